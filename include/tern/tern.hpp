@@ -1,0 +1,436 @@
+// Tern public C++ API.
+//
+// Engine  -> compiles Modules (immutable, shareable across stores and threads)
+// Store   -> owns runtime objects: instances, functions, memories, tables, globals
+// Linker  -> resolves imports by (module, name) and instantiates
+//
+// Errors are values (tern::Expected); a guest fault is a tern::Trap value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace tern {
+
+const char* versionString();
+
+// ---------------------------------------------------------------------------
+// Types
+enum class ValType : uint8_t {
+  I32 = 0x7f,
+  I64 = 0x7e,
+  F32 = 0x7d,
+  F64 = 0x7c,
+  V128 = 0x7b,
+  FuncRef = 0x70,
+  ExternRef = 0x6f,
+};
+const char* valTypeName(ValType t);
+inline bool isRefType(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+
+struct FuncType {
+  std::vector<ValType> params;
+  std::vector<ValType> results;
+  bool operator==(const FuncType&) const = default;
+  std::string toString() const;  // "(i32, i64) -> (f32)"
+};
+
+struct Limits {
+  uint64_t min = 0;
+  std::optional<uint64_t> max;
+  bool operator==(const Limits&) const = default;
+};
+
+enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
+const char* externKindName(ExternKind k);
+
+struct TableType {
+  ValType elem = ValType::FuncRef;
+  Limits limits;
+};
+struct MemoryType {
+  Limits limits;
+};
+struct GlobalType {
+  ValType type = ValType::I32;
+  bool mut = false;
+};
+
+struct ExternType {
+  ExternKind kind = ExternKind::Func;
+  FuncType func;
+  TableType table;
+  MemoryType memory;
+  GlobalType global;
+  std::string toString() const;
+};
+
+class Func;
+class Table;
+class Memory;
+class Global;
+class Instance;
+class Store;
+
+// ---------------------------------------------------------------------------
+// Values
+struct V128 {
+  uint64_t lo = 0, hi = 0;
+  bool operator==(const V128&) const = default;
+};
+
+struct Value {
+  ValType type = ValType::I32;
+  // Scalars live in `bits` (floats as their IEEE bit pattern, so NaN payloads
+  // survive); v128 in `bits` (low half) and `hi`; references as a pointer in
+  // `bits`, 0 meaning null.
+  uint64_t bits = 0;
+  uint64_t hi = 0;
+
+  static Value i32(int32_t v) { return {ValType::I32, uint32_t(v), 0}; }
+  static Value i64(int64_t v) { return {ValType::I64, uint64_t(v), 0}; }
+  static Value f32(float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    return {ValType::F32, b, 0};
+  }
+  static Value f64(double v) {
+    uint64_t b;
+    std::memcpy(&b, &v, 8);
+    return {ValType::F64, b, 0};
+  }
+  static Value f32Bits(uint32_t b) { return {ValType::F32, b, 0}; }
+  static Value f64Bits(uint64_t b) { return {ValType::F64, b, 0}; }
+  static Value v128(V128 v) { return {ValType::V128, v.lo, v.hi}; }
+  static Value funcref(Func* f) { return {ValType::FuncRef, uint64_t(uintptr_t(f)), 0}; }
+  static Value externref(void* p) { return {ValType::ExternRef, uint64_t(uintptr_t(p)), 0}; }
+  static Value nullRef(ValType t) { return {t, 0, 0}; }
+  static Value zero(ValType t) { return {t, 0, 0}; }
+
+  int32_t asI32() const { return int32_t(uint32_t(bits)); }
+  int64_t asI64() const { return int64_t(bits); }
+  uint32_t asF32Bits() const { return uint32_t(bits); }
+  uint64_t asF64Bits() const { return bits; }
+  float asF32() const {
+    uint32_t b = uint32_t(bits);
+    float f;
+    std::memcpy(&f, &b, 4);
+    return f;
+  }
+  double asF64() const {
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
+  }
+  V128 asV128() const { return {bits, hi}; }
+  Func* asFuncRef() const { return reinterpret_cast<Func*>(uintptr_t(bits)); }
+  void* asExternRef() const { return reinterpret_cast<void*>(uintptr_t(bits)); }
+  bool isNull() const { return bits == 0; }
+  std::string toString() const;
+};
+
+// ---------------------------------------------------------------------------
+// Errors and traps
+enum class ErrorKind : uint8_t {
+  Malformed,   // the binary cannot be decoded
+  Invalid,     // decoded, but fails validation
+  Link,        // an import cannot be satisfied
+  Trap,        // instantiation trapped (start function, segment out of bounds)
+  Io,          // file or stream problem
+  Unsupported, // a feature this build cannot run
+};
+
+struct Error {
+  ErrorKind kind = ErrorKind::Malformed;
+  std::string message;
+  size_t offset = SIZE_MAX;  // byte offset in the module, when known
+  std::string toString() const;
+};
+
+enum class TrapKind : uint8_t {
+  Unreachable,
+  IntDivByZero,
+  IntOverflow,
+  InvalidConversion,
+  MemoryOutOfBounds,
+  TableOutOfBounds,
+  UndefinedElement,
+  UninitializedElement,
+  IndirectCallTypeMismatch,
+  CallStackExhausted,
+  NullReference,
+  Interrupted,
+  Host,  // raised by a host function
+  Exit,  // WASI proc_exit: not an error, carries exit_code
+};
+const char* trapMessage(TrapKind k);  // the spec's text
+
+struct Trap {
+  TrapKind kind = TrapKind::Unreachable;
+  std::string message;                 // spec text, or the host's message
+  std::vector<std::string> backtrace;  // innermost first, Wasm function names
+  int exit_code = 0;                   // for TrapKind::Exit
+  static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0}; }
+  static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
+  static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code}; }
+  std::string toString() const;  // message plus backtrace, multi-line
+};
+
+template <class T, class E = Error>
+class [[nodiscard]] Expected {
+ public:
+  Expected(T v) : v_(std::in_place_index<0>, std::move(v)) {}
+  Expected(E e) : v_(std::in_place_index<1>, std::move(e)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  E& error() { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
+  T& operator*() { return value(); }
+  T* operator->() { return &value(); }
+
+ private:
+  std::variant<T, E> v_;
+};
+
+// ---------------------------------------------------------------------------
+// Engine
+enum class Tier : uint8_t { Auto, Interp, Jit };
+
+struct Config {
+  Tier tier = Tier::Auto;
+  bool bounds_checks = false;               // JIT: explicit checks instead of guard pages
+  uint64_t guard_bytes = 2ull << 30;         // guard region after each 4 GiB reservation
+  uint32_t max_call_depth = 20000;           // deeper recursion traps "call stack exhausted"
+  uint32_t value_stack_slots = 1u << 21;     // 8-byte slots per thread for the interpreter
+};
+
+class Engine {
+ public:
+  explicit Engine(Config c = {});
+  ~Engine();
+  const Config& config() const { return config_; }
+  // Canonical id of a function type, shared by every module of this engine:
+  // call_indirect compares these ids.
+  uint32_t internType(const FuncType& t);
+  const FuncType& typeOf(uint32_t id) const;
+
+ private:
+  Config config_;
+  struct Types;
+  std::unique_ptr<Types> types_;
+};
+
+// ---------------------------------------------------------------------------
+// Module
+struct ModuleData;  // internal
+
+struct ImportInfo {
+  std::string module, name;
+  ExternType type;
+};
+struct ExportInfo {
+  std::string name;
+  ExternType type;
+};
+
+class Module {
+ public:
+  static Expected<std::shared_ptr<Module>> compile(Engine& engine, std::span<const uint8_t> bytes);
+  static Expected<std::shared_ptr<Module>> compileFile(Engine& engine, const std::string& path);
+  // Decode and validate only; no code is generated.
+  static std::optional<Error> validate(std::span<const uint8_t> bytes);
+
+  std::vector<ImportInfo> imports() const;
+  std::vector<ExportInfo> exports() const;
+  Engine& engine() const { return *engine_; }
+  const ModuleData& data() const { return *data_; }
+
+  Module(Engine& e, std::unique_ptr<ModuleData> d);
+  ~Module();
+
+ private:
+  Engine* engine_;
+  std::unique_ptr<ModuleData> data_;
+};
+
+// Feed a module in chunks of any size; every function body is validated and
+// lowered as soon as its last byte arrives.
+class ModuleStreamer {
+ public:
+  explicit ModuleStreamer(Engine& engine);
+  ~ModuleStreamer();
+  // Returns false once an error has been found (see finish()).
+  bool feed(std::span<const uint8_t> chunk);
+  Expected<std::shared_ptr<Module>> finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------
+// Runtime objects. Data members ending in '_' are internal: the tiers read
+// them directly; embedders use the methods.
+struct Extern {
+  ExternKind kind = ExternKind::Func;
+  void* ptr = nullptr;
+  Extern() = default;
+  Extern(Func* f) : kind(ExternKind::Func), ptr(f) {}
+  Extern(Table* t) : kind(ExternKind::Table), ptr(t) {}
+  Extern(Memory* m) : kind(ExternKind::Memory), ptr(m) {}
+  Extern(Global* g) : kind(ExternKind::Global), ptr(g) {}
+  Func* func() const { return kind == ExternKind::Func ? static_cast<Func*>(ptr) : nullptr; }
+  Table* table() const { return kind == ExternKind::Table ? static_cast<Table*>(ptr) : nullptr; }
+  Memory* memory() const { return kind == ExternKind::Memory ? static_cast<Memory*>(ptr) : nullptr; }
+  Global* global() const { return kind == ExternKind::Global ? static_cast<Global*>(ptr) : nullptr; }
+  ExternType type() const;
+};
+
+// Passed to host functions: who called, and the caller's memory.
+class Caller {
+ public:
+  Instance* instance() const { return instance_; }
+  Memory* memory() const;  // the caller's memory 0, or nullptr
+  Store& store() const { return *store_; }
+  Instance* instance_ = nullptr;
+  Store* store_ = nullptr;
+};
+
+using HostFn = std::function<std::optional<Trap>(Caller& caller, std::span<const Value> args,
+                                                 std::span<Value> results)>;
+
+class Func {
+ public:
+  const FuncType& type() const;
+  Expected<std::vector<Value>, Trap> call(std::span<const Value> args);
+  std::string name() const;  // name-section name, export name, or "func[N]"
+
+  // internal
+  Store* store_ = nullptr;
+  uint32_t type_id_ = 0;        // Engine::internType
+  Instance* instance_ = nullptr;  // null for host functions
+  uint32_t index_ = 0;          // function index in instance_'s module
+  HostFn host_;
+};
+
+class Memory {
+ public:
+  uint8_t* data() { return base_; }
+  uint64_t size() const { return size_; }  // bytes
+  uint64_t pages() const { return size_ >> 16; }
+  // Returns the old size in pages, or -1 when the memory cannot grow.
+  int64_t grow(uint64_t delta_pages);
+  MemoryType type() const { return {limits_}; }
+  ~Memory();
+
+  // internal
+  uint8_t* base_ = nullptr;
+  uint64_t size_ = 0;
+  uint64_t reserved_ = 0;  // bytes of address space reserved at base_
+  Limits limits_;
+};
+
+class Table {
+ public:
+  uint32_t size() const { return uint32_t(elems_.size()); }
+  std::optional<Value> get(uint32_t i) const;
+  bool set(uint32_t i, Value v);
+  int64_t grow(uint32_t delta, Value init);
+  TableType type() const { return {elem_, limits_}; }
+
+  // internal: references stored as raw pointers (0 = null)
+  ValType elem_ = ValType::FuncRef;
+  Limits limits_;
+  std::vector<uintptr_t> elems_;
+};
+
+class Global {
+ public:
+  Value get() const;
+  bool set(Value v);  // false if immutable or of another type
+  GlobalType type() const { return {type_, mut_}; }
+
+  // internal
+  ValType type_ = ValType::I32;
+  bool mut_ = false;
+  uint64_t bits_ = 0;
+  uint64_t hi_ = 0;
+};
+
+class Instance {
+ public:
+  std::optional<Extern> getExport(std::string_view name) const;
+  Func* getFunc(std::string_view name) const;
+  Memory* getMemory(std::string_view name) const;
+  Table* getTable(std::string_view name) const;
+  Global* getGlobal(std::string_view name) const;
+  const Module& module() const { return *module_; }
+
+  // internal
+  std::shared_ptr<Module> module_;
+  Store* store_ = nullptr;
+  std::vector<Func*> funcs_;
+  std::vector<Table*> tables_;
+  std::vector<Memory*> memories_;
+  std::vector<Global*> globals_;
+  std::vector<uint32_t> type_ids_;             // module type index -> engine type id
+  std::vector<std::vector<uintptr_t>> elems_;  // element segments (cleared on elem.drop)
+  std::vector<bool> data_dropped_;
+};
+
+class Store {
+ public:
+  explicit Store(Engine& engine);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  Engine& engine() const { return *engine_; }
+
+  Func* createHostFunc(const FuncType& type, HostFn fn, std::string debug_name = {});
+  Expected<Memory*> createMemory(MemoryType type);
+  Table* createTable(TableType type, Value init);
+  Global* createGlobal(GlobalType type, Value init);
+
+  // imports: one Extern per module import, in order.
+  Expected<Instance*> instantiate(const std::shared_ptr<Module>& module,
+                                  const std::vector<Extern>& imports);
+
+  // internal
+  Engine* engine_;
+  std::vector<std::unique_ptr<Func>> funcs_;
+  std::vector<std::unique_ptr<Memory>> memories_;
+  std::vector<std::unique_ptr<Table>> tables_;
+  std::vector<std::unique_ptr<Global>> globals_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+  std::map<const Func*, std::string> host_names_;
+};
+
+// Resolves imports by (module, name).
+class Linker {
+ public:
+  void define(std::string module, std::string name, Extern ext);
+  // Defines every export of the instance under module name `module`.
+  void defineInstance(const std::string& module, const Instance& inst);
+  std::optional<Extern> lookup(std::string_view module, std::string_view name) const;
+  // Error kind Link names the module, field and expected type when an import
+  // is missing or has the wrong type.
+  Expected<Instance*> instantiate(Store& store, const std::shared_ptr<Module>& module) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, Extern, std::less<>> defs_;
+};
+
+}  // namespace tern

@@ -1,0 +1,695 @@
+// FunctionDecoder<Visitor>: decodes and validates one function body in a
+// single pass, calling the visitor for each instruction while the code is
+// reachable. The validator is the spec's algorithm (appendix "Validation
+// Algorithm"): an operand-type stack and a control stack.
+//
+// Visitor interface (every tier implements it; NullVisitor validates only):
+//   void begin(const ValidatorState&);
+//   void op(const ValidatorState&, Opcode, const Imm&);
+//     - called after the instruction's immediates and operand types are
+//       checked, before its effect is applied to the type stack;
+//     - for block/loop/if: after the new frame is pushed (if's condition and
+//       the block's params are popped from the new frame's point of view);
+//     - for else/end: before the frame is popped, only for frames that were
+//       opened in reachable code; `s.endReachable()` tells whether the
+//       fallthrough path reaches the else/end.
+//   void finish(const ValidatorState&);
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/leb128.h"
+#include "module/module.h"
+#include "module/opcodes.h"
+
+namespace tern {
+
+// Unknown is the bottom type of unreachable code.
+constexpr ValType kUnknown = ValType(0);
+
+struct Imm {
+  uint32_t a = 0, b = 0;     // indices (local, global, func, type, table, label, mem, segment)
+  uint64_t bits = 0, hi = 0; // constants
+  uint32_t align = 0;
+  uint64_t offset = 0;       // memarg offset
+  uint8_t lane = 0;
+  uint8_t shuffle[16] = {};
+  ValType type = ValType::I32;            // select t, ref.null
+  const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
+};
+
+enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func };
+
+struct CtrlFrame {
+  CtrlKind kind = CtrlKind::Block;
+  // Block type: either a module type index or an inline single result.
+  int64_t type_index = -1;
+  ValType single = kUnknown;  // for inline result type; kUnknown = no result
+  uint32_t height = 0;        // type-stack height below the block's params
+  bool unreachable = false;
+  bool visited = true;        // the visitor saw the opening of this frame
+};
+
+class ValidatorState {
+ public:
+  const ModuleData* module = nullptr;
+  uint32_t func_index = 0;
+  std::vector<ValType> locals;  // params then declared locals
+  std::vector<ValType> stack;
+  std::vector<CtrlFrame> frames;
+  size_t op_offset = 0;  // byte offset of the current instruction
+
+  uint32_t paramCount(const CtrlFrame& f) const {
+    return f.type_index >= 0 ? uint32_t(module->types[size_t(f.type_index)].params.size()) : 0;
+  }
+  uint32_t resultCount(const CtrlFrame& f) const {
+    if (f.type_index >= 0) return uint32_t(module->types[size_t(f.type_index)].results.size());
+    return f.single == kUnknown ? 0 : 1;
+  }
+  ValType param(const CtrlFrame& f, uint32_t i) const { return module->types[size_t(f.type_index)].params[i]; }
+  ValType result(const CtrlFrame& f, uint32_t i) const {
+    return f.type_index >= 0 ? module->types[size_t(f.type_index)].results[i] : f.single;
+  }
+  // Types a branch to this frame carries.
+  uint32_t labelCount(const CtrlFrame& f) const { return f.kind == CtrlKind::Loop ? paramCount(f) : resultCount(f); }
+  ValType labelType(const CtrlFrame& f, uint32_t i) const {
+    return f.kind == CtrlKind::Loop ? param(f, i) : result(f, i);
+  }
+  const CtrlFrame& frameAt(uint32_t depth) const { return frames[frames.size() - 1 - depth]; }
+  bool endReachable() const { return !frames.back().unreachable; }
+};
+
+struct DecodeError {
+  bool malformed = false;  // else invalid
+  std::string message;
+  size_t offset = 0;
+};
+
+class NullVisitor {
+ public:
+  void begin(const ValidatorState&) {}
+  void op(const ValidatorState&, Opcode, const Imm&) {}
+  void finish(const ValidatorState&) {}
+};
+
+inline bool isNumType(ValType t) {
+  return t == ValType::I32 || t == ValType::I64 || t == ValType::F32 || t == ValType::F64 || t == ValType::V128;
+}
+inline bool isValType(uint8_t b) {
+  return b == 0x7f || b == 0x7e || b == 0x7d || b == 0x7c || b == 0x7b || b == 0x70 || b == 0x6f;
+}
+
+inline ValType sigLetter(char c) {
+  switch (c) {
+    case 'i': return ValType::I32;
+    case 'l': return ValType::I64;
+    case 'f': return ValType::F32;
+    case 'd': return ValType::F64;
+    case 'v': return ValType::V128;
+  }
+  return kUnknown;
+}
+
+template <class Visitor>
+class FunctionDecoder : public ValidatorState {
+ public:
+  FunctionDecoder(const ModuleData& m, uint32_t func_index, Visitor& v) : visitor_(v) {
+    module = &m;
+    this->func_index = func_index;
+  }
+
+  // `r` spans exactly the body (after its size). Returns false on error.
+  bool decode(Reader& r, std::vector<ValType>* declared_locals) {
+    const FuncType& ft = module->funcType(func_index);
+    locals = ft.params;
+    uint32_t groups;
+    if (!r.u32(&groups)) return readFail(r);
+    uint64_t total = 0;
+    for (uint32_t g = 0; g < groups; ++g) {
+      uint32_t n;
+      uint8_t t;
+      if (!r.u32(&n)) return readFail(r);
+      total += n;
+      if (total > 50000) return malformed(r.offset(), "too many locals");
+      if (!r.u8(&t)) return readFail(r);
+      if (!isValType(t)) return malformed(r.offset() - 1, "malformed value type");
+      locals.insert(locals.end(), n, ValType(t));
+      declared_locals->insert(declared_locals->end(), n, ValType(t));
+    }
+    CtrlFrame f;
+    f.kind = CtrlKind::Func;
+    f.type_index = module->func_types[func_index];
+    frames.push_back(f);
+    visitor_.begin(*this);
+    while (!frames.empty()) {
+      if (r.atEnd()) return malformed(r.offset(), "unexpected end of section or function");
+      if (!step(r)) return false;
+    }
+    if (!r.atEnd()) return malformed(r.offset(), "section size mismatch");
+    visitor_.finish(*this);
+    return true;
+  }
+
+  const DecodeError& error() const { return err_; }
+
+ private:
+  bool readFail(Reader& r) {
+    err_.malformed = true;
+    err_.message = readStatusMessage(r.status());
+    err_.offset = r.errorOffset();
+    return false;
+  }
+  bool malformed(size_t off, const char* msg) {
+    err_.malformed = true;
+    err_.message = msg;
+    err_.offset = off;
+    return false;
+  }
+  bool invalid(const char* msg) {
+    err_.malformed = false;
+    err_.message = msg;
+    err_.offset = op_offset;
+    return false;
+  }
+
+  // ---- type stack ----
+  void push(ValType t) { stack.push_back(t); }
+  bool pop(ValType* out) {
+    CtrlFrame& f = frames.back();
+    if (stack.size() == f.height) {
+      if (f.unreachable) {
+        *out = kUnknown;
+        return true;
+      }
+      return invalid("type mismatch");
+    }
+    *out = stack.back();
+    stack.pop_back();
+    return true;
+  }
+  bool popExpect(ValType expect) {
+    ValType t;
+    if (!pop(&t)) return false;
+    if (t != expect && t != kUnknown && expect != kUnknown) return invalid("type mismatch");
+    return true;
+  }
+  bool popLabelTypes(const CtrlFrame& f) {
+    uint32_t n = labelCount(f);
+    for (uint32_t i = n; i-- > 0;)
+      if (!popExpect(labelType(f, i))) return false;
+    return true;
+  }
+  void pushLabelTypes(const CtrlFrame& f) {
+    uint32_t n = labelCount(f);
+    for (uint32_t i = 0; i < n; ++i) push(labelType(f, i));
+  }
+  bool popResults(const CtrlFrame& f) {
+    uint32_t n = resultCount(f);
+    for (uint32_t i = n; i-- > 0;)
+      if (!popExpect(result(f, i))) return false;
+    return true;
+  }
+  void markUnreachable() {
+    CtrlFrame& f = frames.back();
+    stack.resize(f.height);
+    f.unreachable = true;
+  }
+  bool reachable() const { return !frames.back().unreachable; }
+
+  // Checks the types a branch to `f` carries are on top of the stack, without
+  // consuming them.
+  // br_if re-pushes the label's types; br_table re-pushes what it popped
+  // (which may be the unknown type in unreachable code).
+  bool checkLabelTypes(const CtrlFrame& f, bool keep_popped = false) {
+    uint32_t n = labelCount(f);
+    std::vector<ValType> saved;
+    saved.reserve(n);
+    for (uint32_t i = n; i-- > 0;) {
+      ValType t;
+      if (!pop(&t)) return false;
+      ValType e = labelType(f, i);
+      if (t != e && t != kUnknown) return invalid("type mismatch");
+      saved.push_back(t);
+    }
+    for (uint32_t i = n; i-- > 0;) push(saved[i] == kUnknown && !keep_popped ? labelType(f, n - 1 - i) : saved[i]);
+    return true;
+  }
+
+  // ---- immediates ----
+  bool readBlockType(Reader& r, CtrlFrame* f) {
+    const uint8_t* p = r.pos();
+    if (p >= r.end()) return malformed(r.offset(), "unexpected end");
+    uint8_t b = *p;
+    if (b == 0x40) {
+      r.skip(1);
+      return true;
+    }
+    if (isValType(b)) {
+      r.skip(1);
+      f->single = ValType(b);
+      return true;
+    }
+    int64_t idx;
+    if (!r.s33(&idx)) return readFail(r);
+    if (idx < 0) return malformed(r.offset(), "malformed value type");
+    if (uint64_t(idx) >= module->types.size()) return invalid("unknown type");
+    f->type_index = idx;
+    return true;
+  }
+  bool readMemArg(Reader& r, Imm* imm, Opcode op) {
+    uint32_t align;
+    if (!r.u32(&align)) return readFail(r);
+    uint32_t off;
+    if (!r.u32(&off)) return readFail(r);
+    imm->offset = off;
+    if (align >= 32) return malformed(r.offset(), "malformed memop flags");
+    imm->align = align;
+    if (module->memories.empty()) return invalid("unknown memory 0");
+    if (align > naturalAlignLog2(op)) return invalid("alignment must not be larger than natural");
+    return true;
+  }
+  bool readMemIdxZero(Reader& r) {
+    uint8_t b;
+    if (!r.u8(&b)) return readFail(r);
+    if (b != 0) return malformed(r.offset() - 1, "zero byte expected");
+    if (module->memories.empty()) return invalid("unknown memory 0");
+    return true;
+  }
+  bool readRefType(Reader& r, ValType* out) {
+    uint8_t b;
+    if (!r.u8(&b)) return readFail(r);
+    if (b != 0x70 && b != 0x6f) return malformed(r.offset() - 1, "malformed reference type");
+    *out = ValType(b);
+    return true;
+  }
+  bool checkTable(uint32_t t) {
+    if (t >= module->tables.size()) return invalid("unknown table");
+    return true;
+  }
+  bool lane(Reader& r, Imm* imm, unsigned count) {
+    if (!r.u8(&imm->lane)) return readFail(r);
+    if (imm->lane >= count) return invalid("invalid lane index");
+    return true;
+  }
+
+  bool step(Reader& r);
+
+  Visitor& visitor_;
+  DecodeError err_;
+  std::vector<uint32_t> targets_;
+};
+
+template <class Visitor>
+bool FunctionDecoder<Visitor>::step(Reader& r) {
+  op_offset = r.offset();
+  uint8_t b;
+  if (!r.u8(&b)) return readFail(r);
+  uint8_t prefix = 0;
+  uint32_t code = b;
+  if (b == 0xfc || b == 0xfd) {
+    prefix = b;
+    if (!r.u32(&code)) return readFail(r);
+  }
+  std::optional<Opcode> maybe = lookupOpcode(prefix, code);
+  if (!maybe) return malformed(op_offset, "illegal opcode");
+  const Opcode op = *maybe;
+  const OpInfo& info = opInfo(op);
+  const bool live = reachable();
+  Imm imm;
+
+  // Instructions with a table signature: immediates, then generic typing.
+  if (info.sig[0] != '\0' && op != Opcode::MemoryInit && op != Opcode::MemoryCopy && op != Opcode::MemoryFill &&
+      op != Opcode::TableInit && op != Opcode::TableCopy && op != Opcode::TableSize && op != Opcode::MemorySize &&
+      op != Opcode::MemoryGrow) {
+    switch (info.imm) {
+      case ImmKind::None: break;
+      case ImmKind::MemArg:
+        if (!readMemArg(r, &imm, op)) return false;
+        break;
+      case ImmKind::I32: {
+        int32_t v;
+        if (!r.s32(&v)) return readFail(r);
+        imm.bits = uint32_t(v);
+        break;
+      }
+      case ImmKind::I64: {
+        int64_t v;
+        if (!r.s64(&v)) return readFail(r);
+        imm.bits = uint64_t(v);
+        break;
+      }
+      case ImmKind::F32: {
+        uint32_t v;
+        if (!r.fixed32(&v)) return readFail(r);
+        imm.bits = v;
+        break;
+      }
+      case ImmKind::F64:
+        if (!r.fixed64(&imm.bits)) return readFail(r);
+        break;
+      case ImmKind::V128:
+        if (!r.fixed64(&imm.bits) || !r.fixed64(&imm.hi)) return readFail(r);
+        break;
+      case ImmKind::Shuffle:
+        for (int i = 0; i < 16; ++i) {
+          if (!r.u8(&imm.shuffle[i])) return readFail(r);
+        }
+        for (int i = 0; i < 16; ++i)
+          if (imm.shuffle[i] >= 32) return invalid("invalid lane index");
+        break;
+      case ImmKind::Lane2: if (!lane(r, &imm, 2)) return false; break;
+      case ImmKind::Lane4: if (!lane(r, &imm, 4)) return false; break;
+      case ImmKind::Lane8: if (!lane(r, &imm, 8)) return false; break;
+      case ImmKind::Lane16: if (!lane(r, &imm, 16)) return false; break;
+      case ImmKind::MemArgLane2:
+        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 2)) return false;
+        break;
+      case ImmKind::MemArgLane4:
+        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 4)) return false;
+        break;
+      case ImmKind::MemArgLane8:
+        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 8)) return false;
+        break;
+      case ImmKind::MemArgLane16:
+        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 16)) return false;
+        break;
+      default: return invalid("internal: unexpected immediate kind");
+    }
+    const char* colon = info.sig;
+    while (*colon != ':') ++colon;
+    for (const char* p = colon; p-- > info.sig;)
+      if (!popExpect(sigLetter(*p))) return false;
+    if (live) visitor_.op(*this, op, imm);
+    for (const char* p = colon + 1; *p; ++p) push(sigLetter(*p));
+    return true;
+  }
+
+  switch (op) {
+    case Opcode::Unreachable:
+      if (live) visitor_.op(*this, op, imm);
+      markUnreachable();
+      return true;
+    case Opcode::Nop:
+      return true;
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If: {
+      CtrlFrame f;
+      f.kind = op == Opcode::Block ? CtrlKind::Block : op == Opcode::Loop ? CtrlKind::Loop : CtrlKind::If;
+      if (!readBlockType(r, &f)) return false;
+      if (op == Opcode::If && !popExpect(ValType::I32)) return false;
+      uint32_t np = paramCount(f);
+      for (uint32_t i = np; i-- > 0;)
+        if (!popExpect(param(f, i))) return false;
+      f.height = uint32_t(stack.size());
+      f.visited = live;
+      frames.push_back(f);
+      for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+      if (live) visitor_.op(*this, op, imm);
+      return true;
+    }
+    case Opcode::Else: {
+      CtrlFrame& f = frames.back();
+      if (f.kind != CtrlKind::If) return invalid("else without matching if");
+      if (!popResults(f)) return false;
+      if (stack.size() != f.height) return invalid("type mismatch");
+      if (f.visited) visitor_.op(*this, op, imm);
+      f.kind = CtrlKind::Else;
+      f.unreachable = false;
+      uint32_t np = paramCount(f);
+      for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+      return true;
+    }
+    case Opcode::End: {
+      CtrlFrame& f = frames.back();
+      if (!popResults(f)) return false;
+      if (stack.size() != f.height) return invalid("type mismatch");
+      // An if without else must have matching params and results.
+      if (f.kind == CtrlKind::If) {
+        uint32_t np = paramCount(f), nr = resultCount(f);
+        bool same = np == nr;
+        for (uint32_t i = 0; same && i < np; ++i) same = param(f, i) == result(f, i);
+        if (!same) return invalid("type mismatch");
+      }
+      if (f.visited) visitor_.op(*this, op, imm);
+      CtrlFrame closed = f;
+      frames.pop_back();
+      if (!frames.empty()) {
+        uint32_t nr = resultCount(closed);
+        for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
+      }
+      return true;
+    }
+    case Opcode::Br:
+    case Opcode::BrIf: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (imm.a >= frames.size()) return invalid("unknown label");
+      if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
+      const CtrlFrame& target = frameAt(imm.a);
+      if (op == Opcode::Br) {
+        if (!popLabelTypes(target)) return false;
+        if (live) visitor_.op(*this, op, imm);
+        markUnreachable();
+      } else {
+        if (!checkLabelTypes(target)) return false;
+        if (live) visitor_.op(*this, op, imm);
+      }
+      return true;
+    }
+    case Opcode::BrTable: {
+      uint32_t n;
+      if (!r.u32(&n)) return readFail(r);
+      if (n > r.remaining()) return malformed(r.offset(), "unexpected end");
+      targets_.clear();
+      targets_.reserve(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        uint32_t t;
+        if (!r.u32(&t)) return readFail(r);
+        targets_.push_back(t);
+      }
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!popExpect(ValType::I32)) return false;
+      if (imm.a >= frames.size()) return invalid("unknown label");
+      uint32_t arity = labelCount(frameAt(imm.a));
+      for (uint32_t t : targets_) {
+        if (t >= frames.size()) return invalid("unknown label");
+        if (labelCount(frameAt(t)) != arity) return invalid("type mismatch");
+        if (!checkLabelTypes(frameAt(t), true)) return false;
+      }
+      if (!checkLabelTypes(frameAt(imm.a), true)) return false;
+      imm.targets = &targets_;
+      if (live) visitor_.op(*this, op, imm);
+      markUnreachable();
+      return true;
+    }
+    case Opcode::Return: {
+      if (!popLabelTypes(frames.front())) return false;
+      if (live) visitor_.op(*this, op, imm);
+      markUnreachable();
+      return true;
+    }
+    case Opcode::Call: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (imm.a >= module->func_types.size()) return invalid("unknown function");
+      const FuncType& ft = module->funcType(imm.a);
+      for (size_t i = ft.params.size(); i-- > 0;)
+        if (!popExpect(ft.params[i])) return false;
+      if (live) visitor_.op(*this, op, imm);
+      for (ValType t : ft.results) push(t);
+      return true;
+    }
+    case Opcode::CallIndirect: {
+      if (!r.u32(&imm.a)) return readFail(r);  // type
+      if (!r.u32(&imm.b)) return readFail(r);  // table
+      if (!checkTable(imm.b)) return false;
+      if (imm.a >= module->types.size()) return invalid("unknown type");
+      if (module->tables[imm.b].elem != ValType::FuncRef) return invalid("type mismatch");
+      if (!popExpect(ValType::I32)) return false;
+      const FuncType& ft = module->types[imm.a];
+      for (size_t i = ft.params.size(); i-- > 0;)
+        if (!popExpect(ft.params[i])) return false;
+      if (live) visitor_.op(*this, op, imm);
+      for (ValType t : ft.results) push(t);
+      return true;
+    }
+    case Opcode::Drop: {
+      ValType t;
+      if (!pop(&t)) return false;
+      imm.type = t;
+      if (live) visitor_.op(*this, op, imm);
+      return true;
+    }
+    case Opcode::Select:
+    case Opcode::SelectT: {
+      ValType t = kUnknown;
+      if (op == Opcode::SelectT) {
+        uint32_t n;
+        if (!r.u32(&n)) return readFail(r);
+        if (n != 1) return invalid("invalid result arity");
+        uint8_t tb;
+        if (!r.u8(&tb)) return readFail(r);
+        if (!isValType(tb)) return malformed(r.offset() - 1, "malformed value type");
+        t = ValType(tb);
+      }
+      if (!popExpect(ValType::I32)) return false;
+      ValType t1, t2;
+      if (!pop(&t1) || !pop(&t2)) return false;
+      if (op == Opcode::Select) {
+        if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
+          return invalid("type mismatch");
+        if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid("type mismatch");
+        t = t1 == kUnknown ? t2 : t1;
+      } else {
+        if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid("type mismatch");
+      }
+      imm.type = t;
+      if (live) visitor_.op(*this, op, imm);
+      push(t);
+      return true;
+    }
+    case Opcode::LocalGet:
+    case Opcode::LocalSet:
+    case Opcode::LocalTee: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (imm.a >= locals.size()) return invalid("unknown local");
+      ValType t = locals[imm.a];
+      imm.type = t;
+      if (op != Opcode::LocalGet && !popExpect(t)) return false;
+      if (live) visitor_.op(*this, op, imm);
+      if (op != Opcode::LocalSet) push(t);
+      return true;
+    }
+    case Opcode::GlobalGet:
+    case Opcode::GlobalSet: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (imm.a >= module->globals.size()) return invalid("unknown global");
+      const GlobalType& g = module->globals[imm.a];
+      imm.type = g.type;
+      if (op == Opcode::GlobalSet) {
+        if (!g.mut) return invalid("global is immutable");
+        if (!popExpect(g.type)) return false;
+      }
+      if (live) visitor_.op(*this, op, imm);
+      if (op == Opcode::GlobalGet) push(g.type);
+      return true;
+    }
+    case Opcode::TableGet:
+    case Opcode::TableSet: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!checkTable(imm.a)) return false;
+      ValType et = module->tables[imm.a].elem;
+      if (op == Opcode::TableSet && !popExpect(et)) return false;
+      if (!popExpect(ValType::I32)) return false;
+      if (live) visitor_.op(*this, op, imm);
+      if (op == Opcode::TableGet) push(et);
+      return true;
+    }
+    case Opcode::MemorySize:
+    case Opcode::MemoryGrow: {
+      if (!readMemIdxZero(r)) return false;
+      if (op == Opcode::MemoryGrow && !popExpect(ValType::I32)) return false;
+      if (live) visitor_.op(*this, op, imm);
+      push(ValType::I32);
+      return true;
+    }
+    case Opcode::RefNull: {
+      if (!readRefType(r, &imm.type)) return false;
+      if (live) visitor_.op(*this, op, imm);
+      push(imm.type);
+      return true;
+    }
+    case Opcode::RefIsNull: {
+      ValType t;
+      if (!pop(&t)) return false;
+      if (t != kUnknown && !isRefType(t)) return invalid("type mismatch");
+      if (live) visitor_.op(*this, op, imm);
+      push(ValType::I32);
+      return true;
+    }
+    case Opcode::RefFunc: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (imm.a >= module->func_types.size()) return invalid("unknown function");
+      if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
+        return invalid("undeclared function reference");
+      if (live) visitor_.op(*this, op, imm);
+      push(ValType::FuncRef);
+      return true;
+    }
+    case Opcode::MemoryInit: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!module->data_count) return malformed(op_offset, "data count section required");
+      if (!readMemIdxZero(r)) return false;
+      if (imm.a >= *module->data_count) return invalid("unknown data segment");
+      break;
+    }
+    case Opcode::DataDrop: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!module->data_count) return malformed(op_offset, "data count section required");
+      if (imm.a >= *module->data_count) return invalid("unknown data segment");
+      if (live) visitor_.op(*this, op, imm);
+      return true;
+    }
+    case Opcode::MemoryCopy: {
+      if (!readMemIdxZero(r) || !readMemIdxZero(r)) return false;
+      break;
+    }
+    case Opcode::MemoryFill: {
+      if (!readMemIdxZero(r)) return false;
+      break;
+    }
+    case Opcode::TableInit: {
+      if (!r.u32(&imm.a)) return readFail(r);  // elem
+      if (!r.u32(&imm.b)) return readFail(r);  // table
+      if (!checkTable(imm.b)) return false;
+      if (imm.a >= module->elems.size()) return invalid("unknown elem segment");
+      if (module->elems[imm.a].type != module->tables[imm.b].elem) return invalid("type mismatch");
+      break;
+    }
+    case Opcode::ElemDrop: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (imm.a >= module->elems.size()) return invalid("unknown elem segment");
+      if (live) visitor_.op(*this, op, imm);
+      return true;
+    }
+    case Opcode::TableCopy: {
+      if (!r.u32(&imm.a)) return readFail(r);  // dst
+      if (!r.u32(&imm.b)) return readFail(r);  // src
+      if (!checkTable(imm.a) || !checkTable(imm.b)) return false;
+      if (module->tables[imm.a].elem != module->tables[imm.b].elem) return invalid("type mismatch");
+      break;
+    }
+    case Opcode::TableGrow:
+    case Opcode::TableFill: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!checkTable(imm.a)) return false;
+      ValType et = module->tables[imm.a].elem;
+      if (op == Opcode::TableGrow) {
+        if (!popExpect(ValType::I32) || !popExpect(et)) return false;
+        if (live) visitor_.op(*this, op, imm);
+        push(ValType::I32);
+      } else {
+        if (!popExpect(ValType::I32) || !popExpect(et) || !popExpect(ValType::I32)) return false;
+        if (live) visitor_.op(*this, op, imm);
+      }
+      return true;
+    }
+    case Opcode::TableSize: {
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!checkTable(imm.a)) return false;
+      if (live) visitor_.op(*this, op, imm);
+      push(ValType::I32);
+      return true;
+    }
+    default:
+      return invalid("internal: unhandled opcode");
+  }
+  // The three-i32 bulk instructions.
+  for (int i = 0; i < 3; ++i)
+    if (!popExpect(ValType::I32)) return false;
+  if (live) visitor_.op(*this, op, imm);
+  return true;
+}
+
+}  // namespace tern

@@ -1,0 +1,79 @@
+// Streaming module decoder: bytes arrive in chunks of any size; each section
+// is decoded and validated once complete, and each function body is handed
+// to the tier (validated and lowered) as soon as its last byte arrives.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "decode/function_decoder.h"
+#include "module/module.h"
+
+namespace tern {
+
+enum class BodyMode : uint8_t { ValidateOnly, Interp };
+
+class ModuleDecoder {
+ public:
+  explicit ModuleDecoder(BodyMode mode);
+  ~ModuleDecoder();
+
+  // Returns false once an error has been found.
+  bool feed(std::span<const uint8_t> chunk);
+  // Ends the stream. On success the module is complete and valid.
+  bool finish();
+
+  const DecodeError& error() const { return err_; }
+  std::unique_ptr<ModuleData> take() { return std::move(m_); }
+  Error toError() const;
+
+ private:
+  enum class State : uint8_t { Header, SectionStart, CodeHeader, CodeBody, Done, Failed };
+
+  bool pump(bool final);
+  bool parseSection(uint8_t id, Reader& r);
+  bool fail(bool malformed, size_t off, const char* msg);
+  bool readFail(const Reader& r);
+
+  bool typeSection(Reader& r);
+  bool importSection(Reader& r);
+  bool functionSection(Reader& r);
+  bool tableSection(Reader& r);
+  bool memorySection(Reader& r);
+  bool globalSection(Reader& r);
+  bool exportSection(Reader& r);
+  bool startSection(Reader& r);
+  bool elementSection(Reader& r);
+  bool dataCountSection(Reader& r);
+  bool dataSection(Reader& r);
+  bool customSection(Reader& r);
+  bool body(Reader& r, uint32_t index);
+
+  bool readName(Reader& r, std::string* out);
+  bool readValType(Reader& r, ValType* out);
+  bool readRefType(Reader& r, ValType* out);
+  bool readLimits(Reader& r, Limits* out, uint64_t max_allowed, const char* too_big);
+  bool readTableType(Reader& r, TableType* out);
+  bool readMemoryType(Reader& r, MemoryType* out);
+  bool readGlobalType(Reader& r, GlobalType* out);
+  bool readConstExpr(Reader& r, ValType expect, ConstExpr* out);
+
+  BodyMode mode_;
+  State state_ = State::Header;
+  std::vector<uint8_t> buf_;
+  size_t pos_ = 0;  // absolute offset of the first unconsumed byte
+  std::unique_ptr<ModuleData> m_;
+  DecodeError err_;
+  int last_rank_ = 0;
+  uint32_t declared_funcs_ = 0;  // entries of the function section
+  bool saw_function_section_ = false;
+  bool saw_code_section_ = false;
+  bool saw_data_section_ = false;
+  uint32_t code_count_ = 0, code_done_ = 0;
+  size_t code_end_ = 0;  // absolute end of the code section
+};
+
+}  // namespace tern

@@ -1,0 +1,590 @@
+// The interpreter loop: direct-threaded dispatch over the lowered form
+// (see lower.h). Wasm-to-Wasm calls within an instance stay in this loop
+// (no native recursion); calls to host functions and other instances go
+// through invoke().
+#include "interp/interp.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "interp/lower.h"
+#include "module/module.h"
+#include "platform/platform.h"
+
+namespace tern::interp {
+
+namespace {
+
+// ---- semantics helpers named by opcodes.def ----
+template <class T>
+inline T divS(T a, T b, int& trap) {
+  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+  if (a == std::numeric_limits<T>::min() && b == -1) return trap = int(TrapKind::IntOverflow), 0;
+  return a / b;
+}
+template <class T>
+inline T divU(T a, T b, int& trap) {
+  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+  return a / b;
+}
+template <class T>
+inline T remS(T a, T b, int& trap) {
+  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+  if (b == -1) return 0;
+  return a % b;
+}
+template <class T>
+inline T remU(T a, T b, int& trap) {
+  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+  return a % b;
+}
+template <class T>
+inline T wasmMin(T a, T b) {
+  if (a != a || b != b) return a + b;  // NaN in, (quiet) NaN out
+  if (a == 0 && b == 0) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+template <class T>
+inline T wasmMax(T a, T b) {
+  if (a != a || b != b) return a + b;
+  if (a == 0 && b == 0) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+// Rounding: a NaN operand gives a quiet NaN (libm may pass a signalling
+// NaN through unchanged).
+template <class T>
+inline T wasmCeil(T a) { return a != a ? a + a : std::ceil(a); }
+template <class T>
+inline T wasmFloor(T a) { return a != a ? a + a : std::floor(a); }
+template <class T>
+inline T wasmTrunc(T a) { return a != a ? a + a : std::trunc(a); }
+template <class T>
+inline T wasmNearest(T a) { return a != a ? a + a : std::nearbyint(a); }
+
+// Exclusive bounds (lo, hi) of the float values that truncate into I.
+template <class I>
+constexpr double truncLo() {
+  if constexpr (std::is_unsigned_v<I>) return -1.0;
+  else if constexpr (sizeof(I) == 4) return -2147483649.0;
+  else return -9223372036854777856.0;  // next double below -2^63
+}
+template <class I>
+constexpr double truncHi() {
+  if constexpr (sizeof(I) == 4) return std::is_unsigned_v<I> ? 4294967296.0 : 2147483648.0;
+  else return std::is_unsigned_v<I> ? 18446744073709551616.0 : 9223372036854775808.0;
+}
+template <class I, class F>
+inline I truncChecked(F a, int& trap) {
+  if (a != a) return trap = int(TrapKind::InvalidConversion), 0;
+  double d = double(a);
+  if (!(d > truncLo<I>() && d < truncHi<I>())) return trap = int(TrapKind::IntOverflow), 0;
+  return I(a);
+}
+template <class I, class F>
+inline I truncSat(F a) {
+  if (a != a) return 0;
+  double d = double(a);
+  if (!(d > truncLo<I>())) return std::numeric_limits<I>::min();
+  if (!(d < truncHi<I>())) return std::numeric_limits<I>::max();
+  return I(a);
+}
+
+template <class T>
+inline T rd(uint64_t s) {
+  if constexpr (std::is_same_v<T, float>) {
+    return std::bit_cast<float>(uint32_t(s));
+  } else if constexpr (std::is_same_v<T, double>) {
+    return std::bit_cast<double>(s);
+  } else {
+    return T(s);
+  }
+}
+template <class T>
+inline void wr(uint64_t& s, T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    s = std::bit_cast<uint32_t>(v);
+  } else if constexpr (std::is_same_v<T, double>) {
+    s = std::bit_cast<uint64_t>(v);
+  } else if constexpr (sizeof(T) <= 4) {
+    s = uint32_t(v);
+  } else {
+    s = uint64_t(v);
+  }
+}
+
+struct Frame {
+  const uint32_t* ret_pc;
+  uint64_t* fp;
+  const Code* code;
+  uint32_t func;
+};
+
+struct ThreadCtx {
+  uint64_t* stack = nullptr;
+  uint64_t* stack_end = nullptr;
+  uint64_t* top = nullptr;  // first free slot for a new entry frame
+  Frame* frames = nullptr;
+  uint32_t max_frames = 0;
+  uint32_t nframes = 0;
+  uint32_t native_depth = 0;
+  size_t stack_bytes = 0;
+  ~ThreadCtx() {
+    if (stack) platform::release(stack, stack_bytes);
+    delete[] frames;
+  }
+};
+
+thread_local ThreadCtx t_ctx;
+constexpr uint32_t kMaxNativeDepth = 400;
+
+ThreadCtx& threadCtx(const Config& cfg) {
+  ThreadCtx& t = t_ctx;
+  if (!t.stack) {
+    t.stack_bytes = size_t(cfg.value_stack_slots) * 8;
+    t.stack = static_cast<uint64_t*>(platform::reserveCommitted(t.stack_bytes));
+    t.stack_end = t.stack + cfg.value_stack_slots;
+    t.top = t.stack;
+    t.max_frames = cfg.max_call_depth;
+    t.frames = new Frame[t.max_frames];
+  }
+  return t;
+}
+
+std::string funcLabel(Instance* inst, uint32_t func) { return inst->module_->data().funcName(func); }
+
+Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args);
+
+// Calls a host function or another instance's function from the loop, with
+// arguments in slots; results are written back to the same slots.
+std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* slots, uint64_t* frame_top) {
+  const FuncType& ft = f->type();
+  Value argv[16];
+  std::vector<Value> big;
+  Value* args = argv;
+  if (ft.params.size() > 16) {
+    big.resize(ft.params.size());
+    args = big.data();
+  }
+  for (size_t i = 0; i < ft.params.size(); ++i) args[i] = Value{ft.params[i], slots[i], 0};
+  uint64_t* saved_top = t.top;
+  t.top = frame_top;
+  auto r = invokeFrom(caller, f, std::span<const Value>(args, ft.params.size()));
+  t.top = saved_top;
+  if (!r.ok()) return std::move(r.error());
+  for (size_t i = 0; i < ft.results.size(); ++i) slots[i] = r.value()[i].bits;
+  return std::nullopt;
+}
+
+// Runs defined function `func` of `inst` whose frame (args in place) starts
+// at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
+// table instead.
+__attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instance* inst, uint32_t func,
+                                                            uint64_t* fp, const int32_t** table_out) {
+  static int32_t table[kIOpCount];
+  if (!tp) {
+    unsigned i = 0;
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
+#define H(id) table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
+    H(Copy) H(Const32) H(Const64) H(Jump) H(BrIfNz) H(BrIfZ) H(BrTableI) H(Ret) H(CallI) H(CallImport)
+    H(CallIndirectI) H(Trap) H(SelectI) H(GlobalGetI) H(GlobalSetI) H(MemorySizeI) H(MemoryGrowI)
+    H(RefIsNullI) H(RefFuncI) H(TableGetI) H(TableSetI) H(TableSizeI) H(TableGrowI) H(TableFillI)
+    H(TableCopyI) H(TableInitI) H(ElemDropI) H(MemoryInitI) H(DataDropI) H(MemoryCopyI) H(MemoryFillI)
+#undef H
+    *table_out = table;
+    return std::nullopt;
+  }
+  ThreadCtx& t = *tp;
+  const ModuleData& md = inst->module_->data();
+  const FuncBody* bodies = md.bodies.data();
+  const uint32_t nimp = md.num_imported_funcs;
+  Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
+  uint8_t* mem_base = mem0 ? mem0->base_ : nullptr;
+  uint64_t mem_size = mem0 ? mem0->size_ : 0;
+  Global* const* globals = inst->globals_.data();
+  const uint32_t* type_ids = inst->type_ids_.data();
+  Frame* frames = t.frames;
+  uint64_t* const stack_end = t.stack_end;
+  const uint32_t base_frames = t.nframes;
+  const Code* code = bodies[func - nimp].code.get();
+  const uint32_t* pc = code->words.data();
+  TrapKind trap_kind = TrapKind::Unreachable;
+  std::optional<Trap> inner;  // a trap from a host or another instance
+
+#define S(i) fp[pc[i]]
+#define NEXT() goto*(static_cast<const void*>(reinterpret_cast<const char*>(&&L_Unreachable) + int32_t(*pc)))
+#define TRAP(k)          \
+  do {                   \
+    trap_kind = (k);     \
+    goto do_trap;        \
+  } while (0)
+#define RELOAD_MEM()          \
+  if (mem0) {                 \
+    mem_base = mem0->base_;   \
+    mem_size = mem0->size_;   \
+  }
+#define UN(Ti, To, e)             \
+  {                               \
+    Ti a = rd<Ti>(S(2));          \
+    wr<To>(S(1), To(e));          \
+    pc += 3;                      \
+    NEXT();                       \
+  }
+#define BIN(Ti, To, e)            \
+  {                               \
+    Ti a = rd<Ti>(S(2));          \
+    Ti b = rd<Ti>(S(3));          \
+    wr<To>(S(1), To(e));          \
+    pc += 4;                      \
+    NEXT();                       \
+  }
+#define TUN(Ti, To, fn)                     \
+  {                                         \
+    Ti a = rd<Ti>(S(2));                    \
+    int trap_ = -1;                         \
+    To r_ = fn(a, trap_);                   \
+    if (trap_ >= 0) TRAP(TrapKind(trap_));  \
+    wr<To>(S(1), r_);                       \
+    pc += 3;                                \
+    NEXT();                                 \
+  }
+#define TBIN(Ti, To, fn)                    \
+  {                                         \
+    Ti a = rd<Ti>(S(2));                    \
+    Ti b = rd<Ti>(S(3));                    \
+    int trap_ = -1;                         \
+    To r_ = fn<Ti>(a, b, trap_);            \
+    if (trap_ >= 0) TRAP(TrapKind(trap_));  \
+    wr<To>(S(1), r_);                       \
+    pc += 4;                                \
+    NEXT();                                 \
+  }
+#define LOAD(Tm, To)                                                    \
+  {                                                                     \
+    uint64_t ea = uint64_t(uint32_t(S(2))) + pc[3];                     \
+    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);  \
+    Tm v;                                                               \
+    std::memcpy(&v, mem_base + ea, sizeof(Tm));                         \
+    wr<To>(S(1), To(v));                                                \
+    pc += 4;                                                            \
+    NEXT();                                                             \
+  }
+#define STORE(Tv, Tm)                                                   \
+  {                                                                     \
+    uint64_t ea = uint64_t(uint32_t(S(1))) + pc[3];                     \
+    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);  \
+    Tm v = Tm(rd<Tv>(S(2)));                                            \
+    std::memcpy(mem_base + ea, &v, sizeof(Tm));                         \
+    pc += 4;                                                            \
+    NEXT();                                                             \
+  }
+#define SPECIAL goto bad_op;
+#define SIMD goto bad_op;
+
+  NEXT();
+
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  L_##id : impl
+#include "module/opcodes.def"
+#undef X
+
+L_Copy:
+  S(1) = S(2);
+  pc += 3;
+  NEXT();
+L_Const32:
+  S(1) = pc[2];
+  pc += 3;
+  NEXT();
+L_Const64:
+  S(1) = uint64_t(pc[2]) | (uint64_t(pc[3]) << 32);
+  pc += 4;
+  NEXT();
+L_Jump:
+  pc += int32_t(pc[1]);
+  NEXT();
+L_BrIfNz:
+  if (uint32_t(S(1)) != 0) pc += int32_t(pc[2]);
+  else pc += 3;
+  NEXT();
+L_BrIfZ:
+  if (uint32_t(S(1)) == 0) pc += int32_t(pc[2]);
+  else pc += 3;
+  NEXT();
+L_BrTableI: {
+  uint32_t i = uint32_t(S(1));
+  uint32_t n = pc[2];
+  if (i > n) i = n;
+  pc += int32_t(pc[3 + i]);
+  NEXT();
+}
+L_Ret: {
+  if (t.nframes == base_frames) goto done;
+  const Frame& f = frames[--t.nframes];
+  pc = f.ret_pc;
+  fp = f.fp;
+  code = f.code;
+  func = f.func;
+  NEXT();
+}
+L_CallI: {
+  uint32_t def = pc[1];
+  const Code* c = bodies[def].code.get();
+  uint64_t* nfp = fp + pc[2];
+  if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
+  frames[t.nframes++] = Frame{pc + 3, fp, code, func};
+  std::memset(nfp + c->num_params, 0, size_t(c->num_locals - c->num_params) * 8);
+  fp = nfp;
+  code = c;
+  func = nimp + def;
+  pc = c->words.data();
+  NEXT();
+}
+L_CallImport: {
+  Func* f = inst->funcs_[pc[1]];
+  inner = callOut(t, inst, f, fp + pc[2], fp + code->frame_slots);
+  if (inner) goto do_trap;
+  RELOAD_MEM();
+  pc += 3;
+  NEXT();
+}
+L_CallIndirectI: {
+  Table* tab = inst->tables_[pc[2]];
+  uint32_t i = uint32_t(S(4));
+  if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
+  Func* f = reinterpret_cast<Func*>(tab->elems_[i]);
+  if (!f) TRAP(TrapKind::UninitializedElement);
+  if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
+  if (f->instance_ == inst) {
+    uint32_t def = f->index_ - nimp;
+    const Code* c = bodies[def].code.get();
+    uint64_t* nfp = fp + pc[3];
+    if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
+    frames[t.nframes++] = Frame{pc + 5, fp, code, func};
+    std::memset(nfp + c->num_params, 0, size_t(c->num_locals - c->num_params) * 8);
+    fp = nfp;
+    code = c;
+    func = f->index_;
+    pc = c->words.data();
+    NEXT();
+  }
+  inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
+  if (inner) goto do_trap;
+  RELOAD_MEM();
+  pc += 5;
+  NEXT();
+}
+L_Trap:
+  TRAP(TrapKind(pc[1]));
+L_SelectI:
+  S(1) = uint32_t(S(4)) ? S(2) : S(3);
+  pc += 5;
+  NEXT();
+L_GlobalGetI:
+  S(1) = globals[pc[2]]->bits_;
+  pc += 3;
+  NEXT();
+L_GlobalSetI:
+  globals[pc[1]]->bits_ = S(2);
+  pc += 3;
+  NEXT();
+L_MemorySizeI:
+  S(1) = mem_size >> 16;
+  pc += 2;
+  NEXT();
+L_MemoryGrowI: {
+  int64_t r = mem0->grow(uint32_t(S(2)));
+  S(1) = uint32_t(int32_t(r));
+  RELOAD_MEM();
+  pc += 3;
+  NEXT();
+}
+L_RefIsNullI:
+  S(1) = S(2) == 0 ? 1 : 0;
+  pc += 3;
+  NEXT();
+L_RefFuncI:
+  S(1) = uint64_t(uintptr_t(inst->funcs_[pc[2]]));
+  pc += 3;
+  NEXT();
+L_TableGetI: {
+  Table* tab = inst->tables_[pc[2]];
+  uint32_t i = uint32_t(S(3));
+  if (i >= tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
+  S(1) = tab->elems_[i];
+  pc += 4;
+  NEXT();
+}
+L_TableSetI: {
+  Table* tab = inst->tables_[pc[1]];
+  uint32_t i = uint32_t(S(2));
+  if (i >= tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
+  tab->elems_[i] = uintptr_t(S(3));
+  pc += 4;
+  NEXT();
+}
+L_TableSizeI:
+  S(1) = uint32_t(inst->tables_[pc[2]]->elems_.size());
+  pc += 3;
+  NEXT();
+L_TableGrowI: {
+  Table* tab = inst->tables_[pc[2]];
+  Value init{tab->elem_, S(3), 0};
+  int64_t r = tab->grow(uint32_t(S(4)), init);
+  S(1) = uint32_t(int32_t(r));
+  pc += 5;
+  NEXT();
+}
+L_TableFillI: {
+  Table* tab = inst->tables_[pc[1]];
+  uint64_t i = uint32_t(S(2)), n = uint32_t(S(4));
+  if (i + n > tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
+  std::fill_n(tab->elems_.begin() + ptrdiff_t(i), n, uintptr_t(S(3)));
+  pc += 5;
+  NEXT();
+}
+L_TableCopyI: {
+  Table* dt = inst->tables_[pc[1]];
+  Table* st = inst->tables_[pc[2]];
+  uint64_t d = uint32_t(S(3)), s = uint32_t(S(4)), n = uint32_t(S(5));
+  if (s + n > st->elems_.size() || d + n > dt->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
+  if (n) std::memmove(dt->elems_.data() + d, st->elems_.data() + s, n * sizeof(uintptr_t));
+  pc += 6;
+  NEXT();
+}
+L_TableInitI: {
+  Table* tab = inst->tables_[pc[1]];
+  const std::vector<uintptr_t>& seg = inst->elems_[pc[2]];
+  uint64_t d = uint32_t(S(3)), s = uint32_t(S(4)), n = uint32_t(S(5));
+  if (s + n > seg.size() || d + n > tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
+  if (n) std::memmove(tab->elems_.data() + d, seg.data() + s, n * sizeof(uintptr_t));
+  pc += 6;
+  NEXT();
+}
+L_ElemDropI:
+  inst->elems_[pc[1]].clear();
+  inst->elems_[pc[1]].shrink_to_fit();
+  pc += 2;
+  NEXT();
+L_MemoryInitI: {
+  uint32_t seg = pc[1];
+  const std::vector<uint8_t>& bytes = md.datas[seg].bytes;
+  uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
+  uint64_t d = uint32_t(S(2)), s = uint32_t(S(3)), n = uint32_t(S(4));
+  if (s + n > seg_size || d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
+  if (n) std::memcpy(mem_base + d, bytes.data() + s, n);
+  pc += 5;
+  NEXT();
+}
+L_DataDropI:
+  inst->data_dropped_[pc[1]] = true;
+  pc += 2;
+  NEXT();
+L_MemoryCopyI: {
+  uint64_t d = uint32_t(S(1)), s = uint32_t(S(2)), n = uint32_t(S(3));
+  if (s + n > mem_size || d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
+  if (n) std::memmove(mem_base + d, mem_base + s, n);
+  pc += 4;
+  NEXT();
+}
+L_MemoryFillI: {
+  uint64_t d = uint32_t(S(1)), n = uint32_t(S(3));
+  if (d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
+  if (n) std::memset(mem_base + d, int(uint8_t(S(2))), n);
+  pc += 4;
+  NEXT();
+}
+
+bad_op:
+  trap_kind = TrapKind::Unreachable;
+  inner = Trap::host("internal error: instruction without interpreter handler");
+  goto do_trap;
+
+do_trap: {
+  Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);
+  tr.backtrace.push_back(funcLabel(inst, func));
+  while (t.nframes > base_frames) {
+    const Frame& f = frames[--t.nframes];
+    tr.backtrace.push_back(funcLabel(inst, f.func));
+  }
+  return tr;
+}
+done:
+  return std::nullopt;
+
+#undef S
+#undef NEXT
+#undef TRAP
+#undef RELOAD_MEM
+#undef UN
+#undef BIN
+#undef TUN
+#undef TBIN
+#undef LOAD
+#undef STORE
+#undef SPECIAL
+#undef SIMD
+}
+
+Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args) {
+  const FuncType& ft = f->type();
+  ThreadCtx& t = threadCtx(f->store_->engine().config());
+  if (t.native_depth >= kMaxNativeDepth) return Trap::make(TrapKind::CallStackExhausted);
+  struct DepthGuard {
+    ThreadCtx& t;
+    explicit DepthGuard(ThreadCtx& x) : t(x) { ++t.native_depth; }
+    ~DepthGuard() { --t.native_depth; }
+  } guard(t);
+
+  if (f->host_) {
+    std::vector<Value> results(ft.results.size());
+    for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
+    Caller c;
+    c.instance_ = caller;
+    c.store_ = f->store_;
+    std::optional<Trap> tr = f->host_(c, args, results);
+    if (tr) {
+      if (tr->kind != TrapKind::Exit) tr->backtrace.push_back(f->name());
+      return std::move(*tr);
+    }
+    return results;
+  }
+
+  Instance* inst = f->instance_;
+  const ModuleData& md = inst->module_->data();
+  const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
+  const Code* code = body.code.get();
+  if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
+  uint64_t* fp = t.top;
+  size_t need = std::max<size_t>({code->frame_slots, ft.params.size(), ft.results.size()});
+  if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
+  for (size_t i = 0; i < ft.params.size(); ++i) fp[i] = args[i].bits;
+  std::memset(fp + code->num_params, 0, size_t(code->num_locals - code->num_params) * 8);
+  std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr);
+  if (tr) return std::move(*tr);
+  std::vector<Value> results(ft.results.size());
+  for (size_t i = 0; i < results.size(); ++i) results[i] = Value{ft.results[i], fp[i], 0};
+  return results;
+}
+
+}  // namespace
+
+const int32_t* handlerOffsets() {
+  static const int32_t* table = [] {
+    const int32_t* out = nullptr;
+    (void)run(nullptr, nullptr, 0, nullptr, &out);
+    return out;
+  }();
+  return table;
+}
+
+Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) {
+  return invokeFrom(nullptr, f, args);
+}
+
+}  // namespace tern::interp

@@ -1,0 +1,647 @@
+// Lowering: a FunctionDecoder visitor that emits the interpreter's form
+// while the validator walks the body (one pass, no IR).
+#include "interp/lower.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tern::interp {
+
+namespace {
+
+// An operand-stack entry: either a value in its own canonical temp slot, or
+// a not-yet-copied reference to a local (local.get is free until the local
+// is overwritten or a control boundary forces a copy).
+struct Entry {
+  bool is_local = false;
+  uint32_t local = 0;
+};
+
+struct LFrame {
+  CtrlKind kind;
+  uint32_t result_base;  // depth where this frame's results (or loop params) go
+  uint32_t stack_base;   // depth below which the body cannot pop
+  uint32_t nparams, nresults;
+  uint32_t loop_pc = 0;
+  int64_t else_fixup = -1;     // if: position of the BrIfZ offset word
+  std::vector<uint32_t> fixups;  // (instr_start, offset word position) pairs
+};
+
+class Lowering {
+ public:
+  Lowering(const ModuleData& m, Code& code) : m_(m), c_(code), h_(handlerOffsets()) {}
+
+  bool unsupported() const { return unsupported_; }
+
+  void begin(const ValidatorState& s) {
+    c_.num_params = uint32_t(m_.funcType(s.func_index).params.size());
+    c_.num_locals = uint32_t(s.locals.size());
+    c_.num_results = uint32_t(m_.funcType(s.func_index).results.size());
+    nlocals_ = c_.num_locals;
+    for (ValType t : s.locals)
+      if (t == ValType::V128) unsupported_ = true;
+    for (ValType t : m_.funcType(s.func_index).results)
+      if (t == ValType::V128) unsupported_ = true;
+    LFrame f{CtrlKind::Func, 0, 0, 0, c_.num_results};
+    frames_.push_back(f);
+  }
+
+  void finish(const ValidatorState&) { c_.frame_slots = nlocals_ + max_depth_ + 1; }
+
+  void op(const ValidatorState& s, Opcode op, const Imm& imm);
+
+ private:
+  // ---- emission ----
+  uint32_t pos() const { return uint32_t(c_.words.size()); }
+  void emitOp(IOp op) {
+    instr_start_ = pos();
+    c_.words.push_back(uint32_t(h_[unsigned(op)]));
+  }
+  void w(uint32_t v) { c_.words.push_back(v); }
+  uint32_t slotOfDepth(uint32_t d) const { return nlocals_ + d; }
+  uint32_t depth() const { return uint32_t(stack_.size()); }
+  uint32_t slotOf(const Entry& e, uint32_t d) const { return e.is_local ? e.local : slotOfDepth(d); }
+
+  // Pops the top entry and returns the slot to read it from.
+  uint32_t popSlot() {
+    uint32_t d = depth() - 1;
+    uint32_t s = slotOf(stack_.back(), d);
+    stack_.pop_back();
+    return s;
+  }
+  // Pushes a temp and returns its slot; remembers where the producing
+  // instruction wrote it so local.set can redirect the write.
+  uint32_t pushTemp() {
+    uint32_t d = depth();
+    stack_.push_back(Entry{});
+    max_depth_ = std::max(max_depth_, d + 1);
+    return slotOfDepth(d);
+  }
+  void noteDst(uint32_t word_pos) {
+    last_dst_word_ = int64_t(word_pos);
+    last_dst_end_ = pos();
+  }
+  void emitCopy(uint32_t dst, uint32_t src) {
+    if (dst == src) return;
+    emitOp(IOp::Copy);
+    w(dst);
+    w(src);
+  }
+  // Gives entry `i` its own temp slot.
+  void materialize(uint32_t i) {
+    if (!stack_[i].is_local) return;
+    emitCopy(slotOfDepth(i), stack_[i].local);
+    stack_[i].is_local = false;
+  }
+  void materializeAll() {
+    for (uint32_t i = 0; i < depth(); ++i) materialize(i);
+    last_dst_word_ = -1;
+  }
+  void materializeLocal(uint32_t local) {
+    for (uint32_t i = 0; i < depth(); ++i)
+      if (stack_[i].is_local && stack_[i].local == local) materialize(i);
+  }
+  // Copies the top `n` values into the slots of depths base..base+n-1.
+  void moveTopTo(uint32_t base, uint32_t n) {
+    uint32_t from = depth() - n;
+    for (uint32_t k = 0; k < n; ++k) emitCopy(slotOfDepth(base + k), slotOf(stack_[from + k], from + k));
+  }
+  bool topInPlace(uint32_t base, uint32_t n) const {
+    uint32_t from = depth() - n;
+    if (from == base) {
+      for (uint32_t k = 0; k < n; ++k)
+        if (stack_[from + k].is_local) return false;
+      return true;
+    }
+    return n == 0;
+  }
+  LFrame& frameAt(uint32_t depth) { return frames_[frames_.size() - 1 - depth]; }
+  uint32_t labelArity(const LFrame& f) const { return f.kind == CtrlKind::Loop ? f.nparams : f.nresults; }
+
+  // Emits an unconditional jump to the label of `f` (values already moved).
+  void emitJumpTo(LFrame& f) {
+    emitOp(IOp::Jump);
+    uint32_t start = instr_start_;
+    if (f.kind == CtrlKind::Loop) {
+      w(uint32_t(int32_t(f.loop_pc) - int32_t(start)));
+    } else {
+      f.fixups.push_back(start);
+      f.fixups.push_back(pos());
+      w(0);
+    }
+  }
+  void emitBranch(uint32_t depth_idx) {
+    LFrame& f = frameAt(depth_idx);
+    if (f.kind == CtrlKind::Func) {
+      emitReturn();
+      return;
+    }
+    uint32_t n = labelArity(f);
+    moveTopTo(f.result_base, n);
+    emitJumpTo(f);
+  }
+  void emitReturn() {
+    uint32_t n = frames_.front().nresults;
+    uint32_t from = depth() - n;
+    // Results go to slots 0..n-1, which may be locals a later result reads:
+    // such a result is first copied to its own (free) temp slot. The entries
+    // are not changed, since this may be a conditional path.
+    std::vector<uint32_t> src(n);
+    for (uint32_t k = 0; k < n; ++k) {
+      src[k] = slotOf(stack_[from + k], from + k);
+      if (stack_[from + k].is_local && stack_[from + k].local < n) {
+        emitCopy(slotOfDepth(from + k), src[k]);
+        src[k] = slotOfDepth(from + k);
+      }
+    }
+    for (uint32_t k = 0; k < n; ++k) emitCopy(k, src[k]);
+    emitOp(IOp::Ret);
+  }
+  void patch(LFrame& f, uint32_t target) {
+    for (size_t i = 0; i < f.fixups.size(); i += 2)
+      c_.words[f.fixups[i + 1]] = uint32_t(int32_t(target) - int32_t(f.fixups[i]));
+    f.fixups.clear();
+  }
+  void resetTo(uint32_t d) {
+    stack_.resize(d);
+    last_dst_word_ = -1;
+  }
+  void pushTemps(uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) pushTemp();
+  }
+
+  void simple(Opcode op, const Imm& imm);
+  void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect);
+
+  const ModuleData& m_;
+  Code& c_;
+  const int32_t* h_;
+  uint32_t nlocals_ = 0;
+  uint32_t max_depth_ = 0;
+  std::vector<Entry> stack_;
+  std::vector<LFrame> frames_;
+  uint32_t instr_start_ = 0;
+  int64_t last_dst_word_ = -1;
+  uint32_t last_dst_end_ = 0;
+  bool unsupported_ = false;
+};
+
+void Lowering::simple(Opcode op, const Imm& imm) {
+  const OpInfo& info = opInfo(op);
+  const char* colon = info.sig;
+  while (*colon != ':') ++colon;
+  unsigned nin = unsigned(colon - info.sig);
+  unsigned nout = unsigned(std::char_traits<char>::length(colon + 1));
+  for (const char* p = info.sig; *p; ++p)
+    if (*p == 'v') unsupported_ = true;
+  if (info.feature == Feature::simd) unsupported_ = true;
+  if (unsupported_) {
+    // Keep the stack shape right; no code is kept for this function.
+    for (unsigned i = 0; i < nin; ++i) popSlot();
+    pushTemps(nout);
+    return;
+  }
+  if (info.imm == ImmKind::I32 || info.imm == ImmKind::F32) {
+    uint32_t dst = pushTemp();
+    emitOp(IOp::Const32);
+    uint32_t at = pos();
+    w(dst);
+    w(uint32_t(imm.bits));
+    noteDst(at);
+    return;
+  }
+  if (info.imm == ImmKind::I64 || info.imm == ImmKind::F64) {
+    uint32_t dst = pushTemp();
+    emitOp(IOp::Const64);
+    uint32_t at = pos();
+    w(dst);
+    w(uint32_t(imm.bits));
+    w(uint32_t(imm.bits >> 32));
+    noteDst(at);
+    return;
+  }
+  if (info.imm == ImmKind::MemArg) {
+    if (nout == 1) {  // load: dst addr offset
+      uint32_t addr = popSlot();
+      uint32_t dst = pushTemp();
+      emitOp(IOp(op));
+      uint32_t at = pos();
+      w(dst);
+      w(addr);
+      w(uint32_t(imm.offset));
+      noteDst(at);
+    } else {  // store: addr val offset
+      uint32_t val = popSlot();
+      uint32_t addr = popSlot();
+      emitOp(IOp(op));
+      w(addr);
+      w(val);
+      w(uint32_t(imm.offset));
+    }
+    return;
+  }
+  // Plain unary / binary operator: dst a [b]
+  uint32_t b = nin == 2 ? popSlot() : 0;
+  uint32_t a = popSlot();
+  uint32_t dst = pushTemp();
+  emitOp(IOp(op));
+  uint32_t at = pos();
+  w(dst);
+  w(a);
+  if (nin == 2) w(b);
+  noteDst(at);
+}
+
+void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect) {
+  for (ValType t : ft.params)
+    if (t == ValType::V128) unsupported_ = true;
+  for (ValType t : ft.results)
+    if (t == ValType::V128) unsupported_ = true;
+  uint32_t elem_slot = indirect ? popSlot() : 0;
+  uint32_t n = uint32_t(ft.params.size());
+  uint32_t first = depth() - n;
+  for (uint32_t i = first; i < depth(); ++i) materialize(i);
+  uint32_t frame = slotOfDepth(first);
+  emitOp(iop);
+  if (indirect) {
+    w(a);
+    w(b);
+    w(frame);
+    w(elem_slot);
+  } else {
+    w(func_index);
+    w(frame);
+  }
+  resetTo(first);
+  pushTemps(uint32_t(ft.results.size()));
+  // The callee's frame starts at `frame`; make sure the caller's frame size
+  // covers at least its results.
+  last_dst_word_ = -1;
+}
+
+void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if (!opInfo(op).sig[0] || op == Opcode::MemorySize || op == Opcode::MemoryGrow || op == Opcode::TableSize ||
+      op == Opcode::MemoryInit || op == Opcode::MemoryCopy || op == Opcode::MemoryFill ||
+      op == Opcode::TableInit || op == Opcode::TableCopy) {
+    // hand-lowered below
+  } else {
+    simple(op, imm);
+    return;
+  }
+  switch (op) {
+    case Opcode::Unreachable:
+      emitOp(IOp::Trap);
+      w(uint32_t(TrapKind::Unreachable));
+      return;
+    case Opcode::Nop: return;
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If: {
+      const CtrlFrame& cf = s.frames.back();
+      uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
+      for (uint32_t i = 0; i < np; ++i)
+        if (s.param(cf, i) == ValType::V128) unsupported_ = true;
+      for (uint32_t i = 0; i < nr; ++i)
+        if (s.result(cf, i) == ValType::V128) unsupported_ = true;
+      uint32_t cond = op == Opcode::If ? popSlot() : 0;
+      materializeAll();
+      LFrame f{cf.kind, depth() - np, depth() - np, np, nr};
+      if (op == Opcode::Loop) {
+        f.loop_pc = pos();
+      } else if (op == Opcode::If) {
+        emitOp(IOp::BrIfZ);
+        w(cond);
+        f.else_fixup = pos();
+        w(uint32_t(instr_start_));  // holds the instruction start until patched
+        // The then-branch works on copies of the params so the else-branch
+        // still finds the originals in their slots.
+        uint32_t first = depth() - np;
+        for (uint32_t i = 0; i < np; ++i) {
+          uint32_t dst = pushTemp();
+          emitCopy(dst, slotOfDepth(first + i));
+        }
+        f.stack_base = depth() - np;
+      }
+      frames_.push_back(std::move(f));
+      last_dst_word_ = -1;
+      return;
+    }
+    case Opcode::Else: {
+      LFrame& f = frames_.back();
+      if (s.endReachable()) {
+        moveTopTo(f.result_base, f.nresults);
+        emitJumpTo(f);
+      }
+      uint32_t start = c_.words[size_t(f.else_fixup)];
+      c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
+      f.else_fixup = -1;
+      f.kind = CtrlKind::Else;
+      resetTo(f.result_base);
+      pushTemps(f.nparams);
+      f.stack_base = f.result_base;
+      return;
+    }
+    case Opcode::End: {
+      LFrame& f = frames_.back();
+      if (f.kind == CtrlKind::Func) {
+        if (s.endReachable()) emitReturn();
+        frames_.pop_back();
+        return;
+      }
+      if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
+      if (f.else_fixup >= 0) {
+        uint32_t start = c_.words[size_t(f.else_fixup)];
+        c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
+      }
+      patch(f, pos());
+      uint32_t base = f.result_base, nr = f.nresults;
+      frames_.pop_back();
+      resetTo(base);
+      pushTemps(nr);
+      return;
+    }
+    case Opcode::Br:
+      emitBranch(imm.a);
+      return;
+    case Opcode::BrIf: {
+      uint32_t cond = popSlot();
+      LFrame& f = frameAt(imm.a);
+      uint32_t n = f.kind == CtrlKind::Func ? f.nresults : labelArity(f);
+      uint32_t base = f.kind == CtrlKind::Func ? 0 : f.result_base;
+      if (f.kind != CtrlKind::Func && topInPlace(base, n)) {
+        emitOp(IOp::BrIfNz);
+        w(cond);
+        if (f.kind == CtrlKind::Loop) {
+          w(uint32_t(int32_t(f.loop_pc) - int32_t(instr_start_)));
+        } else {
+          f.fixups.push_back(instr_start_);
+          f.fixups.push_back(pos());
+          w(0);
+        }
+      } else {
+        emitOp(IOp::BrIfZ);
+        uint32_t skip_start = instr_start_;
+        w(cond);
+        uint32_t skip_word = pos();
+        w(0);
+        emitBranch(imm.a);
+        c_.words[skip_word] = uint32_t(int32_t(pos()) - int32_t(skip_start));
+      }
+      last_dst_word_ = -1;
+      return;
+    }
+    case Opcode::BrTable: {
+      uint32_t idx = popSlot();
+      const std::vector<uint32_t>& t = *imm.targets;
+      uint32_t n = uint32_t(t.size());
+      emitOp(IOp::BrTableI);
+      uint32_t start = instr_start_;
+      w(idx);
+      w(n);
+      uint32_t table = pos();
+      for (uint32_t i = 0; i <= n; ++i) w(0);
+      // One stub per entry: move the values, then jump.
+      for (uint32_t i = 0; i <= n; ++i) {
+        uint32_t target = i < n ? t[i] : imm.a;
+        c_.words[table + i] = uint32_t(int32_t(pos()) - int32_t(start));
+        emitBranch(target);
+      }
+      return;
+    }
+    case Opcode::Return:
+      emitReturn();
+      return;
+    case Opcode::Call: {
+      const FuncType& ft = m_.funcType(imm.a);
+      if (imm.a < m_.num_imported_funcs)
+        call(imm.a, ft, IOp::CallImport, 0, 0, false);
+      else
+        call(imm.a - m_.num_imported_funcs, ft, IOp::CallI, 0, 0, false);
+      return;
+    }
+    case Opcode::CallIndirect:
+      call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true);
+      return;
+    case Opcode::Drop:
+      if (imm.type == ValType::V128) unsupported_ = true;
+      popSlot();
+      return;
+    case Opcode::Select:
+    case Opcode::SelectT: {
+      if (imm.type == ValType::V128) unsupported_ = true;
+      uint32_t cond = popSlot();
+      uint32_t b = popSlot();
+      uint32_t a = popSlot();
+      uint32_t dst = pushTemp();
+      emitOp(IOp::SelectI);
+      uint32_t at = pos();
+      w(dst);
+      w(a);
+      w(b);
+      w(cond);
+      noteDst(at);
+      return;
+    }
+    case Opcode::LocalGet:
+      stack_.push_back(Entry{true, imm.a});
+      max_depth_ = std::max(max_depth_, depth());
+      return;
+    case Opcode::LocalSet:
+    case Opcode::LocalTee: {
+      uint32_t x = imm.a;
+      uint32_t d = depth() - 1;
+      Entry top = stack_.back();
+      bool others = false;
+      for (uint32_t i = 0; i < d; ++i)
+        if (stack_[i].is_local && stack_[i].local == x) others = true;
+      if (!top.is_local && last_dst_word_ >= 0 && last_dst_end_ == pos() &&
+          c_.words[size_t(last_dst_word_)] == slotOfDepth(d) && !others) {
+        // Redirect the producer's write into the local.
+        c_.words[size_t(last_dst_word_)] = x;
+      } else {
+        if (top.is_local && top.local == x) {
+          // local.set x of local.get x: nothing to do.
+        } else {
+          materializeLocal(x);
+          emitCopy(x, slotOf(stack_.back(), d));
+        }
+      }
+      stack_.pop_back();
+      last_dst_word_ = -1;
+      if (op == Opcode::LocalTee) {
+        stack_.push_back(Entry{true, x});
+      }
+      return;
+    }
+    case Opcode::GlobalGet: {
+      if (imm.type == ValType::V128) unsupported_ = true;
+      uint32_t dst = pushTemp();
+      emitOp(IOp::GlobalGetI);
+      uint32_t at = pos();
+      w(dst);
+      w(imm.a);
+      noteDst(at);
+      return;
+    }
+    case Opcode::GlobalSet: {
+      if (imm.type == ValType::V128) unsupported_ = true;
+      uint32_t src = popSlot();
+      emitOp(IOp::GlobalSetI);
+      w(imm.a);
+      w(src);
+      return;
+    }
+    case Opcode::TableGet: {
+      uint32_t i = popSlot();
+      uint32_t dst = pushTemp();
+      emitOp(IOp::TableGetI);
+      w(dst);
+      w(imm.a);
+      w(i);
+      return;
+    }
+    case Opcode::TableSet: {
+      uint32_t v = popSlot();
+      uint32_t i = popSlot();
+      emitOp(IOp::TableSetI);
+      w(imm.a);
+      w(i);
+      w(v);
+      return;
+    }
+    case Opcode::MemorySize: {
+      uint32_t dst = pushTemp();
+      emitOp(IOp::MemorySizeI);
+      w(dst);
+      return;
+    }
+    case Opcode::MemoryGrow: {
+      uint32_t src = popSlot();
+      uint32_t dst = pushTemp();
+      emitOp(IOp::MemoryGrowI);
+      w(dst);
+      w(src);
+      return;
+    }
+    case Opcode::RefNull: {
+      uint32_t dst = pushTemp();
+      emitOp(IOp::Const64);
+      uint32_t at = pos();
+      w(dst);
+      w(0);
+      w(0);
+      noteDst(at);
+      return;
+    }
+    case Opcode::RefIsNull: {
+      uint32_t src = popSlot();
+      uint32_t dst = pushTemp();
+      emitOp(IOp::RefIsNullI);
+      uint32_t at = pos();
+      w(dst);
+      w(src);
+      noteDst(at);
+      return;
+    }
+    case Opcode::RefFunc: {
+      uint32_t dst = pushTemp();
+      emitOp(IOp::RefFuncI);
+      uint32_t at = pos();
+      w(dst);
+      w(imm.a);
+      noteDst(at);
+      return;
+    }
+    case Opcode::TableSize: {
+      uint32_t dst = pushTemp();
+      emitOp(IOp::TableSizeI);
+      w(dst);
+      w(imm.a);
+      return;
+    }
+    case Opcode::TableGrow: {
+      uint32_t n = popSlot();
+      uint32_t init = popSlot();
+      uint32_t dst = pushTemp();
+      emitOp(IOp::TableGrowI);
+      w(dst);
+      w(imm.a);
+      w(init);
+      w(n);
+      return;
+    }
+    case Opcode::TableFill: {
+      uint32_t n = popSlot();
+      uint32_t v = popSlot();
+      uint32_t i = popSlot();
+      emitOp(IOp::TableFillI);
+      w(imm.a);
+      w(i);
+      w(v);
+      w(n);
+      return;
+    }
+    case Opcode::TableCopy:
+    case Opcode::TableInit:
+    case Opcode::MemoryInit:
+    case Opcode::MemoryCopy:
+    case Opcode::MemoryFill: {
+      uint32_t n = popSlot();
+      uint32_t b = popSlot();
+      uint32_t a = popSlot();
+      switch (op) {
+        case Opcode::TableCopy: emitOp(IOp::TableCopyI); w(imm.a); w(imm.b); break;
+        case Opcode::TableInit: emitOp(IOp::TableInitI); w(imm.b); w(imm.a); break;
+        case Opcode::MemoryInit: emitOp(IOp::MemoryInitI); w(imm.a); break;
+        case Opcode::MemoryCopy: emitOp(IOp::MemoryCopyI); break;
+        default: emitOp(IOp::MemoryFillI); break;
+      }
+      w(a);
+      w(b);
+      w(n);
+      return;
+    }
+    case Opcode::ElemDrop:
+      emitOp(IOp::ElemDropI);
+      w(imm.a);
+      return;
+    case Opcode::DataDrop:
+      emitOp(IOp::DataDropI);
+      w(imm.a);
+      return;
+    default:
+      unsupported_ = true;
+      return;
+  }
+}
+
+}  // namespace
+
+bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  auto code = std::make_shared<Code>();
+  Lowering low(m, *code);
+  FunctionDecoder<Lowering> dec(m, func_index, low);
+  if (!dec.decode(r, &body.locals)) {
+    err = dec.error();
+    return false;
+  }
+  if (low.unsupported()) {
+    body.unsupported = "SIMD (v128) is validated but not yet executed by the interpreter";
+    return true;
+  }
+  code->words.shrink_to_fit();
+  body.code = std::move(code);
+  return true;
+}
+
+bool validateBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  NullVisitor v;
+  FunctionDecoder<NullVisitor> dec(m, func_index, v);
+  if (!dec.decode(r, &body.locals)) {
+    err = dec.error();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace tern::interp

@@ -1,0 +1,81 @@
+// The interpreter's internal form.
+//
+// A function is lowered to a stream of 32-bit words. Each instruction starts
+// with its handler (an offset from the interpreter's first label: direct
+// threading) followed by operands. Operands are frame slots (8 bytes each):
+// the params, then the declared locals, then one slot per operand-stack
+// depth. Because Wasm fixes the stack height at every instruction, every
+// operand's slot is known when lowering, so the interpreter never pushes or
+// pops: `i32.add` reads two slots and writes a third. local.get costs
+// nothing (the consumer reads the local's slot directly), and a result
+// followed by local.set is written straight into the local.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/leb128.h"
+#include "decode/function_decoder.h"
+#include "module/module.h"
+
+namespace tern::interp {
+
+// Internal opcodes: one per row of opcodes.def (simple rows have generated
+// handlers), then the hand-written ones.
+enum class IOp : uint16_t {
+#define X(id, prefix, code, text, imm, sig, feat, impl) id,
+#include "module/opcodes.def"
+#undef X
+  Copy,         // dst src
+  Const32,      // dst imm
+  Const64,      // dst lo hi
+  Jump,         // off
+  BrIfNz,       // cond off
+  BrIfZ,        // cond off
+  BrTableI,     // idx n off0 .. off(n)  (last is the default)
+  Ret,          //
+  CallI,        // defined-func-index frame-slot
+  CallImport,   // func-index frame-slot
+  CallIndirectI,  // type-index table frame-slot elem-slot
+  Trap,         // trap-kind
+  SelectI,      // dst a b cond
+  GlobalGetI,   // dst global
+  GlobalSetI,   // global src
+  MemorySizeI,  // dst
+  MemoryGrowI,  // dst src
+  RefIsNullI,   // dst src
+  RefFuncI,     // dst func-index
+  TableGetI,    // dst table idx
+  TableSetI,    // table idx val
+  TableSizeI,   // dst table
+  TableGrowI,   // dst table init n
+  TableFillI,   // table i val n
+  TableCopyI,   // dst-table src-table d s n
+  TableInitI,   // table elem d s n
+  ElemDropI,    // elem
+  MemoryInitI,  // data d s n
+  DataDropI,    // data
+  MemoryCopyI,  // d s n
+  MemoryFillI,  // d val n
+  Count_
+};
+constexpr unsigned kIOpCount = unsigned(IOp::Count_);
+
+struct Code {
+  std::vector<uint32_t> words;
+  uint32_t num_params = 0;
+  uint32_t num_locals = 0;   // params + declared locals
+  uint32_t frame_slots = 0;  // locals + deepest operand stack
+  uint32_t num_results = 0;
+};
+
+// Validates one body and lowers it. Functions the interpreter cannot run yet
+// (SIMD) validate normally and get `body.unsupported` set instead of code.
+bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
+// Validation only.
+bool validateBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
+
+// Offsets of the interpreter's handlers from its base label, per IOp.
+const int32_t* handlerOffsets();
+
+}  // namespace tern::interp

@@ -1,0 +1,92 @@
+// The decoded, validated form of a module, shared by every instance.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tern/tern.hpp"
+
+namespace tern {
+
+namespace interp {
+struct Code;  // lowered function body (src/interp/lower.h)
+}
+
+// A constant expression of Wasm 2.0: exactly one producing instruction.
+struct ConstExpr {
+  enum Kind : uint8_t { Value, RefFunc, GlobalGet } kind = Value;
+  tern::Value value;   // for Value (including ref.null)
+  uint32_t index = 0;  // function or global index
+};
+
+struct Import {
+  std::string module, name;
+  ExternKind kind = ExternKind::Func;
+  uint32_t func_type = 0;  // type index, for functions
+  TableType table;
+  MemoryType memory;
+  GlobalType global;
+};
+
+struct Export {
+  std::string name;
+  ExternKind kind = ExternKind::Func;
+  uint32_t index = 0;
+};
+
+enum class SegmentMode : uint8_t { Active, Passive, Declarative };
+
+struct ElemSegment {
+  SegmentMode mode = SegmentMode::Active;
+  ValType type = ValType::FuncRef;
+  uint32_t table = 0;
+  ConstExpr offset;
+  std::vector<ConstExpr> items;
+};
+
+struct DataSegment {
+  SegmentMode mode = SegmentMode::Active;
+  uint32_t memory = 0;
+  ConstExpr offset;
+  std::vector<uint8_t> bytes;
+};
+
+struct FuncBody {
+  uint32_t type_index = 0;
+  std::vector<ValType> locals;  // declared locals, after the params
+  size_t offset = 0;            // of the body in the module bytes
+  size_t size = 0;
+  std::shared_ptr<interp::Code> code;  // interpreter form; null if unsupported
+  std::string unsupported;             // why the interpreter cannot run it
+};
+
+struct ModuleData {
+  std::vector<FuncType> types;
+  std::vector<Import> imports;
+  uint32_t num_imported_funcs = 0, num_imported_tables = 0, num_imported_memories = 0,
+           num_imported_globals = 0;
+  std::vector<uint32_t> func_types;   // every function (imported first): type index
+  std::vector<TableType> tables;      // every table
+  std::vector<MemoryType> memories;   // every memory
+  std::vector<GlobalType> globals;    // every global
+  std::vector<ConstExpr> global_inits;  // defined globals only
+  std::vector<Export> exports;
+  std::optional<uint32_t> start;
+  std::vector<ElemSegment> elems;
+  std::vector<DataSegment> datas;
+  std::optional<uint32_t> data_count;
+  std::vector<FuncBody> bodies;       // defined functions
+  std::vector<bool> declared_refs;    // function index may appear in ref.func
+  std::unordered_map<uint32_t, std::string> func_names;  // name section
+  std::string module_name;
+  bool uses_simd = false;
+
+  const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }
+  std::string funcName(uint32_t func_index) const;
+};
+
+}  // namespace tern

@@ -1,0 +1,578 @@
+// Engine, Module, Store, Instance and the runtime objects.
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
+
+#include "decode/module_decoder.h"
+#include "interp/interp.h"
+#include "interp/lower.h"
+#include "module/module.h"
+#include "platform/platform.h"
+#include "tern/tern.hpp"
+
+namespace tern {
+
+#ifndef TERN_VERSION
+#define TERN_VERSION "0.1.0"
+#endif
+
+const char* versionString() { return TERN_VERSION; }
+
+// ---------------------------------------------------------------------------
+// Names and messages
+
+const char* valTypeName(ValType t) {
+  switch (t) {
+    case ValType::I32: return "i32";
+    case ValType::I64: return "i64";
+    case ValType::F32: return "f32";
+    case ValType::F64: return "f64";
+    case ValType::V128: return "v128";
+    case ValType::FuncRef: return "funcref";
+    case ValType::ExternRef: return "externref";
+  }
+  return "?";
+}
+
+const char* externKindName(ExternKind k) {
+  switch (k) {
+    case ExternKind::Func: return "func";
+    case ExternKind::Table: return "table";
+    case ExternKind::Memory: return "memory";
+    case ExternKind::Global: return "global";
+  }
+  return "?";
+}
+
+std::string FuncType::toString() const {
+  std::string s = "(";
+  for (size_t i = 0; i < params.size(); ++i) s += (i ? ", " : "") + std::string(valTypeName(params[i]));
+  s += ") -> (";
+  for (size_t i = 0; i < results.size(); ++i) s += (i ? ", " : "") + std::string(valTypeName(results[i]));
+  return s + ")";
+}
+
+static std::string limitsString(const Limits& l) {
+  std::string s = std::to_string(l.min);
+  if (l.max) s += ".." + std::to_string(*l.max);
+  return s;
+}
+
+std::string ExternType::toString() const {
+  switch (kind) {
+    case ExternKind::Func: return "func " + func.toString();
+    case ExternKind::Table: return std::string("table ") + valTypeName(table.elem) + " " + limitsString(table.limits);
+    case ExternKind::Memory: return "memory " + limitsString(memory.limits);
+    case ExternKind::Global:
+      return std::string("global ") + (global.mut ? "mut " : "") + valTypeName(global.type);
+  }
+  return "?";
+}
+
+std::string Value::toString() const {
+  char buf[64];
+  switch (type) {
+    case ValType::I32: std::snprintf(buf, sizeof buf, "i32:%" PRId32, asI32()); break;
+    case ValType::I64: std::snprintf(buf, sizeof buf, "i64:%" PRId64, asI64()); break;
+    case ValType::F32: std::snprintf(buf, sizeof buf, "f32:%.9g", double(asF32())); break;
+    case ValType::F64: std::snprintf(buf, sizeof buf, "f64:%.17g", asF64()); break;
+    case ValType::V128: std::snprintf(buf, sizeof buf, "v128:0x%016" PRIx64 "%016" PRIx64, hi, bits); break;
+    case ValType::FuncRef:
+    case ValType::ExternRef:
+      if (isNull()) std::snprintf(buf, sizeof buf, "%s:null", valTypeName(type));
+      else std::snprintf(buf, sizeof buf, "%s:0x%" PRIx64, valTypeName(type), bits);
+      break;
+  }
+  return buf;
+}
+
+std::string Error::toString() const {
+  std::string s;
+  if (offset != SIZE_MAX) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "at offset 0x%zx: ", offset);
+    s = buf;
+  }
+  return s + message;
+}
+
+const char* trapMessage(TrapKind k) {
+  switch (k) {
+    case TrapKind::Unreachable: return "unreachable";
+    case TrapKind::IntDivByZero: return "integer divide by zero";
+    case TrapKind::IntOverflow: return "integer overflow";
+    case TrapKind::InvalidConversion: return "invalid conversion to integer";
+    case TrapKind::MemoryOutOfBounds: return "out of bounds memory access";
+    case TrapKind::TableOutOfBounds: return "out of bounds table access";
+    case TrapKind::UndefinedElement: return "undefined element";
+    case TrapKind::UninitializedElement: return "uninitialized element";
+    case TrapKind::IndirectCallTypeMismatch: return "indirect call type mismatch";
+    case TrapKind::CallStackExhausted: return "call stack exhausted";
+    case TrapKind::NullReference: return "null reference";
+    case TrapKind::Interrupted: return "interrupted";
+    case TrapKind::Host: return "host trap";
+    case TrapKind::Exit: return "exit";
+  }
+  return "trap";
+}
+
+std::string Trap::toString() const {
+  std::string s = message;
+  for (const std::string& f : backtrace) s += "\n  at " + f;
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Engine
+
+struct Engine::Types {
+  std::mutex mu;
+  std::vector<FuncType> types;
+  std::unordered_map<std::string, uint32_t> ids;
+};
+
+Engine::Engine(Config c) : config_(c), types_(std::make_unique<Types>()) {}
+Engine::~Engine() = default;
+
+uint32_t Engine::internType(const FuncType& t) {
+  std::string key;
+  for (ValType v : t.params) key.push_back(char(v));
+  key.push_back(':');
+  for (ValType v : t.results) key.push_back(char(v));
+  std::lock_guard<std::mutex> lock(types_->mu);
+  auto [it, inserted] = types_->ids.emplace(key, uint32_t(types_->types.size()));
+  if (inserted) types_->types.push_back(t);
+  return it->second;
+}
+
+const FuncType& Engine::typeOf(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(types_->mu);
+  return types_->types[id];
+}
+
+// ---------------------------------------------------------------------------
+// Module
+
+Module::Module(Engine& e, std::unique_ptr<ModuleData> d) : engine_(&e), data_(std::move(d)) {}
+Module::~Module() = default;
+
+static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec) {
+  if (!dec.finish()) return dec.toError();
+  std::unique_ptr<ModuleData> md = dec.take();
+  for (size_t i = 0; i < md->bodies.size(); ++i) {
+    if (!md->bodies[i].code) {
+      Error e;
+      e.kind = ErrorKind::Unsupported;
+      e.offset = md->bodies[i].offset;
+      e.message = "function " + md->funcName(uint32_t(i + md->num_imported_funcs)) + ": " + md->bodies[i].unsupported;
+      return e;
+    }
+  }
+  for (const GlobalType& g : md->globals) {
+    if (g.type == ValType::V128) {
+      Error e;
+      e.kind = ErrorKind::Unsupported;
+      e.message = "v128 globals are validated but not yet supported by the interpreter";
+      return e;
+    }
+  }
+  return std::make_shared<Module>(engine, std::move(md));
+}
+
+Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
+  ModuleDecoder dec(BodyMode::Interp);
+  dec.feed(bytes);
+  return finishModule(engine, dec);
+}
+
+Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
+  ModuleDecoder dec(BodyMode::Interp);
+  // Read piecewise: the decoder works on each chunk as it arrives.
+  std::vector<uint8_t> chunk(1 << 16);
+  for (;;) {
+    size_t n = std::fread(chunk.data(), 1, chunk.size(), f);
+    if (n == 0) break;
+    if (!dec.feed(std::span<const uint8_t>(chunk.data(), n))) break;
+  }
+  bool io_error = std::ferror(f);
+  std::fclose(f);
+  if (io_error) return Error{ErrorKind::Io, "cannot read " + path, SIZE_MAX};
+  return finishModule(engine, dec);
+}
+
+std::optional<Error> Module::validate(std::span<const uint8_t> bytes) {
+  ModuleDecoder dec(BodyMode::ValidateOnly);
+  dec.feed(bytes);
+  if (!dec.finish()) return dec.toError();
+  return std::nullopt;
+}
+
+static ExternType importType(const ModuleData& m, const Import& im) {
+  ExternType t;
+  t.kind = im.kind;
+  switch (im.kind) {
+    case ExternKind::Func: t.func = m.types[im.func_type]; break;
+    case ExternKind::Table: t.table = im.table; break;
+    case ExternKind::Memory: t.memory = im.memory; break;
+    case ExternKind::Global: t.global = im.global; break;
+  }
+  return t;
+}
+
+std::vector<ImportInfo> Module::imports() const {
+  std::vector<ImportInfo> out;
+  for (const Import& im : data_->imports) out.push_back({im.module, im.name, importType(*data_, im)});
+  return out;
+}
+
+std::vector<ExportInfo> Module::exports() const {
+  std::vector<ExportInfo> out;
+  for (const Export& ex : data_->exports) {
+    ExternType t;
+    t.kind = ex.kind;
+    switch (ex.kind) {
+      case ExternKind::Func: t.func = data_->funcType(ex.index); break;
+      case ExternKind::Table: t.table = data_->tables[ex.index]; break;
+      case ExternKind::Memory: t.memory = data_->memories[ex.index]; break;
+      case ExternKind::Global: t.global = data_->globals[ex.index]; break;
+    }
+    out.push_back({ex.name, t});
+  }
+  return out;
+}
+
+struct ModuleStreamer::Impl {
+  Engine* engine;
+  ModuleDecoder dec{BodyMode::Interp};
+};
+
+ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>()) { impl_->engine = &engine; }
+ModuleStreamer::~ModuleStreamer() = default;
+bool ModuleStreamer::feed(std::span<const uint8_t> chunk) { return impl_->dec.feed(chunk); }
+Expected<std::shared_ptr<Module>> ModuleStreamer::finish() { return finishModule(*impl_->engine, impl_->dec); }
+
+// ---------------------------------------------------------------------------
+// Runtime objects
+
+const FuncType& Func::type() const { return store_->engine().typeOf(type_id_); }
+
+Expected<std::vector<Value>, Trap> Func::call(std::span<const Value> args) {
+  const FuncType& ft = type();
+  if (args.size() != ft.params.size())
+    return Trap::host("wrong number of arguments: expected " + std::to_string(ft.params.size()) + ", got " +
+                      std::to_string(args.size()));
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i].type != ft.params[i])
+      return Trap::host(std::string("argument ") + std::to_string(i) + " has type " + valTypeName(args[i].type) +
+                        ", expected " + valTypeName(ft.params[i]));
+  return interp::invoke(this, args);
+}
+
+std::string Func::name() const {
+  if (!instance_) {
+    auto it = store_->host_names_.find(this);
+    return it != store_->host_names_.end() && !it->second.empty() ? it->second : "<host>";
+  }
+  return instance_->module_->data().funcName(index_);
+}
+
+Memory* Caller::memory() const {
+  if (!instance_ || instance_->memories_.empty()) return nullptr;
+  return instance_->memories_[0];
+}
+
+static constexpr uint64_t kPage = 65536;
+static constexpr uint64_t kMaxPages = 65536;
+
+int64_t Memory::grow(uint64_t delta) {
+  uint64_t old = size_ / kPage;
+  uint64_t max = limits_.max ? *limits_.max : kMaxPages;
+  if (delta > max || old + delta > max) return -1;
+  if (delta == 0) return int64_t(old);
+  uint64_t new_size = (old + delta) * kPage;
+  if (new_size > reserved_) return -1;
+  if (!platform::commit(base_ + size_, new_size - size_)) return -1;
+  size_ = new_size;
+  return int64_t(old);
+}
+
+Memory::~Memory() {
+  if (base_) platform::release(base_, reserved_);
+}
+
+std::optional<Value> Table::get(uint32_t i) const {
+  if (i >= elems_.size()) return std::nullopt;
+  return Value{elem_, uint64_t(elems_[i]), 0};
+}
+
+bool Table::set(uint32_t i, Value v) {
+  if (i >= elems_.size() || v.type != elem_) return false;
+  elems_[i] = uintptr_t(v.bits);
+  return true;
+}
+
+int64_t Table::grow(uint32_t delta, Value init) {
+  uint64_t old = elems_.size();
+  uint64_t max = limits_.max ? *limits_.max : 0xffffffffull;
+  // An implementation limit keeps a hostile grow from exhausting the host.
+  constexpr uint64_t kImplMax = 10'000'000;
+  if (old + delta > max || old + delta > kImplMax) return -1;
+  elems_.resize(old + delta, uintptr_t(init.bits));
+  return int64_t(old);
+}
+
+Value Global::get() const { return Value{type_, bits_, hi_}; }
+
+bool Global::set(Value v) {
+  if (!mut_ || v.type != type_) return false;
+  bits_ = v.bits;
+  hi_ = v.hi;
+  return true;
+}
+
+ExternType Extern::type() const {
+  ExternType t;
+  t.kind = kind;
+  switch (kind) {
+    case ExternKind::Func: t.func = func()->type(); break;
+    case ExternKind::Table: {
+      Table* tb = table();
+      t.table = {tb->elem_, {tb->size(), tb->limits_.max}};
+      break;
+    }
+    case ExternKind::Memory: {
+      Memory* m = memory();
+      t.memory = {{m->pages(), m->limits_.max}};
+      break;
+    }
+    case ExternKind::Global: t.global = global()->type(); break;
+  }
+  return t;
+}
+
+std::optional<Extern> Instance::getExport(std::string_view name) const {
+  for (const Export& ex : module_->data().exports) {
+    if (ex.name != name) continue;
+    switch (ex.kind) {
+      case ExternKind::Func: return Extern(funcs_[ex.index]);
+      case ExternKind::Table: return Extern(tables_[ex.index]);
+      case ExternKind::Memory: return Extern(memories_[ex.index]);
+      case ExternKind::Global: return Extern(globals_[ex.index]);
+    }
+  }
+  return std::nullopt;
+}
+
+Func* Instance::getFunc(std::string_view name) const {
+  auto e = getExport(name);
+  return e ? e->func() : nullptr;
+}
+Memory* Instance::getMemory(std::string_view name) const {
+  auto e = getExport(name);
+  return e ? e->memory() : nullptr;
+}
+Table* Instance::getTable(std::string_view name) const {
+  auto e = getExport(name);
+  return e ? e->table() : nullptr;
+}
+Global* Instance::getGlobal(std::string_view name) const {
+  auto e = getExport(name);
+  return e ? e->global() : nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Store
+
+Store::Store(Engine& engine) : engine_(&engine) {}
+Store::~Store() = default;
+
+Func* Store::createHostFunc(const FuncType& type, HostFn fn, std::string debug_name) {
+  auto f = std::make_unique<Func>();
+  f->store_ = this;
+  f->type_id_ = engine_->internType(type);
+  f->host_ = std::move(fn);
+  Func* p = f.get();
+  funcs_.push_back(std::move(f));
+  if (!debug_name.empty()) host_names_[p] = std::move(debug_name);
+  return p;
+}
+
+Expected<Memory*> Store::createMemory(MemoryType type) {
+  auto m = std::make_unique<Memory>();
+  m->limits_ = type.limits;
+  // 4 GiB of address space (every 32-bit address) plus the guard region.
+  uint64_t reserve = (kMaxPages * kPage) + engine_->config().guard_bytes;
+  m->base_ = static_cast<uint8_t*>(platform::reserve(reserve));
+  if (!m->base_) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
+  m->reserved_ = kMaxPages * kPage;
+  uint64_t initial = type.limits.min * kPage;
+  if (!platform::commit(m->base_, initial)) {
+    platform::release(m->base_, reserve);
+    m->base_ = nullptr;
+    return Error{ErrorKind::Trap, "cannot commit linear memory", SIZE_MAX};
+  }
+  m->size_ = initial;
+  m->reserved_ = reserve;  // release() unmaps the whole reservation
+  Memory* p = m.get();
+  memories_.push_back(std::move(m));
+  return p;
+}
+
+Table* Store::createTable(TableType type, Value init) {
+  auto t = std::make_unique<Table>();
+  t->elem_ = type.elem;
+  t->limits_ = type.limits;
+  t->elems_.assign(type.limits.min, uintptr_t(init.bits));
+  Table* p = t.get();
+  tables_.push_back(std::move(t));
+  return p;
+}
+
+Global* Store::createGlobal(GlobalType type, Value init) {
+  auto g = std::make_unique<Global>();
+  g->type_ = type.type;
+  g->mut_ = type.mut;
+  g->bits_ = init.bits;
+  g->hi_ = init.hi;
+  Global* p = g.get();
+  globals_.push_back(std::move(g));
+  return p;
+}
+
+static bool limitsMatch(const Limits& actual, const Limits& expected) {
+  if (actual.min < expected.min) return false;
+  if (expected.max) {
+    if (!actual.max || *actual.max > *expected.max) return false;
+  }
+  return true;
+}
+
+static bool externMatches(const Extern& ext, const ExternType& want, std::string* why) {
+  if (!ext.ptr || ext.kind != want.kind) {
+    *why = "incompatible import type";
+    return false;
+  }
+  ExternType have = ext.type();
+  bool ok = true;
+  switch (want.kind) {
+    case ExternKind::Func: ok = have.func == want.func; break;
+    case ExternKind::Table:
+      ok = have.table.elem == want.table.elem && limitsMatch(have.table.limits, want.table.limits);
+      break;
+    case ExternKind::Memory: ok = limitsMatch(have.memory.limits, want.memory.limits); break;
+    case ExternKind::Global: ok = have.global.type == want.global.type && have.global.mut == want.global.mut; break;
+  }
+  if (!ok) *why = "incompatible import type";
+  return ok;
+}
+
+static Value evalConst(const ConstExpr& e, const Instance& inst) {
+  switch (e.kind) {
+    case ConstExpr::Value: return e.value;
+    case ConstExpr::RefFunc: return Value::funcref(inst.funcs_[e.index]);
+    case ConstExpr::GlobalGet: return inst.globals_[e.index]->get();
+  }
+  return e.value;
+}
+
+Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports) {
+  const ModuleData& md = module->data();
+  if (imports.size() != md.imports.size())
+    return Error{ErrorKind::Link,
+                 "expected " + std::to_string(md.imports.size()) + " imports, got " + std::to_string(imports.size()),
+                 SIZE_MAX};
+  for (size_t i = 0; i < imports.size(); ++i) {
+    const Import& im = md.imports[i];
+    ExternType want = importType(md, im);
+    std::string why;
+    if (!externMatches(imports[i], want, &why)) {
+      std::string have = imports[i].ptr ? imports[i].type().toString() : "nothing";
+      return Error{ErrorKind::Link,
+                   why + ": " + im.module + "." + im.name + " expects " + want.toString() + ", got " + have, SIZE_MAX};
+    }
+  }
+
+  auto owned = std::make_unique<Instance>();
+  Instance* inst = owned.get();
+  inst->module_ = module;
+  inst->store_ = this;
+  for (const FuncType& t : md.types) inst->type_ids_.push_back(engine_->internType(t));
+  for (const Extern& e : imports) {
+    switch (e.kind) {
+      case ExternKind::Func: inst->funcs_.push_back(e.func()); break;
+      case ExternKind::Table: inst->tables_.push_back(e.table()); break;
+      case ExternKind::Memory: inst->memories_.push_back(e.memory()); break;
+      case ExternKind::Global: inst->globals_.push_back(e.global()); break;
+    }
+  }
+  for (uint32_t i = md.num_imported_funcs; i < md.func_types.size(); ++i) {
+    auto f = std::make_unique<Func>();
+    f->store_ = this;
+    f->type_id_ = inst->type_ids_[md.func_types[i]];
+    f->instance_ = inst;
+    f->index_ = i;
+    inst->funcs_.push_back(f.get());
+    funcs_.push_back(std::move(f));
+  }
+  for (size_t i = md.num_imported_tables; i < md.tables.size(); ++i)
+    inst->tables_.push_back(createTable(md.tables[i], Value::nullRef(md.tables[i].elem)));
+  for (size_t i = md.num_imported_memories; i < md.memories.size(); ++i) {
+    auto m = createMemory(md.memories[i]);
+    if (!m.ok()) return m.error();
+    inst->memories_.push_back(m.value());
+  }
+  for (size_t i = md.num_imported_globals; i < md.globals.size(); ++i) {
+    Value v = evalConst(md.global_inits[i - md.num_imported_globals], *inst);
+    inst->globals_.push_back(createGlobal(md.globals[i], v));
+  }
+  inst->elems_.resize(md.elems.size());
+  for (size_t i = 0; i < md.elems.size(); ++i) {
+    const ElemSegment& seg = md.elems[i];
+    std::vector<uintptr_t>& items = inst->elems_[i];
+    items.reserve(seg.items.size());
+    for (const ConstExpr& e : seg.items) items.push_back(uintptr_t(evalConst(e, *inst).bits));
+  }
+  inst->data_dropped_.assign(md.datas.size(), false);
+  instances_.push_back(std::move(owned));
+
+  // Active element segments, then active data segments, in order. A segment
+  // out of bounds traps; what was written before it stays written.
+  for (size_t i = 0; i < md.elems.size(); ++i) {
+    const ElemSegment& seg = md.elems[i];
+    if (seg.mode == SegmentMode::Passive) continue;
+    std::vector<uintptr_t>& items = inst->elems_[i];
+    if (seg.mode == SegmentMode::Active) {
+      Table* t = inst->tables_[seg.table];
+      uint64_t off = uint32_t(evalConst(seg.offset, *inst).bits);
+      if (off + items.size() > t->elems_.size())
+        return Error{ErrorKind::Trap, trapMessage(TrapKind::TableOutOfBounds), SIZE_MAX};
+      std::copy(items.begin(), items.end(), t->elems_.begin() + ptrdiff_t(off));
+    }
+    items.clear();
+  }
+  for (size_t i = 0; i < md.datas.size(); ++i) {
+    const DataSegment& seg = md.datas[i];
+    if (seg.mode != SegmentMode::Active) continue;
+    Memory* m = inst->memories_[seg.memory];
+    uint64_t off = uint32_t(evalConst(seg.offset, *inst).bits);
+    if (off + seg.bytes.size() > m->size_)
+      return Error{ErrorKind::Trap, trapMessage(TrapKind::MemoryOutOfBounds), SIZE_MAX};
+    if (!seg.bytes.empty()) std::memcpy(m->base_ + off, seg.bytes.data(), seg.bytes.size());
+    inst->data_dropped_[i] = true;
+  }
+  if (md.start) {
+    auto r = inst->funcs_[*md.start]->call({});
+    if (!r.ok()) {
+      Error e{ErrorKind::Trap, r.error().message, SIZE_MAX};
+      return e;
+    }
+  }
+  return inst;
+}
+
+}  // namespace tern
