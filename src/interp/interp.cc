@@ -183,7 +183,7 @@ std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* s
 // table instead.
 __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instance* inst, uint32_t func,
                                                             uint64_t* fp, const int32_t** table_out) {
-  static int32_t table[kIOpCount];
+  static int32_t table[kHandlerCount];
   if (!tp) {
     unsigned i = 0;
 #define X(id, prefix, code, text, imm, sig, feat, impl) \
@@ -196,6 +196,26 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     H(RefIsNullI) H(RefFuncI) H(TableGetI) H(TableSetI) H(TableSizeI) H(TableGrowI) H(TableFillI)
     H(TableCopyI) H(TableInitI) H(ElemDropI) H(MemoryInitI) H(DataDropI) H(MemoryCopyI) H(MemoryFillI)
 #undef H
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_K) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_Nz) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_Z) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KNz) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KZ) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
     *table_out = table;
     return std::nullopt;
   }
@@ -292,6 +312,100 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
   L_##id : impl
 #include "module/opcodes.def"
 #undef X
+
+  // ---- generated variants (see Variant in lower.h) ----
+#define K64(i) (uint64_t(pc[i]) | (uint64_t(pc[(i) + 1]) << 32))
+#undef UN
+#undef BIN
+#undef TUN
+#undef TBIN
+#undef LOAD
+#undef STORE
+#define TUN(Ti, To, fn) goto bad_op;
+#define LOAD(Tm, To) goto bad_op;
+#define STORE(Tv, Tm) goto bad_op;
+  // K: constant right operand
+#define UN(Ti, To, e) goto bad_op;
+#define BIN(Ti, To, e)   \
+  {                      \
+    Ti a = rd<Ti>(S(2)); \
+    Ti b = rd<Ti>(K64(3)); \
+    wr<To>(S(1), To(e)); \
+    pc += 5;             \
+    NEXT();              \
+  }
+#define TBIN(Ti, To, fn)                    \
+  {                                         \
+    Ti a = rd<Ti>(S(2));                    \
+    Ti b = rd<Ti>(K64(3));                  \
+    int trap_ = -1;                         \
+    To r_ = fn<Ti>(a, b, trap_);            \
+    if (trap_ >= 0) TRAP(TrapKind(trap_));  \
+    wr<To>(S(1), r_);                       \
+    pc += 5;                                \
+    NEXT();                                 \
+  }
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  L_##id##_K : impl
+#include "module/opcodes.def"
+#undef X
+#undef UN
+#undef BIN
+#undef TBIN
+#define TBIN(Ti, To, fn) goto bad_op;
+  // Nz / Z: compare-and-branch
+#define UN(Ti, To, e)                                   \
+  {                                                     \
+    Ti a = rd<Ti>(S(2));                                \
+    if ((To(e) != 0) == NZ) pc += int32_t(pc[3]);       \
+    else pc += 4;                                       \
+    NEXT();                                             \
+  }
+#define BIN(Ti, To, e)                                  \
+  {                                                     \
+    Ti a = rd<Ti>(S(2));                                \
+    Ti b = rd<Ti>(S(3));                                \
+    if ((To(e) != 0) == NZ) pc += int32_t(pc[4]);       \
+    else pc += 5;                                       \
+    NEXT();                                             \
+  }
+#define NZ true
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  L_##id##_Nz : impl
+#include "module/opcodes.def"
+#undef X
+#undef NZ
+#define NZ false
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  L_##id##_Z : impl
+#include "module/opcodes.def"
+#undef X
+#undef NZ
+#undef UN
+#undef BIN
+  // KNz / KZ
+#define UN(Ti, To, e) goto bad_op;
+#define BIN(Ti, To, e)                                  \
+  {                                                     \
+    Ti a = rd<Ti>(S(2));                                \
+    Ti b = rd<Ti>(K64(3));                              \
+    if ((To(e) != 0) == NZ) pc += int32_t(pc[5]);       \
+    else pc += 6;                                       \
+    NEXT();                                             \
+  }
+#define NZ true
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  L_##id##_KNz : impl
+#include "module/opcodes.def"
+#undef X
+#undef NZ
+#define NZ false
+#define X(id, prefix, code, text, imm, sig, feat, impl) \
+  L_##id##_KZ : impl
+#include "module/opcodes.def"
+#undef X
+#undef NZ
+#undef K64
 
 L_Copy:
   S(1) = S(2);

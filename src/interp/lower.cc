@@ -9,12 +9,39 @@ namespace tern::interp {
 
 namespace {
 
-// An operand-stack entry: either a value in its own canonical temp slot, or
-// a not-yet-copied reference to a local (local.get is free until the local
-// is overwritten or a control boundary forces a copy).
+// An operand-stack entry: a value in its own canonical temp slot, a
+// not-yet-copied reference to a local (local.get is free until the local is
+// overwritten or a control boundary forces a copy), or a constant not yet
+// written anywhere (it may become an instruction's immediate).
 struct Entry {
-  bool is_local = false;
+  enum Kind : uint8_t { Temp, Local, Const } kind = Temp;
   uint32_t local = 0;
+  uint64_t value = 0;
+  bool isLocal() const { return kind == Local; }
+};
+
+// Interpreter semantics class of each opcodes.def row.
+enum ImplKind : uint8_t { kSpecial, kUn, kBin, kTUn, kTBin, kLoad, kStore };
+constexpr ImplKind kImplKind[] = {
+#define SPECIAL kSpecial
+#define SIMD kSpecial
+#define UN(a, b, c) kUn
+#define BIN(a, b, c) kBin
+#define TUN(a, b, c) kTUn
+#define TBIN(a, b, c) kTBin
+#define LOAD(a, b) kLoad
+#define STORE(a, b) kStore
+#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
+#include "module/opcodes.def"
+#undef X
+#undef SPECIAL
+#undef SIMD
+#undef UN
+#undef BIN
+#undef TUN
+#undef TBIN
+#undef LOAD
+#undef STORE
 };
 
 struct LFrame {
@@ -60,14 +87,40 @@ class Lowering {
   void w(uint32_t v) { c_.words.push_back(v); }
   uint32_t slotOfDepth(uint32_t d) const { return nlocals_ + d; }
   uint32_t depth() const { return uint32_t(stack_.size()); }
-  uint32_t slotOf(const Entry& e, uint32_t d) const { return e.is_local ? e.local : slotOfDepth(d); }
+  uint32_t slotOf(const Entry& e, uint32_t d) const { return e.isLocal() ? e.local : slotOfDepth(d); }
+  uint32_t handler(IOp op, Variant v = kBase) const { return uint32_t(h_[variantIndex(op, v)]); }
+
+  void emitConst(uint32_t dst, uint64_t v) {
+    if (v >> 32) {
+      emitOp(IOp::Const64);
+      w(dst);
+      w(uint32_t(v));
+      w(uint32_t(v >> 32));
+    } else {
+      emitOp(IOp::Const32);
+      w(dst);
+      w(uint32_t(v));
+    }
+  }
+  // Writes the value of entry `e` (at depth d) into `dst`, leaving the entry
+  // as it is (the path may be conditional).
+  void emitMove(uint32_t dst, const Entry& e, uint32_t d) {
+    if (e.kind == Entry::Const) emitConst(dst, e.value);
+    else emitCopy(dst, slotOf(e, d));
+  }
 
   // Pops the top entry and returns the slot to read it from.
   uint32_t popSlot() {
     uint32_t d = depth() - 1;
+    materializeConst(d);
     uint32_t s = slotOf(stack_.back(), d);
     stack_.pop_back();
     return s;
+  }
+  void materializeConst(uint32_t i) {
+    if (stack_[i].kind != Entry::Const) return;
+    emitConst(slotOfDepth(i), stack_[i].value);
+    stack_[i].kind = Entry::Temp;
   }
   // Pushes a temp and returns its slot; remembers where the producing
   // instruction wrote it so local.set can redirect the write.
@@ -81,6 +134,12 @@ class Lowering {
     last_dst_word_ = int64_t(word_pos);
     last_dst_end_ = pos();
   }
+  void noteFusable(Opcode op, bool k) {
+    fuse_start_ = instr_start_;
+    fuse_end_ = pos();
+    fuse_op_ = uint16_t(op);
+    fuse_k_ = k;
+  }
   void emitCopy(uint32_t dst, uint32_t src) {
     if (dst == src) return;
     emitOp(IOp::Copy);
@@ -89,31 +148,51 @@ class Lowering {
   }
   // Gives entry `i` its own temp slot.
   void materialize(uint32_t i) {
-    if (!stack_[i].is_local) return;
+    if (stack_[i].kind == Entry::Const) {
+      materializeConst(i);
+      return;
+    }
+    if (!stack_[i].isLocal()) return;
     emitCopy(slotOfDepth(i), stack_[i].local);
-    stack_[i].is_local = false;
+    stack_[i].kind = Entry::Temp;
   }
   void materializeAll() {
-    for (uint32_t i = 0; i < depth(); ++i) materialize(i);
-    last_dst_word_ = -1;
+    uint32_t before = pos();
+    for (uint32_t i = 0; i < depth(); ++i)
+      if (stack_[i].isLocal()) materialize(i);
+    if (pos() != before) last_dst_word_ = -1;
   }
   void materializeLocal(uint32_t local) {
     for (uint32_t i = 0; i < depth(); ++i)
-      if (stack_[i].is_local && stack_[i].local == local) materialize(i);
+      if (stack_[i].isLocal() && stack_[i].local == local) materialize(i);
   }
   // Copies the top `n` values into the slots of depths base..base+n-1.
   void moveTopTo(uint32_t base, uint32_t n) {
     uint32_t from = depth() - n;
-    for (uint32_t k = 0; k < n; ++k) emitCopy(slotOfDepth(base + k), slotOf(stack_[from + k], from + k));
+    for (uint32_t k = 0; k < n; ++k) emitMove(slotOfDepth(base + k), stack_[from + k], from + k);
   }
   bool topInPlace(uint32_t base, uint32_t n) const {
     uint32_t from = depth() - n;
     if (from == base) {
       for (uint32_t k = 0; k < n; ++k)
-        if (stack_[from + k].is_local) return false;
+        if (stack_[from + k].kind != Entry::Temp) return false;
       return true;
     }
     return n == 0;
+  }
+  // Turns the instruction that just produced the top-of-stack condition into
+  // a compare-and-branch; the caller appends the branch offset word.
+  bool tryFuse(bool nonzero) {
+    if (fuse_start_ < 0 || fuse_end_ != pos() || last_dst_word_ < 0 || last_dst_end_ != pos()) return false;
+    uint32_t d = depth() - 1;
+    if (stack_.back().kind != Entry::Temp || c_.words[size_t(last_dst_word_)] != slotOfDepth(d)) return false;
+    stack_.pop_back();
+    Variant v = fuse_k_ ? (nonzero ? kKNz : kKZ) : (nonzero ? kNz : kZ);
+    c_.words[size_t(fuse_start_)] = handler(IOp(fuse_op_), v);
+    instr_start_ = uint32_t(fuse_start_);
+    fuse_start_ = -1;
+    last_dst_word_ = -1;
+    return true;
   }
   LFrame& frameAt(uint32_t depth) { return frames_[frames_.size() - 1 - depth]; }
   uint32_t labelArity(const LFrame& f) const { return f.kind == CtrlKind::Loop ? f.nparams : f.nresults; }
@@ -149,12 +228,15 @@ class Lowering {
     std::vector<uint32_t> src(n);
     for (uint32_t k = 0; k < n; ++k) {
       src[k] = slotOf(stack_[from + k], from + k);
-      if (stack_[from + k].is_local && stack_[from + k].local < n) {
+      if (stack_[from + k].isLocal() && stack_[from + k].local < n) {
         emitCopy(slotOfDepth(from + k), src[k]);
         src[k] = slotOfDepth(from + k);
       }
     }
-    for (uint32_t k = 0; k < n; ++k) emitCopy(k, src[k]);
+    for (uint32_t k = 0; k < n; ++k) {
+      if (stack_[from + k].kind == Entry::Const) emitConst(k, stack_[from + k].value);
+      else emitCopy(k, src[k]);
+    }
     emitOp(IOp::Ret);
   }
   void patch(LFrame& f, uint32_t target) {
@@ -183,6 +265,10 @@ class Lowering {
   uint32_t instr_start_ = 0;
   int64_t last_dst_word_ = -1;
   uint32_t last_dst_end_ = 0;
+  int64_t fuse_start_ = -1;  // start of the last fusable operator instruction
+  uint32_t fuse_end_ = 0;
+  uint16_t fuse_op_ = 0;
+  bool fuse_k_ = false;
   bool unsupported_ = false;
 };
 
@@ -201,23 +287,10 @@ void Lowering::simple(Opcode op, const Imm& imm) {
     pushTemps(nout);
     return;
   }
-  if (info.imm == ImmKind::I32 || info.imm == ImmKind::F32) {
-    uint32_t dst = pushTemp();
-    emitOp(IOp::Const32);
-    uint32_t at = pos();
-    w(dst);
-    w(uint32_t(imm.bits));
-    noteDst(at);
-    return;
-  }
-  if (info.imm == ImmKind::I64 || info.imm == ImmKind::F64) {
-    uint32_t dst = pushTemp();
-    emitOp(IOp::Const64);
-    uint32_t at = pos();
-    w(dst);
-    w(uint32_t(imm.bits));
-    w(uint32_t(imm.bits >> 32));
-    noteDst(at);
+  if (info.imm == ImmKind::I32 || info.imm == ImmKind::F32 || info.imm == ImmKind::I64 ||
+      info.imm == ImmKind::F64) {
+    stack_.push_back(Entry{Entry::Const, 0, imm.bits});
+    max_depth_ = std::max(max_depth_, depth());
     return;
   }
   if (info.imm == ImmKind::MemArg) {
@@ -240,7 +313,25 @@ void Lowering::simple(Opcode op, const Imm& imm) {
     }
     return;
   }
-  // Plain unary / binary operator: dst a [b]
+  // Plain unary / binary operator: dst a [b], or dst a imm64 when the right
+  // operand is a constant.
+  ImplKind kind = kImplKind[unsigned(op)];
+  if (nin == 2 && (kind == kBin || kind == kTBin) && stack_.back().kind == Entry::Const) {
+    uint64_t k = stack_.back().value;
+    stack_.pop_back();
+    uint32_t a = popSlot();
+    uint32_t dst = pushTemp();
+    emitOp(IOp(op));
+    c_.words.back() = handler(IOp(op), kK);
+    uint32_t at = pos();
+    w(dst);
+    w(a);
+    w(uint32_t(k));
+    w(uint32_t(k >> 32));
+    noteDst(at);
+    if (kind == kBin) noteFusable(op, true);
+    return;
+  }
   uint32_t b = nin == 2 ? popSlot() : 0;
   uint32_t a = popSlot();
   uint32_t dst = pushTemp();
@@ -250,6 +341,7 @@ void Lowering::simple(Opcode op, const Imm& imm) {
   w(a);
   if (nin == 2) w(b);
   noteDst(at);
+  if (kind == kBin || kind == kUn) noteFusable(op, false);
 }
 
 void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect) {
@@ -303,14 +395,25 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
         if (s.param(cf, i) == ValType::V128) unsupported_ = true;
       for (uint32_t i = 0; i < nr; ++i)
         if (s.result(cf, i) == ValType::V128) unsupported_ = true;
-      uint32_t cond = op == Opcode::If ? popSlot() : 0;
+      Entry cond;
+      if (op == Opcode::If) {
+        cond = stack_.back();
+        stack_.pop_back();
+      }
       materializeAll();
+      // The block's params live in their canonical slots (branches to a
+      // loop rewrite them there).
+      for (uint32_t i = depth() - np; i < depth(); ++i) materialize(i);
       LFrame f{cf.kind, depth() - np, depth() - np, np, nr};
       if (op == Opcode::Loop) {
         f.loop_pc = pos();
       } else if (op == Opcode::If) {
-        emitOp(IOp::BrIfZ);
-        w(cond);
+        stack_.push_back(cond);
+        if (!tryFuse(false)) {
+          uint32_t c = popSlot();
+          emitOp(IOp::BrIfZ);
+          w(c);
+        }
         f.else_fixup = pos();
         w(uint32_t(instr_start_));  // holds the instruction start until patched
         // The then-branch works on copies of the params so the else-branch
@@ -364,13 +467,19 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       emitBranch(imm.a);
       return;
     case Opcode::BrIf: {
-      uint32_t cond = popSlot();
+      Entry cond = stack_.back();
+      stack_.pop_back();
       LFrame& f = frameAt(imm.a);
       uint32_t n = f.kind == CtrlKind::Func ? f.nresults : labelArity(f);
       uint32_t base = f.kind == CtrlKind::Func ? 0 : f.result_base;
-      if (f.kind != CtrlKind::Func && topInPlace(base, n)) {
-        emitOp(IOp::BrIfNz);
-        w(cond);
+      bool in_place = f.kind != CtrlKind::Func && topInPlace(base, n);
+      stack_.push_back(cond);
+      if (in_place) {
+        if (!tryFuse(true)) {
+          uint32_t c = popSlot();
+          emitOp(IOp::BrIfNz);
+          w(c);
+        }
         if (f.kind == CtrlKind::Loop) {
           w(uint32_t(int32_t(f.loop_pc) - int32_t(instr_start_)));
         } else {
@@ -379,9 +488,12 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
           w(0);
         }
       } else {
-        emitOp(IOp::BrIfZ);
+        if (!tryFuse(false)) {
+          uint32_t c = popSlot();
+          emitOp(IOp::BrIfZ);
+          w(c);
+        }
         uint32_t skip_start = instr_start_;
-        w(cond);
         uint32_t skip_word = pos();
         w(0);
         emitBranch(imm.a);
@@ -443,7 +555,7 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       return;
     }
     case Opcode::LocalGet:
-      stack_.push_back(Entry{true, imm.a});
+      stack_.push_back(Entry{Entry::Local, imm.a, 0});
       max_depth_ = std::max(max_depth_, depth());
       return;
     case Opcode::LocalSet:
@@ -453,13 +565,16 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       Entry top = stack_.back();
       bool others = false;
       for (uint32_t i = 0; i < d; ++i)
-        if (stack_[i].is_local && stack_[i].local == x) others = true;
-      if (!top.is_local && last_dst_word_ >= 0 && last_dst_end_ == pos() &&
+        if (stack_[i].isLocal() && stack_[i].local == x) others = true;
+      if (top.kind == Entry::Const) {
+        materializeLocal(x);
+        emitConst(x, top.value);
+      } else if (!top.isLocal() && last_dst_word_ >= 0 && last_dst_end_ == pos() &&
           c_.words[size_t(last_dst_word_)] == slotOfDepth(d) && !others) {
         // Redirect the producer's write into the local.
         c_.words[size_t(last_dst_word_)] = x;
       } else {
-        if (top.is_local && top.local == x) {
+        if (top.isLocal() && top.local == x) {
           // local.set x of local.get x: nothing to do.
         } else {
           materializeLocal(x);
@@ -469,7 +584,7 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       stack_.pop_back();
       last_dst_word_ = -1;
       if (op == Opcode::LocalTee) {
-        stack_.push_back(Entry{true, x});
+        stack_.push_back(top.kind == Entry::Const ? top : Entry{Entry::Local, x, 0});
       }
       return;
     }

@@ -61,6 +61,19 @@ enum class IOp : uint16_t {
 };
 constexpr unsigned kIOpCount = unsigned(IOp::Count_);
 
+// Generated variants of the simple operators (opcodes.def rows):
+//   kK    dst a imm_lo imm_hi        right operand is a constant
+//   kNz   dst a [b] off              branch if the result is non-zero
+//   kZ    dst a [b] off              branch if the result is zero
+//   kKNz  dst a imm_lo imm_hi off    both
+//   kKZ   dst a imm_lo imm_hi off
+// A compare followed by br_if / if becomes one instruction.
+enum Variant : uint8_t { kBase, kK, kNz, kZ, kKNz, kKZ };
+constexpr unsigned kHandlerCount = kIOpCount + 5 * kOpcodeCount;
+constexpr unsigned variantIndex(IOp op, Variant v) {
+  return v == kBase ? unsigned(op) : kIOpCount + (unsigned(v) - 1) * kOpcodeCount + unsigned(op);
+}
+
 struct Code {
   std::vector<uint32_t> words;
   uint32_t num_params = 0;
