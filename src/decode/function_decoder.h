@@ -173,6 +173,12 @@ class FunctionDecoder : public ValidatorState {
     err_.offset = op_offset;
     return false;
   }
+  // "unknown global 3": the spec's texts name the index.
+  bool invalid(const char* msg, uint64_t index) {
+    invalid(msg);
+    err_.message += " " + std::to_string(index);
+    return false;
+  }
 
   // ---- type stack ----
   void push(ValType t) { stack.push_back(t); }
@@ -254,7 +260,7 @@ class FunctionDecoder : public ValidatorState {
     int64_t idx;
     if (!r.s33(&idx)) return readFail(r);
     if (idx < 0) return malformed(r.offset(), "malformed value type");
-    if (uint64_t(idx) >= module->types.size()) return invalid("unknown type");
+    if (uint64_t(idx) >= module->types.size()) return invalid("unknown type", uint64_t(idx));
     f->type_index = idx;
     return true;
   }
@@ -285,7 +291,7 @@ class FunctionDecoder : public ValidatorState {
     return true;
   }
   bool checkTable(uint32_t t) {
-    if (t >= module->tables.size()) return invalid("unknown table");
+    if (t >= module->tables.size()) return invalid("unknown table", t);
     return true;
   }
   bool lane(Reader& r, Imm* imm, unsigned count) {
@@ -445,7 +451,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::Br:
     case Opcode::BrIf: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= frames.size()) return invalid("unknown label");
+      if (imm.a >= frames.size()) return invalid("unknown label", imm.a);
       if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
       const CtrlFrame& target = frameAt(imm.a);
       if (op == Opcode::Br) {
@@ -471,10 +477,10 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       }
       if (!r.u32(&imm.a)) return readFail(r);
       if (!popExpect(ValType::I32)) return false;
-      if (imm.a >= frames.size()) return invalid("unknown label");
+      if (imm.a >= frames.size()) return invalid("unknown label", imm.a);
       uint32_t arity = labelCount(frameAt(imm.a));
       for (uint32_t t : targets_) {
-        if (t >= frames.size()) return invalid("unknown label");
+        if (t >= frames.size()) return invalid("unknown label", t);
         if (labelCount(frameAt(t)) != arity) return invalid("type mismatch");
         if (!checkLabelTypes(frameAt(t), true)) return false;
       }
@@ -492,7 +498,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     }
     case Opcode::Call: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->func_types.size()) return invalid("unknown function");
+      if (imm.a >= module->func_types.size()) return invalid("unknown function", imm.a);
       const FuncType& ft = module->funcType(imm.a);
       for (size_t i = ft.params.size(); i-- > 0;)
         if (!popExpect(ft.params[i])) return false;
@@ -504,7 +510,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (!r.u32(&imm.a)) return readFail(r);  // type
       if (!r.u32(&imm.b)) return readFail(r);  // table
       if (!checkTable(imm.b)) return false;
-      if (imm.a >= module->types.size()) return invalid("unknown type");
+      if (imm.a >= module->types.size()) return invalid("unknown type", imm.a);
       if (module->tables[imm.b].elem != ValType::FuncRef) return invalid("type mismatch");
       if (!popExpect(ValType::I32)) return false;
       const FuncType& ft = module->types[imm.a];
@@ -553,7 +559,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::LocalSet:
     case Opcode::LocalTee: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= locals.size()) return invalid("unknown local");
+      if (imm.a >= locals.size()) return invalid("unknown local", imm.a);
       ValType t = locals[imm.a];
       imm.type = t;
       if (op != Opcode::LocalGet && !popExpect(t)) return false;
@@ -564,7 +570,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::GlobalGet:
     case Opcode::GlobalSet: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->globals.size()) return invalid("unknown global");
+      if (imm.a >= module->globals.size()) return invalid("unknown global", imm.a);
       const GlobalType& g = module->globals[imm.a];
       imm.type = g.type;
       if (op == Opcode::GlobalSet) {
@@ -610,7 +616,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     }
     case Opcode::RefFunc: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->func_types.size()) return invalid("unknown function");
+      if (imm.a >= module->func_types.size()) return invalid("unknown function", imm.a);
       if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
         return invalid("undeclared function reference");
       if (live) visitor_.op(*this, op, imm);
@@ -619,15 +625,15 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     }
     case Opcode::MemoryInit: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (!module->data_count) return malformed(op_offset, "data count section required");
       if (!readMemIdxZero(r)) return false;
-      if (imm.a >= *module->data_count) return invalid("unknown data segment");
+      if (!module->data_count) return malformed(op_offset, "data count section required");
+      if (imm.a >= *module->data_count) return invalid("unknown data segment", imm.a);
       break;
     }
     case Opcode::DataDrop: {
       if (!r.u32(&imm.a)) return readFail(r);
       if (!module->data_count) return malformed(op_offset, "data count section required");
-      if (imm.a >= *module->data_count) return invalid("unknown data segment");
+      if (imm.a >= *module->data_count) return invalid("unknown data segment", imm.a);
       if (live) visitor_.op(*this, op, imm);
       return true;
     }
@@ -643,13 +649,13 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (!r.u32(&imm.a)) return readFail(r);  // elem
       if (!r.u32(&imm.b)) return readFail(r);  // table
       if (!checkTable(imm.b)) return false;
-      if (imm.a >= module->elems.size()) return invalid("unknown elem segment");
+      if (imm.a >= module->elems.size()) return invalid("unknown elem segment", imm.a);
       if (module->elems[imm.a].type != module->tables[imm.b].elem) return invalid("type mismatch");
       break;
     }
     case Opcode::ElemDrop: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->elems.size()) return invalid("unknown elem segment");
+      if (imm.a >= module->elems.size()) return invalid("unknown elem segment", imm.a);
       if (live) visitor_.op(*this, op, imm);
       return true;
     }

@@ -78,6 +78,13 @@ bool ModuleDecoder::fail(bool malformed, size_t off, const char* msg) {
   return false;
 }
 
+bool ModuleDecoder::failIdx(size_t off, const char* msg, uint64_t index) {
+  bool first = state_ != State::Failed;
+  fail(false, off, msg);
+  if (first) err_.message += " " + std::to_string(index);
+  return false;
+}
+
 bool ModuleDecoder::readFail(const Reader& r) {
   return fail(true, r.errorOffset(), readStatusMessage(r.status()));
 }
@@ -358,7 +365,7 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
       case 0xd2: {
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
-        if (f >= m_->func_types.size()) return fail(false, off, "unknown function");
+        if (f >= m_->func_types.size()) return failIdx(off, "unknown function", f);
         out->kind = ConstExpr::RefFunc;
         out->index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
@@ -369,7 +376,7 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
       case 0x23: {
         uint32_t g;
         if (!r.u32(&g)) return readFail(r);
-        if (g >= m_->num_imported_globals) return fail(false, off, "unknown global");
+        if (g >= m_->num_imported_globals) return failIdx(off, "unknown global", g);
         if (m_->globals[g].mut) return fail(false, off, "constant expression required");
         out->kind = ConstExpr::GlobalGet;
         out->index = g;
@@ -556,7 +563,7 @@ bool ModuleDecoder::startSection(Reader& r) {
   size_t off = r.offset();
   uint32_t f;
   if (!r.u32(&f)) return readFail(r);
-  if (f >= m_->func_types.size()) return fail(false, off, "unknown function");
+  if (f >= m_->func_types.size()) return failIdx(off, "unknown function", f);
   const FuncType& ft = m_->funcType(f);
   if (!ft.params.empty() || !ft.results.empty()) return fail(false, off, "start function");
   m_->start = f;
@@ -613,7 +620,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
       seg.items.push_back(e);
     }
     if (seg.mode == SegmentMode::Active) {
-      if (seg.table >= m_->tables.size()) return fail(false, off, "unknown table");
+      if (seg.table >= m_->tables.size()) return failIdx(off, "unknown table", seg.table);
       if (m_->tables[seg.table].elem != seg.type) return fail(false, off, "type mismatch");
     }
     m_->elems.push_back(std::move(seg));
@@ -644,7 +651,7 @@ bool ModuleDecoder::dataSection(Reader& r) {
     } else if (flags == 0 || flags == 2) {
       if (flags == 2 && !r.u32(&seg.memory)) return readFail(r);
       if (!readConstExpr(r, ValType::I32, &seg.offset)) return false;
-      if (seg.memory >= m_->memories.size()) return fail(false, off, "unknown memory 0");
+      if (seg.memory >= m_->memories.size()) return failIdx(off, "unknown memory", seg.memory);
     } else {
       return fail(true, off, "malformed data segment kind");
     }

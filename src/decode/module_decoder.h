@@ -37,6 +37,7 @@ class ModuleDecoder {
   bool parseSection(uint8_t id, Reader& r);
   bool fail(bool malformed, size_t off, const char* msg);
   bool readFail(const Reader& r);
+  bool failIdx(size_t off, const char* msg, uint64_t index);
 
   bool typeSection(Reader& r);
   bool importSection(Reader& r);
