@@ -176,7 +176,7 @@ class FunctionDecoder : public ValidatorState {
   // "unknown global 3": the spec's texts name the index.
   bool invalid(const char* msg, uint64_t index) {
     invalid(msg);
-    err_.message += " " + std::to_string(index);
+    err_.message.append(1, ' ').append(std::to_string(index));
     return false;
   }
 

@@ -81,7 +81,7 @@ bool ModuleDecoder::fail(bool malformed, size_t off, const char* msg) {
 bool ModuleDecoder::failIdx(size_t off, const char* msg, uint64_t index) {
   bool first = state_ != State::Failed;
   fail(false, off, msg);
-  if (first) err_.message += " " + std::to_string(index);
+  if (first) err_.message.append(1, ' ').append(std::to_string(index));
   return false;
 }
 
