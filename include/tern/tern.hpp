@@ -151,13 +151,6 @@ enum class ErrorKind : uint8_t {
   Unsupported, // a feature this build cannot run
 };
 
-struct Error {
-  ErrorKind kind = ErrorKind::Malformed;
-  std::string message;
-  size_t offset = SIZE_MAX;  // byte offset in the module, when known
-  std::string toString() const;
-};
-
 enum class TrapKind : uint8_t {
   Unreachable,
   IntDivByZero,
@@ -185,6 +178,14 @@ struct Trap {
   static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
   static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code}; }
   std::string toString() const;  // message plus backtrace, multi-line
+};
+
+struct Error {
+  ErrorKind kind = ErrorKind::Malformed;
+  std::string message;
+  size_t offset = SIZE_MAX;  // byte offset in the module, when known
+  std::optional<Trap> trap;  // kind Trap: the trap itself (e.g. a start function's proc_exit)
+  std::string toString() const;
 };
 
 template <class T, class E = Error>

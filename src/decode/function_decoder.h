@@ -144,7 +144,7 @@ class FunctionDecoder : public ValidatorState {
     frames.push_back(f);
     visitor_.begin(*this);
     while (!frames.empty()) {
-      if (r.atEnd()) return malformed(r.offset(), "unexpected end of section or function");
+      if (r.atEnd()) return malformed(r.offset(), "END opcode expected");
       if (!step(r)) return false;
     }
     if (!r.atEnd()) return malformed(r.offset(), "section size mismatch");

@@ -146,12 +146,14 @@ bool ModuleDecoder::pump(bool final) {
           return readFail(r);
         }
         if (id > 12) return fail(true, start, "malformed section id");
-        if (id != 0) {
-          int rank = sectionRank(id);
-          if (rank <= last_rank_) return fail(true, start, "unexpected content after last section");
-          last_rank_ = rank;
-        }
+        int rank = id == 0 ? 0 : sectionRank(id);
+        if (id != 0 && rank <= last_rank_) return fail(true, start, "unexpected content after last section");
         size_t payload = r.offset();
+        if (id == 10 || r.remaining() >= size) {
+          // The section is consumed now (or, for code, entered): from here
+          // on its rank orders the sections that follow.
+          if (id != 0) last_rank_ = rank;
+        }
         if (id == 10) {
           saw_code_section_ = true;
           code_end_ = payload + size;
@@ -708,6 +710,10 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   bool ok = mode_ == BodyMode::Interp ? interp::compileBody(*m_, func_index, r, fb, err)
                                       : interp::validateBody(*m_, func_index, r, fb, err);
   if (!ok) {
+    // A body that runs out without its `end` is "END opcode expected" when
+    // more code follows, and the end of the section when it is the last.
+    if (err.message == "END opcode expected" && r.offset() + r.remaining() >= code_end_)
+      err.message = "unexpected end of section or function";
     err_ = err;
     state_ = State::Failed;
     return false;

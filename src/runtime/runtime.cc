@@ -569,6 +569,7 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
     auto r = inst->funcs_[*md.start]->call({});
     if (!r.ok()) {
       Error e{ErrorKind::Trap, r.error().message, SIZE_MAX};
+      e.trap = std::move(r.error());
       return e;
     }
   }
