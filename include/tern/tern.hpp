@@ -7,6 +7,7 @@
 // Errors are values (tern::Expected); a guest fault is a tern::Trap value.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -17,6 +18,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -163,7 +166,8 @@ enum class TrapKind : uint8_t {
   IndirectCallTypeMismatch,
   CallStackExhausted,
   NullReference,
-  Interrupted,
+  Interrupted,  // the store's epoch deadline passed
+  OutOfFuel,    // the store's fuel ran out
   Host,  // raised by a host function
   Exit,  // WASI proc_exit: not an error, carries exit_code
 };
@@ -213,9 +217,14 @@ enum class Tier : uint8_t { Auto, Interp, Jit };
 struct Config {
   Tier tier = Tier::Auto;
   bool bounds_checks = false;               // JIT: explicit checks instead of guard pages
-  uint64_t guard_bytes = 2ull << 30;         // guard region after each 4 GiB reservation
+  uint64_t memory_reservation = 4ull << 30;  // address space reserved per linear memory
+  uint64_t guard_bytes = 2ull << 30;         // guard region after each reservation
   uint32_t max_call_depth = 20000;           // deeper recursion traps "call stack exhausted"
   uint32_t value_stack_slots = 1u << 21;     // 8-byte slots per thread for the interpreter
+  // Code compiled with these checks the store's epoch deadline / fuel at
+  // every function entry and loop header (Store::setEpochDeadline, setFuel).
+  bool epoch_interruption = false;
+  bool consume_fuel = false;
 };
 
 class Engine {
@@ -228,10 +237,24 @@ class Engine {
   uint32_t internType(const FuncType& t);
   const FuncType& typeOf(uint32_t id) const;
 
+  // Any thread may bump the epoch; guests of stores whose deadline it
+  // reaches trap with "interrupted" at their next function entry or loop
+  // header (with Config::epoch_interruption).
+  void incrementEpoch() { epoch_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t epoch() const { return epoch_.load(std::memory_order_relaxed); }
+
+  // internal: linear-memory reservations are recycled, so instantiation
+  // does not pay for mmap/munmap each time.
+  void* takeReservation(uint64_t bytes);
+  void returnReservation(void* base, uint64_t bytes, uint64_t used);
+  std::atomic<uint64_t> epoch_{0};
+
  private:
   Config config_;
   struct Types;
   std::unique_ptr<Types> types_;
+  struct Pool;
+  std::unique_ptr<Pool> pool_;
 };
 
 // ---------------------------------------------------------------------------
@@ -313,11 +336,100 @@ class Caller {
 using HostFn = std::function<std::optional<Trap>(Caller& caller, std::span<const Value> args,
                                                  std::span<Value> results)>;
 
+// ---------------------------------------------------------------------------
+// C++ types <-> Wasm values, for typed calls and host functions made from
+// C++ callables: int32_t/uint32_t -> i32, int64_t/uint64_t -> i64,
+// float -> f32, double -> f64; several results as std::tuple.
+namespace detail {
+template <class T>
+struct WasmType;
+template <>
+struct WasmType<int32_t> {
+  static constexpr ValType type = ValType::I32;
+  static int32_t get(const Value& v) { return v.asI32(); }
+  static Value make(int32_t x) { return Value::i32(x); }
+};
+template <>
+struct WasmType<uint32_t> {
+  static constexpr ValType type = ValType::I32;
+  static uint32_t get(const Value& v) { return uint32_t(v.asI32()); }
+  static Value make(uint32_t x) { return Value::i32(int32_t(x)); }
+};
+template <>
+struct WasmType<int64_t> {
+  static constexpr ValType type = ValType::I64;
+  static int64_t get(const Value& v) { return v.asI64(); }
+  static Value make(int64_t x) { return Value::i64(x); }
+};
+template <>
+struct WasmType<uint64_t> {
+  static constexpr ValType type = ValType::I64;
+  static uint64_t get(const Value& v) { return uint64_t(v.asI64()); }
+  static Value make(uint64_t x) { return Value::i64(int64_t(x)); }
+};
+template <>
+struct WasmType<float> {
+  static constexpr ValType type = ValType::F32;
+  static float get(const Value& v) { return v.asF32(); }
+  static Value make(float x) { return Value::f32(x); }
+};
+template <>
+struct WasmType<double> {
+  static constexpr ValType type = ValType::F64;
+  static double get(const Value& v) { return v.asF64(); }
+  static Value make(double x) { return Value::f64(x); }
+};
+
+template <class R>
+struct Results {  // one result
+  static std::vector<ValType> types() { return {WasmType<R>::type}; }
+  static R get(std::span<const Value> v) { return WasmType<R>::get(v[0]); }
+  static void put(const R& r, std::span<Value> out) { out[0] = WasmType<R>::make(r); }
+};
+template <>
+struct Results<void> {
+  static std::vector<ValType> types() { return {}; }
+};
+template <class... T>
+struct Results<std::tuple<T...>> {
+  static std::vector<ValType> types() { return {WasmType<T>::type...}; }
+  static std::tuple<T...> get(std::span<const Value> v) { return getAll(v, std::index_sequence_for<T...>{}); }
+  static void put(const std::tuple<T...>& r, std::span<Value> out) { putAll(r, out, std::index_sequence_for<T...>{}); }
+  template <size_t... I>
+  static std::tuple<T...> getAll(std::span<const Value> v, std::index_sequence<I...>) {
+    return std::tuple<T...>(WasmType<T>::get(v[I])...);
+  }
+  template <size_t... I>
+  static void putAll(const std::tuple<T...>& r, std::span<Value> out, std::index_sequence<I...>) {
+    ((out[I] = WasmType<T>::make(std::get<I>(r))), ...);
+  }
+};
+
+template <class F>
+struct Callable : Callable<decltype(&F::operator())> {};
+template <class R, class... A>
+struct Callable<R (*)(A...)> {
+  using Ret = R;
+  using Args = std::tuple<A...>;
+};
+template <class C, class R, class... A>
+struct Callable<R (C::*)(A...) const> : Callable<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct Callable<R (C::*)(A...)> : Callable<R (*)(A...)> {};
+}  // namespace detail
+
+template <class Sig>
+class TypedFunc;
+
 class Func {
  public:
   const FuncType& type() const;
   Expected<std::vector<Value>, Trap> call(std::span<const Value> args);
   std::string name() const;  // name-section name, export name, or "func[N]"
+  // A view with a static signature, e.g. f.typed<int32_t(int32_t, int32_t)>();
+  // an Error (kind Link) if the function's type differs.
+  template <class Sig>
+  Expected<TypedFunc<Sig>> typed();
 
   // internal
   Store* store_ = nullptr;
@@ -326,6 +438,93 @@ class Func {
   uint32_t index_ = 0;          // function index in instance_'s module
   HostFn host_;
 };
+
+template <class R, class... A>
+class TypedFunc<R(A...)> {
+ public:
+  using Result = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+  explicit TypedFunc(Func* f) : f_(f) {}
+  Expected<Result, Trap> operator()(A... args) const {
+    Value argv[sizeof...(A) + 1] = {detail::WasmType<A>::make(args)...};
+    auto r = f_->call(std::span<const Value>(argv, sizeof...(A)));
+    if (!r.ok()) return std::move(r.error());
+    if constexpr (std::is_void_v<R>) {
+      return std::monostate{};
+    } else {
+      return detail::Results<R>::get(r.value());
+    }
+  }
+  Func* func() const { return f_; }
+
+ private:
+  Func* f_;
+};
+
+template <class Sig>
+Expected<TypedFunc<Sig>> Func::typed() {
+  using T = detail::Callable<Sig*>;
+  FuncType want;
+  [&]<class... A>(std::tuple<A...>*) { want.params = {detail::WasmType<A>::type...}; }(
+      static_cast<typename T::Args*>(nullptr));
+  want.results = detail::Results<typename T::Ret>::types();
+  if (!(type() == want))
+    return Error{ErrorKind::Link, "function " + name() + " has type " + type().toString() + ", not " + want.toString(),
+                 SIZE_MAX};
+  return TypedFunc<Sig>(this);
+}
+
+namespace detail {
+// The Wasm type and a HostFn for a C++ callable. Its first parameter may be
+// `Caller&`; its result is void, a value, or a std::tuple of values.
+template <class F>
+std::pair<FuncType, HostFn> hostFromCallable(F f) {
+  using T = Callable<std::decay_t<F>>;
+  using Args = typename T::Args;
+  using R = typename T::Ret;
+  constexpr bool kWantsCaller = [] {
+    if constexpr (std::tuple_size_v<Args> > 0)
+      return std::is_same_v<std::tuple_element_t<0, Args>, Caller&>;
+    else
+      return false;
+  }();
+  FuncType ft;
+  ft.results = Results<R>::types();
+  auto call = [f = std::move(f)]<class... A, size_t... I>(Caller& c, std::span<const Value> args,
+                                                           std::span<Value> results, std::tuple<A...>*,
+                                                           std::index_sequence<I...>) mutable {
+    if constexpr (std::is_void_v<R>) {
+      if constexpr (kWantsCaller) f(c, WasmType<std::decay_t<A>>::get(args[I])...);
+      else f(WasmType<std::decay_t<A>>::get(args[I])...);
+    } else {
+      if constexpr (kWantsCaller) Results<R>::put(f(c, WasmType<std::decay_t<A>>::get(args[I])...), results);
+      else Results<R>::put(f(WasmType<std::decay_t<A>>::get(args[I])...), results);
+    }
+  };
+  if constexpr (kWantsCaller) {
+    [&]<class C0, class... A>(std::tuple<C0, A...>*) { ft.params = {WasmType<std::decay_t<A>>::type...}; }(
+        static_cast<Args*>(nullptr));
+    HostFn fn = [call]<class C0, class... A>(std::tuple<C0, A...>*) {
+      return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
+                    -> std::optional<Trap> {
+        call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
+        return std::nullopt;
+      });
+    }(static_cast<Args*>(nullptr));
+    return {ft, fn};
+  } else {
+    [&]<class... A>(std::tuple<A...>*) { ft.params = {WasmType<std::decay_t<A>>::type...}; }(
+        static_cast<Args*>(nullptr));
+    HostFn fn = [call]<class... A>(std::tuple<A...>*) {
+      return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
+                    -> std::optional<Trap> {
+        call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
+        return std::nullopt;
+      });
+    }(static_cast<Args*>(nullptr));
+    return {ft, fn};
+  }
+}
+}  // namespace detail
 
 class Memory {
  public:
@@ -342,6 +541,7 @@ class Memory {
   uint64_t size_ = 0;
   uint64_t reserved_ = 0;  // bytes of address space reserved at base_
   Limits limits_;
+  Store* store_ = nullptr;
 };
 
 class Table {
@@ -356,6 +556,7 @@ class Table {
   ValType elem_ = ValType::FuncRef;
   Limits limits_;
   std::vector<uintptr_t> elems_;
+  Store* store_ = nullptr;
 };
 
 class Global {
@@ -392,6 +593,14 @@ class Instance {
   std::vector<bool> data_dropped_;
 };
 
+// Per-store resource limits. Growth beyond them fails the way the spec
+// allows: memory.grow and table.grow return -1; instantiation fails.
+struct StoreLimits {
+  uint64_t memory_bytes = UINT64_MAX;    // total over the store's memories
+  uint64_t table_elements = UINT64_MAX;  // total over the store's tables
+  uint64_t instances = UINT64_MAX;
+};
+
 class Store {
  public:
   explicit Store(Engine& engine);
@@ -400,7 +609,24 @@ class Store {
   Store& operator=(const Store&) = delete;
   Engine& engine() const { return *engine_; }
 
+  void setLimits(const StoreLimits& limits) { limits_ = limits; }
+  const StoreLimits& limits() const { return limits_; }
+  // Guests trap with "interrupted" once the engine's epoch reaches
+  // epoch() + delta (needs Config::epoch_interruption).
+  void setEpochDeadline(uint64_t delta) { epoch_deadline_ = engine_->epoch() + delta; }
+  // Each function entry and loop header costs one unit; at zero the guest
+  // traps with "all fuel consumed" (needs Config::consume_fuel).
+  void setFuel(uint64_t fuel) { fuel_ = int64_t(fuel > uint64_t(INT64_MAX) ? INT64_MAX : fuel); }
+  uint64_t fuel() const { return fuel_ < 0 ? 0 : uint64_t(fuel_); }
+
   Func* createHostFunc(const FuncType& type, HostFn fn, std::string debug_name = {});
+  // A host function from a C++ callable; its Wasm type comes from the C++
+  // signature, e.g. store.wrap([](int32_t a, int32_t b) { return a + b; }).
+  template <class F>
+  Func* wrap(F f, std::string debug_name = {}) {
+    auto [type, fn] = detail::hostFromCallable(std::move(f));
+    return createHostFunc(type, std::move(fn), std::move(debug_name));
+  }
   Expected<Memory*> createMemory(MemoryType type);
   Table* createTable(TableType type, Value init);
   Global* createGlobal(GlobalType type, Value init);
@@ -411,6 +637,10 @@ class Store {
 
   // internal
   Engine* engine_;
+  StoreLimits limits_;
+  uint64_t memory_bytes_ = 0, table_elements_ = 0;
+  uint64_t epoch_deadline_ = UINT64_MAX;
+  int64_t fuel_ = INT64_MAX;
   std::vector<std::unique_ptr<Func>> funcs_;
   std::vector<std::unique_ptr<Memory>> memories_;
   std::vector<std::unique_ptr<Table>> tables_;
@@ -419,19 +649,55 @@ class Store {
   std::map<const Func*, std::string> host_names_;
 };
 
+class Linker;
+
+// A module with its imports resolved once: instantiating it again and again
+// (one instance per request) does no name lookup and no type check.
+class InstancePre {
+ public:
+  Expected<Instance*> instantiate(Store& store) const;
+  const std::shared_ptr<Module>& module() const { return module_; }
+
+ private:
+  friend class Linker;
+  struct HostDef {
+    FuncType type;
+    HostFn fn;
+    std::string name;
+  };
+  std::shared_ptr<Module> module_;
+  // Per import: an extern (of a store that outlives the instances), or a
+  // store-independent host function created in each target store.
+  std::vector<Extern> externs_;
+  std::vector<std::shared_ptr<const HostDef>> hosts_;
+};
+
 // Resolves imports by (module, name).
 class Linker {
  public:
   void define(std::string module, std::string name, Extern ext);
+  // A host function that belongs to no store: each instantiation creates it
+  // in the target store.
+  void defineFunc(std::string module, std::string name, FuncType type, HostFn fn);
+  template <class F>
+  void func(std::string module, std::string name, F f) {
+    auto [type, fn] = detail::hostFromCallable(std::move(f));
+    defineFunc(std::move(module), std::move(name), std::move(type), std::move(fn));
+  }
   // Defines every export of the instance under module name `module`.
   void defineInstance(const std::string& module, const Instance& inst);
   std::optional<Extern> lookup(std::string_view module, std::string_view name) const;
   // Error kind Link names the module, field and expected type when an import
   // is missing or has the wrong type.
   Expected<Instance*> instantiate(Store& store, const std::shared_ptr<Module>& module) const;
+  Expected<InstancePre> instantiatePre(const std::shared_ptr<Module>& module) const;
 
  private:
-  std::map<std::pair<std::string, std::string>, Extern, std::less<>> defs_;
+  struct Def {
+    Extern ext;
+    std::shared_ptr<const InstancePre::HostDef> host;
+  };
+  std::map<std::pair<std::string, std::string>, Def, std::less<>> defs_;
 };
 
 }  // namespace tern

@@ -57,7 +57,12 @@ bool validUtf8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-ModuleDecoder::ModuleDecoder(BodyMode mode) : mode_(mode), m_(std::make_unique<ModuleData>()) {}
+ModuleDecoder::ModuleDecoder(BodyMode mode, const Config* config) : mode_(mode), m_(std::make_unique<ModuleData>()) {
+  if (config) {
+    epoch_ = config->epoch_interruption;
+    fuel_ = config->consume_fuel;
+  }
+}
 ModuleDecoder::~ModuleDecoder() = default;
 
 Error ModuleDecoder::toError() const {
@@ -707,7 +712,7 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   fb.size = r.remaining();
   if (m_->declared_refs.size() < m_->func_types.size()) m_->declared_refs.resize(m_->func_types.size());
   DecodeError err;
-  bool ok = mode_ == BodyMode::Interp ? interp::compileBody(*m_, func_index, r, fb, err)
+  bool ok = mode_ == BodyMode::Interp ? interp::compileBody(*m_, func_index, r, fb, err, {epoch_, fuel_})
                                       : interp::validateBody(*m_, func_index, r, fb, err);
   if (!ok) {
     // A body that runs out without its `end` is "END opcode expected" when

@@ -18,7 +18,7 @@ enum class BodyMode : uint8_t { ValidateOnly, Interp };
 
 class ModuleDecoder {
  public:
-  explicit ModuleDecoder(BodyMode mode);
+  explicit ModuleDecoder(BodyMode mode, const Config* config = nullptr);
   ~ModuleDecoder();
 
   // Returns false once an error has been found.
@@ -63,6 +63,7 @@ class ModuleDecoder {
   bool readConstExpr(Reader& r, ValType expect, ConstExpr* out);
 
   BodyMode mode_;
+  bool epoch_ = false, fuel_ = false;
   State state_ = State::Header;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;  // absolute offset of the first unconsumed byte

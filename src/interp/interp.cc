@@ -194,7 +194,7 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     H(Copy) H(Const32) H(Const64) H(Jump) H(BrIfNz) H(BrIfZ) H(BrTableI) H(Ret) H(CallI) H(CallImport)
     H(CallIndirectI) H(Trap) H(SelectI) H(GlobalGetI) H(GlobalSetI) H(MemorySizeI) H(MemoryGrowI)
     H(RefIsNullI) H(RefFuncI) H(TableGetI) H(TableSetI) H(TableSizeI) H(TableGrowI) H(TableFillI)
-    H(TableCopyI) H(TableInitI) H(ElemDropI) H(MemoryInitI) H(DataDropI) H(MemoryCopyI) H(MemoryFillI)
+    H(TableCopyI) H(TableInitI) H(ElemDropI) H(MemoryInitI) H(DataDropI) H(MemoryCopyI) H(MemoryFillI) H(CheckInterrupt)
 #undef H
 #define X(id, prefix, code, text, imm, sig, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_K) - reinterpret_cast<const char*>(&&L_Unreachable));
@@ -606,6 +606,17 @@ L_MemoryCopyI: {
   pc += 4;
   NEXT();
 }
+L_CheckInterrupt: {
+  Store* st = inst->store_;
+  if ((pc[1] & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_)
+    TRAP(TrapKind::Interrupted);
+  if ((pc[1] & 2) && --st->fuel_ < 0) {
+    st->fuel_ = 0;
+    TRAP(TrapKind::OutOfFuel);
+  }
+  pc += 2;
+  NEXT();
+}
 L_MemoryFillI: {
   uint64_t d = uint32_t(S(1)), n = uint32_t(S(3));
   if (d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
@@ -660,7 +671,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
     for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
     Caller c;
     c.instance_ = caller;
-    c.store_ = f->store_;
+    c.store_ = caller ? caller->store_ : f->store_;
     std::optional<Trap> tr = f->host_(c, args, results);
     if (tr) {
       if (tr->kind != TrapKind::Exit) tr->backtrace.push_back(f->name());

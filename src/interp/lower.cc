@@ -56,7 +56,8 @@ struct LFrame {
 
 class Lowering {
  public:
-  Lowering(const ModuleData& m, Code& code) : m_(m), c_(code), h_(handlerOffsets()) {}
+  Lowering(const ModuleData& m, Code& code, const LowerOptions& opts)
+      : m_(m), c_(code), h_(handlerOffsets()), opts_(opts) {}
 
   bool unsupported() const { return unsupported_; }
 
@@ -71,6 +72,13 @@ class Lowering {
       if (t == ValType::V128) unsupported_ = true;
     LFrame f{CtrlKind::Func, 0, 0, 0, c_.num_results};
     frames_.push_back(f);
+    emitInterruptCheck();
+  }
+  void emitInterruptCheck() {
+    uint32_t flags = (opts_.epoch ? 1u : 0u) | (opts_.fuel ? 2u : 0u);
+    if (!flags) return;
+    emitOp(IOp::CheckInterrupt);
+    w(flags);
   }
 
   void finish(const ValidatorState&) { c_.frame_slots = nlocals_ + max_depth_ + 1; }
@@ -258,6 +266,7 @@ class Lowering {
   const ModuleData& m_;
   Code& c_;
   const int32_t* h_;
+  LowerOptions opts_;
   uint32_t nlocals_ = 0;
   uint32_t max_depth_ = 0;
   std::vector<Entry> stack_;
@@ -407,6 +416,7 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       LFrame f{cf.kind, depth() - np, depth() - np, np, nr};
       if (op == Opcode::Loop) {
         f.loop_pc = pos();
+        emitInterruptCheck();
       } else if (op == Opcode::If) {
         stack_.push_back(cond);
         if (!tryFuse(false)) {
@@ -732,9 +742,10 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
 
 }  // namespace
 
-bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
+                 const LowerOptions& opts) {
   auto code = std::make_shared<Code>();
-  Lowering low(m, *code);
+  Lowering low(m, *code, opts);
   FunctionDecoder<Lowering> dec(m, func_index, low);
   if (!dec.decode(r, &body.locals)) {
     err = dec.error();

@@ -57,6 +57,7 @@ enum class IOp : uint16_t {
   DataDropI,    // data
   MemoryCopyI,  // d s n
   MemoryFillI,  // d val n
+  CheckInterrupt,  // flags (1: epoch deadline, 2: fuel)
   Count_
 };
 constexpr unsigned kIOpCount = unsigned(IOp::Count_);
@@ -84,7 +85,12 @@ struct Code {
 
 // Validates one body and lowers it. Functions the interpreter cannot run yet
 // (SIMD) validate normally and get `body.unsupported` set instead of code.
-bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
+struct LowerOptions {
+  bool epoch = false;  // check the store's epoch deadline at entries and loop headers
+  bool fuel = false;   // charge fuel there
+};
+bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
+                 const LowerOptions& opts);
 // Validation only.
 bool validateBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
 

@@ -4,7 +4,15 @@
 namespace tern {
 
 void Linker::define(std::string module, std::string name, Extern ext) {
-  defs_[{std::move(module), std::move(name)}] = ext;
+  defs_[{std::move(module), std::move(name)}] = Def{ext, nullptr};
+}
+
+void Linker::defineFunc(std::string module, std::string name, FuncType type, HostFn fn) {
+  auto def = std::make_shared<InstancePre::HostDef>();
+  def->name = module + "." + name;
+  def->type = std::move(type);
+  def->fn = std::move(fn);
+  defs_[{std::move(module), std::move(name)}] = Def{Extern{}, std::move(def)};
 }
 
 void Linker::defineInstance(const std::string& module, const Instance& inst) {
@@ -15,20 +23,45 @@ void Linker::defineInstance(const std::string& module, const Instance& inst) {
 
 std::optional<Extern> Linker::lookup(std::string_view module, std::string_view name) const {
   auto it = defs_.find(std::pair<std::string, std::string>(std::string(module), std::string(name)));
-  if (it == defs_.end()) return std::nullopt;
-  return it->second;
+  if (it == defs_.end() || it->second.host) return std::nullopt;
+  return it->second.ext;
+}
+
+Expected<InstancePre> Linker::instantiatePre(const std::shared_ptr<Module>& module) const {
+  InstancePre pre;
+  pre.module_ = module;
+  for (const ImportInfo& im : module->imports()) {
+    auto it = defs_.find(std::pair<std::string, std::string>(im.module, im.name));
+    if (it == defs_.end())
+      return Error{ErrorKind::Link, "unknown import: " + im.module + "." + im.name + " (" + im.type.toString() + ")",
+                   SIZE_MAX};
+    const Def& d = it->second;
+    if (d.host) {
+      if (im.type.kind != ExternKind::Func || !(im.type.func == d.host->type)) {
+        std::string have = "func " + d.host->type.toString();
+        return Error{ErrorKind::Link,
+                     "incompatible import type: " + im.module + "." + im.name + " expects " + im.type.toString() +
+                         ", got " + have,
+                     SIZE_MAX};
+      }
+    }
+    pre.externs_.push_back(d.ext);
+    pre.hosts_.push_back(d.host);
+  }
+  return pre;
+}
+
+Expected<Instance*> InstancePre::instantiate(Store& store) const {
+  std::vector<Extern> externs = externs_;
+  for (size_t i = 0; i < externs.size(); ++i)
+    if (hosts_[i]) externs[i] = Extern(store.createHostFunc(hosts_[i]->type, hosts_[i]->fn, hosts_[i]->name));
+  return store.instantiate(module_, externs);
 }
 
 Expected<Instance*> Linker::instantiate(Store& store, const std::shared_ptr<Module>& module) const {
-  std::vector<Extern> externs;
-  for (const ImportInfo& im : module->imports()) {
-    auto e = lookup(im.module, im.name);
-    if (!e)
-      return Error{ErrorKind::Link, "unknown import: " + im.module + "." + im.name + " (" + im.type.toString() + ")",
-                   SIZE_MAX};
-    externs.push_back(*e);
-  }
-  return store.instantiate(module, externs);
+  auto pre = instantiatePre(module);
+  if (!pre.ok()) return pre.error();
+  return pre.value().instantiate(store);
 }
 
 }  // namespace tern

@@ -113,6 +113,7 @@ const char* trapMessage(TrapKind k) {
     case TrapKind::CallStackExhausted: return "call stack exhausted";
     case TrapKind::NullReference: return "null reference";
     case TrapKind::Interrupted: return "interrupted";
+    case TrapKind::OutOfFuel: return "all fuel consumed";
     case TrapKind::Host: return "host trap";
     case TrapKind::Exit: return "exit";
   }
@@ -134,8 +135,46 @@ struct Engine::Types {
   std::unordered_map<std::string, uint32_t> ids;
 };
 
-Engine::Engine(Config c) : config_(c), types_(std::make_unique<Types>()) {}
-Engine::~Engine() = default;
+// Recycled linear-memory reservations: handing one back drops its contents
+// (the pages return to no-access), so reuse costs no mmap/munmap.
+struct Engine::Pool {
+  std::mutex mu;
+  std::vector<std::pair<void*, uint64_t>> free;
+  static constexpr size_t kMax = 64;
+};
+
+Engine::Engine(Config c) : config_(c), types_(std::make_unique<Types>()), pool_(std::make_unique<Pool>()) {}
+Engine::~Engine() {
+  for (auto& [p, n] : pool_->free) platform::release(p, n);
+}
+
+void* Engine::takeReservation(uint64_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(pool_->mu);
+    for (size_t i = 0; i < pool_->free.size(); ++i) {
+      if (pool_->free[i].second == bytes) {
+        void* p = pool_->free[i].first;
+        pool_->free[i] = pool_->free.back();
+        pool_->free.pop_back();
+        return p;
+      }
+    }
+  }
+  return platform::reserve(bytes);
+}
+
+void Engine::returnReservation(void* base, uint64_t bytes, uint64_t used) {
+  if (!platform::decommit(base, used)) {
+    platform::release(base, bytes);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(pool_->mu);
+  if (pool_->free.size() >= Pool::kMax) {
+    platform::release(base, bytes);
+    return;
+  }
+  pool_->free.emplace_back(base, bytes);
+}
 
 uint32_t Engine::internType(const FuncType& t) {
   std::string key;
@@ -183,7 +222,7 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
 }
 
 Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
-  ModuleDecoder dec(BodyMode::Interp);
+  ModuleDecoder dec(BodyMode::Interp, &engine.config());
   dec.feed(bytes);
   return finishModule(engine, dec);
 }
@@ -191,7 +230,7 @@ Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<cons
 Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
-  ModuleDecoder dec(BodyMode::Interp);
+  ModuleDecoder dec(BodyMode::Interp, &engine.config());
   // Read piecewise: the decoder works on each chunk as it arrives.
   std::vector<uint8_t> chunk(1 << 16);
   for (;;) {
@@ -248,10 +287,11 @@ std::vector<ExportInfo> Module::exports() const {
 
 struct ModuleStreamer::Impl {
   Engine* engine;
-  ModuleDecoder dec{BodyMode::Interp};
+  ModuleDecoder dec;
+  explicit Impl(Engine& e) : engine(&e), dec(BodyMode::Interp, &e.config()) {}
 };
 
-ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>()) { impl_->engine = &engine; }
+ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
 ModuleStreamer::~ModuleStreamer() = default;
 bool ModuleStreamer::feed(std::span<const uint8_t> chunk) { return impl_->dec.feed(chunk); }
 Expected<std::shared_ptr<Module>> ModuleStreamer::finish() { return finishModule(*impl_->engine, impl_->dec); }
@@ -296,13 +336,18 @@ int64_t Memory::grow(uint64_t delta) {
   if (delta == 0) return int64_t(old);
   uint64_t new_size = (old + delta) * kPage;
   if (new_size > reserved_) return -1;
-  if (!platform::commit(base_ + size_, new_size - size_)) return -1;
+  uint64_t extra = new_size - size_;
+  if (store_ && store_->memory_bytes_ + extra > store_->limits_.memory_bytes) return -1;
+  if (!platform::commit(base_ + size_, extra)) return -1;
   size_ = new_size;
+  if (store_) store_->memory_bytes_ += extra;
   return int64_t(old);
 }
 
 Memory::~Memory() {
-  if (base_) platform::release(base_, reserved_);
+  if (!base_) return;
+  if (store_) store_->engine().returnReservation(base_, reserved_ + store_->engine().config().guard_bytes, size_);
+  else platform::release(base_, reserved_);
 }
 
 std::optional<Value> Table::get(uint32_t i) const {
@@ -322,7 +367,9 @@ int64_t Table::grow(uint32_t delta, Value init) {
   // An implementation limit keeps a hostile grow from exhausting the host.
   constexpr uint64_t kImplMax = 10'000'000;
   if (old + delta > max || old + delta > kImplMax) return -1;
+  if (store_ && store_->table_elements_ + delta > store_->limits_.table_elements) return -1;
   elems_.resize(old + delta, uintptr_t(init.bits));
+  if (store_) store_->table_elements_ += delta;
   return int64_t(old);
 }
 
@@ -403,21 +450,28 @@ Func* Store::createHostFunc(const FuncType& type, HostFn fn, std::string debug_n
 }
 
 Expected<Memory*> Store::createMemory(MemoryType type) {
-  auto m = std::make_unique<Memory>();
-  m->limits_ = type.limits;
-  // 4 GiB of address space (every 32-bit address) plus the guard region.
-  uint64_t reserve = (kMaxPages * kPage) + engine_->config().guard_bytes;
-  m->base_ = static_cast<uint8_t*>(platform::reserve(reserve));
-  if (!m->base_) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
-  m->reserved_ = kMaxPages * kPage;
   uint64_t initial = type.limits.min * kPage;
-  if (!platform::commit(m->base_, initial)) {
-    platform::release(m->base_, reserve);
-    m->base_ = nullptr;
+  if (memory_bytes_ + initial > limits_.memory_bytes)
+    return Error{ErrorKind::Link, "memory of " + std::to_string(type.limits.min) + " pages exceeds the store's limit",
+                 SIZE_MAX};
+  // The reservation covers every address the memory can grow to (4 GiB for
+  // a 32-bit memory by default), followed by the guard region.
+  const Config& cfg = engine_->config();
+  uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
+  if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
+  uint8_t* base = static_cast<uint8_t*>(engine_->takeReservation(usable + cfg.guard_bytes));
+  if (!base) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
+  if (!platform::commit(base, initial)) {
+    engine_->returnReservation(base, usable + cfg.guard_bytes, 0);
     return Error{ErrorKind::Trap, "cannot commit linear memory", SIZE_MAX};
   }
+  auto m = std::make_unique<Memory>();
+  m->limits_ = type.limits;
+  m->base_ = base;
   m->size_ = initial;
-  m->reserved_ = reserve;  // release() unmaps the whole reservation
+  m->reserved_ = usable;
+  m->store_ = this;
+  memory_bytes_ += initial;
   Memory* p = m.get();
   memories_.push_back(std::move(m));
   return p;
@@ -427,6 +481,8 @@ Table* Store::createTable(TableType type, Value init) {
   auto t = std::make_unique<Table>();
   t->elem_ = type.elem;
   t->limits_ = type.limits;
+  t->store_ = this;
+  table_elements_ += type.limits.min;
   t->elems_.assign(type.limits.min, uintptr_t(init.bits));
   Table* p = t.get();
   tables_.push_back(std::move(t));
@@ -496,6 +552,12 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
                    why + ": " + im.module + "." + im.name + " expects " + want.toString() + ", got " + have, SIZE_MAX};
     }
   }
+
+  if (instances_.size() + 1 > limits_.instances)
+    return Error{ErrorKind::Link, "the store's instance limit is reached", SIZE_MAX};
+  for (size_t i = md.num_imported_tables; i < md.tables.size(); ++i)
+    if (table_elements_ + md.tables[i].limits.min > limits_.table_elements)
+      return Error{ErrorKind::Link, "table exceeds the store's element limit", SIZE_MAX};
 
   auto owned = std::make_unique<Instance>();
   Instance* inst = owned.get();
