@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/link_cmd.h"
 #include "cli/wast.h"
 #include "tern/tern.hpp"
 #include "wasi/wasi.h"
@@ -50,6 +51,10 @@ const char kUsage[] =
     "                           (integers in decimal or 0x hex, floats as\n"
     "                           decimal, hex, inf or nan); results are printed\n"
     "                           one per line\n"
+    "      --preload NAME=FILE.wasm\n"
+    "                           instantiate FILE first (with WASI and earlier\n"
+    "                           preloads) and let FILE.wasm import its exports\n"
+    "                           from module NAME; repeatable\n"
     "      --tier=interp|jit|auto\n"
     "                           execution tier (default auto: the JIT where it\n"
     "                           can compile a function, else the interpreter)\n"
@@ -57,6 +62,9 @@ const char kUsage[] =
     "  validate FILE.wasm\n"
     "      Decode and validate only. Prints `ok`, or the error with its byte\n"
     "      offset (exit status 1).\n"
+    "  link MAIN.wasm [NAME=]DEP.wasm... -o OUT.wasm\n"
+    "      Merge modules into one: MAIN's imports from module NAME (default:\n"
+    "      DEP's file name without .wasm) are satisfied by DEP's exports.\n"
     "  wast [options] FILE.wast\n"
     "      Run a spec test script (needs wabt's wast2json).\n"
     "      --tier=interp|jit|auto  --skip-list FILE  -v\n"
@@ -242,6 +250,7 @@ int cmdRun(int argc, char** argv) {
   tern::wasi::Options wasi;
   std::string invoke;
   bool have_invoke = false;
+  std::vector<std::pair<std::string, std::string>> preloads;  // name, file
   int i = 0;
   auto value = [&](std::string_view flag, std::string_view arg, std::string& out) -> bool {
     // Accepts "--flag=VALUE" and "--flag VALUE".
@@ -300,6 +309,14 @@ int cmdRun(int argc, char** argv) {
         v += host_value;
       }
       wasi.env.push_back(v);
+    } else if (is(arg, "--preload")) {
+      if (!value("--preload", arg, v)) return kExitUsage;
+      size_t eq = v.find('=');
+      if (eq == 0 || eq == std::string::npos || eq + 1 == v.size()) {
+        usageError("--preload expects NAME=FILE.wasm, got '" + v + "'");
+        return kExitUsage;
+      }
+      preloads.emplace_back(v.substr(0, eq), v.substr(eq + 1));
     } else if (is(arg, "--invoke")) {
       if (!value("--invoke", arg, v)) return kExitUsage;
       invoke = v;
@@ -343,6 +360,27 @@ int cmdRun(int argc, char** argv) {
   if (!ctx->error().empty()) {
     std::fprintf(stderr, "error: %s\n", ctx->error().c_str());
     return kExitUsage;
+  }
+
+  // Preloaded modules, in order: each may import WASI and the ones before it.
+  for (const auto& [name, path] : preloads) {
+    if (!checkReadable(path, err)) {
+      std::fprintf(stderr, "error: %s\n", err.c_str());
+      return kExitUsage;
+    }
+    auto dep = tern::Module::compileFile(engine, path);
+    if (!dep) {
+      std::fprintf(stderr, "error: %s: %s\n", path.c_str(), dep.error().toString().c_str());
+      return kExitError;
+    }
+    auto dep_inst = linker.instantiate(store, *dep);
+    if (!dep_inst) {
+      const tern::Error& e = dep_inst.error();
+      std::fprintf(stderr, "error: %s: %s\n", path.c_str(),
+                   e.trap ? e.trap->toString().c_str() : e.toString().c_str());
+      return e.kind == tern::ErrorKind::Trap ? kExitTrap : kExitError;
+    }
+    linker.defineInstance(name, *dep_inst.value());
   }
 
   auto inst = linker.instantiate(store, *module);
@@ -449,6 +487,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cmdRun(argc - 2, argv + 2);
   if (cmd == "validate") return cmdValidate(argc - 2, argv + 2);
   if (cmd == "wast") return tern::cli::wastMain(argc - 1, argv + 1);
+  if (cmd == "link") return tern::cli::linkMain(argc - 1, argv + 1);
   if (cmd == "--version" || cmd == "version" || cmd == "-V") {
     std::printf("tern %s\n", tern::versionString());
     return 0;
