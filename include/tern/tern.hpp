@@ -244,9 +244,11 @@ class Engine {
   uint64_t epoch() const { return epoch_.load(std::memory_order_relaxed); }
 
   // internal: linear-memory reservations are recycled, so instantiation
-  // does not pay for mmap/munmap each time.
-  void* takeReservation(uint64_t bytes);
-  void returnReservation(void* base, uint64_t bytes, uint64_t used);
+  // does not pay for mmap/munmap/mprotect each time. A small recycled
+  // reservation comes back zeroed with its first `*committed` bytes still
+  // readable and writable.
+  void* takeReservation(uint64_t bytes, uint64_t* committed);
+  void returnReservation(void* base, uint64_t bytes, uint64_t committed);
   std::atomic<uint64_t> epoch_{0};
 
  private:
@@ -539,7 +541,8 @@ class Memory {
   // internal
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
-  uint64_t reserved_ = 0;  // bytes of address space reserved at base_
+  uint64_t reserved_ = 0;   // bytes of address space reserved at base_
+  uint64_t committed_ = 0;  // bytes at base_ that are readable and writable
   Limits limits_;
   Store* store_ = nullptr;
 };

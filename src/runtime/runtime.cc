@@ -138,42 +138,59 @@ struct Engine::Types {
 // Recycled linear-memory reservations: handing one back drops its contents
 // (the pages return to no-access), so reuse costs no mmap/munmap.
 struct Engine::Pool {
+  struct Entry {
+    void* base;
+    uint64_t bytes, committed;
+  };
   std::mutex mu;
-  std::vector<std::pair<void*, uint64_t>> free;
+  std::vector<Entry> free;
   static constexpr size_t kMax = 64;
+  // Up to this much of a returned memory is zeroed and kept committed;
+  // larger ones are decommitted (cheaper than zeroing them).
+  static constexpr uint64_t kKeepCommitted = 1 << 20;
 };
 
 Engine::Engine(Config c) : config_(c), types_(std::make_unique<Types>()), pool_(std::make_unique<Pool>()) {}
 Engine::~Engine() {
-  for (auto& [p, n] : pool_->free) platform::release(p, n);
+  for (const Pool::Entry& e : pool_->free) platform::release(e.base, e.bytes);
 }
 
-void* Engine::takeReservation(uint64_t bytes) {
+void* Engine::takeReservation(uint64_t bytes, uint64_t* committed) {
   {
     std::lock_guard<std::mutex> lock(pool_->mu);
     for (size_t i = 0; i < pool_->free.size(); ++i) {
-      if (pool_->free[i].second == bytes) {
-        void* p = pool_->free[i].first;
+      if (pool_->free[i].bytes == bytes) {
+        Pool::Entry e = pool_->free[i];
         pool_->free[i] = pool_->free.back();
         pool_->free.pop_back();
-        return p;
+        *committed = e.committed;
+        return e.base;
       }
     }
   }
+  *committed = 0;
   return platform::reserve(bytes);
 }
 
-void Engine::returnReservation(void* base, uint64_t bytes, uint64_t used) {
-  if (!platform::decommit(base, used)) {
-    platform::release(base, bytes);
-    return;
+void Engine::returnReservation(void* base, uint64_t bytes, uint64_t committed) {
+  {
+    std::lock_guard<std::mutex> lock(pool_->mu);
+    if (pool_->free.size() >= Pool::kMax) {
+      platform::release(base, bytes);
+      return;
+    }
+  }
+  if (committed <= Pool::kKeepCommitted) {
+    std::memset(base, 0, committed);
+  } else {
+    if (!platform::decommit(base, committed)) {
+      platform::release(base, bytes);
+      return;
+    }
+    committed = 0;
   }
   std::lock_guard<std::mutex> lock(pool_->mu);
-  if (pool_->free.size() >= Pool::kMax) {
-    platform::release(base, bytes);
-    return;
-  }
-  pool_->free.emplace_back(base, bytes);
+  pool_->free.push_back(Pool::Entry{base, bytes, committed});
 }
 
 uint32_t Engine::internType(const FuncType& t) {
@@ -338,7 +355,10 @@ int64_t Memory::grow(uint64_t delta) {
   if (new_size > reserved_) return -1;
   uint64_t extra = new_size - size_;
   if (store_ && store_->memory_bytes_ + extra > store_->limits_.memory_bytes) return -1;
-  if (!platform::commit(base_ + size_, extra)) return -1;
+  if (new_size > committed_) {
+    if (!platform::commit(base_ + committed_, new_size - committed_)) return -1;
+    committed_ = new_size;
+  }
   size_ = new_size;
   if (store_) store_->memory_bytes_ += extra;
   return int64_t(old);
@@ -346,7 +366,7 @@ int64_t Memory::grow(uint64_t delta) {
 
 Memory::~Memory() {
   if (!base_) return;
-  if (store_) store_->engine().returnReservation(base_, reserved_ + store_->engine().config().guard_bytes, size_);
+  if (store_) store_->engine().returnReservation(base_, reserved_ + store_->engine().config().guard_bytes, committed_);
   else platform::release(base_, reserved_);
 }
 
@@ -459,17 +479,22 @@ Expected<Memory*> Store::createMemory(MemoryType type) {
   const Config& cfg = engine_->config();
   uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
   if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
-  uint8_t* base = static_cast<uint8_t*>(engine_->takeReservation(usable + cfg.guard_bytes));
+  uint64_t committed = 0;
+  uint8_t* base = static_cast<uint8_t*>(engine_->takeReservation(usable + cfg.guard_bytes, &committed));
   if (!base) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
-  if (!platform::commit(base, initial)) {
-    engine_->returnReservation(base, usable + cfg.guard_bytes, 0);
-    return Error{ErrorKind::Trap, "cannot commit linear memory", SIZE_MAX};
+  if (initial > committed) {
+    if (!platform::commit(base + committed, initial - committed)) {
+      engine_->returnReservation(base, usable + cfg.guard_bytes, committed);
+      return Error{ErrorKind::Trap, "cannot commit linear memory", SIZE_MAX};
+    }
+    committed = initial;
   }
   auto m = std::make_unique<Memory>();
   m->limits_ = type.limits;
   m->base_ = base;
   m->size_ = initial;
   m->reserved_ = usable;
+  m->committed_ = committed;
   m->store_ = this;
   memory_bytes_ += initial;
   Memory* p = m.get();
