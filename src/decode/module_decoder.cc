@@ -1,5 +1,7 @@
 #include "decode/module_decoder.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_set>
 
@@ -61,6 +63,16 @@ ModuleDecoder::ModuleDecoder(BodyMode mode, const Config* config) : mode_(mode),
   if (config) {
     epoch_ = config->epoch_interruption;
     fuel_ = config->consume_fuel;
+    if (mode == BodyMode::Interp && config->tier != Tier::Interp && jit::available()) {
+      jit::Options o;
+      // Guard pages cover an access only when the reservation spans every
+      // 32-bit address; otherwise every access is checked.
+      o.bounds_checks = config->bounds_checks || config->memory_reservation < (uint64_t(4) << 30);
+      o.guard_bytes = config->guard_bytes;
+      o.epoch = epoch_;
+      o.fuel = fuel_;
+      jit_ = std::make_unique<jit::ModuleBuilder>(*m_, o);
+    }
   }
 }
 ModuleDecoder::~ModuleDecoder() = default;
@@ -110,6 +122,18 @@ bool ModuleDecoder::finish() {
     return fail(true, end, "function and code section have inconsistent lengths");
   if (m_->data_count && !saw_data_section_ && *m_->data_count != 0)
     return fail(true, end, "data count and data section have inconsistent lengths");
+  if (jit_) {
+    m_->jit = jit_->finish(*m_);
+    if (std::getenv("TERN_JIT_STATS")) {
+      size_t n = 0;
+      for (const FuncBody& b : m_->bodies)
+        if (!b.jit_failure.empty()) {
+          ++n;
+          std::fprintf(stderr, "jit: interpreted: %s\n", b.jit_failure.c_str());
+        }
+      std::fprintf(stderr, "jit: %zu of %zu functions compiled\n", m_->bodies.size() - n, m_->bodies.size());
+    }
+  }
   state_ = State::Done;
   return true;
 }
@@ -712,7 +736,7 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   fb.size = r.remaining();
   if (m_->declared_refs.size() < m_->func_types.size()) m_->declared_refs.resize(m_->func_types.size());
   DecodeError err;
-  bool ok = mode_ == BodyMode::Interp ? interp::compileBody(*m_, func_index, r, fb, err, {epoch_, fuel_})
+  bool ok = mode_ == BodyMode::Interp ? interp::compileBodyWithJit(*m_, func_index, r, fb, err, {epoch_, fuel_}, jit_.get())
                                       : interp::validateBody(*m_, func_index, r, fb, err);
   if (!ok) {
     // A body that runs out without its `end` is "END opcode expected" when

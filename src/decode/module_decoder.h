@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "decode/function_decoder.h"
+#include "jit/jit.h"
 #include "module/module.h"
 
 namespace tern {
@@ -64,6 +65,7 @@ class ModuleDecoder {
 
   BodyMode mode_;
   bool epoch_ = false, fuel_ = false;
+  std::unique_ptr<jit::ModuleBuilder> jit_;
   State state_ = State::Header;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;  // absolute offset of the first unconsumed byte

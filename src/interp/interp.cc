@@ -12,6 +12,9 @@
 
 #include "interp/lower.h"
 #include "interp/semantics.h"
+#include "jit/jit.h"
+
+#include <pthread.h>
 #include "module/module.h"
 #include "platform/platform.h"
 
@@ -36,6 +39,7 @@ struct ThreadCtx {
   uint32_t nframes = 0;
   uint32_t native_depth = 0;
   size_t stack_bytes = 0;
+  uintptr_t native_limit = 0;  // JIT code traps below this rsp
   ~ThreadCtx() {
     if (stack) platform::release(stack, stack_bytes);
     delete[] frames;
@@ -54,9 +58,23 @@ ThreadCtx& threadCtx(const Config& cfg) {
     t.top = t.stack;
     t.max_frames = cfg.max_call_depth;
     t.frames = new Frame[t.max_frames];
+    // JIT code checks rsp against a limit that leaves room for the C++ code
+    // (helpers, host functions, the interpreter) it may call.
+    pthread_attr_t attr;
+    void* lo = nullptr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      pthread_attr_getstack(&attr, &lo, &size);
+      pthread_attr_destroy(&attr);
+    }
+    size_t margin = size >= (size_t(4) << 20) ? (size_t(1) << 20) : size / 4;
+    t.native_limit = uintptr_t(lo) + margin;
+    if (jit::available()) jit::installTrapHandler();
   }
   return t;
 }
+
+std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp);
 
 std::string funcLabel(Instance* inst, uint32_t func) { return inst->module_->data().funcName(func); }
 
@@ -128,6 +146,7 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
   const ModuleData& md = inst->module_->data();
   const FuncBody* bodies = md.bodies.data();
   const uint32_t nimp = md.num_imported_funcs;
+  const jit::JitModule* jm = md.jit.get();
   Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
   uint8_t* mem_base = mem0 ? mem0->base_ : nullptr;
   uint64_t mem_size = mem0 ? mem0->size_ : 0;
@@ -353,6 +372,13 @@ L_Ret: {
 }
 L_CallI: {
   uint32_t def = pc[1];
+  if (jm && jm->compiled[nimp + def]) {
+    inner = runJit(t, inst, nimp + def, fp + pc[2]);
+    if (inner) goto do_trap;
+    RELOAD_MEM();
+    pc += 3;
+    NEXT();
+  }
   const Code* c = bodies[def].code.get();
   uint64_t* nfp = fp + pc[2];
   if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
@@ -379,7 +405,7 @@ L_CallIndirectI: {
   Func* f = reinterpret_cast<Func*>(tab->elems_[i]);
   if (!f) TRAP(TrapKind::UninitializedElement);
   if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
-  if (f->instance_ == inst) {
+  if (f->instance_ == inst && !(jm && jm->compiled[f->index_])) {
     uint32_t def = f->index_ - nimp;
     const Code* c = bodies[def].code.get();
     uint64_t* nfp = fp + pc[3];
@@ -587,6 +613,17 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
 
   Instance* inst = f->instance_;
   const ModuleData& md = inst->module_->data();
+  if (md.jit && md.jit->compiled[f->index_]) {
+    uint64_t* fp = t.top;
+    size_t need = std::max(ft.params.size(), ft.results.size());
+    if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
+    for (size_t i = 0; i < ft.params.size(); ++i) fp[i] = args[i].bits;
+    std::optional<Trap> tr = runJit(t, inst, f->index_, fp);
+    if (tr) return std::move(*tr);
+    std::vector<Value> results(ft.results.size());
+    for (size_t i = 0; i < results.size(); ++i) results[i] = Value{ft.results[i], fp[i], 0};
+    return results;
+  }
   const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
   const Code* code = body.code.get();
   if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
@@ -600,6 +637,32 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
   std::vector<Value> results(ft.results.size());
   for (size_t i = 0; i < results.size(); ++i) results[i] = Value{ft.results[i], fp[i], 0};
   return results;
+}
+
+uint64_t g_zero_size = 0;
+
+// Enters JIT code for function `func` of `inst` with its frame at fp.
+std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp) {
+  const ModuleData& md = inst->module_->data();
+  const jit::JitModule* jm = md.jit.get();
+  Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
+  jit::Ctx c;
+  c.mem_base = mem0 ? mem0->base_ : nullptr;
+  c.mem_size = mem0 ? &mem0->size_ : &g_zero_size;
+  c.memory = mem0;
+  c.stack_end = t.stack_end;
+  c.native_limit = t.native_limit;
+  c.func_table = jm->table.data();
+  c.inst = inst;
+  c.globals = inst->globals_.data();
+  std::optional<Trap> inner;
+  c.inner = &inner;
+  if (jit::enter(c, jm->table[func], fp) == 0) return std::nullopt;
+  if (inner) return inner;
+  Trap tr = Trap::make(TrapKind(c.trap_kind - 1));
+  uint32_t where = c.trap_func != UINT32_MAX ? c.trap_func : jm->functionAt(c.fault_pc);
+  if (where != UINT32_MAX) tr.backtrace.push_back(funcLabel(inst, where));
+  return tr;
 }
 
 }  // namespace
@@ -618,3 +681,67 @@ Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) 
 }
 
 }  // namespace tern::interp
+
+// ---- entry points JIT code calls ----
+namespace tern::jit {
+
+// Calls f (host, another instance, or an interpreted function) with its
+// arguments at fp; the results replace them.
+static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) {
+  interp::ThreadCtx& t = interp::t_ctx;
+  const FuncType& ft = f->type();
+  uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
+  std::optional<Trap> tr = interp::callOut(t, ctx->inst, f, fp, top);
+  if (!tr) return 0;
+  *ctx->inner = std::move(tr);
+  ctx->trap_kind = uint32_t(TrapKind::Host) + 1;
+  return 1;
+}
+
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp) {
+  return callFuncOut(ctx, ctx->inst->funcs_[func_index], fp);
+}
+
+int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
+  if (!ctx->memory) return -1;
+  return int32_t(ctx->memory->grow(delta));
+}
+
+void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
+  Instance* inst = ctx->inst;
+  Table* tab = inst->tables_[table];
+  if (elem >= tab->elems_.size()) {
+    ctx->trap_kind = uint32_t(TrapKind::UndefinedElement) + 1;
+    return nullptr;
+  }
+  Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
+  if (!f) {
+    ctx->trap_kind = uint32_t(TrapKind::UninitializedElement) + 1;
+    return nullptr;
+  }
+  if (f->type_id_ != inst->type_ids_[type_index]) {
+    ctx->trap_kind = uint32_t(TrapKind::IndirectCallTypeMismatch) + 1;
+    return nullptr;
+  }
+  if (f->instance_ == inst) return ctx->func_table[f->index_];
+  // Another instance or the host: call it from here.
+  if (callFuncOut(ctx, f, fp) != 0) return nullptr;
+  return retStub();
+}
+
+int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
+  Store* st = ctx->inst->store_;
+  if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
+    ctx->trap_kind = uint32_t(TrapKind::Interrupted) + 1;
+    return 1;
+  }
+  if ((flags & 2) && --st->fuel_ < 0) {
+    st->fuel_ = 0;
+    ctx->trap_kind = uint32_t(TrapKind::OutOfFuel) + 1;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tern::jit
+

@@ -2,6 +2,8 @@
 // while the validator walks the body (one pass, no IR).
 #include "interp/lower.h"
 
+#include "jit/jit.h"
+
 #include <algorithm>
 #include <cassert>
 
@@ -751,6 +753,48 @@ bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& 
     err = dec.error();
     return false;
   }
+  if (low.unsupported()) {
+    body.unsupported = "SIMD (v128) is validated but not yet executed by the interpreter";
+    return true;
+  }
+  code->words.shrink_to_fit();
+  body.code = std::move(code);
+  return true;
+}
+
+namespace {
+// Drives two visitors from one decoding pass.
+struct Tee {
+  Lowering& low;
+  jit::FunctionCompiler& jit;
+  void begin(const ValidatorState& s) {
+    low.begin(s);
+    jit.begin(s);
+  }
+  void op(const ValidatorState& s, Opcode op, const Imm& imm) {
+    low.op(s, op, imm);
+    jit.op(s, op, imm);
+  }
+  void finish(const ValidatorState& s) {
+    low.finish(s);
+    jit.finish(s);
+  }
+};
+}  // namespace
+
+bool compileBodyWithJit(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
+                        const LowerOptions& opts, jit::ModuleBuilder* jb) {
+  if (!jb) return compileBody(m, func_index, r, body, err, opts);
+  auto code = std::make_shared<Code>();
+  Lowering low(m, *code, opts);
+  jit::FunctionCompiler jc(m, *jb, func_index);
+  Tee tee{low, jc};
+  FunctionDecoder<Tee> dec(m, func_index, tee);
+  if (!dec.decode(r, &body.locals)) {
+    err = dec.error();
+    return false;
+  }
+  if (jc.failed()) body.jit_failure = jc.failure();
   if (low.unsupported()) {
     body.unsupported = "SIMD (v128) is validated but not yet executed by the interpreter";
     return true;

@@ -15,6 +15,9 @@ namespace tern {
 namespace interp {
 struct Code;  // lowered function body (src/interp/lower.h)
 }
+namespace jit {
+struct JitModule;  // machine code of a module (jit/jit.h)
+}
 
 // A constant expression of Wasm 2.0: exactly one producing instruction.
 struct ConstExpr {
@@ -62,6 +65,7 @@ struct FuncBody {
   size_t size = 0;
   std::shared_ptr<interp::Code> code;  // interpreter form; null if unsupported
   std::string unsupported;             // why the interpreter cannot run it
+  std::string jit_failure;             // why the JIT left it to the interpreter
 };
 
 struct ModuleData {
@@ -84,6 +88,7 @@ struct ModuleData {
   std::unordered_map<uint32_t, std::string> func_names;  // name section
   std::string module_name;
   bool uses_simd = false;
+  std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }
   std::string funcName(uint32_t func_index) const;

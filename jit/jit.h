@@ -1,0 +1,127 @@
+// The single-pass JIT: one more visitor of FunctionDecoder, emitting x86-64
+// machine code while a body is validated. Functions it cannot compile run in
+// the interpreter; the two tiers share the value stack (same frame layout:
+// params, locals, one slot per operand-stack depth), so calls cross between
+// them freely.
+//
+// JIT code's register contract:
+//   rbx  frame pointer (slot 0 of the current frame)
+//   r12  linear memory 0 base
+//   r13  Ctx* (below)
+//   rdi  on entry to a function: its frame pointer
+// A function's prologue saves rbx and sets rbx = rdi; every call spills the
+// operand stack to its slots first, so no other register lives across calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decode/function_decoder.h"
+#include "module/module.h"
+#include "tern/tern.hpp"
+
+namespace tern::jit {
+
+// One per entry into JIT code from C++; r13 points at it.
+struct Ctx {
+  uint8_t* mem_base = nullptr;        // 0
+  uint64_t* mem_size = nullptr;       // 8   &Memory::size_
+  uint64_t* stack_end = nullptr;      // 16  end of the value stack
+  uintptr_t native_limit = 0;         // 24  lowest rsp allowed
+  void* const* func_table = nullptr;  // 32  entry per function index
+  Instance* inst = nullptr;           // 40
+  uintptr_t entry_rsp = 0;            // 48  rsp to unwind to on a trap
+  uint32_t trap_kind = 0;             // 56  TrapKind + 1; 0 = none
+  uint32_t trap_func = 0;             // 60  function index that trapped
+  void* unwind = nullptr;             // 64  the unwind stub
+  Global* const* globals = nullptr;   // 72
+  void* call_out = nullptr;           // 80  stub: call function esi through C++
+  std::optional<Trap>* inner = nullptr;  // 88 trap raised below (host, other instance)
+  Memory* memory = nullptr;           // 96
+  uintptr_t fault_pc = 0;             // 104 pc of a guard-page fault
+};
+constexpr int kCtxMemBase = 0, kCtxMemSize = 8, kCtxStackEnd = 16, kCtxNativeLimit = 24, kCtxFuncTable = 32,
+              kCtxInst = 40, kCtxEntryRsp = 48, kCtxTrapKind = 56, kCtxTrapFunc = 60, kCtxUnwind = 64,
+              kCtxGlobals = 72, kCtxCallOut = 80;
+
+struct Options {
+  bool bounds_checks = false;  // explicit checks instead of guard pages
+  uint64_t guard_bytes = 0;    // accesses whose offset fits the guard need no check
+  bool epoch = false, fuel = false;
+};
+
+// Machine code of a whole module: function bodies, then one stub per function
+// index that has no JIT code (imports, interpreted functions).
+struct JitModule {
+  uint8_t* code = nullptr;
+  size_t size = 0;
+  std::vector<void*> table;  // per function index
+  std::vector<bool> compiled;  // per function index: has JIT code
+  std::vector<std::pair<uintptr_t, uint32_t>> starts;  // (code address, function index), sorted
+  ~JitModule();
+  // The function whose code contains pc, or UINT32_MAX.
+  uint32_t functionAt(uintptr_t pc) const;
+  bool contains(uintptr_t pc) const { return pc >= uintptr_t(code) && pc < uintptr_t(code) + size; }
+};
+
+// Collects the code of a module's functions as they are compiled.
+class ModuleBuilder {
+ public:
+  ModuleBuilder(const ModuleData& m, const Options& opts);
+  ~ModuleBuilder();
+  const Options& options() const { return opts_; }
+  // Called by FunctionCompiler when a body is done.
+  void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset);
+  // Places all code in executable memory; null if nothing was compiled.
+  std::shared_ptr<JitModule> finish(const ModuleData& m);
+
+ private:
+  Options opts_;
+  struct Fn {
+    uint32_t index;
+    std::vector<uint8_t> code;
+    size_t entry;
+  };
+  std::vector<Fn> fns_;
+};
+
+// The visitor. Bails out (failed() == true) on anything it does not compile;
+// the function then runs in the interpreter.
+class FunctionCompiler {
+ public:
+  FunctionCompiler(const ModuleData& m, ModuleBuilder& b, uint32_t func_index);
+  ~FunctionCompiler();
+  void begin(const ValidatorState& s);
+  void op(const ValidatorState& s, Opcode op, const Imm& imm);
+  void finish(const ValidatorState& s);
+  bool failed() const;
+  const std::string& failure() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when this build and host can run JIT code.
+bool available();
+
+// Runs a JIT-compiled function whose frame (arguments in place) is at `fp`.
+// Returns 0, or 1 with ctx.trap_kind / *ctx.inner describing the trap.
+int enter(Ctx& ctx, void* entry, uint64_t* fp);
+
+// The unwind and call-out stubs every Ctx points at.
+void* unwindStub();
+void* callOutStub();
+void* retStub();  // a function that returns at once
+
+// Installs the SIGSEGV/SIGBUS handler that turns a fault in JIT code on a
+// linear memory's guard region into a trap (once per process), and the
+// alternate signal stack of the calling thread.
+void installTrapHandler();
+void ensureAltStack();
+
+}  // namespace tern::jit

@@ -1,0 +1,32 @@
+// Hosts without a JIT backend: every function runs in the interpreter.
+#include "jit/jit.h"
+
+namespace tern::jit {
+
+struct FunctionCompiler::Impl {
+  std::string why = "no JIT backend for this host";
+};
+FunctionCompiler::FunctionCompiler(const ModuleData&, ModuleBuilder&, uint32_t) : impl_(std::make_unique<Impl>()) {}
+FunctionCompiler::~FunctionCompiler() = default;
+void FunctionCompiler::begin(const ValidatorState&) {}
+void FunctionCompiler::op(const ValidatorState&, Opcode, const Imm&) {}
+void FunctionCompiler::finish(const ValidatorState&) {}
+bool FunctionCompiler::failed() const { return true; }
+const std::string& FunctionCompiler::failure() const { return impl_->why; }
+
+ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
+ModuleBuilder::~ModuleBuilder() = default;
+void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t) {}
+std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
+JitModule::~JitModule() = default;
+uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }
+
+bool available() { return false; }
+int enter(Ctx&, void*, uint64_t*) { return 1; }
+void* unwindStub() { return nullptr; }
+void* callOutStub() { return nullptr; }
+void* retStub() { return nullptr; }
+void installTrapHandler() {}
+void ensureAltStack() {}
+
+}  // namespace tern::jit

@@ -1,0 +1,393 @@
+// The JIT's runtime side: executable memory (written, then made
+// read+execute: never both), the entry trampoline and the shared stubs, the
+// generated operator helpers, and the fault handler that turns a guard-page
+// hit in JIT code into a trap.
+#include <asmjit/x86.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "interp/semantics.h"
+#include "jit/jit.h"
+
+namespace tern::jit {
+
+using namespace asmjit;
+using namespace asmjit::x86;
+
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);  // interp.cc
+
+namespace {
+
+// ---- executable memory ----
+uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t* size_out) {
+  size_t page = size_t(sysconf(_SC_PAGESIZE));
+  size_t size = (bytes.size() + page - 1) / page * page;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  std::memcpy(p, bytes.data(), bytes.size());
+  if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
+    munmap(p, size);
+    return nullptr;
+  }
+  *size_out = size;
+  return static_cast<uint8_t*>(p);
+}
+
+// ---- code ranges the fault handler accepts ----
+constexpr size_t kMaxRanges = 4096;
+std::atomic<uintptr_t> g_range_start[kMaxRanges];
+std::atomic<uintptr_t> g_range_end[kMaxRanges];
+
+void registerRange(uintptr_t start, uintptr_t end) {
+  for (size_t i = 0; i < kMaxRanges; ++i) {
+    uintptr_t expected = 0;
+    if (g_range_start[i].load() == 0 && g_range_end[i].load() == 0) {
+      g_range_end[i].store(end);
+      if (g_range_start[i].compare_exchange_strong(expected, start)) return;
+    }
+  }
+}
+void unregisterRange(uintptr_t start) {
+  for (size_t i = 0; i < kMaxRanges; ++i) {
+    if (g_range_start[i].load() == start) {
+      g_range_start[i].store(0);
+      g_range_end[i].store(0);
+      return;
+    }
+  }
+}
+bool inJitCode(uintptr_t pc) {
+  for (size_t i = 0; i < kMaxRanges; ++i) {
+    uintptr_t s = g_range_start[i].load(std::memory_order_relaxed);
+    if (s && pc >= s && pc < g_range_end[i].load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+// ---- trampoline and stubs, generated once ----
+struct Stubs {
+  int (*enter)(uint64_t* fp, Ctx* ctx, void* entry) = nullptr;
+  void* unwind = nullptr;
+  void* call_out = nullptr;
+  void* ret = nullptr;
+  uint8_t* mem = nullptr;
+  size_t size = 0;
+};
+
+Stubs buildStubs() {
+  Stubs st;
+  CodeHolder code;
+  code.init(Environment::host());
+  x86::Assembler a(&code);
+  Label l_enter = a.newLabel(), l_unwind = a.newLabel(), l_out = a.newLabel(), l_ret = a.newLabel();
+
+  // int enter(fp=rdi, ctx=rsi, entry=rdx)
+  a.bind(l_enter);
+  a.push(rbx);
+  a.push(rbp);
+  a.push(r12);
+  a.push(r13);
+  a.push(r14);
+  a.push(r15);
+  a.sub(rsp, 8);
+  a.mov(r13, rsi);
+  a.mov(r12, ptr(r13, kCtxMemBase));
+  a.mov(ptr(r13, kCtxEntryRsp), rsp);
+  a.call(rdx);
+  a.xor_(eax, eax);
+  a.add(rsp, 8);
+  a.pop(r15);
+  a.pop(r14);
+  a.pop(r13);
+  a.pop(r12);
+  a.pop(rbp);
+  a.pop(rbx);
+  a.ret();
+
+  // unwind: back to enter's frame, returning 1.
+  a.align(AlignMode::kCode, 16);
+  a.bind(l_unwind);
+  a.mov(rsp, ptr(r13, kCtxEntryRsp));
+  a.mov(eax, 1);
+  a.add(rsp, 8);
+  a.pop(r15);
+  a.pop(r14);
+  a.pop(r13);
+  a.pop(r12);
+  a.pop(rbp);
+  a.pop(rbx);
+  a.ret();
+
+  // call_out: function index in esi, callee frame in rdi.
+  a.align(AlignMode::kCode, 16);
+  a.bind(l_out);
+  a.push(rbx);
+  a.mov(rdx, rdi);
+  a.mov(rdi, r13);
+  a.mov(rax, uint64_t(uintptr_t(&jitCallOut)));
+  a.call(rax);
+  a.pop(rbx);
+  a.test(eax, eax);
+  Label trapped = a.newLabel();
+  a.jnz(trapped);
+  a.ret();
+  a.bind(trapped);
+  a.jmp(ptr(r13, kCtxUnwind));
+
+  // A function that does nothing (call_indirect to a function that the
+  // helper already ran).
+  a.align(AlignMode::kCode, 16);
+  a.bind(l_ret);
+  a.ret();
+
+  code.flatten();
+  code.resolveUnresolvedLinks();
+  std::vector<uint8_t> bytes(code.codeSize());
+  code.relocateToBase(0);
+  code.copyFlattenedData(bytes.data(), bytes.size(), CopySectionFlags::kPadSectionBuffer);
+  st.mem = allocExec(bytes, &st.size);
+  if (!st.mem) return st;
+  registerRange(uintptr_t(st.mem), uintptr_t(st.mem) + st.size);
+  st.enter = reinterpret_cast<int (*)(uint64_t*, Ctx*, void*)>(st.mem + code.labelOffset(l_enter));
+  st.unwind = st.mem + code.labelOffset(l_unwind);
+  st.call_out = st.mem + code.labelOffset(l_out);
+  st.ret = st.mem + code.labelOffset(l_ret);
+  return st;
+}
+
+const Stubs& stubs() {
+  static const Stubs s = buildStubs();
+  return s;
+}
+
+// ---- fault handler ----
+struct sigaction g_prev_segv, g_prev_bus;
+
+void onFault(int sig, siginfo_t* info, void* uctx_void) {
+  auto* uc = static_cast<ucontext_t*>(uctx_void);
+  uintptr_t pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
+  uintptr_t addr = uintptr_t(info->si_addr);
+  uintptr_t mem = uintptr_t(uc->uc_mcontext.gregs[REG_R12]);
+  // A Wasm trap only if the pc is JIT code and the address lies in the
+  // 8 GiB window a 32-bit address plus a 32-bit offset can reach from the
+  // memory base that JIT code keeps in r12.
+  if (inJitCode(pc) && mem && addr >= mem && addr - mem < (uintptr_t(8) << 30)) {
+    auto* ctx = reinterpret_cast<Ctx*>(uc->uc_mcontext.gregs[REG_R13]);
+    ctx->trap_kind = uint32_t(TrapKind::MemoryOutOfBounds) + 1;
+    ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
+    ctx->fault_pc = pc;
+    uc->uc_mcontext.gregs[REG_RIP] = greg_t(uintptr_t(ctx->unwind));
+    return;
+  }
+  // Not ours: hand it to whoever was installed before.
+  struct sigaction& prev = sig == SIGBUS ? g_prev_bus : g_prev_segv;
+  if (prev.sa_flags & SA_SIGINFO) {
+    prev.sa_sigaction(sig, info, uctx_void);
+    return;
+  }
+  if (prev.sa_handler == SIG_IGN) return;
+  if (prev.sa_handler != SIG_DFL) {
+    prev.sa_handler(sig);
+    return;
+  }
+  // Default action: restore it and let the fault happen again.
+  sigaction(sig, &prev, nullptr);
+}
+
+}  // namespace
+
+// ---- generated operator helpers: the interpreter's semantics ----
+namespace {
+using namespace tern::sem;
+template <class T>
+inline T rdh(uint64_t s) {
+  if constexpr (std::is_same_v<T, float>) return std::bit_cast<float>(uint32_t(s));
+  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(s);
+  else return T(s);
+}
+template <class T>
+inline uint64_t wrh(T v) {
+  if constexpr (std::is_same_v<T, float>) return std::bit_cast<uint32_t>(v);
+  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<uint64_t>(v);
+  else if constexpr (sizeof(T) <= 4) return uint32_t(v);
+  else return uint64_t(v);
+}
+using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
+#define UN(Ti, To, e) \
+  +[](uint64_t av, uint64_t, Ctx*) -> uint64_t { Ti a = rdh<Ti>(av); return wrh<To>(To(e)); }
+#define BIN(Ti, To, e)                                  \
+  +[](uint64_t av, uint64_t bv, Ctx*) -> uint64_t {     \
+    Ti a = rdh<Ti>(av);                                 \
+    Ti b = rdh<Ti>(bv);                                 \
+    return wrh<To>(To(e));                              \
+  }
+#define TUN(Ti, To, fn)                                               \
+  +[](uint64_t av, uint64_t, Ctx* c) -> uint64_t {                    \
+    int trap = -1;                                                    \
+    To r = fn(rdh<Ti>(av), trap);                                     \
+    if (trap >= 0) c->trap_kind = uint32_t(trap) + 1;                 \
+    return wrh<To>(r);                                                \
+  }
+#define TBIN(Ti, To, fn)                                              \
+  +[](uint64_t av, uint64_t bv, Ctx* c) -> uint64_t {                 \
+    int trap = -1;                                                    \
+    To r = fn<Ti>(rdh<Ti>(av), rdh<Ti>(bv), trap);                    \
+    if (trap >= 0) c->trap_kind = uint32_t(trap) + 1;                 \
+    return wrh<To>(r);                                                \
+  }
+#define LOAD(Tm, To) HelperFn(nullptr)
+#define STORE(Tv, Tm) HelperFn(nullptr)
+#define SPECIAL HelperFn(nullptr)
+#define SIMD HelperFn(nullptr)
+const HelperFn kHelpers[] = {
+#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
+#include "module/opcodes.def"
+#undef X
+};
+#undef UN
+#undef BIN
+#undef LOAD
+#undef STORE
+#undef SPECIAL
+#undef SIMD
+#define UN(Ti, To, e) false
+#define BIN(Ti, To, e) false
+#define LOAD(Tm, To) false
+#define STORE(Tv, Tm) false
+#define SPECIAL false
+#define SIMD false
+#undef TUN
+#undef TBIN
+#define TUN(Ti, To, fn) true
+#define TBIN(Ti, To, fn) true
+const bool kHelperTraps[] = {
+#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
+#include "module/opcodes.def"
+#undef X
+};
+#undef UN
+#undef BIN
+#undef TUN
+#undef TBIN
+#undef LOAD
+#undef STORE
+#undef SPECIAL
+#undef SIMD
+}  // namespace
+
+uint64_t (*helperFor(Opcode op))(uint64_t, uint64_t, Ctx*) { return kHelpers[unsigned(op)]; }
+bool helperTraps(Opcode op) { return kHelperTraps[unsigned(op)]; }
+
+// ---- public pieces ----
+bool available() {
+#if defined(__x86_64__)
+  return stubs().enter != nullptr;
+#else
+  return false;
+#endif
+}
+
+int enter(Ctx& ctx, void* entry, uint64_t* fp) {
+  ctx.unwind = stubs().unwind;
+  ctx.call_out = stubs().call_out;
+  return stubs().enter(fp, &ctx, entry);
+}
+
+void* unwindStub() { return stubs().unwind; }
+void* callOutStub() { return stubs().call_out; }
+void* retStub() { return stubs().ret; }
+
+void installTrapHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = onFault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_prev_segv);
+    sigaction(SIGBUS, &sa, &g_prev_bus);
+  });
+  ensureAltStack();
+}
+
+void ensureAltStack() {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  stack_t cur;
+  if (sigaltstack(nullptr, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 32768) return;
+  static thread_local std::vector<uint8_t> alt(65536);
+  stack_t ss;
+  ss.ss_sp = alt.data();
+  ss.ss_size = alt.size();
+  ss.ss_flags = 0;
+  sigaltstack(&ss, nullptr);
+}
+
+// ---- modules ----
+JitModule::~JitModule() {
+  if (code) {
+    unregisterRange(uintptr_t(code));
+    munmap(code, size);
+  }
+}
+
+ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
+ModuleBuilder::~ModuleBuilder() = default;
+
+void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry) {
+  fns_.push_back(Fn{func_index, std::move(code), entry});
+}
+
+std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
+  if (!available()) return nullptr;
+  size_t nfuncs = m.func_types.size();
+  std::vector<int64_t> offset(nfuncs, -1);
+  std::vector<uint8_t> bytes;
+  for (const Fn& f : fns_) {
+    while (bytes.size() % 16) bytes.push_back(0xcc);
+    offset[f.index] = int64_t(bytes.size() + f.entry);
+    bytes.insert(bytes.end(), f.code.begin(), f.code.end());
+  }
+  // A stub for every function without JIT code: mov esi, index; jmp [r13+call_out].
+  std::vector<int64_t> stub(nfuncs, -1);
+  for (size_t i = 0; i < nfuncs; ++i) {
+    if (offset[i] >= 0) continue;
+    while (bytes.size() % 16) bytes.push_back(0xcc);
+    stub[i] = int64_t(bytes.size());
+    uint8_t s[] = {0xbe, 0, 0, 0, 0, 0x41, 0xff, 0x65, uint8_t(kCtxCallOut)};
+    uint32_t idx = uint32_t(i);
+    std::memcpy(s + 1, &idx, 4);
+    bytes.insert(bytes.end(), s, s + sizeof s);
+  }
+  if (bytes.empty()) bytes.push_back(0xcc);
+  auto jm = std::make_shared<JitModule>();
+  jm->code = allocExec(bytes, &jm->size);
+  if (!jm->code) return nullptr;
+  registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
+  jm->table.resize(nfuncs);
+  for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
+  jm->compiled.assign(nfuncs, false);
+  for (size_t i = 0; i < nfuncs; ++i) jm->compiled[i] = offset[i] >= 0;
+  for (const Fn& f : fns_) jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
+  std::sort(jm->starts.begin(), jm->starts.end());
+  return jm;
+}
+
+uint32_t JitModule::functionAt(uintptr_t pc) const {
+  if (!contains(pc) || starts.empty()) return UINT32_MAX;
+  auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(pc, UINT32_MAX));
+  if (it == starts.begin()) return UINT32_MAX;
+  return std::prev(it)->second;
+}
+
+}  // namespace tern::jit
