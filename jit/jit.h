@@ -43,10 +43,16 @@ struct Ctx {
   std::optional<Trap>* inner = nullptr;  // 88 trap raised below (host, other instance)
   Memory* memory = nullptr;           // 96
   uintptr_t fault_pc = 0;             // 104 pc of a guard-page fault
+  uintptr_t trap_rsp = 0;             // 112 rsp where the trap left JIT code
+  // Return addresses into JIT code found on the stack when a trap unwinds
+  // (the callers, innermost first), captured before the stack is reused.
+  static constexpr uint32_t kMaxFrames = 256;
+  uint32_t nframes = 0;
+  uintptr_t frames[kMaxFrames] = {};
 };
 constexpr int kCtxMemBase = 0, kCtxMemSize = 8, kCtxStackEnd = 16, kCtxNativeLimit = 24, kCtxFuncTable = 32,
               kCtxInst = 40, kCtxEntryRsp = 48, kCtxTrapKind = 56, kCtxTrapFunc = 60, kCtxUnwind = 64,
-              kCtxGlobals = 72, kCtxCallOut = 80;
+              kCtxGlobals = 72, kCtxCallOut = 80, kCtxTrapRsp = 112;
 
 struct Options {
   bool bounds_checks = false;  // explicit checks instead of guard pages

@@ -23,6 +23,7 @@ using namespace asmjit;
 using namespace asmjit::x86;
 
 int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);  // interp.cc
+void jitCaptureFrames(Ctx* ctx, uintptr_t rsp);
 
 namespace {
 
@@ -112,9 +113,15 @@ Stubs buildStubs() {
   a.pop(rbx);
   a.ret();
 
-  // unwind: back to enter's frame, returning 1.
+  // unwind: record the callers still on the stack, then back to enter's
+  // frame, returning 1.
   a.align(AlignMode::kCode, 16);
   a.bind(l_unwind);
+  a.mov(rdi, r13);
+  a.mov(rsi, ptr(r13, kCtxTrapRsp));
+  a.and_(rsp, -16);
+  a.mov(rax, uint64_t(uintptr_t(&jitCaptureFrames)));
+  a.call(rax);
   a.mov(rsp, ptr(r13, kCtxEntryRsp));
   a.mov(eax, 1);
   a.add(rsp, 8);
@@ -140,6 +147,8 @@ Stubs buildStubs() {
   a.jnz(trapped);
   a.ret();
   a.bind(trapped);
+  a.mov(dword_ptr(r13, kCtxTrapFunc), UINT32_MAX);
+  a.mov(ptr(r13, kCtxTrapRsp), rsp);
   a.jmp(ptr(r13, kCtxUnwind));
 
   // A function that does nothing (call_indirect to a function that the
@@ -184,6 +193,7 @@ void onFault(int sig, siginfo_t* info, void* uctx_void) {
     ctx->trap_kind = uint32_t(TrapKind::MemoryOutOfBounds) + 1;
     ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
     ctx->fault_pc = pc;
+    ctx->trap_rsp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
     uc->uc_mcontext.gregs[REG_RIP] = greg_t(uintptr_t(ctx->unwind));
     return;
   }
@@ -203,6 +213,18 @@ void onFault(int sig, siginfo_t* info, void* uctx_void) {
 }
 
 }  // namespace
+
+// JIT frames hold nothing but their saved frame pointer and the return
+// address into their caller, so every word between the trap's rsp and the
+// entry's that points into JIT code is a caller. Async-signal-safe.
+void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) {
+  ctx->nframes = 0;
+  if (!rsp) return;
+  for (auto* p = reinterpret_cast<const uintptr_t*>(rsp); p < reinterpret_cast<const uintptr_t*>(ctx->entry_rsp);
+       ++p) {
+    if (ctx->nframes < Ctx::kMaxFrames && inJitCode(*p)) ctx->frames[ctx->nframes++] = *p;
+  }
+}
 
 // ---- generated operator helpers: the interpreter's semantics ----
 namespace {

@@ -295,6 +295,7 @@ struct FunctionCompiler::Impl {
     }
     a.bind(trap_common);
     a.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
+    a.mov(ptr(r13, kCtxTrapRsp), rsp);
     a.jmp(ptr(r13, kCtxUnwind));
     if (code.flatten() != kErrorOk || code.resolveUnresolvedLinks() != kErrorOk) {
       fail("assembler error");

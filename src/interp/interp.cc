@@ -658,10 +658,13 @@ std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t
   std::optional<Trap> inner;
   c.inner = &inner;
   if (jit::enter(c, jm->table[func], fp) == 0) return std::nullopt;
-  if (inner) return inner;
-  Trap tr = Trap::make(TrapKind(c.trap_kind - 1));
+  Trap tr = inner ? std::move(*inner) : Trap::make(TrapKind(c.trap_kind - 1));
   uint32_t where = c.trap_func != UINT32_MAX ? c.trap_func : jm->functionAt(c.fault_pc);
   if (where != UINT32_MAX) tr.backtrace.push_back(funcLabel(inst, where));
+  for (uint32_t i = 0; i < c.nframes; ++i) {
+    uint32_t f = jm->functionAt(c.frames[i]);
+    if (f != UINT32_MAX) tr.backtrace.push_back(funcLabel(inst, f));
+  }
   return tr;
 }
 

@@ -482,6 +482,14 @@ Expected<Memory*> Store::createMemory(MemoryType type) {
   uint64_t committed = 0;
   uint8_t* base = static_cast<uint8_t*>(engine_->takeReservation(usable + cfg.guard_bytes, &committed));
   if (!base) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
+  if (committed > initial) {
+    // JIT code relies on every byte past the memory's size faulting.
+    if (!platform::decommit(base + initial, committed - initial)) {
+      engine_->returnReservation(base, usable + cfg.guard_bytes, committed);
+      return Error{ErrorKind::Trap, "cannot reset a recycled linear memory", SIZE_MAX};
+    }
+    committed = initial;
+  }
   if (initial > committed) {
     if (!platform::commit(base + committed, initial - committed)) {
       engine_->returnReservation(base, usable + cfg.guard_bytes, committed);

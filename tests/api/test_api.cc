@@ -1,6 +1,9 @@
 // The public C++ API (include/tern/tern.hpp), call by call, with its error
 // paths. Modules come from api.wat and tiny.wat (wat2wasm at build time).
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+// Tern turns faults in JIT code into traps with its own SIGSEGV handler;
+// doctest's crash handler would take its place during each test case.
+#define DOCTEST_CONFIG_NO_POSIX_SIGNALS
 #include <doctest/doctest.h>
 
 #include <atomic>
