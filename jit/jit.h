@@ -58,6 +58,7 @@ struct Options {
   bool bounds_checks = false;  // explicit checks instead of guard pages
   uint64_t guard_bytes = 0;    // accesses whose offset fits the guard need no check
   bool epoch = false, fuel = false;
+  bool perf_map = false;
 };
 
 // Machine code of a whole module: function bodies, then one stub per function

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <string>
 #include <cstring>
 #include <mutex>
 
@@ -402,6 +404,20 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   for (size_t i = 0; i < nfuncs; ++i) jm->compiled[i] = offset[i] >= 0;
   for (const Fn& f : fns_) jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
   std::sort(jm->starts.begin(), jm->starts.end());
+  if (opts_.perf_map) {
+    // perf's JIT symbol file: "START SIZE NAME" per line, hex.
+    static std::mutex mu;
+    std::lock_guard<std::mutex> lock(mu);
+    std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+    if (FILE* out = std::fopen(path.c_str(), "a")) {
+      for (const Fn& f : fns_) {
+        uintptr_t start = uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry));
+        std::fprintf(out, "%lx %zx wasm:%s\n", static_cast<unsigned long>(start), f.code.size(),
+                     m.funcName(f.index).c_str());
+      }
+      std::fclose(out);
+    }
+  }
   return jm;
 }
 

@@ -225,6 +225,8 @@ struct Config {
   // every function entry and loop header (Store::setEpochDeadline, setFuel).
   bool epoch_interruption = false;
   bool consume_fuel = false;
+  // Append each JIT-compiled function to /tmp/perf-PID.map (for `perf`).
+  bool perf_map = false;
 };
 
 class Engine {

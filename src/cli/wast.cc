@@ -41,11 +41,12 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr const char* kUsage =
-    "usage: tern wast FILE.wast [--tier=interp|jit|auto] [--skip-list FILE] [-v]";
+    "usage: tern wast FILE.wast [--tier=interp|jit|auto] [--bounds-checks] [--skip-list FILE] [-v]";
 
 struct Options {
   std::string file;
   Tier tier = Tier::Auto;
+  bool bounds_checks = false;
   std::string skip_list;
   bool verbose = false;
 };
@@ -69,6 +70,8 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
       return std::nullopt;
     } else if (a == "-v" || a == "--verbose") {
       opt.verbose = true;
+    } else if (a == "--bounds-checks") {
+      opt.bounds_checks = true;
     } else if (a.rfind("--tier=", 0) == 0) {
       if (auto e = parseTier(a.substr(7))) return e;
     } else if (a == "--tier") {
@@ -524,6 +527,7 @@ class Runner {
   static Config makeConfig(const Options& opt) {
     Config c;
     c.tier = opt.tier;
+    c.bounds_checks = opt.bounds_checks;
     return c;
   }
 

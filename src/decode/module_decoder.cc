@@ -71,6 +71,7 @@ ModuleDecoder::ModuleDecoder(BodyMode mode, const Config* config) : mode_(mode),
       o.guard_bytes = config->guard_bytes;
       o.epoch = epoch_;
       o.fuel = fuel_;
+      o.perf_map = config->perf_map;
       jit_ = std::make_unique<jit::ModuleBuilder>(*m_, o);
     }
   }
