@@ -23,6 +23,7 @@ bool helperTraps(Opcode op);
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
 void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp);
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
+uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
 
 namespace {
 
@@ -978,6 +979,38 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       c.value = 0;
       stack.push_back(c);
       if (depth() > max_depth) max_depth = depth();
+      return;
+    }
+    case Opcode::RefFunc: case Opcode::TableGet: case Opcode::TableSet: case Opcode::TableSize:
+    case Opcode::TableGrow: case Opcode::TableFill: case Opcode::TableCopy: case Opcode::TableInit:
+    case Opcode::ElemDrop: case Opcode::MemoryInit: case Opcode::DataDrop: case Opcode::MemoryCopy:
+    case Opcode::MemoryFill: {
+      // Through the shared C++ implementation: operands in their slots.
+      unsigned nin = 0, nout = 0;
+      bool traps = true;
+      switch (op) {
+        case Opcode::RefFunc: nout = 1; traps = false; break;
+        case Opcode::TableGet: nin = 1; nout = 1; break;
+        case Opcode::TableSet: nin = 2; break;
+        case Opcode::TableSize: nout = 1; traps = false; break;
+        case Opcode::TableGrow: nin = 2; nout = 1; traps = false; break;
+        case Opcode::ElemDrop: case Opcode::DataDrop: traps = false; break;
+        default: nin = 3; break;
+      }
+      uint32_t first = depth() - nin;
+      for (uint32_t i = first; i < depth(); ++i) materialize(i);
+      a.mov(rdi, r13);
+      a.mov(esi, uint32_t(op));
+      a.mov(edx, imm.a);
+      a.mov(ecx, imm.b);
+      a.lea(r8, slotMem(slotOfDepth(first)));
+      callHelper(reinterpret_cast<void*>(&jitMisc));
+      if (traps) {
+        a.cmp(dword_ptr(r13, kCtxTrapKind), 0);
+        a.jne(trap_common);
+      }
+      resetTo(first);
+      if (nout) storeSlot(pushTemp(), rax);
       return;
     }
     default:

@@ -13,6 +13,7 @@
 #include "interp/lower.h"
 #include "interp/semantics.h"
 #include "jit/jit.h"
+#include "runtime/ops.h"
 
 #include <pthread.h>
 #include "module/module.h"
@@ -454,86 +455,66 @@ L_RefIsNullI:
   pc += 3;
   NEXT();
 L_RefFuncI:
-  S(1) = uint64_t(uintptr_t(inst->funcs_[pc[2]]));
+  S(1) = ops::refFunc(inst, pc[2]);
   pc += 3;
   NEXT();
 L_TableGetI: {
-  Table* tab = inst->tables_[pc[2]];
-  uint32_t i = uint32_t(S(3));
-  if (i >= tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
-  S(1) = tab->elems_[i];
+  uint64_t v;
+  int k = ops::tableGet(inst, pc[2], uint32_t(S(3)), &v);
+  if (k != ops::kOk) TRAP(TrapKind(k));
+  S(1) = v;
   pc += 4;
   NEXT();
 }
 L_TableSetI: {
-  Table* tab = inst->tables_[pc[1]];
-  uint32_t i = uint32_t(S(2));
-  if (i >= tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
-  tab->elems_[i] = uintptr_t(S(3));
+  int k = ops::tableSet(inst, pc[1], uint32_t(S(2)), S(3));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 4;
   NEXT();
 }
 L_TableSizeI:
-  S(1) = uint32_t(inst->tables_[pc[2]]->elems_.size());
+  S(1) = ops::tableSize(inst, pc[2]);
   pc += 3;
   NEXT();
-L_TableGrowI: {
-  Table* tab = inst->tables_[pc[2]];
-  Value init{tab->elem_, S(3), 0};
-  int64_t r = tab->grow(uint32_t(S(4)), init);
-  S(1) = uint32_t(int32_t(r));
+L_TableGrowI:
+  S(1) = ops::tableGrow(inst, pc[2], S(3), uint32_t(S(4)));
   pc += 5;
   NEXT();
-}
 L_TableFillI: {
-  Table* tab = inst->tables_[pc[1]];
-  uint64_t i = uint32_t(S(2)), n = uint32_t(S(4));
-  if (i + n > tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
-  std::fill_n(tab->elems_.begin() + ptrdiff_t(i), n, uintptr_t(S(3)));
+  int k = ops::tableFill(inst, pc[1], uint32_t(S(2)), S(3), uint32_t(S(4)));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 5;
   NEXT();
 }
 L_TableCopyI: {
-  Table* dt = inst->tables_[pc[1]];
-  Table* st = inst->tables_[pc[2]];
-  uint64_t d = uint32_t(S(3)), s = uint32_t(S(4)), n = uint32_t(S(5));
-  if (s + n > st->elems_.size() || d + n > dt->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
-  if (n) std::memmove(dt->elems_.data() + d, st->elems_.data() + s, n * sizeof(uintptr_t));
+  int k = ops::tableCopy(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 6;
   NEXT();
 }
 L_TableInitI: {
-  Table* tab = inst->tables_[pc[1]];
-  const std::vector<uintptr_t>& seg = inst->elems_[pc[2]];
-  uint64_t d = uint32_t(S(3)), s = uint32_t(S(4)), n = uint32_t(S(5));
-  if (s + n > seg.size() || d + n > tab->elems_.size()) TRAP(TrapKind::TableOutOfBounds);
-  if (n) std::memmove(tab->elems_.data() + d, seg.data() + s, n * sizeof(uintptr_t));
+  int k = ops::tableInit(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 6;
   NEXT();
 }
 L_ElemDropI:
-  inst->elems_[pc[1]].clear();
-  inst->elems_[pc[1]].shrink_to_fit();
+  ops::elemDrop(inst, pc[1]);
   pc += 2;
   NEXT();
 L_MemoryInitI: {
-  uint32_t seg = pc[1];
-  const std::vector<uint8_t>& bytes = md.datas[seg].bytes;
-  uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
-  uint64_t d = uint32_t(S(2)), s = uint32_t(S(3)), n = uint32_t(S(4));
-  if (s + n > seg_size || d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
-  if (n) std::memcpy(mem_base + d, bytes.data() + s, n);
+  int k = ops::memoryInit(inst, pc[1], uint32_t(S(2)), uint32_t(S(3)), uint32_t(S(4)));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 5;
   NEXT();
 }
 L_DataDropI:
-  inst->data_dropped_[pc[1]] = true;
+  ops::dataDrop(inst, pc[1]);
   pc += 2;
   NEXT();
 L_MemoryCopyI: {
-  uint64_t d = uint32_t(S(1)), s = uint32_t(S(2)), n = uint32_t(S(3));
-  if (s + n > mem_size || d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
-  if (n) std::memmove(mem_base + d, mem_base + s, n);
+  int k = ops::memoryCopy(mem0, uint32_t(S(1)), uint32_t(S(2)), uint32_t(S(3)));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 4;
   NEXT();
 }
@@ -549,9 +530,8 @@ L_CheckInterrupt: {
   NEXT();
 }
 L_MemoryFillI: {
-  uint64_t d = uint32_t(S(1)), n = uint32_t(S(3));
-  if (d + n > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
-  if (n) std::memset(mem_base + d, int(uint8_t(S(2))), n);
+  int k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
+  if (k != ops::kOk) TRAP(TrapKind(k));
   pc += 4;
   NEXT();
 }
@@ -730,6 +710,31 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
   // Another instance or the host: call it from here.
   if (callFuncOut(ctx, f, fp) != 0) return nullptr;
   return retStub();
+}
+
+// Table, reference and bulk-memory instructions; operands in v[0..].
+uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
+  Instance* inst = ctx->inst;
+  int k = ops::kOk;
+  uint64_t r = 0;
+  switch (Opcode(op)) {
+    case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
+    case Opcode::TableGet: k = ops::tableGet(inst, a, uint32_t(v[0]), &r); break;
+    case Opcode::TableSet: k = ops::tableSet(inst, a, uint32_t(v[0]), v[1]); break;
+    case Opcode::TableSize: r = ops::tableSize(inst, a); break;
+    case Opcode::TableGrow: r = ops::tableGrow(inst, a, v[0], uint32_t(v[1])); break;
+    case Opcode::TableFill: k = ops::tableFill(inst, a, uint32_t(v[0]), v[1], uint32_t(v[2])); break;
+    case Opcode::TableCopy: k = ops::tableCopy(inst, a, b, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::TableInit: k = ops::tableInit(inst, b, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::ElemDrop: ops::elemDrop(inst, a); break;
+    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::DataDrop: ops::dataDrop(inst, a); break;
+    case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
+    default: k = int(TrapKind::Unreachable); break;
+  }
+  if (k != ops::kOk) ctx->trap_kind = uint32_t(k) + 1;
+  return r;
 }
 
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {

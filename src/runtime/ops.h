@@ -1,0 +1,79 @@
+// Table, reference and bulk-memory instructions, shared by the interpreter's
+// handlers and the JIT's helper. Each returns kOk or the TrapKind (as int).
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+
+#include "module/module.h"
+#include "tern/tern.hpp"
+
+namespace tern::ops {
+
+constexpr int kOk = -1;
+constexpr int kTableOob = int(TrapKind::TableOutOfBounds);
+constexpr int kMemoryOob = int(TrapKind::MemoryOutOfBounds);
+
+inline int tableGet(Instance* inst, uint32_t t, uint32_t i, uint64_t* out) {
+  Table* tab = inst->tables_[t];
+  if (i >= tab->elems_.size()) return kTableOob;
+  *out = tab->elems_[i];
+  return kOk;
+}
+inline int tableSet(Instance* inst, uint32_t t, uint32_t i, uint64_t v) {
+  Table* tab = inst->tables_[t];
+  if (i >= tab->elems_.size()) return kTableOob;
+  tab->elems_[i] = uintptr_t(v);
+  return kOk;
+}
+inline uint64_t tableSize(Instance* inst, uint32_t t) { return uint32_t(inst->tables_[t]->elems_.size()); }
+inline uint64_t tableGrow(Instance* inst, uint32_t t, uint64_t init, uint32_t n) {
+  Table* tab = inst->tables_[t];
+  return uint32_t(int32_t(tab->grow(n, Value{tab->elem_, init, 0})));
+}
+inline int tableFill(Instance* inst, uint32_t t, uint64_t i, uint64_t v, uint64_t n) {
+  Table* tab = inst->tables_[t];
+  if (i + n > tab->elems_.size()) return kTableOob;
+  std::fill_n(tab->elems_.begin() + ptrdiff_t(i), n, uintptr_t(v));
+  return kOk;
+}
+inline int tableCopy(Instance* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
+  Table* dst = inst->tables_[dt];
+  Table* src = inst->tables_[st];
+  if (s + n > src->elems_.size() || d + n > dst->elems_.size()) return kTableOob;
+  if (n) std::memmove(dst->elems_.data() + d, src->elems_.data() + s, n * sizeof(uintptr_t));
+  return kOk;
+}
+inline int tableInit(Instance* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  Table* tab = inst->tables_[t];
+  const std::vector<uintptr_t>& items = inst->elems_[seg];
+  if (s + n > items.size() || d + n > tab->elems_.size()) return kTableOob;
+  if (n) std::memmove(tab->elems_.data() + d, items.data() + s, n * sizeof(uintptr_t));
+  return kOk;
+}
+inline void elemDrop(Instance* inst, uint32_t seg) {
+  inst->elems_[seg].clear();
+  inst->elems_[seg].shrink_to_fit();
+}
+inline uint64_t refFunc(Instance* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
+inline int memoryInit(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  Memory* m = inst->memories_[0];
+  const std::vector<uint8_t>& bytes = inst->module_->data().datas[seg].bytes;
+  uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
+  if (s + n > seg_size || d + n > m->size_) return kMemoryOob;
+  if (n) std::memcpy(m->base_ + d, bytes.data() + s, n);
+  return kOk;
+}
+inline void dataDrop(Instance* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
+inline int memoryCopy(Memory* m, uint64_t d, uint64_t s, uint64_t n) {
+  if (s + n > m->size_ || d + n > m->size_) return kMemoryOob;
+  if (n) std::memmove(m->base_ + d, m->base_ + s, n);
+  return kOk;
+}
+inline int memoryFill(Memory* m, uint64_t d, uint8_t v, uint64_t n) {
+  if (d + n > m->size_) return kMemoryOob;
+  if (n) std::memset(m->base_ + d, v, n);
+  return kOk;
+}
+
+}  // namespace tern::ops
