@@ -322,7 +322,9 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
   if (!maybe) return malformed(op_offset, "illegal opcode");
   const Opcode op = *maybe;
   const OpInfo& info = opInfo(op);
-  const bool live = reachable();
+  // Code is visited only where it is reachable and inside frames that were
+  // themselves opened in reachable code.
+  const bool live = reachable() && frames.back().visited;
   Imm imm;
 
   // Instructions with a table signature: immediates, then generic typing.
