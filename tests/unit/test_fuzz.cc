@@ -285,8 +285,12 @@ bool writeAll(int fd, const void* p, size_t n) {
 
 [[noreturn]] void childMain(int fd, const std::vector<std::shared_ptr<tern::Module>>& mods,
                             size_t from, bool call_exports) {
+#ifndef __SANITIZE_ADDRESS__
+  // (AddressSanitizer maps terabytes of shadow memory: no address-space cap
+  // can apply under it.)
   struct rlimit rl = {kChildAddressSpace, kChildAddressSpace};
   setrlimit(RLIMIT_AS, &rl);
+#endif
   signal(SIGALRM, SIG_DFL);
   for (size_t i = from; i < mods.size(); ++i) {
     struct itimerval t = {};
