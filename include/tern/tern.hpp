@@ -478,6 +478,14 @@ Expected<TypedFunc<Sig>> Func::typed() {
 }
 
 namespace detail {
+template <bool Drop, class Tuple>
+struct DropCaller {
+  using type = Tuple;
+};
+template <class C0, class... A>
+struct DropCaller<true, std::tuple<C0, A...>> {
+  using type = std::tuple<A...>;
+};
 // The Wasm type and a HostFn for a C++ callable. Its first parameter may be
 // `Caller&`; its result is void, a value, or a std::tuple of values.
 template <class F>
@@ -504,29 +512,17 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
       else Results<R>::put(f(WasmType<std::decay_t<A>>::get(args[I])...), results);
     }
   };
-  if constexpr (kWantsCaller) {
-    [&]<class C0, class... A>(std::tuple<C0, A...>*) { ft.params = {WasmType<std::decay_t<A>>::type...}; }(
-        static_cast<Args*>(nullptr));
-    HostFn fn = [call]<class C0, class... A>(std::tuple<C0, A...>*) {
-      return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
-                    -> std::optional<Trap> {
-        call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
-        return std::nullopt;
-      });
-    }(static_cast<Args*>(nullptr));
-    return {ft, fn};
-  } else {
-    [&]<class... A>(std::tuple<A...>*) { ft.params = {WasmType<std::decay_t<A>>::type...}; }(
-        static_cast<Args*>(nullptr));
-    HostFn fn = [call]<class... A>(std::tuple<A...>*) {
-      return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
-                    -> std::optional<Trap> {
-        call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
-        return std::nullopt;
-      });
-    }(static_cast<Args*>(nullptr));
-    return {ft, fn};
-  }
+  // The Wasm parameters: the callable's, without a leading Caller&.
+  using WasmArgs = typename DropCaller<kWantsCaller, Args>::type;
+  HostFn fn = [&]<class... A>(std::tuple<A...>*) {
+    ft.params = {WasmType<std::decay_t<A>>::type...};
+    return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
+                  -> std::optional<Trap> {
+      call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
+      return std::nullopt;
+    });
+  }(static_cast<WasmArgs*>(nullptr));
+  return {ft, fn};
 }
 }  // namespace detail
 
