@@ -248,8 +248,10 @@ std::shared_ptr<Object> wasm_store_t::objectFor(Kind kind, void* ptr) {
   return it->second;
 }
 
-// The inverse of ModuleData::funcName: name-section names first, then export
-// names, then "func[N]"; the first function to claim a name keeps it.
+// The inverse of ModuleData::funcName for the functions a module defines
+// (imported ones run as some other instance's or the host's): name-section
+// names first, then export names, then "func[N]"; the first function to
+// claim a name keeps it.
 const std::unordered_map<std::string, uint32_t>& wasm_store_t::funcNames(const tern::Module& m) {
   auto [it, inserted] = func_names.try_emplace(&m);
   if (!inserted) return it->second;
@@ -258,7 +260,7 @@ const std::unordered_map<std::string, uint32_t>& wasm_store_t::funcNames(const t
   for (const tern::Export& e : md.exports)
     if (e.kind == tern::ExternKind::Func) export_names.emplace(e.index, &e.name);
   auto& names = it->second;
-  for (uint32_t i = 0; i < md.func_types.size(); ++i) {
+  for (uint32_t i = md.num_imported_funcs; i < md.func_types.size(); ++i) {
     auto n = md.func_names.find(i);
     if (n != md.func_names.end()) {
       names.emplace(n->second, i);
@@ -351,6 +353,7 @@ namespace {
 // copies of its tern::HostFn, so `finalizer` runs once the function is gone.
 struct HostEnv {
   wasm_store_t* store = nullptr;
+  tern::FuncType type;
   wasm_func_callback_t callback = nullptr;
   wasm_func_callback_with_env_t callback_with_env = nullptr;
   void* env = nullptr;
@@ -379,7 +382,7 @@ std::optional<tern::Trap> callHost(const HostEnv& h, std::span<const tern::Value
   SmallBuf<wasm_val_t> a(args.size()), r(results.size());
   for (size_t i = 0; i < args.size(); ++i) fromValue(h.store, args[i], &a.data[i]);
   for (size_t i = 0; i < results.size(); ++i) {
-    r.data[i].kind = toValKind(results[i].type);
+    r.data[i].kind = toValKind(h.type.results[i]);
     r.data[i].of.i64 = 0;
   }
   wasm_val_vec_t av{args.size(), a.data};
@@ -395,7 +398,7 @@ std::optional<tern::Trap> callHost(const HostEnv& h, std::span<const tern::Value
     for (size_t i = 0; i < results.size(); ++i) {
       std::string err;
       tern::Value v;
-      if (!toValue(h.store, r.data[i], results[i].type, &v, &err)) {
+      if (!toValue(h.store, r.data[i], h.type.results[i], &v, &err)) {
         out = tern::Trap::host("host function result " + std::to_string(i) + ": " + err);
         break;
       }
@@ -410,6 +413,7 @@ wasm_func_t* newHostFunc(wasm_store_t* store, const wasm_functype_t* type, std::
   tern::FuncType ft;
   if (!store || !fromFuncType(type, &ft)) return nullptr;
   env->store = store;
+  env->type = ft;
   tern::Func* f = store->store->createHostFunc(
       ft, [env](tern::Caller&, std::span<const tern::Value> args, std::span<tern::Value> results) {
         return callHost(*env, args, results);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -45,7 +46,14 @@ const char kUsage[] =
     "                           the same name); repeatable\n"
     "      --env NAME=VALUE     set a guest environment variable; `--env NAME`\n"
     "                           copies NAME from tern's own environment;\n"
-    "                           repeatable. The guest sees no other variables.\n"
+    "                           repeatable. The guest sees no other variables\n"
+    "                           unless --env-inherit is given.\n"
+    "      --env-inherit        give the guest all of tern's environment (--env\n"
+    "                           settings override it)\n"
+    "      --tcplisten HOST:PORT\n"
+    "                           listen on a TCP socket and hand it to the guest\n"
+    "                           (sock_accept); numbered after the --dir\n"
+    "                           directories; repeatable\n"
     "      --invoke NAME        call export NAME instead of `_start`; ARGS are\n"
     "                           its arguments, parsed by parameter type\n"
     "                           (integers in decimal or 0x hex, floats as\n"
@@ -55,6 +63,10 @@ const char kUsage[] =
     "                           instantiate FILE first (with WASI and earlier\n"
     "                           preloads) and let FILE.wasm import its exports\n"
     "                           from module NAME; repeatable\n"
+    "      --bounds-checks      JIT code checks every memory access instead of\n"
+    "                           relying on guard pages\n"
+    "      --perf-map           write /tmp/perf-PID.map so `perf report` names\n"
+    "                           JIT-compiled Wasm functions\n"
     "      --tier=interp|jit|auto\n"
     "                           execution tier (default auto: the JIT where it\n"
     "                           can compile a function, else the interpreter)\n"
@@ -248,6 +260,7 @@ int finishCall(const tern::Expected<std::vector<tern::Value>, tern::Trap>& r, bo
 int cmdRun(int argc, char** argv) {
   tern::Config config;
   tern::wasi::Options wasi;
+  bool env_inherit = false;
   std::string invoke;
   bool have_invoke = false;
   std::vector<std::pair<std::string, std::string>> preloads;  // name, file
@@ -309,6 +322,17 @@ int cmdRun(int argc, char** argv) {
         v += host_value;
       }
       wasi.env.push_back(v);
+    } else if (arg == "--env-inherit") {
+      env_inherit = true;
+    } else if (is(arg, "--tcplisten")) {
+      if (!value("--tcplisten", arg, v)) return kExitUsage;
+      std::string listen_err;
+      int fd = tern::wasi::listenTcp(v, listen_err);
+      if (fd < 0) {
+        usageError("--tcplisten: " + listen_err);
+        return kExitUsage;
+      }
+      wasi.sockets.push_back(fd);
     } else if (is(arg, "--preload")) {
       if (!value("--preload", arg, v)) return kExitUsage;
       size_t eq = v.find('=');
@@ -321,6 +345,10 @@ int cmdRun(int argc, char** argv) {
       if (!value("--invoke", arg, v)) return kExitUsage;
       invoke = v;
       have_invoke = true;
+    } else if (arg == "--bounds-checks") {
+      config.bounds_checks = true;
+    } else if (arg == "--perf-map") {
+      config.perf_map = true;
     } else if (is(arg, "--tier")) {
       if (!value("--tier", arg, v)) return kExitUsage;
       if (!parseTier(v, config.tier)) {
@@ -354,6 +382,23 @@ int cmdRun(int argc, char** argv) {
 
   tern::Store store(engine);
   tern::Linker linker;
+  if (env_inherit) {
+    // tern's own environment first; an --env setting replaces a variable of
+    // the same name.
+    std::vector<std::string> own = std::move(wasi.env);
+    wasi.env.clear();
+    wasi.inheritEnv();
+    for (std::string& e : own) {
+      std::string_view name = std::string_view(e).substr(0, e.find('='));
+      auto same = [&](const std::string& x) {
+        return x.size() > name.size() && x.compare(0, name.size(), name) == 0 &&
+               x[name.size()] == '=';
+      };
+      auto it = std::find_if(wasi.env.begin(), wasi.env.end(), same);
+      if (it != wasi.env.end()) *it = std::move(e);
+      else wasi.env.push_back(std::move(e));
+    }
+  }
   wasi.args.push_back(file);
   if (!have_invoke) wasi.args.insert(wasi.args.end(), guest_args.begin(), guest_args.end());
   auto ctx = tern::wasi::addToLinker(linker, store, std::move(wasi));

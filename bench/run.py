@@ -1,0 +1,771 @@
+#!/usr/bin/env python3
+"""Run Tern's benchmark kernels on Tern and its peers, interleaved, and report.
+
+    python3 bench/run.py [--build DIR] [--rounds N] [--quick] [--kernels a,b]
+                         [--engines a,b] [--arg KERNEL=ARG]... [--no-write]
+
+Every kernel in bench/kernels/ is built by meson (ninja -C DIR) to
+DIR/bench/NAME.wasm (clang, wasm32-wasi, -O2) and DIR/bench/NAME.native
+(gcc -O2). Each round runs every kernel once on every engine, the engines in
+an order rotated from round to round (A B C, B C A, ...), so slow drifts of a
+shared machine hit all engines alike. The reported time is the median over the
+rounds of whole-process wall-clock time: process start, module load and
+compile, the run and exit, measured the same way for every engine (node's
+start-up and V8's compilation count for node as Tern's count for Tern). CPU
+time (user + system, all threads) is recorded too.
+
+Every run's stdout must equal the native build's (the kernels print
+checksums); a difference, a non-zero exit status or a timeout is reported
+loudly and makes the command exit with status 1.
+
+Engines: tern-jit, tern-interp, liftoff (node --liftoff-only), v8 (node with
+its defaults: Liftoff, then TurboFan for hot functions), native (gcc -O2), and
+optional peers used when found: wasmtime, wasmer, wasm3, iwasm (on PATH, or
+named by the environment variables WASMTIME, WASMER, WASM3, IWASM), and wabt
+(wabt's wasm-interp built with WASI support; very slow, so only when the
+environment variable WABT_INTERP names it or --engines lists wabt). NODE
+names the node binary (default: node on PATH).
+
+It also measures compile throughput on the largest module (all kernels in one,
+DIR/bench/all.wasm): MB of code section per second, on one thread, for tern
+jit (bench/compile_bench) and V8's Liftoff (bench/node_compile.mjs, eager,
+no compilation tasks).
+
+Writes bench/results/latest.md, latest.svg (ratio to Liftoff per kernel and
+engine) and latest.json (every sample) unless --no-write (implied by
+--quick).
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+
+# name -> (default argument, --quick argument, what it stresses)
+KERNELS = {
+    'crc32': ('64', '6', 'table-driven CRC-32, one load per byte'),
+    'fib': ('39', '32', 'recursive calls'),
+    'hashtable': ('8000000', '800000', 'open-addressing hash table'),
+    'interp': ('50000', '5000', 'switch-dispatch bytecode interpreter'),
+    'mandelbrot': ('1100', '350', 'f64 loop with data-dependent exit'),
+    'matmul': ('600', '280', 'f64 matrix multiply'),
+    'nbody': ('2000000', '200000', 'f64 n-body, sqrt and division'),
+    'parse': ('16', '2', 'byte-at-a-time tokenizer'),
+    'quicksort': ('2000000', '200000', 'recursive quicksort of i32'),
+    'sha256': ('36', '4', '32-bit rotates and adds'),
+    'sieve': ('4000000', '400000', 'sieve of Eratosthenes over bytes'),
+}
+
+COLORS = {
+    'tern-jit': '#d9480f', 'tern-interp': '#f59f00', 'liftoff': '#495057', 'v8': '#1c7ed6',
+    'native': '#2b8a3e', 'wasmtime': '#7048e8', 'wasmer': '#ae3ec9', 'wasm3': '#0c8599',
+    'iwasm': '#c2255c', 'wabt': '#868e96',
+}
+
+
+class Engine:
+    def __init__(self, key, label, command, note=''):
+        self.key = key          # short id, used on the command line and in JSON
+        self.label = label      # column heading
+        self.command = command  # (kernel, arg) -> argv
+        self.note = note
+
+
+def find_tool(env_name, names):
+    path = os.environ.get(env_name)
+    if path:
+        return path if os.path.exists(path) or shutil.which(path) else None
+    for n in names:
+        found = shutil.which(n)
+        if found:
+            return found
+    return None
+
+
+def make_engines(build, requested):
+    tern = os.path.join(build, 'tern')
+    wasm = lambda k: os.path.join(build, 'bench', k + '.wasm')
+    node_run = os.path.join(BENCH, 'node_run.mjs')
+    engines = []
+    missing = []
+    if os.access(tern, os.X_OK):
+        engines.append(Engine('tern-jit', 'tern jit', lambda k, a: [tern, 'run', '--tier=jit', wasm(k), a],
+                              '`tern run --tier=jit`'))
+        engines.append(Engine('tern-interp', 'tern interp',
+                              lambda k, a: [tern, 'run', '--tier=interp', wasm(k), a], '`tern run --tier=interp`'))
+    else:
+        missing.append('tern (%s not built)' % tern)
+    node = find_tool('NODE', ['node', 'nodejs'])
+    if node:
+        engines.append(Engine('liftoff', 'Liftoff', lambda k, a: [node, '--liftoff-only', '--no-warnings',
+                                                                 node_run, wasm(k), a],
+                              '`node --liftoff-only bench/node_run.mjs`, V8\'s single-pass compiler and never '
+                              'TurboFan'))
+        engines.append(Engine('v8', 'V8', lambda k, a: [node, '--no-warnings', node_run, wasm(k), a],
+                              '`node bench/node_run.mjs` with V8\'s defaults: Liftoff, then TurboFan for hot '
+                              'functions'))
+    else:
+        missing.append('node')
+    native_ok = all(os.access(os.path.join(build, 'bench', k + '.native'), os.X_OK) for k in KERNELS)
+    if native_ok:
+        engines.append(Engine('native', 'native', lambda k, a: [os.path.join(build, 'bench', k + '.native'), a],
+                              'the same C built with `gcc -O2`'))
+    else:
+        missing.append('native (gcc) builds')
+    # (key, environment variable, names on PATH, argv before the module, argv between module and argument)
+    peers = [
+        ('wasmtime', 'WASMTIME', ['wasmtime'], ['run'], []),
+        ('wasmer', 'WASMER', ['wasmer'], ['run'], ['--']),
+        ('wasm3', 'WASM3', ['wasm3'], [], []),
+        ('iwasm', 'IWASM', ['iwasm'], [], []),
+        ('wabt', 'WABT_INTERP', ['wasm-interp'], ['--wasi'], []),
+    ]
+    for key, env, names, before, between in peers:
+        if key == 'wabt' and not os.environ.get(env) and 'wabt' not in (requested or []):
+            continue  # far too slow to run unasked
+        exe = find_tool(env, names)
+        if exe:
+            command = lambda k, a, exe=exe, before=before, between=between: [exe] + before + [wasm(k)] + between + [a]
+            engines.append(Engine(key, key, command, '`%s`' % ' '.join([exe] + before + ['K.wasm'] + between)))
+    return engines, missing
+
+
+class Run:
+    __slots__ = ('wall', 'cpu', 'status', 'out', 'err', 'timed_out')
+
+
+def run_once(argv, timeout):
+    """Runs argv; returns a Run with wall-clock and CPU seconds of the whole process."""
+    r = Run()
+    r.timed_out = False
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    outputs = {}
+
+    def drain(name, stream):
+        outputs[name] = stream.read()
+
+    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (('out', p.stdout), ('err', p.stderr))]
+    for t in readers:
+        t.start()
+
+    def kill():
+        r.timed_out = True
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    watchdog = threading.Timer(timeout, kill)
+    watchdog.start()
+    _, status, usage = os.wait4(p.pid, 0)
+    t1 = time.perf_counter()
+    watchdog.cancel()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    for t in readers:
+        t.join()
+    p.stdout.close()
+    p.stderr.close()
+    r.wall = t1 - t0
+    r.cpu = usage.ru_utime + usage.ru_stime
+    r.status = p.returncode
+    r.out = outputs.get('out', b'').decode('utf-8', 'replace').strip()
+    r.err = outputs.get('err', b'').decode('utf-8', 'replace').strip()
+    return r
+
+
+def geomean(xs):
+    xs = [x for x in xs if x and x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
+
+
+def loud(msg):
+    bar = '!' * 78
+    print('\n%s\n%s\n%s' % (bar, msg, bar), file=sys.stderr, flush=True)
+
+
+def code_section_size(path):
+    with open(path, 'rb') as f:
+        b = f.read()
+    pos = 8
+    while pos < len(b):
+        sid = b[pos]
+        pos += 1
+        size = shift = 0
+        while True:
+            byte = b[pos]
+            pos += 1
+            size |= (byte & 0x7f) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if sid == 10:
+            return size
+        pos += size
+    return 0
+
+
+def capture(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ''
+
+
+def host_info(build, node):
+    cpu = platform.processor()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    rev = capture(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'])
+    if rev and capture(['git', '-C', ROOT, 'status', '--porcelain', '--untracked-files=no']):
+        rev += ' with uncommitted changes'
+    gcc = capture(['gcc', '--version']).splitlines()
+    clang = capture(['clang', '--version']).splitlines()
+    info = {
+        'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        'cpu': cpu,
+        'cores': os.cpu_count(),
+        'os': '%s %s' % (platform.system(), platform.release()),
+        'tern': capture([os.path.join(build, 'tern'), '--version']) + (' (%s)' % rev if rev else ''),
+        'gcc': gcc[0] if gcc else '?',
+        'clang': clang[0] if clang else '?',
+        'load_start': os.getloadavg()[0],
+    }
+    if node:
+        info['node'] = '%s (V8 %s)' % (capture([node, '--version']), capture([node, '-p', 'process.versions.v8']))
+    return info
+
+
+# ---------------------------------------------------------------------------
+# Compile throughput
+
+NODE_COMPILE_FLAGS = ['--liftoff-only', '--no-wasm-lazy-compilation', '--wasm-num-compilation-tasks=0',
+                      '--no-wasm-native-module-cache-enabled']
+
+
+def compile_throughput(build, node, rounds, iterations):
+    candidates = [os.path.join(build, 'bench', k + '.wasm') for k in KERNELS]
+    candidates.append(os.path.join(build, 'bench', 'all.wasm'))
+    candidates = [c for c in candidates if os.path.exists(c)]
+    if not candidates:
+        return None
+    module = max(candidates, key=code_section_size)
+    bench = os.path.join(build, 'bench', 'compile_bench')
+    tools = []
+    if os.access(bench, os.X_OK):
+        tools.append(('tern-jit', [bench, module, '--tier=jit']))
+        tools.append(('tern-interp', [bench, module, '--tier=interp']))
+    if node:
+        tools.append(('liftoff', [node] + NODE_COMPILE_FLAGS + [os.path.join(BENCH, 'node_compile.mjs'), module]))
+    if iterations:
+        tools = [(k, a + (['--iterations', str(iterations)] if k.startswith('tern') else [str(iterations)]))
+                 for k, a in tools]
+    samples = {k: {'wall': [], 'cpu': [], 'lines': []} for k, _ in tools}
+    for r in range(rounds):
+        for key, argv in tools[r % len(tools):] + tools[:r % len(tools)]:
+            res = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+            line = res.stdout.strip()
+            m = re.search(r': ([0-9.]+) MB/s .*by cpu time ([0-9.]+) MB/s', line)
+            if res.returncode != 0 or not m:
+                loud('COMPILE BENCHMARK FAILED: %s (status %d)\n%s\n%s' % (key, res.returncode, line,
+                                                                          res.stderr.strip()))
+                continue
+            samples[key]['wall'].append(float(m.group(1)))
+            samples[key]['cpu'].append(float(m.group(2)))
+            samples[key]['lines'].append(line)
+            print('  ' + line, flush=True)
+    result = {'module': os.path.relpath(module, ROOT), 'code_bytes': code_section_size(module), 'engines': {}}
+    for key, s in samples.items():
+        if s['wall']:
+            result['engines'][key] = {'mb_s': statistics.median(s['wall']), 'mb_s_cpu': statistics.median(s['cpu']),
+                                      'samples': s['wall'], 'samples_cpu': s['cpu'], 'lines': s['lines']}
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Reports
+
+def fmt_time(t):
+    if t is None:
+        return '—'
+    return '%.3f' % t if t < 10 else '%.2f' % t
+
+
+def fmt_ratio(x):
+    if x is None:
+        return '—'
+    return '%.2f' % x if x < 10 else '%.1f' % x
+
+
+def summarize(kernels, engines, results):
+    """Per (kernel, engine): median wall and cpu, ratios; per engine: geomeans."""
+    table = {}
+    for k in kernels:
+        for e in engines:
+            s = results[k][e.key]
+            ok = s['ok'] and s['wall']
+            table[k, e.key] = {
+                'wall': statistics.median(s['wall']) if ok else None,
+                'cpu': statistics.median(s['cpu']) if ok else None,
+            }
+    for k in kernels:
+        lift = table.get((k, 'liftoff'), {}).get('wall')
+        nat = table.get((k, 'native'), {}).get('wall')
+        lift_cpu = table.get((k, 'liftoff'), {}).get('cpu')
+        nat_cpu = table.get((k, 'native'), {}).get('cpu')
+        for e in engines:
+            c = table[k, e.key]
+            c['vs_liftoff'] = c['wall'] / lift if c['wall'] and lift else None
+            c['vs_native'] = c['wall'] / nat if c['wall'] and nat else None
+            c['cpu_vs_liftoff'] = c['cpu'] / lift_cpu if c['cpu'] and lift_cpu else None
+            c['cpu_vs_native'] = c['cpu'] / nat_cpu if c['cpu'] and nat_cpu else None
+    geo = {}
+    for e in engines:
+        cells = [table[k, e.key] for k in kernels]
+        geo[e.key] = {
+            'wall': geomean([c['wall'] for c in cells]),
+            'vs_liftoff': geomean([c['vs_liftoff'] for c in cells]),
+            'vs_native': geomean([c['vs_native'] for c in cells]),
+            'cpu_vs_liftoff': geomean([c['cpu_vs_liftoff'] for c in cells]),
+            'cpu_vs_native': geomean([c['cpu_vs_native'] for c in cells]),
+            'kernels': sum(1 for c in cells if c['wall']),
+        }
+    return table, geo
+
+
+def markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res):
+    have_lift = any(e.key == 'liftoff' for e in engines)
+    have_native = any(e.key == 'native' for e in engines)
+    L = []
+    L.append('# Benchmark results')
+    L.append('')
+    L.append('Measured %s on %s (%s cores), %s; load average %.1f at the start, %.1f at the end.  ' %
+             (info['date'], info['cpu'], info['cores'], info['os'], info['load_start'], info['load_end']))
+    L.append('%s; node %s; native: %s; wasm: %s, `--target=wasm32-wasi -O2`.  ' %
+             (info['tern'], info.get('node', 'not found'), info['gcc'], info['clang']))
+    L.append('Command: `%s`' % info['command'])
+    L.append('')
+    L.append('Each time is the median of %d rounds of **whole-process wall-clock time**: process start, '
+             'module compile, the run and exit, measured the same way for every engine, so node\'s start-up '
+             'and V8\'s compilation count for V8 as Tern\'s do for Tern (see *Start-up* below for what a '
+             'near-empty run costs). The engines ran interleaved: each round ran every kernel once on every '
+             'engine, in an order rotated from round to round.' % args.rounds)
+    L.append('')
+    if problems:
+        L.append('**Problems:** %d run(s) printed a different checksum, failed or timed out; their cells show '
+                 '`FAIL` or `MISMATCH` and they are left out of the means:' % len(problems))
+        L.append('')
+        for p in problems:
+            L.append('- ' + p.replace('\n', ' ')[:400])
+        L.append('')
+    else:
+        L.append('Every engine printed the same checksums as the native build on every run.')
+        L.append('')
+    legend = 'median seconds'
+    parts = []
+    if have_lift:
+        parts.append('× Liftoff')
+    if have_native:
+        parts.append('× native')
+    if parts:
+        legend += ' (%s)' % ' / '.join(parts)
+    L.append('## Run time: %s; lower is faster' % legend)
+    L.append('')
+    L.append('| kernel | arg | ' + ' | '.join(e.label for e in engines) + ' |')
+    L.append('| --- | ---: | ' + ' | '.join('---:' for _ in engines) + ' |')
+
+    def cell(c, status):
+        if status:
+            return status
+        if c['wall'] is None:
+            return '—'
+        s = fmt_time(c['wall'])
+        rs = []
+        if have_lift:
+            rs.append(fmt_ratio(c['vs_liftoff']))
+        if have_native:
+            rs.append(fmt_ratio(c['vs_native']))
+        return s + (' (%s)' % ' / '.join(rs) if rs else '')
+
+    for k in kernels:
+        row = [k, args.kernel_args[k]]
+        for e in engines:
+            row.append(cell(table[k, e.key], table[k, e.key].get('status')))
+        L.append('| ' + ' | '.join(row) + ' |')
+    row = ['**geomean**', '']
+    for e in engines:
+        g = geo[e.key]
+        rs = []
+        if have_lift:
+            rs.append('**%s**' % fmt_ratio(g['vs_liftoff']))
+        if have_native:
+            rs.append(fmt_ratio(g['vs_native']))
+        s = fmt_time(g['wall']) + (' (%s)' % ' / '.join(rs) if rs else '')
+        if g['kernels'] < len(kernels):
+            s += ' [%d of %d]' % (g['kernels'], len(kernels))
+        row.append(s)
+    L.append('| ' + ' | '.join(row) + ' |')
+    if have_lift or have_native:
+        row = ['geomean by CPU time', '']
+        for e in engines:
+            g = geo[e.key]
+            rs = []
+            if have_lift:
+                rs.append(fmt_ratio(g['cpu_vs_liftoff']))
+            if have_native:
+                rs.append(fmt_ratio(g['cpu_vs_native']))
+            row.append('(%s)' % ' / '.join(rs))
+        L.append('| ' + ' | '.join(row) + ' |')
+    L.append('')
+    L.append('Engines: ' + '; '.join('%s: %s' % (e.label, e.note) for e in engines) + '. '
+             'The CPU-time row uses user + system time of the whole process (all its threads: V8\'s '
+             'background compilation and GC count there, not in wall time). Kernels: `bench/kernels/*.c`, '
+             'one per row, each printing a checksum.')
+    L.append('')
+    if startup:
+        L.append('## Start-up')
+        L.append('')
+        L.append('Median wall-clock time of `fib 1` (start the process, compile the module, print one line, '
+                 'exit), %d samples per engine:' % len(next(iter(startup.values()))['samples']))
+        L.append('')
+        L.append('| ' + ' | '.join(e.label for e in engines if e.key in startup) + ' |')
+        L.append('| ' + ' | '.join('---:' for e in engines if e.key in startup) + ' |')
+        L.append('| ' + ' | '.join('%.1f ms' % (startup[e.key]['median'] * 1e3) for e in engines
+                                    if e.key in startup) + ' |')
+        L.append('')
+    if compile_res and compile_res['engines']:
+        ce = compile_res['engines']
+        L.append('## Compile throughput')
+        L.append('')
+        L.append('MB (10^6 bytes) of code section compiled per second on one thread, on `%s` (code section %d '
+                 'bytes: all kernels in one module, the largest module here); median of %d interleaved runs of '
+                 'each tool, each reporting its median over many compiles. tern: `bench/compile_bench`, timing '
+                 '`Module::compile` (decode, validate, lower and, on the jit tier, emit machine code) by the wall '
+                 'clock and by the thread\'s CPU clock. Liftoff: `bench/node_compile.mjs`, timing `new '
+                 'WebAssembly.Module(bytes)` under `node %s` (eager, Liftoff only, no background compilation '
+                 'tasks), by the wall clock and by the process\'s CPU time. On a busy machine the CPU-time '
+                 'column is the steadier one.' %
+                 (os.path.basename(compile_res['module']), compile_res['code_bytes'], args.compile_rounds,
+                  ' '.join(NODE_COMPILE_FLAGS)))
+        L.append('')
+        L.append('| compiler | MB/s (wall clock) | MB/s (CPU time) | × Liftoff (wall / CPU) |')
+        L.append('| --- | ---: | ---: | ---: |')
+        lift = ce.get('liftoff', {})
+        names = {'tern-jit': 'tern jit', 'tern-interp': 'tern interp (no machine code)', 'liftoff': 'Liftoff'}
+        for key in ('tern-jit', 'liftoff', 'tern-interp'):
+            if key in ce:
+                vs = '—'
+                if lift:
+                    vs = '%s / %s' % (fmt_ratio(ce[key]['mb_s'] / lift['mb_s']),
+                                      fmt_ratio(ce[key]['mb_s_cpu'] / lift['mb_s_cpu']))
+                L.append('| %s | %.1f | %.1f | %s |' % (names[key], ce[key]['mb_s'], ce[key]['mb_s_cpu'], vs))
+        L.append('')
+    goals = []
+    g_jit = geo.get('tern-jit', {}).get('vs_liftoff')
+    if g_jit:
+        goals.append('tern jit geomean time / Liftoff: **%.2f** (goal: at most 0.80): %s' %
+                     (g_jit, 'met' if g_jit <= 0.8 else 'not met'))
+    if compile_res and 'tern-jit' in compile_res['engines'] and 'liftoff' in compile_res['engines']:
+        r = compile_res['engines']['tern-jit']['mb_s'] / compile_res['engines']['liftoff']['mb_s']
+        rc = compile_res['engines']['tern-jit']['mb_s_cpu'] / compile_res['engines']['liftoff']['mb_s_cpu']
+        verdict = 'met' if min(r, rc) >= 1 else 'not met' if max(r, rc) < 1 else 'unclear (the two clocks disagree)'
+        goals.append('compile throughput tern jit / Liftoff: **%.2f** by wall clock, **%.2f** by CPU time (goal: '
+                     'at least 1): %s' % (r, rc, verdict))
+    if 'wabt' in geo and geo['wabt']['wall'] and geo.get('tern-interp', {}).get('wall'):
+        r = geo['wabt']['vs_liftoff'] / geo['tern-interp']['vs_liftoff'] if geo['wabt']['vs_liftoff'] else None
+        if r:
+            goals.append('wabt interpreter geomean / tern interp: **%.1f×** (goal: at least 10×): %s' %
+                         (r, 'met' if r >= 10 else 'not met'))
+    else:
+        goals.append('tern interp against wabt\'s interpreter: not measured (needs a wasm-interp built with WASI '
+                     'support: WABT_INTERP=/path/to/wasm-interp)')
+    if args.quick:
+        goals.append('(a --quick run: small sizes, so start-up dominates; these numbers do not judge the goals)')
+    if goals:
+        L.append('## Goals of issue 3')
+        L.append('')
+        for g in goals:
+            L.append('- ' + g)
+        L.append('')
+    L.append('![Run time relative to Liftoff](latest.svg)')
+    L.append('')
+    return '\n'.join(L)
+
+
+def esc(s):
+    return s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace('"', '&quot;')
+
+
+def svg_chart(info, kernels, engines, table, geo):
+    """Horizontal bars of time relative to Liftoff (log scale), one group per kernel."""
+    bars = [e for e in engines if e.key != 'liftoff']
+    rows = [(k, {e.key: table[k, e.key]['vs_liftoff'] for e in bars}) for k in kernels]
+    rows.append(('geomean', {e.key: geo[e.key]['vs_liftoff'] for e in bars}))
+    values = [v for _, r in rows for v in r.values() if v]
+    if not values:
+        return None
+    ticks = [m * 10 ** p for p in range(-3, 4) for m in (1, 2, 5)]
+    lo = max(t for t in ticks if t <= min(min(values), 1) / 1.15)
+    hi = min(t for t in ticks if t >= max(max(values), 1) * 1.15)
+    left, plot_w, right = 120, 620, 70
+    bar_h, bar_gap, group_gap = 11, 2, 12
+    top = 86
+    group_h = len(bars) * (bar_h + bar_gap) - bar_gap
+    height = top + len(rows) * (group_h + group_gap) + 14 + 40
+    width = left + plot_w + right
+
+    def x(v):
+        return left + (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) * plot_w
+
+    out = []
+    out.append('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
+               'font-family="Helvetica, Arial, sans-serif" font-size="11">' % (width, height, width, height))
+    out.append('<rect width="100%" height="100%" fill="#ffffff"/>')
+    out.append('<text x="%d" y="20" font-size="14" font-weight="bold">Run time relative to V8 Liftoff '
+               '(node --liftoff-only), log scale: left of 1 is faster</text>' % left)
+    out.append('<text x="%d" y="36" fill="#555">median whole-process wall time, %s, %s</text>' %
+               (left, esc(info['date']), esc(info['cpu'])))
+    lx = left
+    for e in bars:
+        out.append('<rect x="%d" y="46" width="11" height="11" fill="%s"/>' % (lx, COLORS.get(e.key, '#999')))
+        out.append('<text x="%d" y="56">%s</text>' % (lx + 15, esc(e.label)))
+        lx += 22 + 7 * len(e.label)
+    plot_top = top - 8
+    plot_bottom = height - 40
+    for t in ticks:
+        if lo <= t <= hi:
+            tx = x(t)
+            out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="%s"/>' %
+                       (tx, plot_top, tx, plot_bottom, '#333' if t == 1 else '#ddd', '1.5' if t == 1 else '1'))
+            label = ('%g' % t) + '×'
+            out.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%s</text>' %
+                       (tx, plot_bottom + 14, label))
+            out.append('<text x="%.1f" y="%d" text-anchor="middle" fill="%s">%s</text>' %
+                       (tx, plot_top - 4, '#000' if t == 1 else '#555', 'Liftoff' if t == 1 else label))
+    y = top
+    for name, vals in rows:
+        if name == 'geomean':
+            out.append('<line x1="10" y1="%d" x2="%d" y2="%d" stroke="#999"/>' %
+                       (y - group_gap / 2, width - 10, y - group_gap / 2))
+        out.append('<text x="%d" y="%.1f" text-anchor="end" font-weight="%s">%s</text>' %
+                   (left - 8, y + group_h / 2 + 4, 'bold' if name == 'geomean' else 'normal', esc(name)))
+        for e in bars:
+            v = vals.get(e.key)
+            if v:
+                x0, x1 = sorted((x(1), x(v)))
+                out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s: %.3f× '
+                           'Liftoff</title></rect>' % (x0, y, max(x1 - x0, 1), bar_h, COLORS.get(e.key, '#999'),
+                                                       esc(name), esc(e.label), v))
+                tx = x(v) + 4 if v >= 1 else x(v) - 4
+                out.append('<text x="%.1f" y="%d" font-size="9" text-anchor="%s" fill="#333">%s</text>' %
+                           (tx, y + bar_h - 2, 'start' if v >= 1 else 'end', fmt_ratio(v)))
+            y += bar_h + bar_gap
+        y += group_gap - bar_gap
+    out.append('</svg>')
+    return '\n'.join(out) + '\n'
+
+
+# ---------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument('--build', default='build', help='meson build directory (default: build)')
+    ap.add_argument('--rounds', type=int, help='rounds of runs (default 5, --quick 1)')
+    ap.add_argument('--quick', action='store_true', help='smoke check: small sizes, one round, writes nothing')
+    ap.add_argument('--kernels', help='comma-separated kernels (default: all)')
+    ap.add_argument('--engines', help='comma-separated engines (default: all found)')
+    ap.add_argument('--arg', action='append', default=[], metavar='KERNEL=ARG', help='override a kernel\'s argument')
+    ap.add_argument('--timeout', type=float, default=300, help='seconds before a run is killed (default 300)')
+    ap.add_argument('--compile-rounds', type=int, help='runs of each compile-throughput tool (default 5)')
+    ap.add_argument('--no-compile', action='store_true', help='skip the compile-throughput measurement')
+    ap.add_argument('--no-build', action='store_true', help='do not run ninja first')
+    ap.add_argument('--no-write', action='store_true', help='print only; write nothing to --out')
+    ap.add_argument('--write', action='store_true', help='write the results even with --quick')
+    ap.add_argument('--out', default=os.path.join(BENCH, 'results'), help='directory for latest.{md,svg,json}')
+    args = ap.parse_args()
+
+    build = os.path.abspath(args.build)
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 5
+    if args.compile_rounds is None:
+        args.compile_rounds = 1 if args.quick else 5
+    if args.quick and not args.write:
+        args.no_write = True
+    kernels = list(KERNELS) if not args.kernels else args.kernels.split(',')
+    for k in kernels:
+        if k not in KERNELS:
+            ap.error('unknown kernel %r (known: %s)' % (k, ', '.join(KERNELS)))
+    args.kernel_args = {k: KERNELS[k][1 if args.quick else 0] for k in KERNELS}
+    for a in args.arg:
+        k, _, v = a.partition('=')
+        if k not in KERNELS or not v:
+            ap.error('--arg wants KERNEL=ARG, not %r' % a)
+        args.kernel_args[k] = v
+
+    if not args.no_build:
+        if subprocess.run(['ninja', '-C', build], stdout=subprocess.DEVNULL).returncode != 0:
+            print('error: ninja -C %s failed' % build, file=sys.stderr)
+            return 2
+    requested = args.engines.split(',') if args.engines else None
+    engines, missing = make_engines(build, requested)
+    if requested:
+        unknown = set(requested) - {e.key for e in engines}
+        if unknown:
+            ap.error('engine(s) not available: %s (available: %s)' %
+                     (', '.join(sorted(unknown)), ', '.join(e.key for e in engines)))
+        engines = [e for e in engines if e.key in requested]
+    for m in missing:
+        print('note: no %s; its column is left out' % m, file=sys.stderr)
+    for k in kernels:
+        if not os.path.exists(os.path.join(build, 'bench', k + '.wasm')):
+            print('error: %s missing; build with ninja -C %s' % (os.path.join(build, 'bench', k + '.wasm'), build),
+                  file=sys.stderr)
+            return 2
+    node = find_tool('NODE', ['node', 'nodejs'])
+    info = host_info(build, node)
+    info['command'] = ' '.join(['python3', 'bench/run.py'] + sys.argv[1:])
+    print('engines: ' + ', '.join(e.key for e in engines))
+    print('kernels: ' + ', '.join('%s %s' % (k, args.kernel_args[k]) for k in kernels))
+    print('%d rounds; times are whole-process wall-clock medians (start-up and compilation included, '
+          'for every engine alike)' % args.rounds, flush=True)
+
+    problems = []
+
+    # Start-up, also a warm-up of every engine's files; a peer that cannot
+    # run a WASI command at all is dropped here.
+    startup = {}
+    for e in list(engines):
+        samples = []
+        for _ in range(3):
+            r = run_once(e.command('fib', '1'), args.timeout)
+            if r.status != 0 or r.out != 'fib(1) = 1':
+                break
+            samples.append(r.wall)
+        if len(samples) < 3:
+            msg = '%s cannot run fib.wasm 1 (status %s): %s %s' % (e.key, r.status, r.out[:200], r.err[:300])
+            if e.key in ('tern-jit', 'tern-interp', 'liftoff', 'v8', 'native'):
+                loud('FAILURE: ' + msg)
+                problems.append(msg)
+            else:
+                print('note: dropping peer ' + msg, file=sys.stderr)
+                engines.remove(e)
+            continue
+        startup[e.key] = {'median': statistics.median(samples), 'samples': samples}
+
+    results = {k: {e.key: {'wall': [], 'cpu': [], 'ok': True, 'status': None} for e in engines} for k in kernels}
+    # Reference outputs: the native build's, from one untimed run each; without
+    # a native build, the first output seen.
+    expected = {}
+    native = next((e for e in engines if e.key == 'native'), None)
+    if native:
+        for k in kernels:
+            r = run_once(native.command(k, args.kernel_args[k]), args.timeout)
+            if r.status == 0 and not r.timed_out:
+                expected[k] = ('native', r.out)
+    t_start = time.time()
+    for rnd in range(args.rounds):
+        for ki, k in enumerate(kernels):
+            shift = (rnd + ki) % len(engines)
+            order = engines[shift:] + engines[:shift]
+            line = []
+            for e in order:
+                cell = results[k][e.key]
+                if not cell['ok']:
+                    continue  # failed once: not run again
+                r = run_once(e.command(k, args.kernel_args[k]), args.timeout)
+                what = None
+                if r.timed_out:
+                    what = 'FAIL'
+                    msg = '%s on %s: timed out after %g s' % (k, e.key, args.timeout)
+                elif r.status != 0:
+                    what = 'FAIL'
+                    how = 'killed by signal %d' % -r.status if r.status < 0 else 'exit status %d' % r.status
+                    msg = '%s on %s: %s; stdout: %s; stderr: %s' % (k, e.key, how, r.out[:300], r.err[:600])
+                else:
+                    ref = expected.setdefault(k, (e.key, r.out))
+                    if r.out != ref[1]:
+                        what = 'MISMATCH'
+                        msg = '%s on %s printed %r, %s printed %r' % (k, e.key, r.out, ref[0], ref[1])
+                if what:
+                    cell['ok'] = False
+                    cell['status'] = what
+                    loud(('CHECKSUM MISMATCH: ' if what == 'MISMATCH' else 'FAILURE: ') + msg)
+                    problems.append(('CHECKSUM MISMATCH: ' if what == 'MISMATCH' else 'FAILED: ') + msg)
+                    line.append('%s %s' % (e.key, what))
+                    continue
+                cell['wall'].append(r.wall)
+                cell['cpu'].append(r.cpu)
+                line.append('%s %.3f' % (e.key, r.wall))
+            print('round %d/%d  %-10s %s' % (rnd + 1, args.rounds, k, '  '.join(line)), flush=True)
+    print('runs took %.0f s' % (time.time() - t_start))
+
+    compile_res = None
+    if not args.no_compile:
+        print('compile throughput (%d rounds):' % args.compile_rounds, flush=True)
+        compile_res = compile_throughput(build, node if any(e.key == 'liftoff' for e in engines) else None,
+                                         args.compile_rounds, 20 if args.quick else 0)
+    info['load_end'] = os.getloadavg()[0]
+
+    table, geo = summarize(kernels, engines, results)
+    for k in kernels:
+        for e in engines:
+            table[k, e.key]['status'] = results[k][e.key]['status']
+    md = markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res)
+    print()
+    print(md)
+    if not args.no_write:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, 'latest.md'), 'w') as f:
+            f.write(md)
+        svg = svg_chart(info, kernels, engines, table, geo)
+        if svg:
+            with open(os.path.join(args.out, 'latest.svg'), 'w') as f:
+                f.write(svg)
+        raw = {
+            'info': info,
+            'rounds': args.rounds,
+            'kernels': {k: {'arg': args.kernel_args[k], 'what': KERNELS[k][2],
+                            'expected_output': expected.get(k, (None, None))[1]} for k in kernels},
+            'engines': {e.key: {'label': e.label, 'command': e.command('KERNEL', 'ARG'), 'note': e.note}
+                        for e in engines},
+            'samples': {k: {e: {'wall': v['wall'], 'cpu': v['cpu'], 'status': v['status']}
+                            for e, v in results[k].items()} for k in kernels},
+            'medians': {k: {e.key: table[k, e.key] for e in engines} for k in kernels},
+            'geomeans': geo,
+            'startup': startup,
+            'compile': compile_res,
+            'problems': problems,
+        }
+        with open(os.path.join(args.out, 'latest.json'), 'w') as f:
+            json.dump(raw, f, indent=1)
+            f.write('\n')
+        print('wrote %s/latest.{md,svg,json}' % os.path.relpath(args.out))
+    if problems:
+        loud('%d PROBLEM(S): %s' % (len(problems), '\n'.join(problems)))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
