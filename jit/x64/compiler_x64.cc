@@ -621,6 +621,102 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       case Opcode::F64Add: case Opcode::F64Sub: case Opcode::F64Mul: case Opcode::F64Div:
         floatBinary(op);
         return;
+      case Opcode::F32Eq: case Opcode::F32Ne: case Opcode::F32Lt: case Opcode::F32Gt: case Opcode::F32Le:
+      case Opcode::F32Ge: case Opcode::F64Eq: case Opcode::F64Ne: case Opcode::F64Lt: case Opcode::F64Gt:
+      case Opcode::F64Le: case Opcode::F64Ge: {
+        bool dbl = op >= Opcode::F64Eq;
+        Opcode base = dbl ? Opcode(unsigned(op) - unsigned(Opcode::F64Eq)) : Opcode(unsigned(op) - unsigned(Opcode::F32Eq));
+        // base: 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge. lt/le compare the other
+        // way round so that an unordered result (NaN) gives false.
+        unsigned k = unsigned(base);
+        uint32_t b = popSlot();
+        uint32_t x = popSlot();
+        uint32_t dst = pushTemp();
+        uint32_t lhs = (k == 2 || k == 4) ? b : x, rhs = (k == 2 || k == 4) ? x : b;
+        if (dbl) {
+          a.movsd(xmm0, slotMem(lhs));
+          a.ucomisd(xmm0, slotMem(rhs));
+        } else {
+          a.movss(xmm0, slotMem32(lhs));
+          a.ucomiss(xmm0, slotMem32(rhs));
+        }
+        switch (k) {
+          case 0:
+            a.sete(al);
+            a.setnp(cl);
+            a.and_(al, cl);
+            break;
+          case 1:
+            a.setne(al);
+            a.setp(cl);
+            a.or_(al, cl);
+            break;
+          case 2: case 3: a.seta(al); break;
+          default: a.setae(al); break;
+        }
+        a.movzx(eax, al);
+        storeSlot(dst, rax);
+        return;
+      }
+      case Opcode::F32Sqrt: case Opcode::F64Sqrt: {
+        uint32_t x = popSlot();
+        uint32_t dst = pushTemp();
+        if (op == Opcode::F64Sqrt) {
+          a.sqrtsd(xmm0, slotMem(x));
+          a.movsd(slotMem(dst), xmm0);
+        } else {
+          a.sqrtss(xmm0, slotMem32(x));
+          a.movd(eax, xmm0);
+          storeSlot(dst, rax);
+        }
+        return;
+      }
+      case Opcode::F32Neg: case Opcode::F32Abs: case Opcode::F64Neg: case Opcode::F64Abs: {
+        // Sign-bit operations on the bits: no canonicalization.
+        uint32_t x = popSlot();
+        uint32_t dst = pushTemp();
+        a.mov(rax, slotMem(x));
+        switch (op) {
+          case Opcode::F32Neg: a.xor_(eax, 0x80000000u); break;
+          case Opcode::F32Abs: a.and_(eax, 0x7fffffff); break;
+          case Opcode::F64Neg: a.btc(rax, 63); break;
+          default: a.btr(rax, 63); break;
+        }
+        storeSlot(dst, rax);
+        return;
+      }
+      case Opcode::F32ConvertI32S: case Opcode::F64ConvertI32S: case Opcode::F32ConvertI64S:
+      case Opcode::F64ConvertI64S: case Opcode::F32ConvertI32U: case Opcode::F64ConvertI32U:
+      case Opcode::F64PromoteF32: case Opcode::F32DemoteF64: {
+        uint32_t x = popSlot();
+        uint32_t dst = pushTemp();
+        a.xorps(xmm0, xmm0);
+        switch (op) {
+          case Opcode::F32ConvertI32S: a.cvtsi2ss(xmm0, slotMem32(x)); break;
+          case Opcode::F64ConvertI32S: a.cvtsi2sd(xmm0, slotMem32(x)); break;
+          case Opcode::F32ConvertI64S: a.cvtsi2ss(xmm0, slotMem(x)); break;
+          case Opcode::F64ConvertI64S: a.cvtsi2sd(xmm0, slotMem(x)); break;
+          case Opcode::F32ConvertI32U:
+            a.mov(eax, slotMem32(x));  // zero-extended: exact as a signed 64-bit value
+            a.cvtsi2ss(xmm0, rax);
+            break;
+          case Opcode::F64ConvertI32U:
+            a.mov(eax, slotMem32(x));
+            a.cvtsi2sd(xmm0, rax);
+            break;
+          case Opcode::F64PromoteF32: a.cvtss2sd(xmm0, slotMem32(x)); break;
+          default: a.cvtsd2ss(xmm0, slotMem(x)); break;
+        }
+        bool to_f64 = op == Opcode::F64ConvertI32S || op == Opcode::F64ConvertI64S ||
+                      op == Opcode::F64ConvertI32U || op == Opcode::F64PromoteF32;
+        if (to_f64) {
+          a.movsd(slotMem(dst), xmm0);
+        } else {
+          a.movd(eax, xmm0);
+          storeSlot(dst, rax);
+        }
+        return;
+      }
       case Opcode::I32WrapI64: {
         uint32_t x = popSlot();
         uint32_t dst = pushTemp();
