@@ -1,5 +1,6 @@
 // Engine, Module, Store, Instance and the runtime objects.
 #include <cinttypes>
+#include <deque>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -131,7 +132,7 @@ std::string Trap::toString() const {
 
 struct Engine::Types {
   std::mutex mu;
-  std::vector<FuncType> types;
+  std::deque<FuncType> types;  // a deque: references from typeOf() stay valid as types are added
   std::unordered_map<std::string, uint32_t> ids;
 };
 
