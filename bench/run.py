@@ -3,6 +3,7 @@
 
     python3 bench/run.py [--build DIR] [--rounds N] [--quick] [--kernels a,b]
                          [--engines a,b] [--arg KERNEL=ARG]... [--no-write]
+                         [--update-readme] [--rerender]
 
 Every kernel in bench/kernels/ is built by meson (ninja -C DIR) to
 DIR/bench/NAME.wasm (clang, wasm32-wasi, -O2) and DIR/bench/NAME.native
@@ -33,7 +34,9 @@ no compilation tasks).
 
 Writes bench/results/latest.md, latest.svg (ratio to Liftoff per kernel and
 engine) and latest.json (every sample) unless --no-write (implied by
---quick).
+--quick); --update-readme also replaces the results in README.md's
+Performance section (between its two marker comments). --rerender runs
+nothing and rewrites the reports from bench/results/latest.json.
 """
 
 import argparse
@@ -68,6 +71,8 @@ KERNELS = {
     'sha256': ('36', '4', '32-bit rotates and adds'),
     'sieve': ('4000000', '400000', 'sieve of Eratosthenes over bytes'),
 }
+
+STARTUP_SAMPLES = 5  # runs of `fib 1` per engine
 
 COLORS = {
     'tern-jit': '#d9480f', 'tern-interp': '#f59f00', 'liftoff': '#495057', 'v8': '#1c7ed6',
@@ -317,70 +322,49 @@ def fmt_ratio(x):
     return '%.2f' % x if x < 10 else '%.1f' % x
 
 
-def summarize(kernels, engines, results):
-    """Per (kernel, engine): median wall and cpu, ratios; per engine: geomeans."""
+def summarize(kernels, engines, results, startup):
+    """Per (kernel, engine): median wall and CPU time, and their ratios to
+    Liftoff and native; also the wall time less the engine's start-up (the
+    median `fib 1` run). Per engine: the geometric means."""
     table = {}
     for k in kernels:
         for e in engines:
             s = results[k][e.key]
             ok = s['ok'] and s['wall']
+            wall = statistics.median(s['wall']) if ok else None
+            start = startup.get(e.key, {}).get('median')
             table[k, e.key] = {
-                'wall': statistics.median(s['wall']) if ok else None,
+                'wall': wall,
                 'cpu': statistics.median(s['cpu']) if ok else None,
+                'net': wall - start if wall and start is not None and wall > start else None,
             }
+
+    def ratio(a, b):
+        return a / b if a and b else None
+
     for k in kernels:
-        lift = table.get((k, 'liftoff'), {}).get('wall')
-        nat = table.get((k, 'native'), {}).get('wall')
-        lift_cpu = table.get((k, 'liftoff'), {}).get('cpu')
-        nat_cpu = table.get((k, 'native'), {}).get('cpu')
+        lift = table.get((k, 'liftoff'), {})
+        nat = table.get((k, 'native'), {})
         for e in engines:
             c = table[k, e.key]
-            c['vs_liftoff'] = c['wall'] / lift if c['wall'] and lift else None
-            c['vs_native'] = c['wall'] / nat if c['wall'] and nat else None
-            c['cpu_vs_liftoff'] = c['cpu'] / lift_cpu if c['cpu'] and lift_cpu else None
-            c['cpu_vs_native'] = c['cpu'] / nat_cpu if c['cpu'] and nat_cpu else None
+            for what, ref in (('liftoff', lift), ('native', nat)):
+                c['vs_' + what] = ratio(c['wall'], ref.get('wall'))
+                c['cpu_vs_' + what] = ratio(c['cpu'], ref.get('cpu'))
+                c['net_vs_' + what] = ratio(c['net'], ref.get('net'))
     geo = {}
     for e in engines:
         cells = [table[k, e.key] for k in kernels]
-        geo[e.key] = {
-            'wall': geomean([c['wall'] for c in cells]),
-            'vs_liftoff': geomean([c['vs_liftoff'] for c in cells]),
-            'vs_native': geomean([c['vs_native'] for c in cells]),
-            'cpu_vs_liftoff': geomean([c['cpu_vs_liftoff'] for c in cells]),
-            'cpu_vs_native': geomean([c['cpu_vs_native'] for c in cells]),
-            'kernels': sum(1 for c in cells if c['wall']),
-        }
+        geo[e.key] = {'wall': geomean([c['wall'] for c in cells]), 'kernels': sum(1 for c in cells if c['wall'])}
+        for key in ('vs_liftoff', 'vs_native', 'cpu_vs_liftoff', 'cpu_vs_native', 'net_vs_liftoff', 'net_vs_native'):
+            geo[e.key][key] = geomean([c[key] for c in cells])
     return table, geo
 
 
-def markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res):
+def run_table(args, kernels, engines, table, geo):
+    """The run-time table: (legend, markdown lines)."""
     have_lift = any(e.key == 'liftoff' for e in engines)
     have_native = any(e.key == 'native' for e in engines)
-    L = []
-    L.append('# Benchmark results')
-    L.append('')
-    L.append('Measured %s on %s (%s cores), %s; load average %.1f at the start, %.1f at the end.  ' %
-             (info['date'], info['cpu'], info['cores'], info['os'], info['load_start'], info['load_end']))
-    L.append('%s; node %s; native: %s; wasm: %s, `--target=wasm32-wasi -O2`.  ' %
-             (info['tern'], info.get('node', 'not found'), info['gcc'], info['clang']))
-    L.append('Command: `%s`' % info['command'])
-    L.append('')
-    L.append('Each time is the median of %d rounds of **whole-process wall-clock time**: process start, '
-             'module compile, the run and exit, measured the same way for every engine, so node\'s start-up '
-             'and V8\'s compilation count for V8 as Tern\'s do for Tern (see *Start-up* below for what a '
-             'near-empty run costs). The engines ran interleaved: each round ran every kernel once on every '
-             'engine, in an order rotated from round to round.' % args.rounds)
-    L.append('')
-    if problems:
-        L.append('**Problems:** %d run(s) printed a different checksum, failed or timed out; their cells show '
-                 '`FAIL` or `MISMATCH` and they are left out of the means:' % len(problems))
-        L.append('')
-        for p in problems:
-            L.append('- ' + p.replace('\n', ' ')[:400])
-        L.append('')
-    else:
-        L.append('Every engine printed the same checksums as the native build on every run.')
-        L.append('')
+    T = []
     legend = 'median seconds'
     parts = []
     if have_lift:
@@ -389,10 +373,8 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         parts.append('× native')
     if parts:
         legend += ' (%s)' % ' / '.join(parts)
-    L.append('## Run time: %s; lower is faster' % legend)
-    L.append('')
-    L.append('| kernel | arg | ' + ' | '.join(e.label for e in engines) + ' |')
-    L.append('| --- | ---: | ' + ' | '.join('---:' for _ in engines) + ' |')
+    T.append('| kernel | arg | ' + ' | '.join(e.label for e in engines) + ' |')
+    T.append('| --- | ---: | ' + ' | '.join('---:' for _ in engines) + ' |')
 
     def cell(c, status):
         if status:
@@ -411,7 +393,7 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         row = [k, args.kernel_args[k]]
         for e in engines:
             row.append(cell(table[k, e.key], table[k, e.key].get('status')))
-        L.append('| ' + ' | '.join(row) + ' |')
+        T.append('| ' + ' | '.join(row) + ' |')
     row = ['**geomean**', '']
     for e in engines:
         g = geo[e.key]
@@ -424,22 +406,61 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         if g['kernels'] < len(kernels):
             s += ' [%d of %d]' % (g['kernels'], len(kernels))
         row.append(s)
-    L.append('| ' + ' | '.join(row) + ' |')
-    if have_lift or have_native:
-        row = ['geomean by CPU time', '']
+    T.append('| ' + ' | '.join(row) + ' |')
+    extra = (('cpu', 'geomean by CPU time'), ('net', 'geomean, start-up subtracted'))
+    for prefix, title in extra if have_lift or have_native else ():
+        if not any(geo[e.key].get(prefix + '_vs_liftoff') or geo[e.key].get(prefix + '_vs_native') for e in engines):
+            continue
+        row = [title, '']
         for e in engines:
             g = geo[e.key]
             rs = []
             if have_lift:
-                rs.append(fmt_ratio(g['cpu_vs_liftoff']))
+                rs.append(fmt_ratio(g.get(prefix + '_vs_liftoff')))
             if have_native:
-                rs.append(fmt_ratio(g['cpu_vs_native']))
+                rs.append(fmt_ratio(g.get(prefix + '_vs_native')))
             row.append('(%s)' % ' / '.join(rs))
-        L.append('| ' + ' | '.join(row) + ' |')
+        T.append('| ' + ' | '.join(row) + ' |')
+    return legend, T
+
+
+def markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res):
+    have_lift = any(e.key == 'liftoff' for e in engines)
+    have_native = any(e.key == 'native' for e in engines)
+    L = []
+    L.append('# Benchmark results')
+    L.append('')
+    L.append('Measured %s on %s (%s cores), %s; load average %.1f at the start, %.1f at the end.  ' %
+             (info['date'], info['cpu'], info['cores'], info['os'], info['load_start'], info['load_end']))
+    L.append('%s; node %s; native: %s; wasm: %s, `--target=wasm32-wasi -O2`.  ' %
+             (info['tern'], info.get('node', 'not found'), info['gcc'], info['clang']))
+    L.append('Command: `%s`' % info['command'])
+    L.append('')
+    L.append('Each time is the median of %d round%s of **whole-process wall-clock time**: process start, '
+             'module compile, the run and exit, measured the same way for every engine, so node\'s start-up '
+             'and V8\'s compilation count for V8 as Tern\'s do for Tern (see *Start-up* below for what a '
+             'near-empty run costs). The engines ran interleaved: each round ran every kernel once on every '
+             'engine, in an order rotated from round to round.' % (args.rounds, '' if args.rounds == 1 else 's'))
+    L.append('')
+    if problems:
+        L.append('**Problems:** %d run(s) printed a different checksum, failed or timed out; their cells show '
+                 '`FAIL` or `MISMATCH` and they are left out of the means:' % len(problems))
+        L.append('')
+        for p in problems:
+            L.append('- ' + p.replace('\n', ' ')[:400])
+        L.append('')
+    else:
+        L.append('Every engine printed the same checksums as the native build on every run.')
+        L.append('')
+    legend, rows = run_table(args, kernels, engines, table, geo)
+    L.append('## Run time: %s; lower is faster' % legend)
+    L.append('')
+    L.extend(rows)
     L.append('')
     L.append('Engines: ' + '; '.join('%s: %s' % (e.label, e.note) for e in engines) + '. '
              'The CPU-time row uses user + system time of the whole process (all its threads: V8\'s '
-             'background compilation and GC count there, not in wall time). Kernels: `bench/kernels/*.c`, '
+             'background compilation and GC count there, not in wall time); the start-up-subtracted row uses '
+             'each median wall time less the engine\'s start-up time below. Kernels: `bench/kernels/*.c`, '
              'one per row, each printing a checksum.')
     L.append('')
     if startup:
@@ -507,9 +528,71 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         for g in goals:
             L.append('- ' + g)
         L.append('')
-    L.append('![Run time relative to Liftoff](latest.svg)')
-    L.append('')
+    if have_lift:
+        L.append('![Run time relative to Liftoff](latest.svg)')
+        L.append('')
     return '\n'.join(L)
+
+
+README_START = '<!-- bench/run.py writes from here -->'
+README_END = '<!-- bench/run.py writes up to here -->'
+
+
+def readme_snippet(info, args, kernels, engines, table, geo, problems, compile_res):
+    """The part of README.md's Performance section that each run replaces."""
+    legend, rows = run_table(args, kernels, engines, table, geo)
+    L = [README_START, '']
+    L.append('Latest run: %s on %s (%s cores, load average %.0f from other jobs), %s, node %s. '
+             'Each cell: %s of %d interleaved rounds of whole-process wall-clock time; lower is faster.' %
+             (info['date'], info['cpu'], info['cores'], info['load_start'], info['tern'],
+              info.get('node', 'not found'), legend, args.rounds))
+    L.append('')
+    if problems:
+        L.append('**%d run(s) failed or printed a wrong checksum**, see the full report.' % len(problems))
+        L.append('')
+    L.extend(rows)
+    L.append('')
+    if compile_res and 'tern-jit' in compile_res['engines'] and 'liftoff' in compile_res['engines']:
+        j, l = compile_res['engines']['tern-jit'], compile_res['engines']['liftoff']
+        L.append('Compile throughput on `%s` (%d-byte code section, one thread): tern jit %.1f MB/s, Liftoff '
+                 '%.1f MB/s by the wall clock (%.2f×); %.1f and %.1f MB/s by CPU time (%.2f×).' %
+                 (os.path.basename(compile_res['module']), compile_res['code_bytes'], j['mb_s'], l['mb_s'],
+                  j['mb_s'] / l['mb_s'], j['mb_s_cpu'], l['mb_s_cpu'], j['mb_s_cpu'] / l['mb_s_cpu']))
+        L.append('')
+    L.append('The full report, with start-up times and the chart: '
+             '[bench/results/latest.md](bench/results/latest.md).')
+    L.append('')
+    L.append(README_END)
+    return '\n'.join(L)
+
+
+def update_readme(path, snippet):
+    with open(path) as f:
+        text = f.read()
+    a, b = text.find(README_START), text.find(README_END)
+    if a < 0 or b < a:
+        print('note: %s has no %r ... %r markers; not updated' % (path, README_START, README_END), file=sys.stderr)
+        return False
+    with open(path, 'w') as f:
+        f.write(text[:a] + snippet + text[b + len(README_END):])
+    return True
+
+
+def load_results(path):
+    """Everything the reports need, read back from a latest.json."""
+    with open(path) as f:
+        raw = json.load(f)
+    engines = [Engine(k, v['label'], None, v['note']) for k, v in raw['engines'].items()]
+    kernels = list(raw['kernels'])
+    table = {(k, e): cell for k, cells in raw['medians'].items() for e, cell in cells.items()}
+    args = argparse.Namespace(rounds=raw['rounds'], kernel_args={k: v['arg'] for k, v in raw['kernels'].items()},
+                              quick=raw.get('quick', False))
+    compile_res = raw.get('compile')
+    args.compile_rounds = raw.get('compile_rounds') or (
+        max(len(v['samples']) for v in compile_res['engines'].values()) if compile_res and compile_res['engines']
+        else 0)
+    return (raw['info'], args, kernels, engines, table, raw['geomeans'], raw['problems'], raw['startup'],
+            compile_res)
 
 
 def esc(s):
@@ -585,6 +668,21 @@ def svg_chart(info, kernels, engines, table, geo):
     return '\n'.join(out) + '\n'
 
 
+def write_reports(out, info, args, kernels, engines, table, geo, problems, startup, compile_res, raw=None):
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, 'latest.md'), 'w') as f:
+        f.write(markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res))
+    svg = svg_chart(info, kernels, engines, table, geo)
+    if svg:
+        with open(os.path.join(out, 'latest.svg'), 'w') as f:
+            f.write(svg)
+    if raw is not None:
+        with open(os.path.join(out, 'latest.json'), 'w') as f:
+            json.dump(raw, f, indent=1)
+            f.write('\n')
+    print('wrote %s/latest.{md,svg%s}' % (os.path.relpath(out), ',json' if raw is not None else ''))
+
+
 # ---------------------------------------------------------------------------
 
 def main():
@@ -603,7 +701,18 @@ def main():
     ap.add_argument('--no-write', action='store_true', help='print only; write nothing to --out')
     ap.add_argument('--write', action='store_true', help='write the results even with --quick')
     ap.add_argument('--out', default=os.path.join(BENCH, 'results'), help='directory for latest.{md,svg,json}')
+    ap.add_argument('--update-readme', action='store_true',
+                    help='also replace the results in README.md\'s Performance section (between its markers)')
+    ap.add_argument('--rerender', action='store_true',
+                    help='run nothing: rewrite the reports (and README with --update-readme) from OUT/latest.json')
     args = ap.parse_args()
+    if args.rerender:
+        report = load_results(os.path.join(args.out, 'latest.json'))
+        write_reports(args.out, *report)
+        if args.update_readme:
+            update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], report[8]))
+        print(markdown(*report))
+        return 0
 
     build = os.path.abspath(args.build)
     if args.rounds is None:
@@ -657,12 +766,12 @@ def main():
     startup = {}
     for e in list(engines):
         samples = []
-        for _ in range(3):
+        for _ in range(STARTUP_SAMPLES):
             r = run_once(e.command('fib', '1'), args.timeout)
             if r.status != 0 or r.out != 'fib(1) = 1':
                 break
             samples.append(r.wall)
-        if len(samples) < 3:
+        if len(samples) < STARTUP_SAMPLES:
             msg = '%s cannot run fib.wasm 1 (status %s): %s %s' % (e.key, r.status, r.out[:200], r.err[:300])
             if e.key in ('tern-jit', 'tern-interp', 'liftoff', 'v8', 'native'):
                 loud('FAILURE: ' + msg)
@@ -727,24 +836,19 @@ def main():
                                          args.compile_rounds, 20 if args.quick else 0)
     info['load_end'] = os.getloadavg()[0]
 
-    table, geo = summarize(kernels, engines, results)
+    table, geo = summarize(kernels, engines, results, startup)
     for k in kernels:
         for e in engines:
             table[k, e.key]['status'] = results[k][e.key]['status']
-    md = markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res)
+    report = (info, args, kernels, engines, table, geo, problems, startup, compile_res)
     print()
-    print(md)
+    print(markdown(*report))
     if not args.no_write:
-        os.makedirs(args.out, exist_ok=True)
-        with open(os.path.join(args.out, 'latest.md'), 'w') as f:
-            f.write(md)
-        svg = svg_chart(info, kernels, engines, table, geo)
-        if svg:
-            with open(os.path.join(args.out, 'latest.svg'), 'w') as f:
-                f.write(svg)
         raw = {
             'info': info,
             'rounds': args.rounds,
+            'compile_rounds': args.compile_rounds,
+            'quick': args.quick,
             'kernels': {k: {'arg': args.kernel_args[k], 'what': KERNELS[k][2],
                             'expected_output': expected.get(k, (None, None))[1]} for k in kernels},
             'engines': {e.key: {'label': e.label, 'command': e.command('KERNEL', 'ARG'), 'note': e.note}
@@ -757,10 +861,10 @@ def main():
             'compile': compile_res,
             'problems': problems,
         }
-        with open(os.path.join(args.out, 'latest.json'), 'w') as f:
-            json.dump(raw, f, indent=1)
-            f.write('\n')
-        print('wrote %s/latest.{md,svg,json}' % os.path.relpath(args.out))
+        write_reports(args.out, *report, raw=raw)
+        if args.update_readme:
+            if update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], compile_res)):
+                print('updated the results in README.md')
     if problems:
         loud('%d PROBLEM(S): %s' % (len(problems), '\n'.join(problems)))
         return 1
