@@ -16,7 +16,17 @@ extension, saturating truncation), selects, if/else and block results,
 br_if carrying values, local.tee, loads of every width, memory.size/grow.
 Divisions, truncations and loads may trap, on purpose but not often.
 
-Usage: gen_exprs.py SEED OUT.wat      (deterministic for a given SEED)
+NaNs: the spec lets a NaN an operator produces have any payload and sign,
+so the tiers may differ there. NaNs flow freely through arithmetic,
+comparisons and results (diff_runner compares NaN results as "NaN"), but
+are replaced by 0 before an operation could expose their bits: reinterpret,
+copysign's sign operand, and most float stores (diff_runner also accepts
+memories that differ only in NaN bytes).
+
+Usage: gen_exprs.py [--no-block-params] SEED OUT.wat    (deterministic for a given SEED)
+  --no-block-params   no blocks, ifs or loops with parameters (binaryen 108,
+                      which run_diff.py uses to optimize some modules, cannot
+                      read them)
 """
 
 import random
@@ -32,6 +42,10 @@ def interesting_int(rng, bits):
     if pick < 0.5:
         v = rng.choice([0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 33, 63, 64, 255, 256, 0xffff, 0x10000,
                         bits - 1, (1 << (bits - 1)) - 1, 1 << (bits - 1), m, m - 1, 0x7f, 0x80])
+        if bits == 64 and rng.random() < 0.4:
+            # constants that do not fit a sign-extended 32-bit immediate
+            v = rng.choice([0x80000000, 0xffffffff, 0x100000000, 0x7fffffff, 0xffffffff80000000,
+                            0x123456789, 0x8000000000000001])
         if rng.random() < 0.3:
             v = -v
     elif pick < 0.8:
@@ -123,8 +137,9 @@ class Func:
 
 
 class Gen:
-    def __init__(self, seed):
+    def __init__(self, seed, block_params=True):
         self.rng = random.Random('tern-exprs:%s' % seed)
+        self.block_params = block_params
         self.funcs = []
         self.globals = []  # types, all mutable
         self.label = 0
@@ -141,14 +156,18 @@ class Gen:
 
     def addr(self, size, depth):
         r = self.rng.random()
-        if r < 0.02:  # anything: likely out of bounds
+        if r < 0.003:  # anything: likely out of bounds
             return self.expr('i32', depth + 1)
+        if r < 0.01:  # at the end of memory, maybe straddling it
+            return '(i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const %d))' % self.rng.randint(0, 16)
         if r < 0.3:
             return '(i32.const %d)' % (self.rng.randrange(0, 256) * size)
         mask = self.rng.choice([0xff, 0xfff, 0x7ff8, 0x7fc0])
         return '(i32.and %s (i32.const %d))' % (self.expr('i32', depth + 1), mask)
 
     def mem_offset(self):
+        if self.rng.random() < 0.002:  # past any guard region, or past 4 GiB with the address
+            return self.rng.choice([65536, 0x7ffffff0, 0x80000000, 0xfffffff0, 0xffffffff])
         return self.rng.choice([0, 0, 0, 1, 2, 4, 8, 16, 100])
 
     def expr(self, t, depth=0):
@@ -169,15 +188,24 @@ class Gen:
             if t in ('i32', 'i64'):
                 op = rng.choice(INT_BIN)
                 a, b = self.expr(t, d), self.expr(t, d)
-                if op.startswith(('div', 'rem')) and rng.random() < 0.93:
+                constant = b.startswith('(%s.const ' % t)
+                if op.startswith(('div', 'rem')) and (b == '(%s.const 0)' % t or not constant) and \
+                        rng.random() < 0.985:
                     b = '(%s.or %s (%s.const 1))' % (t, b, t)  # mostly no division by zero
                 return '(%s.%s %s %s)' % (t, op, a, b)
-            return '(%s.%s %s %s)' % (t, rng.choice(FLT_BIN), self.expr(t, d), self.expr(t, d))
+            op = rng.choice(FLT_BIN)
+            a, b = self.expr(t, d), self.expr(t, d)
+            if op == 'copysign':
+                b = self.denan(t, b)
+            return '(%s.%s %s %s)' % (t, op, a, b)
         if r < 0.45:
             op, at = rng.choice(UNARY[t])
             x = self.expr(at, d)
-            if 'trunc_f' in op and 'sat' not in op and rng.random() < 0.9:
-                # Keep most trapping truncations in range (NaN still traps).
+            if 'reinterpret_f' in op:
+                x = self.denan(at, x)
+            if 'trunc_f' in op and 'sat' not in op and rng.random() < 0.98:
+                # Keep most trapping truncations in range.
+                x = self.denan(at, x)
                 if op.endswith('_u'):
                     x = '(%s.min (%s.abs %s) (%s.const 1000))' % (at, at, x, at)
                 else:
@@ -215,7 +243,47 @@ class Gen:
             if rng.random() < 0.2:
                 return '(memory.grow (i32.const %d))' % rng.choice([0, 1, 1, 2, 100000])
             return '(memory.size)'
-        if r < 0.95:
+        if r < 0.935:
+            # statements in the middle of an expression: they may write the
+            # locals, globals and memory that sibling operands already read
+            return '(block (result %s) %s %s)' % (t, self.stmts(3, 2), self.expr(t, d))
+        if r < 0.945:
+            # br_table carrying a value out of one of several blocks
+            labs = [self.new_label() for _ in range(rng.randint(1, 3))]
+            targets = ' '.join(rng.choice(labs) for _ in range(rng.randint(0, 4)))
+            s = '(br_table %s %s %s %s)' % (targets, labs[0], self.expr(t, d), self.expr('i32', d))
+            for lab in labs:
+                s = '(block %s (result %s) %s)' % (lab, t, s)
+            return s
+        if r < 0.955 and self.block_params:
+            # blocks, ifs and loops with parameters
+            k = rng.random()
+            if k < 0.6:
+                op, pt = rng.choice(UNARY[t])
+                op2, pt2 = rng.choice([u for u in UNARY[t] if u[1] == pt])
+                if 'trunc_f' in op + op2 and 'sat' not in op + op2:
+                    return self.const(t)
+                x = self.expr(pt, d)
+                if pt in ('f32', 'f64') and 'reinterpret' in op + op2:
+                    x = self.denan(pt, x)
+                # (wrapped in a block: every expression is one s-expression)
+                if k < 0.3:
+                    return '(block (result %s) %s (block (param %s) (result %s) (%s)))' % (t, x, pt, t, op)
+                return '(block (result %s) %s (if (param %s) (result %s) %s (then (%s)) (else (%s))))' % (
+                    t, x, pt, t, self.cond(d), op, op2)
+            cnt = self.counter()
+            if cnt is None:
+                return self.const(t)
+            self.busy.add(cnt)
+            lab = self.new_label()
+            acc = rng.choice([n for n, lt in f.locals if lt == t])
+            init, step = self.expr(t, d), self.expr(t, d)
+            self.busy.discard(cnt)
+            return ('(block (result %s) (local.set %s (i32.const %d)) %s (loop %s (param %s) (result %s) '
+                    '(local.set %s) (local.set %s %s) (local.get %s) '
+                    '(br_if %s (local.tee %s (i32.sub (local.get %s) (i32.const 1))))))') % (
+                t, cnt, rng.randint(1, 6), init, lab, t, t, acc, acc, step, acc, lab, cnt, cnt)
+        if r < 0.96:
             # a value computed in a loop
             cnt = self.counter()
             if cnt is None:
@@ -230,7 +298,22 @@ class Gen:
                 t, cnt, rng.randint(1, 6), lab, acc, body, lab, cnt, cnt, acc)
         return self.expr(t, depth + 1) if depth + 1 < self.max_depth else self.const(t)
 
+    def denan(self, t, x):
+        """x, or 0 if x is a NaN. A NaN an operator makes may have any payload
+        and sign, and the tiers need not agree on them: reinterpreting it as
+        an integer, or copying its sign, would expose the difference (stored
+        NaNs are compared as NaNs by diff_runner)."""
+        return '(select (%s.const 0) (local.tee $nan_%s %s) (%s.ne (local.get $nan_%s) (local.get $nan_%s)))' % (
+            t, t, x, t, t, t)
+
     def cond(self, depth):
+        # Mostly a comparison, which a JIT may fuse with the branch.
+        if self.rng.random() < 0.6 and depth < self.max_depth:
+            ct = self.rng.choice(T)
+            ops = INT_CMP if ct in ('i32', 'i64') else FLT_CMP
+            if ct in ('i32', 'i64') and self.rng.random() < 0.2:
+                return '(%s.eqz %s)' % (ct, self.expr(ct, depth + 1))
+            return '(%s.%s %s %s)' % (ct, self.rng.choice(ops), self.expr(ct, depth + 1), self.expr(ct, depth + 1))
         return self.expr('i32', depth)
 
     def counter(self):
@@ -255,7 +338,10 @@ class Gen:
         if r < 0.50:
             t = rng.choice(T)
             op, size = rng.choice(STORES[t])
-            return '(%s offset=%d %s %s)' % (op, self.mem_offset(), self.addr(size, 0), self.expr(t, 0))
+            a, v = self.addr(size, 0), self.expr(t, 0)
+            if t in ('f32', 'f64') and rng.random() < 0.85:
+                v = self.denan(t, v)  # a later integer load of these bytes would see the NaN's bits
+            return '(%s offset=%d %s %s)' % (op, self.mem_offset(), a, v)
         if r < 0.56:
             return '(drop %s)' % self.expr(rng.choice(T), 0)
         if r < 0.64:
@@ -303,6 +389,12 @@ class Gen:
                 for t in g.results:
                     locs.append(rng.choice([n for n, lt in f.locals if lt == t]))
                 return call + ' ' + ' '.join('(local.set %s)' % n for n in reversed(locs))
+        if r < 0.92:
+            # an early return from inside nested control
+            vals = ' '.join(self.expr(t, 2) for t in f.results)
+            return '(if %s (then (return %s)))' % (self.cond(1), vals)
+        if r < 0.922:
+            return '(if %s (then (unreachable)))' % self.cond(1)
         if r < 0.95:
             op = rng.choice(['memory.fill', 'memory.copy'])
             n = rng.choice([0, 1, 4, 7, 16, 33])
@@ -316,14 +408,14 @@ class Gen:
 
     def function(self, index):
         rng = self.rng
-        params = [rng.choice(T) for _ in range(rng.randint(0, 3))]
+        params = [rng.choice(T) for _ in range(rng.choice([0, 1, 2, 3, 3, 4, 6, 9]))]
         nres = rng.choice([0, 1, 1, 1, 2])
         results = [rng.choice(T) for _ in range(nres)]
         f = Func(index, params, results)
         self.funcs.append(f)
         self.cur = f
         self.busy = set()
-        self.max_depth = rng.randint(2, 5)
+        self.max_depth = rng.choice([2, 3, 4, 4, 5, 5, 6, 7])
         f.locals = [('$p%d' % i, t) for i, t in enumerate(params)]
         decl = []
         for t in T:
@@ -333,6 +425,7 @@ class Gen:
                 decl.append('(local %s %s)' % (n, t))
         f.counters = ['$c%d' % k for k in range(3)]
         decl += ['(local %s i32)' % c for c in f.counters]
+        decl += ['(local $nan_f32 f32)', '(local $nan_f64 f64)']
         body = [self.stmt(0) for _ in range(rng.randint(1, 8))]
         body += [self.expr(t, 0) for t in results]
         params_s = ' '.join('(param $p%d %s)' % (i, t) for i, t in enumerate(params))
@@ -364,11 +457,14 @@ class Gen:
 
 
 def main():
-    if len(sys.argv) != 3:
+    argv = sys.argv[1:]
+    block_params = '--no-block-params' not in argv
+    argv = [a for a in argv if a != '--no-block-params']
+    if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    text = Gen(sys.argv[1]).module()
-    with open(sys.argv[2], 'w') as f:
+    text = Gen(argv[0], block_params).module()
+    with open(argv[1], 'w') as f:
         f.write(text)
     return 0
 
