@@ -8,6 +8,7 @@
 //   rbx  frame pointer (slot 0 of the current frame)
 //   r12  linear memory 0 base
 //   r13  Ctx* (below)
+//   r14  calls left before the call-depth limit (Ctx::depth_left)
 //   rdi  on entry to a function: its frame pointer
 // A function's prologue saves rbx and sets rbx = rdi; every call spills the
 // operand stack to its slots first, so no other register lives across calls.
@@ -44,6 +45,12 @@ struct Ctx {
   Memory* memory = nullptr;           // 96
   uintptr_t fault_pc = 0;             // 104 pc of a guard-page fault
   uintptr_t trap_rsp = 0;             // 112 rsp where the trap left JIT code
+  // Calls JIT code may still nest before "call stack exhausted"
+  // (Config::max_call_depth): the trampoline loads it into r14, every
+  // prologue decrements r14 and every return increments it again; it is
+  // written back here when JIT code calls out to C++.
+  uint32_t depth_left = 0;            // 120
+  uint32_t depth_start = 0;           // 124 depth_left at entry
   // Return addresses into JIT code found on the stack when a trap unwinds
   // (the callers, innermost first), captured before the stack is reused.
   static constexpr uint32_t kMaxFrames = 256;
@@ -52,7 +59,7 @@ struct Ctx {
 };
 constexpr int kCtxMemBase = 0, kCtxMemSize = 8, kCtxStackEnd = 16, kCtxNativeLimit = 24, kCtxFuncTable = 32,
               kCtxInst = 40, kCtxEntryRsp = 48, kCtxTrapKind = 56, kCtxTrapFunc = 60, kCtxUnwind = 64,
-              kCtxGlobals = 72, kCtxCallOut = 80, kCtxTrapRsp = 112;
+              kCtxGlobals = 72, kCtxCallOut = 80, kCtxTrapRsp = 112, kCtxDepthLeft = 120;
 
 struct Options {
   bool bounds_checks = false;  // explicit checks instead of guard pages

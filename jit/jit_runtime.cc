@@ -103,6 +103,7 @@ Stubs buildStubs() {
   a.sub(rsp, 8);
   a.mov(r13, rsi);
   a.mov(r12, ptr(r13, kCtxMemBase));
+  a.mov(r14d, dword_ptr(r13, kCtxDepthLeft));
   a.mov(ptr(r13, kCtxEntryRsp), rsp);
   a.call(rdx);
   a.xor_(eax, eax);
@@ -139,6 +140,7 @@ Stubs buildStubs() {
   a.align(AlignMode::kCode, 16);
   a.bind(l_out);
   a.push(rbx);
+  a.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
   a.mov(rdx, rdi);
   a.mov(rdi, r13);
   a.mov(rax, uint64_t(uintptr_t(&jitCallOut)));

@@ -635,6 +635,7 @@ std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t
   c.func_table = jm->table.data();
   c.inst = inst;
   c.globals = inst->globals_.data();
+  c.depth_left = c.depth_start = t.max_frames > t.nframes ? t.max_frames - t.nframes : 0;
   std::optional<Trap> inner;
   c.inner = &inner;
   if (jit::enter(c, jm->table[func], fp) == 0) return std::nullopt;
@@ -674,7 +675,11 @@ static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) {
   interp::ThreadCtx& t = interp::t_ctx;
   const FuncType& ft = f->type();
   uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
+  // The JIT frames below count against the interpreter's depth limit.
+  uint32_t jit_frames = ctx->depth_start - ctx->depth_left;
+  t.nframes += jit_frames;
   std::optional<Trap> tr = interp::callOut(t, ctx->inst, f, fp, top);
+  t.nframes -= jit_frames;
   if (!tr) return 0;
   *ctx->inner = std::move(tr);
   ctx->trap_kind = uint32_t(TrapKind::Host) + 1;

@@ -4,7 +4,8 @@
 //   regress_runner FILE.wasm FILE.wat
 //
 // The expectations are comment lines of FILE.wat, checked in order on a
-// fresh instance per tier (interp, jit, jit with explicit bounds checks):
+// fresh instance per tier (interp, jit, jit with explicit bounds checks;
+// default Config otherwise). The module may not import anything:
 //
 //   ;; expect: NAME(ARGS) -> RESULTS
 //   ;; expect: NAME(ARGS) -> trap MESSAGE
