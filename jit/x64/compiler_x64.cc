@@ -21,6 +21,8 @@
 // 64-bit store whatever its type.
 #include <asmjit/x86.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "jit/jit.h"
@@ -86,6 +88,7 @@ struct FunctionCompiler::Impl {
   const ModuleData& m;
   ModuleBuilder& builder;
   uint32_t func_index;
+  FileLogger logger;
   CodeHolder code;
   x86::Assembler a;
   bool failed = false;
@@ -103,6 +106,13 @@ struct FunctionCompiler::Impl {
 
   Impl(const ModuleData& md, ModuleBuilder& b, uint32_t fi) : m(md), builder(b), func_index(fi) {
     code.init(Environment::host());
+    // TERN_JIT_ASM=1 prints every compiled function's assembly to stderr.
+    static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;
+    if (log_asm) {
+      logger.setFile(stderr);
+      code.setLogger(&logger);
+      std::fprintf(stderr, "; function %u\n", fi);
+    }
     code.attach(&a);
     const CpuInfo& cpu = CpuInfo::host();
     has_sse41 = cpu.hasFeature(CpuFeatures::X86::kSSE4_1);
@@ -181,32 +191,113 @@ struct FunctionCompiler::Impl {
     while (depth() > d) release(pop().e);
   }
 
-  int allocGp() {
-    for (;;) {
-      for (uint8_t r : kGpOrder)
-        if (!(gp_busy & (1u << r))) {
-          gp_busy |= 1u << r;
-          return r;
-        }
-      if (!spillOne(false)) {
-        fail("out of registers");
-        return 0;
-      }
+  // ---- locals cached in registers ----
+  // Write-through: a local's slot always holds its value, and a register
+  // may hold a copy. Dropping a copy costs nothing, so registers that cache
+  // locals are handed out when nothing else is free, and every label
+  // (where paths with different caches meet) and every call forgets them.
+  std::vector<int8_t> local_reg;  // per local: register caching it, or -1
+  std::vector<bool> local_xmm;    // that register's class
+  int32_t gp_holder[16], xmm_holder[16];
+  uint32_t gp_cache = 0, xmm_cache = 0;
+  uint32_t gp_stamp[16] = {}, xmm_stamp[16] = {};
+  uint32_t clock = 0;
+
+  void dropCacheReg(bool xmm, int r) {
+    int32_t& h = xmm ? xmm_holder[r] : gp_holder[r];
+    if (h >= 0) local_reg[size_t(h)] = -1;
+    h = -1;
+    (xmm ? xmm_cache : gp_cache) &= ~(1u << r);
+  }
+  void dropLocalCache(uint32_t x) {
+    if (local_reg[x] >= 0) dropCacheReg(local_xmm[x], local_reg[x]);
+  }
+  void clearCache() {
+    for (int r = 0; r < 16; ++r) {
+      if (gp_cache & (1u << r)) dropCacheReg(false, r);
+      if (xmm_cache & (1u << r)) dropCacheReg(true, r);
     }
   }
-  int allocXmm() {
-    for (;;) {
+  // The register caching local x in the class, or -1.
+  int cacheOf(uint32_t x, bool xmm) {
+    int r = local_reg[x];
+    if (r < 0 || local_xmm[x] != xmm) return -1;
+    (xmm ? xmm_stamp : gp_stamp)[r] = ++clock;
+    return r;
+  }
+  // Makes the owned register r local x's cache (r is no longer owned).
+  void adoptCache(uint32_t x, bool xmm, int r) {
+    dropLocalCache(x);
+    (xmm ? xmm_busy : gp_busy) &= ~(1u << r);
+    (xmm ? xmm_cache : gp_cache) |= 1u << r;
+    (xmm ? xmm_holder : gp_holder)[r] = int32_t(x);
+    (xmm ? xmm_stamp : gp_stamp)[r] = ++clock;
+    local_reg[x] = int8_t(r);
+    local_xmm[x] = xmm;
+  }
+  // A register neither owned nor caching, taken; -1 if there is none.
+  int takeFree(bool xmm) {
+    uint32_t used = xmm ? (xmm_busy | xmm_cache) : (gp_busy | gp_cache);
+    if (xmm) {
       for (int r = 0; r < kXmmCount; ++r)
-        if (!(xmm_busy & (1u << r))) {
+        if (!(used & (1u << r))) {
           xmm_busy |= 1u << r;
           return r;
         }
-      if (!spillOne(true)) {
+    } else {
+      for (uint8_t r : kGpOrder)
+        if (!(used & (1u << r))) {
+          gp_busy |= 1u << r;
+          return r;
+        }
+    }
+    return -1;
+  }
+  int freeCount(bool xmm) {
+    uint32_t used = xmm ? (xmm_busy | xmm_cache) : (gp_busy | gp_cache);
+    int n = 0;
+    if (xmm) {
+      for (int r = 0; r < kXmmCount; ++r) n += !(used & (1u << r));
+    } else {
+      for (uint8_t r : kGpOrder) n += !(used & (1u << r));
+    }
+    return n;
+  }
+  // Loads local x into a new cache register if one is free; returns it or -1.
+  int fillCache(uint32_t x, bool xmm) {
+    int c = cacheOf(x, xmm);
+    if (c >= 0) return c;
+    if (local_reg[x] >= 0) return -1;  // cached in the other class
+    c = takeFree(xmm);
+    if (c < 0) return -1;
+    if (xmm) a.movq(Xmm(x86::xmm(c)), slotMem(x));
+    else a.mov(gpq(c), slotMem(x));
+    adoptCache(x, xmm, c);
+    return c;
+  }
+
+  int alloc(bool xmm) {
+    for (;;) {
+      int r = takeFree(xmm);
+      if (r >= 0) return r;
+      uint32_t cache = xmm ? xmm_cache : gp_cache;
+      if (cache) {
+        // Evict the least recently used copy of a local.
+        int best = -1;
+        uint32_t* st = xmm ? xmm_stamp : gp_stamp;
+        for (int i = 0; i < 16; ++i)
+          if ((cache & (1u << i)) && (best < 0 || st[i] < st[best])) best = i;
+        dropCacheReg(xmm, best);
+        continue;
+      }
+      if (!spillOne(xmm)) {
         fail("out of registers");
         return 0;
       }
     }
   }
+  int allocGp() { return alloc(false); }
+  int allocXmm() { return alloc(true); }
   // Spills the deepest stack entry holding a register of the class.
   bool spillOne(bool xmm) {
     for (uint32_t i = 0; i < depth(); ++i) {
@@ -238,6 +329,12 @@ struct FunctionCompiler::Impl {
       default: {
         uint32_t s = slotOf(e, d);
         if (s == dst) return;
+        if (e.kind == Entry::Local && local_reg[e.slot] >= 0) {
+          int c = local_reg[e.slot];
+          if (local_xmm[e.slot]) a.movq(slotMem(dst), xmm(c));
+          else a.mov(slotMem(dst), gpq(c));
+          return;
+        }
         a.mov(kS0, slotMem(s));
         a.mov(slotMem(dst), kS0);
         return;
@@ -270,6 +367,7 @@ struct FunctionCompiler::Impl {
   void spillRegs() {
     for (uint32_t i = 0; i < depth(); ++i)
       if (stack[i].kind == Entry::Reg || stack[i].kind == Entry::Cmp) toSlot(i);
+    clearCache();
   }
   void materializeLocal(uint32_t local) {
     for (uint32_t i = 0; i < depth(); ++i)
@@ -279,6 +377,7 @@ struct FunctionCompiler::Impl {
   // Frees register r for the caller's exclusive use: whatever holds it (a
   // stack entry, or one of the popped operands in ops) moves elsewhere.
   void claimGp(int r, std::initializer_list<Val*> ops) {
+    if (gp_cache & (1u << r)) dropCacheReg(false, r);
     if (gp_busy & (1u << r)) {
       bool done = false;
       for (Val* v : ops) {
@@ -368,10 +467,27 @@ struct FunctionCompiler::Impl {
           if (e.rhs == Entry::RReg) freeXmm(e.rreg);
         }
         break;
-      default:
-        r = allocGp();
-        a.mov(gpq(r), slotMem(slotOf(e, v.d)));
+      default: {
+        int c = -1;
+        if (e.kind == Entry::Local) {
+          c = cacheOf(e.slot, false);
+          if (c < 0 && freeCount(false) >= 2) c = fillCache(e.slot, false);
+        }
+        if (c >= 0) {
+          r = takeFree(false);
+          if (r >= 0) {
+            a.mov(gpq(r), gpq(c));
+          } else {  // hand the cache register over
+            dropCacheReg(false, c);
+            gp_busy |= 1u << c;
+            r = c;
+          }
+        } else {
+          r = allocGp();
+          a.mov(gpq(r), slotMem(slotOf(e, v.d)));
+        }
         break;
+      }
     }
     e = Entry{};
     e.kind = Entry::Reg;
@@ -405,10 +521,27 @@ struct FunctionCompiler::Impl {
         freeGp(g);
         break;
       }
-      default:
-        r = allocXmm();
-        a.movq(xmm(r), slotMem(slotOf(e, v.d)));
+      default: {
+        int c = -1;
+        if (e.kind == Entry::Local) {
+          c = cacheOf(e.slot, true);
+          if (c < 0 && freeCount(true) >= 2) c = fillCache(e.slot, true);
+        }
+        if (c >= 0) {
+          r = takeFree(true);
+          if (r >= 0) {
+            a.movaps(xmm(r), xmm(c));
+          } else {
+            dropCacheReg(true, c);
+            xmm_busy |= 1u << c;
+            r = c;
+          }
+        } else {
+          r = allocXmm();
+          a.movq(xmm(r), slotMem(slotOf(e, v.d)));
+        }
         break;
+      }
     }
     e = Entry{};
     e.kind = Entry::Reg;
@@ -433,7 +566,12 @@ struct FunctionCompiler::Impl {
         if (g != int(r.id())) a.mov(r.r64(), gpq(g));
         return;
       }
-      default: a.mov(r.r64(), slotMem(slotOf(e, v.d))); return;
+      default: {
+        int c = e.kind == Entry::Local ? cacheOf(e.slot, false) : -1;
+        if (c >= 0) a.mov(r.r64(), gpq(c));
+        else a.mov(r.r64(), slotMem(slotOf(e, v.d)));
+        return;
+      }
     }
   }
   // An operand for the right-hand side of an integer instruction: an
@@ -442,12 +580,20 @@ struct FunctionCompiler::Impl {
     const Entry& e = v.e;
     if (e.kind == Entry::Const && allow_imm && (!wide || fitsI32(e.value)))
       return wide ? AImm(int64_t(e.value)) : AImm(int32_t(uint32_t(e.value)));
+    if (e.kind == Entry::Local) {
+      int c = fillCache(e.slot, false);
+      if (c >= 0) return gpv(c, wide);
+    }
     if (inMemory(e)) return wide ? slotMem(slotOf(e, v.d)) : slotMem32(slotOf(e, v.d));
     int r = gpOwned(v);
     return wide ? Operand(gpq(r)) : Operand(gpd(r));
   }
   Operand xmmRhs(Val& v, bool dbl) {
     const Entry& e = v.e;
+    if (e.kind == Entry::Local) {
+      int c = fillCache(e.slot, true);
+      if (c >= 0) return xmm(c);
+    }
     if (inMemory(e)) return dbl ? slotMem(slotOf(e, v.d)) : slotMem32(slotOf(e, v.d));
     return xmm(xmmOwned(v));
   }
@@ -550,6 +696,9 @@ struct FunctionCompiler::Impl {
     const FuncType& ft = m.funcType(s.func_index);
     nparams = uint32_t(ft.params.size());
     nlocals = uint32_t(s.locals.size());
+    local_reg.assign(nlocals, -1);
+    local_xmm.assign(nlocals, false);
+    for (int r = 0; r < 16; ++r) gp_holder[r] = xmm_holder[r] = -1;
     for (ValType t : s.locals)
       if (t == ValType::V128) fail("v128 local");
     for (ValType t : ft.results)
@@ -1180,6 +1329,7 @@ void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool ind
     if (i >= first) toSlot(i);
     else if (stack[i].kind == Entry::Reg || stack[i].kind == Entry::Cmp) toSlot(i);
   }
+  clearCache();
   if (indirect) {
     loadInto(rcx, elem);
     release(elem.e);
@@ -1221,6 +1371,7 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
     if (i >= first) toSlot(i);
     else if (stack[i].kind == Entry::Reg || stack[i].kind == Entry::Cmp) toSlot(i);
   }
+  clearCache();
   a.mov(rdi, r13);
   a.mov(esi, uint32_t(op));
   a.mov(edx, imm.a);
@@ -1256,6 +1407,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame f{cf.kind, depth() - np, np, nr, a.newLabel()};
       if (op == Opcode::Loop) {
         a.bind(f.label);
+        clearCache();
         frames.push_back(f);
         interruptCheck();
         return;
@@ -1283,6 +1435,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
         a.jmp(f.label);
       }
       a.bind(f.else_label);
+      clearCache();
       f.has_else_label = false;
       f.kind = CtrlKind::Else;
       resetTo(f.result_base);
@@ -1298,7 +1451,10 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       }
       if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
       if (f.has_else_label) a.bind(f.else_label);
-      if (f.kind != CtrlKind::Loop) a.bind(f.label);
+      if (f.kind != CtrlKind::Loop) {
+        a.bind(f.label);
+        clearCache();
+      }
       uint32_t base = f.result_base, nr = f.nresults;
       frames.pop_back();
       resetTo(base);
@@ -1445,21 +1601,21 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
         pushReg(r, true);
         return;
       }
+      // Everything in place before the flags are set: only then the
+      // compare and the cmov (the rhs may be a cached local's register,
+      // which a later allocation could take).
+      if (c.e.kind == Entry::Reg && c.e.xmm) gpOwned(c);
       int r = gpOwned(x);
       Operand rhs = gpRhs(b, true, false);
       CondCode pick_b;
       if (c.e.kind == Entry::Cmp) {
         emitCmp(c.e);
         pick_b = negateCond(c.e.cc);
-      } else if (c.e.kind == Entry::Reg && !c.e.xmm) {
+      } else if (c.e.kind == Entry::Reg) {
         a.test(gpd(c.e.reg), gpd(c.e.reg));
         pick_b = CondCode::kE;
-      } else if (inMemory(c.e)) {
-        a.cmp(slotMem32(slotOf(c.e, c.d)), 0);
-        pick_b = CondCode::kE;
       } else {
-        int g = gpOwned(c);
-        a.test(gpd(g), gpd(g));
+        a.cmp(slotMem32(slotOf(c.e, c.d)), 0);
         pick_b = CondCode::kE;
       }
       if (c.e.kind == Entry::Cmp && c.e.xmm && (pick_b == CondCode::kE || pick_b == CondCode::kNE)) {
@@ -1492,8 +1648,11 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       materializeLocal(x);
       if (v.e.kind == Entry::Cmp) gpOwned(v);
       storeTo(x, v.e, v.d);
+      dropLocalCache(x);
+      // A value in a register stays there as the local's cached copy.
+      if (v.e.kind == Entry::Reg) adoptCache(x, v.e.xmm, v.e.reg);
       if (op == Opcode::LocalTee) {
-        if (v.e.kind == Entry::Reg || v.e.kind == Entry::Const) {
+        if (v.e.kind == Entry::Const) {
           stack.push_back(v.e);
         } else {
           Entry e;
@@ -1502,8 +1661,6 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
           stack.push_back(e);
         }
         noteDepth();
-      } else {
-        release(v.e);
       }
       return;
     }
