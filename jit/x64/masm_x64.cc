@@ -1,0 +1,573 @@
+// x86-64 encodings of the Masm operations (see masm_x64.h, jit/masm.h).
+#include "jit/x64/masm_x64.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "jit/jit.h"
+
+namespace tern::jit {
+
+int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
+void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp);
+int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
+uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
+
+using namespace asmjit;
+using namespace asmjit::x86;
+using AImm = asmjit::Imm;
+
+namespace {
+
+const Gp kS0 = r11, kS1 = r10;
+
+bool fitsI32(uint64_t v) { return int64_t(v) == int64_t(int32_t(uint32_t(v))); }
+Gp gp(Reg r, bool wide) { return wide ? Gp(gpq(r.id)) : Gp(gpd(r.id)); }
+Gp gp64(Reg r) { return gpq(r.id); }
+Xmm fp(Reg r) { return xmm(r.id); }
+
+CondCode cc(Cond c) {
+  static const CondCode map[] = {CondCode::kE, CondCode::kNE, CondCode::kL, CondCode::kGE, CondCode::kB,
+                                 CondCode::kAE, CondCode::kG, CondCode::kLE, CondCode::kA, CondCode::kBE,
+                                 CondCode::kA, CondCode::kBE, CondCode::kAE, CondCode::kB};
+  return map[unsigned(c)];
+}
+
+}  // namespace
+
+Masm::Masm(uint32_t func_index) {
+  code_.init(Environment::host());
+  // TERN_JIT_ASM=1 prints every compiled function's assembly to stderr.
+  static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;
+  if (log_asm) {
+    logger_.setFile(stderr);
+    code_.setLogger(&logger_);
+    std::fprintf(stderr, "; function %u\n", func_index);
+  }
+  code_.attach(&a_);
+  const CpuInfo& cpu = CpuInfo::host();
+  sse41_ = cpu.hasFeature(CpuFeatures::X86::kSSE4_1);
+  lzcnt_ = cpu.hasFeature(CpuFeatures::X86::kLZCNT);
+  bmi_ = cpu.hasFeature(CpuFeatures::X86::kBMI);
+  popcnt_ = cpu.hasFeature(CpuFeatures::X86::kPOPCNT);
+}
+
+bool Masm::has(IntUnop op) const {
+  switch (op) {
+    case IntUnop::Clz: return lzcnt_;
+    case IntUnop::Ctz: return bmi_;
+    case IntUnop::Popcnt: return popcnt_;
+    default: return true;
+  }
+}
+
+Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * 8)); }
+Mem Masm::slot32(uint32_t s) const { return dword_ptr(rbx, int32_t(s * 8)); }
+
+Operand Masm::gpOperand(Opnd o, bool wide, bool allow_imm) {
+  switch (o.kind) {
+    case Opnd::R:
+      if (o.reg.fp) {
+        a_.movq(kS0, fp(o.reg));
+        return wide ? Operand(kS0) : Operand(kS0.r32());
+      }
+      return gp(o.reg, wide);
+    case Opnd::Slot: return wide ? slot(o.slot) : slot32(o.slot);
+    default:
+      if (allow_imm && (!wide || fitsI32(o.imm)))
+        return wide ? AImm(int64_t(o.imm)) : AImm(int32_t(uint32_t(o.imm)));
+      a_.mov(kS0, o.imm);
+      return wide ? Operand(kS0) : Operand(kS0.r32());
+  }
+}
+
+Operand Masm::fpOperand(Opnd o, bool dbl) {
+  switch (o.kind) {
+    case Opnd::R:
+      if (!o.reg.fp) {
+        a_.movq(xmm15, gp64(o.reg));
+        return xmm15;
+      }
+      return fp(o.reg);
+    case Opnd::Slot: return dbl ? slot(o.slot) : slot32(o.slot);
+    default:
+      a_.mov(kS0, o.imm);
+      a_.movq(xmm15, kS0);
+      return xmm15;
+  }
+}
+
+void Masm::branch(Cond c, Label l) { a_.j(cc(c), l); }
+
+void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
+  // Save the caller's frame pointer, take ours (rdi), check both stacks and
+  // the call depth; zero the declared locals.
+  a_.push(rbx);
+  a_.mov(rbx, rdi);
+  a_.lea(kS0, ptr(rbx, 0x7fffff00));
+  frame_patch_ = a_.offset() - 4;
+  a_.cmp(kS0, ptr(r13, kCtxStackEnd));
+  a_.ja(stack_overflow);
+  a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
+  a_.jb(stack_overflow);
+  a_.sub(r14d, 1);
+  a_.jb(stack_overflow);
+  if (nlocals > nparams) {
+    if (nlocals - nparams <= 16) {
+      for (uint32_t i = nparams; i < nlocals; ++i) a_.mov(slot(i), 0);
+    } else {
+      a_.xor_(eax, eax);
+      a_.lea(rdi, slot(nparams));
+      a_.mov(ecx, nlocals - nparams);
+      a_.rep().stosq();
+    }
+  }
+}
+
+void Masm::ret() {
+  a_.add(r14d, 1);
+  a_.pop(rbx);
+  a_.ret();
+}
+
+void Masm::trapStub(Label l, uint32_t kind, Label common) {
+  a_.bind(l);
+  a_.mov(dword_ptr(r13, kCtxTrapKind), kind);
+  a_.jmp(common);
+}
+
+void Masm::trapCommon(Label l, uint32_t func_index) {
+  a_.bind(l);
+  a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
+  a_.mov(ptr(r13, kCtxTrapRsp), rsp);
+  a_.jmp(ptr(r13, kCtxUnwind));
+}
+
+bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
+  if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
+  CodeBuffer& buf = code_.textSection()->buffer();
+  std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
+  out.resize(code_.codeSize());
+  return code_.relocateToBase(0) == kErrorOk &&
+         code_.copyFlattenedData(out.data(), out.size(), CopySectionFlags::kPadSectionBuffer) == kErrorOk;
+}
+
+// ---- moves ----
+void Masm::move(Reg dst, Reg src) {
+  if (dst == src) return;
+  if (dst.fp && src.fp) a_.movaps(fp(dst), fp(src));
+  else if (dst.fp) a_.movq(fp(dst), gp64(src));
+  else if (src.fp) a_.movq(gp64(dst), fp(src));
+  else a_.mov(gp64(dst), gp64(src));
+}
+
+void Masm::loadImm(Reg r, uint64_t v) {
+  if (r.fp) {
+    if (v == 0) {
+      a_.xorps(fp(r), fp(r));
+    } else {
+      a_.mov(kS0, v);
+      a_.movq(fp(r), kS0);
+    }
+    return;
+  }
+  if (v <= 0xffffffffull) a_.mov(gpd(r.id), uint32_t(v));
+  else a_.mov(gp64(r), v);
+}
+
+void Masm::loadSlot(Reg r, uint32_t s) {
+  if (r.fp) a_.movq(fp(r), slot(s));
+  else a_.mov(gp64(r), slot(s));
+}
+
+void Masm::storeSlot(uint32_t s, Reg r) {
+  if (r.fp) a_.movq(slot(s), fp(r));
+  else a_.mov(slot(s), gp64(r));
+}
+
+void Masm::storeSlotImm(uint32_t s, uint64_t v) {
+  if (fitsI32(v)) {
+    a_.mov(slot(s), int32_t(uint32_t(v)));
+  } else {
+    a_.mov(kS0, v);
+    a_.mov(slot(s), kS0);
+  }
+}
+
+void Masm::copySlot(uint32_t dst, uint32_t src) {
+  if (dst == src) return;
+  a_.mov(kS0, slot(src));
+  a_.mov(slot(dst), kS0);
+}
+
+// ---- integers ----
+void Masm::intOp(IntOp op, bool wide, Reg dst, Opnd rhs) {
+  Gp d = gp(dst, wide);
+  switch (op) {
+    case IntOp::Shl: case IntOp::ShrS: case IntOp::ShrU: case IntOp::Rotl: case IntOp::Rotr: {
+      InstId id = op == IntOp::Shl ? Inst::kIdShl : op == IntOp::ShrS ? Inst::kIdSar : op == IntOp::ShrU ? Inst::kIdShr
+                : op == IntOp::Rotl ? Inst::kIdRol : Inst::kIdRor;
+      if (rhs.kind == Opnd::Imm) a_.emit(id, d, AImm(int(uint32_t(rhs.imm) & (wide ? 63 : 31))));
+      else a_.emit(id, d, cl);  // the count is in rcx (kShiftCountReg)
+      return;
+    }
+    case IntOp::Mul: {
+      Operand r = gpOperand(rhs, wide, true);
+      if (r.isImm()) a_.imul(d, d, r.as<AImm>());
+      else a_.emit(Inst::kIdImul, d, r);
+      return;
+    }
+    default: {
+      InstId id = op == IntOp::Add ? Inst::kIdAdd : op == IntOp::Sub ? Inst::kIdSub : op == IntOp::And ? Inst::kIdAnd
+                : op == IntOp::Or ? Inst::kIdOr : Inst::kIdXor;
+      a_.emit(id, d, gpOperand(rhs, wide, true));
+      return;
+    }
+  }
+}
+
+void Masm::intUnop(IntUnop op, bool wide, Reg r) {
+  Gp g = gp(r, wide);
+  switch (op) {
+    case IntUnop::Clz: a_.lzcnt(g, g); break;
+    case IntUnop::Ctz: a_.tzcnt(g, g); break;
+    case IntUnop::Popcnt: a_.popcnt(g, g); break;
+    case IntUnop::Ext8S: a_.movsx(g, gpb(r.id)); break;
+    case IntUnop::Ext16S: a_.movsx(g, gpw(r.id)); break;
+    case IntUnop::Ext32S: a_.movsxd(gpq(r.id), gpd(r.id)); break;
+    case IntUnop::Wrap: a_.mov(gpd(r.id), gpd(r.id)); break;
+  }
+}
+
+void Masm::divRem(bool sign, bool rem, bool wide, Reg rhs, bool check_zero, bool check_overflow, Label div0,
+                  Label overflow) {
+  Gp rc = gp(rhs, wide);
+  if (check_zero) {
+    a_.test(rc, rc);
+    a_.jz(div0);
+  }
+  Label done = a_.newLabel();
+  if (sign) {
+    if (check_overflow) {
+      Label normal = a_.newLabel();
+      a_.cmp(rc, -1);
+      a_.jne(normal);
+      if (rem) {
+        a_.xor_(edx, edx);  // x rem -1 is 0 (and INT_MIN rem -1 must not fault)
+        a_.jmp(done);
+      } else {
+        // INT_MIN / -1 overflows.
+        if (wide) {
+          a_.mov(kS0, uint64_t(1) << 63);
+          a_.cmp(rax, kS0);
+        } else {
+          a_.cmp(eax, 0x80000000u);
+        }
+        a_.je(overflow);
+      }
+      a_.bind(normal);
+    }
+    if (wide) a_.cqo();
+    else a_.cdq();
+    a_.idiv(rc);
+  } else {
+    a_.xor_(edx, edx);
+    a_.div(rc);
+  }
+  a_.bind(done);
+}
+
+void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
+  Gp l = gp(lhs, wide);
+  if (rhs.kind == Opnd::Imm && rhs.imm == 0) a_.test(l, l);
+  else a_.emit(Inst::kIdCmp, l, gpOperand(rhs, wide, true));
+}
+
+void Masm::cmpSlotZero(uint32_t s) { a_.cmp(slot32(s), 0); }
+
+void Masm::test(Reg r) {
+  if (r.fp) {
+    a_.movd(kS0.r32(), fp(r));
+    a_.test(kS0.r32(), kS0.r32());
+  } else {
+    a_.test(gpd(r.id), gpd(r.id));
+  }
+}
+
+void Masm::setCond(Cond c, Reg dst) {
+  a_.set(cc(c), gpb(dst.id));
+  a_.movzx(gpd(dst.id), gpb(dst.id));
+}
+
+void Masm::cmov(Cond c, Reg dst, Opnd src) {
+  Operand s = gpOperand(src, true, false);
+  a_.emit(Inst::cmovccFromCond(cc(c)), gp64(dst), s);
+}
+
+void Masm::fcmp(bool dbl, Reg lhs, Opnd rhs) {
+  a_.emit(dbl ? Inst::kIdUcomisd : Inst::kIdUcomiss, fp(lhs), fpOperand(rhs, dbl));
+}
+
+void Masm::setFloatEq(bool ne, Reg dst) {
+  // Equal: ZF set and PF clear (PF set means unordered).
+  if (!ne) {
+    a_.sete(gpb(dst.id));
+    a_.setnp(kS0.r8());
+    a_.and_(gpb(dst.id), kS0.r8());
+  } else {
+    a_.setne(gpb(dst.id));
+    a_.setp(kS0.r8());
+    a_.or_(gpb(dst.id), kS0.r8());
+  }
+  a_.movzx(gpd(dst.id), gpb(dst.id));
+}
+
+// ---- floats ----
+void Masm::floatOp(FloatOp op, bool dbl, Reg dst, Opnd rhs) {
+  static const InstId ss[] = {Inst::kIdAddss, Inst::kIdSubss, Inst::kIdMulss, Inst::kIdDivss};
+  static const InstId sd[] = {Inst::kIdAddsd, Inst::kIdSubsd, Inst::kIdMulsd, Inst::kIdDivsd};
+  a_.emit(dbl ? sd[unsigned(op)] : ss[unsigned(op)], fp(dst), fpOperand(rhs, dbl));
+}
+
+void Masm::floatUnop(FloatUnop op, bool dbl, Reg r) {
+  if (op == FloatUnop::Sqrt) {
+    if (dbl) a_.sqrtsd(fp(r), fp(r));
+    else a_.sqrtss(fp(r), fp(r));
+    return;
+  }
+  static const uint32_t mode[] = {2, 1, 3, 0};  // ceil floor trunc nearest; | 8: no precision exception
+  if (dbl) a_.roundsd(fp(r), fp(r), AImm(mode[unsigned(op)] | 8));
+  else a_.roundss(fp(r), fp(r), AImm(mode[unsigned(op)] | 8));
+}
+
+void Masm::signOp(SignOp op, bool dbl, Reg r) {
+  // On the bits in a general-purpose register: no canonicalization.
+  if (!dbl) {
+    if (op == SignOp::Neg) a_.xor_(gpd(r.id), 0x80000000u);
+    else a_.and_(gpd(r.id), 0x7fffffff);
+  } else {
+    if (op == SignOp::Neg) a_.btc(gpq(r.id), 63);
+    else a_.btr(gpq(r.id), 63);
+  }
+}
+
+void Masm::convertInt(bool to_dbl, bool src64, Reg dst, Opnd src) {
+  Operand s = gpOperand(src, src64, false);
+  a_.xorps(fp(dst), fp(dst));  // no dependency on the old value; bits 32..63 stay zero
+  a_.emit(to_dbl ? Inst::kIdCvtsi2sd : Inst::kIdCvtsi2ss, fp(dst), s);
+}
+
+void Masm::promote(Reg r) { a_.cvtss2sd(fp(r), fp(r)); }
+
+void Masm::demote(Reg dst, Reg src) {
+  a_.xorps(fp(dst), fp(dst));  // keeps bits 32..63 zero
+  a_.cvtsd2ss(fp(dst), fp(src));
+}
+
+// ---- memory ----
+void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
+  a_.mov(kS1, ptr(r13, kCtxMemSize));
+  a_.mov(kS1, ptr(kS1));
+  if (end <= 0x7fffffff) {
+    a_.lea(kS0, ptr(gp64(idx), int32_t(end)));
+  } else {
+    a_.mov(kS0, end);
+    a_.add(kS0, gp64(idx));
+  }
+  a_.cmp(kS0, kS1);
+  a_.ja(trap);
+}
+
+Mem Masm::memOperand(MemRef ref, unsigned size) {
+  Mem m;
+  if (!ref.has_idx) {
+    m = ptr(r12, int32_t(ref.offset));  // the driver keeps constant addresses below 2^31
+  } else if (ref.offset > 0x7fffffff) {
+    a_.mov(kS0, ref.offset);
+    a_.add(gp64(ref.idx), kS0);
+    m = ptr(r12, gp64(ref.idx));
+  } else {
+    m = ptr(r12, gp64(ref.idx), 0, int32_t(ref.offset));
+  }
+  m.setSize(size);
+  return m;
+}
+
+void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+  Mem m = memOperand(ref, acc.size);
+  if (acc.fp) {
+    if (acc.size == 4) a_.movss(fp(dst), m);
+    else a_.movsd(fp(dst), m);
+    return;
+  }
+  switch (acc.size) {
+    case 1:
+    case 2:
+      if (acc.ext == 0) a_.movzx(gpd(dst.id), m);
+      else if (acc.ext == 1) a_.movsx(gpd(dst.id), m);
+      else a_.movsx(gpq(dst.id), m);
+      break;
+    case 4:
+      if (acc.ext == 2) a_.movsxd(gpq(dst.id), m);
+      else a_.mov(gpd(dst.id), m);
+      break;
+    default: a_.mov(gpq(dst.id), m); break;
+  }
+}
+
+void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+  if (v.kind == Opnd::Slot) {
+    a_.mov(kS1, slot(v.slot));  // before memOperand, which may use r11
+    v = Opnd::r(gpReg(10));
+  } else if (v.kind == Opnd::Imm && acc.size == 8 && !fitsI32(v.imm)) {
+    a_.mov(kS1, v.imm);
+    v = Opnd::r(gpReg(10));
+  }
+  Mem m = memOperand(ref, acc.size);
+  if (v.kind == Opnd::Imm) {
+    uint64_t x = v.imm;
+    switch (acc.size) {
+      case 1: a_.mov(m, AImm(int8_t(uint8_t(x)))); break;
+      case 2: a_.mov(m, AImm(int16_t(uint16_t(x)))); break;
+      default: a_.mov(m, AImm(int32_t(uint32_t(x)))); break;
+    }
+    return;
+  }
+  if (v.reg.fp) {
+    if (acc.size == 4) {
+      a_.movss(m, fp(v.reg));
+    } else if (acc.size == 8) {
+      a_.movsd(m, fp(v.reg));
+    } else {
+      a_.movq(kS1, fp(v.reg));
+      if (acc.size == 1) a_.mov(m, kS1.r8());
+      else a_.mov(m, kS1.r16());
+    }
+    return;
+  }
+  Gp g = gpq(v.reg.id);
+  switch (acc.size) {
+    case 1: a_.mov(m, g.r8()); break;
+    case 2: a_.mov(m, g.r16()); break;
+    case 4: a_.mov(m, g.r32()); break;
+    default: a_.mov(m, g); break;
+  }
+}
+
+// ---- calls and the runtime ----
+void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
+  a_.lea(rdi, slot(frame_slot));
+  a_.mov(kS0, ptr(r13, kCtxFuncTable));
+  a_.call(ptr(kS0, int32_t(func_index * 8)));
+}
+
+void Masm::callHelper(void* fn) {
+  // Arguments are in argGp(0..).
+  a_.mov(rax, uint64_t(uintptr_t(fn)));
+  a_.call(rax);
+}
+
+void Masm::callHelperWithCtx(void* fn, int ctx_arg) {
+  a_.mov(gpq(argGp(ctx_arg).id), r13);
+  callHelper(fn);
+}
+
+void Masm::checkTrap(Label trap) {
+  a_.cmp(dword_ptr(r13, kCtxTrapKind), 0);
+  a_.jne(trap);
+}
+
+void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Reg elem, Label trap) {
+  if (elem.id != 1) a_.mov(ecx, gpd(elem.id));
+  a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
+  a_.mov(rdi, r13);
+  a_.mov(esi, type_index);
+  a_.mov(edx, table);
+  a_.lea(r8, slot(frame_slot));
+  callHelper(reinterpret_cast<void*>(&jitCallIndirect));
+  a_.test(rax, rax);
+  a_.jz(trap);
+  a_.lea(rdi, slot(frame_slot));
+  a_.call(rax);
+}
+
+void Masm::interruptCheck(uint32_t flags, Label trap) {
+  a_.mov(rdi, r13);
+  a_.mov(esi, flags);
+  callHelper(reinterpret_cast<void*>(&jitCheckInterrupt));
+  a_.test(eax, eax);
+  a_.jnz(trap);
+}
+
+void Masm::callMisc(uint32_t op, uint32_t x, uint32_t y, uint32_t frame_slot, bool traps, Label trap) {
+  a_.mov(rdi, r13);
+  a_.mov(esi, op);
+  a_.mov(edx, x);
+  a_.mov(ecx, y);
+  a_.lea(r8, slot(frame_slot));
+  callHelper(reinterpret_cast<void*>(&jitMisc));
+  if (traps) checkTrap(trap);
+}
+
+void Masm::memorySize(Reg dst) {
+  a_.mov(kS0, ptr(r13, kCtxMemSize));
+  a_.mov(gpq(dst.id), ptr(kS0));
+  a_.shr(gpq(dst.id), 16);
+}
+
+void Masm::memoryGrow() {
+  // The delta is in argGp(1).
+  a_.mov(rdi, r13);
+  callHelper(reinterpret_cast<void*>(&jitMemoryGrow));
+  a_.mov(eax, eax);
+}
+
+void Masm::globalGet(Reg dst, uint32_t index) {
+  a_.mov(kS0, ptr(r13, kCtxGlobals));
+  a_.mov(kS0, ptr(kS0, int32_t(index * 8)));
+  Mem m = qword_ptr(kS0, int32_t(offsetof(Global, bits_)));
+  if (dst.fp) a_.movq(fp(dst), m);
+  else a_.mov(gpq(dst.id), m);
+}
+
+void Masm::globalSet(uint32_t index, Opnd v) {
+  a_.mov(kS1, ptr(r13, kCtxGlobals));
+  a_.mov(kS1, ptr(kS1, int32_t(index * 8)));
+  Mem dst = qword_ptr(kS1, int32_t(offsetof(Global, bits_)));
+  switch (v.kind) {
+    case Opnd::R:
+      if (v.reg.fp) a_.movq(dst, fp(v.reg));
+      else a_.mov(dst, gpq(v.reg.id));
+      break;
+    case Opnd::Slot:
+      a_.mov(kS0, slot(v.slot));
+      a_.mov(dst, kS0);
+      break;
+    default:
+      if (fitsI32(v.imm)) {
+        a_.mov(dst, int32_t(uint32_t(v.imm)));
+      } else {
+        a_.mov(kS0, v.imm);
+        a_.mov(dst, kS0);
+      }
+      break;
+  }
+}
+
+void Masm::jumpTable(Reg idx, const std::vector<Label>& targets) {
+  uint32_t n = uint32_t(targets.size()) - 1;
+  Gp i = gpq(idx.id);
+  Label table = a_.newLabel();
+  a_.cmp(i.r32(), n);
+  a_.jae(targets[n]);
+  a_.lea(kS1, ptr(table));
+  a_.movsxd(i, dword_ptr(kS1, i, 2));
+  a_.add(i, kS1);
+  a_.jmp(i);
+  a_.align(AlignMode::kData, 4);
+  a_.bind(table);
+  for (uint32_t k = 0; k < n; ++k) a_.embedLabelDelta(targets[k], table, 4);
+}
+
+}  // namespace tern::jit
