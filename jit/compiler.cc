@@ -646,7 +646,9 @@ struct FunctionCompiler::Impl {
       fail("assembler error");
       return;
     }
-    builder.addFunction(func_index, std::move(bytes), 0);
+    std::vector<ModuleBuilder::CallSite> calls;
+    for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
+    builder.addFunction(func_index, std::move(bytes), 0, std::move(calls));
   }
 
   void op(const ValidatorState& s, Opcode op, const Imm& imm);

@@ -88,8 +88,16 @@ class ModuleBuilder {
   ModuleBuilder(const ModuleData& m, const Options& opts);
   ~ModuleBuilder();
   const Options& options() const { return opts_; }
+  // A direct call in a function's code: the rel32 at `offset` is patched to
+  // reach function `callee` (its code, or its call-out stub) when the module
+  // is laid out.
+  struct CallSite {
+    uint32_t offset;
+    uint32_t callee;
+  };
   // Called by FunctionCompiler when a body is done.
-  void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset);
+  void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset,
+                   std::vector<CallSite> calls = {});
   // Places all code in executable memory; null if nothing was compiled.
   std::shared_ptr<JitModule> finish(const ModuleData& m);
 
@@ -99,6 +107,7 @@ class ModuleBuilder {
     uint32_t index;
     std::vector<uint8_t> code;
     size_t entry;
+    std::vector<CallSite> calls;
   };
   std::vector<Fn> fns_;
 };

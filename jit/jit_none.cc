@@ -16,7 +16,7 @@ const std::string& FunctionCompiler::failure() const { return impl_->why; }
 
 ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
-void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t) {}
+void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 JitModule::~JitModule() = default;
 uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }

@@ -370,8 +370,9 @@ JitModule::~JitModule() {
 ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 
-void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry) {
-  fns_.push_back(Fn{func_index, std::move(code), entry});
+void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry,
+                                std::vector<CallSite> calls) {
+  fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls)});
 }
 
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
@@ -379,8 +380,11 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   size_t nfuncs = m.func_types.size();
   std::vector<int64_t> offset(nfuncs, -1);
   std::vector<uint8_t> bytes;
-  for (const Fn& f : fns_) {
+  std::vector<size_t> start(fns_.size());
+  for (size_t k = 0; k < fns_.size(); ++k) {
+    const Fn& f = fns_[k];
     while (bytes.size() % 16) bytes.push_back(0xcc);
+    start[k] = bytes.size();
     offset[f.index] = int64_t(bytes.size() + f.entry);
     bytes.insert(bytes.end(), f.code.begin(), f.code.end());
   }
@@ -394,6 +398,15 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
     uint32_t idx = uint32_t(i);
     std::memcpy(s + 1, &idx, 4);
     bytes.insert(bytes.end(), s, s + sizeof s);
+  }
+  // Direct calls: rel32 from the end of the call instruction.
+  for (size_t k = 0; k < fns_.size(); ++k) {
+    for (const CallSite& c : fns_[k].calls) {
+      int64_t target = offset[c.callee] >= 0 ? offset[c.callee] : stub[c.callee];
+      size_t site = start[k] + c.offset;
+      int32_t rel = int32_t(target - int64_t(site + 4));
+      std::memcpy(bytes.data() + site, &rel, 4);
+    }
   }
   if (bytes.empty()) bytes.push_back(0xcc);
   auto jm = std::make_shared<JitModule>();

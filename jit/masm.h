@@ -107,7 +107,8 @@ struct MemRef {
 //   void promote(Reg r); void demote(Reg dst, Reg src);
 //   void boundsCheck(Reg idx, uint64_t end, Label trap);
 //   void load(MemAccess, Reg dst, MemRef); void store(MemAccess, MemRef, Opnd value);
-//   void callFunction(uint32_t func_index, uint32_t frame_slot);
+//   void callFunction(uint32_t func_index, uint32_t frame_slot);  // a direct call, listed in
+//   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const;  // for the module's layout
 //   void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Reg elem, Label trap);
 //   void callHelper(void* fn);               // arguments in argGp(0..), ctx added by the Masm
 //   void checkTrap(Label trap);              // after a helper that may trap

@@ -458,8 +458,10 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
 // ---- calls and the runtime ----
 void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
   a_.lea(rdi, slot(frame_slot));
-  a_.mov(kS0, ptr(r13, kCtxFuncTable));
-  a_.call(ptr(kS0, int32_t(func_index * 8)));
+  // call rel32, patched when the module's code is laid out.
+  static const uint8_t call_rel32[5] = {0xe8, 0, 0, 0, 0};
+  a_.embed(call_rel32, 5);
+  calls_.emplace_back(uint32_t(a_.offset() - 4), func_index);
 }
 
 void Masm::callHelper(void* fn) {

@@ -47,6 +47,8 @@ class Masm {
   void trapStub(Label l, uint32_t trap_kind_plus_1, Label common);
   void trapCommon(Label l, uint32_t func_index);
   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
+  // Direct calls emitted so far: (offset of the rel32, callee index).
+  const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
 
   void move(Reg dst, Reg src);
   void loadImm(Reg r, uint64_t v);
@@ -102,6 +104,7 @@ class Masm {
   asmjit::CodeHolder code_;
   asmjit::x86::Assembler a_;
   size_t frame_patch_ = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> calls_;
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
 };
 
