@@ -61,6 +61,14 @@ struct JFrame {
   Label label;       // end of block, or head of loop
   Label else_label;  // if: start of else / end
   bool has_else_label = false;
+  // loop: the locals cached in registers at the head; every back edge
+  // puts them back in the same registers.
+  struct Cached {
+    uint32_t local;
+    bool xmm;
+    uint8_t reg;
+  };
+  std::vector<Cached> head_cache;
 };
 
 bool fitsI32(uint64_t v) { return int64_t(v) == int64_t(int32_t(uint32_t(v))); }
@@ -582,7 +590,47 @@ struct FunctionCompiler::Impl {
       return;
     }
     moveTopTo(f.result_base, labelArity(f));
+    if (f.kind == CtrlKind::Loop) restoreHeadCache(f);
     a.jump(f.label);
+  }
+  // Whether the locals a loop head expects in registers are there now.
+  bool headCacheMatches(const JFrame& f) const {
+    for (const JFrame::Cached& c : f.head_cache)
+      if (local_reg[c.local] != int8_t(c.reg) || local_xmm[c.local] != c.xmm) return false;
+    return true;
+  }
+  // On a back edge (a path of its own: everything else is dead there), puts
+  // the loop head's cached locals back in their registers: register moves
+  // where no pending move still needs the target, loads from the (always
+  // current) slots for the rest.
+  void restoreHeadCache(const JFrame& f) {
+    struct Move {
+      uint32_t local;
+      bool xmm;
+      int to, from;
+      bool done;
+    };
+    std::vector<Move> moves;
+    for (const JFrame::Cached& c : f.head_cache) {
+      if (local_reg[c.local] == int8_t(c.reg) && local_xmm[c.local] == c.xmm) continue;
+      int from = local_reg[c.local] >= 0 && local_xmm[c.local] == c.xmm ? local_reg[c.local] : -1;
+      moves.push_back(Move{c.local, c.xmm, c.reg, from, false});
+    }
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (Move& mv : moves) {
+        if (mv.done || mv.from < 0) continue;
+        bool blocked = false;
+        for (const Move& o : moves)
+          if (!o.done && &o != &mv && o.xmm == mv.xmm && o.from == mv.to) blocked = true;
+        if (blocked) continue;
+        a.move(regOf(mv.xmm, mv.to), regOf(mv.xmm, mv.from));
+        mv.done = true;
+        progress = true;
+      }
+    }
+    for (Move& mv : moves)
+      if (!mv.done) a.loadSlot(regOf(mv.xmm, mv.to), mv.local);
   }
   // Jumps to target when the condition c is (non)zero; frees c.
   void condJump(Val& c, bool nonzero, Label target) {
@@ -1089,9 +1137,12 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame f{cf.kind, depth() - np, np, nr, a.newLabel()};
       if (op == Opcode::Loop) {
         a.bind(f.label);
-        clearCache();
+        interruptCheck();  // (clears the cache when there is a check)
+        for (int r = 0; r < 16; ++r) {
+          if (gp_cache & (1u << r)) f.head_cache.push_back({uint32_t(gp_holder[r]), false, uint8_t(r)});
+          if (xmm_cache & (1u << r)) f.head_cache.push_back({uint32_t(xmm_holder[r]), true, uint8_t(r)});
+        }
         frames.push_back(f);
-        interruptCheck();
         return;
       }
       if (op == Opcode::If) {
@@ -1148,7 +1199,8 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
     case Opcode::BrIf: {
       Val cond = pop();
       JFrame& f = frameAt(imm.a);
-      if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f))) {
+      if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
+          (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
         condJump(cond, true, f.label);
       } else {
         Label skip = a.newLabel();
