@@ -61,14 +61,20 @@ struct JFrame {
   Label label;       // end of block, or head of loop
   Label else_label;  // if: start of else / end
   bool has_else_label = false;
-  // loop: the locals cached in registers at the head; every back edge
-  // puts them back in the same registers.
+  // Locals cached in registers, as (local, class, register).
   struct Cached {
     uint32_t local;
     bool xmm;
     uint8_t reg;
+    bool operator==(const Cached&) const = default;
   };
+  // loop: the cache at the head; every back edge restores it.
   std::vector<Cached> head_cache;
+  // block/if: the cache every path reaching the end agrees on so far.
+  bool merge_seen = false;
+  std::vector<Cached> merge_cache;
+  // if: the cache when the condition was tested (the else path's start).
+  std::vector<Cached> if_cache;
 };
 
 bool fitsI32(uint64_t v) { return int64_t(v) == int64_t(int32_t(uint32_t(v))); }
@@ -591,7 +597,41 @@ struct FunctionCompiler::Impl {
     }
     moveTopTo(f.result_base, labelArity(f));
     if (f.kind == CtrlKind::Loop) restoreHeadCache(f);
+    else mergeCache(f, currentCache());
     a.jump(f.label);
+  }
+  std::vector<JFrame::Cached> currentCache() const {
+    std::vector<JFrame::Cached> out;
+    for (int r = 0; r < 16; ++r) {
+      if (gp_cache & (1u << r)) out.push_back({uint32_t(gp_holder[r]), false, uint8_t(r)});
+      if (xmm_cache & (1u << r)) out.push_back({uint32_t(xmm_holder[r]), true, uint8_t(r)});
+    }
+    return out;
+  }
+  // Intersects a label's merge state with a path's cache.
+  void mergeCache(JFrame& f, const std::vector<JFrame::Cached>& path) {
+    if (!f.merge_seen) {
+      f.merge_seen = true;
+      f.merge_cache = path;
+      return;
+    }
+    std::vector<JFrame::Cached> keep;
+    for (const JFrame::Cached& c : f.merge_cache)
+      for (const JFrame::Cached& p : path)
+        if (c == p) keep.push_back(c);
+    f.merge_cache = std::move(keep);
+  }
+  // At a label: the cache becomes `st` (its registers hold no values now).
+  void setCache(const std::vector<JFrame::Cached>& st) {
+    clearCache();
+    for (const JFrame::Cached& c : st) {
+      if ((c.xmm ? xmm_busy : gp_busy) & (1u << c.reg)) continue;
+      (c.xmm ? xmm_cache : gp_cache) |= 1u << c.reg;
+      (c.xmm ? xmm_holder : gp_holder)[c.reg] = int32_t(c.local);
+      (c.xmm ? xmm_stamp : gp_stamp)[c.reg] = ++clock;
+      local_reg[c.local] = int8_t(c.reg);
+      local_xmm[c.local] = c.xmm;
+    }
   }
   // Whether the locals a loop head expects in registers are there now.
   bool headCacheMatches(const JFrame& f) const {
@@ -1138,10 +1178,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       if (op == Opcode::Loop) {
         a.bind(f.label);
         interruptCheck();  // (clears the cache when there is a check)
-        for (int r = 0; r < 16; ++r) {
-          if (gp_cache & (1u << r)) f.head_cache.push_back({uint32_t(gp_holder[r]), false, uint8_t(r)});
-          if (xmm_cache & (1u << r)) f.head_cache.push_back({uint32_t(xmm_holder[r]), true, uint8_t(r)});
-        }
+        f.head_cache = currentCache();
         frames.push_back(f);
         return;
       }
@@ -1149,6 +1186,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
         f.else_label = a.newLabel();
         f.has_else_label = true;
         condJump(cond, false, f.else_label);
+        f.if_cache = currentCache();
         // The then-branch works on copies of the params: the else-branch
         // needs the originals.
         uint32_t first = depth() - np;
@@ -1164,13 +1202,14 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame& f = frames.back();
       if (s.endReachable()) {
         moveTopTo(f.result_base, f.nresults);
+        mergeCache(f, currentCache());
         a.jump(f.label);
       }
       a.bind(f.else_label);
-      clearCache();
       f.has_else_label = false;
       f.kind = CtrlKind::Else;
       resetTo(f.result_base);
+      setCache(f.if_cache);  // the else path starts where the test was
       for (uint32_t i = 0; i < f.nparams; ++i) pushStack();
       return;
     }
@@ -1181,15 +1220,21 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
         frames.pop_back();
         return;
       }
-      if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
-      if (f.has_else_label) a.bind(f.else_label);
-      if (f.kind != CtrlKind::Loop) {
-        a.bind(f.label);
-        clearCache();
+      if (s.endReachable()) {
+        moveTopTo(f.result_base, f.nresults);
+        if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
       }
+      if (f.has_else_label) {
+        a.bind(f.else_label);
+        mergeCache(f, f.if_cache);  // an if without else: the false path
+      }
+      bool merge = f.kind != CtrlKind::Loop;
+      std::vector<JFrame::Cached> merged = f.merge_cache;
+      if (merge) a.bind(f.label);
       uint32_t base = f.result_base, nr = f.nresults;
       frames.pop_back();
       resetTo(base);
+      if (merge) setCache(merged);  // what every path into the end agrees on
       for (uint32_t i = 0; i < nr; ++i) pushStack();
       return;
     }
@@ -1201,6 +1246,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame& f = frameAt(imm.a);
       if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
           (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
+        if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
         condJump(cond, true, f.label);
       } else {
         Label skip = a.newLabel();
