@@ -25,7 +25,9 @@ optional peers used when found: wasmtime, wasmer, wasm3, iwasm (on PATH, or
 named by the environment variables WASMTIME, WASMER, WASM3, IWASM), and wabt
 (wabt's wasm-interp built with WASI support; very slow, so only when the
 environment variable WABT_INTERP names it or --engines lists wabt). NODE
-names the node binary (default: node on PATH).
+names the node binary (default: node on PATH). A wasm-interp without WASI
+(Debian's) is compared with tern's interpreter by bench/wabt_compare.py
+instead, on import-free builds of the same kernels.
 
 It also measures compile throughput on the largest module (all kernels in one,
 DIR/bench/all.wasm): MB of code section per second, on one thread, for tern
@@ -518,8 +520,9 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
             goals.append('wabt interpreter geomean / tern interp: **%.1f×** (goal: at least 10×): %s' %
                          (r, 'met' if r >= 10 else 'not met'))
     else:
-        goals.append('tern interp against wabt\'s interpreter: not measured (needs a wasm-interp built with WASI '
-                     'support: WABT_INTERP=/path/to/wasm-interp)')
+        goals.append('tern interp against wabt\'s interpreter: not measured here (that needs a wasm-interp built '
+                     'with WASI support: WABT_INTERP=/path/to/wasm-interp); `bench/wabt_compare.py` measures it on '
+                     'import-free builds of the kernels: [wabt.md](wabt.md)')
     if args.quick:
         goals.append('(a --quick run: small sizes, so start-up dominates; these numbers do not judge the goals)')
     if goals:

@@ -2,6 +2,7 @@
 // Argument: n (default 39).
 #include <stdio.h>
 #include <stdlib.h>
+#include "kernel.h"
 
 static unsigned fib(unsigned n) {
   if (n < 2) return n;

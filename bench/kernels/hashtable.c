@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "kernel.h"
 
 typedef struct {
   uint32_t key;  // 0 marks an empty slot

@@ -3,6 +3,7 @@
 // at most 200 iterations per point.
 #include <stdio.h>
 #include <stdlib.h>
+#include "kernel.h"
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1100;

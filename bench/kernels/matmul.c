@@ -4,6 +4,7 @@
 // for bit everywhere (no fast-math, fixed summation order).
 #include <stdio.h>
 #include <stdlib.h>
+#include "kernel.h"
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 600;

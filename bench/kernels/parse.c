@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "kernel.h"
 
 typedef struct {
   uint64_t int_sum;

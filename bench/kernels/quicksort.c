@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "kernel.h"
 
 static void insertion_sort(int32_t *a, long lo, long hi) {
   for (long i = lo + 1; i <= hi; i++) {

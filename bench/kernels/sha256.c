@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernel.h"
 
 static uint32_t K[64], H0[8];
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernel.h"
 
 static unsigned sieve(unsigned char *composite, unsigned limit) {
   memset(composite, 0, limit + 1);
