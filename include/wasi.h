@@ -124,7 +124,8 @@ typedef struct wasi_env_t wasi_env_t;
  * ownership of `config` (also on failure). Returns NULL on failure; then, if
  * `error` is not NULL, *error is an owned trap (release it with
  * wasm_trap_delete) whose message says what went wrong, e.g. a preopened
- * directory that can no longer be opened. On success *error is set to NULL. */
+ * directory that can no longer be opened (NULL when `store` itself is NULL:
+ * a trap needs a store). On success *error is set to NULL. */
 WASM_API_EXTERN own wasi_env_t* wasi_env_new(wasm_store_t* store, own wasi_config_t* config,
                                              own wasm_trap_t** error);
 
@@ -145,9 +146,10 @@ WASM_API_EXTERN void wasi_env_delete(own wasi_env_t* env);
 WASM_API_EXTERN bool wasi_env_define(wasi_env_t* env, const char* module, const char* name,
                                      const wasm_extern_t* ext);
 
-/* Fills `imports` with one extern per import of `module`, in the module's
- * import order, ready for wasm_instance_new: WASI functions for imports from
- * "wasi_snapshot_preview1", and whatever wasi_env_define gave for the others.
+/* Fills `imports` (not NULL) with one extern per import of `module`, in the
+ * module's import order, ready for wasm_instance_new: WASI functions for
+ * imports from "wasi_snapshot_preview1", and whatever wasi_env_define gave
+ * for the others.
  * On success returns true and *imports is an owned vector (release it with
  * wasm_extern_vec_delete; the instance does not need it after
  * wasm_instance_new) and, if `error` is not NULL, *error is NULL.
@@ -157,7 +159,7 @@ WASM_API_EXTERN bool wasi_env_define(wasi_env_t* env, const char* module, const 
  *   "unknown import: env.log (func (i32) -> ())"  (nothing by that name)
  *   "incompatible import type: wasi_snapshot_preview1.fd_write expects
  *    func (i32) -> (i32), got func (i32, i32, i32, i32) -> (i32)"
- * The module must belong to the env's engine. */
+ * A module compiled by another engine, a NULL module or a NULL env fail too. */
 WASM_API_EXTERN bool wasi_env_get_imports(wasi_env_t* env, const wasm_module_t* module,
                                           own wasm_extern_vec_t* imports, own wasm_trap_t** error);
 

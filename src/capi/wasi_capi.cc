@@ -158,6 +158,7 @@ bool wasi_env_get_imports(wasi_env_t* env, const wasm_module_t* module, wasm_ext
                           wasm_trap_t** error) {
   wasm_extern_vec_new_empty(imports);
   if (error) *error = nullptr;
+  if (!env) return false;
   auto fail = [&](std::string message) {
     if (error) *error = tern::capi::newTrap(env->store, std::move(message));
     return false;
