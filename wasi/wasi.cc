@@ -172,6 +172,7 @@ struct Context::State {
   Options opts;
   std::string error;
   std::string stdout_buf, stderr_buf;
+  std::optional<int> exit_code;  // set by proc_exit and by a fatal proc_raise
   std::vector<std::optional<FdEntry>> fds;
   uint64_t random_state = 0;
 
@@ -1336,6 +1337,7 @@ const std::string& Context::error() const { return state_->error; }
 const Options& Context::options() const { return state_->opts; }
 const std::string& Context::stdoutData() const { return state_->stdout_buf; }
 const std::string& Context::stderrData() const { return state_->stderr_buf; }
+std::optional<int> Context::exitCode() const { return state_->exit_code; }
 
 std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts) {
   auto ctx = std::make_unique<Context>(std::move(opts));
@@ -1363,15 +1365,18 @@ std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts)
   // proc_exit has no result: it unwinds the guest with an Exit trap.
   Func* exit_fn = store.createHostFunc(
       FuncType{{ValType::I32}, {}},
-      [](Caller&, std::span<const Value> args, std::span<Value>) -> std::optional<Trap> {
-        return Trap::exit(int(uint32_t(args[0].bits)));
+      [st](Caller&, std::span<const Value> args, std::span<Value>) -> std::optional<Trap> {
+        st->exit_code = int(uint32_t(args[0].bits));
+        return Trap::exit(*st->exit_code);
       },
       prefix + "proc_exit");
   linker.define(kModuleName, "proc_exit", Extern(exit_fn));
   Func* raise_fn = store.createHostFunc(
       FuncType{{ValType::I32}, {ValType::I32}},
-      [](Caller&, std::span<const Value> args, std::span<Value> results) {
-        return procRaise(args, results);
+      [st](Caller&, std::span<const Value> args, std::span<Value> results) {
+        std::optional<Trap> t = procRaise(args, results);
+        if (t && t->kind == TrapKind::Exit) st->exit_code = t->exit_code;
+        return t;
       },
       prefix + "proc_raise");
   linker.define(kModuleName, "proc_raise", Extern(raise_fn));

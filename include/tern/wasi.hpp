@@ -186,6 +186,10 @@ class Context {
   // What the guest wrote to a Stdio::toBuffer() stdout / stderr.
   const std::string& stdoutData() const;
   const std::string& stderrData() const;
+  // The exit status once the guest has called proc_exit (or 128 + N after
+  // proc_raise of a signal N that ends it); empty before that. The call
+  // that ended the guest returned a Trap of kind Exit with the same code.
+  std::optional<int> exitCode() const;
 
   struct State;  // internal: descriptor table, arguments, environment
   State& state() { return *state_; }

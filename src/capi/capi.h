@@ -63,6 +63,9 @@ struct TrapObject : Object {
 
 bool isExternKind(Kind k);
 wasm_externkind_t externKindOf(Kind k);
+Kind kindOf(tern::ExternKind k);
+// The tern extern an Object of an extern kind stands for (empty otherwise).
+tern::Extern toExtern(const Object& o);
 
 // A new handle of the most derived type for `obj` (wasm_func_t for a
 // function, ...), returned as its wasm_ref_t base.
@@ -119,6 +122,10 @@ struct wasm_store_t {
   std::unordered_map<const tern::capi::Object*, std::shared_ptr<tern::capi::Object>> externrefs;
   // name -> function index, per module, for resolving trap backtraces.
   std::unordered_map<const tern::Module*, std::unordered_map<std::string, uint32_t>> func_names;
+  // State that the store's host functions use and that must live as long as
+  // they can be called, e.g. a wasi_env_t's WASI context (wasi.h). Released
+  // after the runtime objects.
+  std::vector<std::shared_ptr<void>> attachments;
 
   explicit wasm_store_t(wasm_engine_t* e);
   ~wasm_store_t();

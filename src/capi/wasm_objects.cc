@@ -61,7 +61,7 @@ void deleteHandle(wasm_ref_t* h) {
   }
 }
 
-static Kind kindOf(ExternKind k) {
+Kind kindOf(ExternKind k) {
   switch (k) {
     case ExternKind::Func: return Kind::Func;
     case ExternKind::Global: return Kind::Global;
@@ -71,7 +71,7 @@ static Kind kindOf(ExternKind k) {
   return Kind::Func;
 }
 
-static Extern toExtern(const Object& o) {
+Extern toExtern(const Object& o) {
   switch (o.kind) {
     case Kind::Func: return Extern(o.func());
     case Kind::Global: return Extern(o.global());
@@ -191,7 +191,12 @@ wasm_trap_t* newTrap(wasm_store_t* store, std::string message) {
 // store's other instances, newest first. Names no instance knows are host
 // functions, which the C API's traces leave out.
 wasm_trap_t* newTrapFrom(wasm_store_t* store, const Trap& trap, const Instance* hint) {
-  auto t = std::make_shared<TrapObject>(store, trap.message);
+  std::string message = trap.message;
+  // WASI's proc_exit unwinds the guest with a trap whose message is just
+  // "exit"; a C program that prints the message should see the status too.
+  if (trap.kind == TrapKind::Exit && message == "exit")
+    message = "exit with status " + std::to_string(trap.exit_code);
+  auto t = std::make_shared<TrapObject>(store, std::move(message));
   const Instance* current = hint;
   for (auto it = trap.backtrace.rbegin(); it != trap.backtrace.rend(); ++it) {
     const Instance* found = nullptr;
@@ -240,6 +245,7 @@ wasm_store_t::~wasm_store_t() {
   externrefs.clear();
   objects.clear();
   store.reset();
+  attachments.clear();
 }
 
 std::shared_ptr<Object> wasm_store_t::objectFor(Kind kind, void* ptr) {

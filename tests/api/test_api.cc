@@ -13,9 +13,18 @@
 #include <iterator>
 #include <thread>
 
+#include "jit/jit.h"
+#include "module/module.h"
 #include "tern/tern.hpp"
 
 using namespace tern;
+
+// Runs the rest of the test case once per tier, as the doctest subcases
+// "interp" and "jit" (declares `var`, the tier of the current run).
+#define FOR_EACH_TIER(var)                 \
+  Tier var = Tier::Interp;                 \
+  SUBCASE("interp") { var = Tier::Interp; } \
+  SUBCASE("jit") { var = Tier::Jit; }
 
 namespace {
 
@@ -49,6 +58,30 @@ struct ApiFixture {
     inst = i.value();
   }
 };
+
+Config tierConfig(Tier tier) {
+  Config c;
+  c.tier = tier;
+  return c;
+}
+
+// Whether the export `name` of `inst` runs as machine code: true on the JIT
+// tier (where this build has a JIT), false on the interpreter. Makes sure a
+// test of "every tier" does not silently run the interpreter twice.
+bool runsJitCode(const Instance& inst, std::string_view name) {
+  const ModuleData& md = inst.module().data();
+  for (const Export& e : md.exports)
+    if (e.kind == ExternKind::Func && e.name == name)
+      return md.jit && e.index < md.jit->compiled.size() && md.jit->compiled[e.index];
+  FAIL("no function export " << std::string(name));
+  return false;
+}
+
+void checkTier(const Instance& inst, std::string_view name, Tier tier) {
+  bool expect_jit = tier == Tier::Jit && jit::available();
+  CHECK_MESSAGE(runsJitCode(inst, name) == expect_jit,
+                std::string(name) << (expect_jit ? " should" : " should not") << " be JIT code");
+}
 
 }  // namespace
 
@@ -343,10 +376,40 @@ TEST_CASE("Store limits: memory bytes, table elements, instances") {
   REQUIRE_FALSE(none.ok());
 }
 
-TEST_CASE("Interruption: an epoch bump from another thread stops an infinite loop") {
-  Config cfg;
+TEST_CASE("Store limits: memory.grow returns -1 past the memory limit, in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  ApiFixture fx(tierConfig(tier));
+  checkTier(*fx.inst, "grow", tier);
+  // api.wasm's memory has 1 page and may grow to 4; the store allows 3.
+  fx.store.setLimits(StoreLimits{3 * 65536, UINT64_MAX, UINT64_MAX});
+  auto grow = fx.inst->getFunc("grow")->typed<int32_t(int32_t)>().value();
+  auto load8 = fx.inst->getFunc("load8")->typed<int32_t(int32_t)>().value();
+  Memory* mem = fx.inst->getMemory("memory");
+  CHECK(grow(2).value() == 1);   // 3 pages: exactly the limit
+  CHECK(grow(1).value() == -1);  // a 4th page is within the module's max, not the store's
+  CHECK(grow(0).value() == 3);   // growing by nothing still works at the limit
+  CHECK(mem->pages() == 3);
+  CHECK(mem->grow(1) == -1);     // the host side is held to the same limit
+  // The failed grows changed nothing: the last page is usable, the one after traps.
+  mem->data()[3 * 65536 - 1] = 7;
+  CHECK(load8(3 * 65536 - 1).value() == 7);
+  auto r = load8(3 * 65536);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == TrapKind::MemoryOutOfBounds);
+  // Raising the limit lets the same instance grow again.
+  fx.store.setLimits(StoreLimits{});
+  CHECK(grow(1).value() == 3);
+  CHECK(grow(1).value() == -1);  // now the module's max of 4 pages holds
+}
+
+TEST_CASE("Interruption: an epoch bump from another thread stops an infinite loop, in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  Config cfg = tierConfig(tier);
   cfg.epoch_interruption = true;
   ApiFixture fx(cfg);
+  checkTier(*fx.inst, "spin", tier);
   auto spin = fx.inst->getFunc("spin")->typed<void()>().value();
   fx.store.setEpochDeadline(1);
   std::thread bumper([&] {
@@ -363,10 +426,13 @@ TEST_CASE("Interruption: an epoch bump from another thread stops an infinite loo
   CHECK(fx.inst->getFunc("sum")->typed<int32_t(int32_t, int32_t)>().value()(1, 2).value() == 3);
 }
 
-TEST_CASE("Fuel: a loop runs out of fuel") {
-  Config cfg;
+TEST_CASE("Fuel: a loop runs out of fuel, in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  Config cfg = tierConfig(tier);
   cfg.consume_fuel = true;
   ApiFixture fx(cfg);
+  checkTier(*fx.inst, "spin", tier);
   fx.store.setFuel(10000);
   auto r = fx.inst->getFunc("spin")->typed<void()>().value()();
   REQUIRE_FALSE(r.ok());

@@ -54,6 +54,7 @@ struct RunResult {
   std::string trap;      // the trap's message, if it trapped
   std::string out, err;  // Context::stdoutData / stderrData
   std::string setup_error;
+  std::optional<int> exit_code;  // Context::exitCode() after the run
 };
 
 // Compiles `wasm`, links WASI with `opts` and calls _start.
@@ -79,6 +80,7 @@ RunResult run(const std::string& wasm, Options opts) {
   }
   r.out = ctx->stdoutData();
   r.err = ctx->stderrData();
+  r.exit_code = ctx->exitCode();
   return r;
 }
 
@@ -235,16 +237,20 @@ TEST_CASE("arguments, environment and exit codes") {
   RunResult r = run("args_env", std::move(o));
   CHECK(r.status == 0);
   CHECK(endsWith(r.out, "PASS\n"));
+  CHECK_FALSE(r.exit_code.has_value());  // _start returned: no proc_exit
 
   Options e;
   e.args = {"embed_guest.wasm", "exit", "42"};
-  CHECK(run("embed_guest", std::move(e)).status == 42);
+  RunResult re = run("embed_guest", std::move(e));
+  CHECK(re.status == 42);
+  CHECK(re.exit_code == std::optional<int>(42));
 
   Options t;
   t.args = {"proc.wasm", "raise-term"};
   t.out = Stdio::toBuffer();
   RunResult rt = run("proc", std::move(t));
   CHECK(rt.status == 128 + 15);
+  CHECK(rt.exit_code == std::optional<int>(128 + 15));
   CHECK(rt.out == "raising\n");
 }
 
