@@ -54,6 +54,14 @@ struct Val {
   uint32_t d = 0;
 };
 
+// Which local each register caches (-1: none), per register class.
+struct CacheState {
+  int32_t gp[16], xmm[16];
+  CacheState() {
+    for (int r = 0; r < 16; ++r) gp[r] = xmm[r] = -1;
+  }
+};
+
 struct JFrame {
   CtrlKind kind;
   uint32_t result_base;
@@ -61,20 +69,13 @@ struct JFrame {
   Label label;       // end of block, or head of loop
   Label else_label;  // if: start of else / end
   bool has_else_label = false;
-  // Locals cached in registers, as (local, class, register).
-  struct Cached {
-    uint32_t local;
-    bool xmm;
-    uint8_t reg;
-    bool operator==(const Cached&) const = default;
-  };
   // loop: the cache at the head; every back edge restores it.
-  std::vector<Cached> head_cache;
+  CacheState head_cache;
   // block/if: the cache every path reaching the end agrees on so far.
   bool merge_seen = false;
-  std::vector<Cached> merge_cache;
+  CacheState merge_cache;
   // if: the cache when the condition was tested (the else path's start).
-  std::vector<Cached> if_cache;
+  CacheState if_cache;
 };
 
 bool fitsI32(uint64_t v) { return int64_t(v) == int64_t(int32_t(uint32_t(v))); }
@@ -600,43 +601,48 @@ struct FunctionCompiler::Impl {
     else mergeCache(f, currentCache());
     a.jump(f.label);
   }
-  std::vector<JFrame::Cached> currentCache() const {
-    std::vector<JFrame::Cached> out;
+  CacheState currentCache() const {
+    CacheState st;
     for (int r = 0; r < 16; ++r) {
-      if (gp_cache & (1u << r)) out.push_back({uint32_t(gp_holder[r]), false, uint8_t(r)});
-      if (xmm_cache & (1u << r)) out.push_back({uint32_t(xmm_holder[r]), true, uint8_t(r)});
+      st.gp[r] = gp_holder[r];
+      st.xmm[r] = xmm_holder[r];
     }
-    return out;
+    return st;
   }
   // Intersects a label's merge state with a path's cache.
-  void mergeCache(JFrame& f, const std::vector<JFrame::Cached>& path) {
+  void mergeCache(JFrame& f, const CacheState& path) {
     if (!f.merge_seen) {
       f.merge_seen = true;
       f.merge_cache = path;
       return;
     }
-    std::vector<JFrame::Cached> keep;
-    for (const JFrame::Cached& c : f.merge_cache)
-      for (const JFrame::Cached& p : path)
-        if (c == p) keep.push_back(c);
-    f.merge_cache = std::move(keep);
+    for (int r = 0; r < 16; ++r) {
+      if (f.merge_cache.gp[r] != path.gp[r]) f.merge_cache.gp[r] = -1;
+      if (f.merge_cache.xmm[r] != path.xmm[r]) f.merge_cache.xmm[r] = -1;
+    }
   }
   // At a label: the cache becomes `st` (its registers hold no values now).
-  void setCache(const std::vector<JFrame::Cached>& st) {
+  void setCache(const CacheState& st) {
     clearCache();
-    for (const JFrame::Cached& c : st) {
-      if ((c.xmm ? xmm_busy : gp_busy) & (1u << c.reg)) continue;
-      (c.xmm ? xmm_cache : gp_cache) |= 1u << c.reg;
-      (c.xmm ? xmm_holder : gp_holder)[c.reg] = int32_t(c.local);
-      (c.xmm ? xmm_stamp : gp_stamp)[c.reg] = ++clock;
-      local_reg[c.local] = int8_t(c.reg);
-      local_xmm[c.local] = c.xmm;
+    for (int k = 0; k < 32; ++k) {
+      bool xmm = k >= 16;
+      int r = k & 15;
+      int32_t x = xmm ? st.xmm[r] : st.gp[r];
+      if (x < 0 || ((xmm ? xmm_busy : gp_busy) & (1u << r))) continue;
+      (xmm ? xmm_cache : gp_cache) |= 1u << r;
+      (xmm ? xmm_holder : gp_holder)[r] = x;
+      (xmm ? xmm_stamp : gp_stamp)[r] = ++clock;
+      local_reg[size_t(x)] = int8_t(r);
+      local_xmm[size_t(x)] = xmm;
     }
   }
   // Whether the locals a loop head expects in registers are there now.
   bool headCacheMatches(const JFrame& f) const {
-    for (const JFrame::Cached& c : f.head_cache)
-      if (local_reg[c.local] != int8_t(c.reg) || local_xmm[c.local] != c.xmm) return false;
+    // (Registers the head does not use may hold anything.)
+    for (int r = 0; r < 16; ++r) {
+      if (f.head_cache.gp[r] >= 0 && f.head_cache.gp[r] != gp_holder[r]) return false;
+      if (f.head_cache.xmm[r] >= 0 && f.head_cache.xmm[r] != xmm_holder[r]) return false;
+    }
     return true;
   }
   // On a back edge (a path of its own: everything else is dead there), puts
@@ -650,27 +656,34 @@ struct FunctionCompiler::Impl {
       int to, from;
       bool done;
     };
-    std::vector<Move> moves;
-    for (const JFrame::Cached& c : f.head_cache) {
-      if (local_reg[c.local] == int8_t(c.reg) && local_xmm[c.local] == c.xmm) continue;
-      int from = local_reg[c.local] >= 0 && local_xmm[c.local] == c.xmm ? local_reg[c.local] : -1;
-      moves.push_back(Move{c.local, c.xmm, c.reg, from, false});
+    Move moves[32];
+    int n = 0;
+    for (int k = 0; k < 32; ++k) {
+      bool xmm = k >= 16;
+      int r = k & 15;
+      int32_t x = xmm ? f.head_cache.xmm[r] : f.head_cache.gp[r];
+      if (x < 0) continue;
+      uint32_t local = uint32_t(x);
+      if (local_reg[local] == int8_t(r) && local_xmm[local] == xmm) continue;
+      int from = local_reg[local] >= 0 && local_xmm[local] == xmm ? local_reg[local] : -1;
+      moves[n++] = Move{local, xmm, r, from, false};
     }
     for (bool progress = true; progress;) {
       progress = false;
-      for (Move& mv : moves) {
+      for (int i = 0; i < n; ++i) {
+        Move& mv = moves[i];
         if (mv.done || mv.from < 0) continue;
         bool blocked = false;
-        for (const Move& o : moves)
-          if (!o.done && &o != &mv && o.xmm == mv.xmm && o.from == mv.to) blocked = true;
+        for (int j = 0; j < n; ++j)
+          if (!moves[j].done && j != i && moves[j].xmm == mv.xmm && moves[j].from == mv.to) blocked = true;
         if (blocked) continue;
         a.move(regOf(mv.xmm, mv.to), regOf(mv.xmm, mv.from));
         mv.done = true;
         progress = true;
       }
     }
-    for (Move& mv : moves)
-      if (!mv.done) a.loadSlot(regOf(mv.xmm, mv.to), mv.local);
+    for (int i = 0; i < n; ++i)
+      if (!moves[i].done) a.loadSlot(regOf(moves[i].xmm, moves[i].to), moves[i].local);
   }
   // Jumps to target when the condition c is (non)zero; frees c.
   void condJump(Val& c, bool nonzero, Label target) {
@@ -717,6 +730,8 @@ struct FunctionCompiler::Impl {
       if (t == ValType::V128) fail("v128 local");
     for (ValType t : ft.results)
       if (t == ValType::V128) fail("v128 result");
+    stack.reserve(64);
+    frames.reserve(16);
     trap_common = a.newLabel();
     JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), a.newLabel()};
     frames.push_back(f);
@@ -1229,7 +1244,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
         mergeCache(f, f.if_cache);  // an if without else: the false path
       }
       bool merge = f.kind != CtrlKind::Loop;
-      std::vector<JFrame::Cached> merged = f.merge_cache;
+      CacheState merged = f.merge_cache;
       if (merge) a.bind(f.label);
       uint32_t base = f.result_base, nr = f.nresults;
       frames.pop_back();

@@ -125,6 +125,10 @@ bool ModuleDecoder::finish() {
     return fail(true, end, "data count and data section have inconsistent lengths");
   if (jit_) {
     m_->jit = jit_->finish(*m_);
+    if (!m_->jit)
+      for (const FuncBody& b : m_->bodies)
+        if (!b.code && b.unsupported.empty())
+          return fail(false, end, "cannot map executable memory for the module's machine code");
     if (std::getenv("TERN_JIT_STATS")) {
       size_t n = 0;
       for (const FuncBody& b : m_->bodies)

@@ -762,46 +762,22 @@ bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& 
   return true;
 }
 
-namespace {
-// Drives two visitors from one decoding pass.
-struct Tee {
-  Lowering& low;
-  jit::FunctionCompiler& jit;
-  void begin(const ValidatorState& s) {
-    low.begin(s);
-    jit.begin(s);
-  }
-  void op(const ValidatorState& s, Opcode op, const Imm& imm) {
-    low.op(s, op, imm);
-    jit.op(s, op, imm);
-  }
-  void finish(const ValidatorState& s) {
-    low.finish(s);
-    jit.finish(s);
-  }
-};
-}  // namespace
-
 bool compileBodyWithJit(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
                         const LowerOptions& opts, jit::ModuleBuilder* jb) {
   if (!jb) return compileBody(m, func_index, r, body, err, opts);
-  auto code = std::make_shared<Code>();
-  Lowering low(m, *code, opts);
+  // The JIT alone first; only a body it leaves to the interpreter is
+  // decoded a second time, into the interpreter's form.
+  Reader start = r;
   jit::FunctionCompiler jc(m, *jb, func_index);
-  Tee tee{low, jc};
-  FunctionDecoder<Tee> dec(m, func_index, tee);
+  FunctionDecoder<jit::FunctionCompiler> dec(m, func_index, jc);
   if (!dec.decode(r, &body.locals)) {
     err = dec.error();
     return false;
   }
-  if (jc.failed()) body.jit_failure = jc.failure();
-  if (low.unsupported()) {
-    body.unsupported = "SIMD (v128) is validated but not yet executed by the interpreter";
-    return true;
-  }
-  code->words.shrink_to_fit();
-  body.code = std::move(code);
-  return true;
+  if (!jc.failed()) return true;  // machine code only: body.code stays null
+  body.jit_failure = jc.failure();
+  body.locals.clear();
+  return compileBody(m, func_index, start, body, err, opts);
 }
 
 bool validateBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {

@@ -69,7 +69,8 @@ const char* featureName(Feature f) {
   return "?";
 }
 
-unsigned naturalAlignLog2(Opcode op) {
+namespace {
+unsigned computeNaturalAlignLog2(Opcode op) {
   std::string_view n = opName(op);
   auto has = [&](std::string_view s) { return n.find(s) != std::string_view::npos; };
   if (has("8x8") || has("16x4") || has("32x2") || has("64_splat") || has("64_zero") || has("64_lane")) return 3;
@@ -82,6 +83,18 @@ unsigned naturalAlignLog2(Opcode op) {
   if (has("load32") || has("store32")) return 2;
   if (n.starts_with("i64.") || n.starts_with("f64.")) return 3;
   return 2;
+}
+}  // namespace
+
+// From the instruction's name, once per opcode (the validator asks for
+// every memory access).
+unsigned naturalAlignLog2(Opcode op) {
+  static const auto table = [] {
+    std::array<uint8_t, kOpcodeCount> t{};
+    for (unsigned i = 0; i < kOpcodeCount; ++i) t[i] = uint8_t(computeNaturalAlignLog2(Opcode(i)));
+    return t;
+  }();
+  return table[unsigned(op)];
 }
 
 }  // namespace tern

@@ -220,7 +220,7 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
   if (!dec.finish()) return dec.toError();
   std::unique_ptr<ModuleData> md = dec.take();
   for (size_t i = 0; i < md->bodies.size(); ++i) {
-    if (!md->bodies[i].code) {
+    if (!md->bodies[i].code && !(md->jit && md->jit->compiled[i + md->num_imported_funcs])) {
       Error e;
       e.kind = ErrorKind::Unsupported;
       e.offset = md->bodies[i].offset;
