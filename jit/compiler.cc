@@ -966,9 +966,34 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
     // A constant address the guard region covers.
     ref.offset = uint32_t(addr.e.value) + imm.offset;
   } else {
-    idx = gpOwned(addr);
+    // An address in a cached local is used in place (the register is only
+    // read: the offset fits the displacement). An integer load then needs
+    // its own destination, taken first so that it cannot evict the cache.
+    int dst = -1, borrowed = -1;
+    if (addr.e.kind == Entry::Local && imm.offset <= 0x7fffffff) {
+      if (!store && !acc.fp) dst = allocGp();
+      borrowed = cacheOf(addr.e.slot, false);
+      if (borrowed < 0 && dst < 0 && freeCount(false) >= 2) borrowed = fillCache(addr.e.slot, false);
+    }
+    if (borrowed >= 0) {
+      idx = borrowed;
+    } else if (dst >= 0) {
+      a.loadSlot(gpR(dst), addr.e.slot);
+      idx = dst;
+    } else {
+      idx = gpOwned(addr);
+    }
     if (o.bounds_checks || end > o.guard_bytes) a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
     ref = MemRef{true, gpR(idx), imm.offset};
+    if (borrowed >= 0) {
+      idx = dst;  // what this instruction owns: the destination or nothing
+      if (dst < 0) idx = -1;
+      if (!store && !acc.fp) {
+        a.load(acc, gpR(dst), ref);
+        pushReg(dst, false);
+        return true;
+      }
+    }
   }
   if (store) {
     a.store(acc, ref, valueOpnd(val));
