@@ -1324,7 +1324,9 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
 }
 
 void FunctionCompiler::Impl::select(const ValidatorState& s, Opcode op, const Imm& imm) {
-  ValType t = op == Opcode::SelectT ? imm.type : s.stack[s.stack.size() - 2];
+  (void)op;
+  (void)s;
+  ValType t = imm.type;  // the validator's operand type, for select and select t alike
   if (t == ValType::V128) {
     fail("v128");
     return;
