@@ -71,6 +71,7 @@ struct JFrame {
   bool has_else_label = false;
   // loop: the cache at the head; every back edge restores it.
   CacheState head_cache;
+  uint32_t head_clock = 0;
   // block/if: the cache every path reaching the end agrees on so far.
   bool merge_seen = false;
   CacheState merge_cache;
@@ -178,6 +179,7 @@ struct FunctionCompiler::Impl {
   // ---- locals cached in registers (write-through, see the top) ----
   std::vector<int8_t> local_reg;  // per local: register caching it, or -1
   std::vector<bool> local_xmm;    // that register's class
+  std::vector<uint32_t> local_read;  // clock when code last read the local's register
   int32_t gp_holder[16], xmm_holder[16];
   uint32_t gp_cache = 0, xmm_cache = 0;
   uint32_t gp_stamp[16] = {}, xmm_stamp[16] = {};
@@ -203,6 +205,13 @@ struct FunctionCompiler::Impl {
     int r = local_reg[x];
     if (r < 0 || local_xmm[x] != xmm) return -1;
     (xmm ? xmm_stamp : gp_stamp)[r] = ++clock;
+    local_read[x] = clock;
+    return r;
+  }
+  // The register caching local x in either class (-1: none), for a read.
+  int cacheAny(uint32_t x) {
+    int r = local_reg[x];
+    if (r >= 0) local_read[x] = ++clock;
     return r;
   }
   // Makes the owned register r local x's cache (r is no longer owned).
@@ -249,24 +258,34 @@ struct FunctionCompiler::Impl {
     if (c >= 0) return c;
     if (local_reg[x] >= 0) return -1;  // cached in the other class
     c = takeFree(xmm);
+    if (c < 0 && (xmm ? xmm_cache : gp_cache)) {
+      // The local read now is likelier to be read again than the least
+      // recently used one.
+      evictLru(xmm);
+      c = takeFree(xmm);
+    }
     if (c < 0) return -1;
     a.loadSlot(regOf(xmm, c), x);
     adoptCache(x, xmm, c);
     return c;
   }
 
+  // Drops the least recently used copy of a local in the class.
+  void evictLru(bool xmm) {
+    uint32_t cache = xmm ? xmm_cache : gp_cache;
+    int best = -1;
+    uint32_t* st = xmm ? xmm_stamp : gp_stamp;
+    for (int i = 0; i < 16; ++i)
+      if ((cache & (1u << i)) && (best < 0 || st[i] < st[best])) best = i;
+    if (best >= 0) dropCacheReg(xmm, best);
+  }
+
   int alloc(bool xmm) {
     for (;;) {
       int r = takeFree(xmm);
       if (r >= 0) return r;
-      uint32_t cache = xmm ? xmm_cache : gp_cache;
-      if (cache) {
-        // Evict the least recently used copy of a local.
-        int best = -1;
-        uint32_t* st = xmm ? xmm_stamp : gp_stamp;
-        for (int i = 0; i < 16; ++i)
-          if ((cache & (1u << i)) && (best < 0 || st[i] < st[best])) best = i;
-        dropCacheReg(xmm, best);
+      if (xmm ? xmm_cache : gp_cache) {
+        evictLru(xmm);
         continue;
       }
       if (!spillOne(xmm)) {
@@ -298,7 +317,7 @@ struct FunctionCompiler::Impl {
       default: {
         uint32_t s = slotOf(e, d);
         if (s == dst) return;
-        if (e.kind == Entry::Local && local_reg[e.slot] >= 0) {
+        if (e.kind == Entry::Local && cacheAny(e.slot) >= 0) {
           a.storeSlot(dst, regOf(local_xmm[e.slot], local_reg[e.slot]));
           return;
         }
@@ -430,12 +449,13 @@ struct FunctionCompiler::Impl {
         break;
       default: {
         int c = -1;
-        if (e.kind == Entry::Local) {
-          c = cacheOf(e.slot, false);
-          if (c < 0 && freeCount(false) >= 2) c = fillCache(e.slot, false);
-        }
+        if (e.kind == Entry::Local) c = fillCache(e.slot, false);  // for later reads too
         if (c >= 0) {
           r = takeFree(false);
+          if (r < 0 && (gp_cache & ~(1u << c))) {
+            evictLru(false);  // not c: it was read last
+            r = takeFree(false);
+          }
           if (r >= 0) {
             a.move(gpR(r), gpR(c));
           } else {  // hand the cache register over
@@ -479,12 +499,13 @@ struct FunctionCompiler::Impl {
       }
       default: {
         int c = -1;
-        if (e.kind == Entry::Local) {
-          c = cacheOf(e.slot, true);
-          if (c < 0 && freeCount(true) >= 2) c = fillCache(e.slot, true);
-        }
+        if (e.kind == Entry::Local) c = fillCache(e.slot, true);  // for later reads too
         if (c >= 0) {
           r = takeFree(true);
+          if (r < 0 && (xmm_cache & ~(1u << c))) {
+            evictLru(true);  // not c: it was read last
+            r = takeFree(true);
+          }
           if (r >= 0) {
             a.move(fpR(r), fpR(c));
           } else {
@@ -513,7 +534,7 @@ struct FunctionCompiler::Impl {
       case Entry::Const: a.loadImm(r, e.value); return;
       case Entry::Cmp: a.move(r, gpR(gpOwned(v))); return;
       default: {
-        int c = e.kind == Entry::Local ? local_reg[e.slot] : -1;
+        int c = e.kind == Entry::Local ? cacheAny(e.slot) : -1;
         if (c >= 0) a.move(r, regOf(local_xmm[e.slot], c));
         else a.loadSlot(r, slotOf(e, v.d));
         return;
@@ -550,7 +571,7 @@ struct FunctionCompiler::Impl {
       case Entry::Reg: return Opnd::r(regOf(e.xmm, e.reg));
       case Entry::Cmp: return Opnd::r(gpR(gpOwned(v)));
       case Entry::Local:
-        if (local_reg[e.slot] >= 0) return Opnd::r(regOf(local_xmm[e.slot], local_reg[e.slot]));
+        if (cacheAny(e.slot) >= 0) return Opnd::r(regOf(local_xmm[e.slot], local_reg[e.slot]));
         return Opnd::s(e.slot);
       default: return Opnd::s(slotOf(e, v.d));
     }
@@ -649,7 +670,7 @@ struct FunctionCompiler::Impl {
   // the loop head's cached locals back in their registers: register moves
   // where no pending move still needs the target, loads from the (always
   // current) slots for the rest.
-  void restoreHeadCache(const JFrame& f) {
+  void restoreHeadCache(JFrame& f) {
     struct Move {
       uint32_t local;
       bool xmm;
@@ -665,7 +686,14 @@ struct FunctionCompiler::Impl {
       if (x < 0) continue;
       uint32_t local = uint32_t(x);
       if (local_reg[local] == int8_t(r) && local_xmm[local] == xmm) continue;
+      if (local_read[local] <= f.head_clock) {
+        // No code since the head read this register for the local: the
+        // head need not promise it, and no back edge has to restore it.
+        (xmm ? f.head_cache.xmm : f.head_cache.gp)[r] = -1;
+        continue;
+      }
       int from = local_reg[local] >= 0 && local_xmm[local] == xmm ? local_reg[local] : -1;
+      if (from >= 0) local_read[local] = ++clock;  // this code reads it
       moves[n++] = Move{local, xmm, r, from, false};
     }
     for (bool progress = true; progress;) {
@@ -725,6 +753,7 @@ struct FunctionCompiler::Impl {
     nlocals = uint32_t(s.locals.size());
     local_reg.assign(nlocals, -1);
     local_xmm.assign(nlocals, false);
+    local_read.assign(nlocals, 0);
     for (int r = 0; r < 16; ++r) gp_holder[r] = xmm_holder[r] = -1;
     for (ValType t : s.locals)
       if (t == ValType::V128) fail("v128 local");
@@ -972,8 +1001,7 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
     int dst = -1, borrowed = -1;
     if (addr.e.kind == Entry::Local && imm.offset <= 0x7fffffff) {
       if (!store && !acc.fp) dst = allocGp();
-      borrowed = cacheOf(addr.e.slot, false);
-      if (borrowed < 0 && dst < 0 && freeCount(false) >= 2) borrowed = fillCache(addr.e.slot, false);
+      borrowed = fillCache(addr.e.slot, false);
     }
     if (borrowed >= 0) {
       idx = borrowed;
@@ -1219,6 +1247,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
         a.bind(f.label);
         interruptCheck();  // (clears the cache when there is a check)
         f.head_cache = currentCache();
+        f.head_clock = ++clock;
         frames.push_back(f);
         return;
       }
@@ -1458,6 +1487,28 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       Val v = pop();
       materializeLocal(x);
       if (v.e.kind == Entry::Cmp) gpOwned(v);
+      if (inMemory(v.e) || (v.e.kind == Entry::Const && op == Opcode::LocalSet)) {
+        // A copy between slots, or a constant, goes through a register,
+        // which then caches the local (a loop entered next keeps it there;
+        // the local just set is likelier to be read soon than the least
+        // recently used one).
+        bool f = isFloat(s.locals[x]);
+        int r = takeFree(f);
+        if (r < 0 && (f ? xmm_cache : gp_cache)) {
+          evictLru(f);
+          r = takeFree(f);
+        }
+        if (r >= 0) {
+          int c = v.e.kind == Entry::Local ? cacheAny(v.e.slot) : -1;
+          if (v.e.kind == Entry::Const) a.loadImm(regOf(f, r), v.e.value);
+          else if (c >= 0) a.move(regOf(f, r), regOf(local_xmm[v.e.slot], c));
+          else a.loadSlot(regOf(f, r), slotOf(v.e, v.d));
+          v.e = Entry{};
+          v.e.kind = Entry::Reg;
+          v.e.xmm = f;
+          v.e.reg = uint8_t(r);
+        }
+      }
       storeTo(x, v.e, v.d);
       dropLocalCache(x);
       // A value in a register stays there as the local's cached copy.
