@@ -44,6 +44,10 @@ struct Entry {
   enum Rhs : uint8_t { RImm, RReg, RSlot } rhs = RImm;  // Cmp: right operand
   uint8_t rreg = 0;
   Cond cc = Cond::Eq;
+  // Cmp (integer): an operand register that caches a local is read in
+  // place, not owned. Such a compare is consumed before any allocation, or
+  // first takes the left one over and reads the right one from its slot.
+  bool lborrow = false, rborrow = false;
   uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
   uint64_t value = 0;  // Const; Cmp: right operand immediate
 };
@@ -141,8 +145,8 @@ struct FunctionCompiler::Impl {
       else freeGp(e.reg);
     } else if (e.kind == Entry::Cmp) {
       if (e.xmm) freeXmm(e.reg);
-      else freeGp(e.reg);
-      if (e.rhs == Entry::RReg) {
+      else if (!e.lborrow) freeGp(e.reg);
+      if (e.rhs == Entry::RReg && !e.rborrow) {
         if (e.xmm) freeXmm(e.rreg);
         else freeGp(e.rreg);
       }
@@ -398,6 +402,32 @@ struct FunctionCompiler::Impl {
     gp_busy |= 1u << r;
   }
 
+  // An integer compare's left operand: a cached local's register in place,
+  // else a register of its own.
+  void setCmpLhs(Entry& c, Val& x) {
+    int cr = x.e.kind == Entry::Local ? fillCache(x.e.slot, false) : -1;
+    if (cr >= 0) {
+      c.reg = uint8_t(cr);
+      c.lborrow = true;
+    } else {
+      c.reg = uint8_t(gpOwned(x));
+    }
+  }
+  // Before allocating while compare c is pending: it stops borrowing.
+  void unborrow(Entry& c) {
+    if (c.kind != Entry::Cmp) return;
+    if (c.rborrow) {
+      c.rhs = Entry::RSlot;  // c.slot: the local, whose slot is current
+      c.rborrow = false;
+    }
+    if (c.lborrow) {
+      int r = allocGp();  // the borrowed register keeps its value meanwhile
+      a.move(gpR(r), gpR(c.reg));
+      c.reg = uint8_t(r);
+      c.lborrow = false;
+    }
+  }
+
   // A pending compare that is not fused: its value in a register.
   void materializeTop() {
     Val v = pop();
@@ -435,9 +465,11 @@ struct FunctionCompiler::Impl {
         break;
       case Entry::Cmp:
         if (!e.xmm) {
-          r = e.reg;
+          // (An allocation only drops caches or spills: a borrowed operand
+          // register keeps its value until setCond writes r.)
+          r = e.lborrow ? allocGp() : e.reg;
           emitCmp(e);
-          if (e.rhs == Entry::RReg) freeGp(e.rreg);
+          if (e.rhs == Entry::RReg && !e.rborrow) freeGp(e.rreg);
           a.setCond(e.cc, gpR(r));
         } else {
           r = allocGp();
@@ -846,13 +878,20 @@ bool FunctionCompiler::Impl::intBinary(Opcode op) {
     c.kind = Entry::Cmp;
     c.cc = cc;
     c.wide = wide;
-    c.reg = uint8_t(gpOwned(x));
+    if (b.e.kind == Entry::Reg && b.e.xmm) gpOwned(b);  // allocations first
+    setCmpLhs(c, x);
     if (b.e.kind == Entry::Const && (!wide || fitsI32(b.e.value))) {
       c.rhs = Entry::RImm;
       c.value = b.e.value;
     } else if (inMemory(b.e)) {
       c.rhs = Entry::RSlot;
       c.slot = slotOf(b.e, b.d);
+      int cr = b.e.kind == Entry::Local ? cacheOf(b.e.slot, false) : -1;
+      if (cr >= 0) {
+        c.rhs = Entry::RReg;
+        c.rreg = uint8_t(cr);
+        c.rborrow = true;
+      }
     } else {
       c.rhs = Entry::RReg;
       c.rreg = uint8_t(gpOwned(b));
@@ -896,7 +935,7 @@ bool FunctionCompiler::Impl::intUnary(Opcode op) {
       c.kind = Entry::Cmp;
       c.cc = Cond::Eq;
       c.wide = op != Opcode::I32Eqz;
-      c.reg = uint8_t(gpOwned(x));
+      setCmpLhs(c, x);
       c.rhs = Entry::RImm;
       c.value = 0;
       stack.push_back(c);
@@ -1377,6 +1416,7 @@ void FunctionCompiler::Impl::select(const ValidatorState& s, Opcode op, const Im
     }
     return;
   }
+  unborrow(c.e);
   if (isFloat(t)) {
     int r = xmmOwned(x);
     Opnd rhs = xmmRhs(b);
