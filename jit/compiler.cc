@@ -246,16 +246,6 @@ struct FunctionCompiler::Impl {
     }
     return -1;
   }
-  int freeCount(bool xmm) {
-    uint32_t used = xmm ? (xmm_busy | xmm_cache) : (gp_busy | gp_cache);
-    int n = 0;
-    if (xmm) {
-      for (int r = 0; r < kFpCount; ++r) n += !(used & (1u << r));
-    } else {
-      for (uint8_t r : Masm::kGpOrder) n += !(used & (1u << r));
-    }
-    return n;
-  }
   // Loads local x into a new cache register if one is free; returns it or -1.
   int fillCache(uint32_t x, bool xmm) {
     int c = cacheOf(x, xmm);
@@ -448,6 +438,31 @@ struct FunctionCompiler::Impl {
     else a.cmp(e.wide, gpR(e.reg), cmpRhs(e));
   }
 
+  // A Stack or Local value in an owned register of the class. A local is
+  // filled into its cache first (for later reads too) and copied, or the
+  // cache register is handed over when no other register can be had.
+  int ownedFromMemory(const Val& v, bool xmm) {
+    const Entry& e = v.e;
+    int c = e.kind == Entry::Local ? fillCache(e.slot, xmm) : -1;
+    if (c < 0) {
+      int r = alloc(xmm);
+      a.loadSlot(regOf(xmm, r), slotOf(e, v.d));
+      return r;
+    }
+    int r = takeFree(xmm);
+    if (r < 0 && ((xmm ? xmm_cache : gp_cache) & ~(1u << c))) {
+      evictLru(xmm);  // not c: it was read last
+      r = takeFree(xmm);
+    }
+    if (r >= 0) {
+      a.move(regOf(xmm, r), regOf(xmm, c));
+      return r;
+    }
+    dropCacheReg(xmm, c);
+    (xmm ? xmm_busy : gp_busy) |= 1u << c;
+    return c;
+  }
+
   // The value of v in a general-purpose register the caller owns.
   int gpOwned(Val& v) {
     Entry& e = v.e;
@@ -479,28 +494,9 @@ struct FunctionCompiler::Impl {
           if (e.rhs == Entry::RReg) freeXmm(e.rreg);
         }
         break;
-      default: {
-        int c = -1;
-        if (e.kind == Entry::Local) c = fillCache(e.slot, false);  // for later reads too
-        if (c >= 0) {
-          r = takeFree(false);
-          if (r < 0 && (gp_cache & ~(1u << c))) {
-            evictLru(false);  // not c: it was read last
-            r = takeFree(false);
-          }
-          if (r >= 0) {
-            a.move(gpR(r), gpR(c));
-          } else {  // hand the cache register over
-            dropCacheReg(false, c);
-            gp_busy |= 1u << c;
-            r = c;
-          }
-        } else {
-          r = allocGp();
-          a.loadSlot(gpR(r), slotOf(e, v.d));
-        }
+      default:
+        r = ownedFromMemory(v, false);
         break;
-      }
     }
     e = Entry{};
     e.kind = Entry::Reg;
@@ -529,28 +525,9 @@ struct FunctionCompiler::Impl {
         freeGp(g);
         break;
       }
-      default: {
-        int c = -1;
-        if (e.kind == Entry::Local) c = fillCache(e.slot, true);  // for later reads too
-        if (c >= 0) {
-          r = takeFree(true);
-          if (r < 0 && (xmm_cache & ~(1u << c))) {
-            evictLru(true);  // not c: it was read last
-            r = takeFree(true);
-          }
-          if (r >= 0) {
-            a.move(fpR(r), fpR(c));
-          } else {
-            dropCacheReg(true, c);
-            xmm_busy |= 1u << c;
-            r = c;
-          }
-        } else {
-          r = allocXmm();
-          a.loadSlot(fpR(r), slotOf(e, v.d));
-        }
+      default:
+        r = ownedFromMemory(v, true);
         break;
-      }
     }
     e = Entry{};
     e.kind = Entry::Reg;

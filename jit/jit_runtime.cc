@@ -107,6 +107,8 @@ Stubs buildStubs() {
   a.mov(ptr(r13, kCtxEntryRsp), rsp);
   a.call(rdx);
   a.xor_(eax, eax);
+  Label l_leave = a.newLabel();  // enter's epilogue, shared with unwind
+  a.bind(l_leave);
   a.add(rsp, 8);
   a.pop(r15);
   a.pop(r14);
@@ -127,14 +129,7 @@ Stubs buildStubs() {
   a.call(rax);
   a.mov(rsp, ptr(r13, kCtxEntryRsp));
   a.mov(eax, 1);
-  a.add(rsp, 8);
-  a.pop(r15);
-  a.pop(r14);
-  a.pop(r13);
-  a.pop(r12);
-  a.pop(rbp);
-  a.pop(rbx);
-  a.ret();
+  a.jmp(l_leave);
 
   // call_out: function index in esi, callee frame in rdi.
   a.align(AlignMode::kCode, 16);
