@@ -19,7 +19,26 @@
 // its value and a register may hold a copy, filled on read when a register
 // is free and taken over from local.set/tee's operand. Dropping a copy costs
 // nothing, so copies are evicted (least recently used) before any value is
-// spilled, and forgotten at labels and calls.
+// spilled, and forgotten at calls.
+//
+// The cache across control flow rests on three invariants:
+//  1. At every point of the generated code, each (register, local) pair of
+//     the compile-time cache state holds at run time: the register equals
+//     the local's slot. (Write-through makes the slot always right.)
+//  2. A label's state is fixed by the time any code that depends on it is
+//     compiled, and every path into the label establishes all of it:
+//       - a block or if end: the intersection of what the paths reaching it
+//         carry (forward edges are all compiled before the end is bound, so
+//         the intersection is complete when the end's code starts);
+//       - a loop head: the state the loop is entered with. Back edges are
+//         compiled after code that already relied on that state (the body,
+//         exits recorded in outer blocks' merge states, br_table stubs), so a
+//         back edge restores the whole of it, never less. A single pass
+//         cannot take a promise back once it is made.
+//  3. A back edge's restore only emits code on its own path: it changes no
+//     compile-time state of the fall-through (br_if, br_table stubs).
+// Only forward merges shrink a state; nothing is ever assumed that some path
+// does not establish.
 #include <string>
 #include <vector>
 
@@ -73,9 +92,9 @@ struct JFrame {
   Label label;       // end of block, or head of loop
   Label else_label;  // if: start of else / end
   bool has_else_label = false;
-  // loop: the cache at the head; every back edge restores it.
+  // loop: the cache at the head; every back edge restores all of it (never
+  // less: code compiled after the head has relied on every entry).
   CacheState head_cache;
-  uint32_t head_clock = 0;
   // block/if: the cache every path reaching the end agrees on so far.
   bool merge_seen = false;
   CacheState merge_cache;
@@ -183,7 +202,6 @@ struct FunctionCompiler::Impl {
   // ---- locals cached in registers (write-through, see the top) ----
   std::vector<int8_t> local_reg;  // per local: register caching it, or -1
   std::vector<bool> local_xmm;    // that register's class
-  std::vector<uint32_t> local_read;  // clock when code last read the local's register
   int32_t gp_holder[16], xmm_holder[16];
   uint32_t gp_cache = 0, xmm_cache = 0;
   uint32_t gp_stamp[16] = {}, xmm_stamp[16] = {};
@@ -209,14 +227,11 @@ struct FunctionCompiler::Impl {
     int r = local_reg[x];
     if (r < 0 || local_xmm[x] != xmm) return -1;
     (xmm ? xmm_stamp : gp_stamp)[r] = ++clock;
-    local_read[x] = clock;
     return r;
   }
   // The register caching local x in either class (-1: none), for a read.
   int cacheAny(uint32_t x) {
-    int r = local_reg[x];
-    if (r >= 0) local_read[x] = ++clock;
-    return r;
+    return local_reg[x];
   }
   // Makes the owned register r local x's cache (r is no longer owned).
   void adoptCache(uint32_t x, bool xmm, int r) {
@@ -695,14 +710,7 @@ struct FunctionCompiler::Impl {
       if (x < 0) continue;
       uint32_t local = uint32_t(x);
       if (local_reg[local] == int8_t(r) && local_xmm[local] == xmm) continue;
-      if (local_read[local] <= f.head_clock) {
-        // No code since the head read this register for the local: the
-        // head need not promise it, and no back edge has to restore it.
-        (xmm ? f.head_cache.xmm : f.head_cache.gp)[r] = -1;
-        continue;
-      }
       int from = local_reg[local] >= 0 && local_xmm[local] == xmm ? local_reg[local] : -1;
-      if (from >= 0) local_read[local] = ++clock;  // this code reads it
       moves[n++] = Move{local, xmm, r, from, false};
     }
     for (bool progress = true; progress;) {
@@ -762,7 +770,6 @@ struct FunctionCompiler::Impl {
     nlocals = uint32_t(s.locals.size());
     local_reg.assign(nlocals, -1);
     local_xmm.assign(nlocals, false);
-    local_read.assign(nlocals, 0);
     for (int r = 0; r < 16; ++r) gp_holder[r] = xmm_holder[r] = -1;
     for (ValType t : s.locals)
       if (t == ValType::V128) fail("v128 local");
@@ -1263,7 +1270,6 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
         a.bind(f.label);
         interruptCheck();  // (clears the cache when there is a check)
         f.head_cache = currentCache();
-        f.head_clock = ++clock;
         frames.push_back(f);
         return;
       }
