@@ -130,12 +130,20 @@ bool ModuleDecoder::finish() {
         if (!b.code && b.unsupported.empty())
           return fail(false, end, "cannot map executable memory for the module's machine code");
     if (std::getenv("TERN_JIT_STATS")) {
-      size_t n = 0;
-      for (const FuncBody& b : m_->bodies)
-        if (!b.jit_failure.empty()) {
-          ++n;
-          std::fprintf(stderr, "jit: interpreted: %s\n", b.jit_failure.c_str());
+      size_t n = 0, excluded = 0;
+      for (size_t i = 0; i < m_->bodies.size(); ++i) {
+        const FuncBody& b = m_->bodies[i];
+        if (b.jit_failure.empty()) continue;
+        ++n;
+        if (b.jit_failure == interp::kJitExcluded) {
+          ++excluded;
+          continue;
         }
+        uint32_t fi = uint32_t(i + m_->num_imported_funcs);
+        std::fprintf(stderr, "jit: interpreted: func[%u] %s: %s\n", fi, m_->funcName(fi).c_str(),
+                     b.jit_failure.c_str());
+      }
+      if (excluded) std::fprintf(stderr, "jit: %zu functions interpreted by TERN_JIT_FUNCS\n", excluded);
       std::fprintf(stderr, "jit: %zu of %zu functions compiled\n", m_->bodies.size() - n, m_->bodies.size());
     }
   }
