@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "decode/scan.h"
 #include "jit/jit.h"
 #include "jit/masm.h"
 #include "module/opcodes.h"
@@ -681,6 +682,32 @@ struct FunctionCompiler::Impl {
       local_xmm[size_t(x)] = xmm;
     }
   }
+  // At a loop head, before its promise is made: cached locals the loop body
+  // never reads are dropped (free: their slots are current), so back edges
+  // need not restore them. The body is looked at ahead (decode/scan.h), at
+  // most a few times the function's size in all; past that, or on bytes that
+  // do not decode, the head keeps what is cached.
+  std::vector<uint8_t> loop_marks;
+  size_t scan_budget = 0;
+  bool scan_budget_set = false;
+  void keepLoopReads(const ValidatorState& s) {
+    if (!(gp_cache | xmm_cache) || !s.body_pos) return;
+    if (!scan_budget_set) {
+      scan_budget_set = true;
+      scan_budget = 4 * size_t(s.body_end - s.body_pos) + 4096;
+    }
+    loop_marks.assign(nlocals, 0);
+    uint32_t asked = 0;
+    for (int r = 0; r < 16; ++r) {
+      if (gp_cache & (1u << r)) loop_marks[size_t(gp_holder[r])] = 1, ++asked;
+      if (xmm_cache & (1u << r)) loop_marks[size_t(xmm_holder[r])] = 1, ++asked;
+    }
+    if (!scanBlockReads(Reader(s.body_pos, s.body_end), &scan_budget, loop_marks, asked)) return;
+    for (int r = 0; r < 16; ++r) {
+      if ((gp_cache & (1u << r)) && loop_marks[size_t(gp_holder[r])] != 2) dropCacheReg(false, r);
+      if ((xmm_cache & (1u << r)) && loop_marks[size_t(xmm_holder[r])] != 2) dropCacheReg(true, r);
+    }
+  }
   // Whether the locals a loop head expects in registers are there now.
   bool headCacheMatches(const JFrame& f) const {
     // (Registers the head does not use may hold anything.)
@@ -1269,6 +1296,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       if (op == Opcode::Loop) {
         a.bind(f.label);
         interruptCheck();  // (clears the cache when there is a check)
+        keepLoopReads(s);
         f.head_cache = currentCache();
         frames.push_back(f);
         return;

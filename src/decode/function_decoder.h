@@ -60,6 +60,11 @@ class ValidatorState {
   std::vector<ValType> stack;
   std::vector<CtrlFrame> frames;
   size_t op_offset = 0;  // byte offset of the current instruction
+  // For block, loop and if: the bytes after the block type, up to the end of
+  // the body (not validated yet; see decode/scan.h), for a visitor that
+  // looks ahead.
+  const uint8_t* body_pos = nullptr;
+  const uint8_t* body_end = nullptr;
 
   uint32_t paramCount(const CtrlFrame& f) const {
     return f.type_index >= 0 ? uint32_t(module->types[size_t(f.type_index)].params.size()) : 0;
@@ -415,6 +420,8 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       f.visited = live;
       frames.push_back(f);
       for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+      body_pos = r.pos();
+      body_end = r.end();
       if (live) visitor_.op(*this, op, imm);
       return true;
     }
