@@ -696,16 +696,20 @@ struct FunctionCompiler::Impl {
       scan_budget_set = true;
       scan_budget = 4 * size_t(s.body_end - s.body_pos) + 4096;
     }
-    loop_marks.assign(nlocals, 0);
+    if (loop_marks.size() != nlocals) loop_marks.assign(nlocals, 0);  // all 0 between loops
     uint32_t asked = 0;
     for (int r = 0; r < 16; ++r) {
       if (gp_cache & (1u << r)) loop_marks[size_t(gp_holder[r])] = 1, ++asked;
       if (xmm_cache & (1u << r)) loop_marks[size_t(xmm_holder[r])] = 1, ++asked;
     }
-    if (!scanBlockReads(Reader(s.body_pos, s.body_end), &scan_budget, loop_marks, asked)) return;
+    bool known = scanBlockReads(Reader(s.body_pos, s.body_end), &scan_budget, loop_marks, asked);
     for (int r = 0; r < 16; ++r) {
-      if ((gp_cache & (1u << r)) && loop_marks[size_t(gp_holder[r])] != 2) dropCacheReg(false, r);
-      if ((xmm_cache & (1u << r)) && loop_marks[size_t(xmm_holder[r])] != 2) dropCacheReg(true, r);
+      for (bool xmm : {false, true}) {
+        if (!((xmm ? xmm_cache : gp_cache) & (1u << r))) continue;
+        uint8_t& mark = loop_marks[size_t(xmm ? xmm_holder[r] : gp_holder[r])];
+        if (known && mark != 2) dropCacheReg(xmm, r);
+        mark = 0;
+      }
     }
   }
   // Whether the locals a loop head expects in registers are there now.
