@@ -23,6 +23,15 @@
 //     8-byte window covering each differing byte is a NaN on both) count as
 //     equal and are made equal, since the spec lets the NaNs operators
 //     produce differ in payload and sign.
+// Tiers: interp, jit, jit-bc (explicit bounds checks), each metering fuel;
+// and jit-nofuel, jit-bc-nofuel, which do not. Metering changes the JIT's
+// code: the fuel check at every loop header spills registers and forgets the
+// locals cached in them, so loop heads always start with an empty cache, and
+// bugs in how loops keep locals in registers cannot show on metered tiers.
+// Programs run without fuel, so the unmetered tiers are the ones that run
+// what they run; their "fuel used" line is not compared. When the reference
+// tier (the first) runs out of fuel in a call, the unmetered tiers skip that
+// call (it might not end) and the run is inconclusive from there on.
 // If "hangLimitInitializer" is exported (wasm-opt -ttf modules), it is
 // called before every other call so that binaryen's hang limit starts fresh;
 // --hang-limit N then sets the limit to N instead of binaryen's 10.
@@ -63,6 +72,7 @@ namespace {
 struct Line {
   std::string key, text;
   bool show = true;  // false: state that did not change since the last call
+  bool any = false;  // matches any line (the fuel an unmetered tier "used")
 };
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
@@ -357,7 +367,8 @@ std::vector<uint8_t> readFile(const char* path) {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: diff_runner [-q] [--fuel N] [--tiers interp,jit,jit-bc] [--no-backtrace]\n"
+               "usage: diff_runner [-q] [--fuel N] [--tiers interp,jit,jit-bc[,jit-nofuel,jit-bc-nofuel]]\n"
+               "                   [--no-backtrace]\n"
                "                   [--fuel-inconclusive] [--rounds 1|2] [--hang-limit N] FILE.wasm\n");
   std::exit(2);
 }
@@ -488,10 +499,17 @@ int main(int argc, char** argv) {
     else if (n == "jit-bc") {
       c.tier = Tier::Jit;
       c.bounds_checks = true;
+    } else if (n == "jit-nofuel") {
+      c.tier = Tier::Jit;
+      c.consume_fuel = false;
+    } else if (n == "jit-bc-nofuel") {
+      c.tier = Tier::Jit;
+      c.bounds_checks = true;
+      c.consume_fuel = false;
     } else usage();
     specs.push_back({n, c});
   }
-  if (specs.size() < 2) usage();
+  if (specs.size() < 2 || !specs[0].config.consume_fuel) usage();  // the reference is metered
 
   std::vector<uint8_t> bytes = readFile(path);
   std::vector<std::unique_ptr<TierRun>> runs;
@@ -519,7 +537,7 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < n; ++i) {
         const Line* a = i < ref.step.size() ? &ref.step[i] : nullptr;
         const Line* b = i < t.step.size() ? &t.step[i] : nullptr;
-        if (a && b && a->key == b->key) continue;
+        if (a && b && (a->key == b->key || a->any || b->any)) continue;
         same = false;
         if (tainted) {
           verdict = Inconclusive;
@@ -606,8 +624,15 @@ int main(int argc, char** argv) {
         if (e.type.kind != ExternKind::Func) continue;
         ++salt;
         std::string what = fmt("round %d, call \"%s\"", round, e.name.c_str());
-        bool exhausted = false, out_of_fuel = false;
+        bool exhausted = false, out_of_fuel = false, skipped = false;
         for (auto& t : runs) {
+          if (!t->engine->config().consume_fuel && out_of_fuel) {
+            // The reference ran out of fuel: this call might not end here.
+            t->add("call " + e.name + " skipped: the reference ran out of fuel");
+            t->step.back().any = true;
+            skipped = true;
+            continue;
+          }
           if (has_hang_init && e.name != "hangLimitInitializer") {
             t->store->setFuel(fuel);
             auto r = t->inst->getFunc("hangLimitInitializer")->call({});
@@ -635,11 +660,16 @@ int main(int argc, char** argv) {
               t->add(bt);
             }
           }
-          t->add(fmt("  fuel used %" PRIu64, used));
+          if (t->engine->config().consume_fuel) {
+            t->add(fmt("  fuel used %" PRIu64, used));
+          } else {
+            t->add("  fuel used (not metered)");
+            t->step.back().any = true;
+          }
           recordState(*t);
         }
         ++ncalls;
-        if (exhausted || (out_of_fuel && fuel_inconclusive)) {
+        if (exhausted || (out_of_fuel && (fuel_inconclusive || skipped))) {
           // The step itself may differ (one tier got deeper than the
           // other, or ran out of fuel first); from here on only a
           // conclusive comparison counts.
