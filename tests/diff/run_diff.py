@@ -9,6 +9,13 @@ For each of --count modules (numbered from --first):
        exprs  gen_exprs.py (next to this script), whose functions return
               and store what they compute, assembled with wat2wasm and
               sometimes optimized with `wasm-opt -O3`;
+       shapes gen_shapes.py (next to this script): functions shaped like
+              compiled C (interpreter dispatch loops over wide br_tables,
+              deep block nesting, hundreds of locals, calls in loops,
+              many-valued calls, bounded recursion), each folding all its
+              locals into a checksum it stores and returns; assembled with
+              wat2wasm, half of them then optimized with `wasm-opt -O2` or
+              `-O3`, as real programs are;
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
@@ -29,10 +36,17 @@ skipped. SIMD is off: the interpreter does not run it. After -ttf, a third
 of the modules get -O3 and a third a random set of passes (--fuzz-passes),
 so that the tiers also see optimized code.
 
+Which generators run, and how often: --kinds, a comma-separated list of
+KIND[:WEIGHT] (default ttf:2,exprs:1,shapes:1). --gen is the older spelling
+(ttf, exprs, shapes, or both = ttf:2,exprs:1). A module's kind is drawn from
+(--seed, its number) with the weights, so --only N makes module N again only
+with the same --kinds; the "regenerate" line printed for a failure has it.
+
 Examples (from the source tree, after `ninja -C build`):
   tests/diff/run_diff.py --runner build/tests/diff/diff_runner --tern build/tern   # 300 modules, seed 1
   tests/diff/run_diff.py --runner build/tests/diff/diff_runner --tern build/tern --count 20000 --seed 7
   tests/diff/run_diff.py --runner build/tests/diff/diff_runner --tern build/tern --seed 7 --only 1234 --keep /tmp/m
+  tests/diff/run_diff.py --runner build/tests/diff/diff_runner --tern build/tern --kinds shapes --count 5000 --seed 11
 """
 
 import argparse
@@ -49,6 +63,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN_EXPRS = os.path.join(HERE, 'gen_exprs.py')
+GEN_SHAPES = os.path.join(HERE, 'gen_shapes.py')
+KINDS = ('exprs', 'ttf', 'shapes')  # the order kinds are drawn in
+DEFAULT_KINDS = 'ttf:2,exprs:1,shapes:1'
+GEN_ALIASES = {'both': 'ttf:2,exprs:1', 'ttf': 'ttf', 'exprs': 'exprs', 'shapes': 'shapes'}
 
 CORE = ['-mvp', '--enable-sign-ext', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
         '--enable-bulk-memory']
@@ -58,6 +76,7 @@ PROFILES = {
 }
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
+SHAPES_PASSES = [[], [], ['-O2'], ['-O3']]
 
 RESULT_RE = re.compile(r'^RESULT (\S+) calls=(\d+) traps=(\d+) host_calls=(\d+) jit_funcs=(\d+)/(\d+)')
 BAD = ('disagree', 'crash', 'timeout', 'validate-mismatch')
@@ -66,13 +85,23 @@ BAD = ('disagree', 'crash', 'timeout', 'validate-mismatch')
 class Plan:
     """How module `index` of run `seed` is made."""
 
-    def __init__(self, seed, index, gen, min_bytes, max_bytes):
+    def __init__(self, seed, index, kinds, min_bytes, max_bytes):
         rng = random.Random('tern-diff:%d:%d' % (seed, index))
-        if gen == 'both':
-            gen = 'exprs' if rng.random() < 1 / 3 else 'ttf'
+        # kinds: {kind: weight}. With one kind nothing is drawn (so --gen ttf
+        # and --gen exprs make the modules they always made); ttf:2,exprs:1
+        # draws as --gen both always did.
+        live = [k for k in KINDS if kinds.get(k, 0) > 0]
+        if len(live) == 1:
+            gen = live[0]
+        else:
+            r = rng.random() * sum(kinds[k] for k in live)
+            for gen in live:
+                r -= kinds[gen]
+                if r < 0:
+                    break
         self.kind = gen
         self.profile = 'reftypes' if gen == 'ttf' and rng.random() < 0.25 else 'core'
-        self.passes = rng.choice(TTF_PASSES if gen == 'ttf' else EXPRS_PASSES)
+        self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES}[gen])
         self.input = bytes(rng.getrandbits(8) for _ in range(rng.randint(min_bytes, max_bytes)))
         self.exprs_seed = '%d:%d' % (seed, index)
 
@@ -104,8 +133,12 @@ def generate(args, plan, d):
             return r.stderr.strip()[-500:]
         return None
     wat = os.path.join(d, 'm.wat')
-    flags = ['--no-block-params'] if plan.passes else []
-    r = subprocess.run([sys.executable, GEN_EXPRS] + flags + [plan.exprs_seed, wat], capture_output=True, text=True)
+    if plan.kind == 'shapes':
+        cmd = [sys.executable, GEN_SHAPES, '--scale', str(args.shapes_scale), plan.exprs_seed, wat]
+    else:
+        flags = ['--no-block-params'] if plan.passes else []
+        cmd = [sys.executable, GEN_EXPRS] + flags + [plan.exprs_seed, wat]
+    r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         return r.stderr.strip()[-500:]
     target = wasm if not plan.passes else os.path.join(d, 'm0.wasm')
@@ -121,7 +154,7 @@ def generate(args, plan, d):
 
 
 def run_one(args, index, workdir):
-    plan = Plan(args.seed, index, args.gen, args.min_bytes, args.max_bytes)
+    plan = Plan(args.seed, index, args.kinds, args.min_bytes, args.max_bytes)
     d = os.path.join(workdir, 'm%d' % index)
     os.makedirs(d, exist_ok=True)
     wasm = os.path.join(d, 'm.wasm')
@@ -141,7 +174,8 @@ def run_one(args, index, workdir):
         if plan.profile == 'core':
             return Outcome(index, plan, 'validate-mismatch', 'tern rejects a core module: ' + tern_msg)
         return Outcome(index, plan, 'invalid', tern_msg)
-    cmd = [args.runner, '-q', '--fuel', str(args.fuel), '--hang-limit', str(args.hang_limit), wasm]
+    cmd = [args.runner, '-q', '--fuel', str(args.fuel), '--hang-limit', str(args.hang_limit),
+           '--tiers', args.tiers, wasm]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -180,9 +214,11 @@ def report_failure(args, o, workdir):
         if line.startswith(('RESULT', 'jit:')):
             print('  ' + line)
     print('  saved as %s.wasm' % base)
-    print('  reproduce: %s %s.wasm' % (args.runner, base))
-    print('  regenerate: %s --runner %s --tern %s --seed %d --only %d --keep /tmp/tern-diff-%d' %
-          (os.path.join(HERE, 'run_diff.py'), args.runner, args.tern, args.seed, o.index, o.index), flush=True)
+    print('  reproduce: %s --tiers %s %s.wasm' % (args.runner, args.tiers, base))
+    print('  regenerate: %s --runner %s --tern %s --kinds %s%s --seed %d --only %d --keep /tmp/tern-diff-%d' %
+          (os.path.join(HERE, 'run_diff.py'), args.runner, args.tern, args.kinds_text,
+           ' --shapes-scale %g' % args.shapes_scale if args.shapes_scale != 1 else '', args.seed, o.index,
+           o.index), flush=True)
 
 
 def main():
@@ -193,8 +229,12 @@ def main():
     ap.add_argument('--wat2wasm', default=shutil.which('wat2wasm') or 'wat2wasm')
     ap.add_argument('--wasm-validate', default=shutil.which('wasm-validate'),
                     help='wabt validator to cross-check `tern validate` (default: from PATH, if any)')
-    ap.add_argument('--gen', choices=['ttf', 'exprs', 'both'], default='both',
-                    help='generator: binaryen -ttf, gen_exprs.py, or both (a third exprs; default)')
+    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes '
+                    '(default %s)' % DEFAULT_KINDS)
+    ap.add_argument('--gen', choices=sorted(GEN_ALIASES),
+                    help='the older --kinds: ttf, exprs, shapes, or both (ttf:2,exprs:1)')
+    ap.add_argument('--shapes-scale', type=float, default=1.0,
+                    help='gen_shapes.py --scale: multiplies the size of its functions (default 1)')
     ap.add_argument('--count', type=int, default=300, help='modules to generate (default 300)')
     ap.add_argument('--seed', type=int, default=1, help='PRNG seed (default 1)')
     ap.add_argument('--first', type=int, default=0, help='number of the first module (default 0)')
@@ -202,6 +242,9 @@ def main():
     ap.add_argument('--min-bytes', type=int, default=512, help='-ttf random input size, lower bound')
     ap.add_argument('--max-bytes', type=int, default=8192, help='-ttf random input size, upper bound')
     ap.add_argument('--fuel', type=int, default=1000000, help='fuel per call (default 1000000)')
+    ap.add_argument('--tiers', default='interp,jit,jit-bc,jit-nofuel',
+                    help='diff_runner --tiers (default interp,jit,jit-bc,jit-nofuel: the JIT without fuel '
+                    'metering keeps locals in registers across loop heads, as programs run it)')
     ap.add_argument('--hang-limit', type=int, default=100,
                     help="binaryen's hang limit per call (loop iterations and calls; -ttf's own is 10)")
     ap.add_argument('--timeout', type=int, default=60, help='seconds per module before it counts as a hang')
@@ -213,13 +256,27 @@ def main():
                     help='stop starting new modules after this many seconds (0: no limit)')
     ap.add_argument('-v', '--verbose', action='store_true', help='one line per module')
     args = ap.parse_args()
+    if args.kinds and args.gen:
+        ap.error('--kinds and --gen: give one')
+    args.kinds_text = args.kinds or (GEN_ALIASES[args.gen] if args.gen else DEFAULT_KINDS)
+    args.kinds = {}
+    for part in args.kinds_text.split(','):
+        name, _, weight = part.strip().partition(':')
+        if name not in KINDS:
+            ap.error('--kinds: unknown generator %r (ttf, exprs, shapes)' % name)
+        try:
+            args.kinds[name] = float(weight) if weight else 1.0
+        except ValueError:
+            ap.error('--kinds: bad weight in %r' % part)
+    if not any(w > 0 for w in args.kinds.values()):
+        ap.error('--kinds: no generator has a weight above 0')
 
     for attr, name in (('wasm_opt', 'wasm-opt'), ('runner', 'diff_runner'), ('tern', 'tern'),
                        ('wat2wasm', 'wat2wasm')):
         tool = getattr(args, attr)
         found = shutil.which(tool) if os.sep not in tool else (tool if os.access(tool, os.X_OK) else None)
         if not found:
-            if attr == 'wat2wasm' and args.gen == 'ttf':
+            if attr == 'wat2wasm' and set(k for k, w in args.kinds.items() if w > 0) == {'ttf'}:
                 continue
             print('run_diff: %s not found (%s)' % (name, tool), file=sys.stderr)
             return 2
@@ -230,7 +287,7 @@ def main():
     workdir = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix='tern-diff-')
     os.makedirs(workdir, exist_ok=True)
     print('run_diff: %d modules (%s), seed %d, %s, %d jobs, work dir %s' % (
-        len(indices), args.gen, args.seed, version, args.jobs, workdir), flush=True)
+        len(indices), args.kinds_text, args.seed, version, args.jobs, workdir), flush=True)
     start = time.time()
     stop = threading.Event()
     lock = threading.Lock()
