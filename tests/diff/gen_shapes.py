@@ -275,6 +275,8 @@ class FuncGen:
         self.loop_depth = 0
         self.rec_sites = 0
         self.nstmts = 0
+        self.cmode = {}  # counter -> (counts up, bound)
+        self.hot_stack = []
         self.b = Budget(0)
 
     # ---- output ----
@@ -336,6 +338,26 @@ class FuncGen:
         self.hot = {}
         for t in T:
             self.hot[t] = rng.sample(self.vars[t], min(len(self.vars[t]), rng.randint(2, 10)))
+
+    def push_hot(self, p):
+        """With probability p, a new working set (keeping a few of the
+        current one), as a loop body or a case of a switch uses its own
+        temporaries: then locals cached before the loop are not read in it
+        until later, which is where a loop head's register promises matter."""
+        rng = self.rng
+        saved = self.hot
+        if rng.random() < p:
+            self.hot = {}
+            for t in T:
+                new = rng.sample(self.vars[t], min(len(self.vars[t]), rng.randint(1, 8)))
+                keep = rng.sample(saved[t], min(len(saved[t]), rng.choice([0, 0, 1, 2])))
+                self.hot[t] = new + keep
+        else:
+            self.hot = {t: list(v) for t, v in saved.items()}
+        return saved
+
+    def pop_hot(self, saved):
+        self.hot = saved
 
     def var(self, t):
         rng = self.rng
@@ -668,8 +690,15 @@ class FuncGen:
 
     def call(self, g, d):
         self.args(g, d)
-        if self.rng.random() < 0.2:
+        r = self.rng.random()
+        if r < 0.1:
             self.emit('i32.const %d' % g.index, 'call_indirect (type %s)' % g.type)
+        elif r < 0.2:
+            # a function pointer: one of the functions of the same type
+            same = [h.index for h in self.mod.funcs[:self.fn.index] if h.type == g.type and h.cost <= g.cost]
+            self.emit('i32.const %d' % g.index, 'i32.const %d' % self.rng.choice(same))
+            self.cond(3)
+            self.emit('select', 'call_indirect (type %s)' % g.type)
         else:
             self.emit('call %s' % g.name)
         self.b.take(g.cost)
@@ -700,8 +729,8 @@ class FuncGen:
     def stmt(self, simple=False):
         rng = self.rng
         self.b.take(1)
+        self.nstmts += 1
         if self.mod.coverage:
-            self.nstmts += 1
             self.emit('global.get $cov', 'i64.const 1', 'i64.add', 'global.set $cov')
         w = self.weights
         if simple or len(self.labels) > 70 or self.size_left() <= 0:
@@ -915,18 +944,45 @@ class FuncGen:
             n //= 2
         return n
 
-    def counter_init(self, k, n):
+    def counter_init(self, k, n, up=None):
+        """Sets up counter k for at most n iterations: counting down to 0,
+        or up from 0 (or from a masked value) to n, as C for loops do."""
         rng = self.rng
-        if n > 2 and rng.random() < 0.3:
+        up = rng.random() < 0.4 if up is None else up
+        self.cmode[k] = (up, n)
+        mask = 1
+        while mask * 2 <= n:
+            mask *= 2
+        data = n > 2 and rng.random() < 0.3
+        if up:
+            if data:
+                # a data-dependent start below n
+                self.expr('i32', 2)
+                self.emit('i32.const %d' % (mask - 1), 'i32.and')
+            else:
+                self.emit('i32.const 0')
+        elif data:
             # data dependent, still at most n
             self.expr('i32', 2)
-            mask = 1
-            while mask * 2 <= n:
-                mask *= 2
             self.emit('i32.const %d' % (mask - 1), 'i32.and', 'i32.const 1', 'i32.add')
         else:
             self.emit('i32.const %d' % n)
         self.emit('local.set %s' % k)
+
+    def head_exit(self, k, lab):
+        """At a loop head: leave to lab when counter k is done, else count."""
+        rng = self.rng
+        up, n = self.cmode[k]
+        self.emit('local.get %s' % k)
+        if up:
+            self.emit('i32.const %d' % n, rng.choice(['i32.ge_s', 'i32.ge_u', 'i32.eq']), 'br_if %s' % lab.name,
+                      'local.get %s' % k, 'i32.const 1', 'i32.add', 'local.set %s' % k)
+        else:
+            if rng.random() < 0.5:
+                self.emit('i32.eqz', 'br_if %s' % lab.name)
+            else:
+                self.emit('i32.const 0', 'i32.le_s', 'br_if %s' % lab.name)
+            self.emit('local.get %s' % k, 'i32.const 1', 'i32.sub', 'local.set %s' % k)
 
     def enter_loop(self, n, share=None):
         parent = self.b
@@ -935,17 +991,24 @@ class FuncGen:
         share = share or self.rng.choice([0.15, 0.25, 0.4, 0.6])
         self.b = Budget(max(1, int(parent.left * share) // n - 3))
         self.loop_depth += 1
+        self.hot_stack.append(self.push_hot(0.5))
         return parent
 
     def leave_loop(self, parent, n):
         self.loop_depth -= 1
+        self.pop_hot(self.hot_stack.pop())
         parent.take(n * (self.b.used + 3))
         self.b = parent
 
     def dec_test(self, k):
-        """Decrements counter k and pushes "go on" (k was > 1)."""
+        """Counts counter k and pushes "go on" (non-zero while iterations are left)."""
         rng = self.rng
         r = rng.random()
+        up, n = self.cmode[k]
+        if up:
+            self.emit('local.get %s' % k, 'i32.const 1', 'i32.add', 'local.tee %s' % k, 'i32.const %d' % n,
+                      rng.choice(['i32.lt_s', 'i32.lt_u', 'i32.ne']))
+            return
         self.emit('local.get %s' % k, 'i32.const 1', 'i32.sub')
         if r < 0.5:
             self.emit('local.tee %s' % k)
@@ -972,14 +1035,7 @@ class FuncGen:
         if form == 'head' or form == 'middle':
             # the exit is compiled before the back edge
             lp = self.open('loop', 'loop', [], [], cont_ok=True)
-            if exit_lab is None:
-                exit_lab = lp  # (never: head/middle always have a block)
-            self.emit('local.get %s' % k)
-            if rng.random() < 0.5:
-                self.emit('i32.eqz', 'br_if %s' % exit_lab.name)
-            else:
-                self.emit('i32.const 0', 'i32.le_s', 'br_if %s' % exit_lab.name)
-            self.emit('local.get %s' % k, 'i32.const 1', 'i32.sub', 'local.set %s' % k)
+            self.head_exit(k, exit_lab)
             self.body(1, 5)
             if form == 'middle':
                 self.cond(1, 'rare')
@@ -1059,8 +1115,7 @@ class FuncGen:
             parent = self.enter_loop(n)
             ex = self.open('block', 'block', [])
             lp = self.open('loop', 'loop', [], [], cont_ok=True)
-            self.emit('local.get %s' % k, 'i32.eqz', 'br_if %s' % ex.name,
-                      'local.get %s' % k, 'i32.const 1', 'i32.sub', 'local.set %s' % k)
+            self.head_exit(k, ex)
             self.body(0, 2)
             opened.append((parent, n, ex, lp))
         if not opened:
@@ -1096,10 +1151,11 @@ class FuncGen:
         rng = self.rng
         if self.loop_depth >= 10:
             return self.s_switch()
-        n = self.trip()
-        if n is None:
+        if self.b.left < 12:
             return self.s_switch()
-        n = max(n, min(40, self.b.left // 8))
+        n = self.rng.choice([3, 5, 8, 12, 16, 24, 40, 64])
+        while n > 2 and self.b.left // n < 8:
+            n //= 2
         if in_memory is None:
             in_memory = rng.random() < 0.3
         k = '$k%d' % self.loop_depth
@@ -1107,17 +1163,16 @@ class FuncGen:
         ncases = max(2, min(ncases, self.size_left() // 12))
         state = self.var('i32')
         saddr = STATE_BASE + 16 * rng.randrange(32)
-        self.emit('i32.const %d' % n, 'local.set %s' % k)
+        self.counter_init(k, n, up=self.rng.random() < 0.3)
         if in_memory:
             self.emit('i32.const %d' % saddr, 'i32.const %d' % rng.randrange(ncases), 'i32.store')
         else:
             self.emit('i32.const %d' % rng.randrange(ncases), 'local.set %s' % state)
-        parent = self.enter_loop(n)
+        parent = self.enter_loop(n, share=self.rng.choice([0.3, 0.5, 0.7]))
         ex = self.open('block', 'block', [])
         disp = self.open('loop', 'loop', [], [], cont_ok=True)
         # the exit, compiled before any back edge
-        self.emit('local.get %s' % k, 'i32.eqz', 'br_if %s' % ex.name,
-                  'local.get %s' % k, 'i32.const 1', 'i32.sub', 'local.set %s' % k)
+        self.head_exit(k, ex)
         if rng.random() < 0.3:
             self.body(1, 2)
         cases = [self.open('block', 'case', []) for _ in range(ncases)]
@@ -1132,12 +1187,16 @@ class FuncGen:
         names = [cases[i].name if isinstance(i, int) else i for i in table]
         default = rng.choice([cases[-1].name, ex.name, cases[rng.randrange(ncases)].name])
         self.emit('br_table %s %s' % (' '.join(names), default))
-        per_case = max(1, self.b.left // (ncases + 1))
+        # One iteration runs a case or a few (fallthrough, gotos): a case
+        # may cost a third of the iteration's share.
+        per_case = max(2, self.b.left // 3)
         total = self.b
         for i in range(ncases):
             self.close(cases[i])
             self.b = Budget(per_case)
+            saved = self.push_hot(0.6)
             self.case_code(i, ncases, cases, disp, ex, state, saddr if in_memory else None)
+            self.pop_hot(saved)
             total.take(self.b.used)
         self.b = total
         self.close(disp)
@@ -1420,7 +1479,7 @@ class FuncGen:
         self.weights = dict(WEIGHTS[kind])
         big = kind not in ('helper', 'rec')
         if big:
-            self.size = int(rng.choice([300, 600, 1000, 1500, 2500, 4000]) * mod.scale)
+            self.size = int(rng.choice([400, 800, 1500, 2500, 4000, 6000]) * mod.scale)
             limit = rng.choice([2000, 5000, 10000, 20000])
         else:
             self.size = int(rng.choice([20, 40, 80, 150, 300]) * mod.scale)

@@ -14,12 +14,15 @@ For each of --count modules (numbered from --first):
               deep block nesting, hundreds of locals, calls in loops,
               many-valued calls, bounded recursion), each folding all its
               locals into a checksum it stores and returns; assembled with
-              wat2wasm, half of them then optimized with `wasm-opt -O2` or
-              `-O3`, as real programs are;
+              wat2wasm, two thirds of them then optimized with `wasm-opt`
+              (-O2, -O3 or -Os), as real programs are;
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
-     with explicit bounds checks, calls every export, and compares.
+     with explicit bounds checks, both JITs again without fuel metering (which
+     spills and forgets cached registers at every loop header, so only these
+     tiers run loops as programs do; --tiers), calls every export, and
+     compares.
 
 A disagreement, a crash or a timeout of diff_runner copies the module to
 --failures (tests/diff/failures/ by default) and prints the commands that
@@ -76,7 +79,7 @@ PROFILES = {
 }
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
-SHAPES_PASSES = [[], [], ['-O2'], ['-O3']]
+SHAPES_PASSES = [[], [], ['-O2'], ['-O3'], ['-O3'], ['-Os']]
 
 RESULT_RE = re.compile(r'^RESULT (\S+) calls=(\d+) traps=(\d+) host_calls=(\d+) jit_funcs=(\d+)/(\d+)')
 BAD = ('disagree', 'crash', 'timeout', 'validate-mismatch')
@@ -242,9 +245,9 @@ def main():
     ap.add_argument('--min-bytes', type=int, default=512, help='-ttf random input size, lower bound')
     ap.add_argument('--max-bytes', type=int, default=8192, help='-ttf random input size, upper bound')
     ap.add_argument('--fuel', type=int, default=1000000, help='fuel per call (default 1000000)')
-    ap.add_argument('--tiers', default='interp,jit,jit-bc,jit-nofuel',
-                    help='diff_runner --tiers (default interp,jit,jit-bc,jit-nofuel: the JIT without fuel '
-                    'metering keeps locals in registers across loop heads, as programs run it)')
+    ap.add_argument('--tiers', default='interp,jit,jit-bc,jit-nofuel,jit-bc-nofuel',
+                    help='diff_runner --tiers (default interp,jit,jit-bc,jit-nofuel,jit-bc-nofuel: without '
+                    'fuel metering the JIT keeps locals in registers across loop heads, as programs run it)')
     ap.add_argument('--hang-limit', type=int, default=100,
                     help="binaryen's hang limit per call (loop iterations and calls; -ttf's own is 10)")
     ap.add_argument('--timeout', type=int, default=60, help='seconds per module before it counts as a hang')
