@@ -284,19 +284,22 @@ def run_quiet(cmd, cwd=None, env=None, timeout=None):
 
 
 def tool_version(cmd):
+    """`cmd --version` without the lines naming where the tool lives."""
     try:
         p = run_quiet(cmd)
-        return p.stdout.strip()
     except OSError:
         return "missing"
+    return "\n".join(l for l in p.stdout.strip().splitlines() if not l.startswith("InstalledDir"))
 
 
 def dpkg_compare(a, b):
     if a == b:
         return 0
-    if subprocess.run(["dpkg", "--compare-versions", a, "lt", b]).returncode == 0:
-        return -1
-    return 1
+    try:
+        lt = subprocess.run(["dpkg", "--compare-versions", a, "lt", b]).returncode == 0
+    except OSError:  # no dpkg: only ever sorting cached versions
+        lt = a < b
+    return -1 if lt else 1
 
 
 # --------------------------------------------------------------- sources ----
@@ -358,7 +361,7 @@ class Sources:
         if self.have_apt and self.indexes_ready():
             cands = self.candidates(prog.package, prog.pinned)
             if not cands:
-                raise Fatal("apt knows no source package %r (apt-cache madison %s)"
+                unavailable("apt knows no source package %r (apt-cache madison %s)"
                             % (prog.package, prog.package))
             for ver in cands:
                 if ver in cached:
@@ -369,8 +372,9 @@ class Sources:
                     return ver, self.download(prog.package, ver)
                 except RuntimeError as e:
                     errors.append(str(e))
-            unavailable("apt-get source %s failed for every version (%s): %s"
-                        % (prog.package, ", ".join(cands), errors[-1]))
+            first = errors[0].split("; ")[0]
+            unavailable("apt-get source %s failed (no network?): %s"
+                        % (prog.package, first if len(first) < 240 else first[:240] + "..."))
         if prog.pinned in cached:
             return prog.pinned, cached[prog.pinned]
         if cached:
@@ -719,14 +723,12 @@ def main():
     cache.mkdir(parents=True, exist_ok=True)
     tools = Toolchain()
     tools.check()
-    say("programs: cache %s, tern %s, %d jobs" % (cache, tern, a.jobs))
 
     # Sources and builds.
     sources = Sources(cache)
-    builds = []
-    for p in progs:
-        ver, src = sources.get(p)
-        builds.append(Build(p, ver, src, cache, tools))
+    got = [(p,) + sources.get(p) for p in progs]
+    say("programs: cache %s, tern %s, %d jobs" % (cache, tern, a.jobs))
+    builds = [Build(p, ver, src, cache, tools) for p, ver, src in got]
     build_all(builds, a.jobs)
     t_built = time.time()
 
