@@ -23,6 +23,26 @@ Options (each also has an environment variable; the option wins):
 Exit status: 0 every run matched native; 1 a run differed, timed out or a
 build failed; 77 (meson's "skipped") when sources cannot be had: no apt-get,
 no deb-src entries, or no network. With CI=true those are errors (status 1).
+
+Layout of tests/programs/:
+  run_programs.py      this driver; PROGRAMS below lists each program's
+                       source package, pinned version, steps and inputs
+  setup_deb_src.py     adds deb-src entries (root), used by .ci/run
+  NAME/build.sh        how NAME is built, run by bash in a scratch directory
+                       with CC, CFLAGS, LIBS, COMPAT (extra wasm sources),
+                       TARGET (native or wasm), SRC (the unpacked package,
+                       read-only), HERE (NAME/), COMMON and BIN (the output)
+  common/              what every wasm build gets: include/setjmp.h (no
+                       setjmp in wasi-libc: errors abort), tern_wasi_compat.h
+                       and wasi_compat.c (ENOSYS stubs for chmod, chown,
+                       tmpfile, system)
+  lua5.4/test.lua, js/test.js, sqlite3/memvfs.c   scripts and support code
+
+Cache ($TERN_PROGRAMS_CACHE): sources/PKG_VERSION/ (unpacked packages),
+builds/NAME_VERSION_KEY/ (KEY hashes the version, build.sh, common/, the
+flags below and the compilers' versions; a second run reuses them),
+runs/ (scratch, removed when everything passes) and failures/NAME.VARIANT.TIER/
+(a failed run's files and a repro.sh).
 """
 import argparse
 import concurrent.futures
