@@ -375,8 +375,10 @@ class Sources:
             main.insert(0, pinned)
         return main + security
 
-    def get(self, prog):
-        """(version, source tree) for prog, downloading if needed."""
+    def get(self, prog, fetch=True):
+        """(version, source tree) for prog, downloading if needed. With
+        fetch=False only a cached download is returned, the one get() would
+        pick; Skip if there is none."""
         cached = self.cached(prog.package)
         if self.have_apt and self.indexes_ready():
             cands = self.candidates(prog.package, prog.pinned)
@@ -386,6 +388,8 @@ class Sources:
             for ver in cands:
                 if ver in cached:
                     return ver, cached[ver]
+            if not fetch:
+                raise Skip("no source of %s in the cache" % prog.package)
             errors = []
             for ver in cands:
                 try:
@@ -635,8 +639,9 @@ def show_status(s):
     return str(s)
 
 
-def compare(prog, native, tern):
-    """None if every step matches, else a description of the first mismatch."""
+def compare(prog, native, tern, who="tern"):
+    """None if every step matches, else a description of the first mismatch
+    (`who` names the runtime that produced `tern`)."""
     if tern.problem:
         return tern.problem
     for i, step in enumerate(prog.steps):
@@ -653,8 +658,8 @@ def compare(prog, native, tern):
         if a != b:
             off, line = first_difference(a, b)
             what.append("stdout differs at byte %d (line %d; %d bytes vs native %d): "
-                        "tern %r, native %r" % (off, line, len(b), len(a),
-                                                b[max(0, off - 20):off + 40], a[max(0, off - 20):off + 40]))
+                        "%s %r, native %r" % (off, line, len(b), len(a), who,
+                                              b[max(0, off - 20):off + 40], a[max(0, off - 20):off + 40]))
         err = (tern.dir / (step.save + ".stderr")).read_bytes().decode("utf-8", "replace").strip()
         if err:
             what.append("stderr: " + " | ".join(err.splitlines()[:6]))
@@ -699,12 +704,50 @@ def repro_script(prog, tern_cmd, failure_dir, problem):
 
 # ------------------------------------------------------------------ main ----
 
+def default_cache():
+    """$TERN_PROGRAMS_CACHE, else $XDG_CACHE_HOME/tern-programs or ~/.cache/tern-programs."""
+    env = os.environ.get
+    return env("TERN_PROGRAMS_CACHE") or str(Path(env("XDG_CACHE_HOME") or Path.home() / ".cache")
+                                             / "tern-programs")
+
+
+def cached_builds(names=None, cache=None):
+    """For other tools (bench/run.py): [(Program, Build or None, why not)]
+    for PROGRAMS (or those named), each with the build this suite would use,
+    found in the cache (default: default_cache()). Downloads and builds
+    nothing and creates no directory; a program without a cached source or
+    build gets None and a one-line reason. A Build gives .version, .src (the
+    unpacked source, for prepare_inputs), .native and .wasm["wasm"] /
+    .wasm["wasm-opt"] (the module after wasm-opt -O2). The suite runs the
+    modules as `tern run --dir . MODULE ARGS` with the run's directory (a
+    copy of the prepared inputs) as cwd, so relative paths work; natively
+    the guest sees no environment."""
+    cache = Path(cache or default_cache()).expanduser().resolve()
+    progs = [p for p in PROGRAMS if names is None or p.name in names]
+    if not (cache / "builds").is_dir() or not (cache / "sources").is_dir():
+        return [(p, None, "nothing cached in %s" % cache) for p in progs]
+    tools = Toolchain()
+    sources = Sources(cache)
+    out = []
+    for p in progs:
+        try:
+            version, src = sources.get(p, fetch=False)
+        except (Skip, Fatal) as e:
+            out.append((p, None, str(e)))
+            continue
+        b = Build(p, version, src, cache, tools)
+        if b.ready():
+            out.append((p, b, None))
+        else:
+            out.append((p, None, "no build of %s %s in the cache (build key %s)" % (p.name, version, b.key)))
+    return out
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     env = os.environ.get
-    default_cache = Path(env("XDG_CACHE_HOME") or Path.home() / ".cache") / "tern-programs"
     ap.add_argument("--tern", default=env("TERN", "build/tern"))
-    ap.add_argument("--cache", default=env("TERN_PROGRAMS_CACHE") or str(default_cache))
+    ap.add_argument("--cache", default=default_cache())
     ap.add_argument("--only", default=env("TERN_PROGRAMS", ""))
     ap.add_argument("--tiers", default=env("TERN_PROGRAMS_TIERS", ",".join(TIERS)))
     ap.add_argument("--variants", default=env("TERN_PROGRAMS_VARIANTS", ",".join(VARIANTS)))
