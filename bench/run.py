@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Run Tern's benchmark kernels on Tern and its peers, interleaved, and report.
+"""Run Tern's benchmark kernels and real programs on Tern and its peers, interleaved, and report.
 
     python3 bench/run.py [--build DIR] [--rounds N] [--quick] [--kernels a,b]
                          [--engines a,b] [--arg KERNEL=ARG]... [--no-write]
-                         [--update-readme] [--rerender]
+                         [--programs [A,B] | --no-programs | --only-programs]
+                         [--programs-cache DIR] [--update-readme] [--rerender]
 
 Every kernel in bench/kernels/ is built by meson (ninja -C DIR) to
 DIR/bench/NAME.wasm (clang, wasm32-wasi, -O2) and DIR/bench/NAME.native
@@ -29,14 +30,31 @@ names the node binary (default: node on PATH). A wasm-interp without WASI
 (Debian's) is compared with tern's interpreter by bench/wabt_compare.py
 instead, on import-free builds of the same kernels.
 
+Real programs: the programs of the `programs` test suite
+(tests/programs/run_programs.py, imported for its program list, inputs,
+comparison and cache; `--programs-cache DIR` if not its default), from their
+cached builds: nothing is downloaded or built here, and without cached builds
+the programs are skipped with one note. The module run is the one after
+`wasm-opt -O2` (NAME.opt.wasm). One measurement is all of a program's steps,
+each a process, in a fresh copy of its inputs that is the working directory,
+preopened as '.': the sum of their wall-clock (and CPU) times, in the same
+rotated rounds as the kernels. Every step's stdout and exit status must match
+the native build's (only the status for word-size-dependent steps), else the
+run is reported loudly, its outputs are kept, and the exit status is 1. On by
+default when the cache has builds; --programs A,B picks some, --no-programs
+skips them, --only-programs runs nothing else (no kernels, no compile
+throughput). --timeout applies to one kernel run or to all of a program's
+steps.
+
 It also measures compile throughput on the largest module (all kernels in one,
 DIR/bench/all.wasm): MB of code section per second, on one thread, for tern
 jit (bench/compile_bench) and V8's Liftoff (bench/node_compile.mjs, eager,
 no compilation tasks).
 
 Writes bench/results/latest.md, latest.svg (ratio to Liftoff per kernel and
-engine) and latest.json (every sample) unless --no-write (implied by
---quick); --update-readme also replaces the results in README.md's
+engine) and latest.json (every sample; the real programs under "programs")
+unless --no-write (implied by --quick); --update-readme also replaces the
+results (both tables) in README.md's
 Performance section (between its two marker comments). --rerender runs
 nothing and rewrites the reports from bench/results/latest.json.
 """
@@ -46,6 +64,7 @@ import datetime
 import json
 import math
 import os
+import pathlib
 import platform
 import re
 import shutil
@@ -53,6 +72,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -84,11 +104,14 @@ COLORS = {
 
 
 class Engine:
-    def __init__(self, key, label, command, note=''):
+    def __init__(self, key, label, command, note='', program=None):
         self.key = key          # short id, used on the command line and in JSON
         self.label = label      # column heading
         self.command = command  # (kernel, arg) -> argv
         self.note = note
+        # (module, native executable) -> argv of a real program, before its
+        # arguments; run with the program's directory as cwd, preopened as '.'
+        self.program = program
 
 
 def find_tool(env_name, names):
@@ -102,51 +125,60 @@ def find_tool(env_name, names):
     return None
 
 
-def make_engines(build, requested):
+def make_engines(build, requested, kernels=KERNELS):
+    """The engines found, and notes on those missing. An engine without its
+    kernel builds is left out; the native engine needs the kernels' native
+    builds only when kernels are to be run (`kernels`)."""
     tern = os.path.join(build, 'tern')
     wasm = lambda k: os.path.join(build, 'bench', k + '.wasm')
     node_run = os.path.join(BENCH, 'node_run.mjs')
     engines = []
     missing = []
     if os.access(tern, os.X_OK):
-        engines.append(Engine('tern-jit', 'tern jit', lambda k, a: [tern, 'run', '--tier=jit', wasm(k), a],
-                              '`tern run --tier=jit`'))
-        engines.append(Engine('tern-interp', 'tern interp',
-                              lambda k, a: [tern, 'run', '--tier=interp', wasm(k), a], '`tern run --tier=interp`'))
+        for tier in ('jit', 'interp'):
+            engines.append(Engine('tern-' + tier, 'tern ' + tier,
+                                  lambda k, a, tier=tier: [tern, 'run', '--tier=' + tier, wasm(k), a],
+                                  '`tern run --tier=%s`' % tier,
+                                  lambda m, n, tier=tier: [tern, 'run', '--tier=' + tier, '--dir', '.', m]))
     else:
         missing.append('tern (%s not built)' % tern)
     node = find_tool('NODE', ['node', 'nodejs'])
     if node:
-        engines.append(Engine('liftoff', 'Liftoff', lambda k, a: [node, '--liftoff-only', '--no-warnings',
-                                                                 node_run, wasm(k), a],
-                              '`node --liftoff-only bench/node_run.mjs`, V8\'s single-pass compiler and never '
-                              'TurboFan'))
-        engines.append(Engine('v8', 'V8', lambda k, a: [node, '--no-warnings', node_run, wasm(k), a],
-                              '`node bench/node_run.mjs` with V8\'s defaults: Liftoff, then TurboFan for hot '
-                              'functions'))
+        for key, label, flags, note in (
+                ('liftoff', 'Liftoff', ['--liftoff-only'], '`node --liftoff-only bench/node_run.mjs`, V8\'s '
+                 'single-pass compiler and never TurboFan'),
+                ('v8', 'V8', [], '`node bench/node_run.mjs` with V8\'s defaults: Liftoff, then TurboFan for hot '
+                 'functions')):
+            argv0 = [node] + flags + ['--no-warnings', node_run]
+            engines.append(Engine(key, label, lambda k, a, argv0=argv0: argv0 + [wasm(k), a], note,
+                                  lambda m, n, argv0=argv0: argv0 + ['--dir', '.', m]))
     else:
         missing.append('node')
-    native_ok = all(os.access(os.path.join(build, 'bench', k + '.native'), os.X_OK) for k in KERNELS)
-    if native_ok:
+    if all(os.access(os.path.join(build, 'bench', k + '.native'), os.X_OK) for k in kernels):
         engines.append(Engine('native', 'native', lambda k, a: [os.path.join(build, 'bench', k + '.native'), a],
-                              'the same C built with `gcc -O2`'))
+                              'the same C built with `gcc -O2`', lambda m, n: [n]))
     else:
         missing.append('native (gcc) builds')
-    # (key, environment variable, names on PATH, argv before the module, argv between module and argument)
+    # (key, environment variable, names on PATH, argv before the module, argv between module and argument,
+    # the options that preopen the working directory as '.' for real programs: wasm3 preopens it itself)
     peers = [
-        ('wasmtime', 'WASMTIME', ['wasmtime'], ['run'], []),
-        ('wasmer', 'WASMER', ['wasmer'], ['run'], ['--']),
-        ('wasm3', 'WASM3', ['wasm3'], [], []),
-        ('iwasm', 'IWASM', ['iwasm'], [], []),
-        ('wabt', 'WABT_INTERP', ['wasm-interp'], ['--wasi'], []),
+        ('wasmtime', 'WASMTIME', ['wasmtime'], ['run'], [], ['--dir', '.']),
+        ('wasmer', 'WASMER', ['wasmer'], ['run'], ['--'], ['--dir', '.']),
+        ('wasm3', 'WASM3', ['wasm3'], [], [], []),
+        ('iwasm', 'IWASM', ['iwasm'], [], [], ['--dir=.']),
+        ('wabt', 'WABT_INTERP', ['wasm-interp'], ['--wasi'], [], ['--dir=.']),
     ]
-    for key, env, names, before, between in peers:
+    for key, env, names, before, between, dirs in peers:
         if key == 'wabt' and not os.environ.get(env) and 'wabt' not in (requested or []):
             continue  # far too slow to run unasked
         exe = find_tool(env, names)
         if exe:
             command = lambda k, a, exe=exe, before=before, between=between: [exe] + before + [wasm(k)] + between + [a]
-            engines.append(Engine(key, key, command, '`%s`' % ' '.join([exe] + before + ['K.wasm'] + between)))
+            # Program arguments start with '-': end the runner's options first where it has a way to.
+            after = between or (['--'] if key == 'wabt' else [])
+            program = lambda m, n, exe=exe, before=before, dirs=dirs, after=after: [exe] + before + dirs + [m] + after
+            engines.append(Engine(key, key, command, '`%s`' % ' '.join([exe] + before + ['K.wasm'] + between),
+                                  program))
     return engines, missing
 
 
@@ -154,19 +186,20 @@ class Run:
     __slots__ = ('wall', 'cpu', 'status', 'out', 'err', 'timed_out')
 
 
-def run_once(argv, timeout):
-    """Runs argv; returns a Run with wall-clock and CPU seconds of the whole process."""
+def run_once(argv, timeout, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=None,
+             env=None):
+    """Runs argv; returns a Run with wall-clock and CPU seconds of the whole
+    process, and its stdout and stderr unless they go to files."""
     r = Run()
     r.timed_out = False
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         start_new_session=True)
+    p = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, cwd=cwd, env=env, start_new_session=True)
     outputs = {}
 
     def drain(name, stream):
         outputs[name] = stream.read()
 
-    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (('out', p.stdout), ('err', p.stderr))]
+    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (('out', p.stdout), ('err', p.stderr)) if s]
     for t in readers:
         t.start()
 
@@ -185,8 +218,9 @@ def run_once(argv, timeout):
     p.returncode = os.waitstatus_to_exitcode(status)
     for t in readers:
         t.join()
-    p.stdout.close()
-    p.stderr.close()
+    for stream in (p.stdout, p.stderr):
+        if stream:
+            stream.close()
     r.wall = t1 - t0
     r.cpu = usage.ru_utime + usage.ru_stime
     r.status = p.returncode
@@ -310,6 +344,160 @@ def compile_throughput(build, node, rounds, iterations):
 
 
 # ---------------------------------------------------------------------------
+# Real programs: tests/programs/run_programs.py's programs, from its cache
+
+PROGRAM_VARIANT = 'wasm-opt'  # the module after `wasm-opt -O2`: real programs ship optimised
+PROGRAMS_DIR = os.path.join(ROOT, 'tests', 'programs')
+
+
+def import_run_programs():
+    """tests/programs/run_programs.py as a module: (module, None) or (None, why not)."""
+    sys.path.insert(0, PROGRAMS_DIR)
+    try:
+        import run_programs
+        return run_programs, None
+    except Exception as e:  # a broken or missing suite must not stop the kernels
+        return None, 'cannot import %s: %s' % (os.path.relpath(os.path.join(PROGRAMS_DIR, 'run_programs.py'), ROOT),
+                                                 e)
+    finally:
+        sys.path.remove(PROGRAMS_DIR)
+
+
+class RealPrograms:
+    """The programs with a cached build, their inputs prepared in a scratch
+    directory and their native reference outputs (run_programs.py's own
+    functions: the same inputs, steps and comparison as the test suite)."""
+
+    def __init__(self, rp, found, timeout):
+        self.rp = rp
+        self.timeout = timeout
+        self.scratch = pathlib.Path(tempfile.mkdtemp(prefix='tern-bench-programs-'))
+        self.failures = self.scratch / 'failures'
+        self.progs, self.builds, self.inputs, self.refs = [], {}, {}, {}
+        self.broken = {}  # name -> why its native reference could not be had
+        for prog, build, _ in found:
+            name = prog.name
+            try:
+                self.inputs[name] = self.scratch / (name + '.inputs')
+                rp.prepare_inputs(prog, build.src, self.inputs[name])
+                self.refs[name] = rp.native_reference(prog, build, self.inputs[name], self.scratch, timeout)
+            except Exception as e:  # noqa: the suite's native run failed: a problem, reported by the caller
+                self.broken[name] = '%s: %s' % (type(e).__name__, e)
+                continue
+            self.progs.append(prog)
+            self.builds[name] = build
+
+    def names(self):
+        return [p.name for p in self.progs]
+
+    def argv0(self, prog, engine):
+        b = self.builds[prog.name]
+        return engine.program(str(b.wasm[PROGRAM_VARIANT]), str(b.native))
+
+    def measure(self, prog, engine, tag):
+        """Runs every step of `prog` on `engine` in a fresh copy of its inputs,
+        each step one process with the copy as cwd (preopened as '.'), as the
+        test suite runs them. Returns (wall, cpu, None) summed over the steps,
+        or (None, None, (FAIL or MISMATCH, message)) when a step timed out,
+        crashed, or its stdout or exit status differs from native's."""
+        rp = self.rp
+        work = self.scratch / ('%s.%s.%s' % (prog.name, engine.key, tag))
+        shutil.copytree(self.inputs[prog.name], work)
+        argv0 = self.argv0(prog, engine)
+        env = {} if engine.key == 'native' else None  # run_programs.py's native runs see no environment
+        out = rp.Outcome()
+        out.dir = work
+        wall = cpu = 0.0
+        for i, step in enumerate(prog.steps):
+            stdin = open(work / step.stdin, 'rb') if step.stdin else subprocess.DEVNULL
+            try:
+                with open(work / step.save, 'wb') as so, open(work / (step.save + '.stderr'), 'wb') as se:
+                    r = run_once(argv0 + step.args, max(self.timeout - wall, 1), stdin, so, se, cwd=work, env=env)
+            finally:
+                if step.stdin:
+                    stdin.close()
+            wall += r.wall
+            cpu += r.cpu
+            if r.timed_out:
+                out.status.append(None)
+                out.problem = 'TIMEOUT after %g s in step %d of %d (%s)' % (self.timeout, i + 1, len(prog.steps),
+                                                                           rp.describe(prog, step))
+                break
+            out.status.append(r.status)
+        out.seconds = wall
+        problem = rp.compare(prog, self.refs[prog.name], out, who=engine.key)
+        if not problem:
+            shutil.rmtree(work, ignore_errors=True)
+            return wall, cpu, None
+        crashed = out.problem or any(s != n for s, n in zip(out.status, self.refs[prog.name].status))
+        self.failures.mkdir(exist_ok=True)
+        kept = self.failures / work.name
+        shutil.move(str(work), str(kept))
+        rp.repro_script(prog, argv0, kept, problem)
+        return None, None, ('FAIL' if crashed else 'MISMATCH',
+                            '%s on %s: %s (outputs and repro.sh in %s)' % (prog.name, engine.key, problem, kept))
+
+    def describe(self, engines):
+        """The programs part of latest.json, less the samples and medians."""
+        d = {'variant': PROGRAM_VARIANT, 'optimised_by': 'wasm-opt ' + ' '.join(self.rp.WASM_OPT_FLAGS),
+             'programs': {}, 'commands': {}}
+        for p in self.progs:
+            b = self.builds[p.name]
+            d['programs'][p.name] = {
+                'package': p.package, 'version': b.version, 'build': b.key, 'steps': len(p.steps), 'note': p.note,
+                'module': str(b.wasm[PROGRAM_VARIANT]), 'module_bytes': os.path.getsize(b.wasm[PROGRAM_VARIANT]),
+                'native': str(b.native)}
+        for e in engines:
+            d['commands'][e.key] = e.program('PROGRAM.opt.wasm', 'PROGRAM') + ['ARGS...']
+        return d
+
+    def cleanup(self):
+        """Removes the scratch directory unless it holds a failed run."""
+        if self.failures.exists():
+            for d in self.scratch.iterdir():
+                if d != self.failures:
+                    shutil.rmtree(d, ignore_errors=True)
+            return str(self.failures)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return None
+
+
+def find_programs(names, cache, timeout):
+    """(RealPrograms or None, why None, notes, problems). Only cached builds
+    are used: nothing is downloaded or built here (run_programs.py does
+    that). No build at all gives None and the reason; a failing native run
+    is a problem."""
+    rp, why = import_run_programs()
+    if not rp:
+        return None, why, [], []
+    if names:
+        unknown = [n for n in names if n not in {p.name for p in rp.PROGRAMS}]
+        if unknown:
+            raise ValueError('unknown program(s) %s (known: %s)' % (', '.join(unknown),
+                                                                   ', '.join(p.name for p in rp.PROGRAMS)))
+    cache = cache or rp.default_cache()
+    found = rp.cached_builds(names, cache)
+    have = [f for f in found if f[1]]
+    hint = 'build them with `tests/programs/run_programs.py --tern build/tern` (needs deb-src entries and network)'
+    if not have:
+        reasons = sorted({why for _, _, why in found})
+        return None, 'no cached build in %s (%s); %s' % (
+            cache, reasons[0] if len(reasons) == 1 else '%d programs missing' % len(found), hint), [], []
+    notes = []
+    if len(have) < len(found):
+        notes.append('real programs left out, not in the cache: %s; %s' %
+                     ('; '.join('%s (%s)' % (p.name, why) for p, b, why in found if not b), hint))
+    progs = RealPrograms(rp, have, timeout)
+    progs.left_out = {p.name: why for p, b, why in found if not b}
+    progs.left_out.update((n, 'its native run failed') for n in progs.broken)
+    problems = ['FAILED: %s native reference run: %s' % (n, why) for n, why in progs.broken.items()]
+    if not progs.progs:
+        progs.cleanup()
+        return None, 'no program\'s native reference run succeeded', notes, problems
+    return progs, None, notes, problems
+
+
+# ---------------------------------------------------------------------------
 # Reports
 
 def fmt_time(t):
@@ -324,10 +512,11 @@ def fmt_ratio(x):
     return '%.2f' % x if x < 10 else '%.1f' % x
 
 
-def summarize(kernels, engines, results, startup):
+def summarize(kernels, engines, results, startup, processes=None):
     """Per (kernel, engine): median wall and CPU time, and their ratios to
     Liftoff and native; also the wall time less the engine's start-up (the
-    median `fib 1` run). Per engine: the geometric means."""
+    median `fib 1` run) times the processes a measurement starts (processes[k],
+    default 1). Per engine: the geometric means."""
     table = {}
     for k in kernels:
         for e in engines:
@@ -335,6 +524,8 @@ def summarize(kernels, engines, results, startup):
             ok = s['ok'] and s['wall']
             wall = statistics.median(s['wall']) if ok else None
             start = startup.get(e.key, {}).get('median')
+            if start is not None:
+                start *= (processes or {}).get(k, 1)
             table[k, e.key] = {
                 'wall': wall,
                 'cpu': statistics.median(s['cpu']) if ok else None,
@@ -362,8 +553,11 @@ def summarize(kernels, engines, results, startup):
     return table, geo
 
 
-def run_table(args, kernels, engines, table, geo):
-    """The run-time table: (legend, markdown lines)."""
+def run_table(args, kernels, engines, table, geo, heading=('kernel', 'arg'), second=None):
+    """The run-time table: (legend, markdown lines). One row per kernel (or
+    real program: `heading` names the first two columns, `second` gives the
+    second column's cell; default: the kernel's argument)."""
+    second = second or (lambda k: args.kernel_args[k])
     have_lift = any(e.key == 'liftoff' for e in engines)
     have_native = any(e.key == 'native' for e in engines)
     T = []
@@ -375,7 +569,7 @@ def run_table(args, kernels, engines, table, geo):
         parts.append('× native')
     if parts:
         legend += ' (%s)' % ' / '.join(parts)
-    T.append('| kernel | arg | ' + ' | '.join(e.label for e in engines) + ' |')
+    T.append('| %s | %s | ' % heading + ' | '.join(e.label for e in engines) + ' |')
     T.append('| --- | ---: | ' + ' | '.join('---:' for _ in engines) + ' |')
 
     def cell(c, status):
@@ -392,7 +586,7 @@ def run_table(args, kernels, engines, table, geo):
         return s + (' (%s)' % ' / '.join(rs) if rs else '')
 
     for k in kernels:
-        row = [k, args.kernel_args[k]]
+        row = [k, second(k)]
         for e in engines:
             row.append(cell(table[k, e.key], table[k, e.key].get('status')))
         T.append('| ' + ' | '.join(row) + ' |')
@@ -426,7 +620,47 @@ def run_table(args, kernels, engines, table, geo):
     return legend, T
 
 
-def markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res):
+def programs_table(args, engines, progs):
+    """(legend, markdown lines) of the real programs, from the programs part of latest.json."""
+    names = list(progs['medians'])
+    table = {(n, e): cell for n, cells in progs['medians'].items() for e, cell in cells.items()}
+    engines = [e for e in engines if e.key in progs['geomeans']]
+    return run_table(args, names, engines, table, progs['geomeans'], ('program', 'steps'),
+                     lambda n: str(progs['programs'][n]['steps']))
+
+
+def programs_markdown(args, engines, progs):
+    """The report's section on the real programs."""
+    if progs.get('skipped'):
+        return ['## Real programs', '', 'Not run: %s.' % progs['skipped'], '']
+    legend, rows = programs_table(args, engines, progs)
+    L = ['## Real programs: %s; lower is faster' % legend, '']
+    L.append('The programs of the `programs` test suite (`tests/programs/run_programs.py`): Debian source '
+             'packages built natively (`gcc -O2`) and for wasm32-wasi (`clang -O2`); the module measured is the '
+             'one after `%s` (`.opt.wasm`), as real programs ship optimised. Each time is the median over the '
+             'rounds of the **sum of whole-process wall-clock time over the program\'s steps** (each step one '
+             'process, the same steps and inputs as the test suite, in a fresh copy of the inputs that is the '
+             'working directory and is preopened as `.`), in the same interleaved rounds as the kernels. Every '
+             'step\'s stdout and exit status must equal the native build\'s (exit status only, as in the suite, '
+             'for the steps whose output legitimately depends on the word size; a later decompression step '
+             'checks them byte for byte). Every step pays the engine\'s start-up (node\'s is about 0.1 s), '
+             'which weighs on the programs of many short steps; the start-up-subtracted row takes the '
+             'engine\'s start-up time (*Start-up* below) once per step off each time.'
+             % progs.get('optimised_by', 'wasm-opt -O2'))
+    L.append('')
+    L.extend(rows)
+    L.append('')
+    L.append('Programs: ' + '; '.join('%s (%s %s, %d KB module): %s' %
+                                      (n, d['package'], d['version'], d['module_bytes'] // 1024, d['note'])
+                                      for n, d in progs['programs'].items()) + '.')
+    L.append('')
+    if progs.get('left_out'):
+        L.append('Left out: ' + '; '.join('%s (%s)' % kv for kv in progs['left_out'].items()) + '.')
+        L.append('')
+    return L
+
+
+def markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res, progs=None):
     have_lift = any(e.key == 'liftoff' for e in engines)
     have_native = any(e.key == 'native' for e in engines)
     L = []
@@ -441,30 +675,36 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
     L.append('Each time is the median of %d round%s of **whole-process wall-clock time**: process start, '
              'module compile, the run and exit, measured the same way for every engine, so node\'s start-up '
              'and V8\'s compilation count for V8 as Tern\'s do for Tern (see *Start-up* below for what a '
-             'near-empty run costs). The engines ran interleaved: each round ran every kernel once on every '
-             'engine, in an order rotated from round to round.' % (args.rounds, '' if args.rounds == 1 else 's'))
+             'near-empty run costs). The engines ran interleaved: each round ran every kernel%s once on every '
+             'engine, in an order rotated from round to round.' % (
+                 args.rounds, '' if args.rounds == 1 else 's',
+                 ' and every real program' if progs and not progs.get('skipped') else ''))
     L.append('')
     if problems:
-        L.append('**Problems:** %d run(s) printed a different checksum, failed or timed out; their cells show '
-                 '`FAIL` or `MISMATCH` and they are left out of the means:' % len(problems))
+        L.append('**Problems:** %d run(s) printed a different checksum or output, failed or timed out; their '
+                 'cells show `FAIL` or `MISMATCH` and they are left out of the means:' % len(problems))
         L.append('')
         for p in problems:
             L.append('- ' + p.replace('\n', ' ')[:400])
         L.append('')
     else:
-        L.append('Every engine printed the same checksums as the native build on every run.')
+        L.append('Every engine printed the same %s as the native build on every run.' %
+                 ('checksums' if not progs or progs.get('skipped') else 'checksums and program outputs'))
         L.append('')
-    legend, rows = run_table(args, kernels, engines, table, geo)
-    L.append('## Run time: %s; lower is faster' % legend)
-    L.append('')
-    L.extend(rows)
-    L.append('')
-    L.append('Engines: ' + '; '.join('%s: %s' % (e.label, e.note) for e in engines) + '. '
-             'The CPU-time row uses user + system time of the whole process (all its threads: V8\'s '
-             'background compilation and GC count there, not in wall time); the start-up-subtracted row uses '
-             'each median wall time less the engine\'s start-up time below. Kernels: `bench/kernels/*.c`, '
-             'one per row, each printing a checksum.')
-    L.append('')
+    if kernels:
+        legend, rows = run_table(args, kernels, engines, table, geo)
+        L.append('## Run time: %s; lower is faster' % legend)
+        L.append('')
+        L.extend(rows)
+        L.append('')
+        L.append('Engines: ' + '; '.join('%s: %s' % (e.label, e.note) for e in engines) + '. '
+                 'The CPU-time row uses user + system time of the whole process (all its threads: V8\'s '
+                 'background compilation and GC count there, not in wall time); the start-up-subtracted row uses '
+                 'each median wall time less the engine\'s start-up time below. Kernels: `bench/kernels/*.c`, '
+                 'one per row, each printing a checksum.')
+        L.append('')
+    if progs:
+        L.extend(programs_markdown(args, engines, progs))
     if startup:
         L.append('## Start-up')
         L.append('')
@@ -531,7 +771,7 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         for g in goals:
             L.append('- ' + g)
         L.append('')
-    if have_lift:
+    if have_lift and kernels:
         L.append('![Run time relative to Liftoff](latest.svg)')
         L.append('')
     return '\n'.join(L)
@@ -541,9 +781,13 @@ README_START = '<!-- bench/run.py writes from here -->'
 README_END = '<!-- bench/run.py writes up to here -->'
 
 
-def readme_snippet(info, args, kernels, engines, table, geo, problems, compile_res):
+def readme_snippet(info, args, kernels, engines, table, geo, problems, compile_res, progs=None):
     """The part of README.md's Performance section that each run replaces."""
     legend, rows = run_table(args, kernels, engines, table, geo)
+    if not kernels:
+        rows = []
+        if progs and not progs.get('skipped'):
+            legend = programs_table(args, engines, progs)[0]
     L = [README_START, '']
     L.append('Latest run: %s on %s (%s cores, load average %.0f from other jobs), %s, node %s. '
              'Each cell: %s of %d interleaved rounds of whole-process wall-clock time; lower is faster.' %
@@ -551,10 +795,22 @@ def readme_snippet(info, args, kernels, engines, table, geo, problems, compile_r
               info.get('node', 'not found'), legend, args.rounds))
     L.append('')
     if problems:
-        L.append('**%d run(s) failed or printed a wrong checksum**, see the full report.' % len(problems))
+        L.append('**%d run(s) failed or printed a wrong checksum or output**, see the full report.' %
+                 len(problems))
         L.append('')
-    L.extend(rows)
-    L.append('')
+    if rows:
+        L.extend(rows)
+        L.append('')
+    if progs and progs.get('skipped'):
+        L.append('Real programs: not run (%s).' % progs['skipped'])
+        L.append('')
+    elif progs:
+        L.append('Real programs (the `programs` test suite\'s: %s, built for wasm32-wasi and optimised by `%s`); '
+                 'each cell: the sum over the program\'s steps, one process each, in the same format:' %
+                 (', '.join(progs['programs']), progs.get('optimised_by', 'wasm-opt -O2')))
+        L.append('')
+        L.extend(programs_table(args, engines, progs)[1])
+        L.append('')
     if compile_res and 'tern-jit' in compile_res['engines'] and 'liftoff' in compile_res['engines']:
         j, l = compile_res['engines']['tern-jit'], compile_res['engines']['liftoff']
         L.append('Compile throughput on `%s` (%d-byte code section, one thread): tern jit %.1f MB/s, Liftoff '
@@ -595,7 +851,7 @@ def load_results(path):
         max(len(v['samples']) for v in compile_res['engines'].values()) if compile_res and compile_res['engines']
         else 0)
     return (raw['info'], args, kernels, engines, table, raw['geomeans'], raw['problems'], raw['startup'],
-            compile_res)
+            compile_res, raw.get('programs'))
 
 
 def esc(s):
@@ -671,10 +927,11 @@ def svg_chart(info, kernels, engines, table, geo):
     return '\n'.join(out) + '\n'
 
 
-def write_reports(out, info, args, kernels, engines, table, geo, problems, startup, compile_res, raw=None):
+def write_reports(out, info, args, kernels, engines, table, geo, problems, startup, compile_res, progs=None,
+                  raw=None):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, 'latest.md'), 'w') as f:
-        f.write(markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res))
+        f.write(markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res, progs))
     svg = svg_chart(info, kernels, engines, table, geo)
     if svg:
         with open(os.path.join(out, 'latest.svg'), 'w') as f:
@@ -688,6 +945,54 @@ def write_reports(out, info, args, kernels, engines, table, geo, problems, start
 
 # ---------------------------------------------------------------------------
 
+def measure_kernel(k, e, args, expected):
+    """One timed run of kernel k on engine e: (wall, cpu, None) or (None, None, (FAIL or MISMATCH, message))."""
+    r = run_once(e.command(k, args.kernel_args[k]), args.timeout)
+    if r.timed_out:
+        return None, None, ('FAIL', '%s on %s: timed out after %g s' % (k, e.key, args.timeout))
+    if r.status != 0:
+        how = 'killed by signal %d' % -r.status if r.status < 0 else 'exit status %d' % r.status
+        return None, None, ('FAIL', '%s on %s: %s; stdout: %s; stderr: %s' % (k, e.key, how, r.out[:300],
+                                                                              r.err[:600]))
+    ref = expected.setdefault(k, (e.key, r.out))
+    if r.out != ref[1]:
+        return None, None, ('MISMATCH', '%s on %s printed %r, %s printed %r' % (k, e.key, r.out, ref[0], ref[1]))
+    return r.wall, r.cpu, None
+
+
+def run_rounds(args, engines, items, problems):
+    """Every round runs each item (name, kind of output, its cells by engine,
+    measure(engine, round)) once on every engine, the engines in an order
+    rotated from item to item and round to round. A failed cell is not run
+    again; its failure goes to `problems`, loudly."""
+    for rnd in range(args.rounds):
+        for i, (name, kind, cells, measure) in enumerate(items):
+            shift = (rnd + i) % len(engines)
+            order = engines[shift:] + engines[:shift]
+            line = []
+            for e in order:
+                cell = cells[e.key]
+                if not cell['ok']:
+                    continue  # failed once: not run again
+                wall, cpu, failure = measure(e, rnd)
+                if failure:
+                    what, msg = failure
+                    cell['ok'] = False
+                    cell['status'] = what
+                    if what == 'MISMATCH':
+                        loud('%s MISMATCH: %s' % (kind, msg))
+                        problems.append('%s MISMATCH: %s' % (kind, msg))
+                    else:
+                        loud('FAILURE: ' + msg)
+                        problems.append('FAILED: ' + msg)
+                    line.append('%s %s' % (e.key, what))
+                    continue
+                cell['wall'].append(wall)
+                cell['cpu'].append(cpu)
+                line.append('%s %.3f' % (e.key, wall))
+            print('round %d/%d  %-10s %s' % (rnd + 1, args.rounds, name, '  '.join(line)), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -697,7 +1002,17 @@ def main():
     ap.add_argument('--kernels', help='comma-separated kernels (default: all)')
     ap.add_argument('--engines', help='comma-separated engines (default: all found)')
     ap.add_argument('--arg', action='append', default=[], metavar='KERNEL=ARG', help='override a kernel\'s argument')
-    ap.add_argument('--timeout', type=float, default=300, help='seconds before a run is killed (default 300)')
+    ap.add_argument('--timeout', type=float, default=300,
+                    help='seconds before a kernel run, or all the steps of a real program, is killed (default 300)')
+    ap.add_argument('--programs', nargs='?', const='', metavar='A,B',
+                    help='run the real programs (default: when tests/programs has cached builds), or only those '
+                         'named')
+    ap.add_argument('--no-programs', action='store_true', help='skip the real programs')
+    ap.add_argument('--only-programs', action='store_true',
+                    help='run only the real programs (no kernels, no compile throughput)')
+    ap.add_argument('--programs-cache', metavar='DIR',
+                    help='run_programs.py\'s cache (default: its own default, $TERN_PROGRAMS_CACHE or '
+                         '~/.cache/tern-programs)')
     ap.add_argument('--compile-rounds', type=int, help='runs of each compile-throughput tool (default 5)')
     ap.add_argument('--no-compile', action='store_true', help='skip the compile-throughput measurement')
     ap.add_argument('--no-build', action='store_true', help='do not run ninja first')
@@ -713,7 +1028,7 @@ def main():
         report = load_results(os.path.join(args.out, 'latest.json'))
         write_reports(args.out, *report)
         if args.update_readme:
-            update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], report[8]))
+            update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], *report[8:]))
         print(markdown(*report))
         return 0
 
@@ -724,7 +1039,13 @@ def main():
         args.compile_rounds = 1 if args.quick else 5
     if args.quick and not args.write:
         args.no_write = True
-    kernels = list(KERNELS) if not args.kernels else args.kernels.split(',')
+    if args.no_programs and (args.only_programs or args.programs is not None):
+        ap.error('--no-programs contradicts --programs and --only-programs')
+    if args.only_programs:
+        if args.kernels:
+            ap.error('--only-programs runs no kernels: drop --kernels')
+        args.no_compile = True
+    kernels = [] if args.only_programs else list(KERNELS) if not args.kernels else args.kernels.split(',')
     for k in kernels:
         if k not in KERNELS:
             ap.error('unknown kernel %r (known: %s)' % (k, ', '.join(KERNELS)))
@@ -740,7 +1061,7 @@ def main():
             print('error: ninja -C %s failed' % build, file=sys.stderr)
             return 2
     requested = args.engines.split(',') if args.engines else None
-    engines, missing = make_engines(build, requested)
+    engines, missing = make_engines(build, requested, kernels)
     if requested:
         unknown = set(requested) - {e.key for e in engines}
         if unknown:
@@ -757,17 +1078,47 @@ def main():
     node = find_tool('NODE', ['node', 'nodejs'])
     info = host_info(build, node)
     info['command'] = ' '.join(['python3', 'bench/run.py'] + sys.argv[1:])
-    print('engines: ' + ', '.join(e.key for e in engines))
-    print('kernels: ' + ', '.join('%s %s' % (k, args.kernel_args[k]) for k in kernels))
-    print('%d rounds; times are whole-process wall-clock medians (start-up and compilation included, '
-          'for every engine alike)' % args.rounds, flush=True)
 
     problems = []
+
+    # The real programs: their cached builds, inputs and native reference outputs.
+    real = None      # RealPrograms
+    progs_raw = None  # the programs part of the report and of latest.json
+    if not args.no_programs:
+        names = [n for n in (args.programs or '').split(',') if n] or None
+        try:
+            real, skipped, notes, found_problems = find_programs(names, args.programs_cache, args.timeout)
+        except ValueError as e:
+            ap.error('--programs: %s' % e)
+        if skipped:
+            print('note: real programs not run: ' + skipped, file=sys.stderr, flush=True)
+            progs_raw = {'skipped': skipped}
+        for n in notes:
+            print('note: ' + n, file=sys.stderr, flush=True)
+        for p in found_problems:
+            loud('FAILURE: ' + p)
+            problems.append(p)
+    if not kernels and not real:
+        print('nothing to run' + (': no kernels, and no real programs' if args.only_programs else ''))
+        if problems:
+            return 1
+        return 0
+
+    print('engines: ' + ', '.join(e.key for e in engines))
+    if kernels:
+        print('kernels: ' + ', '.join('%s %s' % (k, args.kernel_args[k]) for k in kernels))
+    if real:
+        print('programs (%s modules, each measurement all of a program\'s steps): %s' %
+              (PROGRAM_VARIANT, ', '.join('%s %d steps' % (p.name, len(p.steps)) for p in real.progs)))
+    print('%d rounds; times are whole-process wall-clock medians (start-up and compilation included, '
+          'for every engine alike)' % args.rounds, flush=True)
 
     # Start-up, also a warm-up of every engine's files; a peer that cannot
     # run a WASI command at all is dropped here.
     startup = {}
-    for e in list(engines):
+    fib_built = lambda e: os.path.exists(os.path.join(build, 'bench', 'fib.wasm')) and (
+        e.key != 'native' or os.path.exists(os.path.join(build, 'bench', 'fib.native')))
+    for e in [e for e in engines if fib_built(e)]:
         samples = []
         for _ in range(STARTUP_SAMPLES):
             r = run_once(e.command('fib', '1'), args.timeout)
@@ -785,9 +1136,14 @@ def main():
             continue
         startup[e.key] = {'median': statistics.median(samples), 'samples': samples}
 
-    results = {k: {e.key: {'wall': [], 'cpu': [], 'ok': True, 'status': None} for e in engines} for k in kernels}
+    def fresh(names):
+        return {n: {e.key: {'wall': [], 'cpu': [], 'ok': True, 'status': None} for e in engines} for n in names}
+
+    results = fresh(kernels)
+    prog_results = fresh(real.names() if real else [])
     # Reference outputs: the native build's, from one untimed run each; without
-    # a native build, the first output seen.
+    # a native build, the first output seen. (The real programs' references
+    # are their native builds' outputs, see RealPrograms.)
     expected = {}
     native = next((e for e in engines if e.key == 'native'), None)
     if native:
@@ -795,41 +1151,19 @@ def main():
             r = run_once(native.command(k, args.kernel_args[k]), args.timeout)
             if r.status == 0 and not r.timed_out:
                 expected[k] = ('native', r.out)
+    # Every round: each kernel, then each real program, on every engine in a rotated order.
+    items = [(k, 'CHECKSUM', results[k], lambda e, rnd, k=k: measure_kernel(k, e, args, expected))
+             for k in kernels]
+    if real:
+        items += [(p.name, 'OUTPUT', prog_results[p.name], lambda e, rnd, p=p: real.measure(p, e, 'r%d' % rnd))
+                  for p in real.progs]
     t_start = time.time()
-    for rnd in range(args.rounds):
-        for ki, k in enumerate(kernels):
-            shift = (rnd + ki) % len(engines)
-            order = engines[shift:] + engines[:shift]
-            line = []
-            for e in order:
-                cell = results[k][e.key]
-                if not cell['ok']:
-                    continue  # failed once: not run again
-                r = run_once(e.command(k, args.kernel_args[k]), args.timeout)
-                what = None
-                if r.timed_out:
-                    what = 'FAIL'
-                    msg = '%s on %s: timed out after %g s' % (k, e.key, args.timeout)
-                elif r.status != 0:
-                    what = 'FAIL'
-                    how = 'killed by signal %d' % -r.status if r.status < 0 else 'exit status %d' % r.status
-                    msg = '%s on %s: %s; stdout: %s; stderr: %s' % (k, e.key, how, r.out[:300], r.err[:600])
-                else:
-                    ref = expected.setdefault(k, (e.key, r.out))
-                    if r.out != ref[1]:
-                        what = 'MISMATCH'
-                        msg = '%s on %s printed %r, %s printed %r' % (k, e.key, r.out, ref[0], ref[1])
-                if what:
-                    cell['ok'] = False
-                    cell['status'] = what
-                    loud(('CHECKSUM MISMATCH: ' if what == 'MISMATCH' else 'FAILURE: ') + msg)
-                    problems.append(('CHECKSUM MISMATCH: ' if what == 'MISMATCH' else 'FAILED: ') + msg)
-                    line.append('%s %s' % (e.key, what))
-                    continue
-                cell['wall'].append(r.wall)
-                cell['cpu'].append(r.cpu)
-                line.append('%s %.3f' % (e.key, r.wall))
-            print('round %d/%d  %-10s %s' % (rnd + 1, args.rounds, k, '  '.join(line)), flush=True)
+    try:
+        run_rounds(args, engines, items, problems)
+    finally:
+        kept = real.cleanup() if real else None
+    if kept:
+        print('the failed real-program runs are kept in %s' % kept, file=sys.stderr)
     print('runs took %.0f s' % (time.time() - t_start))
 
     compile_res = None
@@ -843,7 +1177,20 @@ def main():
     for k in kernels:
         for e in engines:
             table[k, e.key]['status'] = results[k][e.key]['status']
-    report = (info, args, kernels, engines, table, geo, problems, startup, compile_res)
+    if real:
+        names = real.names()
+        p_table, p_geo = summarize(names, engines, prog_results, startup,
+                                   {p.name: len(p.steps) for p in real.progs})
+        progs_raw = real.describe(engines)
+        progs_raw['left_out'] = real.left_out
+        for n in names:
+            for e in engines:
+                p_table[n, e.key]['status'] = prog_results[n][e.key]['status']
+        progs_raw['samples'] = {n: {e: {'wall': v['wall'], 'cpu': v['cpu'], 'status': v['status']}
+                                    for e, v in prog_results[n].items()} for n in names}
+        progs_raw['medians'] = {n: {e.key: p_table[n, e.key] for e in engines} for n in names}
+        progs_raw['geomeans'] = p_geo
+    report = (info, args, kernels, engines, table, geo, problems, startup, compile_res, progs_raw)
     print()
     print(markdown(*report))
     if not args.no_write:
@@ -863,10 +1210,11 @@ def main():
             'startup': startup,
             'compile': compile_res,
             'problems': problems,
+            'programs': progs_raw,
         }
         write_reports(args.out, *report, raw=raw)
         if args.update_readme:
-            if update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], compile_res)):
+            if update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], *report[8:])):
                 print('updated the results in README.md')
     if problems:
         loud('%d PROBLEM(S): %s' % (len(problems), '\n'.join(problems)))
