@@ -221,6 +221,13 @@ PROGRAMS = [
         timeout=60,
         note="test/minigzip: gzip at levels 1, 6, 9, filtered, huffman-only, rle; gunzip"),
     Program(
+        "zlib-fuzz", "zlib", "1:1.2.13.dfsg-1", "zfuzz",
+        build_files=["fuzz.c"],
+        steps=[Step("1", "800"), Step("1000000", "300")],
+        timeout=90,
+        note="zlib's API with random arguments (zlib-fuzz/fuzz.c): deflate parameters, dictionaries, "
+             "piecewise streams, inflateBack, damaged streams, checksums"),
+    Program(
         "bzip2", "bzip2", "1.0.8-5", "bzip2",
         inputs=bzip2_inputs,
         steps=[Step("-1", stdin="sample1.ref", save="sample1.rb2"),
