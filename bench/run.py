@@ -675,10 +675,11 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
     L.append('Each time is the median of %d round%s of **whole-process wall-clock time**: process start, '
              'module compile, the run and exit, measured the same way for every engine, so node\'s start-up '
              'and V8\'s compilation count for V8 as Tern\'s do for Tern (see *Start-up* below for what a '
-             'near-empty run costs). The engines ran interleaved: each round ran every kernel%s once on every '
+             'near-empty run costs). The engines ran interleaved: each round ran every %s once on every '
              'engine, in an order rotated from round to round.' % (
                  args.rounds, '' if args.rounds == 1 else 's',
-                 ' and every real program' if progs and not progs.get('skipped') else ''))
+                 ' and every '.join(([] if not kernels else ['kernel']) +
+                                    ([] if not progs or progs.get('skipped') else ['real program']))))
     L.append('')
     if problems:
         L.append('**Problems:** %d run(s) printed a different checksum or output, failed or timed out; their '
@@ -765,7 +766,7 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
                      'import-free builds of the kernels: [wabt.md](wabt.md)')
     if args.quick:
         goals.append('(a --quick run: small sizes, so start-up dominates; these numbers do not judge the goals)')
-    if goals:
+    if goals and (kernels or compile_res):
         L.append('## Goals of issue 3')
         L.append('')
         for g in goals:
