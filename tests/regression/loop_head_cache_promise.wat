@@ -20,6 +20,8 @@
 ;; expect: if_back_edge(i32:1000) -> i32:1002
 ;; expect: exit_first(i32:31) -> i32:31
 ;; expect: float_dispatch(f64:2.5) -> f64:5
+;; expect: nested_float_exit(i32:1 i32:1) -> f32:0
+;; expect: nested_float_exit(i32:0 i32:1) -> f32:884
 (module
   (func $triple (param i32) (result i32)
     local.get 0
@@ -142,4 +144,33 @@
       f64.add
       return
     end
-    unreachable))
+    unreachable)
+
+  ;; Found by tests/diff/gen_shapes.py (reduced with wasm-reduce): nested
+  ;; loops entered with $x cached in a float register; the inner loop's back
+  ;; edge (inside an if that sets $x) dropped the promise, while the inner
+  ;; loop's exit, compiled earlier, carried "$x is in R" through the outer
+  ;; back edge to the read after both loops.
+  (func (export "nested_float_exit") (param $outer i32) (param $inner i32) (result f32)
+    (local $x f32)
+    f32.const 884
+    local.set $x
+    loop $l1
+      local.get $outer
+      if
+        i32.const 0
+        local.set $outer
+        loop $l2
+          local.get $inner
+          if
+            i32.const 0
+            local.set $inner
+            f32.const 0
+            local.set $x
+            br $l2
+          end
+        end
+        br $l1
+      end
+    end
+    local.get $x))
