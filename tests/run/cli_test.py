@@ -9,6 +9,7 @@ Small test modules are assembled here, byte by byte, so these tests need
 nothing but Python.
 """
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -328,6 +329,44 @@ def case_invoke(t):
     check(r.status == 1 and "_start" in r.err, "no _start exits 1")
 
 
+def case_jit_funcs(t):
+    """TERN_JIT_FUNCS: the listed functions get the JIT, the others are
+    interpreted, results unchanged; a malformed list is reported and ignored."""
+    path = write(t.tmp, "math.wasm", MATH_WASM)
+    base = dict(os.environ, TERN_JIT_STATS="1")
+    base.pop("TERN_JIT_FUNCS", None)
+
+    def run(value):
+        env = dict(base)
+        if value is not None:
+            env["TERN_JIT_FUNCS"] = value
+        p = subprocess.run([t.tern, "run", "--tier=jit", "--invoke", "add", path, "2", "40"],
+                           capture_output=True, env=env, timeout=120)
+        err = p.stderr.decode(errors="replace")
+        print("$ TERN_JIT_FUNCS=%s ... -> status %d, stdout %r" % (value, p.returncode, p.stdout))
+        for line in err.splitlines()[:10]:
+            print("  stderr| " + line)
+        m = re.search(r"jit: (\d+) of (\d+) functions compiled", err)
+        return p.returncode, p.stdout, err, (int(m.group(1)), int(m.group(2))) if m else None
+
+    status, out, err, full = run(None)
+    check(status == 0 and out == b"42\n" and full and full[0] == full[1] > 1,
+          "without TERN_JIT_FUNCS every function is compiled")
+    total = full[1] if full else 0
+    status, out, err, counts = run("0")
+    check(status == 0 and out == b"42\n", "TERN_JIT_FUNCS=0 gives the same result")
+    check(counts == (1, total) and "%d functions interpreted by TERN_JIT_FUNCS" % (total - 1) in err,
+          "TERN_JIT_FUNCS=0 compiles function 0 only")
+    status, out, err, counts = run("!0")
+    check(status == 0 and out == b"42\n" and counts == (total - 1, total), "TERN_JIT_FUNCS=!0 excludes function 0")
+    status, out, err, counts = run("0-1000")
+    check(counts == (total, total), "a range covering everything compiles everything")
+    for bad in ("x", "3-1", "1,", "-2", "1;2"):
+        status, out, err, counts = run(bad)
+        check(status == 0 and out == b"42\n" and "ignoring TERN_JIT_FUNCS" in err and counts == (total, total),
+              "malformed TERN_JIT_FUNCS=%r is reported and ignored" % bad)
+
+
 def case_link_error(t):
     path = write(t.tmp, "link.wasm", LINK_WASM)
     r = Run([t.tern, "run", path])
@@ -370,6 +409,7 @@ CASES = {
     "trap": case_trap,
     "invoke": case_invoke,
     "link-error": case_link_error,
+    "jit-funcs": case_jit_funcs,
     "efault": case_efault,
     "sandbox": case_sandbox,
 }
