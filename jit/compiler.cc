@@ -129,6 +129,18 @@ struct FunctionCompiler::Impl {
   Label trap_common;
   Label trap_labels[16];
   bool trap_used[16] = {};
+  // Every place that can trap jumps to a stub of its own at the end of the
+  // function: `call` to the stub of its trap kind (or to trap_common when a
+  // helper has set the kind), so the return address it leaves on the stack
+  // names the site, and the site's entry in `positions` its Wasm offset.
+  struct TrapSite {
+    Label label;
+    int kind;  // TrapKind, or -1: already set
+    uint32_t offset;
+  };
+  std::vector<TrapSite> sites;
+  PosTable positions;
+  uint32_t op_offset = 0;  // module offset of the instruction being compiled
 
   Impl(const ModuleData& md, ModuleBuilder& b, uint32_t fi) : m(md), builder(b), func_index(fi), a(fi) {}
 
@@ -144,13 +156,22 @@ struct FunctionCompiler::Impl {
   uint32_t slotOf(const Entry& e, uint32_t d) const { return e.kind == Entry::Local ? e.slot : slotOfDepth(d); }
   bool inMemory(const Entry& e) const { return e.kind == Entry::Stack || e.kind == Entry::Local; }
 
-  Label trapLabel(TrapKind k) {
-    unsigned i = unsigned(k);
-    if (!trap_used[i]) {
-      trap_used[i] = true;
-      trap_labels[i] = a.newLabel();
+  Label kindStub(unsigned k) {
+    if (!trap_used[k]) {
+      trap_used[k] = true;
+      trap_labels[k] = a.newLabel();
     }
-    return trap_labels[i];
+    return trap_labels[k];
+  }
+  // A new trap site of the instruction being compiled.
+  Label trapLabel(TrapKind k) {
+    sites.push_back(TrapSite{a.newLabel(), int(k), op_offset});
+    return sites.back().label;
+  }
+  // The same, for a trap whose kind a helper has set.
+  Label trapSet() {
+    sites.push_back(TrapSite{a.newLabel(), -1, op_offset});
+    return sites.back().label;
   }
 
   // ---- registers ----
@@ -792,7 +813,7 @@ struct FunctionCompiler::Impl {
     uint32_t flags = (o.epoch ? 1u : 0u) | (o.fuel ? 2u : 0u);
     if (!flags) return;
     spillRegs();
-    a.interruptCheck(flags, trap_common);
+    a.interruptCheck(flags, trapSet());
   }
 
   void begin(const ValidatorState& s) {
@@ -809,6 +830,8 @@ struct FunctionCompiler::Impl {
     stack.reserve(64);
     frames.reserve(16);
     trap_common = a.newLabel();
+    // The checks at function entry report the body's start.
+    op_offset = uint32_t(m.bodies[s.func_index - m.num_imported_funcs].offset);
     JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), a.newLabel()};
     frames.push_back(f);
     a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
@@ -817,6 +840,10 @@ struct FunctionCompiler::Impl {
 
   void finish(const ValidatorState&) {
     if (failed) return;
+    for (const TrapSite& site : sites) {
+      positions.add(a.offset(), site.offset);
+      a.trapSite(site.label, site.kind >= 0 ? kindStub(unsigned(site.kind)) : trap_common);
+    }
     for (unsigned i = 0; i < 16; ++i)
       if (trap_used[i]) a.trapStub(trap_labels[i], i + 1, trap_common);
     a.trapCommon(trap_common, func_index);
@@ -827,7 +854,7 @@ struct FunctionCompiler::Impl {
     }
     std::vector<ModuleBuilder::CallSite> calls;
     for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
-    builder.addFunction(func_index, std::move(bytes), 0, std::move(calls));
+    builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions));
   }
 
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
@@ -1228,7 +1255,7 @@ void FunctionCompiler::Impl::helperOp(Opcode op, unsigned nin) {
   if (nin == 2) release(b.e);
   release(x.e);
   a.callHelperWithCtx(reinterpret_cast<void*>(fn), 2);
-  if (helperTraps(op)) a.checkTrap(trap_common);
+  if (helperTraps(op)) a.checkTrap(trapSet());
   int r = Masm::retGp().id;
   gp_busy |= 1u << r;
   pushReg(r, false);
@@ -1248,7 +1275,7 @@ void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool ind
   if (indirect) {
     loadInto(Masm::kScratch, elem);
     release(elem.e);
-    a.callIndirect(imm.a, imm.b, slotOfDepth(first), Masm::kScratch, trap_common);
+    a.callIndirect(imm.a, imm.b, slotOfDepth(first), Masm::kScratch, trapSet());
   } else {
     a.callFunction(imm.a, slotOfDepth(first));
   }
@@ -1272,7 +1299,7 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
   }
   uint32_t first = depth() - nin;
   prepareCall(nin);
-  a.callMisc(uint32_t(op), imm.a, imm.b, slotOfDepth(first), traps, trap_common);
+  a.callMisc(uint32_t(op), imm.a, imm.b, slotOfDepth(first), traps, traps ? trapSet() : trap_common);
   resetTo(first);
   if (nout) {
     int r = Masm::retGp().id;
@@ -1469,6 +1496,11 @@ void FunctionCompiler::Impl::select(const ValidatorState& s, Opcode op, const Im
 
 void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
+  op_offset = uint32_t(s.op_offset);
+  // A fault on a guard page reports the faulting pc, a caller its return
+  // address: their code is covered by an entry from here to the next one.
+  if (op == Opcode::Call || op == Opcode::CallIndirect || opInfo(op).imm == ImmKind::MemArg)
+    positions.add(a.offset(), op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
   if (!stack.empty() && stack.back().kind == Entry::Cmp && op != Opcode::BrIf && op != Opcode::If &&

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/pos_table.h"
 #include "decode/function_decoder.h"
 #include "module/module.h"
 #include "tern/tern.hpp"
@@ -52,10 +53,9 @@ struct Ctx {
   uint32_t depth_left = 0;            // 120
   uint32_t depth_start = 0;           // 124 depth_left at entry
   // Return addresses into JIT code found on the stack when a trap unwinds
-  // (the callers, innermost first), captured before the stack is reused.
-  static constexpr uint32_t kMaxFrames = 256;
-  uint32_t nframes = 0;
-  uintptr_t frames[kMaxFrames] = {};
+  // (innermost first: the trap site's stub, then the callers), captured
+  // before the stack is reused. All of them: the depth limit bounds it.
+  std::vector<uintptr_t> frames;
 };
 constexpr int kCtxMemBase = 0, kCtxMemSize = 8, kCtxStackEnd = 16, kCtxNativeLimit = 24, kCtxFuncTable = 32,
               kCtxInst = 40, kCtxEntryRsp = 48, kCtxTrapKind = 56, kCtxTrapFunc = 60, kCtxUnwind = 64,
@@ -76,9 +76,15 @@ struct JitModule {
   std::vector<void*> table;  // per function index
   std::vector<bool> compiled;  // per function index: has JIT code
   std::vector<std::pair<uintptr_t, uint32_t>> starts;  // (code address, function index), sorted
+  // Per function index: code offset -> module offset of the instructions
+  // that can trap or call (see base/pos_table.h).
+  std::vector<PosTable> positions;
   ~JitModule();
   // The function whose code contains pc, or UINT32_MAX.
   uint32_t functionAt(uintptr_t pc) const;
+  // The same, and the module offset of the instruction at pc
+  // (PosTable::kNone if not known). For a return address, ask for ret - 1.
+  std::pair<uint32_t, uint32_t> locate(uintptr_t pc) const;
   bool contains(uintptr_t pc) const { return pc >= uintptr_t(code) && pc < uintptr_t(code) + size; }
 };
 
@@ -97,7 +103,7 @@ class ModuleBuilder {
   };
   // Called by FunctionCompiler when a body is done.
   void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset,
-                   std::vector<CallSite> calls = {});
+                   std::vector<CallSite> calls = {}, PosTable positions = {});
   // Places all code in executable memory; null if nothing was compiled.
   std::shared_ptr<JitModule> finish(const ModuleData& m);
 
@@ -108,6 +114,7 @@ class ModuleBuilder {
     std::vector<uint8_t> code;
     size_t entry;
     std::vector<CallSite> calls;
+    PosTable positions;
   };
   std::vector<Fn> fns_;
 };

@@ -16,10 +16,11 @@ const std::string& FunctionCompiler::failure() const { return impl_->why; }
 
 ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
-void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>) {}
+void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 JitModule::~JitModule() = default;
 uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }
+std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t) const { return {UINT32_MAX, PosTable::kNone}; }
 
 bool available() { return false; }
 int enter(Ctx&, void*, uint64_t*) { return 1; }

@@ -25,7 +25,7 @@ using namespace asmjit;
 using namespace asmjit::x86;
 
 int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);  // interp.cc
-void jitCaptureFrames(Ctx* ctx, uintptr_t rsp);
+void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) noexcept;
 
 namespace {
 
@@ -215,13 +215,19 @@ void onFault(int sig, siginfo_t* info, void* uctx_void) {
 
 // JIT frames hold nothing but their saved frame pointer and the return
 // address into their caller, so every word between the trap's rsp and the
-// entry's that points into JIT code is a caller. Async-signal-safe.
-void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) {
-  ctx->nframes = 0;
+// entry's that points into JIT code is a caller. The unwind stub calls this
+// on the thread's stack after the fault handler has returned (never inside
+// it), so it may allocate; nothing may throw through JIT frames.
+void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) noexcept {
+  ctx->frames.clear();
   if (!rsp) return;
-  for (auto* p = reinterpret_cast<const uintptr_t*>(rsp); p < reinterpret_cast<const uintptr_t*>(ctx->entry_rsp);
-       ++p) {
-    if (ctx->nframes < Ctx::kMaxFrames && inJitCode(*p)) ctx->frames[ctx->nframes++] = *p;
+  try {
+    for (auto* p = reinterpret_cast<const uintptr_t*>(rsp); p < reinterpret_cast<const uintptr_t*>(ctx->entry_rsp);
+         ++p) {
+      if (inJitCode(*p)) ctx->frames.push_back(*p);
+    }
+  } catch (...) {
+    // Out of memory: the backtrace keeps what was found.
   }
 }
 
@@ -366,8 +372,9 @@ ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opt
 ModuleBuilder::~ModuleBuilder() = default;
 
 void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry,
-                                std::vector<CallSite> calls) {
-  fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls)});
+                                std::vector<CallSite> calls, PosTable positions) {
+  positions.shrink();
+  fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions)});
 }
 
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
@@ -414,6 +421,8 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   for (size_t i = 0; i < nfuncs; ++i) jm->compiled[i] = offset[i] >= 0;
   for (const Fn& f : fns_) jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
   std::sort(jm->starts.begin(), jm->starts.end());
+  jm->positions.resize(nfuncs);
+  for (Fn& f : fns_) jm->positions[f.index] = std::move(f.positions);
   if (opts_.perf_map) {
     // perf's JIT symbol file: "START SIZE NAME" per line, hex.
     static std::mutex mu;
@@ -436,6 +445,15 @@ uint32_t JitModule::functionAt(uintptr_t pc) const {
   auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(pc, UINT32_MAX));
   if (it == starts.begin()) return UINT32_MAX;
   return std::prev(it)->second;
+}
+
+std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t pc) const {
+  if (!contains(pc) || starts.empty()) return {UINT32_MAX, PosTable::kNone};
+  auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(pc, UINT32_MAX));
+  if (it == starts.begin()) return {UINT32_MAX, PosTable::kNone};
+  auto [start, index] = *std::prev(it);
+  uint32_t off = index < positions.size() ? positions[index].lookup(uint32_t(pc - start)) : PosTable::kNone;
+  return {index, off};
 }
 
 }  // namespace tern::jit

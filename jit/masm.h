@@ -91,6 +91,8 @@ struct MemRef {
 //   void ret();
 //   void trapStub(Label, uint32_t trap_kind_plus_1, Label common);
 //   void trapCommon(Label, uint32_t func_index);
+//   void trapSite(Label site, Label stub);    // binds site: a call to stub (its return address names the site)
+//   uint32_t offset() const;                  // code offset of the next instruction
 //   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& code);
 //   void move(Reg dst, Reg src); void loadImm(Reg, uint64_t);
 //   void loadSlot(Reg, uint32_t slot); void storeSlot(uint32_t slot, Reg);

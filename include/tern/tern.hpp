@@ -173,16 +173,42 @@ enum class TrapKind : uint8_t {
 };
 const char* trapMessage(TrapKind k);  // the spec's text
 
+// One frame of a trap's backtrace.
+struct TrapFrame {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t func_index = kNone;     // in its module, imports counted; kNone for a host function
+  uint32_t module_offset = kNone;  // byte offset in the module file of the instruction that
+                                   // trapped (innermost frame) or of the call (outer frames)
+  uint32_t func_offset = kNone;    // the same, from the start of the function's body
+  std::string name;    // name section, else export name, else empty; as written (maybe mangled)
+  std::string module;  // the module's file name (Module::compileFile), else its name-section name
+  const Instance* instance = nullptr;  // where it ran (null for a host function); valid while its Store lives
+  bool host() const { return func_index == kNone; }
+  // The name for people: demangled (C++, Rust), else "wasm-function[N]".
+  std::string label() const;
+};
+
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
   std::string message;                 // spec text, or the host's message
   std::vector<std::string> backtrace;  // innermost first, Wasm function names
   int exit_code = 0;                   // for TrapKind::Exit
+  std::vector<TrapFrame> frames;       // innermost first: the backtrace as data
   static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0}; }
   static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
   static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code}; }
   std::string toString() const;  // message plus backtrace, multi-line
+  // The backtrace for people, one "  at NAME (MODULE+0xOFFSET)" line per
+  // frame, innermost first; long runs of one function are folded (see
+  // formatBacktrace). Without the message.
+  std::string format() const;
 };
+
+// Formats frames as Trap::format does. A run of more than `fold_after` + 6
+// frames of one function shows its first `fold_after` frames, then
+// "  ... 9,990 more frames of NAME"; past `max_lines` lines the middle of the
+// trace is elided, the outermost frames (_start, main) always stay.
+std::string formatBacktrace(std::span<const TrapFrame> frames, size_t fold_after = 10, size_t max_lines = 100);
 
 struct Error {
   ErrorKind kind = ErrorKind::Malformed;

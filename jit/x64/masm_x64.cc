@@ -137,6 +137,11 @@ void Masm::trapStub(Label l, uint32_t kind, Label common) {
   a_.jmp(common);
 }
 
+void Masm::trapSite(Label l, Label stub) {
+  a_.bind(l);
+  a_.call(stub);
+}
+
 void Masm::trapCommon(Label l, uint32_t func_index) {
   a_.bind(l);
   a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);

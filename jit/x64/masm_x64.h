@@ -46,6 +46,10 @@ class Masm {
   void ret();
   void trapStub(Label l, uint32_t trap_kind_plus_1, Label common);
   void trapCommon(Label l, uint32_t func_index);
+  // A trap site's own stub: binds l and calls `stub`.
+  void trapSite(Label l, Label stub);
+  // Bytes emitted so far: the code offset of the next instruction.
+  uint32_t offset() const { return uint32_t(a_.offset()); }
   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
   // Direct calls emitted so far: (offset of the rel32, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }

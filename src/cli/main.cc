@@ -234,7 +234,7 @@ std::string formatValue(const tern::Value& v) {
 void printTrap(const tern::Trap& trap) {
   std::fflush(stdout);
   std::fprintf(stderr, "error: wasm trap: %s\n", trap.message.c_str());
-  for (const auto& frame : trap.backtrace) std::fprintf(stderr, "  at %s\n", frame.c_str());
+  std::fputs(trap.format().c_str(), stderr);
 }
 
 // Returns the process exit status for a finished call.

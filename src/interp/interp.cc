@@ -77,7 +77,47 @@ ThreadCtx& threadCtx(const Config& cfg) {
 
 std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp);
 
-std::string funcLabel(Instance* inst, uint32_t func) { return inst->module_->data().funcName(func); }
+// Appends frame `func` of `inst`, at module offset `off`, to a trap's
+// backtrace (as data, and as the name string of Trap::backtrace).
+void addFrame(Trap& tr, Instance* inst, uint32_t func, uint32_t off) {
+  const ModuleData& md = inst->module_->data();
+  TrapFrame f;
+  f.func_index = func;
+  f.module_offset = off;
+  if (off != PosTable::kNone && func >= md.num_imported_funcs) {
+    size_t body = md.bodies[func - md.num_imported_funcs].offset;
+    if (off >= body) f.func_offset = uint32_t(off - body);
+  }
+  auto n = md.func_names.find(func);
+  if (n != md.func_names.end()) {
+    f.name = n->second;
+  } else {
+    for (const Export& e : md.exports)
+      if (e.kind == ExternKind::Func && e.index == func) {
+        f.name = e.name;
+        break;
+      }
+  }
+  f.module = md.file_name.empty() ? md.module_name : md.file_name;
+  f.instance = inst;
+  tr.backtrace.push_back(f.name.empty() ? "func[" + std::to_string(func) + "]" : f.name);
+  tr.frames.push_back(std::move(f));
+}
+
+// Position lookups for a backtrace, remembering the last answer: the
+// frames of a deep recursion repeat one call site thousands of times.
+struct PosCache {
+  const void* key_table = nullptr;
+  uint32_t key_pos = 0, value = PosTable::kNone;
+  uint32_t lookup(const PosTable& t, uint32_t pos) {
+    if (key_table != &t || key_pos != pos) {
+      key_table = &t;
+      key_pos = pos;
+      value = t.lookup(pos);
+    }
+    return value;
+  }
+};
 
 Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args);
 
@@ -542,11 +582,14 @@ bad_op:
   goto do_trap;
 
 do_trap: {
+  // pc is at the instruction that trapped (or made the call that did); the
+  // callers' return addresses are just past their calls.
   Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);
-  tr.backtrace.push_back(funcLabel(inst, func));
+  PosCache pcache;
+  addFrame(tr, inst, func, pcache.lookup(code->positions, uint32_t(pc - code->words.data())));
   while (t.nframes > base_frames) {
     const Frame& f = frames[--t.nframes];
-    tr.backtrace.push_back(funcLabel(inst, f.func));
+    addFrame(tr, inst, f.func, pcache.lookup(f.code->positions, uint32_t(f.ret_pc - 1 - f.code->words.data())));
   }
   return tr;
 }
@@ -585,7 +628,12 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
     c.store_ = caller ? caller->store_ : f->store_;
     std::optional<Trap> tr = f->host_(c, args, results);
     if (tr) {
-      if (tr->kind != TrapKind::Exit) tr->backtrace.push_back(f->name());
+      if (tr->kind != TrapKind::Exit) {
+        tr->backtrace.push_back(f->name());
+        TrapFrame hf;
+        hf.name = f->name();
+        tr->frames.push_back(std::move(hf));
+      }
       return std::move(*tr);
     }
     return results;
@@ -640,11 +688,19 @@ std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t
   c.inner = &inner;
   if (jit::enter(c, jm->table[func], fp) == 0) return std::nullopt;
   Trap tr = inner ? std::move(*inner) : Trap::make(TrapKind(c.trap_kind - 1));
-  uint32_t where = c.trap_func != UINT32_MAX ? c.trap_func : jm->functionAt(c.fault_pc);
-  if (where != UINT32_MAX) tr.backtrace.push_back(funcLabel(inst, where));
-  for (uint32_t i = 0; i < c.nframes; ++i) {
-    uint32_t f = jm->functionAt(c.frames[i]);
-    if (f != UINT32_MAX) tr.backtrace.push_back(funcLabel(inst, f));
+  // A guard-page fault: the faulting instruction, then the callers. Any
+  // other trap left through its site's stub, whose return address is the
+  // first of c.frames, as the callers' are past their calls.
+  if (c.fault_pc) {
+    auto [f, off] = jm->locate(c.fault_pc);
+    if (f != UINT32_MAX) addFrame(tr, inst, f, off);
+  }
+  uintptr_t last_ra = 0;
+  std::pair<uint32_t, uint32_t> last{UINT32_MAX, PosTable::kNone};
+  for (uintptr_t ra : c.frames) {
+    if (ra != last_ra) last = jm->locate(ra - 1);
+    last_ra = ra;
+    if (last.first != UINT32_MAX) addFrame(tr, inst, last.first, last.second);
   }
   return tr;
 }

@@ -48,6 +48,21 @@ constexpr ImplKind kImplKind[] = {
 #undef STORE
 };
 
+// Internal instructions that can trap or call: they get a position entry.
+constexpr bool iopTraps(IOp op) {
+  if (unsigned(op) < kOpcodeCount) {
+    ImplKind k = kImplKind[unsigned(op)];
+    return k == kTUn || k == kTBin || k == kLoad || k == kStore;
+  }
+  switch (op) {
+    case IOp::CallI: case IOp::CallImport: case IOp::CallIndirectI: case IOp::Trap: case IOp::TableGetI:
+    case IOp::TableSetI: case IOp::TableFillI: case IOp::TableCopyI: case IOp::TableInitI: case IOp::MemoryInitI:
+    case IOp::MemoryCopyI: case IOp::MemoryFillI: case IOp::CheckInterrupt:
+      return true;
+    default: return false;
+  }
+}
+
 struct LFrame {
   CtrlKind kind;
   uint32_t result_base;  // depth where this frame's results (or loop params) go
@@ -70,6 +85,8 @@ class Lowering {
     c_.num_locals = uint32_t(s.locals.size());
     c_.num_results = uint32_t(m_.funcType(s.func_index).results.size());
     nlocals_ = c_.num_locals;
+    // Checks at function entry report the body's start.
+    op_offset_ = uint32_t(m_.bodies[s.func_index - m_.num_imported_funcs].offset);
     for (ValType t : s.locals)
       if (t == ValType::V128) unsupported_ = true;
     for (ValType t : m_.funcType(s.func_index).results)
@@ -94,6 +111,7 @@ class Lowering {
   uint32_t pos() const { return uint32_t(c_.words.size()); }
   void emitOp(IOp op) {
     instr_start_ = pos();
+    if (iopTraps(op)) c_.positions.add(instr_start_, op_offset_);
     c_.words.push_back(uint32_t(h_[unsigned(op)]));
   }
   void w(uint32_t v) { c_.words.push_back(v); }
@@ -276,6 +294,7 @@ class Lowering {
   std::vector<Entry> stack_;
   std::vector<LFrame> frames_;
   uint32_t instr_start_ = 0;
+  uint32_t op_offset_ = 0;  // module offset of the instruction being lowered
   int64_t last_dst_word_ = -1;
   uint32_t last_dst_end_ = 0;
   int64_t fuse_start_ = -1;  // start of the last fusable operator instruction
@@ -385,6 +404,7 @@ void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a
 }
 
 void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+  op_offset_ = uint32_t(s.op_offset);
   if (!opInfo(op).sig[0] || op == Opcode::MemorySize || op == Opcode::MemoryGrow || op == Opcode::TableSize ||
       op == Opcode::MemoryInit || op == Opcode::MemoryCopy || op == Opcode::MemoryFill ||
       op == Opcode::TableInit || op == Opcode::TableCopy) {
@@ -760,6 +780,7 @@ bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& 
     return true;
   }
   code->words.shrink_to_fit();
+  code->positions.shrink();
   body.code = std::move(code);
   return true;
 }

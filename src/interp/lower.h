@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/leb128.h"
+#include "base/pos_table.h"
 #include "decode/function_decoder.h"
 #include "module/module.h"
 
@@ -81,6 +82,9 @@ struct Code {
   uint32_t num_locals = 0;   // params + declared locals
   uint32_t frame_slots = 0;  // locals + deepest operand stack
   uint32_t num_results = 0;
+  // Word index of each instruction that can trap or call -> its byte offset
+  // in the module, for backtraces.
+  PosTable positions;
 };
 
 // Validates one body and lowers it. Functions the interpreter cannot run yet

@@ -87,6 +87,7 @@ struct ModuleData {
   std::vector<bool> declared_refs;    // function index may appear in ref.func
   std::unordered_map<uint32_t, std::string> func_names;  // name section
   std::string module_name;
+  std::string file_name;  // the file Module::compileFile read (no directory), for backtraces
   bool uses_simd = false;
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
 

@@ -123,6 +123,11 @@ const char* trapMessage(TrapKind k) {
 
 std::string Trap::toString() const {
   std::string s = message;
+  if (!frames.empty()) {
+    std::string bt = format();
+    bt.pop_back();  // the last newline
+    return s + "\n" + bt;
+  }
   for (const std::string& f : backtrace) s += "\n  at " + f;
   return s;
 }
@@ -216,9 +221,11 @@ const FuncType& Engine::typeOf(uint32_t id) const {
 Module::Module(Engine& e, std::unique_ptr<ModuleData> d) : engine_(&e), data_(std::move(d)) {}
 Module::~Module() = default;
 
-static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec) {
+static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec,
+                                                      const std::string& path = {}) {
   if (!dec.finish()) return dec.toError();
   std::unique_ptr<ModuleData> md = dec.take();
+  md->file_name = path.substr(path.find_last_of('/') + 1);
   for (size_t i = 0; i < md->bodies.size(); ++i) {
     if (!md->bodies[i].code && !(md->jit && md->jit->compiled[i + md->num_imported_funcs])) {
       Error e;
@@ -259,7 +266,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   bool io_error = std::ferror(f);
   std::fclose(f);
   if (io_error) return Error{ErrorKind::Io, "cannot read " + path, SIZE_MAX};
-  return finishModule(engine, dec);
+  return finishModule(engine, dec, path);
 }
 
 std::optional<Error> Module::validate(std::span<const uint8_t> bytes) {

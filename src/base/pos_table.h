@@ -1,0 +1,79 @@
+// A position side table for backtraces: maps a position in a function's
+// generated code (the interpreter's word index, or the JIT's byte offset) to
+// the byte offset in the module of the Wasm instruction it belongs to.
+//
+// Only instructions that can trap or call get an entry, appended in
+// increasing code position while the body is compiled. An entry covers the
+// code from its position up to the next entry, so lookup(pos) answers with
+// the last entry at or before pos: the faulting instruction itself, the
+// instruction start the interpreter stops at, or (for a return address, as
+// ret - 1) the call.
+//
+// Entries are delta-encoded: LEB128 of the position delta, then of the
+// zigzagged offset delta (out-of-line trap stubs at a function's end go back
+// to earlier offsets). A typical entry takes 2 to 3 bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace tern {
+
+class PosTable {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  void add(uint32_t pos, uint32_t offset) {
+    // The same offset as the entry before covers this position already.
+    if (!data_.empty() && offset == last_off_) return;
+    put(pos - last_pos_);
+    int64_t d = int64_t(offset) - int64_t(last_off_);
+    put(uint64_t((d << 1) ^ (d >> 63)));
+    last_pos_ = pos;
+    last_off_ = offset;
+  }
+
+  // The offset of the last entry at or before `pos`, or kNone.
+  uint32_t lookup(uint32_t pos) const {
+    uint32_t found = kNone;
+    uint64_t p = 0, off = 0;
+    size_t i = 0;
+    while (i < data_.size()) {
+      p += get(i);
+      if (p > pos) break;
+      uint64_t z = get(i);
+      int64_t d = int64_t(z >> 1) ^ -int64_t(z & 1);
+      off = uint64_t(int64_t(off) + d);
+      found = uint32_t(off);
+    }
+    return found;
+  }
+
+  bool empty() const { return data_.empty(); }
+  size_t bytes() const { return data_.size(); }
+  void shrink() { data_.shrink_to_fit(); }
+
+ private:
+  void put(uint64_t v) {
+    do {
+      uint8_t b = v & 0x7f;
+      v >>= 7;
+      data_.push_back(uint8_t(b | (v ? 0x80 : 0)));
+    } while (v);
+  }
+  uint64_t get(size_t& i) const {
+    uint64_t v = 0;
+    for (unsigned shift = 0; i < data_.size(); shift += 7) {
+      uint8_t b = data_[i++];
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    return v;
+  }
+
+  std::vector<uint8_t> data_;
+  uint32_t last_pos_ = 0, last_off_ = 0;
+};
+
+}  // namespace tern
