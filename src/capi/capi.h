@@ -94,9 +94,9 @@ void fromValue(wasm_store_t* store, const tern::Value& v, wasm_val_t* out);
 
 // Traps
 wasm_trap_t* newTrap(wasm_store_t* store, std::string message);
-// A trap from tern with its backtrace resolved to (instance, function index)
-// frames. `callee` is the function that was called (null for a start
-// function); its instance is tried first when resolving names.
+// A trap from tern with its frames as (instance, function index, offsets).
+// `hint` (the called function's instance) is not needed any more: tern's
+// frames name their instances.
 wasm_trap_t* newTrapFrom(wasm_store_t* store, const tern::Trap& trap, const tern::Instance* hint);
 
 }  // namespace tern::capi
@@ -120,8 +120,6 @@ struct wasm_store_t {
   std::unordered_map<const void*, std::shared_ptr<tern::capi::Object>> objects;
   // Objects passed into wasm as externref: the value's bits are the Object*.
   std::unordered_map<const tern::capi::Object*, std::shared_ptr<tern::capi::Object>> externrefs;
-  // name -> function index, per module, for resolving trap backtraces.
-  std::unordered_map<const tern::Module*, std::unordered_map<std::string, uint32_t>> func_names;
   // State that the store's host functions use and that must live as long as
   // they can be called, e.g. a wasi_env_t's WASI context (wasi.h). Released
   // after the runtime objects.
@@ -132,7 +130,6 @@ struct wasm_store_t {
 
   // The Object for a store-owned tern object, created on first use.
   std::shared_ptr<tern::capi::Object> objectFor(tern::capi::Kind kind, void* ptr);
-  const std::unordered_map<std::string, uint32_t>& funcNames(const tern::Module& m);
 };
 
 struct wasm_ref_t {

@@ -184,50 +184,25 @@ wasm_trap_t* newTrap(wasm_store_t* store, std::string message) {
   return newHandleAs<wasm_trap_t>(std::make_shared<TrapObject>(store, std::move(message)));
 }
 
-// tern reports a backtrace as function names, innermost first. They are
-// resolved to function indices here, from the outermost frame inwards:
-// each frame is looked up first in the instance of the frame outside it
-// (for the outermost one, the called function's instance), then in the
-// store's other instances, newest first. Names no instance knows are host
-// functions, which the C API's traces leave out.
-wasm_trap_t* newTrapFrom(wasm_store_t* store, const Trap& trap, const Instance* hint) {
+// The trap's frames as tern records them (innermost first), with their
+// instance, function index and offsets. Host functions' frames are not part
+// of a C API trace.
+wasm_trap_t* newTrapFrom(wasm_store_t* store, const Trap& trap, const Instance*) {
   std::string message = trap.message;
   // WASI's proc_exit unwinds the guest with a trap whose message is just
   // "exit"; a C program that prints the message should see the status too.
   if (trap.kind == TrapKind::Exit && message == "exit")
     message = "exit with status " + std::to_string(trap.exit_code);
   auto t = std::make_shared<TrapObject>(store, std::move(message));
-  const Instance* current = hint;
-  for (auto it = trap.backtrace.rbegin(); it != trap.backtrace.rend(); ++it) {
-    const Instance* found = nullptr;
-    uint32_t index = 0;
-    auto lookIn = [&](const Instance* inst) {
-      if (!inst) return false;
-      const auto& names = store->funcNames(inst->module());
-      auto n = names.find(*it);
-      if (n == names.end()) return false;
-      found = inst;
-      index = n->second;
-      return true;
-    };
-    if (!lookIn(current)) {
-      const auto& all = store->store->instances_;
-      for (auto i = all.rbegin(); i != all.rend(); ++i)
-        if (i->get() != current && lookIn(i->get())) break;
-    }
-    if (!found) continue;
-    current = found;
+  for (const tern::TrapFrame& tf : trap.frames) {
+    if (tf.host() || !tf.instance) continue;
     FrameInfo f;
-    f.instance = store->objectFor(Kind::Instance, const_cast<Instance*>(found));
-    f.func_index = index;
-    const ModuleData& md = found->module().data();
-    // Only the function is known, not the instruction: offsets point at the
-    // start of its body.
-    if (index >= md.num_imported_funcs && index - md.num_imported_funcs < md.bodies.size())
-      f.module_offset = md.bodies[index - md.num_imported_funcs].offset;
+    f.instance = store->objectFor(Kind::Instance, const_cast<Instance*>(tf.instance));
+    f.func_index = tf.func_index;
+    if (tf.module_offset != tern::TrapFrame::kNone) f.module_offset = tf.module_offset;
+    if (tf.func_offset != tern::TrapFrame::kNone) f.func_offset = tf.func_offset;
     t->frames.push_back(std::move(f));
   }
-  std::reverse(t->frames.begin(), t->frames.end());
   return newHandleAs<wasm_trap_t>(std::move(t));
 }
 
@@ -252,34 +227,6 @@ std::shared_ptr<Object> wasm_store_t::objectFor(Kind kind, void* ptr) {
   auto [it, inserted] = objects.try_emplace(ptr);
   if (inserted) it->second = std::make_shared<Object>(kind, this, ptr);
   return it->second;
-}
-
-// The inverse of ModuleData::funcName for the functions a module defines
-// (imported ones run as some other instance's or the host's): name-section
-// names first, then export names, then "func[N]"; the first function to
-// claim a name keeps it.
-const std::unordered_map<std::string, uint32_t>& wasm_store_t::funcNames(const tern::Module& m) {
-  auto [it, inserted] = func_names.try_emplace(&m);
-  if (!inserted) return it->second;
-  const tern::ModuleData& md = m.data();
-  std::unordered_map<uint32_t, const std::string*> export_names;
-  for (const tern::Export& e : md.exports)
-    if (e.kind == tern::ExternKind::Func) export_names.emplace(e.index, &e.name);
-  auto& names = it->second;
-  for (uint32_t i = md.num_imported_funcs; i < md.func_types.size(); ++i) {
-    auto n = md.func_names.find(i);
-    if (n != md.func_names.end()) {
-      names.emplace(n->second, i);
-      continue;
-    }
-    auto e = export_names.find(i);
-    if (e != export_names.end()) {
-      names.emplace(*e->second, i);
-      continue;
-    }
-    names.emplace("func[" + std::to_string(i) + "]", i);
-  }
-  return names;
 }
 
 // Frames -----------------------------------------------------------------------------

@@ -536,9 +536,25 @@ std::optional<std::string> demangleRustV0(std::string_view sym) {
   return out;
 }
 
+namespace {
+// Ends like a Rust legacy symbol: "17h" + 16 hex digits + "E" (and maybe a
+// ".llvm." suffix after it).
+bool hasRustHash(std::string_view sym) {
+  size_t e = sym.rfind('E');
+  if (e == std::string_view::npos || e < 19 || (e + 1 < sym.size() && sym[e + 1] != '.')) return false;
+  std::string_view h = sym.substr(e - 19, 19);
+  if (h.substr(0, 3) != "17h") return false;
+  for (char c : h.substr(3))
+    if (!isHex(c)) return false;
+  return true;
+}
+}  // namespace
+
 std::string demangle(std::string_view sym) {
   if (auto r = demangleRustV0(sym)) return *r;
   if (auto r = demangleRustLegacy(sym)) return *r;
+  // A Rust legacy name with broken escapes is not C++ either.
+  if (sym.substr(0, 3) == "_ZN" && hasRustHash(sym)) return std::string(sym);
   if (auto r = demangleItanium(sym)) return *r;
   return std::string(sym);
 }
