@@ -1,0 +1,204 @@
+// Trap::frames, TrapFrame::label, Trap::format and formatBacktrace through
+// the public API, on both tiers. The module is written here byte by byte, so
+// the offsets the frames must report are known from its construction.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "jit/jit.h"
+#include "tern/tern.hpp"
+
+using namespace tern;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+void put(Bytes& b, std::initializer_list<uint8_t> l) { b.insert(b.end(), l); }
+void putName(Bytes& b, const std::string& s) {
+  b.push_back(uint8_t(s.size()));
+  b.insert(b.end(), s.begin(), s.end());
+}
+void section(Bytes& out, uint8_t id, const Bytes& payload) {
+  out.push_back(id);
+  out.push_back(uint8_t(payload.size()));  // every section here is < 128 bytes
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+// (import "host" "fail" (func 0 (param i32) (result i32)))
+// func 1 "outer"      export "outer":   local.get 0; call 2
+// func 2 "_Z5inneri":                  local.get 0; i32.const 0; i32.div_s
+// func 3 (no name)    export "viahost": local.get 0; call 0
+struct TestModule {
+  Bytes bytes;
+  uint32_t body[4] = {};           // module offset of each defined body (after its size)
+  uint32_t call_outer = 0, div = 0, call_host = 0;
+
+  TestModule() {
+    bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    section(bytes, 1, {0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f});
+    Bytes imp{0x01};
+    putName(imp, "host");
+    putName(imp, "fail");
+    put(imp, {0x00, 0x00});
+    section(bytes, 2, imp);
+    section(bytes, 3, {0x03, 0x00, 0x00, 0x00});
+    Bytes exp{0x02};
+    putName(exp, "outer");
+    put(exp, {0x00, 0x01});
+    putName(exp, "viahost");
+    put(exp, {0x00, 0x03});
+    section(bytes, 7, exp);
+    // The code section: its payload starts 2 bytes after the section id.
+    const Bytes bodies[3] = {
+        {0x00, 0x20, 0x00, 0x10, 0x02, 0x0b},
+        {0x00, 0x20, 0x00, 0x41, 0x00, 0x6d, 0x0b},
+        {0x00, 0x20, 0x00, 0x10, 0x00, 0x0b},
+    };
+    Bytes code{0x03};
+    uint32_t code_payload = uint32_t(bytes.size()) + 2;
+    for (int i = 0; i < 3; ++i) {
+      code.push_back(uint8_t(bodies[i].size()));
+      body[i + 1] = code_payload + uint32_t(code.size());
+      code.insert(code.end(), bodies[i].begin(), bodies[i].end());
+    }
+    section(bytes, 10, code);
+    call_outer = body[1] + 3;  // after the locals byte and local.get 0
+    div = body[2] + 5;
+    call_host = body[3] + 3;
+    Bytes names{0x01};  // function names
+    Bytes map{0x02, 0x01};
+    putName(map, "outer");
+    map.push_back(0x02);
+    putName(map, "_Z5inneri");
+    names.push_back(uint8_t(map.size()));
+    names.insert(names.end(), map.begin(), map.end());
+    Bytes custom;
+    putName(custom, "name");
+    custom.insert(custom.end(), names.begin(), names.end());
+    section(bytes, 0, custom);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Trap::frames: function, name, offsets and instance on every tier") {
+  Tier tier = Tier::Interp;
+  SUBCASE("interp") { tier = Tier::Interp; }
+  SUBCASE("jit") { tier = Tier::Jit; }
+  Config cfg;
+  cfg.tier = tier;
+  Engine engine(cfg);
+  Store store(engine);
+  Linker linker;
+  linker.defineFunc("host", "fail", FuncType{{ValType::I32}, {ValType::I32}},
+                    [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> {
+                      return Trap::host("no");
+                    });
+  TestModule tm;
+  auto m = Module::compile(engine, tm.bytes);
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
+  if (tier == Tier::Jit && jit::available()) REQUIRE(m.value()->data().jit);
+  auto inst = linker.instantiate(store, m.value());
+  REQUIRE(inst.ok());
+
+  // A trap two calls deep.
+  auto r = inst.value()->getFunc("outer")->call(std::vector<Value>{Value::i32(1)});
+  REQUIRE_FALSE(r.ok());
+  const Trap& t = r.error();
+  REQUIRE(t.frames.size() == 2);
+  const TrapFrame& f0 = t.frames[0];
+  CHECK(f0.func_index == 2);
+  CHECK(f0.module_offset == tm.div);
+  CHECK(f0.func_offset == tm.div - tm.body[2]);
+  CHECK(f0.name == "_Z5inneri");
+  CHECK(f0.label() == "inner(int)");
+  CHECK(f0.module.empty());  // compiled from bytes: no file name, no module name
+  CHECK(f0.instance == inst.value());
+  CHECK_FALSE(f0.host());
+  const TrapFrame& f1 = t.frames[1];
+  CHECK(f1.func_index == 1);
+  CHECK(f1.module_offset == tm.call_outer);
+  CHECK(f1.func_offset == tm.call_outer - tm.body[1]);
+  CHECK(f1.label() == "outer");
+  char expect[128];
+  std::snprintf(expect, sizeof expect, "  at inner(int) (<wasm>+0x%x)\n  at outer (<wasm>+0x%x)\n", tm.div,
+                tm.call_outer);
+  CHECK(t.format() == expect);
+  CHECK(t.toString() == "integer divide by zero\n" + std::string(expect, std::strlen(expect) - 1));
+  // The name strings are still there.
+  CHECK(t.backtrace == std::vector<std::string>{"_Z5inneri", "outer"});
+
+  // A host function's trap: its own frame first, then the Wasm caller,
+  // named by its export.
+  auto h = inst.value()->getFunc("viahost")->call(std::vector<Value>{Value::i32(1)});
+  REQUIRE_FALSE(h.ok());
+  REQUIRE(h.error().frames.size() == 2);
+  CHECK(h.error().frames[0].host());
+  CHECK(h.error().frames[0].module_offset == TrapFrame::kNone);
+  CHECK(h.error().frames[1].func_index == 3);
+  CHECK(h.error().frames[1].name == "viahost");
+  CHECK(h.error().frames[1].module_offset == tm.call_host);
+  CHECK(h.error().format().find("(host)\n") != std::string::npos);
+}
+
+TEST_CASE("formatBacktrace: folding, elision and labels") {
+  auto frame = [](uint32_t index, const char* name, uint32_t off) {
+    TrapFrame f;
+    f.func_index = index;
+    f.name = name;
+    f.module = "m.wasm";
+    f.module_offset = off;
+    return f;
+  };
+  SUBCASE("a long run keeps its first frames, counts the rest, keeps the outer frames") {
+    std::vector<TrapFrame> fs;
+    for (int i = 0; i < 12345; ++i) fs.push_back(frame(3, "fib", i == 0 ? 0x10 : 0x20));
+    fs.push_back(frame(2, "main", 0x30));
+    fs.push_back(frame(1, "_start", 0x40));
+    std::string s = formatBacktrace(fs, 3);
+    CHECK(s ==
+          "  at fib (m.wasm+0x10)\n"
+          "  at fib (m.wasm+0x20)\n"
+          "  at fib (m.wasm+0x20)\n"
+          "  ... 12,342 more frames of fib\n"
+          "  at main (m.wasm+0x30)\n"
+          "  at _start (m.wasm+0x40)\n");
+  }
+  SUBCASE("a run only a little longer than what is kept is shown whole") {
+    std::vector<TrapFrame> fs(8, frame(3, "f", 1));
+    CHECK(formatBacktrace(fs, 3) == formatBacktrace(fs, 100));
+    fs.push_back(frame(3, "f", 1));
+    fs.push_back(frame(3, "f", 1));
+    CHECK(formatBacktrace(fs, 3).find("... 7 more frames of f\n") != std::string::npos);
+  }
+  SUBCASE("mutual recursion past the line limit: head, count, outermost frames") {
+    std::vector<TrapFrame> fs;
+    for (int i = 0; i < 1000; ++i) fs.push_back(frame(i % 2 ? 5 : 4, i % 2 ? "odd" : "even", 0x50));
+    fs.push_back(frame(1, "_start", 0x40));
+    std::string s = formatBacktrace(fs, 10, 20);
+    size_t lines = 0;
+    for (char c : s) lines += c == '\n';
+    CHECK(lines == 20);
+    CHECK(s.find("  ... 982 more frames\n") != std::string::npos);
+    CHECK(s.ends_with("  at _start (m.wasm+0x40)\n"));
+  }
+  SUBCASE("labels") {
+    TrapFrame f = frame(7, "", 1);
+    CHECK(f.label() == "wasm-function[7]");
+    f.name = "_ZN4core9panicking5panic17h0123456789abcdefE";
+    CHECK(f.label() == "core::panicking::panic");
+    f.name = "_RNvCs1234_7mycrate3bar";
+    CHECK(f.label() == "mycrate::bar");
+    TrapFrame host;
+    host.name = "env.log";
+    CHECK(host.host());
+    CHECK(formatBacktrace(std::vector<TrapFrame>{host}) == "  at env.log (host)\n");
+    TrapFrame nooff = frame(2, "g", TrapFrame::kNone);
+    nooff.module.clear();
+    CHECK(formatBacktrace(std::vector<TrapFrame>{nooff}) == "  at g (<wasm>)\n");
+  }
+}
