@@ -173,6 +173,10 @@ struct FunctionCompiler::Impl {
     sites.push_back(TrapSite{a.newLabel(), -1, op_offset});
     return sites.back().label;
   }
+  // A fault on a guard page reports the faulting pc, a caller its return
+  // address: the code of loads, stores and calls is covered by an entry
+  // from its start to the next entry.
+  void markPosition() { positions.add(a.offset(), op_offset); }
 
   // ---- registers ----
   void noteDepth() {
@@ -831,7 +835,9 @@ struct FunctionCompiler::Impl {
     frames.reserve(16);
     trap_common = a.newLabel();
     // The checks at function entry report the body's start.
-    op_offset = uint32_t(m.bodies[s.func_index - m.num_imported_funcs].offset);
+    const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
+    op_offset = uint32_t(body.offset);
+    positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
     JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), a.newLabel()};
     frames.push_back(f);
     a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
@@ -1497,10 +1503,6 @@ void FunctionCompiler::Impl::select(const ValidatorState& s, Opcode op, const Im
 void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
   op_offset = uint32_t(s.op_offset);
-  // A fault on a guard page reports the faulting pc, a caller its return
-  // address: their code is covered by an entry from here to the next one.
-  if (op == Opcode::Call || op == Opcode::CallIndirect || opInfo(op).imm == ImmKind::MemArg)
-    positions.add(a.offset(), op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
   if (!stack.empty() && stack.back().kind == Entry::Cmp && op != Opcode::BrIf && op != Opcode::If &&
@@ -1521,6 +1523,7 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       return;
     }
     if (info.imm == ImmKind::MemArg) {
+      markPosition();
       if (!memoryAccess(op, imm)) fail(std::string("memory op ") + info.name);
       return;
     }
@@ -1542,9 +1545,11 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       control(s, op, imm);
       return;
     case Opcode::Call:
+      markPosition();
       callOp(m.funcType(imm.a), imm, false);
       return;
     case Opcode::CallIndirect:
+      markPosition();
       callOp(m.types[imm.a], imm, true);
       return;
     case Opcode::Drop:

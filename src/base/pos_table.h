@@ -27,9 +27,11 @@ class PosTable {
   void add(uint32_t pos, uint32_t offset) {
     // The same offset as the entry before covers this position already.
     if (!data_.empty() && offset == last_off_) return;
-    put(pos - last_pos_);
+    uint8_t buf[16];
+    size_t n = put(buf, 0, pos - last_pos_);
     int64_t d = int64_t(offset) - int64_t(last_off_);
-    put(uint64_t((d << 1) ^ (d >> 63)));
+    n = put(buf, n, uint64_t((d << 1) ^ (d >> 63)));
+    data_.insert(data_.end(), buf, buf + n);
     last_pos_ = pos;
     last_off_ = offset;
   }
@@ -50,17 +52,19 @@ class PosTable {
     return found;
   }
 
+  void reserve(size_t bytes) { data_.reserve(bytes); }
   bool empty() const { return data_.empty(); }
   size_t bytes() const { return data_.size(); }
   void shrink() { data_.shrink_to_fit(); }
 
  private:
-  void put(uint64_t v) {
+  static size_t put(uint8_t* buf, size_t n, uint64_t v) {
     do {
       uint8_t b = v & 0x7f;
       v >>= 7;
-      data_.push_back(uint8_t(b | (v ? 0x80 : 0)));
+      buf[n++] = uint8_t(b | (v ? 0x80 : 0));
     } while (v);
+    return n;
   }
   uint64_t get(size_t& i) const {
     uint64_t v = 0;

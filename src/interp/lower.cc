@@ -5,6 +5,7 @@
 #include "jit/jit.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cassert>
@@ -63,6 +64,12 @@ constexpr bool iopTraps(IOp op) {
   }
 }
 
+constexpr auto kIOpTraps = [] {
+  std::array<bool, kIOpCount> t{};
+  for (unsigned i = 0; i < kIOpCount; ++i) t[i] = iopTraps(IOp(i));
+  return t;
+}();
+
 struct LFrame {
   CtrlKind kind;
   uint32_t result_base;  // depth where this frame's results (or loop params) go
@@ -86,7 +93,9 @@ class Lowering {
     c_.num_results = uint32_t(m_.funcType(s.func_index).results.size());
     nlocals_ = c_.num_locals;
     // Checks at function entry report the body's start.
-    op_offset_ = uint32_t(m_.bodies[s.func_index - m_.num_imported_funcs].offset);
+    const FuncBody& body = m_.bodies[s.func_index - m_.num_imported_funcs];
+    op_offset_ = uint32_t(body.offset);
+    c_.positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
     for (ValType t : s.locals)
       if (t == ValType::V128) unsupported_ = true;
     for (ValType t : m_.funcType(s.func_index).results)
@@ -111,7 +120,7 @@ class Lowering {
   uint32_t pos() const { return uint32_t(c_.words.size()); }
   void emitOp(IOp op) {
     instr_start_ = pos();
-    if (iopTraps(op)) c_.positions.add(instr_start_, op_offset_);
+    if (kIOpTraps[unsigned(op)]) c_.positions.add(instr_start_, op_offset_);
     c_.words.push_back(uint32_t(h_[unsigned(op)]));
   }
   void w(uint32_t v) { c_.words.push_back(v); }
