@@ -799,7 +799,7 @@ namespace {
 // TERN_JIT_FUNCS, the bisecting aid: only the functions it lists get the JIT,
 // everything else is interpreted, so a wrong result can be narrowed to one
 // function by halving the list (tests/jit/jit_bisect.py does it). The value
-// is comma-separated function indices (as in backtraces: func[N], imports
+// is comma-separated function indices (as in wasm-function[N], imports
 // counted) and ranges A-B (inclusive); a leading '!' means "all but these".
 // Unset or empty: no restriction.
 struct JitFuncFilter {

@@ -98,7 +98,7 @@ def main():
             lo_ok = mid
     lo = lo_bad
     if hi - lo == 1:
-        print('culprit: function %d (func[%d] in backtraces); %d runs' % (lo, lo, runs))
+        print('culprit: function %d (wasm-function[%d]); %d runs' % (lo, lo, runs))
     else:
         print('culprits: functions %d..%d only fail together; %d runs' % (lo, hi - 1, runs))
     print('reproduce: TERN_JIT_FUNCS=%s %s' % (spec(lo, hi), ' '.join(cmd)))
