@@ -88,8 +88,10 @@ void addFrame(Trap& tr, Instance* inst, uint32_t func, uint32_t off) {
     size_t body = md.bodies[func - md.num_imported_funcs].offset;
     if (off >= body) f.func_offset = uint32_t(off - body);
   }
-  auto n = md.func_names.find(func);
-  if (n != md.func_names.end()) {
+  if (!tr.frames.empty() && tr.frames.back().instance == inst && tr.frames.back().func_index == func) {
+    // Recursion: the frame before names the same function.
+    f.name = tr.frames.back().name;
+  } else if (auto n = md.func_names.find(func); n != md.func_names.end()) {
     f.name = n->second;
   } else {
     for (const Export& e : md.exports)
