@@ -10,6 +10,7 @@
 
 #include "jit/jit.h"
 #include "tern/tern.hpp"
+#include "wasm.h"
 
 using namespace tern;
 
@@ -201,4 +202,80 @@ TEST_CASE("formatBacktrace: folding, elision and labels") {
     nooff.module.clear();
     CHECK(formatBacktrace(std::vector<TrapFrame>{nooff}) == "  at g (<wasm>)\n");
   }
+}
+
+namespace {
+wasm_trap_t* failCallback(void* env, const wasm_val_vec_t*, wasm_val_vec_t*) {
+  wasm_message_t msg;
+  wasm_name_new_from_string_nt(&msg, "no");
+  wasm_trap_t* t = wasm_trap_new(static_cast<wasm_store_t*>(env), &msg);
+  wasm_byte_vec_delete(&msg);
+  return t;
+}
+}  // namespace
+
+TEST_CASE("C API: wasm_trap_trace frames carry tern's function indices and offsets") {
+  TestModule tm;
+  wasm_engine_t* engine = wasm_engine_new();
+  wasm_store_t* store = wasm_store_new(engine);
+  wasm_byte_vec_t binary;
+  wasm_byte_vec_new(&binary, tm.bytes.size(), reinterpret_cast<const char*>(tm.bytes.data()));
+  wasm_module_t* module = wasm_module_new(store, &binary);
+  wasm_byte_vec_delete(&binary);
+  REQUIRE(module);
+  wasm_functype_t* ft = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
+  wasm_func_t* fail = wasm_func_new_with_env(store, ft, failCallback, store, nullptr);
+  wasm_functype_delete(ft);
+  wasm_extern_t* imports_arr[1] = {wasm_func_as_extern(fail)};
+  wasm_extern_vec_t imports = {1, imports_arr};
+  wasm_instance_t* instance = wasm_instance_new(store, module, &imports, nullptr);
+  REQUIRE(instance);
+  wasm_extern_vec_t exports;
+  wasm_instance_exports(instance, &exports);
+  REQUIRE(exports.size == 2);
+
+  auto call = [&](size_t export_index) {
+    wasm_val_t arg, res;
+    arg.kind = WASM_I32;
+    arg.of.i32 = 1;
+    res.kind = WASM_I32;
+    res.of.i32 = 0;
+    wasm_val_vec_t args = {1, &arg}, results = {1, &res};
+    return wasm_func_call(wasm_extern_as_func(exports.data[export_index]), &args, &results);
+  };
+
+  wasm_trap_t* trap = call(0);  // outer -> _Z5inneri: division by zero
+  REQUIRE(trap);
+  wasm_frame_vec_t trace;
+  wasm_trap_trace(trap, &trace);
+  REQUIRE(trace.size == 2);
+  CHECK(wasm_frame_func_index(trace.data[0]) == 2);
+  CHECK(wasm_frame_module_offset(trace.data[0]) == tm.div);
+  CHECK(wasm_frame_func_offset(trace.data[0]) == tm.div - tm.body[2]);
+  CHECK(wasm_instance_same(wasm_frame_instance(trace.data[0]), instance));
+  CHECK(wasm_frame_func_index(trace.data[1]) == 1);
+  CHECK(wasm_frame_module_offset(trace.data[1]) == tm.call_outer);
+  CHECK(wasm_frame_func_offset(trace.data[1]) == tm.call_outer - tm.body[1]);
+  wasm_frame_t* origin = wasm_trap_origin(trap);
+  REQUIRE(origin);
+  CHECK(wasm_frame_module_offset(origin) == tm.div);
+  wasm_frame_delete(origin);
+  wasm_frame_vec_delete(&trace);
+  wasm_trap_delete(trap);
+
+  trap = call(1);  // viahost -> the host's trap: its frame is not in the trace
+  REQUIRE(trap);
+  wasm_trap_trace(trap, &trace);
+  REQUIRE(trace.size == 1);
+  CHECK(wasm_frame_func_index(trace.data[0]) == 3);
+  CHECK(wasm_frame_module_offset(trace.data[0]) == tm.call_host);
+  wasm_frame_vec_delete(&trace);
+  wasm_trap_delete(trap);
+
+  wasm_extern_vec_delete(&exports);
+  wasm_instance_delete(instance);
+  wasm_func_delete(fail);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
 }
