@@ -608,11 +608,14 @@ void explainLimit(tern::Trap& trap, const RunOptions& o, const Watchdog& dog) {
 // slots; every call also counts against the call-depth limit, set to one
 // call per 32 bytes (a small native frame's worth), so even frames with no
 // values cannot nest without bound.
+// The value stack is reserved up front (backed lazily), so it is capped at
+// 4 GiB; the call depth at 4,194,304 (128 MiB's worth).
 constexpr uint64_t kBytesPerCall = 32;
 constexpr uint64_t kMaxCallDepth = uint64_t(1) << 22;
+constexpr uint64_t kMaxStackSlots = uint64_t(1) << 29;
 
 void applyStack(uint64_t bytes, tern::Config& config) {
-  config.value_stack_slots = uint32_t(std::min<uint64_t>(bytes / 8, UINT32_MAX));
+  config.value_stack_slots = uint32_t(std::min(bytes / 8, kMaxStackSlots));
   config.max_call_depth = uint32_t(std::clamp<uint64_t>(bytes / kBytesPerCall, 1, kMaxCallDepth));
 }
 
