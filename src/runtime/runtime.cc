@@ -473,7 +473,10 @@ Func* Store::createHostFunc(const FuncType& type, HostFn fn, std::string debug_n
 Expected<Memory*> Store::createMemory(MemoryType type) {
   uint64_t initial = type.limits.min * kPage;
   if (memory_bytes_ + initial > limits_.memory_bytes)
-    return Error{ErrorKind::Link, "memory of " + std::to_string(type.limits.min) + " pages exceeds the store's limit",
+    return Error{ErrorKind::Link,
+                 "memory of " + std::to_string(type.limits.min) + " pages (" + std::to_string(initial) +
+                     " bytes) exceeds the store's limit of " + std::to_string(limits_.memory_bytes) + " bytes" +
+                     (memory_bytes_ ? " (" + std::to_string(memory_bytes_) + " already in use)" : ""),
                  SIZE_MAX};
   // The reservation covers every address the memory can grow to (4 GiB for
   // a 32-bit memory by default), followed by the guard region.
