@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -168,19 +169,30 @@ enum class TrapKind : uint8_t {
   NullReference,
   Interrupted,  // the store's epoch deadline passed
   OutOfFuel,    // the store's fuel ran out
-  Host,  // raised by a host function
-  Exit,  // WASI proc_exit: not an error, carries exit_code
+  Host,           // raised by a host function (a returned or thrown tern::Trap)
+  HostException,  // a host function threw a C++ exception (see HostFn)
+  Exit,           // WASI proc_exit: not an error, carries exit_code
 };
+// The last enumerator: trapKindName(TrapKind(i)) names every i up to it.
+inline constexpr TrapKind kLastTrapKind = TrapKind::Exit;
 const char* trapMessage(TrapKind k);  // the spec's text
+// A stable identifier for the kind, lowercase words joined by hyphens
+// ("unreachable", "memory-out-of-bounds", "host-exception", ...): for logs,
+// metrics and tests, where trapMessage's text is for people. An out-of-range
+// value gives "unknown".
+const char* trapKindName(TrapKind k);
 
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
   std::string message;                 // spec text, or the host's message
   std::vector<std::string> backtrace;  // innermost first, Wasm function names
   int exit_code = 0;                   // for TrapKind::Exit
-  static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0}; }
-  static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
-  static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code}; }
+  // For TrapKind::HostException: the exception itself, so an embedder can
+  // std::rethrow_exception it on its side of the call.
+  std::exception_ptr exception;
+  static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0, nullptr}; }
+  static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0, nullptr}; }
+  static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code, nullptr}; }
   std::string toString() const;  // message plus backtrace, multi-line
 };
 
@@ -337,6 +349,18 @@ class Caller {
   Store* store_ = nullptr;
 };
 
+// A host function: reads `args`, writes `results` (pre-set to zeros of the
+// result types) and returns std::nullopt, or returns the Trap to raise in
+// the guest (Trap::host("message")); the trap's backtrace gets the host
+// function's name followed by the Wasm frames that called it.
+//
+// C++ exceptions stop at the host-call boundary, the same way on every tier
+// (interpreter, JIT, and host functions called directly with Func::call):
+// a thrown tern::Trap is raised as it is; a std::exception becomes a trap of
+// kind HostException whose message is its what(); any other exception a trap
+// of kind HostException with a generic message. Trap::exception holds the
+// exception in both cases. No exception ever unwinds through Wasm frames,
+// and the store stays usable.
 using HostFn = std::function<std::optional<Trap>(Caller& caller, std::span<const Value> args,
                                                  std::span<Value> results)>;
 

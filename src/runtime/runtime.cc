@@ -116,9 +116,34 @@ const char* trapMessage(TrapKind k) {
     case TrapKind::Interrupted: return "interrupted";
     case TrapKind::OutOfFuel: return "all fuel consumed";
     case TrapKind::Host: return "host trap";
+    case TrapKind::HostException: return "host function threw an exception";
     case TrapKind::Exit: return "exit";
   }
   return "trap";
+}
+
+// No default: a kind added without a name here is a compiler warning, and
+// the api test checks that every kind up to kLastTrapKind has its own name.
+const char* trapKindName(TrapKind k) {
+  switch (k) {
+    case TrapKind::Unreachable: return "unreachable";
+    case TrapKind::IntDivByZero: return "int-div-by-zero";
+    case TrapKind::IntOverflow: return "int-overflow";
+    case TrapKind::InvalidConversion: return "invalid-conversion";
+    case TrapKind::MemoryOutOfBounds: return "memory-out-of-bounds";
+    case TrapKind::TableOutOfBounds: return "table-out-of-bounds";
+    case TrapKind::UndefinedElement: return "undefined-element";
+    case TrapKind::UninitializedElement: return "uninitialized-element";
+    case TrapKind::IndirectCallTypeMismatch: return "indirect-call-type-mismatch";
+    case TrapKind::CallStackExhausted: return "call-stack-exhausted";
+    case TrapKind::NullReference: return "null-reference";
+    case TrapKind::Interrupted: return "interrupted";
+    case TrapKind::OutOfFuel: return "out-of-fuel";
+    case TrapKind::Host: return "host";
+    case TrapKind::HostException: return "host-exception";
+    case TrapKind::Exit: return "exit";
+  }
+  return "unknown";
 }
 
 std::string Trap::toString() const {
