@@ -629,6 +629,7 @@ class Global {
   bool mut_ = false;
   uint64_t bits_ = 0;
   uint64_t hi_ = 0;
+  Store* store_ = nullptr;
 };
 
 class Instance {
