@@ -693,7 +693,9 @@ class Store {
   Table* createTable(TableType type, Value init);
   Global* createGlobal(GlobalType type, Value init);
 
-  // imports: one Extern per module import, in order.
+  // imports: one Extern per module import, in order, each of this store
+  // (an Error of kind Link names the first that is not); the module must
+  // come from this store's engine.
   Expected<Instance*> instantiate(const std::shared_ptr<Module>& module,
                                   const std::vector<Extern>& imports);
 
