@@ -175,12 +175,12 @@ enum class TrapKind : uint8_t {
 };
 // The last enumerator: trapKindName(TrapKind(i)) names every i up to it.
 inline constexpr TrapKind kLastTrapKind = TrapKind::Exit;
-const char* trapMessage(TrapKind k);  // the spec's text
 // A stable identifier for the kind, lowercase words joined by hyphens
 // ("unreachable", "memory-out-of-bounds", "host-exception", ...): for logs,
 // metrics and tests, where trapMessage's text is for people. An out-of-range
 // value gives "unknown".
 const char* trapKindName(TrapKind k);
+const char* trapMessage(TrapKind k);  // the spec's text
 
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
@@ -189,10 +189,10 @@ struct Trap {
   int exit_code = 0;                   // for TrapKind::Exit
   // For TrapKind::HostException: the exception itself, so an embedder can
   // std::rethrow_exception it on its side of the call.
-  std::exception_ptr exception;
-  static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0, nullptr}; }
-  static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0, nullptr}; }
-  static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code, nullptr}; }
+  std::exception_ptr exception = nullptr;
+  static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0}; }
+  static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
+  static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code}; }
   std::string toString() const;  // message plus backtrace, multi-line
 };
 

@@ -583,7 +583,10 @@ std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, st
   } catch (Trap& t) {
     return std::move(t);
   } catch (const std::exception& e) {
-    return Trap{TrapKind::HostException, e.what(), {}, 0, std::current_exception()};
+    Trap t = Trap::make(TrapKind::HostException);
+    t.message = e.what();
+    t.exception = std::current_exception();
+    return t;
   } catch (...) {
     std::string type;
 #if __has_include(<cxxabi.h>)
@@ -594,9 +597,11 @@ std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, st
       std::free(name);
     }
 #endif
-    std::string message = "host function " + f->name() + " threw a C++ exception";
-    if (!type.empty()) message += " of type " + type;
-    return Trap{TrapKind::HostException, std::move(message), {}, 0, std::current_exception()};
+    Trap t = Trap::make(TrapKind::HostException);
+    t.message = "host function " + f->name() + " threw a C++ exception";
+    if (!type.empty()) t.message += " of type " + type;
+    t.exception = std::current_exception();
+    return t;
   }
 }
 
