@@ -808,16 +808,18 @@ Errno pathOpen(State& s, const Mem& m, const Args& a) {
 
   vfs::OpenFlags f;
   f.read = want & (kRightFdRead | kRightFdReaddir);
-  f.write = (want & (kRightFdWrite | kRightFdDatasync | kRightFdAllocate |
-                     kRightFdFilestatSetSize)) ||
+  // Only rights that need a writable descriptor open it for writing:
+  // fd_datasync works on a read-only one, and a directory's own rights
+  // (which a guest may ask for again when it reopens it) include it.
+  f.write = (want & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize)) ||
             (fdflags & kFdflagAppend);
   f.create = creat;
   f.excl = excl;
   f.trunc = trunc;
   f.directory = directory;
   f.fdflags = uint16_t(fdflags);
-  // A directory is never opened for writing: its rights say what it may do.
-  if (directory) f.write = false;
+  // A directory is never opened for writing: asking for that is EISDIR,
+  // with or without O_DIRECTORY (below, and in the backends' openAt).
 
   // O_CREAT|O_EXCL never follows a final symlink: it must fail with EEXIST.
   bool follow = (lookup & kLookupSymlinkFollow) && !(creat && excl);

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -168,9 +169,17 @@ enum class TrapKind : uint8_t {
   NullReference,
   Interrupted,  // the store's epoch deadline passed
   OutOfFuel,    // the store's fuel ran out
-  Host,  // raised by a host function
-  Exit,  // WASI proc_exit: not an error, carries exit_code
+  Host,           // raised by a host function (a returned or thrown tern::Trap)
+  HostException,  // a host function threw a C++ exception (see HostFn)
+  Exit,           // WASI proc_exit: not an error, carries exit_code
 };
+// The last enumerator: trapKindName(TrapKind(i)) names every i up to it.
+inline constexpr TrapKind kLastTrapKind = TrapKind::Exit;
+// A stable identifier for the kind, lowercase words joined by hyphens
+// ("unreachable", "memory-out-of-bounds", "host-exception", ...): for logs,
+// metrics and tests, where trapMessage's text is for people. An out-of-range
+// value gives "unknown".
+const char* trapKindName(TrapKind k);
 const char* trapMessage(TrapKind k);  // the spec's text
 
 // One frame of a trap's backtrace.
@@ -193,6 +202,9 @@ struct Trap {
   std::string message;                 // spec text, or the host's message
   std::vector<std::string> backtrace;  // innermost first, Wasm function names
   int exit_code = 0;                   // for TrapKind::Exit
+  // For TrapKind::HostException: the exception itself, so an embedder can
+  // std::rethrow_exception it on its side of the call.
+  std::exception_ptr exception = nullptr;
   std::vector<TrapFrame> frames;       // innermost first: the backtrace as data
   static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0}; }
   static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
@@ -363,6 +375,18 @@ class Caller {
   Store* store_ = nullptr;
 };
 
+// A host function: reads `args`, writes `results` (pre-set to zeros of the
+// result types) and returns std::nullopt, or returns the Trap to raise in
+// the guest (Trap::host("message")); the trap's backtrace gets the host
+// function's name followed by the Wasm frames that called it.
+//
+// C++ exceptions stop at the host-call boundary, the same way on every tier
+// (interpreter, JIT, and host functions called directly with Func::call):
+// a thrown tern::Trap is raised as it is; a std::exception becomes a trap of
+// kind HostException whose message is its what(); any other exception a trap
+// of kind HostException with a generic message. Trap::exception holds the
+// exception in both cases. No exception ever unwinds through Wasm frames,
+// and the store stays usable.
 using HostFn = std::function<std::optional<Trap>(Caller& caller, std::span<const Value> args,
                                                  std::span<Value> results)>;
 
@@ -512,13 +536,44 @@ template <class C0, class... A>
 struct DropCaller<true, std::tuple<C0, A...>> {
   using type = std::tuple<A...>;
 };
+// What a host callable returns: its Wasm results (void, a value or a
+// std::tuple of values), or those wrapped so that it can raise a trap
+// instead: Expected<T, Trap> (T as before, std::monostate for no results)
+// or, for no results, std::optional<Trap>.
+template <class R>
+struct HostResult {
+  using Values = R;
+  static std::optional<Trap> put(R&& r, std::span<Value> out) {
+    Results<R>::put(r, out);
+    return std::nullopt;
+  }
+};
+template <>
+struct HostResult<void> {
+  using Values = void;
+};
+template <class T>
+struct HostResult<Expected<T, Trap>> {
+  using Values = std::conditional_t<std::is_same_v<T, std::monostate>, void, T>;
+  static std::optional<Trap> put(Expected<T, Trap>&& r, std::span<Value> out) {
+    if (!r.ok()) return std::move(r.error());
+    if constexpr (!std::is_void_v<Values>) Results<Values>::put(r.value(), out);
+    return std::nullopt;
+  }
+};
+template <>
+struct HostResult<std::optional<Trap>> {
+  using Values = void;
+  static std::optional<Trap> put(std::optional<Trap>&& r, std::span<Value>) { return std::move(r); }
+};
+
 // The Wasm type and a HostFn for a C++ callable. Its first parameter may be
-// `Caller&`; its result is void, a value, or a std::tuple of values.
+// `Caller&`; its result is one of HostResult's.
 template <class F>
 std::pair<FuncType, HostFn> hostFromCallable(F f) {
   using T = Callable<std::decay_t<F>>;
   using Args = typename T::Args;
-  using R = typename T::Ret;
+  using R = std::remove_cvref_t<typename T::Ret>;
   constexpr bool kWantsCaller = [] {
     if constexpr (std::tuple_size_v<Args> > 0)
       return std::is_same_v<std::tuple_element_t<0, Args>, Caller&>;
@@ -526,16 +581,20 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
       return false;
   }();
   FuncType ft;
-  ft.results = Results<R>::types();
+  ft.results = Results<typename HostResult<R>::Values>::types();
   auto call = [f = std::move(f)]<class... A, size_t... I>(Caller& c, std::span<const Value> args,
                                                            std::span<Value> results, std::tuple<A...>*,
-                                                           std::index_sequence<I...>) mutable {
+                                                           std::index_sequence<I...>) mutable
+      -> std::optional<Trap> {
+    auto run = [&]() -> decltype(auto) {
+      if constexpr (kWantsCaller) return f(c, WasmType<std::decay_t<A>>::get(args[I])...);
+      else return f(WasmType<std::decay_t<A>>::get(args[I])...);
+    };
     if constexpr (std::is_void_v<R>) {
-      if constexpr (kWantsCaller) f(c, WasmType<std::decay_t<A>>::get(args[I])...);
-      else f(WasmType<std::decay_t<A>>::get(args[I])...);
+      run();
+      return std::nullopt;
     } else {
-      if constexpr (kWantsCaller) Results<R>::put(f(c, WasmType<std::decay_t<A>>::get(args[I])...), results);
-      else Results<R>::put(f(WasmType<std::decay_t<A>>::get(args[I])...), results);
+      return HostResult<R>::put(run(), results);
     }
   };
   // The Wasm parameters: the callable's, without a leading Caller&.
@@ -544,8 +603,7 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
     ft.params = {WasmType<std::decay_t<A>>::type...};
     return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
                   -> std::optional<Trap> {
-      call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
-      return std::nullopt;
+      return call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
     });
   }(static_cast<WasmArgs*>(nullptr));
   return {ft, fn};
@@ -597,6 +655,7 @@ class Global {
   bool mut_ = false;
   uint64_t bits_ = 0;
   uint64_t hi_ = 0;
+  Store* store_ = nullptr;
 };
 
 class Instance {
@@ -649,6 +708,8 @@ class Store {
   Func* createHostFunc(const FuncType& type, HostFn fn, std::string debug_name = {});
   // A host function from a C++ callable; its Wasm type comes from the C++
   // signature, e.g. store.wrap([](int32_t a, int32_t b) { return a + b; }).
+  // To raise a trap it returns Expected<T, Trap> (or std::optional<Trap>
+  // when it has no results), see Linker::func.
   template <class F>
   Func* wrap(F f, std::string debug_name = {}) {
     auto [type, fn] = detail::hostFromCallable(std::move(f));
@@ -658,7 +719,9 @@ class Store {
   Table* createTable(TableType type, Value init);
   Global* createGlobal(GlobalType type, Value init);
 
-  // imports: one Extern per module import, in order.
+  // imports: one Extern per module import, in order, each of this store
+  // (an Error of kind Link names the first that is not); the module must
+  // come from this store's engine.
   Expected<Instance*> instantiate(const std::shared_ptr<Module>& module,
                                   const std::vector<Extern>& imports);
 
@@ -699,13 +762,27 @@ class InstancePre {
   std::vector<std::shared_ptr<const HostDef>> hosts_;
 };
 
-// Resolves imports by (module, name).
+// Resolves imports by (module, name). Externs given to define() and
+// defineInstance() belong to one store: instantiating into another store
+// is an Error (kind Link) naming the import. Host functions from func() and
+// defineFunc() belong to no store and work with every store.
 class Linker {
  public:
   void define(std::string module, std::string name, Extern ext);
   // A host function that belongs to no store: each instantiation creates it
   // in the target store.
   void defineFunc(std::string module, std::string name, FuncType type, HostFn fn);
+  // The same from a C++ callable, typed by its signature (see
+  // Store::wrap). A callable that may trap returns Expected<T, Trap>, or
+  // std::optional<Trap> when it has no results:
+  //   linker.func("env", "div", [](int32_t a, int32_t b) -> Expected<int32_t, Trap> {
+  //     if (b == 0) return Trap::host("div: b is zero");
+  //     return a / b;
+  //   });
+  // The guest's call then fails with that trap (its kind, message and
+  // exit_code), whose backtrace lists "env.div" and the Wasm frames below.
+  // Throwing a tern::Trap does the same; any other exception becomes a
+  // HostException trap (see HostFn).
   template <class F>
   void func(std::string module, std::string name, F f) {
     auto [type, fn] = detail::hostFromCallable(std::move(f));

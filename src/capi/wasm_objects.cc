@@ -340,7 +340,16 @@ std::optional<tern::Trap> callHost(const HostEnv& h, std::span<const tern::Value
   }
   wasm_val_vec_t av{args.size(), a.data};
   wasm_val_vec_t rv{results.size(), r.data};
-  wasm_trap_t* trap = h.callback_with_env ? h.callback_with_env(h.env, &av, &rv) : h.callback(&av, &rv);
+  wasm_trap_t* trap = nullptr;
+  try {
+    trap = h.callback_with_env ? h.callback_with_env(h.env, &av, &rv) : h.callback(&av, &rv);
+  } catch (...) {
+    // A callback written in C++ threw: release the values' references;
+    // the host-call boundary turns the exception into a trap.
+    for (size_t i = 0; i < args.size(); ++i) wasm_val_delete(&a.data[i]);
+    for (size_t i = 0; i < results.size(); ++i) wasm_val_delete(&r.data[i]);
+    throw;
+  }
   for (size_t i = 0; i < args.size(); ++i) wasm_val_delete(&a.data[i]);
 
   std::optional<tern::Trap> out;

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/usage.h"
 #include "link/link.h"
 
 namespace tern::cli {
@@ -24,19 +25,6 @@ namespace {
 
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
-
-const char kLinkUsage[] =
-    "usage: tern link MAIN.wasm [NAME=]DEP.wasm... -o OUT.wasm\n"
-    "\n"
-    "Merge MAIN.wasm and its dependencies into one module. MAIN's imports from\n"
-    "module NAME (default: DEP's file name without .wasm) are satisfied by DEP's\n"
-    "exports; dependencies may import from each other. Imports nobody satisfies\n"
-    "stay imports. Only MAIN's exports are exported. Start functions run\n"
-    "dependencies first, MAIN last.\n"
-    "\n"
-    "  -o, --output OUT.wasm   where to write the result (required)\n"
-    "  --no-names              do not write a name section\n"
-    "  -h, --help              print this text\n";
 
 void usageError(const std::string& msg) { std::fprintf(stderr, "error: %s (see 'tern link --help')\n", msg.c_str()); }
 
@@ -104,7 +92,7 @@ int linkMain(int argc, char** argv) {
     if (arg == "--") {
       options_done = true;
     } else if (arg == "-h" || arg == "--help") {
-      std::fputs(kLinkUsage, stdout);
+      printCommandHelp(*findCommandHelp("link"), stdout);
       return 0;
     } else if (arg == "-o" || arg == "--output") {
       if (i + 1 >= argc) {

@@ -1,8 +1,10 @@
-// The `tern` command: run, validate, wast, version, help.
+// The `tern` command: run, validate, wast, link, version, help. Their usage
+// text is in cli/usage.h.
 //
 // Exit statuses:
 //   run       the guest's exit code (proc_exit, or 0 when _start returns);
-//             134 when the guest traps; 1 on a compile or link error
+//             134 when the guest traps (also out of fuel or time, -W);
+//             1 on a compile or link error
 //   validate  0 valid, 1 invalid
 //   all       2 on a usage error (unknown flag, missing or unreadable file)
 #include <mimalloc-new-delete.h>
@@ -11,20 +13,29 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "cli/link_cmd.h"
+#include "cli/usage.h"
 #include "cli/wast.h"
+#include "platform/platform.h"
 #include "tern/tern.hpp"
 #include "wasi/wasi.h"
 
@@ -34,62 +45,11 @@ constexpr int kExitUsage = 2;
 constexpr int kExitError = 1;
 constexpr int kExitTrap = 134;  // 128 + SIGABRT, as wasmtime does
 
-const char kUsage[] =
-    "usage: tern <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  run [options] FILE.wasm [ARGS...]\n"
-    "      Instantiate a module with WASI and call its `_start` export.\n"
-    "      ARGS are passed to the guest (argv[0] is FILE). The exit status is the\n"
-    "      guest's exit code, 134 if it traps, 1 if it fails to compile or link.\n"
-    "      --dir HOST[::GUEST]  preopen host directory HOST as GUEST (default:\n"
-    "                           the same name); repeatable\n"
-    "      --env NAME=VALUE     set a guest environment variable; `--env NAME`\n"
-    "                           copies NAME from tern's own environment;\n"
-    "                           repeatable. The guest sees no other variables\n"
-    "                           unless --env-inherit is given.\n"
-    "      --env-inherit        give the guest all of tern's environment (--env\n"
-    "                           settings override it)\n"
-    "      --tcplisten HOST:PORT\n"
-    "                           listen on a TCP socket and hand it to the guest\n"
-    "                           (sock_accept); numbered after the --dir\n"
-    "                           directories; repeatable\n"
-    "      --invoke NAME        call export NAME instead of `_start`; ARGS are\n"
-    "                           its arguments, parsed by parameter type\n"
-    "                           (integers in decimal or 0x hex, floats as\n"
-    "                           decimal, hex, inf or nan); results are printed\n"
-    "                           one per line\n"
-    "      --preload NAME=FILE.wasm\n"
-    "                           instantiate FILE first (with WASI and earlier\n"
-    "                           preloads) and let FILE.wasm import its exports\n"
-    "                           from module NAME; repeatable\n"
-    "      --bounds-checks      JIT code checks every memory access instead of\n"
-    "                           relying on guard pages\n"
-    "      --perf-map           write /tmp/perf-PID.map so `perf report` names\n"
-    "                           JIT-compiled Wasm functions\n"
-    "      --tier=interp|jit|auto\n"
-    "                           execution tier (default auto: the JIT where it\n"
-    "                           can compile a function, else the interpreter)\n"
-    "      --                   end of options; the next argument is FILE\n"
-    "  validate FILE.wasm\n"
-    "      Decode and validate only. Prints `ok`, or the error with its byte\n"
-    "      offset (exit status 1).\n"
-    "  link MAIN.wasm [NAME=]DEP.wasm... -o OUT.wasm\n"
-    "      Merge modules into one: MAIN's imports from module NAME (default:\n"
-    "      DEP's file name without .wasm) are satisfied by DEP's exports.\n"
-    "  wast [options] FILE.wast\n"
-    "      Run a spec test script (needs wabt's wast2json).\n"
-    "      --tier=interp|jit|auto  --skip-list FILE  -v\n"
-    "  version, --version\n"
-    "      Print the version.\n"
-    "  help, --help, -h\n"
-    "      Print this text.\n"
-    "\n"
-    "`tern FILE.wasm ARGS...` is short for `tern run FILE.wasm ARGS...`.\n";
-
-// One line on stderr; the caller returns kExitUsage.
-void usageError(const std::string& msg) {
-  std::fprintf(stderr, "error: %s (see 'tern help')\n", msg.c_str());
+// One line on stderr; the caller returns kExitUsage. `command` names the
+// help to point at.
+void usageError(const std::string& msg, std::string_view command = {}) {
+  std::fprintf(stderr, "error: %s (see 'tern help%s%.*s')\n", msg.c_str(), command.empty() ? "" : " ",
+               int(command.size()), command.data());
 }
 
 // Reads a whole file; on failure sets `err` to a one-line reason.
@@ -256,14 +216,224 @@ int finishCall(const tern::Expected<std::vector<tern::Value>, tern::Trap>& r, bo
 }
 
 // ---------------------------------------------------------------------------
-// tern run
-int cmdRun(int argc, char** argv) {
+// Input checks shared by run and validate
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// After an optional UTF-8 byte order mark, whitespace and `;;` line
+// comments, WebAssembly text starts with '(' (a block comment `(;` too).
+bool looksLikeText(std::span<const uint8_t> b) {
+  size_t i = 0;
+  if (b.size() >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) i = 3;
+  while (i < b.size()) {
+    uint8_t c = b[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++i;
+    } else if (c == ';' && i + 1 < b.size() && b[i + 1] == ';') {
+      while (i < b.size() && b[i] != '\n') ++i;
+    } else {
+      return c == '(';
+    }
+  }
+  return false;
+}
+
+// A binary module starts with "\0asm"; anything else named .wat/.wast or
+// starting like text is taken for text format.
+bool isTextFormat(const std::string& path, std::span<const uint8_t> prefix) {
+  if (prefix.size() >= 4 && std::memcmp(prefix.data(), "\0asm", 4) == 0) return false;
+  return endsWith(path, ".wat") || endsWith(path, ".wast") || looksLikeText(prefix);
+}
+
+void textFormatError(const std::string& path) {
+  std::string out = "OUT.wasm";
+  for (std::string_view ext : {".wat", ".wast"})
+    if (endsWith(path, ext)) out = path.substr(0, path.size() - ext.size()) + ".wasm";
+  std::fprintf(stderr,
+               "error: %s: this is WebAssembly text format, not a binary module; convert it with "
+               "`wat2wasm %s -o %s` (wabt)%s\n",
+               path.c_str(), path.c_str(), out.c_str(),
+               endsWith(path, ".wast") ? ", or run a spec test script with `tern wast`" : "");
+}
+
+// The first bytes of a file (fewer if it is shorter).
+std::vector<uint8_t> readPrefix(const std::string& path, size_t n) {
+  std::vector<uint8_t> out(n);
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(out.data()), std::streamsize(n));
+  out.resize(size_t(in.gcount()));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// -W and -S: wasmtime's option groups, KEY[=VALUE] separated by commas
+
+// Decimal or 0x hex, as wasmtime reads numbers.
+bool parseU64(std::string_view s, uint64_t& out) {
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s.remove_prefix(2);
+  }
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out, base);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// No value, y, yes, true; n, no, false.
+bool parseBool(const std::optional<std::string_view>& v, bool& out) {
+  if (!v || *v == "y" || *v == "yes" || *v == "true") out = true;
+  else if (*v == "n" || *v == "no" || *v == "false") out = false;
+  else return false;
+  return true;
+}
+
+// "2" (seconds, as wasmtime reads a plain number), "500ms", "2s", "1m",
+// "1m30s", "1h 5m": numbers with units ns, us, ms, s, m (min), h.
+bool parseDuration(std::string_view s, std::chrono::nanoseconds& out) {
+  uint64_t secs;
+  if (parseU64(s, secs) && s.find_first_of("xX") == std::string_view::npos) {
+    if (secs > uint64_t(INT64_MAX) / 1000000000) return false;
+    out = std::chrono::seconds(secs);
+    return true;
+  }
+  struct Unit {
+    std::string_view name;
+    uint64_t ns;
+  };
+  static constexpr Unit kUnits[] = {
+      {"nsec", 1}, {"ns", 1}, {"usec", 1000}, {"us", 1000}, {"msec", 1000000}, {"ms", 1000000},
+      {"seconds", 1000000000}, {"second", 1000000000}, {"secs", 1000000000}, {"sec", 1000000000},
+      {"s", 1000000000}, {"minutes", 60000000000}, {"minute", 60000000000}, {"mins", 60000000000},
+      {"min", 60000000000}, {"m", 60000000000}, {"hours", 3600000000000}, {"hour", 3600000000000},
+      {"hrs", 3600000000000}, {"hr", 3600000000000}, {"h", 3600000000000},
+  };
+  uint64_t total = 0;
+  bool any = false;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == ' ') {
+      ++i;
+      continue;
+    }
+    size_t d = i;
+    while (d < s.size() && s[d] >= '0' && s[d] <= '9') ++d;
+    if (d == i) return false;
+    uint64_t n;
+    if (std::from_chars(s.data() + i, s.data() + d, n).ec != std::errc()) return false;
+    size_t u = d;
+    while (u < s.size() && ((s[u] >= 'a' && s[u] <= 'z') || (s[u] >= 'A' && s[u] <= 'Z'))) ++u;
+    std::string_view unit = s.substr(d, u - d);
+    const Unit* found = nullptr;
+    for (const Unit& k : kUnits)
+      if (k.name == unit) found = &k;
+    if (!found) return false;
+    if (n > (uint64_t(INT64_MAX) - total) / found->ns) return false;
+    total += n * found->ns;
+    any = true;
+    i = u;
+  }
+  if (!any) return false;
+  out = std::chrono::nanoseconds(int64_t(total));
+  return true;
+}
+
+// What `tern run` was asked to do.
+struct RunOptions {
   tern::Config config;
   tern::wasi::Options wasi;
   bool env_inherit = false;
   std::string invoke;
   bool have_invoke = false;
   std::vector<std::pair<std::string, std::string>> preloads;  // name, file
+  // -W
+  std::optional<uint64_t> fuel;
+  std::optional<std::chrono::nanoseconds> timeout;
+  std::string timeout_text;  // as given, for messages
+  std::optional<uint64_t> max_memory_size;
+  std::optional<uint64_t> max_wasm_stack;
+  std::string file;
+  std::vector<std::string> guest_args;
+};
+
+std::string keyNames(std::span<const tern::cli::OptionKey> keys) {
+  std::string s;
+  for (const auto& k : keys) s += (s.empty() ? "" : ", ") + std::string(k.key);
+  return s;
+}
+
+// Applies one -W or -S argument. Returns -1 to go on, or the exit status
+// (0 after `help`, kExitUsage on an error).
+int applyGroup(char group, std::string_view spec, RunOptions& o) {
+  std::span<const tern::cli::OptionKey> keys =
+      group == 'W' ? std::span<const tern::cli::OptionKey>(tern::cli::kWasmKeys)
+                   : std::span<const tern::cli::OptionKey>(tern::cli::kWasiKeys);
+  if (spec == "help") {
+    std::printf("%s keys (-%c KEY[=VALUE][,KEY[=VALUE]...]):\n%s",
+                group == 'W' ? "-W, --wasm" : "-S, --wasi", group, tern::cli::formatKeys(keys, "  ").c_str());
+    return 0;
+  }
+  if (spec.empty()) {
+    usageError(std::string("-") + group + " needs KEY=VALUE (known keys: " + keyNames(keys) + ")", "run");
+    return kExitUsage;
+  }
+  while (true) {
+    size_t comma = spec.find(',');
+    std::string_view item = spec.substr(0, comma);
+    size_t eq = item.find('=');
+    std::string key(item.substr(0, eq));
+    std::optional<std::string_view> val;
+    if (eq != std::string_view::npos) val = item.substr(eq + 1);
+    std::string shown = std::string("-") + group + " " + std::string(item);
+    auto bad = [&](const std::string& why) {
+      usageError(shown + ": " + why, "run");
+      return kExitUsage;
+    };
+    auto number = [&](std::optional<uint64_t>& dst, const char* what) {
+      uint64_t n;
+      if (!val) return bad(std::string("needs a value: ") + key + "=" + what);
+      if (!parseU64(*val, n)) return bad(std::string("expected ") + what + " in decimal or 0x hex");
+      dst = n;
+      return -1;
+    };
+    int status = -1;
+    if (group == 'W' && key == "fuel") {
+      status = number(o.fuel, "N");
+    } else if (group == 'W' && key == "timeout") {
+      std::chrono::nanoseconds d;
+      if (!val) return bad("needs a value: timeout=DURATION (500ms, 2s, 1m)");
+      if (!parseDuration(*val, d)) return bad("expected a duration such as 500ms, 2s or 1m (a plain number is seconds)");
+      o.timeout = d;
+      o.timeout_text = std::string(*val);
+      // A plain number means seconds.
+      if (o.timeout_text.find_first_not_of("0123456789") == std::string::npos) o.timeout_text += "s";
+    } else if (group == 'W' && key == "max-memory-size") {
+      status = number(o.max_memory_size, "BYTES");
+    } else if (group == 'W' && key == "max-wasm-stack") {
+      status = number(o.max_wasm_stack, "BYTES");
+      if (status < 0 && *o.max_wasm_stack < 64) return bad("the stack needs at least 64 bytes");
+    } else if (group == 'S' && key == "inherit-env") {
+      if (!parseBool(val, o.env_inherit)) return bad("expected inherit-env, inherit-env=y or inherit-env=n");
+    } else if (group == 'S' && key == "tcplisten") {
+      if (!val || val->empty()) return bad("needs a value: tcplisten=HOST:PORT");
+      std::string listen_err;
+      int fd = tern::wasi::listenTcp(std::string(*val), listen_err);
+      if (fd < 0) return bad(listen_err);
+      o.wasi.sockets.push_back(fd);
+    } else {
+      usageError(std::string("unknown -") + group + " option '" + key + "' (known: " + keyNames(keys) + ")", "run");
+      return kExitUsage;
+    }
+    if (status >= 0) return status;
+    if (comma == std::string_view::npos) return -1;
+    spec.remove_prefix(comma + 1);
+  }
+}
+
+// Parses `tern run`'s arguments. Returns -1 to go on, or the exit status.
+int parseRun(int argc, char** argv, RunOptions& o) {
   int i = 0;
   auto value = [&](std::string_view flag, std::string_view arg, std::string& out) -> bool {
     // Accepts "--flag=VALUE" and "--flag VALUE".
@@ -272,7 +442,7 @@ int cmdRun(int argc, char** argv) {
       return true;
     }
     if (i + 1 >= argc) {
-      usageError("option '" + std::string(flag) + "' needs a value");
+      usageError("option '" + std::string(flag) + "' needs a value", "run");
       return false;
     }
     out = argv[++i];
@@ -291,7 +461,24 @@ int cmdRun(int argc, char** argv) {
       break;
     }
     if (arg.empty() || arg[0] != '-' || arg == "-") break;
-    if (is(arg, "--dir")) {
+    if (arg == "-h" || arg == "--help") {
+      tern::cli::printCommandHelp(*tern::cli::findCommandHelp("run"), stdout);
+      return 0;
+    } else if (arg.size() >= 2 && (arg[1] == 'W' || arg[1] == 'S') && arg[0] == '-' &&
+               (arg.size() == 2 || arg[2] != '-')) {
+      // -W KEY=VALUE, -WKEY=VALUE, -W=KEY=VALUE
+      char group = arg[1];
+      if (arg.size() == 2) {
+        if (!value(arg, arg, v)) return kExitUsage;
+      } else {
+        v = std::string(arg.substr(arg[2] == '=' ? 3 : 2));
+      }
+      if (int status = applyGroup(group, v, o); status >= 0) return status;
+    } else if (is(arg, "--wasm") || is(arg, "--wasi")) {
+      std::string_view flag = arg.substr(0, 6);
+      if (!value(flag, arg, v)) return kExitUsage;
+      if (int status = applyGroup(flag == "--wasm" ? 'W' : 'S', v, o); status >= 0) return status;
+    } else if (is(arg, "--dir")) {
       if (!value("--dir", arg, v)) return kExitUsage;
       std::string host = v, guest = v;
       if (size_t sep = v.find("::"); sep != std::string::npos) {
@@ -300,19 +487,19 @@ int cmdRun(int argc, char** argv) {
       }
       struct stat st;
       if (host.empty() || guest.empty()) {
-        usageError("--dir expects HOST[::GUEST], got '" + v + "'");
+        usageError("--dir expects HOST[::GUEST], got '" + v + "'", "run");
         return kExitUsage;
       }
       if (::stat(host.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        usageError("--dir: '" + host + "' is not a directory");
+        usageError("--dir: '" + host + "' is not a directory", "run");
         return kExitUsage;
       }
-      wasi.preopens.emplace_back(host, guest);
+      o.wasi.preopens.emplace_back(host, guest);
     } else if (is(arg, "--env")) {
       if (!value("--env", arg, v)) return kExitUsage;
       size_t eq = v.find('=');
       if (eq == 0 || v.empty()) {
-        usageError("--env expects NAME=VALUE, got '" + v + "'");
+        usageError("--env expects NAME=VALUE, got '" + v + "'", "run");
         return kExitUsage;
       }
       if (eq == std::string::npos) {
@@ -321,68 +508,165 @@ int cmdRun(int argc, char** argv) {
         v += '=';
         v += host_value;
       }
-      wasi.env.push_back(v);
+      o.wasi.env.push_back(v);
     } else if (arg == "--env-inherit") {
-      env_inherit = true;
+      o.env_inherit = true;
     } else if (is(arg, "--tcplisten")) {
       if (!value("--tcplisten", arg, v)) return kExitUsage;
       std::string listen_err;
       int fd = tern::wasi::listenTcp(v, listen_err);
       if (fd < 0) {
-        usageError("--tcplisten: " + listen_err);
+        usageError("--tcplisten: " + listen_err, "run");
         return kExitUsage;
       }
-      wasi.sockets.push_back(fd);
+      o.wasi.sockets.push_back(fd);
     } else if (is(arg, "--preload")) {
       if (!value("--preload", arg, v)) return kExitUsage;
       size_t eq = v.find('=');
       if (eq == 0 || eq == std::string::npos || eq + 1 == v.size()) {
-        usageError("--preload expects NAME=FILE.wasm, got '" + v + "'");
+        usageError("--preload expects NAME=FILE.wasm, got '" + v + "'", "run");
         return kExitUsage;
       }
-      preloads.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      o.preloads.emplace_back(v.substr(0, eq), v.substr(eq + 1));
     } else if (is(arg, "--invoke")) {
       if (!value("--invoke", arg, v)) return kExitUsage;
-      invoke = v;
-      have_invoke = true;
+      o.invoke = v;
+      o.have_invoke = true;
     } else if (arg == "--bounds-checks") {
-      config.bounds_checks = true;
+      o.config.bounds_checks = true;
     } else if (arg == "--perf-map") {
-      config.perf_map = true;
+      o.config.perf_map = true;
     } else if (is(arg, "--tier")) {
       if (!value("--tier", arg, v)) return kExitUsage;
-      if (!parseTier(v, config.tier)) {
-        usageError("--tier must be interp, jit or auto, not '" + v + "'");
+      if (!parseTier(v, o.config.tier)) {
+        usageError("--tier must be interp, jit or auto, not '" + v + "'", "run");
         return kExitUsage;
       }
     } else {
-      usageError("unknown option '" + std::string(arg) + "' for 'tern run'");
+      usageError("unknown option '" + std::string(arg) + "' for 'tern run'", "run");
       return kExitUsage;
     }
   }
   if (i >= argc) {
-    usageError("tern run: missing FILE.wasm");
+    usageError("tern run: missing FILE.wasm", "run");
     return kExitUsage;
   }
-  std::string file = argv[i++];
-  std::vector<std::string> guest_args(argv + i, argv + argc);
+  o.file = argv[i++];
+  o.guest_args.assign(argv + i, argv + argc);
+  return -1;
+}
 
+// -W timeout: bumps the engine's epoch once the time is up, so the guest
+// traps "interrupted" at its next function entry or loop header. A guest
+// blocked in a host call (a sleep, a read) checks no epoch; if it has not
+// stopped a second later, the watchdog reports it and ends the process.
+class Watchdog {
+ public:
+  ~Watchdog() { stop(); }
+  void start(tern::Engine& engine, std::chrono::nanoseconds after, std::string what) {
+    thread_ = std::thread([this, &engine, after, what = std::move(what)] {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, after, [this] { return done_; })) return;
+      fired_ = true;
+      engine.incrementEpoch();
+      if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) return;
+      std::fflush(stdout);
+      std::fprintf(stderr, "error: %s: the guest is blocked in a host call and cannot be interrupted\n",
+                   what.c_str());
+      std::_Exit(kExitTrap);
+    });
+  }
+  void stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<bool> fired_{false};
+};
+
+// Says which -W limit stopped the guest, in the trap's own message.
+void explainLimit(tern::Trap& trap, const RunOptions& o, const Watchdog& dog) {
+  if (trap.kind == tern::TrapKind::OutOfFuel && o.fuel)
+    trap.message += ": the guest ran out of fuel (-W fuel=" + std::to_string(*o.fuel) + ")";
+  else if (trap.kind == tern::TrapKind::Interrupted && dog.fired())
+    trap.message += ": timed out after " + o.timeout_text + " (-W timeout=" + o.timeout_text + ")";
+}
+
+// -W max-wasm-stack=BYTES: both tiers keep a frame's params, locals and
+// operand stack in 8-byte slots of one value stack, so BYTES buys BYTES/8
+// slots; every call also counts against the call-depth limit, set to one
+// call per 32 bytes (a small native frame's worth), so even frames with no
+// values cannot nest without bound.
+// The value stack is reserved up front (backed lazily), so it is capped at
+// 4 GiB; the call depth at 4,194,304 (128 MiB's worth).
+constexpr uint64_t kBytesPerCall = 32;
+constexpr uint64_t kMaxCallDepth = uint64_t(1) << 22;
+constexpr uint64_t kMaxStackSlots = uint64_t(1) << 29;
+
+void applyStack(uint64_t bytes, tern::Config& config) {
+  config.value_stack_slots = uint32_t(std::min(bytes / 8, kMaxStackSlots));
+  config.max_call_depth = uint32_t(std::clamp<uint64_t>(bytes / kBytesPerCall, 1, kMaxCallDepth));
+}
+
+// The native stack the guest runs on with -W max-wasm-stack: JIT code
+// takes 16 bytes of it per call (return address, saved frame pointer), and
+// traps "call stack exhausted" when it runs low, so give it room for the
+// deepest allowed recursion plus the host's own needs.
+size_t nativeStackFor(const tern::Config& config) {
+  return size_t(config.max_call_depth) * 32 + (size_t(8) << 20);
+}
+
+// Runs the module `o` describes; returns the process exit status.
+int execRun(RunOptions& o) {
+  const std::string& file = o.file;
   std::string err;
   if (!checkReadable(file, err)) {
     std::fprintf(stderr, "error: %s\n", err.c_str());
     return kExitUsage;
   }
+  if (isTextFormat(file, readPrefix(file, 4096))) {
+    textFormatError(file);
+    return kExitError;
+  }
 
-  tern::Engine engine(config);
+  if (o.fuel) o.config.consume_fuel = true;
+  if (o.timeout) o.config.epoch_interruption = true;
+  if (o.max_wasm_stack) applyStack(*o.max_wasm_stack, o.config);
+
+  tern::Engine engine(o.config);
   auto module = tern::Module::compileFile(engine, file);
   if (!module) {
-    std::fprintf(stderr, "error: %s\n", module.error().toString().c_str());
-    return module.error().kind == tern::ErrorKind::Io ? kExitUsage : kExitError;
+    const tern::Error& e = module.error();
+    if (e.kind == tern::ErrorKind::Io) {
+      std::fprintf(stderr, "error: %s\n", e.toString().c_str());
+      return kExitUsage;
+    }
+    // As `tern validate` does: "error: FILE: at offset 0x..: reason".
+    std::fprintf(stderr, "error: %s: %s\n", file.c_str(), e.toString().c_str());
+    return kExitError;
   }
 
   tern::Store store(engine);
+  if (o.fuel) store.setFuel(*o.fuel);
+  if (o.max_memory_size) {
+    tern::StoreLimits limits;
+    limits.memory_bytes = *o.max_memory_size;
+    store.setLimits(limits);
+  }
   tern::Linker linker;
-  if (env_inherit) {
+  tern::wasi::Options& wasi = o.wasi;
+  if (o.env_inherit) {
     // tern's own environment first; an --env setting replaces a variable of
     // the same name.
     std::vector<std::string> own = std::move(wasi.env);
@@ -400,18 +684,34 @@ int cmdRun(int argc, char** argv) {
     }
   }
   wasi.args.push_back(file);
-  if (!have_invoke) wasi.args.insert(wasi.args.end(), guest_args.begin(), guest_args.end());
+  if (!o.have_invoke) wasi.args.insert(wasi.args.end(), o.guest_args.begin(), o.guest_args.end());
   auto ctx = tern::wasi::addToLinker(linker, store, std::move(wasi));
   if (!ctx->error().empty()) {
     std::fprintf(stderr, "error: %s\n", ctx->error().c_str());
     return kExitUsage;
   }
 
+  // The time limit covers everything the guest runs: preloads, start
+  // functions, _initialize and the call itself.
+  Watchdog watchdog;
+  if (o.timeout) {
+    store.setEpochDeadline(1);
+    watchdog.start(engine, *o.timeout, file + ": timed out after " + o.timeout_text);
+  }
+  auto failedInstantiation = [&](tern::Error& e) {
+    watchdog.stop();
+    if (e.trap) explainLimit(*e.trap, o, watchdog);
+  };
+
   // Preloaded modules, in order: each may import WASI and the ones before it.
-  for (const auto& [name, path] : preloads) {
+  for (const auto& [name, path] : o.preloads) {
     if (!checkReadable(path, err)) {
       std::fprintf(stderr, "error: %s\n", err.c_str());
       return kExitUsage;
+    }
+    if (isTextFormat(path, readPrefix(path, 4096))) {
+      textFormatError(path);
+      return kExitError;
     }
     auto dep = tern::Module::compileFile(engine, path);
     if (!dep) {
@@ -420,7 +720,8 @@ int cmdRun(int argc, char** argv) {
     }
     auto dep_inst = linker.instantiate(store, *dep);
     if (!dep_inst) {
-      const tern::Error& e = dep_inst.error();
+      tern::Error& e = dep_inst.error();
+      failedInstantiation(e);
       std::fprintf(stderr, "error: %s: %s\n", path.c_str(),
                    e.trap ? e.trap->toString().c_str() : e.toString().c_str());
       return e.kind == tern::ErrorKind::Trap ? kExitTrap : kExitError;
@@ -430,53 +731,89 @@ int cmdRun(int argc, char** argv) {
 
   auto inst = linker.instantiate(store, *module);
   if (!inst) {
-    const tern::Error& e = inst.error();
+    tern::Error& e = inst.error();
+    failedInstantiation(e);
     if (e.kind == tern::ErrorKind::Trap) {  // a segment out of bounds, or the start function
       if (e.trap && e.trap->kind == tern::TrapKind::Exit) return e.trap->exit_code;
       std::fprintf(stderr, "error: wasm trap: %s\n", e.trap ? e.trap->toString().c_str() : e.message.c_str());
       return kExitTrap;
     }
-    std::fprintf(stderr, "error: %s\n", e.toString().c_str());
+    std::fprintf(stderr, "error: %s: %s\n", file.c_str(), e.toString().c_str());
     return kExitError;
   }
   tern::Instance* instance = *inst;
 
-  if (have_invoke) {
+  // Calls fn and returns the exit status; the watchdog stops with the guest.
+  auto callGuest = [&](tern::Func* fn, std::span<const tern::Value> args, bool print, bool last) {
+    auto r = fn->call(args);
+    if (last || !r.ok()) watchdog.stop();
+    if (!r.ok()) explainLimit(r.error(), o, watchdog);
+    return finishCall(r, print);
+  };
+
+  if (o.have_invoke) {
+    const std::string& invoke = o.invoke;
     tern::Func* fn = instance->getFunc(invoke);
     if (!fn) {
-      std::fprintf(stderr, "error: module has no exported function '%s'\n", invoke.c_str());
+      std::fprintf(stderr, "error: %s: module has no exported function '%s'\n", file.c_str(), invoke.c_str());
       return kExitError;
     }
     const tern::FuncType& type = fn->type();
-    if (guest_args.size() != type.params.size()) {
+    if (o.guest_args.size() != type.params.size()) {
       std::fprintf(stderr, "error: '%s' takes %zu argument(s) %s, got %zu\n", invoke.c_str(),
-                   type.params.size(), type.toString().c_str(), guest_args.size());
+                   type.params.size(), type.toString().c_str(), o.guest_args.size());
       return kExitUsage;
     }
     std::vector<tern::Value> args(type.params.size());
     for (size_t k = 0; k < args.size(); ++k) {
-      if (!parseArg(guest_args[k], type.params[k], args[k])) {
+      if (!parseArg(o.guest_args[k], type.params[k], args[k])) {
         std::fprintf(stderr, "error: argument %zu of '%s': cannot parse '%s' as %s\n", k + 1,
-                     invoke.c_str(), guest_args[k].c_str(), tern::valTypeName(type.params[k]));
+                     invoke.c_str(), o.guest_args[k].c_str(), tern::valTypeName(type.params[k]));
         return kExitUsage;
       }
     }
     // A WASI reactor wants _initialize before anything else.
     if (invoke != "_initialize") {
       if (tern::Func* init = instance->getFunc("_initialize")) {
-        int status = finishCall(init->call({}), false);
+        int status = callGuest(init, {}, false, false);
         if (status != 0) return status;
       }
     }
-    return finishCall(fn->call(args), true);
+    return callGuest(fn, args, true, true);
   }
 
-  if (tern::Func* start = instance->getFunc("_start")) return finishCall(start->call({}), false);
-  if (tern::Func* init = instance->getFunc("_initialize")) return finishCall(init->call({}), false);
+  if (tern::Func* start = instance->getFunc("_start")) return callGuest(start, {}, false, true);
+  if (tern::Func* init = instance->getFunc("_initialize")) return callGuest(init, {}, false, true);
   std::fprintf(stderr,
-               "error: module exports no '_start' function; use --invoke NAME to call "
-               "another export\n");
+               "error: %s: module exports no '_start' function; use --invoke NAME to call "
+               "another export\n",
+               file.c_str());
   return kExitError;
+}
+
+// ---------------------------------------------------------------------------
+// tern run
+int cmdRun(int argc, char** argv) {
+  RunOptions o;
+  if (int status = parseRun(argc, argv, o); status >= 0) return status;
+  if (!o.max_wasm_stack) return execRun(o);
+  // A bigger Wasm stack needs a bigger native stack for JIT code: run the
+  // guest on a thread that has one.
+  applyStack(*o.max_wasm_stack, o.config);
+  struct Job {
+    RunOptions* o;
+    int status = kExitError;
+  } job{&o};
+  auto body = [](void* p) {
+    auto* j = static_cast<Job*>(p);
+    j->status = execRun(*j->o);
+  };
+  if (!tern::platform::runWithStack(nativeStackFor(o.config), body, &job)) {
+    std::fprintf(stderr, "error: cannot start a thread with a %zu-byte stack for -W max-wasm-stack\n",
+                 nativeStackFor(o.config));
+    return kExitError;
+  }
+  return job.status;
 }
 
 // ---------------------------------------------------------------------------
@@ -487,18 +824,21 @@ int cmdValidate(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--" && i + 1 < argc && file.empty()) {
       file = argv[++i];
+    } else if ((arg == "-h" || arg == "--help") && file.empty()) {
+      tern::cli::printCommandHelp(*tern::cli::findCommandHelp("validate"), stdout);
+      return 0;
     } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
-      usageError("unknown option '" + std::string(arg) + "' for 'tern validate'");
+      usageError("unknown option '" + std::string(arg) + "' for 'tern validate'", "validate");
       return kExitUsage;
     } else if (file.empty()) {
       file = std::string(arg);
     } else {
-      usageError("tern validate takes one file");
+      usageError("tern validate takes one file", "validate");
       return kExitUsage;
     }
   }
   if (file.empty()) {
-    usageError("tern validate: missing FILE.wasm");
+    usageError("tern validate: missing FILE.wasm", "validate");
     return kExitUsage;
   }
   std::vector<uint8_t> bytes;
@@ -506,6 +846,10 @@ int cmdValidate(int argc, char** argv) {
   if (!readFile(file, bytes, err)) {
     std::fprintf(stderr, "error: %s\n", err.c_str());
     return kExitUsage;
+  }
+  if (isTextFormat(file, bytes)) {
+    textFormatError(file);
+    return kExitError;
   }
   std::optional<tern::Error> e = tern::Module::validate(bytes);
   if (!e) {
@@ -517,15 +861,31 @@ int cmdValidate(int argc, char** argv) {
   return kExitError;
 }
 
-bool endsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+// `tern help [COMMAND]`
+int cmdHelp(int argc, char** argv) {
+  if (argc == 0) {
+    tern::cli::printOverview(stdout);
+    return 0;
+  }
+  std::string_view name = argv[0];
+  if (name == "--help" || name == "-h") name = "help";
+  const tern::cli::CommandHelp* c = tern::cli::findCommandHelp(name);
+  if (argc > 1 || !c) {
+    usageError(argc > 1 ? "tern help takes one command" : "no command '" + std::string(argv[0]) + "'");
+    return kExitUsage;
+  }
+  tern::cli::printCommandHelp(*c, stdout);
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A guest writing into a closed pipe (`tern run yes.wasm | head -1`) gets
+  // EPIPE from fd_write and decides what to do; tern does not die of SIGPIPE.
+  tern::platform::ignoreBrokenPipe();
   if (argc < 2) {
-    std::fputs(kUsage, stderr);
+    tern::cli::printOverview(stderr);
     return kExitUsage;
   }
   std::string_view cmd = argv[1];
@@ -534,13 +894,14 @@ int main(int argc, char** argv) {
   if (cmd == "wast") return tern::cli::wastMain(argc - 1, argv + 1);
   if (cmd == "link") return tern::cli::linkMain(argc - 1, argv + 1);
   if (cmd == "--version" || cmd == "version" || cmd == "-V") {
+    if (argc > 2 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
+      tern::cli::printCommandHelp(*tern::cli::findCommandHelp("version"), stdout);
+      return 0;
+    }
     std::printf("tern %s\n", tern::versionString());
     return 0;
   }
-  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmdHelp(argc - 2, argv + 2);
   if (!cmd.empty() && cmd[0] != '-' && endsWith(cmd, ".wasm"))
     return cmdRun(argc - 1, argv + 1);
   if (!cmd.empty() && cmd[0] == '-')

@@ -30,6 +30,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/usage.h"
 #include "tern/tern.hpp"
 
 extern char** environ;
@@ -39,9 +40,6 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-constexpr const char* kUsage =
-    "usage: tern wast FILE.wast [--tier=interp|jit|auto] [--bounds-checks] [--skip-list FILE] [-v]";
 
 struct Options {
   std::string file;
@@ -999,11 +997,11 @@ int wastMain(int argc, char** argv) {
   Options opt;
   bool help = false;
   if (auto err = parseOptions(argc, argv, opt, help)) {
-    std::fprintf(stderr, "tern wast: %s\n%s\n", err->c_str(), kUsage);
+    std::fprintf(stderr, "tern wast: %s (see 'tern help wast')\n", err->c_str());
     return 2;
   }
   if (help) {
-    std::printf("%s\n", kUsage);
+    printCommandHelp(*findCommandHelp("wast"), stdout);
     return 0;
   }
 

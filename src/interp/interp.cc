@@ -6,7 +6,10 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <typeinfo>
 #include <limits>
 #include <type_traits>
 
@@ -16,6 +19,9 @@
 #include "runtime/ops.h"
 
 #include <pthread.h>
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#endif
 #include "module/module.h"
 #include "platform/platform.h"
 
@@ -612,6 +618,38 @@ done:
 #undef SIMD
 }
 
+// The host-call boundary, the one place every tier (and Func::call) runs a
+// host function: an exception stops here and becomes a trap (see HostFn),
+// so none unwinds through the interpreter's loop or JIT code. The try block
+// costs nothing until something is thrown.
+std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, std::span<Value> results) noexcept {
+  try {
+    return f->host_(c, args, results);
+  } catch (Trap& t) {
+    return std::move(t);
+  } catch (const std::exception& e) {
+    Trap t = Trap::make(TrapKind::HostException);
+    t.message = e.what();
+    t.exception = std::current_exception();
+    return t;
+  } catch (...) {
+    std::string type;
+#if __has_include(<cxxabi.h>)
+    if (const std::type_info* ti = abi::__cxa_current_exception_type()) {
+      int status = 0;
+      char* name = abi::__cxa_demangle(ti->name(), nullptr, nullptr, &status);
+      type = status == 0 && name ? name : ti->name();
+      std::free(name);
+    }
+#endif
+    Trap t = Trap::make(TrapKind::HostException);
+    t.message = "host function " + f->name() + " threw a C++ exception";
+    if (!type.empty()) t.message += " of type " + type;
+    t.exception = std::current_exception();
+    return t;
+  }
+}
+
 Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args) {
   const FuncType& ft = f->type();
   ThreadCtx& t = threadCtx(f->store_->engine().config());
@@ -628,7 +666,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
     Caller c;
     c.instance_ = caller;
     c.store_ = caller ? caller->store_ : f->store_;
-    std::optional<Trap> tr = f->host_(c, args, results);
+    std::optional<Trap> tr = callHost(f, c, args, results);
     if (tr) {
       if (tr->kind != TrapKind::Exit) {
         tr->backtrace.push_back(f->name());
@@ -728,8 +766,11 @@ Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) 
 namespace tern::jit {
 
 // Calls f (host, another instance, or an interpreted function) with its
-// arguments at fp; the results replace them.
-static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) {
+// arguments at fp; the results replace them. Called from JIT code, which
+// has no unwind information: noexcept, so that an exception the host-call
+// boundary does not catch (a failed allocation in between) ends the process
+// in this frame rather than unwinding into JIT frames.
+static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
   interp::ThreadCtx& t = interp::t_ctx;
   const FuncType& ft = f->type();
   uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());

@@ -18,4 +18,13 @@ void release(void* p, size_t bytes);
 // Reserve + commit in one step, backed lazily by the OS.
 void* reserveCommitted(size_t bytes);
 
+// Writing to a pipe or socket whose reader has gone then fails with EPIPE
+// instead of killing the process with SIGPIPE (for the `tern` command; an
+// embedder decides this for its own process).
+void ignoreBrokenPipe();
+
+// Runs fn on a new thread whose native stack has `stack_bytes` bytes and
+// waits for it; false if the thread cannot be created.
+bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg);
+
 }  // namespace tern::platform

@@ -1,3 +1,5 @@
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -29,6 +31,31 @@ void release(void* p, size_t bytes) {
 void* reserveCommitted(size_t bytes) {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
+}
+
+void ignoreBrokenPipe() { ::signal(SIGPIPE, SIG_IGN); }
+
+bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  size_t page = pageSize();
+  stack_bytes = (stack_bytes + page - 1) / page * page;
+  pthread_t th;
+  struct Start {
+    void (*fn)(void*);
+    void* arg;
+  } start{fn, arg};
+  auto trampoline = [](void* p) -> void* {
+    auto* s = static_cast<Start*>(p);
+    s->fn(s->arg);
+    return nullptr;
+  };
+  bool ok = pthread_attr_setstacksize(&attr, stack_bytes) == 0 &&
+            pthread_create(&th, &attr, trampoline, &start) == 0;
+  pthread_attr_destroy(&attr);
+  if (!ok) return false;
+  pthread_join(th, nullptr);
+  return true;
 }
 
 }  // namespace tern::platform

@@ -116,9 +116,34 @@ const char* trapMessage(TrapKind k) {
     case TrapKind::Interrupted: return "interrupted";
     case TrapKind::OutOfFuel: return "all fuel consumed";
     case TrapKind::Host: return "host trap";
+    case TrapKind::HostException: return "host function threw an exception";
     case TrapKind::Exit: return "exit";
   }
   return "trap";
+}
+
+// No default: a kind added without a name here is a compiler warning, and
+// the api test checks that every kind up to kLastTrapKind has its own name.
+const char* trapKindName(TrapKind k) {
+  switch (k) {
+    case TrapKind::Unreachable: return "unreachable";
+    case TrapKind::IntDivByZero: return "int-div-by-zero";
+    case TrapKind::IntOverflow: return "int-overflow";
+    case TrapKind::InvalidConversion: return "invalid-conversion";
+    case TrapKind::MemoryOutOfBounds: return "memory-out-of-bounds";
+    case TrapKind::TableOutOfBounds: return "table-out-of-bounds";
+    case TrapKind::UndefinedElement: return "undefined-element";
+    case TrapKind::UninitializedElement: return "uninitialized-element";
+    case TrapKind::IndirectCallTypeMismatch: return "indirect-call-type-mismatch";
+    case TrapKind::CallStackExhausted: return "call-stack-exhausted";
+    case TrapKind::NullReference: return "null-reference";
+    case TrapKind::Interrupted: return "interrupted";
+    case TrapKind::OutOfFuel: return "out-of-fuel";
+    case TrapKind::Host: return "host";
+    case TrapKind::HostException: return "host-exception";
+    case TrapKind::Exit: return "exit";
+  }
+  return "unknown";
 }
 
 std::string Trap::toString() const {
@@ -480,7 +505,10 @@ Func* Store::createHostFunc(const FuncType& type, HostFn fn, std::string debug_n
 Expected<Memory*> Store::createMemory(MemoryType type) {
   uint64_t initial = type.limits.min * kPage;
   if (memory_bytes_ + initial > limits_.memory_bytes)
-    return Error{ErrorKind::Link, "memory of " + std::to_string(type.limits.min) + " pages exceeds the store's limit",
+    return Error{ErrorKind::Link,
+                 "memory of " + std::to_string(type.limits.min) + " pages (" + std::to_string(initial) +
+                     " bytes) exceeds the store's limit of " + std::to_string(limits_.memory_bytes) + " bytes" +
+                     (memory_bytes_ ? " (" + std::to_string(memory_bytes_) + " already in use)" : ""),
                  SIZE_MAX};
   // The reservation covers every address the memory can grow to (4 GiB for
   // a 32-bit memory by default), followed by the guard region.
@@ -532,6 +560,7 @@ Table* Store::createTable(TableType type, Value init) {
 
 Global* Store::createGlobal(GlobalType type, Value init) {
   auto g = std::make_unique<Global>();
+  g->store_ = this;
   g->type_ = type.type;
   g->mut_ = type.mut;
   g->bits_ = init.bits;
@@ -577,14 +606,39 @@ static Value evalConst(const ConstExpr& e, const Instance& inst) {
   return e.value;
 }
 
+static Store* storeOf(const Extern& e) {
+  switch (e.kind) {
+    case ExternKind::Func: return e.func()->store_;
+    case ExternKind::Table: return e.table()->store_;
+    case ExternKind::Memory: return e.memory()->store_;
+    case ExternKind::Global: return e.global()->store_;
+  }
+  return nullptr;
+}
+
 Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports) {
   const ModuleData& md = module->data();
+  // The module's code was generated for its engine's configuration (guard
+  // region, bounds checks, interruption), and its type ids are that engine's.
+  if (&module->engine() != engine_)
+    return Error{ErrorKind::Link, "the module was compiled by another engine than the store's", SIZE_MAX};
   if (imports.size() != md.imports.size())
     return Error{ErrorKind::Link,
                  "expected " + std::to_string(md.imports.size()) + " imports, got " + std::to_string(imports.size()),
                  SIZE_MAX};
   for (size_t i = 0; i < imports.size(); ++i) {
     const Import& im = md.imports[i];
+    // An extern of another store would outlive its store's checks (limits,
+    // fuel, the objects' lifetime) and, from another engine, mean nothing
+    // here (type ids, memory layout).
+    Store* owner = imports[i].ptr ? storeOf(imports[i]) : this;
+    if (owner != this)
+      return Error{ErrorKind::Link,
+                   "import " + im.module + "." + im.name + " is a " + externKindName(imports[i].kind) +
+                       " of another store" + (owner && owner->engine_ != engine_ ? " and engine" : "") +
+                       ": externs must come from the store that instantiates the module (Linker::func and "
+                       "Linker::defineFunc define host functions for any store)",
+                   SIZE_MAX};
     ExternType want = importType(md, im);
     std::string why;
     if (!externMatches(imports[i], want, &why)) {

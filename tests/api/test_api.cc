@@ -11,11 +11,15 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "jit/jit.h"
 #include "module/module.h"
 #include "tern/tern.hpp"
+#include "tern/wasi.hpp"
+#include "wasm.h"
 
 using namespace tern;
 
@@ -459,4 +463,421 @@ TEST_CASE("Values and names") {
   CHECK(a == b);
   CHECK(a != c);
   CHECK(e.typeOf(c).params[0] == ValType::I64);
+}
+
+// ---------------------------------------------------------------------------
+// Host functions that throw or trap (host.wat), on every tier.
+
+namespace {
+
+// What host.act(x) does: throw a std::exception, throw something else,
+// throw a tern::Trap, or return x + 100.
+enum : int32_t { kThrowStd = 1, kThrowInt = 2, kThrowTrap = 3 };
+
+struct HostFixture {
+  Engine engine;
+  Store store{engine};
+  Linker linker;
+  std::shared_ptr<Module> module;
+  Instance* inst = nullptr;
+  int poked = 0;
+
+  explicit HostFixture(Config cfg) : engine(cfg) {
+    linker.func("host", "act", [](int32_t x) -> int32_t {
+      if (x == kThrowStd) throw std::runtime_error("boom");
+      if (x == kThrowInt) throw 42;
+      if (x == kThrowTrap) throw Trap::host("thrown trap");
+      return x + 100;
+    });
+    // The documented way for a typed host function to trap: return it.
+    linker.func("host", "check", [](int32_t x) -> Expected<int32_t, Trap> {
+      if (x < 0) return Trap::host("negative: " + std::to_string(x));
+      return x * 2;
+    });
+    linker.func("host", "poke", [this](Caller& c, int32_t code) -> std::optional<Trap> {
+      CHECK(&c.store() == &store);
+      ++poked;
+      if (code != 0) return Trap::exit(code);
+      return std::nullopt;
+    });
+    module = compileOk(engine, "host.wasm");
+    auto i = linker.instantiate(store, module);
+    REQUIRE_MESSAGE(i.ok(), (i.ok() ? "" : i.error().toString()));
+    inst = i.value();
+  }
+  TypedFunc<int32_t(int32_t)> fn1(const char* name) {
+    auto f = inst->getFunc(name)->typed<int32_t(int32_t)>();
+    REQUIRE(f.ok());
+    return f.value();
+  }
+  TypedFunc<int32_t(int32_t, int32_t)> fn2(const char* name) {
+    auto f = inst->getFunc(name)->typed<int32_t(int32_t, int32_t)>();
+    REQUIRE(f.ok());
+    return f.value();
+  }
+};
+
+// The trap's backtrace, innermost first, as one string: "host.act < deep < deep".
+std::string frames(const Trap& t) {
+  std::string s;
+  for (const std::string& f : t.backtrace) s += (s.empty() ? "" : " < ") + f;
+  return s;
+}
+
+// Rethrows the exception a HostException trap carries and returns what() of
+// the std::exception it is ("" for anything else).
+std::string rethrownWhat(const Trap& t) {
+  REQUIRE(t.exception);
+  try {
+    std::rethrow_exception(t.exception);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Host exceptions: a std::exception from a host function is a trap with what(), in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  HostFixture fx(tierConfig(tier));
+  for (const char* name : {"call_act", "deep", "indirect"}) checkTier(*fx.inst, name, tier);
+  auto call_act = fx.fn1("call_act");
+  auto deep = fx.fn2("deep");
+
+  // Called straight from an export.
+  auto r = call_act(kThrowStd);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == TrapKind::HostException);
+  CHECK(r.error().message == "boom");
+  CHECK(frames(r.error()) == "host.act < call_act");
+  CHECK(rethrownWhat(r.error()) == "boom");
+  CHECK(call_act(5).value() == 105);  // the store stays usable
+
+  // From deep inside Wasm: every Wasm frame shows in the backtrace.
+  auto d = deep(10, kThrowStd);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().kind == TrapKind::HostException);
+  CHECK(d.error().message == "boom");
+  std::string want = "host.act";
+  for (int i = 0; i < 11; ++i) want += " < deep";
+  CHECK(frames(d.error()) == want);
+  CHECK(deep(10, 5).value() == 115);
+
+  // Many throws from deep recursion leave nothing behind: a recursion as
+  // deep as the limit allows still works afterwards.
+  for (int i = 0; i < 300; ++i) {
+    auto again = deep(200, kThrowStd);
+    REQUIRE_FALSE(again.ok());
+    REQUIRE(again.error().kind == TrapKind::HostException);
+  }
+  CHECK(deep(5000, 1000).value() == 6100);
+  CHECK(call_act(0).value() == 100);
+}
+
+TEST_CASE("Host exceptions: other exception types and thrown tern::Trap, in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  HostFixture fx(tierConfig(tier));
+  auto call_act = fx.fn1("call_act");
+  auto deep = fx.fn2("deep");
+
+  // Not a std::exception: a generic message that names the function and the type.
+  auto r = call_act(kThrowInt);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == TrapKind::HostException);
+  CHECK(r.error().message == "host function host.act threw a C++ exception of type int");
+  CHECK(frames(r.error()) == "host.act < call_act");
+  REQUIRE(r.error().exception);
+  try {
+    std::rethrow_exception(r.error().exception);
+  } catch (int v) {
+    CHECK(v == 42);
+  }
+  auto d = deep(3, kThrowInt);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().kind == TrapKind::HostException);
+  CHECK(frames(d.error()) == "host.act < deep < deep < deep < deep");
+
+  // A thrown tern::Trap is raised as it is.
+  auto t = deep(2, kThrowTrap);
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.error().kind == TrapKind::Host);
+  CHECK(t.error().message == "thrown trap");
+  CHECK_FALSE(t.error().exception);
+  CHECK(frames(t.error()) == "host.act < deep < deep < deep");
+  CHECK(call_act(1000).value() == 1100);
+}
+
+TEST_CASE("Host exceptions: through call_indirect, in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  HostFixture fx(tierConfig(tier));
+  auto indirect = fx.fn2("indirect");
+
+  // table[0] is the host function itself, table[2] a Wasm function calling it.
+  auto r = indirect(0, kThrowStd);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == TrapKind::HostException);
+  CHECK(r.error().message == "boom");
+  CHECK(frames(r.error()) == "host.act < indirect");
+  CHECK(indirect(0, 7).value() == 107);
+
+  auto w = indirect(2, kThrowInt);
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.error().kind == TrapKind::HostException);
+  CHECK(frames(w.error()) == "host.act < call_act < indirect");
+  CHECK(indirect(2, 8).value() == 108);
+
+  // table[1]: a typed host function that returns a trap.
+  auto c = indirect(1, -3);
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().kind == TrapKind::Host);
+  CHECK(c.error().message == "negative: -3");
+  CHECK(frames(c.error()) == "host.check < indirect");
+  CHECK(indirect(1, 21).value() == 42);
+}
+
+TEST_CASE("Typed host functions raise traps by returning them, in every tier") {
+  FOR_EACH_TIER(tier);
+  CAPTURE(int(tier));
+  HostFixture fx(tierConfig(tier));
+  checkTier(*fx.inst, "call_check", tier);
+  auto check = fx.fn1("call_check");
+  CHECK(check(4).value() == 8);
+  auto r = check(-1);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == TrapKind::Host);
+  CHECK(r.error().message == "negative: -1");
+  CHECK(frames(r.error()) == "host.check < call_check");
+  CHECK(check(5).value() == 10);
+
+  // std::optional<Trap> for a function without results; the trap's kind
+  // and exit code reach the caller.
+  auto poke = fx.inst->getFunc("call_poke")->typed<void(int32_t)>().value();
+  CHECK(poke(0).ok());
+  auto e = poke(7);
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().kind == TrapKind::Exit);
+  CHECK(e.error().exit_code == 7);
+  CHECK(fx.poked == 2);
+
+  // store.wrap takes the same forms; Expected<std::monostate, Trap> for no results.
+  Func* half = fx.store.wrap([](int32_t x) -> Expected<int32_t, Trap> {
+    if (x % 2) return Trap::host("odd");
+    return x / 2;
+  }, "half");
+  Value arg[] = {Value::i32(3)};
+  auto h = half->call(arg);
+  REQUIRE_FALSE(h.ok());
+  CHECK(h.error().message == "odd");
+  CHECK(frames(h.error()) == "half");
+  Func* nothing = fx.store.wrap([](int32_t x) -> Expected<std::monostate, Trap> {
+    if (x) return Trap::host("not zero");
+    return std::monostate{};
+  });
+  CHECK(nothing->type().toString() == "(i32) -> ()");
+  CHECK(nothing->call(arg).error().message == "not zero");
+  Value zero[] = {Value::i32(0)};
+  CHECK(nothing->call(zero).ok());
+}
+
+TEST_CASE("Host exceptions: host functions called directly, raw HostFn, WASI and the C API") {
+  Engine engine;
+  Store store(engine);
+  // A raw HostFn called with Func::call.
+  Func* raw = store.createHostFunc(FuncType{{}, {ValType::I32}}, [](Caller&, auto, auto) -> std::optional<Trap> {
+    throw std::logic_error("raw says no");
+  }, "raw");
+  auto r = raw->call({});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == TrapKind::HostException);
+  CHECK(r.error().message == "raw says no");
+  CHECK(frames(r.error()) == "raw");
+
+  // A WASI function calling an embedder's callback that throws.
+  {
+    FOR_EACH_TIER(tier);
+    CAPTURE(int(tier));
+    Engine e2(tierConfig(tier));
+    Store s2(e2);
+    Linker linker;
+    wasi::Options opts;
+    int writes = 0;
+    opts.out = wasi::Stdio::toWriter([&](std::span<const uint8_t> data) {
+      if (++writes == 1) throw std::runtime_error("stdout is gone");
+      CHECK(std::string(data.begin(), data.end()) == "hi\n");
+    });
+    auto ctx = wasi::addToLinker(linker, s2, std::move(opts));
+    auto inst = linker.instantiate(s2, compileOk(e2, "wasi_write.wasm"));
+    REQUIRE(inst.ok());
+    checkTier(*inst.value(), "write", tier);
+    auto write = inst.value()->getFunc("write")->typed<int32_t()>().value();
+    auto w = write();
+    REQUIRE_FALSE(w.ok());
+    CHECK(w.error().kind == TrapKind::HostException);
+    CHECK(w.error().message == "stdout is gone");
+    CHECK(frames(w.error()) == "wasi_snapshot_preview1.fd_write < write");
+    CHECK(write().value() == 0);
+    CHECK(writes == 2);
+  }
+
+  // A C API callback (written in C++) that throws: wasm_func_call returns a trap.
+  wasm_engine_t* ce = wasm_engine_new();
+  wasm_store_t* cs = wasm_store_new(ce);
+  auto bytes = readFile("host.wasm");
+  wasm_byte_vec_t binary;
+  wasm_byte_vec_new(&binary, bytes.size(), reinterpret_cast<const char*>(bytes.data()));
+  wasm_module_t* cm = wasm_module_new(cs, &binary);
+  wasm_byte_vec_delete(&binary);
+  REQUIRE(cm);
+  wasm_functype_t* i2i = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
+  wasm_functype_t* i2v = wasm_functype_new_1_0(wasm_valtype_new_i32());
+  wasm_func_t* act = wasm_func_new(cs, i2i, [](const wasm_val_vec_t*, wasm_val_vec_t*) -> wasm_trap_t* {
+    throw std::runtime_error("C callback threw");
+  });
+  wasm_func_t* check = wasm_func_new(cs, i2i, [](const wasm_val_vec_t* args, wasm_val_vec_t* results) -> wasm_trap_t* {
+    results->data[0] = WASM_I32_VAL(args->data[0].of.i32 + 1);
+    return nullptr;
+  });
+  wasm_func_t* poke = wasm_func_new(cs, i2v, [](const wasm_val_vec_t*, wasm_val_vec_t*) -> wasm_trap_t* {
+    return nullptr;
+  });
+  wasm_extern_t* externs[] = {wasm_func_as_extern(act), wasm_func_as_extern(check), wasm_func_as_extern(poke)};
+  wasm_extern_vec_t imports = WASM_ARRAY_VEC(externs);
+  wasm_trap_t* trap = nullptr;
+  wasm_instance_t* ci = wasm_instance_new(cs, cm, &imports, &trap);
+  REQUIRE(ci);
+  wasm_extern_vec_t exports;
+  wasm_instance_exports(ci, &exports);
+  wasm_func_t* call_act = nullptr;
+  wasm_func_t* call_check = nullptr;
+  wasm_exporttype_vec_t types;
+  wasm_module_exports(cm, &types);
+  for (size_t i = 0; i < types.size; ++i) {
+    const wasm_name_t* n = wasm_exporttype_name(types.data[i]);
+    std::string name(n->data, n->size);
+    if (name == "call_act") call_act = wasm_extern_as_func(exports.data[i]);
+    if (name == "call_check") call_check = wasm_extern_as_func(exports.data[i]);
+  }
+  REQUIRE(call_act);
+  REQUIRE(call_check);
+  wasm_val_t av[] = {WASM_I32_VAL(1)};
+  wasm_val_t rv[] = {WASM_INIT_VAL};
+  wasm_val_vec_t args = WASM_ARRAY_VEC(av), results = WASM_ARRAY_VEC(rv);
+  trap = wasm_func_call(call_act, &args, &results);
+  REQUIRE(trap);
+  wasm_message_t msg;
+  wasm_trap_message(trap, &msg);
+  CHECK(std::string(msg.data) == "C callback threw");
+  wasm_byte_vec_delete(&msg);
+  wasm_trap_delete(trap);
+  trap = wasm_func_call(call_check, &args, &results);
+  CHECK(trap == nullptr);
+  CHECK(rv[0].of.i32 == 2);
+
+  wasm_exporttype_vec_delete(&types);
+  wasm_extern_vec_delete(&exports);
+  wasm_instance_delete(ci);
+  wasm_func_delete(act);
+  wasm_func_delete(check);
+  wasm_func_delete(poke);
+  wasm_functype_delete(i2i);
+  wasm_functype_delete(i2v);
+  wasm_module_delete(cm);
+  wasm_store_delete(cs);
+  wasm_engine_delete(ce);
+}
+
+TEST_CASE("Linker: definitions of another store or engine are refused at instantiation") {
+  Engine engine;
+  Store a(engine), b(engine);
+  auto module = compileOk(engine, "api.wasm");
+
+  Linker linker;
+  linker.define("host", "add", a.wrap([](int32_t x, int32_t y) { return x + y; }));
+  linker.define("host", "log", a.wrap([](int64_t) {}));
+  CHECK(linker.instantiate(a, module).ok());
+  auto r = linker.instantiate(b, module);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::Link);
+  CHECK(r.error().message.rfind("import host.add is a func of another store: ", 0) == 0);
+  CHECK(r.error().message.find("Linker::func") != std::string::npos);
+  // The same through InstancePre and Store::instantiate.
+  auto pre = linker.instantiatePre(module);
+  REQUIRE(pre.ok());
+  CHECK(pre.value().instantiate(a).ok());
+  auto p = pre.value().instantiate(b);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.error().message.find("host.add") != std::string::npos);
+  auto direct = b.instantiate(module, {Extern(b.wrap([](int32_t x, int32_t y) { return x - y; })),
+                                       Extern(a.wrap([](int64_t) {}))});
+  REQUIRE_FALSE(direct.ok());
+  CHECK(direct.error().message.rfind("import host.log is a func of another store: ", 0) == 0);
+
+  // Memories, tables and globals: imports.wasm takes api.wasm's exports. In
+  // store c, they come from c's own instance, but for one taken from store a.
+  auto importer = compileOk(engine, "imports.wasm");
+  auto in_a = linker.instantiate(a, module);
+  REQUIRE(in_a.ok());
+  for (const char* name : {"memory", "table", "counter"}) {
+    CAPTURE(name);
+    Store c(engine);
+    Linker own;
+    own.func("host", "add", [](int32_t x, int32_t y) { return x + y; });
+    own.func("host", "log", [](int64_t) {});
+    auto in_c = own.instantiate(c, module);
+    REQUIRE(in_c.ok());
+    own.defineInstance("api", *in_c.value());
+    CHECK(own.instantiate(c, importer).ok());
+    own.define("api", name, *in_a.value()->getExport(name));
+    auto bad = own.instantiate(c, importer);
+    REQUIRE_FALSE(bad.ok());
+    std::string kind = std::string(name) == "counter" ? "global" : name;
+    CHECK(bad.error().message.rfind("import api." + std::string(name) + " is a " + kind + " of another store: ", 0) ==
+          0);
+  }
+
+  // Another engine: its store's externs, and modules it compiled.
+  Engine other;
+  Store o(other);
+  Linker foreign;
+  foreign.define("host", "add", o.wrap([](int32_t x, int32_t y) { return x + y; }));
+  foreign.func("host", "log", [](int64_t) {});
+  auto f = foreign.instantiate(b, module);
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.error().message.rfind("import host.add is a func of another store and engine: ", 0) == 0);
+  auto m = b.instantiate(compileOk(other, "tiny.wasm"), {});
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().kind == ErrorKind::Link);
+  CHECK(m.error().message == "the module was compiled by another engine than the store's");
+
+  // Store b is untouched by the refusals.
+  Linker fine;
+  fine.func("host", "add", [](int32_t x, int32_t y) { return x * y; });
+  fine.func("host", "log", [](int64_t) {});
+  auto ok = fine.instantiate(b, module);
+  REQUIRE(ok.ok());
+  CHECK(ok.value()->getFunc("sum")->typed<int32_t(int32_t, int32_t)>().value()(6, 7).value() == 42);
+}
+
+TEST_CASE("trapKindName: every kind has its own stable name") {
+  std::set<std::string> seen;
+  for (int i = 0; i <= int(kLastTrapKind); ++i) {
+    TrapKind k = TrapKind(i);
+    CAPTURE(i);
+    std::string name = trapKindName(k);
+    CHECK_FALSE(name.empty());
+    CHECK(name != "unknown");
+    CHECK(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string::npos);
+    CHECK(seen.insert(name).second);  // no two kinds share a name
+    CHECK(std::string(trapMessage(k)).size() > 0);
+  }
+  // kLastTrapKind really is the last: the value after it has no name.
+  CHECK(std::string(trapKindName(TrapKind(int(kLastTrapKind) + 1))) == "unknown");
+  CHECK(std::string(trapKindName(TrapKind::MemoryOutOfBounds)) == "memory-out-of-bounds");
+  CHECK(std::string(trapKindName(TrapKind::HostException)) == "host-exception");
+  CHECK(std::string(trapKindName(TrapKind::OutOfFuel)) == "out-of-fuel");
 }

@@ -93,27 +93,6 @@ struct Shown {
 struct TierRun;
 Shown showValue(const Value& v, const TierRun* t);
 
-const char* trapKindName(TrapKind k) {
-  switch (k) {
-    case TrapKind::Unreachable: return "Unreachable";
-    case TrapKind::IntDivByZero: return "IntDivByZero";
-    case TrapKind::IntOverflow: return "IntOverflow";
-    case TrapKind::InvalidConversion: return "InvalidConversion";
-    case TrapKind::MemoryOutOfBounds: return "MemoryOutOfBounds";
-    case TrapKind::TableOutOfBounds: return "TableOutOfBounds";
-    case TrapKind::UndefinedElement: return "UndefinedElement";
-    case TrapKind::UninitializedElement: return "UninitializedElement";
-    case TrapKind::IndirectCallTypeMismatch: return "IndirectCallTypeMismatch";
-    case TrapKind::CallStackExhausted: return "CallStackExhausted";
-    case TrapKind::NullReference: return "NullReference";
-    case TrapKind::Interrupted: return "Interrupted";
-    case TrapKind::OutOfFuel: return "OutOfFuel";
-    case TrapKind::Host: return "Host";
-    case TrapKind::Exit: return "Exit";
-  }
-  return "?";
-}
-
 uint64_t fnv1a(const uint8_t* p, uint64_t n) {
   uint64_t h = 0xcbf29ce484222325ull;
   // Eight bytes at a time: the same quality of mixing is not needed here,

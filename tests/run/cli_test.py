@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Checks of the `tern` command line: exit statuses, messages, --invoke,
-traps, WASI pointer checks and the preopen sandbox.
+"""Checks of the `tern` command line: exit statuses, messages, per-command
+help, errors naming the file, text-format input, --invoke, traps, WASI
+pointer checks and the preopen sandbox. (Limits and -W/-S: limits_test.py.)
 
 usage: cli_test.py TERN HELLO_WASM SYS_WASM CASE
        cli_test.py TERN HELLO_WASM SYS_WASM --list
@@ -218,6 +219,40 @@ def case_help(t):
         check(word in r.out, "help mentions " + word)
     r = Run([t.tern, "--help"])
     check(r.status == 0 and "validate" in r.out, "--help works too")
+    for word in ["-W, --wasm", "fuel=N", "timeout=DURATION", "max-memory-size=BYTES", "max-wasm-stack=BYTES",
+                 "-S, --wasi", "inherit-env", "tcplisten=HOST:PORT"]:
+        check(word in r.out, "help mentions " + word)
+
+
+COMMANDS = ["run", "validate", "wast", "link", "version", "help"]
+
+
+def case_command_help(t):
+    """`tern help CMD`, `tern CMD --help` and `tern CMD -h` print the same
+    text, that command's part of `tern help`, on stdout with status 0."""
+    overview = Run([t.tern, "help"]).out
+    for cmd in COMMANDS:
+        forms = [[t.tern, "help", cmd], [t.tern, cmd, "--help"], [t.tern, cmd, "-h"]]
+        if cmd == "help":
+            forms = [[t.tern, "help", "help"], [t.tern, "help", "--help"]]
+        texts = []
+        for argv in forms:
+            r = Run(argv)
+            check(r.status == 0 and r.err == "", " ".join(argv[1:]) + ": exit 0, nothing on stderr")
+            check(r.out.startswith("usage: tern " + cmd), " ".join(argv[1:]) + ": starts with 'usage: tern %s'" % cmd)
+            texts.append(r.out)
+        check(all(x == texts[0] for x in texts), cmd + ": every form prints the same text")
+        # Its body is the command's part of `tern help`, indented there.
+        synopsis, body = texts[0].split("\n", 1)
+        indented = "\n".join(("    " + line) if line else "" for line in body.strip("\n").split("\n"))
+        check("  " + synopsis[len("usage: tern "):] + "\n" in overview and indented in overview,
+              cmd + ": the same piece is in `tern help`")
+    r = Run([t.tern, "help", "run"])
+    for word in ["--dir", "--invoke", "--tier", "-W, --wasm", "fuel=N", "-S, --wasi"]:
+        check(word in r.out, "help run mentions " + word)
+    r = Run([t.tern, "help", "frobnicate"])
+    check(r.status == 2 and r.err.startswith("error: ") and "frobnicate" in r.err and r.out == "",
+          "help for an unknown command is a usage error")
 
 
 def case_usage_errors(t):
@@ -232,6 +267,9 @@ def case_usage_errors(t):
         ([t.tern, "run", "--env"], "--env without a value"),
         ([t.tern, "validate", "--bogus", t.hello], "unknown validate flag"),
         ([t.tern, "validate"], "validate without a file"),
+        ([t.tern, "run", "-W", "bogus=1", t.hello], "unknown -W key"),
+        ([t.tern, "run", "-S", "bogus", t.hello], "unknown -S key"),
+        ([t.tern, "run", "-W", "fuel=x", t.hello], "bad -W value"),
     ]:
         r = Run(argv)
         check(r.status == 2, what + " exits 2")
@@ -267,6 +305,61 @@ def case_validate(t):
     check(r.status == 1 and "0x" in r.err, "type error exits 1 with an offset")
     r = Run([t.tern, "run", garbage])
     check(r.status == 1 and r.err.startswith("error: "), "run garbage exits 1")
+
+
+def case_run_errors(t):
+    """`tern run` names the file in its errors, the way `tern validate` does."""
+    for filename, data, what in [("garbage.wasm", b"this is not a wasm module at all", "bad magic"),
+                                 ("truncated.wasm", open(t.hello, "rb").read()[:100], "truncated"),
+                                 ("invalid.wasm", INVALID_WASM, "type error")]:
+        path = write(t.tmp, filename, data)
+        run, validate = Run([t.tern, "run", path]), Run([t.tern, "validate", path])
+        check(run.status == 1 and run.err.startswith("error: " + path + ": at offset 0x"),
+              what + ": run's error is 'error: FILE: at offset 0x..'")
+        check(run.err == validate.err, what + ": run and validate print the same error")
+    path = write(t.tmp, "link.wasm", LINK_WASM)
+    r = Run([t.tern, "run", path])
+    check(r.status == 1 and r.err.startswith("error: " + path + ": ") and "env.missing" in r.err,
+          "a link error names the file and the import")
+    lib = write(t.tmp, "lib.wasm", LIBRARY_WASM)
+    r = Run([t.tern, "run", lib])
+    check(r.status == 1 and r.err.startswith("error: " + lib + ": "), "no _start: the error names the file")
+    r = Run([t.tern, "run", "--invoke", "nope", lib])
+    check(r.status == 1 and r.err.startswith("error: " + lib + ": ") and "nope" in r.err,
+          "a missing --invoke export: the error names the file")
+    r = Run([t.tern, "run", "--preload", "dep=" + path, lib])
+    check(r.status == 1 and r.err.startswith("error: " + path + ": "), "a preload's error names the preload")
+
+
+WAT_TEXT = b"(module\n  (func (export \"_start\")))\n"
+
+
+def case_wat(t):
+    """Text format is recognised by name or by content, and the error says
+    how to convert it."""
+    for filename, data, what in [
+        ("prog.wat", WAT_TEXT, ".wat file"),
+        ("script.wast", b"(module)\n(assert_return (invoke \"f\"))\n", ".wast file"),
+        ("text.wasm", b";; a comment\n  ;; another\n" + WAT_TEXT, "text named .wasm, after comments"),
+        ("block.wasm", b"\xef\xbb\xbf(; block comment ;)" + WAT_TEXT, "text after a BOM and a block comment"),
+    ]:
+        path = write(t.tmp, filename, data)
+        for cmd in ["run", "validate"]:
+            r = Run([t.tern, cmd, path])
+            check(r.status == 1, "%s: %s exits 1" % (what, cmd))
+            check(r.err.startswith("error: " + path + ": ") and "text format" in r.err and "wat2wasm" in r.err
+                  and r.err.count("\n") == 1,
+                  "%s: %s says it is text format and how to convert it" % (what, cmd))
+        if filename.endswith(".wat"):
+            check("-o " + path[:-4] + ".wasm" in r.err, "the suggested command writes prog.wasm")
+        if filename.endswith(".wast"):
+            check("tern wast" in r.err, "a .wast script is pointed at `tern wast`")
+    binary = write(t.tmp, "binary.wat", LIBRARY_WASM)
+    r = Run([t.tern, "validate", binary])
+    check(r.status == 0 and r.out == "ok\n", "a binary module named .wat is still a binary module")
+    text = os.path.join(t.tmp, "prog.wat")
+    r = Run([t.tern, "run", "--preload", "dep=" + text, t.hello])
+    check(r.status == 1 and "text format" in r.err and text in r.err, "a text-format preload is recognised too")
 
 
 def case_hello(t):
@@ -402,6 +495,9 @@ def case_sandbox(t):
 CASES = {
     "version": case_version,
     "help": case_help,
+    "command-help": case_command_help,
+    "run-errors": case_run_errors,
+    "wat": case_wat,
     "usage-errors": case_usage_errors,
     "missing-file": case_missing_file,
     "validate": case_validate,

@@ -44,7 +44,7 @@ static void all_ops(__wasi_fd_t dir, const char* path, __wasi_errno_t want) {
   __wasi_fd_t fd;
   REFUSED(wt_open(dir, path, __WASI_OFLAGS_CREAT, WT_FILE_RW, &fd), want);
   REFUSED(wt_open(dir, path, __WASI_OFLAGS_CREAT | __WASI_OFLAGS_TRUNC, WT_FILE_RW, &fd), want);
-  REFUSED(wt_open(dir, path, __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &fd), want);
+  REFUSED(wt_open(dir, path, __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &fd), want);
   __wasi_filestat_t st;
   REFUSED(wt_stat(dir, path, 1, &st), want);
   REFUSED(raw_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P(path),
@@ -71,7 +71,7 @@ static void follow_ops(__wasi_fd_t dir, const char* path, __wasi_errno_t want) {
   __wasi_fd_t fd;
   REFUSED(wt_open(dir, path, __WASI_OFLAGS_CREAT, WT_FILE_RW, &fd), want);
   REFUSED(wt_open(dir, path, __WASI_OFLAGS_TRUNC, WT_FILE_RW, &fd), want);
-  REFUSED(wt_open(dir, path, __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &fd), want);
+  REFUSED(wt_open(dir, path, __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &fd), want);
   __wasi_filestat_t st;
   REFUSED(wt_stat(dir, path, 1, &st), want);
   REFUSED(raw_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P(path),
@@ -162,7 +162,7 @@ int main(void) {
   // --- a subdirectory descriptor is a capability of its own: `..` from it
   // fails even though it would still be inside /sandbox.
   __wasi_fd_t sub;
-  CHECK_OK(wt_open(box, "a", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &sub));
+  CHECK_OK(wt_open(box, "a", __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &sub));
   all_ops(sub, "../movable", NOTCAP);
   all_ops(sub, "..", NOTCAP);
   all_ops(sub, "b/../..", NOTCAP);

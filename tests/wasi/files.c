@@ -258,7 +258,7 @@ static void fdstat(void) {
   // A directory whose rights lose path_open opens nothing more.
   __wasi_fd_t sub;
   CHECK_OK(wt_mkdir(box, "rights"));
-  CHECK_OK(wt_open(box, "rights", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &sub));
+  CHECK_OK(wt_open(box, "rights", __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &sub));
   CHECK_OK(wt_put(sub, "f", "x"));
   CHECK_OK(__wasi_fd_fdstat_get(sub, &fs));
   CHECK_OK(__wasi_fd_fdstat_set_rights(sub, fs.fs_rights_base & ~__WASI_RIGHTS_PATH_CREATE_FILE,

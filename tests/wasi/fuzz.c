@@ -289,7 +289,7 @@ int main(int argc, char** argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 20000;
   box = wt_preopen("/sandbox");
   CHECK_OK(wt_mkdir(box, "fz"));
-  CHECK_OK(wt_open(box, "fz", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &dir));
+  CHECK_OK(wt_open(box, "fz", __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &dir));
   CHECK_OK(wt_open(box, "fz/file", __WASI_OFLAGS_CREAT, WT_FILE_RW, &file));
   CHECK_OK(wt_write_all(file, "some content for reading\n", 25));
   CHECK_OK(wt_symlink("file", dir, "fz-target"));

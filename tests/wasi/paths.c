@@ -46,7 +46,7 @@ static void directories(void) {
   __wasi_fd_t gone;
   CHECK_OK(wt_mkdir(box, "gone"));
   CHECK_OK(wt_mkdir(box, "gone/sub"));
-  CHECK_OK(wt_open(box, "gone/sub", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &gone));
+  CHECK_OK(wt_open(box, "gone/sub", __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &gone));
   CHECK_OK(wt_rmdir(box, "gone/sub"));
   CHECK_OK(wt_rmdir(box, "gone"));
   uint8_t dbuf[256];
@@ -85,7 +85,17 @@ static void open_flags(void) {
             __WASI_ERRNO_INVAL);
   CHECK_ERR(wt_open(box, "f1", 0x10, WT_FILE_RW, &fd), __WASI_ERRNO_INVAL);
   CHECK_OK(wt_mkdir(box, "dir"));
-  CHECK_OK(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &fd));
+  // A directory is never writable: with or without O_DIRECTORY, asking for
+  // a right that needs a writable descriptor is EISDIR.
+  CHECK_ERR(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &fd), __WASI_ERRNO_ISDIR);
+  CHECK_ERR(wt_open(box, ".", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE,
+                    &fd), __WASI_ERRNO_ISDIR);
+  CHECK_ERR(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_ALLOCATE, &fd),
+            __WASI_ERRNO_ISDIR);
+  // fd_datasync works on a read-only descriptor, so a directory may have it.
+  CHECK_OK(wt_open(box, "dir", 0, __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_READDIR, &fd));
+  CHECK_OK(__wasi_fd_close(fd));
+  CHECK_OK(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &fd));
   __wasi_fdstat_t fs;
   CHECK_OK(__wasi_fd_fdstat_get(fd, &fs));
   CHECK_EQ_U64(fs.fs_filetype, __WASI_FILETYPE_DIRECTORY);
@@ -98,7 +108,7 @@ static void open_flags(void) {
   CHECK_ERR(wt_open(box, "dir", 0, __WASI_RIGHTS_FD_WRITE, &fd), __WASI_ERRNO_ISDIR);
   CHECK_ERR(wt_open(box, "dir", __WASI_OFLAGS_TRUNC, WT_FILE_RO, &fd), __WASI_ERRNO_ISDIR);
   // "." and friends name the directory itself.
-  CHECK_OK(wt_open(box, ".", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &fd));
+  CHECK_OK(wt_open(box, ".", __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &fd));
   CHECK_STR(wt_get(fd, "dir/inner", buf, sizeof buf), "inside dir");
   CHECK_OK(__wasi_fd_close(fd));
   CHECK_OK(wt_open(box, "dir/./../dir//.", 0, WT_FILE_RO | __WASI_RIGHTS_FD_READDIR, &fd));

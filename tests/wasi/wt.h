@@ -137,6 +137,12 @@ static inline int wt_done(void) {
 // ---------------------------------------------------------------------------
 // Helpers
 #define WT_ALL_RIGHTS ((__wasi_rights_t)((1ull << 30) - 1))
+// Every right but those that need a writable descriptor: asking for fd_write,
+// fd_allocate or fd_filestat_set_size on a directory is EISDIR (as in
+// wasi-testsuite's path_open_preopen).
+#define WT_DIR_RIGHTS                                                                    \
+  (WT_ALL_RIGHTS & ~(__WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_ALLOCATE |                   \
+                     __WASI_RIGHTS_FD_FILESTAT_SET_SIZE))
 #define WT_FILE_RW                                                                        \
   (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_SEEK |                \
    __WASI_RIGHTS_FD_TELL | __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | \
