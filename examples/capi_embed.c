@@ -5,12 +5,10 @@
  * against any runtime that provides wasm.h. It compiles a module from bytes,
  * gives it two host functions (one with an environment), instantiates it,
  * calls an export, reads a global and the module's memory, and shows what a
- * trap looks like. tests/capi/meson.build builds it; by hand, from a meson
- * build directory (libtern.a is C++, hence -lstdc++; -lasmjit only where the
- * JIT is built):
+ * trap looks like. tests/capi/meson.build builds it; by hand, against an
+ * installed Tern (`meson install`, see the README):
  *
- *   cc -std=c11 -I../include ../examples/capi_embed.c libtern.a \
- *      -lasmjit -lmimalloc -lstdc++ -lm -lpthread -o capi_embed
+ *   cc -std=c11 capi_embed.c $(pkg-config --cflags --libs tern) -o capi_embed
  *
  * The embedded module, in text form:
  *

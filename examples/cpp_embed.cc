@@ -10,10 +10,10 @@
 //   cpp_embed path/to/cpp_embed_guest.wasm
 //
 // tests/api/meson.build builds it with the guest and runs it as the test
-// `cpp-example`. By hand, from a meson build directory (libtern.a needs
-// libtern's dependencies; no -lasmjit where the JIT is not built):
+// `cpp-example`. By hand, against an installed Tern (`meson install`, see
+// the README):
 //
-//   c++ -std=c++20 -I../include ../examples/cpp_embed.cc libtern.a -lasmjit -lmimalloc -lpthread -o cpp_embed
+//   c++ -std=c++20 cpp_embed.cc $(pkg-config --cflags --libs tern) -o cpp_embed
 //
 // Prints what it did, and exits 1 if anything was not as expected.
 #include <cstdint>

@@ -523,7 +523,7 @@ Expected<TypedFunc<Sig>> Func::typed() {
   want.results = detail::Results<typename T::Ret>::types();
   if (!(type() == want))
     return Error{ErrorKind::Link, "function " + name() + " has type " + type().toString() + ", not " + want.toString(),
-                 SIZE_MAX};
+                 SIZE_MAX, std::nullopt};
   return TypedFunc<Sig>(this);
 }
 
