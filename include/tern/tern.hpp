@@ -206,14 +206,28 @@ struct Trap {
   // std::rethrow_exception it on its side of the call.
   std::exception_ptr exception = nullptr;
   std::vector<TrapFrame> frames;       // innermost first: the backtrace as data
-  static Trap make(TrapKind k) { return Trap{k, trapMessage(k), {}, 0}; }
-  static Trap host(std::string msg) { return Trap{TrapKind::Host, std::move(msg), {}, 0}; }
-  static Trap exit(int code) { return Trap{TrapKind::Exit, "exit", {}, code}; }
+  static Trap make(TrapKind k) { return of(k, trapMessage(k)); }
+  static Trap host(std::string msg) { return of(TrapKind::Host, std::move(msg)); }
+  static Trap exit(int code) {
+    Trap t = of(TrapKind::Exit, "exit");
+    t.exit_code = code;
+    return t;
+  }
   std::string toString() const;  // message plus backtrace, multi-line
   // The backtrace for people, one "  at NAME (MODULE+0xOFFSET)" line per
   // frame, innermost first; long runs of one function are folded (see
   // formatBacktrace). Without the message.
   std::string format() const;
+
+ private:
+  // Member by member, so that adding a member warns nowhere
+  // (-Wmissing-field-initializers).
+  static Trap of(TrapKind k, std::string msg) {
+    Trap t;
+    t.kind = k;
+    t.message = std::move(msg);
+    return t;
+  }
 };
 
 // Formats frames as Trap::format does. A run of more than `fold_after` + 6
