@@ -24,6 +24,9 @@
 #ifndef WASM_H
 #define WASM_H
 
+/* The standard headers the reference wasm.h includes: programs written
+ * against it rely on them (assert, strlen, bool, size_t, int32_t). */
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
