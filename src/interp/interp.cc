@@ -77,6 +77,12 @@ ThreadCtx& threadCtx(const Config& cfg) {
     size_t margin = size >= (size_t(4) << 20) ? (size_t(1) << 20) : size / 4;
     t.native_limit = uintptr_t(lo) + margin;
     if (jit::available()) jit::installTrapHandler();
+  } else if (t.max_frames != cfg.max_call_depth && t.nframes == 0 && t.native_depth == 0) {
+    // Another engine's limit: the thread's context was made for the first
+    // engine that ran code on it. Between outermost calls no frame is live.
+    delete[] t.frames;
+    t.max_frames = cfg.max_call_depth;
+    t.frames = new Frame[t.max_frames];
   }
   return t;
 }
