@@ -197,6 +197,8 @@ wasm_trap_t* newTrapFrom(wasm_store_t* store, const Trap& trap, const Instance* 
   if (trap.kind == TrapKind::Exit && message == "exit")
     message = "exit with status " + std::to_string(trap.exit_code);
   auto t = std::make_shared<TrapObject>(store, std::move(message));
+  t->kind = trap.kind;
+  t->exit_code = trap.exit_code;
   const Instance* current = hint;
   for (auto it = trap.backtrace.rbegin(); it != trap.backtrace.rend(); ++it) {
     const Instance* found = nullptr;
@@ -229,6 +231,49 @@ wasm_trap_t* newTrapFrom(wasm_store_t* store, const Trap& trap, const Instance* 
   }
   std::reverse(t->frames.begin(), t->frames.end());
   return newHandleAs<wasm_trap_t>(std::move(t));
+}
+
+wasm_instance_t* instantiate(wasm_store_t* store, const wasm_module_t* module, const wasm_extern_vec_t* imports,
+                             wasm_trap_t** trap, Error* error) {
+  *trap = nullptr;
+  auto fail = [&](std::string message) -> wasm_instance_t* {
+    *error = Error{ErrorKind::Link, std::move(message), SIZE_MAX};
+    return nullptr;
+  };
+  if (!store || !module) return fail("null store or module");
+  const std::shared_ptr<Module>& m = module->module().module;
+  if (&m->engine() != &store->engine->engine) return fail("the module was compiled by another engine");
+  const auto& wanted = m->data().imports;
+  size_t given = imports ? imports->size : 0;
+  if (given < wanted.size())
+    return fail("expected " + std::to_string(wanted.size()) + " imports, got " + std::to_string(given));
+  std::vector<Extern> externs;
+  externs.reserve(wanted.size());
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const wasm_extern_t* e = imports->data[i];
+    std::string what = "import " + std::to_string(i) + " (" + wanted[i].module + "." + wanted[i].name + ")";
+    if (!e) return fail(what + " is null");
+    if (e->obj->store != store) return fail(what + " belongs to another store");
+    externs.push_back(toExtern(*e->obj));
+  }
+  auto r = store->store->instantiate(m, externs);
+  if (r) return newHandleAs<wasm_instance_t>(store->objectFor(Kind::Instance, r.value()));
+  Error& e = r.error();
+  if (e.kind != ErrorKind::Trap) {
+    *error = std::move(e);
+    return nullptr;
+  }
+  if (e.trap) {
+    *trap = newTrapFrom(store, *e.trap, nullptr);
+  } else {
+    // A segment out of bounds (or no address space for a memory): no code
+    // ran, so there is no trace; the kind is known from the spec's text.
+    auto t = std::make_shared<TrapObject>(store, e.message);
+    for (TrapKind k : {TrapKind::TableOutOfBounds, TrapKind::MemoryOutOfBounds})
+      if (e.message == trapMessage(k)) t->kind = k;
+    *trap = newHandleAs<wasm_trap_t>(std::move(t));
+  }
+  return nullptr;
 }
 
 }  // namespace tern::capi
@@ -408,6 +453,12 @@ std::optional<tern::Trap> callHost(const HostEnv& h, std::span<const tern::Value
   std::optional<tern::Trap> out;
   if (trap) {
     out = tern::Trap::host(trap->kind() == Kind::Trap ? trap->trap().message : "host function trapped");
+    // A trap the callback passed on from a call of its own (fuel ran out,
+    // the epoch deadline passed, the guest exited) keeps its kind.
+    if (trap->kind() == Kind::Trap && trap->trap().kind) {
+      out->kind = *trap->trap().kind;
+      out->exit_code = trap->trap().exit_code;
+    }
     deleteHandle(trap);
   } else {
     for (size_t i = 0; i < results.size(); ++i) {
@@ -667,6 +718,10 @@ wasm_table_t* wasm_table_new(wasm_store_t* store, const wasm_tabletype_t* type, 
   if (!store || !type || !fromValKind(type->element->kind, &elem) || !tern::isRefType(elem)) return nullptr;
   tern::Limits limits = fromLimits(type->limits);
   if (limits.max && *limits.max < limits.min) return nullptr;
+  // The store's element limit (tern_store_limiter) counts tables made here too.
+  const tern::Store& s = *store->store;
+  if (limits.min > s.limits().table_elements - std::min(s.table_elements_, s.limits().table_elements))
+    return nullptr;
   tern::Value v;
   if (!toRefValue(store, elem, init, &v)) return nullptr;
   tern::Table* t = store->store->createTable({elem, limits}, v);
@@ -777,35 +832,15 @@ const wasm_memory_t* wasm_extern_as_memory_const(const wasm_extern_t* e) {
 wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t* module, const wasm_extern_vec_t* imports,
                                    wasm_trap_t** trap) {
   if (trap) *trap = nullptr;
-  auto fail = [&](std::string message) -> wasm_instance_t* {
-    if (trap) *trap = newTrap(store, std::move(message));
-    return nullptr;
-  };
-  if (!store || !module) return fail("wasm_instance_new: null store or module");
-  const std::shared_ptr<tern::Module>& m = module->module().module;
-  if (&m->engine() != &store->engine->engine) return fail("the module was compiled by another engine");
-  const auto& wanted = m->data().imports;
-  size_t given = imports ? imports->size : 0;
-  if (given < wanted.size())
-    return fail("expected " + std::to_string(wanted.size()) + " imports, got " + std::to_string(given));
-  std::vector<tern::Extern> externs;
-  externs.reserve(wanted.size());
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    const wasm_extern_t* e = imports->data[i];
-    std::string what = "import " + std::to_string(i) + " (" + wanted[i].module + "." + wanted[i].name + ")";
-    if (!e) return fail(what + " is null");
-    if (e->obj->store != store) return fail(what + " belongs to another store");
-    externs.push_back(externOf(e));
-  }
-  auto r = store->store->instantiate(m, externs);
-  if (!r) {
-    if (r.error().trap) {
-      if (trap) *trap = newTrapFrom(store, *r.error().trap, nullptr);
-      return nullptr;
-    }
-    return fail(r.error().toString());
-  }
-  return newHandleAs<wasm_instance_t>(store->objectFor(Kind::Instance, r.value()));
+  wasm_trap_t* t = nullptr;
+  tern::Error error;
+  wasm_instance_t* inst = instantiate(store, module, imports, &t, &error);
+  if (inst) return inst;
+  // The standard API has only traps to say why: a link error becomes one.
+  if (!t) t = newTrap(store, error.toString());
+  if (trap) *trap = t;
+  else deleteHandle(t);
+  return nullptr;
 }
 
 void wasm_instance_exports(const wasm_instance_t* instance, wasm_extern_vec_t* out) {
