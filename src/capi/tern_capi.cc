@@ -181,9 +181,10 @@ tern_error_t* tern_store_get_fuel(const wasm_store_t* store, uint64_t* fuel) {
 void tern_engine_increment_epoch(wasm_engine_t* engine) { engine->engine.incrementEpoch(); }
 
 void tern_store_set_epoch_deadline(wasm_store_t* store, uint64_t ticks) {
-  // A deadline past the largest epoch is no deadline (and must not wrap).
+  // Store::setEpochDeadline adds `ticks` to the epoch, which may wrap: a
+  // deadline past the largest epoch is no deadline.
   uint64_t now = store->engine->engine.epoch();
-  store->store->setEpochDeadline(ticks > UINT64_MAX - now ? UINT64_MAX - now : ticks);
+  store->store->epoch_deadline_ = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
 }
 
 // Limits ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  * Argument: extensions.wasm, trap_start.wasm. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, getpid, unlink */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -308,14 +309,14 @@ static void test_fuel(tern_tier_t tier) {
 
 struct ticker {
   wasm_engine_t* engine;
-  volatile int stop;
+  atomic_int stop;
 };
 
 /* Advances the engine's epoch every millisecond until told to stop. */
 static void* ticker_run(void* arg) {
   struct ticker* t = arg;
   const struct timespec ms = {0, 1000000};
-  while (!t->stop) {
+  while (!atomic_load(&t->stop)) {
     nanosleep(&ms, NULL);
     tern_engine_increment_epoch(t->engine);
   }
@@ -358,12 +359,14 @@ static void test_epochs(tern_tier_t tier) {
   }
   /* Another thread advances the epoch while "spin" runs. */
   {
-    struct ticker t = {engine, 0};
+    struct ticker t;
+    t.engine = engine;
+    atomic_init(&t.stop, 0);
     pthread_t thread;
     tern_store_set_epoch_deadline(g.store, 5);
     REQUIRE(pthread_create(&thread, NULL, ticker_run, &t) == 0);
     CHECK_EQ_INT(take_trap_kind(call_void(&g, "spin")), TERN_TRAP_INTERRUPTED);
-    t.stop = 1;
+    atomic_store(&t.stop, 1);
     pthread_join(thread, NULL);
   }
   /* A deadline too far to reach is none. */
