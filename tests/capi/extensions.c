@@ -1,8 +1,10 @@
 /* Tern's extensions to the C API (tern.h): errors with messages from
- * tern_module_new, tern_module_validate and tern_instance_new; trap kinds;
+ * tern_module_new, tern_module_validate and tern_instance_new; trap kinds
+ * (WASI's proc_exit included);
  * the config options (tier, bounds checks, call depth, memory reservation,
  * perf map); fuel and epoch interruption on both tiers; per-store limits.
- * Argument: extensions.wasm, trap_start.wasm. */
+ * Arguments: extensions.wasm trap_start.wasm wasi_exit.wasm
+ *            wasi_start_exit.wasm */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, getpid, unlink */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,7 +15,7 @@
 #include "capi_test.h"
 #include "tern.h"
 
-static wasm_byte_vec_t ext_binary, start_binary;
+static wasm_byte_vec_t ext_binary, start_binary, exit_binary, start_exit_binary;
 
 static const tern_tier_t kTiers[] = {TERN_TIER_INTERP, TERN_TIER_JIT};
 static const char* const kTierNames[] = {"interp", "jit"};
@@ -407,6 +409,56 @@ static void test_fuel_through_host(void) {
   wasm_engine_delete(engine);
 }
 
+/* A WASI guest's proc_exit is a trap of kind TERN_TRAP_EXIT, from an export
+ * and from a start function. */
+static void test_exit_kind(void) {
+  wasm_engine_t* engine = wasm_engine_new();
+  wasm_store_t* store = wasm_store_new(engine);
+  wasm_module_t *module, *start_module;
+  wasi_env_t* env;
+  wasm_extern_vec_t imports;
+  wasm_instance_t* instance = NULL;
+  wasm_trap_t* trap = NULL;
+  int code = 0;
+  REQUIRE(tern_module_new(engine, &exit_binary, &module) == NULL);
+  REQUIRE(tern_module_new(engine, &start_exit_binary, &start_module) == NULL);
+
+  env = wasi_env_new(store, wasi_config_new(), &trap);
+  REQUIRE(env && !trap);
+  REQUIRE(wasi_env_get_imports(env, module, &imports, &trap));
+  REQUIRE(tern_instance_new(store, module, &imports, &instance, &trap) == NULL);
+  wasm_extern_vec_delete(&imports);
+  {
+    wasm_extern_vec_t exports;
+    wasm_val_t a[1] = {WASM_I32_VAL(5)};
+    wasm_val_vec_t args = WASM_ARRAY_VEC(a);
+    wasm_val_vec_t none = WASM_EMPTY_VEC;
+    wasm_instance_exports(instance, &exports);
+    trap = wasm_func_call(wasm_extern_as_func(find_export(module, &exports, "quit")), &args, &none);
+    CHECK_EQ_INT(take_trap_kind(trap), TERN_TRAP_EXIT);
+    CHECK(wasi_env_exit_code(env, &code));
+    CHECK_EQ_INT(code, 5);
+    wasm_extern_vec_delete(&exports);
+  }
+  wasm_instance_delete(instance);
+  wasi_env_delete(env);
+
+  env = wasi_env_new(store, wasi_config_new(), &trap);
+  REQUIRE(env && wasi_env_get_imports(env, start_module, &imports, &trap));
+  CHECK(tern_instance_new(store, start_module, &imports, &instance, &trap) == NULL);
+  CHECK(instance == NULL);
+  CHECK_EQ_INT(take_trap_kind(trap), TERN_TRAP_EXIT);
+  CHECK(wasi_env_exit_code(env, &code));
+  CHECK_EQ_INT(code, 3);
+  wasm_extern_vec_delete(&imports);
+  wasi_env_delete(env);
+
+  wasm_module_delete(module);
+  wasm_module_delete(start_module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+}
+
 /* Store limits: memory bytes, table elements, instances. */
 static void test_limits(tern_tier_t tier) {
   wasm_engine_t* engine = new_engine(tier, false, false);
@@ -595,11 +647,14 @@ static void test_tier_observable(void) {
 
 int main(int argc, char** argv) {
   int t;
-  REQUIRE(argc == 3);
+  REQUIRE(argc == 5);
   load_file(argv[1], &ext_binary);
   load_file(argv[2], &start_binary);
+  load_file(argv[3], &exit_binary);
+  load_file(argv[4], &start_exit_binary);
 
   test_errors();
+  test_exit_kind();
   test_fuel_through_host();
   for (t = 0; t < 2; ++t) {
     int before = capi_test_failures;
@@ -615,5 +670,7 @@ int main(int argc, char** argv) {
 
   wasm_byte_vec_delete(&ext_binary);
   wasm_byte_vec_delete(&start_binary);
+  wasm_byte_vec_delete(&exit_binary);
+  wasm_byte_vec_delete(&start_exit_binary);
   return capi_test_finish("capi-extensions");
 }
