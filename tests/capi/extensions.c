@@ -1,8 +1,8 @@
 /* Tern's extensions to the C API (tern.h): errors with messages from
  * tern_module_new, tern_module_validate and tern_instance_new; trap kinds
- * (WASI's proc_exit included);
- * the config options (tier, bounds checks, call depth, memory reservation,
- * perf map); fuel and epoch interruption on both tiers; per-store limits.
+ * (WASI's proc_exit included); the config options (tier, bounds checks, call
+ * depth, memory reservation, perf map); fuel and epoch interruption on both
+ * tiers; per-store limits.
  * Arguments: extensions.wasm trap_start.wasm wasi_exit.wasm
  *            wasi_start_exit.wasm */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, getpid, unlink */
