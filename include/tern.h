@@ -158,8 +158,9 @@ enum tern_trap_kind_enum {
   TERN_TRAP_NULL_REFERENCE,
   TERN_TRAP_INTERRUPTED, /* the store's epoch deadline passed */
   TERN_TRAP_OUT_OF_FUEL, /* the store's fuel ran out */
-  TERN_TRAP_HOST,        /* a host function returned a trap */
-  TERN_TRAP_EXIT,        /* a WASI guest called proc_exit (see wasi_env_exit_code) */
+  TERN_TRAP_HOST,           /* a host function returned a trap */
+  TERN_TRAP_HOST_EXCEPTION, /* a host function written in C++ threw (message: its what()) */
+  TERN_TRAP_EXIT,           /* a WASI guest called proc_exit (see wasi_env_exit_code) */
 };
 
 /* True, and the kind, for a trap that running code raised (from
@@ -168,6 +169,12 @@ enum tern_trap_kind_enum {
  * number or kinds of arguments). A trap a host function passes on from a
  * call of its own keeps that call's kind. */
 WASM_API_EXTERN bool tern_trap_kind(const wasm_trap_t* trap, tern_trap_kind_t* kind);
+
+/* A stable identifier for a trap kind, for logs, metrics and tests:
+ * lowercase words joined by hyphens ("unreachable", "out-of-fuel",
+ * "host-exception", ...), as tern::trapKindName; "unknown" for a value that is
+ * not a kind. The trap's message is the text for people. */
+WASM_API_EXTERN const char* tern_trap_kind_name(tern_trap_kind_t kind);
 
 /* ------------------------------------------------------------------------ */
 /* Fuel (needs tern_config_consume_fuel_set)                                */

@@ -59,9 +59,10 @@ constexpr tern_trap_kind_t kTrapKinds[] = {
     TERN_TRAP_INTERRUPTED,
     TERN_TRAP_OUT_OF_FUEL,
     TERN_TRAP_HOST,
+    TERN_TRAP_HOST_EXCEPTION,
     TERN_TRAP_EXIT,
 };
-static_assert(sizeof(kTrapKinds) == size_t(tern::TrapKind::Exit) + 1, "a trap kind is missing from kTrapKinds");
+static_assert(sizeof(kTrapKinds) == size_t(tern::kLastTrapKind) + 1, "a trap kind is missing from kTrapKinds");
 
 uint64_t limitOf(int64_t v) { return v < 0 ? UINT64_MAX : uint64_t(v); }
 
@@ -158,6 +159,12 @@ bool tern_trap_kind(const wasm_trap_t* trap, tern_trap_kind_t* kind) {
   if (!trap || trap->kind() != Kind::Trap || !trap->trap().kind) return false;
   if (kind) *kind = kTrapKinds[size_t(*trap->trap().kind)];
   return true;
+}
+
+const char* tern_trap_kind_name(tern_trap_kind_t kind) {
+  for (size_t i = 0; i < sizeof(kTrapKinds); ++i)
+    if (kTrapKinds[i] == kind) return tern::trapKindName(tern::TrapKind(i));
+  return "unknown";
 }
 
 // Fuel and epochs -------------------------------------------------------------------

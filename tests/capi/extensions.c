@@ -242,6 +242,10 @@ static void test_errors(void) {
     wasm_message_t text;
     guest_open(&g, engine);
     CHECK_EQ_INT(take_trap_kind(wasm_func_call(func(&g, "div"), &args, &results)), TERN_TRAP_INT_DIV_BY_ZERO);
+    CHECK_EQ_STR(tern_trap_kind_name(TERN_TRAP_INT_DIV_BY_ZERO), "int-div-by-zero");
+    CHECK_EQ_STR(tern_trap_kind_name(TERN_TRAP_OUT_OF_FUEL), "out-of-fuel");
+    CHECK_EQ_STR(tern_trap_kind_name(TERN_TRAP_EXIT), "exit");
+    CHECK_EQ_STR(tern_trap_kind_name(200), "unknown");
     CHECK_EQ_INT(take_trap_kind(wasm_func_call(func(&g, "div"), &one, &results)), -1);
     CHECK_EQ_INT(take_trap_kind(call_i(&g, "load", 65536, NULL)), TERN_TRAP_MEMORY_OUT_OF_BOUNDS);
     wasm_name_new_from_string_nt(&text, "made by hand");
