@@ -99,6 +99,16 @@ WASM_API_EXTERN void tern_config_epoch_interruption_set(wasm_config_t* config, b
  * stack's end, whichever comes first. */
 WASM_API_EXTERN void tern_config_max_call_depth_set(wasm_config_t* config, uint32_t depth);
 
+/* The stack guests may use, in bytes, as `tern run -W max-wasm-stack=BYTES`
+ * gives it: BYTES/8 eight-byte slots for the parameters, locals and operands
+ * of all active frames, and one call per 32 bytes of call depth (this
+ * replaces tern_config_max_call_depth_set's limit; the later call wins).
+ * Returns false, and changes nothing, below 64 bytes. The default is 16 MiB
+ * of slots and 20000 calls. JIT code also runs on the native stack of the
+ * calling thread (about 32 bytes per call): give a thread that runs deep
+ * guests a native stack to match. */
+WASM_API_EXTERN bool tern_config_max_wasm_stack_set(wasm_config_t* config, size_t bytes);
+
 /* Address space reserved for each linear memory (default 4 GiB). A memory
  * cannot grow beyond it; below 4 GiB the JIT checks accesses explicitly. */
 WASM_API_EXTERN void tern_config_memory_reservation_set(wasm_config_t* config, uint64_t bytes);

@@ -1,6 +1,7 @@
 // Tern's extensions to the C API (include/tern.h): engine options, errors
 // with messages, fuel, epoch interruption, store limits and trap kinds, over
 // the C++ API.
+#include <algorithm>
 #include <cstring>
 #include <span>
 #include <string>
@@ -109,6 +110,16 @@ void tern_config_epoch_interruption_set(wasm_config_t* config, bool enable) {
 }
 void tern_config_max_call_depth_set(wasm_config_t* config, uint32_t depth) {
   config->config.max_call_depth = depth ? depth : 1;
+}
+bool tern_config_max_wasm_stack_set(wasm_config_t* config, size_t bytes) {
+  // The mapping of `tern run -W max-wasm-stack` (applyStack in
+  // src/cli/main.cc): 8 bytes per value slot, 32 per call; the value stack
+  // is reserved up front, so it is capped at 4 GiB, and the depth at 2^22.
+  constexpr uint64_t kBytesPerCall = 32, kMaxCallDepth = uint64_t(1) << 22, kMaxSlots = uint64_t(1) << 29;
+  if (bytes < 64) return false;
+  config->config.value_stack_slots = uint32_t(std::min<uint64_t>(bytes / 8, kMaxSlots));
+  config->config.max_call_depth = uint32_t(std::clamp<uint64_t>(bytes / kBytesPerCall, 1, kMaxCallDepth));
+  return true;
 }
 void tern_config_memory_reservation_set(wasm_config_t* config, uint64_t bytes) {
   config->config.memory_reservation = bytes;

@@ -580,6 +580,40 @@ static void test_call_depth(tern_tier_t tier) {
   CHECK_EQ_INT(result, 5000);
   guest_close(&g);
   wasm_engine_delete(shallow);
+
+  /* 64 KiB of Wasm stack: 2048 calls deep, 8192 value slots. */
+  config = wasm_config_new();
+  tern_config_tier_set(config, tier);
+  CHECK(!tern_config_max_wasm_stack_set(config, 63));
+  CHECK(tern_config_max_wasm_stack_set(config, 64 * 1024));
+  shallow = wasm_engine_new_with_config(config);
+  guest_open(&g, shallow);
+  CHECK(call_i(&g, "recurse", 1000, &result) == NULL);
+  CHECK_EQ_INT(result, 1000);
+  CHECK_EQ_INT(take_trap_kind(call_i(&g, "recurse", 5000, NULL)), TERN_TRAP_CALL_STACK_EXHAUSTED);
+  /* 100 frames of 257 slots do not fit in 8192, though 100 calls do. */
+  CHECK_EQ_INT(take_trap_kind(call_i(&g, "fat", 100, NULL)), TERN_TRAP_CALL_STACK_EXHAUSTED);
+  CHECK(call_i(&g, "fat", 10, &result) == NULL);
+  guest_close(&g);
+  /* The default value stack (2^21 slots) is back for the default engine. */
+  guest_open(&g, deep);
+  CHECK(call_i(&g, "fat", 1000, &result) == NULL);
+  CHECK_EQ_INT(result, 1000);
+  guest_close(&g);
+  /* A big one: deeper than the default's 20000 calls. */
+  config = wasm_config_new();
+  tern_config_tier_set(config, tier);
+  CHECK(tern_config_max_wasm_stack_set(config, 64 << 20));
+  wasm_engine_delete(shallow);
+  shallow = wasm_engine_new_with_config(config);
+  guest_open(&g, shallow);
+  CHECK(call_i(&g, "recurse", 30000, &result) == NULL);
+  CHECK_EQ_INT(result, 30000);
+  guest_close(&g);
+  guest_open(&g, deep);
+  CHECK_EQ_INT(take_trap_kind(call_i(&g, "recurse", 30000, NULL)), TERN_TRAP_CALL_STACK_EXHAUSTED);
+  guest_close(&g);
+  wasm_engine_delete(shallow);
   wasm_engine_delete(deep);
 }
 
