@@ -93,10 +93,11 @@ WASM_API_EXTERN void tern_config_consume_fuel_set(wasm_config_t* config, bool en
  * tern_store_set_epoch_deadline). Default false. */
 WASM_API_EXTERN void tern_config_epoch_interruption_set(wasm_config_t* config, bool enable);
 
-/* Calls may nest this deep (wasm and host functions together) before the
- * guest traps with "call stack exhausted" (TERN_TRAP_CALL_STACK_EXHAUSTED).
- * Default 20000; 0 is taken as 1. Deep recursion also stops at the native
- * stack's end, whichever comes first. */
+/* Wasm calls may nest this deep before the guest traps with "call stack
+ * exhausted" (TERN_TRAP_CALL_STACK_EXHAUSTED). Default 20000; 0 is taken as
+ * 1. Deep recursion also stops at the end of the value stack
+ * (tern_config_max_wasm_stack_set) or of the native stack, whichever comes
+ * first. */
 WASM_API_EXTERN void tern_config_max_call_depth_set(wasm_config_t* config, uint32_t depth);
 
 /* The stack guests may use, in bytes, as `tern run -W max-wasm-stack=BYTES`
