@@ -5,7 +5,9 @@
  * (github.com/WebAssembly/wasm-c-api) with the standard names and
  * signatures, so that a C program written against that interface builds
  * against Tern unchanged. It is written for Tern; the implementation lives in
- * src/capi/ on top of the C++ API (include/tern/tern.hpp).
+ * src/capi/ on top of the C++ API (include/tern/tern.hpp). What Tern offers
+ * beyond the standard (engine options, errors with messages, fuel, epoch
+ * interruption, store limits, trap kinds) is declared in tern.h.
  *
  * Ownership conventions (as in the standard):
  *   - A parameter or result marked `own` transfers ownership: the receiver
@@ -24,6 +26,9 @@
 #ifndef WASM_H
 #define WASM_H
 
+/* The standard headers the reference wasm.h includes: programs written
+ * against it rely on them (assert, strlen, bool, size_t, int32_t). */
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,7 +102,8 @@ static inline void wasm_name_new_from_string_nt(own wasm_name_t* out, const char
 /* ------------------------------------------------------------------------ */
 /* Runtime environment                                                      */
 
-/* Configuration: passed to wasm_engine_new_with_config, which takes it. */
+/* Configuration: passed to wasm_engine_new_with_config, which takes it. A new
+ * one holds the defaults; tern.h's tern_config_*_set functions change them. */
 WASM_DECLARE_OWN(config)
 WASM_API_EXTERN own wasm_config_t* wasm_config_new(void);
 
@@ -330,6 +336,8 @@ WASM_API_EXTERN own wasm_foreign_t* wasm_foreign_new(wasm_store_t*);
 
 WASM_DECLARE_SHARABLE_REF(module)
 
+/* NULL when the binary is malformed or invalid (or uses what this build
+ * cannot run); tern.h's tern_module_new and tern_module_validate say why. */
 WASM_API_EXTERN own wasm_module_t* wasm_module_new(wasm_store_t*, const wasm_byte_vec_t* binary);
 WASM_API_EXTERN bool wasm_module_validate(wasm_store_t*, const wasm_byte_vec_t* binary);
 
@@ -362,9 +370,12 @@ WASM_API_EXTERN own wasm_functype_t* wasm_func_type(const wasm_func_t*);
 WASM_API_EXTERN size_t wasm_func_param_arity(const wasm_func_t*);
 WASM_API_EXTERN size_t wasm_func_result_arity(const wasm_func_t*);
 
-/* Calls the function. `results` must hold wasm_func_result_arity elements;
- * they are overwritten (the caller owns any references written there).
- * Returns NULL on success, or the trap. */
+/* Calls the function. Returns NULL on success, or the trap. On success the
+ * results are written to `results`, which must hold wasm_func_result_arity
+ * elements (the caller owns any references written there); a shorter vector
+ * gets what fits, and a trap says the rest was lost. A call that traps
+ * writes no results, so its `results` may be shorter, e.g. WASM_EMPTY_VEC.
+ * Wrong arguments (count or kinds) are a trap before anything runs. */
 WASM_API_EXTERN own wasm_trap_t* wasm_func_call(const wasm_func_t*, const wasm_val_vec_t* args,
                                                 wasm_val_vec_t* results);
 
@@ -448,7 +459,8 @@ WASM_DECLARE_REF(instance)
 
 /* `imports` holds one extern per module import, in the module's order. On
  * failure returns NULL and, when `trap` is not NULL, stores in *trap a trap
- * describing why (a trapping start function, or a link error). */
+ * describing why (a trapping start function, or a link error; tern.h's
+ * tern_instance_new tells the two apart). */
 WASM_API_EXTERN own wasm_instance_t* wasm_instance_new(wasm_store_t*, const wasm_module_t*,
                                                        const wasm_extern_vec_t* imports, own wasm_trap_t** trap);
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +59,10 @@ struct FrameInfo {
 struct TrapObject : Object {
   std::string message;  // without a terminating NUL
   std::vector<FrameInfo> frames;  // innermost first
+  // What raised it, for traps that come from running code (tern_trap_kind);
+  // empty for traps made by wasm_trap_new or for a misused API call.
+  std::optional<tern::TrapKind> kind;
+  int exit_code = 0;  // kind Exit: the guest's status
   TrapObject(wasm_store_t* s, std::string msg) : Object(Kind::Trap, s, nullptr), message(std::move(msg)) {}
 };
 
@@ -98,6 +103,13 @@ wasm_trap_t* newTrap(wasm_store_t* store, std::string message);
 // `hint` (the called function's instance) is not needed any more: tern's
 // frames name their instances.
 wasm_trap_t* newTrapFrom(wasm_store_t* store, const tern::Trap& trap, const tern::Instance* hint);
+
+// Instantiates `module` in `store`, with `imports` holding one extern per
+// module import, in order. On failure returns null and sets either *trap
+// (instantiation trapped: a segment out of bounds, the start function) or
+// *error (everything else, e.g. a missing or mistyped import).
+wasm_instance_t* instantiate(wasm_store_t* store, const wasm_module_t* module, const wasm_extern_vec_t* imports,
+                             wasm_trap_t** trap, tern::Error* error);
 
 }  // namespace tern::capi
 

@@ -77,6 +77,24 @@ ThreadCtx& threadCtx(const Config& cfg) {
     size_t margin = size >= (size_t(4) << 20) ? (size_t(1) << 20) : size / 4;
     t.native_limit = uintptr_t(lo) + margin;
     if (jit::available()) jit::installTrapHandler();
+  } else if (t.nframes == 0 && t.native_depth == 0 && t.top == t.stack) {
+    // Another engine's limits: the thread's context was made for the first
+    // engine that ran code on it. Between outermost calls no frame and no
+    // value is live, so the frames and the value stack can be made again.
+    if (t.max_frames != cfg.max_call_depth) {
+      delete[] t.frames;
+      t.max_frames = cfg.max_call_depth;
+      t.frames = new Frame[t.max_frames];
+    }
+    size_t stack_bytes = size_t(cfg.value_stack_slots) * 8;
+    if (t.stack_bytes != stack_bytes) {
+      if (auto* stack = static_cast<uint64_t*>(platform::reserveCommitted(stack_bytes))) {
+        platform::release(t.stack, t.stack_bytes);
+        t.stack_bytes = stack_bytes;
+        t.stack = t.top = stack;
+        t.stack_end = t.stack + cfg.value_stack_slots;
+      }
+    }
   }
   return t;
 }
