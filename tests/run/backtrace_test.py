@@ -27,37 +27,8 @@ import tempfile
 # A Wasm writer that remembers where marked instructions land.
 
 
-def uleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80 if n else b)
-        if not n:
-            return bytes(out)
-
-
-def sleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if (n == 0 and not b & 0x40) or (n == -1 and b & 0x40):
-            out.append(b)
-            return bytes(out)
-        out.append(b | 0x80)
-
-
-def vec(items):
-    return uleb(len(items)) + b"".join(items)
-
-
-def name(s):
-    return uleb(len(s)) + s.encode()
-
-
-def section(sid, payload):
-    return bytes([sid]) + uleb(len(payload)) + payload
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_test import name, section, sleb, uleb, vec  # noqa: E402  (the shared byte writers)
 
 
 I32, F32 = 0x7F, 0x7D

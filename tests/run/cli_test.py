@@ -515,22 +515,27 @@ class Ctx:
     pass
 
 
-def main():
-    if len(sys.argv) != 5:
-        print(__doc__)
+def case_main(doc, cases, paths, prefix):
+    """The command line shared by the CLI test scripts: TERN, then one
+    absolute path per name in `paths` (set as attributes of the context),
+    then a case name or --list. Runs the case in a fresh temporary
+    directory (t.tmp) and returns the exit status."""
+    if len(sys.argv) != len(paths) + 3:
+        print(doc)
         return 2
-    if sys.argv[4] == "--list":
-        print("\n".join(CASES))
+    case = sys.argv[-1]
+    if case == "--list":
+        print("\n".join(cases))
         return 0
     t = Ctx()
     t.tern = os.path.abspath(sys.argv[1])
-    t.hello = os.path.abspath(sys.argv[2])
-    t.sys = os.path.abspath(sys.argv[3])
-    fn = CASES.get(sys.argv[4])
+    for attr, value in zip(paths, sys.argv[2:-1]):
+        setattr(t, attr, os.path.abspath(value))
+    fn = cases.get(case)
     if fn is None:
-        print("unknown case " + sys.argv[4])
+        print("unknown case " + case)
         return 2
-    with tempfile.TemporaryDirectory(prefix="tern-cli-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         t.tmp = tmp
         fn(t)
     if FAILURES:
@@ -538,6 +543,10 @@ def main():
         return 1
     print("all checks passed")
     return 0
+
+
+def main():
+    return case_main(__doc__, CASES, ["hello", "sys"], "tern-cli-")
 
 
 if __name__ == "__main__":

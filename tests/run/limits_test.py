@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -270,33 +269,8 @@ CASES = {
 }
 
 
-class Ctx:
-    pass
-
-
 def main():
-    if len(sys.argv) != 5:
-        print(__doc__)
-        return 2
-    if sys.argv[4] == "--list":
-        print("\n".join(CASES))
-        return 0
-    t = Ctx()
-    t.tern = os.path.abspath(sys.argv[1])
-    t.limits = os.path.abspath(sys.argv[2])
-    t.hello = os.path.abspath(sys.argv[3])
-    fn = CASES.get(sys.argv[4])
-    if fn is None:
-        print("unknown case " + sys.argv[4])
-        return 2
-    with tempfile.TemporaryDirectory(prefix="tern-limits-") as tmp:
-        t.tmp = tmp
-        fn(t)
-    if cli_test.FAILURES:
-        print("%d check(s) failed" % len(cli_test.FAILURES))
-        return 1
-    print("all checks passed")
-    return 0
+    return cli_test.case_main(__doc__, CASES, ["limits", "hello"], "tern-limits-")
 
 
 if __name__ == "__main__":
