@@ -139,14 +139,7 @@ class FunctionCompiler {
 // True when this build and host can run JIT code.
 bool available();
 
-// Runs a JIT-compiled function whose frame (arguments in place) is at `fp`.
-// Returns 0, or 1 with ctx.trap_kind / *ctx.inner describing the trap.
-int enter(Ctx& ctx, void* entry, uint64_t* fp);
-
-// The unwind and call-out stubs every Ctx points at.
-void* unwindStub();
-void* callOutStub();
-void* retStub();  // a function that returns at once
+// enter() and the other ways into and out of JIT code: jit/entry.h.
 
 // Installs the SIGSEGV/SIGBUS handler that turns a fault in JIT code on a
 // linear memory's guard region into a trap (once per process), and the

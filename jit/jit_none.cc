@@ -1,4 +1,5 @@
 // Hosts without a JIT backend: every function runs in the interpreter.
+#include "jit/entry.h"
 #include "jit/jit.h"
 
 namespace tern::jit {

@@ -17,15 +17,13 @@
 #include <mutex>
 
 #include "interp/semantics.h"
+#include "jit/entry.h"
 #include "jit/jit.h"
 
 namespace tern::jit {
 
 using namespace asmjit;
 using namespace asmjit::x86;
-
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);  // interp.cc
-void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) noexcept;
 
 namespace {
 

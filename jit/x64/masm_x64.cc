@@ -5,14 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "jit/entry.h"
 #include "jit/jit.h"
 
 namespace tern::jit {
-
-int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
-void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp);
-int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
-uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
 
 using namespace asmjit;
 using namespace asmjit::x86;

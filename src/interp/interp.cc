@@ -15,6 +15,7 @@
 
 #include "interp/lower.h"
 #include "interp/semantics.h"
+#include "jit/entry.h"
 #include "jit/jit.h"
 #include "runtime/ops.h"
 
@@ -780,7 +781,7 @@ Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) 
 
 }  // namespace tern::interp
 
-// ---- entry points JIT code calls ----
+// ---- entry points JIT code calls (declared in jit/entry.h) ----
 namespace tern::jit {
 
 // Calls f (host, another instance, or an interpreted function) with its

@@ -1,0 +1,59 @@
+// The JIT's entry points: every function through which control enters or
+// leaves JIT code, declared once. Both the files that define them and the
+// files that call them (or bake their addresses into machine code) include
+// this header, so a changed signature cannot go unnoticed.
+//
+// Into JIT code (defined in jit/jit_runtime.cc, or jit/jit_none.cc):
+//   enter        the trampoline from C++ into a compiled function
+//   unwindStub   where a trap leaves JIT code for enter's frame
+//   callOutStub  where a call to a function without JIT code goes
+//   retStub      a function that returns at once
+// Out of JIT code: the helpers machine code calls by address, with the
+// Ctx in the first argument. They are the runtime's services to JIT code
+// (calls into other tiers and instances, memory.grow, table and bulk
+// operations, interruption); jitCaptureFrames is defined in
+// jit/jit_runtime.cc, the others in src/interp/interp.cc (they use the
+// interpreter's per-thread call state). JIT code has no unwind information,
+// so none of them may let an exception escape.
+#pragma once
+
+#include <cstdint>
+
+#include "jit/jit.h"
+
+namespace tern::jit {
+
+// ---- into JIT code ----
+
+// Runs a JIT-compiled function whose frame (arguments in place) is at `fp`.
+// Returns 0, or 1 with ctx.trap_kind / *ctx.inner describing the trap.
+int enter(Ctx& ctx, void* entry, uint64_t* fp);
+
+// The unwind and call-out stubs every Ctx points at.
+void* unwindStub();
+void* callOutStub();
+void* retStub();  // a function that returns at once
+
+// ---- out of JIT code ----
+
+// Calls function `func_index` of ctx->inst (host, import, or interpreted)
+// with its frame at fp; the results replace the arguments. 0, or 1 after a
+// trap (ctx->inner holds it). Called by the call-out stub.
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);
+// Records the return addresses into JIT code between rsp and the entry
+// frame in ctx->frames (the unwind stub calls it, for backtraces).
+void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) noexcept;
+// memory.grow on memory 0: the old size in pages, or -1.
+int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
+// call_indirect: the entry to call with the frame at fp, retStub() when the
+// callee (another instance, the host) has been run already, or null after a
+// trap (ctx->trap_kind set).
+void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp);
+// Epoch deadline (flags & 1) and fuel (flags & 2) at function entries and
+// loop headers: 1 when the function must trap (ctx->trap_kind set).
+int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
+// Table, reference and bulk-memory instructions (Opcode `op`, immediates a
+// and b, operands in v[0..]); a trap sets ctx->trap_kind.
+uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
+
+}  // namespace tern::jit
