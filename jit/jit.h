@@ -2,7 +2,8 @@
 // machine code while a body is validated. Functions it cannot compile run in
 // the interpreter; the two tiers share the value stack (same frame layout:
 // params, locals, one slot per operand-stack depth), so calls cross between
-// them freely.
+// them freely. Which functions it compiles is runtime/tiering.cc's choice;
+// the ways into and out of its code are declared in jit/entry.h.
 //
 // JIT code's register contract:
 //   rbx  frame pointer (slot 0 of the current frame)
@@ -91,7 +92,7 @@ struct JitModule {
 // Collects the code of a module's functions as they are compiled.
 class ModuleBuilder {
  public:
-  ModuleBuilder(const ModuleData& m, const Options& opts);
+  explicit ModuleBuilder(const Options& opts);
   ~ModuleBuilder();
   const Options& options() const { return opts_; }
   // A direct call in a function's code: the rel32 at `offset` is patched to

@@ -15,7 +15,7 @@ void FunctionCompiler::finish(const ValidatorState&) {}
 bool FunctionCompiler::failed() const { return true; }
 const std::string& FunctionCompiler::failure() const { return impl_->why; }
 
-ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
+ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }

@@ -366,7 +366,7 @@ JitModule::~JitModule() {
   }
 }
 
-ModuleBuilder::ModuleBuilder(const ModuleData&, const Options& opts) : opts_(opts) {}
+ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 
 void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry,

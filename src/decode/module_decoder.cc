@@ -1,11 +1,7 @@
 #include "decode/module_decoder.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <unordered_set>
-
-#include "interp/lower.h"
 
 namespace tern {
 
@@ -59,23 +55,8 @@ bool validUtf8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-ModuleDecoder::ModuleDecoder(BodyMode mode, const Config* config) : mode_(mode), m_(std::make_unique<ModuleData>()) {
-  if (config) {
-    epoch_ = config->epoch_interruption;
-    fuel_ = config->consume_fuel;
-    if (mode == BodyMode::Interp && config->tier != Tier::Interp && jit::available()) {
-      jit::Options o;
-      // Guard pages cover an access only when the reservation spans every
-      // 32-bit address; otherwise every access is checked.
-      o.bounds_checks = config->bounds_checks || config->memory_reservation < (uint64_t(4) << 30);
-      o.guard_bytes = config->guard_bytes;
-      o.epoch = epoch_;
-      o.fuel = fuel_;
-      o.perf_map = config->perf_map;
-      jit_ = std::make_unique<jit::ModuleBuilder>(*m_, o);
-    }
-  }
-}
+ModuleDecoder::ModuleDecoder() : consumer_(&validator_), m_(std::make_unique<ModuleData>()) {}
+ModuleDecoder::ModuleDecoder(BodyConsumer& consumer) : consumer_(&consumer), m_(std::make_unique<ModuleData>()) {}
 ModuleDecoder::~ModuleDecoder() = default;
 
 Error ModuleDecoder::toError() const {
@@ -123,29 +104,12 @@ bool ModuleDecoder::finish() {
     return fail(true, end, "function and code section have inconsistent lengths");
   if (m_->data_count && !saw_data_section_ && *m_->data_count != 0)
     return fail(true, end, "data count and data section have inconsistent lengths");
-  if (jit_) {
-    m_->jit = jit_->finish(*m_);
-    if (!m_->jit)
-      for (const FuncBody& b : m_->bodies)
-        if (!b.code && b.unsupported.empty())
-          return fail(false, end, "cannot map executable memory for the module's machine code");
-    if (std::getenv("TERN_JIT_STATS")) {
-      size_t n = 0, excluded = 0;
-      for (size_t i = 0; i < m_->bodies.size(); ++i) {
-        const FuncBody& b = m_->bodies[i];
-        if (b.jit_failure.empty()) continue;
-        ++n;
-        if (b.jit_failure == interp::kJitExcluded) {
-          ++excluded;
-          continue;
-        }
-        uint32_t fi = uint32_t(i + m_->num_imported_funcs);
-        std::fprintf(stderr, "jit: interpreted: func[%u] %s: %s\n", fi, m_->funcName(fi).c_str(),
-                     b.jit_failure.c_str());
-      }
-      if (excluded) std::fprintf(stderr, "jit: %zu functions interpreted by TERN_JIT_FUNCS\n", excluded);
-      std::fprintf(stderr, "jit: %zu of %zu functions compiled\n", m_->bodies.size() - n, m_->bodies.size());
-    }
+  DecodeError err;
+  err.offset = end;
+  if (!consumer_->finish(*m_, err)) {
+    err_ = err;
+    state_ = State::Failed;
+    return false;
   }
   state_ = State::Done;
   return true;
@@ -749,15 +713,24 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   fb.size = r.remaining();
   if (m_->declared_refs.size() < m_->func_types.size()) m_->declared_refs.resize(m_->func_types.size());
   DecodeError err;
-  bool ok = mode_ == BodyMode::Interp ? interp::compileBodyWithJit(*m_, func_index, r, fb, err, {epoch_, fuel_}, jit_.get())
-                                      : interp::validateBody(*m_, func_index, r, fb, err);
-  if (!ok) {
+  if (!consumer_->onFunctionBody(*m_, func_index, r, fb, err)) {
     // A body that runs out without its `end` is "END opcode expected" when
     // more code follows, and the end of the section when it is the last.
     if (err.message == "END opcode expected" && r.offset() + r.remaining() >= code_end_)
       err.message = "unexpected end of section or function";
     err_ = err;
     state_ = State::Failed;
+    return false;
+  }
+  return true;
+}
+
+bool ValidatingConsumer::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
+                                        DecodeError& err) {
+  NullVisitor v;
+  FunctionDecoder<NullVisitor> dec(m, func_index, v);
+  if (!dec.decode(r, &body.locals)) {
+    err = dec.error();
     return false;
   }
   return true;

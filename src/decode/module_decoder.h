@@ -1,6 +1,11 @@
 // Streaming module decoder: bytes arrive in chunks of any size; each section
 // is decoded and validated once complete, and each function body is handed
-// to the tier (validated and lowered) as soon as its last byte arrives.
+// to a BodyConsumer as soon as its last byte arrives.
+//
+// The decoder knows no tier: it fills ModuleData from the sections and
+// frames the code section; what happens to a body (validation only, or
+// validation and code generation in one pass, for whichever tier) is the
+// consumer's. The runtime's consumer is Tiering (src/runtime/tiering.h).
 #pragma once
 
 #include <cstdint>
@@ -10,16 +15,43 @@
 #include <vector>
 
 #include "decode/function_decoder.h"
-#include "jit/jit.h"
 #include "module/module.h"
 
 namespace tern {
 
-enum class BodyMode : uint8_t { ValidateOnly, Interp };
+// Receives the module's function bodies, one at a time, in order. A
+// consumer validates each body by running FunctionDecoder<Visitor> over it
+// with the visitor(s) of its tier: one virtual call per body, none per
+// instruction.
+class BodyConsumer {
+ public:
+  virtual ~BodyConsumer() = default;
+  // The body of function `func_index` (imports counted): `r` holds exactly
+  // its bytes; `body` has type_index, offset and size set, and the consumer
+  // fills the rest. Returns false with `err` set when the body is invalid.
+  virtual bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
+                              DecodeError& err) = 0;
+  // After the last byte, once the whole module is known to be valid.
+  // Returns false with `err` set (its offset is preset to the end of the
+  // module) when the module cannot be made runnable.
+  virtual bool finish(ModuleData& m, DecodeError& err) = 0;
+};
+
+// Validation only (Module::validate, `tern link`): every body goes through
+// FunctionDecoder<NullVisitor> and keeps no code.
+class ValidatingConsumer final : public BodyConsumer {
+ public:
+  bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
+                      DecodeError& err) override;
+  bool finish(ModuleData&, DecodeError&) override { return true; }
+};
 
 class ModuleDecoder {
  public:
-  explicit ModuleDecoder(BodyMode mode, const Config* config = nullptr);
+  // Validates only.
+  ModuleDecoder();
+  // Hands every body to `consumer`, which must outlive the decoder.
+  explicit ModuleDecoder(BodyConsumer& consumer);
   ~ModuleDecoder();
 
   // Returns false once an error has been found.
@@ -63,9 +95,8 @@ class ModuleDecoder {
   bool readGlobalType(Reader& r, GlobalType* out);
   bool readConstExpr(Reader& r, ValType expect, ConstExpr* out);
 
-  BodyMode mode_;
-  bool epoch_ = false, fuel_ = false;
-  std::unique_ptr<jit::ModuleBuilder> jit_;
+  ValidatingConsumer validator_;
+  BodyConsumer* consumer_;
   State state_ = State::Header;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;  // absolute offset of the first unconsumed byte

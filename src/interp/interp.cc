@@ -1,7 +1,9 @@
 // The interpreter loop: direct-threaded dispatch over the lowered form
 // (see lower.h). Wasm-to-Wasm calls within an instance stay in this loop
 // (no native recursion); calls to host functions and other instances go
-// through invoke().
+// through invoke(). A callee's FuncTier (set by runtime/tiering.cc) says
+// whether the call enters JIT code instead. The helpers JIT code calls
+// (jit/entry.h) are defined at the end of this file.
 #include "interp/interp.h"
 
 #include <bit>
@@ -214,7 +216,6 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
   const ModuleData& md = inst->module_->data();
   const FuncBody* bodies = md.bodies.data();
   const uint32_t nimp = md.num_imported_funcs;
-  const jit::JitModule* jm = md.jit.get();
   Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
   uint8_t* mem_base = mem0 ? mem0->base_ : nullptr;
   uint64_t mem_size = mem0 ? mem0->size_ : 0;
@@ -440,7 +441,7 @@ L_Ret: {
 }
 L_CallI: {
   uint32_t def = pc[1];
-  if (jm && jm->compiled[nimp + def]) {
+  if (bodies[def].tier == FuncTier::Jit) {
     inner = runJit(t, inst, nimp + def, fp + pc[2]);
     if (inner) goto do_trap;
     RELOAD_MEM();
@@ -473,7 +474,7 @@ L_CallIndirectI: {
   Func* f = reinterpret_cast<Func*>(tab->elems_[i]);
   if (!f) TRAP(TrapKind::UninitializedElement);
   if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
-  if (f->instance_ == inst && !(jm && jm->compiled[f->index_])) {
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
     uint32_t def = f->index_ - nimp;
     const Code* c = bodies[def].code.get();
     uint64_t* nfp = fp + pc[3];
@@ -700,7 +701,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
 
   Instance* inst = f->instance_;
   const ModuleData& md = inst->module_->data();
-  if (md.jit && md.jit->compiled[f->index_]) {
+  if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
     uint64_t* fp = t.top;
     size_t need = std::max(ft.params.size(), ft.results.size());
     if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);

@@ -2,8 +2,6 @@
 // while the validator walks the body (one pass, no IR).
 #include "interp/lower.h"
 
-#include "jit/jit.h"
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -791,102 +789,6 @@ bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& 
   code->words.shrink_to_fit();
   code->positions.shrink();
   body.code = std::move(code);
-  return true;
-}
-
-namespace {
-
-// TERN_JIT_FUNCS, the bisecting aid: only the functions it lists get the JIT,
-// everything else is interpreted, so a wrong result can be narrowed to one
-// function by halving the list (tests/jit/jit_bisect.py does it). The value
-// is comma-separated function indices (as in wasm-function[N], imports
-// counted) and ranges A-B (inclusive); a leading '!' means "all but these".
-// Unset or empty: no restriction.
-struct JitFuncFilter {
-  bool active = false, negate = false;
-  std::vector<std::pair<uint32_t, uint32_t>> ranges;
-
-  static bool number(const char*& p, uint32_t* out) {
-    if (*p < '0' || *p > '9') return false;
-    uint64_t v = 0;
-    while (*p >= '0' && *p <= '9') {
-      v = v * 10 + uint64_t(*p++ - '0');
-      if (v > 0xffffffffu) return false;
-    }
-    *out = uint32_t(v);
-    return true;
-  }
-  explicit JitFuncFilter(const char* spec) {
-    if (!spec || !*spec) return;
-    const char* p = spec;
-    if (*p == '!') {
-      negate = true;
-      ++p;
-    }
-    for (;;) {
-      uint32_t lo, hi;
-      if (!number(p, &lo)) break;
-      hi = lo;
-      if (*p == '-' && !(++p, number(p, &hi))) break;
-      if (hi < lo) break;
-      ranges.push_back({lo, hi});
-      if (*p == 0) {
-        active = true;
-        return;
-      }
-      if (*p++ != ',') break;
-    }
-    std::fprintf(stderr, "tern: ignoring TERN_JIT_FUNCS='%s': expected indices and ranges like 3,10-20 or !3\n",
-                 spec);
-    ranges.clear();
-  }
-  bool allows(uint32_t func_index) const {
-    if (!active) return true;
-    bool listed = false;
-    for (auto [lo, hi] : ranges)
-      if (func_index >= lo && func_index <= hi) listed = true;
-    return listed != negate;
-  }
-};
-
-const JitFuncFilter& jitFuncFilter() {
-  static const JitFuncFilter filter(std::getenv("TERN_JIT_FUNCS"));
-  return filter;
-}
-
-}  // namespace
-
-const char* const kJitExcluded = "excluded by TERN_JIT_FUNCS";
-
-bool compileBodyWithJit(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
-                        const LowerOptions& opts, jit::ModuleBuilder* jb) {
-  if (!jb) return compileBody(m, func_index, r, body, err, opts);
-  if (!jitFuncFilter().allows(func_index)) {
-    body.jit_failure = kJitExcluded;
-    return compileBody(m, func_index, r, body, err, opts);
-  }
-  // The JIT alone first; only a body it leaves to the interpreter is
-  // decoded a second time, into the interpreter's form.
-  Reader start = r;
-  jit::FunctionCompiler jc(m, *jb, func_index);
-  FunctionDecoder<jit::FunctionCompiler> dec(m, func_index, jc);
-  if (!dec.decode(r, &body.locals)) {
-    err = dec.error();
-    return false;
-  }
-  if (!jc.failed()) return true;  // machine code only: body.code stays null
-  body.jit_failure = jc.failure();
-  body.locals.clear();
-  return compileBody(m, func_index, start, body, err, opts);
-}
-
-bool validateBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
-  NullVisitor v;
-  FunctionDecoder<NullVisitor> dec(m, func_index, v);
-  if (!dec.decode(r, &body.locals)) {
-    err = dec.error();
-    return false;
-  }
   return true;
 }
 

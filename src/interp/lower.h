@@ -95,19 +95,6 @@ struct LowerOptions {
 };
 bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
                  const LowerOptions& opts);
-}  // namespace tern::interp
-namespace tern::jit {
-class ModuleBuilder;
-}
-namespace tern::interp {
-// Lowers for the interpreter and, in the same pass, compiles with the JIT
-// (when `jit` is non-null): the decoder drives both visitors at once.
-// The jit_failure of a body that TERN_JIT_FUNCS left to the interpreter.
-extern const char* const kJitExcluded;
-bool compileBodyWithJit(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err,
-                        const LowerOptions& opts, jit::ModuleBuilder* jit);
-// Validation only.
-bool validateBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
 
 // Offsets of the interpreter's handlers from its base label, per IOp.
 const int32_t* handlerOffsets();

@@ -161,7 +161,7 @@ class Linker {
         e->offset = SIZE_MAX;
         return e;
       }
-      ModuleDecoder dec(BodyMode::ValidateOnly);
+      ModuleDecoder dec;
       dec.feed(bytes);
       if (!dec.finish()) {
         Error e = dec.toError();

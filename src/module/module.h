@@ -58,7 +58,19 @@ struct DataSegment {
   std::vector<uint8_t> bytes;
 };
 
+// Which tier runs a defined function. Decided per function in one place,
+// src/runtime/tiering.cc (the only writer); read wherever a call chooses how
+// to enter the function (the interpreter's calls, interp::invoke).
+enum class FuncTier : uint8_t {
+  None,    // validated only, or runnable by no tier (`unsupported` says why)
+  Interp,  // `code`, in the interpreter
+  Jit,     // machine code in ModuleData::jit; `code` stays null
+  // Room for: LazyPending (validated, compiled at its first call), and the
+  // states of tier-up.
+};
+
 struct FuncBody {
+  FuncTier tier = FuncTier::None;
   uint32_t type_index = 0;
   std::vector<ValType> locals;  // declared locals, after the params
   size_t offset = 0;            // of the body in the module bytes

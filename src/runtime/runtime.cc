@@ -12,6 +12,7 @@
 #include "interp/lower.h"
 #include "module/module.h"
 #include "platform/platform.h"
+#include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
 namespace tern {
@@ -252,7 +253,7 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
   std::unique_ptr<ModuleData> md = dec.take();
   md->file_name = path.substr(path.find_last_of('/') + 1);
   for (size_t i = 0; i < md->bodies.size(); ++i) {
-    if (!md->bodies[i].code && !(md->jit && md->jit->compiled[i + md->num_imported_funcs])) {
+    if (md->bodies[i].tier == FuncTier::None) {
       Error e;
       e.kind = ErrorKind::Unsupported;
       e.offset = md->bodies[i].offset;
@@ -272,7 +273,8 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
 }
 
 Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
-  ModuleDecoder dec(BodyMode::Interp, &engine.config());
+  Tiering tiering(engine.config());
+  ModuleDecoder dec(tiering);
   dec.feed(bytes);
   return finishModule(engine, dec);
 }
@@ -280,7 +282,8 @@ Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<cons
 Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
-  ModuleDecoder dec(BodyMode::Interp, &engine.config());
+  Tiering tiering(engine.config());
+  ModuleDecoder dec(tiering);
   // Read piecewise: the decoder works on each chunk as it arrives.
   std::vector<uint8_t> chunk(1 << 16);
   for (;;) {
@@ -295,7 +298,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
 }
 
 std::optional<Error> Module::validate(std::span<const uint8_t> bytes) {
-  ModuleDecoder dec(BodyMode::ValidateOnly);
+  ModuleDecoder dec;
   dec.feed(bytes);
   if (!dec.finish()) return dec.toError();
   return std::nullopt;
@@ -337,8 +340,9 @@ std::vector<ExportInfo> Module::exports() const {
 
 struct ModuleStreamer::Impl {
   Engine* engine;
+  Tiering tiering;
   ModuleDecoder dec;
-  explicit Impl(Engine& e) : engine(&e), dec(BodyMode::Interp, &e.config()) {}
+  explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering) {}
 };
 
 ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
