@@ -1,7 +1,8 @@
 // The JIT's entry points: every function through which control enters or
 // leaves JIT code, declared once. Both the files that define them and the
 // files that call them (or bake their addresses into machine code) include
-// this header, so a changed signature cannot go unnoticed.
+// this header (jit/jit.h includes it too), so a changed signature cannot
+// go unnoticed.
 //
 // Into JIT code (defined in jit/jit_runtime.cc, or jit/jit_none.cc):
 //   enter        the trampoline from C++ into a compiled function
@@ -19,9 +20,9 @@
 
 #include <cstdint>
 
-#include "jit/jit.h"
-
 namespace tern::jit {
+
+struct Ctx;  // jit/jit.h, which includes this header
 
 // ---- into JIT code ----
 

@@ -3,7 +3,8 @@
 // the interpreter; the two tiers share the value stack (same frame layout:
 // params, locals, one slot per operand-stack depth), so calls cross between
 // them freely. Which functions it compiles is runtime/tiering.cc's choice;
-// the ways into and out of its code are declared in jit/entry.h.
+// the ways into and out of its code are declared in jit/entry.h (included
+// here).
 //
 // JIT code's register contract:
 //   rbx  frame pointer (slot 0 of the current frame)
@@ -24,6 +25,7 @@
 
 #include "base/pos_table.h"
 #include "decode/function_decoder.h"
+#include "jit/entry.h"
 #include "module/module.h"
 #include "tern/tern.hpp"
 

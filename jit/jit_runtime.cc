@@ -17,7 +17,6 @@
 #include <mutex>
 
 #include "interp/semantics.h"
-#include "jit/entry.h"
 #include "jit/jit.h"
 
 namespace tern::jit {

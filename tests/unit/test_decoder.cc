@@ -1,17 +1,23 @@
 // Decoding and validation through the public API: hand-built modules that
 // must compile, malformed/invalid ones that must be rejected with the spec's
-// error text, and streaming compilation in chunks of every size.
+// error text, streaming compilation in chunks of every size, and the
+// decoder's hand-over of bodies to its consumer (the tier policy's).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "decode/module_decoder.h"
+#include "jit/jit.h"
+#include "module/module.h"
 #include "tern/tern.hpp"
 #include "wasm_builder.h"
 
@@ -1377,5 +1383,110 @@ TEST_CASE("streaming: errors") {
       CHECK(bytewise.error().offset == one.error().offset);
       CHECK(whole.error().offset <= len);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Layers: the module decoder hands each body to a BodyConsumer and knows no
+// tier; the runtime's consumer (Tiering) gives every function its FuncTier.
+
+namespace {
+
+// Validates like the decoder's default consumer and records what it is given.
+struct RecordingConsumer final : tern::BodyConsumer {
+  tern::ValidatingConsumer validator;
+  std::vector<uint32_t> indices;
+  std::vector<size_t> sizes;
+  int finishes = 0;
+  const char* refuse = nullptr;  // finish() fails with this message
+
+  bool onFunctionBody(const tern::ModuleData& m, uint32_t func_index, tern::Reader& r, tern::FuncBody& body,
+                      tern::DecodeError& err) override {
+    indices.push_back(func_index);
+    sizes.push_back(r.remaining());
+    return validator.onFunctionBody(m, func_index, r, body, err);
+  }
+  bool finish(tern::ModuleData& m, tern::DecodeError& err) override {
+    ++finishes;
+    if (refuse) {
+      err.message = refuse;
+      return false;
+    }
+    return validator.finish(m, err);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("layers: the module decoder hands every body to its consumer once, in order") {
+  Bytes b = richModule();
+  // In chunks of every size: each body still arrives once, whole.
+  for (size_t chunk : {size_t(1), size_t(7), b.size()}) {
+    CAPTURE(chunk);
+    RecordingConsumer c;
+    tern::ModuleDecoder dec(c);
+    for (size_t i = 0; i < b.size(); i += chunk)
+      REQUIRE(dec.feed(std::span<const uint8_t>(b.data() + i, std::min(chunk, b.size() - i))));
+    REQUIRE(dec.finish());
+    std::unique_ptr<tern::ModuleData> md = dec.take();
+    CHECK(c.finishes == 1);
+    REQUIRE(c.indices.size() == md->bodies.size());
+    for (size_t i = 0; i < md->bodies.size(); ++i) {
+      CHECK(c.indices[i] == md->num_imported_funcs + i);
+      CHECK(c.sizes[i] == md->bodies[i].size);
+      // Validation only: no tier, no code.
+      CHECK(md->bodies[i].tier == tern::FuncTier::None);
+      CHECK(!md->bodies[i].code);
+    }
+    CHECK(!md->jit);
+  }
+}
+
+TEST_CASE("layers: a consumer's finish can refuse a valid module") {
+  Bytes b = richModule();
+  RecordingConsumer c;
+  c.refuse = "no room for the code";
+  tern::ModuleDecoder dec(c);
+  dec.feed(b);
+  CHECK(!dec.finish());
+  tern::Error e = dec.toError();
+  CHECK(e.kind == ErrorKind::Invalid);
+  CHECK(e.message == "no room for the code");
+  CHECK(e.offset == b.size());
+}
+
+TEST_CASE("layers: Tiering gives every function the tier that runs it") {
+  for (tern::Tier tier : {tern::Tier::Interp, tern::Tier::Jit}) {
+    CAPTURE(int(tier));
+    tern::Config cfg;
+    cfg.tier = tier;
+    tern::Engine e(cfg);
+    Bytes b = richModule();
+    auto m = tern::Module::compile(e, b);
+    REQUIRE(m.ok());
+    const tern::ModuleData& md = m.value()->data();
+    bool jit = tier == tern::Tier::Jit && tern::jit::available();
+    CHECK(bool(md.jit) == jit);
+    size_t jitted = 0;
+    for (size_t i = 0; i < md.bodies.size(); ++i) {
+      const tern::FuncBody& body = md.bodies[i];
+      uint32_t fi = uint32_t(md.num_imported_funcs + i);
+      CHECK(body.tier != tern::FuncTier::None);
+      // One state says it: machine code, or the interpreter's code.
+      CHECK((body.tier == tern::FuncTier::Jit) == (md.jit && md.jit->compiled[fi]));
+      CHECK((body.tier == tern::FuncTier::Interp) == bool(body.code));
+      if (body.tier == tern::FuncTier::Jit) ++jitted;
+    }
+    if (jit) CHECK(jitted > 0);
+    else CHECK(jitted == 0);
+    // The streaming path decides the same way.
+    tern::ModuleStreamer streamer(e);
+    for (size_t k = 0; k < b.size(); k += 5)
+      REQUIRE(streamer.feed(std::span<const uint8_t>(b.data() + k, std::min<size_t>(5, b.size() - k))));
+    auto sm = streamer.finish();
+    REQUIRE(sm.ok());
+    const tern::ModuleData& smd = sm.value()->data();
+    REQUIRE(smd.bodies.size() == md.bodies.size());
+    for (size_t i = 0; i < md.bodies.size(); ++i) CHECK(smd.bodies[i].tier == md.bodies[i].tier);
   }
 }
