@@ -13,8 +13,9 @@
 // Ctx in the first argument. They are the runtime's services to JIT code
 // (calls into other tiers and instances, memory.grow, table and bulk
 // operations, interruption); jitCaptureFrames is defined in
-// jit/jit_runtime.cc, the others in src/runtime/jit_calls.cc. JIT code has
-// no unwind information, so none of them may let an exception escape.
+// jit/jit_runtime.cc, the others in src/interp/interp.cc (they use the
+// interpreter's per-thread call state). JIT code has no unwind information,
+// so none of them may let an exception escape.
 #pragma once
 
 #include <cstdint>

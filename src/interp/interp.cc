@@ -3,7 +3,7 @@
 // (no native recursion); calls to host functions and other instances go
 // through invoke(). A callee's FuncTier (set by runtime/tiering.cc) says
 // whether the call enters JIT code instead. The helpers JIT code calls
-// (jit/entry.h) are in src/runtime/jit_calls.cc; callFromJit is theirs.
+// (jit/entry.h) are defined at the end of this file.
 #include "interp/interp.h"
 
 #include <bit>
@@ -780,15 +780,100 @@ Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) 
   return invokeFrom(nullptr, f, args);
 }
 
-std::optional<Trap> callFromJit(Instance* caller, Func* f, uint64_t* fp, uint32_t jit_frames) {
-  ThreadCtx& t = t_ctx;
+}  // namespace tern::interp
+
+// ---- entry points JIT code calls (declared in jit/entry.h) ----
+namespace tern::jit {
+
+// Calls f (host, another instance, or an interpreted function) with its
+// arguments at fp; the results replace them. Called from JIT code, which
+// has no unwind information: noexcept, so that an exception the host-call
+// boundary does not catch (a failed allocation in between) ends the process
+// in this frame rather than unwinding into JIT frames.
+static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
+  interp::ThreadCtx& t = interp::t_ctx;
   const FuncType& ft = f->type();
   uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
   // The JIT frames below count against the interpreter's depth limit.
+  uint32_t jit_frames = ctx->depth_start - ctx->depth_left;
   t.nframes += jit_frames;
-  std::optional<Trap> tr = callOut(t, caller, f, fp, top);
+  std::optional<Trap> tr = interp::callOut(t, ctx->inst, f, fp, top);
   t.nframes -= jit_frames;
-  return tr;
+  if (!tr) return 0;
+  *ctx->inner = std::move(tr);
+  ctx->trap_kind = uint32_t(TrapKind::Host) + 1;
+  return 1;
 }
 
-}  // namespace tern::interp
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp) {
+  return callFuncOut(ctx, ctx->inst->funcs_[func_index], fp);
+}
+
+int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
+  if (!ctx->memory) return -1;
+  return int32_t(ctx->memory->grow(delta));
+}
+
+void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
+  Instance* inst = ctx->inst;
+  Table* tab = inst->tables_[table];
+  if (elem >= tab->elems_.size()) {
+    ctx->trap_kind = uint32_t(TrapKind::UndefinedElement) + 1;
+    return nullptr;
+  }
+  Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
+  if (!f) {
+    ctx->trap_kind = uint32_t(TrapKind::UninitializedElement) + 1;
+    return nullptr;
+  }
+  if (f->type_id_ != inst->type_ids_[type_index]) {
+    ctx->trap_kind = uint32_t(TrapKind::IndirectCallTypeMismatch) + 1;
+    return nullptr;
+  }
+  if (f->instance_ == inst) return ctx->func_table[f->index_];
+  // Another instance or the host: call it from here.
+  if (callFuncOut(ctx, f, fp) != 0) return nullptr;
+  return retStub();
+}
+
+// Table, reference and bulk-memory instructions; operands in v[0..].
+uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
+  Instance* inst = ctx->inst;
+  int k = ops::kOk;
+  uint64_t r = 0;
+  switch (Opcode(op)) {
+    case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
+    case Opcode::TableGet: k = ops::tableGet(inst, a, uint32_t(v[0]), &r); break;
+    case Opcode::TableSet: k = ops::tableSet(inst, a, uint32_t(v[0]), v[1]); break;
+    case Opcode::TableSize: r = ops::tableSize(inst, a); break;
+    case Opcode::TableGrow: r = ops::tableGrow(inst, a, v[0], uint32_t(v[1])); break;
+    case Opcode::TableFill: k = ops::tableFill(inst, a, uint32_t(v[0]), v[1], uint32_t(v[2])); break;
+    case Opcode::TableCopy: k = ops::tableCopy(inst, a, b, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::TableInit: k = ops::tableInit(inst, b, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::ElemDrop: ops::elemDrop(inst, a); break;
+    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::DataDrop: ops::dataDrop(inst, a); break;
+    case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
+    default: k = int(TrapKind::Unreachable); break;
+  }
+  if (k != ops::kOk) ctx->trap_kind = uint32_t(k) + 1;
+  return r;
+}
+
+int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
+  Store* st = ctx->inst->store_;
+  if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
+    ctx->trap_kind = uint32_t(TrapKind::Interrupted) + 1;
+    return 1;
+  }
+  if ((flags & 2) && --st->fuel_ < 0) {
+    st->fuel_ = 0;
+    ctx->trap_kind = uint32_t(TrapKind::OutOfFuel) + 1;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tern::jit
+
