@@ -148,9 +148,9 @@ void* unwindStub();
 void* callOutStub();
 void* retStub();  // a function that returns at once
 
-// Installs the SIGSEGV/SIGBUS handler that turns a fault in JIT code on a
-// linear memory's guard region into a trap (once per process), and the
-// alternate signal stack of the calling thread.
+// Installs, through the platform layer, the fault handler that turns a fault
+// in JIT code on a linear memory's guard region into a trap (once per
+// process), and the alternate signal stack of the calling thread.
 void installTrapHandler();
 void ensureAltStack();
 

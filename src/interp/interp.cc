@@ -18,7 +18,6 @@
 #include "jit/jit.h"
 #include "runtime/ops.h"
 
-#include <pthread.h>
 #if __has_include(<cxxabi.h>)
 #include <cxxabi.h>
 #endif
@@ -67,15 +66,9 @@ ThreadCtx& threadCtx(const Config& cfg) {
     t.frames = new Frame[t.max_frames];
     // JIT code checks rsp against a limit that leaves room for the C++ code
     // (helpers, host functions, the interpreter) it may call.
-    pthread_attr_t attr;
-    void* lo = nullptr;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      pthread_attr_getstack(&attr, &lo, &size);
-      pthread_attr_destroy(&attr);
-    }
-    size_t margin = size >= (size_t(4) << 20) ? (size_t(1) << 20) : size / 4;
-    t.native_limit = uintptr_t(lo) + margin;
+    platform::StackBounds native = platform::currentThreadStack();
+    size_t margin = native.size >= (size_t(4) << 20) ? (size_t(1) << 20) : native.size / 4;
+    t.native_limit = native.low + margin;
     if (jit::available()) jit::installTrapHandler();
   } else if (t.nframes == 0 && t.native_depth == 0 && t.top == t.stack) {
     // Another engine's limits: the thread's context was made for the first

@@ -167,7 +167,7 @@ struct Engine::Types {
 };
 
 // Recycled linear-memory reservations: handing one back drops its contents
-// (the pages return to no-access), so reuse costs no mmap/munmap.
+// (the pages return to no-access), so reuse asks the OS for no new mapping.
 struct Engine::Pool {
   struct Entry {
     void* base;
