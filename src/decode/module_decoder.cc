@@ -5,6 +5,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "decode/scan.h"
 #include "interp/lower.h"
 
 namespace tern {
@@ -820,6 +821,28 @@ bool ModuleDecoder::customSection(Reader& r) {
   return true;
 }
 
+// Whether the body's instructions, followed by nesting only, run out before
+// the `end` that closes the function. False when some instruction does not
+// decode (then the validator's error stands).
+bool ModuleDecoder::bodyRunsOut(const FuncBody& fb) const {
+  Reader r(buf_.data() + fb.offset, buf_.data() + fb.offset + fb.size, fb.offset);
+  uint32_t groups, n;
+  uint8_t t;
+  if (!r.u32(&groups)) return false;
+  for (uint32_t g = 0; g < groups; ++g)
+    if (!r.u32(&n) || !r.u8(&t)) return false;
+  size_t depth = 1;
+  while (depth > 0) {
+    if (r.atEnd()) return true;
+    Opcode op;
+    uint32_t index;
+    if (!scanInstruction(r, &op, &index)) return false;
+    if (op == Opcode::Block || op == Opcode::Loop || op == Opcode::If) ++depth;
+    else if (op == Opcode::End) --depth;
+  }
+  return false;
+}
+
 bool ModuleDecoder::body(Reader& r, uint32_t index) {
   uint32_t func_index = m_->num_imported_funcs + index;
   FuncBody& fb = m_->bodies[index];
@@ -831,10 +854,14 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   bool ok = mode_ == BodyMode::Interp ? interp::compileBodyWithJit(*m_, func_index, r, fb, err, {epoch_, fuel_}, jit_.get())
                                       : interp::validateBody(*m_, func_index, r, fb, err);
   if (!ok) {
+    // The reference interpreter decodes the whole module before it validates
+    // any of it: a body that is invalid early but misses its `end` later is
+    // malformed.
+    if (err.kind == ErrorKind::Invalid && bodyRunsOut(fb)) err = makeError(ErrorCode::EndOpcodeExpected, fb.offset + fb.size);
     // A body that runs out without its `end` is "END opcode expected" when
     // more code follows. The last body's reader would go on past the code
     // section, into bytes that may not have arrived yet (see resolveOverrun).
-    const size_t body_end = r.offset() + r.remaining();
+    const size_t body_end = fb.offset + fb.size;
     if (err.message == errorText(ErrorCode::EndOpcodeExpected) && body_end >= code_end_) {
       Overrun o;
       o.offset = body_end;

@@ -66,6 +66,7 @@ class ModuleDecoder {
   bool dataSection(Reader& r);
   bool customSection(Reader& r);
   bool body(Reader& r, uint32_t index);
+  bool bodyRunsOut(const FuncBody& fb) const;
 
   bool readName(Reader& r, std::string* out);
   bool readValType(Reader& r, ValType* out);
