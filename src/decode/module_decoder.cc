@@ -187,7 +187,8 @@ bool ModuleDecoder::finish() {
   size_t end = buf_.size();
   if (state_ == State::Header) return fail(end, ErrorCode::UnexpectedEnd);
   // A code section longer than the module: its size is out of bounds.
-  if (state_ == State::CodeHeader || state_ == State::CodeBody) return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
+  if (state_ == State::CodeHeader || state_ == State::CodeBody)
+    return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
   if (declared_funcs_ != code_count_ && (declared_funcs_ != 0 || saw_code_section_))
     return fail(end, ErrorCode::FuncCodeLengths);
   if (m_->data_count && !saw_data_section_ && *m_->data_count != 0)
@@ -857,7 +858,8 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
     // The reference interpreter decodes the whole module before it validates
     // any of it: a body that is invalid early but misses its `end` later is
     // malformed.
-    if (err.kind == ErrorKind::Invalid && bodyRunsOut(fb)) err = makeError(ErrorCode::EndOpcodeExpected, fb.offset + fb.size);
+    if (err.kind == ErrorKind::Invalid && bodyRunsOut(fb))
+      err = makeError(ErrorCode::EndOpcodeExpected, fb.offset + fb.size);
     // A body that runs out without its `end` is "END opcode expected" when
     // more code follows. The last body's reader would go on past the code
     // section, into bytes that may not have arrived yet (see resolveOverrun).
