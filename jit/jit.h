@@ -24,6 +24,7 @@
 #include "base/pos_table.h"
 #include "decode/function_decoder.h"
 #include "module/module.h"
+#include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
 namespace tern::jit {
@@ -37,7 +38,7 @@ struct Ctx {
   void* const* func_table = nullptr;  // 32  entry per function index
   Instance* inst = nullptr;           // 40
   uintptr_t entry_rsp = 0;            // 48  rsp to unwind to on a trap
-  uint32_t trap_kind = 0;             // 56  TrapKind + 1; 0 = none
+  TrapCode trap_kind = TrapCode::None;  // 56  runtime/trap_code.h
   uint32_t trap_func = 0;             // 60  function index that trapped
   void* unwind = nullptr;             // 64  the unwind stub
   Global* const* globals = nullptr;   // 72

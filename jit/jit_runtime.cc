@@ -188,7 +188,7 @@ bool onFault(const platform::Fault& fault) {
   // memory base that JIT code keeps in its memory-base register.
   if (!inJitCode(regs.pc) || !mem || addr < mem || addr - mem >= (uintptr_t(8) << 30)) return false;
   auto* ctx = reinterpret_cast<Ctx*>(regs.ctx);
-  ctx->trap_kind = uint32_t(TrapKind::MemoryOutOfBounds) + 1;
+  ctx->trap_kind = trapCode(TrapKind::MemoryOutOfBounds);
   ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
   ctx->fault_pc = regs.pc;
   ctx->trap_rsp = regs.sp;
@@ -243,16 +243,16 @@ using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
   }
 #define TUN(Ti, To, fn)                                               \
   +[](uint64_t av, uint64_t, Ctx* c) -> uint64_t {                    \
-    int trap = -1;                                                    \
+    TrapCode trap = TrapCode::None;                                   \
     To r = fn(rdh<Ti>(av), trap);                                     \
-    if (trap >= 0) c->trap_kind = uint32_t(trap) + 1;                 \
+    if (isTrap(trap)) c->trap_kind = trap;                            \
     return wrh<To>(r);                                                \
   }
 #define TBIN(Ti, To, fn)                                              \
   +[](uint64_t av, uint64_t bv, Ctx* c) -> uint64_t {                 \
-    int trap = -1;                                                    \
+    TrapCode trap = TrapCode::None;                                   \
     To r = fn<Ti>(rdh<Ti>(av), rdh<Ti>(bv), trap);                    \
-    if (trap >= 0) c->trap_kind = uint32_t(trap) + 1;                 \
+    if (isTrap(trap)) c->trap_kind = trap;                            \
     return wrh<To>(r);                                                \
   }
 #define LOAD(Tm, To) HelperFn(nullptr)
