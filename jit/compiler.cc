@@ -135,7 +135,7 @@ struct FunctionCompiler::Impl {
   // names the site, and the site's entry in `positions` its Wasm offset.
   struct TrapSite {
     Label label;
-    int kind;  // TrapKind, or -1: already set
+    TrapCode code;  // None: a helper has set it
     uint32_t offset;
   };
   std::vector<TrapSite> sites;
@@ -165,12 +165,12 @@ struct FunctionCompiler::Impl {
   }
   // A new trap site of the instruction being compiled.
   Label trapLabel(TrapKind k) {
-    sites.push_back(TrapSite{a.newLabel(), int(k), op_offset});
+    sites.push_back(TrapSite{a.newLabel(), trapCode(k), op_offset});
     return sites.back().label;
   }
   // The same, for a trap whose kind a helper has set.
   Label trapSet() {
-    sites.push_back(TrapSite{a.newLabel(), -1, op_offset});
+    sites.push_back(TrapSite{a.newLabel(), TrapCode::None, op_offset});
     return sites.back().label;
   }
   // A fault on a guard page reports the faulting pc, a caller its return
@@ -848,10 +848,10 @@ struct FunctionCompiler::Impl {
     if (failed) return;
     for (const TrapSite& site : sites) {
       positions.add(a.offset(), site.offset);
-      a.trapSite(site.label, site.kind >= 0 ? kindStub(unsigned(site.kind)) : trap_common);
+      a.trapSite(site.label, isTrap(site.code) ? kindStub(unsigned(trapKindOf(site.code))) : trap_common);
     }
     for (unsigned i = 0; i < 16; ++i)
-      if (trap_used[i]) a.trapStub(trap_labels[i], i + 1, trap_common);
+      if (trap_used[i]) a.trapStub(trap_labels[i], trapCode(TrapKind(i)), trap_common);
     a.trapCommon(trap_common, func_index);
     std::vector<uint8_t> bytes;
     if (!a.finish((nlocals + max_depth + 1) * 8, bytes)) {

@@ -27,6 +27,7 @@
 #include "decode/function_decoder.h"
 #include "jit/entry.h"
 #include "module/module.h"
+#include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
 namespace tern::jit {
@@ -40,7 +41,7 @@ struct Ctx {
   void* const* func_table = nullptr;  // 32  entry per function index
   Instance* inst = nullptr;           // 40
   uintptr_t entry_rsp = 0;            // 48  rsp to unwind to on a trap
-  uint32_t trap_kind = 0;             // 56  TrapKind + 1; 0 = none
+  TrapCode trap_kind = TrapCode::None;  // 56  runtime/trap_code.h
   uint32_t trap_func = 0;             // 60  function index that trapped
   void* unwind = nullptr;             // 64  the unwind stub
   Global* const* globals = nullptr;   // 72
@@ -144,9 +145,9 @@ bool available();
 
 // enter() and the other ways into and out of JIT code: jit/entry.h.
 
-// Installs the SIGSEGV/SIGBUS handler that turns a fault in JIT code on a
-// linear memory's guard region into a trap (once per process), and the
-// alternate signal stack of the calling thread.
+// Installs, through the platform layer, the fault handler that turns a fault
+// in JIT code on a linear memory's guard region into a trap (once per
+// process), and the alternate signal stack of the calling thread.
 void installTrapHandler();
 void ensureAltStack();
 

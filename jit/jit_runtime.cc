@@ -1,12 +1,10 @@
 // The JIT's runtime side: executable memory (written, then made
 // read+execute: never both), the entry trampoline and the shared stubs, the
 // generated operator helpers, and the fault handler that turns a guard-page
-// hit in JIT code into a trap.
+// hit in JIT code into a trap. The memory and the handler's installation come
+// from the platform layer (platform/platform.h), the interrupted thread's
+// registers from the architecture backend (jit/fault_context.h).
 #include <asmjit/x86.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +15,9 @@
 #include <mutex>
 
 #include "interp/semantics.h"
+#include "jit/fault_context.h"
 #include "jit/jit.h"
+#include "platform/platform.h"
 
 namespace tern::jit {
 
@@ -27,14 +27,16 @@ using namespace asmjit::x86;
 namespace {
 
 // ---- executable memory ----
+// Written while read+write, then made read+execute (never both at once).
 uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t* size_out) {
-  size_t page = size_t(sysconf(_SC_PAGESIZE));
+  size_t page = platform::pageSize();
   size_t size = (bytes.size() + page - 1) / page * page;
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
+  void* p = platform::reserveCommitted(size);
+  if (!p) return nullptr;
   std::memcpy(p, bytes.data(), bytes.size());
-  if (mprotect(p, size, PROT_READ | PROT_EXEC) != 0) {
-    munmap(p, size);
+  platform::flushInstructionCache(p, bytes.size());
+  if (!platform::protect(p, size, platform::Access::ReadExecute)) {
+    platform::release(p, size);
     return nullptr;
   }
   *size_out = size;
@@ -174,38 +176,21 @@ const Stubs& stubs() {
 }
 
 // ---- fault handler ----
-struct sigaction g_prev_segv, g_prev_bus;
-
-void onFault(int sig, siginfo_t* info, void* uctx_void) {
-  auto* uc = static_cast<ucontext_t*>(uctx_void);
-  uintptr_t pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
-  uintptr_t addr = uintptr_t(info->si_addr);
-  uintptr_t mem = uintptr_t(uc->uc_mcontext.gregs[REG_R12]);
+// Called by the platform layer inside the signal (async-signal-safe).
+bool onFault(const platform::Fault& fault) {
+  FaultRegisters regs = readFaultRegisters(fault.context);
+  uintptr_t addr = fault.address, mem = regs.memory_base;
   // A Wasm trap only if the pc is JIT code and the address lies in the
   // 8 GiB window a 32-bit address plus a 32-bit offset can reach from the
-  // memory base that JIT code keeps in r12.
-  if (inJitCode(pc) && mem && addr >= mem && addr - mem < (uintptr_t(8) << 30)) {
-    auto* ctx = reinterpret_cast<Ctx*>(uc->uc_mcontext.gregs[REG_R13]);
-    ctx->trap_kind = uint32_t(TrapKind::MemoryOutOfBounds) + 1;
-    ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
-    ctx->fault_pc = pc;
-    ctx->trap_rsp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
-    uc->uc_mcontext.gregs[REG_RIP] = greg_t(uintptr_t(ctx->unwind));
-    return;
-  }
-  // Not ours: hand it to whoever was installed before.
-  struct sigaction& prev = sig == SIGBUS ? g_prev_bus : g_prev_segv;
-  if (prev.sa_flags & SA_SIGINFO) {
-    prev.sa_sigaction(sig, info, uctx_void);
-    return;
-  }
-  if (prev.sa_handler == SIG_IGN) return;
-  if (prev.sa_handler != SIG_DFL) {
-    prev.sa_handler(sig);
-    return;
-  }
-  // Default action: restore it and let the fault happen again.
-  sigaction(sig, &prev, nullptr);
+  // memory base that JIT code keeps in its memory-base register.
+  if (!inJitCode(regs.pc) || !mem || addr < mem || addr - mem >= (uintptr_t(8) << 30)) return false;
+  auto* ctx = reinterpret_cast<Ctx*>(regs.ctx);
+  ctx->trap_kind = trapCode(TrapKind::MemoryOutOfBounds);
+  ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
+  ctx->fault_pc = regs.pc;
+  ctx->trap_rsp = regs.sp;
+  setFaultPc(fault.context, uintptr_t(ctx->unwind));
+  return true;
 }
 
 }  // namespace
@@ -255,16 +240,16 @@ using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
   }
 #define TUN(Ti, To, fn)                                               \
   +[](uint64_t av, uint64_t, Ctx* c) -> uint64_t {                    \
-    int trap = -1;                                                    \
+    TrapCode trap = TrapCode::None;                                   \
     To r = fn(rdh<Ti>(av), trap);                                     \
-    if (trap >= 0) c->trap_kind = uint32_t(trap) + 1;                 \
+    if (isTrap(trap)) c->trap_kind = trap;                            \
     return wrh<To>(r);                                                \
   }
 #define TBIN(Ti, To, fn)                                              \
   +[](uint64_t av, uint64_t bv, Ctx* c) -> uint64_t {                 \
-    int trap = -1;                                                    \
+    TrapCode trap = TrapCode::None;                                   \
     To r = fn<Ti>(rdh<Ti>(av), rdh<Ti>(bv), trap);                    \
-    if (trap >= 0) c->trap_kind = uint32_t(trap) + 1;                 \
+    if (isTrap(trap)) c->trap_kind = trap;                            \
     return wrh<To>(r);                                                \
   }
 #define LOAD(Tm, To) HelperFn(nullptr)
@@ -330,38 +315,17 @@ void* callOutStub() { return stubs().call_out; }
 void* retStub() { return stubs().ret; }
 
 void installTrapHandler() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = onFault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &g_prev_segv);
-    sigaction(SIGBUS, &sa, &g_prev_bus);
-  });
+  platform::installFaultHandler(onFault);
   ensureAltStack();
 }
 
-void ensureAltStack() {
-  thread_local bool done = false;
-  if (done) return;
-  done = true;
-  stack_t cur;
-  if (sigaltstack(nullptr, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 32768) return;
-  static thread_local std::vector<uint8_t> alt(65536);
-  stack_t ss;
-  ss.ss_sp = alt.data();
-  ss.ss_size = alt.size();
-  ss.ss_flags = 0;
-  sigaltstack(&ss, nullptr);
-}
+void ensureAltStack() { platform::ensureFaultStack(); }
 
 // ---- modules ----
 JitModule::~JitModule() {
   if (code) {
     unregisterRange(uintptr_t(code));
-    munmap(code, size);
+    platform::release(code, size);
   }
 }
 

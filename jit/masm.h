@@ -89,7 +89,7 @@ struct MemRef {
 //   Label newLabel(); void bind(Label); void jump(Label); void branch(Cond, Label);
 //   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
 //   void ret();
-//   void trapStub(Label, uint32_t trap_kind_plus_1, Label common);
+//   void trapStub(Label, TrapCode, Label common);
 //   void trapCommon(Label, uint32_t func_index);
 //   void trapSite(Label site, Label stub);    // binds site: a call to stub (its return address names the site)
 //   uint32_t offset() const;                  // code offset of the next instruction

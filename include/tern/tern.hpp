@@ -352,7 +352,10 @@ class ModuleStreamer {
  public:
   explicit ModuleStreamer(Engine& engine);
   ~ModuleStreamer();
-  // Returns false once an error has been found (see finish()).
+  // Returns false once an error has been found (see finish()). A read that
+  // runs past its section is named only by finish(), from the bytes that
+  // follow (the reference interpreter's reading): until then feed() takes
+  // more.
   bool feed(std::span<const uint8_t> chunk);
   Expected<std::shared_ptr<Module>> finish();
 

@@ -127,9 +127,9 @@ void Masm::ret() {
   a_.ret();
 }
 
-void Masm::trapStub(Label l, uint32_t kind, Label common) {
+void Masm::trapStub(Label l, TrapCode code, Label common) {
   a_.bind(l);
-  a_.mov(dword_ptr(r13, kCtxTrapKind), kind);
+  a_.mov(dword_ptr(r13, kCtxTrapKind), uint32_t(code));
   a_.jmp(common);
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jit/masm.h"
+#include "runtime/trap_code.h"
 
 namespace tern::jit {
 
@@ -44,7 +45,7 @@ class Masm {
 
   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
   void ret();
-  void trapStub(Label l, uint32_t trap_kind_plus_1, Label common);
+  void trapStub(Label l, TrapCode code, Label common);
   void trapCommon(Label l, uint32_t func_index);
   // A trap site's own stub: binds l and calls `stub`.
   void trapSite(Label l, Label stub);

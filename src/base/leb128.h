@@ -8,20 +8,24 @@
 #include <cstring>
 #include <span>
 
+#include "base/errors.h"
+
 namespace tern {
 
 enum class ReadStatus : uint8_t { Ok, UnexpectedEnd, TooLong, TooLarge };
 
-// Texts the spec tests expect for each failure.
-inline const char* readStatusMessage(ReadStatus s) {
+// The error of each failure. Running out of bytes is the reference
+// interpreter's "unexpected end of section or function" wherever it happens.
+inline ErrorCode readStatusError(ReadStatus s) {
   switch (s) {
-    case ReadStatus::Ok: return "ok";
-    case ReadStatus::UnexpectedEnd: return "unexpected end";
-    case ReadStatus::TooLong: return "integer representation too long";
-    case ReadStatus::TooLarge: return "integer too large";
+    case ReadStatus::Ok: break;
+    case ReadStatus::UnexpectedEnd: return ErrorCode::UnexpectedEndOfSection;
+    case ReadStatus::TooLong: return ErrorCode::IntegerTooLong;
+    case ReadStatus::TooLarge: return ErrorCode::IntegerTooLarge;
   }
-  return "?";
+  return ErrorCode::InternalDecoder;
 }
+inline const char* readStatusMessage(ReadStatus s) { return errorText(readStatusError(s)); }
 
 // Decodes an unsigned LEB128 of at most `Bits` bits. On success stores the
 // value and the number of bytes consumed.
@@ -106,10 +110,16 @@ class Reader {
   const uint8_t* end() const { return end_; }
   ReadStatus status() const { return status_; }
   size_t errorOffset() const { return err_off_; }
+  // What the failing read was: a LEB128 of errorLebBits() bits (signed or
+  // not), else errorNeed() fixed bytes. Lets a caller that knows bytes past
+  // end() tell how the read would have ended there.
+  unsigned errorLebBits() const { return err_bits_; }
+  bool errorLebSigned() const { return err_signed_; }
+  size_t errorNeed() const { return err_need_; }
   bool failed() const { return status_ != ReadStatus::Ok; }
 
   bool u8(uint8_t* out) {
-    if (p_ >= end_) return fail(ReadStatus::UnexpectedEnd);
+    if (p_ >= end_) return fail(ReadStatus::UnexpectedEnd, 0, false, 1), false;
     *out = *p_++;
     return true;
   }
@@ -126,7 +136,7 @@ class Reader {
   bool fixed32(uint32_t* out) { return raw(out, 4); }
   bool fixed64(uint64_t* out) { return raw(out, 8); }
   bool bytes(size_t n, const uint8_t** out) {
-    if (remaining() < n) return fail(ReadStatus::UnexpectedEnd);
+    if (remaining() < n) return fail(ReadStatus::UnexpectedEnd, 0, false, n), false;
     *out = p_;
     p_ += n;
     return true;
@@ -142,7 +152,7 @@ class Reader {
     uint64_t v;
     size_t n;
     ReadStatus s = readUleb<Bits>(p_, end_, &v, &n);
-    if (s != ReadStatus::Ok) return fail(s);
+    if (s != ReadStatus::Ok) return fail(s, Bits, false, 0), false;
     p_ += n;
     *out = T(v);
     return true;
@@ -151,23 +161,27 @@ class Reader {
   bool sleb(int64_t* out) {
     size_t n;
     ReadStatus s = readSleb<Bits>(p_, end_, out, &n);
-    if (s != ReadStatus::Ok) return fail(s);
+    if (s != ReadStatus::Ok) return fail(s, Bits, true, 0), false;
     p_ += n;
     return true;
   }
   template <class T>
   bool raw(T* out, size_t n) {
-    if (remaining() < n) return fail(ReadStatus::UnexpectedEnd);
+    if (remaining() < n) return fail(ReadStatus::UnexpectedEnd, 0, false, n), false;
     std::memcpy(out, p_, n);
     p_ += n;
     return true;
   }
-  bool fail(ReadStatus s) {
+  // Returns nothing: callers write `return fail(...), false;` so that the
+  // compiler sees every failing read return false.
+  void fail(ReadStatus s, unsigned leb_bits, bool leb_signed, size_t need) {
     if (status_ == ReadStatus::Ok) {
       status_ = s;
       err_off_ = offset();
+      err_bits_ = uint8_t(leb_bits);
+      err_signed_ = leb_signed;
+      err_need_ = need;
     }
-    return false;
   }
 
   const uint8_t* begin_ = nullptr;
@@ -176,6 +190,9 @@ class Reader {
   size_t base_ = 0;
   ReadStatus status_ = ReadStatus::Ok;
   size_t err_off_ = 0;
+  uint8_t err_bits_ = 0;
+  bool err_signed_ = false;
+  size_t err_need_ = 0;
 };
 
 }  // namespace tern

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/errors.h"
 #include "capi/capi.h"
 #include "tern/wasi.hpp"
 #include "wasi.h"
@@ -170,11 +171,13 @@ bool wasi_env_get_imports(wasi_env_t* env, const wasm_module_t* module, wasm_ext
   std::vector<tern::Extern> found;
   for (const tern::ImportInfo& im : m->imports()) {
     std::optional<tern::Extern> ext = env->linker.lookup(im.module, im.name);
-    if (!ext || !ext->ptr) return fail("unknown import: " + im.module + "." + im.name + " (" + im.type.toString() + ")");
+    if (!ext || !ext->ptr)
+      return fail(std::string(tern::errorText(tern::ErrorCode::UnknownImport)) + ": " + im.module + "." + im.name +
+                  " (" + im.type.toString() + ")");
     tern::ExternType have = ext->type();
     if (!fits(have, im.type))
-      return fail("incompatible import type: " + im.module + "." + im.name + " expects " + im.type.toString() +
-                  ", got " + have.toString());
+      return fail(std::string(tern::errorText(tern::ErrorCode::IncompatibleImportType)) + ": " + im.module + "." +
+                  im.name + " expects " + im.type.toString() + ", got " + have.toString());
     found.push_back(*ext);
   }
   wasm_extern_vec_new_uninitialized(imports, found.size());

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/errors.h"
 #include "base/leb128.h"
 #include "module/module.h"
 #include "module/opcodes.h"
@@ -86,11 +87,9 @@ class ValidatorState {
   bool endReachable() const { return !frames.back().unreachable; }
 };
 
-struct DecodeError {
-  bool malformed = false;  // else invalid
-  std::string message;
-  size_t offset = 0;
-};
+// The decoder's errors are the API's Error (kind Malformed or Invalid, the
+// spec text from base/errors.def, the byte offset).
+using DecodeError = Error;
 
 class NullVisitor {
  public:
@@ -137,9 +136,9 @@ class FunctionDecoder : public ValidatorState {
       uint8_t t;
       if (!r.u32(&n)) return readFail(r);
       total += n;
-      if (total > 50000) return malformed(r.offset(), "too many locals");
+      if (total > 50000) return malformed(r.offset(), ErrorCode::TooManyLocals);
       if (!r.u8(&t)) return readFail(r);
-      if (!isValType(t)) return malformed(r.offset() - 1, "malformed value type");
+      if (!isValType(t)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
       locals.insert(locals.end(), n, ValType(t));
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
@@ -149,10 +148,10 @@ class FunctionDecoder : public ValidatorState {
     frames.push_back(f);
     visitor_.begin(*this);
     while (!frames.empty()) {
-      if (r.atEnd()) return malformed(r.offset(), "END opcode expected");
+      if (r.atEnd()) return malformed(r.offset(), ErrorCode::EndOpcodeExpected);
       if (!step(r)) return false;
     }
-    if (!r.atEnd()) return malformed(r.offset(), "section size mismatch");
+    if (!r.atEnd()) return malformed(r.offset(), ErrorCode::SectionSizeMismatch);
     visitor_.finish(*this);
     return true;
   }
@@ -160,28 +159,26 @@ class FunctionDecoder : public ValidatorState {
   const DecodeError& error() const { return err_; }
 
  private:
+  // Error paths: each sets err_ out of line and returns false inline, so the
+  // decoding loop stays small and the compiler sees every failure path.
+  [[gnu::cold, gnu::noinline]] void setError(ErrorCode c, size_t off, uint64_t index = UINT64_MAX) {
+    err_ = makeError(c, off, index == UINT64_MAX ? std::string() : std::to_string(index));
+  }
   bool readFail(Reader& r) {
-    err_.malformed = true;
-    err_.message = readStatusMessage(r.status());
-    err_.offset = r.errorOffset();
+    setError(readStatusError(r.status()), r.errorOffset());
     return false;
   }
-  bool malformed(size_t off, const char* msg) {
-    err_.malformed = true;
-    err_.message = msg;
-    err_.offset = off;
+  bool malformed(size_t off, ErrorCode c) {
+    setError(c, off);
     return false;
   }
-  bool invalid(const char* msg) {
-    err_.malformed = false;
-    err_.message = msg;
-    err_.offset = op_offset;
+  bool invalid(ErrorCode c) {
+    setError(c, op_offset);
     return false;
   }
   // "unknown global 3": the spec's texts name the index.
-  bool invalid(const char* msg, uint64_t index) {
-    invalid(msg);
-    err_.message.append(1, ' ').append(std::to_string(index));
+  bool invalid(ErrorCode c, uint64_t index) {
+    setError(c, op_offset, index);
     return false;
   }
 
@@ -194,16 +191,16 @@ class FunctionDecoder : public ValidatorState {
         *out = kUnknown;
         return true;
       }
-      return invalid("type mismatch");
+      return invalid(ErrorCode::TypeMismatch);
     }
     *out = stack.back();
     stack.pop_back();
     return true;
   }
   bool popExpect(ValType expect) {
-    ValType t;
+    ValType t = kUnknown;
     if (!pop(&t)) return false;
-    if (t != expect && t != kUnknown && expect != kUnknown) return invalid("type mismatch");
+    if (t != expect && t != kUnknown && expect != kUnknown) return invalid(ErrorCode::TypeMismatch);
     return true;
   }
   bool popLabelTypes(const CtrlFrame& f) {
@@ -238,10 +235,10 @@ class FunctionDecoder : public ValidatorState {
     std::vector<ValType> saved;
     saved.reserve(n);
     for (uint32_t i = n; i-- > 0;) {
-      ValType t;
+      ValType t = kUnknown;
       if (!pop(&t)) return false;
       ValType e = labelType(f, i);
-      if (t != e && t != kUnknown) return invalid("type mismatch");
+      if (t != e && t != kUnknown) return invalid(ErrorCode::TypeMismatch);
       saved.push_back(t);
     }
     for (uint32_t i = n; i-- > 0;) push(saved[i] == kUnknown && !keep_popped ? labelType(f, n - 1 - i) : saved[i]);
@@ -251,7 +248,7 @@ class FunctionDecoder : public ValidatorState {
   // ---- immediates ----
   bool readBlockType(Reader& r, CtrlFrame* f) {
     const uint8_t* p = r.pos();
-    if (p >= r.end()) return malformed(r.offset(), "unexpected end");
+    if (p >= r.end()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
     uint8_t b = *p;
     if (b == 0x40) {
       r.skip(1);
@@ -264,8 +261,8 @@ class FunctionDecoder : public ValidatorState {
     }
     int64_t idx;
     if (!r.s33(&idx)) return readFail(r);
-    if (idx < 0) return malformed(r.offset(), "malformed value type");
-    if (uint64_t(idx) >= module->types.size()) return invalid("unknown type", uint64_t(idx));
+    if (idx < 0) return malformed(r.offset(), ErrorCode::MalformedValueType);
+    if (uint64_t(idx) >= module->types.size()) return invalid(ErrorCode::UnknownType, uint64_t(idx));
     f->type_index = idx;
     return true;
   }
@@ -275,33 +272,33 @@ class FunctionDecoder : public ValidatorState {
     uint32_t off;
     if (!r.u32(&off)) return readFail(r);
     imm->offset = off;
-    if (align >= 32) return malformed(r.offset(), "malformed memop flags");
+    if (align >= 32) return malformed(r.offset(), ErrorCode::MalformedMemopFlags);
     imm->align = align;
-    if (module->memories.empty()) return invalid("unknown memory 0");
-    if (align > naturalAlignLog2(op)) return invalid("alignment must not be larger than natural");
+    if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
+    if (align > naturalAlignLog2(op)) return invalid(ErrorCode::AlignmentTooLarge);
     return true;
   }
   bool readMemIdxZero(Reader& r) {
-    uint8_t b;
+    uint8_t b = 0;
     if (!r.u8(&b)) return readFail(r);
-    if (b != 0) return malformed(r.offset() - 1, "zero byte expected");
-    if (module->memories.empty()) return invalid("unknown memory 0");
+    if (b != 0) return malformed(r.offset() - 1, ErrorCode::ZeroByteExpected);
+    if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
     return true;
   }
   bool readRefType(Reader& r, ValType* out) {
-    uint8_t b;
+    uint8_t b = 0;
     if (!r.u8(&b)) return readFail(r);
-    if (b != 0x70 && b != 0x6f) return malformed(r.offset() - 1, "malformed reference type");
+    if (b != 0x70 && b != 0x6f) return malformed(r.offset() - 1, ErrorCode::MalformedRefType);
     *out = ValType(b);
     return true;
   }
   bool checkTable(uint32_t t) {
-    if (t >= module->tables.size()) return invalid("unknown table", t);
+    if (t >= module->tables.size()) return invalid(ErrorCode::UnknownTable, t);
     return true;
   }
   bool lane(Reader& r, Imm* imm, unsigned count) {
     if (!r.u8(&imm->lane)) return readFail(r);
-    if (imm->lane >= count) return invalid("invalid lane index");
+    if (imm->lane >= count) return invalid(ErrorCode::InvalidLaneIndex);
     return true;
   }
 
@@ -324,7 +321,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     if (!r.u32(&code)) return readFail(r);
   }
   std::optional<Opcode> maybe = lookupOpcode(prefix, code);
-  if (!maybe) return malformed(op_offset, "illegal opcode");
+  if (!maybe) return malformed(op_offset, ErrorCode::IllegalOpcode);
   const Opcode op = *maybe;
   const OpInfo& info = opInfo(op);
   // Code is visited only where it is reachable and inside frames that were
@@ -370,7 +367,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
           if (!r.u8(&imm.shuffle[i])) return readFail(r);
         }
         for (int i = 0; i < 16; ++i)
-          if (imm.shuffle[i] >= 32) return invalid("invalid lane index");
+          if (imm.shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
         break;
       case ImmKind::Lane2: if (!lane(r, &imm, 2)) return false; break;
       case ImmKind::Lane4: if (!lane(r, &imm, 4)) return false; break;
@@ -388,7 +385,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       case ImmKind::MemArgLane16:
         if (!readMemArg(r, &imm, op) || !lane(r, &imm, 16)) return false;
         break;
-      default: return invalid("internal: unexpected immediate kind");
+      default: return invalid(ErrorCode::InternalDecoder);
     }
     const char* colon = info.sig;
     while (*colon != ':') ++colon;
@@ -427,9 +424,9 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     }
     case Opcode::Else: {
       CtrlFrame& f = frames.back();
-      if (f.kind != CtrlKind::If) return invalid("else without matching if");
+      if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
       if (!popResults(f)) return false;
-      if (stack.size() != f.height) return invalid("type mismatch");
+      if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
       if (f.visited) visitor_.op(*this, op, imm);
       f.kind = CtrlKind::Else;
       f.unreachable = false;
@@ -440,13 +437,13 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::End: {
       CtrlFrame& f = frames.back();
       if (!popResults(f)) return false;
-      if (stack.size() != f.height) return invalid("type mismatch");
+      if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
       // An if without else must have matching params and results.
       if (f.kind == CtrlKind::If) {
         uint32_t np = paramCount(f), nr = resultCount(f);
         bool same = np == nr;
         for (uint32_t i = 0; same && i < np; ++i) same = param(f, i) == result(f, i);
-        if (!same) return invalid("type mismatch");
+        if (!same) return invalid(ErrorCode::TypeMismatch);
       }
       if (f.visited) visitor_.op(*this, op, imm);
       CtrlFrame closed = f;
@@ -460,7 +457,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::Br:
     case Opcode::BrIf: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= frames.size()) return invalid("unknown label", imm.a);
+      if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
       if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
       const CtrlFrame& target = frameAt(imm.a);
       if (op == Opcode::Br) {
@@ -476,7 +473,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::BrTable: {
       uint32_t n;
       if (!r.u32(&n)) return readFail(r);
-      if (n > r.remaining()) return malformed(r.offset(), "unexpected end");
+      if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
       targets_.clear();
       targets_.reserve(n);
       for (uint32_t i = 0; i < n; ++i) {
@@ -486,11 +483,11 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       }
       if (!r.u32(&imm.a)) return readFail(r);
       if (!popExpect(ValType::I32)) return false;
-      if (imm.a >= frames.size()) return invalid("unknown label", imm.a);
+      if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
       uint32_t arity = labelCount(frameAt(imm.a));
       for (uint32_t t : targets_) {
-        if (t >= frames.size()) return invalid("unknown label", t);
-        if (labelCount(frameAt(t)) != arity) return invalid("type mismatch");
+        if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
+        if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
         if (!checkLabelTypes(frameAt(t), true)) return false;
       }
       if (!checkLabelTypes(frameAt(imm.a), true)) return false;
@@ -507,7 +504,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     }
     case Opcode::Call: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->func_types.size()) return invalid("unknown function", imm.a);
+      if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
       const FuncType& ft = module->funcType(imm.a);
       for (size_t i = ft.params.size(); i-- > 0;)
         if (!popExpect(ft.params[i])) return false;
@@ -519,8 +516,8 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (!r.u32(&imm.a)) return readFail(r);  // type
       if (!r.u32(&imm.b)) return readFail(r);  // table
       if (!checkTable(imm.b)) return false;
-      if (imm.a >= module->types.size()) return invalid("unknown type", imm.a);
-      if (module->tables[imm.b].elem != ValType::FuncRef) return invalid("type mismatch");
+      if (imm.a >= module->types.size()) return invalid(ErrorCode::UnknownType, imm.a);
+      if (module->tables[imm.b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
       if (!popExpect(ValType::I32)) return false;
       const FuncType& ft = module->types[imm.a];
       for (size_t i = ft.params.size(); i-- > 0;)
@@ -542,10 +539,10 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (op == Opcode::SelectT) {
         uint32_t n;
         if (!r.u32(&n)) return readFail(r);
-        if (n != 1) return invalid("invalid result arity");
-        uint8_t tb;
+        if (n != 1) return invalid(ErrorCode::InvalidResultArity);
+        uint8_t tb = 0;
         if (!r.u8(&tb)) return readFail(r);
-        if (!isValType(tb)) return malformed(r.offset() - 1, "malformed value type");
+        if (!isValType(tb)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
         t = ValType(tb);
       }
       if (!popExpect(ValType::I32)) return false;
@@ -553,11 +550,11 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (!pop(&t1) || !pop(&t2)) return false;
       if (op == Opcode::Select) {
         if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
-          return invalid("type mismatch");
-        if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid("type mismatch");
+          return invalid(ErrorCode::TypeMismatch);
+        if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
         t = t1 == kUnknown ? t2 : t1;
       } else {
-        if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid("type mismatch");
+        if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
       }
       imm.type = t;
       if (live) visitor_.op(*this, op, imm);
@@ -568,7 +565,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::LocalSet:
     case Opcode::LocalTee: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= locals.size()) return invalid("unknown local", imm.a);
+      if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
       ValType t = locals[imm.a];
       imm.type = t;
       if (op != Opcode::LocalGet && !popExpect(t)) return false;
@@ -579,11 +576,11 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::GlobalGet:
     case Opcode::GlobalSet: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->globals.size()) return invalid("unknown global", imm.a);
+      if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
       const GlobalType& g = module->globals[imm.a];
       imm.type = g.type;
       if (op == Opcode::GlobalSet) {
-        if (!g.mut) return invalid("global is immutable");
+        if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
         if (!popExpect(g.type)) return false;
       }
       if (live) visitor_.op(*this, op, imm);
@@ -618,16 +615,16 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::RefIsNull: {
       ValType t;
       if (!pop(&t)) return false;
-      if (t != kUnknown && !isRefType(t)) return invalid("type mismatch");
+      if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
       if (live) visitor_.op(*this, op, imm);
       push(ValType::I32);
       return true;
     }
     case Opcode::RefFunc: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->func_types.size()) return invalid("unknown function", imm.a);
+      if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
       if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
-        return invalid("undeclared function reference");
+        return invalid(ErrorCode::UndeclaredFuncRef);
       if (live) visitor_.op(*this, op, imm);
       push(ValType::FuncRef);
       return true;
@@ -635,14 +632,14 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case Opcode::MemoryInit: {
       if (!r.u32(&imm.a)) return readFail(r);
       if (!readMemIdxZero(r)) return false;
-      if (!module->data_count) return malformed(op_offset, "data count section required");
-      if (imm.a >= *module->data_count) return invalid("unknown data segment", imm.a);
+      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
+      if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;
     }
     case Opcode::DataDrop: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (!module->data_count) return malformed(op_offset, "data count section required");
-      if (imm.a >= *module->data_count) return invalid("unknown data segment", imm.a);
+      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
+      if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       if (live) visitor_.op(*this, op, imm);
       return true;
     }
@@ -658,13 +655,13 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (!r.u32(&imm.a)) return readFail(r);  // elem
       if (!r.u32(&imm.b)) return readFail(r);  // table
       if (!checkTable(imm.b)) return false;
-      if (imm.a >= module->elems.size()) return invalid("unknown elem segment", imm.a);
-      if (module->elems[imm.a].type != module->tables[imm.b].elem) return invalid("type mismatch");
+      if (imm.a >= module->elems.size()) return invalid(ErrorCode::UnknownElemSegment, imm.a);
+      if (module->elems[imm.a].type != module->tables[imm.b].elem) return invalid(ErrorCode::TypeMismatch);
       break;
     }
     case Opcode::ElemDrop: {
       if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->elems.size()) return invalid("unknown elem segment", imm.a);
+      if (imm.a >= module->elems.size()) return invalid(ErrorCode::UnknownElemSegment, imm.a);
       if (live) visitor_.op(*this, op, imm);
       return true;
     }
@@ -672,7 +669,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       if (!r.u32(&imm.a)) return readFail(r);  // dst
       if (!r.u32(&imm.b)) return readFail(r);  // src
       if (!checkTable(imm.a) || !checkTable(imm.b)) return false;
-      if (module->tables[imm.a].elem != module->tables[imm.b].elem) return invalid("type mismatch");
+      if (module->tables[imm.a].elem != module->tables[imm.b].elem) return invalid(ErrorCode::TypeMismatch);
       break;
     }
     case Opcode::TableGrow:
@@ -698,7 +695,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       return true;
     }
     default:
-      return invalid("internal: unhandled opcode");
+      return invalid(ErrorCode::InternalDecoder);
   }
   // The three-i32 bulk instructions.
   for (int i = 0; i < 3; ++i)

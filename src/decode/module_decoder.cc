@@ -3,6 +3,8 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "decode/scan.h"
+
 namespace tern {
 
 namespace {
@@ -59,52 +61,121 @@ ModuleDecoder::ModuleDecoder() : consumer_(&validator_), m_(std::make_unique<Mod
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer) : consumer_(&consumer), m_(std::make_unique<ModuleData>()) {}
 ModuleDecoder::~ModuleDecoder() = default;
 
-Error ModuleDecoder::toError() const {
-  Error e;
-  e.kind = err_.malformed ? ErrorKind::Malformed : ErrorKind::Invalid;
-  e.message = err_.message;
-  e.offset = err_.offset;
-  return e;
-}
+Error ModuleDecoder::toError() const { return err_; }
 
-bool ModuleDecoder::fail(bool malformed, size_t off, const char* msg) {
-  if (state_ != State::Failed) {
-    err_.malformed = malformed;
-    err_.message = msg;
-    err_.offset = off;
+bool ModuleDecoder::fail(size_t off, ErrorCode code, std::string_view detail) {
+  if (state_ != State::Failed && state_ != State::Overrun) {
+    err_ = makeError(code, off, detail);
     state_ = State::Failed;
   }
   return false;
 }
 
-bool ModuleDecoder::failIdx(size_t off, const char* msg, uint64_t index) {
-  bool first = state_ != State::Failed;
-  fail(false, off, msg);
-  if (first) err_.message.append(1, ' ').append(std::to_string(index));
+bool ModuleDecoder::failIdx(size_t off, ErrorCode code, uint64_t index) {
+  return fail(off, code, std::to_string(index));
+}
+
+// The reference interpreter reads a module as one stream: a read that runs
+// past the end of its section (or a length larger than the section) goes on
+// into the bytes that follow, and what it finds there decides the error
+// ("integer representation too long", "length out of bounds", "section size
+// mismatch"). Those bytes may not have arrived yet, so the decision waits for
+// finish(): the decoder only remembers the read.
+bool ModuleDecoder::overrun(const Overrun& o) {
+  if (state_ == State::Failed || state_ == State::Overrun) return false;
+  overrun_ = o;
+  state_ = State::Overrun;
   return false;
 }
 
-bool ModuleDecoder::readFail(const Reader& r) {
-  return fail(true, r.errorOffset(), readStatusMessage(r.status()));
+bool ModuleDecoder::readFail(const Reader& r, bool length) {
+  if (r.status() != ReadStatus::UnexpectedEnd) return fail(r.errorOffset(), readStatusError(r.status()));
+  Overrun o;
+  o.offset = r.errorOffset();
+  o.leb_bits = uint8_t(r.errorLebBits());
+  o.leb_signed = r.errorLebSigned();
+  o.need = r.errorNeed();
+  o.length = length;
+  return overrun(o);
+}
+
+bool ModuleDecoder::lengthFail(size_t leb_offset, uint64_t length) {
+  Overrun o;
+  o.offset = leb_offset;
+  o.need = length;
+  o.length = true;
+  return overrun(o);
+}
+
+// Decides an overrun with every byte of the module at hand.
+void ModuleDecoder::resolveOverrun() {
+  const Overrun& o = overrun_;
+  const uint8_t* base = buf_.data();
+  const uint8_t* end = base + buf_.size();
+  const size_t total = buf_.size();
+  const size_t at = std::min(o.offset, total);
+  ErrorCode code = ErrorCode::SectionSizeMismatch;
+  uint64_t length = o.need;
+  size_t leb_len = 0;
+  if (o.body_end) {
+    // A body without its `end`: the reader goes on into what follows and
+    // takes a 0x0b there for the `end`.
+    if (o.offset >= total) code = ErrorCode::UnexpectedEndOfSection;
+    else if (base[o.offset] != 0x0b) code = ErrorCode::EndOpcodeExpected;
+  } else if (o.leb_bits) {
+    uint64_t v = 0;
+    int64_t sv = 0;
+    ReadStatus st;
+    if (o.leb_bits == 33) st = readSleb<33>(base + at, end, &sv, &leb_len);
+    else if (o.leb_bits == 32 && o.leb_signed) st = readSleb<32>(base + at, end, &sv, &leb_len);
+    else if (o.leb_bits == 32) st = readUleb<32>(base + at, end, &v, &leb_len);
+    else if (o.leb_signed) st = readSleb<64>(base + at, end, &sv, &leb_len);
+    else st = readUleb<64>(base + at, end, &v, &leb_len);
+    if (st != ReadStatus::Ok) code = readStatusError(st);
+    length = v;
+  } else if (!o.length && o.offset + o.need > total) {
+    code = ErrorCode::UnexpectedEndOfSection;
+  }
+  if (o.length && code == ErrorCode::SectionSizeMismatch) {
+    // A length: checked against the rest of the module from its first byte
+    // (the reference interpreter's len32), then its bytes are read.
+    if (leb_len == 0) {
+      uint64_t v;
+      if (readUleb<32>(base + at, end, &v, &leb_len) != ReadStatus::Ok) leb_len = 0;
+    }
+    if (length > total - at) code = ErrorCode::LengthOutOfBounds;
+    else if (at + leb_len + length > total) code = ErrorCode::UnexpectedEndOfSection;
+  }
+  // A custom section's name that runs past the section leaves a negative
+  // payload size, which the reference interpreter reads as the stream's end.
+  if (o.custom && code == ErrorCode::SectionSizeMismatch) code = ErrorCode::UnexpectedEndOfSection;
+  err_ = makeError(code, code == ErrorCode::UnexpectedEndOfSection ? total : o.offset);
+  state_ = State::Failed;
 }
 
 bool ModuleDecoder::feed(std::span<const uint8_t> chunk) {
   if (state_ == State::Failed) return false;
   buf_.insert(buf_.end(), chunk.begin(), chunk.end());
-  return pump(false);
+  // An overrun keeps taking bytes: finish() needs them to name the error.
+  if (state_ == State::Overrun) return true;
+  return pump(false) || state_ == State::Overrun;
 }
 
 bool ModuleDecoder::finish() {
   if (state_ == State::Failed) return false;
-  if (!pump(true)) return false;
+  if (state_ != State::Overrun) pump(true);
+  if (state_ == State::Overrun) resolveOverrun();
+  if (state_ == State::Failed) return false;
   size_t end = buf_.size();
-  if (state_ == State::Header) return fail(true, end, "unexpected end");
-  if (state_ == State::CodeHeader || state_ == State::CodeBody) return fail(true, end, "unexpected end");
+  if (state_ == State::Header) return fail(end, ErrorCode::UnexpectedEnd);
+  // A code section longer than the module: its size is out of bounds.
+  if (state_ == State::CodeHeader || state_ == State::CodeBody)
+    return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
   if (declared_funcs_ != code_count_ && (declared_funcs_ != 0 || saw_code_section_))
-    return fail(true, end, "function and code section have inconsistent lengths");
+    return fail(end, ErrorCode::FuncCodeLengths);
   if (m_->data_count && !saw_data_section_ && *m_->data_count != 0)
-    return fail(true, end, "data count and data section have inconsistent lengths");
-  DecodeError err;
+    return fail(end, ErrorCode::DataCountLengths);
+  Error err;
   err.offset = end;
   if (!consumer_->finish(*m_, err)) {
     err_ = err;
@@ -123,20 +194,21 @@ bool ModuleDecoder::pump(bool final) {
     const uint8_t* end = base + buf_.size();
     Reader r(base + pos_, end, pos_);
     switch (state_) {
-      case State::Failed: return false;
+      case State::Failed:
+      case State::Overrun: return false;
       case State::Done: return true;
       case State::Header: {
         if (r.remaining() < 8) {
           if (!final) return true;
           // Report what we can see of a short header.
           if (r.remaining() >= 4 && std::memcmp(r.pos(), "\0asm", 4) == 0)
-            return fail(true, buf_.size(), "unexpected end");
-          return fail(true, 0, r.remaining() < 4 ? "unexpected end" : "magic header not detected");
+            return fail(buf_.size(), ErrorCode::UnexpectedEnd);
+          return fail(0, r.remaining() < 4 ? ErrorCode::UnexpectedEnd : ErrorCode::MagicHeaderNotDetected);
         }
-        if (std::memcmp(r.pos(), "\0asm", 4) != 0) return fail(true, 0, "magic header not detected");
+        if (std::memcmp(r.pos(), "\0asm", 4) != 0) return fail(0, ErrorCode::MagicHeaderNotDetected);
         uint32_t version;
         std::memcpy(&version, r.pos() + 4, 4);
-        if (version != 1) return fail(true, 4, "unknown binary version");
+        if (version != 1) return fail(4, ErrorCode::UnknownBinaryVersion);
         pos_ += 8;
         state_ = State::SectionStart;
         break;
@@ -151,9 +223,9 @@ bool ModuleDecoder::pump(bool final) {
           if (r.status() == ReadStatus::UnexpectedEnd && !final) return true;
           return readFail(r);
         }
-        if (id > 12) return fail(true, start, "malformed section id");
+        if (id > 12) return fail(start, ErrorCode::MalformedSectionId);
         int rank = id == 0 ? 0 : sectionRank(id);
-        if (id != 0 && rank <= last_rank_) return fail(true, start, "unexpected content after last section");
+        if (id != 0 && rank <= last_rank_) return fail(start, ErrorCode::ContentAfterLastSection);
         size_t payload = r.offset();
         if (id == 10 || r.remaining() >= size) {
           // The section is consumed now (or, for code, entered): from here
@@ -162,6 +234,7 @@ bool ModuleDecoder::pump(bool final) {
         }
         if (id == 10) {
           saw_code_section_ = true;
+          code_size_at_ = start + 1;
           code_end_ = payload + size;
           pos_ = payload;
           state_ = State::CodeHeader;
@@ -169,11 +242,11 @@ bool ModuleDecoder::pump(bool final) {
         }
         if (r.remaining() < size) {
           if (!final) return true;
-          return fail(true, buf_.size(), "unexpected end of section or function");
+          return fail(start + 1, ErrorCode::LengthOutOfBounds);
         }
         Reader sec(r.pos(), r.pos() + size, payload);
         if (!parseSection(id, sec)) return false;
-        if (!sec.atEnd()) return fail(true, sec.offset(), "section size mismatch");
+        if (!sec.atEnd()) return fail(sec.offset(), ErrorCode::SectionSizeMismatch);
         pos_ = payload + size;
         break;
       }
@@ -187,12 +260,12 @@ bool ModuleDecoder::pump(bool final) {
         uint32_t count;
         if (!cr.u32(&count)) {
           if (cr.status() == ReadStatus::UnexpectedEnd && !final && code_end_ > buf_.size()) return true;
-          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ <= buf_.size())
-            return fail(true, cr.errorOffset(), "unexpected end of section or function");
+          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ > buf_.size())
+            return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
           return readFail(cr);
         }
         if (count != declared_funcs_)
-          return fail(true, pos_, "function and code section have inconsistent lengths");
+          return fail(pos_, ErrorCode::FuncCodeLengths);
         code_count_ = count;
         code_done_ = 0;
         m_->bodies.resize(count);
@@ -204,7 +277,7 @@ bool ModuleDecoder::pump(bool final) {
       }
       case State::CodeBody: {
         if (code_done_ == code_count_) {
-          if (pos_ != code_end_) return fail(true, pos_, "section size mismatch");
+          if (pos_ != code_end_) return fail(pos_, ErrorCode::SectionSizeMismatch);
           state_ = State::SectionStart;
           break;
         }
@@ -214,17 +287,16 @@ bool ModuleDecoder::pump(bool final) {
         uint32_t size;
         if (!cr.u32(&size)) {
           if (cr.status() == ReadStatus::UnexpectedEnd && !final && code_end_ > buf_.size()) return true;
-          if (cr.status() == ReadStatus::UnexpectedEnd)
-            return fail(true, cr.errorOffset(), "unexpected end of section or function");
+          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ > buf_.size())
+            return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
           return readFail(cr);
         }
         size_t body_off = cr.offset();
-        if (body_off + size > code_end_) return fail(true, body_off, "unexpected end of section or function");
+        if (body_off + size > code_end_) return lengthFail(body_start, size);
         if (body_off + size > buf_.size()) {
           if (!final) return true;
-          return fail(true, buf_.size(), "unexpected end");
+          return lengthFail(body_start, size);
         }
-        (void)body_start;
         Reader br(base + body_off, base + body_off + size, body_off);
         if (!body(br, code_done_)) return false;
         ++code_done_;
@@ -250,7 +322,7 @@ bool ModuleDecoder::parseSection(uint8_t id, Reader& r) {
     case 11: return dataSection(r);
     case 12: return dataCountSection(r);
   }
-  return fail(true, r.offset(), "malformed section id");
+  return fail(r.offset(), ErrorCode::MalformedSectionId);
 }
 
 // ---------------------------------------------------------------------------
@@ -258,10 +330,11 @@ bool ModuleDecoder::parseSection(uint8_t id, Reader& r) {
 
 bool ModuleDecoder::readName(Reader& r, std::string* out) {
   uint32_t n;
-  if (!r.u32(&n)) return readFail(r);
+  size_t at = r.offset();
+  if (!r.u32(&n)) return readFail(r, true);
   const uint8_t* p;
-  if (!r.bytes(n, &p)) return fail(true, r.offset(), "unexpected end");
-  if (!validUtf8(p, n)) return fail(true, r.offset() - n, "malformed UTF-8 encoding");
+  if (!r.bytes(n, &p)) return lengthFail(at, n);
+  if (!validUtf8(p, n)) return fail(r.offset() - n, ErrorCode::MalformedUtf8);
   out->assign(reinterpret_cast<const char*>(p), n);
   return true;
 }
@@ -269,7 +342,7 @@ bool ModuleDecoder::readName(Reader& r, std::string* out) {
 bool ModuleDecoder::readValType(Reader& r, ValType* out) {
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
-  if (!isValType(b)) return fail(true, r.offset() - 1, "malformed value type");
+  if (!isValType(b)) return fail(r.offset() - 1, ErrorCode::MalformedValueType);
   *out = ValType(b);
   return true;
 }
@@ -277,15 +350,18 @@ bool ModuleDecoder::readValType(Reader& r, ValType* out) {
 bool ModuleDecoder::readRefType(Reader& r, ValType* out) {
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
-  if (b != 0x70 && b != 0x6f) return fail(true, r.offset() - 1, "malformed reference type");
+  if (b != 0x70 && b != 0x6f) return fail(r.offset() - 1, ErrorCode::MalformedRefType);
   *out = ValType(b);
   return true;
 }
 
-bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, const char* too_big) {
+bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big) {
   uint8_t flags;
   if (!r.u8(&flags)) return readFail(r);
-  if (flags > 1) return fail(true, r.offset() - 1, "integer too large");
+  // The flags are a 1-bit LEB128: a value over 1 is too large, a
+  // continuation bit makes the encoding too long.
+  if ((flags & 0x7f) > 1) return fail(r.offset() - 1, ErrorCode::IntegerTooLarge);
+  if (flags & 0x80) return fail(r.offset(), ErrorCode::IntegerTooLong);
   uint32_t min;
   if (!r.u32(&min)) return readFail(r);
   out->min = min;
@@ -294,26 +370,26 @@ bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, con
     if (!r.u32(&max)) return readFail(r);
     out->max = max;
   }
-  if (out->min > max_allowed || (out->max && *out->max > max_allowed)) return fail(false, r.offset(), too_big);
+  if (out->min > max_allowed || (out->max && *out->max > max_allowed)) return fail(r.offset(), too_big);
   if (out->max && out->min > *out->max)
-    return fail(false, r.offset(), "size minimum must not be greater than maximum");
+    return fail(r.offset(), ErrorCode::SizeMinAboveMax);
   return true;
 }
 
 bool ModuleDecoder::readTableType(Reader& r, TableType* out) {
   if (!readRefType(r, &out->elem)) return false;
-  return readLimits(r, &out->limits, 0xffffffffull, "table size must be at most 2^32-1");
+  return readLimits(r, &out->limits, 0xffffffffull, ErrorCode::TableSizeTooLarge);
 }
 
 bool ModuleDecoder::readMemoryType(Reader& r, MemoryType* out) {
-  return readLimits(r, &out->limits, 65536, "memory size must be at most 65536 pages (4GiB)");
+  return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge);
 }
 
 bool ModuleDecoder::readGlobalType(Reader& r, GlobalType* out) {
   if (!readValType(r, &out->type)) return false;
   uint8_t mut;
   if (!r.u8(&mut)) return readFail(r);
-  if (mut > 1) return fail(true, r.offset() - 1, "malformed mutability");
+  if (mut > 1) return fail(r.offset() - 1, ErrorCode::MalformedMutability);
   out->mut = mut == 1;
   return true;
 }
@@ -373,7 +449,7 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
       case 0xd2: {
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
-        if (f >= m_->func_types.size()) return failIdx(off, "unknown function", f);
+        if (f >= m_->func_types.size()) return failIdx(off, ErrorCode::UnknownFunction, f);
         out->kind = ConstExpr::RefFunc;
         out->index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
@@ -384,8 +460,8 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
       case 0x23: {
         uint32_t g;
         if (!r.u32(&g)) return readFail(r);
-        if (g >= m_->num_imported_globals) return failIdx(off, "unknown global", g);
-        if (m_->globals[g].mut) return fail(false, off, "constant expression required");
+        if (g >= m_->num_imported_globals) return failIdx(off, ErrorCode::UnknownGlobal, g);
+        if (m_->globals[g].mut) return fail(off, ErrorCode::ConstantExprRequired);
         out->kind = ConstExpr::GlobalGet;
         out->index = g;
         got = m_->globals[g].type;
@@ -394,7 +470,7 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
       case 0xfd: {
         uint32_t sub;
         if (!r.u32(&sub)) return readFail(r);
-        if (sub != 12) return fail(false, off, "constant expression required");
+        if (sub != 12) return fail(off, ErrorCode::ConstantExprRequired);
         uint64_t lo, hi;
         if (!r.fixed64(&lo) || !r.fixed64(&hi)) return readFail(r);
         out->kind = ConstExpr::Value;
@@ -406,12 +482,12 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
       default: {
         // A known instruction that is not constant is invalid; an unknown
         // byte is malformed.
-        if (op == 0xfc || lookupOpcode(0, op)) return fail(false, off, "constant expression required");
-        return fail(true, off, "illegal opcode");
+        if (op == 0xfc || lookupOpcode(0, op)) return fail(off, ErrorCode::ConstantExprRequired);
+        return fail(off, ErrorCode::IllegalOpcode);
       }
     }
   }
-  if (count != 1 || got != expect) return fail(false, r.offset(), "type mismatch");
+  if (count != 1 || got != expect) return fail(r.offset(), ErrorCode::TypeMismatch);
   return true;
 }
 
@@ -424,12 +500,13 @@ bool ModuleDecoder::typeSection(Reader& r) {
   for (uint32_t i = 0; i < n; ++i) {
     uint8_t form;
     if (!r.u8(&form)) return readFail(r);
-    if (form != 0x60) return fail(true, r.offset() - 1, "integer representation too long");
+    if (form != 0x60) return fail(r.offset() - 1, ErrorCode::IntegerTooLong);
     FuncType ft;
     for (auto* vec : {&ft.params, &ft.results}) {
       uint32_t c;
-      if (!r.u32(&c)) return readFail(r);
-      if (c > r.remaining()) return fail(true, r.offset(), "unexpected end");
+      size_t at = r.offset();
+      if (!r.u32(&c)) return readFail(r, true);
+      if (c > r.remaining()) return lengthFail(at, c);
       vec->resize(c);
       for (uint32_t k = 0; k < c; ++k)
         if (!readValType(r, &(*vec)[k])) return false;
@@ -451,7 +528,7 @@ bool ModuleDecoder::importSection(Reader& r) {
     switch (kind) {
       case 0:
         if (!r.u32(&im.func_type)) return readFail(r);
-        if (im.func_type >= m_->types.size()) return fail(false, off, "unknown type");
+        if (im.func_type >= m_->types.size()) return fail(off, ErrorCode::UnknownType);
         m_->func_types.push_back(im.func_type);
         ++m_->num_imported_funcs;
         break;
@@ -464,14 +541,14 @@ bool ModuleDecoder::importSection(Reader& r) {
         if (!readMemoryType(r, &im.memory)) return false;
         m_->memories.push_back(im.memory);
         ++m_->num_imported_memories;
-        if (m_->memories.size() > 1) return fail(false, off, "multiple memories");
+        if (m_->memories.size() > 1) return fail(off, ErrorCode::MultipleMemories);
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
         m_->globals.push_back(im.global);
         ++m_->num_imported_globals;
         break;
-      default: return fail(true, off - 1, "malformed import kind");
+      default: return fail(off - 1, ErrorCode::MalformedImportKind);
     }
     im.kind = ExternKind(kind);
     m_->imports.push_back(std::move(im));
@@ -487,7 +564,7 @@ bool ModuleDecoder::functionSection(Reader& r) {
     size_t off = r.offset();
     uint32_t t;
     if (!r.u32(&t)) return readFail(r);
-    if (t >= m_->types.size()) return fail(false, off, "unknown type");
+    if (t >= m_->types.size()) return fail(off, ErrorCode::UnknownType);
     m_->func_types.push_back(t);
   }
   declared_funcs_ = n;
@@ -513,7 +590,7 @@ bool ModuleDecoder::memorySection(Reader& r) {
     MemoryType t;
     if (!readMemoryType(r, &t)) return false;
     m_->memories.push_back(t);
-    if (m_->memories.size() > 1) return fail(false, off, "multiple memories");
+    if (m_->memories.size() > 1) return fail(off, ErrorCode::MultipleMemories);
   }
   return true;
 }
@@ -545,23 +622,23 @@ bool ModuleDecoder::exportSection(Reader& r) {
     if (!r.u32(&ex.index)) return readFail(r);
     switch (kind) {
       case 0:
-        if (ex.index >= m_->func_types.size()) return fail(false, off, "unknown function");
+        if (ex.index >= m_->func_types.size()) return fail(off, ErrorCode::UnknownFunction);
         if (ex.index >= m_->declared_refs.size()) m_->declared_refs.resize(ex.index + 1);
         m_->declared_refs[ex.index] = true;
         break;
       case 1:
-        if (ex.index >= m_->tables.size()) return fail(false, off, "unknown table");
+        if (ex.index >= m_->tables.size()) return fail(off, ErrorCode::UnknownTable);
         break;
       case 2:
-        if (ex.index >= m_->memories.size()) return fail(false, off, "unknown memory");
+        if (ex.index >= m_->memories.size()) return fail(off, ErrorCode::UnknownMemory);
         break;
       case 3:
-        if (ex.index >= m_->globals.size()) return fail(false, off, "unknown global");
+        if (ex.index >= m_->globals.size()) return fail(off, ErrorCode::UnknownGlobal);
         break;
-      default: return fail(true, off, "malformed export kind");
+      default: return fail(off, ErrorCode::MalformedExportKind);
     }
     ex.kind = ExternKind(kind);
-    if (!seen.insert(ex.name).second) return fail(false, off, "duplicate export name");
+    if (!seen.insert(ex.name).second) return fail(off, ErrorCode::DuplicateExportName);
     m_->exports.push_back(std::move(ex));
   }
   return true;
@@ -571,9 +648,9 @@ bool ModuleDecoder::startSection(Reader& r) {
   size_t off = r.offset();
   uint32_t f;
   if (!r.u32(&f)) return readFail(r);
-  if (f >= m_->func_types.size()) return failIdx(off, "unknown function", f);
+  if (f >= m_->func_types.size()) return failIdx(off, ErrorCode::UnknownFunction, f);
   const FuncType& ft = m_->funcType(f);
-  if (!ft.params.empty() || !ft.results.empty()) return fail(false, off, "start function");
+  if (!ft.params.empty() || !ft.results.empty()) return fail(off, ErrorCode::StartFunction);
   m_->start = f;
   return true;
 }
@@ -585,7 +662,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
     size_t off = r.offset();
     uint32_t flags;
     if (!r.u32(&flags)) return readFail(r);
-    if (flags > 7) return fail(true, off, "malformed elements segment kind");
+    if (flags > 7) return fail(off, ErrorCode::MalformedElemSegmentKind);
     ElemSegment seg;
     bool passive_or_decl = flags & 1;
     bool explicit_table = flags & 2;
@@ -603,13 +680,14 @@ bool ModuleDecoder::elementSection(Reader& r) {
       } else {
         uint8_t kind;
         if (!r.u8(&kind)) return readFail(r);
-        if (kind != 0) return fail(true, r.offset() - 1, "malformed element kind");
+        if (kind != 0) return fail(r.offset() - 1, ErrorCode::MalformedElemKind);
         seg.type = ValType::FuncRef;
       }
     }
     uint32_t count;
-    if (!r.u32(&count)) return readFail(r);
-    if (count > r.remaining()) return fail(true, r.offset(), "unexpected end");
+    size_t at = r.offset();
+    if (!r.u32(&count)) return readFail(r, true);
+    if (count > r.remaining()) return lengthFail(at, count);
     seg.items.reserve(count);
     for (uint32_t k = 0; k < count; ++k) {
       ConstExpr e;
@@ -619,7 +697,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
         size_t foff = r.offset();
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
-        if (f >= m_->func_types.size()) return fail(false, foff, "unknown function");
+        if (f >= m_->func_types.size()) return fail(foff, ErrorCode::UnknownFunction);
         e.kind = ConstExpr::RefFunc;
         e.index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
@@ -628,8 +706,8 @@ bool ModuleDecoder::elementSection(Reader& r) {
       seg.items.push_back(e);
     }
     if (seg.mode == SegmentMode::Active) {
-      if (seg.table >= m_->tables.size()) return failIdx(off, "unknown table", seg.table);
-      if (m_->tables[seg.table].elem != seg.type) return fail(false, off, "type mismatch");
+      if (seg.table >= m_->tables.size()) return failIdx(off, ErrorCode::UnknownTable, seg.table);
+      if (m_->tables[seg.table].elem != seg.type) return fail(off, ErrorCode::TypeMismatch);
     }
     m_->elems.push_back(std::move(seg));
   }
@@ -648,7 +726,7 @@ bool ModuleDecoder::dataSection(Reader& r) {
   if (!r.u32(&n)) return readFail(r);
   saw_data_section_ = true;
   if (m_->data_count && *m_->data_count != n)
-    return fail(true, r.offset(), "data count and data section have inconsistent lengths");
+    return fail(r.offset(), ErrorCode::DataCountLengths);
   for (uint32_t i = 0; i < n; ++i) {
     size_t off = r.offset();
     uint32_t flags;
@@ -659,14 +737,15 @@ bool ModuleDecoder::dataSection(Reader& r) {
     } else if (flags == 0 || flags == 2) {
       if (flags == 2 && !r.u32(&seg.memory)) return readFail(r);
       if (!readConstExpr(r, ValType::I32, &seg.offset)) return false;
-      if (seg.memory >= m_->memories.size()) return failIdx(off, "unknown memory", seg.memory);
+      if (seg.memory >= m_->memories.size()) return failIdx(off, ErrorCode::UnknownMemory, seg.memory);
     } else {
-      return fail(true, off, "malformed data segment kind");
+      return fail(off, ErrorCode::MalformedDataSegmentKind);
     }
     uint32_t len;
-    if (!r.u32(&len)) return readFail(r);
+    size_t at = r.offset();
+    if (!r.u32(&len)) return readFail(r, true);
     const uint8_t* p;
-    if (!r.bytes(len, &p)) return fail(true, r.offset(), "unexpected end of section or function");
+    if (!r.bytes(len, &p)) return lengthFail(at, len);
     seg.bytes.assign(p, p + len);
     m_->datas.push_back(std::move(seg));
   }
@@ -675,7 +754,10 @@ bool ModuleDecoder::dataSection(Reader& r) {
 
 bool ModuleDecoder::customSection(Reader& r) {
   std::string name;
-  if (!readName(r, &name)) return false;
+  if (!readName(r, &name)) {
+    if (state_ == State::Overrun) overrun_.custom = true;
+    return false;
+  }
   if (name == "name") {
     // The name section is advisory: a malformed one is ignored.
     Reader nr = r;
@@ -705,6 +787,28 @@ bool ModuleDecoder::customSection(Reader& r) {
   return true;
 }
 
+// Whether the body's instructions, followed by nesting only, run out before
+// the `end` that closes the function. False when some instruction does not
+// decode (then the validator's error stands).
+bool ModuleDecoder::bodyRunsOut(const FuncBody& fb) const {
+  Reader r(buf_.data() + fb.offset, buf_.data() + fb.offset + fb.size, fb.offset);
+  uint32_t groups, n;
+  uint8_t t;
+  if (!r.u32(&groups)) return false;
+  for (uint32_t g = 0; g < groups; ++g)
+    if (!r.u32(&n) || !r.u8(&t)) return false;
+  size_t depth = 1;
+  while (depth > 0) {
+    if (r.atEnd()) return true;
+    Opcode op;
+    uint32_t index;
+    if (!scanInstruction(r, &op, &index)) return false;
+    if (op == Opcode::Block || op == Opcode::Loop || op == Opcode::If) ++depth;
+    else if (op == Opcode::End) --depth;
+  }
+  return false;
+}
+
 bool ModuleDecoder::body(Reader& r, uint32_t index) {
   uint32_t func_index = m_->num_imported_funcs + index;
   FuncBody& fb = m_->bodies[index];
@@ -712,12 +816,23 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   fb.offset = r.offset();
   fb.size = r.remaining();
   if (m_->declared_refs.size() < m_->func_types.size()) m_->declared_refs.resize(m_->func_types.size());
-  DecodeError err;
+  Error err;
   if (!consumer_->onFunctionBody(*m_, func_index, r, fb, err)) {
+    // The reference interpreter decodes the whole module before it validates
+    // any of it: a body that is invalid early but misses its `end` later is
+    // malformed.
+    if (err.kind == ErrorKind::Invalid && bodyRunsOut(fb))
+      err = makeError(ErrorCode::EndOpcodeExpected, fb.offset + fb.size);
     // A body that runs out without its `end` is "END opcode expected" when
-    // more code follows, and the end of the section when it is the last.
-    if (err.message == "END opcode expected" && r.offset() + r.remaining() >= code_end_)
-      err.message = "unexpected end of section or function";
+    // more code follows. The last body's reader would go on past the code
+    // section, into bytes that may not have arrived yet (see resolveOverrun).
+    const size_t body_end = fb.offset + fb.size;
+    if (err.message == errorText(ErrorCode::EndOpcodeExpected) && body_end >= code_end_) {
+      Overrun o;
+      o.offset = body_end;
+      o.body_end = true;
+      return overrun(o);
+    }
     err_ = err;
     state_ = State::Failed;
     return false;

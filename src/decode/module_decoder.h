@@ -59,18 +59,31 @@ class ModuleDecoder {
   // Ends the stream. On success the module is complete and valid.
   bool finish();
 
-  const DecodeError& error() const { return err_; }
+  const Error& error() const { return err_; }
   std::unique_ptr<ModuleData> take() { return std::move(m_); }
   Error toError() const;
 
  private:
-  enum class State : uint8_t { Header, SectionStart, CodeHeader, CodeBody, Done, Failed };
+  enum class State : uint8_t { Header, SectionStart, CodeHeader, CodeBody, Done, Overrun, Failed };
+  // A read that ran past its section or body (see resolveOverrun).
+  struct Overrun {
+    size_t offset = 0;     // where the read started
+    uint64_t need = 0;     // bytes the read needed, or a length's value
+    uint8_t leb_bits = 0;  // a LEB128 of this many bits, else fixed bytes
+    bool leb_signed = false;
+    bool length = false;    // the read is a length (of a vector, a name, bytes)
+    bool body_end = false;  // a function body ended before its `end`
+    bool custom = false;    // in a custom section's name
+  };
 
   bool pump(bool final);
   bool parseSection(uint8_t id, Reader& r);
-  bool fail(bool malformed, size_t off, const char* msg);
-  bool readFail(const Reader& r);
-  bool failIdx(size_t off, const char* msg, uint64_t index);
+  bool fail(size_t off, ErrorCode code, std::string_view detail = {});
+  bool failIdx(size_t off, ErrorCode code, uint64_t index);
+  bool readFail(const Reader& r, bool length = false);
+  bool lengthFail(size_t leb_offset, uint64_t length);
+  bool overrun(const Overrun& o);
+  void resolveOverrun();
 
   bool typeSection(Reader& r);
   bool importSection(Reader& r);
@@ -85,11 +98,12 @@ class ModuleDecoder {
   bool dataSection(Reader& r);
   bool customSection(Reader& r);
   bool body(Reader& r, uint32_t index);
+  bool bodyRunsOut(const FuncBody& fb) const;
 
   bool readName(Reader& r, std::string* out);
   bool readValType(Reader& r, ValType* out);
   bool readRefType(Reader& r, ValType* out);
-  bool readLimits(Reader& r, Limits* out, uint64_t max_allowed, const char* too_big);
+  bool readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big);
   bool readTableType(Reader& r, TableType* out);
   bool readMemoryType(Reader& r, MemoryType* out);
   bool readGlobalType(Reader& r, GlobalType* out);
@@ -101,7 +115,8 @@ class ModuleDecoder {
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;  // absolute offset of the first unconsumed byte
   std::unique_ptr<ModuleData> m_;
-  DecodeError err_;
+  Error err_;
+  Overrun overrun_;
   int last_rank_ = 0;
   uint32_t declared_funcs_ = 0;  // entries of the function section
   bool saw_function_section_ = false;
@@ -109,6 +124,7 @@ class ModuleDecoder {
   bool saw_data_section_ = false;
   uint32_t code_count_ = 0, code_done_ = 0;
   size_t code_end_ = 0;  // absolute end of the code section
+  size_t code_size_at_ = 0;  // where the code section's size starts
 };
 
 }  // namespace tern

@@ -21,7 +21,6 @@
 #include "jit/jit.h"
 #include "runtime/ops.h"
 
-#include <pthread.h>
 #if __has_include(<cxxabi.h>)
 #include <cxxabi.h>
 #endif
@@ -70,15 +69,9 @@ ThreadCtx& threadCtx(const Config& cfg) {
     t.frames = new Frame[t.max_frames];
     // JIT code checks rsp against a limit that leaves room for the C++ code
     // (helpers, host functions, the interpreter) it may call.
-    pthread_attr_t attr;
-    void* lo = nullptr;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      pthread_attr_getstack(&attr, &lo, &size);
-      pthread_attr_destroy(&attr);
-    }
-    size_t margin = size >= (size_t(4) << 20) ? (size_t(1) << 20) : size / 4;
-    t.native_limit = uintptr_t(lo) + margin;
+    platform::StackBounds native = platform::currentThreadStack();
+    size_t margin = native.size >= (size_t(4) << 20) ? (size_t(1) << 20) : native.size / 4;
+    t.native_limit = native.low + margin;
     if (jit::available()) jit::installTrapHandler();
   } else if (t.nframes == 0 && t.native_depth == 0 && t.top == t.stack) {
     // Another engine's limits: the thread's context was made for the first
@@ -256,26 +249,26 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     pc += 4;                      \
     NEXT();                       \
   }
-#define TUN(Ti, To, fn)                     \
-  {                                         \
-    Ti a = rd<Ti>(S(2));                    \
-    int trap_ = -1;                         \
-    To r_ = fn(a, trap_);                   \
-    if (trap_ >= 0) TRAP(TrapKind(trap_));  \
-    wr<To>(S(1), r_);                       \
-    pc += 3;                                \
-    NEXT();                                 \
+#define TUN(Ti, To, fn)                          \
+  {                                              \
+    Ti a = rd<Ti>(S(2));                         \
+    TrapCode trap_ = TrapCode::None;             \
+    To r_ = fn(a, trap_);                        \
+    if (isTrap(trap_)) TRAP(trapKindOf(trap_));  \
+    wr<To>(S(1), r_);                            \
+    pc += 3;                                     \
+    NEXT();                                      \
   }
-#define TBIN(Ti, To, fn)                    \
-  {                                         \
-    Ti a = rd<Ti>(S(2));                    \
-    Ti b = rd<Ti>(S(3));                    \
-    int trap_ = -1;                         \
-    To r_ = fn<Ti>(a, b, trap_);            \
-    if (trap_ >= 0) TRAP(TrapKind(trap_));  \
-    wr<To>(S(1), r_);                       \
-    pc += 4;                                \
-    NEXT();                                 \
+#define TBIN(Ti, To, fn)                         \
+  {                                              \
+    Ti a = rd<Ti>(S(2));                         \
+    Ti b = rd<Ti>(S(3));                         \
+    TrapCode trap_ = TrapCode::None;             \
+    To r_ = fn<Ti>(a, b, trap_);                 \
+    if (isTrap(trap_)) TRAP(trapKindOf(trap_));  \
+    wr<To>(S(1), r_);                            \
+    pc += 4;                                     \
+    NEXT();                                      \
   }
 #define LOAD(Tm, To)                                                    \
   {                                                                     \
@@ -327,16 +320,16 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     pc += 5;             \
     NEXT();              \
   }
-#define TBIN(Ti, To, fn)                    \
-  {                                         \
-    Ti a = rd<Ti>(S(2));                    \
-    Ti b = rd<Ti>(K64(3));                  \
-    int trap_ = -1;                         \
-    To r_ = fn<Ti>(a, b, trap_);            \
-    if (trap_ >= 0) TRAP(TrapKind(trap_));  \
-    wr<To>(S(1), r_);                       \
-    pc += 5;                                \
-    NEXT();                                 \
+#define TBIN(Ti, To, fn)                         \
+  {                                              \
+    Ti a = rd<Ti>(S(2));                         \
+    Ti b = rd<Ti>(K64(3));                       \
+    TrapCode trap_ = TrapCode::None;             \
+    To r_ = fn<Ti>(a, b, trap_);                 \
+    if (isTrap(trap_)) TRAP(trapKindOf(trap_));  \
+    wr<To>(S(1), r_);                            \
+    pc += 5;                                     \
+    NEXT();                                      \
   }
 #define X(id, prefix, code, text, imm, sig, feat, impl) \
   L_##id##_K : impl
@@ -528,15 +521,15 @@ L_RefFuncI:
   NEXT();
 L_TableGetI: {
   uint64_t v;
-  int k = ops::tableGet(inst, pc[2], uint32_t(S(3)), &v);
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::tableGet(inst, pc[2], uint32_t(S(3)), &v);
+  if (isTrap(k)) TRAP(trapKindOf(k));
   S(1) = v;
   pc += 4;
   NEXT();
 }
 L_TableSetI: {
-  int k = ops::tableSet(inst, pc[1], uint32_t(S(2)), S(3));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::tableSet(inst, pc[1], uint32_t(S(2)), S(3));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
   NEXT();
 }
@@ -549,20 +542,20 @@ L_TableGrowI:
   pc += 5;
   NEXT();
 L_TableFillI: {
-  int k = ops::tableFill(inst, pc[1], uint32_t(S(2)), S(3), uint32_t(S(4)));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::tableFill(inst, pc[1], uint32_t(S(2)), S(3), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
 }
 L_TableCopyI: {
-  int k = ops::tableCopy(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::tableCopy(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_TableInitI: {
-  int k = ops::tableInit(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::tableInit(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
@@ -571,8 +564,8 @@ L_ElemDropI:
   pc += 2;
   NEXT();
 L_MemoryInitI: {
-  int k = ops::memoryInit(inst, pc[1], uint32_t(S(2)), uint32_t(S(3)), uint32_t(S(4)));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::memoryInit(inst, pc[1], uint32_t(S(2)), uint32_t(S(3)), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
 }
@@ -581,8 +574,8 @@ L_DataDropI:
   pc += 2;
   NEXT();
 L_MemoryCopyI: {
-  int k = ops::memoryCopy(mem0, uint32_t(S(1)), uint32_t(S(2)), uint32_t(S(3)));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::memoryCopy(mem0, uint32_t(S(1)), uint32_t(S(2)), uint32_t(S(3)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
   NEXT();
 }
@@ -598,8 +591,8 @@ L_CheckInterrupt: {
   NEXT();
 }
 L_MemoryFillI: {
-  int k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
-  if (k != ops::kOk) TRAP(TrapKind(k));
+  TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
   NEXT();
 }
@@ -747,7 +740,7 @@ std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t
   std::optional<Trap> inner;
   c.inner = &inner;
   if (jit::enter(c, jm->table[func], fp) == 0) return std::nullopt;
-  Trap tr = inner ? std::move(*inner) : Trap::make(TrapKind(c.trap_kind - 1));
+  Trap tr = inner ? std::move(*inner) : Trap::make(trapKindOf(c.trap_kind));
   // A guard-page fault: the faulting instruction, then the callers. Any
   // other trap left through its site's stub, whose return address is the
   // first of c.frames, as the callers' are past their calls.
@@ -801,7 +794,7 @@ static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
   t.nframes -= jit_frames;
   if (!tr) return 0;
   *ctx->inner = std::move(tr);
-  ctx->trap_kind = uint32_t(TrapKind::Host) + 1;
+  ctx->trap_kind = trapCode(TrapKind::Host);
   return 1;
 }
 
@@ -818,16 +811,16 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
   Instance* inst = ctx->inst;
   Table* tab = inst->tables_[table];
   if (elem >= tab->elems_.size()) {
-    ctx->trap_kind = uint32_t(TrapKind::UndefinedElement) + 1;
+    ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
     return nullptr;
   }
   Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
   if (!f) {
-    ctx->trap_kind = uint32_t(TrapKind::UninitializedElement) + 1;
+    ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
     return nullptr;
   }
   if (f->type_id_ != inst->type_ids_[type_index]) {
-    ctx->trap_kind = uint32_t(TrapKind::IndirectCallTypeMismatch) + 1;
+    ctx->trap_kind = trapCode(TrapKind::IndirectCallTypeMismatch);
     return nullptr;
   }
   if (f->instance_ == inst) return ctx->func_table[f->index_];
@@ -839,7 +832,7 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
 // Table, reference and bulk-memory instructions; operands in v[0..].
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
   Instance* inst = ctx->inst;
-  int k = ops::kOk;
+  TrapCode k = TrapCode::None;
   uint64_t r = 0;
   switch (Opcode(op)) {
     case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
@@ -855,21 +848,21 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
     case Opcode::DataDrop: ops::dataDrop(inst, a); break;
     case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
-    default: k = int(TrapKind::Unreachable); break;
+    default: k = trapCode(TrapKind::Unreachable); break;
   }
-  if (k != ops::kOk) ctx->trap_kind = uint32_t(k) + 1;
+  if (isTrap(k)) ctx->trap_kind = k;
   return r;
 }
 
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
   Store* st = ctx->inst->store_;
   if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
-    ctx->trap_kind = uint32_t(TrapKind::Interrupted) + 1;
+    ctx->trap_kind = trapCode(TrapKind::Interrupted);
     return 1;
   }
   if ((flags & 2) && --st->fuel_ < 0) {
     st->fuel_ = 0;
-    ctx->trap_kind = uint32_t(TrapKind::OutOfFuel) + 1;
+    ctx->trap_kind = trapCode(TrapKind::OutOfFuel);
     return 1;
   }
   return 0;

@@ -8,31 +8,32 @@
 #include <limits>
 #include <type_traits>
 
+#include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
 namespace tern::sem {
 
 // ---- semantics helpers named by opcodes.def ----
 template <class T>
-inline T divS(T a, T b, int& trap) {
-  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
-  if (a == std::numeric_limits<T>::min() && b == -1) return trap = int(TrapKind::IntOverflow), 0;
+inline T divS(T a, T b, TrapCode& trap) {
+  if (b == 0) return trap = trapCode(TrapKind::IntDivByZero), 0;
+  if (a == std::numeric_limits<T>::min() && b == -1) return trap = trapCode(TrapKind::IntOverflow), 0;
   return a / b;
 }
 template <class T>
-inline T divU(T a, T b, int& trap) {
-  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+inline T divU(T a, T b, TrapCode& trap) {
+  if (b == 0) return trap = trapCode(TrapKind::IntDivByZero), 0;
   return a / b;
 }
 template <class T>
-inline T remS(T a, T b, int& trap) {
-  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+inline T remS(T a, T b, TrapCode& trap) {
+  if (b == 0) return trap = trapCode(TrapKind::IntDivByZero), 0;
   if (b == -1) return 0;
   return a % b;
 }
 template <class T>
-inline T remU(T a, T b, int& trap) {
-  if (b == 0) return trap = int(TrapKind::IntDivByZero), 0;
+inline T remU(T a, T b, TrapCode& trap) {
+  if (b == 0) return trap = trapCode(TrapKind::IntDivByZero), 0;
   return a % b;
 }
 template <class T>
@@ -71,10 +72,10 @@ constexpr double truncHi() {
   else return std::is_unsigned_v<I> ? 18446744073709551616.0 : 9223372036854775808.0;
 }
 template <class I, class F>
-inline I truncChecked(F a, int& trap) {
-  if (a != a) return trap = int(TrapKind::InvalidConversion), 0;
+inline I truncChecked(F a, TrapCode& trap) {
+  if (a != a) return trap = trapCode(TrapKind::InvalidConversion), 0;
   double d = double(a);
-  if (!(d > truncLo<I>() && d < truncHi<I>())) return trap = int(TrapKind::IntOverflow), 0;
+  if (!(d > truncLo<I>() && d < truncHi<I>())) return trap = trapCode(TrapKind::IntOverflow), 0;
   return I(a);
 }
 template <class I, class F>

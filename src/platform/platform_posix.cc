@@ -1,39 +1,194 @@
+// The platform layer on POSIX systems (built and tested on Linux; the few
+// calls beyond POSIX are marked).
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
 #include "platform/platform.h"
 
 namespace tern::platform {
+
+namespace {
+
+#ifdef MAP_NORESERVE  // not POSIX: no swap is set aside for untouched pages
+constexpr int kMapFlags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+#else
+constexpr int kMapFlags = MAP_PRIVATE | MAP_ANONYMOUS;
+#endif
+
+int protFor(Access access) {
+  switch (access) {
+    case Access::None: return PROT_NONE;
+    case Access::Read: return PROT_READ;
+    case Access::ReadWrite: return PROT_READ | PROT_WRITE;
+    case Access::ReadExecute: return PROT_READ | PROT_EXEC;
+  }
+  return PROT_NONE;
+}
+
+void* mapAnonymous(size_t bytes, int prot) {
+  void* p = mmap(nullptr, bytes, prot, kMapFlags, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+}  // namespace
+
+// ---- address space ----
 
 size_t pageSize() {
   static const size_t ps = size_t(sysconf(_SC_PAGESIZE));
   return ps;
 }
 
-void* reserve(size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? nullptr : p;
-}
+void* reserve(size_t bytes) { return mapAnonymous(bytes, PROT_NONE); }
 
-bool commit(void* p, size_t bytes) { return bytes == 0 || mprotect(p, bytes, PROT_READ | PROT_WRITE) == 0; }
+bool commit(void* p, size_t bytes) { return protect(p, bytes, Access::ReadWrite); }
 
 bool decommit(void* p, size_t bytes) {
   if (bytes == 0) return true;
-  return mmap(p, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED;
+  // A fresh mapping over the range drops its pages at once (one call, where
+  // madvise + mprotect would be two).
+  return mmap(p, bytes, PROT_NONE, kMapFlags | MAP_FIXED, -1, 0) != MAP_FAILED;
+}
+
+bool protect(void* p, size_t bytes, Access access) {
+  return bytes == 0 || mprotect(p, bytes, protFor(access)) == 0;
 }
 
 void release(void* p, size_t bytes) {
   if (p) munmap(p, bytes);
 }
 
-void* reserveCommitted(size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? nullptr : p;
+void* reserveCommitted(size_t bytes) { return mapAnonymous(bytes, PROT_READ | PROT_WRITE); }
+
+void flushInstructionCache(void* p, size_t bytes) {
+#if defined(__x86_64__) || defined(__i386__)
+  // Coherent instruction cache: nothing to do.
+  (void)p;
+  (void)bytes;
+#else
+  __builtin___clear_cache(static_cast<char*>(p), static_cast<char*>(p) + bytes);
+#endif
 }
 
-void ignoreBrokenPipe() { ::signal(SIGPIPE, SIG_IGN); }
+// ---- synchronous faults ----
+
+namespace {
+
+std::atomic<FaultHandler> g_fault_handler{nullptr};
+struct sigaction g_prev_segv, g_prev_bus;
+
+void onFaultSignal(int sig, siginfo_t* info, void* context) {
+  int saved_errno = errno;
+  FaultHandler handler = g_fault_handler.load(std::memory_order_acquire);
+  bool handled = handler && handler(Fault{uintptr_t(info->si_addr), context});
+  errno = saved_errno;
+  if (handled) return;
+  // Not ours: hand it to whoever was installed before.
+  struct sigaction& prev = sig == SIGBUS ? g_prev_bus : g_prev_segv;
+  if (prev.sa_flags & SA_SIGINFO) {
+    prev.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (prev.sa_handler == SIG_IGN) return;
+  if (prev.sa_handler != SIG_DFL) {
+    prev.sa_handler(sig);
+    return;
+  }
+  // Default action: restore it and let the fault happen again.
+  sigaction(sig, &prev, nullptr);
+}
+
+// The alternate signal stack a thread gets from ensureFaultStack(), with a
+// no-access page below it; handed back when the thread exits.
+struct FaultStack {
+  static constexpr size_t kBytes = 64 << 10;
+  static constexpr size_t kUsableBytes = 32 << 10;  // an existing one this big is kept
+  void* base = nullptr;  // the guard page; the stack is above it
+  size_t bytes = 0;
+  ~FaultStack() {
+    if (!base) return;
+    stack_t cur;
+    if (sigaltstack(nullptr, &cur) == 0 && cur.ss_sp == static_cast<char*>(base) + pageSize()) {
+      stack_t off;
+      std::memset(&off, 0, sizeof off);
+      off.ss_flags = SS_DISABLE;
+      sigaltstack(&off, nullptr);
+    }
+    release(base, bytes);
+  }
+};
+thread_local bool t_fault_stack_checked = false;
+thread_local FaultStack t_fault_stack;
+
+}  // namespace
+
+void installFaultHandler(FaultHandler handler) {
+  g_fault_handler.store(handler, std::memory_order_release);
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = onFaultSignal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_prev_segv);
+    sigaction(SIGBUS, &sa, &g_prev_bus);
+  });
+}
+
+void ensureFaultStack() {
+  if (t_fault_stack_checked) return;
+  t_fault_stack_checked = true;
+  stack_t cur;
+  if (sigaltstack(nullptr, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= FaultStack::kUsableBytes)
+    return;
+  size_t page = pageSize();
+  size_t bytes = FaultStack::kBytes + page;
+  void* base = reserve(bytes);
+  if (!base) return;
+  char* sp = static_cast<char*>(base) + page;
+  if (!commit(sp, FaultStack::kBytes)) {
+    release(base, bytes);
+    return;
+  }
+  stack_t ss;
+  std::memset(&ss, 0, sizeof ss);
+  ss.ss_sp = sp;
+  ss.ss_size = FaultStack::kBytes;
+  ss.ss_flags = 0;
+  if (sigaltstack(&ss, nullptr) != 0) {
+    release(base, bytes);
+    return;
+  }
+  t_fault_stack.base = base;
+  t_fault_stack.bytes = bytes;
+}
+
+// ---- threads ----
+
+StackBounds currentThreadStack() {
+  StackBounds b;
+#if defined(__linux__)  // pthread_getattr_np: glibc and musl
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* low = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &low, &size) == 0) {
+      b.low = uintptr_t(low);
+      b.size = size;
+    }
+    pthread_attr_destroy(&attr);
+  }
+#endif
+  return b;
+}
 
 bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg) {
   pthread_attr_t attr;
@@ -57,5 +212,9 @@ bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg) {
   pthread_join(th, nullptr);
   return true;
 }
+
+// ---- process ----
+
+void ignoreBrokenPipe() { ::signal(SIGPIPE, SIG_IGN); }
 
 }  // namespace tern::platform

@@ -1,3 +1,4 @@
+#include "base/errors.h"
 #include "module/module.h"
 #include "tern/tern.hpp"
 
@@ -33,15 +34,17 @@ Expected<InstancePre> Linker::instantiatePre(const std::shared_ptr<Module>& modu
   for (const ImportInfo& im : module->imports()) {
     auto it = defs_.find(std::pair<std::string, std::string>(im.module, im.name));
     if (it == defs_.end())
-      return Error{ErrorKind::Link, "unknown import: " + im.module + "." + im.name + " (" + im.type.toString() + ")",
+      return Error{ErrorKind::Link,
+                   std::string(errorText(ErrorCode::UnknownImport)) + ": " + im.module + "." + im.name + " (" +
+                       im.type.toString() + ")",
                    SIZE_MAX};
     const Def& d = it->second;
     if (d.host) {
       if (im.type.kind != ExternKind::Func || !(im.type.func == d.host->type)) {
         std::string have = "func " + d.host->type.toString();
         return Error{ErrorKind::Link,
-                     "incompatible import type: " + im.module + "." + im.name + " expects " + im.type.toString() +
-                         ", got " + have,
+                     std::string(errorText(ErrorCode::IncompatibleImportType)) + ": " + im.module + "." +
+                         im.name + " expects " + im.type.toString() + ", got " + have,
                      SIZE_MAX};
       }
     }

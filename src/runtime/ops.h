@@ -1,26 +1,27 @@
 // Table, reference and bulk-memory instructions, shared by the interpreter's
-// handlers and the JIT's helper. Each returns kOk or the TrapKind (as int).
+// handlers and the JIT's helper. Each that can trap returns a TrapCode.
 #pragma once
 
 #include <algorithm>
 #include <cstring>
 
 #include "module/module.h"
+#include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
 namespace tern::ops {
 
-constexpr int kOk = -1;
-constexpr int kTableOob = int(TrapKind::TableOutOfBounds);
-constexpr int kMemoryOob = int(TrapKind::MemoryOutOfBounds);
+constexpr TrapCode kOk = TrapCode::None;
+constexpr TrapCode kTableOob = trapCode(TrapKind::TableOutOfBounds);
+constexpr TrapCode kMemoryOob = trapCode(TrapKind::MemoryOutOfBounds);
 
-inline int tableGet(Instance* inst, uint32_t t, uint32_t i, uint64_t* out) {
+inline TrapCode tableGet(Instance* inst, uint32_t t, uint32_t i, uint64_t* out) {
   Table* tab = inst->tables_[t];
   if (i >= tab->elems_.size()) return kTableOob;
   *out = tab->elems_[i];
   return kOk;
 }
-inline int tableSet(Instance* inst, uint32_t t, uint32_t i, uint64_t v) {
+inline TrapCode tableSet(Instance* inst, uint32_t t, uint32_t i, uint64_t v) {
   Table* tab = inst->tables_[t];
   if (i >= tab->elems_.size()) return kTableOob;
   tab->elems_[i] = uintptr_t(v);
@@ -31,20 +32,20 @@ inline uint64_t tableGrow(Instance* inst, uint32_t t, uint64_t init, uint32_t n)
   Table* tab = inst->tables_[t];
   return uint32_t(int32_t(tab->grow(n, Value{tab->elem_, init, 0})));
 }
-inline int tableFill(Instance* inst, uint32_t t, uint64_t i, uint64_t v, uint64_t n) {
+inline TrapCode tableFill(Instance* inst, uint32_t t, uint64_t i, uint64_t v, uint64_t n) {
   Table* tab = inst->tables_[t];
   if (i + n > tab->elems_.size()) return kTableOob;
   std::fill_n(tab->elems_.begin() + ptrdiff_t(i), n, uintptr_t(v));
   return kOk;
 }
-inline int tableCopy(Instance* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
+inline TrapCode tableCopy(Instance* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
   Table* dst = inst->tables_[dt];
   Table* src = inst->tables_[st];
   if (s + n > src->elems_.size() || d + n > dst->elems_.size()) return kTableOob;
   if (n) std::memmove(dst->elems_.data() + d, src->elems_.data() + s, n * sizeof(uintptr_t));
   return kOk;
 }
-inline int tableInit(Instance* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+inline TrapCode tableInit(Instance* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   Table* tab = inst->tables_[t];
   const std::vector<uintptr_t>& items = inst->elems_[seg];
   if (s + n > items.size() || d + n > tab->elems_.size()) return kTableOob;
@@ -56,7 +57,7 @@ inline void elemDrop(Instance* inst, uint32_t seg) {
   inst->elems_[seg].shrink_to_fit();
 }
 inline uint64_t refFunc(Instance* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
-inline int memoryInit(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+inline TrapCode memoryInit(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   Memory* m = inst->memories_[0];
   const std::vector<uint8_t>& bytes = inst->module_->data().datas[seg].bytes;
   uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
@@ -65,12 +66,12 @@ inline int memoryInit(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint
   return kOk;
 }
 inline void dataDrop(Instance* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
-inline int memoryCopy(Memory* m, uint64_t d, uint64_t s, uint64_t n) {
+inline TrapCode memoryCopy(Memory* m, uint64_t d, uint64_t s, uint64_t n) {
   if (s + n > m->size_ || d + n > m->size_) return kMemoryOob;
   if (n) std::memmove(m->base_ + d, m->base_ + s, n);
   return kOk;
 }
-inline int memoryFill(Memory* m, uint64_t d, uint8_t v, uint64_t n) {
+inline TrapCode memoryFill(Memory* m, uint64_t d, uint8_t v, uint64_t n) {
   if (d + n > m->size_) return kMemoryOob;
   if (n) std::memset(m->base_ + d, v, n);
   return kOk;

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "base/errors.h"
 #include "decode/module_decoder.h"
 #include "interp/interp.h"
 #include "interp/lower.h"
@@ -168,7 +169,7 @@ struct Engine::Types {
 };
 
 // Recycled linear-memory reservations: handing one back drops its contents
-// (the pages return to no-access), so reuse costs no mmap/munmap.
+// (the pages return to no-access), so reuse asks the OS for no new mapping.
 struct Engine::Pool {
   struct Entry {
     void* base;
@@ -584,7 +585,7 @@ static bool limitsMatch(const Limits& actual, const Limits& expected) {
 
 static bool externMatches(const Extern& ext, const ExternType& want, std::string* why) {
   if (!ext.ptr || ext.kind != want.kind) {
-    *why = "incompatible import type";
+    *why = errorText(ErrorCode::IncompatibleImportType);
     return false;
   }
   ExternType have = ext.type();
@@ -597,7 +598,7 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
     case ExternKind::Memory: ok = limitsMatch(have.memory.limits, want.memory.limits); break;
     case ExternKind::Global: ok = have.global.type == want.global.type && have.global.mut == want.global.mut; break;
   }
-  if (!ok) *why = "incompatible import type";
+  if (!ok) *why = errorText(ErrorCode::IncompatibleImportType);
   return ok;
 }
 

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/errors.h"
 #include "interp/lower.h"
 #include "jit/jit.h"
 
@@ -147,8 +148,7 @@ bool Tiering::finish(ModuleData& m, DecodeError& err) {
   if (!m.jit) {
     for (const FuncBody& b : m.bodies) {
       if (b.tier == FuncTier::Jit) {
-        err.malformed = false;
-        err.message = "cannot map executable memory for the module's machine code";
+        err = makeError(ErrorCode::NoExecutableMemory, err.offset);
         return false;
       }
     }

@@ -159,7 +159,8 @@ static void test_errors(void) {
   CHECK(offset >= 8 && offset <= sizeof truncated);
   msg = take_error_message(error);
   CHECK(strncmp(msg, "at offset 0x", 12) == 0);
-  CHECK(strstr(msg, "unexpected end") != NULL);
+  /* The type section's size runs past the module: the spec's text. */
+  CHECK(strstr(msg, "length out of bounds") != NULL);
   error = tern_module_new(engine, &bytes, &module);
   CHECK(error && tern_error_kind(error) == TERN_ERROR_MALFORMED);
   tern_error_delete(error);

@@ -99,7 +99,7 @@ Bytes encS(int64_t v) {
 }  // namespace
 
 TEST_CASE("status messages are the spec's texts") {
-  CHECK(std::string(tern::readStatusMessage(ReadStatus::UnexpectedEnd)) == "unexpected end");
+  CHECK(std::string(tern::readStatusMessage(ReadStatus::UnexpectedEnd)) == "unexpected end of section or function");
   CHECK(std::string(tern::readStatusMessage(ReadStatus::TooLong)) ==
         "integer representation too long");
   CHECK(std::string(tern::readStatusMessage(ReadStatus::TooLarge)) == "integer too large");

@@ -1,0 +1,125 @@
+// The platform layer (src/platform/platform.h): address space, executable
+// memory, the fault handler and its signal stack, thread stacks.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <thread>
+
+#include "jit/jit.h"
+#include "platform/platform.h"
+
+namespace platform = tern::platform;
+
+namespace {
+
+TEST_CASE("platform: reserve, commit, decommit, protect, release") {
+  size_t page = platform::pageSize();
+  REQUIRE(page >= 4096);
+  CHECK((page & (page - 1)) == 0);
+  size_t bytes = 4 * page;
+  auto* p = static_cast<uint8_t*>(platform::reserve(bytes));
+  REQUIRE(p != nullptr);
+  REQUIRE(platform::commit(p, 2 * page));
+  CHECK(p[0] == 0);
+  CHECK(p[2 * page - 1] == 0);
+  std::memset(p, 0xab, 2 * page);
+  CHECK(platform::protect(p, 2 * page, platform::Access::Read));
+  CHECK(p[page] == 0xab);
+  CHECK(platform::protect(p, 2 * page, platform::Access::ReadWrite));
+  // Decommitted pages lose their contents and read as zero once committed
+  // again.
+  CHECK(platform::decommit(p, 2 * page));
+  REQUIRE(platform::commit(p, bytes));
+  CHECK(p[0] == 0);
+  CHECK(p[page] == 0);
+  CHECK(p[bytes - 1] == 0);
+  CHECK(platform::commit(p, 0));
+  CHECK(platform::decommit(p, 0));
+  platform::release(p, bytes);
+  platform::release(nullptr, 0);
+
+  auto* q = static_cast<uint8_t*>(platform::reserveCommitted(bytes));
+  REQUIRE(q != nullptr);
+  CHECK(q[bytes - 1] == 0);
+  q[0] = 1;
+  platform::release(q, bytes);
+}
+
+#if defined(__x86_64__)
+TEST_CASE("platform: machine code written, flushed, made executable") {
+  size_t page = platform::pageSize();
+  auto* p = static_cast<uint8_t*>(platform::reserveCommitted(page));
+  REQUIRE(p != nullptr);
+  const uint8_t code[] = {0xb8, 0x2a, 0, 0, 0, 0xc3};  // mov eax, 42; ret
+  std::memcpy(p, code, sizeof code);
+  platform::flushInstructionCache(p, sizeof code);
+  REQUIRE(platform::protect(p, page, platform::Access::ReadExecute));
+  CHECK(reinterpret_cast<int (*)()>(p)() == 42);
+  platform::release(p, page);
+}
+#endif
+
+// A fault handler that makes the faulting page accessible: the access is
+// retried and succeeds. Only faults on `g_page` are its own.
+std::atomic<uint8_t*> g_page{nullptr};
+std::atomic<int> g_faults{0};
+bool commitOnFault(const platform::Fault& fault) {
+  uint8_t* page = g_page.load();
+  if (!page || fault.address < uintptr_t(page) || fault.address >= uintptr_t(page) + platform::pageSize())
+    return false;
+  g_faults.fetch_add(1);
+  return platform::commit(page, platform::pageSize());
+}
+
+int faultOnce() {
+  size_t page = platform::pageSize();
+  auto* p = static_cast<uint8_t*>(platform::reserve(page));
+  if (!p) return -1;
+  g_page.store(p);
+  int before = g_faults.load();
+  volatile uint8_t* v = p + 8;
+  *v = 7;  // faults: no access until the handler commits the page
+  int value = *v;
+  g_page.store(nullptr);
+  platform::release(p, page);
+  return g_faults.load() - before == 1 && value == 7 ? 1 : 0;
+}
+
+TEST_CASE("platform: the fault handler sees the fault and resumes the thread") {
+  platform::installFaultHandler(commitOnFault);
+  platform::ensureFaultStack();
+  platform::ensureFaultStack();  // once per thread
+  CHECK(faultOnce() == 1);
+  int on_thread = 0;
+  std::thread t([&] {
+    platform::ensureFaultStack();
+    on_thread = faultOnce();
+  });
+  t.join();
+  CHECK(on_thread == 1);
+  // Give the process's handler back to the JIT for the tests that follow.
+  tern::jit::installTrapHandler();
+}
+
+TEST_CASE("platform: thread stacks") {
+  int local = 0;
+  platform::StackBounds here = platform::currentThreadStack();
+#if defined(__linux__)
+  REQUIRE(here.size > 0);
+  CHECK(uintptr_t(&local) > here.low);
+  CHECK(uintptr_t(&local) < here.low + here.size);
+#endif
+  struct Job {
+    platform::StackBounds seen;
+  } job;
+  size_t want = size_t(16) << 20;
+  REQUIRE(platform::runWithStack(
+      want, [](void* arg) { static_cast<Job*>(arg)->seen = platform::currentThreadStack(); }, &job));
+#if defined(__linux__)
+  CHECK(job.seen.size >= want);
+#endif
+}
+
+}  // namespace
