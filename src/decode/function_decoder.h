@@ -527,7 +527,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       return true;
     }
     case Opcode::Drop: {
-      ValType t;
+      ValType t = kUnknown;
       if (!pop(&t)) return false;
       imm.type = t;
       if (live) visitor_.op(*this, op, imm);
@@ -546,7 +546,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         t = ValType(tb);
       }
       if (!popExpect(ValType::I32)) return false;
-      ValType t1, t2;
+      ValType t1 = kUnknown, t2 = kUnknown;
       if (!pop(&t1) || !pop(&t2)) return false;
       if (op == Opcode::Select) {
         if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
@@ -613,7 +613,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
       return true;
     }
     case Opcode::RefIsNull: {
-      ValType t;
+      ValType t = kUnknown;
       if (!pop(&t)) return false;
       if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
       if (live) visitor_.op(*this, op, imm);
