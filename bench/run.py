@@ -79,20 +79,22 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 
+
+
+def read_kernels():
+    """bench/kernels/kernels.txt, the one list of kernels: name -> its
+    columns (arg, --quick arg, wabt arg, wabt --quick arg, what it stresses)."""
+    kernels = {}
+    with open(os.path.join(BENCH, 'kernels', 'kernels.txt')) as f:
+        for line in f:
+            if line.strip() and not line.startswith('#'):
+                cols = line.split(None, 5)
+                kernels[cols[0]] = (cols[1], cols[2], cols[3], cols[4], cols[5].strip())
+    return kernels
+
+
 # name -> (default argument, --quick argument, what it stresses)
-KERNELS = {
-    'crc32': ('64', '6', 'table-driven CRC-32, one load per byte'),
-    'fib': ('39', '32', 'recursive calls'),
-    'hashtable': ('8000000', '800000', 'open-addressing hash table'),
-    'interp': ('50000', '5000', 'switch-dispatch bytecode interpreter'),
-    'mandelbrot': ('1100', '350', 'f64 loop with data-dependent exit'),
-    'matmul': ('600', '280', 'f64 matrix multiply'),
-    'nbody': ('2000000', '200000', 'f64 n-body, sqrt and division'),
-    'parse': ('16', '2', 'byte-at-a-time tokenizer'),
-    'quicksort': ('2000000', '200000', 'recursive quicksort of i32'),
-    'sha256': ('36', '4', '32-bit rotates and adds'),
-    'sieve': ('4000000', '400000', 'sieve of Eratosthenes over bytes'),
-}
+KERNELS = {k: (c[0], c[1], c[4]) for k, c in read_kernels().items()}
 
 STARTUP_SAMPLES = 5  # runs of `fib 1` per engine
 

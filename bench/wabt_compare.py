@@ -46,21 +46,9 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 import run as benchrun  # noqa: E402  (bench/run.py: run_once, geomean, host_info, ...)
 
-# name -> (size, --quick size); sizes chosen so that wasm-interp takes 1-5 s
-# on a 2020s x86-64 core.
-KERNELS = {
-    'crc32': ('4', '1'),
-    'fib': ('32', '24'),
-    'hashtable': ('1000000', '100000'),
-    'interp': ('3000', '300'),
-    'mandelbrot': ('250', '60'),
-    'matmul': ('160', '50'),
-    'nbody': ('50000', '5000'),
-    'parse': ('1', '1'),
-    'quicksort': ('150000', '20000'),
-    'sha256': ('1', '1'),
-    'sieve': ('250000', '30000'),
-}
+# name -> (size, --quick size), from bench/kernels/kernels.txt; sizes chosen so
+# that wasm-interp takes 1-5 s on a 2020s x86-64 core.
+KERNELS = {k: (c[2], c[3]) for k, c in benchrun.read_kernels().items()}
 
 ARG_TAG = b'kernel-arg:\0'
 STARTUP_SAMPLES = 5
