@@ -5,6 +5,7 @@
                          [--engines a,b] [--arg KERNEL=ARG]... [--no-write]
                          [--programs [A,B] | --no-programs | --only-programs]
                          [--programs-cache DIR] [--update-readme] [--rerender]
+                         [--baseline DIR]
 
 Every kernel in bench/kernels/ is built by meson (ninja -C DIR) to
 DIR/bench/NAME.wasm (clang, wasm32-wasi, -O2) and DIR/bench/NAME.native
@@ -57,6 +58,12 @@ unless --no-write (implied by --quick); --update-readme also replaces the
 results (both tables) in README.md's
 Performance section (between its two marker comments). --rerender runs
 nothing and rewrites the reports from bench/results/latest.json.
+
+--baseline DIR measures another Tern revision in the same run: DIR is its
+meson build directory (e.g. a worktree of main built in DIR); its tern runs
+this build's modules as engines base-jit and base-interp, and its
+compile_bench joins the compile-throughput measurement. The figures for a
+change that must not slow Tern down come from one such run.
 """
 
 import argparse
@@ -101,7 +108,7 @@ STARTUP_SAMPLES = 5  # runs of `fib 1` per engine
 COLORS = {
     'tern-jit': '#d9480f', 'tern-interp': '#f59f00', 'liftoff': '#495057', 'v8': '#1c7ed6',
     'native': '#2b8a3e', 'wasmtime': '#7048e8', 'wasmer': '#ae3ec9', 'wasm3': '#0c8599',
-    'iwasm': '#c2255c', 'wabt': '#868e96',
+    'iwasm': '#c2255c', 'wabt': '#868e96', 'base-jit': '#ff8787', 'base-interp': '#ffd43b',
 }
 
 
@@ -127,23 +134,29 @@ def find_tool(env_name, names):
     return None
 
 
-def make_engines(build, requested, kernels=KERNELS):
+def make_engines(build, requested, kernels=KERNELS, baseline=None):
     """The engines found, and notes on those missing. An engine without its
     kernel builds is left out; the native engine needs the kernels' native
-    builds only when kernels are to be run (`kernels`)."""
-    tern = os.path.join(build, 'tern')
+    builds only when kernels are to be run (`kernels`). `baseline`, a build
+    directory of another Tern revision, adds base-jit and base-interp: its
+    tern on this build's modules."""
     wasm = lambda k: os.path.join(build, 'bench', k + '.wasm')
     node_run = os.path.join(BENCH, 'node_run.mjs')
     engines = []
     missing = []
-    if os.access(tern, os.X_OK):
+    terns = [('tern', 'tern', os.path.join(build, 'tern'))]
+    if baseline:
+        terns.append(('base', 'baseline tern', os.path.join(baseline, 'tern')))
+    for prefix, name, tern in terns:
+        if not os.access(tern, os.X_OK):
+            missing.append('%s (%s not built)' % (name, tern))
+            continue
         for tier in ('jit', 'interp'):
-            engines.append(Engine('tern-' + tier, 'tern ' + tier,
-                                  lambda k, a, tier=tier: [tern, 'run', '--tier=' + tier, wasm(k), a],
-                                  '`tern run --tier=%s`' % tier,
-                                  lambda m, n, tier=tier: [tern, 'run', '--tier=' + tier, '--dir', '.', m]))
-    else:
-        missing.append('tern (%s not built)' % tern)
+            engines.append(Engine(prefix + '-' + tier, name + ' ' + tier,
+                                  lambda k, a, tier=tier, tern=tern: [tern, 'run', '--tier=' + tier, wasm(k), a],
+                                  '`%s run --tier=%s`' % (tern if prefix == 'base' else 'tern', tier),
+                                  lambda m, n, tier=tier, tern=tern: [tern, 'run', '--tier=' + tier, '--dir', '.',
+                                                                      m]))
     node = find_tool('NODE', ['node', 'nodejs'])
     if node:
         for key, label, flags, note in (
@@ -306,7 +319,7 @@ NODE_COMPILE_FLAGS = ['--liftoff-only', '--no-wasm-lazy-compilation', '--wasm-nu
                       '--no-wasm-native-module-cache-enabled']
 
 
-def compile_throughput(build, node, rounds, iterations):
+def compile_throughput(build, node, rounds, iterations, baseline=None):
     candidates = [os.path.join(build, 'bench', k + '.wasm') for k in KERNELS]
     candidates.append(os.path.join(build, 'bench', 'all.wasm'))
     candidates = [c for c in candidates if os.path.exists(c)]
@@ -318,10 +331,14 @@ def compile_throughput(build, node, rounds, iterations):
     if os.access(bench, os.X_OK):
         tools.append(('tern-jit', [bench, module, '--tier=jit']))
         tools.append(('tern-interp', [bench, module, '--tier=interp']))
+    base_bench = os.path.join(baseline, 'bench', 'compile_bench') if baseline else None
+    if base_bench and os.access(base_bench, os.X_OK):
+        tools.append(('base-jit', [base_bench, module, '--tier=jit']))
+        tools.append(('base-interp', [base_bench, module, '--tier=interp']))
     if node:
         tools.append(('liftoff', [node] + NODE_COMPILE_FLAGS + [os.path.join(BENCH, 'node_compile.mjs'), module]))
     if iterations:
-        tools = [(k, a + (['--iterations', str(iterations)] if k.startswith('tern') else [str(iterations)]))
+        tools = [(k, a + (['--iterations', str(iterations)] if k != 'liftoff' else [str(iterations)]))
                  for k, a in tools]
     samples = {k: {'wall': [], 'cpu': [], 'lines': []} for k, _ in tools}
     for r in range(rounds):
@@ -737,8 +754,9 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         L.append('| compiler | MB/s (wall clock) | MB/s (CPU time) | × Liftoff (wall / CPU) |')
         L.append('| --- | ---: | ---: | ---: |')
         lift = ce.get('liftoff', {})
-        names = {'tern-jit': 'tern jit', 'tern-interp': 'tern interp (no machine code)', 'liftoff': 'Liftoff'}
-        for key in ('tern-jit', 'liftoff', 'tern-interp'):
+        names = {'tern-jit': 'tern jit', 'tern-interp': 'tern interp (no machine code)', 'liftoff': 'Liftoff',
+                 'base-jit': 'baseline tern jit', 'base-interp': 'baseline tern interp'}
+        for key in ('tern-jit', 'liftoff', 'tern-interp', 'base-jit', 'base-interp'):
             if key in ce:
                 vs = '—'
                 if lift:
@@ -766,6 +784,11 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         goals.append('tern interp against wabt\'s interpreter: not measured here (that needs a wasm-interp built '
                      'with WASI support: WABT_INTERP=/path/to/wasm-interp); `bench/wabt_compare.py` measures it on '
                      'import-free builds of the kernels: [wabt.md](wabt.md)')
+    for tier in ('jit', 'interp'):
+        now, base = geo.get('tern-' + tier, {}).get('vs_liftoff'), geo.get('base-' + tier, {}).get('vs_liftoff')
+        if now and base:
+            goals.append('tern %s against the baseline revision (--baseline), geomean time / Liftoff: **%.3f** now, '
+                         '**%.3f** before (%+.1f%%)' % (tier, now, base, (now / base - 1) * 100))
     if args.quick:
         goals.append('(a --quick run: small sizes, so start-up dominates; these numbers do not judge the goals)')
     if goals and (kernels or compile_res):
@@ -1019,6 +1042,9 @@ def main():
     ap.add_argument('--compile-rounds', type=int, help='runs of each compile-throughput tool (default 5)')
     ap.add_argument('--no-compile', action='store_true', help='skip the compile-throughput measurement')
     ap.add_argument('--no-build', action='store_true', help='do not run ninja first')
+    ap.add_argument('--baseline', metavar='DIR',
+                    help='a build directory of another Tern revision: adds its tern (base-jit, base-interp) and '
+                         'compile_bench to the same run, on this build\'s modules, for before/after figures')
     ap.add_argument('--no-write', action='store_true', help='print only; write nothing to --out')
     ap.add_argument('--write', action='store_true', help='write the results even with --quick')
     ap.add_argument('--out', default=os.path.join(BENCH, 'results'), help='directory for latest.{md,svg,json}')
@@ -1064,7 +1090,8 @@ def main():
             print('error: ninja -C %s failed' % build, file=sys.stderr)
             return 2
     requested = args.engines.split(',') if args.engines else None
-    engines, missing = make_engines(build, requested, kernels)
+    baseline = os.path.abspath(args.baseline) if args.baseline else None
+    engines, missing = make_engines(build, requested, kernels, baseline)
     if requested:
         unknown = set(requested) - {e.key for e in engines}
         if unknown:
@@ -1173,7 +1200,7 @@ def main():
     if not args.no_compile:
         print('compile throughput (%d rounds):' % args.compile_rounds, flush=True)
         compile_res = compile_throughput(build, node if any(e.key == 'liftoff' for e in engines) else None,
-                                         args.compile_rounds, 20 if args.quick else 0)
+                                         args.compile_rounds, 20 if args.quick else 0, baseline)
     info['load_end'] = os.getloadavg()[0]
 
     table, geo = summarize(kernels, engines, results, startup)
