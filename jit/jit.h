@@ -99,8 +99,8 @@ struct Options {
 struct JitModule {
   uint8_t* code = nullptr;
   size_t size = 0;
-  std::vector<void*> table;  // per function index
-  std::vector<bool> compiled;  // per function index: has JIT code
+  std::vector<void*> table;  // per function index: its code, or its call-out stub
+  uint8_t* stubs = nullptr;  // the call-out stubs, after every function's code
   std::vector<std::pair<uintptr_t, uint32_t>> starts;  // (code address, function index), sorted
   // Per function index: code offset -> module offset of the instructions
   // that can trap or call (see base/pos_table.h).
@@ -112,6 +112,10 @@ struct JitModule {
   // (PosTable::kNone if not known). For a return address, ask for ret - 1.
   std::pair<uint32_t, uint32_t> locate(uintptr_t pc) const;
   bool contains(uintptr_t pc) const { return pc >= uintptr_t(code) && pc < uintptr_t(code) + size; }
+  // Whether function `func_index` has JIT code, read from its table entry:
+  // the same answer as its body's FuncTier::Jit (runtime/tiering.cc), which
+  // is what calls consult.
+  bool compiled(uint32_t func_index) const { return func_index < table.size() && table[func_index] < stubs; }
 };
 
 // Collects the code of a module's functions as they are compiled.

@@ -197,7 +197,10 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
     offset[f.index] = int64_t(bytes.size() + f.entry);
     bytes.insert(bytes.end(), f.code.begin(), f.code.end());
   }
-  // A call-out stub for every function without JIT code.
+  // A call-out stub for every function without JIT code, after all the
+  // code (JitModule::compiled tells them apart by that).
+  backend::alignCode(bytes);
+  size_t stubs_start = bytes.size();
   std::vector<int64_t> stub(nfuncs, -1);
   for (size_t i = 0; i < nfuncs; ++i) {
     if (offset[i] >= 0) continue;
@@ -218,8 +221,7 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
   jm->table.resize(nfuncs);
   for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
-  jm->compiled.assign(nfuncs, false);
-  for (size_t i = 0; i < nfuncs; ++i) jm->compiled[i] = offset[i] >= 0;
+  jm->stubs = jm->code + stubs_start;
   for (const Fn& f : fns_) jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
   std::sort(jm->starts.begin(), jm->starts.end());
   jm->positions.resize(nfuncs);
