@@ -42,8 +42,9 @@ void* retStub();  // a function that returns at once
 // with its frame at fp; the results replace the arguments. 0, or 1 after a
 // trap (ctx->inner holds it). Called by the call-out stub.
 int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);
-// Records the return addresses into JIT code between sp and the entry
-// frame in ctx->frames (the unwind stub calls it, for backtraces).
+// Records in ctx->frames the return addresses of the JIT frames between the
+// trap's native sp (ctx->trap_sp) and the entry frame, walking them by the
+// backend's frame shape (the unwind stub calls it, for backtraces).
 void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept;
 // memory.grow on memory 0: the old size in pages, or -1.
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);

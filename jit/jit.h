@@ -67,9 +67,12 @@ struct Ctx {
   // is written back here when JIT code calls out to C++.
   uint32_t depth_left = 0;
   uint32_t depth_start = 0;           // depth_left at entry
-  // Return addresses into JIT code found on the stack when a trap unwinds
-  // (innermost first: the trap site's stub, then the callers), captured
-  // before the stack is reused. All of them: the depth limit bounds it.
+  // Return addresses into JIT code of the frames a trap unwinds, innermost
+  // first: the call that left the trapping function (its trap site's, or a
+  // call out to C++), then its callers'. After a guard-page fault the
+  // trapping function is at fault_pc and this holds its callers' only. Found
+  // by walking the frames (jitCaptureFrames) before the stack is reused; all
+  // of them: the depth limit bounds it.
   std::vector<uintptr_t> frames;
 };
 // Machine code addresses Ctx fields by these offsets, so Ctx keeps a layout

@@ -2,15 +2,16 @@
 // read+execute: never both), the shared stubs and their entry points, the
 // layout of a module's code (bodies, then call-out stubs, then patched
 // direct calls), the fault handler that turns a guard-page hit in JIT code
-// into a trap, and the capture of the JIT frames a trap unwinds. The memory
+// into a trap, and the walk over the JIT frames a trap unwinds. The memory
 // and the handler's installation come from the platform layer
-// (platform/platform.h); the stubs and call patching from the
+// (platform/platform.h); the stubs, call patching and frame shape from the
 // architecture backend (jit/backend.h), the interrupted thread's registers
 // too (jit/fault_context.h).
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -46,13 +47,19 @@ uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t* size_out) {
 constexpr size_t kMaxRanges = 4096;
 std::atomic<uintptr_t> g_range_start[kMaxRanges];
 std::atomic<uintptr_t> g_range_end[kMaxRanges];
+std::atomic<size_t> g_ranges_used{0};  // no range at or past this index
 
 void registerRange(uintptr_t start, uintptr_t end) {
   for (size_t i = 0; i < kMaxRanges; ++i) {
     uintptr_t expected = 0;
     if (g_range_start[i].load() == 0 && g_range_end[i].load() == 0) {
       g_range_end[i].store(end);
-      if (g_range_start[i].compare_exchange_strong(expected, start)) return;
+      if (g_range_start[i].compare_exchange_strong(expected, start)) {
+        size_t used = g_ranges_used.load();
+        while (used < i + 1 && !g_ranges_used.compare_exchange_weak(used, i + 1)) {
+        }
+        return;
+      }
     }
   }
 }
@@ -66,7 +73,8 @@ void unregisterRange(uintptr_t start) {
   }
 }
 bool inJitCode(uintptr_t pc) {
-  for (size_t i = 0; i < kMaxRanges; ++i) {
+  size_t used = g_ranges_used.load(std::memory_order_acquire);
+  for (size_t i = 0; i < used; ++i) {
     uintptr_t s = g_range_start[i].load(std::memory_order_relaxed);
     if (s && pc >= s && pc < g_range_end[i].load(std::memory_order_relaxed)) return true;
   }
@@ -123,19 +131,40 @@ bool onFault(const platform::Fault& fault) {
 
 }  // namespace
 
-// JIT frames hold nothing but their saved frame pointer and the return
-// address into their caller, so every word between the trap's sp and the
-// entry's that points into JIT code is a caller. The unwind stub calls this
-// on the thread's stack after the fault handler has returned (never inside
-// it), so it may allocate; nothing may throw through JIT frames.
+// Walks the JIT frames between the trap and the entry by the backend's frame
+// shape (jit/backend.h), recording each return address. A return address
+// that is not JIT code means the stack does not have the shape the backend
+// describes: the walk stops there rather than read on. The unwind stub calls
+// this on the thread's stack after the fault handler has returned (never
+// inside it), so it may allocate; nothing may throw through JIT frames.
 void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept {
   ctx->frames.clear();
   if (!sp) return;
+  const backend::FrameShape& shape = backend::frameShape();
+  auto word = [](uintptr_t at) { return *reinterpret_cast<const uintptr_t*>(at); };
   try {
-    for (auto* p = reinterpret_cast<const uintptr_t*>(sp); p < reinterpret_cast<const uintptr_t*>(ctx->entry_sp);
-         ++p) {
-      if (inJitCode(*p)) ctx->frames.push_back(*p);
+    // The innermost function's body sp; after a guard-page fault its pc is
+    // ctx->fault_pc, otherwise the call that left it is on the stack.
+    uintptr_t body = sp;
+    if (!ctx->fault_pc) {
+      uintptr_t ret = word(sp + shape.call_return_offset);
+      bool jit = inJitCode(ret);
+      assert(jit && "trap: the return address at the trap sp is not JIT code");
+      if (!jit) return;
+      ctx->frames.push_back(ret);
+      body = sp + shape.call_size;
     }
+    // Each frame's return address into its caller, up to the outermost
+    // frame, whose caller is the trampoline.
+    while (body + shape.frame_size < ctx->entry_sp) {
+      uintptr_t ret = word(body + shape.return_offset);
+      bool jit = inJitCode(ret);
+      assert(jit && "trap: a JIT frame's return address is not JIT code");
+      if (!jit) return;
+      ctx->frames.push_back(ret);
+      body += shape.frame_size;
+    }
+    assert(body + shape.frame_size == ctx->entry_sp && "trap: the frame walk missed the entry frame");
   } catch (...) {
     // Out of memory: the backtrace keeps what was found.
   }

@@ -24,5 +24,22 @@
 // below it, pops the rbx it pushed before calling C++ and records rsp the
 // same way (the return address into the calling function). A guard-page
 // fault leaves rsp at the faulting function's body rsp.
-
+//
+// Masm::prologue, Masm::ret, Masm::trapSite and the call-out stub must match
+// these constants: jitCaptureFrames walks the stack by them.
 #pragma once
+
+#include <cstdint>
+
+namespace tern::jit::x64 {
+
+constexpr uint32_t kPrologueBytes = 8;  // push rbx
+constexpr uint32_t kReturnAddressBytes = 8;
+constexpr uint32_t kFrameSize = kPrologueBytes + kReturnAddressBytes;
+constexpr uint32_t kFrameReturnOffset = kPrologueBytes;
+// A trap that leaves through a call: the call's return address, at the trap
+// rsp.
+constexpr uint32_t kCallSize = kReturnAddressBytes;
+constexpr uint32_t kCallReturnOffset = 0;
+
+}  // namespace tern::jit::x64

@@ -1,7 +1,7 @@
 // The x86-64 backend's part of jit/backend.h: the entry trampoline and the
 // shared stubs (asmjit), the per-function call-out stubs and rel32 call
-// patching (hand-encoded: a few bytes each). The register contract is in
-// frame_x64.h.
+// patching (hand-encoded: a few bytes each), and the frame shape of
+// frame_x64.h. The register contract is in frame_x64.h.
 #include <asmjit/x86.h>
 
 #include <cstring>
@@ -9,6 +9,7 @@
 #include "jit/backend.h"
 #include "jit/entry.h"
 #include "jit/jit.h"
+#include "jit/x64/frame_x64.h"
 
 namespace tern::jit::backend {
 
@@ -82,7 +83,8 @@ void emitCallOut(x86::Assembler& a, Label l_out) {
   a.jnz(trapped);
   a.ret();
   a.bind(trapped);
-  // rsp holds the return address into the caller.
+  // rsp holds the return address into the caller: a trap made by a call.
+  static_assert(x64::kCallReturnOffset == 0 && x64::kCallSize == 8);
   a.mov(dword_ptr(r13, kCtxTrapFunc), UINT32_MAX);
   a.mov(ptr(r13, kCtxTrapSp), rsp);
   a.jmp(ptr(r13, kCtxUnwind));
@@ -135,6 +137,12 @@ void patchCall(uint8_t* code, size_t site, size_t target) {
   // `site` is the rel32 of a call, counted from the end of the instruction.
   int32_t rel = int32_t(int64_t(target) - int64_t(site + 4));
   std::memcpy(code + site, &rel, 4);
+}
+
+const FrameShape& frameShape() {
+  static constexpr FrameShape shape{x64::kFrameSize, x64::kFrameReturnOffset, x64::kCallSize,
+                                    x64::kCallReturnOffset};
+  return shape;
 }
 
 }  // namespace tern::jit::backend
