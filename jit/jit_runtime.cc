@@ -251,7 +251,8 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   jm->table.resize(nfuncs);
   for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
   jm->stubs = jm->code + stubs_start;
-  for (const Fn& f : fns_) jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
+  for (const Fn& f : fns_)
+    jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
   std::sort(jm->starts.begin(), jm->starts.end());
   jm->positions.resize(nfuncs);
   for (Fn& f : fns_) jm->positions[f.index] = std::move(f.positions);
