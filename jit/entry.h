@@ -4,7 +4,8 @@
 // this header (jit/jit.h includes it too), so a changed signature cannot
 // go unnoticed.
 //
-// Into JIT code (defined in jit/jit_runtime.cc, or jit/jit_none.cc):
+// Into JIT code (defined in jit/jit_runtime.cc, or jit/jit_none.cc; the
+// machine code behind them is the backend's, see jit/backend.h):
 //   enter        the trampoline from C++ into a compiled function
 //   unwindStub   where a trap leaves JIT code for enter's frame
 //   callOutStub  where a call to a function without JIT code goes
@@ -41,9 +42,10 @@ void* retStub();  // a function that returns at once
 // with its frame at fp; the results replace the arguments. 0, or 1 after a
 // trap (ctx->inner holds it). Called by the call-out stub.
 int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);
-// Records the return addresses into JIT code between rsp and the entry
-// frame in ctx->frames (the unwind stub calls it, for backtraces).
-void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) noexcept;
+// Records in ctx->frames the return addresses of the JIT frames between the
+// trap's native sp (ctx->trap_sp) and the entry frame, walking them by the
+// backend's frame shape (the unwind stub calls it, for backtraces).
+void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept;
 // memory.grow on memory 0: the old size in pages, or -1.
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
 // call_indirect: the entry to call with the frame at fp, retStub() when the

@@ -1,19 +1,28 @@
-// The single-pass JIT: one more visitor of FunctionDecoder, emitting x86-64
-// machine code while a body is validated. Functions it cannot compile run in
-// the interpreter; the two tiers share the value stack (same frame layout:
+// The single-pass JIT: one more visitor of FunctionDecoder, emitting machine
+// code while a body is validated. Functions it cannot compile run in the
+// interpreter; the two tiers share the value stack (same frame layout:
 // params, locals, one slot per operand-stack depth), so calls cross between
 // them freely. Which functions it compiles is runtime/tiering.cc's choice;
 // the ways into and out of its code are declared in jit/entry.h (included
 // here).
 //
-// JIT code's register contract:
-//   rbx  frame pointer (slot 0 of the current frame)
-//   r12  linear memory 0 base
-//   r13  Ctx* (below)
-//   r14  calls left before the call-depth limit (Ctx::depth_left)
-//   rdi  on entry to a function: its frame pointer
-// A function's prologue saves rbx and sets rbx = rdi; every call spills the
-// operand stack to its slots first, so no other register lives across calls.
+// The neutral part (this header, jit/compiler.cc, jit/jit_runtime.cc) lays
+// out a module's code, enters it, turns traps and guard-page faults into
+// Traps and walks the JIT frames for backtraces. An architecture backend
+// (jit/<arch>/) provides the Masm that encodes each operation (jit/masm.h),
+// the shared stubs, call-out stubs, call patching and the frame shape
+// (jit/backend.h), and the fault context (jit/fault_context.h).
+//
+// A backend pins four registers while JIT code runs (the x64 backend names
+// them in jit/x64/frame_x64.h):
+//   - the frame pointer: slot 0 of the current function's value-stack frame;
+//   - linear memory 0's base;
+//   - the Ctx* (below);
+//   - the calls left before the call-depth limit (Ctx::depth_left).
+// On entry to a function a fifth register holds its frame pointer. A
+// function's prologue saves its caller's frame pointer on the native stack;
+// every call spills the operand stack to its slots first, so no other
+// register lives across calls.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "base/pos_table.h"
@@ -32,38 +42,53 @@
 
 namespace tern::jit {
 
-// One per entry into JIT code from C++; r13 points at it.
+// One per entry into JIT code from C++; the backend's Ctx register points at
+// it. JIT code reads and writes the fields that have a kCtx* offset below.
 struct Ctx {
-  uint8_t* mem_base = nullptr;        // 0
-  uint64_t* mem_size = nullptr;       // 8   &Memory::size_
-  uint64_t* stack_end = nullptr;      // 16  end of the value stack
-  uintptr_t native_limit = 0;         // 24  lowest rsp allowed
-  void* const* func_table = nullptr;  // 32  entry per function index
-  Instance* inst = nullptr;           // 40
-  uintptr_t entry_rsp = 0;            // 48  rsp to unwind to on a trap
-  TrapCode trap_kind = TrapCode::None;  // 56  runtime/trap_code.h
-  uint32_t trap_func = 0;             // 60  function index that trapped
-  void* unwind = nullptr;             // 64  the unwind stub
-  Global* const* globals = nullptr;   // 72
-  void* call_out = nullptr;           // 80  stub: call function esi through C++
-  std::optional<Trap>* inner = nullptr;  // 88 trap raised below (host, other instance)
-  Memory* memory = nullptr;           // 96
-  uintptr_t fault_pc = 0;             // 104 pc of a guard-page fault
-  uintptr_t trap_rsp = 0;             // 112 rsp where the trap left JIT code
+  uint8_t* mem_base = nullptr;
+  uint64_t* mem_size = nullptr;       // &Memory::size_
+  uint64_t* stack_end = nullptr;      // end of the value stack
+  uintptr_t native_limit = 0;         // lowest native sp allowed
+  void* const* func_table = nullptr;  // entry per function index
+  Instance* inst = nullptr;
+  uintptr_t entry_sp = 0;             // native sp to unwind to on a trap
+  TrapCode trap_kind = TrapCode::None;  // runtime/trap_code.h
+  uint32_t trap_func = 0;             // function index that trapped
+  void* unwind = nullptr;             // the unwind stub
+  Global* const* globals = nullptr;
+  void* call_out = nullptr;           // stub: call a function through C++ (jit/backend.h)
+  std::optional<Trap>* inner = nullptr;  // trap raised below (host, other instance)
+  Memory* memory = nullptr;
+  uintptr_t fault_pc = 0;             // pc of a guard-page fault
+  uintptr_t trap_sp = 0;              // native sp where the trap left JIT code
   // Calls JIT code may still nest before "call stack exhausted"
-  // (Config::max_call_depth): the trampoline loads it into r14, every
-  // prologue decrements r14 and every return increments it again; it is
-  // written back here when JIT code calls out to C++.
-  uint32_t depth_left = 0;            // 120
-  uint32_t depth_start = 0;           // 124 depth_left at entry
-  // Return addresses into JIT code found on the stack when a trap unwinds
-  // (innermost first: the trap site's stub, then the callers), captured
-  // before the stack is reused. All of them: the depth limit bounds it.
+  // (Config::max_call_depth): the trampoline loads it into its register,
+  // every prologue decrements that and every return increments it again; it
+  // is written back here when JIT code calls out to C++.
+  uint32_t depth_left = 0;
+  uint32_t depth_start = 0;           // depth_left at entry
+  // Return addresses into JIT code of the frames a trap unwinds, innermost
+  // first: the call that left the trapping function (its trap site's, or a
+  // call out to C++), then its callers'. After a guard-page fault the
+  // trapping function is at fault_pc and this holds its callers' only. Found
+  // by walking the frames (jitCaptureFrames) before the stack is reused; all
+  // of them: the depth limit bounds it.
   std::vector<uintptr_t> frames;
 };
-constexpr int kCtxMemBase = 0, kCtxMemSize = 8, kCtxStackEnd = 16, kCtxNativeLimit = 24, kCtxFuncTable = 32,
-              kCtxInst = 40, kCtxEntryRsp = 48, kCtxTrapKind = 56, kCtxTrapFunc = 60, kCtxUnwind = 64,
-              kCtxGlobals = 72, kCtxCallOut = 80, kCtxTrapRsp = 112, kCtxDepthLeft = 120;
+// Machine code addresses Ctx fields by these offsets, so Ctx keeps a layout
+// offsetof is defined for.
+static_assert(std::is_standard_layout_v<Ctx>);
+constexpr int kCtxMemBase = offsetof(Ctx, mem_base), kCtxMemSize = offsetof(Ctx, mem_size),
+              kCtxStackEnd = offsetof(Ctx, stack_end), kCtxNativeLimit = offsetof(Ctx, native_limit),
+              kCtxFuncTable = offsetof(Ctx, func_table), kCtxInst = offsetof(Ctx, inst),
+              kCtxEntrySp = offsetof(Ctx, entry_sp), kCtxTrapKind = offsetof(Ctx, trap_kind),
+              kCtxTrapFunc = offsetof(Ctx, trap_func), kCtxUnwind = offsetof(Ctx, unwind),
+              kCtxGlobals = offsetof(Ctx, globals), kCtxCallOut = offsetof(Ctx, call_out),
+              kCtxTrapSp = offsetof(Ctx, trap_sp), kCtxDepthLeft = offsetof(Ctx, depth_left);
+// The name jit/x64/masm_x64.cc still uses for kCtxTrapSp.
+constexpr int kCtxTrapRsp = kCtxTrapSp;
+// JIT code stores and compares these as 32-bit words.
+static_assert(sizeof(Ctx::trap_kind) == 4 && sizeof(Ctx::trap_func) == 4 && sizeof(Ctx::depth_left) == 4);
 
 struct Options {
   bool bounds_checks = false;  // explicit checks instead of guard pages
@@ -77,8 +102,8 @@ struct Options {
 struct JitModule {
   uint8_t* code = nullptr;
   size_t size = 0;
-  std::vector<void*> table;  // per function index
-  std::vector<bool> compiled;  // per function index: has JIT code
+  std::vector<void*> table;  // per function index: its code, or its call-out stub
+  uint8_t* stubs = nullptr;  // the call-out stubs, after every function's code
   std::vector<std::pair<uintptr_t, uint32_t>> starts;  // (code address, function index), sorted
   // Per function index: code offset -> module offset of the instructions
   // that can trap or call (see base/pos_table.h).
@@ -90,6 +115,10 @@ struct JitModule {
   // (PosTable::kNone if not known). For a return address, ask for ret - 1.
   std::pair<uint32_t, uint32_t> locate(uintptr_t pc) const;
   bool contains(uintptr_t pc) const { return pc >= uintptr_t(code) && pc < uintptr_t(code) + size; }
+  // Whether function `func_index` has JIT code, read from its table entry:
+  // the same answer as its body's FuncTier::Jit (runtime/tiering.cc), which
+  // is what calls consult.
+  bool compiled(uint32_t func_index) const { return func_index < table.size() && table[func_index] < stubs; }
 };
 
 // Collects the code of a module's functions as they are compiled.

@@ -1,28 +1,28 @@
-// The JIT's runtime side: executable memory (written, then made
-// read+execute: never both), the entry trampoline and the shared stubs, the
-// generated operator helpers, and the fault handler that turns a guard-page
-// hit in JIT code into a trap. The memory and the handler's installation come
-// from the platform layer (platform/platform.h), the interrupted thread's
-// registers from the architecture backend (jit/fault_context.h).
-#include <asmjit/x86.h>
+// The JIT's neutral runtime: executable memory (written, then made
+// read+execute: never both), the shared stubs and their entry points, the
+// layout of a module's code (bodies, then call-out stubs, then patched
+// direct calls), the fault handler that turns a guard-page hit in JIT code
+// into a trap, and the walk over the JIT frames a trap unwinds. The memory
+// and the handler's installation come from the platform layer
+// (platform/platform.h); the stubs, call patching and frame shape from the
+// architecture backend (jit/backend.h), the interrupted thread's registers
+// too (jit/fault_context.h).
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cstdio>
-#include <string>
 #include <cstring>
 #include <mutex>
+#include <string>
 
-#include "interp/semantics.h"
+#include "jit/backend.h"
 #include "jit/fault_context.h"
 #include "jit/jit.h"
 #include "platform/platform.h"
 
 namespace tern::jit {
-
-using namespace asmjit;
-using namespace asmjit::x86;
 
 namespace {
 
@@ -47,13 +47,19 @@ uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t* size_out) {
 constexpr size_t kMaxRanges = 4096;
 std::atomic<uintptr_t> g_range_start[kMaxRanges];
 std::atomic<uintptr_t> g_range_end[kMaxRanges];
+std::atomic<size_t> g_ranges_used{0};  // no range at or past this index
 
 void registerRange(uintptr_t start, uintptr_t end) {
   for (size_t i = 0; i < kMaxRanges; ++i) {
     uintptr_t expected = 0;
     if (g_range_start[i].load() == 0 && g_range_end[i].load() == 0) {
       g_range_end[i].store(end);
-      if (g_range_start[i].compare_exchange_strong(expected, start)) return;
+      if (g_range_start[i].compare_exchange_strong(expected, start)) {
+        size_t used = g_ranges_used.load();
+        while (used < i + 1 && !g_ranges_used.compare_exchange_weak(used, i + 1)) {
+        }
+        return;
+      }
     }
   }
 }
@@ -67,7 +73,8 @@ void unregisterRange(uintptr_t start) {
   }
 }
 bool inJitCode(uintptr_t pc) {
-  for (size_t i = 0; i < kMaxRanges; ++i) {
+  size_t used = g_ranges_used.load(std::memory_order_acquire);
+  for (size_t i = 0; i < used; ++i) {
     uintptr_t s = g_range_start[i].load(std::memory_order_relaxed);
     if (s && pc >= s && pc < g_range_end[i].load(std::memory_order_relaxed)) return true;
   }
@@ -86,87 +93,16 @@ struct Stubs {
 
 Stubs buildStubs() {
   Stubs st;
-  CodeHolder code;
-  code.init(Environment::host());
-  x86::Assembler a(&code);
-  Label l_enter = a.newLabel(), l_unwind = a.newLabel(), l_out = a.newLabel(), l_ret = a.newLabel();
-
-  // int enter(fp=rdi, ctx=rsi, entry=rdx)
-  a.bind(l_enter);
-  a.push(rbx);
-  a.push(rbp);
-  a.push(r12);
-  a.push(r13);
-  a.push(r14);
-  a.push(r15);
-  a.sub(rsp, 8);
-  a.mov(r13, rsi);
-  a.mov(r12, ptr(r13, kCtxMemBase));
-  a.mov(r14d, dword_ptr(r13, kCtxDepthLeft));
-  a.mov(ptr(r13, kCtxEntryRsp), rsp);
-  a.call(rdx);
-  a.xor_(eax, eax);
-  Label l_leave = a.newLabel();  // enter's epilogue, shared with unwind
-  a.bind(l_leave);
-  a.add(rsp, 8);
-  a.pop(r15);
-  a.pop(r14);
-  a.pop(r13);
-  a.pop(r12);
-  a.pop(rbp);
-  a.pop(rbx);
-  a.ret();
-
-  // unwind: record the callers still on the stack, then back to enter's
-  // frame, returning 1.
-  a.align(AlignMode::kCode, 16);
-  a.bind(l_unwind);
-  a.mov(rdi, r13);
-  a.mov(rsi, ptr(r13, kCtxTrapRsp));
-  a.and_(rsp, -16);
-  a.mov(rax, uint64_t(uintptr_t(&jitCaptureFrames)));
-  a.call(rax);
-  a.mov(rsp, ptr(r13, kCtxEntryRsp));
-  a.mov(eax, 1);
-  a.jmp(l_leave);
-
-  // call_out: function index in esi, callee frame in rdi.
-  a.align(AlignMode::kCode, 16);
-  a.bind(l_out);
-  a.push(rbx);
-  a.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
-  a.mov(rdx, rdi);
-  a.mov(rdi, r13);
-  a.mov(rax, uint64_t(uintptr_t(&jitCallOut)));
-  a.call(rax);
-  a.pop(rbx);
-  a.test(eax, eax);
-  Label trapped = a.newLabel();
-  a.jnz(trapped);
-  a.ret();
-  a.bind(trapped);
-  a.mov(dword_ptr(r13, kCtxTrapFunc), UINT32_MAX);
-  a.mov(ptr(r13, kCtxTrapRsp), rsp);
-  a.jmp(ptr(r13, kCtxUnwind));
-
-  // A function that does nothing (call_indirect to a function that the
-  // helper already ran).
-  a.align(AlignMode::kCode, 16);
-  a.bind(l_ret);
-  a.ret();
-
-  code.flatten();
-  code.resolveUnresolvedLinks();
-  std::vector<uint8_t> bytes(code.codeSize());
-  code.relocateToBase(0);
-  code.copyFlattenedData(bytes.data(), bytes.size(), CopySectionFlags::kPadSectionBuffer);
+  std::vector<uint8_t> bytes;
+  backend::StubOffsets at;
+  if (!backend::emitSharedStubs(bytes, at)) return st;
   st.mem = allocExec(bytes, &st.size);
   if (!st.mem) return st;
   registerRange(uintptr_t(st.mem), uintptr_t(st.mem) + st.size);
-  st.enter = reinterpret_cast<int (*)(uint64_t*, Ctx*, void*)>(st.mem + code.labelOffset(l_enter));
-  st.unwind = st.mem + code.labelOffset(l_unwind);
-  st.call_out = st.mem + code.labelOffset(l_out);
-  st.ret = st.mem + code.labelOffset(l_ret);
+  st.enter = reinterpret_cast<int (*)(uint64_t*, Ctx*, void*)>(st.mem + at.enter);
+  st.unwind = st.mem + at.unwind;
+  st.call_out = st.mem + at.call_out;
+  st.ret = st.mem + at.ret;
   return st;
 }
 
@@ -188,112 +124,51 @@ bool onFault(const platform::Fault& fault) {
   ctx->trap_kind = trapCode(TrapKind::MemoryOutOfBounds);
   ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
   ctx->fault_pc = regs.pc;
-  ctx->trap_rsp = regs.sp;
+  ctx->trap_sp = regs.sp;
   setFaultPc(fault.context, uintptr_t(ctx->unwind));
   return true;
 }
 
 }  // namespace
 
-// JIT frames hold nothing but their saved frame pointer and the return
-// address into their caller, so every word between the trap's rsp and the
-// entry's that points into JIT code is a caller. The unwind stub calls this
-// on the thread's stack after the fault handler has returned (never inside
-// it), so it may allocate; nothing may throw through JIT frames.
-void jitCaptureFrames(Ctx* ctx, uintptr_t rsp) noexcept {
+// Walks the JIT frames between the trap and the entry by the backend's frame
+// shape (jit/backend.h), recording each return address. A return address
+// that is not JIT code means the stack does not have the shape the backend
+// describes: the walk stops there rather than read on. The unwind stub calls
+// this on the thread's stack after the fault handler has returned (never
+// inside it), so it may allocate; nothing may throw through JIT frames.
+void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept {
   ctx->frames.clear();
-  if (!rsp) return;
+  if (!sp) return;
+  const backend::FrameShape& shape = backend::frameShape();
+  auto word = [](uintptr_t at) { return *reinterpret_cast<const uintptr_t*>(at); };
   try {
-    for (auto* p = reinterpret_cast<const uintptr_t*>(rsp); p < reinterpret_cast<const uintptr_t*>(ctx->entry_rsp);
-         ++p) {
-      if (inJitCode(*p)) ctx->frames.push_back(*p);
+    // The innermost function's body sp; after a guard-page fault its pc is
+    // ctx->fault_pc, otherwise the call that left it is on the stack.
+    uintptr_t body = sp;
+    if (!ctx->fault_pc) {
+      uintptr_t ret = word(sp + shape.call_return_offset);
+      bool jit = inJitCode(ret);
+      assert(jit && "trap: the return address at the trap sp is not JIT code");
+      if (!jit) return;
+      ctx->frames.push_back(ret);
+      body = sp + shape.call_size;
     }
+    // Each frame's return address into its caller, up to the outermost
+    // frame, whose caller is the trampoline.
+    while (body + shape.frame_size < ctx->entry_sp) {
+      uintptr_t ret = word(body + shape.return_offset);
+      bool jit = inJitCode(ret);
+      assert(jit && "trap: a JIT frame's return address is not JIT code");
+      if (!jit) return;
+      ctx->frames.push_back(ret);
+      body += shape.frame_size;
+    }
+    assert(body + shape.frame_size == ctx->entry_sp && "trap: the frame walk missed the entry frame");
   } catch (...) {
     // Out of memory: the backtrace keeps what was found.
   }
 }
-
-// ---- generated operator helpers: the interpreter's semantics ----
-namespace {
-using namespace tern::sem;
-template <class T>
-inline T rdh(uint64_t s) {
-  if constexpr (std::is_same_v<T, float>) return std::bit_cast<float>(uint32_t(s));
-  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(s);
-  else return T(s);
-}
-template <class T>
-inline uint64_t wrh(T v) {
-  if constexpr (std::is_same_v<T, float>) return std::bit_cast<uint32_t>(v);
-  else if constexpr (std::is_same_v<T, double>) return std::bit_cast<uint64_t>(v);
-  else if constexpr (sizeof(T) <= 4) return uint32_t(v);
-  else return uint64_t(v);
-}
-using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
-#define UN(Ti, To, e) \
-  +[](uint64_t av, uint64_t, Ctx*) -> uint64_t { Ti a = rdh<Ti>(av); return wrh<To>(To(e)); }
-#define BIN(Ti, To, e)                                  \
-  +[](uint64_t av, uint64_t bv, Ctx*) -> uint64_t {     \
-    Ti a = rdh<Ti>(av);                                 \
-    Ti b = rdh<Ti>(bv);                                 \
-    return wrh<To>(To(e));                              \
-  }
-#define TUN(Ti, To, fn)                                               \
-  +[](uint64_t av, uint64_t, Ctx* c) -> uint64_t {                    \
-    TrapCode trap = TrapCode::None;                                   \
-    To r = fn(rdh<Ti>(av), trap);                                     \
-    if (isTrap(trap)) c->trap_kind = trap;                            \
-    return wrh<To>(r);                                                \
-  }
-#define TBIN(Ti, To, fn)                                              \
-  +[](uint64_t av, uint64_t bv, Ctx* c) -> uint64_t {                 \
-    TrapCode trap = TrapCode::None;                                   \
-    To r = fn<Ti>(rdh<Ti>(av), rdh<Ti>(bv), trap);                    \
-    if (isTrap(trap)) c->trap_kind = trap;                            \
-    return wrh<To>(r);                                                \
-  }
-#define LOAD(Tm, To) HelperFn(nullptr)
-#define STORE(Tv, Tm) HelperFn(nullptr)
-#define SPECIAL HelperFn(nullptr)
-#define SIMD HelperFn(nullptr)
-const HelperFn kHelpers[] = {
-#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
-#include "module/opcodes.def"
-#undef X
-};
-#undef UN
-#undef BIN
-#undef LOAD
-#undef STORE
-#undef SPECIAL
-#undef SIMD
-#define UN(Ti, To, e) false
-#define BIN(Ti, To, e) false
-#define LOAD(Tm, To) false
-#define STORE(Tv, Tm) false
-#define SPECIAL false
-#define SIMD false
-#undef TUN
-#undef TBIN
-#define TUN(Ti, To, fn) true
-#define TBIN(Ti, To, fn) true
-const bool kHelperTraps[] = {
-#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
-#include "module/opcodes.def"
-#undef X
-};
-#undef UN
-#undef BIN
-#undef TUN
-#undef TBIN
-#undef LOAD
-#undef STORE
-#undef SPECIAL
-#undef SIMD
-}  // namespace
-
-uint64_t (*helperFor(Opcode op))(uint64_t, uint64_t, Ctx*) { return kHelpers[unsigned(op)]; }
-bool helperTraps(Opcode op) { return kHelperTraps[unsigned(op)]; }
 
 // ---- public pieces ----
 bool available() {
@@ -346,41 +221,38 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   std::vector<size_t> start(fns_.size());
   for (size_t k = 0; k < fns_.size(); ++k) {
     const Fn& f = fns_[k];
-    while (bytes.size() % 16) bytes.push_back(0xcc);
+    backend::alignCode(bytes);
     start[k] = bytes.size();
     offset[f.index] = int64_t(bytes.size() + f.entry);
     bytes.insert(bytes.end(), f.code.begin(), f.code.end());
   }
-  // A stub for every function without JIT code: mov esi, index; jmp [r13+call_out].
+  // A call-out stub for every function without JIT code, after all the
+  // code (JitModule::compiled tells them apart by that).
+  backend::alignCode(bytes);
+  size_t stubs_start = bytes.size();
   std::vector<int64_t> stub(nfuncs, -1);
   for (size_t i = 0; i < nfuncs; ++i) {
     if (offset[i] >= 0) continue;
-    while (bytes.size() % 16) bytes.push_back(0xcc);
+    backend::alignCode(bytes);
     stub[i] = int64_t(bytes.size());
-    uint8_t s[] = {0xbe, 0, 0, 0, 0, 0x41, 0xff, 0x65, uint8_t(kCtxCallOut)};
-    uint32_t idx = uint32_t(i);
-    std::memcpy(s + 1, &idx, 4);
-    bytes.insert(bytes.end(), s, s + sizeof s);
+    backend::emitCallOutStub(bytes, uint32_t(i));
   }
-  // Direct calls: rel32 from the end of the call instruction.
   for (size_t k = 0; k < fns_.size(); ++k) {
     for (const CallSite& c : fns_[k].calls) {
       int64_t target = offset[c.callee] >= 0 ? offset[c.callee] : stub[c.callee];
-      size_t site = start[k] + c.offset;
-      int32_t rel = int32_t(target - int64_t(site + 4));
-      std::memcpy(bytes.data() + site, &rel, 4);
+      backend::patchCall(bytes.data(), start[k] + c.offset, size_t(target));
     }
   }
-  if (bytes.empty()) bytes.push_back(0xcc);
+  if (bytes.empty()) bytes.resize(1);  // executable memory is never empty; nothing runs there
   auto jm = std::make_shared<JitModule>();
   jm->code = allocExec(bytes, &jm->size);
   if (!jm->code) return nullptr;
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
   jm->table.resize(nfuncs);
   for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
-  jm->compiled.assign(nfuncs, false);
-  for (size_t i = 0; i < nfuncs; ++i) jm->compiled[i] = offset[i] >= 0;
-  for (const Fn& f : fns_) jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
+  jm->stubs = jm->code + stubs_start;
+  for (const Fn& f : fns_)
+    jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
   std::sort(jm->starts.begin(), jm->starts.end());
   jm->positions.resize(nfuncs);
   for (Fn& f : fns_) jm->positions[f.index] = std::move(f.positions);

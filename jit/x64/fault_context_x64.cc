@@ -1,6 +1,6 @@
 // The fault handler's view of an interrupted x86-64 thread (see
 // jit/fault_context.h). JIT code keeps linear memory 0's base in r12 and the
-// Ctx* in r13 (the register contract in jit/jit.h).
+// Ctx* in r13 (the register contract in frame_x64.h).
 #include <ucontext.h>
 
 #include "jit/fault_context.h"

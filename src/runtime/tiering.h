@@ -10,7 +10,8 @@
 //     interpreter; a body the JIT bails out of is decoded again and lowered
 //     for the interpreter (the tiered fallback; `jit_failure` says why).
 // The outcome is the body's FuncTier (src/module/module.h), which is what
-// every call consults. Lazy compilation and tier-up hang here: a new
+// every call consults; the module's machine code agrees without a second
+// record (JitModule::compiled reads its function table). Lazy compilation and tier-up hang here: a new
 // FuncTier state and the code that moves a function out of it.
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then

@@ -76,7 +76,7 @@ bool runsJitCode(const Instance& inst, std::string_view name) {
   const ModuleData& md = inst.module().data();
   for (const Export& e : md.exports)
     if (e.kind == ExternKind::Func && e.name == name)
-      return md.jit && e.index < md.jit->compiled.size() && md.jit->compiled[e.index];
+      return md.jit && md.jit->compiled(e.index);
   FAIL("no function export " << std::string(name));
   return false;
 }

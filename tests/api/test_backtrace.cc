@@ -279,3 +279,202 @@ TEST_CASE("C API: wasm_trap_trace frames carry tern's function indices and offse
   wasm_store_delete(store);
   wasm_engine_delete(engine);
 }
+
+// ---- the JIT's frame walk: cases a wrong walk would get wrong ----
+namespace {
+
+void uleb(Bytes& b, uint64_t v) {
+  do {
+    uint8_t byte = v & 0x7f;
+    v >>= 7;
+    b.push_back(uint8_t(byte | (v ? 0x80 : 0)));
+  } while (v);
+}
+void sectionLeb(Bytes& out, uint8_t id, const Bytes& payload) {
+  out.push_back(id);
+  uleb(out, payload.size());
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+// Every function is (param i32) (result i32); function 0 is the import
+// "host" "reenter", which calls the export "deep" of its caller's instance
+// with its argument. The marks are module offsets of instructions.
+//   1 a      export "reenter":  call 2      (a -> b -> c -> host -> d -> e -> f)
+//   2 b                         call 3
+//   3 c                         call 0
+//   4 d      export "deep":     call 5
+//   5 e                         call 6
+//   6 f                         unreachable
+//   7 leaf                      i32.load of the argument
+//   8 nonleaf                   call 9, then i32.load of its result
+//   9 id                        returns its argument
+//  10 export "load_leaf":       call 7
+//  11 export "load_nonleaf":    call 8
+//  12 rec    export "recurse":  call 12, for ever
+struct WalkModule {
+  Bytes bytes;
+  uint32_t body[13] = {};  // module offset of each defined body (its locals byte)
+  uint32_t call[13] = {};  // module offset of the call in each function that calls
+  uint32_t unreachable = 0, load_leaf = 0, load_nonleaf = 0;
+
+  WalkModule() {
+    const uint8_t get0[] = {0x20, 0x00};
+    struct Fn {
+      int callee = -1;      // a call after local.get 0
+      Bytes after;          // instructions after the call (or after local.get 0)
+      bool get = true;      // starts with local.get 0
+    };
+    Fn fns[13];
+    fns[1].callee = 2, fns[2].callee = 3, fns[3].callee = 0, fns[4].callee = 5, fns[5].callee = 6;
+    fns[6].get = false, fns[6].after = {0x00};  // unreachable
+    fns[7].after = {0x28, 0x02, 0x00};          // i32.load
+    fns[8].callee = 9, fns[8].after = {0x28, 0x02, 0x00};
+    fns[10].callee = 7, fns[11].callee = 8, fns[12].callee = 12;
+
+    bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    sectionLeb(bytes, 1, {0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f});
+    Bytes imp{0x01};
+    putName(imp, "host");
+    putName(imp, "reenter");
+    put(imp, {0x00, 0x00});
+    sectionLeb(bytes, 2, imp);
+    Bytes funcs{12};
+    for (int i = 1; i <= 12; ++i) funcs.push_back(0x00);
+    sectionLeb(bytes, 3, funcs);
+    sectionLeb(bytes, 5, {0x01, 0x00, 0x01});  // memory: 1 page
+    Bytes exp{0x05};
+    const std::pair<const char*, uint8_t> exports[] = {
+        {"reenter", 1}, {"deep", 4}, {"load_leaf", 10}, {"load_nonleaf", 11}, {"recurse", 12}};
+    for (auto [n, i] : exports) {
+      putName(exp, n);
+      put(exp, {0x00, i});
+    }
+    sectionLeb(bytes, 7, exp);
+    // The bodies, with their offsets in the section's payload first.
+    Bytes payload{12};
+    uint32_t rel_body[13] = {}, rel_mark[13] = {}, rel_after[13] = {};
+    for (int i = 1; i <= 12; ++i) {
+      Bytes code{0x00};  // no locals
+      if (fns[i].get) code.insert(code.end(), get0, get0 + 2);
+      uint32_t mark = uint32_t(code.size());
+      if (fns[i].callee >= 0) put(code, {0x10, uint8_t(fns[i].callee)});
+      uint32_t after = uint32_t(code.size());
+      code.insert(code.end(), fns[i].after.begin(), fns[i].after.end());
+      code.push_back(0x0b);
+      uleb(payload, code.size());
+      rel_body[i] = uint32_t(payload.size());
+      rel_mark[i] = rel_body[i] + mark;
+      rel_after[i] = rel_body[i] + after;
+      payload.insert(payload.end(), code.begin(), code.end());
+    }
+    Bytes size;
+    uleb(size, payload.size());
+    uint32_t payload_at = uint32_t(bytes.size() + 1 + size.size());
+    sectionLeb(bytes, 10, payload);
+    for (int i = 1; i <= 12; ++i) {
+      body[i] = payload_at + rel_body[i];
+      if (fns[i].callee >= 0) call[i] = payload_at + rel_mark[i];
+    }
+    unreachable = payload_at + rel_after[6];
+    load_leaf = payload_at + rel_after[7];
+    load_nonleaf = payload_at + rel_after[8];
+  }
+};
+
+// (function index, module offset) per frame, innermost first; a host
+// frame is (UINT32_MAX, kNone).
+using FrameList = std::vector<std::pair<uint32_t, uint32_t>>;
+FrameList framesOf(const Trap& t) {
+  FrameList out;
+  for (const TrapFrame& f : t.frames) {
+    if (f.host()) out.emplace_back(UINT32_MAX, TrapFrame::kNone);
+    else out.emplace_back(f.func_index, f.module_offset);
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+// Every case on one tier; the same frames are expected on each.
+void frameWalkCases(Config cfg) {
+  const uint32_t depth = 3000;
+  cfg.max_call_depth = depth;
+  Engine engine(cfg);
+  Store store(engine);
+  Linker linker;
+  linker.defineFunc("host", "reenter", FuncType{{ValType::I32}, {ValType::I32}},
+                    [](Caller& c, std::span<const Value> args, std::span<Value> results) -> std::optional<Trap> {
+                      auto r = c.instance()->getFunc("deep")->call(std::vector<Value>{args[0]});
+                      if (!r.ok()) return std::move(r.error());
+                      results[0] = r.value()[0];
+                      return std::nullopt;
+                    });
+  WalkModule wm;
+  auto m = Module::compile(engine, wm.bytes);
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
+  const bool jit = cfg.tier == Tier::Jit && jit::available();
+  if (jit) {
+    // Every defined function runs as JIT code, or the case tests the interpreter again.
+    REQUIRE(m.value()->data().jit);
+    for (uint32_t i = 1; i <= 12; ++i) CHECK(m.value()->data().jit->compiled(i));
+  }
+  auto inst = linker.instantiate(store, m.value());
+  REQUIRE(inst.ok());
+  auto run = [&](const char* name, uint32_t arg) {
+    auto r = inst.value()->getFunc(name)->call(std::vector<Value>{Value::i32(arg)});
+    REQUIRE_FALSE(r.ok());
+    return r.error();
+  };
+  const uint32_t kHost = UINT32_MAX, kNone = TrapFrame::kNone;
+
+  {
+    INFO("three frames deep, below a JIT -> host -> JIT re-entry");
+    Trap t = run("reenter", 1);
+    CHECK(t.kind == TrapKind::Unreachable);
+    FrameList want{{6, wm.unreachable}, {5, wm.call[5]}, {4, wm.call[4]}, {kHost, kNone},
+                   {3, wm.call[3]},     {2, wm.call[2]}, {1, wm.call[1]}};
+    CHECK(framesOf(t) == want);
+  }
+  {
+    INFO("an out-of-bounds load (a guard-page fault on the JIT) in a leaf");
+    Trap t = run("load_leaf", 0x7fff0000);
+    CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+    CHECK(framesOf(t) == FrameList{{7, wm.load_leaf}, {10, wm.call[10]}});
+  }
+  {
+    INFO("an out-of-bounds load in a function that has made a call");
+    Trap t = run("load_nonleaf", 0x7fff0000);
+    CHECK(t.kind == TrapKind::MemoryOutOfBounds);
+    CHECK(framesOf(t) == FrameList{{8, wm.load_nonleaf}, {11, wm.call[11]}});
+  }
+  {
+    INFO("stack exhaustion: every frame, folded when printed");
+    Trap t = run("recurse", 0);
+    CHECK(t.kind == TrapKind::CallStackExhausted);
+    // depth calls below the entry, then the one that is too deep. The
+    // interpreter stops at the call that would go too deep; JIT code
+    // notices in the callee's entry check, at the start of its body.
+    FrameList want(depth + 1, {12, wm.call[12]});
+    if (jit) want[0].second = wm.body[12];
+    CHECK(framesOf(t) == want);
+    char first[64];
+    std::snprintf(first, sizeof first, "  at recurse (<wasm>+0x%x)\n", want[0].second);
+    CHECK(t.format().starts_with(first));
+    CHECK(t.format().ends_with("  ... 2,991 more frames of recurse\n"));  // depth + 1 - 10
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Trap::frames: the JIT's frame walk through re-entry, faults and stack exhaustion, on every tier") {
+  Config cfg;
+  SUBCASE("interp") { cfg.tier = Tier::Interp; }
+  SUBCASE("jit") { cfg.tier = Tier::Jit; }
+  SUBCASE("jit, bounds checks") {
+    cfg.tier = Tier::Jit;
+    cfg.bounds_checks = true;
+  }
+  frameWalkCases(cfg);
+}

@@ -49,7 +49,7 @@ std::vector<uint8_t> moduleBytes() { return readBytes(TERN_JIT_TEST_WASM); }
 bool isJitCompiled(Instance* inst, const char* name) {
   const ModuleData& md = inst->module().data();
   Func* f = inst->getFunc(name);
-  return f && md.jit && md.jit->compiled[f->index_];
+  return f && md.jit && md.jit->compiled(f->index_);
 }
 
 Config tierConfig(Tier tier, bool bounds_checks = false) {

@@ -1478,7 +1478,7 @@ TEST_CASE("layers: Tiering gives every function the tier that runs it") {
       uint32_t fi = uint32_t(md.num_imported_funcs + i);
       CHECK(body.tier != tern::FuncTier::None);
       // One state says it: machine code, or the interpreter's code.
-      CHECK((body.tier == tern::FuncTier::Jit) == (md.jit && md.jit->compiled[fi]));
+      CHECK((body.tier == tern::FuncTier::Jit) == (md.jit && md.jit->compiled(fi)));
       CHECK((body.tier == tern::FuncTier::Interp) == bool(body.code));
       if (body.tier == tern::FuncTier::Jit) ++jitted;
     }
