@@ -172,33 +172,31 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
   static int32_t table[kHandlerCount];
   if (!tp) {
     unsigned i = 0;
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define H(id) table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
-    H(Copy) H(Const32) H(Const64) H(Jump) H(BrIfNz) H(BrIfZ) H(BrTableI) H(Ret) H(CallI) H(CallImport)
-    H(CallIndirectI) H(Trap) H(SelectI) H(GlobalGetI) H(GlobalSetI) H(MemorySizeI) H(MemoryGrowI)
-    H(RefIsNullI) H(RefFuncI) H(TableGetI) H(TableSetI) H(TableSizeI) H(TableGrowI) H(TableFillI)
-    H(TableCopyI) H(TableInitI) H(ElemDropI) H(MemoryInitI) H(DataDropI) H(MemoryCopyI) H(MemoryFillI) H(CheckInterrupt)
-#undef H
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define I(id, traps, operands) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "interp/iops.def"
+#undef I
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_K) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_Nz) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_Z) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KNz) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KZ) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
@@ -294,7 +292,7 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
 
   NEXT();
 
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id : impl
 #include "module/opcodes.def"
 #undef X
@@ -331,7 +329,7 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     pc += 5;                                     \
     NEXT();                                      \
   }
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_K : impl
 #include "module/opcodes.def"
 #undef X
@@ -356,13 +354,13 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     NEXT();                                             \
   }
 #define NZ true
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_Nz : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
 #define NZ false
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_Z : impl
 #include "module/opcodes.def"
 #undef X
@@ -380,13 +378,13 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     NEXT();                                             \
   }
 #define NZ true
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_KNz : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
 #define NZ false
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_KZ : impl
 #include "module/opcodes.def"
 #undef X
