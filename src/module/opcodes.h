@@ -96,20 +96,40 @@ struct OpInfo {
   uint8_t access_bytes;   // Load / Store: bytes accessed; else 0
   uint8_t natural_align;  // log2(access_bytes): the largest valid memarg alignment
   bool commutative;
-  uint16_t traps;  // opflag bits other than comm
-  OpSig types;     // sig, decoded
+  uint16_t traps;     // opflag bits other than comm
+  OpSig types;        // sig, decoded
+  bool load_signed;   // Load: sign-extends the bytes it reads (from Impl's LOAD)
 };
 
 namespace opdef {
 using namespace opflag;
 constexpr uint8_t log2Bytes(unsigned n) { return n <= 1 ? 0 : uint8_t(1 + log2Bytes(n / 2)); }
+template <class T>
+constexpr bool isSigned = T(-1) < T(0);
+// Of the Impl column, only a load's memory type is read here.
+#define UN(a, b, c) false
+#define BIN(a, b, c) false
+#define TUN(a, b, c) false
+#define TBIN(a, b, c) false
+#define LOAD(tmem, tout) isSigned<tmem>
+#define STORE(tval, tmem) false
+#define SPECIAL false
+#define SIMD false
 inline constexpr OpInfo kOpInfo[kOpcodeCount] = {
 #define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl)                                      \
   {text, prefix, code, ImmKind::imm, sig, OpClass::cls, Feature::feat, bytes, log2Bytes(bytes),            \
-   ((flags) & comm) != 0, uint16_t((flags) & kTraps), parseSig(sig)},
+   ((flags) & comm) != 0, uint16_t((flags) & kTraps), parseSig(sig), impl},
 #include "module/opcodes.def"
 #undef X
 };
+#undef UN
+#undef BIN
+#undef TUN
+#undef TBIN
+#undef LOAD
+#undef STORE
+#undef SPECIAL
+#undef SIMD
 // Row of each (prefix, code): t[0] single byte, t[1] 0xFC, t[2] 0xFD; -1 if none.
 struct ByCode {
   int16_t t[3][256];
