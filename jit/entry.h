@@ -14,7 +14,7 @@
 // Ctx in the first argument. They are the runtime's services to JIT code
 // (calls into other tiers and instances, memory.grow, table and bulk
 // operations, interruption); jitCaptureFrames is defined in
-// jit/jit_runtime.cc, the others in src/interp/interp.cc (they use the
+// jit/jit_runtime.cc, the others in src/interp/jit_services.cc (they use the
 // interpreter's per-thread call state). JIT code has no unwind information,
 // so none of them may let an exception escape.
 #pragma once

@@ -55,7 +55,7 @@ using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
 #define SPECIAL HelperFn(nullptr)
 #define SIMD HelperFn(nullptr)
 const HelperFn kHelpers[] = {
-#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) impl,
 #include "module/opcodes.def"
 #undef X
 };
@@ -76,7 +76,7 @@ const HelperFn kHelpers[] = {
 #define TUN(Ti, To, fn) true
 #define TBIN(Ti, To, fn) true
 const bool kHelperTraps[] = {
-#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) impl,
 #include "module/opcodes.def"
 #undef X
 };

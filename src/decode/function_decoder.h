@@ -105,17 +105,6 @@ inline bool isValType(uint8_t b) {
   return b == 0x7f || b == 0x7e || b == 0x7d || b == 0x7c || b == 0x7b || b == 0x70 || b == 0x6f;
 }
 
-inline ValType sigLetter(char c) {
-  switch (c) {
-    case 'i': return ValType::I32;
-    case 'l': return ValType::I64;
-    case 'f': return ValType::F32;
-    case 'd': return ValType::F64;
-    case 'v': return ValType::V128;
-  }
-  return kUnknown;
-}
-
 template <class Visitor>
 class FunctionDecoder : public ValidatorState {
  public:
@@ -275,7 +264,7 @@ class FunctionDecoder : public ValidatorState {
     if (align >= 32) return malformed(r.offset(), ErrorCode::MalformedMemopFlags);
     imm->align = align;
     if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
-    if (align > naturalAlignLog2(op)) return invalid(ErrorCode::AlignmentTooLarge);
+    if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
     return true;
   }
   bool readMemIdxZero(Reader& r) {
@@ -303,12 +292,35 @@ class FunctionDecoder : public ValidatorState {
   }
 
   bool step(Reader& r);
+  bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
+  // Pops the signature's params, visits, pushes its results.
+  bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+    const OpSig& sig = info.types;
+    for (unsigned i = sig.nparams; i-- > 0;)
+      if (!popExpect(sig.params[i])) return false;
+    if (live) visitor_.op(*this, op, imm);
+    for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
+    return true;
+  }
+  bool stepBlock(Reader& r, Opcode op, bool live);
+  bool stepElse();
+  bool stepEnd();
+  bool stepBranch(Reader& r, Opcode op, bool live);
+  bool stepBrTable(Reader& r, bool live);
+  bool stepCall(Reader& r, Opcode op, bool live);
+  bool stepParametric(Reader& r, Opcode op, bool live);
+  bool stepVariable(Reader& r, Opcode op, bool live);
+  bool stepReference(Reader& r, Opcode op, bool live);
+  bool stepMemoryTable(Reader& r, const OpInfo& info, Opcode op, bool live);
 
   Visitor& visitor_;
   DecodeError err_;
   std::vector<uint32_t> targets_;
 };
 
+// One instruction: the opcode, then by its class (opcodes.def) either the
+// generic path (immediates of its ImmKind, then its signature) or the
+// class's own rules.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::step(Reader& r) {
   op_offset = r.offset();
@@ -327,381 +339,380 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
   // Code is visited only where it is reachable and inside frames that were
   // themselves opened in reachable code.
   const bool live = reachable() && frames.back().visited;
-  Imm imm;
 
-  // Instructions with a table signature: immediates, then generic typing.
-  if (info.sig[0] != '\0' && op != Opcode::MemoryInit && op != Opcode::MemoryCopy && op != Opcode::MemoryFill &&
-      op != Opcode::TableInit && op != Opcode::TableCopy && op != Opcode::TableSize && op != Opcode::MemorySize &&
-      op != Opcode::MemoryGrow) {
-    switch (info.imm) {
-      case ImmKind::None: break;
-      case ImmKind::MemArg:
-        if (!readMemArg(r, &imm, op)) return false;
-        break;
-      case ImmKind::I32: {
-        int32_t v;
-        if (!r.s32(&v)) return readFail(r);
-        imm.bits = uint32_t(v);
-        break;
-      }
-      case ImmKind::I64: {
-        int64_t v;
-        if (!r.s64(&v)) return readFail(r);
-        imm.bits = uint64_t(v);
-        break;
-      }
-      case ImmKind::F32: {
-        uint32_t v;
-        if (!r.fixed32(&v)) return readFail(r);
-        imm.bits = v;
-        break;
-      }
-      case ImmKind::F64:
-        if (!r.fixed64(&imm.bits)) return readFail(r);
-        break;
-      case ImmKind::V128:
-        if (!r.fixed64(&imm.bits) || !r.fixed64(&imm.hi)) return readFail(r);
-        break;
-      case ImmKind::Shuffle:
-        for (int i = 0; i < 16; ++i) {
-          if (!r.u8(&imm.shuffle[i])) return readFail(r);
-        }
-        for (int i = 0; i < 16; ++i)
-          if (imm.shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
-        break;
-      case ImmKind::Lane2: if (!lane(r, &imm, 2)) return false; break;
-      case ImmKind::Lane4: if (!lane(r, &imm, 4)) return false; break;
-      case ImmKind::Lane8: if (!lane(r, &imm, 8)) return false; break;
-      case ImmKind::Lane16: if (!lane(r, &imm, 16)) return false; break;
-      case ImmKind::MemArgLane2:
-        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 2)) return false;
-        break;
-      case ImmKind::MemArgLane4:
-        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 4)) return false;
-        break;
-      case ImmKind::MemArgLane8:
-        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 8)) return false;
-        break;
-      case ImmKind::MemArgLane16:
-        if (!readMemArg(r, &imm, op) || !lane(r, &imm, 16)) return false;
-        break;
-      default: return invalid(ErrorCode::InternalDecoder);
+  switch (info.cls) {
+    case OpClass::Num:
+    case OpClass::Const:
+    case OpClass::Load:
+    case OpClass::Store: {
+      Imm imm;
+      if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
+      return applySig(info, op, imm, live);
     }
-    const char* colon = info.sig;
-    while (*colon != ':') ++colon;
-    for (const char* p = colon; p-- > info.sig;)
-      if (!popExpect(sigLetter(*p))) return false;
+    case OpClass::Ctl:
+      switch (op) {
+        case Opcode::Unreachable:
+          if (live) visitor_.op(*this, op, Imm{});
+          markUnreachable();
+          return true;
+        case Opcode::Nop: return true;
+        case Opcode::Block:
+        case Opcode::Loop:
+        case Opcode::If: return stepBlock(r, op, live);
+        case Opcode::Else: return stepElse();
+        case Opcode::End: return stepEnd();
+        case Opcode::Br:
+        case Opcode::BrIf:
+        case Opcode::Return: return stepBranch(r, op, live);
+        case Opcode::BrTable: return stepBrTable(r, live);
+        case Opcode::Call:
+        case Opcode::CallIndirect: return stepCall(r, op, live);
+        default: break;
+      }
+      break;
+    case OpClass::Param: return stepParametric(r, op, live);
+    case OpClass::Var: return stepVariable(r, op, live);
+    case OpClass::Ref: return stepReference(r, op, live);
+    case OpClass::Mem:
+    case OpClass::Table:
+    case OpClass::Bulk: return stepMemoryTable(r, info, op, live);
+  }
+  return invalid(ErrorCode::InternalDecoder);
+}
+
+// The immediates of the generically validated classes.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm) {
+  switch (info.imm) {
+    case ImmKind::None: return true;
+    case ImmKind::MemArg: return readMemArg(r, imm, op);
+    case ImmKind::I32: {
+      int32_t v;
+      if (!r.s32(&v)) return readFail(r);
+      imm->bits = uint32_t(v);
+      return true;
+    }
+    case ImmKind::I64: {
+      int64_t v;
+      if (!r.s64(&v)) return readFail(r);
+      imm->bits = uint64_t(v);
+      return true;
+    }
+    case ImmKind::F32: {
+      uint32_t v;
+      if (!r.fixed32(&v)) return readFail(r);
+      imm->bits = v;
+      return true;
+    }
+    case ImmKind::F64:
+      if (!r.fixed64(&imm->bits)) return readFail(r);
+      return true;
+    case ImmKind::V128:
+      if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
+      return true;
+    case ImmKind::Shuffle:
+      for (int i = 0; i < 16; ++i) {
+        if (!r.u8(&imm->shuffle[i])) return readFail(r);
+      }
+      for (int i = 0; i < 16; ++i)
+        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+      return true;
+    case ImmKind::Lane2: return lane(r, imm, 2);
+    case ImmKind::Lane4: return lane(r, imm, 4);
+    case ImmKind::Lane8: return lane(r, imm, 8);
+    case ImmKind::Lane16: return lane(r, imm, 16);
+    case ImmKind::MemArgLane2: return readMemArg(r, imm, op) && lane(r, imm, 2);
+    case ImmKind::MemArgLane4: return readMemArg(r, imm, op) && lane(r, imm, 4);
+    case ImmKind::MemArgLane8: return readMemArg(r, imm, op) && lane(r, imm, 8);
+    case ImmKind::MemArgLane16: return readMemArg(r, imm, op) && lane(r, imm, 16);
+    default: return invalid(ErrorCode::InternalDecoder);
+  }
+}
+
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
+  CtrlFrame f;
+  f.kind = op == Opcode::Block ? CtrlKind::Block : op == Opcode::Loop ? CtrlKind::Loop : CtrlKind::If;
+  if (!readBlockType(r, &f)) return false;
+  if (op == Opcode::If && !popExpect(ValType::I32)) return false;
+  uint32_t np = paramCount(f);
+  for (uint32_t i = np; i-- > 0;)
+    if (!popExpect(param(f, i))) return false;
+  f.height = uint32_t(stack.size());
+  f.visited = live;
+  frames.push_back(f);
+  for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+  body_pos = r.pos();
+  body_end = r.end();
+  if (live) visitor_.op(*this, op, Imm{});
+  return true;
+}
+
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepElse() {
+  CtrlFrame& f = frames.back();
+  if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
+  if (!popResults(f)) return false;
+  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
+  if (f.visited) visitor_.op(*this, Opcode::Else, Imm{});
+  f.kind = CtrlKind::Else;
+  f.unreachable = false;
+  uint32_t np = paramCount(f);
+  for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+  return true;
+}
+
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepEnd() {
+  CtrlFrame& f = frames.back();
+  if (!popResults(f)) return false;
+  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
+  // An if without else must have matching params and results.
+  if (f.kind == CtrlKind::If) {
+    uint32_t np = paramCount(f), nr = resultCount(f);
+    bool same = np == nr;
+    for (uint32_t i = 0; same && i < np; ++i) same = param(f, i) == result(f, i);
+    if (!same) return invalid(ErrorCode::TypeMismatch);
+  }
+  if (f.visited) visitor_.op(*this, Opcode::End, Imm{});
+  CtrlFrame closed = f;
+  frames.pop_back();
+  if (!frames.empty()) {
+    uint32_t nr = resultCount(closed);
+    for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
+  }
+  return true;
+}
+
+// br, br_if and return.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (op == Opcode::Return) {
+    if (!popLabelTypes(frames.front())) return false;
     if (live) visitor_.op(*this, op, imm);
-    for (const char* p = colon + 1; *p; ++p) push(sigLetter(*p));
+    markUnreachable();
     return true;
   }
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
+  const CtrlFrame& target = frameAt(imm.a);
+  if (op == Opcode::Br) {
+    if (!popLabelTypes(target)) return false;
+    if (live) visitor_.op(*this, op, imm);
+    markUnreachable();
+  } else {
+    if (!checkLabelTypes(target)) return false;
+    if (live) visitor_.op(*this, op, imm);
+  }
+  return true;
+}
 
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
+  Imm imm;
+  uint32_t n;
+  if (!r.u32(&n)) return readFail(r);
+  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
+  targets_.clear();
+  targets_.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t t;
+    if (!r.u32(&t)) return readFail(r);
+    targets_.push_back(t);
+  }
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (!popExpect(ValType::I32)) return false;
+  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  uint32_t arity = labelCount(frameAt(imm.a));
+  for (uint32_t t : targets_) {
+    if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
+    if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
+    if (!checkLabelTypes(frameAt(t), true)) return false;
+  }
+  if (!checkLabelTypes(frameAt(imm.a), true)) return false;
+  imm.targets = &targets_;
+  if (live) visitor_.op(*this, Opcode::BrTable, imm);
+  markUnreachable();
+  return true;
+}
+
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  const FuncType* ft;
+  if (op == Opcode::Call) {
+    if (!r.u32(&imm.a)) return readFail(r);
+    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
+    ft = &module->funcType(imm.a);
+  } else {
+    if (!r.u32(&imm.a)) return readFail(r);  // type
+    if (!r.u32(&imm.b)) return readFail(r);  // table
+    if (!checkTable(imm.b)) return false;
+    if (imm.a >= module->types.size()) return invalid(ErrorCode::UnknownType, imm.a);
+    if (module->tables[imm.b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
+    if (!popExpect(ValType::I32)) return false;
+    ft = &module->types[imm.a];
+  }
+  for (size_t i = ft->params.size(); i-- > 0;)
+    if (!popExpect(ft->params[i])) return false;
+  if (live) visitor_.op(*this, op, imm);
+  for (ValType t : ft->results) push(t);
+  return true;
+}
+
+// drop, select, select t.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (op == Opcode::Drop) {
+    ValType t = kUnknown;
+    if (!pop(&t)) return false;
+    imm.type = t;
+    if (live) visitor_.op(*this, op, imm);
+    return true;
+  }
+  ValType t = kUnknown;
+  if (op == Opcode::SelectT) {
+    uint32_t n;
+    if (!r.u32(&n)) return readFail(r);
+    if (n != 1) return invalid(ErrorCode::InvalidResultArity);
+    uint8_t tb = 0;
+    if (!r.u8(&tb)) return readFail(r);
+    if (!isValType(tb)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
+    t = ValType(tb);
+  }
+  if (!popExpect(ValType::I32)) return false;
+  ValType t1 = kUnknown, t2 = kUnknown;
+  if (!pop(&t1) || !pop(&t2)) return false;
+  if (op == Opcode::Select) {
+    if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
+      return invalid(ErrorCode::TypeMismatch);
+    if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
+    t = t1 == kUnknown ? t2 : t1;
+  } else {
+    if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
+  }
+  imm.type = t;
+  if (live) visitor_.op(*this, op, imm);
+  push(t);
+  return true;
+}
+
+// local.get/set/tee, global.get/set.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (op == Opcode::GlobalGet || op == Opcode::GlobalSet) {
+    if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
+    const GlobalType& g = module->globals[imm.a];
+    imm.type = g.type;
+    if (op == Opcode::GlobalSet) {
+      if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
+      if (!popExpect(g.type)) return false;
+    }
+    if (live) visitor_.op(*this, op, imm);
+    if (op == Opcode::GlobalGet) push(g.type);
+    return true;
+  }
+  if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
+  ValType t = locals[imm.a];
+  imm.type = t;
+  if (op != Opcode::LocalGet && !popExpect(t)) return false;
+  if (live) visitor_.op(*this, op, imm);
+  if (op != Opcode::LocalSet) push(t);
+  return true;
+}
+
+// ref.null, ref.is_null, ref.func.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  ValType result = ValType::I32;
+  if (op == Opcode::RefNull) {
+    if (!readRefType(r, &imm.type)) return false;
+    result = imm.type;
+  } else if (op == Opcode::RefIsNull) {
+    ValType t = kUnknown;
+    if (!pop(&t)) return false;
+    if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
+  } else {
+    if (!r.u32(&imm.a)) return readFail(r);
+    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
+    if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
+      return invalid(ErrorCode::UndeclaredFuncRef);
+    result = ValType::FuncRef;
+  }
+  if (live) visitor_.op(*this, op, imm);
+  push(result);
+  return true;
+}
+
+// Memory, table and segment instructions: immediates by hand, then the
+// signature (i32 operands), except the four whose operands have the
+// table's element type.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Opcode op, bool live) {
+  Imm imm;
   switch (op) {
-    case Opcode::Unreachable:
-      if (live) visitor_.op(*this, op, imm);
-      markUnreachable();
-      return true;
-    case Opcode::Nop:
-      return true;
-    case Opcode::Block:
-    case Opcode::Loop:
-    case Opcode::If: {
-      CtrlFrame f;
-      f.kind = op == Opcode::Block ? CtrlKind::Block : op == Opcode::Loop ? CtrlKind::Loop : CtrlKind::If;
-      if (!readBlockType(r, &f)) return false;
-      if (op == Opcode::If && !popExpect(ValType::I32)) return false;
-      uint32_t np = paramCount(f);
-      for (uint32_t i = np; i-- > 0;)
-        if (!popExpect(param(f, i))) return false;
-      f.height = uint32_t(stack.size());
-      f.visited = live;
-      frames.push_back(f);
-      for (uint32_t i = 0; i < np; ++i) push(param(f, i));
-      body_pos = r.pos();
-      body_end = r.end();
-      if (live) visitor_.op(*this, op, imm);
-      return true;
-    }
-    case Opcode::Else: {
-      CtrlFrame& f = frames.back();
-      if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
-      if (!popResults(f)) return false;
-      if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
-      if (f.visited) visitor_.op(*this, op, imm);
-      f.kind = CtrlKind::Else;
-      f.unreachable = false;
-      uint32_t np = paramCount(f);
-      for (uint32_t i = 0; i < np; ++i) push(param(f, i));
-      return true;
-    }
-    case Opcode::End: {
-      CtrlFrame& f = frames.back();
-      if (!popResults(f)) return false;
-      if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
-      // An if without else must have matching params and results.
-      if (f.kind == CtrlKind::If) {
-        uint32_t np = paramCount(f), nr = resultCount(f);
-        bool same = np == nr;
-        for (uint32_t i = 0; same && i < np; ++i) same = param(f, i) == result(f, i);
-        if (!same) return invalid(ErrorCode::TypeMismatch);
-      }
-      if (f.visited) visitor_.op(*this, op, imm);
-      CtrlFrame closed = f;
-      frames.pop_back();
-      if (!frames.empty()) {
-        uint32_t nr = resultCount(closed);
-        for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
-      }
-      return true;
-    }
-    case Opcode::Br:
-    case Opcode::BrIf: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
-      if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
-      const CtrlFrame& target = frameAt(imm.a);
-      if (op == Opcode::Br) {
-        if (!popLabelTypes(target)) return false;
-        if (live) visitor_.op(*this, op, imm);
-        markUnreachable();
-      } else {
-        if (!checkLabelTypes(target)) return false;
-        if (live) visitor_.op(*this, op, imm);
-      }
-      return true;
-    }
-    case Opcode::BrTable: {
-      uint32_t n;
-      if (!r.u32(&n)) return readFail(r);
-      if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
-      targets_.clear();
-      targets_.reserve(n);
-      for (uint32_t i = 0; i < n; ++i) {
-        uint32_t t;
-        if (!r.u32(&t)) return readFail(r);
-        targets_.push_back(t);
-      }
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!popExpect(ValType::I32)) return false;
-      if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
-      uint32_t arity = labelCount(frameAt(imm.a));
-      for (uint32_t t : targets_) {
-        if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
-        if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
-        if (!checkLabelTypes(frameAt(t), true)) return false;
-      }
-      if (!checkLabelTypes(frameAt(imm.a), true)) return false;
-      imm.targets = &targets_;
-      if (live) visitor_.op(*this, op, imm);
-      markUnreachable();
-      return true;
-    }
-    case Opcode::Return: {
-      if (!popLabelTypes(frames.front())) return false;
-      if (live) visitor_.op(*this, op, imm);
-      markUnreachable();
-      return true;
-    }
-    case Opcode::Call: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
-      const FuncType& ft = module->funcType(imm.a);
-      for (size_t i = ft.params.size(); i-- > 0;)
-        if (!popExpect(ft.params[i])) return false;
-      if (live) visitor_.op(*this, op, imm);
-      for (ValType t : ft.results) push(t);
-      return true;
-    }
-    case Opcode::CallIndirect: {
-      if (!r.u32(&imm.a)) return readFail(r);  // type
-      if (!r.u32(&imm.b)) return readFail(r);  // table
-      if (!checkTable(imm.b)) return false;
-      if (imm.a >= module->types.size()) return invalid(ErrorCode::UnknownType, imm.a);
-      if (module->tables[imm.b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
-      if (!popExpect(ValType::I32)) return false;
-      const FuncType& ft = module->types[imm.a];
-      for (size_t i = ft.params.size(); i-- > 0;)
-        if (!popExpect(ft.params[i])) return false;
-      if (live) visitor_.op(*this, op, imm);
-      for (ValType t : ft.results) push(t);
-      return true;
-    }
-    case Opcode::Drop: {
-      ValType t = kUnknown;
-      if (!pop(&t)) return false;
-      imm.type = t;
-      if (live) visitor_.op(*this, op, imm);
-      return true;
-    }
-    case Opcode::Select:
-    case Opcode::SelectT: {
-      ValType t = kUnknown;
-      if (op == Opcode::SelectT) {
-        uint32_t n;
-        if (!r.u32(&n)) return readFail(r);
-        if (n != 1) return invalid(ErrorCode::InvalidResultArity);
-        uint8_t tb = 0;
-        if (!r.u8(&tb)) return readFail(r);
-        if (!isValType(tb)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
-        t = ValType(tb);
-      }
-      if (!popExpect(ValType::I32)) return false;
-      ValType t1 = kUnknown, t2 = kUnknown;
-      if (!pop(&t1) || !pop(&t2)) return false;
-      if (op == Opcode::Select) {
-        if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
-          return invalid(ErrorCode::TypeMismatch);
-        if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
-        t = t1 == kUnknown ? t2 : t1;
-      } else {
-        if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
-      }
-      imm.type = t;
-      if (live) visitor_.op(*this, op, imm);
-      push(t);
-      return true;
-    }
-    case Opcode::LocalGet:
-    case Opcode::LocalSet:
-    case Opcode::LocalTee: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
-      ValType t = locals[imm.a];
-      imm.type = t;
-      if (op != Opcode::LocalGet && !popExpect(t)) return false;
-      if (live) visitor_.op(*this, op, imm);
-      if (op != Opcode::LocalSet) push(t);
-      return true;
-    }
-    case Opcode::GlobalGet:
-    case Opcode::GlobalSet: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
-      const GlobalType& g = module->globals[imm.a];
-      imm.type = g.type;
-      if (op == Opcode::GlobalSet) {
-        if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
-        if (!popExpect(g.type)) return false;
-      }
-      if (live) visitor_.op(*this, op, imm);
-      if (op == Opcode::GlobalGet) push(g.type);
-      return true;
-    }
-    case Opcode::TableGet:
-    case Opcode::TableSet: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!checkTable(imm.a)) return false;
-      ValType et = module->tables[imm.a].elem;
-      if (op == Opcode::TableSet && !popExpect(et)) return false;
-      if (!popExpect(ValType::I32)) return false;
-      if (live) visitor_.op(*this, op, imm);
-      if (op == Opcode::TableGet) push(et);
-      return true;
-    }
     case Opcode::MemorySize:
-    case Opcode::MemoryGrow: {
+    case Opcode::MemoryGrow:
+    case Opcode::MemoryFill:
       if (!readMemIdxZero(r)) return false;
-      if (op == Opcode::MemoryGrow && !popExpect(ValType::I32)) return false;
-      if (live) visitor_.op(*this, op, imm);
-      push(ValType::I32);
-      return true;
-    }
-    case Opcode::RefNull: {
-      if (!readRefType(r, &imm.type)) return false;
-      if (live) visitor_.op(*this, op, imm);
-      push(imm.type);
-      return true;
-    }
-    case Opcode::RefIsNull: {
-      ValType t = kUnknown;
-      if (!pop(&t)) return false;
-      if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
-      if (live) visitor_.op(*this, op, imm);
-      push(ValType::I32);
-      return true;
-    }
-    case Opcode::RefFunc: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
-      if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
-        return invalid(ErrorCode::UndeclaredFuncRef);
-      if (live) visitor_.op(*this, op, imm);
-      push(ValType::FuncRef);
-      return true;
-    }
-    case Opcode::MemoryInit: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!readMemIdxZero(r)) return false;
-      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
-      if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;
-    }
-    case Opcode::DataDrop: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
-      if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
-      if (live) visitor_.op(*this, op, imm);
-      return true;
-    }
-    case Opcode::MemoryCopy: {
+    case Opcode::MemoryCopy:
       if (!readMemIdxZero(r) || !readMemIdxZero(r)) return false;
       break;
-    }
-    case Opcode::MemoryFill: {
-      if (!readMemIdxZero(r)) return false;
+    case Opcode::MemoryInit:
+    case Opcode::DataDrop:
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (op == Opcode::MemoryInit && !readMemIdxZero(r)) return false;
+      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
+      if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;
-    }
-    case Opcode::TableInit: {
+    case Opcode::TableInit:
       if (!r.u32(&imm.a)) return readFail(r);  // elem
       if (!r.u32(&imm.b)) return readFail(r);  // table
       if (!checkTable(imm.b)) return false;
       if (imm.a >= module->elems.size()) return invalid(ErrorCode::UnknownElemSegment, imm.a);
       if (module->elems[imm.a].type != module->tables[imm.b].elem) return invalid(ErrorCode::TypeMismatch);
       break;
-    }
-    case Opcode::ElemDrop: {
+    case Opcode::ElemDrop:
       if (!r.u32(&imm.a)) return readFail(r);
       if (imm.a >= module->elems.size()) return invalid(ErrorCode::UnknownElemSegment, imm.a);
-      if (live) visitor_.op(*this, op, imm);
-      return true;
-    }
-    case Opcode::TableCopy: {
+      break;
+    case Opcode::TableCopy:
       if (!r.u32(&imm.a)) return readFail(r);  // dst
       if (!r.u32(&imm.b)) return readFail(r);  // src
       if (!checkTable(imm.a) || !checkTable(imm.b)) return false;
       if (module->tables[imm.a].elem != module->tables[imm.b].elem) return invalid(ErrorCode::TypeMismatch);
       break;
-    }
+    case Opcode::TableSize:
+      if (!r.u32(&imm.a)) return readFail(r);
+      if (!checkTable(imm.a)) return false;
+      break;
+    case Opcode::TableGet:
+    case Opcode::TableSet:
     case Opcode::TableGrow:
     case Opcode::TableFill: {
       if (!r.u32(&imm.a)) return readFail(r);
       if (!checkTable(imm.a)) return false;
+      // Operands typed by the table: get [i32] set [i32 t] grow [t i32] fill [i32 t i32].
       ValType et = module->tables[imm.a].elem;
-      if (op == Opcode::TableGrow) {
-        if (!popExpect(ValType::I32) || !popExpect(et)) return false;
-        if (live) visitor_.op(*this, op, imm);
-        push(ValType::I32);
-      } else {
-        if (!popExpect(ValType::I32) || !popExpect(et) || !popExpect(ValType::I32)) return false;
-        if (live) visitor_.op(*this, op, imm);
-      }
-      return true;
-    }
-    case Opcode::TableSize: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!checkTable(imm.a)) return false;
+      if (op == Opcode::TableFill && !popExpect(ValType::I32)) return false;
+      if (op != Opcode::TableGet && op != Opcode::TableGrow && !popExpect(et)) return false;
+      if (op == Opcode::TableGrow && (!popExpect(ValType::I32) || !popExpect(et))) return false;
+      if (op != Opcode::TableGrow && !popExpect(ValType::I32)) return false;
       if (live) visitor_.op(*this, op, imm);
-      push(ValType::I32);
+      if (op == Opcode::TableGet) push(et);
+      if (op == Opcode::TableGrow) push(ValType::I32);
       return true;
     }
-    default:
-      return invalid(ErrorCode::InternalDecoder);
+    default: return invalid(ErrorCode::InternalDecoder);
   }
-  // The three-i32 bulk instructions.
-  for (int i = 0; i < 3; ++i)
-    if (!popExpect(ValType::I32)) return false;
-  if (live) visitor_.op(*this, op, imm);
-  return true;
+  return applySig(info, op, imm, live);
 }
 
 }  // namespace tern

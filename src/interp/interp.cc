@@ -2,8 +2,15 @@
 // (see lower.h). Wasm-to-Wasm calls within an instance stay in this loop
 // (no native recursion); calls to host functions and other instances go
 // through invoke(). A callee's FuncTier (set by runtime/tiering.cc) says
-// whether the call enters JIT code instead. The helpers JIT code calls
-// (jit/entry.h) are defined at the end of this file.
+// whether the call enters JIT code instead. The services JIT code calls
+// (jit/entry.h) are in interp/jit_services.cc; the one that needs this
+// file's per-thread call state goes through callFromJit.
+//
+// run() stays in this file, with the call state in an anonymous namespace:
+// the compiler then sees every use of that state and every callee of the
+// loop, and allocates the loop's registers better (moving run() and the
+// state to their own file, with external linkage, cost interpreter fib
+// about 2% more instructions).
 #include "interp/interp.h"
 
 #include <bit>
@@ -15,6 +22,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "interp/internal.h"
 #include "interp/lower.h"
 #include "interp/semantics.h"
 #include "jit/entry.h"
@@ -164,41 +172,58 @@ std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* s
   return std::nullopt;
 }
 
+// The loop calls these runtime operations out of line. They are rare, and
+// inlined they would only compete with the hot handlers for registers: the
+// inliner's choice for them changed with whatever else this file held, and
+// with it the loop's code (interpreter fib by 2% of its instructions).
+[[gnu::noinline]] uint64_t tableGrowOp(Instance* inst, uint32_t t, uint64_t init, uint32_t n) {
+  return ops::tableGrow(inst, t, init, n);
+}
+[[gnu::noinline]] TrapCode tableCopyOp(Instance* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
+  return ops::tableCopy(inst, dt, st, d, s, n);
+}
+[[gnu::noinline]] TrapCode tableInitOp(Instance* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  return ops::tableInit(inst, t, seg, d, s, n);
+}
+[[gnu::noinline]] TrapCode memoryInitOp(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  return ops::memoryInit(inst, seg, d, s, n);
+}
+
 // Runs defined function `func` of `inst` whose frame (args in place) starts
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
-// table instead.
-__attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instance* inst, uint32_t func,
-                                                            uint64_t* fp, const int32_t** table_out) {
+// table instead (generated from module/opcodes.def and interp/iops.def, in
+// IOp's order). Aligned so that code added before it does not shift it.
+__attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, Instance* inst,
+                                                                        uint32_t func, uint64_t* fp,
+                                                                        const int32_t** table_out) {
   static int32_t table[kHandlerCount];
   if (!tp) {
     unsigned i = 0;
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define H(id) table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
-    H(Copy) H(Const32) H(Const64) H(Jump) H(BrIfNz) H(BrIfZ) H(BrTableI) H(Ret) H(CallI) H(CallImport)
-    H(CallIndirectI) H(Trap) H(SelectI) H(GlobalGetI) H(GlobalSetI) H(MemorySizeI) H(MemoryGrowI)
-    H(RefIsNullI) H(RefFuncI) H(TableGetI) H(TableSetI) H(TableSizeI) H(TableGrowI) H(TableFillI)
-    H(TableCopyI) H(TableInitI) H(ElemDropI) H(MemoryInitI) H(DataDropI) H(MemoryCopyI) H(MemoryFillI) H(CheckInterrupt)
-#undef H
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define I(id, traps, operands) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "interp/iops.def"
+#undef I
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_K) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_Nz) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_Z) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KNz) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KZ) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
@@ -294,7 +319,7 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
 
   NEXT();
 
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id : impl
 #include "module/opcodes.def"
 #undef X
@@ -331,7 +356,7 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     pc += 5;                                     \
     NEXT();                                      \
   }
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_K : impl
 #include "module/opcodes.def"
 #undef X
@@ -356,13 +381,13 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     NEXT();                                             \
   }
 #define NZ true
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_Nz : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
 #define NZ false
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_Z : impl
 #include "module/opcodes.def"
 #undef X
@@ -380,13 +405,13 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
     NEXT();                                             \
   }
 #define NZ true
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_KNz : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
 #define NZ false
-#define X(id, prefix, code, text, imm, sig, feat, impl) \
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   L_##id##_KZ : impl
 #include "module/opcodes.def"
 #undef X
@@ -538,7 +563,7 @@ L_TableSizeI:
   pc += 3;
   NEXT();
 L_TableGrowI:
-  S(1) = ops::tableGrow(inst, pc[2], S(3), uint32_t(S(4)));
+  S(1) = tableGrowOp(inst, pc[2], S(3), uint32_t(S(4)));
   pc += 5;
   NEXT();
 L_TableFillI: {
@@ -548,13 +573,13 @@ L_TableFillI: {
   NEXT();
 }
 L_TableCopyI: {
-  TrapCode k = ops::tableCopy(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  TrapCode k = tableCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_TableInitI: {
-  TrapCode k = ops::tableInit(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  TrapCode k = tableInitOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
@@ -564,7 +589,7 @@ L_ElemDropI:
   pc += 2;
   NEXT();
 L_MemoryInitI: {
-  TrapCode k = ops::memoryInit(inst, pc[1], uint32_t(S(2)), uint32_t(S(3)), uint32_t(S(4)));
+  TrapCode k = memoryInitOp(inst, pc[1], uint32_t(S(2)), uint32_t(S(3)), uint32_t(S(4)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
@@ -769,104 +794,19 @@ const int32_t* handlerOffsets() {
   return table;
 }
 
+std::optional<Trap> callFromJit(Instance* caller, Func* f, uint64_t* fp, uint32_t jit_frames) {
+  ThreadCtx& t = t_ctx;
+  const FuncType& ft = f->type();
+  uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
+  // The JIT frames below count against the interpreter's depth limit.
+  t.nframes += jit_frames;
+  std::optional<Trap> tr = callOut(t, caller, f, fp, top);
+  t.nframes -= jit_frames;
+  return tr;
+}
+
 Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) {
   return invokeFrom(nullptr, f, args);
 }
 
 }  // namespace tern::interp
-
-// ---- entry points JIT code calls (declared in jit/entry.h) ----
-namespace tern::jit {
-
-// Calls f (host, another instance, or an interpreted function) with its
-// arguments at fp; the results replace them. Called from JIT code, which
-// has no unwind information: noexcept, so that an exception the host-call
-// boundary does not catch (a failed allocation in between) ends the process
-// in this frame rather than unwinding into JIT frames.
-static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
-  interp::ThreadCtx& t = interp::t_ctx;
-  const FuncType& ft = f->type();
-  uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
-  // The JIT frames below count against the interpreter's depth limit.
-  uint32_t jit_frames = ctx->depth_start - ctx->depth_left;
-  t.nframes += jit_frames;
-  std::optional<Trap> tr = interp::callOut(t, ctx->inst, f, fp, top);
-  t.nframes -= jit_frames;
-  if (!tr) return 0;
-  *ctx->inner = std::move(tr);
-  ctx->trap_kind = trapCode(TrapKind::Host);
-  return 1;
-}
-
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp) {
-  return callFuncOut(ctx, ctx->inst->funcs_[func_index], fp);
-}
-
-int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
-  if (!ctx->memory) return -1;
-  return int32_t(ctx->memory->grow(delta));
-}
-
-void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
-  Instance* inst = ctx->inst;
-  Table* tab = inst->tables_[table];
-  if (elem >= tab->elems_.size()) {
-    ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
-    return nullptr;
-  }
-  Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
-  if (!f) {
-    ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
-    return nullptr;
-  }
-  if (f->type_id_ != inst->type_ids_[type_index]) {
-    ctx->trap_kind = trapCode(TrapKind::IndirectCallTypeMismatch);
-    return nullptr;
-  }
-  if (f->instance_ == inst) return ctx->func_table[f->index_];
-  // Another instance or the host: call it from here.
-  if (callFuncOut(ctx, f, fp) != 0) return nullptr;
-  return retStub();
-}
-
-// Table, reference and bulk-memory instructions; operands in v[0..].
-uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
-  Instance* inst = ctx->inst;
-  TrapCode k = TrapCode::None;
-  uint64_t r = 0;
-  switch (Opcode(op)) {
-    case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
-    case Opcode::TableGet: k = ops::tableGet(inst, a, uint32_t(v[0]), &r); break;
-    case Opcode::TableSet: k = ops::tableSet(inst, a, uint32_t(v[0]), v[1]); break;
-    case Opcode::TableSize: r = ops::tableSize(inst, a); break;
-    case Opcode::TableGrow: r = ops::tableGrow(inst, a, v[0], uint32_t(v[1])); break;
-    case Opcode::TableFill: k = ops::tableFill(inst, a, uint32_t(v[0]), v[1], uint32_t(v[2])); break;
-    case Opcode::TableCopy: k = ops::tableCopy(inst, a, b, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
-    case Opcode::TableInit: k = ops::tableInit(inst, b, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
-    case Opcode::ElemDrop: ops::elemDrop(inst, a); break;
-    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
-    case Opcode::DataDrop: ops::dataDrop(inst, a); break;
-    case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
-    case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
-    default: k = trapCode(TrapKind::Unreachable); break;
-  }
-  if (isTrap(k)) ctx->trap_kind = k;
-  return r;
-}
-
-int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
-  Store* st = ctx->inst->store_;
-  if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
-    ctx->trap_kind = trapCode(TrapKind::Interrupted);
-    return 1;
-  }
-  if ((flags & 2) && --st->fuel_ < 0) {
-    st->fuel_ = 0;
-    ctx->trap_kind = trapCode(TrapKind::OutOfFuel);
-    return 1;
-  }
-  return 0;
-}
-
-}  // namespace tern::jit
-

@@ -34,7 +34,7 @@ constexpr ImplKind kImplKind[] = {
 #define TBIN(a, b, c) kTBin
 #define LOAD(a, b) kLoad
 #define STORE(a, b) kStore
-#define X(id, prefix, code, text, imm, sig, feat, impl) impl,
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) impl,
 #include "module/opcodes.def"
 #undef X
 #undef SPECIAL
@@ -48,23 +48,15 @@ constexpr ImplKind kImplKind[] = {
 };
 
 // Internal instructions that can trap or call: they get a position entry.
-constexpr bool iopTraps(IOp op) {
-  if (unsigned(op) < kOpcodeCount) {
-    ImplKind k = kImplKind[unsigned(op)];
-    return k == kTUn || k == kTBin || k == kLoad || k == kStore;
-  }
-  switch (op) {
-    case IOp::CallI: case IOp::CallImport: case IOp::CallIndirectI: case IOp::Trap: case IOp::TableGetI:
-    case IOp::TableSetI: case IOp::TableFillI: case IOp::TableCopyI: case IOp::TableInitI: case IOp::MemoryInitI:
-    case IOp::MemoryCopyI: case IOp::MemoryFillI: case IOp::CheckInterrupt:
-      return true;
-    default: return false;
-  }
-}
-
+// The rows of opcodes.def that are lowered to themselves trap as the table
+// says; the internal ones as iops.def says.
 constexpr auto kIOpTraps = [] {
   std::array<bool, kIOpCount> t{};
-  for (unsigned i = 0; i < kIOpCount; ++i) t[i] = iopTraps(IOp(i));
+  for (unsigned i = 0; i < kOpcodeCount; ++i) t[i] = kOpInfo[i].traps != 0;
+  unsigned i = kOpcodeCount;
+#define I(id, traps, operands) t[i++] = traps != 0;
+#include "interp/iops.def"
+#undef I
   return t;
 }();
 
@@ -290,6 +282,15 @@ class Lowering {
   }
 
   void simple(Opcode op, const Imm& imm);
+  void control(const ValidatorState& s, Opcode op, const Imm& imm);
+  void openBlock(const ValidatorState& s, Opcode op);
+  void elseBranch(const ValidatorState& s);
+  void endBlock(const ValidatorState& s);
+  void brIf(const Imm& imm);
+  void brTable(const Imm& imm);
+  void variable(Opcode op, const Imm& imm);
+  void localSet(Opcode op, uint32_t x);
+  void memoryTable(Opcode op, const Imm& imm);
   void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect);
 
   const ModuleData& m_;
@@ -313,12 +314,11 @@ class Lowering {
 
 void Lowering::simple(Opcode op, const Imm& imm) {
   const OpInfo& info = opInfo(op);
-  const char* colon = info.sig;
-  while (*colon != ':') ++colon;
-  unsigned nin = unsigned(colon - info.sig);
-  unsigned nout = unsigned(std::char_traits<char>::length(colon + 1));
-  for (const char* p = info.sig; *p; ++p)
-    if (*p == 'v') unsupported_ = true;
+  unsigned nin = info.types.nparams;
+  unsigned nout = info.types.nresults;
+  for (unsigned i = 0; i < nin; ++i)
+    if (info.types.params[i] == ValType::V128) unsupported_ = true;
+  if (nout && info.types.results[0] == ValType::V128) unsupported_ = true;
   if (info.feature == Feature::simd) unsupported_ = true;
   if (unsupported_) {
     // Keep the stack shape right; no code is kept for this function.
@@ -326,30 +326,29 @@ void Lowering::simple(Opcode op, const Imm& imm) {
     pushTemps(nout);
     return;
   }
-  if (info.imm == ImmKind::I32 || info.imm == ImmKind::F32 || info.imm == ImmKind::I64 ||
-      info.imm == ImmKind::F64) {
+  if (info.cls == OpClass::Const) {
     stack_.push_back(Entry{Entry::Const, 0, imm.bits});
     max_depth_ = std::max(max_depth_, depth());
     return;
   }
-  if (info.imm == ImmKind::MemArg) {
-    if (nout == 1) {  // load: dst addr offset
-      uint32_t addr = popSlot();
-      uint32_t dst = pushTemp();
-      emitOp(IOp(op));
-      uint32_t at = pos();
-      w(dst);
-      w(addr);
-      w(uint32_t(imm.offset));
-      noteDst(at);
-    } else {  // store: addr val offset
-      uint32_t val = popSlot();
-      uint32_t addr = popSlot();
-      emitOp(IOp(op));
-      w(addr);
-      w(val);
-      w(uint32_t(imm.offset));
-    }
+  if (info.cls == OpClass::Load) {  // dst addr offset
+    uint32_t addr = popSlot();
+    uint32_t dst = pushTemp();
+    emitOp(IOp(op));
+    uint32_t at = pos();
+    w(dst);
+    w(addr);
+    w(uint32_t(imm.offset));
+    noteDst(at);
+    return;
+  }
+  if (info.cls == OpClass::Store) {  // addr val offset
+    uint32_t val = popSlot();
+    uint32_t addr = popSlot();
+    emitOp(IOp(op));
+    w(addr);
+    w(val);
+    w(uint32_t(imm.offset));
     return;
   }
   // Plain unary / binary operator: dst a [b], or dst a imm64 when the right
@@ -412,14 +411,23 @@ void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a
 
 void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   op_offset_ = uint32_t(s.op_offset);
-  if (!opInfo(op).sig[0] || op == Opcode::MemorySize || op == Opcode::MemoryGrow || op == Opcode::TableSize ||
-      op == Opcode::MemoryInit || op == Opcode::MemoryCopy || op == Opcode::MemoryFill ||
-      op == Opcode::TableInit || op == Opcode::TableCopy) {
-    // hand-lowered below
-  } else {
-    simple(op, imm);
-    return;
+  switch (opInfo(op).cls) {
+    case OpClass::Num:
+    case OpClass::Const:
+    case OpClass::Load:
+    case OpClass::Store: simple(op, imm); return;
+    case OpClass::Ctl: control(s, op, imm); return;
+    case OpClass::Param:
+    case OpClass::Var: variable(op, imm); return;
+    case OpClass::Ref:
+    case OpClass::Mem:
+    case OpClass::Table:
+    case OpClass::Bulk: memoryTable(op, imm); return;
   }
+  unsupported_ = true;
+}
+
+void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
   switch (op) {
     case Opcode::Unreachable:
       emitOp(IOp::Trap);
@@ -428,142 +436,13 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Nop: return;
     case Opcode::Block:
     case Opcode::Loop:
-    case Opcode::If: {
-      const CtrlFrame& cf = s.frames.back();
-      uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
-      for (uint32_t i = 0; i < np; ++i)
-        if (s.param(cf, i) == ValType::V128) unsupported_ = true;
-      for (uint32_t i = 0; i < nr; ++i)
-        if (s.result(cf, i) == ValType::V128) unsupported_ = true;
-      Entry cond;
-      if (op == Opcode::If) {
-        cond = stack_.back();
-        stack_.pop_back();
-      }
-      materializeAll();
-      // The block's params live in their canonical slots (branches to a
-      // loop rewrite them there).
-      for (uint32_t i = depth() - np; i < depth(); ++i) materialize(i);
-      LFrame f{cf.kind, depth() - np, depth() - np, np, nr};
-      if (op == Opcode::Loop) {
-        f.loop_pc = pos();
-        emitInterruptCheck();
-      } else if (op == Opcode::If) {
-        stack_.push_back(cond);
-        if (!tryFuse(false)) {
-          uint32_t c = popSlot();
-          emitOp(IOp::BrIfZ);
-          w(c);
-        }
-        f.else_fixup = pos();
-        w(uint32_t(instr_start_));  // holds the instruction start until patched
-        // The then-branch works on copies of the params so the else-branch
-        // still finds the originals in their slots.
-        uint32_t first = depth() - np;
-        for (uint32_t i = 0; i < np; ++i) {
-          uint32_t dst = pushTemp();
-          emitCopy(dst, slotOfDepth(first + i));
-        }
-        f.stack_base = depth() - np;
-      }
-      frames_.push_back(std::move(f));
-      last_dst_word_ = -1;
-      return;
-    }
-    case Opcode::Else: {
-      LFrame& f = frames_.back();
-      if (s.endReachable()) {
-        moveTopTo(f.result_base, f.nresults);
-        emitJumpTo(f);
-      }
-      uint32_t start = c_.words[size_t(f.else_fixup)];
-      c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
-      f.else_fixup = -1;
-      f.kind = CtrlKind::Else;
-      resetTo(f.result_base);
-      pushTemps(f.nparams);
-      f.stack_base = f.result_base;
-      return;
-    }
-    case Opcode::End: {
-      LFrame& f = frames_.back();
-      if (f.kind == CtrlKind::Func) {
-        if (s.endReachable()) emitReturn();
-        frames_.pop_back();
-        return;
-      }
-      if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
-      if (f.else_fixup >= 0) {
-        uint32_t start = c_.words[size_t(f.else_fixup)];
-        c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
-      }
-      patch(f, pos());
-      uint32_t base = f.result_base, nr = f.nresults;
-      frames_.pop_back();
-      resetTo(base);
-      pushTemps(nr);
-      return;
-    }
-    case Opcode::Br:
-      emitBranch(imm.a);
-      return;
-    case Opcode::BrIf: {
-      Entry cond = stack_.back();
-      stack_.pop_back();
-      LFrame& f = frameAt(imm.a);
-      uint32_t n = f.kind == CtrlKind::Func ? f.nresults : labelArity(f);
-      uint32_t base = f.kind == CtrlKind::Func ? 0 : f.result_base;
-      bool in_place = f.kind != CtrlKind::Func && topInPlace(base, n);
-      stack_.push_back(cond);
-      if (in_place) {
-        if (!tryFuse(true)) {
-          uint32_t c = popSlot();
-          emitOp(IOp::BrIfNz);
-          w(c);
-        }
-        if (f.kind == CtrlKind::Loop) {
-          w(uint32_t(int32_t(f.loop_pc) - int32_t(instr_start_)));
-        } else {
-          f.fixups.push_back(instr_start_);
-          f.fixups.push_back(pos());
-          w(0);
-        }
-      } else {
-        if (!tryFuse(false)) {
-          uint32_t c = popSlot();
-          emitOp(IOp::BrIfZ);
-          w(c);
-        }
-        uint32_t skip_start = instr_start_;
-        uint32_t skip_word = pos();
-        w(0);
-        emitBranch(imm.a);
-        c_.words[skip_word] = uint32_t(int32_t(pos()) - int32_t(skip_start));
-      }
-      last_dst_word_ = -1;
-      return;
-    }
-    case Opcode::BrTable: {
-      uint32_t idx = popSlot();
-      const std::vector<uint32_t>& t = *imm.targets;
-      uint32_t n = uint32_t(t.size());
-      emitOp(IOp::BrTableI);
-      uint32_t start = instr_start_;
-      w(idx);
-      w(n);
-      uint32_t table = pos();
-      for (uint32_t i = 0; i <= n; ++i) w(0);
-      // One stub per entry: move the values, then jump.
-      for (uint32_t i = 0; i <= n; ++i) {
-        uint32_t target = i < n ? t[i] : imm.a;
-        c_.words[table + i] = uint32_t(int32_t(pos()) - int32_t(start));
-        emitBranch(target);
-      }
-      return;
-    }
-    case Opcode::Return:
-      emitReturn();
-      return;
+    case Opcode::If: openBlock(s, op); return;
+    case Opcode::Else: elseBranch(s); return;
+    case Opcode::End: endBlock(s); return;
+    case Opcode::Br: emitBranch(imm.a); return;
+    case Opcode::BrIf: brIf(imm); return;
+    case Opcode::BrTable: brTable(imm); return;
+    case Opcode::Return: emitReturn(); return;
     case Opcode::Call: {
       const FuncType& ft = m_.funcType(imm.a);
       if (imm.a < m_.num_imported_funcs)
@@ -575,6 +454,145 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::CallIndirect:
       call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true);
       return;
+    default:
+      unsupported_ = true;
+      return;
+  }
+}
+
+void Lowering::openBlock(const ValidatorState& s, Opcode op) {
+  const CtrlFrame& cf = s.frames.back();
+  uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
+  for (uint32_t i = 0; i < np; ++i)
+    if (s.param(cf, i) == ValType::V128) unsupported_ = true;
+  for (uint32_t i = 0; i < nr; ++i)
+    if (s.result(cf, i) == ValType::V128) unsupported_ = true;
+  Entry cond;
+  if (op == Opcode::If) {
+    cond = stack_.back();
+    stack_.pop_back();
+  }
+  materializeAll();
+  // The block's params live in their canonical slots (branches to a
+  // loop rewrite them there).
+  for (uint32_t i = depth() - np; i < depth(); ++i) materialize(i);
+  LFrame f{cf.kind, depth() - np, depth() - np, np, nr};
+  if (op == Opcode::Loop) {
+    f.loop_pc = pos();
+    emitInterruptCheck();
+  } else if (op == Opcode::If) {
+    stack_.push_back(cond);
+    if (!tryFuse(false)) {
+      uint32_t c = popSlot();
+      emitOp(IOp::BrIfZ);
+      w(c);
+    }
+    f.else_fixup = pos();
+    w(uint32_t(instr_start_));  // holds the instruction start until patched
+    // The then-branch works on copies of the params so the else-branch
+    // still finds the originals in their slots.
+    uint32_t first = depth() - np;
+    for (uint32_t i = 0; i < np; ++i) {
+      uint32_t dst = pushTemp();
+      emitCopy(dst, slotOfDepth(first + i));
+    }
+    f.stack_base = depth() - np;
+  }
+  frames_.push_back(std::move(f));
+  last_dst_word_ = -1;
+}
+
+void Lowering::elseBranch(const ValidatorState& s) {
+  LFrame& f = frames_.back();
+  if (s.endReachable()) {
+    moveTopTo(f.result_base, f.nresults);
+    emitJumpTo(f);
+  }
+  uint32_t start = c_.words[size_t(f.else_fixup)];
+  c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
+  f.else_fixup = -1;
+  f.kind = CtrlKind::Else;
+  resetTo(f.result_base);
+  pushTemps(f.nparams);
+  f.stack_base = f.result_base;
+}
+
+void Lowering::endBlock(const ValidatorState& s) {
+  LFrame& f = frames_.back();
+  if (f.kind == CtrlKind::Func) {
+    if (s.endReachable()) emitReturn();
+    frames_.pop_back();
+    return;
+  }
+  if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
+  if (f.else_fixup >= 0) {
+    uint32_t start = c_.words[size_t(f.else_fixup)];
+    c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
+  }
+  patch(f, pos());
+  uint32_t base = f.result_base, nr = f.nresults;
+  frames_.pop_back();
+  resetTo(base);
+  pushTemps(nr);
+}
+
+void Lowering::brIf(const Imm& imm) {
+  Entry cond = stack_.back();
+  stack_.pop_back();
+  LFrame& f = frameAt(imm.a);
+  uint32_t n = f.kind == CtrlKind::Func ? f.nresults : labelArity(f);
+  uint32_t base = f.kind == CtrlKind::Func ? 0 : f.result_base;
+  bool in_place = f.kind != CtrlKind::Func && topInPlace(base, n);
+  stack_.push_back(cond);
+  if (in_place) {
+    if (!tryFuse(true)) {
+      uint32_t c = popSlot();
+      emitOp(IOp::BrIfNz);
+      w(c);
+    }
+    if (f.kind == CtrlKind::Loop) {
+      w(uint32_t(int32_t(f.loop_pc) - int32_t(instr_start_)));
+    } else {
+      f.fixups.push_back(instr_start_);
+      f.fixups.push_back(pos());
+      w(0);
+    }
+  } else {
+    if (!tryFuse(false)) {
+      uint32_t c = popSlot();
+      emitOp(IOp::BrIfZ);
+      w(c);
+    }
+    uint32_t skip_start = instr_start_;
+    uint32_t skip_word = pos();
+    w(0);
+    emitBranch(imm.a);
+    c_.words[skip_word] = uint32_t(int32_t(pos()) - int32_t(skip_start));
+  }
+  last_dst_word_ = -1;
+}
+
+void Lowering::brTable(const Imm& imm) {
+  uint32_t idx = popSlot();
+  const std::vector<uint32_t>& t = *imm.targets;
+  uint32_t n = uint32_t(t.size());
+  emitOp(IOp::BrTableI);
+  uint32_t start = instr_start_;
+  w(idx);
+  w(n);
+  uint32_t table = pos();
+  for (uint32_t i = 0; i <= n; ++i) w(0);
+  // One stub per entry: move the values, then jump.
+  for (uint32_t i = 0; i <= n; ++i) {
+    uint32_t target = i < n ? t[i] : imm.a;
+    c_.words[table + i] = uint32_t(int32_t(pos()) - int32_t(start));
+    emitBranch(target);
+  }
+}
+
+// drop, select, locals and globals.
+void Lowering::variable(Opcode op, const Imm& imm) {
+  switch (op) {
     case Opcode::Drop:
       if (imm.type == ValType::V128) unsupported_ = true;
       popSlot();
@@ -600,35 +618,7 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       max_depth_ = std::max(max_depth_, depth());
       return;
     case Opcode::LocalSet:
-    case Opcode::LocalTee: {
-      uint32_t x = imm.a;
-      uint32_t d = depth() - 1;
-      Entry top = stack_.back();
-      bool others = false;
-      for (uint32_t i = 0; i < d; ++i)
-        if (stack_[i].isLocal() && stack_[i].local == x) others = true;
-      if (top.kind == Entry::Const) {
-        materializeLocal(x);
-        emitConst(x, top.value);
-      } else if (!top.isLocal() && last_dst_word_ >= 0 && last_dst_end_ == pos() &&
-          c_.words[size_t(last_dst_word_)] == slotOfDepth(d) && !others) {
-        // Redirect the producer's write into the local.
-        c_.words[size_t(last_dst_word_)] = x;
-      } else {
-        if (top.isLocal() && top.local == x) {
-          // local.set x of local.get x: nothing to do.
-        } else {
-          materializeLocal(x);
-          emitCopy(x, slotOf(stack_.back(), d));
-        }
-      }
-      stack_.pop_back();
-      last_dst_word_ = -1;
-      if (op == Opcode::LocalTee) {
-        stack_.push_back(top.kind == Entry::Const ? top : Entry{Entry::Local, x, 0});
-      }
-      return;
-    }
+    case Opcode::LocalTee: localSet(op, imm.a); return;
     case Opcode::GlobalGet: {
       if (imm.type == ValType::V128) unsupported_ = true;
       uint32_t dst = pushTemp();
@@ -647,6 +637,43 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
       w(src);
       return;
     }
+    default:
+      unsupported_ = true;
+      return;
+  }
+}
+
+void Lowering::localSet(Opcode op, uint32_t x) {
+  uint32_t d = depth() - 1;
+  Entry top = stack_.back();
+  bool others = false;
+  for (uint32_t i = 0; i < d; ++i)
+    if (stack_[i].isLocal() && stack_[i].local == x) others = true;
+  if (top.kind == Entry::Const) {
+    materializeLocal(x);
+    emitConst(x, top.value);
+  } else if (!top.isLocal() && last_dst_word_ >= 0 && last_dst_end_ == pos() &&
+      c_.words[size_t(last_dst_word_)] == slotOfDepth(d) && !others) {
+    // Redirect the producer's write into the local.
+    c_.words[size_t(last_dst_word_)] = x;
+  } else {
+    if (top.isLocal() && top.local == x) {
+      // local.set x of local.get x: nothing to do.
+    } else {
+      materializeLocal(x);
+      emitCopy(x, slotOf(stack_.back(), d));
+    }
+  }
+  stack_.pop_back();
+  last_dst_word_ = -1;
+  if (op == Opcode::LocalTee) {
+    stack_.push_back(top.kind == Entry::Const ? top : Entry{Entry::Local, x, 0});
+  }
+}
+
+// References, memory.size/grow, tables and bulk memory.
+void Lowering::memoryTable(Opcode op, const Imm& imm) {
+  switch (op) {
     case Opcode::TableGet: {
       uint32_t i = popSlot();
       uint32_t dst = pushTemp();

@@ -22,43 +22,15 @@
 namespace tern::interp {
 
 // Internal opcodes: one per row of opcodes.def (simple rows have generated
-// handlers), then the hand-written ones.
+// handlers), then one per row of interp/iops.def (hand-written handlers;
+// that file lists their operands).
 enum class IOp : uint16_t {
-#define X(id, prefix, code, text, imm, sig, feat, impl) id,
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) id,
 #include "module/opcodes.def"
 #undef X
-  Copy,         // dst src
-  Const32,      // dst imm
-  Const64,      // dst lo hi
-  Jump,         // off
-  BrIfNz,       // cond off
-  BrIfZ,        // cond off
-  BrTableI,     // idx n off0 .. off(n)  (last is the default)
-  Ret,          //
-  CallI,        // defined-func-index frame-slot
-  CallImport,   // func-index frame-slot
-  CallIndirectI,  // type-index table frame-slot elem-slot
-  Trap,         // trap-kind
-  SelectI,      // dst a b cond
-  GlobalGetI,   // dst global
-  GlobalSetI,   // global src
-  MemorySizeI,  // dst
-  MemoryGrowI,  // dst src
-  RefIsNullI,   // dst src
-  RefFuncI,     // dst func-index
-  TableGetI,    // dst table idx
-  TableSetI,    // table idx val
-  TableSizeI,   // dst table
-  TableGrowI,   // dst table init n
-  TableFillI,   // table i val n
-  TableCopyI,   // dst-table src-table d s n
-  TableInitI,   // table elem d s n
-  ElemDropI,    // elem
-  MemoryInitI,  // data d s n
-  DataDropI,    // data
-  MemoryCopyI,  // d s n
-  MemoryFillI,  // d val n
-  CheckInterrupt,  // flags (1: epoch deadline, 2: fuel)
+#define I(id, traps, operands) id,
+#include "interp/iops.def"
+#undef I
   Count_
 };
 constexpr unsigned kIOpCount = unsigned(IOp::Count_);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <string>
@@ -10,11 +11,14 @@
 #include <vector>
 
 #include "module/opcodes.h"
+#include "tern/tern.hpp"
 
 using tern::ImmKind;
 using tern::kOpcodeCount;
 using tern::Opcode;
+using tern::OpClass;
 using tern::OpInfo;
+using tern::ValType;
 
 namespace {
 
@@ -183,7 +187,7 @@ TEST_CASE("every Sig parses as params:results over i l f d v") {
 
 TEST_CASE("memory instructions: sig and natural alignment") {
   // Access size in bytes, from the spec, written out independently of the
-  // table and of naturalAlignLog2.
+  // table's Bytes column.
   const std::map<std::string, unsigned> access_bytes = {
       {"i32.load", 4},        {"i64.load", 8},         {"f32.load", 4},
       {"f64.load", 8},        {"i32.load8_s", 1},      {"i32.load8_u", 1},
@@ -225,14 +229,17 @@ TEST_CASE("memory instructions: sig and natural alignment") {
       REQUIRE(p.results.size() == 1);
       CHECK(p.results[0] == typeLetter(type));
     }
-    unsigned align = tern::naturalAlignLog2(Opcode(i));
+    unsigned align = o.natural_align;
     CHECK(align <= 4);
+    CHECK(align <= o.access_bytes);
     auto it = access_bytes.find(std::string(name));
     if (it == access_bytes.end()) {
       FAIL_CHECK("unexpected memory instruction " << std::string(name));
       continue;
     }
     CHECK((1u << align) == it->second);
+    CHECK(o.access_bytes == it->second);
+    CHECK(o.cls == (is_store ? tern::OpClass::Store : tern::OpClass::Load));
     // Lane immediates match the access width.
     unsigned lanes = 0;
     if (o.imm == ImmKind::MemArgLane16) lanes = 16;
@@ -427,4 +434,150 @@ TEST_CASE("features and hand-validated instructions") {
   CHECK(imm("ref.null") == ImmKind::RefType);
   CHECK(tern::opInfo(tern::Opcode::SelectT).imm == ImmKind::SelectT);
   CHECK(tern::opInfo(tern::Opcode::Select).imm == ImmKind::None);
+}
+
+TEST_CASE("typed signature columns agree with the Sig text") {
+  for (unsigned i = 0; i < kOpcodeCount; ++i) {
+    CAPTURE(rowName(i));
+    const OpInfo& o = info(i);
+    ParsedSig p = parseSig(o.sig);
+    if (std::string_view(o.sig).empty()) {
+      CHECK(o.types.nparams == 0);
+      CHECK(o.types.nresults == 0);
+      continue;
+    }
+    REQUIRE(p.ok);
+    REQUIRE(o.types.nparams == p.params.size());
+    REQUIRE(o.types.nresults == p.results.size());
+    for (unsigned k = 0; k < o.types.nparams; ++k) CHECK(o.types.params[k] == tern::sigType(p.params[k]));
+    for (unsigned k = 0; k < o.types.nresults; ++k) CHECK(o.types.results[k] == tern::sigType(p.results[k]));
+  }
+  CHECK(tern::sigType('i') == ValType::I32);
+  CHECK(tern::sigType('l') == ValType::I64);
+  CHECK(tern::sigType('f') == ValType::F32);
+  CHECK(tern::sigType('d') == ValType::F64);
+  CHECK(tern::sigType('v') == ValType::V128);
+}
+
+TEST_CASE("classes: generic rows have a signature, memory rows a size, the rest by name") {
+  for (unsigned i = 0; i < kOpcodeCount; ++i) {
+    CAPTURE(rowName(i));
+    const OpInfo& o = info(i);
+    if (tern::isGeneric(o.cls)) CHECK_FALSE(std::string_view(o.sig).empty());
+    bool mem = o.cls == OpClass::Load || o.cls == OpClass::Store;
+    CHECK(mem == isMemArg(o.imm));
+    if (mem) {
+      CHECK(o.access_bytes > 0);
+      CHECK((1u << o.natural_align) == o.access_bytes);
+      CHECK((o.traps & tern::opflag::memOob) != 0);
+      CHECK(o.types.nresults == (o.cls == OpClass::Load ? 1 : 0));
+    } else {
+      CHECK(o.access_bytes == 0);
+      CHECK(o.natural_align == 0);
+    }
+    bool konst = o.imm == ImmKind::I32 || o.imm == ImmKind::I64 || o.imm == ImmKind::F32 || o.imm == ImmKind::F64 ||
+                 o.imm == ImmKind::V128;
+    CHECK(konst == (o.cls == OpClass::Const));
+    if (o.cls == OpClass::Const) {
+      CHECK(o.types.nparams == 0);
+      CHECK(o.types.nresults == 1);
+    }
+    // Only the memory-index immediates, segments and tables are read by hand.
+    if (o.cls == OpClass::Num)
+      CHECK((o.imm == ImmKind::None || o.imm == ImmKind::Lane2 || o.imm == ImmKind::Lane4 ||
+             o.imm == ImmKind::Lane8 || o.imm == ImmKind::Lane16 || o.imm == ImmKind::Shuffle));
+    if (o.commutative) {
+      CHECK(o.types.nparams == 2);
+      CHECK(o.types.params[0] == o.types.params[1]);
+    }
+    CHECK((o.traps & tern::opflag::comm) == 0);
+  }
+  auto cls = [](const char* n) { return tern::opInfo(*tern::lookupOpcodeByName(n)).cls; };
+  for (const char* n : {"unreachable", "nop", "block", "loop", "if", "else", "end", "br", "br_if", "br_table",
+                        "return", "call", "call_indirect"})
+    CHECK(cls(n) == OpClass::Ctl);
+  for (const char* n : {"local.get", "local.set", "local.tee", "global.get", "global.set"})
+    CHECK(cls(n) == OpClass::Var);
+  for (const char* n : {"table.get", "table.set", "table.size", "table.grow", "table.fill"})
+    CHECK(cls(n) == OpClass::Table);
+  for (const char* n : {"memory.init", "data.drop", "memory.copy", "memory.fill", "table.init", "elem.drop",
+                        "table.copy"})
+    CHECK(cls(n) == OpClass::Bulk);
+  CHECK(cls("drop") == OpClass::Param);
+  CHECK(cls("select") == OpClass::Param);
+  CHECK(cls("memory.size") == OpClass::Mem);
+  CHECK(cls("memory.grow") == OpClass::Mem);
+  CHECK(cls("ref.func") == OpClass::Ref);
+}
+
+TEST_CASE("commutativity and traps of the MVP operators") {
+  auto o = [](const char* n) { return tern::opInfo(*tern::lookupOpcodeByName(n)); };
+  for (const char* n : {"i32.add", "i32.mul", "i32.and", "i32.or", "i32.xor", "i32.eq", "i32.ne", "i64.add",
+                        "i64.mul", "i64.and", "i64.or", "i64.xor", "i64.eq", "i64.ne", "f32.eq", "f64.ne"}) {
+    CAPTURE(n);
+    CHECK(o(n).commutative);
+  }
+  // Float arithmetic is not: which NaN comes out depends on the order.
+  for (const char* n : {"i32.sub", "i32.shl", "i32.lt_s", "i64.rotl", "f32.add", "f64.mul", "f32.min", "i32.div_u"}) {
+    CAPTURE(n);
+    CHECK_FALSE(o(n).commutative);
+  }
+  using namespace tern::opflag;
+  CHECK(o("i32.div_s").traps == (divZero | overflow));
+  CHECK(o("i64.div_s").traps == (divZero | overflow));
+  CHECK(o("i32.div_u").traps == divZero);
+  CHECK(o("i64.rem_s").traps == divZero);
+  CHECK(o("i32.trunc_f32_s").traps == (overflow | badConv));
+  CHECK(o("i64.trunc_f64_u").traps == (overflow | badConv));
+  CHECK(o("i32.trunc_sat_f32_s").traps == 0);
+  CHECK(o("i32.add").traps == 0);
+  CHECK(o("f64.div").traps == 0);
+  CHECK(o("unreachable").traps == unreachable);
+  CHECK((o("call_indirect").traps & badElem) != 0);
+  CHECK((o("table.copy").traps & tableOob) != 0);
+  CHECK((o("memory.fill").traps & memOob) != 0);
+  CHECK(o("memory.grow").traps == 0);
+  // Every row whose name says it divides or converts with a check traps.
+  for (unsigned i = 0; i < kOpcodeCount; ++i) {
+    std::string_view name = info(i).name;
+    CAPTURE(std::string(name));
+    if (info(i).prefix == 0xfd) continue;
+    bool div = name.find(".div_") != std::string_view::npos || name.find(".rem_") != std::string_view::npos;
+    bool trunc = name.find(".trunc_f") != std::string_view::npos;
+    if (div) CHECK((info(i).traps & divZero) != 0);
+    if (trunc) CHECK((info(i).traps & badConv) != 0);
+    if (!div && !trunc && info(i).cls == OpClass::Num) CHECK(info(i).traps == 0);
+  }
+}
+
+TEST_CASE("loads: sign extension, result type and size from the table") {
+  auto o = [](const char* n) { return tern::opInfo(*tern::lookupOpcodeByName(n)); };
+  for (const char* n : {"i32.load8_s", "i32.load16_s", "i64.load8_s", "i64.load16_s", "i64.load32_s"}) {
+    CAPTURE(n);
+    CHECK(o(n).load_signed);
+  }
+  for (const char* n : {"i32.load", "i64.load", "f32.load", "f64.load", "i32.load8_u", "i32.load16_u",
+                        "i64.load8_u", "i64.load16_u", "i64.load32_u", "i32.store8", "i32.add"}) {
+    CAPTURE(n);
+    CHECK_FALSE(o(n).load_signed);
+  }
+}
+
+// jit/compiler.cc computes operations from the distance between rows; until
+// it reads the columns, these runs must stay contiguous and in this order.
+TEST_CASE("row runs the JIT's arithmetic relies on") {
+  auto run = [](std::initializer_list<Opcode> ops) {
+    unsigned first = unsigned(*ops.begin()), k = 0;
+    for (Opcode op : ops) CHECK(unsigned(op) == first + k++);
+  };
+  run({Opcode::I32DivS, Opcode::I32DivU, Opcode::I32RemS, Opcode::I32RemU});
+  run({Opcode::I64DivS, Opcode::I64DivU, Opcode::I64RemS, Opcode::I64RemU});
+  run({Opcode::F32Add, Opcode::F32Sub, Opcode::F32Mul, Opcode::F32Div});
+  run({Opcode::F64Add, Opcode::F64Sub, Opcode::F64Mul, Opcode::F64Div});
+  run({Opcode::F32Eq, Opcode::F32Ne, Opcode::F32Lt, Opcode::F32Gt, Opcode::F32Le, Opcode::F32Ge});
+  run({Opcode::F64Eq, Opcode::F64Ne, Opcode::F64Lt, Opcode::F64Gt, Opcode::F64Le, Opcode::F64Ge});
+  run({Opcode::F32Ceil, Opcode::F32Floor, Opcode::F32Trunc, Opcode::F32Nearest});
+  run({Opcode::F64Ceil, Opcode::F64Floor, Opcode::F64Trunc, Opcode::F64Nearest});
+  CHECK(unsigned(Opcode::F64Add) > unsigned(Opcode::F32Div));
+  CHECK(unsigned(Opcode::F64Eq) > unsigned(Opcode::F32Ge));
 }

@@ -1,0 +1,18 @@
+// What interp.cc offers the rest of src/interp, and nothing outside it
+// sees. The interpreter's per-thread call state stays private to interp.cc
+// (see there why).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "tern/tern.hpp"
+
+namespace tern::interp {
+
+// Calls f (host, another instance, or an interpreted function) for JIT code,
+// with its arguments at fp; the results replace them. `jit_frames` JIT
+// frames are live below and count against the call depth limit.
+std::optional<Trap> callFromJit(Instance* caller, Func* f, uint64_t* fp, uint32_t jit_frames);
+
+}  // namespace tern::interp

@@ -1,0 +1,96 @@
+// The runtime's services to JIT code (declared in jit/entry.h): calls into
+// other tiers and instances, memory.grow, call_indirect, table and bulk
+// operations, interruption. They live with the interpreter because they use
+// its per-thread call state (through interp::callFromJit).
+#include "interp/internal.h"
+#include "jit/entry.h"
+#include "jit/jit.h"
+#include "module/module.h"
+#include "runtime/ops.h"
+
+namespace tern::jit {
+
+// Calls f (host, another instance, or an interpreted function) with its
+// arguments at fp; the results replace them. Called from JIT code, which
+// has no unwind information: noexcept, so that an exception the host-call
+// boundary does not catch (a failed allocation in between) ends the process
+// in this frame rather than unwinding into JIT frames.
+static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
+  std::optional<Trap> tr = interp::callFromJit(ctx->inst, f, fp, ctx->depth_start - ctx->depth_left);
+  if (!tr) return 0;
+  *ctx->inner = std::move(tr);
+  ctx->trap_kind = trapCode(TrapKind::Host);
+  return 1;
+}
+
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp) {
+  return callFuncOut(ctx, ctx->inst->funcs_[func_index], fp);
+}
+
+int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
+  if (!ctx->memory) return -1;
+  return int32_t(ctx->memory->grow(delta));
+}
+
+void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
+  Instance* inst = ctx->inst;
+  Table* tab = inst->tables_[table];
+  if (elem >= tab->elems_.size()) {
+    ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
+    return nullptr;
+  }
+  Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
+  if (!f) {
+    ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
+    return nullptr;
+  }
+  if (f->type_id_ != inst->type_ids_[type_index]) {
+    ctx->trap_kind = trapCode(TrapKind::IndirectCallTypeMismatch);
+    return nullptr;
+  }
+  if (f->instance_ == inst) return ctx->func_table[f->index_];
+  // Another instance or the host: call it from here.
+  if (callFuncOut(ctx, f, fp) != 0) return nullptr;
+  return retStub();
+}
+
+// Table, reference and bulk-memory instructions; operands in v[0..].
+uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
+  Instance* inst = ctx->inst;
+  TrapCode k = TrapCode::None;
+  uint64_t r = 0;
+  switch (Opcode(op)) {
+    case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
+    case Opcode::TableGet: k = ops::tableGet(inst, a, uint32_t(v[0]), &r); break;
+    case Opcode::TableSet: k = ops::tableSet(inst, a, uint32_t(v[0]), v[1]); break;
+    case Opcode::TableSize: r = ops::tableSize(inst, a); break;
+    case Opcode::TableGrow: r = ops::tableGrow(inst, a, v[0], uint32_t(v[1])); break;
+    case Opcode::TableFill: k = ops::tableFill(inst, a, uint32_t(v[0]), v[1], uint32_t(v[2])); break;
+    case Opcode::TableCopy: k = ops::tableCopy(inst, a, b, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::TableInit: k = ops::tableInit(inst, b, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::ElemDrop: ops::elemDrop(inst, a); break;
+    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::DataDrop: ops::dataDrop(inst, a); break;
+    case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
+    default: k = trapCode(TrapKind::Unreachable); break;
+  }
+  if (isTrap(k)) ctx->trap_kind = k;
+  return r;
+}
+
+int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
+  Store* st = ctx->inst->store_;
+  if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
+    ctx->trap_kind = trapCode(TrapKind::Interrupted);
+    return 1;
+  }
+  if ((flags & 2) && --st->fuel_ < 0) {
+    st->fuel_ = 0;
+    ctx->trap_kind = trapCode(TrapKind::OutOfFuel);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace tern::jit
