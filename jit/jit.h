@@ -27,6 +27,7 @@
 #include "decode/function_decoder.h"
 #include "jit/entry.h"
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
@@ -35,19 +36,19 @@ namespace tern::jit {
 // One per entry into JIT code from C++; r13 points at it.
 struct Ctx {
   uint8_t* mem_base = nullptr;        // 0
-  uint64_t* mem_size = nullptr;       // 8   &Memory::size_
+  uint64_t* mem_size = nullptr;       // 8   &MemoryInst::size_
   uint64_t* stack_end = nullptr;      // 16  end of the value stack
   uintptr_t native_limit = 0;         // 24  lowest rsp allowed
   void* const* func_table = nullptr;  // 32  entry per function index
-  Instance* inst = nullptr;           // 40
+  ModuleInst* inst = nullptr;         // 40
   uintptr_t entry_rsp = 0;            // 48  rsp to unwind to on a trap
   TrapCode trap_kind = TrapCode::None;  // 56  runtime/trap_code.h
   uint32_t trap_func = 0;             // 60  function index that trapped
   void* unwind = nullptr;             // 64  the unwind stub
-  Global* const* globals = nullptr;   // 72
+  GlobalInst* const* globals = nullptr;  // 72
   void* call_out = nullptr;           // 80  stub: call function esi through C++
   std::optional<Trap>* inner = nullptr;  // 88 trap raised below (host, other instance)
-  Memory* memory = nullptr;           // 96
+  MemoryInst* memory = nullptr;       // 96
   uintptr_t fault_pc = 0;             // 104 pc of a guard-page fault
   uintptr_t trap_rsp = 0;             // 112 rsp where the trap left JIT code
   // Calls JIT code may still nest before "call stack exhausted"

@@ -4,10 +4,16 @@
 // Store   -> owns runtime objects: instances, functions, memories, tables, globals
 // Linker  -> resolves imports by (module, name) and instantiates
 //
+// The model: Engine, Store, Linker and Config are values you create. Modules
+// are shared (std::shared_ptr) and outlive nothing they need. Everything a
+// Store holds (Instance, Func, Memory, Table, Global) is an opaque object
+// reached by pointer: the store creates, owns and frees it, it lives as
+// long as its store, and this header shows only its methods. An Extern is
+// one such pointer with its kind; a Value of a reference type holds one.
+//
 // Errors are values (tern::Expected); a guest fault is a tern::Trap value.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -285,7 +291,9 @@ class Engine {
  public:
   explicit Engine(Config c = {});
   ~Engine();
-  const Config& config() const { return config_; }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  const Config& config() const;
   // Canonical id of a function type, shared by every module of this engine:
   // call_indirect compares these ids.
   uint32_t internType(const FuncType& t);
@@ -294,29 +302,18 @@ class Engine {
   // Any thread may bump the epoch; guests of stores whose deadline it
   // reaches trap with "interrupted" at their next function entry or loop
   // header (with Config::epoch_interruption).
-  void incrementEpoch() { epoch_.fetch_add(1, std::memory_order_relaxed); }
-  uint64_t epoch() const { return epoch_.load(std::memory_order_relaxed); }
+  void incrementEpoch();
+  uint64_t epoch() const;
 
-  // internal: linear-memory reservations are recycled, so instantiation
-  // does not pay for mmap/munmap/mprotect each time. A small recycled
-  // reservation comes back zeroed with its first `*committed` bytes still
-  // readable and writable.
-  void* takeReservation(uint64_t bytes, uint64_t* committed);
-  void returnReservation(void* base, uint64_t bytes, uint64_t committed);
-  std::atomic<uint64_t> epoch_{0};
+  struct Impl;  // internal (src/runtime/objects.h)
 
  private:
-  Config config_;
-  struct Types;
-  std::unique_ptr<Types> types_;
-  struct Pool;
-  std::unique_ptr<Pool> pool_;
+  friend Impl& implOf(Engine& engine);
+  std::unique_ptr<Impl> impl_;
 };
 
 // ---------------------------------------------------------------------------
 // Module
-struct ModuleData;  // internal
-
 struct ImportInfo {
   std::string module, name;
   ExternType type;
@@ -335,15 +332,14 @@ class Module {
 
   std::vector<ImportInfo> imports() const;
   std::vector<ExportInfo> exports() const;
-  Engine& engine() const { return *engine_; }
-  const ModuleData& data() const { return *data_; }
+  Engine& engine() const;
 
-  Module(Engine& e, std::unique_ptr<ModuleData> d);
-  ~Module();
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
 
- private:
-  Engine* engine_;
-  std::unique_ptr<ModuleData> data_;
+ protected:
+  Module() = default;
+  ~Module() = default;
 };
 
 // Feed a module in chunks of any size; every function body is validated and
@@ -365,8 +361,8 @@ class ModuleStreamer {
 };
 
 // ---------------------------------------------------------------------------
-// Runtime objects. Data members ending in '_' are internal: the tiers read
-// them directly; embedders use the methods.
+// Runtime objects. Embedders hold them by pointer (the store owns them) and
+// use only their methods; they cannot be created, copied or deleted here.
 struct Extern {
   ExternKind kind = ExternKind::Func;
   void* ptr = nullptr;
@@ -385,11 +381,16 @@ struct Extern {
 // Passed to host functions: who called, and the caller's memory.
 class Caller {
  public:
-  Instance* instance() const { return instance_; }
-  Memory* memory() const;  // the caller's memory 0, or nullptr
-  Store& store() const { return *store_; }
-  Instance* instance_ = nullptr;
-  Store* store_ = nullptr;
+  Instance* instance() const;  // null when the host function was called directly (Func::call)
+  Memory* memory() const;      // the caller's memory 0, or nullptr
+  Store& store() const;
+
+  Caller(const Caller&) = delete;
+  Caller& operator=(const Caller&) = delete;
+
+ protected:
+  Caller() = default;
+  ~Caller() = default;
 };
 
 // A host function: reads `args`, writes `results` (pre-set to zeros of the
@@ -502,12 +503,12 @@ class Func {
   template <class Sig>
   Expected<TypedFunc<Sig>> typed();
 
-  // internal
-  Store* store_ = nullptr;
-  uint32_t type_id_ = 0;        // Engine::internType
-  Instance* instance_ = nullptr;  // null for host functions
-  uint32_t index_ = 0;          // function index in instance_'s module
-  HostFn host_;
+  Func(const Func&) = delete;
+  Func& operator=(const Func&) = delete;
+
+ protected:
+  Func() = default;
+  ~Func() = default;
 };
 
 template <class R, class... A>
@@ -629,50 +630,51 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
 
 class Memory {
  public:
-  uint8_t* data() { return base_; }
-  uint64_t size() const { return size_; }  // bytes
-  uint64_t pages() const { return size_ >> 16; }
+  // The memory's bytes: valid until it grows (the address stays the same on
+  // 64-bit hosts, but do not rely on it).
+  uint8_t* data();
+  uint64_t size() const;  // bytes
+  uint64_t pages() const { return size() >> 16; }
   // Returns the old size in pages, or -1 when the memory cannot grow.
   int64_t grow(uint64_t delta_pages);
-  MemoryType type() const { return {limits_}; }
-  ~Memory();
+  MemoryType type() const;
 
-  // internal
-  uint8_t* base_ = nullptr;
-  uint64_t size_ = 0;
-  uint64_t reserved_ = 0;   // bytes of address space reserved at base_
-  uint64_t committed_ = 0;  // bytes at base_ that are readable and writable
-  Limits limits_;
-  Store* store_ = nullptr;
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+
+ protected:
+  Memory() = default;
+  ~Memory() = default;
 };
 
 class Table {
  public:
-  uint32_t size() const { return uint32_t(elems_.size()); }
+  uint32_t size() const;
   std::optional<Value> get(uint32_t i) const;
   bool set(uint32_t i, Value v);
   int64_t grow(uint32_t delta, Value init);
-  TableType type() const { return {elem_, limits_}; }
+  TableType type() const;
 
-  // internal: references stored as raw pointers (0 = null)
-  ValType elem_ = ValType::FuncRef;
-  Limits limits_;
-  std::vector<uintptr_t> elems_;
-  Store* store_ = nullptr;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+ protected:
+  Table() = default;
+  ~Table() = default;
 };
 
 class Global {
  public:
   Value get() const;
   bool set(Value v);  // false if immutable or of another type
-  GlobalType type() const { return {type_, mut_}; }
+  GlobalType type() const;
 
-  // internal
-  ValType type_ = ValType::I32;
-  bool mut_ = false;
-  uint64_t bits_ = 0;
-  uint64_t hi_ = 0;
-  Store* store_ = nullptr;
+  Global(const Global&) = delete;
+  Global& operator=(const Global&) = delete;
+
+ protected:
+  Global() = default;
+  ~Global() = default;
 };
 
 class Instance {
@@ -682,18 +684,14 @@ class Instance {
   Memory* getMemory(std::string_view name) const;
   Table* getTable(std::string_view name) const;
   Global* getGlobal(std::string_view name) const;
-  const Module& module() const { return *module_; }
+  const Module& module() const;
 
-  // internal
-  std::shared_ptr<Module> module_;
-  Store* store_ = nullptr;
-  std::vector<Func*> funcs_;
-  std::vector<Table*> tables_;
-  std::vector<Memory*> memories_;
-  std::vector<Global*> globals_;
-  std::vector<uint32_t> type_ids_;             // module type index -> engine type id
-  std::vector<std::vector<uintptr_t>> elems_;  // element segments (cleared on elem.drop)
-  std::vector<bool> data_dropped_;
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+ protected:
+  Instance() = default;
+  ~Instance() = default;
 };
 
 // Per-store resource limits. Growth beyond them fails the way the spec
@@ -710,17 +708,17 @@ class Store {
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
-  Engine& engine() const { return *engine_; }
+  Engine& engine() const;
 
-  void setLimits(const StoreLimits& limits) { limits_ = limits; }
-  const StoreLimits& limits() const { return limits_; }
+  void setLimits(const StoreLimits& limits);
+  const StoreLimits& limits() const;
   // Guests trap with "interrupted" once the engine's epoch reaches
   // epoch() + delta (needs Config::epoch_interruption).
-  void setEpochDeadline(uint64_t delta) { epoch_deadline_ = engine_->epoch() + delta; }
+  void setEpochDeadline(uint64_t delta);
   // Each function entry and loop header costs one unit; at zero the guest
   // traps with "all fuel consumed" (needs Config::consume_fuel).
-  void setFuel(uint64_t fuel) { fuel_ = int64_t(fuel > uint64_t(INT64_MAX) ? INT64_MAX : fuel); }
-  uint64_t fuel() const { return fuel_ < 0 ? 0 : uint64_t(fuel_); }
+  void setFuel(uint64_t fuel);
+  uint64_t fuel() const;
 
   Func* createHostFunc(const FuncType& type, HostFn fn, std::string debug_name = {});
   // A host function from a C++ callable; its Wasm type comes from the C++
@@ -742,18 +740,11 @@ class Store {
   Expected<Instance*> instantiate(const std::shared_ptr<Module>& module,
                                   const std::vector<Extern>& imports);
 
-  // internal
-  Engine* engine_;
-  StoreLimits limits_;
-  uint64_t memory_bytes_ = 0, table_elements_ = 0;
-  uint64_t epoch_deadline_ = UINT64_MAX;
-  int64_t fuel_ = INT64_MAX;
-  std::vector<std::unique_ptr<Func>> funcs_;
-  std::vector<std::unique_ptr<Memory>> memories_;
-  std::vector<std::unique_ptr<Table>> tables_;
-  std::vector<std::unique_ptr<Global>> globals_;
-  std::vector<std::unique_ptr<Instance>> instances_;
-  std::map<const Func*, std::string> host_names_;
+  struct Impl;  // internal (src/runtime/objects.h)
+
+ private:
+  friend Impl& implOf(Store& store);
+  std::unique_ptr<Impl> impl_;
 };
 
 class Linker;

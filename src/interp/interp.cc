@@ -19,6 +19,7 @@
 #include "interp/semantics.h"
 #include "jit/entry.h"
 #include "jit/jit.h"
+#include "runtime/objects.h"
 #include "runtime/ops.h"
 
 #if __has_include(<cxxabi.h>)
@@ -95,11 +96,11 @@ ThreadCtx& threadCtx(const Config& cfg) {
   return t;
 }
 
-std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
 
 // Appends frame `func` of `inst`, at module offset `off`, to a trap's
 // backtrace (as data, and as the name string of Trap::backtrace).
-void addFrame(Trap& tr, Instance* inst, uint32_t func, uint32_t off) {
+void addFrame(Trap& tr, ModuleInst* inst, uint32_t func, uint32_t off) {
   const ModuleData& md = inst->module_->data();
   TrapFrame f;
   f.func_index = func;
@@ -141,11 +142,11 @@ struct PosCache {
   }
 };
 
-Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args);
+Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
 
 // Calls a host function or another instance's function from the loop, with
 // arguments in slots; results are written back to the same slots.
-std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* slots, uint64_t* frame_top) {
+std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* slots, uint64_t* frame_top) {
   const FuncType& ft = f->type();
   Value argv[16];
   std::vector<Value> big;
@@ -167,7 +168,7 @@ std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* s
 // Runs defined function `func` of `inst` whose frame (args in place) starts
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
 // table instead.
-__attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instance* inst, uint32_t func,
+__attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, ModuleInst* inst, uint32_t func,
                                                             uint64_t* fp, const int32_t** table_out) {
   static int32_t table[kHandlerCount];
   if (!tp) {
@@ -209,10 +210,10 @@ __attribute__((noinline, noclone)) std::optional<Trap> run(ThreadCtx* tp, Instan
   const ModuleData& md = inst->module_->data();
   const FuncBody* bodies = md.bodies.data();
   const uint32_t nimp = md.num_imported_funcs;
-  Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
+  MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
   uint8_t* mem_base = mem0 ? mem0->base_ : nullptr;
   uint64_t mem_size = mem0 ? mem0->size_ : 0;
-  Global* const* globals = inst->globals_.data();
+  GlobalInst* const* globals = inst->globals_.data();
   const uint32_t* type_ids = inst->type_ids_.data();
   Frame* frames = t.frames;
   uint64_t* const stack_end = t.stack_end;
@@ -453,7 +454,7 @@ L_CallI: {
   NEXT();
 }
 L_CallImport: {
-  Func* f = inst->funcs_[pc[1]];
+  FuncInst* f = inst->funcs_[pc[1]];
   inner = callOut(t, inst, f, fp + pc[2], fp + code->frame_slots);
   if (inner) goto do_trap;
   RELOAD_MEM();
@@ -461,10 +462,10 @@ L_CallImport: {
   NEXT();
 }
 L_CallIndirectI: {
-  Table* tab = inst->tables_[pc[2]];
+  TableInst* tab = inst->tables_[pc[2]];
   uint32_t i = uint32_t(S(4));
   if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
-  Func* f = reinterpret_cast<Func*>(tab->elems_[i]);
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
   if (!f) TRAP(TrapKind::UninitializedElement);
   if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
@@ -580,8 +581,8 @@ L_MemoryCopyI: {
   NEXT();
 }
 L_CheckInterrupt: {
-  Store* st = inst->store_;
-  if ((pc[1] & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_)
+  Store::Impl* st = inst->store_;
+  if ((pc[1] & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_)
     TRAP(TrapKind::Interrupted);
   if ((pc[1] & 2) && --st->fuel_ < 0) {
     st->fuel_ = 0;
@@ -635,7 +636,7 @@ done:
 // host function: an exception stops here and becomes a trap (see HostFn),
 // so none unwinds through the interpreter's loop or JIT code. The try block
 // costs nothing until something is thrown.
-std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, std::span<Value> results) noexcept {
+std::optional<Trap> callHost(FuncInst* f, Caller& c, std::span<const Value> args, std::span<Value> results) noexcept {
   try {
     return f->host_(c, args, results);
   } catch (Trap& t) {
@@ -663,7 +664,7 @@ std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, st
   }
 }
 
-Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args) {
+Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args) {
   const FuncType& ft = f->type();
   ThreadCtx& t = threadCtx(f->store_->engine().config());
   if (t.native_depth >= kMaxNativeDepth) return Trap::make(TrapKind::CallStackExhausted);
@@ -676,7 +677,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
   if (f->host_) {
     std::vector<Value> results(ft.results.size());
     for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
-    Caller c;
+    CallerInst c;
     c.instance_ = caller;
     c.store_ = caller ? caller->store_ : f->store_;
     std::optional<Trap> tr = callHost(f, c, args, results);
@@ -692,7 +693,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
     return results;
   }
 
-  Instance* inst = f->instance_;
+  ModuleInst* inst = f->instance_;
   const ModuleData& md = inst->module_->data();
   if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
     uint64_t* fp = t.top;
@@ -723,10 +724,10 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
 uint64_t g_zero_size = 0;
 
 // Enters JIT code for function `func` of `inst` with its frame at fp.
-std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp) {
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
   const ModuleData& md = inst->module_->data();
   const jit::JitModule* jm = md.jit.get();
-  Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
+  MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
   jit::Ctx c;
   c.mem_base = mem0 ? mem0->base_ : nullptr;
   c.mem_size = mem0 ? &mem0->size_ : &g_zero_size;
@@ -769,7 +770,7 @@ const int32_t* handlerOffsets() {
   return table;
 }
 
-Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) {
+Expected<std::vector<Value>, Trap> invoke(FuncInst* f, std::span<const Value> args) {
   return invokeFrom(nullptr, f, args);
 }
 
@@ -783,7 +784,7 @@ namespace tern::jit {
 // has no unwind information: noexcept, so that an exception the host-call
 // boundary does not catch (a failed allocation in between) ends the process
 // in this frame rather than unwinding into JIT frames.
-static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
+static int callFuncOut(Ctx* ctx, FuncInst* f, uint64_t* fp) noexcept {
   interp::ThreadCtx& t = interp::t_ctx;
   const FuncType& ft = f->type();
   uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
@@ -808,13 +809,13 @@ int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
 }
 
 void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
-  Instance* inst = ctx->inst;
-  Table* tab = inst->tables_[table];
+  ModuleInst* inst = ctx->inst;
+  TableInst* tab = inst->tables_[table];
   if (elem >= tab->elems_.size()) {
     ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
     return nullptr;
   }
-  Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[elem]);
   if (!f) {
     ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
     return nullptr;
@@ -831,7 +832,7 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
 
 // Table, reference and bulk-memory instructions; operands in v[0..].
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
-  Instance* inst = ctx->inst;
+  ModuleInst* inst = ctx->inst;
   TrapCode k = TrapCode::None;
   uint64_t r = 0;
   switch (Opcode(op)) {
@@ -855,8 +856,8 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
 }
 
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
-  Store* st = ctx->inst->store_;
-  if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
+  Store::Impl* st = ctx->inst->store_;
+  if ((flags & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_) {
     ctx->trap_kind = trapCode(TrapKind::Interrupted);
     return 1;
   }
