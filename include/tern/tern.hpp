@@ -74,7 +74,7 @@ class Engine {
   void incrementEpoch();
   uint64_t epoch() const;
 
-  struct Impl;  // internal (src/runtime/objects.h)
+  struct Impl;  // internal (src/runtime/runtime.cc)
 
  private:
   friend Impl& implOf(Engine& engine);
@@ -399,8 +399,8 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
 
 class Memory {
  public:
-  // The memory's bytes: valid until it grows (the address stays the same on
-  // 64-bit hosts, but do not rely on it).
+  // The memory's first byte. It does not move when the memory grows (the
+  // memory's whole reservation is mapped at creation).
   uint8_t* data();
   uint64_t size() const;  // bytes
   uint64_t pages() const { return size() >> 16; }
