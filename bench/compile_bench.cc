@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 
 namespace {
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "error: %s: %s\n", file, module.error().toString().c_str());
       std::exit(1);
     }
-    const tern::ModuleData& m = module.value()->data();
+    const tern::ModuleData& m = tern::moduleData(*module.value());
     funcs = m.bodies.size();
     jitted = 0;
     if (m.jit)

@@ -37,6 +37,7 @@
 #include "decode/function_decoder.h"
 #include "jit/entry.h"
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
@@ -46,19 +47,19 @@ namespace tern::jit {
 // it. JIT code reads and writes the fields that have a kCtx* offset below.
 struct Ctx {
   uint8_t* mem_base = nullptr;
-  uint64_t* mem_size = nullptr;       // &Memory::size_
+  uint64_t* mem_size = nullptr;       // &MemoryInst::size_
   uint64_t* stack_end = nullptr;      // end of the value stack
   uintptr_t native_limit = 0;         // lowest native sp allowed
   void* const* func_table = nullptr;  // entry per function index
-  Instance* inst = nullptr;
+  ModuleInst* inst = nullptr;
   uintptr_t entry_sp = 0;             // native sp to unwind to on a trap
   TrapCode trap_kind = TrapCode::None;  // runtime/trap_code.h
   uint32_t trap_func = 0;             // function index that trapped
   void* unwind = nullptr;             // the unwind stub
-  Global* const* globals = nullptr;
+  GlobalInst* const* globals = nullptr;
   void* call_out = nullptr;           // stub: call a function through C++ (jit/backend.h)
   std::optional<Trap>* inner = nullptr;  // trap raised below (host, other instance)
-  Memory* memory = nullptr;
+  MemoryInst* memory = nullptr;
   uintptr_t fault_pc = 0;             // pc of a guard-page fault
   uintptr_t trap_sp = 0;              // native sp where the trap left JIT code
   // Calls JIT code may still nest before "call stack exhausted"

@@ -486,6 +486,7 @@ MemFs::MemFs(std::function<uint64_t()> now) : impl_(std::make_shared<Impl>()) {
 }
 
 MemFs::~MemFs() = default;
+const std::shared_ptr<MemFs::Impl>& implOf(const MemFs& fs) { return fs.impl_; }
 
 namespace {
 // The directory that will hold the last component, creating parents.

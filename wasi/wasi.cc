@@ -1315,7 +1315,7 @@ Context::Context(Options opts) : state_(std::make_unique<State>()) {
   }
   for (const Preopen& p : o.mounts) {
     if (p.memfs) {
-      if (NodePtr dir = vfs::memFsDir(p.memfs->impl(), p.memfs_dir)) addPreopen(std::move(dir), p.guest_path);
+      if (NodePtr dir = vfs::memFsDir(implOf(*p.memfs), p.memfs_dir)) addPreopen(std::move(dir), p.guest_path);
       else fail("in-memory filesystem has no directory '" + p.memfs_dir + "'");
       continue;
     }
@@ -1334,6 +1334,7 @@ Context::Context(Options opts) : state_(std::make_unique<State>()) {
 }
 
 Context::~Context() = default;
+Context::State& stateOf(Context& ctx) { return *ctx.state_; }
 
 const std::string& Context::error() const { return state_->error; }
 const Options& Context::options() const { return state_->opts; }
@@ -1343,7 +1344,7 @@ std::optional<int> Context::exitCode() const { return state_->exit_code; }
 
 std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts) {
   auto ctx = std::make_unique<Context>(std::move(opts));
-  State* st = &ctx->state();
+  State* st = &stateOf(*ctx);
   const std::string prefix = std::string(kModuleName) + ".";
   for (const Def& d : kDefs) {
     FuncType type;

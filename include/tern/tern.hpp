@@ -4,14 +4,21 @@
 // Store   -> owns runtime objects: instances, functions, memories, tables, globals
 // Linker  -> resolves imports by (module, name) and instantiates
 //
+// The model: Engine, Store, Linker and Config are values you create; an
+// Engine outlives the Modules it compiles and the Stores that use it. A
+// Module is shared (std::shared_ptr), and each Instance keeps its own alive.
+// Everything a Store holds (Instance, Func, Memory, Table, Global) is an
+// opaque object reached by pointer: the store creates, owns and frees it,
+// so a pointer is valid as long as its store, and these classes show only
+// their methods. An Extern is such a pointer with its kind; a funcref Value
+// holds a Func*. The value types (ValType, FuncType, Value, Trap, Error,
+// Expected, ...) are in tern/types.hpp, included here.
+//
 // Errors are values (tern::Expected); a guest fault is a tern::Trap value.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
-#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,245 +29,13 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
+
+#include "tern/types.hpp"
 
 namespace tern {
 
 const char* versionString();
-
-// ---------------------------------------------------------------------------
-// Types
-enum class ValType : uint8_t {
-  I32 = 0x7f,
-  I64 = 0x7e,
-  F32 = 0x7d,
-  F64 = 0x7c,
-  V128 = 0x7b,
-  FuncRef = 0x70,
-  ExternRef = 0x6f,
-};
-const char* valTypeName(ValType t);
-inline bool isRefType(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
-
-struct FuncType {
-  std::vector<ValType> params;
-  std::vector<ValType> results;
-  bool operator==(const FuncType&) const = default;
-  std::string toString() const;  // "(i32, i64) -> (f32)"
-};
-
-struct Limits {
-  uint64_t min = 0;
-  std::optional<uint64_t> max;
-  bool operator==(const Limits&) const = default;
-};
-
-enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
-const char* externKindName(ExternKind k);
-
-struct TableType {
-  ValType elem = ValType::FuncRef;
-  Limits limits;
-};
-struct MemoryType {
-  Limits limits;
-};
-struct GlobalType {
-  ValType type = ValType::I32;
-  bool mut = false;
-};
-
-struct ExternType {
-  ExternKind kind = ExternKind::Func;
-  FuncType func;
-  TableType table;
-  MemoryType memory;
-  GlobalType global;
-  std::string toString() const;
-};
-
-class Func;
-class Table;
-class Memory;
-class Global;
-class Instance;
-class Store;
-
-// ---------------------------------------------------------------------------
-// Values
-struct V128 {
-  uint64_t lo = 0, hi = 0;
-  bool operator==(const V128&) const = default;
-};
-
-struct Value {
-  ValType type = ValType::I32;
-  // Scalars live in `bits` (floats as their IEEE bit pattern, so NaN payloads
-  // survive); v128 in `bits` (low half) and `hi`; references as a pointer in
-  // `bits`, 0 meaning null.
-  uint64_t bits = 0;
-  uint64_t hi = 0;
-
-  static Value i32(int32_t v) { return {ValType::I32, uint32_t(v), 0}; }
-  static Value i64(int64_t v) { return {ValType::I64, uint64_t(v), 0}; }
-  static Value f32(float v) {
-    uint32_t b;
-    std::memcpy(&b, &v, 4);
-    return {ValType::F32, b, 0};
-  }
-  static Value f64(double v) {
-    uint64_t b;
-    std::memcpy(&b, &v, 8);
-    return {ValType::F64, b, 0};
-  }
-  static Value f32Bits(uint32_t b) { return {ValType::F32, b, 0}; }
-  static Value f64Bits(uint64_t b) { return {ValType::F64, b, 0}; }
-  static Value v128(V128 v) { return {ValType::V128, v.lo, v.hi}; }
-  static Value funcref(Func* f) { return {ValType::FuncRef, uint64_t(uintptr_t(f)), 0}; }
-  static Value externref(void* p) { return {ValType::ExternRef, uint64_t(uintptr_t(p)), 0}; }
-  static Value nullRef(ValType t) { return {t, 0, 0}; }
-  static Value zero(ValType t) { return {t, 0, 0}; }
-
-  int32_t asI32() const { return int32_t(uint32_t(bits)); }
-  int64_t asI64() const { return int64_t(bits); }
-  uint32_t asF32Bits() const { return uint32_t(bits); }
-  uint64_t asF64Bits() const { return bits; }
-  float asF32() const {
-    uint32_t b = uint32_t(bits);
-    float f;
-    std::memcpy(&f, &b, 4);
-    return f;
-  }
-  double asF64() const {
-    double d;
-    std::memcpy(&d, &bits, 8);
-    return d;
-  }
-  V128 asV128() const { return {bits, hi}; }
-  Func* asFuncRef() const { return reinterpret_cast<Func*>(uintptr_t(bits)); }
-  void* asExternRef() const { return reinterpret_cast<void*>(uintptr_t(bits)); }
-  bool isNull() const { return bits == 0; }
-  std::string toString() const;
-};
-
-// ---------------------------------------------------------------------------
-// Errors and traps
-enum class ErrorKind : uint8_t {
-  Malformed,   // the binary cannot be decoded
-  Invalid,     // decoded, but fails validation
-  Link,        // an import cannot be satisfied
-  Trap,        // instantiation trapped (start function, segment out of bounds)
-  Io,          // file or stream problem
-  Unsupported, // a feature this build cannot run
-};
-
-enum class TrapKind : uint8_t {
-  Unreachable,
-  IntDivByZero,
-  IntOverflow,
-  InvalidConversion,
-  MemoryOutOfBounds,
-  TableOutOfBounds,
-  UndefinedElement,
-  UninitializedElement,
-  IndirectCallTypeMismatch,
-  CallStackExhausted,
-  NullReference,
-  Interrupted,  // the store's epoch deadline passed
-  OutOfFuel,    // the store's fuel ran out
-  Host,           // raised by a host function (a returned or thrown tern::Trap)
-  HostException,  // a host function threw a C++ exception (see HostFn)
-  Exit,           // WASI proc_exit: not an error, carries exit_code
-};
-// The last enumerator: trapKindName(TrapKind(i)) names every i up to it.
-inline constexpr TrapKind kLastTrapKind = TrapKind::Exit;
-// A stable identifier for the kind, lowercase words joined by hyphens
-// ("unreachable", "memory-out-of-bounds", "host-exception", ...): for logs,
-// metrics and tests, where trapMessage's text is for people. An out-of-range
-// value gives "unknown".
-const char* trapKindName(TrapKind k);
-const char* trapMessage(TrapKind k);  // the spec's text
-
-// One frame of a trap's backtrace.
-struct TrapFrame {
-  static constexpr uint32_t kNone = UINT32_MAX;
-  uint32_t func_index = kNone;     // in its module, imports counted; kNone for a host function
-  uint32_t module_offset = kNone;  // byte offset in the module file of the instruction that
-                                   // trapped (innermost frame) or of the call (outer frames)
-  uint32_t func_offset = kNone;    // the same, from the start of the function's body
-  std::string name;    // name section, else export name, else empty; as written (maybe mangled)
-  std::string module;  // the module's file name (Module::compileFile), else its name-section name
-  const Instance* instance = nullptr;  // where it ran (null for a host function); valid while its Store lives
-  bool host() const { return func_index == kNone; }
-  // The name for people: demangled (C++, Rust), else "wasm-function[N]".
-  std::string label() const;
-};
-
-struct Trap {
-  TrapKind kind = TrapKind::Unreachable;
-  std::string message;                 // spec text, or the host's message
-  std::vector<std::string> backtrace;  // innermost first, Wasm function names
-  int exit_code = 0;                   // for TrapKind::Exit
-  // For TrapKind::HostException: the exception itself, so an embedder can
-  // std::rethrow_exception it on its side of the call.
-  std::exception_ptr exception = nullptr;
-  std::vector<TrapFrame> frames;       // innermost first: the backtrace as data
-  static Trap make(TrapKind k) { return of(k, trapMessage(k)); }
-  static Trap host(std::string msg) { return of(TrapKind::Host, std::move(msg)); }
-  static Trap exit(int code) {
-    Trap t = of(TrapKind::Exit, "exit");
-    t.exit_code = code;
-    return t;
-  }
-  std::string toString() const;  // message plus backtrace, multi-line
-  // The backtrace for people, one "  at NAME (MODULE+0xOFFSET)" line per
-  // frame, innermost first; long runs of one function are folded (see
-  // formatBacktrace). Without the message.
-  std::string format() const;
-
- private:
-  // Member by member, so that adding a member warns nowhere
-  // (-Wmissing-field-initializers).
-  static Trap of(TrapKind k, std::string msg) {
-    Trap t;
-    t.kind = k;
-    t.message = std::move(msg);
-    return t;
-  }
-};
-
-// Formats frames as Trap::format does. A run of more than `fold_after` + 6
-// frames of one function shows its first `fold_after` frames, then
-// "  ... 9,990 more frames of NAME"; past `max_lines` lines the middle of the
-// trace is elided, the outermost frames (_start, main) always stay.
-std::string formatBacktrace(std::span<const TrapFrame> frames, size_t fold_after = 10, size_t max_lines = 100);
-
-struct Error {
-  ErrorKind kind = ErrorKind::Malformed;
-  std::string message;
-  size_t offset = SIZE_MAX;  // byte offset in the module, when known
-  std::optional<Trap> trap;  // kind Trap: the trap itself (e.g. a start function's proc_exit)
-  std::string toString() const;
-};
-
-template <class T, class E = Error>
-class [[nodiscard]] Expected {
- public:
-  Expected(T v) : v_(std::in_place_index<0>, std::move(v)) {}
-  Expected(E e) : v_(std::in_place_index<1>, std::move(e)) {}
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  E& error() { return std::get<1>(v_); }
-  const E& error() const { return std::get<1>(v_); }
-  T& operator*() { return value(); }
-  T* operator->() { return &value(); }
-
- private:
-  std::variant<T, E> v_;
-};
 
 // ---------------------------------------------------------------------------
 // Engine
@@ -285,7 +60,9 @@ class Engine {
  public:
   explicit Engine(Config c = {});
   ~Engine();
-  const Config& config() const { return config_; }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  const Config& config() const;
   // Canonical id of a function type, shared by every module of this engine:
   // call_indirect compares these ids.
   uint32_t internType(const FuncType& t);
@@ -294,29 +71,18 @@ class Engine {
   // Any thread may bump the epoch; guests of stores whose deadline it
   // reaches trap with "interrupted" at their next function entry or loop
   // header (with Config::epoch_interruption).
-  void incrementEpoch() { epoch_.fetch_add(1, std::memory_order_relaxed); }
-  uint64_t epoch() const { return epoch_.load(std::memory_order_relaxed); }
+  void incrementEpoch();
+  uint64_t epoch() const;
 
-  // internal: linear-memory reservations are recycled, so instantiation
-  // does not pay for mmap/munmap/mprotect each time. A small recycled
-  // reservation comes back zeroed with its first `*committed` bytes still
-  // readable and writable.
-  void* takeReservation(uint64_t bytes, uint64_t* committed);
-  void returnReservation(void* base, uint64_t bytes, uint64_t committed);
-  std::atomic<uint64_t> epoch_{0};
+  struct Impl;  // internal (src/runtime/runtime.cc)
 
  private:
-  Config config_;
-  struct Types;
-  std::unique_ptr<Types> types_;
-  struct Pool;
-  std::unique_ptr<Pool> pool_;
+  friend Impl& implOf(Engine& engine);
+  std::unique_ptr<Impl> impl_;
 };
 
 // ---------------------------------------------------------------------------
 // Module
-struct ModuleData;  // internal
-
 struct ImportInfo {
   std::string module, name;
   ExternType type;
@@ -335,15 +101,14 @@ class Module {
 
   std::vector<ImportInfo> imports() const;
   std::vector<ExportInfo> exports() const;
-  Engine& engine() const { return *engine_; }
-  const ModuleData& data() const { return *data_; }
+  Engine& engine() const;
 
-  Module(Engine& e, std::unique_ptr<ModuleData> d);
-  ~Module();
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
 
- private:
-  Engine* engine_;
-  std::unique_ptr<ModuleData> data_;
+ protected:
+  Module() = default;
+  ~Module() = default;
 };
 
 // Feed a module in chunks of any size; every function body is validated and
@@ -365,8 +130,8 @@ class ModuleStreamer {
 };
 
 // ---------------------------------------------------------------------------
-// Runtime objects. Data members ending in '_' are internal: the tiers read
-// them directly; embedders use the methods.
+// Runtime objects. Embedders hold them by pointer (the store owns them) and
+// use only their methods; they cannot be created, copied or deleted here.
 struct Extern {
   ExternKind kind = ExternKind::Func;
   void* ptr = nullptr;
@@ -385,11 +150,16 @@ struct Extern {
 // Passed to host functions: who called, and the caller's memory.
 class Caller {
  public:
-  Instance* instance() const { return instance_; }
-  Memory* memory() const;  // the caller's memory 0, or nullptr
-  Store& store() const { return *store_; }
-  Instance* instance_ = nullptr;
-  Store* store_ = nullptr;
+  Instance* instance() const;  // null when the host function was called directly (Func::call)
+  Memory* memory() const;      // the caller's memory 0, or nullptr
+  Store& store() const;
+
+  Caller(const Caller&) = delete;
+  Caller& operator=(const Caller&) = delete;
+
+ protected:
+  Caller() = default;
+  ~Caller() = default;
 };
 
 // A host function: reads `args`, writes `results` (pre-set to zeros of the
@@ -502,12 +272,12 @@ class Func {
   template <class Sig>
   Expected<TypedFunc<Sig>> typed();
 
-  // internal
-  Store* store_ = nullptr;
-  uint32_t type_id_ = 0;        // Engine::internType
-  Instance* instance_ = nullptr;  // null for host functions
-  uint32_t index_ = 0;          // function index in instance_'s module
-  HostFn host_;
+  Func(const Func&) = delete;
+  Func& operator=(const Func&) = delete;
+
+ protected:
+  Func() = default;
+  ~Func() = default;
 };
 
 template <class R, class... A>
@@ -629,50 +399,51 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
 
 class Memory {
  public:
-  uint8_t* data() { return base_; }
-  uint64_t size() const { return size_; }  // bytes
-  uint64_t pages() const { return size_ >> 16; }
+  // The memory's first byte. It does not move when the memory grows (the
+  // memory's whole reservation is mapped at creation).
+  uint8_t* data();
+  uint64_t size() const;  // bytes
+  uint64_t pages() const { return size() >> 16; }
   // Returns the old size in pages, or -1 when the memory cannot grow.
   int64_t grow(uint64_t delta_pages);
-  MemoryType type() const { return {limits_}; }
-  ~Memory();
+  MemoryType type() const;
 
-  // internal
-  uint8_t* base_ = nullptr;
-  uint64_t size_ = 0;
-  uint64_t reserved_ = 0;   // bytes of address space reserved at base_
-  uint64_t committed_ = 0;  // bytes at base_ that are readable and writable
-  Limits limits_;
-  Store* store_ = nullptr;
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+
+ protected:
+  Memory() = default;
+  ~Memory() = default;
 };
 
 class Table {
  public:
-  uint32_t size() const { return uint32_t(elems_.size()); }
+  uint32_t size() const;
   std::optional<Value> get(uint32_t i) const;
   bool set(uint32_t i, Value v);
   int64_t grow(uint32_t delta, Value init);
-  TableType type() const { return {elem_, limits_}; }
+  TableType type() const;
 
-  // internal: references stored as raw pointers (0 = null)
-  ValType elem_ = ValType::FuncRef;
-  Limits limits_;
-  std::vector<uintptr_t> elems_;
-  Store* store_ = nullptr;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+ protected:
+  Table() = default;
+  ~Table() = default;
 };
 
 class Global {
  public:
   Value get() const;
   bool set(Value v);  // false if immutable or of another type
-  GlobalType type() const { return {type_, mut_}; }
+  GlobalType type() const;
 
-  // internal
-  ValType type_ = ValType::I32;
-  bool mut_ = false;
-  uint64_t bits_ = 0;
-  uint64_t hi_ = 0;
-  Store* store_ = nullptr;
+  Global(const Global&) = delete;
+  Global& operator=(const Global&) = delete;
+
+ protected:
+  Global() = default;
+  ~Global() = default;
 };
 
 class Instance {
@@ -682,18 +453,14 @@ class Instance {
   Memory* getMemory(std::string_view name) const;
   Table* getTable(std::string_view name) const;
   Global* getGlobal(std::string_view name) const;
-  const Module& module() const { return *module_; }
+  const Module& module() const;
 
-  // internal
-  std::shared_ptr<Module> module_;
-  Store* store_ = nullptr;
-  std::vector<Func*> funcs_;
-  std::vector<Table*> tables_;
-  std::vector<Memory*> memories_;
-  std::vector<Global*> globals_;
-  std::vector<uint32_t> type_ids_;             // module type index -> engine type id
-  std::vector<std::vector<uintptr_t>> elems_;  // element segments (cleared on elem.drop)
-  std::vector<bool> data_dropped_;
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+ protected:
+  Instance() = default;
+  ~Instance() = default;
 };
 
 // Per-store resource limits. Growth beyond them fails the way the spec
@@ -710,17 +477,17 @@ class Store {
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
-  Engine& engine() const { return *engine_; }
+  Engine& engine() const;
 
-  void setLimits(const StoreLimits& limits) { limits_ = limits; }
-  const StoreLimits& limits() const { return limits_; }
+  void setLimits(const StoreLimits& limits);
+  const StoreLimits& limits() const;
   // Guests trap with "interrupted" once the engine's epoch reaches
   // epoch() + delta (needs Config::epoch_interruption).
-  void setEpochDeadline(uint64_t delta) { epoch_deadline_ = engine_->epoch() + delta; }
+  void setEpochDeadline(uint64_t delta);
   // Each function entry and loop header costs one unit; at zero the guest
   // traps with "all fuel consumed" (needs Config::consume_fuel).
-  void setFuel(uint64_t fuel) { fuel_ = int64_t(fuel > uint64_t(INT64_MAX) ? INT64_MAX : fuel); }
-  uint64_t fuel() const { return fuel_ < 0 ? 0 : uint64_t(fuel_); }
+  void setFuel(uint64_t fuel);
+  uint64_t fuel() const;
 
   Func* createHostFunc(const FuncType& type, HostFn fn, std::string debug_name = {});
   // A host function from a C++ callable; its Wasm type comes from the C++
@@ -742,18 +509,11 @@ class Store {
   Expected<Instance*> instantiate(const std::shared_ptr<Module>& module,
                                   const std::vector<Extern>& imports);
 
-  // internal
-  Engine* engine_;
-  StoreLimits limits_;
-  uint64_t memory_bytes_ = 0, table_elements_ = 0;
-  uint64_t epoch_deadline_ = UINT64_MAX;
-  int64_t fuel_ = INT64_MAX;
-  std::vector<std::unique_ptr<Func>> funcs_;
-  std::vector<std::unique_ptr<Memory>> memories_;
-  std::vector<std::unique_ptr<Table>> tables_;
-  std::vector<std::unique_ptr<Global>> globals_;
-  std::vector<std::unique_ptr<Instance>> instances_;
-  std::map<const Func*, std::string> host_names_;
+  struct Impl;  // internal (src/runtime/objects.h)
+
+ private:
+  friend Impl& implOf(Store& store);
+  std::unique_ptr<Impl> impl_;
 };
 
 class Linker;

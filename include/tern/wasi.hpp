@@ -103,10 +103,10 @@ class MemFs {
   void setCapacity(uint64_t bytes);
   uint64_t bytesUsed() const;
 
-  struct Impl;  // internal
-  const std::shared_ptr<Impl>& impl() const { return impl_; }
+  struct Impl;  // internal (wasi/mem_fs.cc)
 
  private:
+  friend const std::shared_ptr<Impl>& implOf(const MemFs& fs);
   std::shared_ptr<Impl> impl_;
 };
 
@@ -191,10 +191,10 @@ class Context {
   // that ended the guest returned a Trap of kind Exit with the same code.
   std::optional<int> exitCode() const;
 
-  struct State;  // internal: descriptor table, arguments, environment
-  State& state() { return *state_; }
+  struct State;  // internal (wasi/wasi.cc): descriptor table, arguments, environment
 
  private:
+  friend State& stateOf(Context& ctx);
   std::unique_ptr<State> state_;
 };
 

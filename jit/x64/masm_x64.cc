@@ -529,7 +529,7 @@ void Masm::memoryGrow() {
 void Masm::globalGet(Reg dst, uint32_t index) {
   a_.mov(kS0, ptr(r13, kCtxGlobals));
   a_.mov(kS0, ptr(kS0, int32_t(index * 8)));
-  Mem m = qword_ptr(kS0, int32_t(offsetof(Global, bits_)));
+  Mem m = qword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_)));
   if (dst.fp) a_.movq(fp(dst), m);
   else a_.mov(gpq(dst.id), m);
 }
@@ -537,7 +537,7 @@ void Masm::globalGet(Reg dst, uint32_t index) {
 void Masm::globalSet(uint32_t index, Opnd v) {
   a_.mov(kS1, ptr(r13, kCtxGlobals));
   a_.mov(kS1, ptr(kS1, int32_t(index * 8)));
-  Mem dst = qword_ptr(kS1, int32_t(offsetof(Global, bits_)));
+  Mem dst = qword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_)));
   switch (v.kind) {
     case Opnd::R:
       if (v.reg.fp) a_.movq(dst, fp(v.reg));

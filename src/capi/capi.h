@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 #include "wasm.h"
 

@@ -202,7 +202,7 @@ void tern_store_set_epoch_deadline(wasm_store_t* store, uint64_t ticks) {
   // Store::setEpochDeadline adds `ticks` to the epoch, which may wrap: a
   // deadline past the largest epoch is no deadline.
   uint64_t now = store->engine->engine.epoch();
-  store->store->epoch_deadline_ = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+  tern::implOf(*store->store).epoch_deadline_ = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
 }
 
 // Limits ----------------------------------------------------------------------------

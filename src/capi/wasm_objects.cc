@@ -218,7 +218,7 @@ wasm_instance_t* instantiate(wasm_store_t* store, const wasm_module_t* module, c
   if (!store || !module) return fail("null store or module");
   const std::shared_ptr<Module>& m = module->module().module;
   if (&m->engine() != &store->engine->engine) return fail("the module was compiled by another engine");
-  const auto& wanted = m->data().imports;
+  const auto& wanted = tern::moduleData(*m).imports;
   size_t given = imports ? imports->size : 0;
   if (given < wanted.size())
     return fail("expected " + std::to_string(wanted.size()) + " imports, got " + std::to_string(given));
@@ -604,7 +604,7 @@ wasm_trap_t* wasm_func_call(const wasm_func_t* func, const wasm_val_vec_t* args,
     }
   }
   auto r = f->call(std::span<const tern::Value>(values.data, nargs));
-  if (!r) return newTrapFrom(store, r.error(), f->instance_);
+  if (!r) return newTrapFrom(store, r.error(), tern::funcInst(f)->instance_);
   // The results vector is checked only now: a call that traps writes no
   // results, so callers (the reference examples among them) may pass an
   // empty vector to a function that is expected to trap.
@@ -666,8 +666,8 @@ wasm_table_t* wasm_table_new(wasm_store_t* store, const wasm_tabletype_t* type, 
   tern::Limits limits = fromLimits(type->limits);
   if (limits.max && *limits.max < limits.min) return nullptr;
   // The store's element limit (tern_store_limiter) counts tables made here too.
-  const tern::Store& s = *store->store;
-  if (limits.min > s.limits().table_elements - std::min(s.table_elements_, s.limits().table_elements))
+  const tern::Store::Impl& s = tern::implOf(*store->store);
+  if (limits.min > s.limits_.table_elements - std::min(s.table_elements_, s.limits_.table_elements))
     return nullptr;
   tern::Value v;
   if (!toRefValue(store, elem, init, &v)) return nullptr;
@@ -791,9 +791,9 @@ wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t* mod
 }
 
 void wasm_instance_exports(const wasm_instance_t* instance, wasm_extern_vec_t* out) {
-  const tern::Instance* inst = instance->obj->instance();
+  const tern::ModuleInst* inst = tern::moduleInst(instance->obj->instance());
   wasm_store_t* store = instance->obj->store;
-  const auto& exports = inst->module().data().exports;
+  const auto& exports = inst->module_->data().exports;
   wasm_extern_vec_new_uninitialized(out, exports.size());
   for (size_t i = 0; i < exports.size(); ++i) {
     const tern::Export& e = exports[i];

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 
 namespace tern::interp {
@@ -13,6 +14,6 @@ namespace tern::interp {
 // Calls f (host, another instance, or an interpreted function) for JIT code,
 // with its arguments at fp; the results replace them. `jit_frames` JIT
 // frames are live below and count against the call depth limit.
-std::optional<Trap> callFromJit(Instance* caller, Func* f, uint64_t* fp, uint32_t jit_frames);
+std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, uint32_t jit_frames);
 
 }  // namespace tern::interp

@@ -27,6 +27,7 @@
 #include "interp/semantics.h"
 #include "jit/entry.h"
 #include "jit/jit.h"
+#include "runtime/objects.h"
 #include "runtime/ops.h"
 
 #if __has_include(<cxxabi.h>)
@@ -103,11 +104,11 @@ ThreadCtx& threadCtx(const Config& cfg) {
   return t;
 }
 
-std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
 
 // Appends frame `func` of `inst`, at module offset `off`, to a trap's
 // backtrace (as data, and as the name string of Trap::backtrace).
-void addFrame(Trap& tr, Instance* inst, uint32_t func, uint32_t off) {
+void addFrame(Trap& tr, ModuleInst* inst, uint32_t func, uint32_t off) {
   const ModuleData& md = inst->module_->data();
   TrapFrame f;
   f.func_index = func;
@@ -149,11 +150,11 @@ struct PosCache {
   }
 };
 
-Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args);
+Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
 
 // Calls a host function or another instance's function from the loop, with
 // arguments in slots; results are written back to the same slots.
-std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* slots, uint64_t* frame_top) {
+std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* slots, uint64_t* frame_top) {
   const FuncType& ft = f->type();
   Value argv[16];
   std::vector<Value> big;
@@ -176,16 +177,16 @@ std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* s
 // inlined they would only compete with the hot handlers for registers: the
 // inliner's choice for them changed with whatever else this file held, and
 // with it the loop's code (interpreter fib by 2% of its instructions).
-[[gnu::noinline]] uint64_t tableGrowOp(Instance* inst, uint32_t t, uint64_t init, uint32_t n) {
+[[gnu::noinline]] uint64_t tableGrowOp(ModuleInst* inst, uint32_t t, uint64_t init, uint32_t n) {
   return ops::tableGrow(inst, t, init, n);
 }
-[[gnu::noinline]] TrapCode tableCopyOp(Instance* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
+[[gnu::noinline]] TrapCode tableCopyOp(ModuleInst* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableCopy(inst, dt, st, d, s, n);
 }
-[[gnu::noinline]] TrapCode tableInitOp(Instance* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+[[gnu::noinline]] TrapCode tableInitOp(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableInit(inst, t, seg, d, s, n);
 }
-[[gnu::noinline]] TrapCode memoryInitOp(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::memoryInit(inst, seg, d, s, n);
 }
 
@@ -193,7 +194,7 @@ std::optional<Trap> callOut(ThreadCtx& t, Instance* caller, Func* f, uint64_t* s
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
 // table instead (generated from module/opcodes.def and interp/iops.def, in
 // IOp's order). Aligned so that code added before it does not shift it.
-__attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, Instance* inst,
+__attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, ModuleInst* inst,
                                                                         uint32_t func, uint64_t* fp,
                                                                         const int32_t** table_out) {
   static int32_t table[kHandlerCount];
@@ -234,10 +235,10 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   const ModuleData& md = inst->module_->data();
   const FuncBody* bodies = md.bodies.data();
   const uint32_t nimp = md.num_imported_funcs;
-  Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
+  MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
   uint8_t* mem_base = mem0 ? mem0->base_ : nullptr;
   uint64_t mem_size = mem0 ? mem0->size_ : 0;
-  Global* const* globals = inst->globals_.data();
+  GlobalInst* const* globals = inst->globals_.data();
   const uint32_t* type_ids = inst->type_ids_.data();
   Frame* frames = t.frames;
   uint64_t* const stack_end = t.stack_end;
@@ -478,7 +479,7 @@ L_CallI: {
   NEXT();
 }
 L_CallImport: {
-  Func* f = inst->funcs_[pc[1]];
+  FuncInst* f = inst->funcs_[pc[1]];
   inner = callOut(t, inst, f, fp + pc[2], fp + code->frame_slots);
   if (inner) goto do_trap;
   RELOAD_MEM();
@@ -486,10 +487,10 @@ L_CallImport: {
   NEXT();
 }
 L_CallIndirectI: {
-  Table* tab = inst->tables_[pc[2]];
+  TableInst* tab = inst->tables_[pc[2]];
   uint32_t i = uint32_t(S(4));
   if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
-  Func* f = reinterpret_cast<Func*>(tab->elems_[i]);
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
   if (!f) TRAP(TrapKind::UninitializedElement);
   if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
@@ -605,8 +606,8 @@ L_MemoryCopyI: {
   NEXT();
 }
 L_CheckInterrupt: {
-  Store* st = inst->store_;
-  if ((pc[1] & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_)
+  Store::Impl* st = inst->store_;
+  if ((pc[1] & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_)
     TRAP(TrapKind::Interrupted);
   if ((pc[1] & 2) && --st->fuel_ < 0) {
     st->fuel_ = 0;
@@ -660,7 +661,7 @@ done:
 // host function: an exception stops here and becomes a trap (see HostFn),
 // so none unwinds through the interpreter's loop or JIT code. The try block
 // costs nothing until something is thrown.
-std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, std::span<Value> results) noexcept {
+std::optional<Trap> callHost(FuncInst* f, Caller& c, std::span<const Value> args, std::span<Value> results) noexcept {
   try {
     return f->host_(c, args, results);
   } catch (Trap& t) {
@@ -688,7 +689,7 @@ std::optional<Trap> callHost(Func* f, Caller& c, std::span<const Value> args, st
   }
 }
 
-Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::span<const Value> args) {
+Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args) {
   const FuncType& ft = f->type();
   ThreadCtx& t = threadCtx(f->store_->engine().config());
   if (t.native_depth >= kMaxNativeDepth) return Trap::make(TrapKind::CallStackExhausted);
@@ -701,7 +702,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
   if (f->host_) {
     std::vector<Value> results(ft.results.size());
     for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
-    Caller c;
+    CallerInst c;
     c.instance_ = caller;
     c.store_ = caller ? caller->store_ : f->store_;
     std::optional<Trap> tr = callHost(f, c, args, results);
@@ -717,7 +718,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
     return results;
   }
 
-  Instance* inst = f->instance_;
+  ModuleInst* inst = f->instance_;
   const ModuleData& md = inst->module_->data();
   if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
     uint64_t* fp = t.top;
@@ -748,10 +749,10 @@ Expected<std::vector<Value>, Trap> invokeFrom(Instance* caller, Func* f, std::sp
 uint64_t g_zero_size = 0;
 
 // Enters JIT code for function `func` of `inst` with its frame at fp.
-std::optional<Trap> runJit(ThreadCtx& t, Instance* inst, uint32_t func, uint64_t* fp) {
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
   const ModuleData& md = inst->module_->data();
   const jit::JitModule* jm = md.jit.get();
-  Memory* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
+  MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
   jit::Ctx c;
   c.mem_base = mem0 ? mem0->base_ : nullptr;
   c.mem_size = mem0 ? &mem0->size_ : &g_zero_size;
@@ -794,7 +795,7 @@ const int32_t* handlerOffsets() {
   return table;
 }
 
-std::optional<Trap> callFromJit(Instance* caller, Func* f, uint64_t* fp, uint32_t jit_frames) {
+std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, uint32_t jit_frames) {
   ThreadCtx& t = t_ctx;
   const FuncType& ft = f->type();
   uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
@@ -805,7 +806,7 @@ std::optional<Trap> callFromJit(Instance* caller, Func* f, uint64_t* fp, uint32_
   return tr;
 }
 
-Expected<std::vector<Value>, Trap> invoke(Func* f, std::span<const Value> args) {
+Expected<std::vector<Value>, Trap> invoke(FuncInst* f, std::span<const Value> args) {
   return invokeFrom(nullptr, f, args);
 }
 

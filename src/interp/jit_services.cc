@@ -15,7 +15,7 @@ namespace tern::jit {
 // has no unwind information: noexcept, so that an exception the host-call
 // boundary does not catch (a failed allocation in between) ends the process
 // in this frame rather than unwinding into JIT frames.
-static int callFuncOut(Ctx* ctx, Func* f, uint64_t* fp) noexcept {
+static int callFuncOut(Ctx* ctx, FuncInst* f, uint64_t* fp) noexcept {
   std::optional<Trap> tr = interp::callFromJit(ctx->inst, f, fp, ctx->depth_start - ctx->depth_left);
   if (!tr) return 0;
   *ctx->inner = std::move(tr);
@@ -33,13 +33,13 @@ int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
 }
 
 void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
-  Instance* inst = ctx->inst;
-  Table* tab = inst->tables_[table];
+  ModuleInst* inst = ctx->inst;
+  TableInst* tab = inst->tables_[table];
   if (elem >= tab->elems_.size()) {
     ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
     return nullptr;
   }
-  Func* f = reinterpret_cast<Func*>(tab->elems_[elem]);
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[elem]);
   if (!f) {
     ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
     return nullptr;
@@ -56,7 +56,7 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
 
 // Table, reference and bulk-memory instructions; operands in v[0..].
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
-  Instance* inst = ctx->inst;
+  ModuleInst* inst = ctx->inst;
   TrapCode k = TrapCode::None;
   uint64_t r = 0;
   switch (Opcode(op)) {
@@ -80,8 +80,8 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
 }
 
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {
-  Store* st = ctx->inst->store_;
-  if ((flags & 1) && st->engine_->epoch_.load(std::memory_order_relaxed) >= st->epoch_deadline_) {
+  Store::Impl* st = ctx->inst->store_;
+  if ((flags & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_) {
     ctx->trap_kind = trapCode(TrapKind::Interrupted);
     return 1;
   }

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "tern/tern.hpp"
+#include "tern/types.hpp"
 
 namespace tern {
 

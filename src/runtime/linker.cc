@@ -1,5 +1,6 @@
 #include "base/errors.h"
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 
 namespace tern {
@@ -17,7 +18,7 @@ void Linker::defineFunc(std::string module, std::string name, FuncType type, Hos
 }
 
 void Linker::defineInstance(const std::string& module, const Instance& inst) {
-  for (const Export& ex : inst.module().data().exports) {
+  for (const Export& ex : moduleData(inst.module()).exports) {
     if (auto e = inst.getExport(ex.name)) define(module, ex.name, *e);
   }
 }

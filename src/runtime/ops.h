@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
@@ -15,63 +16,63 @@ constexpr TrapCode kOk = TrapCode::None;
 constexpr TrapCode kTableOob = trapCode(TrapKind::TableOutOfBounds);
 constexpr TrapCode kMemoryOob = trapCode(TrapKind::MemoryOutOfBounds);
 
-inline TrapCode tableGet(Instance* inst, uint32_t t, uint32_t i, uint64_t* out) {
-  Table* tab = inst->tables_[t];
+inline TrapCode tableGet(ModuleInst* inst, uint32_t t, uint32_t i, uint64_t* out) {
+  TableInst* tab = inst->tables_[t];
   if (i >= tab->elems_.size()) return kTableOob;
   *out = tab->elems_[i];
   return kOk;
 }
-inline TrapCode tableSet(Instance* inst, uint32_t t, uint32_t i, uint64_t v) {
-  Table* tab = inst->tables_[t];
+inline TrapCode tableSet(ModuleInst* inst, uint32_t t, uint32_t i, uint64_t v) {
+  TableInst* tab = inst->tables_[t];
   if (i >= tab->elems_.size()) return kTableOob;
   tab->elems_[i] = uintptr_t(v);
   return kOk;
 }
-inline uint64_t tableSize(Instance* inst, uint32_t t) { return uint32_t(inst->tables_[t]->elems_.size()); }
-inline uint64_t tableGrow(Instance* inst, uint32_t t, uint64_t init, uint32_t n) {
-  Table* tab = inst->tables_[t];
+inline uint64_t tableSize(ModuleInst* inst, uint32_t t) { return uint32_t(inst->tables_[t]->elems_.size()); }
+inline uint64_t tableGrow(ModuleInst* inst, uint32_t t, uint64_t init, uint32_t n) {
+  TableInst* tab = inst->tables_[t];
   return uint32_t(int32_t(tab->grow(n, Value{tab->elem_, init, 0})));
 }
-inline TrapCode tableFill(Instance* inst, uint32_t t, uint64_t i, uint64_t v, uint64_t n) {
-  Table* tab = inst->tables_[t];
+inline TrapCode tableFill(ModuleInst* inst, uint32_t t, uint64_t i, uint64_t v, uint64_t n) {
+  TableInst* tab = inst->tables_[t];
   if (i + n > tab->elems_.size()) return kTableOob;
   std::fill_n(tab->elems_.begin() + ptrdiff_t(i), n, uintptr_t(v));
   return kOk;
 }
-inline TrapCode tableCopy(Instance* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
-  Table* dst = inst->tables_[dt];
-  Table* src = inst->tables_[st];
+inline TrapCode tableCopy(ModuleInst* inst, uint32_t dt, uint32_t st, uint64_t d, uint64_t s, uint64_t n) {
+  TableInst* dst = inst->tables_[dt];
+  TableInst* src = inst->tables_[st];
   if (s + n > src->elems_.size() || d + n > dst->elems_.size()) return kTableOob;
   if (n) std::memmove(dst->elems_.data() + d, src->elems_.data() + s, n * sizeof(uintptr_t));
   return kOk;
 }
-inline TrapCode tableInit(Instance* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  Table* tab = inst->tables_[t];
+inline TrapCode tableInit(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  TableInst* tab = inst->tables_[t];
   const std::vector<uintptr_t>& items = inst->elems_[seg];
   if (s + n > items.size() || d + n > tab->elems_.size()) return kTableOob;
   if (n) std::memmove(tab->elems_.data() + d, items.data() + s, n * sizeof(uintptr_t));
   return kOk;
 }
-inline void elemDrop(Instance* inst, uint32_t seg) {
+inline void elemDrop(ModuleInst* inst, uint32_t seg) {
   inst->elems_[seg].clear();
   inst->elems_[seg].shrink_to_fit();
 }
-inline uint64_t refFunc(Instance* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
-inline TrapCode memoryInit(Instance* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  Memory* m = inst->memories_[0];
+inline uint64_t refFunc(ModuleInst* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
+inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  MemoryInst* m = inst->memories_[0];
   const std::vector<uint8_t>& bytes = inst->module_->data().datas[seg].bytes;
   uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
   if (s + n > seg_size || d + n > m->size_) return kMemoryOob;
   if (n) std::memcpy(m->base_ + d, bytes.data() + s, n);
   return kOk;
 }
-inline void dataDrop(Instance* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
-inline TrapCode memoryCopy(Memory* m, uint64_t d, uint64_t s, uint64_t n) {
+inline void dataDrop(ModuleInst* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
+inline TrapCode memoryCopy(MemoryInst* m, uint64_t d, uint64_t s, uint64_t n) {
   if (s + n > m->size_ || d + n > m->size_) return kMemoryOob;
   if (n) std::memmove(m->base_ + d, m->base_ + s, n);
   return kOk;
 }
-inline TrapCode memoryFill(Memory* m, uint64_t d, uint8_t v, uint64_t n) {
+inline TrapCode memoryFill(MemoryInst* m, uint64_t d, uint8_t v, uint64_t n) {
   if (d + n > m->size_) return kMemoryOob;
   if (n) std::memset(m->base_ + d, v, n);
   return kOk;

@@ -1,4 +1,6 @@
-// Engine, Module, Store, Instance and the runtime objects.
+// Engine, Module, Store, Instance and the runtime objects: the public
+// methods, each converting to the internal object (runtime/objects.h) at
+// its first line, and the store's creation and instantiation.
 #include <cinttypes>
 #include <deque>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "interp/lower.h"
 #include "module/module.h"
 #include "platform/platform.h"
+#include "runtime/objects.h"
 #include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
@@ -162,40 +165,56 @@ std::string Trap::toString() const {
 // ---------------------------------------------------------------------------
 // Engine
 
-struct Engine::Types {
-  std::mutex mu;
-  std::deque<FuncType> types;  // a deque: references from typeOf() stay valid as types are added
-  std::unordered_map<std::string, uint32_t> ids;
-};
+struct Engine::Impl {
+  explicit Impl(const Config& c) : config(c) {}
+  ~Impl() {
+    for (const PoolEntry& e : pool) platform::release(e.base, e.bytes);
+  }
+  // Linear-memory reservations are recycled, so instantiation does not pay
+  // for mmap/munmap/mprotect each time. A small recycled reservation comes
+  // back zeroed with its first `*committed` bytes still readable and
+  // writable.
+  void* takeReservation(uint64_t bytes, uint64_t* committed);
+  void returnReservation(void* base, uint64_t bytes, uint64_t committed);
 
-// Recycled linear-memory reservations: handing one back drops its contents
-// (the pages return to no-access), so reuse asks the OS for no new mapping.
-struct Engine::Pool {
-  struct Entry {
+  const Config config;
+  std::atomic<uint64_t> epoch{0};
+
+  std::mutex types_mu;
+  std::deque<FuncType> types;  // a deque: references from typeOf() stay valid as types are added
+  std::unordered_map<std::string, uint32_t> type_ids;
+
+  // Recycled reservations: handing one back drops its contents (the pages
+  // return to no-access), so reuse asks the OS for no new mapping.
+  struct PoolEntry {
     void* base;
     uint64_t bytes, committed;
   };
-  std::mutex mu;
-  std::vector<Entry> free;
-  static constexpr size_t kMax = 64;
+  std::mutex pool_mu;
+  std::vector<PoolEntry> pool;
+  static constexpr size_t kPoolMax = 64;
   // Up to this much of a returned memory is zeroed and kept committed;
   // larger ones are decommitted (cheaper than zeroing them).
   static constexpr uint64_t kKeepCommitted = 1 << 20;
 };
 
-Engine::Engine(Config c) : config_(c), types_(std::make_unique<Types>()), pool_(std::make_unique<Pool>()) {}
-Engine::~Engine() {
-  for (const Pool::Entry& e : pool_->free) platform::release(e.base, e.bytes);
-}
+Engine::Impl& implOf(Engine& engine) { return *engine.impl_; }
 
-void* Engine::takeReservation(uint64_t bytes, uint64_t* committed) {
+Engine::Engine(Config c) : impl_(std::make_unique<Impl>(c)) {}
+Engine::~Engine() = default;
+
+const Config& Engine::config() const { return impl_->config; }
+void Engine::incrementEpoch() { impl_->epoch.fetch_add(1, std::memory_order_relaxed); }
+uint64_t Engine::epoch() const { return impl_->epoch.load(std::memory_order_relaxed); }
+
+void* Engine::Impl::takeReservation(uint64_t bytes, uint64_t* committed) {
   {
-    std::lock_guard<std::mutex> lock(pool_->mu);
-    for (size_t i = 0; i < pool_->free.size(); ++i) {
-      if (pool_->free[i].bytes == bytes) {
-        Pool::Entry e = pool_->free[i];
-        pool_->free[i] = pool_->free.back();
-        pool_->free.pop_back();
+    std::lock_guard<std::mutex> lock(pool_mu);
+    for (size_t i = 0; i < pool.size(); ++i) {
+      if (pool[i].bytes == bytes) {
+        PoolEntry e = pool[i];
+        pool[i] = pool.back();
+        pool.pop_back();
         *committed = e.committed;
         return e.base;
       }
@@ -205,15 +224,15 @@ void* Engine::takeReservation(uint64_t bytes, uint64_t* committed) {
   return platform::reserve(bytes);
 }
 
-void Engine::returnReservation(void* base, uint64_t bytes, uint64_t committed) {
+void Engine::Impl::returnReservation(void* base, uint64_t bytes, uint64_t committed) {
   {
-    std::lock_guard<std::mutex> lock(pool_->mu);
-    if (pool_->free.size() >= Pool::kMax) {
+    std::lock_guard<std::mutex> lock(pool_mu);
+    if (pool.size() >= kPoolMax) {
       platform::release(base, bytes);
       return;
     }
   }
-  if (committed <= Pool::kKeepCommitted) {
+  if (committed <= kKeepCommitted) {
     std::memset(base, 0, committed);
   } else {
     if (!platform::decommit(base, committed)) {
@@ -222,8 +241,8 @@ void Engine::returnReservation(void* base, uint64_t bytes, uint64_t committed) {
     }
     committed = 0;
   }
-  std::lock_guard<std::mutex> lock(pool_->mu);
-  pool_->free.push_back(Pool::Entry{base, bytes, committed});
+  std::lock_guard<std::mutex> lock(pool_mu);
+  pool.push_back(PoolEntry{base, bytes, committed});
 }
 
 uint32_t Engine::internType(const FuncType& t) {
@@ -231,22 +250,21 @@ uint32_t Engine::internType(const FuncType& t) {
   for (ValType v : t.params) key.push_back(char(v));
   key.push_back(':');
   for (ValType v : t.results) key.push_back(char(v));
-  std::lock_guard<std::mutex> lock(types_->mu);
-  auto [it, inserted] = types_->ids.emplace(key, uint32_t(types_->types.size()));
-  if (inserted) types_->types.push_back(t);
+  std::lock_guard<std::mutex> lock(impl_->types_mu);
+  auto [it, inserted] = impl_->type_ids.emplace(key, uint32_t(impl_->types.size()));
+  if (inserted) impl_->types.push_back(t);
   return it->second;
 }
 
 const FuncType& Engine::typeOf(uint32_t id) const {
-  std::lock_guard<std::mutex> lock(types_->mu);
-  return types_->types[id];
+  std::lock_guard<std::mutex> lock(impl_->types_mu);
+  return impl_->types[id];
 }
 
 // ---------------------------------------------------------------------------
 // Module
 
-Module::Module(Engine& e, std::unique_ptr<ModuleData> d) : engine_(&e), data_(std::move(d)) {}
-Module::~Module() = default;
+Engine& Module::engine() const { return *compiledModule(*this).engine_; }
 
 static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec,
                                                       const std::string& path = {}) {
@@ -270,7 +288,7 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
       return e;
     }
   }
-  return std::make_shared<Module>(engine, std::move(md));
+  return std::shared_ptr<Module>(std::make_shared<CompiledModule>(engine, std::move(md)));
 }
 
 Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
@@ -318,21 +336,23 @@ static ExternType importType(const ModuleData& m, const Import& im) {
 }
 
 std::vector<ImportInfo> Module::imports() const {
+  const ModuleData& md = moduleData(*this);
   std::vector<ImportInfo> out;
-  for (const Import& im : data_->imports) out.push_back({im.module, im.name, importType(*data_, im)});
+  for (const Import& im : md.imports) out.push_back({im.module, im.name, importType(md, im)});
   return out;
 }
 
 std::vector<ExportInfo> Module::exports() const {
+  const ModuleData& md = moduleData(*this);
   std::vector<ExportInfo> out;
-  for (const Export& ex : data_->exports) {
+  for (const Export& ex : md.exports) {
     ExternType t;
     t.kind = ex.kind;
     switch (ex.kind) {
-      case ExternKind::Func: t.func = data_->funcType(ex.index); break;
-      case ExternKind::Table: t.table = data_->tables[ex.index]; break;
-      case ExternKind::Memory: t.memory = data_->memories[ex.index]; break;
-      case ExternKind::Global: t.global = data_->globals[ex.index]; break;
+      case ExternKind::Func: t.func = md.funcType(ex.index); break;
+      case ExternKind::Table: t.table = md.tables[ex.index]; break;
+      case ExternKind::Memory: t.memory = md.memories[ex.index]; break;
+      case ExternKind::Global: t.global = md.globals[ex.index]; break;
     }
     out.push_back({ex.name, t});
   }
@@ -354,7 +374,10 @@ Expected<std::shared_ptr<Module>> ModuleStreamer::finish() { return finishModule
 // ---------------------------------------------------------------------------
 // Runtime objects
 
-const FuncType& Func::type() const { return store_->engine().typeOf(type_id_); }
+const FuncType& Func::type() const {
+  const FuncInst* f = funcInst(this);
+  return f->store_->engine().typeOf(f->type_id_);
+}
 
 Expected<std::vector<Value>, Trap> Func::call(std::span<const Value> args) {
   const FuncType& ft = type();
@@ -365,80 +388,108 @@ Expected<std::vector<Value>, Trap> Func::call(std::span<const Value> args) {
     if (args[i].type != ft.params[i])
       return Trap::host(std::string("argument ") + std::to_string(i) + " has type " + valTypeName(args[i].type) +
                         ", expected " + valTypeName(ft.params[i]));
-  return interp::invoke(this, args);
+  return interp::invoke(funcInst(this), args);
 }
 
 std::string Func::name() const {
-  if (!instance_) {
-    auto it = store_->host_names_.find(this);
-    return it != store_->host_names_.end() && !it->second.empty() ? it->second : "<host>";
+  const FuncInst* f = funcInst(this);
+  if (!f->instance_) {
+    auto it = f->store_->host_names_.find(f);
+    return it != f->store_->host_names_.end() && !it->second.empty() ? it->second : "<host>";
   }
-  return instance_->module_->data().funcName(index_);
+  return f->instance_->module_->data().funcName(f->index_);
 }
 
+Instance* Caller::instance() const { return static_cast<const CallerInst*>(this)->instance_; }
+Store& Caller::store() const { return *static_cast<const CallerInst*>(this)->store_->self_; }
+
 Memory* Caller::memory() const {
-  if (!instance_ || instance_->memories_.empty()) return nullptr;
-  return instance_->memories_[0];
+  const ModuleInst* inst = static_cast<const CallerInst*>(this)->instance_;
+  if (!inst || inst->memories_.empty()) return nullptr;
+  return inst->memories_[0];
 }
 
 static constexpr uint64_t kPage = 65536;
 static constexpr uint64_t kMaxPages = 65536;
 
+uint8_t* Memory::data() { return memoryInst(this)->base_; }
+uint64_t Memory::size() const { return memoryInst(this)->size_; }
+MemoryType Memory::type() const { return {memoryInst(this)->limits_}; }
+
 int64_t Memory::grow(uint64_t delta) {
-  uint64_t old = size_ / kPage;
-  uint64_t max = limits_.max ? *limits_.max : kMaxPages;
+  MemoryInst* m = memoryInst(this);
+  Store::Impl* store = m->store_;
+  uint64_t old = m->size_ / kPage;
+  uint64_t max = m->limits_.max ? *m->limits_.max : kMaxPages;
   if (delta > max || old + delta > max) return -1;
   if (delta == 0) return int64_t(old);
   uint64_t new_size = (old + delta) * kPage;
-  if (new_size > reserved_) return -1;
-  uint64_t extra = new_size - size_;
-  if (store_ && store_->memory_bytes_ + extra > store_->limits_.memory_bytes) return -1;
-  if (new_size > committed_) {
-    if (!platform::commit(base_ + committed_, new_size - committed_)) return -1;
-    committed_ = new_size;
+  if (new_size > m->reserved_) return -1;
+  uint64_t extra = new_size - m->size_;
+  if (store && store->memory_bytes_ + extra > store->limits_.memory_bytes) return -1;
+  if (new_size > m->committed_) {
+    if (!platform::commit(m->base_ + m->committed_, new_size - m->committed_)) return -1;
+    m->committed_ = new_size;
   }
-  size_ = new_size;
-  if (store_) store_->memory_bytes_ += extra;
+  m->size_ = new_size;
+  if (store) store->memory_bytes_ += extra;
   return int64_t(old);
 }
 
-Memory::~Memory() {
+MemoryInst::~MemoryInst() {
   if (!base_) return;
-  if (store_) store_->engine().returnReservation(base_, reserved_ + store_->engine().config().guard_bytes, committed_);
-  else platform::release(base_, reserved_);
+  if (store_) {
+    Engine& engine = store_->engine();
+    implOf(engine).returnReservation(base_, reserved_ + engine.config().guard_bytes, committed_);
+  } else {
+    platform::release(base_, reserved_);
+  }
 }
 
+uint32_t Table::size() const { return uint32_t(tableInst(this)->elems_.size()); }
+TableType Table::type() const { return {tableInst(this)->elem_, tableInst(this)->limits_}; }
+
 std::optional<Value> Table::get(uint32_t i) const {
-  if (i >= elems_.size()) return std::nullopt;
-  return Value{elem_, uint64_t(elems_[i]), 0};
+  const TableInst* t = tableInst(this);
+  if (i >= t->elems_.size()) return std::nullopt;
+  return Value{t->elem_, uint64_t(t->elems_[i]), 0};
 }
 
 bool Table::set(uint32_t i, Value v) {
-  if (i >= elems_.size() || v.type != elem_) return false;
-  elems_[i] = uintptr_t(v.bits);
+  TableInst* t = tableInst(this);
+  if (i >= t->elems_.size() || v.type != t->elem_) return false;
+  t->elems_[i] = uintptr_t(v.bits);
   return true;
 }
 
 int64_t Table::grow(uint32_t delta, Value init) {
-  uint64_t old = elems_.size();
-  uint64_t max = limits_.max ? *limits_.max : 0xffffffffull;
+  TableInst* t = tableInst(this);
+  Store::Impl* store = t->store_;
+  uint64_t old = t->elems_.size();
+  uint64_t max = t->limits_.max ? *t->limits_.max : 0xffffffffull;
   // An implementation limit keeps a hostile grow from exhausting the host.
   constexpr uint64_t kImplMax = 10'000'000;
   if (old + delta > max || old + delta > kImplMax) return -1;
-  if (store_ && store_->table_elements_ + delta > store_->limits_.table_elements) return -1;
-  elems_.resize(old + delta, uintptr_t(init.bits));
-  if (store_) store_->table_elements_ += delta;
+  if (store && store->table_elements_ + delta > store->limits_.table_elements) return -1;
+  t->elems_.resize(old + delta, uintptr_t(init.bits));
+  if (store) store->table_elements_ += delta;
   return int64_t(old);
 }
 
-Value Global::get() const { return Value{type_, bits_, hi_}; }
+Value Global::get() const {
+  const GlobalInst* g = globalInst(this);
+  return Value{g->type_, g->bits_, g->hi_};
+}
 
 bool Global::set(Value v) {
-  if (!mut_ || v.type != type_) return false;
-  bits_ = v.bits;
-  hi_ = v.hi;
+  GlobalInst* g = globalInst(this);
+  if (!g->mut_ || v.type != g->type_) return false;
+  g->bits_ = v.bits;
+  g->hi_ = v.hi;
   return true;
 }
+
+GlobalType Global::type() const { return {globalInst(this)->type_, globalInst(this)->mut_}; }
 
 ExternType Extern::type() const {
   ExternType t;
@@ -446,12 +497,12 @@ ExternType Extern::type() const {
   switch (kind) {
     case ExternKind::Func: t.func = func()->type(); break;
     case ExternKind::Table: {
-      Table* tb = table();
+      const TableInst* tb = tableInst(table());
       t.table = {tb->elem_, {tb->size(), tb->limits_.max}};
       break;
     }
     case ExternKind::Memory: {
-      Memory* m = memory();
+      const MemoryInst* m = memoryInst(memory());
       t.memory = {{m->pages(), m->limits_.max}};
       break;
     }
@@ -460,14 +511,17 @@ ExternType Extern::type() const {
   return t;
 }
 
+const Module& Instance::module() const { return *moduleInst(this)->module_; }
+
 std::optional<Extern> Instance::getExport(std::string_view name) const {
-  for (const Export& ex : module_->data().exports) {
+  const ModuleInst* inst = moduleInst(this);
+  for (const Export& ex : inst->module_->data().exports) {
     if (ex.name != name) continue;
     switch (ex.kind) {
-      case ExternKind::Func: return Extern(funcs_[ex.index]);
-      case ExternKind::Table: return Extern(tables_[ex.index]);
-      case ExternKind::Memory: return Extern(memories_[ex.index]);
-      case ExternKind::Global: return Extern(globals_[ex.index]);
+      case ExternKind::Func: return Extern(inst->funcs_[ex.index]);
+      case ExternKind::Table: return Extern(inst->tables_[ex.index]);
+      case ExternKind::Memory: return Extern(inst->memories_[ex.index]);
+      case ExternKind::Global: return Extern(inst->globals_[ex.index]);
     }
   }
   return std::nullopt;
@@ -493,21 +547,44 @@ Global* Instance::getGlobal(std::string_view name) const {
 // ---------------------------------------------------------------------------
 // Store
 
-Store::Store(Engine& engine) : engine_(&engine) {}
+Store::Store(Engine& engine) : impl_(std::make_unique<Impl>(*this, engine)) {}
 Store::~Store() = default;
 
+Store::Impl::Impl(Store& self, Engine& engine) : self_(&self), engine_(&engine), epoch_(&implOf(engine).epoch) {}
+
+Engine& Store::engine() const { return *impl_->engine_; }
+void Store::setLimits(const StoreLimits& limits) { impl_->limits_ = limits; }
+const StoreLimits& Store::limits() const { return impl_->limits_; }
+void Store::setEpochDeadline(uint64_t delta) { impl_->epoch_deadline_ = impl_->engine_->epoch() + delta; }
+void Store::setFuel(uint64_t fuel) { impl_->fuel_ = int64_t(fuel > uint64_t(INT64_MAX) ? INT64_MAX : fuel); }
+uint64_t Store::fuel() const { return impl_->fuel_ < 0 ? 0 : uint64_t(impl_->fuel_); }
+
 Func* Store::createHostFunc(const FuncType& type, HostFn fn, std::string debug_name) {
-  auto f = std::make_unique<Func>();
+  return impl_->newHostFunc(type, std::move(fn), std::move(debug_name));
+}
+Expected<Memory*> Store::createMemory(MemoryType type) {
+  auto m = impl_->newMemory(type);
+  if (!m.ok()) return m.error();
+  return static_cast<Memory*>(m.value());
+}
+Table* Store::createTable(TableType type, Value init) { return impl_->newTable(type, init); }
+Global* Store::createGlobal(GlobalType type, Value init) { return impl_->newGlobal(type, init); }
+Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports) {
+  return impl_->instantiate(module, imports);
+}
+
+FuncInst* Store::Impl::newHostFunc(const FuncType& type, HostFn fn, std::string debug_name) {
+  auto f = std::make_unique<FuncInst>();
   f->store_ = this;
   f->type_id_ = engine_->internType(type);
   f->host_ = std::move(fn);
-  Func* p = f.get();
+  FuncInst* p = f.get();
   funcs_.push_back(std::move(f));
   if (!debug_name.empty()) host_names_[p] = std::move(debug_name);
   return p;
 }
 
-Expected<Memory*> Store::createMemory(MemoryType type) {
+Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
   uint64_t initial = type.limits.min * kPage;
   if (memory_bytes_ + initial > limits_.memory_bytes)
     return Error{ErrorKind::Link,
@@ -518,27 +595,28 @@ Expected<Memory*> Store::createMemory(MemoryType type) {
   // The reservation covers every address the memory can grow to (4 GiB for
   // a 32-bit memory by default), followed by the guard region.
   const Config& cfg = engine_->config();
+  Engine::Impl& pool = implOf(*engine_);
   uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
   if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
   uint64_t committed = 0;
-  uint8_t* base = static_cast<uint8_t*>(engine_->takeReservation(usable + cfg.guard_bytes, &committed));
+  uint8_t* base = static_cast<uint8_t*>(pool.takeReservation(usable + cfg.guard_bytes, &committed));
   if (!base) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
   if (committed > initial) {
     // JIT code relies on every byte past the memory's size faulting.
     if (!platform::decommit(base + initial, committed - initial)) {
-      engine_->returnReservation(base, usable + cfg.guard_bytes, committed);
+      pool.returnReservation(base, usable + cfg.guard_bytes, committed);
       return Error{ErrorKind::Trap, "cannot reset a recycled linear memory", SIZE_MAX};
     }
     committed = initial;
   }
   if (initial > committed) {
     if (!platform::commit(base + committed, initial - committed)) {
-      engine_->returnReservation(base, usable + cfg.guard_bytes, committed);
+      pool.returnReservation(base, usable + cfg.guard_bytes, committed);
       return Error{ErrorKind::Trap, "cannot commit linear memory", SIZE_MAX};
     }
     committed = initial;
   }
-  auto m = std::make_unique<Memory>();
+  auto m = std::make_unique<MemoryInst>();
   m->limits_ = type.limits;
   m->base_ = base;
   m->size_ = initial;
@@ -546,31 +624,31 @@ Expected<Memory*> Store::createMemory(MemoryType type) {
   m->committed_ = committed;
   m->store_ = this;
   memory_bytes_ += initial;
-  Memory* p = m.get();
+  MemoryInst* p = m.get();
   memories_.push_back(std::move(m));
   return p;
 }
 
-Table* Store::createTable(TableType type, Value init) {
-  auto t = std::make_unique<Table>();
+TableInst* Store::Impl::newTable(TableType type, Value init) {
+  auto t = std::make_unique<TableInst>();
   t->elem_ = type.elem;
   t->limits_ = type.limits;
   t->store_ = this;
   table_elements_ += type.limits.min;
   t->elems_.assign(type.limits.min, uintptr_t(init.bits));
-  Table* p = t.get();
+  TableInst* p = t.get();
   tables_.push_back(std::move(t));
   return p;
 }
 
-Global* Store::createGlobal(GlobalType type, Value init) {
-  auto g = std::make_unique<Global>();
+GlobalInst* Store::Impl::newGlobal(GlobalType type, Value init) {
+  auto g = std::make_unique<GlobalInst>();
   g->store_ = this;
   g->type_ = type.type;
   g->mut_ = type.mut;
   g->bits_ = init.bits;
   g->hi_ = init.hi;
-  Global* p = g.get();
+  GlobalInst* p = g.get();
   globals_.push_back(std::move(g));
   return p;
 }
@@ -602,7 +680,7 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
   return ok;
 }
 
-static Value evalConst(const ConstExpr& e, const Instance& inst) {
+static Value evalConst(const ConstExpr& e, const ModuleInst& inst) {
   switch (e.kind) {
     case ConstExpr::Value: return e.value;
     case ConstExpr::RefFunc: return Value::funcref(inst.funcs_[e.index]);
@@ -611,18 +689,19 @@ static Value evalConst(const ConstExpr& e, const Instance& inst) {
   return e.value;
 }
 
-static Store* storeOf(const Extern& e) {
+static Store::Impl* storeOf(const Extern& e) {
   switch (e.kind) {
-    case ExternKind::Func: return e.func()->store_;
-    case ExternKind::Table: return e.table()->store_;
-    case ExternKind::Memory: return e.memory()->store_;
-    case ExternKind::Global: return e.global()->store_;
+    case ExternKind::Func: return funcInst(e.func())->store_;
+    case ExternKind::Table: return tableInst(e.table())->store_;
+    case ExternKind::Memory: return memoryInst(e.memory())->store_;
+    case ExternKind::Global: return globalInst(e.global())->store_;
   }
   return nullptr;
 }
 
-Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports) {
-  const ModuleData& md = module->data();
+Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& module,
+                                             const std::vector<Extern>& imports) {
+  const ModuleData& md = moduleData(*module);
   // The module's code was generated for its engine's configuration (guard
   // region, bounds checks, interruption), and its type ids are that engine's.
   if (&module->engine() != engine_)
@@ -636,7 +715,7 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
     // An extern of another store would outlive its store's checks (limits,
     // fuel, the objects' lifetime) and, from another engine, mean nothing
     // here (type ids, memory layout).
-    Store* owner = imports[i].ptr ? storeOf(imports[i]) : this;
+    Store::Impl* owner = imports[i].ptr ? storeOf(imports[i]) : this;
     if (owner != this)
       return Error{ErrorKind::Link,
                    "import " + im.module + "." + im.name + " is a " + externKindName(imports[i].kind) +
@@ -659,21 +738,21 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
     if (table_elements_ + md.tables[i].limits.min > limits_.table_elements)
       return Error{ErrorKind::Link, "table exceeds the store's element limit", SIZE_MAX};
 
-  auto owned = std::make_unique<Instance>();
-  Instance* inst = owned.get();
-  inst->module_ = module;
+  auto owned = std::make_unique<ModuleInst>();
+  ModuleInst* inst = owned.get();
+  inst->module_ = std::static_pointer_cast<const CompiledModule>(module);
   inst->store_ = this;
   for (const FuncType& t : md.types) inst->type_ids_.push_back(engine_->internType(t));
   for (const Extern& e : imports) {
     switch (e.kind) {
-      case ExternKind::Func: inst->funcs_.push_back(e.func()); break;
-      case ExternKind::Table: inst->tables_.push_back(e.table()); break;
-      case ExternKind::Memory: inst->memories_.push_back(e.memory()); break;
-      case ExternKind::Global: inst->globals_.push_back(e.global()); break;
+      case ExternKind::Func: inst->funcs_.push_back(funcInst(e.func())); break;
+      case ExternKind::Table: inst->tables_.push_back(tableInst(e.table())); break;
+      case ExternKind::Memory: inst->memories_.push_back(memoryInst(e.memory())); break;
+      case ExternKind::Global: inst->globals_.push_back(globalInst(e.global())); break;
     }
   }
   for (uint32_t i = md.num_imported_funcs; i < md.func_types.size(); ++i) {
-    auto f = std::make_unique<Func>();
+    auto f = std::make_unique<FuncInst>();
     f->store_ = this;
     f->type_id_ = inst->type_ids_[md.func_types[i]];
     f->instance_ = inst;
@@ -682,15 +761,15 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
     funcs_.push_back(std::move(f));
   }
   for (size_t i = md.num_imported_tables; i < md.tables.size(); ++i)
-    inst->tables_.push_back(createTable(md.tables[i], Value::nullRef(md.tables[i].elem)));
+    inst->tables_.push_back(newTable(md.tables[i], Value::nullRef(md.tables[i].elem)));
   for (size_t i = md.num_imported_memories; i < md.memories.size(); ++i) {
-    auto m = createMemory(md.memories[i]);
+    auto m = newMemory(md.memories[i]);
     if (!m.ok()) return m.error();
     inst->memories_.push_back(m.value());
   }
   for (size_t i = md.num_imported_globals; i < md.globals.size(); ++i) {
     Value v = evalConst(md.global_inits[i - md.num_imported_globals], *inst);
-    inst->globals_.push_back(createGlobal(md.globals[i], v));
+    inst->globals_.push_back(newGlobal(md.globals[i], v));
   }
   inst->elems_.resize(md.elems.size());
   for (size_t i = 0; i < md.elems.size(); ++i) {
@@ -709,7 +788,7 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
     if (seg.mode == SegmentMode::Passive) continue;
     std::vector<uintptr_t>& items = inst->elems_[i];
     if (seg.mode == SegmentMode::Active) {
-      Table* t = inst->tables_[seg.table];
+      TableInst* t = inst->tables_[seg.table];
       uint64_t off = uint32_t(evalConst(seg.offset, *inst).bits);
       if (off + items.size() > t->elems_.size())
         return Error{ErrorKind::Trap, trapMessage(TrapKind::TableOutOfBounds), SIZE_MAX};
@@ -720,7 +799,7 @@ Expected<Instance*> Store::instantiate(const std::shared_ptr<Module>& module, co
   for (size_t i = 0; i < md.datas.size(); ++i) {
     const DataSegment& seg = md.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
-    Memory* m = inst->memories_[seg.memory];
+    MemoryInst* m = inst->memories_[seg.memory];
     uint64_t off = uint32_t(evalConst(seg.offset, *inst).bits);
     if (off + seg.bytes.size() > m->size_)
       return Error{ErrorKind::Trap, trapMessage(TrapKind::MemoryOutOfBounds), SIZE_MAX};

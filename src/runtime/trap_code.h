@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "tern/tern.hpp"
+#include "tern/types.hpp"
 
 namespace tern {
 

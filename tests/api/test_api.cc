@@ -15,10 +15,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "jit/jit.h"
-#include "module/module.h"
 #include "tern/tern.hpp"
 #include "tern/wasi.hpp"
+#include "tier_probe.h"
 #include "wasm.h"
 
 using namespace tern;
@@ -69,21 +68,9 @@ Config tierConfig(Tier tier) {
   return c;
 }
 
-// Whether the export `name` of `inst` runs as machine code: true on the JIT
-// tier (where this build has a JIT), false on the interpreter. Makes sure a
-// test of "every tier" does not silently run the interpreter twice.
-bool runsJitCode(const Instance& inst, std::string_view name) {
-  const ModuleData& md = inst.module().data();
-  for (const Export& e : md.exports)
-    if (e.kind == ExternKind::Func && e.name == name)
-      return md.jit && md.jit->compiled(e.index);
-  FAIL("no function export " << std::string(name));
-  return false;
-}
-
 void checkTier(const Instance& inst, std::string_view name, Tier tier) {
-  bool expect_jit = tier == Tier::Jit && jit::available();
-  CHECK_MESSAGE(runsJitCode(inst, name) == expect_jit,
+  bool expect_jit = tier == Tier::Jit && test::jitAvailable();
+  CHECK_MESSAGE(test::runsJitCode(inst, name) == expect_jit,
                 std::string(name) << (expect_jit ? " should" : " should not") << " be JIT code");
 }
 

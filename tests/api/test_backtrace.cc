@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "jit/jit.h"
 #include "tern/tern.hpp"
+#include "tier_probe.h"
 #include "wasm.h"
 
 using namespace tern;
@@ -102,7 +102,7 @@ TEST_CASE("Trap::frames: function, name, offsets and instance on every tier") {
   TestModule tm;
   auto m = Module::compile(engine, tm.bytes);
   REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
-  if (tier == Tier::Jit && jit::available()) REQUIRE(m.value()->data().jit);
+  if (tier == Tier::Jit && test::jitAvailable()) REQUIRE(test::hasJitCode(*m.value()));
   auto inst = linker.instantiate(store, m.value());
   REQUIRE(inst.ok());
 
@@ -414,11 +414,11 @@ void frameWalkCases(Config cfg) {
   WalkModule wm;
   auto m = Module::compile(engine, wm.bytes);
   REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
-  const bool jit = cfg.tier == Tier::Jit && jit::available();
+  const bool jit = cfg.tier == Tier::Jit && test::jitAvailable();
   if (jit) {
     // Every defined function runs as JIT code, or the case tests the interpreter again.
-    REQUIRE(m.value()->data().jit);
-    for (uint32_t i = 1; i <= 12; ++i) CHECK(m.value()->data().jit->compiled(i));
+    REQUIRE(test::hasJitCode(*m.value()));
+    for (uint32_t i = 1; i <= 12; ++i) CHECK(test::functionHasJitCode(*m.value(), i));
   }
   auto inst = linker.instantiate(store, m.value());
   REQUIRE(inst.ok());

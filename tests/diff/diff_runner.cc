@@ -61,6 +61,7 @@
 #include <vector>
 
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 
 using namespace tern;
@@ -119,7 +120,7 @@ struct TierRun {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Store> store;
   std::shared_ptr<Module> module;
-  Instance* inst = nullptr;
+  ModuleInst* inst = nullptr;
   std::vector<Line> transcript;  // everything so far
   std::vector<Line> step;        // the current step, compared then appended
   uint64_t host_calls = 0;
@@ -276,7 +277,7 @@ std::vector<Extern> makeImports(TierRun& t) {
 
 // The instance's state after a call, as lines of the current step.
 void recordState(TierRun& t) {
-  Instance* inst = t.inst;
+  ModuleInst* inst = t.inst;
   std::map<const void*, std::string> exported;
   for (const ExportInfo& e : t.module->exports())
     if (auto x = inst->getExport(e.name)) exported[x->ptr] = e.name;
@@ -311,7 +312,7 @@ void recordState(TierRun& t) {
 // The global binaryen's hang limit lives in: -ttf modules export
 // "hangLimitInitializer", whose whole body is `i32.const 10; global.set G`.
 std::optional<uint32_t> hangLimitGlobal(const Module& m, std::span<const uint8_t> bytes) {
-  const ModuleData& d = m.data();
+  const ModuleData& d = moduleData(m);
   for (const Export& e : d.exports) {
     if (e.name != "hangLimitInitializer" || e.kind != ExternKind::Func || e.index < d.num_imported_funcs) continue;
     const FuncBody& b = d.bodies[e.index - d.num_imported_funcs];
@@ -400,8 +401,8 @@ bool isNaN64(const uint8_t* p) {
 void syncNaNs(TierRun& ref, TierRun& b) {
   if (!ref.inst || !b.inst) return;
   for (size_t i = 0; i < ref.inst->globals_.size() && i < b.inst->globals_.size(); ++i) {
-    Global* gr = ref.inst->globals_[i];
-    Global* gb = b.inst->globals_[i];
+    GlobalInst* gr = ref.inst->globals_[i];
+    GlobalInst* gb = b.inst->globals_[i];
     if (gr->type_ != gb->type_ || gr->bits_ == gb->bits_) continue;
     bool nan = gr->type_ == ValType::F32 ? std::isnan(gr->get().asF32()) && std::isnan(gb->get().asF32())
                : gr->type_ == ValType::F64 ? std::isnan(gr->get().asF64()) && std::isnan(gb->get().asF64())
@@ -557,7 +558,7 @@ int main(int argc, char** argv) {
     if (!t->module || t->engine->config().tier != Tier::Jit) continue;
     jit_total = jit_compiled = 0;
     jit_fallbacks.clear();
-    for (const FuncBody& b : t->module->data().bodies) {
+    for (const FuncBody& b : moduleData(*t->module).bodies) {
       ++jit_total;
       if (b.jit_failure.empty()) ++jit_compiled;
       else jit_fallbacks[b.jit_failure]++;
@@ -579,7 +580,7 @@ int main(int argc, char** argv) {
         t->add(s);
         continue;
       }
-      t->inst = inst.value();
+      t->inst = moduleInst(inst.value());
       t->add("instantiate: ok");
       recordState(*t);
     }

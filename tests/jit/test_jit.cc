@@ -30,6 +30,7 @@
 
 #include "jit/jit.h"
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 
 using namespace tern;
@@ -47,9 +48,9 @@ std::vector<uint8_t> moduleBytes() { return readBytes(TERN_JIT_TEST_WASM); }
 // True when `name` of `inst` runs as JIT code: only then does an access past
 // the memory's end fault on the guard region rather than fail a check.
 bool isJitCompiled(Instance* inst, const char* name) {
-  const ModuleData& md = inst->module().data();
+  const ModuleData& md = moduleData(inst->module());
   Func* f = inst->getFunc(name);
-  return f && md.jit && md.jit->compiled(f->index_);
+  return f && md.jit && md.jit->compiled(funcInst(f)->index_);
 }
 
 Config tierConfig(Tier tier, bool bounds_checks = false) {

@@ -18,6 +18,7 @@
 #include "decode/module_decoder.h"
 #include "jit/jit.h"
 #include "module/module.h"
+#include "runtime/objects.h"
 #include "tern/tern.hpp"
 #include "wasm_builder.h"
 
@@ -1469,7 +1470,7 @@ TEST_CASE("layers: Tiering gives every function the tier that runs it") {
     Bytes b = richModule();
     auto m = tern::Module::compile(e, b);
     REQUIRE(m.ok());
-    const tern::ModuleData& md = m.value()->data();
+    const tern::ModuleData& md = tern::moduleData(*m.value());
     bool jit = tier == tern::Tier::Jit && tern::jit::available();
     CHECK(bool(md.jit) == jit);
     size_t jitted = 0;
@@ -1490,7 +1491,7 @@ TEST_CASE("layers: Tiering gives every function the tier that runs it") {
       REQUIRE(streamer.feed(std::span<const uint8_t>(b.data() + k, std::min<size_t>(5, b.size() - k))));
     auto sm = streamer.finish();
     REQUIRE(sm.ok());
-    const tern::ModuleData& smd = sm.value()->data();
+    const tern::ModuleData& smd = tern::moduleData(*sm.value());
     REQUIRE(smd.bodies.size() == md.bodies.size());
     for (size_t i = 0; i < md.bodies.size(); ++i) CHECK(smd.bodies[i].tier == md.bodies[i].tier);
   }
