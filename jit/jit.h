@@ -26,6 +26,7 @@
 #include "base/pos_table.h"
 #include "decode/function_decoder.h"
 #include "jit/entry.h"
+#include "jit/helpers.h"
 #include "module/module.h"
 #include "runtime/trap_code.h"
 #include "tern/tern.hpp"
@@ -60,6 +61,9 @@ struct Ctx {
   // (innermost first: the trap site's stub, then the callers), captured
   // before the stack is reused. All of them: the depth limit bounds it.
   std::vector<uintptr_t> frames;
+  // The runtime helpers JIT code calls, by HelperId (jit/helpers.h): code
+  // holds no host address.
+  const void* const* helpers = helperTable();
 };
 constexpr int kCtxMemBase = 0, kCtxMemSize = 8, kCtxStackEnd = 16, kCtxNativeLimit = 24, kCtxFuncTable = 32,
               kCtxInst = 40, kCtxEntryRsp = 48, kCtxTrapKind = 56, kCtxTrapFunc = 60, kCtxUnwind = 64,
