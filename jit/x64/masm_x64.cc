@@ -53,7 +53,7 @@ Masm::Masm(uint32_t func_index) {
 Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * 8)); }
 Mem Masm::slot32(uint32_t s) const { return dword_ptr(rbx, int32_t(s * 8)); }
 
-Operand Masm::gpOperand(Opnd o, bool wide, bool allow_imm) {
+Operand Masm::gpOperand(const Opnd& o, bool wide, bool allow_imm) {
   switch (o.kind) {
     case Opnd::R:
       if (!o.reg.isGp()) {
@@ -70,7 +70,7 @@ Operand Masm::gpOperand(Opnd o, bool wide, bool allow_imm) {
   }
 }
 
-Operand Masm::fpOperand(Opnd o, bool dbl) {
+Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   switch (o.kind) {
     case Opnd::R:
       if (o.reg.isGp()) {
@@ -188,7 +188,7 @@ void Masm::storeSlotImm(uint32_t s, uint64_t v) {
   }
 }
 
-void Masm::loadOpnd(Reg dst, Opnd o) {
+void Masm::loadOpnd(Reg dst, const Opnd& o) {
   switch (o.kind) {
     case Opnd::R: move(dst, o.reg); return;
     case Opnd::Slot: loadSlot(dst, o.slot); return;
@@ -203,18 +203,23 @@ void Masm::copySlot(uint32_t dst, uint32_t src) {
 }
 
 // ---- integers ----
-void Masm::intOp(IntOp op, bool wide, Reg dst, Opnd lhs, Opnd rhs) {
+void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
   // Two-address: dst takes lhs first. An rhs already in dst swaps with lhs
   // when the operation allows, else it is kept in r10 meanwhile.
-  if (!lhs.isReg(dst) && rhs.isReg(dst)) {
+  const Opnd* l = &lhs_in;
+  const Opnd* r = &rhs_in;
+  Opnd saved;
+  if (!l->isReg(dst) && r->isReg(dst)) {
     if (isCommutative(op)) {
-      std::swap(lhs, rhs);
+      std::swap(l, r);
     } else {
       a_.mov(kS1, gp64(dst));
-      rhs = Opnd::r(gpReg(kS1.id()));
+      saved = Opnd::r(gpReg(kS1.id()));
+      r = &saved;
     }
   }
-  if (!lhs.isReg(dst)) loadOpnd(dst, lhs);
+  if (!l->isReg(dst)) loadOpnd(dst, *l);
+  const Opnd& rhs = *r;
   Gp d = gp(dst, wide);
   switch (op) {
     case IntOp::Shl: case IntOp::ShrS: case IntOp::ShrU: case IntOp::Rotl: case IntOp::Rotr: {
@@ -355,19 +360,24 @@ void Masm::fcmp(bool dbl, Reg lhs, Opnd rhs) {
 }
 
 // ---- floats ----
-void Masm::floatOp(FloatOp op, bool dbl, Reg dst, Opnd lhs, Opnd rhs) {
+void Masm::floatOp(FloatOp op, bool dbl, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
   static const InstId ss[] = {Inst::kIdAddss, Inst::kIdSubss, Inst::kIdMulss, Inst::kIdDivss};
   static const InstId sd[] = {Inst::kIdAddsd, Inst::kIdSubsd, Inst::kIdMulsd, Inst::kIdDivsd};
   // Two-address, as intOp; an rhs in dst waits in xmm15.
-  if (!lhs.isReg(dst) && rhs.isReg(dst)) {
+  const Opnd* l = &lhs_in;
+  const Opnd* r = &rhs_in;
+  Opnd saved;
+  if (!l->isReg(dst) && r->isReg(dst)) {
     if (isCommutative(op)) {
-      std::swap(lhs, rhs);
+      std::swap(l, r);
     } else {
       a_.movaps(xmm15, fp(dst));
-      rhs = Opnd::r(fpReg(15));
+      saved = Opnd::r(fpReg(15));
+      r = &saved;
     }
   }
-  if (!lhs.isReg(dst)) loadOpnd(dst, lhs);
+  if (!l->isReg(dst)) loadOpnd(dst, *l);
+  const Opnd& rhs = *r;
   a_.emit(dbl ? sd[unsigned(op)] : ss[unsigned(op)], fp(dst), fpOperand(rhs, dbl));
 }
 

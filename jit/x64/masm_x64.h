@@ -67,7 +67,7 @@ class Masm {
   void storeSlotImm(uint32_t slot, uint64_t v);
   void copySlot(uint32_t dst, uint32_t src);
 
-  void intOp(IntOp op, bool wide, Reg dst, Opnd lhs, Opnd rhs);
+  void intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs);
   bool intUnop(IntUnop op, bool wide, Reg dst, Reg src);
   void divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_zero, bool check_overflow, Label div_by_zero,
               Label overflow);
@@ -77,7 +77,7 @@ class Masm {
   void setCond(Cond c, Reg dst);
   void cmov(Cond c, Reg dst, Opnd src);
   void fcmp(bool dbl, Reg lhs, Opnd rhs);
-  void floatOp(FloatOp op, bool dbl, Reg dst, Opnd lhs, Opnd rhs);
+  void floatOp(FloatOp op, bool dbl, Reg dst, const Opnd& lhs, const Opnd& rhs);
   bool floatUnop(FloatUnop op, bool dbl, Reg dst, Reg src);
   void signOp(SignOp op, bool dbl, Reg r);
   void convertInt(bool to_dbl, bool src64, Reg dst, Opnd src);
@@ -104,9 +104,9 @@ class Masm {
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
-  asmjit::Operand gpOperand(Opnd o, bool wide, bool allow_imm);
-  asmjit::Operand fpOperand(Opnd o, bool dbl);
-  void loadOpnd(Reg dst, Opnd o);
+  asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
+  asmjit::Operand fpOperand(const Opnd& o, bool dbl);
+  void loadOpnd(Reg dst, const Opnd& o);
   void callHelper(uint32_t id);
 
   asmjit::FileLogger logger_;
