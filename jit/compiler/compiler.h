@@ -374,4 +374,34 @@ inline int FunctionCompiler::Impl::takeFree(RegClass c) {
   return f == kGp ? take(Masm::kGpOrder) : take(Masm::kFpOrder);
 }
 
+inline void FunctionCompiler::Impl::clearCache() {
+  for (int f : {kGp, kFp})
+    for (uint32_t m = cache[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
+}
+
+// A free register, else one whose cached local is dropped (the least
+// recently used), else -1.
+inline int FunctionCompiler::Impl::takeFreeOrEvict(RegClass c) {
+  int r = takeFree(c);
+  if (r < 0 && cache[regFile(c)]) {
+    evictLru(regFile(c));
+    r = takeFree(c);
+  }
+  return r;
+}
+
+// An operand for the right-hand side of an integer instruction: an
+// immediate (when allowed), a slot, or a register. A cached local's
+// register is only valid until the next allocation.
+inline Opnd FunctionCompiler::Impl::gpRhs(Val& v, bool allow_imm) {
+  const Entry& e = v.e;
+  if (e.kind == Entry::Const && allow_imm) return Opnd::i(e.value);
+  if (e.kind == Entry::Local) {
+    int c = fillCache(e.slot, RegClass::Gp);
+    if (c >= 0) return Opnd::r(gpReg(c));
+  }
+  if (inMemory(e)) return Opnd::s(slotOf(e, v.d));
+  return Opnd::r(gpReg(gpOwned(v)));
+}
+
 }  // namespace tern::jit

@@ -7,26 +7,9 @@ namespace tern::jit {
 using namespace compiler;
 
 
-
 // ---- locals cached in registers (write-through, see compiler.h) ----
 
-void FunctionCompiler::Impl::clearCache() {
-  for (int f : {kGp, kFp})
-    for (uint32_t m = cache[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
-}
 
-
-
-// A free register, else one whose cached local is dropped (the least
-// recently used), else -1.
-int FunctionCompiler::Impl::takeFreeOrEvict(RegClass c) {
-  int r = takeFree(c);
-  if (r < 0 && cache[regFile(c)]) {
-    evictLru(regFile(c));
-    r = takeFree(c);
-  }
-  return r;
-}
 
 // Loads local x into a new cache register if one is free; returns it or -1.
 int FunctionCompiler::Impl::fillCache(uint32_t x, RegClass cls) {
@@ -342,20 +325,6 @@ void FunctionCompiler::Impl::loadInto(::tern::jit::Reg r, Val& v) {
       return;
     }
   }
-}
-
-// An operand for the right-hand side of an integer instruction: an
-// immediate (when allowed), a slot, or a register. A cached local's
-// register is only valid until the next allocation.
-Opnd FunctionCompiler::Impl::gpRhs(Val& v, bool allow_imm) {
-  const Entry& e = v.e;
-  if (e.kind == Entry::Const && allow_imm) return Opnd::i(e.value);
-  if (e.kind == Entry::Local) {
-    int c = fillCache(e.slot, RegClass::Gp);
-    if (c >= 0) return Opnd::r(gpR(c));
-  }
-  if (inMemory(e)) return Opnd::s(slotOf(e, v.d));
-  return Opnd::r(gpR(gpOwned(v)));
 }
 
 Opnd FunctionCompiler::Impl::fpRhs(Val& v) {
