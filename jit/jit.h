@@ -6,7 +6,7 @@
 // the ways into and out of its code are declared in jit/entry.h (included
 // here).
 //
-// The neutral part (this header, jit/compiler.cc, jit/jit_runtime.cc) lays
+// The neutral part (this header, jit/compiler/, jit/jit_runtime.cc, jit/helpers.cc) lays
 // out a module's code, enters it, turns traps and guard-page faults into
 // Traps and walks the JIT frames for backtraces. An architecture backend
 // (jit/<arch>/) provides the Masm that encodes each operation (jit/masm.h),
@@ -36,6 +36,7 @@
 #include "base/pos_table.h"
 #include "decode/function_decoder.h"
 #include "jit/entry.h"
+#include "jit/helpers.h"
 #include "module/module.h"
 #include "runtime/objects.h"
 #include "runtime/trap_code.h"
@@ -75,6 +76,9 @@ struct Ctx {
   // by walking the frames (jitCaptureFrames) before the stack is reused; all
   // of them: the depth limit bounds it.
   std::vector<uintptr_t> frames;
+  // The runtime helpers JIT code calls, by HelperId (jit/helpers.h): code
+  // holds no host address.
+  const void* const* helpers = helperTable();
 };
 // Machine code addresses Ctx fields by these offsets, so Ctx keeps a layout
 // offsetof is defined for.
@@ -86,8 +90,6 @@ constexpr int kCtxMemBase = offsetof(Ctx, mem_base), kCtxMemSize = offsetof(Ctx,
               kCtxTrapFunc = offsetof(Ctx, trap_func), kCtxUnwind = offsetof(Ctx, unwind),
               kCtxGlobals = offsetof(Ctx, globals), kCtxCallOut = offsetof(Ctx, call_out),
               kCtxTrapSp = offsetof(Ctx, trap_sp), kCtxDepthLeft = offsetof(Ctx, depth_left);
-// The name jit/x64/masm_x64.cc still uses for kCtxTrapSp.
-constexpr int kCtxTrapRsp = kCtxTrapSp;
 // JIT code stores and compares these as 32-bit words.
 static_assert(sizeof(Ctx::trap_kind) == 4 && sizeof(Ctx::trap_func) == 4 && sizeof(Ctx::depth_left) == 4);
 

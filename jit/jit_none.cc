@@ -30,5 +30,6 @@ void* callOutStub() { return nullptr; }
 void* retStub() { return nullptr; }
 void installTrapHandler() {}
 void ensureAltStack() {}
+const void* const* helperTable() { return nullptr; }
 
 }  // namespace tern::jit

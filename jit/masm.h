@@ -1,29 +1,51 @@
-// The narrow machine interface the single-pass compiler (jit/compiler.cc)
-// drives. The compiler owns the abstract operand stack, the register
-// allocator and the control flow; an architecture's Masm only turns
-// register-level operations into instructions. Each architecture provides
-// one class Masm (jit/x64/masm_x64.h; jit/a64/ is next) with the members
-// listed in the comment below, so the compiler is built once per target.
+// The machine interface of the single-pass compiler (jit/compiler*.cc): the
+// compiler owns the abstract operand stack, the register cache and the
+// control flow; an architecture's Masm turns register-level operations into
+// instructions and keeps everything that is particular to its machine:
+// fixed registers (shift counts, division, the calling convention), the
+// moves a two-address instruction set needs, operand swaps, immediate and
+// displacement limits, how float compares report "unordered". The concept
+// MacroAssembler below lists every member the compiler uses, with its
+// contract; jit/x64/masm_x64.h satisfies it (checked by static_assert), and
+// an AArch64 backend is new files in jit/a64/ only. No virtual calls: the
+// compiler is built against the one Masm of the target.
 //
-// Operands: a Reg is a register of the allocatable sets the Masm publishes
-// (kGpOrder, kFpCount); an Opnd is a register, a frame slot (8 bytes at
-// slot * 8 from the frame pointer) or an immediate. Operations are
-// two-address: dst is also the left operand. 32-bit integer results are
-// zero-extended to 64 bits; f32 values keep bits 32..63 of their register
-// zero, so any value spills and reloads with one 64-bit move.
+// Operands. A Reg is a register of the register file the Masm declares
+// (kGpOrder, kFpOrder); an Opnd is a register, a frame slot (8 bytes at
+// slot * 8 from the frame pointer) or an immediate, of any value: the Masm
+// materializes what its instructions cannot encode. 32-bit integer results
+// are zero-extended to 64 bits; f32 values keep bits 32..63 of their
+// register zero, so any value spills and reloads with one 64-bit move. An
+// integer operand may be in a float register and the other way round
+// (reinterpretations move no bits): the Masm moves it across.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+#include "jit/helpers.h"
+#include "runtime/trap_code.h"
 
 namespace tern::jit {
 
+// Register classes. Fp holds f32/f64; Vec (128-bit, for SIMD) shares the
+// float register file, as on the machines Tern targets.
+enum class RegClass : uint8_t { Gp, Fp, Vec };
+// The register file a class allocates from: 0 general purpose, 1 float/vector.
+constexpr int regFile(RegClass c) { return c == RegClass::Gp ? 0 : 1; }
+
 struct Reg {
   uint8_t id = 0;
-  bool fp = false;
+  RegClass cls = RegClass::Gp;
+  constexpr bool isGp() const { return cls == RegClass::Gp; }
   bool operator==(const Reg&) const = default;
 };
-inline Reg gpReg(int id) { return Reg{uint8_t(id), false}; }
-inline Reg fpReg(int id) { return Reg{uint8_t(id), true}; }
+constexpr Reg gpReg(int id) { return Reg{uint8_t(id), RegClass::Gp}; }
+constexpr Reg fpReg(int id) { return Reg{uint8_t(id), RegClass::Fp}; }
+constexpr Reg regOf(RegClass c, int id) { return Reg{uint8_t(id), c}; }
 
 struct Opnd {
   enum Kind : uint8_t { R, Slot, Imm } kind = Imm;
@@ -33,11 +55,15 @@ struct Opnd {
   static Opnd r(Reg x) { return Opnd{R, x, 0, 0}; }
   static Opnd s(uint32_t slot) { return Opnd{Slot, {}, slot, 0}; }
   static Opnd i(uint64_t v) { return Opnd{Imm, {}, 0, v}; }
+  bool isReg(Reg x) const { return kind == R && reg == x; }
 };
 
-// Conditions after cmp (integers) or fcmp (floats; the F* ones are false,
-// and their negations true, when an operand is NaN).
-enum class Cond : uint8_t { Eq, Ne, LtS, GeS, LtU, GeU, GtS, LeS, GtU, LeU, FGt, FNotGt, FGe, FNotGe };
+// Conditions after cmp (integers) or fcmp (floats). The F* ones are false
+// when an operand is NaN, their FNot* negations true; FEq/FNe are only
+// materialized (setCond), never branched on.
+enum class Cond : uint8_t {
+  Eq, Ne, LtS, GeS, LtU, GeU, GtS, LeS, GtU, LeU, FGt, FNotGt, FGe, FNotGe, FEq, FNe
+};
 inline Cond negate(Cond c) { return Cond(uint8_t(c) ^ 1); }
 // The condition with its operands swapped (a < b  <=>  b > a).
 inline Cond mirror(Cond c) {
@@ -56,9 +82,18 @@ inline Cond mirror(Cond c) {
 
 enum class IntOp : uint8_t { Add, Sub, Mul, And, Or, Xor, Shl, ShrS, ShrU, Rotl, Rotr };
 enum class IntUnop : uint8_t { Clz, Ctz, Popcnt, Ext8S, Ext16S, Ext32S, Wrap };
+enum class DivOp : uint8_t { DivS, DivU, RemS, RemU };
 enum class FloatOp : uint8_t { Add, Sub, Mul, Div };
 enum class FloatUnop : uint8_t { Ceil, Floor, Trunc, Nearest, Sqrt };
 enum class SignOp : uint8_t { Neg, Abs };
+
+constexpr bool isCommutative(IntOp op) {
+  return op == IntOp::Add || op == IntOp::Mul || op == IntOp::And || op == IntOp::Or || op == IntOp::Xor;
+}
+constexpr bool isShift(IntOp op) {
+  return op == IntOp::Shl || op == IntOp::ShrS || op == IntOp::ShrU || op == IntOp::Rotl || op == IntOp::Rotr;
+}
+constexpr bool isCommutative(FloatOp op) { return op == FloatOp::Add || op == FloatOp::Mul; }
 
 // A linear-memory access: size in bytes; loads extend (0 zero, 1 sign to
 // 32 bits, 2 sign to 64 bits) or go to a float register.
@@ -67,58 +102,136 @@ struct MemAccess {
   uint8_t ext;
   bool fp;
 };
-// Where the access goes: memory base + (idx, when has_idx) + offset.
+// Where the access goes: memory base + (idx, when has_idx) + offset, any
+// offset below 2^32 + the access size.
 struct MemRef {
   bool has_idx;
-  Reg idx;  // a 32-bit address, zero-extended; may be clobbered
+  Reg idx;  // a 32-bit address, zero-extended; only read
   uint64_t offset;
 };
 
-// class Masm {
-//  public:
-//   using Label = ...;
-//   static constexpr uint8_t kGpOrder[];    // allocatable GP registers, in preference order
-//   static constexpr int kFpCount;          // fp registers 0..kFpCount-1 are allocatable
-//   static constexpr Reg kScratch;          // GP scratch, never allocated
-//   static constexpr int kShiftCountReg;    // GP a variable shift count must be in, or -1
-//   static constexpr uint32_t kDivClobbers; // GP registers divRem uses (mask)
-//   static Reg divLhs(); static Reg divResult(bool rem);
-//   static Reg argGp(int i);                // C calling convention argument registers
-//   static Reg retGp();
-//   bool has(IntUnop, bool wide) const; bool hasRounding() const;
-//   Label newLabel(); void bind(Label); void jump(Label); void branch(Cond, Label);
-//   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
-//   void ret();
-//   void trapStub(Label, TrapCode, Label common);
-//   void trapCommon(Label, uint32_t func_index);
-//   void trapSite(Label site, Label stub);    // binds site: a call to stub (its return address names the site)
-//   uint32_t offset() const;                  // code offset of the next instruction
-//   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& code);
-//   void move(Reg dst, Reg src); void loadImm(Reg, uint64_t);
-//   void loadSlot(Reg, uint32_t slot); void storeSlot(uint32_t slot, Reg);
-//   void storeSlotImm(uint32_t slot, uint64_t); void copySlot(uint32_t dst, uint32_t src);
-//   void intOp(IntOp, bool wide, Reg dst, Opnd rhs);   // register shift counts in kShiftCountReg
-//   void intUnop(IntUnop, bool wide, Reg r);
-//   void divRem(bool sign, bool rem, bool wide, Reg rhs, bool check_zero, bool check_overflow,
-//               Label div_by_zero, Label overflow);     // lhs in divLhs(), result in divResult(rem)
-//   void cmp(bool wide, Reg lhs, Opnd rhs); void cmpSlotZero(uint32_t slot); void test(Reg);
-//   void setCond(Cond, Reg dst); void cmov(Cond, Reg dst, Opnd src);
-//   void fcmp(bool dbl, Reg lhs, Opnd rhs); void setFloatEq(bool ne, Reg dst);
-//   void floatOp(FloatOp, bool dbl, Reg dst, Opnd rhs); void floatUnop(FloatUnop, bool dbl, Reg r);
-//   void signOp(SignOp, bool dbl, Reg gp); void convertInt(bool to_dbl, bool src64, Reg dst, Opnd src);
-//   void promote(Reg r); void demote(Reg dst, Reg src);
-//   void boundsCheck(Reg idx, uint64_t end, Label trap);
-//   void load(MemAccess, Reg dst, MemRef); void store(MemAccess, MemRef, Opnd value);
-//   void callFunction(uint32_t func_index, uint32_t frame_slot);  // a direct call, listed in
-//   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const;  // for the module's layout
-//   void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Reg elem, Label trap);
-//   void callHelper(void* fn);               // arguments in argGp(0..), ctx added by the Masm
-//   void checkTrap(Label trap);              // after a helper that may trap
-//   void interruptCheck(uint32_t flags, Label trap);
-//   void memorySize(Reg dst); void memoryGrow(Reg delta_in_arg1);
-//   void globalGet(Reg dst, uint32_t index); void globalSet(uint32_t index, Opnd value);
-//   void jumpTable(Reg idx, const std::vector<Label>& targets);  // last one: default
-// };
+// Every member the compiler uses. `m` is the Masm of one function.
+template <class M>
+concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const std::vector<typename M::Label>& targets,
+                                  Reg r, Opnd o, Cond c, uint32_t u, uint64_t v, bool b, std::vector<uint8_t>& out,
+                                  MemAccess acc, MemRef ref, TrapCode code, IntOp iop, IntUnop iun, DivOp dop,
+                                  FloatOp fop, FloatUnop fun, SignOp sop) {
+  // ---- the register file ----
+  // Register ids are below kGpRegs / kFpRegs (at most 32: the compiler
+  // keeps masks). kGpOrder and kFpOrder list the allocatable ones in the
+  // order the compiler should prefer them; registers with fixed roles in
+  // some emitters go last. Anything else (pinned, scratch) is the Masm's.
+  { M::kGpRegs } -> std::convertible_to<int>;
+  { M::kFpRegs } -> std::convertible_to<int>;
+  { M::kGpOrder[0] } -> std::convertible_to<uint8_t>;
+  { M::kFpOrder[0] } -> std::convertible_to<uint8_t>;
+  std::size(M::kGpOrder);
+  std::size(M::kFpOrder);
+
+  // ---- fixed registers ----
+  // GP registers (a mask) intOp(op, ...) writes besides dst, with a
+  // register or slot rhs (rhs_imm false) or an immediate one. The compiler
+  // keeps them free of other values; dst and lhs are never among them, rhs
+  // may be.
+  { M::intOpClobbers(iop, b) } -> std::convertible_to<uint32_t>;
+  // GP registers (a mask) divRem writes; dst, lhs and rhs may be among
+  // them. divPreferredDst(op): the register of that mask the result is
+  // cheapest in (the compiler takes it as dst when the mask has it).
+  { M::divClobbers() } -> std::convertible_to<uint32_t>;
+  { M::divPreferredDst(dop) } -> std::convertible_to<Reg>;
+
+  // ---- labels, code, the frame ----
+  { m.newLabel() } -> std::same_as<typename M::Label>;
+  m.bind(l);
+  m.jump(l);
+  m.branch(c, l);  // after cmp / fcmp / test / cmpSlotZero; not FEq, FNe
+  // The function's entry: takes the frame pointer the caller passes,
+  // checks both stacks and the call depth (going to stack_overflow when
+  // one is exhausted), zeroes locals nparams..nlocals-1.
+  m.prologue(u, u, l);
+  m.ret();  // results are in slots 0..
+  // Trap exits: trapSite binds a site's label and calls `stub` (its return
+  // address then names the site); trapStub binds a stub that records the
+  // trap code and goes to the common exit; trapCommon binds that exit,
+  // which records the function index and leaves to the unwinder.
+  m.trapSite(l, l);
+  m.trapStub(l, code, l);
+  m.trapCommon(l, u);
+  { cm.offset() } -> std::convertible_to<uint32_t>;  // code offset of the next instruction
+  // Resolves labels and writes the code; frame_bytes: the frame's size.
+  { m.finish(u, out) } -> std::same_as<bool>;
+  // Direct calls emitted: (code offset to patch, callee function index).
+  { cm.callSites() } -> std::convertible_to<const std::vector<std::pair<uint32_t, uint32_t>>&>;
+
+  // ---- moves (any class to any class: the bits move) ----
+  m.move(r, r);
+  m.loadImm(r, v);
+  m.loadSlot(r, u);
+  m.storeSlot(u, r);
+  m.storeSlotImm(u, v);
+  m.copySlot(u, u);
+
+  // ---- integers (wide: 64-bit) ----
+  // dst = lhs op rhs. dst may be lhs's register or, for a commutative op,
+  // rhs's; the Masm does the moves and swaps its instructions need. A
+  // shift count is taken modulo the width.
+  m.intOp(iop, b, r, o, o);
+  // dst = op(src). Clz, Ctz and Popcnt are optional: false, and nothing
+  // emitted, where the machine lacks them (the compiler calls the helper).
+  { m.intUnop(iun, b, r, r) } -> std::same_as<bool>;
+  // dst = lhs / rhs or lhs % rhs (the op), with rhs == 0 going to
+  // div_by_zero when check_zero and INT_MIN / -1 to overflow when
+  // check_overflow (INT_MIN % -1 is 0).
+  m.divRem(dop, b, r, o, r, b, b, l, l);
+  // Flags for a branch, setCond or cmov: cmp lhs with rhs, test r against
+  // zero (32 bits), a slot's low 32 bits against zero.
+  m.cmp(b, r, o);
+  m.test(r);
+  m.cmpSlotZero(u);
+  m.setCond(c, r);  // dst = c ? 1 : 0 (FEq / FNe after fcmp too)
+  m.cmov(c, r, o);  // dst (64 bits) = src when c
+
+  // ---- floats (dbl: f64) ----
+  m.fcmp(b, r, o);
+  m.floatOp(fop, b, r, o, o);  // dst = lhs op rhs, like intOp
+  // dst = op(src). Rounding is optional: false, and nothing emitted, where
+  // the machine lacks it.
+  { m.floatUnop(fun, b, r, r) } -> std::same_as<bool>;
+  m.signOp(sop, b, r);       // neg/abs on a float's bits in a GP register
+  m.convertInt(b, b, r, o);  // to_dbl, src64 (signed), float dst, integer src
+  m.promote(r);              // f32 -> f64 in place
+  m.demote(r, r);            // dst = f32(src)
+
+  // ---- linear memory 0 ----
+  m.boundsCheck(r, v, l);  // idx + end > memory size: go to the label
+  m.load(acc, r, ref);
+  m.store(acc, ref, o);
+  m.memorySize(r);
+  { m.memoryGrow(o) } -> std::convertible_to<Reg>;  // old size in pages or -1; returns where
+
+  // ---- globals ----
+  m.globalGet(r, u);
+  m.globalSet(u, o);
+
+  // ---- calls: no value stays in a register across any of them ----
+  // A direct call of function u with its frame at slot u (rel32 patched at
+  // layout, listed in callSites()).
+  m.callFunction(u, u);
+  // call_indirect through type u, table u, element o, frame at slot u; a
+  // trap (the helper has set its kind) goes to the label.
+  m.callIndirect(u, u, u, o, l);
+  // Operator helper `id` (operatorHelper) with two operands (the second
+  // 0 for unary ones); returns the register holding the result.
+  { m.callOperator(u, o, o) } -> std::convertible_to<Reg>;
+  // jitMisc(op, a, b, frame at slot), checking for a trap when `traps`;
+  // returns the register holding the result.
+  { m.callMisc(u, u, u, u, b, l) } -> std::convertible_to<Reg>;
+  m.checkTrap(l);             // after a helper that may have set a trap kind
+  m.interruptCheck(u, l);     // jitCheckInterrupt(flags): go to the label on 1
+
+  // br_table: goes to targets[idx], or the last one when idx is past them.
+  m.jumpTable(o, targets);
+};
 
 }  // namespace tern::jit
 

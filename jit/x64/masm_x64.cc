@@ -26,7 +26,8 @@ Xmm fp(Reg r) { return xmm(r.id); }
 CondCode cc(Cond c) {
   static const CondCode map[] = {CondCode::kE, CondCode::kNE, CondCode::kL, CondCode::kGE, CondCode::kB,
                                  CondCode::kAE, CondCode::kG, CondCode::kLE, CondCode::kA, CondCode::kBE,
-                                 CondCode::kA, CondCode::kBE, CondCode::kAE, CondCode::kB};
+                                 CondCode::kA, CondCode::kBE, CondCode::kAE, CondCode::kB,
+                                 CondCode::kE, CondCode::kNE};  // FEq, FNe: setCond only
   return map[unsigned(c)];
 }
 
@@ -49,22 +50,13 @@ Masm::Masm(uint32_t func_index) {
   popcnt_ = cpu.hasFeature(CpuFeatures::X86::kPOPCNT);
 }
 
-bool Masm::has(IntUnop op) const {
-  switch (op) {
-    case IntUnop::Clz: return lzcnt_;
-    case IntUnop::Ctz: return bmi_;
-    case IntUnop::Popcnt: return popcnt_;
-    default: return true;
-  }
-}
-
 Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * 8)); }
 Mem Masm::slot32(uint32_t s) const { return dword_ptr(rbx, int32_t(s * 8)); }
 
-Operand Masm::gpOperand(Opnd o, bool wide, bool allow_imm) {
+Operand Masm::gpOperand(const Opnd& o, bool wide, bool allow_imm) {
   switch (o.kind) {
     case Opnd::R:
-      if (o.reg.fp) {
+      if (!o.reg.isGp()) {
         a_.movq(kS0, fp(o.reg));
         return wide ? Operand(kS0) : Operand(kS0.r32());
       }
@@ -78,10 +70,10 @@ Operand Masm::gpOperand(Opnd o, bool wide, bool allow_imm) {
   }
 }
 
-Operand Masm::fpOperand(Opnd o, bool dbl) {
+Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   switch (o.kind) {
     case Opnd::R:
-      if (!o.reg.fp) {
+      if (o.reg.isGp()) {
         a_.movq(xmm15, gp64(o.reg));
         return xmm15;
       }
@@ -141,7 +133,7 @@ void Masm::trapSite(Label l, Label stub) {
 void Masm::trapCommon(Label l, uint32_t func_index) {
   a_.bind(l);
   a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
-  a_.mov(ptr(r13, kCtxTrapRsp), rsp);
+  a_.mov(ptr(r13, kCtxTrapSp), rsp);
   a_.jmp(ptr(r13, kCtxUnwind));
 }
 
@@ -157,14 +149,14 @@ bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
 // ---- moves ----
 void Masm::move(Reg dst, Reg src) {
   if (dst == src) return;
-  if (dst.fp && src.fp) a_.movaps(fp(dst), fp(src));
-  else if (dst.fp) a_.movq(fp(dst), gp64(src));
-  else if (src.fp) a_.movq(gp64(dst), fp(src));
+  if (!dst.isGp() && !src.isGp()) a_.movaps(fp(dst), fp(src));
+  else if (!dst.isGp()) a_.movq(fp(dst), gp64(src));
+  else if (!src.isGp()) a_.movq(gp64(dst), fp(src));
   else a_.mov(gp64(dst), gp64(src));
 }
 
 void Masm::loadImm(Reg r, uint64_t v) {
-  if (r.fp) {
+  if (!r.isGp()) {
     if (v == 0) {
       a_.xorps(fp(r), fp(r));
     } else {
@@ -178,12 +170,12 @@ void Masm::loadImm(Reg r, uint64_t v) {
 }
 
 void Masm::loadSlot(Reg r, uint32_t s) {
-  if (r.fp) a_.movq(fp(r), slot(s));
+  if (!r.isGp()) a_.movq(fp(r), slot(s));
   else a_.mov(gp64(r), slot(s));
 }
 
 void Masm::storeSlot(uint32_t s, Reg r) {
-  if (r.fp) a_.movq(slot(s), fp(r));
+  if (!r.isGp()) a_.movq(slot(s), fp(r));
   else a_.mov(slot(s), gp64(r));
 }
 
@@ -196,6 +188,14 @@ void Masm::storeSlotImm(uint32_t s, uint64_t v) {
   }
 }
 
+void Masm::loadOpnd(Reg dst, const Opnd& o) {
+  switch (o.kind) {
+    case Opnd::R: move(dst, o.reg); return;
+    case Opnd::Slot: loadSlot(dst, o.slot); return;
+    default: loadImm(dst, o.imm); return;
+  }
+}
+
 void Masm::copySlot(uint32_t dst, uint32_t src) {
   if (dst == src) return;
   a_.mov(kS0, slot(src));
@@ -203,14 +203,35 @@ void Masm::copySlot(uint32_t dst, uint32_t src) {
 }
 
 // ---- integers ----
-void Masm::intOp(IntOp op, bool wide, Reg dst, Opnd rhs) {
+void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
+  // Two-address: dst takes lhs first. An rhs already in dst swaps with lhs
+  // when the operation allows, else it is kept in r10 meanwhile.
+  const Opnd* l = &lhs_in;
+  const Opnd* r = &rhs_in;
+  Opnd saved;
+  if (!l->isReg(dst) && r->isReg(dst)) {
+    if (isCommutative(op)) {
+      std::swap(l, r);
+    } else {
+      a_.mov(kS1, gp64(dst));
+      saved = Opnd::r(gpReg(kS1.id()));
+      r = &saved;
+    }
+  }
+  if (!l->isReg(dst)) loadOpnd(dst, *l);
+  const Opnd& rhs = *r;
   Gp d = gp(dst, wide);
   switch (op) {
     case IntOp::Shl: case IntOp::ShrS: case IntOp::ShrU: case IntOp::Rotl: case IntOp::Rotr: {
       InstId id = op == IntOp::Shl ? Inst::kIdShl : op == IntOp::ShrS ? Inst::kIdSar : op == IntOp::ShrU ? Inst::kIdShr
                 : op == IntOp::Rotl ? Inst::kIdRol : Inst::kIdRor;
-      if (rhs.kind == Opnd::Imm) a_.emit(id, d, AImm(int(uint32_t(rhs.imm) & (wide ? 63 : 31))));
-      else a_.emit(id, d, cl);  // the count is in rcx (kShiftCountReg)
+      if (rhs.kind == Opnd::Imm) {
+        a_.emit(id, d, AImm(int(uint32_t(rhs.imm) & (wide ? 63 : 31))));
+        return;
+      }
+      // The count goes in cl (intOpClobbers: the compiler keeps rcx free).
+      loadOpnd(gpReg(1), rhs);
+      a_.emit(id, d, cl);
       return;
     }
     case IntOp::Mul: {
@@ -228,26 +249,42 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, Opnd rhs) {
   }
 }
 
-void Masm::intUnop(IntUnop op, bool wide, Reg r) {
-  Gp g = gp(r, wide);
+bool Masm::intUnop(IntUnop op, bool wide, Reg dst, Reg src) {
+  Gp d = gp(dst, wide), g = gp(src, wide);
   switch (op) {
-    case IntUnop::Clz: a_.lzcnt(g, g); break;
-    case IntUnop::Ctz: a_.tzcnt(g, g); break;
-    case IntUnop::Popcnt: a_.popcnt(g, g); break;
-    case IntUnop::Ext8S: a_.movsx(g, gpb(r.id)); break;
-    case IntUnop::Ext16S: a_.movsx(g, gpw(r.id)); break;
-    case IntUnop::Ext32S: a_.movsxd(gpq(r.id), gpd(r.id)); break;
-    case IntUnop::Wrap: a_.mov(gpd(r.id), gpd(r.id)); break;
+    case IntUnop::Clz:
+      if (!lzcnt_) return false;
+      a_.lzcnt(d, g);
+      break;
+    case IntUnop::Ctz:
+      if (!bmi_) return false;
+      a_.tzcnt(d, g);
+      break;
+    case IntUnop::Popcnt:
+      if (!popcnt_) return false;
+      a_.popcnt(d, g);
+      break;
+    case IntUnop::Ext8S: a_.movsx(d, gpb(src.id)); break;
+    case IntUnop::Ext16S: a_.movsx(d, gpw(src.id)); break;
+    case IntUnop::Ext32S: a_.movsxd(gpq(dst.id), gpd(src.id)); break;
+    case IntUnop::Wrap: a_.mov(gpd(dst.id), gpd(src.id)); break;
   }
+  return true;
 }
 
-void Masm::divRem(bool sign, bool rem, bool wide, Reg rhs, bool check_zero, bool check_overflow, Label div0,
+void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_zero, bool check_overflow, Label div0,
                   Label overflow) {
+  bool sign = op == DivOp::DivS || op == DivOp::RemS, rem = op == DivOp::RemS || op == DivOp::RemU;
+  if (rhs == gpReg(0) || rhs == gpReg(2)) {
+    a_.mov(kS1, gp64(rhs));  // out of rdx:rax
+    rhs = gpReg(kS1.id());
+  }
   Gp rc = gp(rhs, wide);
   if (check_zero) {
     a_.test(rc, rc);
     a_.jz(div0);
   }
+  loadOpnd(gpReg(0), lhs);
   Label done = a_.newLabel();
   if (sign) {
     if (check_overflow) {
@@ -277,6 +314,7 @@ void Masm::divRem(bool sign, bool rem, bool wide, Reg rhs, bool check_zero, bool
     a_.div(rc);
   }
   a_.bind(done);
+  move(dst, rem ? gpReg(2) : gpReg(0));
 }
 
 void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
@@ -288,7 +326,7 @@ void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
 void Masm::cmpSlotZero(uint32_t s) { a_.cmp(slot32(s), 0); }
 
 void Masm::test(Reg r) {
-  if (r.fp) {
+  if (!r.isGp()) {
     a_.movd(kS0.r32(), fp(r));
     a_.test(kS0.r32(), kS0.r32());
   } else {
@@ -297,7 +335,18 @@ void Masm::test(Reg r) {
 }
 
 void Masm::setCond(Cond c, Reg dst) {
-  a_.set(cc(c), gpb(dst.id));
+  // A float equality: ZF set and PF clear (PF set means unordered).
+  if (c == Cond::FEq) {
+    a_.sete(gpb(dst.id));
+    a_.setnp(kS0.r8());
+    a_.and_(gpb(dst.id), kS0.r8());
+  } else if (c == Cond::FNe) {
+    a_.setne(gpb(dst.id));
+    a_.setp(kS0.r8());
+    a_.or_(gpb(dst.id), kS0.r8());
+  } else {
+    a_.set(cc(c), gpb(dst.id));
+  }
   a_.movzx(gpd(dst.id), gpb(dst.id));
 }
 
@@ -310,36 +359,41 @@ void Masm::fcmp(bool dbl, Reg lhs, Opnd rhs) {
   a_.emit(dbl ? Inst::kIdUcomisd : Inst::kIdUcomiss, fp(lhs), fpOperand(rhs, dbl));
 }
 
-void Masm::setFloatEq(bool ne, Reg dst) {
-  // Equal: ZF set and PF clear (PF set means unordered).
-  if (!ne) {
-    a_.sete(gpb(dst.id));
-    a_.setnp(kS0.r8());
-    a_.and_(gpb(dst.id), kS0.r8());
-  } else {
-    a_.setne(gpb(dst.id));
-    a_.setp(kS0.r8());
-    a_.or_(gpb(dst.id), kS0.r8());
-  }
-  a_.movzx(gpd(dst.id), gpb(dst.id));
-}
-
 // ---- floats ----
-void Masm::floatOp(FloatOp op, bool dbl, Reg dst, Opnd rhs) {
+void Masm::floatOp(FloatOp op, bool dbl, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
   static const InstId ss[] = {Inst::kIdAddss, Inst::kIdSubss, Inst::kIdMulss, Inst::kIdDivss};
   static const InstId sd[] = {Inst::kIdAddsd, Inst::kIdSubsd, Inst::kIdMulsd, Inst::kIdDivsd};
+  // Two-address, as intOp; an rhs in dst waits in xmm15.
+  const Opnd* l = &lhs_in;
+  const Opnd* r = &rhs_in;
+  Opnd saved;
+  if (!l->isReg(dst) && r->isReg(dst)) {
+    if (isCommutative(op)) {
+      std::swap(l, r);
+    } else {
+      a_.movaps(xmm15, fp(dst));
+      saved = Opnd::r(fpReg(15));
+      r = &saved;
+    }
+  }
+  if (!l->isReg(dst)) loadOpnd(dst, *l);
+  const Opnd& rhs = *r;
   a_.emit(dbl ? sd[unsigned(op)] : ss[unsigned(op)], fp(dst), fpOperand(rhs, dbl));
 }
 
-void Masm::floatUnop(FloatUnop op, bool dbl, Reg r) {
+bool Masm::floatUnop(FloatUnop op, bool dbl, Reg dst, Reg src) {
+  if (op != FloatUnop::Sqrt && !sse41_) return false;
+  move(dst, src);  // in place: the scalar forms keep dst's upper bits
+  Xmm r = fp(dst);
   if (op == FloatUnop::Sqrt) {
-    if (dbl) a_.sqrtsd(fp(r), fp(r));
-    else a_.sqrtss(fp(r), fp(r));
-    return;
+    if (dbl) a_.sqrtsd(r, r);
+    else a_.sqrtss(r, r);
+    return true;
   }
   static const uint32_t mode[] = {2, 1, 3, 0};  // ceil floor trunc nearest; | 8: no precision exception
-  if (dbl) a_.roundsd(fp(r), fp(r), AImm(mode[unsigned(op)] | 8));
-  else a_.roundss(fp(r), fp(r), AImm(mode[unsigned(op)] | 8));
+  if (dbl) a_.roundsd(r, r, AImm(mode[unsigned(op)] | 8));
+  else a_.roundss(r, r, AImm(mode[unsigned(op)] | 8));
+  return true;
 }
 
 void Masm::signOp(SignOp op, bool dbl, Reg r) {
@@ -381,13 +435,14 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
 }
 
 Mem Masm::memOperand(MemRef ref, unsigned size) {
+  // Offsets past a 32-bit displacement go through r11 (idx is only read).
   Mem m;
-  if (!ref.has_idx) {
-    m = ptr(r12, int32_t(ref.offset));  // the driver keeps constant addresses below 2^31
-  } else if (ref.offset > 0x7fffffff) {
+  if (ref.offset > 0x7fffffff) {
     a_.mov(kS0, ref.offset);
-    a_.add(gp64(ref.idx), kS0);
-    m = ptr(r12, gp64(ref.idx));
+    if (ref.has_idx) a_.add(kS0, gp64(ref.idx));
+    m = ptr(r12, kS0);
+  } else if (!ref.has_idx) {
+    m = ptr(r12, int32_t(ref.offset));
   } else {
     m = ptr(r12, gp64(ref.idx), 0, int32_t(ref.offset));
   }
@@ -435,7 +490,7 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
     }
     return;
   }
-  if (v.reg.fp) {
+  if (!v.reg.isGp()) {
     if (acc.size == 4) {
       a_.movss(m, fp(v.reg));
     } else if (acc.size == 8) {
@@ -465,15 +520,26 @@ void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
   calls_.emplace_back(uint32_t(a_.offset() - 4), func_index);
 }
 
-void Masm::callHelper(void* fn) {
-  // Arguments are in argGp(0..).
-  a_.mov(rax, uint64_t(uintptr_t(fn)));
-  a_.call(rax);
+// Helpers are called through Ctx::helpers: the code holds no host address.
+void Masm::callHelper(uint32_t id) {
+  a_.mov(rax, ptr(r13, int32_t(offsetof(Ctx, helpers))));
+  a_.call(ptr(rax, int32_t(id * sizeof(void*))));
 }
 
-void Masm::callHelperWithCtx(void* fn, int ctx_arg) {
-  a_.mov(gpq(argGp(ctx_arg).id), r13);
-  callHelper(fn);
+Reg Masm::callOperator(uint32_t helper, Opnd x, Opnd y) {
+  // helper(x, y, ctx) in rdi, rsi, rdx (System V); y waits in r11 when it
+  // is not a constant, since x may be in rsi.
+  if (y.kind == Opnd::Imm) {
+    loadOpnd(gpReg(7), x);
+    loadImm(gpReg(6), y.imm);
+  } else {
+    loadOpnd(gpReg(kS0.id()), y);
+    loadOpnd(gpReg(7), x);
+    a_.mov(rsi, kS0);
+  }
+  a_.mov(rdx, r13);
+  callHelper(helper);
+  return gpReg(0);
 }
 
 void Masm::checkTrap(Label trap) {
@@ -481,14 +547,16 @@ void Masm::checkTrap(Label trap) {
   a_.jne(trap);
 }
 
-void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Reg elem, Label trap) {
-  if (elem.id != 1) a_.mov(ecx, gpd(elem.id));
+void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Opnd elem, Label trap) {
+  // jitCallIndirect(ctx, type, table, elem, fp): elem first, before the
+  // registers it may be in are written.
+  loadOpnd(gpReg(1), elem);
   a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
   a_.mov(rdi, r13);
   a_.mov(esi, type_index);
   a_.mov(edx, table);
   a_.lea(r8, slot(frame_slot));
-  callHelper(reinterpret_cast<void*>(&jitCallIndirect));
+  callHelper(helperId(HelperId::CallIndirect));
   a_.test(rax, rax);
   a_.jz(trap);
   a_.lea(rdi, slot(frame_slot));
@@ -498,19 +566,20 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
 void Masm::interruptCheck(uint32_t flags, Label trap) {
   a_.mov(rdi, r13);
   a_.mov(esi, flags);
-  callHelper(reinterpret_cast<void*>(&jitCheckInterrupt));
+  callHelper(helperId(HelperId::CheckInterrupt));
   a_.test(eax, eax);
   a_.jnz(trap);
 }
 
-void Masm::callMisc(uint32_t op, uint32_t x, uint32_t y, uint32_t frame_slot, bool traps, Label trap) {
+Reg Masm::callMisc(uint32_t op, uint32_t x, uint32_t y, uint32_t frame_slot, bool traps, Label trap) {
   a_.mov(rdi, r13);
   a_.mov(esi, op);
   a_.mov(edx, x);
   a_.mov(ecx, y);
   a_.lea(r8, slot(frame_slot));
-  callHelper(reinterpret_cast<void*>(&jitMisc));
+  callHelper(helperId(HelperId::Misc));
   if (traps) checkTrap(trap);
+  return gpReg(0);
 }
 
 void Masm::memorySize(Reg dst) {
@@ -519,18 +588,19 @@ void Masm::memorySize(Reg dst) {
   a_.shr(gpq(dst.id), 16);
 }
 
-void Masm::memoryGrow() {
-  // The delta is in argGp(1).
+Reg Masm::memoryGrow(Opnd delta) {
+  loadOpnd(gpReg(6), delta);
   a_.mov(rdi, r13);
-  callHelper(reinterpret_cast<void*>(&jitMemoryGrow));
+  callHelper(helperId(HelperId::MemoryGrow));
   a_.mov(eax, eax);
+  return gpReg(0);
 }
 
 void Masm::globalGet(Reg dst, uint32_t index) {
   a_.mov(kS0, ptr(r13, kCtxGlobals));
   a_.mov(kS0, ptr(kS0, int32_t(index * 8)));
   Mem m = qword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_)));
-  if (dst.fp) a_.movq(fp(dst), m);
+  if (!dst.isGp()) a_.movq(fp(dst), m);
   else a_.mov(gpq(dst.id), m);
 }
 
@@ -540,7 +610,7 @@ void Masm::globalSet(uint32_t index, Opnd v) {
   Mem dst = qword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_)));
   switch (v.kind) {
     case Opnd::R:
-      if (v.reg.fp) a_.movq(dst, fp(v.reg));
+      if (!v.reg.isGp()) a_.movq(dst, fp(v.reg));
       else a_.mov(dst, gpq(v.reg.id));
       break;
     case Opnd::Slot:
@@ -558,9 +628,10 @@ void Masm::globalSet(uint32_t index, Opnd v) {
   }
 }
 
-void Masm::jumpTable(Reg idx, const std::vector<Label>& targets) {
+void Masm::jumpTable(Opnd idx, const std::vector<Label>& targets) {
   uint32_t n = uint32_t(targets.size()) - 1;
-  Gp i = gpq(idx.id);
+  Gp i = kS0;
+  loadOpnd(gpReg(kS0.id()), idx);
   Label table = a_.newLabel();
   a_.cmp(i.r32(), n);
   a_.jae(targets[n]);

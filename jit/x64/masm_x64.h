@@ -2,8 +2,11 @@
 // x86::Assembler. Tern allocates the registers; this class only encodes.
 //
 // Registers: rbx frame pointer, r12 linear memory base, r13 Ctx*, r14 calls
-// left before the depth limit (pinned, see jit.h); r10, r11 and xmm15 are
-// scratch inside one operation; the rest is the driver's to allocate.
+// left before the depth limit (pinned, see jit/x64/frame_x64.h); r10, r11 and xmm15 are
+// scratch inside one operation; the rest is the compiler's to allocate, in
+// the order kGpOrder / kFpOrder give. Fixed roles (cl for shift counts,
+// rdx:rax for division, the System V argument registers for helpers) are
+// placed here; the compiler only learns the masks they clobber.
 #pragma once
 
 #include <asmjit/x86.h>
@@ -20,23 +23,25 @@ class Masm {
  public:
   using Label = asmjit::Label;
 
+  // ---- the register file (see MacroAssembler in jit/masm.h) ----
+  static constexpr int kGpRegs = 16, kFpRegs = 16;
   // rsi rdi r8 r9 rax rdx r15 rbp rcx: the ones with fixed roles last.
   static constexpr uint8_t kGpOrder[] = {6, 7, 8, 9, 0, 2, 15, 5, 1};
-  static constexpr int kFpCount = 15;
-  static constexpr Reg kScratch = Reg{11, false};
-  static constexpr int kShiftCountReg = 1;                      // cl
-  static constexpr uint32_t kDivClobbers = (1u << 0) | (1u << 2);  // rdx:rax
-  static Reg divLhs() { return gpReg(0); }
-  static Reg divResult(bool rem) { return gpReg(rem ? 2 : 0); }
-  static Reg argGp(int i) {
-    static constexpr uint8_t ids[] = {7, 6, 2, 1, 8, 9};  // System V
-    return gpReg(ids[i]);
+  // xmm0..xmm14 (xmm15 is scratch).
+  static constexpr uint8_t kFpOrder[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+
+  // ---- fixed registers ----
+  // A variable shift count goes in cl.
+  static constexpr uint32_t intOpClobbers(IntOp op, bool rhs_imm) {
+    return isShift(op) && !rhs_imm ? 1u << 1 : 0;
   }
-  static Reg retGp() { return gpReg(0); }
+  // div and idiv take rdx:rax and leave the quotient in rax, the remainder in rdx.
+  static constexpr uint32_t divClobbers() { return (1u << 0) | (1u << 2); }
+  static constexpr Reg divPreferredDst(DivOp op) {
+    return gpReg(op == DivOp::RemS || op == DivOp::RemU ? 2 : 0);
+  }
 
   explicit Masm(uint32_t func_index);
-  bool has(IntUnop op) const;
-  bool hasRounding() const { return sse41_; }
 
   Label newLabel() { return a_.newLabel(); }
   void bind(Label l) { a_.bind(l); }
@@ -62,9 +67,9 @@ class Masm {
   void storeSlotImm(uint32_t slot, uint64_t v);
   void copySlot(uint32_t dst, uint32_t src);
 
-  void intOp(IntOp op, bool wide, Reg dst, Opnd rhs);
-  void intUnop(IntUnop op, bool wide, Reg r);
-  void divRem(bool sign, bool rem, bool wide, Reg rhs, bool check_zero, bool check_overflow, Label div_by_zero,
+  void intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs);
+  bool intUnop(IntUnop op, bool wide, Reg dst, Reg src);
+  void divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_zero, bool check_overflow, Label div_by_zero,
               Label overflow);
   void cmp(bool wide, Reg lhs, Opnd rhs);
   void cmpSlotZero(uint32_t slot);
@@ -72,9 +77,8 @@ class Masm {
   void setCond(Cond c, Reg dst);
   void cmov(Cond c, Reg dst, Opnd src);
   void fcmp(bool dbl, Reg lhs, Opnd rhs);
-  void setFloatEq(bool ne, Reg dst);
-  void floatOp(FloatOp op, bool dbl, Reg dst, Opnd rhs);
-  void floatUnop(FloatUnop op, bool dbl, Reg r);
+  void floatOp(FloatOp op, bool dbl, Reg dst, const Opnd& lhs, const Opnd& rhs);
+  bool floatUnop(FloatUnop op, bool dbl, Reg dst, Reg src);
   void signOp(SignOp op, bool dbl, Reg r);
   void convertInt(bool to_dbl, bool src64, Reg dst, Opnd src);
   void promote(Reg r);
@@ -83,27 +87,27 @@ class Masm {
   void boundsCheck(Reg idx, uint64_t end, Label trap);
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
-
-  void callFunction(uint32_t func_index, uint32_t frame_slot);
-  void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Reg elem, Label trap);
-  void callHelper(void* fn);
-  // Calls fn with the Ctx* added as argument argGp(ctx_arg).
-  void callHelperWithCtx(void* fn, int ctx_arg);
-  void checkTrap(Label trap);
-  void interruptCheck(uint32_t flags, Label trap);
-  void callMisc(uint32_t op, uint32_t a, uint32_t b, uint32_t frame_slot, bool traps, Label trap);
   void memorySize(Reg dst);
-  void memoryGrow();
+  Reg memoryGrow(Opnd delta);
   void globalGet(Reg dst, uint32_t index);
   void globalSet(uint32_t index, Opnd value);
-  void jumpTable(Reg idx, const std::vector<Label>& targets);
+
+  void callFunction(uint32_t func_index, uint32_t frame_slot);
+  void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Opnd elem, Label trap);
+  Reg callOperator(uint32_t helper, Opnd x, Opnd y);
+  Reg callMisc(uint32_t op, uint32_t a, uint32_t b, uint32_t frame_slot, bool traps, Label trap);
+  void checkTrap(Label trap);
+  void interruptCheck(uint32_t flags, Label trap);
+  void jumpTable(Opnd idx, const std::vector<Label>& targets);
 
  private:
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
-  asmjit::Operand gpOperand(Opnd o, bool wide, bool allow_imm);
-  asmjit::Operand fpOperand(Opnd o, bool dbl);
+  asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
+  asmjit::Operand fpOperand(const Opnd& o, bool dbl);
+  void loadOpnd(Reg dst, const Opnd& o);
+  void callHelper(uint32_t id);
 
   asmjit::FileLogger logger_;
   asmjit::CodeHolder code_;
@@ -112,5 +116,7 @@ class Masm {
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
 };
+
+static_assert(MacroAssembler<Masm>);
 
 }  // namespace tern::jit

@@ -1,0 +1,339 @@
+// The compiler's operators: integer and float arithmetic, compares (left
+// pending for br_if / if / select to fuse), conversions, and everything else
+// simple through its operator helper. The Masm's emitters are three-address
+// (dst, lhs, rhs): the compiler picks dst among registers its operands give
+// up and keeps an emitter's clobbered registers free; moves, swaps and
+// fixed registers are the Masm's.
+#include "jit/compiler/compiler.h"
+
+namespace tern::jit {
+
+using namespace compiler;
+
+// An integer compare, pending on the stack as a Cmp entry.
+void FunctionCompiler::Impl::pushCompare(Cond cc, bool wide) {
+  Val b = pop();
+  Val x = pop();
+  // A constant on the left: swap the operands and mirror the condition.
+  if (x.e.kind == Entry::Const && b.e.kind != Entry::Const) {
+    std::swap(x, b);
+    cc = mirror(cc);
+  }
+  Entry e;
+  e.kind = Entry::Cmp;
+  e.cc = cc;
+  e.wide = wide;
+  if (b.e.isFpReg()) gpOwned(b);  // allocations first
+  setCmpLhs(e, x);
+  if (b.e.kind == Entry::Const) {
+    e.rhs = Entry::RImm;
+    e.value = b.e.value;
+  } else if (inMemory(b.e)) {
+    e.rhs = Entry::RSlot;
+    e.slot = slotOf(b.e, b.d);
+    int cr = b.e.kind == Entry::Local ? cacheOf(b.e.slot, RegClass::Gp) : -1;
+    if (cr >= 0) {
+      e.rhs = Entry::RReg;
+      e.rreg = uint8_t(cr);
+      e.rborrow = true;
+    }
+  } else {
+    e.rhs = Entry::RReg;
+    e.rreg = uint8_t(gpOwned(b));
+  }
+  stack.push_back(e);
+  noteDepth();
+}
+
+// Integer arithmetic, bitwise operators, shifts and compares.
+bool FunctionCompiler::Impl::intBinary(Opcode op) {
+  IntOp k = IntOp::Add;
+  bool wide = false;
+  Cond cc = Cond::Eq;
+  bool is_cmp = false;
+  switch (op) {
+#define CASE2(I32, I64, kind) \
+  case Opcode::I32: k = IntOp::kind; break; \
+  case Opcode::I64: k = IntOp::kind; wide = true; break;
+    CASE2(I32Add, I64Add, Add)
+    CASE2(I32Sub, I64Sub, Sub)
+    CASE2(I32Mul, I64Mul, Mul)
+    CASE2(I32And, I64And, And)
+    CASE2(I32Or, I64Or, Or)
+    CASE2(I32Xor, I64Xor, Xor)
+    CASE2(I32Shl, I64Shl, Shl)
+    CASE2(I32ShrS, I64ShrS, ShrS)
+    CASE2(I32ShrU, I64ShrU, ShrU)
+    CASE2(I32Rotl, I64Rotl, Rotl)
+    CASE2(I32Rotr, I64Rotr, Rotr)
+#undef CASE2
+#define CMP2(I32, I64, c) \
+  case Opcode::I32: cc = Cond::c; is_cmp = true; break; \
+  case Opcode::I64: cc = Cond::c; is_cmp = true; wide = true; break;
+    CMP2(I32Eq, I64Eq, Eq)
+    CMP2(I32Ne, I64Ne, Ne)
+    CMP2(I32LtS, I64LtS, LtS)
+    CMP2(I32LtU, I64LtU, LtU)
+    CMP2(I32GtS, I64GtS, GtS)
+    CMP2(I32GtU, I64GtU, GtU)
+    CMP2(I32LeS, I64LeS, LeS)
+    CMP2(I32LeU, I64LeU, LeU)
+    CMP2(I32GeS, I64GeS, GeS)
+    CMP2(I32GeU, I64GeU, GeU)
+#undef CMP2
+    default: return false;
+  }
+  if (is_cmp) {
+    pushCompare(cc, wide);
+    return true;
+  }
+  Val b = pop();
+  Val x = pop();
+  // Registers the emitter writes besides dst are kept free (an operand
+  // already in one stays: the Masm wants it there).
+  uint32_t clobbers = Masm::intOpClobbers(k, b.e.kind == Entry::Const), claimed = 0;
+  for (uint32_t mask = clobbers; mask; mask &= mask - 1) {
+    int r = __builtin_ctz(mask);
+    if (b.e.isGpReg() && b.e.reg == r) continue;
+    claimGp(r, {&x, &b});
+    claimed |= 1u << r;
+  }
+  int r;
+  if (isCommutative(k) && x.e.kind != Entry::Reg && b.e.isGpReg()) {
+    // Only the right operand is in a register: the result goes there.
+    r = b.e.reg;
+    a.intOp(k, wide, gpR(r), gpRhs(x, true), Opnd::r(gpR(r)));
+    release(x.e);
+  } else {
+    r = gpOwned(x);
+    // An operand the Masm moves to a register of its own is not worth
+    // caching.
+    Opnd rhs = clobbers ? valueOpnd(b) : gpRhs(b, true);
+    a.intOp(k, wide, gpR(r), Opnd::r(gpR(r)), rhs);
+    release(b.e);
+  }
+  busy[kGp] &= ~claimed;
+  pushReg(r, RegClass::Gp);
+  return true;
+}
+
+// Integer unary operators done inline (false: through the helper).
+bool FunctionCompiler::Impl::intUnary(Opcode op) {
+  IntUnop u;
+  bool wide = false;
+  switch (op) {
+    case Opcode::I32Eqz:
+    case Opcode::I64Eqz:
+    case Opcode::RefIsNull: {
+      Val x = pop();
+      Entry c;
+      c.kind = Entry::Cmp;
+      c.cc = Cond::Eq;
+      c.wide = op != Opcode::I32Eqz;
+      setCmpLhs(c, x);
+      c.rhs = Entry::RImm;
+      c.value = 0;
+      stack.push_back(c);
+      noteDepth();
+      return true;
+    }
+    case Opcode::I64ExtendI32U:
+    case Opcode::I32ReinterpretF32:
+    case Opcode::F32ReinterpretI32:
+    case Opcode::I64ReinterpretF64:
+    case Opcode::F64ReinterpretI64:
+      // Same bits, wherever they are.
+      return true;
+    case Opcode::I32WrapI64: u = IntUnop::Wrap; break;
+    case Opcode::I64ExtendI32S: u = IntUnop::Ext32S; wide = true; break;
+    case Opcode::I32Extend8S: u = IntUnop::Ext8S; break;
+    case Opcode::I32Extend16S: u = IntUnop::Ext16S; break;
+    case Opcode::I64Extend8S: u = IntUnop::Ext8S; wide = true; break;
+    case Opcode::I64Extend16S: u = IntUnop::Ext16S; wide = true; break;
+    case Opcode::I64Extend32S: u = IntUnop::Ext32S; wide = true; break;
+    case Opcode::I32Clz: u = IntUnop::Clz; break;
+    case Opcode::I64Clz: u = IntUnop::Clz; wide = true; break;
+    case Opcode::I32Ctz: u = IntUnop::Ctz; break;
+    case Opcode::I64Ctz: u = IntUnop::Ctz; wide = true; break;
+    case Opcode::I32Popcnt: u = IntUnop::Popcnt; break;
+    case Opcode::I64Popcnt: u = IntUnop::Popcnt; wide = true; break;
+    default: return false;
+  }
+  Val x = pop();
+  int r = gpOwned(x);
+  bool done = a.intUnop(u, wide, gpR(r), gpR(r));
+  pushReg(r, RegClass::Gp);  // the result, or the operand back for the helper
+  return done;
+}
+
+bool FunctionCompiler::Impl::divRem(Opcode op) {
+  if (!(op >= Opcode::I32DivS && op <= Opcode::I32RemU) && !(op >= Opcode::I64DivS && op <= Opcode::I64RemU))
+    return false;
+  bool wide = op >= Opcode::I64DivS && op <= Opcode::I64RemU;
+  DivOp k = DivOp(unsigned(op) - unsigned(wide ? Opcode::I64DivS : Opcode::I32DivS));  // div_s div_u rem_s rem_u
+  bool sign = k == DivOp::DivS || k == DivOp::RemS;
+  Val b = pop();
+  Val x = pop();
+  bool b_const = b.e.kind == Entry::Const;
+  uint64_t bv = wide ? b.e.value : uint64_t(int64_t(int32_t(uint32_t(b.e.value))));
+  uint32_t clobbers = Masm::divClobbers();
+  claimMask(clobbers, {&x, &b});
+  int rb = gpOwned(b);
+  int pref = Masm::divPreferredDst(k).id;
+  int dst = clobbers & (1u << pref) ? pref : allocGp();
+  Opnd lhs = valueOpnd(x);
+  release(x.e);  // (read by the emitter before anything is written)
+  busy[kGp] |= clobbers;  // x may have been in one of them
+  a.divRem(k, wide, gpR(dst), lhs, gpR(rb), !b_const || bv == 0, sign && (!b_const || bv == ~uint64_t(0)),
+           trapLabel(TrapKind::IntDivByZero), trapLabel(TrapKind::IntOverflow));
+  freeGp(rb);
+  busy[kGp] &= ~clobbers;
+  busy[kGp] |= 1u << dst;
+  pushReg(dst, RegClass::Gp);
+  return true;
+}
+
+// Float compares: eq/ne at once, the others pending as a Cmp entry.
+bool FunctionCompiler::Impl::floatCompare(Opcode op) {
+  bool dbl = op >= Opcode::F64Eq;
+  // 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge. lt/le become gt/ge with the
+  // operands swapped: one kind of condition that an unordered result (NaN)
+  // makes false.
+  unsigned k = unsigned(op) - unsigned(dbl ? Opcode::F64Eq : Opcode::F32Eq);
+  Val b = pop();
+  Val x = pop();
+  if (k == 2 || k == 4) std::swap(x, b);
+  if (k >= 2) {
+    Entry c;
+    c.kind = Entry::Cmp;
+    c.cls = RegClass::Fp;
+    c.wide = dbl;
+    c.cc = (k == 2 || k == 3) ? Cond::FGt : Cond::FGe;
+    c.reg = uint8_t(fpOwned(x));
+    if (inMemory(b.e)) {
+      c.rhs = Entry::RSlot;
+      c.slot = slotOf(b.e, b.d);
+    } else {
+      c.rhs = Entry::RReg;
+      c.rreg = uint8_t(fpOwned(b));
+    }
+    stack.push_back(c);
+    noteDepth();
+    return true;
+  }
+  int l = fpOwned(x);
+  int r = allocGp();
+  a.fcmp(dbl, fpR(l), fpRhs(b));
+  a.setCond(k == 1 ? Cond::FNe : Cond::FEq, gpR(r));
+  freeReg(RegClass::Fp, l);
+  release(b.e);
+  pushReg(r, RegClass::Gp);
+  return true;
+}
+
+// Float arithmetic, compares, square root, rounding, sign operations and
+// conversions done inline (false: through the helper).
+bool FunctionCompiler::Impl::floatOp(Opcode op) {
+  switch (op) {
+    case Opcode::F32Add: case Opcode::F32Sub: case Opcode::F32Mul: case Opcode::F32Div:
+    case Opcode::F64Add: case Opcode::F64Sub: case Opcode::F64Mul: case Opcode::F64Div: {
+      bool dbl = op >= Opcode::F64Add;
+      FloatOp k = FloatOp(unsigned(op) - unsigned(dbl ? Opcode::F64Add : Opcode::F32Add));  // add sub mul div
+      Val b = pop();
+      Val x = pop();
+      int r;
+      if (isCommutative(k) && !x.e.isFpReg() && b.e.isFpReg()) {
+        // Only the right operand is in a register: the result goes there.
+        r = b.e.reg;
+        a.floatOp(k, dbl, fpR(r), fpRhs(x), Opnd::r(fpR(r)));
+        release(x.e);
+      } else {
+        r = fpOwned(x);
+        a.floatOp(k, dbl, fpR(r), Opnd::r(fpR(r)), fpRhs(b));
+        release(b.e);
+      }
+      pushReg(r, RegClass::Fp);
+      return true;
+    }
+    case Opcode::F32Eq: case Opcode::F32Ne: case Opcode::F32Lt: case Opcode::F32Gt: case Opcode::F32Le:
+    case Opcode::F32Ge: case Opcode::F64Eq: case Opcode::F64Ne: case Opcode::F64Lt: case Opcode::F64Gt:
+    case Opcode::F64Le: case Opcode::F64Ge:
+      return floatCompare(op);
+    case Opcode::F32Sqrt: case Opcode::F64Sqrt:
+    case Opcode::F32Ceil: case Opcode::F32Floor: case Opcode::F32Trunc: case Opcode::F32Nearest:
+    case Opcode::F64Ceil: case Opcode::F64Floor: case Opcode::F64Trunc: case Opcode::F64Nearest: {
+      bool dbl = op == Opcode::F64Sqrt || (op >= Opcode::F64Ceil && op <= Opcode::F64Nearest);
+      FloatUnop u = FloatUnop::Sqrt;
+      if (op != Opcode::F32Sqrt && op != Opcode::F64Sqrt)
+        u = FloatUnop(unsigned(op) - unsigned(dbl ? Opcode::F64Ceil : Opcode::F32Ceil));  // ceil floor trunc nearest
+      Val x = pop();
+      int r = fpOwned(x);
+      bool done = a.floatUnop(u, dbl, fpR(r), fpR(r));
+      pushReg(r, RegClass::Fp);  // the result, or the operand back for the helper
+      return done;
+    }
+    case Opcode::F32Neg: case Opcode::F32Abs: case Opcode::F64Neg: case Opcode::F64Abs: {
+      Val x = pop();
+      int r = gpOwned(x);
+      a.signOp(op == Opcode::F32Neg || op == Opcode::F64Neg ? SignOp::Neg : SignOp::Abs,
+               op == Opcode::F64Neg || op == Opcode::F64Abs, gpR(r));
+      pushReg(r, RegClass::Gp);
+      return true;
+    }
+    case Opcode::F32ConvertI32S: case Opcode::F64ConvertI32S: case Opcode::F32ConvertI64S:
+    case Opcode::F64ConvertI64S: case Opcode::F32ConvertI32U: case Opcode::F64ConvertI32U: {
+      bool to_dbl = op == Opcode::F64ConvertI32S || op == Opcode::F64ConvertI64S || op == Opcode::F64ConvertI32U;
+      // Unsigned 32-bit values are zero-extended: exact as signed 64-bit.
+      bool src64 = op == Opcode::F32ConvertI64S || op == Opcode::F64ConvertI64S || op == Opcode::F32ConvertI32U ||
+                   op == Opcode::F64ConvertI32U;
+      Val x = pop();
+      Opnd src = gpRhs(x, false);
+      int r = alloc(RegClass::Fp);  // a float register: the cached local in src stays
+      a.convertInt(to_dbl, src64, fpR(r), src);
+      release(x.e);
+      pushReg(r, RegClass::Fp);
+      return true;
+    }
+    case Opcode::F64PromoteF32: {
+      Val x = pop();
+      int r = fpOwned(x);
+      a.promote(fpR(r));
+      pushReg(r, RegClass::Fp);
+      return true;
+    }
+    case Opcode::F32DemoteF64: {
+      Val x = pop();
+      int s = fpOwned(x);
+      int r = alloc(RegClass::Fp);
+      a.demote(fpR(r), fpR(s));
+      freeReg(RegClass::Fp, s);
+      pushReg(r, RegClass::Fp);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+// Any other simple operator through its generated C++ helper (the
+// interpreter's semantics, from opcodes.def): helper(a, b, ctx), called by
+// its id; the Masm places the operands.
+void FunctionCompiler::Impl::helperOp(Opcode op, unsigned nin) {
+  if (!helperFor(op)) {
+    fail(std::string("no helper for ") + opName(op));
+    return;
+  }
+  Val b;
+  if (nin == 2) b = pop();
+  Val x = pop();
+  spillRegs();
+  Opnd y = nin == 2 ? valueOpnd(b) : Opnd::i(0);
+  Opnd xo = valueOpnd(x);
+  if (nin == 2) release(b.e);
+  release(x.e);
+  ::tern::jit::Reg res = a.callOperator(operatorHelper(unsigned(op)), xo, y);
+  if (helperTraps(op)) a.checkTrap(trapSet());
+  busy[kGp] |= 1u << res.id;
+  pushReg(res.id, RegClass::Gp);
+}
+
+}  // namespace tern::jit

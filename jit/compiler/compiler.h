@@ -1,0 +1,407 @@
+// The single-pass compiler's private state: a FunctionDecoder visitor that
+// emits machine code through the architecture's Masm (jit/masm.h) while the
+// body is validated. Architecture-neutral: the operand stack, register
+// allocation, caching of locals and control flow live here; encodings,
+// fixed registers and the calling convention in jit/<arch>/. The code is in
+//   stack.cc    registers, the locals cache, spills, operands
+//   control.cc  blocks, branches, the cache across control flow, entry/exit
+//   arith.cc    integer and float operators, operator helpers
+//   ops.cc      the dispatch of one instruction, memory, calls, locals
+//
+// The operand stack is abstract while compiling. An entry is
+//   Stack  the value is in its canonical frame slot (one slot per depth),
+//   Reg    the value is in a register (of a register class),
+//   Local  an alias of a local's slot (a local.get not yet copied),
+//   Const  a constant, folded into the instruction that uses it,
+//   Cmp    a compare whose flags are not computed yet, fused with the
+//          br_if / if / select that consumes it.
+// Values stay in registers while straight-line code runs. They go to their
+// slots when registers run out (the deepest entry first), before calls, and
+// at block boundaries: every merge point expects the entries below it in
+// their slots, so all paths into a label agree without a merge pass.
+//
+// Locals are cached in registers, write-through: a local's slot always holds
+// its value and a register may hold a copy, filled on read when a register
+// is free and taken over from local.set/tee's operand. Dropping a copy costs
+// nothing, so copies are evicted (least recently used) before any value is
+// spilled, and forgotten at calls.
+//
+// The cache across control flow rests on three invariants:
+//  1. At every point of the generated code, each (register, local) pair of
+//     the compile-time cache state holds at run time: the register equals
+//     the local's slot. (Write-through makes the slot always right.)
+//  2. A label's state is fixed by the time any code that depends on it is
+//     compiled, and every path into the label establishes all of it:
+//       - a block or if end: the intersection of what the paths reaching it
+//         carry (forward edges are all compiled before the end is bound, so
+//         the intersection is complete when the end's code starts);
+//       - a loop head: the state the loop is entered with. Back edges are
+//         compiled after code that already relied on that state (the body,
+//         exits recorded in outer blocks' merge states, br_table stubs), so a
+//         back edge restores the whole of it, never less. A single pass
+//         cannot take a promise back once it is made.
+//  3. A back edge's restore only emits code on its own path: it changes no
+//     compile-time state of the fall-through (br_if, br_table stubs).
+// Only forward merges shrink a state; nothing is ever assumed that some path
+// does not establish.
+//
+// Registers are kept per register file (general purpose; float and vector)
+// as bit masks of the ids the Masm declares; fixed registers are the Masm's
+// business: the compiler only keeps the masks an emitter clobbers free.
+#pragma once
+
+#include <algorithm>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "jit/jit.h"
+#include "jit/masm.h"
+#include "module/opcodes.h"
+
+namespace tern::jit {
+
+static_assert(MacroAssembler<Masm>);
+
+uint64_t (*helperFor(Opcode op))(uint64_t, uint64_t, Ctx*);
+bool helperTraps(Opcode op);
+
+namespace compiler {
+
+using Label = Masm::Label;
+// Register ids per file: masks are 32 bits.
+constexpr int kRegs = std::max(Masm::kGpRegs, Masm::kFpRegs);
+static_assert(kRegs <= 32);
+constexpr int kGp = 0, kFp = 1;  // register files (regFile)
+
+struct Entry {
+  enum Kind : uint8_t { Stack, Reg, Local, Const, Cmp } kind = Stack;
+  RegClass cls = RegClass::Gp;  // Reg: register class. Cmp: Fp for a float compare
+  uint8_t reg = 0;    // Reg: the register. Cmp: left operand's register
+  bool wide = false;  // Cmp: 64-bit operands
+  enum Rhs : uint8_t { RImm, RReg, RSlot } rhs = RImm;  // Cmp: right operand
+  uint8_t rreg = 0;
+  Cond cc = Cond::Eq;
+  // Cmp (integer): an operand register that caches a local is read in
+  // place, not owned. Such a compare is consumed before any allocation, or
+  // first takes the left one over and reads the right one from its slot.
+  bool lborrow = false, rborrow = false;
+  uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
+  uint64_t value = 0;  // Const; Cmp: right operand immediate
+  bool isGpReg() const { return kind == Reg && cls == RegClass::Gp; }
+  bool isFpReg() const { return kind == Reg && cls != RegClass::Gp; }
+};
+
+// An entry taken off the stack, with the depth it had (a Stack entry's slot).
+struct Val {
+  Entry e;
+  uint32_t d = 0;
+};
+
+// Which local each register caches (-1: none), per register file.
+struct CacheState {
+  int32_t holder[2][kRegs];
+  CacheState() {
+    for (int r = 0; r < kRegs; ++r) holder[kGp][r] = holder[kFp][r] = -1;
+  }
+};
+
+struct JFrame {
+  CtrlKind kind;
+  uint32_t result_base;
+  uint32_t nparams, nresults;
+  Label label;       // end of block, or head of loop
+  Label else_label;  // if: start of else / end
+  bool has_else_label = false;
+  // loop: the cache at the head; every back edge restores all of it (never
+  // less: code compiled after the head has relied on every entry).
+  CacheState head_cache;
+  // block/if: the cache every path reaching the end agrees on so far.
+  bool merge_seen = false;
+  CacheState merge_cache;
+  // if: the cache when the condition was tested (the else path's start).
+  CacheState if_cache;
+};
+
+inline bool isFloat(ValType t) { return t == ValType::F32 || t == ValType::F64; }
+inline RegClass classOf(ValType t) { return isFloat(t) ? RegClass::Fp : RegClass::Gp; }
+inline ::tern::jit::Reg gpR(int id) { return gpReg(id); }
+inline ::tern::jit::Reg fpR(int id) { return fpReg(id); }
+
+}  // namespace compiler
+
+struct FunctionCompiler::Impl {
+  using Entry = compiler::Entry;
+  using Val = compiler::Val;
+  using CacheState = compiler::CacheState;
+  using JFrame = compiler::JFrame;
+  using Label = compiler::Label;
+  static constexpr int kRegs = compiler::kRegs;
+  static constexpr int kGp = compiler::kGp, kFp = compiler::kFp;
+
+  const ModuleData& m;
+  ModuleBuilder& builder;
+  uint32_t func_index;
+  Masm a;
+  bool failed = false;
+  std::string why;
+
+  uint32_t nlocals = 0, nparams = 0, max_depth = 0;
+  std::vector<Entry> stack;
+  std::vector<JFrame> frames;
+  uint32_t busy[2] = {};  // per register file: registers owned by stack entries or the instruction
+  Label trap_common;
+  Label trap_labels[16];
+  bool trap_used[16] = {};
+  // Every place that can trap jumps to a stub of its own at the end of the
+  // function: `call` to the stub of its trap kind (or to trap_common when a
+  // helper has set the kind), so the return address it leaves on the stack
+  // names the site, and the site's entry in `positions` its Wasm offset.
+  struct TrapSite {
+    Label label;
+    TrapCode code;  // None: a helper has set it
+    uint32_t offset;
+  };
+  std::vector<TrapSite> sites;
+  PosTable positions;
+  uint32_t op_offset = 0;  // module offset of the instruction being compiled
+
+  // ---- locals cached in registers (write-through, see the top) ----
+  std::vector<int8_t> local_reg;    // per local: register caching it, or -1
+  std::vector<RegClass> local_cls;  // that register's class
+  int32_t holder[2][kRegs];         // per file and register: the local it caches, or -1
+  uint32_t cache[2] = {};           // per file: registers caching a local
+  uint32_t stamp[2][kRegs] = {};
+  uint32_t clock = 0;
+
+  // At a loop head, the body's reads looked at ahead (keepLoopReads).
+  std::vector<uint8_t> loop_marks;
+  size_t scan_budget = 0;
+  bool scan_budget_set = false;
+
+  Impl(const ModuleData& md, ModuleBuilder& b, uint32_t fi) : m(md), builder(b), func_index(fi), a(fi) {}
+
+  void fail(const std::string& w) {
+    if (!failed) why = w;
+    failed = true;
+  }
+
+  // ---- slots ----
+  uint32_t depth() const { return uint32_t(stack.size()); }
+  uint32_t slotOfDepth(uint32_t d) const { return nlocals + d; }
+  // The slot a Stack or Local value lives in.
+  uint32_t slotOf(const Entry& e, uint32_t d) const { return e.kind == Entry::Local ? e.slot : slotOfDepth(d); }
+  bool inMemory(const Entry& e) const { return e.kind == Entry::Stack || e.kind == Entry::Local; }
+
+  // ---- traps (control.cc) ----
+  Label kindStub(unsigned k);
+  Label trapLabel(TrapKind k);  // a new trap site of the instruction being compiled
+  Label trapSet();              // the same, for a trap whose kind a helper has set
+  // A fault on a guard page reports the faulting pc, a caller its return
+  // address: the code of loads, stores and calls is covered by an entry
+  // from its start to the next entry.
+  void markPosition() { positions.add(a.offset(), op_offset); }
+
+  // ---- the operand stack ----
+  void noteDepth() {
+    if (depth() > max_depth) max_depth = depth();
+  }
+  void freeReg(RegClass c, int r) { busy[regFile(c)] &= ~(1u << r); }
+  void freeGp(int r) { busy[compiler::kGp] &= ~(1u << r); }
+  void release(const Entry& e);
+  void pushReg(int r, RegClass c);
+  void pushStack() {
+    stack.push_back(Entry{});
+    noteDepth();
+  }
+  void pushConst(uint64_t v);
+  Val pop() {
+    Entry e = stack.back();
+    stack.pop_back();
+    return Val{e, depth()};
+  }
+  void resetTo(uint32_t d) {
+    while (depth() > d) release(pop().e);
+  }
+
+  // ---- the locals cache and allocation (stack.cc) ----
+  void dropCacheReg(int file, int r);
+  void dropLocalCache(uint32_t x) {
+    if (local_reg[x] >= 0) dropCacheReg(regFile(local_cls[x]), local_reg[x]);
+  }
+  void clearCache();
+  int cacheOf(uint32_t x, RegClass c);
+  // The register caching local x in any class (-1: none), for a read.
+  int cacheAny(uint32_t x) const { return local_reg[x]; }
+  ::tern::jit::Reg cacheReg(uint32_t x) const { return regOf(local_cls[x], local_reg[x]); }
+  void adoptCache(uint32_t x, RegClass c, int r);
+  int takeFree(RegClass c);
+  int takeFreeOrEvict(RegClass c);
+  int fillCache(uint32_t x, RegClass c);
+  void evictLru(int file);
+  int alloc(RegClass c);
+  int allocGp() { return alloc(RegClass::Gp); }
+  bool spillOne(int file);
+  void storeTo(uint32_t dst, const Entry& e, uint32_t d);
+  void toSlot(uint32_t i);
+  void syncAll();
+  void spillRegs();
+  void prepareCall(uint32_t n);
+  void materializeLocal(uint32_t local);
+  void claimGp(int r, std::initializer_list<Val*> ops);
+  void claimMask(uint32_t mask, std::initializer_list<Val*> ops);
+  void setCmpLhs(Entry& c, Val& x);
+  void unborrow(Entry& c);
+  void materializeTop();
+
+  // ---- operands (stack.cc) ----
+  Opnd cmpRhs(const Entry& e);
+  void emitCmp(const Entry& e);
+  int ownedFromMemory(const Val& v, RegClass c);
+  int gpOwned(Val& v);
+  int fpOwned(Val& v);
+  void loadInto(::tern::jit::Reg r, Val& v);
+  Opnd gpRhs(Val& v, bool allow_imm);
+  Opnd fpRhs(Val& v);
+  Opnd valueOpnd(Val& v);
+
+  // ---- control (control.cc) ----
+  JFrame& frameAt(uint32_t d) { return frames[frames.size() - 1 - d]; }
+  uint32_t labelArity(const JFrame& f) const { return f.kind == CtrlKind::Loop ? f.nparams : f.nresults; }
+  void moveTopTo(uint32_t base, uint32_t n);
+  bool topInPlace(uint32_t base, uint32_t n) const;
+  void emitReturn();
+  void emitBranch(uint32_t d);
+  CacheState currentCache() const;
+  void mergeCache(JFrame& f, const CacheState& path);
+  void setCache(const CacheState& st);
+  void keepLoopReads(const ValidatorState& s);
+  bool headCacheMatches(const JFrame& f) const;
+  void restoreHeadCache(JFrame& f);
+  void condJump(Val& c, bool nonzero, Label target);
+  void interruptCheck();
+  void begin(const ValidatorState& s);
+  void finish(const ValidatorState&);
+  void control(const ValidatorState& s, Opcode op, const Imm& imm);
+  void blockStart(const ValidatorState& s, Opcode op);
+  void blockEnd(const ValidatorState& s);
+  void brTable(const Imm& imm);
+
+  // ---- instructions (arith.cc, ops.cc) ----
+  void op(const ValidatorState& s, Opcode op, const Imm& imm);
+  bool intBinary(Opcode op);
+  void pushCompare(Cond cc, bool wide);
+  bool intUnary(Opcode op);
+  bool divRem(Opcode op);
+  bool memoryAccess(Opcode op, const Imm& imm);
+  bool floatOp(Opcode op);
+  bool floatCompare(Opcode op);
+  void helperOp(Opcode op, unsigned nin);
+  void callOp(const FuncType& ft, const Imm& imm, bool indirect);
+  void miscOp(Opcode op, const Imm& imm);
+  void select(const Imm& imm);
+  void localSet(const ValidatorState& s, Opcode op, uint32_t x);
+  bool special(const ValidatorState& s, Opcode op, const Imm& imm);
+};
+
+// ---- the small, hot ones: inline in every part ----
+inline void FunctionCompiler::Impl::release(const Entry& e) {
+  if (e.kind == Entry::Reg) {
+    freeReg(e.cls, e.reg);
+  } else if (e.kind == Entry::Cmp) {
+    bool gp = e.cls == RegClass::Gp;
+    if (!gp || !e.lborrow) freeReg(e.cls, e.reg);
+    if (e.rhs == Entry::RReg && (!gp || !e.rborrow)) freeReg(e.cls, e.rreg);
+  }
+}
+
+inline void FunctionCompiler::Impl::pushReg(int r, RegClass c) {
+  Entry e;
+  e.kind = Entry::Reg;
+  e.cls = c;
+  e.reg = uint8_t(r);
+  stack.push_back(e);
+  noteDepth();
+}
+
+inline void FunctionCompiler::Impl::pushConst(uint64_t v) {
+  Entry e;
+  e.kind = Entry::Const;
+  e.value = v;
+  stack.push_back(e);
+  noteDepth();
+}
+
+inline void FunctionCompiler::Impl::dropCacheReg(int file, int r) {
+  int32_t& h = holder[file][r];
+  if (h >= 0) local_reg[size_t(h)] = -1;
+  h = -1;
+  cache[file] &= ~(1u << r);
+}
+
+// The register caching local x in the class, or -1.
+inline int FunctionCompiler::Impl::cacheOf(uint32_t x, RegClass c) {
+  int r = local_reg[x];
+  if (r < 0 || local_cls[x] != c) return -1;
+  stamp[regFile(c)][r] = ++clock;
+  return r;
+}
+
+// Makes the owned register r local x's cache (r is no longer owned).
+inline void FunctionCompiler::Impl::adoptCache(uint32_t x, RegClass c, int r) {
+  dropLocalCache(x);
+  int f = regFile(c);
+  busy[f] &= ~(1u << r);
+  cache[f] |= 1u << r;
+  holder[f][r] = int32_t(x);
+  stamp[f][r] = ++clock;
+  local_reg[x] = int8_t(r);
+  local_cls[x] = c;
+}
+
+// A register neither owned nor caching, taken; -1 if there is none.
+inline int FunctionCompiler::Impl::takeFree(RegClass c) {
+  int f = regFile(c);
+  uint32_t used = busy[f] | cache[f];
+  auto take = [&](const auto& order) {
+    for (uint8_t r : order)
+      if (!(used & (1u << r))) {
+        busy[f] |= 1u << r;
+        return int(r);
+      }
+    return -1;
+  };
+  return f == kGp ? take(Masm::kGpOrder) : take(Masm::kFpOrder);
+}
+
+inline void FunctionCompiler::Impl::clearCache() {
+  for (int f : {kGp, kFp})
+    for (uint32_t m = cache[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
+}
+
+// A free register, else one whose cached local is dropped (the least
+// recently used), else -1.
+inline int FunctionCompiler::Impl::takeFreeOrEvict(RegClass c) {
+  int r = takeFree(c);
+  if (r < 0 && cache[regFile(c)]) {
+    evictLru(regFile(c));
+    r = takeFree(c);
+  }
+  return r;
+}
+
+// An operand for the right-hand side of an integer instruction: an
+// immediate (when allowed), a slot, or a register. A cached local's
+// register is only valid until the next allocation.
+inline Opnd FunctionCompiler::Impl::gpRhs(Val& v, bool allow_imm) {
+  const Entry& e = v.e;
+  if (e.kind == Entry::Const && allow_imm) return Opnd::i(e.value);
+  if (e.kind == Entry::Local) {
+    int c = fillCache(e.slot, RegClass::Gp);
+    if (c >= 0) return Opnd::r(gpReg(c));
+  }
+  if (inMemory(e)) return Opnd::s(slotOf(e, v.d));
+  return Opnd::r(gpReg(gpOwned(v)));
+}
+
+}  // namespace tern::jit

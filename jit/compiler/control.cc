@@ -1,0 +1,403 @@
+// The compiler's control flow: blocks, branches, the locals cache across
+// them (the invariants are in compiler.h), trap sites, function entry and
+// exit.
+#include "decode/scan.h"
+#include "jit/compiler/compiler.h"
+
+namespace tern::jit {
+
+using namespace compiler;
+
+// ---- traps ----
+Label FunctionCompiler::Impl::kindStub(unsigned k) {
+  if (!trap_used[k]) {
+    trap_used[k] = true;
+    trap_labels[k] = a.newLabel();
+  }
+  return trap_labels[k];
+}
+
+Label FunctionCompiler::Impl::trapLabel(TrapKind k) {
+  sites.push_back(TrapSite{a.newLabel(), trapCode(k), op_offset});
+  return sites.back().label;
+}
+
+Label FunctionCompiler::Impl::trapSet() {
+  sites.push_back(TrapSite{a.newLabel(), TrapCode::None, op_offset});
+  return sites.back().label;
+}
+
+// ---- branches ----
+void FunctionCompiler::Impl::moveTopTo(uint32_t base, uint32_t n) {
+  uint32_t from = depth() - n;
+  for (uint32_t k = 0; k < n; ++k) storeTo(slotOfDepth(base + k), stack[from + k], from + k);
+}
+
+bool FunctionCompiler::Impl::topInPlace(uint32_t base, uint32_t n) const {
+  uint32_t from = depth() - n;
+  if (from != base) return n == 0;
+  for (uint32_t k = 0; k < n; ++k)
+    if (stack[from + k].kind != Entry::Stack) return false;
+  return true;
+}
+
+void FunctionCompiler::Impl::emitReturn() {
+  uint32_t n = frames.front().nresults;
+  uint32_t from = depth() - n;
+  // Results go to slots 0..n-1, which may be locals a later result reads:
+  // those are copied to their own slots first.
+  std::vector<bool> staged(n, false);
+  for (uint32_t k = 0; k < n; ++k) {
+    const Entry& e = stack[from + k];
+    if (e.kind == Entry::Local && e.slot < n && e.slot != k) {
+      storeTo(slotOfDepth(from + k), e, from + k);
+      staged[k] = true;
+    }
+  }
+  for (uint32_t k = 0; k < n; ++k) {
+    if (staged[k]) a.copySlot(k, slotOfDepth(from + k));
+    else storeTo(k, stack[from + k], from + k);
+  }
+  a.ret();
+}
+
+void FunctionCompiler::Impl::emitBranch(uint32_t d) {
+  JFrame& f = frameAt(d);
+  if (f.kind == CtrlKind::Func) {
+    emitReturn();
+    return;
+  }
+  moveTopTo(f.result_base, labelArity(f));
+  if (f.kind == CtrlKind::Loop) restoreHeadCache(f);
+  else mergeCache(f, currentCache());
+  a.jump(f.label);
+}
+
+// Jumps to target when the condition c is (non)zero; frees c.
+void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
+  Entry& e = c.e;
+  switch (e.kind) {
+    case Entry::Cmp:
+      emitCmp(e);
+      a.branch(nonzero ? e.cc : negate(e.cc), target);
+      break;
+    case Entry::Const:
+      if ((uint32_t(e.value) != 0) == nonzero) a.jump(target);
+      break;
+    case Entry::Reg:
+      a.test(regOf(e.cls, e.reg));
+      a.branch(nonzero ? Cond::Ne : Cond::Eq, target);
+      break;
+    default: {
+      int cache = e.kind == Entry::Local ? cacheOf(e.slot, RegClass::Gp) : -1;
+      if (cache >= 0) a.test(gpR(cache));
+      else a.cmpSlotZero(slotOf(e, c.d));
+      a.branch(nonzero ? Cond::Ne : Cond::Eq, target);
+      break;
+    }
+  }
+  release(e);
+}
+
+// ---- the cache across control flow ----
+FunctionCompiler::Impl::CacheState FunctionCompiler::Impl::currentCache() const {
+  CacheState st;
+  for (int f : {kGp, kFp})
+    for (int r = 0; r < kRegs; ++r) st.holder[f][r] = holder[f][r];
+  return st;
+}
+
+// Intersects a label's merge state with a path's cache.
+void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
+  if (!f.merge_seen) {
+    f.merge_seen = true;
+    f.merge_cache = path;
+    return;
+  }
+  for (int fl : {kGp, kFp})
+    for (int r = 0; r < kRegs; ++r)
+      if (f.merge_cache.holder[fl][r] != path.holder[fl][r]) f.merge_cache.holder[fl][r] = -1;
+}
+
+// At a label: the cache becomes `st` (its registers hold no values now).
+void FunctionCompiler::Impl::setCache(const CacheState& st) {
+  clearCache();
+  for (int f : {kGp, kFp}) {
+    for (int r = 0; r < kRegs; ++r) {
+      int32_t x = st.holder[f][r];
+      if (x < 0 || (busy[f] & (1u << r))) continue;
+      cache[f] |= 1u << r;
+      holder[f][r] = x;
+      stamp[f][r] = ++clock;
+      local_reg[size_t(x)] = int8_t(r);
+      // The class the local had in the state's file (its type's).
+      local_cls[size_t(x)] = f == kGp ? RegClass::Gp : RegClass::Fp;
+    }
+  }
+}
+
+// At a loop head, before its promise is made: cached locals the loop body
+// never reads are dropped (free: their slots are current), so back edges
+// need not restore them. The body is looked at ahead (decode/scan.h), at
+// most a few times the function's size in all; past that, or on bytes that
+// do not decode, the head keeps what is cached.
+void FunctionCompiler::Impl::keepLoopReads(const ValidatorState& s) {
+  if (!(cache[kGp] | cache[kFp]) || !s.body_pos) return;
+  if (!scan_budget_set) {
+    scan_budget_set = true;
+    scan_budget = 4 * size_t(s.body_end - s.body_pos) + 4096;
+  }
+  if (loop_marks.size() != nlocals) loop_marks.assign(nlocals, 0);  // all 0 between loops
+  uint32_t asked = 0;
+  for (int f : {kGp, kFp})
+    for (uint32_t m = cache[f]; m; m &= m - 1) loop_marks[size_t(holder[f][__builtin_ctz(m)])] = 1, ++asked;
+  bool known = scanBlockReads(Reader(s.body_pos, s.body_end), &scan_budget, loop_marks, asked);
+  for (int f : {kGp, kFp}) {
+    for (uint32_t m = cache[f]; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      uint8_t& mark = loop_marks[size_t(holder[f][r])];
+      if (known && mark != 2) dropCacheReg(f, r);
+      mark = 0;
+    }
+  }
+}
+
+// Whether the locals a loop head expects in registers are there now.
+bool FunctionCompiler::Impl::headCacheMatches(const JFrame& f) const {
+  // (Registers the head does not use may hold anything.)
+  for (int fl : {kGp, kFp})
+    for (int r = 0; r < kRegs; ++r)
+      if (f.head_cache.holder[fl][r] >= 0 && f.head_cache.holder[fl][r] != holder[fl][r]) return false;
+  return true;
+}
+
+// On a back edge (a path of its own: everything else is dead there), puts
+// the loop head's cached locals back in their registers: register moves
+// where no pending move still needs the target, loads from the (always
+// current) slots for the rest.
+void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
+  struct Move {
+    uint32_t local;
+    RegClass cls;
+    int to, from;
+    bool done;
+  };
+  Move moves[2 * kRegs];
+  int n = 0;
+  for (int fl : {kGp, kFp}) {
+    for (int r = 0; r < kRegs; ++r) {
+      int32_t x = f.head_cache.holder[fl][r];
+      if (x < 0) continue;
+      uint32_t local = uint32_t(x);
+      RegClass cls = fl == kGp ? RegClass::Gp : RegClass::Fp;
+      bool same_file = local_reg[local] >= 0 && regFile(local_cls[local]) == fl;
+      if (same_file && local_reg[local] == int8_t(r)) continue;
+      moves[n++] = Move{local, cls, r, same_file ? local_reg[local] : -1, false};
+    }
+  }
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int i = 0; i < n; ++i) {
+      Move& mv = moves[i];
+      if (mv.done || mv.from < 0) continue;
+      bool blocked = false;
+      for (int j = 0; j < n; ++j)
+        if (!moves[j].done && j != i && moves[j].cls == mv.cls && moves[j].from == mv.to) blocked = true;
+      if (blocked) continue;
+      a.move(regOf(mv.cls, mv.to), regOf(mv.cls, mv.from));
+      mv.done = true;
+      progress = true;
+    }
+  }
+  for (int i = 0; i < n; ++i)
+    if (!moves[i].done) a.loadSlot(regOf(moves[i].cls, moves[i].to), moves[i].local);
+}
+
+void FunctionCompiler::Impl::interruptCheck() {
+  const Options& o = builder.options();
+  uint32_t flags = (o.epoch ? 1u : 0u) | (o.fuel ? 2u : 0u);
+  if (!flags) return;
+  spillRegs();
+  a.interruptCheck(flags, trapSet());
+}
+
+// ---- entry and exit ----
+void FunctionCompiler::Impl::begin(const ValidatorState& s) {
+  const FuncType& ft = m.funcType(s.func_index);
+  nparams = uint32_t(ft.params.size());
+  nlocals = uint32_t(s.locals.size());
+  local_reg.assign(nlocals, -1);
+  local_cls.assign(nlocals, RegClass::Gp);
+  for (int r = 0; r < kRegs; ++r) holder[kGp][r] = holder[kFp][r] = -1;
+  for (ValType t : s.locals)
+    if (t == ValType::V128) fail("v128 local");
+  for (ValType t : ft.results)
+    if (t == ValType::V128) fail("v128 result");
+  stack.reserve(64);
+  frames.reserve(16);
+  trap_common = a.newLabel();
+  // The checks at function entry report the body's start.
+  const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
+  op_offset = uint32_t(body.offset);
+  positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
+  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), a.newLabel()};
+  frames.push_back(f);
+  a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
+  interruptCheck();
+}
+
+void FunctionCompiler::Impl::finish(const ValidatorState&) {
+  if (failed) return;
+  for (const TrapSite& site : sites) {
+    positions.add(a.offset(), site.offset);
+    a.trapSite(site.label, isTrap(site.code) ? kindStub(unsigned(trapKindOf(site.code))) : trap_common);
+  }
+  for (unsigned i = 0; i < 16; ++i)
+    if (trap_used[i]) a.trapStub(trap_labels[i], trapCode(TrapKind(i)), trap_common);
+  a.trapCommon(trap_common, func_index);
+  std::vector<uint8_t> bytes;
+  if (!a.finish((nlocals + max_depth + 1) * 8, bytes)) {
+    fail("assembler error");
+    return;
+  }
+  std::vector<ModuleBuilder::CallSite> calls;
+  for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
+  builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions));
+}
+
+// ---- block instructions ----
+void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
+  const CtrlFrame& cf = s.frames.back();
+  uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
+  for (uint32_t i = 0; i < np; ++i)
+    if (s.param(cf, i) == ValType::V128) fail("v128 block");
+  for (uint32_t i = 0; i < nr; ++i)
+    if (s.result(cf, i) == ValType::V128) fail("v128 block");
+  Val cond;
+  if (op == Opcode::If) cond = pop();
+  syncAll();
+  for (uint32_t i = depth() - np; i < depth(); ++i) toSlot(i);
+  JFrame f{cf.kind, depth() - np, np, nr, a.newLabel()};
+  if (op == Opcode::Loop) {
+    a.bind(f.label);
+    interruptCheck();  // (clears the cache when there is a check)
+    keepLoopReads(s);
+    f.head_cache = currentCache();
+    frames.push_back(f);
+    return;
+  }
+  if (op == Opcode::If) {
+    f.else_label = a.newLabel();
+    f.has_else_label = true;
+    condJump(cond, false, f.else_label);
+    f.if_cache = currentCache();
+    // The then-branch works on copies of the params: the else-branch
+    // needs the originals.
+    uint32_t first = depth() - np;
+    for (uint32_t i = 0; i < np; ++i) {
+      pushStack();
+      a.copySlot(slotOfDepth(depth() - 1), slotOfDepth(first + i));
+    }
+  }
+  frames.push_back(f);
+}
+
+void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
+  JFrame& f = frames.back();
+  if (f.kind == CtrlKind::Func) {
+    if (s.endReachable()) emitReturn();
+    frames.pop_back();
+    return;
+  }
+  if (s.endReachable()) {
+    moveTopTo(f.result_base, f.nresults);
+    if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
+  }
+  if (f.has_else_label) {
+    a.bind(f.else_label);
+    mergeCache(f, f.if_cache);  // an if without else: the false path
+  }
+  bool merge = f.kind != CtrlKind::Loop;
+  CacheState merged = f.merge_cache;
+  if (merge) a.bind(f.label);
+  uint32_t base = f.result_base, nr = f.nresults;
+  frames.pop_back();
+  resetTo(base);
+  if (merge) setCache(merged);  // what every path into the end agrees on
+  for (uint32_t i = 0; i < nr; ++i) pushStack();
+}
+
+void FunctionCompiler::Impl::brTable(const Imm& imm) {
+  const std::vector<uint32_t>& t = *imm.targets;
+  uint32_t n = uint32_t(t.size());
+  Val idx = pop();
+  if (idx.e.kind == Entry::Const) {
+    uint32_t i = uint32_t(idx.e.value);
+    emitBranch(i < n ? t[i] : imm.a);
+    return;
+  }
+  Opnd index = valueOpnd(idx);
+  release(idx.e);
+  std::vector<Label> stubs(n + 1);
+  for (auto& l : stubs) l = a.newLabel();
+  a.jumpTable(index, stubs);
+  for (uint32_t i = 0; i <= n; ++i) {
+    a.bind(stubs[i]);
+    emitBranch(i < n ? t[i] : imm.a);
+  }
+}
+
+void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const Imm& imm) {
+  switch (op) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+      blockStart(s, op);
+      return;
+    case Opcode::Else: {
+      JFrame& f = frames.back();
+      if (s.endReachable()) {
+        moveTopTo(f.result_base, f.nresults);
+        mergeCache(f, currentCache());
+        a.jump(f.label);
+      }
+      a.bind(f.else_label);
+      f.has_else_label = false;
+      f.kind = CtrlKind::Else;
+      resetTo(f.result_base);
+      setCache(f.if_cache);  // the else path starts where the test was
+      for (uint32_t i = 0; i < f.nparams; ++i) pushStack();
+      return;
+    }
+    case Opcode::End:
+      blockEnd(s);
+      return;
+    case Opcode::Br:
+      emitBranch(imm.a);
+      return;
+    case Opcode::BrIf: {
+      Val cond = pop();
+      JFrame& f = frameAt(imm.a);
+      if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
+          (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
+        if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
+        condJump(cond, true, f.label);
+      } else {
+        Label skip = a.newLabel();
+        condJump(cond, false, skip);
+        emitBranch(imm.a);
+        a.bind(skip);
+      }
+      return;
+    }
+    case Opcode::BrTable:
+      brTable(imm);
+      return;
+    case Opcode::Return:
+      emitReturn();
+      return;
+    default: return;
+  }
+}
+
+}  // namespace tern::jit

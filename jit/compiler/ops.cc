@@ -1,0 +1,378 @@
+// The compiler's dispatch of one instruction, and the instructions that
+// touch memory, locals, globals and calls (see compiler.h).
+#include "jit/compiler/compiler.h"
+
+namespace tern::jit {
+
+using namespace compiler;
+
+// Loads and stores, with an explicit bounds check where the guard region
+// does not cover the access.
+bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
+  MemAccess acc;
+  bool store = false;
+  switch (op) {
+    case Opcode::I32Load: case Opcode::I64Load32U: acc = {4, 0, false}; break;
+    case Opcode::F32Load: acc = {4, 0, true}; break;
+    case Opcode::I64Load: acc = {8, 0, false}; break;
+    case Opcode::F64Load: acc = {8, 0, true}; break;
+    case Opcode::I32Load8S: acc = {1, 1, false}; break;
+    case Opcode::I32Load8U: case Opcode::I64Load8U: acc = {1, 0, false}; break;
+    case Opcode::I32Load16S: acc = {2, 1, false}; break;
+    case Opcode::I32Load16U: case Opcode::I64Load16U: acc = {2, 0, false}; break;
+    case Opcode::I64Load8S: acc = {1, 2, false}; break;
+    case Opcode::I64Load16S: acc = {2, 2, false}; break;
+    case Opcode::I64Load32S: acc = {4, 2, false}; break;
+    case Opcode::I32Store: case Opcode::F32Store: case Opcode::I64Store32: acc = {4, 0, false}; store = true; break;
+    case Opcode::I64Store: case Opcode::F64Store: acc = {8, 0, false}; store = true; break;
+    case Opcode::I32Store8: case Opcode::I64Store8: acc = {1, 0, false}; store = true; break;
+    case Opcode::I32Store16: case Opcode::I64Store16: acc = {2, 0, false}; store = true; break;
+    default: return false;
+  }
+  Val val;
+  if (store) val = pop();
+  Val addr = pop();
+  const Options& o = builder.options();
+  uint64_t end = imm.offset + acc.size;
+  MemRef ref{false, {}, 0};
+  int idx = -1;
+  if (addr.e.kind == Entry::Const && !o.bounds_checks && uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
+    // A constant address the guard region covers.
+    ref.offset = uint32_t(addr.e.value) + imm.offset;
+  } else {
+    // An address in a cached local is used in place (the Masm only reads
+    // it). An integer load then needs its own destination, taken first so
+    // that it cannot evict the cache.
+    int dst = -1, borrowed = -1;
+    if (addr.e.kind == Entry::Local) {
+      if (!store && !acc.fp) dst = allocGp();
+      borrowed = fillCache(addr.e.slot, RegClass::Gp);
+    }
+    if (borrowed >= 0) {
+      idx = borrowed;
+    } else if (dst >= 0) {
+      a.loadSlot(gpR(dst), addr.e.slot);
+      idx = dst;
+    } else {
+      idx = gpOwned(addr);
+    }
+    if (o.bounds_checks || end > o.guard_bytes) a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
+    ref = MemRef{true, gpR(idx), imm.offset};
+    if (borrowed >= 0) {
+      idx = dst;  // what this instruction owns: the destination or nothing
+      if (dst < 0) idx = -1;
+      if (!store && !acc.fp) {
+        a.load(acc, gpR(dst), ref);
+        pushReg(dst, RegClass::Gp);
+        return true;
+      }
+    }
+  }
+  if (store) {
+    a.store(acc, ref, valueOpnd(val));
+    release(val.e);
+    if (idx >= 0) freeGp(idx);
+    return true;
+  }
+  if (acc.fp) {
+    int r = alloc(RegClass::Fp);
+    a.load(acc, fpR(r), ref);
+    if (idx >= 0) freeGp(idx);
+    pushReg(r, RegClass::Fp);
+    return true;
+  }
+  int r = idx >= 0 ? idx : allocGp();
+  a.load(acc, gpR(r), ref);
+  pushReg(r, RegClass::Gp);
+  return true;
+}
+
+void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool indirect) {
+  for (ValType v : ft.params)
+    if (v == ValType::V128) fail("v128 call");
+  for (ValType v : ft.results)
+    if (v == ValType::V128) fail("v128 call");
+  Val elem;
+  if (indirect) elem = pop();
+  uint32_t np = uint32_t(ft.params.size());
+  uint32_t first = depth() - np;
+  // Arguments into the callee's frame, everything else out of registers.
+  prepareCall(np);
+  if (indirect) {
+    Opnd e = valueOpnd(elem);
+    release(elem.e);
+    a.callIndirect(imm.a, imm.b, slotOfDepth(first), e, trapSet());
+  } else {
+    a.callFunction(imm.a, slotOfDepth(first));
+  }
+  resetTo(first);
+  for (size_t i = 0; i < ft.results.size(); ++i) pushStack();
+}
+
+// Table, reference and bulk-memory instructions, through the shared C++
+// implementation with their operands in their slots.
+void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
+  unsigned nin = 0, nout = 0;
+  bool traps = true;
+  switch (op) {
+    case Opcode::RefFunc: nout = 1; traps = false; break;
+    case Opcode::TableGet: nin = 1; nout = 1; break;
+    case Opcode::TableSet: nin = 2; break;
+    case Opcode::TableSize: nout = 1; traps = false; break;
+    case Opcode::TableGrow: nin = 2; nout = 1; traps = false; break;
+    case Opcode::ElemDrop: case Opcode::DataDrop: traps = false; break;
+    default: nin = 3; break;
+  }
+  uint32_t first = depth() - nin;
+  prepareCall(nin);
+  ::tern::jit::Reg res =
+      a.callMisc(uint32_t(op), imm.a, imm.b, slotOfDepth(first), traps, traps ? trapSet() : trap_common);
+  resetTo(first);
+  if (nout) {
+    busy[kGp] |= 1u << res.id;
+    pushReg(res.id, RegClass::Gp);
+  }
+}
+
+void FunctionCompiler::Impl::select(const Imm& imm) {
+  ValType t = imm.type;  // the validator's operand type, for select and select t alike
+  if (t == ValType::V128) {
+    fail("v128");
+    return;
+  }
+  Val c = pop();
+  Val b = pop();
+  Val x = pop();
+  if (c.e.kind == Entry::Const) {
+    if (uint32_t(c.e.value) != 0) {
+      release(b.e);
+      stack.push_back(x.e);  // same depth: a Stack entry stays in place
+    } else if (b.e.kind == Entry::Stack) {
+      release(x.e);
+      int r = gpOwned(b);  // one slot up: into a register
+      pushReg(r, RegClass::Gp);
+    } else {
+      release(x.e);
+      stack.push_back(b.e);
+    }
+    return;
+  }
+  unborrow(c.e);
+  if (isFloat(t)) {
+    int r = fpOwned(x);
+    Opnd rhs = fpRhs(b);
+    Label keep = a.newLabel();
+    condJump(c, true, keep);
+    if (rhs.kind == Opnd::R) a.move(fpR(r), rhs.reg);
+    else a.loadSlot(fpR(r), rhs.slot);
+    a.bind(keep);
+    release(b.e);
+    pushReg(r, RegClass::Fp);
+    return;
+  }
+  // Everything in place before the flags are set: only then the compare
+  // and the conditional move (the rhs may be a cached local's register,
+  // which a later allocation could take).
+  if (c.e.isFpReg()) gpOwned(c);
+  int r = gpOwned(x);
+  Opnd rhs = gpRhs(b, false);
+  Cond pick_b;
+  if (c.e.kind == Entry::Cmp) {
+    emitCmp(c.e);
+    pick_b = negate(c.e.cc);
+  } else if (c.e.kind == Entry::Reg) {
+    a.test(gpR(c.e.reg));
+    pick_b = Cond::Eq;
+  } else {
+    a.cmpSlotZero(slotOf(c.e, c.d));
+    pick_b = Cond::Eq;
+  }
+  a.cmov(pick_b, gpR(r), rhs);
+  release(c.e);
+  release(b.e);
+  pushReg(r, RegClass::Gp);
+}
+
+void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32_t x) {
+  const Entry& top = stack.back();
+  if (top.kind == Entry::Local && top.slot == x) {
+    if (op == Opcode::LocalSet) stack.pop_back();
+    return;
+  }
+  Val v = pop();
+  materializeLocal(x);
+  if (v.e.kind == Entry::Cmp) gpOwned(v);
+  if (inMemory(v.e) || (v.e.kind == Entry::Const && op == Opcode::LocalSet)) {
+    // A copy between slots, or a constant, goes through a register, which
+    // then caches the local (a loop entered next keeps it there; the local
+    // just set is likelier to be read soon than the least recently used
+    // one).
+    RegClass cls = classOf(s.locals[x]);
+    int r = takeFreeOrEvict(cls);
+    if (r >= 0) {
+      int c = v.e.kind == Entry::Local ? cacheAny(v.e.slot) : -1;
+      if (v.e.kind == Entry::Const) a.loadImm(regOf(cls, r), v.e.value);
+      else if (c >= 0) a.move(regOf(cls, r), cacheReg(v.e.slot));
+      else a.loadSlot(regOf(cls, r), slotOf(v.e, v.d));
+      v.e = Entry{};
+      v.e.kind = Entry::Reg;
+      v.e.cls = cls;
+      v.e.reg = uint8_t(r);
+    }
+  }
+  storeTo(x, v.e, v.d);
+  dropLocalCache(x);
+  // A value in a register stays there as the local's cached copy.
+  if (v.e.kind == Entry::Reg) adoptCache(x, v.e.cls, v.e.reg);
+  if (op == Opcode::LocalTee) {
+    if (v.e.kind == Entry::Const) {
+      stack.push_back(v.e);
+    } else {
+      Entry e;
+      e.kind = Entry::Local;
+      e.slot = x;
+      stack.push_back(e);
+    }
+    noteDepth();
+  }
+}
+
+void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if (failed) return;
+  op_offset = uint32_t(s.op_offset);
+  // A pending compare is only fused into br_if, if and select; anything
+  // else gets its value.
+  if (!stack.empty() && stack.back().kind == Entry::Cmp && op != Opcode::BrIf && op != Opcode::If &&
+      op != Opcode::Select && op != Opcode::SelectT)
+    materializeTop();
+  const OpInfo& info = opInfo(op);
+  if (info.feature == Feature::simd) {
+    fail("SIMD");
+    return;
+  }
+  bool hand = !info.sig[0] || op == Opcode::MemorySize || op == Opcode::MemoryGrow || op == Opcode::TableSize ||
+              op == Opcode::MemoryInit || op == Opcode::MemoryCopy || op == Opcode::MemoryFill ||
+              op == Opcode::TableInit || op == Opcode::TableCopy;
+  if (hand) {
+    if (!special(s, op, imm)) fail(std::string("not compiled yet: ") + info.name);
+    return;
+  }
+  if (info.imm == ImmKind::I32 || info.imm == ImmKind::F32 || info.imm == ImmKind::I64 || info.imm == ImmKind::F64) {
+    pushConst(imm.bits);
+    return;
+  }
+  if (info.imm == ImmKind::MemArg) {
+    markPosition();
+    if (!memoryAccess(op, imm)) fail(std::string("memory op ") + info.name);
+    return;
+  }
+  if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
+  // Everything else simple (and what an optional emitter declined): its helper.
+  const char* colon = info.sig;
+  while (*colon != ':') ++colon;
+  helperOp(op, unsigned(colon - info.sig));
+}
+
+// The instructions validated by hand; false for one not compiled.
+bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const Imm& imm) {
+  switch (op) {
+    case Opcode::Unreachable:
+      a.jump(trapLabel(TrapKind::Unreachable));
+      return true;
+    case Opcode::Nop: return true;
+    case Opcode::Block: case Opcode::Loop: case Opcode::If: case Opcode::Else: case Opcode::End:
+    case Opcode::Br: case Opcode::BrIf: case Opcode::BrTable: case Opcode::Return:
+      control(s, op, imm);
+      return true;
+    case Opcode::Call:
+      markPosition();
+      callOp(m.funcType(imm.a), imm, false);
+      return true;
+    case Opcode::CallIndirect:
+      markPosition();
+      callOp(m.types[imm.a], imm, true);
+      return true;
+    case Opcode::Drop:
+      if (imm.type == ValType::V128) fail("v128");
+      release(pop().e);
+      return true;
+    case Opcode::Select:
+    case Opcode::SelectT:
+      select(imm);
+      return true;
+    case Opcode::LocalGet: {
+      Entry e;
+      e.kind = Entry::Local;
+      e.slot = imm.a;
+      stack.push_back(e);
+      noteDepth();
+      return true;
+    }
+    case Opcode::LocalSet:
+    case Opcode::LocalTee:
+      localSet(s, op, imm.a);
+      return true;
+    case Opcode::GlobalGet: {
+      if (imm.type == ValType::V128) {
+        fail("v128");
+        return true;
+      }
+      RegClass cls = classOf(imm.type);
+      int r = alloc(cls);
+      a.globalGet(regOf(cls, r), imm.a);
+      pushReg(r, cls);
+      return true;
+    }
+    case Opcode::GlobalSet: {
+      if (imm.type == ValType::V128) {
+        fail("v128");
+        return true;
+      }
+      Val v = pop();
+      a.globalSet(imm.a, valueOpnd(v));
+      release(v.e);
+      return true;
+    }
+    case Opcode::MemorySize: {
+      int r = allocGp();
+      a.memorySize(gpR(r));
+      pushReg(r, RegClass::Gp);
+      return true;
+    }
+    case Opcode::MemoryGrow: {
+      Val v = pop();
+      spillRegs();
+      Opnd delta = valueOpnd(v);
+      release(v.e);
+      ::tern::jit::Reg res = a.memoryGrow(delta);
+      busy[kGp] |= 1u << res.id;
+      pushReg(res.id, RegClass::Gp);
+      return true;
+    }
+    case Opcode::RefNull:
+      pushConst(0);
+      return true;
+    case Opcode::RefIsNull:
+      intUnary(op);
+      return true;
+    case Opcode::RefFunc: case Opcode::TableGet: case Opcode::TableSet: case Opcode::TableSize:
+    case Opcode::TableGrow: case Opcode::TableFill: case Opcode::TableCopy: case Opcode::TableInit:
+    case Opcode::ElemDrop: case Opcode::MemoryInit: case Opcode::DataDrop: case Opcode::MemoryCopy:
+    case Opcode::MemoryFill:
+      miscOp(op, imm);
+      return true;
+    default:
+      return false;
+  }
+}
+
+FunctionCompiler::FunctionCompiler(const ModuleData& m, ModuleBuilder& b, uint32_t func_index)
+    : impl_(std::make_unique<Impl>(m, b, func_index)) {}
+FunctionCompiler::~FunctionCompiler() = default;
+void FunctionCompiler::begin(const ValidatorState& s) { impl_->begin(s); }
+void FunctionCompiler::op(const ValidatorState& s, Opcode op, const Imm& imm) { impl_->op(s, op, imm); }
+void FunctionCompiler::finish(const ValidatorState& s) { impl_->finish(s); }
+bool FunctionCompiler::failed() const { return impl_->failed; }
+const std::string& FunctionCompiler::failure() const { return impl_->why; }
+
+}  // namespace tern::jit
