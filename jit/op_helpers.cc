@@ -65,32 +65,12 @@ const HelperFn kHelpers[] = {
 #undef STORE
 #undef SPECIAL
 #undef SIMD
-#define UN(Ti, To, e) false
-#define BIN(Ti, To, e) false
-#define LOAD(Tm, To) false
-#define STORE(Tv, Tm) false
-#define SPECIAL false
-#define SIMD false
 #undef TUN
 #undef TBIN
-#define TUN(Ti, To, fn) true
-#define TBIN(Ti, To, fn) true
-const bool kHelperTraps[] = {
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) impl,
-#include "module/opcodes.def"
-#undef X
-};
-#undef UN
-#undef BIN
-#undef TUN
-#undef TBIN
-#undef LOAD
-#undef STORE
-#undef SPECIAL
-#undef SIMD
 }  // namespace
 
 uint64_t (*helperFor(Opcode op))(uint64_t, uint64_t, Ctx*) { return kHelpers[unsigned(op)]; }
-bool helperTraps(Opcode op) { return kHelperTraps[unsigned(op)]; }
+// The Flags column says which instructions can trap.
+bool helperTraps(Opcode op) { return opInfo(op).traps != 0; }
 
 }  // namespace tern::jit

@@ -167,10 +167,15 @@ bool FunctionCompiler::Impl::intUnary(Opcode op) {
 }
 
 bool FunctionCompiler::Impl::divRem(Opcode op) {
-  if (!(op >= Opcode::I32DivS && op <= Opcode::I32RemU) && !(op >= Opcode::I64DivS && op <= Opcode::I64RemU))
-    return false;
-  bool wide = op >= Opcode::I64DivS && op <= Opcode::I64RemU;
-  DivOp k = DivOp(unsigned(op) - unsigned(wide ? Opcode::I64DivS : Opcode::I32DivS));  // div_s div_u rem_s rem_u
+  DivOp k;
+  switch (op) {
+    case Opcode::I32DivS: case Opcode::I64DivS: k = DivOp::DivS; break;
+    case Opcode::I32DivU: case Opcode::I64DivU: k = DivOp::DivU; break;
+    case Opcode::I32RemS: case Opcode::I64RemS: k = DivOp::RemS; break;
+    case Opcode::I32RemU: case Opcode::I64RemU: k = DivOp::RemU; break;
+    default: return false;
+  }
+  bool wide = opInfo(op).types.params[0] == ValType::I64;
   bool sign = k == DivOp::DivS || k == DivOp::RemS;
   Val b = pop();
   Val x = pop();
@@ -195,11 +200,19 @@ bool FunctionCompiler::Impl::divRem(Opcode op) {
 
 // Float compares: eq/ne at once, the others pending as a Cmp entry.
 bool FunctionCompiler::Impl::floatCompare(Opcode op) {
-  bool dbl = op >= Opcode::F64Eq;
+  bool dbl = opInfo(op).types.params[0] == ValType::F64;
   // 0 eq, 1 ne, 2 lt, 3 gt, 4 le, 5 ge. lt/le become gt/ge with the
   // operands swapped: one kind of condition that an unordered result (NaN)
   // makes false.
-  unsigned k = unsigned(op) - unsigned(dbl ? Opcode::F64Eq : Opcode::F32Eq);
+  unsigned k;
+  switch (op) {
+    case Opcode::F32Eq: case Opcode::F64Eq: k = 0; break;
+    case Opcode::F32Ne: case Opcode::F64Ne: k = 1; break;
+    case Opcode::F32Lt: case Opcode::F64Lt: k = 2; break;
+    case Opcode::F32Gt: case Opcode::F64Gt: k = 3; break;
+    case Opcode::F32Le: case Opcode::F64Le: k = 4; break;
+    default: k = 5; break;  // ge
+  }
   Val b = pop();
   Val x = pop();
   if (k == 2 || k == 4) std::swap(x, b);
@@ -237,8 +250,11 @@ bool FunctionCompiler::Impl::floatOp(Opcode op) {
   switch (op) {
     case Opcode::F32Add: case Opcode::F32Sub: case Opcode::F32Mul: case Opcode::F32Div:
     case Opcode::F64Add: case Opcode::F64Sub: case Opcode::F64Mul: case Opcode::F64Div: {
-      bool dbl = op >= Opcode::F64Add;
-      FloatOp k = FloatOp(unsigned(op) - unsigned(dbl ? Opcode::F64Add : Opcode::F32Add));  // add sub mul div
+      bool dbl = opInfo(op).types.params[0] == ValType::F64;
+      FloatOp k = op == Opcode::F32Add || op == Opcode::F64Add   ? FloatOp::Add
+                  : op == Opcode::F32Sub || op == Opcode::F64Sub ? FloatOp::Sub
+                  : op == Opcode::F32Mul || op == Opcode::F64Mul ? FloatOp::Mul
+                                                                 : FloatOp::Div;
       Val b = pop();
       Val x = pop();
       int r;
@@ -262,10 +278,12 @@ bool FunctionCompiler::Impl::floatOp(Opcode op) {
     case Opcode::F32Sqrt: case Opcode::F64Sqrt:
     case Opcode::F32Ceil: case Opcode::F32Floor: case Opcode::F32Trunc: case Opcode::F32Nearest:
     case Opcode::F64Ceil: case Opcode::F64Floor: case Opcode::F64Trunc: case Opcode::F64Nearest: {
-      bool dbl = op == Opcode::F64Sqrt || (op >= Opcode::F64Ceil && op <= Opcode::F64Nearest);
-      FloatUnop u = FloatUnop::Sqrt;
-      if (op != Opcode::F32Sqrt && op != Opcode::F64Sqrt)
-        u = FloatUnop(unsigned(op) - unsigned(dbl ? Opcode::F64Ceil : Opcode::F32Ceil));  // ceil floor trunc nearest
+      bool dbl = opInfo(op).types.params[0] == ValType::F64;
+      FloatUnop u = op == Opcode::F32Ceil || op == Opcode::F64Ceil       ? FloatUnop::Ceil
+                    : op == Opcode::F32Floor || op == Opcode::F64Floor   ? FloatUnop::Floor
+                    : op == Opcode::F32Trunc || op == Opcode::F64Trunc   ? FloatUnop::Trunc
+                    : op == Opcode::F32Nearest || op == Opcode::F64Nearest ? FloatUnop::Nearest
+                                                                         : FloatUnop::Sqrt;
       Val x = pop();
       int r = fpOwned(x);
       bool done = a.floatUnop(u, dbl, fpR(r), fpR(r));
@@ -276,16 +294,16 @@ bool FunctionCompiler::Impl::floatOp(Opcode op) {
       Val x = pop();
       int r = gpOwned(x);
       a.signOp(op == Opcode::F32Neg || op == Opcode::F64Neg ? SignOp::Neg : SignOp::Abs,
-               op == Opcode::F64Neg || op == Opcode::F64Abs, gpR(r));
+               opInfo(op).types.params[0] == ValType::F64, gpR(r));
       pushReg(r, RegClass::Gp);
       return true;
     }
     case Opcode::F32ConvertI32S: case Opcode::F64ConvertI32S: case Opcode::F32ConvertI64S:
     case Opcode::F64ConvertI64S: case Opcode::F32ConvertI32U: case Opcode::F64ConvertI32U: {
-      bool to_dbl = op == Opcode::F64ConvertI32S || op == Opcode::F64ConvertI64S || op == Opcode::F64ConvertI32U;
+      const OpSig& sig = opInfo(op).types;
+      bool to_dbl = sig.results[0] == ValType::F64;
       // Unsigned 32-bit values are zero-extended: exact as signed 64-bit.
-      bool src64 = op == Opcode::F32ConvertI64S || op == Opcode::F64ConvertI64S || op == Opcode::F32ConvertI32U ||
-                   op == Opcode::F64ConvertI32U;
+      bool src64 = sig.params[0] == ValType::I64 || op == Opcode::F32ConvertI32U || op == Opcode::F64ConvertI32U;
       Val x = pop();
       Opnd src = gpRhs(x, false);
       int r = alloc(RegClass::Fp);  // a float register: the cached local in src stays

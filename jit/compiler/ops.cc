@@ -9,26 +9,15 @@ using namespace compiler;
 // Loads and stores, with an explicit bounds check where the guard region
 // does not cover the access.
 bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
-  MemAccess acc;
-  bool store = false;
-  switch (op) {
-    case Opcode::I32Load: case Opcode::I64Load32U: acc = {4, 0, false}; break;
-    case Opcode::F32Load: acc = {4, 0, true}; break;
-    case Opcode::I64Load: acc = {8, 0, false}; break;
-    case Opcode::F64Load: acc = {8, 0, true}; break;
-    case Opcode::I32Load8S: acc = {1, 1, false}; break;
-    case Opcode::I32Load8U: case Opcode::I64Load8U: acc = {1, 0, false}; break;
-    case Opcode::I32Load16S: acc = {2, 1, false}; break;
-    case Opcode::I32Load16U: case Opcode::I64Load16U: acc = {2, 0, false}; break;
-    case Opcode::I64Load8S: acc = {1, 2, false}; break;
-    case Opcode::I64Load16S: acc = {2, 2, false}; break;
-    case Opcode::I64Load32S: acc = {4, 2, false}; break;
-    case Opcode::I32Store: case Opcode::F32Store: case Opcode::I64Store32: acc = {4, 0, false}; store = true; break;
-    case Opcode::I64Store: case Opcode::F64Store: acc = {8, 0, false}; store = true; break;
-    case Opcode::I32Store8: case Opcode::I64Store8: acc = {1, 0, false}; store = true; break;
-    case Opcode::I32Store16: case Opcode::I64Store16: acc = {2, 0, false}; store = true; break;
-    default: return false;
-  }
+  // Size, extension and register file from the instruction's row.
+  const OpInfo& info = opInfo(op);
+  const bool store = info.cls == OpClass::Store;
+  if (!store && info.cls != OpClass::Load) return false;
+  const ValType value_type = store ? info.types.params[1] : info.types.results[0];
+  const bool fp = !store && (value_type == ValType::F32 || value_type == ValType::F64);
+  // ext: 0 zero-extends (or a full-width access), 1 sign-extends to 32 bits, 2 to 64.
+  const uint8_t ext = !info.load_signed ? 0 : value_type == ValType::I64 ? 2 : 1;
+  MemAccess acc{info.access_bytes, ext, fp};
   Val val;
   if (store) val = pop();
   Val addr = pop();
@@ -250,27 +239,22 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
     fail("SIMD");
     return;
   }
-  bool hand = !info.sig[0] || op == Opcode::MemorySize || op == Opcode::MemoryGrow || op == Opcode::TableSize ||
-              op == Opcode::MemoryInit || op == Opcode::MemoryCopy || op == Opcode::MemoryFill ||
-              op == Opcode::TableInit || op == Opcode::TableCopy;
-  if (hand) {
+  if (!isGeneric(info.cls)) {
     if (!special(s, op, imm)) fail(std::string("not compiled yet: ") + info.name);
     return;
   }
-  if (info.imm == ImmKind::I32 || info.imm == ImmKind::F32 || info.imm == ImmKind::I64 || info.imm == ImmKind::F64) {
+  if (info.cls == OpClass::Const) {
     pushConst(imm.bits);
     return;
   }
-  if (info.imm == ImmKind::MemArg) {
+  if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
     markPosition();
     if (!memoryAccess(op, imm)) fail(std::string("memory op ") + info.name);
     return;
   }
   if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
   // Everything else simple (and what an optional emitter declined): its helper.
-  const char* colon = info.sig;
-  while (*colon != ':') ++colon;
-  helperOp(op, unsigned(colon - info.sig));
+  helperOp(op, info.types.nparams);
 }
 
 // The instructions validated by hand; false for one not compiled.

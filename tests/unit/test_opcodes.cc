@@ -562,22 +562,3 @@ TEST_CASE("loads: sign extension, result type and size from the table") {
     CHECK_FALSE(o(n).load_signed);
   }
 }
-
-// jit/compiler.cc computes operations from the distance between rows; until
-// it reads the columns, these runs must stay contiguous and in this order.
-TEST_CASE("row runs the JIT's arithmetic relies on") {
-  auto run = [](std::initializer_list<Opcode> ops) {
-    unsigned first = unsigned(*ops.begin()), k = 0;
-    for (Opcode op : ops) CHECK(unsigned(op) == first + k++);
-  };
-  run({Opcode::I32DivS, Opcode::I32DivU, Opcode::I32RemS, Opcode::I32RemU});
-  run({Opcode::I64DivS, Opcode::I64DivU, Opcode::I64RemS, Opcode::I64RemU});
-  run({Opcode::F32Add, Opcode::F32Sub, Opcode::F32Mul, Opcode::F32Div});
-  run({Opcode::F64Add, Opcode::F64Sub, Opcode::F64Mul, Opcode::F64Div});
-  run({Opcode::F32Eq, Opcode::F32Ne, Opcode::F32Lt, Opcode::F32Gt, Opcode::F32Le, Opcode::F32Ge});
-  run({Opcode::F64Eq, Opcode::F64Ne, Opcode::F64Lt, Opcode::F64Gt, Opcode::F64Le, Opcode::F64Ge});
-  run({Opcode::F32Ceil, Opcode::F32Floor, Opcode::F32Trunc, Opcode::F32Nearest});
-  run({Opcode::F64Ceil, Opcode::F64Floor, Opcode::F64Trunc, Opcode::F64Nearest});
-  CHECK(unsigned(Opcode::F64Add) > unsigned(Opcode::F32Div));
-  CHECK(unsigned(Opcode::F64Eq) > unsigned(Opcode::F32Ge));
-}
