@@ -484,7 +484,30 @@ class Linker {
   std::optional<Error> emit(std::vector<uint8_t>& result) {
     ByteWriter out;
     appendHeader(out);
+    const uint32_t num_defined = uint32_t(def_funcs_.size()) + (synth_start_ ? 1 : 0);
+    emitDeclarations(out, num_defined);
 
+    // Code first (into a buffer): it tells which functions ref.func names,
+    // which the element section must declare.
+    std::set<uint32_t> referenced;
+    ByteWriter code;
+    if (auto err = emitCode(code, num_defined, referenced)) return err;
+    emitElements(out, referenced);
+    if (!out_datas_.empty()) {
+      ByteWriter s;
+      s.u32(uint32_t(out_datas_.size()));
+      appendSection(out, 12, s);
+    }
+    if (num_defined) appendSection(out, 10, code);
+    emitData(out);
+    if (options_.name_section) nameSection(out);
+    result = out.take();
+    return std::nullopt;
+  }
+
+  // The sections before the code: types, imports, functions, tables,
+  // memory, globals, exports and start.
+  void emitDeclarations(ByteWriter& out, uint32_t num_defined) {
     // Types.
     {
       ByteWriter s;
@@ -510,7 +533,6 @@ class Linker {
       appendSection(out, 2, s);
     }
     // Functions.
-    const uint32_t num_defined = uint32_t(def_funcs_.size()) + (synth_start_ ? 1 : 0);
     if (num_defined) {
       ByteWriter s;
       s.u32(num_defined);
@@ -569,11 +591,11 @@ class Linker {
       s.u32(*start_);
       appendSection(out, 8, s);
     }
+  }
 
-    // Code first (into a buffer): it tells which functions ref.func names,
-    // which the element section must declare.
-    std::set<uint32_t> referenced;
-    ByteWriter code;
+  // The code section's contents, with every index renumbered; `referenced`
+  // gets the functions that ref.func names.
+  std::optional<Error> emitCode(ByteWriter& code, uint32_t num_defined, std::set<uint32_t>& referenced) {
     code.u32(num_defined);
     for (auto [k, j] : def_funcs_) {
       Mod& md = mods_[k];
@@ -593,9 +615,12 @@ class Linker {
       startBody(body);
       code.sized(body);
     }
+    return std::nullopt;
+  }
 
-    // Elements, plus one declarative segment for every function that code
-    // takes a reference to (the declaring exports may be gone).
+  // Elements, plus one declarative segment for every function that code
+  // takes a reference to (the declaring exports may be gone).
+  void emitElements(ByteWriter& out, const std::set<uint32_t>& referenced) {
     if (!out_elems_.empty() || !referenced.empty()) {
       ByteWriter s;
       s.u32(uint32_t(out_elems_.size() + (referenced.empty() ? 0 : 1)));
@@ -608,12 +633,10 @@ class Linker {
       }
       appendSection(out, 9, s);
     }
-    if (!out_datas_.empty()) {
-      ByteWriter s;
-      s.u32(uint32_t(out_datas_.size()));
-      appendSection(out, 12, s);
-    }
-    if (num_defined) appendSection(out, 10, code);
+  }
+
+  // The data section (its count went before the code).
+  void emitData(ByteWriter& out) {
     if (!out_datas_.empty()) {
       ByteWriter s;
       s.u32(uint32_t(out_datas_.size()));
@@ -630,9 +653,6 @@ class Linker {
       }
       appendSection(out, 11, s);
     }
-    if (options_.name_section) nameSection(out);
-    result = out.take();
-    return std::nullopt;
   }
 
   void elemSegment(ByteWriter& s, size_t k, const ElemSegment& seg) {
