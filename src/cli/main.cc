@@ -627,18 +627,79 @@ size_t nativeStackFor(const tern::Config& config) {
   return size_t(config.max_call_depth) * 32 + (size_t(8) << 20);
 }
 
-// Runs the module `o` describes; returns the process exit status.
-int execRun(RunOptions& o) {
-  const std::string& file = o.file;
+// A module file for `tern run` (the main one or a preload): -1 when it can
+// be compiled, else the exit status after saying why not.
+int checkModuleFile(const std::string& path) {
   std::string err;
-  if (!checkReadable(file, err)) {
+  if (!checkReadable(path, err)) {
     std::fprintf(stderr, "error: %s\n", err.c_str());
     return kExitUsage;
   }
-  if (isTextFormat(file, readPrefix(file, 4096))) {
-    textFormatError(file);
+  if (isTextFormat(path, readPrefix(path, 4096))) {
+    textFormatError(path);
     return kExitError;
   }
+  return -1;
+}
+
+// --env-inherit: tern's own environment first; an --env setting replaces a
+// variable of the same name.
+void inheritEnv(tern::wasi::Options& wasi) {
+  std::vector<std::string> own = std::move(wasi.env);
+  wasi.env.clear();
+  wasi.inheritEnv();
+  for (std::string& e : own) {
+    std::string_view name = std::string_view(e).substr(0, e.find('='));
+    auto same = [&](const std::string& x) {
+      return x.size() > name.size() && x.compare(0, name.size(), name) == 0 &&
+             x[name.size()] == '=';
+    };
+    auto it = std::find_if(wasi.env.begin(), wasi.env.end(), same);
+    if (it != wasi.env.end()) *it = std::move(e);
+    else wasi.env.push_back(std::move(e));
+  }
+}
+
+// --invoke NAME: parses the arguments as the export's parameters and calls
+// it, after _initialize for a WASI reactor; returns the exit status.
+// callGuest(fn, args, print, last) runs one call.
+template <typename CallGuest>
+int invokeExport(tern::Instance& instance, const RunOptions& o, CallGuest&& callGuest) {
+  const std::string& file = o.file;
+  const std::string& invoke = o.invoke;
+  tern::Func* fn = instance.getFunc(invoke);
+  if (!fn) {
+    std::fprintf(stderr, "error: %s: module has no exported function '%s'\n", file.c_str(), invoke.c_str());
+    return kExitError;
+  }
+  const tern::FuncType& type = fn->type();
+  if (o.guest_args.size() != type.params.size()) {
+    std::fprintf(stderr, "error: '%s' takes %zu argument(s) %s, got %zu\n", invoke.c_str(),
+                 type.params.size(), type.toString().c_str(), o.guest_args.size());
+    return kExitUsage;
+  }
+  std::vector<tern::Value> args(type.params.size());
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (!parseArg(o.guest_args[k], type.params[k], args[k])) {
+      std::fprintf(stderr, "error: argument %zu of '%s': cannot parse '%s' as %s\n", k + 1,
+                   invoke.c_str(), o.guest_args[k].c_str(), tern::valTypeName(type.params[k]));
+      return kExitUsage;
+    }
+  }
+  // A WASI reactor wants _initialize before anything else.
+  if (invoke != "_initialize") {
+    if (tern::Func* init = instance.getFunc("_initialize")) {
+      int status = callGuest(init, {}, false, false);
+      if (status != 0) return status;
+    }
+  }
+  return callGuest(fn, args, true, true);
+}
+
+// Runs the module `o` describes; returns the process exit status.
+int execRun(RunOptions& o) {
+  const std::string& file = o.file;
+  if (int status = checkModuleFile(file); status >= 0) return status;
 
   if (o.fuel) o.config.consume_fuel = true;
   if (o.timeout) o.config.epoch_interruption = true;
@@ -666,23 +727,7 @@ int execRun(RunOptions& o) {
   }
   tern::Linker linker;
   tern::wasi::Options& wasi = o.wasi;
-  if (o.env_inherit) {
-    // tern's own environment first; an --env setting replaces a variable of
-    // the same name.
-    std::vector<std::string> own = std::move(wasi.env);
-    wasi.env.clear();
-    wasi.inheritEnv();
-    for (std::string& e : own) {
-      std::string_view name = std::string_view(e).substr(0, e.find('='));
-      auto same = [&](const std::string& x) {
-        return x.size() > name.size() && x.compare(0, name.size(), name) == 0 &&
-               x[name.size()] == '=';
-      };
-      auto it = std::find_if(wasi.env.begin(), wasi.env.end(), same);
-      if (it != wasi.env.end()) *it = std::move(e);
-      else wasi.env.push_back(std::move(e));
-    }
-  }
+  if (o.env_inherit) inheritEnv(wasi);
   wasi.args.push_back(file);
   if (!o.have_invoke) wasi.args.insert(wasi.args.end(), o.guest_args.begin(), o.guest_args.end());
   auto ctx = tern::wasi::addToLinker(linker, store, std::move(wasi));
@@ -705,14 +750,7 @@ int execRun(RunOptions& o) {
 
   // Preloaded modules, in order: each may import WASI and the ones before it.
   for (const auto& [name, path] : o.preloads) {
-    if (!checkReadable(path, err)) {
-      std::fprintf(stderr, "error: %s\n", err.c_str());
-      return kExitUsage;
-    }
-    if (isTextFormat(path, readPrefix(path, 4096))) {
-      textFormatError(path);
-      return kExitError;
-    }
+    if (int status = checkModuleFile(path); status >= 0) return status;
     auto dep = tern::Module::compileFile(engine, path);
     if (!dep) {
       std::fprintf(stderr, "error: %s: %s\n", path.c_str(), dep.error().toString().c_str());
@@ -751,36 +789,7 @@ int execRun(RunOptions& o) {
     return finishCall(r, print);
   };
 
-  if (o.have_invoke) {
-    const std::string& invoke = o.invoke;
-    tern::Func* fn = instance->getFunc(invoke);
-    if (!fn) {
-      std::fprintf(stderr, "error: %s: module has no exported function '%s'\n", file.c_str(), invoke.c_str());
-      return kExitError;
-    }
-    const tern::FuncType& type = fn->type();
-    if (o.guest_args.size() != type.params.size()) {
-      std::fprintf(stderr, "error: '%s' takes %zu argument(s) %s, got %zu\n", invoke.c_str(),
-                   type.params.size(), type.toString().c_str(), o.guest_args.size());
-      return kExitUsage;
-    }
-    std::vector<tern::Value> args(type.params.size());
-    for (size_t k = 0; k < args.size(); ++k) {
-      if (!parseArg(o.guest_args[k], type.params[k], args[k])) {
-        std::fprintf(stderr, "error: argument %zu of '%s': cannot parse '%s' as %s\n", k + 1,
-                     invoke.c_str(), o.guest_args[k].c_str(), tern::valTypeName(type.params[k]));
-        return kExitUsage;
-      }
-    }
-    // A WASI reactor wants _initialize before anything else.
-    if (invoke != "_initialize") {
-      if (tern::Func* init = instance->getFunc("_initialize")) {
-        int status = callGuest(init, {}, false, false);
-        if (status != 0) return status;
-      }
-    }
-    return callGuest(fn, args, true, true);
-  }
+  if (o.have_invoke) return invokeExport(*instance, o, callGuest);
 
   if (tern::Func* start = instance->getFunc("_start")) return callGuest(start, {}, false, true);
   if (tern::Func* init = instance->getFunc("_initialize")) return callGuest(init, {}, false, true);
