@@ -142,14 +142,13 @@ uint64_t monotonicNow();
 
 struct Resolved {
   NodePtr dir;
-  std::string name;  // empty: the path names `dir` itself
+  std::string name;             // empty: the path names `dir` itself
   bool trailing_slash = false;  // the object must be a directory
 };
 
 Errno resolve(const NodePtr& base, std::string_view path, bool follow, Resolved& out);
 // Resolves the path argument of a path_* call.
-Errno resolveArg(const Mem& m, const FdEntry& dir, uint32_t ptr, uint32_t len, bool follow,
-                 Resolved& out);
+Errno resolveArg(const Mem& m, const FdEntry& dir, uint32_t ptr, uint32_t len, bool follow, Resolved& out);
 bool decodeTimes(uint64_t atim, uint64_t mtim, uint32_t flags, vfs::Times& t);
 
 // ---------------------------------------------------------------------------

@@ -94,8 +94,7 @@ Errno resolve(const NodePtr& base, std::string_view path, bool follow, Resolved&
 }
 
 // Resolves the path argument of a path_* call.
-Errno resolveArg(const Mem& m, const FdEntry& dir, uint32_t ptr, uint32_t len, bool follow,
-                 Resolved& out) {
+Errno resolveArg(const Mem& m, const FdEntry& dir, uint32_t ptr, uint32_t len, bool follow, Resolved& out) {
   std::string path;
   if (Errno e = readPath(m, ptr, len, path)) return e;
   return resolve(dir.node, path, follow, out);
@@ -199,8 +198,7 @@ Errno pathOpen(State& s, const Mem& m, const Args& a) {
   // Only rights that need a writable descriptor open it for writing:
   // fd_datasync works on a read-only one, and a directory's own rights
   // (which a guest may ask for again when it reopens it) include it.
-  f.write = (want & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize)) ||
-            (fdflags & kFdflagAppend);
+  f.write = (want & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize)) || (fdflags & kFdflagAppend);
   f.create = creat;
   f.excl = excl;
   f.trunc = trunc;

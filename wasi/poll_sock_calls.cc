@@ -72,8 +72,7 @@ Errno readSubscriptions(State& s, const Mem& m, uint32_t in, uint32_t n, PollSet
         ev.error = kEbadf;
         continue;
       }
-      if (!(e->rights & kRightPollFdReadwrite) ||
-          !(e->rights & (wr ? kRightFdWrite : kRightFdRead))) {
+      if (!(e->rights & kRightPollFdReadwrite) || !(e->rights & (wr ? kRightFdWrite : kRightFdRead))) {
         ev.fired = ps.immediate = true;
         ev.error = kEnotcapable;
         continue;
@@ -152,8 +151,7 @@ uint32_t writeEvents(const Mem& m, uint32_t outp, const std::vector<PollSet::Eve
 
 Errno pollOneoff(State& s, const Mem& m, const Args& a) {
   uint32_t in = a.u32(0), outp = a.u32(1), n = a.u32(2), count_ptr = a.u32(3);
-  if (!m.ok(in, uint64_t(n) * kSubscriptionSize) || !m.ok(outp, uint64_t(n) * kEventSize) ||
-      !m.ok(count_ptr, 4))
+  if (!m.ok(in, uint64_t(n) * kSubscriptionSize) || !m.ok(outp, uint64_t(n) * kEventSize) || !m.ok(count_ptr, 4))
     return kEfault;
   if (n == 0) return kEinval;
   // Far more than anything polls at once; keeps the host's memory bounded.
@@ -181,8 +179,7 @@ Errno pollOneoff(State& s, const Mem& m, const Args& a) {
     for (const PollSet::Clock& c : ps.clocks) {
       // With no descriptor ready the earliest clock has expired, whatever
       // the rounding of poll's timeout.
-      if (c.wait <= elapsed || (!ps.immediate && !fd_fired && c.wait == wait))
-        ps.events[c.sub].fired = true;
+      if (c.wait <= elapsed || (!ps.immediate && !fd_fired && c.wait == wait)) ps.events[c.sub].fired = true;
     }
   } else {
     for (const PollSet::Clock& c : ps.clocks)

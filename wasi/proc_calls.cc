@@ -19,9 +19,7 @@
 namespace tern::wasi {
 namespace {
 
-uint64_t toNanos(const struct timespec& ts) {
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+uint64_t toNanos(const struct timespec& ts) { return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec); }
 
 bool hostClock(uint32_t id, clockid_t& out) {
   switch (id) {
@@ -117,8 +115,7 @@ Errno Context::State::random(uint8_t* p, size_t len) {
 
 namespace {
 // --- args and environ
-Errno writeStrings(const Mem& m, const std::vector<std::string>& list, uint32_t ptrs,
-                   uint32_t buf) {
+Errno writeStrings(const Mem& m, const std::vector<std::string>& list, uint32_t ptrs, uint32_t buf) {
   uint64_t total = 0;
   for (const auto& s : list) total += s.size() + 1;
   if (!m.ok(ptrs, uint64_t(list.size()) * 4) || !m.ok(buf, total)) return kEfault;
@@ -132,8 +129,7 @@ Errno writeStrings(const Mem& m, const std::vector<std::string>& list, uint32_t 
   return kOk;
 }
 
-Errno writeSizes(const Mem& m, const std::vector<std::string>& list, uint32_t count_ptr,
-                 uint32_t size_ptr) {
+Errno writeSizes(const Mem& m, const std::vector<std::string>& list, uint32_t count_ptr, uint32_t size_ptr) {
   if (!m.ok(count_ptr, 4) || !m.ok(size_ptr, 4)) return kEfault;
   uint64_t total = 0;
   for (const auto& s : list) total += s.size() + 1;
@@ -145,18 +141,10 @@ Errno writeSizes(const Mem& m, const std::vector<std::string>& list, uint32_t co
 
 }  // namespace
 
-Errno argsGet(State& s, const Mem& m, const Args& a) {
-  return writeStrings(m, s.opts.args, a.u32(0), a.u32(1));
-}
-Errno argsSizesGet(State& s, const Mem& m, const Args& a) {
-  return writeSizes(m, s.opts.args, a.u32(0), a.u32(1));
-}
-Errno environGet(State& s, const Mem& m, const Args& a) {
-  return writeStrings(m, s.opts.env, a.u32(0), a.u32(1));
-}
-Errno environSizesGet(State& s, const Mem& m, const Args& a) {
-  return writeSizes(m, s.opts.env, a.u32(0), a.u32(1));
-}
+Errno argsGet(State& s, const Mem& m, const Args& a) { return writeStrings(m, s.opts.args, a.u32(0), a.u32(1)); }
+Errno argsSizesGet(State& s, const Mem& m, const Args& a) { return writeSizes(m, s.opts.args, a.u32(0), a.u32(1)); }
+Errno environGet(State& s, const Mem& m, const Args& a) { return writeStrings(m, s.opts.env, a.u32(0), a.u32(1)); }
+Errno environSizesGet(State& s, const Mem& m, const Args& a) { return writeSizes(m, s.opts.env, a.u32(0), a.u32(1)); }
 
 // --- clocks, randomness, scheduling
 Errno clockResGet(State& s, const Mem& m, const Args& a) {
@@ -190,10 +178,10 @@ Errno schedYield(State&, const Mem&, const Args&) {
 
 namespace {
 
-const char* const kSignalNames[] = {
-    "NONE", "HUP",  "INT",  "QUIT", "ILL",  "TRAP", "ABRT", "BUS",    "FPE",  "KILL", "USR1",
-    "SEGV", "USR2", "PIPE", "ALRM", "TERM", "CHLD", "CONT", "STOP",   "TSTP", "TTIN", "TTOU",
-    "URG",  "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS"};
+const char* const kSignalNames[] = {"NONE", "HUP",    "INT",  "QUIT",  "ILL",  "TRAP", "ABRT", "BUS",
+                                    "FPE",  "KILL",   "USR1", "SEGV",  "USR2", "PIPE", "ALRM", "TERM",
+                                    "CHLD", "CONT",   "STOP", "TSTP",  "TTIN", "TTOU", "URG",  "XCPU",
+                                    "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR",  "SYS"};
 
 }  // namespace
 
@@ -214,7 +202,10 @@ std::optional<Trap> procRaise(std::span<const Value> args, std::span<Value> resu
     case 27:  // WINCH
       results[0] = Value::i32(kOk);
       return std::nullopt;
-    case 18: case 19: case 20: case 21:  // STOP, TSTP, TTIN, TTOU
+    case 18:
+    case 19:
+    case 20:
+    case 21:  // STOP, TSTP, TTIN, TTOU
       results[0] = Value::i32(kEnotsup);
       return std::nullopt;
     default: {

@@ -133,9 +133,7 @@ class Node {
 
   // Sockets.
   virtual Errno accept(uint16_t /*fdflags*/, NodePtr&) { return abi::kEnotsock; }
-  virtual Errno recv(Iovs, uint16_t /*riflags*/, size_t&, uint16_t& /*roflags*/) {
-    return abi::kEnotsock;
-  }
+  virtual Errno recv(Iovs, uint16_t /*riflags*/, size_t&, uint16_t& /*roflags*/) { return abi::kEnotsock; }
   virtual Errno send(Iovs, size_t&) { return abi::kEnotsock; }
   virtual Errno shutdown(uint8_t /*sdflags*/) { return abi::kEnotsock; }
 };

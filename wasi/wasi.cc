@@ -261,8 +261,7 @@ std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts)
   const std::string prefix = std::string(kModuleName) + ".";
   for (const Def& d : kDefs) {
     FuncType type;
-    for (const char* c = d.params; *c; ++c)
-      type.params.push_back(*c == 'I' ? ValType::I64 : ValType::I32);
+    for (const char* c = d.params; *c; ++c) type.params.push_back(*c == 'I' ? ValType::I64 : ValType::I32);
     type.results.push_back(ValType::I32);
     Handler fn = d.fn;
     HostFn host = [st, fn](Caller& caller, std::span<const Value> args,

@@ -73,8 +73,8 @@ class Runner {
   void run(const json& commands);
 
   int passed = 0, failed = 0, skipped = 0;
-  int skipped_not_run = 0;     // skip list / text modules
-  int skipped_dependent = 0;   // needed a module that failed
+  int skipped_not_run = 0;    // skip list / text modules
+  int skipped_dependent = 0;  // needed a module that failed
 
  private:
   static Config makeConfig(const Options& opt) {
@@ -128,14 +128,13 @@ class Runner {
   Outcome skipFromAction(const ActionResult& r) { return skip(r.skip_state, r.message); }
 
   static std::string slotWhy(const Slot& s) {
-    if (s.state == SlotState::NotRun)
-      return "module from line " + std::to_string(s.line) + " was not run";
+    if (s.state == SlotState::NotRun) return "module from line " + std::to_string(s.line) + " was not run";
     return "module from line " + std::to_string(s.line) + " failed";
   }
 
   const Options& opt_;
   bool exec_skip_;
-  std::map<int, std::string> text_skips_;  // line -> reason (skip list, category text)
+  std::map<int, std::string> text_skips_;              // line -> reason (skip list, category text)
   std::map<std::string, std::vector<uint8_t>> files_;  // wast2json's modules by file name
   Engine engine_;
   Store store_;
@@ -423,8 +422,8 @@ ActionResult Runner::doAction(const json& action) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (ft.params[i] != args[i].type) {
       r.kind = ActionResult::Error;
-      r.message = "argument " + std::to_string(i) + " of \"" + field + "\" has type " +
-                  typeName(ft.params[i]) + ", script passes " + typeName(args[i].type);
+      r.message = "argument " + std::to_string(i) + " of \"" + field + "\" has type " + typeName(ft.params[i]) +
+                  ", script passes " + typeName(args[i].type);
       return r;
     }
   }
@@ -446,8 +445,7 @@ Outcome Runner::cmdAction(const json& cmd) {
     case ActionResult::Returned: return Outcome::Pass;
     case ActionResult::Skipped: return skipFromAction(r);
     case ActionResult::Error: return fail(describeAction(action) + ": " + r.message);
-    case ActionResult::Trapped:
-      return fail(describeAction(action) + ": unexpected trap: " + r.trap.message);
+    case ActionResult::Trapped: return fail(describeAction(action) + ": unexpected trap: " + r.trap.message);
   }
   return Outcome::Fail;
 }
@@ -508,8 +506,7 @@ Outcome Runner::cmdAssertTrap(const json& cmd) {
 
 Outcome Runner::cmdAssertRejected(const json& cmd) {
   std::string text = cmd.value("text", std::string());
-  if (cmd.value("module_type", std::string("binary")) != "binary")
-    return skip(SlotState::NotRun, "text module");
+  if (cmd.value("module_type", std::string("binary")) != "binary") return skip(SlotState::NotRun, "text module");
   std::string fn = cmd.at("filename").get<std::string>();
   const std::vector<uint8_t>* bytes = moduleBytes(fn);
   if (!bytes) return fail("cannot read " + fn);
@@ -522,8 +519,7 @@ Outcome Runner::cmdAssertRejected(const json& cmd) {
 
 Outcome Runner::cmdAssertInstantiateFails(const json& cmd, ErrorKind want) {
   std::string text = cmd.value("text", std::string());
-  if (cmd.value("module_type", std::string("binary")) != "binary")
-    return skip(SlotState::NotRun, "text module");
+  if (cmd.value("module_type", std::string("binary")) != "binary") return skip(SlotState::NotRun, "text module");
   std::string fn = cmd.at("filename").get<std::string>();
   const std::vector<uint8_t>* bytes = moduleBytes(fn);
   if (!bytes) return fail("cannot read " + fn);
@@ -539,7 +535,8 @@ Outcome Runner::cmdAssertInstantiateFails(const json& cmd, ErrorKind want) {
       return skip(it->second.state, "imports from \"" + imp.module + "\": " + slotWhy(it->second));
   }
   auto inst = linker_.instantiate(store_, mod.value());
-  if (inst) return fail(std::string("instantiation succeeded, expected ") + errorKindName(want) + " error \"" + text + "\"");
+  if (inst)
+    return fail(std::string("instantiation succeeded, expected ") + errorKindName(want) + " error \"" + text + "\"");
   const Error& e = inst.error();
   if (e.kind == ErrorKind::Unsupported && exec_skip_)
     return skip(SlotState::NotRun, "skip list (exec): " + errorText(e));

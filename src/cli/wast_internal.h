@@ -43,7 +43,7 @@ struct SkipEntry {
   std::string glob;
   std::string category;  // "exec", "all" or "text"
   std::string reason;
-  int line = 0;          // text: the command's line in the script
+  int line = 0;  // text: the command's line in the script
 };
 
 std::optional<std::string> loadSkipList(const std::string& path, std::vector<SkipEntry>& out);

@@ -74,8 +74,7 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
     size_t p = line.find_first_of(ws, b);
     e.glob = line.substr(b, p - b);
     size_t c = p == std::string::npos ? p : line.find_first_not_of(ws, p);
-    if (c == std::string::npos)
-      return path + ":" + std::to_string(lineno) + ": missing category";
+    if (c == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing category";
     p = line.find_first_of(ws, c);
     e.category = line.substr(c, p - c);
     if (e.category != "exec" && e.category != "all" && e.category != "text")

@@ -105,9 +105,7 @@ const char* errorKindName(ErrorKind k) {
   return "?";
 }
 
-std::string errorText(const Error& e) {
-  return std::string(errorKindName(e.kind)) + " error: " + e.message;
-}
+std::string errorText(const Error& e) { return std::string(errorKindName(e.kind)) + " error: " + e.message; }
 
 const char* typeName(ValType t) {
   switch (t) {
@@ -212,13 +210,10 @@ std::string gotText(const Value& v, const json* hint) {
     case ValType::I64:
       std::snprintf(buf, sizeof buf, "i64:%" PRIu64, v.bits);
       if (int64_t(v.bits) < 0)
-        std::snprintf(buf + std::strlen(buf), sizeof buf - std::strlen(buf), " (%" PRId64 ")",
-                      int64_t(v.bits));
+        std::snprintf(buf + std::strlen(buf), sizeof buf - std::strlen(buf), " (%" PRId64 ")", int64_t(v.bits));
       return buf;
-    case ValType::F32:
-      return "f32:" + std::to_string(uint32_t(v.bits)) + " (" + floatText(v.bits, false) + ")";
-    case ValType::F64:
-      return "f64:" + std::to_string(v.bits) + " (" + floatText(v.bits, true) + ")";
+    case ValType::F32: return "f32:" + std::to_string(uint32_t(v.bits)) + " (" + floatText(v.bits, false) + ")";
+    case ValType::F64: return "f64:" + std::to_string(v.bits) + " (" + floatText(v.bits, true) + ")";
     case ValType::V128: {
       std::string lt = "i32";
       if (hint && hint->contains("lane_type")) lt = hint->at("lane_type").get<std::string>();
