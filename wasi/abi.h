@@ -121,21 +121,21 @@ inline constexpr uint64_t kRightSockAccept = 1ull << 29;
 inline constexpr uint64_t kAllRights = (1ull << 30) - 1;
 
 // What each kind of descriptor can ever do.
-inline constexpr uint64_t kFileRights =
-    kRightFdDatasync | kRightFdRead | kRightFdSeek | kRightFdFdstatSetFlags | kRightFdSync |
-    kRightFdTell | kRightFdWrite | kRightFdAdvise | kRightFdAllocate | kRightFdFilestatGet |
-    kRightFdFilestatSetSize | kRightFdFilestatSetTimes | kRightPollFdReadwrite;
-inline constexpr uint64_t kDirRights =
-    kRightFdDatasync | kRightFdFdstatSetFlags | kRightFdSync | kRightPathCreateDirectory |
-    kRightPathCreateFile | kRightPathLinkSource | kRightPathLinkTarget | kRightPathOpen |
-    kRightFdReaddir | kRightPathReadlink | kRightPathRenameSource | kRightPathRenameTarget |
-    kRightPathFilestatGet | kRightPathFilestatSetSize | kRightPathFilestatSetTimes |
-    kRightFdFilestatGet | kRightFdFilestatSetTimes | kRightPathSymlink |
-    kRightPathRemoveDirectory | kRightPathUnlinkFile | kRightPollFdReadwrite;
+inline constexpr uint64_t kFileRights = kRightFdDatasync | kRightFdRead | kRightFdSeek | kRightFdFdstatSetFlags |
+                                        kRightFdSync | kRightFdTell | kRightFdWrite | kRightFdAdvise |
+                                        kRightFdAllocate | kRightFdFilestatGet | kRightFdFilestatSetSize |
+                                        kRightFdFilestatSetTimes | kRightPollFdReadwrite;
+inline constexpr uint64_t kDirRights = kRightFdDatasync | kRightFdFdstatSetFlags | kRightFdSync |
+                                       kRightPathCreateDirectory | kRightPathCreateFile | kRightPathLinkSource |
+                                       kRightPathLinkTarget | kRightPathOpen | kRightFdReaddir | kRightPathReadlink |
+                                       kRightPathRenameSource | kRightPathRenameTarget | kRightPathFilestatGet |
+                                       kRightPathFilestatSetSize | kRightPathFilestatSetTimes | kRightFdFilestatGet |
+                                       kRightFdFilestatSetTimes | kRightPathSymlink | kRightPathRemoveDirectory |
+                                       kRightPathUnlinkFile | kRightPollFdReadwrite;
 // A stream (terminal, pipe, socket) has no seek or tell right: that is how
 // wasi-libc's isatty() tells a terminal from a file.
-inline constexpr uint64_t kStreamRights = kRightFdRead | kRightFdWrite | kRightFdFdstatSetFlags |
-                                          kRightFdFilestatGet | kRightPollFdReadwrite;
+inline constexpr uint64_t kStreamRights = kRightFdRead | kRightFdWrite | kRightFdFdstatSetFlags | kRightFdFilestatGet |
+                                          kRightPollFdReadwrite;
 inline constexpr uint64_t kSocketRights = kStreamRights | kRightSockShutdown | kRightSockAccept;
 
 // filetype

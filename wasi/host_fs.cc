@@ -122,9 +122,7 @@ namespace {
 
 Errno lastError() { return fromHostErrno(errno); }
 
-uint64_t toNanos(const struct timespec& ts) {
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+uint64_t toNanos(const struct timespec& ts) { return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec); }
 
 uint8_t fileTypeOf(mode_t mode) {
   if (S_ISREG(mode)) return kTypeRegularFile;
@@ -358,8 +356,7 @@ class HostNode : public Node {
       if (errno == EMLINK) return kEloop;
       if (errno == ENOTDIR && f.directory) {
         struct stat st;
-        if (::fstatat(fd_, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-          return kEloop;
+        if (::fstatat(fd_, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) return kEloop;
         errno = ENOTDIR;
       }
       return lastError();
@@ -377,8 +374,7 @@ class HostNode : public Node {
   Errno statAt(std::string_view name, Stat& out) override {
     if (Errno e = checkName(name)) return e;
     struct stat st;
-    if (::fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-      return lastError();
+    if (::fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return lastError();
     fillStat(st, out);
     return kOk;
   }
@@ -386,9 +382,7 @@ class HostNode : public Node {
     if (Errno e = checkName(name)) return e;
     struct timespec ts[2];
     toTimespecs(t, ts);
-    return ::utimensat(fd_, std::string(name).c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0
-               ? kOk
-               : lastError();
+    return ::utimensat(fd_, std::string(name).c_str(), ts, AT_SYMLINK_NOFOLLOW) == 0 ? kOk : lastError();
   }
   Errno mkdirAt(std::string_view name) override {
     if (Errno e = checkName(name)) return e;
@@ -406,8 +400,7 @@ class HostNode : public Node {
     // POSIX allows EPERM for a directory; EISDIR says what happened.
     if (errno == EPERM) {
       struct stat st;
-      if (::fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISDIR(st.st_mode))
+      if (::fstatat(fd_, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
         return kEisdir;
       errno = EPERM;
     }
@@ -415,9 +408,7 @@ class HostNode : public Node {
   }
   Errno symlinkAt(std::string_view target, std::string_view name) override {
     if (Errno e = checkName(name)) return e;
-    return ::symlinkat(std::string(target).c_str(), fd_, std::string(name).c_str()) == 0
-               ? kOk
-               : lastError();
+    return ::symlinkat(std::string(target).c_str(), fd_, std::string(name).c_str()) == 0 ? kOk : lastError();
   }
   Errno readlinkAt(std::string_view name, std::string& out) override {
     if (Errno e = checkName(name)) return e;
@@ -431,18 +422,13 @@ class HostNode : public Node {
     if (Errno e = checkName(name)) return e;
     if (Errno e = checkName(new_name)) return e;
     auto& d = static_cast<HostNode&>(dir);
-    return ::renameat(fd_, std::string(name).c_str(), d.fd_, std::string(new_name).c_str()) == 0
-               ? kOk
-               : lastError();
+    return ::renameat(fd_, std::string(name).c_str(), d.fd_, std::string(new_name).c_str()) == 0 ? kOk : lastError();
   }
   Errno linkAt(std::string_view name, Node& dir, std::string_view new_name) override {
     if (Errno e = checkName(name)) return e;
     if (Errno e = checkName(new_name)) return e;
     auto& d = static_cast<HostNode&>(dir);
-    return ::linkat(fd_, std::string(name).c_str(), d.fd_, std::string(new_name).c_str(), 0) ==
-                   0
-               ? kOk
-               : lastError();
+    return ::linkat(fd_, std::string(name).c_str(), d.fd_, std::string(new_name).c_str(), 0) == 0 ? kOk : lastError();
   }
   Errno readdir(std::vector<Dirent>& out) override {
     int fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -585,8 +571,7 @@ NodePtr wrapHostFd(int fd, bool own) {
     if (S_ISSOCK(st.st_mode)) {
       int t = 0;
       socklen_t len = sizeof t;
-      if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &len) == 0 && t == SOCK_DGRAM)
-        type = kTypeSocketDgram;
+      if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &len) == 0 && t == SOCK_DGRAM) type = kTypeSocketDgram;
     }
   }
   return std::make_shared<HostNode>(fd, own, type);
@@ -608,8 +593,7 @@ int listenTcp(const std::string& host_port, std::string& error) {
   std::string host, port;
   if (!host_port.empty() && host_port[0] == '[') {
     size_t close = host_port.find(']');
-    if (close == std::string::npos || close + 1 >= host_port.size() ||
-        host_port[close + 1] != ':') {
+    if (close == std::string::npos || close + 1 >= host_port.size() || host_port[close + 1] != ':') {
       error = "expected [IPV6]:PORT, got '" + host_port + "'";
       return -1;
     }
@@ -624,8 +608,7 @@ int listenTcp(const std::string& host_port, std::string& error) {
     host = host_port.substr(0, colon);
     port = host_port.substr(colon + 1);
   }
-  if (host.empty() || port.empty() ||
-      port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
       std::stoul(port) > 65535) {
     error = "expected HOST:PORT with a port number from 0 to 65535, got '" + host_port + "'";
     return -1;

@@ -28,8 +28,8 @@ struct MemInode {
   uint8_t type = kTypeRegularFile;
   uint64_t nlink = 0;  // names of a file or symlink
   uint64_t atim = 0, mtim = 0, ctim = 0;
-  std::string data;    // regular file
-  std::string target;  // symlink
+  std::string data;                                                       // regular file
+  std::string target;                                                     // symlink
   std::map<std::string, std::shared_ptr<MemInode>, std::less<>> entries;  // directory
   MemInode* parent = nullptr;  // directory: the one holding it (the root: itself;
                                // a removed one: none)
@@ -110,9 +110,7 @@ Errno applyTimes(MemFs::Impl& fs, MemInode& n, const Times& t) {
   return kOk;
 }
 
-Errno checkName(std::string_view name) {
-  return name.size() > kMaxNameLength ? kEnametoolong : kOk;
-}
+Errno checkName(std::string_view name) { return name.size() > kMaxNameLength ? kEnametoolong : kOk; }
 
 // Whether `dir` is `ancestor` or lies below it.
 bool isWithin(const MemInode* dir, const MemInode* ancestor) {
@@ -144,8 +142,7 @@ class MemNode : public Node {
     return kOk;
   }
   Errno setFdflags(uint16_t f) override {
-    fdflags_ = uint16_t((fdflags_ & ~(kFdflagAppend | kFdflagNonblock)) |
-                        (f & (kFdflagAppend | kFdflagNonblock)));
+    fdflags_ = uint16_t((fdflags_ & ~(kFdflagAppend | kFdflagNonblock)) | (f & (kFdflagAppend | kFdflagNonblock)));
     return kOk;
   }
   MemInode& inode() { return *inode_; }
@@ -158,8 +155,7 @@ class MemNode : public Node {
 
 class MemFileNode : public MemNode {
  public:
-  MemFileNode(std::shared_ptr<MemFs::Impl> fs, std::shared_ptr<MemInode> inode, bool rd, bool wr,
-              uint16_t fdflags)
+  MemFileNode(std::shared_ptr<MemFs::Impl> fs, std::shared_ptr<MemInode> inode, bool rd, bool wr, uint16_t fdflags)
       : MemNode(std::move(fs), std::move(inode)), read_(rd), write_(wr) {
     fdflags_ = fdflags;
   }
@@ -190,9 +186,7 @@ class MemFileNode : public MemNode {
     return pwriteAt(iovs, off, n);
   }
   Errno seek(int64_t off, uint8_t whence, uint64_t& pos) override {
-    int64_t base = whence == kWhenceSet ? 0
-                   : whence == kWhenceCur ? int64_t(pos_)
-                                          : int64_t(inode_->data.size());
+    int64_t base = whence == kWhenceSet ? 0 : whence == kWhenceCur ? int64_t(pos_) : int64_t(inode_->data.size());
     if ((off > 0 && base > INT64_MAX - off) || base + off < 0) return kEinval;
     pos_ = uint64_t(base + off);
     pos = pos_;
@@ -436,8 +430,7 @@ class MemDirNode : public MemNode {
     out.push_back({".", inode_->ino, kTypeDirectory});
     const MemInode* parent = inode_->parent ? inode_->parent : inode_.get();
     out.push_back({"..", parent->ino, kTypeDirectory});
-    for (const auto& [name, child] : inode_->entries)
-      out.push_back({name, child->ino, child->type});
+    for (const auto& [name, child] : inode_->entries) out.push_back({name, child->ino, child->type});
     return kOk;
   }
 

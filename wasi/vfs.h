@@ -7,7 +7,7 @@
 //   mem_fs.cc    the in-memory filesystem (tern::wasi::MemFs)
 //   streams.cc   stdio from bytes or a reader, to a buffer or a writer
 //
-// Path resolution is not a backend's business: wasi.cc walks each path one
+// Path resolution is not a backend's business: path_calls.cc walks each path one
 // component at a time, keeping the directories it went through on a stack,
 // applies `..` by popping that stack (never below the starting directory)
 // and expands symlinks itself. A backend therefore only ever sees a single
@@ -133,9 +133,7 @@ class Node {
 
   // Sockets.
   virtual Errno accept(uint16_t /*fdflags*/, NodePtr&) { return abi::kEnotsock; }
-  virtual Errno recv(Iovs, uint16_t /*riflags*/, size_t&, uint16_t& /*roflags*/) {
-    return abi::kEnotsock;
-  }
+  virtual Errno recv(Iovs, uint16_t /*riflags*/, size_t&, uint16_t& /*roflags*/) { return abi::kEnotsock; }
   virtual Errno send(Iovs, size_t&) { return abi::kEnotsock; }
   virtual Errno shutdown(uint8_t /*sdflags*/) { return abi::kEnotsock; }
 };

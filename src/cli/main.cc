@@ -159,8 +159,7 @@ bool parseArg(const std::string& s, tern::ValType t, tern::Value& out) {
       out = tern::Value::f64(d);
       return true;
     }
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -182,8 +181,7 @@ std::string formatValue(const tern::Value& v) {
     case ValType::F32: return formatFloat(v.asF32());
     case ValType::F64: return formatFloat(v.asF64());
     case ValType::V128:
-      std::snprintf(buf, sizeof buf, "0x%016llx%016llx", (unsigned long long)v.hi,
-                    (unsigned long long)v.bits);
+      std::snprintf(buf, sizeof buf, "0x%016llx%016llx", (unsigned long long)v.hi, (unsigned long long)v.bits);
       return buf;
     case ValType::FuncRef:
     case ValType::ExternRef: return v.isNull() ? "null" : "ref";
@@ -303,6 +301,8 @@ bool parseDuration(std::string_view s, std::chrono::nanoseconds& out) {
     std::string_view name;
     uint64_t ns;
   };
+  // A table, several units a line.
+  // clang-format off
   static constexpr Unit kUnits[] = {
       {"nsec", 1}, {"ns", 1}, {"usec", 1000}, {"us", 1000}, {"msec", 1000000}, {"ms", 1000000},
       {"seconds", 1000000000}, {"second", 1000000000}, {"secs", 1000000000}, {"sec", 1000000000},
@@ -310,6 +310,7 @@ bool parseDuration(std::string_view s, std::chrono::nanoseconds& out) {
       {"min", 60000000000}, {"m", 60000000000}, {"hours", 3600000000000}, {"hour", 3600000000000},
       {"hrs", 3600000000000}, {"hr", 3600000000000}, {"h", 3600000000000},
   };
+  // clang-format on
   uint64_t total = 0;
   bool any = false;
   size_t i = 0;
@@ -367,12 +368,12 @@ std::string keyNames(std::span<const tern::cli::OptionKey> keys) {
 // Applies one -W or -S argument. Returns -1 to go on, or the exit status
 // (0 after `help`, kExitUsage on an error).
 int applyGroup(char group, std::string_view spec, RunOptions& o) {
-  std::span<const tern::cli::OptionKey> keys =
-      group == 'W' ? std::span<const tern::cli::OptionKey>(tern::cli::kWasmKeys)
-                   : std::span<const tern::cli::OptionKey>(tern::cli::kWasiKeys);
+  std::span<const tern::cli::OptionKey> keys = group == 'W'
+                                                   ? std::span<const tern::cli::OptionKey>(tern::cli::kWasmKeys)
+                                                   : std::span<const tern::cli::OptionKey>(tern::cli::kWasiKeys);
   if (spec == "help") {
-    std::printf("%s keys (-%c KEY[=VALUE][,KEY[=VALUE]...]):\n%s",
-                group == 'W' ? "-W, --wasm" : "-S, --wasi", group, tern::cli::formatKeys(keys, "  ").c_str());
+    std::printf("%s keys (-%c KEY[=VALUE][,KEY[=VALUE]...]):\n%s", group == 'W' ? "-W, --wasm" : "-S, --wasi", group,
+                tern::cli::formatKeys(keys, "  ").c_str());
     return 0;
   }
   if (spec.empty()) {
@@ -404,7 +405,8 @@ int applyGroup(char group, std::string_view spec, RunOptions& o) {
     } else if (group == 'W' && key == "timeout") {
       std::chrono::nanoseconds d;
       if (!val) return bad("needs a value: timeout=DURATION (500ms, 2s, 1m)");
-      if (!parseDuration(*val, d)) return bad("expected a duration such as 500ms, 2s or 1m (a plain number is seconds)");
+      if (!parseDuration(*val, d))
+        return bad("expected a duration such as 500ms, 2s or 1m (a plain number is seconds)");
       o.timeout = d;
       o.timeout_text = std::string(*val);
       // A plain number means seconds.
@@ -449,8 +451,7 @@ int parseRun(int argc, char** argv, RunOptions& o) {
     return true;
   };
   auto is = [](std::string_view arg, std::string_view flag) {
-    return arg == flag || (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
-                           arg[flag.size()] == '=');
+    return arg == flag || (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=');
   };
 
   for (; i < argc; ++i) {
@@ -571,8 +572,7 @@ class Watchdog {
       engine.incrementEpoch();
       if (cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) return;
       std::fflush(stdout);
-      std::fprintf(stderr, "error: %s: the guest is blocked in a host call and cannot be interrupted\n",
-                   what.c_str());
+      std::fprintf(stderr, "error: %s: the guest is blocked in a host call and cannot be interrupted\n", what.c_str());
       std::_Exit(kExitTrap);
     });
   }
@@ -623,22 +623,80 @@ void applyStack(uint64_t bytes, tern::Config& config) {
 // takes 16 bytes of it per call (return address, saved frame pointer), and
 // traps "call stack exhausted" when it runs low, so give it room for the
 // deepest allowed recursion plus the host's own needs.
-size_t nativeStackFor(const tern::Config& config) {
-  return size_t(config.max_call_depth) * 32 + (size_t(8) << 20);
+size_t nativeStackFor(const tern::Config& config) { return size_t(config.max_call_depth) * 32 + (size_t(8) << 20); }
+
+// A module file for `tern run` (the main one or a preload): -1 when it can
+// be compiled, else the exit status after saying why not.
+int checkModuleFile(const std::string& path) {
+  std::string err;
+  if (!checkReadable(path, err)) {
+    std::fprintf(stderr, "error: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  if (isTextFormat(path, readPrefix(path, 4096))) {
+    textFormatError(path);
+    return kExitError;
+  }
+  return -1;
+}
+
+// --env-inherit: tern's own environment first; an --env setting replaces a
+// variable of the same name.
+void inheritEnv(tern::wasi::Options& wasi) {
+  std::vector<std::string> own = std::move(wasi.env);
+  wasi.env.clear();
+  wasi.inheritEnv();
+  for (std::string& e : own) {
+    std::string_view name = std::string_view(e).substr(0, e.find('='));
+    auto same = [&](const std::string& x) {
+      return x.size() > name.size() && x.compare(0, name.size(), name) == 0 && x[name.size()] == '=';
+    };
+    auto it = std::find_if(wasi.env.begin(), wasi.env.end(), same);
+    if (it != wasi.env.end()) *it = std::move(e);
+    else wasi.env.push_back(std::move(e));
+  }
+}
+
+// --invoke NAME: parses the arguments as the export's parameters and calls
+// it, after _initialize for a WASI reactor; returns the exit status.
+// callGuest(fn, args, print, last) runs one call.
+template <typename CallGuest>
+int invokeExport(tern::Instance& instance, const RunOptions& o, CallGuest&& callGuest) {
+  const std::string& file = o.file;
+  const std::string& invoke = o.invoke;
+  tern::Func* fn = instance.getFunc(invoke);
+  if (!fn) {
+    std::fprintf(stderr, "error: %s: module has no exported function '%s'\n", file.c_str(), invoke.c_str());
+    return kExitError;
+  }
+  const tern::FuncType& type = fn->type();
+  if (o.guest_args.size() != type.params.size()) {
+    std::fprintf(stderr, "error: '%s' takes %zu argument(s) %s, got %zu\n", invoke.c_str(), type.params.size(),
+                 type.toString().c_str(), o.guest_args.size());
+    return kExitUsage;
+  }
+  std::vector<tern::Value> args(type.params.size());
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (!parseArg(o.guest_args[k], type.params[k], args[k])) {
+      std::fprintf(stderr, "error: argument %zu of '%s': cannot parse '%s' as %s\n", k + 1, invoke.c_str(),
+                   o.guest_args[k].c_str(), tern::valTypeName(type.params[k]));
+      return kExitUsage;
+    }
+  }
+  // A WASI reactor wants _initialize before anything else.
+  if (invoke != "_initialize") {
+    if (tern::Func* init = instance.getFunc("_initialize")) {
+      int status = callGuest(init, {}, false, false);
+      if (status != 0) return status;
+    }
+  }
+  return callGuest(fn, args, true, true);
 }
 
 // Runs the module `o` describes; returns the process exit status.
 int execRun(RunOptions& o) {
   const std::string& file = o.file;
-  std::string err;
-  if (!checkReadable(file, err)) {
-    std::fprintf(stderr, "error: %s\n", err.c_str());
-    return kExitUsage;
-  }
-  if (isTextFormat(file, readPrefix(file, 4096))) {
-    textFormatError(file);
-    return kExitError;
-  }
+  if (int status = checkModuleFile(file); status >= 0) return status;
 
   if (o.fuel) o.config.consume_fuel = true;
   if (o.timeout) o.config.epoch_interruption = true;
@@ -666,23 +724,7 @@ int execRun(RunOptions& o) {
   }
   tern::Linker linker;
   tern::wasi::Options& wasi = o.wasi;
-  if (o.env_inherit) {
-    // tern's own environment first; an --env setting replaces a variable of
-    // the same name.
-    std::vector<std::string> own = std::move(wasi.env);
-    wasi.env.clear();
-    wasi.inheritEnv();
-    for (std::string& e : own) {
-      std::string_view name = std::string_view(e).substr(0, e.find('='));
-      auto same = [&](const std::string& x) {
-        return x.size() > name.size() && x.compare(0, name.size(), name) == 0 &&
-               x[name.size()] == '=';
-      };
-      auto it = std::find_if(wasi.env.begin(), wasi.env.end(), same);
-      if (it != wasi.env.end()) *it = std::move(e);
-      else wasi.env.push_back(std::move(e));
-    }
-  }
+  if (o.env_inherit) inheritEnv(wasi);
   wasi.args.push_back(file);
   if (!o.have_invoke) wasi.args.insert(wasi.args.end(), o.guest_args.begin(), o.guest_args.end());
   auto ctx = tern::wasi::addToLinker(linker, store, std::move(wasi));
@@ -705,14 +747,7 @@ int execRun(RunOptions& o) {
 
   // Preloaded modules, in order: each may import WASI and the ones before it.
   for (const auto& [name, path] : o.preloads) {
-    if (!checkReadable(path, err)) {
-      std::fprintf(stderr, "error: %s\n", err.c_str());
-      return kExitUsage;
-    }
-    if (isTextFormat(path, readPrefix(path, 4096))) {
-      textFormatError(path);
-      return kExitError;
-    }
+    if (int status = checkModuleFile(path); status >= 0) return status;
     auto dep = tern::Module::compileFile(engine, path);
     if (!dep) {
       std::fprintf(stderr, "error: %s: %s\n", path.c_str(), dep.error().toString().c_str());
@@ -722,8 +757,7 @@ int execRun(RunOptions& o) {
     if (!dep_inst) {
       tern::Error& e = dep_inst.error();
       failedInstantiation(e);
-      std::fprintf(stderr, "error: %s: %s\n", path.c_str(),
-                   e.trap ? e.trap->toString().c_str() : e.toString().c_str());
+      std::fprintf(stderr, "error: %s: %s\n", path.c_str(), e.trap ? e.trap->toString().c_str() : e.toString().c_str());
       return e.kind == tern::ErrorKind::Trap ? kExitTrap : kExitError;
     }
     linker.defineInstance(name, *dep_inst.value());
@@ -751,36 +785,7 @@ int execRun(RunOptions& o) {
     return finishCall(r, print);
   };
 
-  if (o.have_invoke) {
-    const std::string& invoke = o.invoke;
-    tern::Func* fn = instance->getFunc(invoke);
-    if (!fn) {
-      std::fprintf(stderr, "error: %s: module has no exported function '%s'\n", file.c_str(), invoke.c_str());
-      return kExitError;
-    }
-    const tern::FuncType& type = fn->type();
-    if (o.guest_args.size() != type.params.size()) {
-      std::fprintf(stderr, "error: '%s' takes %zu argument(s) %s, got %zu\n", invoke.c_str(),
-                   type.params.size(), type.toString().c_str(), o.guest_args.size());
-      return kExitUsage;
-    }
-    std::vector<tern::Value> args(type.params.size());
-    for (size_t k = 0; k < args.size(); ++k) {
-      if (!parseArg(o.guest_args[k], type.params[k], args[k])) {
-        std::fprintf(stderr, "error: argument %zu of '%s': cannot parse '%s' as %s\n", k + 1,
-                     invoke.c_str(), o.guest_args[k].c_str(), tern::valTypeName(type.params[k]));
-        return kExitUsage;
-      }
-    }
-    // A WASI reactor wants _initialize before anything else.
-    if (invoke != "_initialize") {
-      if (tern::Func* init = instance->getFunc("_initialize")) {
-        int status = callGuest(init, {}, false, false);
-        if (status != 0) return status;
-      }
-    }
-    return callGuest(fn, args, true, true);
-  }
+  if (o.have_invoke) return invokeExport(*instance, o, callGuest);
 
   if (tern::Func* start = instance->getFunc("_start")) return callGuest(start, {}, false, true);
   if (tern::Func* init = instance->getFunc("_initialize")) return callGuest(init, {}, false, true);
@@ -902,11 +907,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmdHelp(argc - 2, argv + 2);
-  if (!cmd.empty() && cmd[0] != '-' && endsWith(cmd, ".wasm"))
-    return cmdRun(argc - 1, argv + 1);
-  if (!cmd.empty() && cmd[0] == '-')
-    usageError("unknown option '" + std::string(cmd) + "'");
-  else
-    usageError("unknown command '" + std::string(cmd) + "'");
+  if (!cmd.empty() && cmd[0] != '-' && endsWith(cmd, ".wasm")) return cmdRun(argc - 1, argv + 1);
+  if (!cmd.empty() && cmd[0] == '-') usageError("unknown option '" + std::string(cmd) + "'");
+  else usageError("unknown command '" + std::string(cmd) + "'");
   return kExitUsage;
 }

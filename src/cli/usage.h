@@ -70,50 +70,49 @@ inline std::string formatKeys(std::span<const OptionKey> keys, std::string_view 
 }
 
 inline std::string runHelp() {
-  return
-      "Instantiate FILE.wasm with WASI and call its `_start` export. ARGS are\n"
-      "passed to the guest (argv[0] is FILE). The exit status is the guest's\n"
-      "exit code; 134 if it traps (also when it runs out of fuel or time); 1 if\n"
-      "it fails to compile or link; 2 on a usage error.\n"
-      "\n"
-      "  --dir HOST[::GUEST]   preopen host directory HOST as GUEST (default:\n"
-      "                        the same name); repeatable\n"
-      "  --env NAME=VALUE      set a guest environment variable; `--env NAME`\n"
-      "                        copies NAME from tern's own environment;\n"
-      "                        repeatable. The guest sees no other variables\n"
-      "                        unless --env-inherit is given.\n"
-      "  --env-inherit         give the guest all of tern's environment (--env\n"
-      "                        settings override it)\n"
-      "  --tcplisten HOST:PORT listen on a TCP socket and hand it to the guest\n"
-      "                        (sock_accept); numbered after the --dir\n"
-      "                        directories; repeatable\n"
-      "  --invoke NAME         call export NAME instead of `_start`; ARGS are\n"
-      "                        its arguments, parsed by parameter type\n"
-      "                        (integers in decimal or 0x hex, floats as\n"
-      "                        decimal, hex, inf or nan); results are printed\n"
-      "                        one per line\n"
-      "  --preload NAME=FILE.wasm\n"
-      "                        instantiate FILE first (with WASI and earlier\n"
-      "                        preloads) and let FILE.wasm import its exports\n"
-      "                        from module NAME; repeatable\n"
-      "  --bounds-checks       JIT code checks every memory access instead of\n"
-      "                        relying on guard pages\n"
-      "  --perf-map            write /tmp/perf-PID.map so `perf report` names\n"
-      "                        JIT-compiled Wasm functions\n"
-      "  --tier=interp|jit|auto\n"
-      "                        execution tier (default auto: the JIT where it\n"
-      "                        can compile a function, else the interpreter)\n"
-      "  -W, --wasm KEY=VALUE[,KEY=VALUE...]\n"
-      "                        limits, with wasmtime's names; repeatable\n"
-      "                        (`-W fuel=1000,timeout=2s`, `-Wfuel=1000`);\n"
-      "                        numbers in decimal or 0x hex:\n" +
-      formatKeys(kWasmKeys) +
-      "  -S, --wasi KEY[=VALUE][,KEY[=VALUE]...]\n"
-      "                        WASI options, with wasmtime's names:\n" +
-      formatKeys(kWasiKeys) +
-      "                        (`-W help`, `-S help` list the keys)\n"
-      "  --                    end of options; the next argument is FILE\n"
-      "  -h, --help            print this text\n";
+  return "Instantiate FILE.wasm with WASI and call its `_start` export. ARGS are\n"
+         "passed to the guest (argv[0] is FILE). The exit status is the guest's\n"
+         "exit code; 134 if it traps (also when it runs out of fuel or time); 1 if\n"
+         "it fails to compile or link; 2 on a usage error.\n"
+         "\n"
+         "  --dir HOST[::GUEST]   preopen host directory HOST as GUEST (default:\n"
+         "                        the same name); repeatable\n"
+         "  --env NAME=VALUE      set a guest environment variable; `--env NAME`\n"
+         "                        copies NAME from tern's own environment;\n"
+         "                        repeatable. The guest sees no other variables\n"
+         "                        unless --env-inherit is given.\n"
+         "  --env-inherit         give the guest all of tern's environment (--env\n"
+         "                        settings override it)\n"
+         "  --tcplisten HOST:PORT listen on a TCP socket and hand it to the guest\n"
+         "                        (sock_accept); numbered after the --dir\n"
+         "                        directories; repeatable\n"
+         "  --invoke NAME         call export NAME instead of `_start`; ARGS are\n"
+         "                        its arguments, parsed by parameter type\n"
+         "                        (integers in decimal or 0x hex, floats as\n"
+         "                        decimal, hex, inf or nan); results are printed\n"
+         "                        one per line\n"
+         "  --preload NAME=FILE.wasm\n"
+         "                        instantiate FILE first (with WASI and earlier\n"
+         "                        preloads) and let FILE.wasm import its exports\n"
+         "                        from module NAME; repeatable\n"
+         "  --bounds-checks       JIT code checks every memory access instead of\n"
+         "                        relying on guard pages\n"
+         "  --perf-map            write /tmp/perf-PID.map so `perf report` names\n"
+         "                        JIT-compiled Wasm functions\n"
+         "  --tier=interp|jit|auto\n"
+         "                        execution tier (default auto: the JIT where it\n"
+         "                        can compile a function, else the interpreter)\n"
+         "  -W, --wasm KEY=VALUE[,KEY=VALUE...]\n"
+         "                        limits, with wasmtime's names; repeatable\n"
+         "                        (`-W fuel=1000,timeout=2s`, `-Wfuel=1000`);\n"
+         "                        numbers in decimal or 0x hex:\n" +
+         formatKeys(kWasmKeys) +
+         "  -S, --wasi KEY[=VALUE][,KEY[=VALUE]...]\n"
+         "                        WASI options, with wasmtime's names:\n" +
+         formatKeys(kWasiKeys) +
+         "                        (`-W help`, `-S help` list the keys)\n"
+         "  --                    end of options; the next argument is FILE\n"
+         "  -h, --help            print this text\n";
 }
 
 inline std::string validateHelp() {

@@ -49,9 +49,9 @@ struct Mod {
 struct OutImport {
   std::string module, name;
   ExternType type;
-  uint32_t kind_index = 0;  // index among the output's imports of this kind
-  size_t first_mod = 0;     // who imported it first (for its name)
-  uint32_t first_index = 0; // ... and under which index of that module
+  uint32_t kind_index = 0;   // index among the output's imports of this kind
+  size_t first_mod = 0;      // who imported it first (for its name)
+  uint32_t first_index = 0;  // ... and under which index of that module
 };
 
 Error linkError(std::string msg) { return Error{ErrorKind::Link, std::move(msg), SIZE_MAX, std::nullopt}; }
@@ -173,8 +173,8 @@ class Linker {
       if (!md.is_main) {
         auto [it, fresh] = by_name_.emplace(md.in->name, i);
         if (!fresh)
-          return linkError("two dependencies are named '" + md.in->name + "' (" + mods_[it->second].in->path +
-                           " and " + md.in->path + ")");
+          return linkError("two dependencies are named '" + md.in->name + "' (" + mods_[it->second].in->path + " and " +
+                           md.in->path + ")");
       }
     }
     return std::nullopt;
@@ -300,8 +300,7 @@ class Linker {
           if (e.name == im.name) ex = &e;
         if (!ex)
           return linkError("missing export: " + md.in->path + " imports " + im.module + "." + im.name + " (" +
-                           want.toString() + "), but " + dep.in->path + " exports nothing named '" + im.name +
-                           "'");
+                           want.toString() + "), but " + dep.in->path + " exports nothing named '" + im.name + "'");
         ExternType have = exportType(*dep.m, *ex);
         if (!externMatches(have, want))
           return linkError("type clash: " + md.in->path + " imports " + im.module + "." + im.name + " as " +
@@ -373,7 +372,9 @@ class Linker {
     return id;
   }
 
-  static uint32_t finalIndex(const Ref& r, uint32_t num_imports) { return r.imported ? r.index : num_imports + r.index; }
+  static uint32_t finalIndex(const Ref& r, uint32_t num_imports) {
+    return r.imported ? r.index : num_imports + r.index;
+  }
 
   void assignIndices() {
     const uint32_t nf = num_imports_[0], nt = num_imports_[1], ng = num_imports_[3];
@@ -439,10 +440,22 @@ class Linker {
     switch (e.kind) {
       case ConstExpr::Value:
         switch (e.value.type) {
-          case ValType::I32: w.u8(0x41); w.s32(e.value.asI32()); break;
-          case ValType::I64: w.u8(0x42); w.s64(e.value.asI64()); break;
-          case ValType::F32: w.u8(0x43); w.fixed32(e.value.asF32Bits()); break;
-          case ValType::F64: w.u8(0x44); w.fixed64(e.value.asF64Bits()); break;
+          case ValType::I32:
+            w.u8(0x41);
+            w.s32(e.value.asI32());
+            break;
+          case ValType::I64:
+            w.u8(0x42);
+            w.s64(e.value.asI64());
+            break;
+          case ValType::F32:
+            w.u8(0x43);
+            w.fixed32(e.value.asF32Bits());
+            break;
+          case ValType::F64:
+            w.u8(0x44);
+            w.fixed64(e.value.asF64Bits());
+            break;
           case ValType::V128:
             w.u8(0xfd);
             w.u32(12);
@@ -450,7 +463,10 @@ class Linker {
             w.fixed64(e.value.hi);
             break;
           case ValType::FuncRef:
-          case ValType::ExternRef: w.u8(0xd0); w.valType(e.value.type); break;
+          case ValType::ExternRef:
+            w.u8(0xd0);
+            w.valType(e.value.type);
+            break;
         }
         return;
       case ConstExpr::RefFunc:
@@ -484,7 +500,30 @@ class Linker {
   std::optional<Error> emit(std::vector<uint8_t>& result) {
     ByteWriter out;
     appendHeader(out);
+    const uint32_t num_defined = uint32_t(def_funcs_.size()) + (synth_start_ ? 1 : 0);
+    emitDeclarations(out, num_defined);
 
+    // Code first (into a buffer): it tells which functions ref.func names,
+    // which the element section must declare.
+    std::set<uint32_t> referenced;
+    ByteWriter code;
+    if (auto err = emitCode(code, num_defined, referenced)) return err;
+    emitElements(out, referenced);
+    if (!out_datas_.empty()) {
+      ByteWriter s;
+      s.u32(uint32_t(out_datas_.size()));
+      appendSection(out, 12, s);
+    }
+    if (num_defined) appendSection(out, 10, code);
+    emitData(out);
+    if (options_.name_section) nameSection(out);
+    result = out.take();
+    return std::nullopt;
+  }
+
+  // The sections before the code: types, imports, functions, tables,
+  // memory, globals, exports and start.
+  void emitDeclarations(ByteWriter& out, uint32_t num_defined) {
     // Types.
     {
       ByteWriter s;
@@ -510,7 +549,6 @@ class Linker {
       appendSection(out, 2, s);
     }
     // Functions.
-    const uint32_t num_defined = uint32_t(def_funcs_.size()) + (synth_start_ ? 1 : 0);
     if (num_defined) {
       ByteWriter s;
       s.u32(num_defined);
@@ -569,11 +607,11 @@ class Linker {
       s.u32(*start_);
       appendSection(out, 8, s);
     }
+  }
 
-    // Code first (into a buffer): it tells which functions ref.func names,
-    // which the element section must declare.
-    std::set<uint32_t> referenced;
-    ByteWriter code;
+  // The code section's contents, with every index renumbered; `referenced`
+  // gets the functions that ref.func names.
+  std::optional<Error> emitCode(ByteWriter& code, uint32_t num_defined, std::set<uint32_t>& referenced) {
     code.u32(num_defined);
     for (auto [k, j] : def_funcs_) {
       Mod& md = mods_[k];
@@ -593,9 +631,12 @@ class Linker {
       startBody(body);
       code.sized(body);
     }
+    return std::nullopt;
+  }
 
-    // Elements, plus one declarative segment for every function that code
-    // takes a reference to (the declaring exports may be gone).
+  // Elements, plus one declarative segment for every function that code
+  // takes a reference to (the declaring exports may be gone).
+  void emitElements(ByteWriter& out, const std::set<uint32_t>& referenced) {
     if (!out_elems_.empty() || !referenced.empty()) {
       ByteWriter s;
       s.u32(uint32_t(out_elems_.size() + (referenced.empty() ? 0 : 1)));
@@ -608,12 +649,10 @@ class Linker {
       }
       appendSection(out, 9, s);
     }
-    if (!out_datas_.empty()) {
-      ByteWriter s;
-      s.u32(uint32_t(out_datas_.size()));
-      appendSection(out, 12, s);
-    }
-    if (num_defined) appendSection(out, 10, code);
+  }
+
+  // The data section (its count went before the code).
+  void emitData(ByteWriter& out) {
     if (!out_datas_.empty()) {
       ByteWriter s;
       s.u32(uint32_t(out_datas_.size()));
@@ -630,9 +669,6 @@ class Linker {
       }
       appendSection(out, 11, s);
     }
-    if (options_.name_section) nameSection(out);
-    result = out.take();
-    return std::nullopt;
   }
 
   void elemSegment(ByteWriter& s, size_t k, const ElemSegment& seg) {
@@ -769,8 +805,8 @@ class Linker {
 
   std::vector<OutImport> imports_;
   std::unordered_map<std::string, size_t> import_keys_;
-  uint32_t num_imports_[4] = {0, 0, 0, 0};  // by ExternKind
-  std::vector<std::pair<size_t, uint32_t>> def_funcs_;    // module, body index
+  uint32_t num_imports_[4] = {0, 0, 0, 0};              // by ExternKind
+  std::vector<std::pair<size_t, uint32_t>> def_funcs_;  // module, body index
   std::vector<TableType> def_tables_;
   std::vector<std::pair<size_t, uint32_t>> def_globals_;  // module, defined-global index
   std::vector<bool> mem_used_;                            // by defining module

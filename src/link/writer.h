@@ -15,18 +15,18 @@ namespace tern::link {
 class ByteWriter {
  public:
   void u8(uint8_t b) { buf_.push_back(b); }
-  void u32(uint32_t v);               // unsigned LEB128, shortest form
-  void s32(int32_t v) { s64(v); }     // signed LEB128, shortest form
+  void u32(uint32_t v);            // unsigned LEB128, shortest form
+  void s32(int32_t v) { s64(v); }  // signed LEB128, shortest form
   void s33(int64_t v) { s64(v); }
   void s64(int64_t v);
-  void fixed32(uint32_t v);           // little endian
+  void fixed32(uint32_t v);  // little endian
   void fixed64(uint64_t v);
   void bytes(std::span<const uint8_t> b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
   void bytes(const uint8_t* p, size_t n) { buf_.insert(buf_.end(), p, p + n); }
-  void name(std::string_view s);      // length-prefixed UTF-8
+  void name(std::string_view s);  // length-prefixed UTF-8
   void valType(ValType t) { u8(uint8_t(t)); }
   void limits(const Limits& l);
-  void funcType(const FuncType& t);   // 0x60 params results
+  void funcType(const FuncType& t);  // 0x60 params results
   void tableType(const TableType& t);
   void globalType(const GlobalType& t);
   // A length-prefixed blob (a function body, a subsection).
