@@ -13,7 +13,7 @@ KERNELS(DECLARE)
 int main(int argc, char **argv) {
   if (argc >= 2) {
 #define DISPATCH(name) \
-    if (strcmp(argv[1], #name) == 0) return kernel_##name(argc - 1, argv + 1);
+  if (strcmp(argv[1], #name) == 0) return kernel_##name(argc - 1, argv + 1);
     KERNELS(DISPATCH)
   }
   fprintf(stderr, "usage: all.wasm KERNEL [ARG]\n");

@@ -70,8 +70,7 @@ WASM_API_EXTERN void wasi_config_set_argv(wasi_config_t* config, int argc, const
 
 /* The guest's environment: `envc` variables, names[i]=values[i]. The strings
  * are copied. Names should not contain '='; values may. */
-WASM_API_EXTERN void wasi_config_set_env(wasi_config_t* config, int envc, const char* names[],
-                                         const char* values[]);
+WASM_API_EXTERN void wasi_config_set_env(wasi_config_t* config, int envc, const char* names[], const char* values[]);
 
 /* The guest's environment: a copy of this process's environment, taken now. */
 WASM_API_EXTERN void wasi_config_inherit_env(wasi_config_t* config);
@@ -82,8 +81,7 @@ WASM_API_EXTERN void wasi_config_inherit_env(wasi_config_t* config);
  * added. Returns false, and leaves the configuration as it was, when
  * `host_path` cannot be opened as a directory (missing, not a directory, no
  * permission) or an argument is NULL. */
-WASM_API_EXTERN bool wasi_config_preopen_dir(wasi_config_t* config, const char* host_path,
-                                             const char* guest_path);
+WASM_API_EXTERN bool wasi_config_preopen_dir(wasi_config_t* config, const char* host_path, const char* guest_path);
 
 /* Standard input: exactly these bytes (copied), then end of file. */
 WASM_API_EXTERN void wasi_config_set_stdin_bytes(wasi_config_t* config, const wasm_byte_vec_t* bytes);
@@ -100,10 +98,8 @@ typedef void (*wasi_output_callback_t)(void* env, const uint8_t* data, size_t le
 /* Standard output / standard error: handed to `callback` with `env` as its
  * first argument. `env` is not owned: it must stay valid for as long as guest
  * code using this configuration may run. A NULL callback discards the output. */
-WASM_API_EXTERN void wasi_config_set_stdout_callback(wasi_config_t* config, wasi_output_callback_t callback,
-                                                     void* env);
-WASM_API_EXTERN void wasi_config_set_stderr_callback(wasi_config_t* config, wasi_output_callback_t callback,
-                                                     void* env);
+WASM_API_EXTERN void wasi_config_set_stdout_callback(wasi_config_t* config, wasi_output_callback_t callback, void* env);
+WASM_API_EXTERN void wasi_config_set_stderr_callback(wasi_config_t* config, wasi_output_callback_t callback, void* env);
 
 /* Standard output / standard error: this process's (file descriptors 1 and
  * 2). Written straight to the descriptor, without stdio buffering. */
@@ -126,8 +122,7 @@ typedef struct wasi_env_t wasi_env_t;
  * wasm_trap_delete) whose message says what went wrong, e.g. a preopened
  * directory that can no longer be opened (NULL when `store` itself is NULL:
  * a trap needs a store). On success *error is set to NULL. */
-WASM_API_EXTERN own wasi_env_t* wasi_env_new(wasm_store_t* store, own wasi_config_t* config,
-                                             own wasm_trap_t** error);
+WASM_API_EXTERN own wasi_env_t* wasi_env_new(wasm_store_t* store, own wasi_config_t* config, own wasm_trap_t** error);
 
 /* Releases the env. It may be deleted before or after its store: the state
  * the WASI functions use lives on in the store until the store is deleted,
@@ -143,8 +138,7 @@ WASM_API_EXTERN void wasi_env_delete(own wasi_env_t* env);
  * included (e.g. to supply a different "random_get"). `ext` is borrowed: the
  * env refers to the store's object, not to the handle. Returns false when an
  * argument is NULL or `ext` belongs to another store. */
-WASM_API_EXTERN bool wasi_env_define(wasi_env_t* env, const char* module, const char* name,
-                                     const wasm_extern_t* ext);
+WASM_API_EXTERN bool wasi_env_define(wasi_env_t* env, const char* module, const char* name, const wasm_extern_t* ext);
 
 /* Fills `imports` (not NULL) with one extern per import of `module`, in the
  * module's import order, ready for wasm_instance_new: WASI functions for
@@ -160,8 +154,8 @@ WASM_API_EXTERN bool wasi_env_define(wasi_env_t* env, const char* module, const 
  *   "incompatible import type: wasi_snapshot_preview1.fd_write expects
  *    func (i32) -> (i32), got func (i32, i32, i32, i32) -> (i32)"
  * A module compiled by another engine, a NULL module or a NULL env fail too. */
-WASM_API_EXTERN bool wasi_env_get_imports(wasi_env_t* env, const wasm_module_t* module,
-                                          own wasm_extern_vec_t* imports, own wasm_trap_t** error);
+WASM_API_EXTERN bool wasi_env_get_imports(wasi_env_t* env, const wasm_module_t* module, own wasm_extern_vec_t* imports,
+                                          own wasm_trap_t** error);
 
 /* Whether the guest has ended itself. When a guest calls proc_exit (C's
  * exit(N), or returning N != 0 from main), the call into wasm that was running
@@ -176,7 +170,7 @@ WASM_API_EXTERN bool wasi_env_exit_code(const wasi_env_t* env, int* code);
 #undef own
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* TERN_WASI_H */

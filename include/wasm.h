@@ -53,24 +53,22 @@ typedef double float64_t;
 #define own
 
 /* An object type released with wasm_NAME_delete. */
-#define WASM_DECLARE_OWN(name)                        \
-  typedef struct wasm_##name##_t wasm_##name##_t;     \
+#define WASM_DECLARE_OWN(name) \
+  typedef struct wasm_##name##_t wasm_##name##_t; \
   WASM_API_EXTERN void wasm_##name##_delete(own wasm_##name##_t*);
 
 /* A vector of NAME (ptr_or_none empty) or of pointers to NAME (ptr_or_none
  * `*`), with its constructors, copy and delete. */
-#define WASM_DECLARE_VEC(name, ptr_or_none)                                             \
-  typedef struct wasm_##name##_vec_t {                                                  \
-    size_t size;                                                                        \
-    wasm_##name##_t ptr_or_none* data;                                                  \
-  } wasm_##name##_vec_t;                                                                \
-  WASM_API_EXTERN void wasm_##name##_vec_new_empty(own wasm_##name##_vec_t* out);       \
-  WASM_API_EXTERN void wasm_##name##_vec_new_uninitialized(own wasm_##name##_vec_t* out, \
-                                                           size_t);                      \
-  WASM_API_EXTERN void wasm_##name##_vec_new(own wasm_##name##_vec_t* out, size_t,      \
-                                             own wasm_##name##_t ptr_or_none const[]);   \
-  WASM_API_EXTERN void wasm_##name##_vec_copy(own wasm_##name##_vec_t* out,             \
-                                              const wasm_##name##_vec_t*);               \
+#define WASM_DECLARE_VEC(name, ptr_or_none) \
+  typedef struct wasm_##name##_vec_t { \
+    size_t size; \
+    wasm_##name##_t ptr_or_none* data; \
+  } wasm_##name##_vec_t; \
+  WASM_API_EXTERN void wasm_##name##_vec_new_empty(own wasm_##name##_vec_t* out); \
+  WASM_API_EXTERN void wasm_##name##_vec_new_uninitialized(own wasm_##name##_vec_t* out, size_t); \
+  WASM_API_EXTERN void wasm_##name##_vec_new(own wasm_##name##_vec_t* out, size_t, \
+                                             own wasm_##name##_t ptr_or_none const[]); \
+  WASM_API_EXTERN void wasm_##name##_vec_copy(own wasm_##name##_vec_t* out, const wasm_##name##_vec_t*); \
   WASM_API_EXTERN void wasm_##name##_vec_delete(own wasm_##name##_vec_t*);
 
 /* Byte vectors and names */
@@ -90,9 +88,7 @@ typedef wasm_byte_vec_t wasm_name_t;
 #define wasm_name_delete wasm_byte_vec_delete
 
 /* A name holding the characters of `s` (without the terminating NUL). */
-static inline void wasm_name_new_from_string(own wasm_name_t* out, const char* s) {
-  wasm_name_new(out, strlen(s), s);
-}
+static inline void wasm_name_new_from_string(own wasm_name_t* out, const char* s) { wasm_name_new(out, strlen(s), s); }
 
 /* A name holding the characters of `s` and its terminating NUL. */
 static inline void wasm_name_new_from_string_nt(own wasm_name_t* out, const char* s) {
@@ -134,8 +130,8 @@ static const uint32_t wasm_limits_max_default = 0xffffffff;
 
 /* An owned type object with a vector type and a copy function. */
 #define WASM_DECLARE_TYPE(name) \
-  WASM_DECLARE_OWN(name)        \
-  WASM_DECLARE_VEC(name, *)     \
+  WASM_DECLARE_OWN(name) \
+  WASM_DECLARE_VEC(name, *) \
   WASM_API_EXTERN own wasm_##name##_t* wasm_##name##_copy(const wasm_##name##_t*);
 
 /* Value types */
@@ -159,19 +155,14 @@ WASM_API_EXTERN wasm_valkind_t wasm_valtype_kind(const wasm_valtype_t*);
 
 static inline bool wasm_valkind_is_num(wasm_valkind_t k) { return k < WASM_EXTERNREF; }
 static inline bool wasm_valkind_is_ref(wasm_valkind_t k) { return k >= WASM_EXTERNREF; }
-static inline bool wasm_valtype_is_num(const wasm_valtype_t* t) {
-  return wasm_valkind_is_num(wasm_valtype_kind(t));
-}
-static inline bool wasm_valtype_is_ref(const wasm_valtype_t* t) {
-  return wasm_valkind_is_ref(wasm_valtype_kind(t));
-}
+static inline bool wasm_valtype_is_num(const wasm_valtype_t* t) { return wasm_valkind_is_num(wasm_valtype_kind(t)); }
+static inline bool wasm_valtype_is_ref(const wasm_valtype_t* t) { return wasm_valkind_is_ref(wasm_valtype_kind(t)); }
 
 /* Function types */
 
 WASM_DECLARE_TYPE(functype)
 
-WASM_API_EXTERN own wasm_functype_t* wasm_functype_new(own wasm_valtype_vec_t* params,
-                                                       own wasm_valtype_vec_t* results);
+WASM_API_EXTERN own wasm_functype_t* wasm_functype_new(own wasm_valtype_vec_t* params, own wasm_valtype_vec_t* results);
 WASM_API_EXTERN const wasm_valtype_vec_t* wasm_functype_params(const wasm_functype_t*);
 WASM_API_EXTERN const wasm_valtype_vec_t* wasm_functype_results(const wasm_functype_t*);
 
@@ -279,28 +270,26 @@ WASM_DECLARE_VEC(val, )
 /* References. Every runtime object is a reference: it can be copied (a new
  * handle to the same object), compared for identity, and carry host info. */
 
-#define WASM_DECLARE_REF_BASE(name)                                                            \
-  WASM_DECLARE_OWN(name)                                                                       \
-  WASM_API_EXTERN own wasm_##name##_t* wasm_##name##_copy(const wasm_##name##_t*);             \
-  WASM_API_EXTERN bool wasm_##name##_same(const wasm_##name##_t*, const wasm_##name##_t*);     \
-  WASM_API_EXTERN void* wasm_##name##_get_host_info(const wasm_##name##_t*);                   \
-  WASM_API_EXTERN void wasm_##name##_set_host_info(wasm_##name##_t*, void*);                   \
-  WASM_API_EXTERN void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t*, void*,     \
-                                                                  void (*)(void*));
+#define WASM_DECLARE_REF_BASE(name) \
+  WASM_DECLARE_OWN(name) \
+  WASM_API_EXTERN own wasm_##name##_t* wasm_##name##_copy(const wasm_##name##_t*); \
+  WASM_API_EXTERN bool wasm_##name##_same(const wasm_##name##_t*, const wasm_##name##_t*); \
+  WASM_API_EXTERN void* wasm_##name##_get_host_info(const wasm_##name##_t*); \
+  WASM_API_EXTERN void wasm_##name##_set_host_info(wasm_##name##_t*, void*); \
+  WASM_API_EXTERN void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t*, void*, void (*)(void*));
 
-#define WASM_DECLARE_REF(name)                                                                 \
-  WASM_DECLARE_REF_BASE(name)                                                                  \
-  WASM_API_EXTERN wasm_ref_t* wasm_##name##_as_ref(wasm_##name##_t*);                          \
-  WASM_API_EXTERN wasm_##name##_t* wasm_ref_as_##name(wasm_ref_t*);                            \
-  WASM_API_EXTERN const wasm_ref_t* wasm_##name##_as_ref_const(const wasm_##name##_t*);        \
+#define WASM_DECLARE_REF(name) \
+  WASM_DECLARE_REF_BASE(name) \
+  WASM_API_EXTERN wasm_ref_t* wasm_##name##_as_ref(wasm_##name##_t*); \
+  WASM_API_EXTERN wasm_##name##_t* wasm_ref_as_##name(wasm_ref_t*); \
+  WASM_API_EXTERN const wasm_ref_t* wasm_##name##_as_ref_const(const wasm_##name##_t*); \
   WASM_API_EXTERN const wasm_##name##_t* wasm_ref_as_##name##_const(const wasm_ref_t*);
 
-#define WASM_DECLARE_SHARABLE_REF(name)                                                        \
-  WASM_DECLARE_REF(name)                                                                       \
-  WASM_DECLARE_OWN(shared_##name)                                                              \
-  WASM_API_EXTERN own wasm_shared_##name##_t* wasm_##name##_share(const wasm_##name##_t*);     \
-  WASM_API_EXTERN own wasm_##name##_t* wasm_##name##_obtain(wasm_store_t*,                     \
-                                                            const wasm_shared_##name##_t*);
+#define WASM_DECLARE_SHARABLE_REF(name) \
+  WASM_DECLARE_REF(name) \
+  WASM_DECLARE_OWN(shared_##name) \
+  WASM_API_EXTERN own wasm_shared_##name##_t* wasm_##name##_share(const wasm_##name##_t*); \
+  WASM_API_EXTERN own wasm_##name##_t* wasm_##name##_obtain(wasm_store_t*, const wasm_shared_##name##_t*);
 
 WASM_DECLARE_REF_BASE(ref)
 
@@ -618,17 +607,29 @@ static inline void* wasm_val_ptr(const wasm_val_t* val) {
 /* Value initialisers */
 
 #define WASM_I32_VAL(i) \
-  { .kind = WASM_I32, .of = {.i32 = i } }
+  { \
+    .kind = WASM_I32, .of = {.i32 = i } \
+  }
 #define WASM_I64_VAL(i) \
-  { .kind = WASM_I64, .of = {.i64 = i } }
+  { \
+    .kind = WASM_I64, .of = {.i64 = i } \
+  }
 #define WASM_F32_VAL(z) \
-  { .kind = WASM_F32, .of = {.f32 = z } }
+  { \
+    .kind = WASM_F32, .of = {.f32 = z } \
+  }
 #define WASM_F64_VAL(z) \
-  { .kind = WASM_F64, .of = {.f64 = z } }
+  { \
+    .kind = WASM_F64, .of = {.f64 = z } \
+  }
 #define WASM_REF_VAL(r) \
-  { .kind = WASM_EXTERNREF, .of = {.ref = r } }
+  { \
+    .kind = WASM_EXTERNREF, .of = {.ref = r } \
+  }
 #define WASM_INIT_VAL \
-  { .kind = WASM_EXTERNREF, .of = {.ref = NULL } }
+  { \
+    .kind = WASM_EXTERNREF, .of = {.ref = NULL } \
+  }
 
 #undef own
 

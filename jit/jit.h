@@ -53,22 +53,22 @@ struct Ctx {
   uintptr_t native_limit = 0;         // lowest native sp allowed
   void* const* func_table = nullptr;  // entry per function index
   ModuleInst* inst = nullptr;
-  uintptr_t entry_sp = 0;             // native sp to unwind to on a trap
+  uintptr_t entry_sp = 0;               // native sp to unwind to on a trap
   TrapCode trap_kind = TrapCode::None;  // runtime/trap_code.h
-  uint32_t trap_func = 0;             // function index that trapped
-  void* unwind = nullptr;             // the unwind stub
+  uint32_t trap_func = 0;               // function index that trapped
+  void* unwind = nullptr;               // the unwind stub
   GlobalInst* const* globals = nullptr;
-  void* call_out = nullptr;           // stub: call a function through C++ (jit/backend.h)
+  void* call_out = nullptr;              // stub: call a function through C++ (jit/backend.h)
   std::optional<Trap>* inner = nullptr;  // trap raised below (host, other instance)
   MemoryInst* memory = nullptr;
-  uintptr_t fault_pc = 0;             // pc of a guard-page fault
-  uintptr_t trap_sp = 0;              // native sp where the trap left JIT code
+  uintptr_t fault_pc = 0;  // pc of a guard-page fault
+  uintptr_t trap_sp = 0;   // native sp where the trap left JIT code
   // Calls JIT code may still nest before "call stack exhausted"
   // (Config::max_call_depth): the trampoline loads it into its register,
   // every prologue decrements that and every return increments it again; it
   // is written back here when JIT code calls out to C++.
   uint32_t depth_left = 0;
-  uint32_t depth_start = 0;           // depth_left at entry
+  uint32_t depth_start = 0;  // depth_left at entry
   // Return addresses into JIT code of the frames a trap unwinds, innermost
   // first: the call that left the trapping function (its trap site's, or a
   // call out to C++), then its callers'. After a guard-page fault the
@@ -105,8 +105,8 @@ struct Options {
 struct JitModule {
   uint8_t* code = nullptr;
   size_t size = 0;
-  std::vector<void*> table;  // per function index: its code, or its call-out stub
-  uint8_t* stubs = nullptr;  // the call-out stubs, after every function's code
+  std::vector<void*> table;                            // per function index: its code, or its call-out stub
+  uint8_t* stubs = nullptr;                            // the call-out stubs, after every function's code
   std::vector<std::pair<uintptr_t, uint32_t>> starts;  // (code address, function index), sorted
   // Per function index: code offset -> module offset of the instructions
   // that can trap or call (see base/pos_table.h).

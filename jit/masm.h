@@ -61,9 +61,7 @@ struct Opnd {
 // Conditions after cmp (integers) or fcmp (floats). The F* ones are false
 // when an operand is NaN, their FNot* negations true; FEq/FNe are only
 // materialized (setCond), never branched on.
-enum class Cond : uint8_t {
-  Eq, Ne, LtS, GeS, LtU, GeU, GtS, LeS, GtU, LeU, FGt, FNotGt, FGe, FNotGe, FEq, FNe
-};
+enum class Cond : uint8_t { Eq, Ne, LtS, GeS, LtU, GeU, GtS, LeS, GtU, LeU, FGt, FNotGt, FGe, FNotGe, FEq, FNe };
 inline Cond negate(Cond c) { return Cond(uint8_t(c) ^ 1); }
 // The condition with its operands swapped (a < b  <=>  b > a).
 inline Cond mirror(Cond c) {
@@ -226,8 +224,8 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   // jitMisc(op, a, b, frame at slot), checking for a trap when `traps`;
   // returns the register holding the result.
   { m.callMisc(u, u, u, u, b, l) } -> std::convertible_to<Reg>;
-  m.checkTrap(l);             // after a helper that may have set a trap kind
-  m.interruptCheck(u, l);     // jitCheckInterrupt(flags): go to the label on 1
+  m.checkTrap(l);          // after a helper that may have set a trap kind
+  m.interruptCheck(u, l);  // jitCheckInterrupt(flags): go to the label on 1
 
   // br_table: goes to targets[idx], or the last one when idx is past them.
   m.jumpTable(o, targets);

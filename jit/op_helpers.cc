@@ -29,26 +29,29 @@ inline uint64_t wrh(T v) {
 }
 using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
 #define UN(Ti, To, e) \
-  +[](uint64_t av, uint64_t, Ctx*) -> uint64_t { Ti a = rdh<Ti>(av); return wrh<To>(To(e)); }
-#define BIN(Ti, To, e)                                  \
-  +[](uint64_t av, uint64_t bv, Ctx*) -> uint64_t {     \
-    Ti a = rdh<Ti>(av);                                 \
-    Ti b = rdh<Ti>(bv);                                 \
-    return wrh<To>(To(e));                              \
+  +[](uint64_t av, uint64_t, Ctx*) -> uint64_t { \
+    Ti a = rdh<Ti>(av); \
+    return wrh<To>(To(e)); \
   }
-#define TUN(Ti, To, fn)                                               \
-  +[](uint64_t av, uint64_t, Ctx* c) -> uint64_t {                    \
-    TrapCode trap = TrapCode::None;                                   \
-    To r = fn(rdh<Ti>(av), trap);                                     \
-    if (isTrap(trap)) c->trap_kind = trap;                            \
-    return wrh<To>(r);                                                \
+#define BIN(Ti, To, e) \
+  +[](uint64_t av, uint64_t bv, Ctx*) -> uint64_t { \
+    Ti a = rdh<Ti>(av); \
+    Ti b = rdh<Ti>(bv); \
+    return wrh<To>(To(e)); \
   }
-#define TBIN(Ti, To, fn)                                              \
-  +[](uint64_t av, uint64_t bv, Ctx* c) -> uint64_t {                 \
-    TrapCode trap = TrapCode::None;                                   \
-    To r = fn<Ti>(rdh<Ti>(av), rdh<Ti>(bv), trap);                    \
-    if (isTrap(trap)) c->trap_kind = trap;                            \
-    return wrh<To>(r);                                                \
+#define TUN(Ti, To, fn) \
+  +[](uint64_t av, uint64_t, Ctx* c) -> uint64_t { \
+    TrapCode trap = TrapCode::None; \
+    To r = fn(rdh<Ti>(av), trap); \
+    if (isTrap(trap)) c->trap_kind = trap; \
+    return wrh<To>(r); \
+  }
+#define TBIN(Ti, To, fn) \
+  +[](uint64_t av, uint64_t bv, Ctx* c) -> uint64_t { \
+    TrapCode trap = TrapCode::None; \
+    To r = fn<Ti>(rdh<Ti>(av), rdh<Ti>(bv), trap); \
+    if (isTrap(trap)) c->trap_kind = trap; \
+    return wrh<To>(r); \
   }
 #define LOAD(Tm, To) HelperFn(nullptr)
 #define STORE(Tv, Tm) HelperFn(nullptr)

@@ -86,10 +86,13 @@ int main(int argc, char **argv) {
     uint32_t key = ((rng >> 3) % universe + 1) * 2246822519u;
     uint32_t v;
     switch (rng & 7) {
-      case 0: case 1: case 2: case 3:
-        add(key, (uint32_t)n);
-        break;
-      case 4: case 5: case 7:
+      case 0:
+      case 1:
+      case 2:
+      case 3: add(key, (uint32_t)n); break;
+      case 4:
+      case 5:
+      case 7:
         if (lookup(key, &v)) {
           hits++;
           found_sum += v;
@@ -97,15 +100,13 @@ int main(int argc, char **argv) {
           misses++;
         }
         break;
-      case 6:
-        erased += (uint32_t)erase(key);
-        break;
+      case 6: erased += (uint32_t)erase(key); break;
     }
   }
   uint32_t fold = 0;
   for (uint32_t i = 0; i <= mask; i++) fold = (fold * 31 + slots[i].key) ^ slots[i].value;
-  printf("hashtable ops=%ld count=%u hits=%u misses=%u erased=%u sum=%llu fold=%08x\n", ops, count, hits,
-         misses, erased, (unsigned long long)found_sum, fold);
+  printf("hashtable ops=%ld count=%u hits=%u misses=%u erased=%u sum=%llu fold=%08x\n", ops, count, hits, misses,
+         erased, (unsigned long long)found_sum, fold);
   free(slots);
   return 0;
 }

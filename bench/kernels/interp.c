@@ -8,9 +8,26 @@
 #include "kernel.h"
 
 enum {
-  OP_HALT, OP_PUSH, OP_LOAD, OP_STORE, OP_INC, OP_DUP, OP_POP,
-  OP_ADD, OP_SUB, OP_MUL, OP_AND, OP_XOR, OP_SHR, OP_SHL,
-  OP_EQ, OP_LT, OP_GT, OP_JMP, OP_JZ, OP_JNZ,
+  OP_HALT,
+  OP_PUSH,
+  OP_LOAD,
+  OP_STORE,
+  OP_INC,
+  OP_DUP,
+  OP_POP,
+  OP_ADD,
+  OP_SUB,
+  OP_MUL,
+  OP_AND,
+  OP_XOR,
+  OP_SHR,
+  OP_SHL,
+  OP_EQ,
+  OP_LT,
+  OP_GT,
+  OP_JMP,
+  OP_JZ,
+  OP_JNZ,
 };
 
 static int32_t code[512];
@@ -39,31 +56,70 @@ static void link_labels(void) {
 enum { L_OUTER, L_INNER, L_EVEN, L_COUNT, L_END_INNER, L_NEXT, L_DONE };
 
 static void assemble(void) {
-  op_arg(OP_PUSH, 1); op_arg(OP_STORE, 0);
+  op_arg(OP_PUSH, 1);
+  op_arg(OP_STORE, 0);
   here(L_OUTER);
-  op_arg(OP_LOAD, 0); op_arg(OP_LOAD, 4); op(OP_GT); jump(OP_JNZ, L_DONE);
-  op_arg(OP_LOAD, 0); op_arg(OP_STORE, 1);
-  op_arg(OP_PUSH, 0); op_arg(OP_STORE, 2);
+  op_arg(OP_LOAD, 0);
+  op_arg(OP_LOAD, 4);
+  op(OP_GT);
+  jump(OP_JNZ, L_DONE);
+  op_arg(OP_LOAD, 0);
+  op_arg(OP_STORE, 1);
+  op_arg(OP_PUSH, 0);
+  op_arg(OP_STORE, 2);
   here(L_INNER);
-  op_arg(OP_LOAD, 1); op_arg(OP_PUSH, 1); op(OP_EQ); jump(OP_JNZ, L_END_INNER);
-  op_arg(OP_LOAD, 1); op_arg(OP_PUSH, 1); op(OP_AND); jump(OP_JZ, L_EVEN);
-  op_arg(OP_LOAD, 1); op(OP_DUP); op_arg(OP_PUSH, 1); op(OP_SHL); op(OP_ADD);  // 3x
-  op_arg(OP_PUSH, 1); op(OP_ADD); op_arg(OP_STORE, 1);                         // + 1
+  op_arg(OP_LOAD, 1);
+  op_arg(OP_PUSH, 1);
+  op(OP_EQ);
+  jump(OP_JNZ, L_END_INNER);
+  op_arg(OP_LOAD, 1);
+  op_arg(OP_PUSH, 1);
+  op(OP_AND);
+  jump(OP_JZ, L_EVEN);
+  op_arg(OP_LOAD, 1);
+  op(OP_DUP);
+  op_arg(OP_PUSH, 1);
+  op(OP_SHL);
+  op(OP_ADD);  // 3x
+  op_arg(OP_PUSH, 1);
+  op(OP_ADD);
+  op_arg(OP_STORE, 1);  // + 1
   jump(OP_JMP, L_COUNT);
   here(L_EVEN);
-  op_arg(OP_LOAD, 1); op_arg(OP_PUSH, 1); op(OP_SHR); op_arg(OP_STORE, 1);
+  op_arg(OP_LOAD, 1);
+  op_arg(OP_PUSH, 1);
+  op(OP_SHR);
+  op_arg(OP_STORE, 1);
   here(L_COUNT);
-  op_arg(OP_INC, 2); jump(OP_JMP, L_INNER);
+  op_arg(OP_INC, 2);
+  jump(OP_JMP, L_INNER);
   here(L_END_INNER);
-  op_arg(OP_LOAD, 3); op_arg(OP_LOAD, 2); op(OP_ADD); op_arg(OP_STORE, 3);
-  op_arg(OP_LOAD, 7); op_arg(OP_PUSH, 31); op(OP_MUL); op_arg(OP_LOAD, 2); op(OP_XOR);
-  op_arg(OP_PUSH, 0xfffffff); op(OP_AND); op_arg(OP_STORE, 7);
-  op_arg(OP_LOAD, 5); op_arg(OP_LOAD, 2); op(OP_LT); jump(OP_JZ, L_NEXT);
-  op_arg(OP_LOAD, 2); op_arg(OP_STORE, 5); op_arg(OP_LOAD, 0); op_arg(OP_STORE, 6);
+  op_arg(OP_LOAD, 3);
+  op_arg(OP_LOAD, 2);
+  op(OP_ADD);
+  op_arg(OP_STORE, 3);
+  op_arg(OP_LOAD, 7);
+  op_arg(OP_PUSH, 31);
+  op(OP_MUL);
+  op_arg(OP_LOAD, 2);
+  op(OP_XOR);
+  op_arg(OP_PUSH, 0xfffffff);
+  op(OP_AND);
+  op_arg(OP_STORE, 7);
+  op_arg(OP_LOAD, 5);
+  op_arg(OP_LOAD, 2);
+  op(OP_LT);
+  jump(OP_JZ, L_NEXT);
+  op_arg(OP_LOAD, 2);
+  op_arg(OP_STORE, 5);
+  op_arg(OP_LOAD, 0);
+  op_arg(OP_STORE, 6);
   here(L_NEXT);
-  op_arg(OP_INC, 0); jump(OP_JMP, L_OUTER);
+  op_arg(OP_INC, 0);
+  jump(OP_JMP, L_OUTER);
   here(L_DONE);
-  op_arg(OP_PUSH, 1); op(OP_POP);
+  op_arg(OP_PUSH, 1);
+  op(OP_POP);
   op(OP_HALT);
   link_labels();
 }
@@ -81,18 +137,61 @@ static uint64_t run(const int32_t *pc0, uint64_t *reg, uint64_t *executed) {
       case OP_LOAD: stack[sp++] = reg[*pc++]; break;
       case OP_STORE: reg[*pc++] = stack[--sp]; break;
       case OP_INC: reg[*pc++]++; break;
-      case OP_DUP: stack[sp] = stack[sp - 1]; sp++; break;
+      case OP_DUP:
+        stack[sp] = stack[sp - 1];
+        sp++;
+        break;
       case OP_POP: sp--; break;
-      case OP_ADD: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a + b; break;
-      case OP_SUB: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a - b; break;
-      case OP_MUL: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a * b; break;
-      case OP_AND: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a & b; break;
-      case OP_XOR: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a ^ b; break;
-      case OP_SHR: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a >> (b & 63); break;
-      case OP_SHL: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a << (b & 63); break;
-      case OP_EQ: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a == b; break;
-      case OP_LT: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a < b; break;
-      case OP_GT: b = stack[--sp]; a = stack[--sp]; stack[sp++] = a > b; break;
+      case OP_ADD:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a + b;
+        break;
+      case OP_SUB:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a - b;
+        break;
+      case OP_MUL:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a * b;
+        break;
+      case OP_AND:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a & b;
+        break;
+      case OP_XOR:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a ^ b;
+        break;
+      case OP_SHR:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a >> (b & 63);
+        break;
+      case OP_SHL:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a << (b & 63);
+        break;
+      case OP_EQ:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a == b;
+        break;
+      case OP_LT:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a < b;
+        break;
+      case OP_GT:
+        b = stack[--sp];
+        a = stack[--sp];
+        stack[sp++] = a > b;
+        break;
       case OP_JMP: pc = pc0 + *pc; break;
       case OP_JZ: pc = stack[--sp] == 0 ? pc0 + *pc : pc + 1; break;
       case OP_JNZ: pc = stack[--sp] != 0 ? pc0 + *pc : pc + 1; break;

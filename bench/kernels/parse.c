@@ -27,7 +27,8 @@ static size_t generate(char *out, size_t cap) {
     int tokens = 4 + (int)next(10);
     for (int t = 0; t < tokens; t++) {
       switch (next(6)) {
-        case 0: case 1: {  // identifier
+        case 0:
+        case 1: {  // identifier
           int len = 1 + (int)next(10);
           out[n++] = letters[next(26)];
           for (int i = 1; i < len; i++) out[n++] = letters[next(37)];
@@ -54,8 +55,7 @@ static size_t generate(char *out, size_t cap) {
           out[n++] = '"';
           break;
         }
-        default:
-          out[n++] = punct[next(sizeof punct - 1)];
+        default: out[n++] = punct[next(sizeof punct - 1)];
       }
       out[n++] = next(3) == 0 ? '\t' : ' ';
     }
@@ -86,8 +86,8 @@ static void tokenize(const unsigned char *p, const unsigned char *end, Stats *st
       p++;
     } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') {
       uint32_t h = 2166136261u;
-      while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-                         (*p >= '0' && *p <= '9'))) {
+      while (p < end &&
+             ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' || (*p >= '0' && *p <= '9'))) {
         h = (h ^ *p) * 16777619u;
         p++;
       }
@@ -141,10 +141,11 @@ int main(int argc, char **argv) {
     while (text[at] < '0' || text[at] > '9') at = (at + 1) % len;
     text[at] = (char)('0' + (text[at] - '0' + 3) % 10);
   }
-  printf("parse bytes=%zu passes=%d lines=%u idents=%u hash=%08x ints=%u sum=%llu strings=%u/%u punct=%u "
-         "comments=%u\n",
-         len, passes, st.lines, st.idents, st.ident_hash, st.ints, (unsigned long long)st.int_sum, st.strings,
-         st.string_bytes, st.punct, st.comments);
+  printf(
+      "parse bytes=%zu passes=%d lines=%u idents=%u hash=%08x ints=%u sum=%llu strings=%u/%u punct=%u "
+      "comments=%u\n",
+      len, passes, st.lines, st.idents, st.ident_hash, st.ints, (unsigned long long)st.int_sum, st.strings,
+      st.string_bytes, st.punct, st.comments);
   free(text);
   return 0;
 }

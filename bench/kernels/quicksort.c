@@ -34,8 +34,10 @@ static void quicksort(int32_t *a, long lo, long hi) {
     int32_t pivot = a[mid];
     long i = lo - 1, j = hi + 1;
     for (;;) {
-      do i++; while (a[i] < pivot);
-      do j--; while (a[j] > pivot);
+      do i++;
+      while (a[i] < pivot);
+      do j--;
+      while (a[j] > pivot);
       if (i >= j) break;
       swap(a, i, j);
     }
@@ -67,8 +69,8 @@ int main(int argc, char **argv) {
     if (i > 0 && a[i - 1] > a[i]) unsorted++;
     sum += (uint64_t)(uint32_t)a[i] * (uint64_t)(i + 1);
   }
-  printf("quicksort n=%ld unsorted=%ld min=%d median=%d max=%d sum=%llu\n", n, unsorted, a[0], a[n / 2],
-         a[n - 1], (unsigned long long)sum);
+  printf("quicksort n=%ld unsorted=%ld min=%d median=%d max=%d sum=%llu\n", n, unsorted, a[0], a[n / 2], a[n - 1],
+         (unsigned long long)sum);
   free(a);
   return unsorted != 0;
 }

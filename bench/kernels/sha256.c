@@ -19,7 +19,8 @@ static uint64_t root_bits(unsigned p, int degree) {
     uint64_t mid = lo + (hi - lo) / 2;
     unsigned __int128 v = (unsigned __int128)mid * mid;
     if (degree == 3) v *= mid;
-    if (v <= target) lo = mid; else hi = mid;
+    if (v <= target) lo = mid;
+    else hi = mid;
   }
   return lo;
 }
@@ -29,7 +30,10 @@ static void init_constants(void) {
   for (unsigned c = 2; count < 64; c++) {
     int prime = 1;
     for (unsigned d = 2; d * d <= c; d++)
-      if (c % d == 0) { prime = 0; break; }
+      if (c % d == 0) {
+        prime = 0;
+        break;
+      }
     if (prime) primes[count++] = c;
   }
   for (int i = 0; i < 8; i++) H0[i] = (uint32_t)root_bits(primes[i], 2);
@@ -41,8 +45,8 @@ static inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n
 static void compress(uint32_t state[8], const uint8_t *block) {
   uint32_t w[64];
   for (int t = 0; t < 16; t++)
-    w[t] = (uint32_t)block[4 * t] << 24 | (uint32_t)block[4 * t + 1] << 16 |
-           (uint32_t)block[4 * t + 2] << 8 | block[4 * t + 3];
+    w[t] = (uint32_t)block[4 * t] << 24 | (uint32_t)block[4 * t + 1] << 16 | (uint32_t)block[4 * t + 2] << 8 |
+           block[4 * t + 3];
   for (int t = 16; t < 64; t++) {
     uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
     uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
@@ -66,8 +70,14 @@ static void compress(uint32_t state[8], const uint8_t *block) {
     b = a;
     a = t1 + t2;
   }
-  state[0] += a; state[1] += b; state[2] += c; state[3] += d;
-  state[4] += e; state[5] += f; state[6] += g; state[7] += h;
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+  state[4] += e;
+  state[5] += f;
+  state[6] += g;
+  state[7] += h;
 }
 
 static void sha256(const uint8_t *data, size_t len, uint8_t out[32]) {
@@ -109,7 +119,9 @@ int main(int argc, char **argv) {
   if (!buf) return 1;
   uint32_t x = 12345;
   for (size_t i = 0; i < size; i++) {
-    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
     buf[i] = (uint8_t)x;
   }
   for (int p = 0; p < passes; p++) {

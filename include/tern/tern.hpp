@@ -43,7 +43,7 @@ enum class Tier : uint8_t { Auto, Interp, Jit };
 
 struct Config {
   Tier tier = Tier::Auto;
-  bool bounds_checks = false;               // JIT: explicit checks instead of guard pages
+  bool bounds_checks = false;                // JIT: explicit checks instead of guard pages
   uint64_t memory_reservation = 4ull << 30;  // address space reserved per linear memory
   uint64_t guard_bytes = 2ull << 30;         // guard region after each reservation
   uint32_t max_call_depth = 20000;           // deeper recursion traps "call stack exhausted"
@@ -174,8 +174,8 @@ class Caller {
 // of kind HostException with a generic message. Trap::exception holds the
 // exception in both cases. No exception ever unwinds through Wasm frames,
 // and the store stays usable.
-using HostFn = std::function<std::optional<Trap>(Caller& caller, std::span<const Value> args,
-                                                 std::span<Value> results)>;
+using HostFn =
+    std::function<std::optional<Trap>(Caller& caller, std::span<const Value> args, std::span<Value> results)>;
 
 // ---------------------------------------------------------------------------
 // C++ types <-> Wasm values, for typed calls and host functions made from
@@ -305,8 +305,9 @@ template <class Sig>
 Expected<TypedFunc<Sig>> Func::typed() {
   using T = detail::Callable<Sig*>;
   FuncType want;
-  [&]<class... A>(std::tuple<A...>*) { want.params = {detail::WasmType<A>::type...}; }(
-      static_cast<typename T::Args*>(nullptr));
+  [&]<class... A>(std::tuple<A...>*) {
+    want.params = {detail::WasmType<A>::type...};
+  }(static_cast<typename T::Args*>(nullptr));
   want.results = detail::Results<typename T::Ret>::types();
   if (!(type() == want))
     return Error{ErrorKind::Link, "function " + name() + " has type " + type().toString() + ", not " + want.toString(),
@@ -362,17 +363,14 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
   using Args = typename T::Args;
   using R = std::remove_cvref_t<typename T::Ret>;
   constexpr bool kWantsCaller = [] {
-    if constexpr (std::tuple_size_v<Args> > 0)
-      return std::is_same_v<std::tuple_element_t<0, Args>, Caller&>;
-    else
-      return false;
+    if constexpr (std::tuple_size_v < Args >> 0) return std::is_same_v<std::tuple_element_t<0, Args>, Caller&>;
+    else return false;
   }();
   FuncType ft;
   ft.results = Results<typename HostResult<R>::Values>::types();
   auto call = [f = std::move(f)]<class... A, size_t... I>(Caller& c, std::span<const Value> args,
-                                                           std::span<Value> results, std::tuple<A...>*,
-                                                           std::index_sequence<I...>) mutable
-      -> std::optional<Trap> {
+                                                          std::span<Value> results, std::tuple<A...>*,
+                                                          std::index_sequence<I...>) mutable -> std::optional<Trap> {
     auto run = [&]() -> decltype(auto) {
       if constexpr (kWantsCaller) return f(c, WasmType<std::decay_t<A>>::get(args[I])...);
       else return f(WasmType<std::decay_t<A>>::get(args[I])...);
@@ -388,10 +386,10 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
   using WasmArgs = typename DropCaller<kWantsCaller, Args>::type;
   HostFn fn = [&]<class... A>(std::tuple<A...>*) {
     ft.params = {WasmType<std::decay_t<A>>::type...};
-    return HostFn([call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable
-                  -> std::optional<Trap> {
-      return call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
-    });
+    return HostFn(
+        [call](Caller& c, std::span<const Value> args, std::span<Value> results) mutable -> std::optional<Trap> {
+          return call(c, args, results, static_cast<std::tuple<A...>*>(nullptr), std::index_sequence_for<A...>{});
+        });
   }(static_cast<WasmArgs*>(nullptr));
   return {ft, fn};
 }
@@ -506,8 +504,7 @@ class Store {
   // imports: one Extern per module import, in order, each of this store
   // (an Error of kind Link names the first that is not); the module must
   // come from this store's engine.
-  Expected<Instance*> instantiate(const std::shared_ptr<Module>& module,
-                                  const std::vector<Extern>& imports);
+  Expected<Instance*> instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports);
 
   struct Impl;  // internal (src/runtime/objects.h)
 

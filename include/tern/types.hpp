@@ -135,12 +135,12 @@ struct Value {
 // ---------------------------------------------------------------------------
 // Errors and traps
 enum class ErrorKind : uint8_t {
-  Malformed,   // the binary cannot be decoded
-  Invalid,     // decoded, but fails validation
-  Link,        // an import cannot be satisfied
-  Trap,        // instantiation trapped (start function, segment out of bounds)
-  Io,          // file or stream problem
-  Unsupported, // a feature this build cannot run
+  Malformed,    // the binary cannot be decoded
+  Invalid,      // decoded, but fails validation
+  Link,         // an import cannot be satisfied
+  Trap,         // instantiation trapped (start function, segment out of bounds)
+  Io,           // file or stream problem
+  Unsupported,  // a feature this build cannot run
 };
 
 enum class TrapKind : uint8_t {
@@ -155,8 +155,8 @@ enum class TrapKind : uint8_t {
   IndirectCallTypeMismatch,
   CallStackExhausted,
   NullReference,
-  Interrupted,  // the store's epoch deadline passed
-  OutOfFuel,    // the store's fuel ran out
+  Interrupted,    // the store's epoch deadline passed
+  OutOfFuel,      // the store's fuel ran out
   Host,           // raised by a host function (a returned or thrown tern::Trap)
   HostException,  // a host function threw a C++ exception (see HostFn)
   Exit,           // WASI proc_exit: not an error, carries exit_code
@@ -173,12 +173,12 @@ const char* trapMessage(TrapKind k);  // the spec's text
 // One frame of a trap's backtrace.
 struct TrapFrame {
   static constexpr uint32_t kNone = UINT32_MAX;
-  uint32_t func_index = kNone;     // in its module, imports counted; kNone for a host function
-  uint32_t module_offset = kNone;  // byte offset in the module file of the instruction that
-                                   // trapped (innermost frame) or of the call (outer frames)
-  uint32_t func_offset = kNone;    // the same, from the start of the function's body
-  std::string name;    // name section, else export name, else empty; as written (maybe mangled)
-  std::string module;  // the module's file name (Module::compileFile), else its name-section name
+  uint32_t func_index = kNone;         // in its module, imports counted; kNone for a host function
+  uint32_t module_offset = kNone;      // byte offset in the module file of the instruction that
+                                       // trapped (innermost frame) or of the call (outer frames)
+  uint32_t func_offset = kNone;        // the same, from the start of the function's body
+  std::string name;                    // name section, else export name, else empty; as written (maybe mangled)
+  std::string module;                  // the module's file name (Module::compileFile), else its name-section name
   const Instance* instance = nullptr;  // where it ran (null for a host function); valid while its Store lives
   bool host() const { return func_index == kNone; }
   // The name for people: demangled (C++, Rust), else "wasm-function[N]".
@@ -193,7 +193,7 @@ struct Trap {
   // For TrapKind::HostException: the exception itself, so an embedder can
   // std::rethrow_exception it on its side of the call.
   std::exception_ptr exception = nullptr;
-  std::vector<TrapFrame> frames;       // innermost first: the backtrace as data
+  std::vector<TrapFrame> frames;  // innermost first: the backtrace as data
   static Trap make(TrapKind k) { return of(k, trapMessage(k)); }
   static Trap host(std::string msg) { return of(TrapKind::Host, std::move(msg)); }
   static Trap exit(int code) {

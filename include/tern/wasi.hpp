@@ -56,10 +56,10 @@ using Writer = std::function<void(std::span<const uint8_t> data)>;
 struct Stdio {
   enum class Kind : uint8_t { Inherit, Bytes, Reader, Buffer, Writer, Null };
   Kind kind = Kind::Inherit;
-  int fd = -1;          // Inherit: a host fd, used as it is and never closed
-  std::string bytes;    // Bytes
-  Reader reader;        // Reader
-  Writer writer;        // Writer
+  int fd = -1;        // Inherit: a host fd, used as it is and never closed
+  std::string bytes;  // Bytes
+  Reader reader;      // Reader
+  Writer writer;      // Writer
 
   static Stdio inherit(int host_fd) { return {Kind::Inherit, host_fd, {}, {}, {}}; }
   // Input: these bytes, then end of file.
@@ -113,15 +113,14 @@ class MemFs {
 // A directory the guest finds already open, under the name `guest_path`.
 struct Preopen {
   std::string guest_path;
-  std::string host_dir;            // a host directory...
-  std::shared_ptr<MemFs> memfs;    // ...or an in-memory filesystem (then host_dir is unused)
-  std::string memfs_dir = "/";     // the directory of `memfs` the guest sees
+  std::string host_dir;          // a host directory...
+  std::shared_ptr<MemFs> memfs;  // ...or an in-memory filesystem (then host_dir is unused)
+  std::string memfs_dir = "/";   // the directory of `memfs` the guest sees
 
   static Preopen host(std::string host_dir, std::string guest_path) {
     return {std::move(guest_path), std::move(host_dir), nullptr, "/"};
   }
-  static Preopen memory(std::shared_ptr<MemFs> fs, std::string guest_path,
-                        std::string dir = "/") {
+  static Preopen memory(std::shared_ptr<MemFs> fs, std::string guest_path, std::string dir = "/") {
     return {std::move(guest_path), {}, std::move(fs), std::move(dir)};
   }
 };

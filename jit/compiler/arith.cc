@@ -54,7 +54,10 @@ bool FunctionCompiler::Impl::intBinary(Opcode op) {
   switch (op) {
 #define CASE2(I32, I64, kind) \
   case Opcode::I32: k = IntOp::kind; break; \
-  case Opcode::I64: k = IntOp::kind; wide = true; break;
+  case Opcode::I64: \
+    k = IntOp::kind; \
+    wide = true; \
+    break;
     CASE2(I32Add, I64Add, Add)
     CASE2(I32Sub, I64Sub, Sub)
     CASE2(I32Mul, I64Mul, Mul)
@@ -68,8 +71,15 @@ bool FunctionCompiler::Impl::intBinary(Opcode op) {
     CASE2(I32Rotr, I64Rotr, Rotr)
 #undef CASE2
 #define CMP2(I32, I64, c) \
-  case Opcode::I32: cc = Cond::c; is_cmp = true; break; \
-  case Opcode::I64: cc = Cond::c; is_cmp = true; wide = true; break;
+  case Opcode::I32: \
+    cc = Cond::c; \
+    is_cmp = true; \
+    break; \
+  case Opcode::I64: \
+    cc = Cond::c; \
+    is_cmp = true; \
+    wide = true; \
+    break;
     CMP2(I32Eq, I64Eq, Eq)
     CMP2(I32Ne, I64Ne, Ne)
     CMP2(I32LtS, I64LtS, LtS)
@@ -145,18 +155,39 @@ bool FunctionCompiler::Impl::intUnary(Opcode op) {
       // Same bits, wherever they are.
       return true;
     case Opcode::I32WrapI64: u = IntUnop::Wrap; break;
-    case Opcode::I64ExtendI32S: u = IntUnop::Ext32S; wide = true; break;
+    case Opcode::I64ExtendI32S:
+      u = IntUnop::Ext32S;
+      wide = true;
+      break;
     case Opcode::I32Extend8S: u = IntUnop::Ext8S; break;
     case Opcode::I32Extend16S: u = IntUnop::Ext16S; break;
-    case Opcode::I64Extend8S: u = IntUnop::Ext8S; wide = true; break;
-    case Opcode::I64Extend16S: u = IntUnop::Ext16S; wide = true; break;
-    case Opcode::I64Extend32S: u = IntUnop::Ext32S; wide = true; break;
+    case Opcode::I64Extend8S:
+      u = IntUnop::Ext8S;
+      wide = true;
+      break;
+    case Opcode::I64Extend16S:
+      u = IntUnop::Ext16S;
+      wide = true;
+      break;
+    case Opcode::I64Extend32S:
+      u = IntUnop::Ext32S;
+      wide = true;
+      break;
     case Opcode::I32Clz: u = IntUnop::Clz; break;
-    case Opcode::I64Clz: u = IntUnop::Clz; wide = true; break;
+    case Opcode::I64Clz:
+      u = IntUnop::Clz;
+      wide = true;
+      break;
     case Opcode::I32Ctz: u = IntUnop::Ctz; break;
-    case Opcode::I64Ctz: u = IntUnop::Ctz; wide = true; break;
+    case Opcode::I64Ctz:
+      u = IntUnop::Ctz;
+      wide = true;
+      break;
     case Opcode::I32Popcnt: u = IntUnop::Popcnt; break;
-    case Opcode::I64Popcnt: u = IntUnop::Popcnt; wide = true; break;
+    case Opcode::I64Popcnt:
+      u = IntUnop::Popcnt;
+      wide = true;
+      break;
     default: return false;
   }
   Val x = pop();
@@ -169,10 +200,14 @@ bool FunctionCompiler::Impl::intUnary(Opcode op) {
 bool FunctionCompiler::Impl::divRem(Opcode op) {
   DivOp k;
   switch (op) {
-    case Opcode::I32DivS: case Opcode::I64DivS: k = DivOp::DivS; break;
-    case Opcode::I32DivU: case Opcode::I64DivU: k = DivOp::DivU; break;
-    case Opcode::I32RemS: case Opcode::I64RemS: k = DivOp::RemS; break;
-    case Opcode::I32RemU: case Opcode::I64RemU: k = DivOp::RemU; break;
+    case Opcode::I32DivS:
+    case Opcode::I64DivS: k = DivOp::DivS; break;
+    case Opcode::I32DivU:
+    case Opcode::I64DivU: k = DivOp::DivU; break;
+    case Opcode::I32RemS:
+    case Opcode::I64RemS: k = DivOp::RemS; break;
+    case Opcode::I32RemU:
+    case Opcode::I64RemU: k = DivOp::RemU; break;
     default: return false;
   }
   bool wide = opInfo(op).types.params[0] == ValType::I64;
@@ -187,7 +222,7 @@ bool FunctionCompiler::Impl::divRem(Opcode op) {
   int pref = Masm::divPreferredDst(k).id;
   int dst = clobbers & (1u << pref) ? pref : allocGp();
   Opnd lhs = valueOpnd(x);
-  release(x.e);  // (read by the emitter before anything is written)
+  release(x.e);           // (read by the emitter before anything is written)
   busy[kGp] |= clobbers;  // x may have been in one of them
   a.divRem(k, wide, gpR(dst), lhs, gpR(rb), !b_const || bv == 0, sign && (!b_const || bv == ~uint64_t(0)),
            trapLabel(TrapKind::IntDivByZero), trapLabel(TrapKind::IntOverflow));
@@ -206,11 +241,16 @@ bool FunctionCompiler::Impl::floatCompare(Opcode op) {
   // makes false.
   unsigned k;
   switch (op) {
-    case Opcode::F32Eq: case Opcode::F64Eq: k = 0; break;
-    case Opcode::F32Ne: case Opcode::F64Ne: k = 1; break;
-    case Opcode::F32Lt: case Opcode::F64Lt: k = 2; break;
-    case Opcode::F32Gt: case Opcode::F64Gt: k = 3; break;
-    case Opcode::F32Le: case Opcode::F64Le: k = 4; break;
+    case Opcode::F32Eq:
+    case Opcode::F64Eq: k = 0; break;
+    case Opcode::F32Ne:
+    case Opcode::F64Ne: k = 1; break;
+    case Opcode::F32Lt:
+    case Opcode::F64Lt: k = 2; break;
+    case Opcode::F32Gt:
+    case Opcode::F64Gt: k = 3; break;
+    case Opcode::F32Le:
+    case Opcode::F64Le: k = 4; break;
     default: k = 5; break;  // ge
   }
   Val b = pop();
@@ -248,8 +288,14 @@ bool FunctionCompiler::Impl::floatCompare(Opcode op) {
 // conversions done inline (false: through the helper).
 bool FunctionCompiler::Impl::floatOp(Opcode op) {
   switch (op) {
-    case Opcode::F32Add: case Opcode::F32Sub: case Opcode::F32Mul: case Opcode::F32Div:
-    case Opcode::F64Add: case Opcode::F64Sub: case Opcode::F64Mul: case Opcode::F64Div: {
+    case Opcode::F32Add:
+    case Opcode::F32Sub:
+    case Opcode::F32Mul:
+    case Opcode::F32Div:
+    case Opcode::F64Add:
+    case Opcode::F64Sub:
+    case Opcode::F64Mul:
+    case Opcode::F64Div: {
       bool dbl = opInfo(op).types.params[0] == ValType::F64;
       FloatOp k = op == Opcode::F32Add || op == Opcode::F64Add   ? FloatOp::Add
                   : op == Opcode::F32Sub || op == Opcode::F64Sub ? FloatOp::Sub
@@ -271,26 +317,44 @@ bool FunctionCompiler::Impl::floatOp(Opcode op) {
       pushReg(r, RegClass::Fp);
       return true;
     }
-    case Opcode::F32Eq: case Opcode::F32Ne: case Opcode::F32Lt: case Opcode::F32Gt: case Opcode::F32Le:
-    case Opcode::F32Ge: case Opcode::F64Eq: case Opcode::F64Ne: case Opcode::F64Lt: case Opcode::F64Gt:
-    case Opcode::F64Le: case Opcode::F64Ge:
-      return floatCompare(op);
-    case Opcode::F32Sqrt: case Opcode::F64Sqrt:
-    case Opcode::F32Ceil: case Opcode::F32Floor: case Opcode::F32Trunc: case Opcode::F32Nearest:
-    case Opcode::F64Ceil: case Opcode::F64Floor: case Opcode::F64Trunc: case Opcode::F64Nearest: {
+    case Opcode::F32Eq:
+    case Opcode::F32Ne:
+    case Opcode::F32Lt:
+    case Opcode::F32Gt:
+    case Opcode::F32Le:
+    case Opcode::F32Ge:
+    case Opcode::F64Eq:
+    case Opcode::F64Ne:
+    case Opcode::F64Lt:
+    case Opcode::F64Gt:
+    case Opcode::F64Le:
+    case Opcode::F64Ge: return floatCompare(op);
+    case Opcode::F32Sqrt:
+    case Opcode::F64Sqrt:
+    case Opcode::F32Ceil:
+    case Opcode::F32Floor:
+    case Opcode::F32Trunc:
+    case Opcode::F32Nearest:
+    case Opcode::F64Ceil:
+    case Opcode::F64Floor:
+    case Opcode::F64Trunc:
+    case Opcode::F64Nearest: {
       bool dbl = opInfo(op).types.params[0] == ValType::F64;
-      FloatUnop u = op == Opcode::F32Ceil || op == Opcode::F64Ceil       ? FloatUnop::Ceil
-                    : op == Opcode::F32Floor || op == Opcode::F64Floor   ? FloatUnop::Floor
-                    : op == Opcode::F32Trunc || op == Opcode::F64Trunc   ? FloatUnop::Trunc
+      FloatUnop u = op == Opcode::F32Ceil || op == Opcode::F64Ceil         ? FloatUnop::Ceil
+                    : op == Opcode::F32Floor || op == Opcode::F64Floor     ? FloatUnop::Floor
+                    : op == Opcode::F32Trunc || op == Opcode::F64Trunc     ? FloatUnop::Trunc
                     : op == Opcode::F32Nearest || op == Opcode::F64Nearest ? FloatUnop::Nearest
-                                                                         : FloatUnop::Sqrt;
+                                                                           : FloatUnop::Sqrt;
       Val x = pop();
       int r = fpOwned(x);
       bool done = a.floatUnop(u, dbl, fpR(r), fpR(r));
       pushReg(r, RegClass::Fp);  // the result, or the operand back for the helper
       return done;
     }
-    case Opcode::F32Neg: case Opcode::F32Abs: case Opcode::F64Neg: case Opcode::F64Abs: {
+    case Opcode::F32Neg:
+    case Opcode::F32Abs:
+    case Opcode::F64Neg:
+    case Opcode::F64Abs: {
       Val x = pop();
       int r = gpOwned(x);
       a.signOp(op == Opcode::F32Neg || op == Opcode::F64Neg ? SignOp::Neg : SignOp::Abs,
@@ -298,8 +362,12 @@ bool FunctionCompiler::Impl::floatOp(Opcode op) {
       pushReg(r, RegClass::Gp);
       return true;
     }
-    case Opcode::F32ConvertI32S: case Opcode::F64ConvertI32S: case Opcode::F32ConvertI64S:
-    case Opcode::F64ConvertI64S: case Opcode::F32ConvertI32U: case Opcode::F64ConvertI32U: {
+    case Opcode::F32ConvertI32S:
+    case Opcode::F64ConvertI32S:
+    case Opcode::F32ConvertI64S:
+    case Opcode::F64ConvertI64S:
+    case Opcode::F32ConvertI32U:
+    case Opcode::F64ConvertI32U: {
       const OpSig& sig = opInfo(op).types;
       bool to_dbl = sig.results[0] == ValType::F64;
       // Unsigned 32-bit values are zero-extended: exact as signed 64-bit.

@@ -76,9 +76,9 @@ constexpr int kGp = 0, kFp = 1;  // register files (regFile)
 
 struct Entry {
   enum Kind : uint8_t { Stack, Reg, Local, Const, Cmp } kind = Stack;
-  RegClass cls = RegClass::Gp;  // Reg: register class. Cmp: Fp for a float compare
-  uint8_t reg = 0;    // Reg: the register. Cmp: left operand's register
-  bool wide = false;  // Cmp: 64-bit operands
+  RegClass cls = RegClass::Gp;                          // Reg: register class. Cmp: Fp for a float compare
+  uint8_t reg = 0;                                      // Reg: the register. Cmp: left operand's register
+  bool wide = false;                                    // Cmp: 64-bit operands
   enum Rhs : uint8_t { RImm, RReg, RSlot } rhs = RImm;  // Cmp: right operand
   uint8_t rreg = 0;
   Cond cc = Cond::Eq;

@@ -351,9 +351,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
   switch (op) {
     case Opcode::Block:
     case Opcode::Loop:
-    case Opcode::If:
-      blockStart(s, op);
-      return;
+    case Opcode::If: blockStart(s, op); return;
     case Opcode::Else: {
       JFrame& f = frames.back();
       if (s.endReachable()) {
@@ -369,12 +367,8 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       for (uint32_t i = 0; i < f.nparams; ++i) pushStack();
       return;
     }
-    case Opcode::End:
-      blockEnd(s);
-      return;
-    case Opcode::Br:
-      emitBranch(imm.a);
-      return;
+    case Opcode::End: blockEnd(s); return;
+    case Opcode::Br: emitBranch(imm.a); return;
     case Opcode::BrIf: {
       Val cond = pop();
       JFrame& f = frameAt(imm.a);
@@ -390,12 +384,8 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       }
       return;
     }
-    case Opcode::BrTable:
-      brTable(imm);
-      return;
-    case Opcode::Return:
-      emitReturn();
-      return;
+    case Opcode::BrTable: brTable(imm); return;
+    case Opcode::Return: emitReturn(); return;
     default: return;
   }
 }

@@ -104,18 +104,32 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
   unsigned nin = 0, nout = 0;
   bool traps = true;
   switch (op) {
-    case Opcode::RefFunc: nout = 1; traps = false; break;
-    case Opcode::TableGet: nin = 1; nout = 1; break;
+    case Opcode::RefFunc:
+      nout = 1;
+      traps = false;
+      break;
+    case Opcode::TableGet:
+      nin = 1;
+      nout = 1;
+      break;
     case Opcode::TableSet: nin = 2; break;
-    case Opcode::TableSize: nout = 1; traps = false; break;
-    case Opcode::TableGrow: nin = 2; nout = 1; traps = false; break;
-    case Opcode::ElemDrop: case Opcode::DataDrop: traps = false; break;
+    case Opcode::TableSize:
+      nout = 1;
+      traps = false;
+      break;
+    case Opcode::TableGrow:
+      nin = 2;
+      nout = 1;
+      traps = false;
+      break;
+    case Opcode::ElemDrop:
+    case Opcode::DataDrop: traps = false; break;
     default: nin = 3; break;
   }
   uint32_t first = depth() - nin;
   prepareCall(nin);
-  ::tern::jit::Reg res =
-      a.callMisc(uint32_t(op), imm.a, imm.b, slotOfDepth(first), traps, traps ? trapSet() : trap_common);
+  ::tern::jit::Reg res = a.callMisc(uint32_t(op), imm.a, imm.b, slotOfDepth(first), traps,
+                                    traps ? trapSet() : trap_common);
   resetTo(first);
   if (nout) {
     busy[kGp] |= 1u << res.id;
@@ -260,14 +274,17 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
 // The instructions validated by hand; false for one not compiled.
 bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const Imm& imm) {
   switch (op) {
-    case Opcode::Unreachable:
-      a.jump(trapLabel(TrapKind::Unreachable));
-      return true;
+    case Opcode::Unreachable: a.jump(trapLabel(TrapKind::Unreachable)); return true;
     case Opcode::Nop: return true;
-    case Opcode::Block: case Opcode::Loop: case Opcode::If: case Opcode::Else: case Opcode::End:
-    case Opcode::Br: case Opcode::BrIf: case Opcode::BrTable: case Opcode::Return:
-      control(s, op, imm);
-      return true;
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+    case Opcode::Else:
+    case Opcode::End:
+    case Opcode::Br:
+    case Opcode::BrIf:
+    case Opcode::BrTable:
+    case Opcode::Return: control(s, op, imm); return true;
     case Opcode::Call:
       markPosition();
       callOp(m.funcType(imm.a), imm, false);
@@ -281,9 +298,7 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       release(pop().e);
       return true;
     case Opcode::Select:
-    case Opcode::SelectT:
-      select(imm);
-      return true;
+    case Opcode::SelectT: select(imm); return true;
     case Opcode::LocalGet: {
       Entry e;
       e.kind = Entry::Local;
@@ -293,9 +308,7 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       return true;
     }
     case Opcode::LocalSet:
-    case Opcode::LocalTee:
-      localSet(s, op, imm.a);
-      return true;
+    case Opcode::LocalTee: localSet(s, op, imm.a); return true;
     case Opcode::GlobalGet: {
       if (imm.type == ValType::V128) {
         fail("v128");
@@ -333,20 +346,22 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       pushReg(res.id, RegClass::Gp);
       return true;
     }
-    case Opcode::RefNull:
-      pushConst(0);
-      return true;
-    case Opcode::RefIsNull:
-      intUnary(op);
-      return true;
-    case Opcode::RefFunc: case Opcode::TableGet: case Opcode::TableSet: case Opcode::TableSize:
-    case Opcode::TableGrow: case Opcode::TableFill: case Opcode::TableCopy: case Opcode::TableInit:
-    case Opcode::ElemDrop: case Opcode::MemoryInit: case Opcode::DataDrop: case Opcode::MemoryCopy:
-    case Opcode::MemoryFill:
-      miscOp(op, imm);
-      return true;
-    default:
-      return false;
+    case Opcode::RefNull: pushConst(0); return true;
+    case Opcode::RefIsNull: intUnary(op); return true;
+    case Opcode::RefFunc:
+    case Opcode::TableGet:
+    case Opcode::TableSet:
+    case Opcode::TableSize:
+    case Opcode::TableGrow:
+    case Opcode::TableFill:
+    case Opcode::TableCopy:
+    case Opcode::TableInit:
+    case Opcode::ElemDrop:
+    case Opcode::MemoryInit:
+    case Opcode::DataDrop:
+    case Opcode::MemoryCopy:
+    case Opcode::MemoryFill: miscOp(op, imm); return true;
+    default: return false;
   }
 }
 

@@ -6,10 +6,7 @@ namespace tern::jit {
 
 using namespace compiler;
 
-
 // ---- locals cached in registers (write-through, see compiler.h) ----
-
-
 
 // Loads local x into a new cache register if one is free; returns it or -1.
 int FunctionCompiler::Impl::fillCache(uint32_t x, RegClass cls) {
@@ -269,9 +266,7 @@ int FunctionCompiler::Impl::gpOwned(Val& v) {
         if (e.rhs == Entry::RReg) freeReg(e.cls, e.rreg);
       }
       break;
-    default:
-      r = ownedFromMemory(v, RegClass::Gp);
-      break;
+    default: r = ownedFromMemory(v, RegClass::Gp); break;
   }
   e = Entry{};
   e.kind = Entry::Reg;
@@ -301,9 +296,7 @@ int FunctionCompiler::Impl::fpOwned(Val& v) {
       freeGp(g);
       break;
     }
-    default:
-      r = ownedFromMemory(v, RegClass::Fp);
-      break;
+    default: r = ownedFromMemory(v, RegClass::Fp); break;
   }
   e = Entry{};
   e.kind = Entry::Reg;

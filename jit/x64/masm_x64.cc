@@ -24,10 +24,9 @@ Gp gp64(Reg r) { return gpq(r.id); }
 Xmm fp(Reg r) { return xmm(r.id); }
 
 CondCode cc(Cond c) {
-  static const CondCode map[] = {CondCode::kE, CondCode::kNE, CondCode::kL, CondCode::kGE, CondCode::kB,
-                                 CondCode::kAE, CondCode::kG, CondCode::kLE, CondCode::kA, CondCode::kBE,
-                                 CondCode::kA, CondCode::kBE, CondCode::kAE, CondCode::kB,
-                                 CondCode::kE, CondCode::kNE};  // FEq, FNe: setCond only
+  static const CondCode map[] = {CondCode::kE,  CondCode::kNE, CondCode::kL, CondCode::kGE, CondCode::kB, CondCode::kAE,
+                                 CondCode::kG,  CondCode::kLE, CondCode::kA, CondCode::kBE, CondCode::kA, CondCode::kBE,
+                                 CondCode::kAE, CondCode::kB,  CondCode::kE, CondCode::kNE};  // FEq, FNe: setCond only
   return map[unsigned(c)];
 }
 
@@ -63,8 +62,7 @@ Operand Masm::gpOperand(const Opnd& o, bool wide, bool allow_imm) {
       return gp(o.reg, wide);
     case Opnd::Slot: return wide ? slot(o.slot) : slot32(o.slot);
     default:
-      if (allow_imm && (!wide || fitsI32(o.imm)))
-        return wide ? AImm(int64_t(o.imm)) : AImm(int32_t(uint32_t(o.imm)));
+      if (allow_imm && (!wide || fitsI32(o.imm))) return wide ? AImm(int64_t(o.imm)) : AImm(int32_t(uint32_t(o.imm)));
       a_.mov(kS0, o.imm);
       return wide ? Operand(kS0) : Operand(kS0.r32());
   }
@@ -222,9 +220,16 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& r
   const Opnd& rhs = *r;
   Gp d = gp(dst, wide);
   switch (op) {
-    case IntOp::Shl: case IntOp::ShrS: case IntOp::ShrU: case IntOp::Rotl: case IntOp::Rotr: {
-      InstId id = op == IntOp::Shl ? Inst::kIdShl : op == IntOp::ShrS ? Inst::kIdSar : op == IntOp::ShrU ? Inst::kIdShr
-                : op == IntOp::Rotl ? Inst::kIdRol : Inst::kIdRor;
+    case IntOp::Shl:
+    case IntOp::ShrS:
+    case IntOp::ShrU:
+    case IntOp::Rotl:
+    case IntOp::Rotr: {
+      InstId id = op == IntOp::Shl    ? Inst::kIdShl
+                  : op == IntOp::ShrS ? Inst::kIdSar
+                  : op == IntOp::ShrU ? Inst::kIdShr
+                  : op == IntOp::Rotl ? Inst::kIdRol
+                                      : Inst::kIdRor;
       if (rhs.kind == Opnd::Imm) {
         a_.emit(id, d, AImm(int(uint32_t(rhs.imm) & (wide ? 63 : 31))));
         return;
@@ -241,8 +246,11 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& r
       return;
     }
     default: {
-      InstId id = op == IntOp::Add ? Inst::kIdAdd : op == IntOp::Sub ? Inst::kIdSub : op == IntOp::And ? Inst::kIdAnd
-                : op == IntOp::Or ? Inst::kIdOr : Inst::kIdXor;
+      InstId id = op == IntOp::Add   ? Inst::kIdAdd
+                  : op == IntOp::Sub ? Inst::kIdSub
+                  : op == IntOp::And ? Inst::kIdAnd
+                  : op == IntOp::Or  ? Inst::kIdOr
+                                     : Inst::kIdXor;
       a_.emit(id, d, gpOperand(rhs, wide, true));
       return;
     }

@@ -32,14 +32,10 @@ class Masm {
 
   // ---- fixed registers ----
   // A variable shift count goes in cl.
-  static constexpr uint32_t intOpClobbers(IntOp op, bool rhs_imm) {
-    return isShift(op) && !rhs_imm ? 1u << 1 : 0;
-  }
+  static constexpr uint32_t intOpClobbers(IntOp op, bool rhs_imm) { return isShift(op) && !rhs_imm ? 1u << 1 : 0; }
   // div and idiv take rdx:rax and leave the quotient in rax, the remainder in rdx.
   static constexpr uint32_t divClobbers() { return (1u << 0) | (1u << 2); }
-  static constexpr Reg divPreferredDst(DivOp op) {
-    return gpReg(op == DivOp::RemS || op == DivOp::RemU ? 2 : 0);
-  }
+  static constexpr Reg divPreferredDst(DivOp op) { return gpReg(op == DivOp::RemS || op == DivOp::RemU ? 2 : 0); }
 
   explicit Masm(uint32_t func_index);
 

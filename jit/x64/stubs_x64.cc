@@ -20,9 +20,8 @@ using namespace asmjit::x86;
 // keeps the prologue's checks short; the call-out stubs' jmp [r13+disp8]
 // is hand-encoded with one byte for it.
 static_assert(kCtxMemBase < 128 && kCtxMemSize < 128 && kCtxStackEnd < 128 && kCtxNativeLimit < 128 &&
-              kCtxFuncTable < 128 && kCtxInst < 128 && kCtxEntrySp < 128 && kCtxTrapKind < 128 &&
-              kCtxTrapFunc < 128 && kCtxUnwind < 128 && kCtxGlobals < 128 && kCtxCallOut < 128 &&
-              kCtxTrapSp < 128 && kCtxDepthLeft < 128);
+              kCtxFuncTable < 128 && kCtxInst < 128 && kCtxEntrySp < 128 && kCtxTrapKind < 128 && kCtxTrapFunc < 128 &&
+              kCtxUnwind < 128 && kCtxGlobals < 128 && kCtxCallOut < 128 && kCtxTrapSp < 128 && kCtxDepthLeft < 128);
 
 namespace {
 
@@ -140,8 +139,7 @@ void patchCall(uint8_t* code, size_t site, size_t target) {
 }
 
 const FrameShape& frameShape() {
-  static constexpr FrameShape shape{x64::kFrameSize, x64::kFrameReturnOffset, x64::kCallSize,
-                                    x64::kCallReturnOffset};
+  static constexpr FrameShape shape{x64::kFrameSize, x64::kFrameReturnOffset, x64::kCallSize, x64::kCallReturnOffset};
   return shape;
 }
 

@@ -58,7 +58,7 @@ struct FrameInfo {
 };
 
 struct TrapObject : Object {
-  std::string message;  // without a terminating NUL
+  std::string message;            // without a terminating NUL
   std::vector<FrameInfo> frames;  // innermost first
   // What raised it, for traps that come from running code (tern_trap_kind);
   // empty for traps made by wasm_trap_new or for a misused API call.
@@ -207,8 +207,7 @@ struct wasm_globaltype_t : wasm_externtype_t {
 struct wasm_tabletype_t : wasm_externtype_t {
   wasm_valtype_t* element;  // owned
   wasm_limits_t limits;
-  wasm_tabletype_t(wasm_valtype_t* e, wasm_limits_t l)
-      : wasm_externtype_t(WASM_EXTERN_TABLE), element(e), limits(l) {}
+  wasm_tabletype_t(wasm_valtype_t* e, wasm_limits_t l) : wasm_externtype_t(WASM_EXTERN_TABLE), element(e), limits(l) {}
   ~wasm_tabletype_t() override;
 };
 
@@ -218,8 +217,8 @@ struct wasm_memorytype_t : wasm_externtype_t {
 };
 
 struct wasm_importtype_t {
-  wasm_name_t module;  // owned
-  wasm_name_t name;    // owned
+  wasm_name_t module;       // owned
+  wasm_name_t name;         // owned
   wasm_externtype_t* type;  // owned
   ~wasm_importtype_t();
 };

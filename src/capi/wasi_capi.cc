@@ -40,9 +40,8 @@ namespace {
 
 twasi::Stdio outputTo(wasi_output_callback_t callback, void* env) {
   if (!callback) return twasi::Stdio::null();
-  return twasi::Stdio::toWriter([callback, env](std::span<const uint8_t> data) {
-    callback(env, data.data(), data.size());
-  });
+  return twasi::Stdio::toWriter(
+      [callback, env](std::span<const uint8_t> data) { callback(env, data.data(), data.size()); });
 }
 
 bool limitsFit(const tern::Limits& have, const tern::Limits& want) {

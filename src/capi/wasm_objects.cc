@@ -18,9 +18,7 @@ Object::~Object() {
   if (host_finalizer) host_finalizer(host_info);
 }
 
-bool isExternKind(Kind k) {
-  return k == Kind::Func || k == Kind::Global || k == Kind::Table || k == Kind::Memory;
-}
+bool isExternKind(Kind k) { return k == Kind::Func || k == Kind::Global || k == Kind::Table || k == Kind::Memory; }
 
 wasm_externkind_t externKindOf(Kind k) {
   switch (k) {
@@ -191,8 +189,7 @@ wasm_trap_t* newTrapFrom(wasm_store_t* store, const Trap& trap, const Instance*)
   std::string message = trap.message;
   // WASI's proc_exit unwinds the guest with a trap whose message is just
   // "exit"; a C program that prints the message should see the status too.
-  if (trap.kind == TrapKind::Exit && message == "exit")
-    message = "exit with status " + std::to_string(trap.exit_code);
+  if (trap.kind == TrapKind::Exit && message == "exit") message = "exit with status " + std::to_string(trap.exit_code);
   auto t = std::make_shared<TrapObject>(store, std::move(message));
   t->kind = trap.kind;
   t->exit_code = trap.exit_code;
@@ -299,34 +296,27 @@ bool sameObject(const wasm_ref_t* a, const wasm_ref_t* b) {
 
 }  // namespace
 
-#define TERN_CAPI_REF_BASE(name)                                                              \
-  extern "C" void wasm_##name##_delete(wasm_##name##_t* p) { deleteHandle(p); }               \
-  extern "C" wasm_##name##_t* wasm_##name##_copy(const wasm_##name##_t* p) {                  \
-    return p ? static_cast<wasm_##name##_t*>(newHandle(p->obj)) : nullptr;                    \
-  }                                                                                           \
-  extern "C" bool wasm_##name##_same(const wasm_##name##_t* a, const wasm_##name##_t* b) {   \
-    return sameObject(a, b);                                                                  \
-  }                                                                                           \
-  extern "C" void* wasm_##name##_get_host_info(const wasm_##name##_t* p) {                   \
-    return p->obj->host_info;                                                                 \
-  }                                                                                           \
-  extern "C" void wasm_##name##_set_host_info(wasm_##name##_t* p, void* info) {              \
-    setHostInfo(*p->obj, info, nullptr);                                                      \
-  }                                                                                           \
-  extern "C" void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t* p, void* info, \
-                                                             void (*fin)(void*)) {            \
-    setHostInfo(*p->obj, info, fin);                                                          \
+#define TERN_CAPI_REF_BASE(name) \
+  extern "C" void wasm_##name##_delete(wasm_##name##_t* p) { deleteHandle(p); } \
+  extern "C" wasm_##name##_t* wasm_##name##_copy(const wasm_##name##_t* p) { \
+    return p ? static_cast<wasm_##name##_t*>(newHandle(p->obj)) : nullptr; \
+  } \
+  extern "C" bool wasm_##name##_same(const wasm_##name##_t* a, const wasm_##name##_t* b) { return sameObject(a, b); } \
+  extern "C" void* wasm_##name##_get_host_info(const wasm_##name##_t* p) { return p->obj->host_info; } \
+  extern "C" void wasm_##name##_set_host_info(wasm_##name##_t* p, void* info) { setHostInfo(*p->obj, info, nullptr); } \
+  extern "C" void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t* p, void* info, void (*fin)(void*)) { \
+    setHostInfo(*p->obj, info, fin); \
   }
 
-#define TERN_CAPI_REF(name, matches)                                                           \
-  TERN_CAPI_REF_BASE(name)                                                                     \
-  extern "C" wasm_ref_t* wasm_##name##_as_ref(wasm_##name##_t* p) { return p; }                \
+#define TERN_CAPI_REF(name, matches) \
+  TERN_CAPI_REF_BASE(name) \
+  extern "C" wasm_ref_t* wasm_##name##_as_ref(wasm_##name##_t* p) { return p; } \
   extern "C" const wasm_ref_t* wasm_##name##_as_ref_const(const wasm_##name##_t* p) { return p; } \
-  extern "C" wasm_##name##_t* wasm_ref_as_##name(wasm_ref_t* r) {                              \
-    return r && (matches) ? static_cast<wasm_##name##_t*>(r) : nullptr;                        \
-  }                                                                                            \
-  extern "C" const wasm_##name##_t* wasm_ref_as_##name##_const(const wasm_ref_t* r) {          \
-    return r && (matches) ? static_cast<const wasm_##name##_t*>(r) : nullptr;                  \
+  extern "C" wasm_##name##_t* wasm_ref_as_##name(wasm_ref_t* r) { \
+    return r && (matches) ? static_cast<wasm_##name##_t*>(r) : nullptr; \
+  } \
+  extern "C" const wasm_##name##_t* wasm_ref_as_##name##_const(const wasm_ref_t* r) { \
+    return r && (matches) ? static_cast<const wasm_##name##_t*>(r) : nullptr; \
   }
 
 TERN_CAPI_REF_BASE(ref)
@@ -667,8 +657,7 @@ wasm_table_t* wasm_table_new(wasm_store_t* store, const wasm_tabletype_t* type, 
   if (limits.max && *limits.max < limits.min) return nullptr;
   // The store's element limit (tern_store_limiter) counts tables made here too.
   const tern::Store::Impl& s = tern::implOf(*store->store);
-  if (limits.min > s.limits_.table_elements - std::min(s.table_elements_, s.limits_.table_elements))
-    return nullptr;
+  if (limits.min > s.limits_.table_elements - std::min(s.table_elements_, s.limits_.table_elements)) return nullptr;
   tern::Value v;
   if (!toRefValue(store, elem, init, &v)) return nullptr;
   tern::Table* t = store->store->createTable({elem, limits}, v);
@@ -709,8 +698,7 @@ wasm_memory_t* wasm_memory_new(wasm_store_t* store, const wasm_memorytype_t* typ
   if (!store || !type) return nullptr;
   constexpr uint64_t kMaxPages = 65536;
   tern::Limits limits = fromLimits(type->limits);
-  if (limits.min > kMaxPages || (limits.max && (*limits.max > kMaxPages || *limits.max < limits.min)))
-    return nullptr;
+  if (limits.min > kMaxPages || (limits.max && (*limits.max > kMaxPages || *limits.max < limits.min))) return nullptr;
   auto m = store->store->createMemory({limits});
   if (!m) return nullptr;
   return newHandleAs<wasm_memory_t>(store->objectFor(Kind::Memory, m.value()));
@@ -720,9 +708,7 @@ wasm_memorytype_t* wasm_memory_type(const wasm_memory_t* memory) {
   return static_cast<wasm_memorytype_t*>(newExternType(externOf(memory).type()));
 }
 
-byte_t* wasm_memory_data(wasm_memory_t* memory) {
-  return reinterpret_cast<byte_t*>(memory->obj->memory()->data());
-}
+byte_t* wasm_memory_data(wasm_memory_t* memory) { return reinterpret_cast<byte_t*>(memory->obj->memory()->data()); }
 
 size_t wasm_memory_data_size(const wasm_memory_t* memory) { return size_t(memory->obj->memory()->size()); }
 

@@ -95,26 +95,24 @@ void wasm_val_vec_delete(wasm_val_vec_t* v) {
 
 // Vectors of owned pointers ----------------------------------------------------
 
-#define TERN_CAPI_PTR_VEC(name)                                                                   \
-  extern "C" void wasm_##name##_vec_new_empty(wasm_##name##_vec_t* out) { vecNewEmpty(out); }     \
-  extern "C" void wasm_##name##_vec_new_uninitialized(wasm_##name##_vec_t* out, size_t n) {      \
-    vecNewUninitialized<wasm_##name##_vec_t, wasm_##name##_t*>(out, n);                           \
-  }                                                                                               \
-  extern "C" void wasm_##name##_vec_new(wasm_##name##_vec_t* out, size_t n,                      \
-                                        wasm_##name##_t* const src[]) {                           \
-    vecNew(out, n, src);                                                                          \
-  }                                                                                               \
+#define TERN_CAPI_PTR_VEC(name) \
+  extern "C" void wasm_##name##_vec_new_empty(wasm_##name##_vec_t* out) { vecNewEmpty(out); } \
+  extern "C" void wasm_##name##_vec_new_uninitialized(wasm_##name##_vec_t* out, size_t n) { \
+    vecNewUninitialized<wasm_##name##_vec_t, wasm_##name##_t*>(out, n); \
+  } \
+  extern "C" void wasm_##name##_vec_new(wasm_##name##_vec_t* out, size_t n, wasm_##name##_t* const src[]) { \
+    vecNew(out, n, src); \
+  } \
   extern "C" void wasm_##name##_vec_copy(wasm_##name##_vec_t* out, const wasm_##name##_vec_t* src) { \
-    out->size = src->size;                                                                        \
-    out->data = allocArray<wasm_##name##_t*>(src->size);                                          \
-    for (size_t i = 0; i < src->size; ++i)                                                        \
-      out->data[i] = src->data[i] ? wasm_##name##_copy(src->data[i]) : nullptr;                   \
-  }                                                                                               \
-  extern "C" void wasm_##name##_vec_delete(wasm_##name##_vec_t* v) {                             \
-    if (!v) return;                                                                               \
-    for (size_t i = 0; i < v->size; ++i)                                                          \
-      if (v->data[i]) wasm_##name##_delete(v->data[i]);                                           \
-    vecFree(v);                                                                                   \
+    out->size = src->size; \
+    out->data = allocArray<wasm_##name##_t*>(src->size); \
+    for (size_t i = 0; i < src->size; ++i) out->data[i] = src->data[i] ? wasm_##name##_copy(src->data[i]) : nullptr; \
+  } \
+  extern "C" void wasm_##name##_vec_delete(wasm_##name##_vec_t* v) { \
+    if (!v) return; \
+    for (size_t i = 0; i < v->size; ++i) \
+      if (v->data[i]) wasm_##name##_delete(v->data[i]); \
+    vecFree(v); \
   }
 
 TERN_CAPI_PTR_VEC(valtype)

@@ -31,13 +31,13 @@ namespace tern {
 constexpr ValType kUnknown = ValType(0);
 
 struct Imm {
-  uint32_t a = 0, b = 0;     // indices (local, global, func, type, table, label, mem, segment)
-  uint64_t bits = 0, hi = 0; // constants
+  uint32_t a = 0, b = 0;      // indices (local, global, func, type, table, label, mem, segment)
+  uint64_t bits = 0, hi = 0;  // constants
   uint32_t align = 0;
-  uint64_t offset = 0;       // memarg offset
+  uint64_t offset = 0;  // memarg offset
   uint8_t lane = 0;
   uint8_t shuffle[16] = {};
-  ValType type = ValType::I32;            // select t, ref.null
+  ValType type = ValType::I32;                     // select t, ref.null
   const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
 };
 
@@ -50,7 +50,7 @@ struct CtrlFrame {
   ValType single = kUnknown;  // for inline result type; kUnknown = no result
   uint32_t height = 0;        // type-stack height below the block's params
   bool unreachable = false;
-  bool visited = true;        // the visitor saw the opening of this frame
+  bool visited = true;  // the visitor saw the opening of this frame
 };
 
 class ValidatorState {

@@ -173,8 +173,7 @@ bool ModuleDecoder::finish() {
     return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
   if (declared_funcs_ != code_count_ && (declared_funcs_ != 0 || saw_code_section_))
     return fail(end, ErrorCode::FuncCodeLengths);
-  if (m_->data_count && !saw_data_section_ && *m_->data_count != 0)
-    return fail(end, ErrorCode::DataCountLengths);
+  if (m_->data_count && !saw_data_section_ && *m_->data_count != 0) return fail(end, ErrorCode::DataCountLengths);
   Error err;
   err.offset = end;
   if (!consumer_->finish(*m_, err)) {
@@ -264,8 +263,7 @@ bool ModuleDecoder::pump(bool final) {
             return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
           return readFail(cr);
         }
-        if (count != declared_funcs_)
-          return fail(pos_, ErrorCode::FuncCodeLengths);
+        if (count != declared_funcs_) return fail(pos_, ErrorCode::FuncCodeLengths);
         code_count_ = count;
         code_done_ = 0;
         m_->bodies.resize(count);
@@ -371,8 +369,7 @@ bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, Err
     out->max = max;
   }
   if (out->min > max_allowed || (out->max && *out->max > max_allowed)) return fail(r.offset(), too_big);
-  if (out->max && out->min > *out->max)
-    return fail(r.offset(), ErrorCode::SizeMinAboveMax);
+  if (out->max && out->min > *out->max) return fail(r.offset(), ErrorCode::SizeMinAboveMax);
   return true;
 }
 
@@ -725,8 +722,7 @@ bool ModuleDecoder::dataSection(Reader& r) {
   uint32_t n;
   if (!r.u32(&n)) return readFail(r);
   saw_data_section_ = true;
-  if (m_->data_count && *m_->data_count != n)
-    return fail(r.offset(), ErrorCode::DataCountLengths);
+  if (m_->data_count && *m_->data_count != n) return fail(r.offset(), ErrorCode::DataCountLengths);
   for (uint32_t i = 0; i < n; ++i) {
     size_t off = r.offset();
     uint32_t flags;

@@ -41,8 +41,7 @@ class BodyConsumer {
 // FunctionDecoder<NullVisitor> and keeps no code.
 class ValidatingConsumer final : public BodyConsumer {
  public:
-  bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
-                      DecodeError& err) override;
+  bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) override;
   bool finish(ModuleData&, DecodeError&) override { return true; }
 };
 
@@ -123,7 +122,7 @@ class ModuleDecoder {
   bool saw_code_section_ = false;
   bool saw_data_section_ = false;
   uint32_t code_count_ = 0, code_done_ = 0;
-  size_t code_end_ = 0;  // absolute end of the code section
+  size_t code_end_ = 0;      // absolute end of the code section
   size_t code_size_at_ = 0;  // where the code section's size starts
 };
 

@@ -194,9 +194,8 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
 // table instead (generated from module/opcodes.def and interp/iops.def, in
 // IOp's order). Aligned so that code added before it does not shift it.
-__attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, ModuleInst* inst,
-                                                                        uint32_t func, uint64_t* fp,
-                                                                        const int32_t** table_out) {
+__attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, ModuleInst* inst, uint32_t func,
+                                                                        uint64_t* fp, const int32_t** table_out) {
   static int32_t table[kHandlerCount];
   if (!tp) {
     unsigned i = 0;
@@ -250,78 +249,77 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 
 #define S(i) fp[pc[i]]
 #define NEXT() goto*(static_cast<const void*>(reinterpret_cast<const char*>(&&L_Unreachable) + int32_t(*pc)))
-#define TRAP(k)          \
-  do {                   \
-    trap_kind = (k);     \
-    goto do_trap;        \
+#define TRAP(k) \
+  do { \
+    trap_kind = (k); \
+    goto do_trap; \
   } while (0)
-#define RELOAD_MEM()          \
-  if (mem0) {                 \
-    mem_base = mem0->base_;   \
-    mem_size = mem0->size_;   \
+#define RELOAD_MEM() \
+  if (mem0) { \
+    mem_base = mem0->base_; \
+    mem_size = mem0->size_; \
   }
-#define UN(Ti, To, e)             \
-  {                               \
-    Ti a = rd<Ti>(S(2));          \
-    wr<To>(S(1), To(e));          \
-    pc += 3;                      \
-    NEXT();                       \
+#define UN(Ti, To, e) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    wr<To>(S(1), To(e)); \
+    pc += 3; \
+    NEXT(); \
   }
-#define BIN(Ti, To, e)            \
-  {                               \
-    Ti a = rd<Ti>(S(2));          \
-    Ti b = rd<Ti>(S(3));          \
-    wr<To>(S(1), To(e));          \
-    pc += 4;                      \
-    NEXT();                       \
+#define BIN(Ti, To, e) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    Ti b = rd<Ti>(S(3)); \
+    wr<To>(S(1), To(e)); \
+    pc += 4; \
+    NEXT(); \
   }
-#define TUN(Ti, To, fn)                          \
-  {                                              \
-    Ti a = rd<Ti>(S(2));                         \
-    TrapCode trap_ = TrapCode::None;             \
-    To r_ = fn(a, trap_);                        \
-    if (isTrap(trap_)) TRAP(trapKindOf(trap_));  \
-    wr<To>(S(1), r_);                            \
-    pc += 3;                                     \
-    NEXT();                                      \
+#define TUN(Ti, To, fn) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    TrapCode trap_ = TrapCode::None; \
+    To r_ = fn(a, trap_); \
+    if (isTrap(trap_)) TRAP(trapKindOf(trap_)); \
+    wr<To>(S(1), r_); \
+    pc += 3; \
+    NEXT(); \
   }
-#define TBIN(Ti, To, fn)                         \
-  {                                              \
-    Ti a = rd<Ti>(S(2));                         \
-    Ti b = rd<Ti>(S(3));                         \
-    TrapCode trap_ = TrapCode::None;             \
-    To r_ = fn<Ti>(a, b, trap_);                 \
-    if (isTrap(trap_)) TRAP(trapKindOf(trap_));  \
-    wr<To>(S(1), r_);                            \
-    pc += 4;                                     \
-    NEXT();                                      \
+#define TBIN(Ti, To, fn) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    Ti b = rd<Ti>(S(3)); \
+    TrapCode trap_ = TrapCode::None; \
+    To r_ = fn<Ti>(a, b, trap_); \
+    if (isTrap(trap_)) TRAP(trapKindOf(trap_)); \
+    wr<To>(S(1), r_); \
+    pc += 4; \
+    NEXT(); \
   }
-#define LOAD(Tm, To)                                                    \
-  {                                                                     \
-    uint64_t ea = uint64_t(uint32_t(S(2))) + pc[3];                     \
-    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);  \
-    Tm v;                                                               \
-    std::memcpy(&v, mem_base + ea, sizeof(Tm));                         \
-    wr<To>(S(1), To(v));                                                \
-    pc += 4;                                                            \
-    NEXT();                                                             \
+#define LOAD(Tm, To) \
+  { \
+    uint64_t ea = uint64_t(uint32_t(S(2))) + pc[3]; \
+    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds); \
+    Tm v; \
+    std::memcpy(&v, mem_base + ea, sizeof(Tm)); \
+    wr<To>(S(1), To(v)); \
+    pc += 4; \
+    NEXT(); \
   }
-#define STORE(Tv, Tm)                                                   \
-  {                                                                     \
-    uint64_t ea = uint64_t(uint32_t(S(1))) + pc[3];                     \
-    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);  \
-    Tm v = Tm(rd<Tv>(S(2)));                                            \
-    std::memcpy(mem_base + ea, &v, sizeof(Tm));                         \
-    pc += 4;                                                            \
-    NEXT();                                                             \
+#define STORE(Tv, Tm) \
+  { \
+    uint64_t ea = uint64_t(uint32_t(S(1))) + pc[3]; \
+    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds); \
+    Tm v = Tm(rd<Tv>(S(2))); \
+    std::memcpy(mem_base + ea, &v, sizeof(Tm)); \
+    pc += 4; \
+    NEXT(); \
   }
 #define SPECIAL goto bad_op;
 #define SIMD goto bad_op;
 
   NEXT();
 
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
-  L_##id : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id : impl
 #include "module/opcodes.def"
 #undef X
 
@@ -338,27 +336,26 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #define STORE(Tv, Tm) goto bad_op;
   // K: constant right operand
 #define UN(Ti, To, e) goto bad_op;
-#define BIN(Ti, To, e)   \
-  {                      \
+#define BIN(Ti, To, e) \
+  { \
     Ti a = rd<Ti>(S(2)); \
     Ti b = rd<Ti>(K64(3)); \
     wr<To>(S(1), To(e)); \
-    pc += 5;             \
-    NEXT();              \
+    pc += 5; \
+    NEXT(); \
   }
-#define TBIN(Ti, To, fn)                         \
-  {                                              \
-    Ti a = rd<Ti>(S(2));                         \
-    Ti b = rd<Ti>(K64(3));                       \
-    TrapCode trap_ = TrapCode::None;             \
-    To r_ = fn<Ti>(a, b, trap_);                 \
-    if (isTrap(trap_)) TRAP(trapKindOf(trap_));  \
-    wr<To>(S(1), r_);                            \
-    pc += 5;                                     \
-    NEXT();                                      \
+#define TBIN(Ti, To, fn) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    Ti b = rd<Ti>(K64(3)); \
+    TrapCode trap_ = TrapCode::None; \
+    To r_ = fn<Ti>(a, b, trap_); \
+    if (isTrap(trap_)) TRAP(trapKindOf(trap_)); \
+    wr<To>(S(1), r_); \
+    pc += 5; \
+    NEXT(); \
   }
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
-  L_##id##_K : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id##_K : impl
 #include "module/opcodes.def"
 #undef X
 #undef UN
@@ -366,30 +363,28 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #undef TBIN
 #define TBIN(Ti, To, fn) goto bad_op;
   // Nz / Z: compare-and-branch
-#define UN(Ti, To, e)                                   \
-  {                                                     \
-    Ti a = rd<Ti>(S(2));                                \
-    if ((To(e) != 0) == NZ) pc += int32_t(pc[3]);       \
-    else pc += 4;                                       \
-    NEXT();                                             \
+#define UN(Ti, To, e) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    if ((To(e) != 0) == NZ) pc += int32_t(pc[3]); \
+    else pc += 4; \
+    NEXT(); \
   }
-#define BIN(Ti, To, e)                                  \
-  {                                                     \
-    Ti a = rd<Ti>(S(2));                                \
-    Ti b = rd<Ti>(S(3));                                \
-    if ((To(e) != 0) == NZ) pc += int32_t(pc[4]);       \
-    else pc += 5;                                       \
-    NEXT();                                             \
+#define BIN(Ti, To, e) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    Ti b = rd<Ti>(S(3)); \
+    if ((To(e) != 0) == NZ) pc += int32_t(pc[4]); \
+    else pc += 5; \
+    NEXT(); \
   }
 #define NZ true
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
-  L_##id##_Nz : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id##_Nz : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
 #define NZ false
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
-  L_##id##_Z : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id##_Z : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
@@ -397,23 +392,21 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #undef BIN
   // KNz / KZ
 #define UN(Ti, To, e) goto bad_op;
-#define BIN(Ti, To, e)                                  \
-  {                                                     \
-    Ti a = rd<Ti>(S(2));                                \
-    Ti b = rd<Ti>(K64(3));                              \
-    if ((To(e) != 0) == NZ) pc += int32_t(pc[5]);       \
-    else pc += 6;                                       \
-    NEXT();                                             \
+#define BIN(Ti, To, e) \
+  { \
+    Ti a = rd<Ti>(S(2)); \
+    Ti b = rd<Ti>(K64(3)); \
+    if ((To(e) != 0) == NZ) pc += int32_t(pc[5]); \
+    else pc += 6; \
+    NEXT(); \
   }
 #define NZ true
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
-  L_##id##_KNz : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id##_KNz : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
 #define NZ false
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
-  L_##id##_KZ : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id##_KZ : impl
 #include "module/opcodes.def"
 #undef X
 #undef NZ
@@ -442,14 +435,14 @@ L_BrIfZ:
   if (uint32_t(S(1)) == 0) pc += int32_t(pc[2]);
   else pc += 3;
   NEXT();
-L_BrTableI: {
+L_BrTableI : {
   uint32_t i = uint32_t(S(1));
   uint32_t n = pc[2];
   if (i > n) i = n;
   pc += int32_t(pc[3 + i]);
   NEXT();
 }
-L_Ret: {
+L_Ret : {
   if (t.nframes == base_frames) goto done;
   const Frame& f = frames[--t.nframes];
   pc = f.ret_pc;
@@ -458,7 +451,7 @@ L_Ret: {
   func = f.func;
   NEXT();
 }
-L_CallI: {
+L_CallI : {
   uint32_t def = pc[1];
   if (bodies[def].tier == FuncTier::Jit) {
     inner = runJit(t, inst, nimp + def, fp + pc[2]);
@@ -478,7 +471,7 @@ L_CallI: {
   pc = c->words.data();
   NEXT();
 }
-L_CallImport: {
+L_CallImport : {
   FuncInst* f = inst->funcs_[pc[1]];
   inner = callOut(t, inst, f, fp + pc[2], fp + code->frame_slots);
   if (inner) goto do_trap;
@@ -486,7 +479,7 @@ L_CallImport: {
   pc += 3;
   NEXT();
 }
-L_CallIndirectI: {
+L_CallIndirectI : {
   TableInst* tab = inst->tables_[pc[2]];
   uint32_t i = uint32_t(S(4));
   if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
@@ -530,7 +523,7 @@ L_MemorySizeI:
   S(1) = mem_size >> 16;
   pc += 2;
   NEXT();
-L_MemoryGrowI: {
+L_MemoryGrowI : {
   int64_t r = mem0->grow(uint32_t(S(2)));
   S(1) = uint32_t(int32_t(r));
   RELOAD_MEM();
@@ -545,7 +538,7 @@ L_RefFuncI:
   S(1) = ops::refFunc(inst, pc[2]);
   pc += 3;
   NEXT();
-L_TableGetI: {
+L_TableGetI : {
   uint64_t v;
   TrapCode k = ops::tableGet(inst, pc[2], uint32_t(S(3)), &v);
   if (isTrap(k)) TRAP(trapKindOf(k));
@@ -553,7 +546,7 @@ L_TableGetI: {
   pc += 4;
   NEXT();
 }
-L_TableSetI: {
+L_TableSetI : {
   TrapCode k = ops::tableSet(inst, pc[1], uint32_t(S(2)), S(3));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
@@ -567,19 +560,19 @@ L_TableGrowI:
   S(1) = tableGrowOp(inst, pc[2], S(3), uint32_t(S(4)));
   pc += 5;
   NEXT();
-L_TableFillI: {
+L_TableFillI : {
   TrapCode k = ops::tableFill(inst, pc[1], uint32_t(S(2)), S(3), uint32_t(S(4)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
 }
-L_TableCopyI: {
+L_TableCopyI : {
   TrapCode k = tableCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
-L_TableInitI: {
+L_TableInitI : {
   TrapCode k = tableInitOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
@@ -589,7 +582,7 @@ L_ElemDropI:
   ops::elemDrop(inst, pc[1]);
   pc += 2;
   NEXT();
-L_MemoryInitI: {
+L_MemoryInitI : {
   TrapCode k = memoryInitOp(inst, pc[1], uint32_t(S(2)), uint32_t(S(3)), uint32_t(S(4)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
@@ -599,16 +592,15 @@ L_DataDropI:
   ops::dataDrop(inst, pc[1]);
   pc += 2;
   NEXT();
-L_MemoryCopyI: {
+L_MemoryCopyI : {
   TrapCode k = ops::memoryCopy(mem0, uint32_t(S(1)), uint32_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
   NEXT();
 }
-L_CheckInterrupt: {
+L_CheckInterrupt : {
   Store::Impl* st = inst->store_;
-  if ((pc[1] & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_)
-    TRAP(TrapKind::Interrupted);
+  if ((pc[1] & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_) TRAP(TrapKind::Interrupted);
   if ((pc[1] & 2) && --st->fuel_ < 0) {
     st->fuel_ = 0;
     TRAP(TrapKind::OutOfFuel);
@@ -616,7 +608,7 @@ L_CheckInterrupt: {
   pc += 2;
   NEXT();
 }
-L_MemoryFillI: {
+L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
@@ -628,7 +620,7 @@ bad_op:
   inner = Trap::host("internal error: instruction without interpreter handler");
   goto do_trap;
 
-do_trap: {
+do_trap : {
   // pc is at the instruction that trapped (or made the call that did); the
   // callers' return addresses are just past their calls.
   Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);

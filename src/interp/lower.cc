@@ -66,7 +66,7 @@ struct LFrame {
   uint32_t stack_base;   // depth below which the body cannot pop
   uint32_t nparams, nresults;
   uint32_t loop_pc = 0;
-  int64_t else_fixup = -1;     // if: position of the BrIfZ offset word
+  int64_t else_fixup = -1;       // if: position of the BrIfZ offset word
   std::vector<uint32_t> fixups;  // (instr_start, offset word position) pairs
 };
 
@@ -445,18 +445,12 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Return: emitReturn(); return;
     case Opcode::Call: {
       const FuncType& ft = m_.funcType(imm.a);
-      if (imm.a < m_.num_imported_funcs)
-        call(imm.a, ft, IOp::CallImport, 0, 0, false);
-      else
-        call(imm.a - m_.num_imported_funcs, ft, IOp::CallI, 0, 0, false);
+      if (imm.a < m_.num_imported_funcs) call(imm.a, ft, IOp::CallImport, 0, 0, false);
+      else call(imm.a - m_.num_imported_funcs, ft, IOp::CallI, 0, 0, false);
       return;
     }
-    case Opcode::CallIndirect:
-      call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true);
-      return;
-    default:
-      unsupported_ = true;
-      return;
+    case Opcode::CallIndirect: call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true); return;
+    default: unsupported_ = true; return;
   }
 }
 
@@ -637,9 +631,7 @@ void Lowering::variable(Opcode op, const Imm& imm) {
       w(src);
       return;
     }
-    default:
-      unsupported_ = true;
-      return;
+    default: unsupported_ = true; return;
   }
 }
 
@@ -653,7 +645,7 @@ void Lowering::localSet(Opcode op, uint32_t x) {
     materializeLocal(x);
     emitConst(x, top.value);
   } else if (!top.isLocal() && last_dst_word_ >= 0 && last_dst_end_ == pos() &&
-      c_.words[size_t(last_dst_word_)] == slotOfDepth(d) && !others) {
+             c_.words[size_t(last_dst_word_)] == slotOfDepth(d) && !others) {
     // Redirect the producer's write into the local.
     c_.words[size_t(last_dst_word_)] = x;
   } else {
@@ -773,9 +765,20 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
       uint32_t b = popSlot();
       uint32_t a = popSlot();
       switch (op) {
-        case Opcode::TableCopy: emitOp(IOp::TableCopyI); w(imm.a); w(imm.b); break;
-        case Opcode::TableInit: emitOp(IOp::TableInitI); w(imm.b); w(imm.a); break;
-        case Opcode::MemoryInit: emitOp(IOp::MemoryInitI); w(imm.a); break;
+        case Opcode::TableCopy:
+          emitOp(IOp::TableCopyI);
+          w(imm.a);
+          w(imm.b);
+          break;
+        case Opcode::TableInit:
+          emitOp(IOp::TableInitI);
+          w(imm.b);
+          w(imm.a);
+          break;
+        case Opcode::MemoryInit:
+          emitOp(IOp::MemoryInitI);
+          w(imm.a);
+          break;
         case Opcode::MemoryCopy: emitOp(IOp::MemoryCopyI); break;
         default: emitOp(IOp::MemoryFillI); break;
       }
@@ -792,9 +795,7 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
       emitOp(IOp::DataDropI);
       w(imm.a);
       return;
-    default:
-      unsupported_ = true;
-      return;
+    default: unsupported_ = true; return;
   }
 }
 

@@ -51,13 +51,21 @@ inline T wasmMax(T a, T b) {
 // Rounding: a NaN operand gives a quiet NaN (libm may pass a signalling
 // NaN through unchanged).
 template <class T>
-inline T wasmCeil(T a) { return a != a ? a + a : std::ceil(a); }
+inline T wasmCeil(T a) {
+  return a != a ? a + a : std::ceil(a);
+}
 template <class T>
-inline T wasmFloor(T a) { return a != a ? a + a : std::floor(a); }
+inline T wasmFloor(T a) {
+  return a != a ? a + a : std::floor(a);
+}
 template <class T>
-inline T wasmTrunc(T a) { return a != a ? a + a : std::trunc(a); }
+inline T wasmTrunc(T a) {
+  return a != a ? a + a : std::trunc(a);
+}
 template <class T>
-inline T wasmNearest(T a) { return a != a ? a + a : std::nearbyint(a); }
+inline T wasmNearest(T a) {
+  return a != a ? a + a : std::nearbyint(a);
+}
 
 // Exclusive bounds (lo, hi) of the float values that truncate into I.
 template <class I>
@@ -109,6 +117,5 @@ inline void wr(uint64_t& s, T v) {
     s = uint64_t(v);
   }
 }
-
 
 }  // namespace tern::sem

@@ -180,8 +180,7 @@ class Walker {
 
 }  // namespace
 
-bool walkBody(std::span<const uint8_t> body, const IndexMap* map, ByteWriter* out, BodyFacts* facts,
-              std::string* err) {
+bool walkBody(std::span<const uint8_t> body, const IndexMap* map, ByteWriter* out, BodyFacts* facts, std::string* err) {
   BodyFacts scratch;
   Walker w(body, map, map ? out : nullptr, facts ? facts : &scratch, err);
   return w.run();

@@ -32,7 +32,6 @@ struct BodyFacts {
 // the size prefix) is appended to `out`. Returns false with `err` set if the
 // bytes do not decode (which a validated body never does) or an index has no
 // mapping.
-bool walkBody(std::span<const uint8_t> body, const IndexMap* map, ByteWriter* out, BodyFacts* facts,
-              std::string* err);
+bool walkBody(std::span<const uint8_t> body, const IndexMap* map, ByteWriter* out, BodyFacts* facts, std::string* err);
 
 }  // namespace tern::link

@@ -83,20 +83,19 @@ struct FuncBody {
 struct ModuleData {
   std::vector<FuncType> types;
   std::vector<Import> imports;
-  uint32_t num_imported_funcs = 0, num_imported_tables = 0, num_imported_memories = 0,
-           num_imported_globals = 0;
-  std::vector<uint32_t> func_types;   // every function (imported first): type index
-  std::vector<TableType> tables;      // every table
-  std::vector<MemoryType> memories;   // every memory
-  std::vector<GlobalType> globals;    // every global
+  uint32_t num_imported_funcs = 0, num_imported_tables = 0, num_imported_memories = 0, num_imported_globals = 0;
+  std::vector<uint32_t> func_types;     // every function (imported first): type index
+  std::vector<TableType> tables;        // every table
+  std::vector<MemoryType> memories;     // every memory
+  std::vector<GlobalType> globals;      // every global
   std::vector<ConstExpr> global_inits;  // defined globals only
   std::vector<Export> exports;
   std::optional<uint32_t> start;
   std::vector<ElemSegment> elems;
   std::vector<DataSegment> datas;
   std::optional<uint32_t> data_count;
-  std::vector<FuncBody> bodies;       // defined functions
-  std::vector<bool> declared_refs;    // function index may appear in ref.func
+  std::vector<FuncBody> bodies;                          // defined functions
+  std::vector<bool> declared_refs;                       // function index may appear in ref.func
   std::unordered_map<uint32_t, std::string> func_names;  // name section
   std::string module_name;
   std::string file_name;  // the file Module::compileFile read (no directory), for backtraces

@@ -14,10 +14,39 @@ namespace tern {
 enum class ValType : uint8_t;
 
 enum class ImmKind : uint8_t {
-  None, BlockType, Label, BrTable, FuncIdx, CallIndirect, LocalIdx, GlobalIdx, TableIdx,
-  MemArg, MemIdx, I32, I64, F32, F64, V128, SelectT, RefType, MemoryInit, DataIdx,
-  MemoryCopy, TableInit, ElemIdx, TableCopy, Lane2, Lane4, Lane8, Lane16, Shuffle,
-  MemArgLane2, MemArgLane4, MemArgLane8, MemArgLane16,
+  None,
+  BlockType,
+  Label,
+  BrTable,
+  FuncIdx,
+  CallIndirect,
+  LocalIdx,
+  GlobalIdx,
+  TableIdx,
+  MemArg,
+  MemIdx,
+  I32,
+  I64,
+  F32,
+  F64,
+  V128,
+  SelectT,
+  RefType,
+  MemoryInit,
+  DataIdx,
+  MemoryCopy,
+  TableInit,
+  ElemIdx,
+  TableCopy,
+  Lane2,
+  Lane4,
+  Lane8,
+  Lane16,
+  Shuffle,
+  MemArgLane2,
+  MemArgLane4,
+  MemArgLane8,
+  MemArgLane16,
 };
 
 enum class Feature : uint8_t { mvp, signext, satconv, multivalue, bulk, reftypes, simd };
@@ -96,9 +125,9 @@ struct OpInfo {
   uint8_t access_bytes;   // Load / Store: bytes accessed; else 0
   uint8_t natural_align;  // log2(access_bytes): the largest valid memarg alignment
   bool commutative;
-  uint16_t traps;     // opflag bits other than comm
-  OpSig types;        // sig, decoded
-  bool load_signed;   // Load: sign-extends the bytes it reads (from Impl's LOAD)
+  uint16_t traps;    // opflag bits other than comm
+  OpSig types;       // sig, decoded
+  bool load_signed;  // Load: sign-extends the bytes it reads (from Impl's LOAD)
 };
 
 namespace opdef {
@@ -116,9 +145,20 @@ constexpr bool isSigned = T(-1) < T(0);
 #define SPECIAL false
 #define SIMD false
 inline constexpr OpInfo kOpInfo[kOpcodeCount] = {
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl)                                      \
-  {text, prefix, code, ImmKind::imm, sig, OpClass::cls, Feature::feat, bytes, log2Bytes(bytes),            \
-   ((flags) & comm) != 0, uint16_t((flags) & kTraps), parseSig(sig), impl},
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  {text, \
+   prefix, \
+   code, \
+   ImmKind::imm, \
+   sig, \
+   OpClass::cls, \
+   Feature::feat, \
+   bytes, \
+   log2Bytes(bytes), \
+   ((flags)&comm) != 0, \
+   uint16_t((flags)&kTraps), \
+   parseSig(sig), \
+   impl},
 #include "module/opcodes.def"
 #undef X
 };

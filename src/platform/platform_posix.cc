@@ -57,9 +57,7 @@ bool decommit(void* p, size_t bytes) {
   return mmap(p, bytes, PROT_NONE, kMapFlags | MAP_FIXED, -1, 0) != MAP_FAILED;
 }
 
-bool protect(void* p, size_t bytes, Access access) {
-  return bytes == 0 || mprotect(p, bytes, protFor(access)) == 0;
-}
+bool protect(void* p, size_t bytes, Access access) { return bytes == 0 || mprotect(p, bytes, protFor(access)) == 0; }
 
 void release(void* p, size_t bytes) {
   if (p) munmap(p, bytes);
@@ -110,7 +108,7 @@ void onFaultSignal(int sig, siginfo_t* info, void* context) {
 struct FaultStack {
   static constexpr size_t kBytes = 64 << 10;
   static constexpr size_t kUsableBytes = 32 << 10;  // an existing one this big is kept
-  void* base = nullptr;  // the guard page; the stack is above it
+  void* base = nullptr;                             // the guard page; the stack is above it
   size_t bytes = 0;
   ~FaultStack() {
     if (!base) return;
@@ -205,8 +203,7 @@ bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg) {
     s->fn(s->arg);
     return nullptr;
   };
-  bool ok = pthread_attr_setstacksize(&attr, stack_bytes) == 0 &&
-            pthread_create(&th, &attr, trampoline, &start) == 0;
+  bool ok = pthread_attr_setstacksize(&attr, stack_bytes) == 0 && pthread_create(&th, &attr, trampoline, &start) == 0;
   pthread_attr_destroy(&attr);
   if (!ok) return false;
   pthread_join(th, nullptr);

@@ -57,9 +57,8 @@ std::string formatBacktrace(std::span<const TrapFrame> frames, size_t fold_after
     for (size_t k = 0; k < shown; ++k) lines.push_back({frameLine(frames[i + k]), 1});
     if (shown < run) {
       size_t more = run - shown;
-      lines.push_back({"  ... " + withCommas(more) + " more frame" + (more == 1 ? "" : "s") + " of " +
-                           frames[i].label(),
-                       more});
+      lines.push_back(
+          {"  ... " + withCommas(more) + " more frame" + (more == 1 ? "" : "s") + " of " + frames[i].label(), more});
     }
     i += run;
   }

@@ -354,7 +354,12 @@ class V0 {
       case 'F': ++p_; return fnSig();
       case 'D': ++p_; return dynBounds();
       case 'B': ++p_; return backref([&] { return type(); });
-      case 'C': case 'N': case 'M': case 'X': case 'Y': case 'I': return path(false);
+      case 'C':
+      case 'N':
+      case 'M':
+      case 'X':
+      case 'Y':
+      case 'I': return path(false);
       default: return false;
     }
   }

@@ -44,8 +44,8 @@ Expected<InstancePre> Linker::instantiatePre(const std::shared_ptr<Module>& modu
       if (im.type.kind != ExternKind::Func || !(im.type.func == d.host->type)) {
         std::string have = "func " + d.host->type.toString();
         return Error{ErrorKind::Link,
-                     std::string(errorText(ErrorCode::IncompatibleImportType)) + ": " + im.module + "." +
-                         im.name + " expects " + im.type.toString() + ", got " + have,
+                     std::string(errorText(ErrorCode::IncompatibleImportType)) + ": " + im.module + "." + im.name +
+                         " expects " + im.type.toString() + ", got " + have,
                      SIZE_MAX};
       }
     }

@@ -30,9 +30,9 @@ struct ModuleInst;
 
 struct FuncInst final : Func {
   Store::Impl* store_ = nullptr;
-  uint32_t type_id_ = 0;           // Engine::internType
+  uint32_t type_id_ = 0;            // Engine::internType
   ModuleInst* instance_ = nullptr;  // null for host functions
-  uint32_t index_ = 0;             // function index in instance_'s module
+  uint32_t index_ = 0;              // function index in instance_'s module
   HostFn host_;
 };
 
@@ -104,7 +104,7 @@ struct Store::Impl {
   GlobalInst* newGlobal(GlobalType type, Value init);
   Expected<Instance*> instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports);
 
-  Store* self_;    // the embedder's Store (Caller::store)
+  Store* self_;  // the embedder's Store (Caller::store)
   Engine* engine_;
   const std::atomic<uint64_t>* epoch_;  // the engine's epoch, read at interruption checks
   StoreLimits limits_;

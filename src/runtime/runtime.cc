@@ -72,8 +72,7 @@ std::string ExternType::toString() const {
     case ExternKind::Func: return "func " + func.toString();
     case ExternKind::Table: return std::string("table ") + valTypeName(table.elem) + " " + limitsString(table.limits);
     case ExternKind::Memory: return "memory " + limitsString(memory.limits);
-    case ExternKind::Global:
-      return std::string("global ") + (global.mut ? "mut " : "") + valTypeName(global.type);
+    case ExternKind::Global: return std::string("global ") + (global.mut ? "mut " : "") + valTypeName(global.type);
   }
   return "?";
 }

@@ -55,8 +55,7 @@ struct JitFuncFilter {
       }
       if (*p++ != ',') break;
     }
-    std::fprintf(stderr, "tern: ignoring TERN_JIT_FUNCS='%s': expected indices and ranges like 3,10-20 or !3\n",
-                 spec);
+    std::fprintf(stderr, "tern: ignoring TERN_JIT_FUNCS='%s': expected indices and ranges like 3,10-20 or !3\n", spec);
     ranges.clear();
   }
   bool allows(uint32_t func_index) const {
@@ -111,8 +110,7 @@ Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel
 
 Tiering::~Tiering() = default;
 
-bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
-                             DecodeError& err) {
+bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
   if (!jit_) return interpret(m, func_index, r, body, err);
   if (!jitFuncFilter().allows(func_index)) {
     body.jit_failure = kJitExcluded;

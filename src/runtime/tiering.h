@@ -35,14 +35,13 @@ class Tiering final : public BodyConsumer {
   explicit Tiering(const Config& config);
   ~Tiering() override;
 
-  bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
-                      DecodeError& err) override;
+  bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) override;
   bool finish(ModuleData& m, DecodeError& err) override;
 
  private:
   bool interpret(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
 
-  bool epoch_ = false, fuel_ = false;     // Config::epoch_interruption, consume_fuel
+  bool epoch_ = false, fuel_ = false;        // Config::epoch_interruption, consume_fuel
   std::unique_ptr<jit::ModuleBuilder> jit_;  // null: every function is interpreted
 };
 

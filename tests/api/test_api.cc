@@ -24,8 +24,8 @@ using namespace tern;
 
 // Runs the rest of the test case once per tier, as the doctest subcases
 // "interp" and "jit" (declares `var`, the tier of the current run).
-#define FOR_EACH_TIER(var)                 \
-  Tier var = Tier::Interp;                 \
+#define FOR_EACH_TIER(var) \
+  Tier var = Tier::Interp; \
   SUBCASE("interp") { var = Tier::Interp; } \
   SUBCASE("jit") { var = Tier::Jit; }
 
@@ -303,9 +303,9 @@ TEST_CASE("Linker: host functions, instances by name, errors naming module, fiel
   CHECK_FALSE(linker.lookup("api", "nope").has_value());
 
   // A host function that traps.
-  Func* trapper = store.createHostFunc(FuncType{{}, {}}, [](Caller&, auto, auto) -> std::optional<Trap> {
-    return Trap::host("host says no");
-  }, "trapper");
+  Func* trapper = store.createHostFunc(
+      FuncType{{}, {}}, [](Caller&, auto, auto) -> std::optional<Trap> { return Trap::host("host says no"); },
+      "trapper");
   auto tr = trapper->call({});
   REQUIRE_FALSE(tr.ok());
   CHECK(tr.error().kind == TrapKind::Host);
@@ -381,7 +381,7 @@ TEST_CASE("Store limits: memory.grow returns -1 past the memory limit, in every 
   CHECK(grow(1).value() == -1);  // a 4th page is within the module's max, not the store's
   CHECK(grow(0).value() == 3);   // growing by nothing still works at the limit
   CHECK(mem->pages() == 3);
-  CHECK(mem->grow(1) == -1);     // the host side is held to the same limit
+  CHECK(mem->grow(1) == -1);  // the host side is held to the same limit
   // The failed grows changed nothing: the last page is usable, the one after traps.
   mem->data()[3 * 65536 - 1] = 7;
   CHECK(load8(3 * 65536 - 1).value() == 7);
@@ -652,10 +652,12 @@ TEST_CASE("Typed host functions raise traps by returning them, in every tier") {
   CHECK(fx.poked == 2);
 
   // store.wrap takes the same forms; Expected<std::monostate, Trap> for no results.
-  Func* half = fx.store.wrap([](int32_t x) -> Expected<int32_t, Trap> {
-    if (x % 2) return Trap::host("odd");
-    return x / 2;
-  }, "half");
+  Func* half = fx.store.wrap(
+      [](int32_t x) -> Expected<int32_t, Trap> {
+        if (x % 2) return Trap::host("odd");
+        return x / 2;
+      },
+      "half");
   Value arg[] = {Value::i32(3)};
   auto h = half->call(arg);
   REQUIRE_FALSE(h.ok());
@@ -675,9 +677,9 @@ TEST_CASE("Host exceptions: host functions called directly, raw HostFn, WASI and
   Engine engine;
   Store store(engine);
   // A raw HostFn called with Func::call.
-  Func* raw = store.createHostFunc(FuncType{{}, {ValType::I32}}, [](Caller&, auto, auto) -> std::optional<Trap> {
-    throw std::logic_error("raw says no");
-  }, "raw");
+  Func* raw = store.createHostFunc(
+      FuncType{{}, {ValType::I32}},
+      [](Caller&, auto, auto) -> std::optional<Trap> { throw std::logic_error("raw says no"); }, "raw");
   auto r = raw->call({});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().kind == TrapKind::HostException);
@@ -729,9 +731,8 @@ TEST_CASE("Host exceptions: host functions called directly, raw HostFn, WASI and
     results->data[0] = WASM_I32_VAL(args->data[0].of.i32 + 1);
     return nullptr;
   });
-  wasm_func_t* poke = wasm_func_new(cs, i2v, [](const wasm_val_vec_t*, wasm_val_vec_t*) -> wasm_trap_t* {
-    return nullptr;
-  });
+  wasm_func_t* poke = wasm_func_new(cs, i2v,
+                                    [](const wasm_val_vec_t*, wasm_val_vec_t*) -> wasm_trap_t* { return nullptr; });
   wasm_extern_t* externs[] = {wasm_func_as_extern(act), wasm_func_as_extern(check), wasm_func_as_extern(poke)};
   wasm_extern_vec_t imports = WASM_ARRAY_VEC(externs);
   wasm_trap_t* trap = nullptr;
@@ -799,8 +800,8 @@ TEST_CASE("Linker: definitions of another store or engine are refused at instant
   auto p = pre.value().instantiate(b);
   REQUIRE_FALSE(p.ok());
   CHECK(p.error().message.find("host.add") != std::string::npos);
-  auto direct = b.instantiate(module, {Extern(b.wrap([](int32_t x, int32_t y) { return x - y; })),
-                                       Extern(a.wrap([](int64_t) {}))});
+  auto direct = b.instantiate(
+      module, {Extern(b.wrap([](int32_t x, int32_t y) { return x - y; })), Extern(a.wrap([](int64_t) {}))});
   REQUIRE_FALSE(direct.ok());
   CHECK(direct.error().message.rfind("import host.log is a func of another store: ", 0) == 0);
 

@@ -35,7 +35,7 @@ void section(Bytes& out, uint8_t id, const Bytes& payload) {
 // func 3 (no name)    export "viahost": local.get 0; call 0
 struct TestModule {
   Bytes bytes;
-  uint32_t body[4] = {};           // module offset of each defined body (after its size)
+  uint32_t body[4] = {};  // module offset of each defined body (after its size)
   uint32_t call_outer = 0, div = 0, call_host = 0;
 
   TestModule() {
@@ -95,10 +95,9 @@ TEST_CASE("Trap::frames: function, name, offsets and instance on every tier") {
   Engine engine(cfg);
   Store store(engine);
   Linker linker;
-  linker.defineFunc("host", "fail", FuncType{{ValType::I32}, {ValType::I32}},
-                    [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> {
-                      return Trap::host("no");
-                    });
+  linker.defineFunc(
+      "host", "fail", FuncType{{ValType::I32}, {ValType::I32}},
+      [](Caller&, std::span<const Value>, std::span<Value>) -> std::optional<Trap> { return Trap::host("no"); });
   TestModule tm;
   auto m = Module::compile(engine, tm.bytes);
   REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
@@ -320,9 +319,9 @@ struct WalkModule {
   WalkModule() {
     const uint8_t get0[] = {0x20, 0x00};
     struct Fn {
-      int callee = -1;      // a call after local.get 0
-      Bytes after;          // instructions after the call (or after local.get 0)
-      bool get = true;      // starts with local.get 0
+      int callee = -1;  // a call after local.get 0
+      Bytes after;      // instructions after the call (or after local.get 0)
+      bool get = true;  // starts with local.get 0
     };
     Fn fns[13];
     fns[1].callee = 2, fns[2].callee = 3, fns[3].callee = 0, fns[4].callee = 5, fns[5].callee = 6;
@@ -343,8 +342,11 @@ struct WalkModule {
     sectionLeb(bytes, 3, funcs);
     sectionLeb(bytes, 5, {0x01, 0x00, 0x01});  // memory: 1 page
     Bytes exp{0x05};
-    const std::pair<const char*, uint8_t> exports[] = {
-        {"reenter", 1}, {"deep", 4}, {"load_leaf", 10}, {"load_nonleaf", 11}, {"recurse", 12}};
+    const std::pair<const char*, uint8_t> exports[] = {{"reenter", 1},
+                                                       {"deep", 4},
+                                                       {"load_leaf", 10},
+                                                       {"load_nonleaf", 11},
+                                                       {"recurse", 12}};
     for (auto [n, i] : exports) {
       putName(exp, n);
       put(exp, {0x00, i});

@@ -23,8 +23,7 @@ bool functionHasJitCode(const Module& module, uint32_t func_index) {
 bool runsJitCode(const Instance& inst, std::string_view name) {
   const ModuleData& md = moduleData(inst.module());
   for (const Export& e : md.exports)
-    if (e.kind == ExternKind::Func && e.name == name)
-      return md.jit && md.jit->compiled(e.index);
+    if (e.kind == ExternKind::Func && e.name == name) return md.jit && md.jit->compiled(e.index);
   FAIL("no function export " << std::string(name));
   return false;
 }

@@ -89,7 +89,7 @@ static void check_imports(const wasm_module_t* module) {
   wasm_importtype_vec_delete(&imports);
 }
 
-static const char* export_names[] = {"memory", "table",  "answer",  "counter",  "add",   "mul64", "fma32",
+static const char* export_names[] = {"memory", "table",  "answer", "counter", "add",      "mul64", "fma32",
                                      "sqrt64", "rotate", "divmod", "nothing", "call_log", "get_g"};
 static const wasm_externkind_t export_kinds[] = {
     WASM_EXTERN_MEMORY, WASM_EXTERN_TABLE, WASM_EXTERN_GLOBAL, WASM_EXTERN_GLOBAL, WASM_EXTERN_FUNC,
@@ -395,9 +395,9 @@ int main(int argc, char** argv) {
   {
     static const byte_t bad_magic[] = {0x00, 'a', 's', 'x', 0x01, 0x00, 0x00, 0x00};
     /* (func (result i32) (i64.const 0)): a type mismatch */
-    static const byte_t bad_type[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01,
-                                      0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01,
-                                      0x04, 0x00, 0x42, 0x00, 0x0b};
+    static const byte_t bad_type[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                      0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01,
+                                      0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b};
     static const byte_t truncated[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01};
     static const byte_t empty_module[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
     wasm_byte_vec_t v;

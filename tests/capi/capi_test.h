@@ -13,42 +13,41 @@
 
 static int capi_test_failures = 0;
 
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
+#define CHECK(cond) \
+  do { \
+    if (!(cond)) { \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      capi_test_failures++;                                                \
-    }                                                                      \
+      capi_test_failures++; \
+    } \
   } while (0)
 
 /* Stops at once: what follows depends on it. */
-#define REQUIRE(cond)                                                        \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
+#define REQUIRE(cond) \
+  do { \
+    if (!(cond)) { \
       fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                                               \
-    }                                                                        \
+      exit(1); \
+    } \
   } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                              \
-  do {                                                                                  \
-    long long va_ = (long long)(a), vb_ = (long long)(b);                               \
-    if (va_ != vb_) {                                                                   \
-      fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, \
-              #a, #b, va_, vb_);                                                        \
-      capi_test_failures++;                                                             \
-    }                                                                                   \
+#define CHECK_EQ_INT(a, b) \
+  do { \
+    long long va_ = (long long)(a), vb_ = (long long)(b); \
+    if (va_ != vb_) { \
+      fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, va_, vb_); \
+      capi_test_failures++; \
+    } \
   } while (0)
 
-#define CHECK_EQ_STR(a, b)                                                              \
-  do {                                                                                  \
-    const char* sa_ = (a);                                                              \
-    const char* sb_ = (b);                                                              \
-    if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0) {                                        \
-      fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, \
-              #a, #b, sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)");                      \
-      capi_test_failures++;                                                             \
-    }                                                                                   \
+#define CHECK_EQ_STR(a, b) \
+  do { \
+    const char* sa_ = (a); \
+    const char* sb_ = (b); \
+    if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0) { \
+      fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, #a, #b, \
+              sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)"); \
+      capi_test_failures++; \
+    } \
   } while (0)
 
 static inline int capi_test_finish(const char* name) {

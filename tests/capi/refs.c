@@ -5,10 +5,22 @@
 #include "capi_test.h"
 
 static int finalized_a = 0, finalized_b = 0, finalized_c = 0, finalized_func = 0;
-static void fin_a(void* p) { (void)p; finalized_a++; }
-static void fin_b(void* p) { (void)p; finalized_b++; }
-static void fin_c(void* p) { (void)p; finalized_c++; }
-static void fin_func(void* p) { (void)p; finalized_func++; }
+static void fin_a(void* p) {
+  (void)p;
+  finalized_a++;
+}
+static void fin_b(void* p) {
+  (void)p;
+  finalized_b++;
+}
+static void fin_c(void* p) {
+  (void)p;
+  finalized_c++;
+}
+static void fin_func(void* p) {
+  (void)p;
+  finalized_func++;
+}
 
 static wasm_func_t* f_export; /* the module's "f" */
 static int check_calls = 0;
@@ -116,7 +128,7 @@ int main(int argc, char** argv) {
     r = call1(func(module, &exports, "id_ext"), arg);
     CHECK_EQ_INT(r.kind, WASM_EXTERNREF);
     REQUIRE(r.of.ref);
-    CHECK(r.of.ref != arg.of.ref); /* a new handle ... */
+    CHECK(r.of.ref != arg.of.ref);              /* a new handle ... */
     CHECK(wasm_ref_same(r.of.ref, arg.of.ref)); /* ... to the same object */
     CHECK(wasm_ref_get_host_info(r.of.ref) == &info_a);
     wasm_val_delete(&r);

@@ -45,8 +45,8 @@ static void check_trap(wasm_trap_t* trap, const char* message, const wasm_instan
   }
   for (i = 0; i < n && i < trace.size; ++i) {
     if (wasm_frame_func_index(trace.data[i]) != funcs[i]) {
-      fprintf(stderr, "line %d: frame %zu is function %u, expected %u\n", line, i,
-              wasm_frame_func_index(trace.data[i]), funcs[i]);
+      fprintf(stderr, "line %d: frame %zu is function %u, expected %u\n", line, i, wasm_frame_func_index(trace.data[i]),
+              funcs[i]);
       capi_test_failures++;
     }
     if (!wasm_instance_same(wasm_frame_instance(trace.data[i]), instance)) {
@@ -96,10 +96,10 @@ static wasm_func_t* func(const wasm_module_t* m, const wasm_extern_vec_t* ex, co
   return f;
 }
 
-#define CHECK_TRAP(trap, msg, inst, ...)                                                       \
-  do {                                                                                         \
-    static const uint32_t frames_[] = {__VA_ARGS__};                                           \
-    check_trap((trap), (msg), (inst), sizeof frames_ / sizeof *frames_, frames_, __LINE__);    \
+#define CHECK_TRAP(trap, msg, inst, ...) \
+  do { \
+    static const uint32_t frames_[] = {__VA_ARGS__}; \
+    check_trap((trap), (msg), (inst), sizeof frames_ / sizeof *frames_, frames_, __LINE__); \
   } while (0)
 
 static void run_trap_module(const char* path, wasm_func_t* boom) {

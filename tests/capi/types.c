@@ -95,13 +95,27 @@ static void test_valtypes(void) {
 
   {
     wasm_valtype_t* t;
-    t = wasm_valtype_new_i32(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_I32); wasm_valtype_delete(t);
-    t = wasm_valtype_new_i64(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_I64); wasm_valtype_delete(t);
-    t = wasm_valtype_new_f32(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_F32); wasm_valtype_delete(t);
-    t = wasm_valtype_new_f64(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_F64); wasm_valtype_delete(t);
-    t = wasm_valtype_new_externref(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_EXTERNREF); wasm_valtype_delete(t);
-    t = wasm_valtype_new_anyref(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_EXTERNREF); wasm_valtype_delete(t);
-    t = wasm_valtype_new_funcref(); CHECK_EQ_INT(wasm_valtype_kind(t), WASM_FUNCREF); wasm_valtype_delete(t);
+    t = wasm_valtype_new_i32();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_I32);
+    wasm_valtype_delete(t);
+    t = wasm_valtype_new_i64();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_I64);
+    wasm_valtype_delete(t);
+    t = wasm_valtype_new_f32();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_F32);
+    wasm_valtype_delete(t);
+    t = wasm_valtype_new_f64();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_F64);
+    wasm_valtype_delete(t);
+    t = wasm_valtype_new_externref();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_EXTERNREF);
+    wasm_valtype_delete(t);
+    t = wasm_valtype_new_anyref();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_EXTERNREF);
+    wasm_valtype_delete(t);
+    t = wasm_valtype_new_funcref();
+    CHECK_EQ_INT(wasm_valtype_kind(t), WASM_FUNCREF);
+    wasm_valtype_delete(t);
   }
 }
 
@@ -444,8 +458,7 @@ static void test_runtime_basics(void) {
   {
     static const byte_t imports_global[] = {
         /* (module (import "a" "b" (global i32))) */
-        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x02, 0x08, 0x01, 0x01,
-        0x61, 0x01, 0x62, 0x03, 0x7f, 0x00};
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x02, 0x08, 0x01, 0x01, 0x61, 0x01, 0x62, 0x03, 0x7f, 0x00};
     wasm_byte_vec_t bytes;
     wasm_module_t* m;
     wasm_globaltype_t* gt = wasm_globaltype_new(wasm_valtype_new_i32(), WASM_CONST);

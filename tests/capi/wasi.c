@@ -48,9 +48,7 @@ static void collect(void* env, const uint8_t* data, size_t len) {
   buf_add(b, data, len);
 }
 
-static int buf_is(const struct buf* b, const char* s) {
-  return b->len == strlen(s) && memcmp(b->data, s, b->len) == 0;
-}
+static int buf_is(const struct buf* b, const char* s) { return b->len == strlen(s) && memcmp(b->data, s, b->len) == 0; }
 
 static int buf_eq(const struct buf* a, const struct buf* b) {
   return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
@@ -124,8 +122,7 @@ static wasm_trap_t* call_export(const wasm_module_t* module, wasm_instance_t* in
   wasm_val_vec_t no_args = WASM_EMPTY_VEC;
   wasm_trap_t* trap;
   wasm_instance_exports(instance, &exports);
-  trap = wasm_func_call(wasm_extern_as_func(find_export(module, &exports, name)), args ? args : &no_args,
-                        &results);
+  trap = wasm_func_call(wasm_extern_as_func(find_export(module, &exports, name)), args ? args : &no_args, &results);
   wasm_extern_vec_delete(&exports);
   return trap;
 }
@@ -449,8 +446,7 @@ static void test_errors(wasm_engine_t* engine) {
 
   /* Unknown and mistyped imports are named with module, field and type. */
   module = load_module(store, unknown_path);
-  CHECK_EQ_STR(import_error(env, module),
-               "unknown import: wasi_snapshot_preview1.no_such_call (func (i32) -> (i32))");
+  CHECK_EQ_STR(import_error(env, module), "unknown import: wasi_snapshot_preview1.no_such_call (func (i32) -> (i32))");
   CHECK(!wasi_env_get_imports(env, module, &imports, NULL)); /* error may be NULL */
   wasm_extern_vec_delete(&imports);
   wasm_module_delete(module);

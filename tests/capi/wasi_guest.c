@@ -18,10 +18,8 @@ __attribute__((import_module("env"), import_name("twice"))) int twice(int x);
 
 static void show_env(const char* name) {
   const char* v = getenv(name);
-  if (v)
-    printf("%s=%s\n", name, v);
-  else
-    printf("%s unset\n", name);
+  if (v) printf("%s=%s\n", name, v);
+  else printf("%s unset\n", name);
 }
 
 /* Reads all of stdin into a malloc'd buffer. */

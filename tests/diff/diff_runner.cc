@@ -290,7 +290,8 @@ void recordState(TierRun& t) {
   }
   for (size_t i = 0; i < inst->memories_.size(); ++i) {
     Memory* m = inst->memories_[i];
-    std::string s = fmt("  memory %zu: %" PRIu64 " pages, hash %016" PRIx64, i, m->pages(), fnv1a(m->data(), m->size()));
+    std::string s = fmt("  memory %zu: %" PRIu64 " pages, hash %016" PRIx64, i, m->pages(),
+                        fnv1a(m->data(), m->size()));
     t.addState(fmt("memory %zu", i), s, s);
   }
   for (size_t i = 0; i < inst->tables_.size(); ++i) {
@@ -404,9 +405,9 @@ void syncNaNs(TierRun& ref, TierRun& b) {
     GlobalInst* gr = ref.inst->globals_[i];
     GlobalInst* gb = b.inst->globals_[i];
     if (gr->type_ != gb->type_ || gr->bits_ == gb->bits_) continue;
-    bool nan = gr->type_ == ValType::F32 ? std::isnan(gr->get().asF32()) && std::isnan(gb->get().asF32())
+    bool nan = gr->type_ == ValType::F32   ? std::isnan(gr->get().asF32()) && std::isnan(gb->get().asF32())
                : gr->type_ == ValType::F64 ? std::isnan(gr->get().asF64()) && std::isnan(gb->get().asF64())
-                                          : false;
+                                           : false;
     if (nan) gb->bits_ = gr->bits_;
   }
   for (size_t i = 0; i < ref.inst->memories_.size() && i < b.inst->memories_.size(); ++i) {
@@ -435,8 +436,8 @@ void syncNaNs(TierRun& ref, TierRun& b) {
       std::string s = fmt("  memory %zu: %" PRIu64 " pages, hash %016" PRIx64, i, mb->pages(), fnv1a(pb, n));
       b.last_state[fmt("memory %zu", i)] = s;
       l.key = s;
-      l.text = s + fmt(" (%" PRIu64 " bytes of NaNs differed from %s's, which the spec allows; made equal)",
-                       differing, ref.name.c_str());
+      l.text = s + fmt(" (%" PRIu64 " bytes of NaNs differed from %s's, which the spec allows; made equal)", differing,
+                       ref.name.c_str());
       l.show = true;
     }
   }

@@ -175,15 +175,15 @@ std::string outcome(const Expected<T, Trap>& r) {
 // instruction forever) is killed after a timeout and fails the test.
 namespace {
 
-constexpr int kChildOk = 42;            // the test's handler ran for the host fault
-constexpr int kChildHandlerEarly = 10;  // the test's handler ran before the host fault
-constexpr int kChildWrongAddress = 11;  // ... for another address than the host fault's
-constexpr int kChildSetup = 12;         // compile, instantiate or JIT compile failed
-constexpr int kChildWrongTrap = 13;     // the guard-page load did not trap as it should
-constexpr int kChildUnusable = 14;      // the instance did not work after the trap
-constexpr int kChildTernNotOnTop = 15;  // Tern's handler was not installed over the test's
-constexpr int kChildFaultReturned = 16; // the host fault did not stop the program
-constexpr int kChildNoJit = 17;         // this build has no JIT: nothing to test
+constexpr int kChildOk = 42;             // the test's handler ran for the host fault
+constexpr int kChildHandlerEarly = 10;   // the test's handler ran before the host fault
+constexpr int kChildWrongAddress = 11;   // ... for another address than the host fault's
+constexpr int kChildSetup = 12;          // compile, instantiate or JIT compile failed
+constexpr int kChildWrongTrap = 13;      // the guard-page load did not trap as it should
+constexpr int kChildUnusable = 14;       // the instance did not work after the trap
+constexpr int kChildTernNotOnTop = 15;   // Tern's handler was not installed over the test's
+constexpr int kChildFaultReturned = 16;  // the host fault did not stop the program
+constexpr int kChildNoJit = 17;          // this build has no JIT: nothing to test
 constexpr int kChildUsage = 18;
 
 const char* childMeaning(int code) {
@@ -452,8 +452,7 @@ void trapsInOneThreadComputeInAnother(const Config& cfg, int a_rounds, int b_min
     for (int i = 0; i < a_rounds && a.errors == 0; ++i) {
       if (!x.store(uint32_t(i % 1000) * 4, i).ok()) a.fail("store failed");
       auto r = x.load(oob[i % 4]);
-      if (r.ok() || r.error().kind != TrapKind::MemoryOutOfBounds ||
-          r.error().message != "out of bounds memory access")
+      if (r.ok() || r.error().kind != TrapKind::MemoryOutOfBounds || r.error().message != "out of bounds memory access")
         a.fail("load(" + std::to_string(oob[i % 4]) + "): " + outcome(r));
       auto d = x.div(i, 0);
       if (d.ok() || d.error().message != "integer divide by zero") a.fail("div(i, 0): " + outcome(d));
@@ -484,8 +483,8 @@ void trapsInOneThreadComputeInAnother(const Config& cfg, int a_rounds, int b_min
     while (b.errors == 0 && (!a_done.load() || b_rounds < b_min_rounds)) {
       auto c = x.churn(20000, 12345);
       if (!c.ok() || c.value() != churn_expected)
-        b.fail("churn: " + (c.ok() ? std::to_string(c.value()) + " instead of " + std::to_string(churn_expected)
-                                    : outcome(c)));
+        b.fail("churn: " +
+               (c.ok() ? std::to_string(c.value()) + " instead of " + std::to_string(churn_expected) : outcome(c)));
       auto f = x.fib(18);
       if (!f.ok() || f.value() != 2584) b.fail("fib(18): " + (f.ok() ? std::to_string(f.value()) : outcome(f)));
       ++b_rounds;

@@ -71,7 +71,8 @@ bool parseValue(const std::string& s, Value* out) {
   else if (t == "i64") {
     if (!v.empty() && v[0] == '-') *out = Value::i64(std::strtoll(v.c_str(), &end, 0));
     else *out = Value::i64(int64_t(std::strtoull(v.c_str(), &end, 0)));
-  } else if (t == "f32" && v.rfind("bits:", 0) == 0) *out = Value::f32Bits(uint32_t(std::strtoul(v.c_str() + 5, &end, 0)));
+  } else if (t == "f32" && v.rfind("bits:", 0) == 0)
+    *out = Value::f32Bits(uint32_t(std::strtoul(v.c_str() + 5, &end, 0)));
   else if (t == "f64" && v.rfind("bits:", 0) == 0) *out = Value::f64Bits(std::strtoull(v.c_str() + 5, &end, 0));
   else if (t == "f32") *out = Value::f32(std::strtof(v.c_str(), &end));
   else if (t == "f64") *out = Value::f64(std::strtod(v.c_str(), &end));

@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
   }
   if (argc > 2 && strcmp(argv[1], "exit") == 0) {
     printf("calling exit(%d)\n", atoi(argv[2]));
-    exit(atoi(argv[2]));  /* stdio buffers are flushed by exit */
+    exit(atoi(argv[2])); /* stdio buffers are flushed by exit */
   }
   if (argc > 2 && strcmp(argv[1], "return") == 0) {
     printf("returning %d\n", atoi(argv[2]));

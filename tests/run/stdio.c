@@ -58,8 +58,7 @@ int main(int argc, char **argv) {
       if (isspace(c)) in_word = 0;
       else if (!in_word) in_word = 1, ++words;
     }
-    printf("lines %lu\nwords %lu\nbytes %lu\nsum %08x\n", lines, words, (unsigned long)len,
-           (unsigned)sum);
+    printf("lines %lu\nwords %lu\nbytes %lu\nsum %08x\n", lines, words, (unsigned long)len, (unsigned)sum);
   } else if (strcmp(mode, "rev") == 0) {
     size_t end = len;
     if (end > 0 && data[end - 1] == '\n') --end;

@@ -44,8 +44,7 @@ static void test_clock(void) {
   }
   check(monotonic, "monotonic never goes back");
   struct timespec res;
-  check(clock_getres(CLOCK_MONOTONIC, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0 &&
-            res.tv_nsec <= 1000000,
+  check(clock_getres(CLOCK_MONOTONIC, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0 && res.tv_nsec <= 1000000,
         "monotonic resolution within 1ms");
   int64_t before = nanos(CLOCK_MONOTONIC);
   struct timespec nap = {0, 20 * 1000000};
@@ -68,9 +67,7 @@ static void test_random(void) {
   check(getentropy(big, sizeof big) == 0, "getentropy 256 bytes");
 }
 
-static int cmp(const void *x, const void *y) {
-  return strcmp(*(char *const *)x, *(char *const *)y);
-}
+static int cmp(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
 
 static void list(const char *dir) {
   DIR *d = opendir(dir);
@@ -150,8 +147,7 @@ static void test_files(void) {
   if (f) fclose(f);
   check(symlink("c.txt", "work/link") == 0, "symlink");
   char target[64] = {0};
-  check(readlink("work/link", target, sizeof target - 1) == 5 && strcmp(target, "c.txt") == 0,
-        "readlink");
+  check(readlink("work/link", target, sizeof target - 1) == 5 && strcmp(target, "c.txt") == 0, "readlink");
   check(lstat("work/link", &st) == 0 && S_ISLNK(st.st_mode), "lstat symlink");
   list("work");
   list("work/sub");

@@ -73,10 +73,8 @@ std::string limits(const tern::Limits& l) {
 // meaningful for its kind.
 std::string describe(const tern::ExternType& t) {
   switch (t.kind) {
-    case tern::ExternKind::Func:
-      return "func (" + valTypes(t.func.params) + ")->(" + valTypes(t.func.results) + ")";
-    case tern::ExternKind::Table:
-      return "table " + valTypes({t.table.elem}) + " " + limits(t.table.limits);
+    case tern::ExternKind::Func: return "func (" + valTypes(t.func.params) + ")->(" + valTypes(t.func.results) + ")";
+    case tern::ExternKind::Table: return "table " + valTypes({t.table.elem}) + " " + limits(t.table.limits);
     case tern::ExternKind::Memory: return "memory " + limits(t.memory.limits);
     case tern::ExternKind::Global:
       return std::string("global ") + (t.global.mut ? "mut " : "") + valTypes({t.global.type});
@@ -86,8 +84,7 @@ std::string describe(const tern::ExternType& t) {
 
 std::vector<std::string> describeImports(const tern::Module& m) {
   std::vector<std::string> v;
-  for (const tern::ImportInfo& i : m.imports())
-    v.push_back(i.module + "." + i.name + ": " + describe(i.type));
+  for (const tern::ImportInfo& i : m.imports()) v.push_back(i.module + "." + i.name + ": " + describe(i.type));
   return v;
 }
 
@@ -103,8 +100,7 @@ tern::Expected<std::shared_ptr<tern::Module>> compile(const Bytes& b) {
 
 // Streams `b` in chunks whose sizes come from `next_size`. Stops feeding once
 // feed() reports an error.
-tern::Expected<std::shared_ptr<tern::Module>> stream(const Bytes& b,
-                                                     const std::function<size_t()>& next_size) {
+tern::Expected<std::shared_ptr<tern::Module>> stream(const Bytes& b, const std::function<size_t()>& next_size) {
   tern::ModuleStreamer s(engine());
   size_t at = 0;
   while (at < b.size()) {
@@ -148,8 +144,8 @@ std::string join(const std::vector<std::string>& v) {
 // Checks that `b` is rejected by compile, validate and the streamer (in one
 // chunk and byte by byte) with kind `kind`, a message starting with one of
 // `msgs`, and an offset in [lo, hi] (and within the module).
-void expectReject(const Bytes& b, ErrorKind kind, const std::vector<std::string>& msgs,
-                  size_t lo = 0, size_t hi = SIZE_MAX) {
+void expectReject(const Bytes& b, ErrorKind kind, const std::vector<std::string>& msgs, size_t lo = 0,
+                  size_t hi = SIZE_MAX) {
   auto r = compile(b);
   if (r.ok()) {
     FAIL_CHECK("module was accepted; expected " << kindName(kind) << " " << join(msgs));
@@ -191,12 +187,10 @@ void expectReject(const Bytes& b, ErrorKind kind, const std::vector<std::string>
   }
 }
 
-void expectMalformed(const Bytes& b, const std::vector<std::string>& msgs, size_t lo = 0,
-                     size_t hi = SIZE_MAX) {
+void expectMalformed(const Bytes& b, const std::vector<std::string>& msgs, size_t lo = 0, size_t hi = SIZE_MAX) {
   expectReject(b, ErrorKind::Malformed, msgs, lo, hi);
 }
-void expectInvalid(const Bytes& b, const std::vector<std::string>& msgs, size_t lo = 0,
-                   size_t hi = SIZE_MAX) {
+void expectInvalid(const Bytes& b, const std::vector<std::string>& msgs, size_t lo = 0, size_t hi = SIZE_MAX) {
   expectReject(b, ErrorKind::Invalid, msgs, lo, hi);
 }
 
@@ -296,8 +290,8 @@ tern::Func* makeTwice(tern::Store& store) {
 
 std::string showValue(const tern::Value& v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%02x:%016llx:%016llx", unsigned(v.type),
-                (unsigned long long)v.bits, (unsigned long long)v.hi);
+  std::snprintf(buf, sizeof buf, "%02x:%016llx:%016llx", unsigned(v.type), (unsigned long long)v.bits,
+                (unsigned long long)v.hi);
   return buf;
 }
 
@@ -385,8 +379,7 @@ TEST_CASE("add module: exports and a call") {
   REQUIRE(exps.size() == 1);
   CHECK(exps[0].name == "f");
   CHECK(exps[0].type.kind == tern::ExternKind::Func);
-  CHECK(exps[0].type.func ==
-        tern::FuncType{{tern::ValType::I32, tern::ValType::I32}, {tern::ValType::I32}});
+  CHECK(exps[0].type.func == tern::FuncType{{tern::ValType::I32, tern::ValType::I32}, {tern::ValType::I32}});
   tern::Store store(engine());
   auto inst = store.instantiate(m, {});
   REQUIRE(inst.ok());
@@ -417,12 +410,8 @@ TEST_CASE("imports() and exports() of every kind") {
   CHECK(imports == want_imports);
   std::vector<std::string> exports = describeExports(*m);
   std::vector<std::string> want_exports = {
-      "two: func ()->(7e,7d)",
-      "log_again: func (7f)->()",
-      "m: memory 1..2",
-      "t: table 70 3",
-      "imported_g: global 7c",
-      "own_g: global mut 7e",
+      "two: func ()->(7e,7d)", "log_again: func (7f)->()", "m: memory 1..2",
+      "t: table 70 3",         "imported_g: global 7c",    "own_g: global mut 7e",
   };
   CHECK(exports == want_exports);
 
@@ -484,23 +473,31 @@ TEST_CASE("rich module: behaviour") {
   std::vector<std::string> t = runRichScript(m);
   std::string mismatch = "trap " + std::to_string(int(tern::TrapKind::IndirectCallTypeMismatch)) +
                          " indirect call type mismatch";
-  std::string undefined =
-      "trap " + std::to_string(int(tern::TrapKind::UndefinedElement)) + " undefined element";
+  std::string undefined = "trap " + std::to_string(int(tern::TrapKind::UndefinedElement)) + " undefined element";
   std::vector<std::string> want = {
-      okI32(5),        okI32(0),
-      okI64(1),        okI64(120),
+      okI32(5),
+      okI32(0),
+      okI64(1),
+      okI64(120),
       okI64(2432902008176640000ll),
-      okI32(0),        okI32(1),
+      okI32(0),
+      okI32(1),
       okI32(55),
-      okI32(12),       okI32(13),
+      okI32(12),
+      okI32(13),
       okI32(6),
-      okI32(10),       okI32(20),
-      okI32(30),       okI32(30),
-      okI32(30),       okI32(30),
+      okI32(10),
+      okI32(20),
+      okI32(30),
+      okI32(30),
+      okI32(30),
+      okI32(30),
       okI32(11),
       okI32(0x74),
-      okI32(13),       mismatch,
-      undefined,       undefined,
+      okI32(13),
+      mismatch,
+      undefined,
+      undefined,
       "g " + showValue(tern::Value::i32(8)),
       "mem 255 255 255 255 116 101 114 110",
       "tab 2",
@@ -529,8 +526,7 @@ TEST_CASE("rich module through the Linker, and link errors") {
   SUBCASE("import of the wrong type") {
     tern::Func* wrong = store.createHostFunc(
         tern::FuncType{{tern::ValType::I64}, {tern::ValType::I32}},
-        [](tern::Caller&, std::span<const tern::Value>, std::span<tern::Value> res)
-            -> std::optional<tern::Trap> {
+        [](tern::Caller&, std::span<const tern::Value>, std::span<tern::Value> res) -> std::optional<tern::Trap> {
           res[0] = tern::Value::i32(0);
           return std::nullopt;
         });
@@ -562,14 +558,24 @@ TEST_CASE("rich module through the Linker, and link errors") {
     user.section(kType, typeSection({{{I32, I32}, {I32}}, {{}, {I32}}}));
     user.section(kImport, Buf()
                               .u32(3)
-                              .str("rich").str("add").u8(0x00).u32(0)
-                              .str("rich").str("memory").u8(0x02).u8(0x00).u32(1)
-                              .str("rich").str("g").u8(0x03).u8(I32).u8(0x01));
+                              .str("rich")
+                              .str("add")
+                              .u8(0x00)
+                              .u32(0)
+                              .str("rich")
+                              .str("memory")
+                              .u8(0x02)
+                              .u8(0x00)
+                              .u32(1)
+                              .str("rich")
+                              .str("g")
+                              .u8(0x03)
+                              .u8(I32)
+                              .u8(0x01));
     user.section(kFunction, funcSection({1}));
     user.section(kExport, exportSection({{"run", 0, 1}}));
     // add(load8_u [100], g)
-    user.section(kCode,
-                 codeSection({{{}, {0x41, 0x00, 0x2d, 0x00, 0x64, 0x23, 0x00, 0x10, 0x00, 0x0b}}}));
+    user.section(kCode, codeSection({{{}, {0x41, 0x00, 0x2d, 0x00, 0x64, 0x23, 0x00, 0x10, 0x00, 0x0b}}}));
     auto um = expectCompiles(user.bytes());
     REQUIRE(um);
     auto ui = linker.instantiate(store, um);
@@ -586,9 +592,8 @@ TEST_CASE("rich module through the Linker, and link errors") {
 TEST_CASE("non-minimal LEB128 encodings are accepted everywhere") {
   // Section sizes, counts, indices and immediates all padded to 5 bytes.
   auto pad5 = [](uint32_t v) {
-    return Bytes{uint8_t(0x80 | (v & 0x7f)), uint8_t(0x80 | ((v >> 7) & 0x7f)),
-                 uint8_t(0x80 | ((v >> 14) & 0x7f)), uint8_t(0x80 | ((v >> 21) & 0x7f)),
-                 uint8_t((v >> 28) & 0x0f)};
+    return Bytes{uint8_t(0x80 | (v & 0x7f)), uint8_t(0x80 | ((v >> 7) & 0x7f)), uint8_t(0x80 | ((v >> 14) & 0x7f)),
+                 uint8_t(0x80 | ((v >> 21) & 0x7f)), uint8_t((v >> 28) & 0x0f)};
   };
   auto sec = [&](uint8_t id, const Bytes& content) {
     Bytes b = {id};
@@ -606,11 +611,10 @@ TEST_CASE("non-minimal LEB128 encodings are accepted everywhere") {
   Bytes func = cat({pad5(1), pad5(0)});
   Bytes exp = cat({pad5(1), pad5(1), {'f'}, {0x00}, pad5(0)});
   // local.get 0 local.get 1 i32.add i32.const 0 (as 5-byte s32 0) i32.add
-  Bytes code_body = cat({pad5(0), {0x20}, pad5(0), {0x20}, pad5(1), {0x6a, 0x41, 0x80, 0x80, 0x80,
-                                                                     0x80, 0x00, 0x6a, 0x0b}});
+  Bytes code_body = cat(
+      {pad5(0), {0x20}, pad5(0), {0x20}, pad5(1), {0x6a, 0x41, 0x80, 0x80, 0x80, 0x80, 0x00, 0x6a, 0x0b}});
   Bytes code = cat({pad5(1), pad5(uint32_t(code_body.size())), code_body});
-  Bytes m = cat({header(), sec(kType, type), sec(kFunction, func), sec(kExport, exp),
-                 sec(kCode, code)});
+  Bytes m = cat({header(), sec(kType, type), sec(kFunction, func), sec(kExport, exp), sec(kCode, code)});
   auto mod = expectCompiles(m);
   REQUIRE(mod);
   REQUIRE(mod->exports().size() == 1);
@@ -665,7 +669,7 @@ TEST_CASE("a module using bulk memory, reference types and passive segments comp
              0x41, 0x01, 0x25, 0x00, 0xd1,                                // ref.is_null table[1]
              0x41, 0x09, 0x2d, 0x00, 0x00,                                // load8_u [9]
              0x6a,                                                        // add -> 0 + 'b'
-             0xd2, 0x00, 0xd1, 0x6a,  // + ref.is_null(ref.func 0)
+             0xd2, 0x00, 0xd1, 0x6a,                                      // + ref.is_null(ref.func 0)
              0x0b,
          }};
   m.section(kCode, codeSection({f}));
@@ -752,24 +756,16 @@ TEST_CASE("malformed: preamble") {
   expectMalformed({0x00, 0x61, 0x73, 0x6d}, {"unexpected end"}, 0, 4);
   expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x01}, {"unexpected end"}, 4, 5);
   expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00}, {"unexpected end"}, 4, 7);
-  expectMalformed({0x01, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"},
-                  0, 4);
-  expectMalformed({0x00, 0x61, 0x73, 0x6e, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"},
-                  0, 4);
-  expectMalformed({'a', 's', 'm', 0x00, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"}, 0,
-                  4);
-  expectMalformed({0x00, 0x41, 0x53, 0x4d, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"},
-                  0, 4);
+  expectMalformed({0x01, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"}, 0, 4);
+  expectMalformed({0x00, 0x61, 0x73, 0x6e, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"}, 0, 4);
+  expectMalformed({'a', 's', 'm', 0x00, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"}, 0, 4);
+  expectMalformed({0x00, 0x41, 0x53, 0x4d, 0x01, 0x00, 0x00, 0x00}, {"magic header not detected"}, 0, 4);
   const std::string wat = "(module)";
   expectMalformed(Bytes(wat.begin(), wat.end()), {"magic header not detected"}, 0, 4);
-  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x00, 0x00, 0x00, 0x00}, {"unknown binary version"}, 4,
-                  8);
-  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00}, {"unknown binary version"}, 4,
-                  8);
-  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}, {"unknown binary version"}, 4,
-                  8);
-  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x01}, {"unknown binary version"}, 4,
-                  8);
+  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x00, 0x00, 0x00, 0x00}, {"unknown binary version"}, 4, 8);
+  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00}, {"unknown binary version"}, 4, 8);
+  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00}, {"unknown binary version"}, 4, 8);
+  expectMalformed({0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x01}, {"unknown binary version"}, 4, 8);
 }
 
 TEST_CASE("malformed: section framing") {
@@ -795,8 +791,7 @@ TEST_CASE("malformed: section framing") {
     Bytes b = mod({0x01, 0x07, 0x01, 0x60, 0x00, 0x00, 0x60, 0x00, 0x00});
     expectMalformed(b, {"section size mismatch"}, 8, b.size());
     ModuleBuilder g;
-    g.section(kGlobal,
-              Buf().u32(1).raw({0x7f, 0x00, 0x41, 0x00, 0x0b}).raw({0x7f, 0x00, 0x41, 0x00, 0x0b}));
+    g.section(kGlobal, Buf().u32(1).raw({0x7f, 0x00, 0x41, 0x00, 0x0b}).raw({0x7f, 0x00, 0x41, 0x00, 0x0b}));
     expectMalformed(g.bytes(), {"section size mismatch"}, 8, g.bytes().size());
   }
   SUBCASE("section contents longer than their size") {
@@ -834,18 +829,15 @@ TEST_CASE("malformed: section framing") {
     m.section(kStart, Buf().u32(0));
     m.section(kCode, codeSection({{{}, {0x0b}}}));
     Range second_start{m.sections[3].start, m.sections[3].end};
-    expectMalformed(m.bytes(), {"unexpected content after last section"}, second_start.lo,
-                    second_start.hi);
+    expectMalformed(m.bytes(), {"unexpected content after last section"}, second_start.lo, second_start.hi);
     ModuleBuilder n;
     n.section(kMemory, Buf().u32(0));
     n.section(kType, Buf().u32(0));
-    expectMalformed(n.bytes(), {"unexpected content after last section"}, n.sections[1].start,
-                    n.sections[1].end);
+    expectMalformed(n.bytes(), {"unexpected content after last section"}, n.sections[1].start, n.sections[1].end);
     ModuleBuilder d;
     d.section(kType, Buf().u32(0));
     d.section(kType, Buf().u32(0));
-    expectMalformed(d.bytes(), {"unexpected content after last section"}, d.sections[1].start,
-                    d.sections[1].end);
+    expectMalformed(d.bytes(), {"unexpected content after last section"}, d.sections[1].start, d.sections[1].end);
   }
   SUBCASE("data count section after the code section") {
     ModuleBuilder m;
@@ -853,8 +845,7 @@ TEST_CASE("malformed: section framing") {
     m.section(kFunction, funcSection({0}));
     m.section(kCode, codeSection({{{}, {0x0b}}}));
     m.section(kDataCount, Buf().u32(0));
-    expectMalformed(m.bytes(), {"unexpected content after last section"}, m.sections[3].start,
-                    m.sections[3].end);
+    expectMalformed(m.bytes(), {"unexpected content after last section"}, m.sections[3].start, m.sections[3].end);
   }
 }
 
@@ -863,27 +854,24 @@ TEST_CASE("malformed: function and code sections") {
     ModuleBuilder m;
     m.section(kType, typeSection({kVoid}));
     m.section(kFunction, funcSection({0}));
-    expectMalformed(m.bytes(), {"function and code section have inconsistent lengths"}, 8,
-                    m.bytes().size());
+    expectMalformed(m.bytes(), {"function and code section have inconsistent lengths"}, 8, m.bytes().size());
   }
   SUBCASE("code section without function section") {
     ModuleBuilder m;
     m.section(kType, typeSection({kVoid}));
     m.section(kCode, codeSection({{{}, {0x0b}}}));
-    expectMalformed(m.bytes(), {"function and code section have inconsistent lengths"}, 8,
-                    m.bytes().size());
+    expectMalformed(m.bytes(), {"function and code section have inconsistent lengths"}, 8, m.bytes().size());
   }
   SUBCASE("more bodies than functions") {
     ModuleBuilder m;
     m.section(kType, typeSection({kVoid}));
     m.section(kFunction, funcSection({0}));
     m.section(kCode, codeSection({{{}, {0x0b}}, {{}, {0x0b}}}));
-    expectMalformed(m.bytes(), {"function and code section have inconsistent lengths"}, 8,
-                    m.bytes().size());
+    expectMalformed(m.bytes(), {"function and code section have inconsistent lengths"}, 8, m.bytes().size());
   }
   SUBCASE("body missing its end, at the end of the module") {
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01,
-                   0x04, 0x00, 0x41, 0x01, 0x1a});
+    Bytes b = mod(
+        {0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x01, 0x1a});
     expectMalformed(b, {"unexpected end"}, 21, b.size());
   }
   SUBCASE("body missing its end, followed by another body") {
@@ -892,18 +880,16 @@ TEST_CASE("malformed: function and code sections") {
     expectMalformed(b, {"END opcode expected"}, 22, 27);
   }
   SUBCASE("body size beyond the section") {
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x04, 0x01,
-                   0x09, 0x00, 0x0b});
+    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x04, 0x01, 0x09, 0x00, 0x0b});
     expectMalformed(b, {"length out of bounds", "unexpected end"}, 20, b.size());
   }
   SUBCASE("too many locals") {
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0c, 0x01,
-                   0x0a, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x02, 0x7e, 0x0b});
+    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0c,
+                   0x01, 0x0a, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x02, 0x7e, 0x0b});
     expectMalformed(b, {"too many locals"}, 21, b.size());
-    Bytes c = mod({0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a,
-                   0x1c, 0x01, 0x1a, 0x04, 0x80, 0x80, 0x80, 0x80, 0x04, 0x7f, 0x80, 0x80, 0x80,
-                   0x80, 0x04, 0x7e, 0x80, 0x80, 0x80, 0x80, 0x04, 0x7d, 0x80, 0x80, 0x80, 0x80,
-                   0x04, 0x7c, 0x0b});
+    Bytes c = mod({0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x1c,
+                   0x01, 0x1a, 0x04, 0x80, 0x80, 0x80, 0x80, 0x04, 0x7f, 0x80, 0x80, 0x80, 0x80, 0x04,
+                   0x7e, 0x80, 0x80, 0x80, 0x80, 0x04, 0x7d, 0x80, 0x80, 0x80, 0x80, 0x04, 0x7c, 0x0b});
     expectMalformed(c, {"too many locals"}, 23, c.size());
   }
   SUBCASE("unknown opcodes") {
@@ -918,30 +904,22 @@ TEST_CASE("malformed: function and code sections") {
   SUBCASE("memory.size / memory.grow reserved byte") {
     std::initializer_list<std::pair<uint8_t, Bytes>> mem = {{kMemory, Buf().u32(1).u8(0).u32(1).b}};
     expectMalformedBody(kVoid, {{}, {0x3f, 0x01, 0x1a, 0x0b}}, {"zero byte expected"}, mem);
-    expectMalformedBody(kVoid, {{}, {0x41, 0x00, 0x40, 0x01, 0x1a, 0x0b}}, {"zero byte expected"},
-                        mem);
+    expectMalformedBody(kVoid, {{}, {0x41, 0x00, 0x40, 0x01, 0x1a, 0x0b}}, {"zero byte expected"}, mem);
     expectMalformedBody(kVoid, {{}, {0x3f, 0x80, 0x00, 0x1a, 0x0b}}, {"zero byte expected"}, mem);
   }
   SUBCASE("bad LEB immediates in code") {
-    expectMalformedBody(kToI32, {{}, {0x41, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x0b}},
-                        {"integer too large"});
-    expectMalformedBody(kToI32, {{}, {0x41, 0x80, 0x80, 0x80, 0x80, 0x70, 0x0b}},
-                        {"integer too large"});
+    expectMalformedBody(kToI32, {{}, {0x41, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x0b}}, {"integer too large"});
+    expectMalformedBody(kToI32, {{}, {0x41, 0x80, 0x80, 0x80, 0x80, 0x70, 0x0b}}, {"integer too large"});
     expectMalformedBody(kToI32, {{}, {0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b}},
                         {"integer representation too long"});
     expectMalformedBody({{}, {I64}},
-                        {{}, {0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-                              0x00, 0x0b}},
+                        {{}, {0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b}},
                         {"integer representation too long"});
-    expectMalformedBody({{}, {I64}},
-                        {{}, {0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-                              0x0b}},
+    expectMalformedBody({{}, {I64}}, {{}, {0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x0b}},
                         {"integer too large"});
-    expectMalformedBody({{I32}, {I32}}, {{}, {0x20, 0x80, 0x80, 0x80, 0x80, 0x10, 0x0b}},
-                        {"integer too large"});
+    expectMalformedBody({{I32}, {I32}}, {{}, {0x20, 0x80, 0x80, 0x80, 0x80, 0x10, 0x0b}}, {"integer too large"});
     // Block type as s33 with bad sign bits.
-    expectMalformedBody(kVoid, {{}, {0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x0b, 0x0b}},
-                        {"integer too large"});
+    expectMalformedBody(kVoid, {{}, {0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x0b, 0x0b}}, {"integer too large"});
   }
   SUBCASE("truncated instruction at the end of a body") {
     // i32.const without its immediate: the body ends first.
@@ -977,8 +955,7 @@ TEST_CASE("malformed: LEB128 in sections") {
   }
   SUBCASE("global initializer constant too large") {
     ModuleBuilder m;
-    m.section(kGlobal,
-              Buf().u32(1).u8(I32).u8(0x00).raw({0x41, 0xff, 0xff, 0xff, 0xff, 0x4f, 0x0b}));
+    m.section(kGlobal, Buf().u32(1).u8(I32).u8(0x00).raw({0x41, 0xff, 0xff, 0xff, 0xff, 0x4f, 0x0b}));
     Range r = sectionRange(m, kGlobal);
     expectMalformed(m.bytes(), {"integer too large"}, r.lo, r.hi);
   }
@@ -987,8 +964,7 @@ TEST_CASE("malformed: LEB128 in sections") {
 TEST_CASE("malformed: imports, exports, types") {
   SUBCASE("import kind") {
     expectMalformed(mod({0x02, 0x04, 0x01, 0x00, 0x00, 0x04}), {"malformed import kind"}, 8, 14);
-    expectMalformed(mod({0x02, 0x05, 0x01, 0x00, 0x00, 0x04, 0x00}), {"malformed import kind"}, 8,
-                    15);
+    expectMalformed(mod({0x02, 0x05, 0x01, 0x00, 0x00, 0x04, 0x00}), {"malformed import kind"}, 8, 15);
     expectMalformed(mod({0x02, 0x04, 0x01, 0x00, 0x00, 0x05}), {"malformed import kind"}, 8, 14);
   }
   SUBCASE("global mutability") {
@@ -1023,8 +999,7 @@ TEST_CASE("malformed: imports, exports, types") {
     // 0x40 is not a value type.
     ModuleBuilder m;
     m.section(kType, Buf().u32(1).u8(0x60).u32(1).u8(0x40).u32(0));
-    expectMalformed(m.bytes(), {"malformed value type", "integer representation too long"}, 8,
-                    m.bytes().size());
+    expectMalformed(m.bytes(), {"malformed value type", "integer representation too long"}, 8, m.bytes().size());
   }
   SUBCASE("reference types") {
     // Table of i32.
@@ -1032,37 +1007,33 @@ TEST_CASE("malformed: imports, exports, types") {
     t.section(kTable, Buf().u32(1).u8(I32).u8(0x00).u32(1));
     expectMalformed(t.bytes(), {"malformed reference type"}, 8, t.bytes().size());
     // Element segment of kind i32 (spec binary.wast).
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
-                   0x00, 0x00, 0x09, 0x07, 0x01, 0x05, 0x7f, 0x01, 0xd2, 0x00, 0x0b, 0x0a, 0x04,
-                   0x01, 0x02, 0x00, 0x0b});
+    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x00,
+                   0x09, 0x07, 0x01, 0x05, 0x7f, 0x01, 0xd2, 0x00, 0x0b, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b});
     expectMalformed(b, {"malformed reference type"}, 23, 32);
   }
   SUBCASE("illegal opcode in a constant expression") {
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
-                   0x00, 0x00, 0x09, 0x07, 0x01, 0x05, 0x70, 0x01, 0xf3, 0x00, 0x0b, 0x0a, 0x04,
-                   0x01, 0x02, 0x00, 0x0b});
+    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x00,
+                   0x09, 0x07, 0x01, 0x05, 0x70, 0x01, 0xf3, 0x00, 0x0b, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b});
     expectMalformed(b, {"illegal opcode"}, 23, 32);
   }
   SUBCASE("limits flags") {
     ModuleBuilder m;
     m.section(kMemory, Buf().u32(1).u8(0x08).u32(1));
-    expectMalformed(m.bytes(), {"integer too large", "malformed limits flags",
-                                "integer representation too long"},
-                    8, m.bytes().size());
+    expectMalformed(m.bytes(), {"integer too large", "malformed limits flags", "integer representation too long"}, 8,
+                    m.bytes().size());
   }
 }
 
 TEST_CASE("malformed: data count") {
   SUBCASE("memory.init without data count section") {
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
-                   0x00, 0x00, 0x0a, 0x0e, 0x01, 0x0c, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00,
-                   0xfc, 0x08, 0x00, 0x00, 0x0b, 0x0b, 0x03, 0x01, 0x01, 0x00});
+    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03,
+                   0x01, 0x00, 0x00, 0x0a, 0x0e, 0x01, 0x0c, 0x00, 0x41, 0x00, 0x41, 0x00,
+                   0x41, 0x00, 0xfc, 0x08, 0x00, 0x00, 0x0b, 0x0b, 0x03, 0x01, 0x01, 0x00});
     expectMalformed(b, {"data count section required"}, 23, 39);
   }
   SUBCASE("data.drop without data count section") {
-    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
-                   0x00, 0x00, 0x0a, 0x07, 0x01, 0x05, 0x00, 0xfc, 0x09, 0x00, 0x0b, 0x0b, 0x03,
-                   0x01, 0x01, 0x00});
+    Bytes b = mod({0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x00,
+                   0x0a, 0x07, 0x01, 0x05, 0x00, 0xfc, 0x09, 0x00, 0x0b, 0x0b, 0x03, 0x01, 0x01, 0x00});
     expectMalformed(b, {"data count section required"}, 23, 32);
   }
   SUBCASE("data count larger than the data section") {
@@ -1070,19 +1041,17 @@ TEST_CASE("malformed: data count") {
     m.section(kMemory, Buf().u32(1).u8(0).u32(1));
     m.section(kDataCount, Buf().u32(2));
     m.section(kData, Buf().u32(1).u8(0x01).str("x"));
-    expectMalformed(m.bytes(), {"data count and data section have inconsistent lengths"}, 8,
-                    m.bytes().size());
+    expectMalformed(m.bytes(), {"data count and data section have inconsistent lengths"}, 8, m.bytes().size());
   }
   SUBCASE("data count without data section") {
     ModuleBuilder m;
     m.section(kMemory, Buf().u32(1).u8(0).u32(1));
     m.section(kDataCount, Buf().u32(1));
-    expectMalformed(m.bytes(), {"data count and data section have inconsistent lengths"}, 8,
-                    m.bytes().size());
+    expectMalformed(m.bytes(), {"data count and data section have inconsistent lengths"}, 8, m.bytes().size());
   }
   SUBCASE("data segment longer than declared") {
-    Bytes b = mod({0x05, 0x03, 0x01, 0x00, 0x01, 0x0b, 0x0c, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x05,
-                   0x61, 0x62, 0x63, 0x64, 0x65, 0x66});
+    Bytes b = mod({0x05, 0x03, 0x01, 0x00, 0x01, 0x0b, 0x0c, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x05, 0x61, 0x62, 0x63, 0x64,
+                   0x65, 0x66});
     expectMalformed(b, {"section size mismatch"}, 13, b.size());
   }
 }
@@ -1097,16 +1066,13 @@ TEST_CASE("invalid: type mismatch") {
   expectInvalidBody(kToI32, {{}, {0x41, 0x01, 0x6a, 0x0b}}, {"type mismatch"});
   expectInvalidBody(kVoid, {{}, {0x1a, 0x0b}}, {"type mismatch"});
   // if (result i32) without else.
-  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x04, 0x7f, 0x41, 0x01, 0x0b, 0x0b}},
-                    {"type mismatch"});
+  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x04, 0x7f, 0x41, 0x01, 0x0b, 0x0b}}, {"type mismatch"});
   // br_if with a non-i32 condition.
-  expectInvalidBody(kVoid, {{}, {0x02, 0x40, 0x42, 0x00, 0x0d, 0x00, 0x0b, 0x0b}},
-                    {"type mismatch"});
+  expectInvalidBody(kVoid, {{}, {0x02, 0x40, 0x42, 0x00, 0x0d, 0x00, 0x0b, 0x0b}}, {"type mismatch"});
   // Block leaves an extra value.
   expectInvalidBody(kVoid, {{}, {0x02, 0x40, 0x41, 0x00, 0x0b, 0x0b}}, {"type mismatch"});
   // select with operands of different types.
-  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x42, 0x00, 0x41, 0x00, 0x1b, 0x0b}},
-                    {"type mismatch"});
+  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x42, 0x00, 0x41, 0x00, 0x1b, 0x0b}}, {"type mismatch"});
   // local.set of the wrong type.
   expectInvalidBody({{I32}, {}}, {{}, {0x42, 0x00, 0x21, 0x00, 0x0b}}, {"type mismatch"});
   // return with nothing on the stack.
@@ -1126,8 +1092,7 @@ TEST_CASE("invalid: unknown indices") {
   expectInvalidBody(kVoid, {{}, {0x3f, 0x00, 0x1a, 0x0b}}, {"unknown memory"});
   expectInvalidBody(kVoid, {{}, {0x41, 0x00, 0x11, 0x00, 0x00, 0x0b}}, {"unknown table"});
   expectInvalidBody(kVoid, {{}, {0x0c, 0x01, 0x0b}}, {"unknown label"});
-  expectInvalidBody(kVoid, {{}, {0x02, 0x40, 0x41, 0x00, 0x0d, 0x02, 0x0b, 0x0b}},
-                    {"unknown label"});
+  expectInvalidBody(kVoid, {{}, {0x02, 0x40, 0x41, 0x00, 0x0d, 0x02, 0x0b, 0x0b}}, {"unknown label"});
   expectInvalidBody(kVoid, {{}, {0x02, 0x05, 0x0b, 0x0b}}, {"unknown type"});
   expectInvalidBody(kVoid, {{}, {0x41, 0x00, 0x11, 0x03, 0x00, 0x0b}}, {"unknown type"},
                     {{kTable, Buf().u32(1).u8(FUNCREF).u8(0).u32(1).b}});
@@ -1194,8 +1159,7 @@ TEST_CASE("invalid: other validation rules") {
                     {"alignment must not be larger than natural"}, mem);
   expectInvalidBody(kVoid, {{}, {0x41, 0x00, 0x42, 0x00, 0x37, 0x04, 0x00, 0x0b}},
                     {"alignment must not be larger than natural"}, mem);
-  expectInvalidBody(kVoid, {{}, {0x41, 0x00, 0x23, 0x00, 0x24, 0x00, 0x1a, 0x0b}},
-                    {"global is immutable"},
+  expectInvalidBody(kVoid, {{}, {0x41, 0x00, 0x23, 0x00, 0x24, 0x00, 0x1a, 0x0b}}, {"global is immutable"},
                     {{kGlobal, Buf().u32(1).u8(I32).u8(0x00).raw({0x41, 0x00, 0x0b}).b}});
   expectInvalidBody(kVoid, {{}, {0xd2, 0x00, 0x1a, 0x0b}}, {"undeclared function reference"});
   {
@@ -1227,20 +1191,16 @@ TEST_CASE("invalid: other validation rules") {
   SUBCASE("memory size limits") {
     ModuleBuilder m;
     m.section(kMemory, Buf().u32(1).u8(0).u32(65537));
-    expectInvalid(m.bytes(), {"memory size must be at most 65536 pages (4GiB)"}, 8,
-                  m.bytes().size());
+    expectInvalid(m.bytes(), {"memory size must be at most 65536 pages (4GiB)"}, 8, m.bytes().size());
     ModuleBuilder n;
     n.section(kMemory, Buf().u32(1).u8(1).u32(0).u32(0xffffffff));
-    expectInvalid(n.bytes(), {"memory size must be at most 65536 pages (4GiB)"}, 8,
-                  n.bytes().size());
+    expectInvalid(n.bytes(), {"memory size must be at most 65536 pages (4GiB)"}, 8, n.bytes().size());
     ModuleBuilder o;
     o.section(kMemory, Buf().u32(1).u8(1).u32(2).u32(1));
-    expectInvalid(o.bytes(), {"size minimum must not be greater than maximum"}, 8,
-                  o.bytes().size());
+    expectInvalid(o.bytes(), {"size minimum must not be greater than maximum"}, 8, o.bytes().size());
     ModuleBuilder t;
     t.section(kTable, Buf().u32(1).u8(FUNCREF).u8(1).u32(5).u32(4));
-    expectInvalid(t.bytes(), {"size minimum must not be greater than maximum"}, 8,
-                  t.bytes().size());
+    expectInvalid(t.bytes(), {"size minimum must not be greater than maximum"}, 8, t.bytes().size());
   }
   SUBCASE("constant expression required") {
     ModuleBuilder m;

@@ -83,10 +83,8 @@ std::map<std::string, Input::Expect> expectations(const std::filesystem::path& d
       std::string file = jsonField(line, "filename");
       if (file.empty() || file.size() < 5 || file.substr(file.size() - 5) != ".wasm") continue;
       std::string type = jsonField(line, "type");
-      if (type == "module" || type == "assert_unlinkable" || type == "assert_uninstantiable")
-        out[file] = Input::Valid;
-      else if (type == "assert_invalid" || type == "assert_malformed")
-        out[file] = Input::Invalid;
+      if (type == "module" || type == "assert_unlinkable" || type == "assert_uninstantiable") out[file] = Input::Valid;
+      else if (type == "assert_invalid" || type == "assert_malformed") out[file] = Input::Invalid;
     }
   }
   return out;
@@ -283,8 +281,8 @@ bool writeAll(int fd, const void* p, size_t n) {
   return true;
 }
 
-[[noreturn]] void childMain(int fd, const std::vector<std::shared_ptr<tern::Module>>& mods,
-                            size_t from, bool call_exports) {
+[[noreturn]] void childMain(int fd, const std::vector<std::shared_ptr<tern::Module>>& mods, size_t from,
+                            bool call_exports) {
 #ifndef __SANITIZE_ADDRESS__
   // (AddressSanitizer maps terabytes of shadow memory: no address-space cap
   // can apply under it.)
@@ -309,8 +307,7 @@ bool writeAll(int fd, const void* p, size_t n) {
 // `max_timeouts` bounds the time spent on non-terminating mutants: once
 // reached, the remaining modules are not run.
 void runAll(const std::vector<std::shared_ptr<tern::Module>>& mods, bool call_exports,
-            const std::function<std::string(size_t)>& describe, unsigned max_timeouts,
-            RunStats* st) {
+            const std::function<std::string(size_t)>& describe, unsigned max_timeouts, RunStats* st) {
   size_t next = 0;
   unsigned timeouts_here = 0;
   while (next < mods.size()) {
@@ -353,8 +350,7 @@ void runAll(const std::vector<std::shared_ptr<tern::Module>>& mods, bool call_ex
       st->calls_ok += rec.calls_ok;
       st->calls_trapped += rec.calls_trapped;
       st->bad_results += rec.bad_results;
-      if (rec.bad_results && st->bad_result_reports.size() < 10)
-        st->bad_result_reports.push_back(describe(next + k));
+      if (rec.bad_results && st->bad_result_reports.size() < 10) st->bad_result_reports.push_back(describe(next + k));
     }
     next += done;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && next == mods.size()) break;
@@ -367,8 +363,8 @@ void runAll(const std::vector<std::shared_ptr<tern::Module>>& mods, bool call_ex
       ++st->crashes;
       std::ostringstream os;
       os << describe(next) << ": child ";
-      if (WIFSIGNALED(status)) os << "killed by signal " << WTERMSIG(status) << " ("
-                                  << strsignal(WTERMSIG(status)) << ")";
+      if (WIFSIGNALED(status))
+        os << "killed by signal " << WTERMSIG(status) << " (" << strsignal(WTERMSIG(status)) << ")";
       else os << "exited with status " << WEXITSTATUS(status);
       if (st->crash_reports.size() < 20) st->crash_reports.push_back(os.str());
     }
@@ -432,8 +428,7 @@ uint32_t nameSeed(const std::string& s) {
 TEST_CASE("fuzz: inputs load, valid ones compile and invalid ones are rejected") {
   const auto& in = inputs();
   MESSAGE("fuzz inputs: " << in.size() << " modules");
-  if (!std::getenv("TERN_TEST_WASM_DIR"))
-    MESSAGE("TERN_TEST_WASM_DIR not set: hand-built modules only");
+  if (!std::getenv("TERN_TEST_WASM_DIR")) MESSAGE("TERN_TEST_WASM_DIR not set: hand-built modules only");
   for (const Input& i : in) {
     CAPTURE(i.name);
     auto r = compile(i.bytes);
@@ -442,16 +437,14 @@ TEST_CASE("fuzz: inputs load, valid ones compile and invalid ones are rejected")
       // SIMD modules validate but the interpreter does not run them yet, so
       // compile reports Unsupported naming SIMD. Anything else must compile.
       bool simd_unsupported = !r.ok() && r.error().kind == tern::ErrorKind::Unsupported &&
-                              r.error().message.find("SIMD") != std::string::npos &&
-                              i.name.rfind("simd_", 0) == 0;
+                              r.error().message.find("SIMD") != std::string::npos && i.name.rfind("simd_", 0) == 0;
       if (simd_unsupported) MESSAGE("skip-list (SIMD execution): " << i.name);
       CHECK_MESSAGE((r.ok() || simd_unsupported),
                     "valid module rejected: "
                         << (r.ok() ? "" : std::string(kindName(r.error().kind)) + " '" + r.error().message + "'"));
       // Whatever compile thinks, the module must pass validation.
       std::optional<tern::Error> v = tern::Module::validate(i.bytes);
-      CHECK_MESSAGE(!v.has_value(), "Module::validate rejected a valid module: "
-                                        << (v ? v->message : std::string()));
+      CHECK_MESSAGE(!v.has_value(), "Module::validate rejected a valid module: " << (v ? v->message : std::string()));
     } else if (i.expect == Input::Invalid) {
       CHECK_MESSAGE(!r.ok(), "invalid module accepted");
     }
@@ -502,16 +495,15 @@ TEST_CASE("fuzz: every truncation is rejected") {
         if (!v) {
           if (boundary) ++boundary_accepted;
           else if (accepted_reports.size() < 10)
-            accepted_reports.push_back(in.name + " cut at " + std::to_string(n) + " of " +
-                                       std::to_string(b.size()) + " (validate)");
+            accepted_reports.push_back(in.name + " cut at " + std::to_string(n) + " of " + std::to_string(b.size()) +
+                                       " (validate)");
           continue;
         }
         ++rejected;
         std::string p = errorProblem(*v, n);
         if (!p.empty()) {
           ++bad_errors;
-          if (error_reports.size() < 10)
-            error_reports.push_back(in.name + " cut at " + std::to_string(n) + ": " + p);
+          if (error_reports.size() < 10) error_reports.push_back(in.name + " cut at " + std::to_string(n) + ": " + p);
         }
         continue;
       }
@@ -520,16 +512,14 @@ TEST_CASE("fuzz: every truncation is rejected") {
         if (boundary) {
           ++boundary_accepted;
         } else if (accepted_reports.size() < 10) {
-          accepted_reports.push_back(in.name + " cut at " + std::to_string(n) + " of " +
-                                     std::to_string(b.size()));
+          accepted_reports.push_back(in.name + " cut at " + std::to_string(n) + " of " + std::to_string(b.size()));
         }
       } else {
         ++rejected;
         std::string p = errorProblem(r.error(), n);
         if (!p.empty()) {
           ++bad_errors;
-          if (error_reports.size() < 10)
-            error_reports.push_back(in.name + " cut at " + std::to_string(n) + ": " + p);
+          if (error_reports.size() < 10) error_reports.push_back(in.name + " cut at " + std::to_string(n) + ": " + p);
         }
       }
       // The streamer must agree, fed in small pieces.
@@ -544,15 +534,13 @@ TEST_CASE("fuzz: every truncation is rejected") {
         }
         auto sr = s.finish();
         bool same = sr.ok() == r.ok();
-        if (same && !sr.ok())
-          same = sr.error().message == r.error().message && sr.error().offset == r.error().offset;
+        if (same && !sr.ok()) same = sr.error().message == r.error().message && sr.error().offset == r.error().offset;
         if (!same) {
           ++stream_mismatch;
           if (stream_reports.size() < 10) {
             std::ostringstream os;
             os << in.name << " cut at " << n << ": compile "
-               << (r.ok() ? std::string("accepted")
-                          : "'" + r.error().message + "'@" + std::to_string(r.error().offset))
+               << (r.ok() ? std::string("accepted") : "'" + r.error().message + "'@" + std::to_string(r.error().offset))
                << ", streamer "
                << (sr.ok() ? std::string("accepted")
                            : "'" + sr.error().message + "'@" + std::to_string(sr.error().offset));
@@ -563,8 +551,8 @@ TEST_CASE("fuzz: every truncation is rejected") {
     }
   }
   unsigned non_boundary_accepted = total - rejected - boundary_accepted;
-  MESSAGE("truncations: " << total << " tried, " << rejected << " rejected, "
-                          << boundary_accepted << " accepted at section boundaries");
+  MESSAGE("truncations: " << total << " tried, " << rejected << " rejected, " << boundary_accepted
+                          << " accepted at section boundaries");
   std::string acc, err, str;
   for (auto& s : accepted_reports) acc += "\n  " + s;
   for (auto& s : error_reports) err += "\n  " + s;
@@ -577,8 +565,8 @@ TEST_CASE("fuzz: every truncation is rejected") {
 
 TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
   RunStats st;
-  unsigned flips = 0, rejected = 0, accepted = 0, unsupported = 0, bad_errors = 0,
-           validate_mismatch = 0, stream_mismatch = 0, modules = 0, modules_without_rejections = 0;
+  unsigned flips = 0, rejected = 0, accepted = 0, unsupported = 0, bad_errors = 0, validate_mismatch = 0,
+           stream_mismatch = 0, modules = 0, modules_without_rejections = 0;
   std::map<std::string, unsigned> messages;
   std::vector<std::string> error_reports, validate_reports, stream_reports, no_reject_reports;
   unsigned timeout_budget = 40;  // over the whole test: bounds the time lost to infinite loops
@@ -629,9 +617,8 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
       if (v.has_value() != compile_rejects) {
         ++validate_mismatch;
         if (validate_reports.size() < 10)
-          validate_reports.push_back(in.name + " " + what + ": compile " +
-                                     (r.ok() ? "accepted" : "rejected") + ", validate " +
-                                     (v ? "rejected" : "accepted"));
+          validate_reports.push_back(in.name + " " + what + ": compile " + (r.ok() ? "accepted" : "rejected") +
+                                     ", validate " + (v ? "rejected" : "accepted"));
       }
       if (k % 8 == 0) {
         tern::ModuleStreamer s(engine());
@@ -643,8 +630,7 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
         }
         auto sr = s.finish();
         bool same = sr.ok() == r.ok();
-        if (same && !sr.ok())
-          same = sr.error().message == r.error().message && sr.error().offset == r.error().offset;
+        if (same && !sr.ok()) same = sr.error().message == r.error().message && sr.error().offset == r.error().offset;
         if (same && sr.ok())
           same = sr.value()->exports().size() == r.value()->exports().size() &&
                  sr.value()->imports().size() == r.value()->imports().size();
@@ -653,8 +639,7 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
           if (stream_reports.size() < 10) {
             std::ostringstream os;
             os << in.name << " " << what << ": compile "
-               << (r.ok() ? std::string("accepted")
-                          : "'" + r.error().message + "'@" + std::to_string(r.error().offset))
+               << (r.ok() ? std::string("accepted") : "'" + r.error().message + "'@" + std::to_string(r.error().offset))
                << ", streamer "
                << (sr.ok() ? std::string("accepted")
                            : "'" + sr.error().message + "'@" + std::to_string(sr.error().offset));
@@ -694,27 +679,26 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
     if (validate_only) continue;
     // Run the unmutated module alone first to decide whether to call exports.
     RunStats base_st;
-    runAll({jobs[0]}, true, [&](size_t) { return job_names[0]; }, 1, &base_st);
+    runAll(
+        {jobs[0]}, true, [&](size_t) { return job_names[0]; }, 1, &base_st);
     bool call_exports = base_st.timeouts == 0;
     st.crashes += base_st.crashes;
-    st.crash_reports.insert(st.crash_reports.end(), base_st.crash_reports.begin(),
-                            base_st.crash_reports.end());
+    st.crash_reports.insert(st.crash_reports.end(), base_st.crash_reports.begin(), base_st.crash_reports.end());
     jobs.erase(jobs.begin());
     job_names.erase(job_names.begin());
     unsigned before = st.timeouts;
     unsigned per_module = std::min(5u, timeout_budget);
-    runAll(jobs, call_exports, [&](size_t i) { return job_names[i]; }, per_module, &st);
+    runAll(
+        jobs, call_exports, [&](size_t i) { return job_names[i]; }, per_module, &st);
     timeout_budget -= std::min(timeout_budget, st.timeouts - before);
   }
 
   std::ostringstream summary;
-  summary << "flips: " << flips << " over " << modules << " modules; " << rejected
-          << " rejected, " << unsupported << " unsupported, " << accepted
-          << " accepted; of those " << st.instantiated
-          << " instantiated, " << st.inst_failed << " failed to instantiate, " << st.dummy_failed
-          << " had unsatisfiable imports, " << st.not_run << " not run; calls: " << st.calls_ok
-          << " returned, " << st.calls_trapped << " trapped; " << st.timeouts << " timeouts, "
-          << st.crashes << " crashes";
+  summary << "flips: " << flips << " over " << modules << " modules; " << rejected << " rejected, " << unsupported
+          << " unsupported, " << accepted << " accepted; of those " << st.instantiated << " instantiated, "
+          << st.inst_failed << " failed to instantiate, " << st.dummy_failed << " had unsatisfiable imports, "
+          << st.not_run << " not run; calls: " << st.calls_ok << " returned, " << st.calls_trapped << " trapped; "
+          << st.timeouts << " timeouts, " << st.crashes << " crashes";
   MESSAGE(summary.str());
   std::vector<std::pair<unsigned, std::string>> top;
   for (auto& [msg, count] : messages) top.push_back({count, msg});
@@ -732,16 +716,13 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
   CHECK(flips > 1000);
   CHECK(rejected > 0);
   CHECK(accepted > 0);
-  CHECK_MESSAGE(modules_without_rejections == 0,
-                "modules where no flip was rejected:" << lines(no_reject_reports));
+  CHECK_MESSAGE(modules_without_rejections == 0, "modules where no flip was rejected:" << lines(no_reject_reports));
   CHECK_MESSAGE(st.crashes == 0, "crashes:" << lines(st.crash_reports));
-  CHECK_MESSAGE(bad_errors == 0, "errors without a plausible kind/message/offset:"
-                                     << lines(error_reports));
-  CHECK_MESSAGE(validate_mismatch == 0, "Module::validate disagrees with compile:"
-                                            << lines(validate_reports));
+  CHECK_MESSAGE(bad_errors == 0, "errors without a plausible kind/message/offset:" << lines(error_reports));
+  CHECK_MESSAGE(validate_mismatch == 0, "Module::validate disagrees with compile:" << lines(validate_reports));
   CHECK_MESSAGE(stream_mismatch == 0, "streamer disagrees with compile:" << lines(stream_reports));
-  CHECK_MESSAGE(st.bad_results == 0, "calls returning the wrong number or types of values:"
-                                         << lines(st.bad_result_reports));
+  CHECK_MESSAGE(st.bad_results == 0,
+                "calls returning the wrong number or types of values:" << lines(st.bad_result_reports));
   CHECK(st.instantiated > 0);
   CHECK(st.calls_ok > 0);
 }

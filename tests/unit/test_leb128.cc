@@ -100,8 +100,7 @@ Bytes encS(int64_t v) {
 
 TEST_CASE("status messages are the spec's texts") {
   CHECK(std::string(tern::readStatusMessage(ReadStatus::UnexpectedEnd)) == "unexpected end of section or function");
-  CHECK(std::string(tern::readStatusMessage(ReadStatus::TooLong)) ==
-        "integer representation too long");
+  CHECK(std::string(tern::readStatusMessage(ReadStatus::TooLong)) == "integer representation too long");
   CHECK(std::string(tern::readStatusMessage(ReadStatus::TooLarge)) == "integer too large");
 }
 
@@ -166,9 +165,9 @@ TEST_CASE("u32: truncated input") {
 }
 
 TEST_CASE("u32: round trip of many values") {
-  std::vector<uint64_t> values = {0, 1, 63, 64, 127, 128, 255, 256, 16383, 16384, 2097151,
-                                  2097152, 268435455, 268435456, 0x7fffffff, 0x80000000,
-                                  0xfffffffe, 0xffffffff};
+  std::vector<uint64_t> values = {0,         1,         63,         64,         127,        128,
+                                  255,       256,       16383,      16384,      2097151,    2097152,
+                                  268435455, 268435456, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff};
   for (unsigned s = 0; s < 32; ++s) values.push_back(uint64_t(1) << s);
   for (uint64_t v : values) {
     CAPTURE(v);
@@ -185,8 +184,7 @@ TEST_CASE("u64 extremes") {
   okU<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, uint64_t(1) << 63, 10);
   badU<64>({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, ReadStatus::TooLarge);
   badU<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e}, ReadStatus::TooLarge);
-  badU<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00},
-           ReadStatus::TooLong);
+  badU<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, ReadStatus::TooLong);
   badU<64>({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, ReadStatus::UnexpectedEnd);
   for (unsigned s = 0; s < 64; ++s) {
     uint64_t v = uint64_t(1) << s;
@@ -248,7 +246,17 @@ TEST_CASE("s32: too long and truncated") {
 }
 
 TEST_CASE("s32: round trip") {
-  std::vector<int64_t> values = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, -8192, -8193,
+  std::vector<int64_t> values = {0,
+                                 1,
+                                 -1,
+                                 63,
+                                 64,
+                                 -64,
+                                 -65,
+                                 8191,
+                                 8192,
+                                 -8192,
+                                 -8193,
                                  std::numeric_limits<int32_t>::max(),
                                  std::numeric_limits<int32_t>::min()};
   for (unsigned s = 0; s < 31; ++s) {
@@ -258,8 +266,7 @@ TEST_CASE("s32: round trip") {
     values.push_back(-(int64_t(1) << s) - 1);
   }
   for (int64_t v : values) {
-    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
-      continue;
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) continue;
     CAPTURE(v);
     Bytes b = encS(v);
     okS<32>(b, v, b.size());
@@ -267,10 +274,8 @@ TEST_CASE("s32: round trip") {
 }
 
 TEST_CASE("s64 extremes") {
-  okS<64>({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00},
-          std::numeric_limits<int64_t>::max(), 10);
-  okS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f},
-          std::numeric_limits<int64_t>::min(), 10);
+  okS<64>({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00}, std::numeric_limits<int64_t>::max(), 10);
+  okS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f}, std::numeric_limits<int64_t>::min(), 10);
   okS<64>({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, -1, 10);
   okS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 0, 10);
   okS<64>({0x7f}, -1, 1);
@@ -280,12 +285,10 @@ TEST_CASE("s64 extremes") {
   badS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e}, ReadStatus::TooLarge);
   badS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40}, ReadStatus::TooLarge);
   badS<64>({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f}, ReadStatus::TooLarge);
-  badS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00},
-           ReadStatus::TooLong);
+  badS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, ReadStatus::TooLong);
   badS<64>({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}, ReadStatus::UnexpectedEnd);
   for (unsigned s = 0; s < 63; ++s) {
-    for (int64_t v : {int64_t(1) << s, -(int64_t(1) << s), (int64_t(1) << s) - 1,
-                      -(int64_t(1) << s) - 1}) {
+    for (int64_t v : {int64_t(1) << s, -(int64_t(1) << s), (int64_t(1) << s) - 1, -(int64_t(1) << s) - 1}) {
       CAPTURE(v);
       Bytes b = encS(v);
       okS<64>(b, v, b.size());
@@ -306,7 +309,7 @@ TEST_CASE("s33 block types") {
   okS<33>({0x3f}, 63, 1);
   okS<33>({0xc0, 0x00}, 64, 2);
   okS<33>({0x80, 0x01}, 128, 2);
-  okS<33>({0xff, 0xff, 0xff, 0xff, 0x0f}, 0xffffffffll, 5);      // max type index
+  okS<33>({0xff, 0xff, 0xff, 0xff, 0x0f}, 0xffffffffll, 5);  // max type index
   okS<33>({0xff, 0xff, 0xff, 0xff, 0x07}, 0x7fffffffll, 5);
   okS<33>({0x80, 0x80, 0x80, 0x80, 0x70}, -(int64_t(1) << 32), 5);  // min s33
   okS<33>({0x80, 0x80, 0x80, 0x80, 0x00}, 0, 5);
@@ -336,17 +339,17 @@ TEST_CASE("s33 block types") {
 TEST_CASE("Reader: sequential reads and offsets relative to the base") {
   const size_t base = 1000;
   Bytes b = {
-      0xe5, 0x8e, 0x26,                                // u32 624485
-      0x7f,                                            // s32 -1
-      0xc0, 0xbb, 0x78,                                // s32 -123456
-      0x40,                                            // s33 -64
+      0xe5, 0x8e, 0x26,                                            // u32 624485
+      0x7f,                                                        // s32 -1
+      0xc0, 0xbb, 0x78,                                            // s32 -123456
+      0x40,                                                        // s33 -64
       0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f,  // s64 min
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,  // u64 max
-      0x78, 0x56, 0x34, 0x12,                          // fixed32 0x12345678
-      0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01,  // fixed64
-      0xaa,                                            // u8
-      'a', 'b', 'c',                                   // bytes(3)
-      0x01, 0x02,                                      // skip(2)
+      0x78, 0x56, 0x34, 0x12,                                      // fixed32 0x12345678
+      0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01,              // fixed64
+      0xaa,                                                        // u8
+      'a',  'b',  'c',                                             // bytes(3)
+      0x01, 0x02,                                                  // skip(2)
   };
   tern::Reader r(b.data(), b.data() + b.size(), base);
   CHECK(r.offset() == base);

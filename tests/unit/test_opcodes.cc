@@ -15,8 +15,8 @@
 
 using tern::ImmKind;
 using tern::kOpcodeCount;
-using tern::Opcode;
 using tern::OpClass;
+using tern::Opcode;
 using tern::OpInfo;
 using tern::ValType;
 
@@ -50,8 +50,8 @@ ParsedSig parseSig(std::string_view s) {
 }
 
 bool isMemArg(ImmKind k) {
-  return k == ImmKind::MemArg || k == ImmKind::MemArgLane2 || k == ImmKind::MemArgLane4 ||
-         k == ImmKind::MemArgLane8 || k == ImmKind::MemArgLane16;
+  return k == ImmKind::MemArg || k == ImmKind::MemArgLane2 || k == ImmKind::MemArgLane4 || k == ImmKind::MemArgLane8 ||
+         k == ImmKind::MemArgLane16;
 }
 
 // Letter of a numeric type prefix ("i32" -> 'i').
@@ -189,21 +189,18 @@ TEST_CASE("memory instructions: sig and natural alignment") {
   // Access size in bytes, from the spec, written out independently of the
   // table's Bytes column.
   const std::map<std::string, unsigned> access_bytes = {
-      {"i32.load", 4},        {"i64.load", 8},         {"f32.load", 4},
-      {"f64.load", 8},        {"i32.load8_s", 1},      {"i32.load8_u", 1},
-      {"i32.load16_s", 2},    {"i32.load16_u", 2},     {"i64.load8_s", 1},
-      {"i64.load8_u", 1},     {"i64.load16_s", 2},     {"i64.load16_u", 2},
-      {"i64.load32_s", 4},    {"i64.load32_u", 4},     {"i32.store", 4},
-      {"i64.store", 8},       {"f32.store", 4},        {"f64.store", 8},
-      {"i32.store8", 1},      {"i32.store16", 2},      {"i64.store8", 1},
-      {"i64.store16", 2},     {"i64.store32", 4},      {"v128.load", 16},
-      {"v128.load8x8_s", 8},  {"v128.load8x8_u", 8},   {"v128.load16x4_s", 8},
-      {"v128.load16x4_u", 8}, {"v128.load32x2_s", 8},  {"v128.load32x2_u", 8},
-      {"v128.load8_splat", 1}, {"v128.load16_splat", 2}, {"v128.load32_splat", 4},
-      {"v128.load64_splat", 8}, {"v128.store", 16},    {"v128.load32_zero", 4},
-      {"v128.load64_zero", 8}, {"v128.load8_lane", 1}, {"v128.load16_lane", 2},
-      {"v128.load32_lane", 4}, {"v128.load64_lane", 8}, {"v128.store8_lane", 1},
-      {"v128.store16_lane", 2}, {"v128.store32_lane", 4}, {"v128.store64_lane", 8},
+      {"i32.load", 4},          {"i64.load", 8},          {"f32.load", 4},          {"f64.load", 8},
+      {"i32.load8_s", 1},       {"i32.load8_u", 1},       {"i32.load16_s", 2},      {"i32.load16_u", 2},
+      {"i64.load8_s", 1},       {"i64.load8_u", 1},       {"i64.load16_s", 2},      {"i64.load16_u", 2},
+      {"i64.load32_s", 4},      {"i64.load32_u", 4},      {"i32.store", 4},         {"i64.store", 8},
+      {"f32.store", 4},         {"f64.store", 8},         {"i32.store8", 1},        {"i32.store16", 2},
+      {"i64.store8", 1},        {"i64.store16", 2},       {"i64.store32", 4},       {"v128.load", 16},
+      {"v128.load8x8_s", 8},    {"v128.load8x8_u", 8},    {"v128.load16x4_s", 8},   {"v128.load16x4_u", 8},
+      {"v128.load32x2_s", 8},   {"v128.load32x2_u", 8},   {"v128.load8_splat", 1},  {"v128.load16_splat", 2},
+      {"v128.load32_splat", 4}, {"v128.load64_splat", 8}, {"v128.store", 16},       {"v128.load32_zero", 4},
+      {"v128.load64_zero", 8},  {"v128.load8_lane", 1},   {"v128.load16_lane", 2},  {"v128.load32_lane", 4},
+      {"v128.load64_lane", 8},  {"v128.store8_lane", 1},  {"v128.store16_lane", 2}, {"v128.store32_lane", 4},
+      {"v128.store64_lane", 8},
   };
   std::set<std::string> seen;
   for (unsigned i = 0; i < kOpcodeCount; ++i) {
@@ -272,9 +269,8 @@ TEST_CASE("SIMD: exactly the 236 opcodes of Wasm 2.0") {
     CHECK(o.code < 256);
     CHECK(gaps.count(o.code) == 0);
     std::string_view name = o.name;
-    CHECK((name.starts_with("v128.") || name.starts_with("i8x16.") ||
-           name.starts_with("i16x8.") || name.starts_with("i32x4.") ||
-           name.starts_with("i64x2.") || name.starts_with("f32x4.") ||
+    CHECK((name.starts_with("v128.") || name.starts_with("i8x16.") || name.starts_with("i16x8.") ||
+           name.starts_with("i32x4.") || name.starts_with("i64x2.") || name.starts_with("f32x4.") ||
            name.starts_with("f64x2.")));
     // Every SIMD instruction has a generic signature that mentions v128.
     std::string_view sig = o.sig;
@@ -349,12 +345,11 @@ TEST_CASE("0xFC opcodes: 0..17") {
 }
 
 TEST_CASE("MVP numeric instructions 0x45..0xc4: sigs agree with the names") {
-  const std::set<std::string_view> compare = {"eqz", "eq", "ne", "lt", "lt_s", "lt_u", "gt",
-                                              "gt_s", "gt_u", "le", "le_s", "le_u", "ge",
-                                              "ge_s", "ge_u"};
-  const std::set<std::string_view> unary = {"eqz", "clz", "ctz", "popcnt", "abs", "neg",
-                                            "ceil", "floor", "trunc", "nearest", "sqrt",
-                                            "extend8_s", "extend16_s", "extend32_s"};
+  const std::set<std::string_view> compare = {"eqz",  "eq", "ne",   "lt",   "lt_s", "lt_u", "gt",  "gt_s",
+                                              "gt_u", "le", "le_s", "le_u", "ge",   "ge_s", "ge_u"};
+  const std::set<std::string_view> unary = {"eqz",  "clz",       "ctz",        "popcnt",    "abs",
+                                            "neg",  "ceil",      "floor",      "trunc",     "nearest",
+                                            "sqrt", "extend8_s", "extend16_s", "extend32_s"};
   for (uint32_t c = 0x45; c <= 0xc4; ++c) {
     CAPTURE(c);
     auto op = tern::lookupOpcode(0, c);
@@ -397,9 +392,8 @@ TEST_CASE("MVP numeric instructions 0x45..0xc4: sigs agree with the names") {
 
 TEST_CASE("features and hand-validated instructions") {
   std::set<std::string> names;
-  for (auto f : {tern::Feature::mvp, tern::Feature::signext, tern::Feature::satconv,
-                 tern::Feature::multivalue, tern::Feature::bulk, tern::Feature::reftypes,
-                 tern::Feature::simd}) {
+  for (auto f : {tern::Feature::mvp, tern::Feature::signext, tern::Feature::satconv, tern::Feature::multivalue,
+                 tern::Feature::bulk, tern::Feature::reftypes, tern::Feature::simd}) {
     const char* n = tern::featureName(f);
     REQUIRE(n != nullptr);
     CHECK(std::string_view(n).size() > 0);
@@ -407,10 +401,10 @@ TEST_CASE("features and hand-validated instructions") {
   }
   CHECK(names.size() == 7);
   // Control and variable instructions are validated by hand (empty sig).
-  for (const char* n : {"unreachable", "block", "loop", "if", "else", "end", "br", "br_if",
-                        "br_table", "return", "call", "call_indirect", "drop", "select",
-                        "local.get", "local.set", "local.tee", "global.get", "global.set",
-                        "ref.null", "ref.is_null", "ref.func", "table.get", "table.set"}) {
+  for (const char* n : {"unreachable", "block",    "loop",        "if",        "else",      "end",
+                        "br",          "br_if",    "br_table",    "return",    "call",      "call_indirect",
+                        "drop",        "select",   "local.get",   "local.set", "local.tee", "global.get",
+                        "global.set",  "ref.null", "ref.is_null", "ref.func",  "table.get", "table.set"}) {
     CAPTURE(n);
     auto op = tern::lookupOpcodeByName(n);
     REQUIRE(op.has_value());
@@ -484,8 +478,8 @@ TEST_CASE("classes: generic rows have a signature, memory rows a size, the rest 
     }
     // Only the memory-index immediates, segments and tables are read by hand.
     if (o.cls == OpClass::Num)
-      CHECK((o.imm == ImmKind::None || o.imm == ImmKind::Lane2 || o.imm == ImmKind::Lane4 ||
-             o.imm == ImmKind::Lane8 || o.imm == ImmKind::Lane16 || o.imm == ImmKind::Shuffle));
+      CHECK((o.imm == ImmKind::None || o.imm == ImmKind::Lane2 || o.imm == ImmKind::Lane4 || o.imm == ImmKind::Lane8 ||
+             o.imm == ImmKind::Lane16 || o.imm == ImmKind::Shuffle));
     if (o.commutative) {
       CHECK(o.types.nparams == 2);
       CHECK(o.types.params[0] == o.types.params[1]);
@@ -493,15 +487,15 @@ TEST_CASE("classes: generic rows have a signature, memory rows a size, the rest 
     CHECK((o.traps & tern::opflag::comm) == 0);
   }
   auto cls = [](const char* n) { return tern::opInfo(*tern::lookupOpcodeByName(n)).cls; };
-  for (const char* n : {"unreachable", "nop", "block", "loop", "if", "else", "end", "br", "br_if", "br_table",
-                        "return", "call", "call_indirect"})
+  for (const char* n : {"unreachable", "nop", "block", "loop", "if", "else", "end", "br", "br_if", "br_table", "return",
+                        "call", "call_indirect"})
     CHECK(cls(n) == OpClass::Ctl);
   for (const char* n : {"local.get", "local.set", "local.tee", "global.get", "global.set"})
     CHECK(cls(n) == OpClass::Var);
   for (const char* n : {"table.get", "table.set", "table.size", "table.grow", "table.fill"})
     CHECK(cls(n) == OpClass::Table);
-  for (const char* n : {"memory.init", "data.drop", "memory.copy", "memory.fill", "table.init", "elem.drop",
-                        "table.copy"})
+  for (const char* n :
+       {"memory.init", "data.drop", "memory.copy", "memory.fill", "table.init", "elem.drop", "table.copy"})
     CHECK(cls(n) == OpClass::Bulk);
   CHECK(cls("drop") == OpClass::Param);
   CHECK(cls("select") == OpClass::Param);
@@ -512,8 +506,8 @@ TEST_CASE("classes: generic rows have a signature, memory rows a size, the rest 
 
 TEST_CASE("commutativity and traps of the MVP operators") {
   auto o = [](const char* n) { return tern::opInfo(*tern::lookupOpcodeByName(n)); };
-  for (const char* n : {"i32.add", "i32.mul", "i32.and", "i32.or", "i32.xor", "i32.eq", "i32.ne", "i64.add",
-                        "i64.mul", "i64.and", "i64.or", "i64.xor", "i64.eq", "i64.ne", "f32.eq", "f64.ne"}) {
+  for (const char* n : {"i32.add", "i32.mul", "i32.and", "i32.or", "i32.xor", "i32.eq", "i32.ne", "i64.add", "i64.mul",
+                        "i64.and", "i64.or", "i64.xor", "i64.eq", "i64.ne", "f32.eq", "f64.ne"}) {
     CAPTURE(n);
     CHECK(o(n).commutative);
   }
@@ -556,8 +550,8 @@ TEST_CASE("loads: sign extension, result type and size from the table") {
     CAPTURE(n);
     CHECK(o(n).load_signed);
   }
-  for (const char* n : {"i32.load", "i64.load", "f32.load", "f64.load", "i32.load8_u", "i32.load16_u",
-                        "i64.load8_u", "i64.load16_u", "i64.load32_u", "i32.store8", "i32.add"}) {
+  for (const char* n : {"i32.load", "i64.load", "f32.load", "f64.load", "i32.load8_u", "i32.load16_u", "i64.load8_u",
+                        "i64.load16_u", "i64.load32_u", "i32.store8", "i32.add"}) {
     CAPTURE(n);
     CHECK_FALSE(o(n).load_signed);
   }

@@ -67,8 +67,7 @@ std::atomic<uint8_t*> g_page{nullptr};
 std::atomic<int> g_faults{0};
 bool commitOnFault(const platform::Fault& fault) {
   uint8_t* page = g_page.load();
-  if (!page || fault.address < uintptr_t(page) || fault.address >= uintptr_t(page) + platform::pageSize())
-    return false;
+  if (!page || fault.address < uintptr_t(page) || fault.address >= uintptr_t(page) + platform::pageSize()) return false;
   g_faults.fetch_add(1);
   return platform::commit(page, platform::pageSize());
 }

@@ -39,9 +39,8 @@ TEST_CASE("scan: reads inside the block, not after its end") {
 TEST_CASE("scan: nested blocks, loops and ifs are inside; writes are not reads") {
   // block  loop  i32.const 0  if  local.get 3 drop  else  end  end  end
   // local.set 4 / local.tee 5 do not read; the outer end closes the scan.
-  Bytes code = {0x02, 0x40, 0x03, 0x40, 0x41, 0x00, 0x04, 0x40, 0x20, 0x03, 0x1a, 0x05, 0x0b,
-                0x0b, 0x0b, 0x41, 0x07, 0x21, 0x04, 0x41, 0x07, 0x22, 0x05, 0x1a, 0x0b,
-                0x20, 0x04, 0x1a};
+  Bytes code = {0x02, 0x40, 0x03, 0x40, 0x41, 0x00, 0x04, 0x40, 0x20, 0x03, 0x1a, 0x05, 0x0b, 0x0b,
+                0x0b, 0x41, 0x07, 0x21, 0x04, 0x41, 0x07, 0x22, 0x05, 0x1a, 0x0b, 0x20, 0x04, 0x1a};
   auto m = scan(code, {3, 4, 5});
   REQUIRE(m.size() == 8);
   CHECK(m[3] == 2);
@@ -54,17 +53,15 @@ TEST_CASE("scan: immediates are skipped, not mistaken for opcodes") {
   // memarg, a call_indirect, a br_table, f32/f64 constants, a block type
   // index, then the read that matters.
   Bytes code = {
-      0x41, 0xa0, 0x0b,                          // i32.const (LEB 0x0b 0x20-ish bytes)
-      0x42, 0x8b, 0x8b, 0x20,                    // i64.const
-      0x28, 0x02, 0x20,                          // i32.load align=2 offset=0x20
-      0x1a, 0x1a,
-      0x43, 0x20, 0x0b, 0x20, 0x0b,              // f32.const with 0x20 0x0b bytes
+      0x41, 0xa0, 0x0b,                                      // i32.const (LEB 0x0b 0x20-ish bytes)
+      0x42, 0x8b, 0x8b, 0x20,                                // i64.const
+      0x28, 0x02, 0x20,                                      // i32.load align=2 offset=0x20
+      0x1a, 0x1a, 0x43, 0x20, 0x0b, 0x20, 0x0b,              // f32.const with 0x20 0x0b bytes
       0x44, 0x0b, 0x0b, 0x0b, 0x0b, 0x20, 0x20, 0x20, 0x20,  // f64.const
-      0x1a, 0x1a,
-      0x41, 0x00, 0x0e, 0x02, 0x00, 0x01, 0x00,  // i32.const 0, br_table 0 1 0
-      0x02, 0x00, 0x0b,                          // block (type 0) end
-      0x41, 0x00, 0x11, 0x00, 0x00,              // call_indirect type 0 table 0
-      0x20, 0x06, 0x1a,                          // local.get 6
+      0x1a, 0x1a, 0x41, 0x00, 0x0e, 0x02, 0x00, 0x01, 0x00,  // i32.const 0, br_table 0 1 0
+      0x02, 0x00, 0x0b,                                      // block (type 0) end
+      0x41, 0x00, 0x11, 0x00, 0x00,                          // call_indirect type 0 table 0
+      0x20, 0x06, 0x1a,                                      // local.get 6
       0x0b,
   };
   auto m = scan(code, {6, 7});
@@ -95,13 +92,13 @@ TEST_CASE("scan: stops early once every asked local was read") {
 }
 
 TEST_CASE("scan: truncated code and the budget fail safe") {
-  CHECK(scan({0x20}, {0}).empty());               // local.get without its index
-  CHECK(scan({0x41, 0x80}, {0}).empty());         // unterminated LEB
-  CHECK(scan({0x44, 0x00, 0x00}, {0}).empty());   // short f64 constant
-  CHECK(scan({0x1a, 0x1a, 0x1a}, {0}).empty());   // no end
+  CHECK(scan({0x20}, {0}).empty());              // local.get without its index
+  CHECK(scan({0x41, 0x80}, {0}).empty());        // unterminated LEB
+  CHECK(scan({0x44, 0x00, 0x00}, {0}).empty());  // short f64 constant
+  CHECK(scan({0x1a, 0x1a, 0x1a}, {0}).empty());  // no end
   Bytes code = {0x01, 0x01, 0x01, 0x01, 0x20, 0x03, 0x0b};
   size_t left = 0;
-  CHECK(scan(code, {3}, 4, &left).empty());       // budget spent before the read
+  CHECK(scan(code, {3}, 4, &left).empty());  // budget spent before the read
   CHECK(left == 0);
   auto m = scan(code, {3}, 100, &left);
   REQUIRE(m.size() == 8);

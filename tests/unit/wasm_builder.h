@@ -20,13 +20,23 @@ namespace wb {
 using Bytes = std::vector<uint8_t>;
 
 // Value type bytes.
-constexpr uint8_t I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b,
-                  FUNCREF = 0x70, EXTERNREF = 0x6f;
+constexpr uint8_t I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b, FUNCREF = 0x70, EXTERNREF = 0x6f;
 
 // Section ids.
 enum Sec : uint8_t {
-  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
-  kExport = 7, kStart = 8, kElem = 9, kCode = 10, kData = 11, kDataCount = 12,
+  kCustom = 0,
+  kType = 1,
+  kImport = 2,
+  kFunction = 3,
+  kTable = 4,
+  kMemory = 5,
+  kGlobal = 6,
+  kExport = 7,
+  kStart = 8,
+  kElem = 9,
+  kCode = 10,
+  kData = 11,
+  kDataCount = 12,
 };
 
 inline void putU(Bytes& b, uint64_t v) {
@@ -198,9 +208,7 @@ inline ModuleBuilder singleFunc(const Sig& sig, const Body& body) {
 // Ready-made modules.
 
 // (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
-inline Bytes addModule() {
-  return singleFunc({{I32, I32}, {I32}}, {{}, {0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b}}).bytes();
-}
+inline Bytes addModule() { return singleFunc({{I32, I32}, {I32}}, {{}, {0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b}}).bytes(); }
 
 // A richer module exercising most sections. Function indices:
 //   0 import env.twice (i32)->i32
@@ -243,27 +251,27 @@ inline ModuleBuilder richModuleBuilder() {
   Body add{{}, {0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b}};
   Body fac{{{1, I64}},
            {
-               0x42, 0x01, 0x21, 0x01,              // acc = 1
-               0x02, 0x40,                          // block
-               0x03, 0x40,                          //   loop
-               0x20, 0x00, 0x50, 0x0d, 0x01,        //     br_if 1 (n == 0)
+               0x42, 0x01, 0x21, 0x01,                    // acc = 1
+               0x02, 0x40,                                // block
+               0x03, 0x40,                                //   loop
+               0x20, 0x00, 0x50, 0x0d, 0x01,              //     br_if 1 (n == 0)
                0x20, 0x01, 0x20, 0x00, 0x7e, 0x21, 0x01,  // acc *= n
                0x20, 0x00, 0x42, 0x01, 0x7d, 0x21, 0x00,  // n -= 1
-               0x0c, 0x00,                          //     br 0
-               0x0b,                                //   end
-               0x0b,                                // end
-               0x20, 0x01, 0x0b,                    // acc
+               0x0c, 0x00,                                //     br 0
+               0x0b,                                      //   end
+               0x0b,                                      // end
+               0x20, 0x01, 0x0b,                          // acc
            }};
   Body fib{{},
            {
-               0x20, 0x00, 0x41, 0x02, 0x48,  // n < 2
-               0x04, 0x7f,                    // if (result i32)
-               0x20, 0x00,                    //   n
-               0x05,                          // else
+               0x20, 0x00, 0x41, 0x02, 0x48,              // n < 2
+               0x04, 0x7f,                                // if (result i32)
+               0x20, 0x00,                                //   n
+               0x05,                                      // else
                0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x03,  // fib(n-1)
                0x20, 0x00, 0x41, 0x02, 0x6b, 0x10, 0x03,  // fib(n-2)
-               0x6a,                          //   add
-               0x0b,                          // end
+               0x6a,                                      //   add
+               0x0b,                                      // end
                0x0b,
            }};
   Body mem{{},
@@ -276,11 +284,11 @@ inline ModuleBuilder richModuleBuilder() {
            }};
   Body sel{{},
            {
-               0x02, 0x40, 0x02, 0x40, 0x02, 0x40,  // block block block
+               0x02, 0x40, 0x02, 0x40, 0x02, 0x40,        // block block block
                0x20, 0x00, 0x0e, 0x02, 0x00, 0x01, 0x02,  // br_table 0 1 2
-               0x0b, 0x41, 0x0a, 0x0f,              // end 10 return
-               0x0b, 0x41, 0x14, 0x0f,              // end 20 return
-               0x0b, 0x41, 0x1e,                    // end 30
+               0x0b, 0x41, 0x0a, 0x0f,                    // end 10 return
+               0x0b, 0x41, 0x14, 0x0f,                    // end 20 return
+               0x0b, 0x41, 0x1e,                          // end 30
                0x0b,
            }};
   Body callimp{{}, {0x20, 0x00, 0x10, 0x00, 0x41, 0x01, 0x6a, 0x0b}};
@@ -298,10 +306,10 @@ inline Bytes importsExportsModule() {
   m.section(kType, typeSection({{{I32}, {}}, {{}, {I64, F32}}}));
   Buf imp;
   imp.u32(4);
-  imp.str("env").str("log").u8(0x00).u32(0);                             // func (i32)->()
-  imp.str("env").str("mem").u8(0x02).u8(0x01).u32(1).u32(2);             // memory {1, 2}
-  imp.str("env").str("tab").u8(0x01).u8(FUNCREF).u8(0x00).u32(3);        // table funcref {3}
-  imp.str("spectest").str("g").u8(0x03).u8(F64).u8(0x00);                // global const f64
+  imp.str("env").str("log").u8(0x00).u32(0);                       // func (i32)->()
+  imp.str("env").str("mem").u8(0x02).u8(0x01).u32(1).u32(2);       // memory {1, 2}
+  imp.str("env").str("tab").u8(0x01).u8(FUNCREF).u8(0x00).u32(3);  // table funcref {3}
+  imp.str("spectest").str("g").u8(0x03).u8(F64).u8(0x00);          // global const f64
   m.section(kImport, imp);
   m.section(kFunction, funcSection({1}));
   m.section(kGlobal, Buf().u32(1).u8(I64).u8(0x01).raw({0x42, 0x7f, 0x0b}));  // mut i64 = -1
@@ -342,8 +350,7 @@ inline bool makeDummyImports(tern::Store& store, const std::vector<tern::ImportI
             imp.type.func,
             [results](tern::Caller&, std::span<const tern::Value>,
                       std::span<tern::Value> res) -> std::optional<tern::Trap> {
-              for (size_t i = 0; i < res.size() && i < results.size(); ++i)
-                res[i] = tern::Value::zero(results[i]);
+              for (size_t i = 0; i < res.size() && i < results.size(); ++i) res[i] = tern::Value::zero(results[i]);
               return std::nullopt;
             },
             imp.module + "." + imp.name);
@@ -358,15 +365,13 @@ inline bool makeDummyImports(tern::Store& store, const std::vector<tern::ImportI
         break;
       }
       case tern::ExternKind::Table: {
-        tern::Table* t =
-            store.createTable(imp.type.table, tern::Value::nullRef(imp.type.table.elem));
+        tern::Table* t = store.createTable(imp.type.table, tern::Value::nullRef(imp.type.table.elem));
         if (!t) return false;
         out->push_back(tern::Extern(t));
         break;
       }
       case tern::ExternKind::Global: {
-        tern::Global* g =
-            store.createGlobal(imp.type.global, tern::Value::zero(imp.type.global.type));
+        tern::Global* g = store.createGlobal(imp.type.global, tern::Value::zero(imp.type.global.type));
         if (!g) return false;
         out->push_back(tern::Extern(g));
         break;

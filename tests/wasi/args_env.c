@@ -6,8 +6,8 @@
 static const char* const kArgs[] = {"one", "two words", "", "\xc3\xbcn\xc3\xaf", "--flag"};
 static const char* const kEnv[] = {"TERN_A=alpha", "TERN_EMPTY=", "TERN_EQ=a=b"};
 
-static void check_list(int32_t (*sizes)(int32_t, int32_t), int32_t (*get)(int32_t, int32_t),
-                       const char* const* want, size_t nwant, size_t skip_first) {
+static void check_list(int32_t (*sizes)(int32_t, int32_t), int32_t (*get)(int32_t, int32_t), const char* const* want,
+                       size_t nwant, size_t skip_first) {
   __wasi_size_t count = 0, size = 0;
   CHECK_OK(sizes(P(&count), P(&size)));
   CHECK_EQ_U64(count, nwant + skip_first);

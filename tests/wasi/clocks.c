@@ -4,8 +4,7 @@
 
 #include "wt.h"
 
-static __wasi_subscription_t clock_sub(uint64_t userdata, __wasi_clockid_t id, uint64_t timeout,
-                                       int abstime) {
+static __wasi_subscription_t clock_sub(uint64_t userdata, __wasi_clockid_t id, uint64_t timeout, int abstime) {
   __wasi_subscription_t s;
   memset(&s, 0, sizeof s);
   s.userdata = userdata;
@@ -34,8 +33,8 @@ int main(void) {
 
   // --- clock_time_get
   uint64_t real = wt_now(__WASI_CLOCKID_REALTIME);
-  CHECK(real > 1600000000ull * 1000000000ull);   // after 2020
-  CHECK(real < 4102444800ull * 1000000000ull);   // before 2100
+  CHECK(real > 1600000000ull * 1000000000ull);  // after 2020
+  CHECK(real < 4102444800ull * 1000000000ull);  // before 2100
   uint64_t m1 = wt_now(__WASI_CLOCKID_MONOTONIC);
   uint64_t m2 = wt_now(__WASI_CLOCKID_MONOTONIC);
   CHECK(m1 > 0 && m2 >= m1);
@@ -49,8 +48,7 @@ int main(void) {
   __wasi_timestamp_t ts;
   CHECK_ERR(__wasi_clock_time_get(7, 1, &ts), __WASI_ERRNO_INVAL);
   CHECK_ERR(raw_clock_time_get(__WASI_CLOCKID_REALTIME, 1, -8), __WASI_ERRNO_FAULT);
-  CHECK_ERR(raw_clock_time_get(__WASI_CLOCKID_REALTIME, 1, (int32_t)(wt_mem_end() - 7)),
-            __WASI_ERRNO_FAULT);
+  CHECK_ERR(raw_clock_time_get(__WASI_CLOCKID_REALTIME, 1, (int32_t)(wt_mem_end() - 7)), __WASI_ERRNO_FAULT);
   wt_group("clock_time_get");
 
   // --- random_get

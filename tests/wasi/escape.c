@@ -11,10 +11,10 @@
 static __wasi_fd_t box, other;
 static int attempts;
 
-#define REFUSED(call, want)  \
-  do {                       \
-    ++attempts;              \
-    CHECK_ERR(call, want);   \
+#define REFUSED(call, want) \
+  do { \
+    ++attempts; \
+    CHECK_ERR(call, want); \
   } while (0)
 #define NOTCAP __WASI_ERRNO_NOTCAPABLE
 
@@ -47,8 +47,8 @@ static void all_ops(__wasi_fd_t dir, const char* path, __wasi_errno_t want) {
   REFUSED(wt_open(dir, path, __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &fd), want);
   __wasi_filestat_t st;
   REFUSED(wt_stat(dir, path, 1, &st), want);
-  REFUSED(raw_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P(path),
-                                      (int32_t)strlen(path), 0, 0, __WASI_FSTFLAGS_MTIM_NOW),
+  REFUSED(raw_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P(path), (int32_t)strlen(path), 0, 0,
+                                      __WASI_FSTFLAGS_MTIM_NOW),
           want);
   REFUSED(wt_mkdir(dir, path), want);
   REFUSED(wt_rmdir(dir, path), want);
@@ -74,8 +74,8 @@ static void follow_ops(__wasi_fd_t dir, const char* path, __wasi_errno_t want) {
   REFUSED(wt_open(dir, path, __WASI_OFLAGS_DIRECTORY, WT_DIR_RIGHTS, &fd), want);
   __wasi_filestat_t st;
   REFUSED(wt_stat(dir, path, 1, &st), want);
-  REFUSED(raw_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P(path),
-                                      (int32_t)strlen(path), 0, 0, __WASI_FSTFLAGS_MTIM_NOW),
+  REFUSED(raw_path_filestat_set_times(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P(path), (int32_t)strlen(path), 0, 0,
+                                      __WASI_FSTFLAGS_MTIM_NOW),
           want);
   REFUSED(wt_link(dir, 1, path, box, "linked-in"), want);
   // With a trailing slash even the non-following operations follow.
@@ -94,9 +94,17 @@ int main(void) {
   CHECK_OK(wt_mkdir(box, "a/b"));
 
   // --- `..` in every position
-  const char* dotdot[] = {"..", "../", "../secret.txt", "../outside/secret.txt", "./../secret.txt",
-                          "a/../../secret.txt", "a/b/../../../secret.txt", "a/../a/../..",
-                          "a//..//..//secret.txt", "../box/movable", "../other/x",
+  const char* dotdot[] = {"..",
+                          "../",
+                          "../secret.txt",
+                          "../outside/secret.txt",
+                          "./../secret.txt",
+                          "a/../../secret.txt",
+                          "a/b/../../../secret.txt",
+                          "a/../a/../..",
+                          "a//..//..//secret.txt",
+                          "../box/movable",
+                          "../other/x",
                           "a/b/../../../../../../../../etc/passwd"};
   for (size_t i = 0; i < sizeof dotdot / sizeof *dotdot; ++i) all_ops(box, dotdot[i], NOTCAP);
   all_ops(other, "../secret.txt", NOTCAP);
@@ -104,8 +112,7 @@ int main(void) {
   wt_group("dotdot");
 
   // --- absolute paths
-  const char* absolute[] = {"/", "/etc/passwd", "/secret.txt", "/sandbox/movable", "/tmp",
-                            "//secret.txt"};
+  const char* absolute[] = {"/", "/etc/passwd", "/secret.txt", "/sandbox/movable", "/tmp", "//secret.txt"};
   for (size_t i = 0; i < sizeof absolute / sizeof *absolute; ++i) all_ops(box, absolute[i], NOTCAP);
   wt_group("absolute");
 
@@ -140,16 +147,14 @@ int main(void) {
   CHECK_OK(wt_symlink("toa/twoup", box, "viatoa"));
   // A link to a link to outside, through another preopen.
   CHECK_OK(wt_symlink("../other", box, "to-other"));
-  const char* final_links[] = {"up",    "outdir", "esc",    "sneaky",  "a/b/deep-up",
+  const char* final_links[] = {"up",     "outdir", "esc",      "sneaky",   "a/b/deep-up",
                                "chain1", "viatoa", "to-other", "rel-link", "abs-link"};
-  for (size_t i = 0; i < sizeof final_links / sizeof *final_links; ++i)
-    follow_ops(box, final_links[i], NOTCAP);
-  const char* through_links[] = {"up/secret.txt",  "up/box/movable",     "outdir/secret.txt",
-                                 "outdir/new",     "sneaky/secret.txt",  "a/b/deep-up/secret.txt",
-                                 "to-other/x",     "a/b/deep-up/box/movable", "chain1/x",
-                                 "abs-link/x",     "up/outside/secret.txt"};
-  for (size_t i = 0; i < sizeof through_links / sizeof *through_links; ++i)
-    all_ops(box, through_links[i], NOTCAP);
+  for (size_t i = 0; i < sizeof final_links / sizeof *final_links; ++i) follow_ops(box, final_links[i], NOTCAP);
+  const char* through_links[] = {"up/secret.txt", "up/box/movable",          "outdir/secret.txt",
+                                 "outdir/new",    "sneaky/secret.txt",       "a/b/deep-up/secret.txt",
+                                 "to-other/x",    "a/b/deep-up/box/movable", "chain1/x",
+                                 "abs-link/x",    "up/outside/secret.txt"};
+  for (size_t i = 0; i < sizeof through_links / sizeof *through_links; ++i) all_ops(box, through_links[i], NOTCAP);
   // The links themselves can be inspected, renamed and removed.
   char target[64] = {0};
   __wasi_size_t n;
@@ -192,9 +197,8 @@ int main(void) {
   wt_group("rename and link");
 
   // --- odd names
-  REFUSED(raw_path_open(box, 0, P("a\0/../../secret.txt"), 19, 0, WT_FILE_RO, 0, 0, P(&fd)),
-          __WASI_ERRNO_ILSEQ);
-  try_open(box, "...", __WASI_ERRNO_NOENT);       // just a name
+  REFUSED(raw_path_open(box, 0, P("a\0/../../secret.txt"), 19, 0, WT_FILE_RO, 0, 0, P(&fd)), __WASI_ERRNO_ILSEQ);
+  try_open(box, "...", __WASI_ERRNO_NOENT);  // just a name
   try_open(box, "a/b/...", __WASI_ERRNO_NOENT);
   try_open(box, ".../secret.txt", __WASI_ERRNO_NOENT);
   // A path as long as allowed made of `..` and names.

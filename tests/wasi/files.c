@@ -12,13 +12,13 @@ static void prestat(void) {
   char name[16];
   memset(name, '#', sizeof name);
   CHECK_OK(__wasi_fd_prestat_dir_name(box, (uint8_t*)name, 8));
-  CHECK(memcmp(name, "/sandbox#", 9) == 0);  // exactly 8 bytes, no NUL
+  CHECK(memcmp(name, "/sandbox#", 9) == 0);                       // exactly 8 bytes, no NUL
   CHECK_OK(__wasi_fd_prestat_dir_name(box, (uint8_t*)name, 12));  // longer is fine
   CHECK_ERR(__wasi_fd_prestat_dir_name(box, (uint8_t*)name, 7), __WASI_ERRNO_NAMETOOLONG);
   CHECK_ERR(raw_fd_prestat_dir_name(box, -4, 8), __WASI_ERRNO_FAULT);
   CHECK_ERR(raw_fd_prestat_get(box, -4), __WASI_ERRNO_FAULT);
-  CHECK_ERR(__wasi_fd_prestat_get(1, &ps), __WASI_ERRNO_BADF);       // not a preopen
-  CHECK_ERR(__wasi_fd_prestat_get(1000, &ps), __WASI_ERRNO_BADF);    // not open
+  CHECK_ERR(__wasi_fd_prestat_get(1, &ps), __WASI_ERRNO_BADF);     // not a preopen
+  CHECK_ERR(__wasi_fd_prestat_get(1000, &ps), __WASI_ERRNO_BADF);  // not open
   __wasi_fd_t other = wt_preopen("/other");
   CHECK(other != box);
   wt_group("fd_prestat_get fd_prestat_dir_name");
@@ -28,7 +28,8 @@ static void read_write(void) {
   __wasi_fd_t fd;
   CHECK_OK(wt_open(box, "data.txt", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RW, &fd));
   // Gathered write from three buffers, one of them empty.
-  __wasi_ciovec_t out[3] = {{(const uint8_t*)"Hello, ", 7}, {(const uint8_t*)"", 0},
+  __wasi_ciovec_t out[3] = {{(const uint8_t*)"Hello, ", 7},
+                            {(const uint8_t*)"", 0},
                             {(const uint8_t*)"WASI world!\n", 12}};
   __wasi_size_t n = 0;
   CHECK_OK(__wasi_fd_write(fd, out, 3, &n));
@@ -147,8 +148,7 @@ static void stat_size_times(void) {
   CHECK_ERR(__wasi_fd_allocate(fd, 0, 0), __WASI_ERRNO_INVAL);
   CHECK_ERR(__wasi_fd_allocate(fd, 0x7fffffffffffffffull, 2), __WASI_ERRNO_FBIG);
   // fd_advise accepts every advice and rejects others.
-  for (__wasi_advice_t adv = 0; adv <= __WASI_ADVICE_NOREUSE; ++adv)
-    CHECK_OK(__wasi_fd_advise(fd, 0, 100, adv));
+  for (__wasi_advice_t adv = 0; adv <= __WASI_ADVICE_NOREUSE; ++adv) CHECK_OK(__wasi_fd_advise(fd, 0, 100, adv));
   CHECK_ERR(__wasi_fd_advise(fd, 0, 100, 6), __WASI_ERRNO_INVAL);
   CHECK_OK(__wasi_fd_sync(fd));
   CHECK_OK(__wasi_fd_datasync(fd));
@@ -158,8 +158,7 @@ static void stat_size_times(void) {
   // Timestamps: explicit values read back exactly; "now" is now.
   const uint64_t atim = 1000000000ull * 1500000000ull + 123456789ull;
   const uint64_t mtim = 1000000000ull * 1400000000ull + 987654321ull;
-  CHECK_OK(__wasi_fd_filestat_set_times(fd, atim, mtim,
-                                        __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
+  CHECK_OK(__wasi_fd_filestat_set_times(fd, atim, mtim, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
   CHECK_OK(__wasi_fd_filestat_get(fd, &st));
   CHECK_EQ_U64(st.atim, atim);
   CHECK_EQ_U64(st.mtim, mtim);
@@ -171,8 +170,7 @@ static void stat_size_times(void) {
   CHECK(st.mtim + 50000000ull >= before && st.mtim <= wt_now(__WASI_CLOCKID_REALTIME) + 50000000ull);
   CHECK(st.ctim + 50000000ull >= before);
   // Writing updates mtim.
-  CHECK_OK(__wasi_fd_filestat_set_times(fd, atim, mtim,
-                                        __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
+  CHECK_OK(__wasi_fd_filestat_set_times(fd, atim, mtim, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
   CHECK_OK(wt_write_all(fd, "more", 4));
   CHECK_OK(__wasi_fd_filestat_get(fd, &st));
   CHECK(st.mtim > mtim);

@@ -59,7 +59,8 @@ static uint32_t len(uint32_t p) {
 static int32_t fd_arg(void) {
   switch (rnd() % 6) {
     case 0: return (int32_t)dir;
-    case 1: case 2: return (int32_t)file;
+    case 1:
+    case 2: return (int32_t)file;
     case 3: return 999;
     case 4: return -1;
     default: return (int32_t)(rnd() % 16);  // includes stdio and the preopens
@@ -106,15 +107,14 @@ static void put_subs(uint32_t p, uint32_t n) {
   }
 }
 
-#define EXPECT_FAULT(call)                                                             \
-  do {                                                                                 \
-    int _e = (int)(call);                                                              \
-    ++calls;                                                                           \
-    if (_e != EFAULT_) {                                                               \
-      printf("FAIL %s:%d: %s -> errno %d, expected EFAULT\n", __FILE__, __LINE__, #call, \
-             _e);                                                                      \
-      ++wt_failures;                                                                   \
-    }                                                                                  \
+#define EXPECT_FAULT(call) \
+  do { \
+    int _e = (int)(call); \
+    ++calls; \
+    if (_e != EFAULT_) { \
+      printf("FAIL %s:%d: %s -> errno %d, expected EFAULT\n", __FILE__, __LINE__, #call, _e); \
+      ++wt_failures; \
+    } \
   } while (0)
 
 // Part 1: for each function, one pointer or length at a time made bad,
@@ -235,21 +235,43 @@ static void random_calls(int rounds) {
       case 13: e = raw_fd_filestat_get(fd_arg(), (int32_t)p1); break;
       case 14: e = raw_fd_filestat_set_size(fd, (int64_t)(rnd() % 2 ? rnd() % 100000 : rnd64())); break;
       case 15: e = raw_fd_filestat_set_times(fd, (int64_t)rnd64(), (int64_t)rnd64(), (int32_t)(rnd() % 32)); break;
-      case 16: put_iovs(p1, n); e = raw_fd_pread(fd, (int32_t)p1, (int32_t)n, (int64_t)(rnd() % 2 ? rnd() : rnd64()), (int32_t)p2); break;
+      case 16:
+        put_iovs(p1, n);
+        e = raw_fd_pread(fd, (int32_t)p1, (int32_t)n, (int64_t)(rnd() % 2 ? rnd() : rnd64()), (int32_t)p2);
+        break;
       case 17: e = raw_fd_prestat_get(fd_arg(), (int32_t)p1); break;
       case 18: e = raw_fd_prestat_dir_name(fd_arg(), (int32_t)p1, (int32_t)l1); break;
-      case 19: put_iovs(p1, n); e = raw_fd_pwrite(fd, (int32_t)p1, (int32_t)n, (int64_t)(rnd() % 1000000), (int32_t)p2); break;
-      case 20: put_iovs(p1, n); e = raw_fd_read(fd, (int32_t)p1, (int32_t)n, (int32_t)p2); break;
-      case 21: e = raw_fd_readdir(fd, (int32_t)p1, (int32_t)l1, (int64_t)(rnd() % 2 ? rnd() % 64 : rnd64()), (int32_t)p2); break;
+      case 19:
+        put_iovs(p1, n);
+        e = raw_fd_pwrite(fd, (int32_t)p1, (int32_t)n, (int64_t)(rnd() % 1000000), (int32_t)p2);
+        break;
+      case 20:
+        put_iovs(p1, n);
+        e = raw_fd_read(fd, (int32_t)p1, (int32_t)n, (int32_t)p2);
+        break;
+      case 21:
+        e = raw_fd_readdir(fd, (int32_t)p1, (int32_t)l1, (int64_t)(rnd() % 2 ? rnd() % 64 : rnd64()), (int32_t)p2);
+        break;
       case 22: e = raw_fd_renumber(rnd() % 2 ? 999 : (int32_t)file, rnd() % 2 ? -1 : 998); break;
-      case 23: e = raw_fd_seek(fd, (int64_t)(rnd() % 2 ? (int64_t)(rnd() % 1000) - 500 : (int64_t)rnd64()), (int32_t)(rnd() % 4), (int32_t)p1); break;
+      case 23:
+        e = raw_fd_seek(fd, (int64_t)(rnd() % 2 ? (int64_t)(rnd() % 1000) - 500 : (int64_t)rnd64()),
+                        (int32_t)(rnd() % 4), (int32_t)p1);
+        break;
       case 24: e = raw_fd_sync(rnd() % 16 ? -1 : fd); break;
       case 25: e = raw_fd_tell(fd, (int32_t)p1); break;
-      case 26: put_iovs(p1, n); e = raw_fd_write(fd, (int32_t)p1, (int32_t)n, (int32_t)p2); break;
+      case 26:
+        put_iovs(p1, n);
+        e = raw_fd_write(fd, (int32_t)p1, (int32_t)n, (int32_t)p2);
+        break;
       case 27: e = raw_path_create_directory(fd, (int32_t)p1, (int32_t)l1); break;
       case 28: e = raw_path_filestat_get(fd, (int32_t)(rnd() % 4), (int32_t)p1, (int32_t)l1, (int32_t)p2); break;
-      case 29: e = raw_path_filestat_set_times(fd, (int32_t)(rnd() % 4), (int32_t)p1, (int32_t)l1, (int64_t)rnd64(), (int64_t)rnd64(), (int32_t)(rnd() % 32)); break;
-      case 30: e = raw_path_link(fd, (int32_t)(rnd() % 2), (int32_t)p1, (int32_t)l1, safe_fd(), (int32_t)p2, (int32_t)l2); break;
+      case 29:
+        e = raw_path_filestat_set_times(fd, (int32_t)(rnd() % 4), (int32_t)p1, (int32_t)l1, (int64_t)rnd64(),
+                                        (int64_t)rnd64(), (int32_t)(rnd() % 32));
+        break;
+      case 30:
+        e = raw_path_link(fd, (int32_t)(rnd() % 2), (int32_t)p1, (int32_t)l1, safe_fd(), (int32_t)p2, (int32_t)l2);
+        break;
       case 31: {
         int32_t out = (int32_t)(rnd() % 2 ? p3 : A);
         e = raw_path_open(fd, (int32_t)(rnd() % 2), (int32_t)p1, (int32_t)l1, (int32_t)(rnd() % 32) & ~8,
@@ -266,13 +288,22 @@ static void random_calls(int rounds) {
       case 34: e = raw_path_rename(fd, (int32_t)p1, (int32_t)l1, safe_fd(), (int32_t)p2, (int32_t)l2); break;
       case 35: e = raw_path_symlink((int32_t)p1, (int32_t)l1, fd, (int32_t)p2, (int32_t)l2); break;
       case 36: e = raw_path_unlink_file(fd, (int32_t)p1, (int32_t)l1); break;
-      case 37: put_subs(p1, n); e = raw_poll_oneoff((int32_t)p1, (int32_t)p2, (int32_t)n, (int32_t)p3); break;
+      case 37:
+        put_subs(p1, n);
+        e = raw_poll_oneoff((int32_t)p1, (int32_t)p2, (int32_t)n, (int32_t)p3);
+        break;
       case 38: e = raw_proc_raise((int32_t)(31 + rnd() % 1000)); break;
       case 39: e = rnd() % 16 ? raw_clock_res_get(9, (int32_t)p1) : raw_sched_yield(); break;
       case 40: e = raw_random_get((int32_t)p1, (int32_t)(rnd() % 3 ? l1 % 65536 : l1)); break;
       case 41: e = raw_sock_accept(fd, (int32_t)(rnd() % 8), (int32_t)p1); break;
-      case 42: put_iovs(p1, n); e = raw_sock_recv(fd, (int32_t)p1, (int32_t)n, (int32_t)(rnd() % 8), (int32_t)p2, (int32_t)p4); break;
-      case 43: put_iovs(p1, n); e = raw_sock_send(fd, (int32_t)p1, (int32_t)n, (int32_t)(rnd() % 4), (int32_t)p2); break;
+      case 42:
+        put_iovs(p1, n);
+        e = raw_sock_recv(fd, (int32_t)p1, (int32_t)n, (int32_t)(rnd() % 8), (int32_t)p2, (int32_t)p4);
+        break;
+      case 43:
+        put_iovs(p1, n);
+        e = raw_sock_send(fd, (int32_t)p1, (int32_t)n, (int32_t)(rnd() % 4), (int32_t)p2);
+        break;
       case 44: e = raw_sock_shutdown(fd, (int32_t)(rnd() % 8)); break;
     }
     ++calls;

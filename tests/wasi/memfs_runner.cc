@@ -82,8 +82,7 @@ int main(int argc, char** argv) {
   auto fs = std::make_shared<tern::wasi::MemFs>();
   fs->setCapacity(capacity);
   bool ok = fs->addDir("/box") && fs->addDir("/other") && fs->addFile("/secret.txt", kSecret) &&
-            fs->addFile("/outside/secret.txt", kSecret) &&
-            fs->addSymlink("/box/abs-link", "/secret.txt") &&
+            fs->addFile("/outside/secret.txt", kSecret) && fs->addSymlink("/box/abs-link", "/secret.txt") &&
             fs->addSymlink("/box/rel-link", "../secret.txt");
   if (!ok) {
     std::fprintf(stderr, "runner: cannot build the in-memory filesystem\n");
@@ -139,8 +138,7 @@ int main(int argc, char** argv) {
   std::fwrite(ctx->stderrData().data(), 1, ctx->stderrData().size(), stderr);
   std::string why;
   if (!outsideIntact(*fs, why)) {
-    std::fprintf(stderr, "runner: the guest changed something outside its preopens: %s\n",
-                 why.c_str());
+    std::fprintf(stderr, "runner: the guest changed something outside its preopens: %s\n", why.c_str());
     return 99;
   }
   return status;

@@ -69,8 +69,7 @@ static void open_flags(void) {
   CHECK_OK(wt_open(box, "f1", __WASI_OFLAGS_CREAT, WT_FILE_RW, &fd));
   CHECK_OK(__wasi_fd_close(fd));
   CHECK_STR(wt_get(box, "f1", buf, sizeof buf), "abcdef");
-  CHECK_ERR(wt_open(box, "f1", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RW, &fd),
-            __WASI_ERRNO_EXIST);
+  CHECK_ERR(wt_open(box, "f1", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RW, &fd), __WASI_ERRNO_EXIST);
   // trunc empties it.
   CHECK_OK(wt_open(box, "f1", __WASI_OFLAGS_TRUNC, WT_FILE_RW, &fd));
   __wasi_filestat_t st;
@@ -81,17 +80,15 @@ static void open_flags(void) {
   CHECK_ERR(wt_open(box, "f1", __WASI_OFLAGS_DIRECTORY, WT_FILE_RO, &fd), __WASI_ERRNO_NOTDIR);
   CHECK_ERR(wt_open(box, "f1/", 0, WT_FILE_RO, &fd), __WASI_ERRNO_NOTDIR);
   CHECK_ERR(wt_open(box, "newdir/", __WASI_OFLAGS_CREAT, WT_FILE_RW, &fd), __WASI_ERRNO_ISDIR);
-  CHECK_ERR(wt_open(box, "x", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_DIRECTORY, WT_FILE_RW, &fd),
-            __WASI_ERRNO_INVAL);
+  CHECK_ERR(wt_open(box, "x", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_DIRECTORY, WT_FILE_RW, &fd), __WASI_ERRNO_INVAL);
   CHECK_ERR(wt_open(box, "f1", 0x10, WT_FILE_RW, &fd), __WASI_ERRNO_INVAL);
   CHECK_OK(wt_mkdir(box, "dir"));
   // A directory is never writable: with or without O_DIRECTORY, asking for
   // a right that needs a writable descriptor is EISDIR.
   CHECK_ERR(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, WT_ALL_RIGHTS, &fd), __WASI_ERRNO_ISDIR);
-  CHECK_ERR(wt_open(box, ".", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE,
-                    &fd), __WASI_ERRNO_ISDIR);
-  CHECK_ERR(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_ALLOCATE, &fd),
+  CHECK_ERR(wt_open(box, ".", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, &fd),
             __WASI_ERRNO_ISDIR);
+  CHECK_ERR(wt_open(box, "dir", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_ALLOCATE, &fd), __WASI_ERRNO_ISDIR);
   // fd_datasync works on a read-only descriptor, so a directory may have it.
   CHECK_OK(wt_open(box, "dir", 0, __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_READDIR, &fd));
   CHECK_OK(__wasi_fd_close(fd));
@@ -116,8 +113,7 @@ static void open_flags(void) {
   CHECK_OK(__wasi_fd_fdstat_get(fd, &fs));
   CHECK_EQ_U64(fs.fs_filetype, __WASI_FILETYPE_DIRECTORY);
   CHECK_OK(__wasi_fd_close(fd));
-  CHECK_ERR(wt_open(box, ".", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RO, &fd),
-            __WASI_ERRNO_EXIST);
+  CHECK_ERR(wt_open(box, ".", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RO, &fd), __WASI_ERRNO_EXIST);
   CHECK_STR(wt_get(box, "./dir//inner", buf, sizeof buf), "inside dir");
   CHECK_ERR(wt_open(box, "", 0, WT_FILE_RO, &fd), __WASI_ERRNO_NOENT);
   // Embedded NUL, bad pointers, bad descriptors.
@@ -185,8 +181,7 @@ static void symlinks(void) {
   CHECK_STR(wt_get(box, "link", buf, sizeof buf), "the target");
   CHECK_ERR(wt_open_ex(box, 0, "link", 0, WT_FILE_RO, 0, &fd), __WASI_ERRNO_LOOP);
   // creat|excl on a link fails even when following.
-  CHECK_ERR(wt_open(box, "link", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RW, &fd),
-            __WASI_ERRNO_EXIST);
+  CHECK_ERR(wt_open(box, "link", __WASI_OFLAGS_CREAT | __WASI_OFLAGS_EXCL, WT_FILE_RW, &fd), __WASI_ERRNO_EXIST);
   // A dangling link with creat creates its target.
   CHECK_OK(wt_symlink("created-through-link", box, "dangling"));
   CHECK_ERR(wt_open(box, "dangling", 0, WT_FILE_RO, &fd), __WASI_ERRNO_NOENT);
@@ -204,11 +199,9 @@ static void symlinks(void) {
   CHECK_OK(wt_symlink("../target", box, "sub/up"));
   CHECK_STR(wt_get(box, "sublink/deeper/leaf", buf, sizeof buf), "leaf");
   // A final symlink to a directory is not followed without SYMLINK_FOLLOW.
-  CHECK_ERR(wt_open_ex(box, 0, "sublink", __WASI_OFLAGS_DIRECTORY, WT_FILE_RO, 0, &fd),
-            __WASI_ERRNO_LOOP);
+  CHECK_ERR(wt_open_ex(box, 0, "sublink", __WASI_OFLAGS_DIRECTORY, WT_FILE_RO, 0, &fd), __WASI_ERRNO_LOOP);
   CHECK_ERR(wt_open_ex(box, 0, "sublink", 0, WT_FILE_RO, 0, &fd), __WASI_ERRNO_LOOP);
-  CHECK_OK(wt_open_ex(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "sublink", __WASI_OFLAGS_DIRECTORY,
-                      WT_FILE_RO, 0, &fd));
+  CHECK_OK(wt_open_ex(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "sublink", __WASI_OFLAGS_DIRECTORY, WT_FILE_RO, 0, &fd));
   CHECK_OK(__wasi_fd_close(fd));
   CHECK_STR(wt_get(box, "chain2/leaf", buf, sizeof buf), "leaf");
   CHECK_STR(wt_get(box, "chain2/../deeper/leaf", buf, sizeof buf), "leaf");
@@ -337,9 +330,8 @@ static void times(void) {
   const uint64_t t2 = 1000000000ull * 1334567890ull + 222222222ull;
   CHECK_OK(wt_put(box, "timed", "t"));
   CHECK_OK(wt_symlink("timed", box, "timed-link"));
-  CHECK_OK(raw_path_filestat_set_times(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P("timed-link"), 10,
-                                       (int64_t)t1, (int64_t)t2,
-                                       __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
+  CHECK_OK(raw_path_filestat_set_times(box, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, P("timed-link"), 10, (int64_t)t1,
+                                       (int64_t)t2, __WASI_FSTFLAGS_ATIM | __WASI_FSTFLAGS_MTIM));
   CHECK_OK(wt_stat(box, "timed", 0, &st));
   CHECK_EQ_U64(st.atim, t1);
   CHECK_EQ_U64(st.mtim, t2);
@@ -365,11 +357,9 @@ static void times(void) {
   CHECK_OK(wt_put(box, "tdir/new", "n"));
   CHECK_OK(wt_stat(box, "tdir", 0, &st));
   CHECK(st.mtim > t1);
-  CHECK_ERR(raw_path_filestat_set_times(box, 0, P("timed"), 5, 0, 0,
-                                        __WASI_FSTFLAGS_MTIM | __WASI_FSTFLAGS_MTIM_NOW),
+  CHECK_ERR(raw_path_filestat_set_times(box, 0, P("timed"), 5, 0, 0, __WASI_FSTFLAGS_MTIM | __WASI_FSTFLAGS_MTIM_NOW),
             __WASI_ERRNO_INVAL);
-  CHECK_ERR(raw_path_filestat_set_times(box, 0, P("none"), 4, 0, 0, __WASI_FSTFLAGS_MTIM_NOW),
-            __WASI_ERRNO_NOENT);
+  CHECK_ERR(raw_path_filestat_set_times(box, 0, P("none"), 4, 0, 0, __WASI_FSTFLAGS_MTIM_NOW), __WASI_ERRNO_NOENT);
   CHECK_ERR(raw_path_filestat_set_times(box, 0, -5, 5, 0, 0, 0), __WASI_ERRNO_FAULT);
   wt_group("path_filestat_set_times");
 }

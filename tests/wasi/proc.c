@@ -6,8 +6,7 @@
 #include "wt.h"
 
 // The signal numbers of the old wasi/api.h (proc_raise has left it).
-enum { SIG_NONE = 0, SIG_TERM = 15, SIG_CHLD = 16, SIG_CONT = 17, SIG_STOP = 18, SIG_URG = 22,
-       SIG_WINCH = 27 };
+enum { SIG_NONE = 0, SIG_TERM = 15, SIG_CHLD = 16, SIG_CONT = 17, SIG_STOP = 18, SIG_URG = 22, SIG_WINCH = 27 };
 
 int main(int argc, char** argv) {
   if (argc < 2) return 2;

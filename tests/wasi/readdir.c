@@ -73,10 +73,10 @@ int main(void) {
   const int total = N_FILES + 2 + 2;  // files, subdir, symlink, "." and ".."
 
   __wasi_fd_t dir;
-  CHECK_OK(wt_open(box, "list", __WASI_OFLAGS_DIRECTORY,
-                   __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_FILESTAT_GET |
-                       __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READ,
-                   &dir));
+  CHECK_OK(wt_open(
+      box, "list", __WASI_OFLAGS_DIRECTORY,
+      __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_FILESTAT_GET | __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READ,
+      &dir));
 
   // One big buffer: everything, bufused < buf_len.
   static uint8_t buf[16384];

@@ -18,8 +18,7 @@
 
 // ---------------------------------------------------------------------------
 // Raw imports: every argument as the integer the ABI passes.
-#define WT_IMPORT(name) \
-  __attribute__((import_module("wasi_snapshot_preview1"), import_name(#name)))
+#define WT_IMPORT(name) __attribute__((import_module("wasi_snapshot_preview1"), import_name(#name)))
 
 WT_IMPORT(args_get) int32_t raw_args_get(int32_t, int32_t);
 WT_IMPORT(args_sizes_get) int32_t raw_args_sizes_get(int32_t, int32_t);
@@ -55,8 +54,7 @@ int32_t raw_path_filestat_set_times(int32_t, int32_t, int32_t, int32_t, int64_t,
 WT_IMPORT(path_link)
 int32_t raw_path_link(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t);
 WT_IMPORT(path_open)
-int32_t raw_path_open(int32_t, int32_t, int32_t, int32_t, int32_t, int64_t, int64_t, int32_t,
-                      int32_t);
+int32_t raw_path_open(int32_t, int32_t, int32_t, int32_t, int32_t, int64_t, int64_t, int32_t, int32_t);
 WT_IMPORT(path_readlink)
 int32_t raw_path_readlink(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t);
 WT_IMPORT(path_remove_directory) int32_t raw_path_remove_directory(int32_t, int32_t, int32_t);
@@ -78,46 +76,43 @@ WT_IMPORT(sock_shutdown) int32_t raw_sock_shutdown(int32_t, int32_t);
 // Checks
 static int wt_failures;
 
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-      ++wt_failures;                                                 \
-    }                                                                \
+#define CHECK(cond) \
+  do { \
+    if (!(cond)) { \
+      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      ++wt_failures; \
+    } \
   } while (0)
 
 // `call` must return WASI errno `want`.
-#define CHECK_ERR(call, want)                                                     \
-  do {                                                                            \
-    int _got = (int)(call);                                                       \
-    int _want = (int)(want);                                                      \
-    if (_got != _want) {                                                          \
-      printf("FAIL %s:%d: %s -> errno %d, expected %d\n", __FILE__, __LINE__,     \
-             #call, _got, _want);                                                 \
-      ++wt_failures;                                                              \
-    }                                                                             \
+#define CHECK_ERR(call, want) \
+  do { \
+    int _got = (int)(call); \
+    int _want = (int)(want); \
+    if (_got != _want) { \
+      printf("FAIL %s:%d: %s -> errno %d, expected %d\n", __FILE__, __LINE__, #call, _got, _want); \
+      ++wt_failures; \
+    } \
   } while (0)
 #define CHECK_OK(call) CHECK_ERR(call, 0)
 
-#define CHECK_EQ_U64(a, b)                                                            \
-  do {                                                                                \
-    unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b);    \
-    if (_a != _b) {                                                                   \
-      printf("FAIL %s:%d: %s == %s (%llu vs %llu)\n", __FILE__, __LINE__, #a, #b, _a, \
-             _b);                                                                     \
-      ++wt_failures;                                                                  \
-    }                                                                                 \
+#define CHECK_EQ_U64(a, b) \
+  do { \
+    unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
+    if (_a != _b) { \
+      printf("FAIL %s:%d: %s == %s (%llu vs %llu)\n", __FILE__, __LINE__, #a, #b, _a, _b); \
+      ++wt_failures; \
+    } \
   } while (0)
 
-#define CHECK_STR(a, b)                                                                    \
-  do {                                                                                     \
-    const char* _a = (a);                                                                  \
-    const char* _b = (b);                                                                  \
-    if (!_a || !_b || strcmp(_a, _b) != 0) {                                               \
-      printf("FAIL %s:%d: %s == \"%s\" (got \"%s\")\n", __FILE__, __LINE__, #a, _b ? _b : "", \
-             _a ? _a : "(null)");                                                          \
-      ++wt_failures;                                                                       \
-    }                                                                                      \
+#define CHECK_STR(a, b) \
+  do { \
+    const char* _a = (a); \
+    const char* _b = (b); \
+    if (!_a || !_b || strcmp(_a, _b) != 0) { \
+      printf("FAIL %s:%d: %s == \"%s\" (got \"%s\")\n", __FILE__, __LINE__, #a, _b ? _b : "", _a ? _a : "(null)"); \
+      ++wt_failures; \
+    } \
   } while (0)
 
 static inline void wt_group(const char* name) {
@@ -140,18 +135,16 @@ static inline int wt_done(void) {
 // Every right but those that need a writable descriptor: asking for fd_write,
 // fd_allocate or fd_filestat_set_size on a directory is EISDIR (as in
 // wasi-testsuite's path_open_preopen).
-#define WT_DIR_RIGHTS                                                                    \
-  (WT_ALL_RIGHTS & ~(__WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_ALLOCATE |                   \
-                     __WASI_RIGHTS_FD_FILESTAT_SET_SIZE))
-#define WT_FILE_RW                                                                        \
-  (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_SEEK |                \
-   __WASI_RIGHTS_FD_TELL | __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | \
-   __WASI_RIGHTS_FD_FILESTAT_SET_TIMES | __WASI_RIGHTS_FD_SYNC | __WASI_RIGHTS_FD_DATASYNC |   \
-   __WASI_RIGHTS_FD_ADVISE | __WASI_RIGHTS_FD_ALLOCATE | __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS |   \
+#define WT_DIR_RIGHTS \
+  (WT_ALL_RIGHTS & ~(__WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_ALLOCATE | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE))
+#define WT_FILE_RW \
+  (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL | \
+   __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | __WASI_RIGHTS_FD_FILESTAT_SET_TIMES | \
+   __WASI_RIGHTS_FD_SYNC | __WASI_RIGHTS_FD_DATASYNC | __WASI_RIGHTS_FD_ADVISE | __WASI_RIGHTS_FD_ALLOCATE | \
+   __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS | __WASI_RIGHTS_POLL_FD_READWRITE)
+#define WT_FILE_RO \
+  (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL | __WASI_RIGHTS_FD_FILESTAT_GET | \
    __WASI_RIGHTS_POLL_FD_READWRITE)
-#define WT_FILE_RO                                                                        \
-  (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL |                  \
-   __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_POLL_FD_READWRITE)
 
 // The descriptor of the preopened directory called `name`, or -1.
 static inline __wasi_fd_t wt_preopen(const char* name) {
@@ -172,15 +165,14 @@ static inline __wasi_fd_t wt_preopen(const char* name) {
 
 // path_open with an explicit length (so embedded NULs reach the host).
 static inline __wasi_errno_t wt_open_ex(__wasi_fd_t dir, __wasi_lookupflags_t look, const char* path,
-                                 __wasi_oflags_t oflags, __wasi_rights_t base,
-                                 __wasi_fdflags_t fdflags, __wasi_fd_t* out) {
-  return (__wasi_errno_t)raw_path_open((int32_t)dir, (int32_t)look, P(path),
-                                       (int32_t)strlen(path), oflags, (int64_t)base,
-                                       (int64_t)WT_ALL_RIGHTS, fdflags, P(out));
+                                        __wasi_oflags_t oflags, __wasi_rights_t base, __wasi_fdflags_t fdflags,
+                                        __wasi_fd_t* out) {
+  return (__wasi_errno_t)raw_path_open((int32_t)dir, (int32_t)look, P(path), (int32_t)strlen(path), oflags,
+                                       (int64_t)base, (int64_t)WT_ALL_RIGHTS, fdflags, P(out));
 }
 
-static inline __wasi_errno_t wt_open(__wasi_fd_t dir, const char* path, __wasi_oflags_t oflags,
-                              __wasi_rights_t base, __wasi_fd_t* out) {
+static inline __wasi_errno_t wt_open(__wasi_fd_t dir, const char* path, __wasi_oflags_t oflags, __wasi_rights_t base,
+                                     __wasi_fd_t* out) {
   return wt_open_ex(dir, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, path, oflags, base, 0, out);
 }
 
@@ -231,11 +223,9 @@ static inline const char* wt_get(__wasi_fd_t dir, const char* path, char* buf, s
   return buf;
 }
 
-static inline __wasi_errno_t wt_stat(__wasi_fd_t dir, const char* path, int follow,
-                              __wasi_filestat_t* st) {
-  return (__wasi_errno_t)raw_path_filestat_get((int32_t)dir,
-                                               follow ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0,
-                                               P(path), (int32_t)strlen(path), P(st));
+static inline __wasi_errno_t wt_stat(__wasi_fd_t dir, const char* path, int follow, __wasi_filestat_t* st) {
+  return (__wasi_errno_t)raw_path_filestat_get((int32_t)dir, follow ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0, P(path),
+                                               (int32_t)strlen(path), P(st));
 }
 
 static inline __wasi_errno_t wt_mkdir(__wasi_fd_t dir, const char* path) {
@@ -248,23 +238,20 @@ static inline __wasi_errno_t wt_unlink(__wasi_fd_t dir, const char* path) {
   return (__wasi_errno_t)raw_path_unlink_file((int32_t)dir, P(path), (int32_t)strlen(path));
 }
 static inline __wasi_errno_t wt_symlink(const char* target, __wasi_fd_t dir, const char* path) {
-  return (__wasi_errno_t)raw_path_symlink(P(target), (int32_t)strlen(target), (int32_t)dir,
-                                          P(path), (int32_t)strlen(path));
+  return (__wasi_errno_t)raw_path_symlink(P(target), (int32_t)strlen(target), (int32_t)dir, P(path),
+                                          (int32_t)strlen(path));
 }
 static inline __wasi_errno_t wt_rename(__wasi_fd_t d1, const char* p1, __wasi_fd_t d2, const char* p2) {
-  return (__wasi_errno_t)raw_path_rename((int32_t)d1, P(p1), (int32_t)strlen(p1), (int32_t)d2,
-                                         P(p2), (int32_t)strlen(p2));
+  return (__wasi_errno_t)raw_path_rename((int32_t)d1, P(p1), (int32_t)strlen(p1), (int32_t)d2, P(p2),
+                                         (int32_t)strlen(p2));
 }
-static inline __wasi_errno_t wt_link(__wasi_fd_t d1, int follow, const char* p1, __wasi_fd_t d2,
-                              const char* p2) {
-  return (__wasi_errno_t)raw_path_link((int32_t)d1, follow ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0,
-                                       P(p1), (int32_t)strlen(p1), (int32_t)d2, P(p2),
-                                       (int32_t)strlen(p2));
+static inline __wasi_errno_t wt_link(__wasi_fd_t d1, int follow, const char* p1, __wasi_fd_t d2, const char* p2) {
+  return (__wasi_errno_t)raw_path_link((int32_t)d1, follow ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0, P(p1),
+                                       (int32_t)strlen(p1), (int32_t)d2, P(p2), (int32_t)strlen(p2));
 }
 static inline __wasi_errno_t wt_readlink(__wasi_fd_t dir, const char* path, char* buf, size_t cap,
-                                  __wasi_size_t* used) {
-  return (__wasi_errno_t)raw_path_readlink((int32_t)dir, P(path), (int32_t)strlen(path), P(buf),
-                                           (int32_t)cap, P(used));
+                                         __wasi_size_t* used) {
+  return (__wasi_errno_t)raw_path_readlink((int32_t)dir, P(path), (int32_t)strlen(path), P(buf), (int32_t)cap, P(used));
 }
 
 // A fresh page at the very end of the memory, that nothing else uses; the

@@ -5,10 +5,39 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-int chmod(const char *path, mode_t mode) { (void)path; (void)mode; errno = ENOSYS; return -1; }
-int fchmod(int fd, mode_t mode) { (void)fd; (void)mode; errno = ENOSYS; return -1; }
-int chown(const char *path, uid_t owner, gid_t group) { (void)path; (void)owner; (void)group; errno = ENOSYS; return -1; }
-int fchown(int fd, uid_t owner, gid_t group) { (void)fd; (void)owner; (void)group; errno = ENOSYS; return -1; }
+int chmod(const char *path, mode_t mode) {
+  (void)path;
+  (void)mode;
+  errno = ENOSYS;
+  return -1;
+}
+int fchmod(int fd, mode_t mode) {
+  (void)fd;
+  (void)mode;
+  errno = ENOSYS;
+  return -1;
+}
+int chown(const char *path, uid_t owner, gid_t group) {
+  (void)path;
+  (void)owner;
+  (void)group;
+  errno = ENOSYS;
+  return -1;
+}
+int fchown(int fd, uid_t owner, gid_t group) {
+  (void)fd;
+  (void)owner;
+  (void)group;
+  errno = ENOSYS;
+  return -1;
+}
 /* Declared by wasi-libc's stdio.h and stdlib.h but not defined. */
-FILE *tmpfile(void) { errno = ENOSYS; return NULL; }
-int system(const char *command) { if (command == NULL) return 0; errno = ENOSYS; return -1; }
+FILE *tmpfile(void) {
+  errno = ENOSYS;
+  return NULL;
+}
+int system(const char *command) {
+  if (command == NULL) return 0;
+  errno = ENOSYS;
+  return -1;
+}

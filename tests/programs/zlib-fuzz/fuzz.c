@@ -35,8 +35,8 @@ static uint32_t next(void) {
 static uint32_t below(uint32_t n) { return n ? next() % n : 0; }
 
 static void fill(unsigned char* p, size_t n) {
-  static const char* words[] = {"the ", "deflate ", "stream ", "window ", "of ", "a ", "\n", "int ",
-                                "return ", "{ ", "} ", "0x", "1234", "zlib "};
+  static const char* words[] = {"the ", "deflate ", "stream ", "window ", "of ", "a ",   "\n",
+                                "int ", "return ",  "{ ",      "} ",      "0x",  "1234", "zlib "};
   int shape = (int)below(4);
   size_t i = 0;
   while (i < n) {
@@ -110,8 +110,8 @@ static void one(uint32_t seed) {
   z_stream zs;
   memset(&zs, 0, sizeof zs);
   int rc = deflateInit2(&zs, level, Z_DEFLATED, window, mem, strategy);
-  printf("seed %u n=%zu level=%d window=%d mem=%d strategy=%d dict=%zu init=%d", seed, n, level, window, mem,
-         strategy, dict_len, rc);
+  printf("seed %u n=%zu level=%d window=%d mem=%d strategy=%d dict=%zu init=%d", seed, n, level, window, mem, strategy,
+         dict_len, rc);
   if (rc != Z_OK) {
     printf("\n");
     free(data);

@@ -19,7 +19,8 @@ typedef int sigjmp_buf[1];
 #define sigsetjmp(env, savesigs) ((void)(savesigs), setjmp(env))
 
 static inline _Noreturn void longjmp(jmp_buf env, int val) {
-  (void)env; (void)val;
+  (void)env;
+  (void)val;
   fputs("longjmp: not available in this wasm32-wasi build (an error was raised)\n", stderr);
   abort();
 }
