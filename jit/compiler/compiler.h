@@ -146,7 +146,12 @@ struct FunctionCompiler::Impl {
   bool failed = false;
   std::string why;
 
+  // Slots of the locals and of the params (module/frame_layout.h). The
+  // register cache, the Local entries and the loop scan's marks name a local
+  // by its slot; they are its index too, because a function with a v128
+  // local (two slots) is not compiled yet.
   uint32_t nlocals = 0, nparams = 0, max_depth = 0;
+  const FrameLayout* layout = nullptr;  // the ValidatorState's, alive while the body is compiled
   std::vector<Entry> stack;
   std::vector<JFrame> frames;
   uint32_t busy[2] = {};  // per register file: registers owned by stack entries or the instruction
@@ -188,7 +193,7 @@ struct FunctionCompiler::Impl {
 
   // ---- slots ----
   uint32_t depth() const { return uint32_t(stack.size()); }
-  uint32_t slotOfDepth(uint32_t d) const { return nlocals + d; }
+  uint32_t slotOfDepth(uint32_t d) const { return layout->stackSlot(d); }
   // The slot a Stack or Local value lives in.
   uint32_t slotOf(const Entry& e, uint32_t d) const { return e.kind == Entry::Local ? e.slot : slotOfDepth(d); }
   bool inMemory(const Entry& e) const { return e.kind == Entry::Stack || e.kind == Entry::Local; }

@@ -224,8 +224,9 @@ void FunctionCompiler::Impl::interruptCheck() {
 // ---- entry and exit ----
 void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   const FuncType& ft = m.funcType(s.func_index);
-  nparams = uint32_t(ft.params.size());
-  nlocals = uint32_t(s.locals.size());
+  layout = &s.layout;
+  nparams = s.layout.paramSlots();
+  nlocals = s.layout.localSlots();
   local_reg.assign(nlocals, -1);
   local_cls.assign(nlocals, RegClass::Gp);
   for (int r = 0; r < kRegs; ++r) holder[kGp][r] = holder[kFp][r] = -1;
@@ -256,7 +257,7 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
     if (trap_used[i]) a.trapStub(trap_labels[i], trapCode(TrapKind(i)), trap_common);
   a.trapCommon(trap_common, func_index);
   std::vector<uint8_t> bytes;
-  if (!a.finish((nlocals + max_depth + 1) * 8, bytes)) {
+  if (!a.finish(uint32_t(slotBytes(layout->frameSlots(max_depth))), bytes)) {
     fail("assembler error");
     return;
   }

@@ -302,13 +302,13 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::LocalGet: {
       Entry e;
       e.kind = Entry::Local;
-      e.slot = imm.a;
+      e.slot = layout->localSlot(imm.a);
       stack.push_back(e);
       noteDepth();
       return true;
     }
     case Opcode::LocalSet:
-    case Opcode::LocalTee: localSet(s, op, imm.a); return true;
+    case Opcode::LocalTee: localSet(s, op, layout->localSlot(imm.a)); return true;
     case Opcode::GlobalGet: {
       if (imm.type == ValType::V128) {
         fail("v128");

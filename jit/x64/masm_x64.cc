@@ -49,8 +49,8 @@ Masm::Masm(uint32_t func_index) {
   popcnt_ = cpu.hasFeature(CpuFeatures::X86::kPOPCNT);
 }
 
-Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * 8)); }
-Mem Masm::slot32(uint32_t s) const { return dword_ptr(rbx, int32_t(s * 8)); }
+Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * kSlotBytes)); }
+Mem Masm::slot32(uint32_t s) const { return dword_ptr(rbx, int32_t(s * kSlotBytes)); }
 
 Operand Masm::gpOperand(const Opnd& o, bool wide, bool allow_imm) {
   switch (o.kind) {

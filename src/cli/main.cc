@@ -35,6 +35,7 @@
 #include "cli/link_cmd.h"
 #include "cli/usage.h"
 #include "cli/wast.h"
+#include "module/frame_layout.h"
 #include "platform/platform.h"
 #include "tern/tern.hpp"
 #include "wasi/wasi.h"
@@ -615,7 +616,7 @@ constexpr uint64_t kMaxCallDepth = uint64_t(1) << 22;
 constexpr uint64_t kMaxStackSlots = uint64_t(1) << 29;
 
 void applyStack(uint64_t bytes, tern::Config& config) {
-  config.value_stack_slots = uint32_t(std::min(bytes / 8, kMaxStackSlots));
+  config.value_stack_slots = uint32_t(std::min(bytes / tern::kSlotBytes, kMaxStackSlots));
   config.max_call_depth = uint32_t(std::clamp<uint64_t>(bytes / kBytesPerCall, 1, kMaxCallDepth));
 }
 

@@ -22,6 +22,7 @@
 
 #include "base/errors.h"
 #include "base/leb128.h"
+#include "module/frame_layout.h"
 #include "module/module.h"
 #include "module/opcodes.h"
 
@@ -58,6 +59,7 @@ class ValidatorState {
   const ModuleData* module = nullptr;
   uint32_t func_index = 0;
   std::vector<ValType> locals;  // params then declared locals
+  FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h)
   std::vector<ValType> stack;
   std::vector<CtrlFrame> frames;
   size_t op_offset = 0;  // byte offset of the current instruction
@@ -131,6 +133,7 @@ class FunctionDecoder : public ValidatorState {
       locals.insert(locals.end(), n, ValType(t));
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
+    layout = FrameLayout(locals, ft.params.size());
     CtrlFrame f;
     f.kind = CtrlKind::Func;
     f.type_index = module->func_types[func_index];

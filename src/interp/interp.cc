@@ -70,7 +70,7 @@ constexpr uint32_t kMaxNativeDepth = 400;
 ThreadCtx& threadCtx(const Config& cfg) {
   ThreadCtx& t = t_ctx;
   if (!t.stack) {
-    t.stack_bytes = size_t(cfg.value_stack_slots) * 8;
+    t.stack_bytes = slotBytes(cfg.value_stack_slots);
     t.stack = static_cast<uint64_t*>(platform::reserveCommitted(t.stack_bytes));
     t.stack_end = t.stack + cfg.value_stack_slots;
     t.top = t.stack;
@@ -91,7 +91,7 @@ ThreadCtx& threadCtx(const Config& cfg) {
       t.max_frames = cfg.max_call_depth;
       t.frames = new Frame[t.max_frames];
     }
-    size_t stack_bytes = size_t(cfg.value_stack_slots) * 8;
+    size_t stack_bytes = slotBytes(cfg.value_stack_slots);
     if (t.stack_bytes != stack_bytes) {
       if (auto* stack = static_cast<uint64_t*>(platform::reserveCommitted(stack_bytes))) {
         platform::release(t.stack, t.stack_bytes);
@@ -464,7 +464,7 @@ L_CallI : {
   uint64_t* nfp = fp + pc[2];
   if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
   frames[t.nframes++] = Frame{pc + 3, fp, code, func};
-  std::memset(nfp + c->num_params, 0, size_t(c->num_locals - c->num_params) * 8);
+  std::memset(nfp + c->num_params, 0, slotBytes(c->num_locals - c->num_params));
   fp = nfp;
   code = c;
   func = nimp + def;
@@ -492,7 +492,7 @@ L_CallIndirectI : {
     uint64_t* nfp = fp + pc[3];
     if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
     frames[t.nframes++] = Frame{pc + 5, fp, code, func};
-    std::memset(nfp + c->num_params, 0, size_t(c->num_locals - c->num_params) * 8);
+    std::memset(nfp + c->num_params, 0, slotBytes(c->num_locals - c->num_params));
     fp = nfp;
     code = c;
     func = f->index_;
@@ -730,7 +730,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
   size_t need = std::max<size_t>({code->frame_slots, ft.params.size(), ft.results.size()});
   if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
   for (size_t i = 0; i < ft.params.size(); ++i) fp[i] = args[i].bits;
-  std::memset(fp + code->num_params, 0, size_t(code->num_locals - code->num_params) * 8);
+  std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
   std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr);
   if (tr) return std::move(*tr);
   std::vector<Value> results(ft.results.size());

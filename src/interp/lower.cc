@@ -18,7 +18,7 @@ namespace {
 // written anywhere (it may become an instruction's immediate).
 struct Entry {
   enum Kind : uint8_t { Temp, Local, Const } kind = Temp;
-  uint32_t local = 0;
+  uint32_t local = 0;  // Local: the local's slot (FrameLayout::localSlot)
   uint64_t value = 0;
   bool isLocal() const { return kind == Local; }
 };
@@ -78,10 +78,10 @@ class Lowering {
   bool unsupported() const { return unsupported_; }
 
   void begin(const ValidatorState& s) {
-    c_.num_params = uint32_t(m_.funcType(s.func_index).params.size());
-    c_.num_locals = uint32_t(s.locals.size());
+    layout_ = &s.layout;
+    c_.num_params = s.layout.paramSlots();
+    c_.num_locals = s.layout.localSlots();
     c_.num_results = uint32_t(m_.funcType(s.func_index).results.size());
-    nlocals_ = c_.num_locals;
     // Checks at function entry report the body's start.
     const FuncBody& body = m_.bodies[s.func_index - m_.num_imported_funcs];
     op_offset_ = uint32_t(body.offset);
@@ -101,7 +101,7 @@ class Lowering {
     w(flags);
   }
 
-  void finish(const ValidatorState&) { c_.frame_slots = nlocals_ + max_depth_ + 1; }
+  void finish(const ValidatorState&) { c_.frame_slots = layout_->frameSlots(max_depth_); }
 
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
 
@@ -114,7 +114,7 @@ class Lowering {
     c_.words.push_back(uint32_t(h_[unsigned(op)]));
   }
   void w(uint32_t v) { c_.words.push_back(v); }
-  uint32_t slotOfDepth(uint32_t d) const { return nlocals_ + d; }
+  uint32_t slotOfDepth(uint32_t d) const { return layout_->stackSlot(d); }
   uint32_t depth() const { return uint32_t(stack_.size()); }
   uint32_t slotOf(const Entry& e, uint32_t d) const { return e.isLocal() ? e.local : slotOfDepth(d); }
   uint32_t handler(IOp op, Variant v = kBase) const { return uint32_t(h_[variantIndex(op, v)]); }
@@ -289,7 +289,7 @@ class Lowering {
   void brIf(const Imm& imm);
   void brTable(const Imm& imm);
   void variable(Opcode op, const Imm& imm);
-  void localSet(Opcode op, uint32_t x);
+  void localSet(Opcode op, uint32_t x);  // x: the local's slot
   void memoryTable(Opcode op, const Imm& imm);
   void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect);
 
@@ -297,7 +297,7 @@ class Lowering {
   Code& c_;
   const int32_t* h_;
   LowerOptions opts_;
-  uint32_t nlocals_ = 0;
+  const FrameLayout* layout_ = nullptr;  // the ValidatorState's, alive while the body is lowered
   uint32_t max_depth_ = 0;
   std::vector<Entry> stack_;
   std::vector<LFrame> frames_;
@@ -608,11 +608,11 @@ void Lowering::variable(Opcode op, const Imm& imm) {
       return;
     }
     case Opcode::LocalGet:
-      stack_.push_back(Entry{Entry::Local, imm.a, 0});
+      stack_.push_back(Entry{Entry::Local, layout_->localSlot(imm.a), 0});
       max_depth_ = std::max(max_depth_, depth());
       return;
     case Opcode::LocalSet:
-    case Opcode::LocalTee: localSet(op, imm.a); return;
+    case Opcode::LocalTee: localSet(op, layout_->localSlot(imm.a)); return;
     case Opcode::GlobalGet: {
       if (imm.type == ValType::V128) unsupported_ = true;
       uint32_t dst = pushTemp();

@@ -2,9 +2,9 @@
 //
 // A function is lowered to a stream of 32-bit words. Each instruction starts
 // with its handler (an offset from the interpreter's first label: direct
-// threading) followed by operands. Operands are frame slots (8 bytes each):
-// the params, then the declared locals, then one slot per operand-stack
-// depth. Because Wasm fixes the stack height at every instruction, every
+// threading) followed by operands. Operands are frame slots (8 bytes each,
+// laid out by module/frame_layout.h): the params, then the declared locals,
+// then one slot per operand-stack depth. Because Wasm fixes the stack height at every instruction, every
 // operand's slot is known when lowering, so the interpreter never pushes or
 // pops: `i32.add` reads two slots and writes a third. local.get costs
 // nothing (the consumer reads the local's slot directly), and a result
@@ -50,9 +50,12 @@ constexpr unsigned variantIndex(IOp op, Variant v) {
 
 struct Code {
   std::vector<uint32_t> words;
+  // Frame sizes in slots (module/frame_layout.h): the params', the params'
+  // and declared locals', and the whole frame's (locals + deepest operand
+  // stack + 1).
   uint32_t num_params = 0;
-  uint32_t num_locals = 0;   // params + declared locals
-  uint32_t frame_slots = 0;  // locals + deepest operand stack
+  uint32_t num_locals = 0;
+  uint32_t frame_slots = 0;
   uint32_t num_results = 0;
   // Word index of each instruction that can trap or call -> its byte offset
   // in the module, for backtraces.
