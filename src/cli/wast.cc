@@ -422,8 +422,8 @@ ActionResult Runner::doAction(const json& action) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (ft.params[i] != args[i].type) {
       r.kind = ActionResult::Error;
-      r.message = "argument " + std::to_string(i) + " of \"" + field + "\" has type " + typeName(ft.params[i]) +
-                  ", script passes " + typeName(args[i].type);
+      r.message = "argument " + std::to_string(i) + " of \"" + field + "\" has type " + valTypeName(ft.params[i]) +
+                  ", script passes " + valTypeName(args[i].type);
       return r;
     }
   }

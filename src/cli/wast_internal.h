@@ -90,7 +90,6 @@ std::optional<std::vector<uint8_t>> readBytes(const fs::path& p);
 const char* errorKindName(ErrorKind k);
 // "<kind> error: <message>", as failures print an error.
 std::string errorText(const Error& e);
-const char* typeName(ValType t);
 std::string floatText(uint64_t bits, bool is64);
 
 // Script-side value -> tern::Value (arguments).

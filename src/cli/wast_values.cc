@@ -107,19 +107,6 @@ const char* errorKindName(ErrorKind k) {
 
 std::string errorText(const Error& e) { return std::string(errorKindName(e.kind)) + " error: " + e.message; }
 
-const char* typeName(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-  }
-  return "?";
-}
-
 std::string floatText(uint64_t bits, bool is64) {
   char buf[64];
   if (is64) {
