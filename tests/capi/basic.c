@@ -464,7 +464,6 @@ int main(int argc, char** argv) {
 
   check_imports(module);
   check_exports(module);
-
   check_serialize_and_share(store, module, &binary);
   wasm_byte_vec_delete(&binary);
   check_instance(store, module);

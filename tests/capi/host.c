@@ -253,11 +253,8 @@ int main(int argc, char** argv) {
   CHECK_EQ_INT(call_i32(wasm_extern_as_func(find_export(module, &exports, "call_scale")), 20, 22, 2), 43);
 
   check_i64_host_call(module, &exports);
-
   check_host_results(module, &exports);
-
   check_host_trap(module, &exports, instance, f_fail);
-
   check_wrong_result_type(module, &exports);
 
   /* wasm -> host -> wasm -> host ...: fact(10) recurses through the host. */

@@ -341,15 +341,10 @@ int main(int argc, char** argv) {
   CHECK_EQ_INT(finalized_c, 1);
 
   check_externref_calls(module, &exports, a, b);
-
   check_funcref_calls(module, &exports, check, a);
-
   check_reference_globals(store, module, &exports, a, b);
-
   check_values_owning_references(a);
-
   check_host_info_per_object(module, instance);
-
   check_reference_conversions(store, module, instance);
 
   wasm_extern_vec_delete(&exports);

@@ -342,7 +342,6 @@ static void test_other_types(void) {
   }
 
   check_extern_views(g, t, m, f);
-
   check_type_vectors(g, t, m);
   {
     wasm_importtype_vec_t iv;
