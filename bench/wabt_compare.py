@@ -44,7 +44,8 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
-import run as benchrun  # noqa: E402  (bench/run.py: run_once, geomean, host_info, ...)
+import run as benchrun  # noqa: E402  (bench/run.py: run_once, host_info, ...)
+from runlib import common as benchcommon, report as benchreport  # noqa: E402  (geomean; fmt_time, fmt_ratio)
 
 # name -> (size, --quick size), from bench/kernels/kernels.txt; sizes chosen so
 # that wasm-interp takes 1-5 s on a 2020s x86-64 core.
@@ -240,7 +241,7 @@ def main():
             net = (ww - startup['wabt']) / (tw - startup['tern'])
         rows.append({'kernel': k, 'size': sizes[k], 'wabt': ww, 'tern': tw, 'ratio': ww / tw if ww and tw else None,
                      'cpu_ratio': wc / tc if wc and tc else None, 'net_ratio': net})
-    geo = {key: benchrun.geomean([r[key] for r in rows]) for key in ('wabt', 'tern', 'ratio', 'cpu_ratio', 'net_ratio')}
+    geo = {key: benchcommon.geomean([r[key] for r in rows]) for key in ('wabt', 'tern', 'ratio', 'cpu_ratio', 'net_ratio')}
     report = markdown(info, rounds, args.quick, rows, geo, startup, problems, wabt)
     print()
     print(report)
@@ -257,8 +258,8 @@ def main():
 
 
 def markdown(info, rounds, quick, rows, geo, startup, problems, wabt):
-    f = benchrun.fmt_time
-    r = benchrun.fmt_ratio
+    f = benchreport.fmt_time
+    r = benchreport.fmt_ratio
     L = ['# Tern\'s interpreter against wabt\'s', '']
     L.append('Measured %s on %s (%s cores), %s; load average %.1f at the start, %.1f at the end.  ' %
              (info['date'], info['cpu'], info['cores'], info['os'], info['load_start'], info['load_end']))

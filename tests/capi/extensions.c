@@ -118,6 +118,70 @@ static wasm_trap_t* call_void(struct guest* g, const char* name) {
 
 /* --------------------------------------------------------------------------- */
 
+/* Link errors are errors; no trap. */
+static void check_link_errors(wasm_store_t* store, const wasm_module_t* module) {
+  wasm_instance_t* instance = (wasm_instance_t*)1;
+  wasm_trap_t* trap = (wasm_trap_t*)1;
+  wasm_extern_vec_t none = WASM_EMPTY_VEC;
+  tern_error_t* error;
+  const char* msg;
+  error = tern_instance_new(store, module, &none, &instance, &trap);
+  REQUIRE(error != NULL);
+  CHECK(instance == NULL && trap == NULL);
+  CHECK_EQ_INT(tern_error_kind(error), TERN_ERROR_LINK);
+  CHECK(!tern_error_offset(error, NULL));
+  msg = take_error_message(error);
+  CHECK(strstr(msg, "expected 1 imports, got 0") != NULL);
+
+  /* The wrong kind of import names it. */
+  {
+    wasm_globaltype_t* gt = wasm_globaltype_new(wasm_valtype_new_i32(), WASM_CONST);
+    wasm_val_t v = WASM_I32_VAL(1);
+    wasm_global_t* g = wasm_global_new(store, gt, &v);
+    wasm_extern_t* arr[1];
+    wasm_extern_vec_t imports = WASM_ARRAY_VEC(arr);
+    arr[0] = wasm_global_as_extern(g);
+    msg = take_error_message(tern_instance_new(store, module, &imports, &instance, NULL));
+    REQUIRE(msg);
+    CHECK(strstr(msg, "host.tick") != NULL);
+    wasm_global_delete(g);
+    wasm_globaltype_delete(gt);
+  }
+}
+
+/* A trapping start function: the trap with its kind, or an error of kind
+ * TERN_ERROR_TRAP without trap_out. */
+static void check_trapping_start(wasm_engine_t* engine, wasm_store_t* store) {
+  wasm_functype_t* t = wasm_functype_new_1_0(wasm_valtype_new_i32());
+  wasm_func_t* f = wasm_func_new(store, t, tick);
+  wasm_extern_t* arr[1];
+  wasm_extern_vec_t imports = WASM_ARRAY_VEC(arr);
+  wasm_instance_t* instance = NULL;
+  wasm_trap_t* trap = NULL;
+  wasm_frame_vec_t trace;
+  wasm_module_t* module;
+  tern_error_t* error;
+  arr[0] = wasm_func_as_extern(f);
+  REQUIRE(tern_module_new(engine, &start_binary, &module) == NULL);
+  CHECK(tern_instance_new(store, module, &imports, &instance, &trap) == NULL);
+  CHECK(instance == NULL);
+  REQUIRE(trap != NULL);
+  wasm_trap_trace(trap, &trace);
+  CHECK_EQ_INT(trace.size, 2); /* $helper, $start */
+  wasm_frame_vec_delete(&trace);
+  CHECK_EQ_INT(take_trap_kind(trap), TERN_TRAP_UNREACHABLE);
+  error = tern_instance_new(store, module, &imports, &instance, NULL);
+  REQUIRE(error != NULL);
+  CHECK_EQ_INT(tern_error_kind(error), TERN_ERROR_TRAP);
+  CHECK_EQ_STR(take_error_message(error), "unreachable");
+  /* The standard call gives the same trap. */
+  CHECK(wasm_instance_new(store, module, &imports, &trap) == NULL);
+  CHECK_EQ_INT(take_trap_kind(trap), TERN_TRAP_UNREACHABLE);
+  wasm_module_delete(module);
+  wasm_func_delete(f);
+  wasm_functype_delete(t);
+}
+
 static void test_errors(void) {
   /* (func (result i32) (i64.const 0)): "type mismatch" at the body's end, 0x1a */
   static const byte_t bad_type[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01,
@@ -170,66 +234,10 @@ static void test_errors(void) {
   CHECK(tern_module_new(engine, &ext_binary, &module) == NULL);
   REQUIRE(module != NULL);
 
-  /* Link errors are errors; no trap. */
-  {
-    wasm_instance_t* instance = (wasm_instance_t*)1;
-    wasm_trap_t* trap = (wasm_trap_t*)1;
-    wasm_extern_vec_t none = WASM_EMPTY_VEC;
-    error = tern_instance_new(store, module, &none, &instance, &trap);
-    REQUIRE(error != NULL);
-    CHECK(instance == NULL && trap == NULL);
-    CHECK_EQ_INT(tern_error_kind(error), TERN_ERROR_LINK);
-    CHECK(!tern_error_offset(error, NULL));
-    msg = take_error_message(error);
-    CHECK(strstr(msg, "expected 1 imports, got 0") != NULL);
-
-    /* The wrong kind of import names it. */
-    {
-      wasm_globaltype_t* gt = wasm_globaltype_new(wasm_valtype_new_i32(), WASM_CONST);
-      wasm_val_t v = WASM_I32_VAL(1);
-      wasm_global_t* g = wasm_global_new(store, gt, &v);
-      wasm_extern_t* arr[1];
-      wasm_extern_vec_t imports = WASM_ARRAY_VEC(arr);
-      arr[0] = wasm_global_as_extern(g);
-      msg = take_error_message(tern_instance_new(store, module, &imports, &instance, NULL));
-      REQUIRE(msg);
-      CHECK(strstr(msg, "host.tick") != NULL);
-      wasm_global_delete(g);
-      wasm_globaltype_delete(gt);
-    }
-  }
+  check_link_errors(store, module);
   wasm_module_delete(module);
 
-  /* A trapping start function: the trap with its kind, or an error of kind
-   * TERN_ERROR_TRAP without trap_out. */
-  {
-    wasm_functype_t* t = wasm_functype_new_1_0(wasm_valtype_new_i32());
-    wasm_func_t* f = wasm_func_new(store, t, tick);
-    wasm_extern_t* arr[1];
-    wasm_extern_vec_t imports = WASM_ARRAY_VEC(arr);
-    wasm_instance_t* instance = NULL;
-    wasm_trap_t* trap = NULL;
-    wasm_frame_vec_t trace;
-    arr[0] = wasm_func_as_extern(f);
-    REQUIRE(tern_module_new(engine, &start_binary, &module) == NULL);
-    CHECK(tern_instance_new(store, module, &imports, &instance, &trap) == NULL);
-    CHECK(instance == NULL);
-    REQUIRE(trap != NULL);
-    wasm_trap_trace(trap, &trace);
-    CHECK_EQ_INT(trace.size, 2); /* $helper, $start */
-    wasm_frame_vec_delete(&trace);
-    CHECK_EQ_INT(take_trap_kind(trap), TERN_TRAP_UNREACHABLE);
-    error = tern_instance_new(store, module, &imports, &instance, NULL);
-    REQUIRE(error != NULL);
-    CHECK_EQ_INT(tern_error_kind(error), TERN_ERROR_TRAP);
-    CHECK_EQ_STR(take_error_message(error), "unreachable");
-    /* The standard call gives the same trap. */
-    CHECK(wasm_instance_new(store, module, &imports, &trap) == NULL);
-    CHECK_EQ_INT(take_trap_kind(trap), TERN_TRAP_UNREACHABLE);
-    wasm_module_delete(module);
-    wasm_func_delete(f);
-    wasm_functype_delete(t);
-  }
+  check_trapping_start(engine, store);
 
   /* Trap kinds: running code has one, wasm_trap_new and misuse do not. */
   {

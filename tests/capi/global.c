@@ -37,6 +37,51 @@ static wasm_func_t* func(const wasm_module_t* m, const wasm_extern_vec_t* ex, co
   return f;
 }
 
+/* Exported globals */
+static void check_exported_globals(const wasm_module_t* module, const wasm_extern_vec_t* exports) {
+  wasm_global_t* c64 = global(module, exports, "c64");
+  wasm_global_t* v32 = global(module, exports, "v32");
+  wasm_global_t* vf32 = global(module, exports, "vf32");
+  wasm_globaltype_t* t = wasm_global_type(c64);
+  wasm_val_t v, nv;
+  CHECK_EQ_INT(wasm_valtype_kind(wasm_globaltype_content(t)), WASM_I64);
+  CHECK_EQ_INT(wasm_globaltype_mutability(t), WASM_CONST);
+  wasm_globaltype_delete(t);
+  wasm_global_get(c64, &v);
+  CHECK_EQ_INT(v.kind, WASM_I64);
+  CHECK(v.of.i64 == -1234567890123LL);
+  nv.kind = WASM_I64;
+  nv.of.i64 = 5;
+  wasm_global_set(c64, &nv);
+  wasm_global_get(c64, &v);
+  CHECK(v.of.i64 == -1234567890123LL);
+
+  t = wasm_global_type(v32);
+  CHECK_EQ_INT(wasm_globaltype_mutability(t), WASM_VAR);
+  wasm_globaltype_delete(t);
+  wasm_global_get(v32, &v);
+  CHECK_EQ_INT(v.of.i32, 7);
+  call0(func(module, exports, "bump_v32"));
+  wasm_global_get(v32, &v);
+  CHECK_EQ_INT(v.of.i32, 8);
+  nv.kind = WASM_I32;
+  nv.of.i32 = 1000;
+  wasm_global_set(v32, &nv);
+  CHECK_EQ_INT(call0(func(module, exports, "get_v32")).of.i32, 1000);
+  call0(func(module, exports, "bump_v32"));
+  wasm_global_get(v32, &v);
+  CHECK_EQ_INT(v.of.i32, 1001);
+
+  wasm_global_get(vf32, &v);
+  CHECK_EQ_INT(v.kind, WASM_F32);
+  CHECK(v.of.f32 == 1.25f);
+  nv.kind = WASM_F32;
+  nv.of.f32 = -0.0f;
+  wasm_global_set(vf32, &nv);
+  v = call0(func(module, exports, "get_vf32"));
+  CHECK(v.of.f32 == 0.0f && signbit(v.of.f32));
+}
+
 int main(int argc, char** argv) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
@@ -123,50 +168,7 @@ int main(int argc, char** argv) {
     CHECK(v.of.f64 == 1e300);
   }
 
-  /* Exported globals */
-  {
-    wasm_global_t* c64 = global(module, &exports, "c64");
-    wasm_global_t* v32 = global(module, &exports, "v32");
-    wasm_global_t* vf32 = global(module, &exports, "vf32");
-    wasm_globaltype_t* t = wasm_global_type(c64);
-    wasm_val_t nv;
-    CHECK_EQ_INT(wasm_valtype_kind(wasm_globaltype_content(t)), WASM_I64);
-    CHECK_EQ_INT(wasm_globaltype_mutability(t), WASM_CONST);
-    wasm_globaltype_delete(t);
-    wasm_global_get(c64, &v);
-    CHECK_EQ_INT(v.kind, WASM_I64);
-    CHECK(v.of.i64 == -1234567890123LL);
-    nv.kind = WASM_I64;
-    nv.of.i64 = 5;
-    wasm_global_set(c64, &nv);
-    wasm_global_get(c64, &v);
-    CHECK(v.of.i64 == -1234567890123LL);
-
-    t = wasm_global_type(v32);
-    CHECK_EQ_INT(wasm_globaltype_mutability(t), WASM_VAR);
-    wasm_globaltype_delete(t);
-    wasm_global_get(v32, &v);
-    CHECK_EQ_INT(v.of.i32, 7);
-    call0(func(module, &exports, "bump_v32"));
-    wasm_global_get(v32, &v);
-    CHECK_EQ_INT(v.of.i32, 8);
-    nv.kind = WASM_I32;
-    nv.of.i32 = 1000;
-    wasm_global_set(v32, &nv);
-    CHECK_EQ_INT(call0(func(module, &exports, "get_v32")).of.i32, 1000);
-    call0(func(module, &exports, "bump_v32"));
-    wasm_global_get(v32, &v);
-    CHECK_EQ_INT(v.of.i32, 1001);
-
-    wasm_global_get(vf32, &v);
-    CHECK_EQ_INT(v.kind, WASM_F32);
-    CHECK(v.of.f32 == 1.25f);
-    nv.kind = WASM_F32;
-    nv.of.f32 = -0.0f;
-    wasm_global_set(vf32, &nv);
-    v = call0(func(module, &exports, "get_vf32"));
-    CHECK(v.of.f32 == 0.0f && signbit(v.of.f32));
-  }
+  check_exported_globals(module, &exports);
 
   /* Linking checks global types: const where var is wanted fails. */
   {

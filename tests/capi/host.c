@@ -97,6 +97,85 @@ static int32_t call_i32(wasm_func_t* f, int32_t a, int32_t b, int nargs) {
   return results_val[0].of.i32;
 }
 
+/* i64 through a host function without environment */
+static void check_i64_host_call(const wasm_module_t* module, const wasm_extern_vec_t* exports) {
+  wasm_func_t* f = wasm_extern_as_func(find_export(module, exports, "call_mul"));
+  wasm_val_t args_val[2] = {WASM_I64_VAL(1LL << 33), WASM_I64_VAL(-3)};
+  wasm_val_t results_val[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t args = WASM_ARRAY_VEC(args_val);
+  wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
+  CHECK(wasm_func_call(f, &args, &res) == NULL);
+  CHECK(results_val[0].of.i64 == -(3LL << 33));
+  CHECK_EQ_INT(calls_mul, 1);
+}
+
+/* Several results from the host, passed on by wasm */
+static void check_host_results(const wasm_module_t* module, const wasm_extern_vec_t* exports) {
+  wasm_func_t* f = wasm_extern_as_func(find_export(module, exports, "call_split"));
+  wasm_val_t args_val[1] = {WASM_I64_VAL(0x0000000700000009LL)};
+  wasm_val_t results_val[3] = {WASM_INIT_VAL, WASM_INIT_VAL, WASM_INIT_VAL};
+  wasm_val_vec_t args = WASM_ARRAY_VEC(args_val);
+  wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
+  CHECK(wasm_func_call(f, &args, &res) == NULL);
+  CHECK_EQ_INT(results_val[0].kind, WASM_I32);
+  CHECK_EQ_INT(results_val[0].of.i32, 9);
+  CHECK_EQ_INT(results_val[1].of.i32, 7);
+  CHECK_EQ_INT(results_val[2].kind, WASM_F32);
+  CHECK(results_val[2].of.f32 == 0.5f);
+
+  f = wasm_extern_as_func(find_export(module, exports, "sum_split"));
+  {
+    wasm_val_t r1[1] = {WASM_INIT_VAL};
+    wasm_val_vec_t res1 = WASM_ARRAY_VEC(r1);
+    CHECK(wasm_func_call(f, &args, &res1) == NULL);
+    CHECK_EQ_INT(r1[0].of.i32, 16);
+  }
+}
+
+/* A trap raised by the host comes back with its message; the trace has
+ * the wasm frames (host frames are not part of it), innermost first. */
+static void check_host_trap(const wasm_module_t* module, const wasm_extern_vec_t* exports, wasm_instance_t* instance,
+                            wasm_func_t* f_fail) {
+  wasm_func_t* f = wasm_extern_as_func(find_export(module, exports, "call_fail"));
+  wasm_val_t args_val[1] = {WASM_I32_VAL(7)};
+  wasm_val_t results_val[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t args = WASM_ARRAY_VEC(args_val);
+  wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
+  wasm_trap_t* t = wasm_func_call(f, &args, &res);
+  wasm_frame_vec_t trace;
+  wasm_frame_t* origin;
+  REQUIRE(t);
+  wasm_trap_trace(t, &trace);
+  CHECK_EQ_INT(trace.size, 2);
+  if (trace.size == 2) {
+    CHECK_EQ_INT(wasm_frame_func_index(trace.data[0]), 12);
+    CHECK_EQ_INT(wasm_frame_func_index(trace.data[1]), 13);
+    CHECK(wasm_instance_same(wasm_frame_instance(trace.data[0]), instance));
+  }
+  wasm_frame_vec_delete(&trace);
+  origin = wasm_trap_origin(t);
+  REQUIRE(origin);
+  CHECK_EQ_INT(wasm_frame_func_index(origin), 12);
+  wasm_frame_delete(origin);
+  CHECK_EQ_STR(take_trap_message(t), "host failure 7");
+
+  /* Called directly, the host's trap has no wasm frames. */
+  t = wasm_func_call(f_fail, &args, NULL);
+  REQUIRE(t);
+  CHECK(wasm_trap_origin(t) == NULL);
+  CHECK_EQ_STR(take_trap_message(t), "host failure 7");
+}
+
+/* A host function that returns a value of the wrong type traps. */
+static void check_wrong_result_type(const wasm_module_t* module, const wasm_extern_vec_t* exports) {
+  wasm_func_t* f = wasm_extern_as_func(find_export(module, exports, "call_bad"));
+  wasm_val_t results_val[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
+  const char* msg = take_trap_message(wasm_func_call(f, NULL, &res));
+  REQUIRE(msg);
+  CHECK(strstr(msg, "expected i32, got f64") != NULL);
+}
+
 int main(int argc, char** argv) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
@@ -173,83 +252,10 @@ int main(int argc, char** argv) {
   CHECK_EQ_INT(call_i32(wasm_extern_as_func(find_export(module, &exports, "call_add")), 20, 22, 2), 42);
   CHECK_EQ_INT(call_i32(wasm_extern_as_func(find_export(module, &exports, "call_scale")), 20, 22, 2), 43);
 
-  /* i64 through a host function without environment */
-  {
-    wasm_func_t* f = wasm_extern_as_func(find_export(module, &exports, "call_mul"));
-    wasm_val_t args_val[2] = {WASM_I64_VAL(1LL << 33), WASM_I64_VAL(-3)};
-    wasm_val_t results_val[1] = {WASM_INIT_VAL};
-    wasm_val_vec_t args = WASM_ARRAY_VEC(args_val);
-    wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
-    CHECK(wasm_func_call(f, &args, &res) == NULL);
-    CHECK(results_val[0].of.i64 == -(3LL << 33));
-    CHECK_EQ_INT(calls_mul, 1);
-  }
-
-  /* Several results from the host, passed on by wasm */
-  {
-    wasm_func_t* f = wasm_extern_as_func(find_export(module, &exports, "call_split"));
-    wasm_val_t args_val[1] = {WASM_I64_VAL(0x0000000700000009LL)};
-    wasm_val_t results_val[3] = {WASM_INIT_VAL, WASM_INIT_VAL, WASM_INIT_VAL};
-    wasm_val_vec_t args = WASM_ARRAY_VEC(args_val);
-    wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
-    CHECK(wasm_func_call(f, &args, &res) == NULL);
-    CHECK_EQ_INT(results_val[0].kind, WASM_I32);
-    CHECK_EQ_INT(results_val[0].of.i32, 9);
-    CHECK_EQ_INT(results_val[1].of.i32, 7);
-    CHECK_EQ_INT(results_val[2].kind, WASM_F32);
-    CHECK(results_val[2].of.f32 == 0.5f);
-
-    f = wasm_extern_as_func(find_export(module, &exports, "sum_split"));
-    {
-      wasm_val_t r1[1] = {WASM_INIT_VAL};
-      wasm_val_vec_t res1 = WASM_ARRAY_VEC(r1);
-      CHECK(wasm_func_call(f, &args, &res1) == NULL);
-      CHECK_EQ_INT(r1[0].of.i32, 16);
-    }
-  }
-
-  /* A trap raised by the host comes back with its message; the trace has
-   * the wasm frames (host frames are not part of it), innermost first. */
-  {
-    wasm_func_t* f = wasm_extern_as_func(find_export(module, &exports, "call_fail"));
-    wasm_val_t args_val[1] = {WASM_I32_VAL(7)};
-    wasm_val_t results_val[1] = {WASM_INIT_VAL};
-    wasm_val_vec_t args = WASM_ARRAY_VEC(args_val);
-    wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
-    wasm_trap_t* t = wasm_func_call(f, &args, &res);
-    wasm_frame_vec_t trace;
-    wasm_frame_t* origin;
-    REQUIRE(t);
-    wasm_trap_trace(t, &trace);
-    CHECK_EQ_INT(trace.size, 2);
-    if (trace.size == 2) {
-      CHECK_EQ_INT(wasm_frame_func_index(trace.data[0]), 12);
-      CHECK_EQ_INT(wasm_frame_func_index(trace.data[1]), 13);
-      CHECK(wasm_instance_same(wasm_frame_instance(trace.data[0]), instance));
-    }
-    wasm_frame_vec_delete(&trace);
-    origin = wasm_trap_origin(t);
-    REQUIRE(origin);
-    CHECK_EQ_INT(wasm_frame_func_index(origin), 12);
-    wasm_frame_delete(origin);
-    CHECK_EQ_STR(take_trap_message(t), "host failure 7");
-
-    /* Called directly, the host's trap has no wasm frames. */
-    t = wasm_func_call(f_fail, &args, NULL);
-    REQUIRE(t);
-    CHECK(wasm_trap_origin(t) == NULL);
-    CHECK_EQ_STR(take_trap_message(t), "host failure 7");
-  }
-
-  /* A host function that returns a value of the wrong type traps. */
-  {
-    wasm_func_t* f = wasm_extern_as_func(find_export(module, &exports, "call_bad"));
-    wasm_val_t results_val[1] = {WASM_INIT_VAL};
-    wasm_val_vec_t res = WASM_ARRAY_VEC(results_val);
-    const char* msg = take_trap_message(wasm_func_call(f, NULL, &res));
-    REQUIRE(msg);
-    CHECK(strstr(msg, "expected i32, got f64") != NULL);
-  }
+  check_i64_host_call(module, &exports);
+  check_host_results(module, &exports);
+  check_host_trap(module, &exports, instance, f_fail);
+  check_wrong_result_type(module, &exports);
 
   /* wasm -> host -> wasm -> host ...: fact(10) recurses through the host. */
   {

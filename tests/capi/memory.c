@@ -29,6 +29,67 @@ static int32_t call(wasm_func_t* f, int nargs, int32_t a, int32_t b, const char*
   return results_val[0].of.i32;
 }
 
+/* Bad memory types are refused. */
+static void check_bad_memory_types(wasm_store_t* store) {
+  wasm_limits_t too_big = {65537, wasm_limits_max_default};
+  wasm_limits_t inverted = {3, 2};
+  wasm_memorytype_t* mt;
+  mt = wasm_memorytype_new(&too_big);
+  CHECK(wasm_memory_new(store, mt) == NULL);
+  wasm_memorytype_delete(mt);
+  mt = wasm_memorytype_new(&inverted);
+  CHECK(wasm_memory_new(store, mt) == NULL);
+  wasm_memorytype_delete(mt);
+}
+
+/* A memory without a maximum grows until the 4 GiB limit. */
+static void check_memory_without_maximum(wasm_store_t* store) {
+  wasm_limits_t open = {0, wasm_limits_max_default};
+  wasm_memory_t* m;
+  wasm_memorytype_t* mt;
+  mt = wasm_memorytype_new(&open);
+  m = wasm_memory_new(store, mt);
+  wasm_memorytype_delete(mt);
+  REQUIRE(m);
+  CHECK_EQ_INT(wasm_memory_size(m), 0);
+  CHECK_EQ_INT(wasm_memory_data_size(m), 0);
+  CHECK(wasm_memory_grow(m, 16));
+  CHECK_EQ_INT(wasm_memory_data_size(m), 16 * 65536);
+  wasm_memory_data(m)[16 * 65536 - 1] = 1;
+  CHECK(!wasm_memory_grow(m, 65536));
+  CHECK_EQ_INT(wasm_memory_size(m), 16);
+  wasm_memory_delete(m);
+}
+
+/* Linking checks memory limits: the exported memory (3 pages, max 3)
+ * does not fit the import "1 2" (max too large)... */
+static void check_linking_memory_limits(wasm_store_t* store, const wasm_module_t* imod,
+                                        const wasm_extern_vec_t* iexports, wasm_memory_t* mem,
+                                        wasm_memory_t* host_mem) {
+  wasm_extern_t* arr[1];
+  wasm_extern_vec_t imp = WASM_ARRAY_VEC(arr);
+  wasm_instance_t* other;
+  wasm_extern_vec_t oex;
+  wasm_trap_t* trap = NULL;
+  arr[0] = wasm_memory_as_extern(mem);
+  other = wasm_instance_new(store, imod, &imp, &trap);
+  CHECK(other == NULL);
+  REQUIRE(trap);
+  CHECK(strstr(take_trap_message(trap), "incompatible import type") != NULL);
+
+  /* ... while a second instance importing the host memory shares it. */
+  arr[0] = wasm_memory_as_extern(host_mem);
+  other = wasm_instance_new(store, imod, &imp, &trap);
+  REQUIRE(other);
+  CHECK(trap == NULL);
+  wasm_instance_exports(other, &oex);
+  call(func(imod, &oex, "host_store8"), 2, 65536 + 9, 2, NULL);
+  CHECK_EQ_INT(call(func(imod, iexports, "host_load32"), 1, 65536 + 8, 0, NULL), 0x201);
+  CHECK(wasm_memory_data(host_mem)[65536 + 9] == 2);
+  wasm_extern_vec_delete(&oex);
+  wasm_instance_delete(other);
+}
+
 int main(int argc, char** argv) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
@@ -49,17 +110,7 @@ int main(int argc, char** argv) {
   module = load_module(store, argv[1]);
   imod = load_module(store, argv[2]);
 
-  /* Bad memory types are refused. */
-  {
-    wasm_limits_t too_big = {65537, wasm_limits_max_default};
-    wasm_limits_t inverted = {3, 2};
-    mt = wasm_memorytype_new(&too_big);
-    CHECK(wasm_memory_new(store, mt) == NULL);
-    wasm_memorytype_delete(mt);
-    mt = wasm_memorytype_new(&inverted);
-    CHECK(wasm_memory_new(store, mt) == NULL);
-    wasm_memorytype_delete(mt);
-  }
+  check_bad_memory_types(store);
 
   mt = wasm_memorytype_new(&limits);
   host_mem = wasm_memory_new(store, mt);
@@ -155,23 +206,7 @@ int main(int argc, char** argv) {
   wasm_memory_data(host_mem)[65536 + 8] = 1;
   CHECK_EQ_INT(call(func(imod, &iexports, "host_load32"), 1, 65536 + 8, 0, NULL), 1);
 
-  /* A memory without a maximum grows until the 4 GiB limit. */
-  {
-    wasm_limits_t open = {0, wasm_limits_max_default};
-    wasm_memory_t* m;
-    mt = wasm_memorytype_new(&open);
-    m = wasm_memory_new(store, mt);
-    wasm_memorytype_delete(mt);
-    REQUIRE(m);
-    CHECK_EQ_INT(wasm_memory_size(m), 0);
-    CHECK_EQ_INT(wasm_memory_data_size(m), 0);
-    CHECK(wasm_memory_grow(m, 16));
-    CHECK_EQ_INT(wasm_memory_data_size(m), 16 * 65536);
-    wasm_memory_data(m)[16 * 65536 - 1] = 1;
-    CHECK(!wasm_memory_grow(m, 65536));
-    CHECK_EQ_INT(wasm_memory_size(m), 16);
-    wasm_memory_delete(m);
-  }
+  check_memory_without_maximum(store);
 
   /* A memory handle copy is the same memory. */
   {
@@ -182,32 +217,7 @@ int main(int argc, char** argv) {
     wasm_memory_delete(copy);
   }
 
-  /* Linking checks memory limits: the exported memory (3 pages, max 3)
-   * does not fit the import "1 2" (max too large)... */
-  {
-    wasm_extern_t* arr[1];
-    wasm_extern_vec_t imp = WASM_ARRAY_VEC(arr);
-    wasm_instance_t* other;
-    wasm_extern_vec_t oex;
-    wasm_trap_t* trap = NULL;
-    arr[0] = wasm_memory_as_extern(mem);
-    other = wasm_instance_new(store, imod, &imp, &trap);
-    CHECK(other == NULL);
-    REQUIRE(trap);
-    CHECK(strstr(take_trap_message(trap), "incompatible import type") != NULL);
-
-    /* ... while a second instance importing the host memory shares it. */
-    arr[0] = wasm_memory_as_extern(host_mem);
-    other = wasm_instance_new(store, imod, &imp, &trap);
-    REQUIRE(other);
-    CHECK(trap == NULL);
-    wasm_instance_exports(other, &oex);
-    call(func(imod, &oex, "host_store8"), 2, 65536 + 9, 2, NULL);
-    CHECK_EQ_INT(call(func(imod, &iexports, "host_load32"), 1, 65536 + 8, 0, NULL), 0x201);
-    CHECK(wasm_memory_data(host_mem)[65536 + 9] == 2);
-    wasm_extern_vec_delete(&oex);
-    wasm_instance_delete(other);
-  }
+  check_linking_memory_limits(store, imod, &iexports, mem, host_mem);
 
   wasm_extern_vec_delete(&iexports);
   wasm_instance_delete(iinst);

@@ -195,6 +195,121 @@ static void test_functypes(void) {
   wasm_functype_vec_delete(&v);
 }
 
+/* The extern views are the same objects; kinds; mismatches give NULL */
+static void check_extern_views(wasm_globaltype_t* g, wasm_tabletype_t* t, wasm_memorytype_t* m, wasm_functype_t* f) {
+  wasm_externtype_t* eg = wasm_globaltype_as_externtype(g);
+  wasm_externtype_t* et = wasm_tabletype_as_externtype(t);
+  wasm_externtype_t* em = wasm_memorytype_as_externtype(m);
+  wasm_externtype_t* ef = wasm_functype_as_externtype(f);
+  CHECK_EQ_INT(wasm_externtype_kind(ef), WASM_EXTERN_FUNC);
+  CHECK_EQ_INT(wasm_externtype_kind(eg), WASM_EXTERN_GLOBAL);
+  CHECK_EQ_INT(wasm_externtype_kind(et), WASM_EXTERN_TABLE);
+  CHECK_EQ_INT(wasm_externtype_kind(em), WASM_EXTERN_MEMORY);
+  CHECK(wasm_externtype_as_functype(ef) == f);
+  CHECK(wasm_externtype_as_globaltype(eg) == g);
+  CHECK(wasm_externtype_as_tabletype(et) == t);
+  CHECK(wasm_externtype_as_memorytype(em) == m);
+  CHECK(wasm_externtype_as_functype(eg) == NULL);
+  CHECK(wasm_externtype_as_globaltype(et) == NULL);
+  CHECK(wasm_externtype_as_tabletype(em) == NULL);
+  CHECK(wasm_externtype_as_memorytype(ef) == NULL);
+  CHECK(wasm_externtype_as_functype_const(wasm_functype_as_externtype_const(f)) == f);
+  CHECK(wasm_externtype_as_globaltype_const(wasm_globaltype_as_externtype_const(g)) == g);
+  CHECK(wasm_externtype_as_tabletype_const(wasm_tabletype_as_externtype_const(t)) == t);
+  CHECK(wasm_externtype_as_memorytype_const(wasm_memorytype_as_externtype_const(m)) == m);
+  CHECK(wasm_externtype_as_memorytype_const(ef) == NULL);
+
+  /* Copies through the extern view keep the kind and contents */
+  {
+    wasm_externtype_t* c = wasm_externtype_copy(et);
+    CHECK_EQ_INT(wasm_externtype_kind(c), WASM_EXTERN_TABLE);
+    CHECK_EQ_INT(wasm_tabletype_limits(wasm_externtype_as_tabletype(c))->max, 7);
+    wasm_externtype_delete(c);
+    c = wasm_externtype_copy(ef);
+    CHECK_EQ_INT(wasm_valtype_kind(wasm_functype_results(wasm_externtype_as_functype(c))->data[0]), WASM_I64);
+    wasm_externtype_delete(c);
+  }
+
+  /* Import and export types take their names and type */
+  {
+    wasm_name_t mod, name, name2;
+    wasm_importtype_t *it, *it2;
+    wasm_exporttype_t *xt, *xt2;
+    wasm_importtype_vec_t iv;
+    wasm_exporttype_vec_t xv, xv2;
+    wasm_externtype_vec_t ev, ev2;
+    wasm_externtype_t* ets[2];
+
+    wasm_name_new_from_string(&mod, "env");
+    wasm_name_new_from_string(&name, "limit");
+    it = wasm_importtype_new(&mod, &name, wasm_globaltype_as_externtype(wasm_globaltype_copy(g)));
+    CHECK(name_is(wasm_importtype_module(it), "env"));
+    CHECK(name_is(wasm_importtype_name(it), "limit"));
+    CHECK_EQ_INT(wasm_externtype_kind(wasm_importtype_type(it)), WASM_EXTERN_GLOBAL);
+    it2 = wasm_importtype_copy(it);
+    CHECK(name_is(wasm_importtype_name(it2), "limit"));
+    CHECK(wasm_importtype_type(it2) != wasm_importtype_type(it));
+    wasm_importtype_vec_new(&iv, 1, &it2);
+    wasm_importtype_vec_delete(&iv);
+    wasm_importtype_delete(it);
+
+    wasm_name_new_from_string(&name2, "run");
+    xt = wasm_exporttype_new(&name2, wasm_functype_as_externtype(wasm_functype_copy(f)));
+    CHECK(name_is(wasm_exporttype_name(xt), "run"));
+    CHECK_EQ_INT(wasm_externtype_kind(wasm_exporttype_type(xt)), WASM_EXTERN_FUNC);
+    xt2 = wasm_exporttype_copy(xt);
+    wasm_exporttype_vec_new(&xv, 1, &xt2);
+    wasm_exporttype_vec_copy(&xv2, &xv);
+    CHECK(name_is(wasm_exporttype_name(xv2.data[0]), "run"));
+    wasm_exporttype_vec_delete(&xv);
+    wasm_exporttype_vec_delete(&xv2);
+    wasm_exporttype_delete(xt);
+
+    ets[0] = wasm_externtype_copy(em);
+    ets[1] = wasm_externtype_copy(eg);
+    wasm_externtype_vec_new(&ev, 2, ets);
+    wasm_externtype_vec_copy(&ev2, &ev);
+    CHECK_EQ_INT(wasm_externtype_kind(ev2.data[0]), WASM_EXTERN_MEMORY);
+    CHECK_EQ_INT(wasm_externtype_kind(ev2.data[1]), WASM_EXTERN_GLOBAL);
+    wasm_externtype_vec_delete(&ev);
+    wasm_externtype_vec_delete(&ev2);
+  }
+}
+
+/* The remaining vectors of type objects */
+static void check_type_vectors(const wasm_globaltype_t* g, const wasm_tabletype_t* t, const wasm_memorytype_t* m) {
+  wasm_globaltype_vec_t gv, gv2;
+  wasm_tabletype_vec_t tv, tv2;
+  wasm_memorytype_vec_t mv, mv2;
+  wasm_globaltype_t* gs[1];
+  wasm_tabletype_t* tts[1];
+  wasm_memorytype_t* ms[1];
+  gs[0] = wasm_globaltype_copy(g);
+  tts[0] = wasm_tabletype_copy(t);
+  ms[0] = wasm_memorytype_copy(m);
+  wasm_globaltype_vec_new(&gv, 1, gs);
+  wasm_tabletype_vec_new(&tv, 1, tts);
+  wasm_memorytype_vec_new(&mv, 1, ms);
+  wasm_globaltype_vec_copy(&gv2, &gv);
+  wasm_tabletype_vec_copy(&tv2, &tv);
+  wasm_memorytype_vec_copy(&mv2, &mv);
+  CHECK_EQ_INT(wasm_globaltype_mutability(gv2.data[0]), WASM_VAR);
+  CHECK_EQ_INT(wasm_tabletype_limits(tv2.data[0])->min, 1);
+  CHECK_EQ_INT(wasm_memorytype_limits(mv2.data[0])->min, 3);
+  wasm_globaltype_vec_delete(&gv);
+  wasm_globaltype_vec_delete(&gv2);
+  wasm_tabletype_vec_delete(&tv);
+  wasm_tabletype_vec_delete(&tv2);
+  wasm_memorytype_vec_delete(&mv);
+  wasm_memorytype_vec_delete(&mv2);
+  wasm_globaltype_vec_new_empty(&gv);
+  wasm_tabletype_vec_new_uninitialized(&tv, 4);
+  wasm_memorytype_vec_new_empty(&mv);
+  wasm_globaltype_vec_delete(&gv);
+  wasm_tabletype_vec_delete(&tv);
+  wasm_memorytype_vec_delete(&mv);
+}
+
 static void test_other_types(void) {
   wasm_limits_t lim = {1, 7}, open = {3, wasm_limits_max_default};
   wasm_globaltype_t* g = wasm_globaltype_new(wasm_valtype_new_f32(), WASM_VAR);
@@ -226,120 +341,8 @@ static void test_other_types(void) {
     wasm_memorytype_delete(m2);
   }
 
-  /* The extern views are the same objects; kinds; mismatches give NULL */
-  {
-    wasm_externtype_t* eg = wasm_globaltype_as_externtype(g);
-    wasm_externtype_t* et = wasm_tabletype_as_externtype(t);
-    wasm_externtype_t* em = wasm_memorytype_as_externtype(m);
-    wasm_externtype_t* ef = wasm_functype_as_externtype(f);
-    CHECK_EQ_INT(wasm_externtype_kind(ef), WASM_EXTERN_FUNC);
-    CHECK_EQ_INT(wasm_externtype_kind(eg), WASM_EXTERN_GLOBAL);
-    CHECK_EQ_INT(wasm_externtype_kind(et), WASM_EXTERN_TABLE);
-    CHECK_EQ_INT(wasm_externtype_kind(em), WASM_EXTERN_MEMORY);
-    CHECK(wasm_externtype_as_functype(ef) == f);
-    CHECK(wasm_externtype_as_globaltype(eg) == g);
-    CHECK(wasm_externtype_as_tabletype(et) == t);
-    CHECK(wasm_externtype_as_memorytype(em) == m);
-    CHECK(wasm_externtype_as_functype(eg) == NULL);
-    CHECK(wasm_externtype_as_globaltype(et) == NULL);
-    CHECK(wasm_externtype_as_tabletype(em) == NULL);
-    CHECK(wasm_externtype_as_memorytype(ef) == NULL);
-    CHECK(wasm_externtype_as_functype_const(wasm_functype_as_externtype_const(f)) == f);
-    CHECK(wasm_externtype_as_globaltype_const(wasm_globaltype_as_externtype_const(g)) == g);
-    CHECK(wasm_externtype_as_tabletype_const(wasm_tabletype_as_externtype_const(t)) == t);
-    CHECK(wasm_externtype_as_memorytype_const(wasm_memorytype_as_externtype_const(m)) == m);
-    CHECK(wasm_externtype_as_memorytype_const(ef) == NULL);
-
-    /* Copies through the extern view keep the kind and contents */
-    {
-      wasm_externtype_t* c = wasm_externtype_copy(et);
-      CHECK_EQ_INT(wasm_externtype_kind(c), WASM_EXTERN_TABLE);
-      CHECK_EQ_INT(wasm_tabletype_limits(wasm_externtype_as_tabletype(c))->max, 7);
-      wasm_externtype_delete(c);
-      c = wasm_externtype_copy(ef);
-      CHECK_EQ_INT(wasm_valtype_kind(wasm_functype_results(wasm_externtype_as_functype(c))->data[0]), WASM_I64);
-      wasm_externtype_delete(c);
-    }
-
-    /* Import and export types take their names and type */
-    {
-      wasm_name_t mod, name, name2;
-      wasm_importtype_t *it, *it2;
-      wasm_exporttype_t *xt, *xt2;
-      wasm_importtype_vec_t iv;
-      wasm_exporttype_vec_t xv, xv2;
-      wasm_externtype_vec_t ev, ev2;
-      wasm_externtype_t* ets[2];
-
-      wasm_name_new_from_string(&mod, "env");
-      wasm_name_new_from_string(&name, "limit");
-      it = wasm_importtype_new(&mod, &name, wasm_globaltype_as_externtype(wasm_globaltype_copy(g)));
-      CHECK(name_is(wasm_importtype_module(it), "env"));
-      CHECK(name_is(wasm_importtype_name(it), "limit"));
-      CHECK_EQ_INT(wasm_externtype_kind(wasm_importtype_type(it)), WASM_EXTERN_GLOBAL);
-      it2 = wasm_importtype_copy(it);
-      CHECK(name_is(wasm_importtype_name(it2), "limit"));
-      CHECK(wasm_importtype_type(it2) != wasm_importtype_type(it));
-      wasm_importtype_vec_new(&iv, 1, &it2);
-      wasm_importtype_vec_delete(&iv);
-      wasm_importtype_delete(it);
-
-      wasm_name_new_from_string(&name2, "run");
-      xt = wasm_exporttype_new(&name2, wasm_functype_as_externtype(wasm_functype_copy(f)));
-      CHECK(name_is(wasm_exporttype_name(xt), "run"));
-      CHECK_EQ_INT(wasm_externtype_kind(wasm_exporttype_type(xt)), WASM_EXTERN_FUNC);
-      xt2 = wasm_exporttype_copy(xt);
-      wasm_exporttype_vec_new(&xv, 1, &xt2);
-      wasm_exporttype_vec_copy(&xv2, &xv);
-      CHECK(name_is(wasm_exporttype_name(xv2.data[0]), "run"));
-      wasm_exporttype_vec_delete(&xv);
-      wasm_exporttype_vec_delete(&xv2);
-      wasm_exporttype_delete(xt);
-
-      ets[0] = wasm_externtype_copy(em);
-      ets[1] = wasm_externtype_copy(eg);
-      wasm_externtype_vec_new(&ev, 2, ets);
-      wasm_externtype_vec_copy(&ev2, &ev);
-      CHECK_EQ_INT(wasm_externtype_kind(ev2.data[0]), WASM_EXTERN_MEMORY);
-      CHECK_EQ_INT(wasm_externtype_kind(ev2.data[1]), WASM_EXTERN_GLOBAL);
-      wasm_externtype_vec_delete(&ev);
-      wasm_externtype_vec_delete(&ev2);
-    }
-  }
-
-  /* The remaining vectors of type objects */
-  {
-    wasm_globaltype_vec_t gv, gv2;
-    wasm_tabletype_vec_t tv, tv2;
-    wasm_memorytype_vec_t mv, mv2;
-    wasm_globaltype_t* gs[1];
-    wasm_tabletype_t* tts[1];
-    wasm_memorytype_t* ms[1];
-    gs[0] = wasm_globaltype_copy(g);
-    tts[0] = wasm_tabletype_copy(t);
-    ms[0] = wasm_memorytype_copy(m);
-    wasm_globaltype_vec_new(&gv, 1, gs);
-    wasm_tabletype_vec_new(&tv, 1, tts);
-    wasm_memorytype_vec_new(&mv, 1, ms);
-    wasm_globaltype_vec_copy(&gv2, &gv);
-    wasm_tabletype_vec_copy(&tv2, &tv);
-    wasm_memorytype_vec_copy(&mv2, &mv);
-    CHECK_EQ_INT(wasm_globaltype_mutability(gv2.data[0]), WASM_VAR);
-    CHECK_EQ_INT(wasm_tabletype_limits(tv2.data[0])->min, 1);
-    CHECK_EQ_INT(wasm_memorytype_limits(mv2.data[0])->min, 3);
-    wasm_globaltype_vec_delete(&gv);
-    wasm_globaltype_vec_delete(&gv2);
-    wasm_tabletype_vec_delete(&tv);
-    wasm_tabletype_vec_delete(&tv2);
-    wasm_memorytype_vec_delete(&mv);
-    wasm_memorytype_vec_delete(&mv2);
-    wasm_globaltype_vec_new_empty(&gv);
-    wasm_tabletype_vec_new_uninitialized(&tv, 4);
-    wasm_memorytype_vec_new_empty(&mv);
-    wasm_globaltype_vec_delete(&gv);
-    wasm_tabletype_vec_delete(&tv);
-    wasm_memorytype_vec_delete(&mv);
-  }
+  check_extern_views(g, t, m, f);
+  check_type_vectors(g, t, m);
   {
     wasm_importtype_vec_t iv;
     wasm_exporttype_vec_t xv;

@@ -443,30 +443,37 @@ void syncNaNs(TierRun& ref, TierRun& b) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line.
+struct Options {
   bool quiet = false, backtraces = true, fuel_inconclusive = false;
   uint64_t fuel = 1000000;
   int rounds = 2;
   int64_t hang_limit = -1;  // -1: leave binaryen's own (10)
   std::string tiers_arg = "interp,jit,jit-bc";
   const char* path = nullptr;
+};
+
+Options parseOptions(int argc, char** argv) {
+  Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "-q") quiet = true;
-    else if (a == "--no-backtrace") backtraces = false;
-    else if (a == "--fuel-inconclusive") fuel_inconclusive = true;
-    else if (a == "--fuel" && i + 1 < argc) fuel = std::strtoull(argv[++i], nullptr, 0);
-    else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
-    else if (a == "--hang-limit" && i + 1 < argc) hang_limit = std::strtoll(argv[++i], nullptr, 0);
-    else if (a == "--tiers" && i + 1 < argc) tiers_arg = argv[++i];
+    if (a == "-q") o.quiet = true;
+    else if (a == "--no-backtrace") o.backtraces = false;
+    else if (a == "--fuel-inconclusive") o.fuel_inconclusive = true;
+    else if (a == "--fuel" && i + 1 < argc) o.fuel = std::strtoull(argv[++i], nullptr, 0);
+    else if (a == "--rounds" && i + 1 < argc) o.rounds = std::atoi(argv[++i]);
+    else if (a == "--hang-limit" && i + 1 < argc) o.hang_limit = std::strtoll(argv[++i], nullptr, 0);
+    else if (a == "--tiers" && i + 1 < argc) o.tiers_arg = argv[++i];
     else if (!a.empty() && a[0] == '-') usage();
-    else if (!path) path = argv[i];
+    else if (!o.path) o.path = argv[i];
     else usage();
   }
-  if (!path || rounds < 1 || rounds > 2) usage();
+  if (!o.path || o.rounds < 1 || o.rounds > 2) usage();
+  return o;
+}
 
+// "interp,jit,..." as engine configurations; the first (the reference) is metered.
+std::vector<TierSpec> parseTiers(const std::string& tiers_arg) {
   std::vector<TierSpec> specs;
   for (size_t p = 0; p <= tiers_arg.size();) {
     size_t q = tiers_arg.find(',', p);
@@ -491,57 +498,62 @@ int main(int argc, char** argv) {
     specs.push_back({n, c});
   }
   if (specs.size() < 2 || !specs[0].config.consume_fuel) usage();  // the reference is metered
+  return specs;
+}
 
-  std::vector<uint8_t> bytes = readFile(path);
-  std::vector<std::unique_ptr<TierRun>> runs;
-  for (const TierSpec& s : specs) {
-    auto t = std::make_unique<TierRun>();
-    t->name = s.name;
-    t->engine = std::make_unique<Engine>(s.config);
-    runs.push_back(std::move(t));
-  }
+using Runs = std::vector<std::unique_ptr<TierRun>>;
 
-  uint64_t ncalls = 0, ntraps = 0;
+// Where the comparison stands, and what the run counted.
+struct Outcome {
   enum Verdict { Agree, Disagree, Inconclusive } verdict = Agree;
   std::string why;
   bool tainted = false;  // a tier exhausted its stack (or fuel): limits may differ from here on
   std::string taint_reason;
+  uint64_t ncalls = 0, ntraps = 0;
+};
 
-  // Compares the current step of every tier with the first tier's; appends
-  // the steps to the transcripts. Returns false when the run must stop.
-  auto compareStep = [&](const std::string& what) -> bool {
-    TierRun& ref = *runs[0];
-    bool same = true;
-    for (size_t k = 1; k < runs.size() && same; ++k) {
-      TierRun& t = *runs[k];
-      size_t n = std::max(ref.step.size(), t.step.size());
-      for (size_t i = 0; i < n; ++i) {
-        const Line* a = i < ref.step.size() ? &ref.step[i] : nullptr;
-        const Line* b = i < t.step.size() ? &t.step[i] : nullptr;
-        if (a && b && (a->key == b->key || a->any || b->any)) continue;
-        same = false;
-        if (tainted) {
-          verdict = Inconclusive;
-          why = "tiers differ after " + taint_reason + " (implementation limits)";
-        } else {
-          verdict = Disagree;
-          why = what;
-        }
-        std::printf("%s at %s\n", verdict == Disagree ? "FIRST DIFFERENCE" : "INCONCLUSIVE", what.c_str());
-        std::printf("  %-8s | %s\n", ref.name.c_str(), a ? a->text.c_str() : "<nothing>");
-        std::printf("  %-8s | %s\n", t.name.c_str(), b ? b->text.c_str() : "<nothing>");
-        std::printf("  whole step on each side:\n");
-        for (const Line& l : ref.step) std::printf("    [%s] %s\n", ref.name.c_str(), l.text.c_str());
-        for (const Line& l : t.step) std::printf("    [%s] %s\n", t.name.c_str(), l.text.c_str());
-        if (a && b && a->key.rfind("  memory", 0) == 0 && ref.inst && t.inst) printMemoryDiff(ref, t);
-        break;
+// Compares the current step of every tier with the first tier's; appends
+// the steps to the transcripts. Returns false when the run must stop.
+bool compareStep(Runs& runs, Outcome& out, const std::string& what) {
+  TierRun& ref = *runs[0];
+  bool same = true;
+  for (size_t k = 1; k < runs.size() && same; ++k) {
+    TierRun& t = *runs[k];
+    size_t n = std::max(ref.step.size(), t.step.size());
+    for (size_t i = 0; i < n; ++i) {
+      const Line* a = i < ref.step.size() ? &ref.step[i] : nullptr;
+      const Line* b = i < t.step.size() ? &t.step[i] : nullptr;
+      if (a && b && (a->key == b->key || a->any || b->any)) continue;
+      same = false;
+      if (out.tainted) {
+        out.verdict = Outcome::Inconclusive;
+        out.why = "tiers differ after " + out.taint_reason + " (implementation limits)";
+      } else {
+        out.verdict = Outcome::Disagree;
+        out.why = what;
       }
+      std::printf("%s at %s\n", out.verdict == Outcome::Disagree ? "FIRST DIFFERENCE" : "INCONCLUSIVE", what.c_str());
+      std::printf("  %-8s | %s\n", ref.name.c_str(), a ? a->text.c_str() : "<nothing>");
+      std::printf("  %-8s | %s\n", t.name.c_str(), b ? b->text.c_str() : "<nothing>");
+      std::printf("  whole step on each side:\n");
+      for (const Line& l : ref.step) std::printf("    [%s] %s\n", ref.name.c_str(), l.text.c_str());
+      for (const Line& l : t.step) std::printf("    [%s] %s\n", t.name.c_str(), l.text.c_str());
+      if (a && b && a->key.rfind("  memory", 0) == 0 && ref.inst && t.inst) printMemoryDiff(ref, t);
+      break;
     }
-    for (auto& r : runs) r->flush();
-    return same;
-  };
+  }
+  for (auto& r : runs) r->flush();
+  return same;
+}
 
-  // ---- compile ----
+// How many functions the (last) JIT tier compiled, and why it left the others to the interpreter.
+struct JitStats {
+  uint32_t compiled = 0, total = 0;
+  std::map<std::string, int> fallbacks;
+};
+
+// Compiles the module on every tier. Returns whether the tiers agree.
+bool compileAll(Runs& runs, const std::vector<uint8_t>& bytes, Outcome& out, JitStats& jit) {
   for (auto& t : runs) {
     auto m = Module::compile(*t->engine, bytes);
     if (!m) {
@@ -552,141 +564,176 @@ int main(int argc, char** argv) {
     t->module = m.value();
     t->add("compile: ok");
   }
-  bool ok = compareStep("compile");
-  uint32_t jit_compiled = 0, jit_total = 0;
-  std::map<std::string, int> jit_fallbacks;
+  bool ok = compareStep(runs, out, "compile");
   for (auto& t : runs) {
     if (!t->module || t->engine->config().tier != Tier::Jit) continue;
-    jit_total = jit_compiled = 0;
-    jit_fallbacks.clear();
+    jit.total = jit.compiled = 0;
+    jit.fallbacks.clear();
     for (const FuncBody& b : moduleData(*t->module).bodies) {
-      ++jit_total;
-      if (b.jit_failure.empty()) ++jit_compiled;
-      else jit_fallbacks[b.jit_failure]++;
+      ++jit.total;
+      if (b.jit_failure.empty()) ++jit.compiled;
+      else jit.fallbacks[b.jit_failure]++;
     }
   }
-  bool compiled = ok && runs[0]->module;
+  return ok;
+}
 
-  // ---- instantiate ----
-  if (compiled) {
-    for (auto& t : runs) {
-      t->store = std::make_unique<Store>(*t->engine);
-      t->store->setFuel(fuel);
-      std::vector<Extern> imports = makeImports(*t);
-      auto inst = t->store->instantiate(t->module, imports);
-      if (!inst) {
-        const Error& e = inst.error();
-        std::string s = fmt("instantiate: error kind %d: %s", int(e.kind), e.toString().c_str());
-        if (e.trap) s += fmt(" [trap %s]", trapKindName(e.trap->kind));
-        t->add(s);
-        continue;
+// Instantiates the module on every tier with dummy imports. Returns whether the tiers agree.
+bool instantiateAll(Runs& runs, uint64_t fuel, Outcome& out) {
+  for (auto& t : runs) {
+    t->store = std::make_unique<Store>(*t->engine);
+    t->store->setFuel(fuel);
+    std::vector<Extern> imports = makeImports(*t);
+    auto inst = t->store->instantiate(t->module, imports);
+    if (!inst) {
+      const Error& e = inst.error();
+      std::string s = fmt("instantiate: error kind %d: %s", int(e.kind), e.toString().c_str());
+      if (e.trap) s += fmt(" [trap %s]", trapKindName(e.trap->kind));
+      t->add(s);
+      continue;
+    }
+    t->inst = moduleInst(inst.value());
+    t->add("instantiate: ok");
+    recordState(*t);
+  }
+  return compareStep(runs, out, "instantiate");
+}
+
+// How one call went on one tier, for the decision to taint the comparison.
+struct CallEnd {
+  bool exhausted = false, out_of_fuel = false, skipped = false;
+};
+
+// One call of export `e` on tier `t` (after resetting binaryen's hang limit),
+// with its result or trap, the fuel used and the instance's state afterwards.
+void callOnTier(TierRun& t, const ExportInfo& e, int round, size_t salt, bool has_hang_init,
+                std::optional<uint32_t> hang_global, const Options& o, CallEnd& end) {
+  if (!t.engine->config().consume_fuel && end.out_of_fuel) {
+    // The reference ran out of fuel: this call might not end here.
+    t.add("call " + e.name + " skipped: the reference ran out of fuel");
+    t.step.back().any = true;
+    end.skipped = true;
+    return;
+  }
+  if (has_hang_init && e.name != "hangLimitInitializer") {
+    t.store->setFuel(o.fuel);
+    auto r = t.inst->getFunc("hangLimitInitializer")->call({});
+    if (!r) t.add(fmt("hangLimitInitializer: trap %s", trapKindName(r.error().kind)));
+    if (hang_global) t.inst->globals_[*hang_global]->set(Value::i32(int32_t(o.hang_limit)));
+  }
+  Func* f = t.inst->getFunc(e.name);
+  std::vector<Value> args = makeArgs(f->type(), round, salt);
+  Shown sa = showValues(args, &t);
+  t.add("call " + e.name + " " + sa.key, "call " + e.name + " " + sa.text);
+  t.store->setFuel(o.fuel);
+  auto r = f->call(args);
+  uint64_t used = o.fuel - t.store->fuel();
+  if (r) {
+    Shown s = showValues(r.value(), &t);
+    t.add("  -> " + s.key, "  -> " + s.text);
+  } else {
+    const Trap& tr = r.error();
+    if (tr.kind == TrapKind::CallStackExhausted) end.exhausted = true;
+    if (tr.kind == TrapKind::OutOfFuel) end.out_of_fuel = true;
+    t.add(fmt("  trap %s: %s", trapKindName(tr.kind), tr.message.c_str()));
+    if (o.backtraces && tr.kind != TrapKind::CallStackExhausted) {
+      std::string bt = "  backtrace:";
+      for (const std::string& fr : tr.backtrace) bt += " " + fr;
+      t.add(bt);
+    }
+  }
+  if (t.engine->config().consume_fuel) {
+    t.add(fmt("  fuel used %" PRIu64, used));
+  } else {
+    t.add("  fuel used (not metered)");
+    t.step.back().any = true;
+  }
+  recordState(t);
+}
+
+// Calls every exported function on every tier, `o.rounds` times, comparing
+// after each call, until the tiers differ.
+void callAll(Runs& runs, const std::vector<uint8_t>& bytes, const Options& o, Outcome& out) {
+  std::vector<ExportInfo> exports = runs[0]->module->exports();
+  bool has_hang_init = false;
+  for (const ExportInfo& e : exports)
+    if (e.name == "hangLimitInitializer" && e.type.kind == ExternKind::Func && e.type.func.params.empty())
+      has_hang_init = true;
+  // binaryen's hang limit (10 loop iterations and calls per export call)
+  // keeps most of a module's code from running; --hang-limit raises it.
+  std::optional<uint32_t> hang_global;
+  if (o.hang_limit >= 0 && has_hang_init) hang_global = hangLimitGlobal(*runs[0]->module, bytes);
+  size_t salt = 0;
+  for (int round = 0; round < o.rounds; ++round) {
+    for (const ExportInfo& e : exports) {
+      if (e.type.kind != ExternKind::Func) continue;
+      ++salt;
+      std::string what = fmt("round %d, call \"%s\"", round, e.name.c_str());
+      CallEnd end;
+      for (auto& t : runs) callOnTier(*t, e, round, salt, has_hang_init, hang_global, o, end);
+      ++out.ncalls;
+      if (end.exhausted || (end.out_of_fuel && (o.fuel_inconclusive || end.skipped))) {
+        // The step itself may differ (one tier got deeper than the
+        // other, or ran out of fuel first); from here on only a
+        // conclusive comparison counts.
+        if (!out.tainted) {
+          out.tainted = true;
+          out.taint_reason = end.exhausted ? "call stack exhaustion in " + what : "running out of fuel in " + what;
+        }
       }
-      t->inst = moduleInst(inst.value());
-      t->add("instantiate: ok");
-      recordState(*t);
-    }
-    ok = compareStep("instantiate");
-  }
-
-  // ---- calls ----
-  if (ok && compiled && runs[0]->inst) {
-    std::vector<ExportInfo> exports = runs[0]->module->exports();
-    bool has_hang_init = false;
-    for (const ExportInfo& e : exports)
-      if (e.name == "hangLimitInitializer" && e.type.kind == ExternKind::Func && e.type.func.params.empty())
-        has_hang_init = true;
-    // binaryen's hang limit (10 loop iterations and calls per export call)
-    // keeps most of a module's code from running; --hang-limit raises it.
-    std::optional<uint32_t> hang_global;
-    if (hang_limit >= 0 && has_hang_init) hang_global = hangLimitGlobal(*runs[0]->module, bytes);
-    size_t salt = 0;
-    for (int round = 0; round < rounds && ok; ++round) {
-      for (const ExportInfo& e : exports) {
-        if (e.type.kind != ExternKind::Func) continue;
-        ++salt;
-        std::string what = fmt("round %d, call \"%s\"", round, e.name.c_str());
-        bool exhausted = false, out_of_fuel = false, skipped = false;
-        for (auto& t : runs) {
-          if (!t->engine->config().consume_fuel && out_of_fuel) {
-            // The reference ran out of fuel: this call might not end here.
-            t->add("call " + e.name + " skipped: the reference ran out of fuel");
-            t->step.back().any = true;
-            skipped = true;
-            continue;
-          }
-          if (has_hang_init && e.name != "hangLimitInitializer") {
-            t->store->setFuel(fuel);
-            auto r = t->inst->getFunc("hangLimitInitializer")->call({});
-            if (!r) t->add(fmt("hangLimitInitializer: trap %s", trapKindName(r.error().kind)));
-            if (hang_global) t->inst->globals_[*hang_global]->set(Value::i32(int32_t(hang_limit)));
-          }
-          Func* f = t->inst->getFunc(e.name);
-          std::vector<Value> args = makeArgs(f->type(), round, salt);
-          Shown sa = showValues(args, t.get());
-          t->add("call " + e.name + " " + sa.key, "call " + e.name + " " + sa.text);
-          t->store->setFuel(fuel);
-          auto r = f->call(args);
-          uint64_t used = fuel - t->store->fuel();
-          if (r) {
-            Shown s = showValues(r.value(), t.get());
-            t->add("  -> " + s.key, "  -> " + s.text);
-          } else {
-            const Trap& tr = r.error();
-            if (tr.kind == TrapKind::CallStackExhausted) exhausted = true;
-            if (tr.kind == TrapKind::OutOfFuel) out_of_fuel = true;
-            t->add(fmt("  trap %s: %s", trapKindName(tr.kind), tr.message.c_str()));
-            if (backtraces && tr.kind != TrapKind::CallStackExhausted) {
-              std::string bt = "  backtrace:";
-              for (const std::string& fr : tr.backtrace) bt += " " + fr;
-              t->add(bt);
-            }
-          }
-          if (t->engine->config().consume_fuel) {
-            t->add(fmt("  fuel used %" PRIu64, used));
-          } else {
-            t->add("  fuel used (not metered)");
-            t->step.back().any = true;
-          }
-          recordState(*t);
-        }
-        ++ncalls;
-        if (exhausted || (out_of_fuel && (fuel_inconclusive || skipped))) {
-          // The step itself may differ (one tier got deeper than the
-          // other, or ran out of fuel first); from here on only a
-          // conclusive comparison counts.
-          if (!tainted) {
-            tainted = true;
-            taint_reason = exhausted ? "call stack exhaustion in " + what : "running out of fuel in " + what;
-          }
-        }
-        for (const Line& l : runs[0]->step)
-          if (l.key.rfind("  trap ", 0) == 0) ++ntraps;
-        for (size_t k = 1; k < runs.size(); ++k) syncNaNs(*runs[0], *runs[k]);
-        if (!compareStep(what)) {
-          ok = false;
-          break;
-        }
-      }
+      for (const Line& l : runs[0]->step)
+        if (l.key.rfind("  trap ", 0) == 0) ++out.ntraps;
+      for (size_t k = 1; k < runs.size(); ++k) syncNaNs(*runs[0], *runs[k]);
+      if (!compareStep(runs, out, what)) return;
     }
   }
+}
 
-  if (!quiet || verdict != Agree) {
+// Prints the transcripts (unless -q and the tiers agree), the JIT's coverage
+// and the RESULT line; returns the exit status.
+int report(const Runs& runs, const Options& o, const Outcome& out, const JitStats& jit) {
+  if (!o.quiet || out.verdict != Outcome::Agree) {
     for (auto& t : runs) {
       std::printf("==== transcript: %s\n", t->name.c_str());
       for (const Line& l : t->transcript)
         if (l.show) std::printf("%s\n", l.text.c_str());
     }
   }
-  if (jit_total && (!quiet || verdict != Agree)) {
-    std::printf("jit: %u of %u functions compiled", jit_compiled, jit_total);
-    for (auto& [reason, n] : jit_fallbacks) std::printf("; %d x %s", n, reason.c_str());
+  if (jit.total && (!o.quiet || out.verdict != Outcome::Agree)) {
+    std::printf("jit: %u of %u functions compiled", jit.compiled, jit.total);
+    for (auto& [reason, n] : jit.fallbacks) std::printf("; %d x %s", n, reason.c_str());
     std::printf("\n");
   }
   uint64_t host_calls = runs[0]->host_calls;
-  const char* vs = verdict == Agree ? "agree" : verdict == Disagree ? "DISAGREE" : "inconclusive";
-  std::printf("RESULT %s calls=%" PRIu64 " traps=%" PRIu64 " host_calls=%" PRIu64 " jit_funcs=%u/%u", vs, ncalls,
-              ntraps, host_calls, jit_compiled, jit_total);
-  if (verdict != Agree) std::printf(" why=\"%s\"", why.c_str());
+  const char* vs = out.verdict == Outcome::Agree      ? "agree"
+                   : out.verdict == Outcome::Disagree ? "DISAGREE"
+                                                      : "inconclusive";
+  std::printf("RESULT %s calls=%" PRIu64 " traps=%" PRIu64 " host_calls=%" PRIu64 " jit_funcs=%u/%u", vs, out.ncalls,
+              out.ntraps, host_calls, jit.compiled, jit.total);
+  if (out.verdict != Outcome::Agree) std::printf(" why=\"%s\"", out.why.c_str());
   std::printf("\n");
-  return verdict == Disagree ? 1 : 0;
+  return out.verdict == Outcome::Disagree ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parseOptions(argc, argv);
+  std::vector<TierSpec> specs = parseTiers(o.tiers_arg);
+  std::vector<uint8_t> bytes = readFile(o.path);
+  Runs runs;
+  for (const TierSpec& s : specs) {
+    auto t = std::make_unique<TierRun>();
+    t->name = s.name;
+    t->engine = std::make_unique<Engine>(s.config);
+    runs.push_back(std::move(t));
+  }
+
+  Outcome out;
+  JitStats jit;
+  bool ok = compileAll(runs, bytes, out, jit);
+  bool compiled = ok && runs[0]->module;
+  if (compiled) ok = instantiateAll(runs, o.fuel, out);
+  if (ok && compiled && runs[0]->inst) callAll(runs, bytes, o, out);
+  return report(runs, o, out, jit);
 }

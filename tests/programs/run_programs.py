@@ -27,6 +27,7 @@ no deb-src entries, or no network. With CI=true those are errors (status 1).
 Layout of tests/programs/:
   run_programs.py      this driver; PROGRAMS below lists each program's
                        source package, pinned version, steps and inputs
+  shared_cache.py      what lets several runs share one cache (below)
   setup_deb_src.py     adds deb-src entries (root), used by .ci/run
   NAME/build.sh        how NAME is built, run by bash in a scratch directory
                        with CC, CFLAGS, LIBS, COMPAT (extra wasm sources),
@@ -41,8 +42,14 @@ Layout of tests/programs/:
 Cache ($TERN_PROGRAMS_CACHE): sources/PKG_VERSION/ (unpacked packages),
 builds/NAME_VERSION_KEY/ (KEY hashes the version, build.sh, common/, the
 flags below and the compilers' versions; a second run reuses them),
-runs/ (scratch, removed when everything passes) and failures/NAME.VARIANT.TIER/
-(a failed run's files and a repro.sh).
+runs/run-*/ (one run's scratch, removed when everything passes) and
+failures/NAME.VARIANT.TIER/ (a failed run's files and a repro.sh).
+
+Several runs may share one cache at once (two worktrees testing together):
+each run works in its own runs/run-*/ directory, downloads and builds are
+made in a temporary directory and renamed into place (a run that finds its
+build already there uses it), and a run removes only what it made, stale
+run directories of dead runs, and builds unused for STALE_BUILD_DAYS.
 """
 import argparse
 import concurrent.futures
@@ -58,6 +65,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from shared_cache import move_into_place, new_runs_dir, store_failure
 
 HERE = Path(__file__).resolve().parent
 COMMON = HERE / "common"
@@ -76,6 +85,9 @@ WASM_LIBS = ("-Wl,-z,stack-size=8388608 -Wl,--stack-first "
              "-lwasi-emulated-signal -lwasi-emulated-process-clocks")
 WASM_OPT_FLAGS = ["-O2"]
 BUILD_SCHEME = "1"  # bump to invalidate every cached build
+# A build of a program under another key (older sources or scripts, or another
+# worktree's) is removed once no run has used it for this long.
+STALE_BUILD_DAYS = 2
 
 TIERS = {
     "interp": ["--tier=interp"],
@@ -433,9 +445,8 @@ class Sources:
                 if f.is_file():
                     f.unlink()
             (tmp / ".complete").write_text("%s\n%s\n%s\n" % (package, version, trees[0].name))
-            if final.exists():
-                shutil.rmtree(final)
-            tmp.rename(final)
+            if not move_into_place(tmp, final):  # another run fetched it meanwhile: use theirs
+                return self.cached(package)[version]
             say("fetched  %-9s %s (%.1fs)" % (package, version, time.time() - t0))
             return final / trees[0].name
         finally:
@@ -502,6 +513,27 @@ class Build:
     def ready(self):
         return (self.dir / ".complete").is_file()
 
+    def touch(self):
+        """Marks the build as used now (see STALE_BUILD_DAYS)."""
+        try:
+            (self.dir / ".complete").touch()
+        except FileNotFoundError:
+            pass
+
+    def remove_stale_siblings(self):
+        """Removes this program's builds under other keys that no run has used
+        for STALE_BUILD_DAYS: a recent one may be another worktree's."""
+        for old in self.root.iterdir():
+            marker = old / ".complete"
+            try:
+                if old == self.dir or old.name.startswith(".") or \
+                        marker.read_text().split("\n")[0] != self.prog.name or \
+                        time.time() - marker.stat().st_mtime < STALE_BUILD_DAYS * 86400:
+                    continue
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            shutil.rmtree(old, ignore_errors=True)
+
     def recipe(self, target, work, binary):
         if target == "native":
             cc, cflags, libs, compat = self.tools.native_cc, NATIVE_CFLAGS, "", ""
@@ -541,6 +573,7 @@ def build_all(builds, jobs):
     todo = [b for b in builds if not b.ready()]
     for b in builds:
         if b.ready():
+            b.touch()
             say("cached   %-9s %s (build %s)" % (b.prog.name, b.version, b.key))
     if not todo:
         return
@@ -568,15 +601,10 @@ def build_all(builds, jobs):
                     shutil.rmtree(stages[b], ignore_errors=True)
                     continue
                 (stages[b] / ".complete").write_text("%s\n%s\n%s\n" % (b.prog.name, b.version, b.key))
-                if b.dir.exists():
-                    shutil.rmtree(b.dir)
-                stages[b].rename(b.dir)
-                for old in b.root.iterdir():  # older builds of this program
-                    marker = old / ".complete"
-                    if old != b.dir and not old.name.startswith(".") and marker.is_file() and \
-                            marker.read_text().split("\n")[0] == b.prog.name:
-                        shutil.rmtree(old, ignore_errors=True)
-                say("built    %-9s %s (build %s, %.0fs of compiling)" % (b.prog.name, b.version, b.key, b.seconds))
+                mine = move_into_place(stages[b], b.dir)
+                b.remove_stale_siblings()
+                say("built    %-9s %s (build %s, %.0fs of compiling%s)" % (
+                    b.prog.name, b.version, b.key, b.seconds, "" if mine else "; another run's copy is used"))
 
 
 # ------------------------------------------------------------------ runs ----
@@ -803,11 +831,12 @@ def main():
     t_built = time.time()
 
     # Reference runs, natively.
-    runs_dir = cache / "runs"
-    shutil.rmtree(runs_dir, ignore_errors=True)
-    runs_dir.mkdir()
+    runs_dir = new_runs_dir(cache)
     failures_dir = cache / "failures"
-    shutil.rmtree(failures_dir, ignore_errors=True)
+    for b in builds:  # earlier failures of what this run will redo (other programs' stay)
+        for v in a.variants:
+            for t in a.tiers:
+                shutil.rmtree(failures_dir / ("%s.%s.%s" % (b.prog.name, v, t)), ignore_errors=True)
     refs, inputs, broken = {}, {}, {}
     for b in builds:
         p = b.prog
@@ -845,9 +874,7 @@ def main():
         o = run_steps(p, cmd, inputs[p.name], work, limit, dict(os.environ))
         problem = compare(p, refs[p.name], o)
         if problem:
-            fd = failures_dir / work.name
-            fd.parent.mkdir(exist_ok=True)
-            shutil.move(str(work), str(fd))
+            fd = store_failure(work, failures_dir)
             repro_script(p, cmd, fd, problem)
             problem += "\n      outputs and repro.sh in %s" % fd
         else:

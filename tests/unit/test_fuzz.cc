@@ -563,6 +563,53 @@ TEST_CASE("fuzz: every truncation is rejected") {
   CHECK_MESSAGE(stream_mismatch == 0, "streamer disagrees with compile:" << str);
 }
 
+namespace {
+
+// Feeds the mutant `m` to a ModuleStreamer in random chunks: it must come to
+// the same verdict as compile (`r`), with the same error message and offset or
+// the same numbers of imports and exports. A disagreement is counted and, for
+// the first ten, reported under `label`.
+void compareWithStreamer(const Bytes& m, const tern::Expected<std::shared_ptr<tern::Module>>& r, std::mt19937& rng,
+                         const std::string& label, unsigned& mismatches, std::vector<std::string>& reports) {
+  tern::ModuleStreamer s(engine());
+  size_t at = 0;
+  while (at < m.size()) {
+    size_t c = std::min(m.size() - at, size_t(1 + rng() % 64));
+    if (!s.feed(std::span<const uint8_t>(m.data() + at, c))) break;
+    at += c;
+  }
+  auto sr = s.finish();
+  bool same = sr.ok() == r.ok();
+  if (same && !sr.ok()) same = sr.error().message == r.error().message && sr.error().offset == r.error().offset;
+  if (same && sr.ok())
+    same = sr.value()->exports().size() == r.value()->exports().size() &&
+           sr.value()->imports().size() == r.value()->imports().size();
+  if (!same) {
+    ++mismatches;
+    if (reports.size() < 10) {
+      std::ostringstream os;
+      os << label << ": compile "
+         << (r.ok() ? std::string("accepted") : "'" + r.error().message + "'@" + std::to_string(r.error().offset))
+         << ", streamer "
+         << (sr.ok() ? std::string("accepted") : "'" + sr.error().message + "'@" + std::to_string(sr.error().offset));
+      reports.push_back(os.str());
+    }
+  }
+}
+
+// Counts an error (of a module of `size` bytes) without a plausible kind,
+// message or offset, and reports the first ten under `label`.
+void noteErrorProblem(const tern::Error& e, size_t size, const std::string& label, unsigned& bad_errors,
+                      std::vector<std::string>& reports) {
+  std::string p = errorProblem(e, size);
+  if (!p.empty()) {
+    ++bad_errors;
+    if (reports.size() < 10) reports.push_back(label + ": " + p);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
   RunStats st;
   unsigned flips = 0, rejected = 0, accepted = 0, unsupported = 0, bad_errors = 0, validate_mismatch = 0,
@@ -604,11 +651,7 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
         ++rejected;
         ++rejected_here;
         ++messages[v->message.substr(0, 60)];
-        std::string p = errorProblem(*v, m.size());
-        if (!p.empty()) {
-          ++bad_errors;
-          if (error_reports.size() < 10) error_reports.push_back(in.name + " " + what + ": " + p);
-        }
+        noteErrorProblem(*v, m.size(), in.name + " " + what, bad_errors, error_reports);
         continue;
       }
       auto r = compile(m);
@@ -620,51 +663,17 @@ TEST_CASE("fuzz: random byte flips are rejected or run without crashing") {
           validate_reports.push_back(in.name + " " + what + ": compile " + (r.ok() ? "accepted" : "rejected") +
                                      ", validate " + (v ? "rejected" : "accepted"));
       }
-      if (k % 8 == 0) {
-        tern::ModuleStreamer s(engine());
-        size_t at = 0;
-        while (at < m.size()) {
-          size_t c = std::min(m.size() - at, size_t(1 + rng() % 64));
-          if (!s.feed(std::span<const uint8_t>(m.data() + at, c))) break;
-          at += c;
-        }
-        auto sr = s.finish();
-        bool same = sr.ok() == r.ok();
-        if (same && !sr.ok()) same = sr.error().message == r.error().message && sr.error().offset == r.error().offset;
-        if (same && sr.ok())
-          same = sr.value()->exports().size() == r.value()->exports().size() &&
-                 sr.value()->imports().size() == r.value()->imports().size();
-        if (!same) {
-          ++stream_mismatch;
-          if (stream_reports.size() < 10) {
-            std::ostringstream os;
-            os << in.name << " " << what << ": compile "
-               << (r.ok() ? std::string("accepted") : "'" + r.error().message + "'@" + std::to_string(r.error().offset))
-               << ", streamer "
-               << (sr.ok() ? std::string("accepted")
-                           : "'" + sr.error().message + "'@" + std::to_string(sr.error().offset));
-            stream_reports.push_back(os.str());
-          }
-        }
-      }
+      if (k % 8 == 0) compareWithStreamer(m, r, rng, in.name + " " + what, stream_mismatch, stream_reports);
       if (!r.ok() && r.error().kind == tern::ErrorKind::Unsupported) {
         ++unsupported;
-        std::string p = errorProblem(r.error(), m.size());
-        if (!p.empty()) {
-          ++bad_errors;
-          if (error_reports.size() < 10) error_reports.push_back(in.name + " " + what + ": " + p);
-        }
+        noteErrorProblem(r.error(), m.size(), in.name + " " + what, bad_errors, error_reports);
         continue;
       }
       if (!r.ok()) {
         ++rejected;
         ++rejected_here;
         ++messages[r.error().message.substr(0, 60)];
-        std::string p = errorProblem(r.error(), m.size());
-        if (!p.empty()) {
-          ++bad_errors;
-          if (error_reports.size() < 10) error_reports.push_back(in.name + " " + what + ": " + p);
-        }
+        noteErrorProblem(r.error(), m.size(), in.name + " " + what, bad_errors, error_reports);
         continue;
       }
       ++accepted;

@@ -54,10 +54,15 @@ static int find(entry_t* list, int n, const char* name) {
   return -1;
 }
 
-int main(void) {
-  box = wt_preopen("/sandbox");
+// A file's name, as make_listing and check_whole_listing build it; the last
+// file's name stays there for check_errors.
+static char name[64];
+static uint8_t buf[16384];  // room for the whole listing
+
+// N_FILES files in list/ (and the same names, empty, at the top level: not
+// listed), a subdirectory and a symbolic link to it.
+static void make_listing(void) {
   CHECK_OK(wt_mkdir(box, "list"));
-  char name[64];
   for (int i = 0; i < N_FILES; ++i) {
     // Names of many lengths, so entries straddle buffer boundaries.
     int len = 1 + (i * 7) % 40;
@@ -70,16 +75,12 @@ int main(void) {
   }
   CHECK_OK(wt_mkdir(box, "list/subdir"));
   CHECK_OK(wt_symlink("subdir", box, "list/symlink"));
-  const int total = N_FILES + 2 + 2;  // files, subdir, symlink, "." and ".."
+}
 
-  __wasi_fd_t dir;
-  CHECK_OK(wt_open(
-      box, "list", __WASI_OFLAGS_DIRECTORY,
-      __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_FILESTAT_GET | __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READ,
-      &dir));
-
+// One big buffer: everything, with the right types and inode numbers and
+// distinct cookies. Returns the number of entries (left in big).
+static int check_whole_listing(__wasi_fd_t dir, int total) {
   // One big buffer: everything, bufused < buf_len.
-  static uint8_t buf[16384];
   __wasi_size_t used = 0;
   CHECK_OK(__wasi_fd_readdir(dir, buf, sizeof buf, 0, &used));
   CHECK(used < sizeof buf);
@@ -110,9 +111,14 @@ int main(void) {
   for (int i = 0; i < n; ++i)
     for (int j = i + 1; j < n; ++j) CHECK(big[i].next != big[j].next);
   wt_group("fd_readdir whole listing");
+  return n;
+}
 
+static void check_cookies(__wasi_fd_t dir, int n, int total) {
   // Small buffers, resuming from the cookie of the last complete entry:
   // the same entries, once each.
+  __wasi_size_t used = 0;
+  int partial;
   __wasi_dircookie_t cookie = 0;
   int got = 0, rounds = 0;
   static uint8_t sbuf[100];
@@ -132,9 +138,13 @@ int main(void) {
     CHECK_EQ_U64(find(small, got, small[i].name), i);  // no duplicates
   }
   wt_group("fd_readdir cookies");
+}
 
+static void check_small_buffers(__wasi_fd_t dir, int total) {
   // A buffer smaller than one entry's header gets filled completely; the
   // entry is cut off there.
+  __wasi_size_t used = 0;
+  int partial, n;
   uint8_t tiny[10];
   memset(tiny, 0xee, sizeof tiny);
   CHECK_OK(__wasi_fd_readdir(dir, tiny, sizeof tiny, 0, &used));
@@ -157,8 +167,11 @@ int main(void) {
   CHECK_EQ_U64(n, total - 10);
   if (n > 0) CHECK_STR(small[0].name, big[10].name);
   wt_group("fd_readdir small buffers");
+}
 
+static void check_errors(__wasi_fd_t dir) {
   // Errors.
+  __wasi_size_t used = 0;
   CHECK_ERR(raw_fd_readdir(dir, -16, 64, 0, P(&used)), __WASI_ERRNO_FAULT);
   CHECK_ERR(raw_fd_readdir(dir, P(buf), 64, 0, -4), __WASI_ERRNO_FAULT);
   CHECK_ERR(raw_fd_readdir(dir, (int32_t)(wt_mem_end() - 8), 64, 0, P(&used)), __WASI_ERRNO_FAULT);
@@ -172,18 +185,24 @@ int main(void) {
   CHECK_ERR(__wasi_fd_readdir(noread, buf, 64, 0, &used), __WASI_ERRNO_NOTCAPABLE);
   CHECK_OK(__wasi_fd_close(noread));
   wt_group("fd_readdir errors");
+}
 
+static void check_after_changes(__wasi_fd_t dir, int total) {
   // A new listing starts at cookie 0 and sees changes.
   CHECK_OK(wt_put(box, "list/late-arrival", ""));
   CHECK_OK(wt_unlink(box, "list/symlink"));
+  __wasi_size_t used = 0;
+  int partial;
   CHECK_OK(__wasi_fd_readdir(dir, buf, sizeof buf, 0, &used));
-  n = parse(buf, used, big, 128, &partial);
+  int n = parse(buf, used, big, 128, &partial);
   CHECK_EQ_U64(n, total);
   CHECK(find(big, n, "late-arrival") >= 0);
   CHECK(find(big, n, "symlink") < 0);
   CHECK_OK(__wasi_fd_close(dir));
   wt_group("fd_readdir after changes");
+}
 
+static void check_libc_readdir(int total) {
   // libc's readdir on top of it.
   DIR* d = opendir("/sandbox/list/subdir");
   CHECK(d != NULL);
@@ -207,5 +226,23 @@ int main(void) {
     closedir(d);
   }
   wt_group("opendir readdir");
+}
+
+int main(void) {
+  box = wt_preopen("/sandbox");
+  make_listing();
+  const int total = N_FILES + 2 + 2;  // files, subdir, symlink, "." and ".."
+
+  __wasi_fd_t dir;
+  CHECK_OK(wt_open(
+      box, "list", __WASI_OFLAGS_DIRECTORY,
+      __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_PATH_FILESTAT_GET | __WASI_RIGHTS_PATH_OPEN | __WASI_RIGHTS_FD_READ,
+      &dir));
+  int n = check_whole_listing(dir, total);
+  check_cookies(dir, n, total);
+  check_small_buffers(dir, total);
+  check_errors(dir);
+  check_after_changes(dir, total);
+  check_libc_readdir(total);
   return wt_done();
 }
