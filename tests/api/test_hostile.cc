@@ -14,6 +14,7 @@
 
 #include "tern/tern.hpp"
 #include "tier_probe.h"
+#include "wasm.h"
 
 using namespace tern;
 
@@ -133,6 +134,50 @@ TEST_CASE("Hostile: a table bomb returns -1 without allocating and stops at Stor
   CHECK(table->grow(1, Value::nullRef(ValType::FuncRef)) == -1);
   CHECK(table->size() == 998);
   h.runsNormalModule();  // tiny.wasm has no table
+}
+
+TEST_CASE("Hostile: declared table sizes are held to Tern's 10,000,000 elements per store, before allocating") {
+  Engine engine;
+  Store store(engine);
+  // (table 4294967295 funcref): 32 GiB of elements, from a 20-byte module.
+  const std::vector<uint8_t> huge = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x04,
+                                     0x08, 0x01, 0x70, 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f};
+  auto m = Module::compile(engine, huge);
+  REQUIRE(m.ok());
+  uint64_t before = peakRss();
+  auto refused = Linker().instantiate(store, m.value());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message ==
+        "tables of 4294967295 elements exceed Tern's limit of 10000000 table elements per store");
+  CHECK(peakRss() - before < (16u << 20));
+
+  // The limit counts every table of the store: with hostile.wasm's two,
+  // the bomb's grows of 1,000,000 stop at 9,000,000 elements.
+  Hostile h(Config{});
+  CHECK(h.fn<int32_t(int32_t)>("table_bomb")(1'000'000).value() == 9'000'000);
+  CHECK(h.fn<int32_t(int32_t)>("table_grow")(999'998).value() == 9'000'000);
+  CHECK(h.fn<int32_t(int32_t)>("table_grow")(1).value() == -1);
+  auto again = Linker().instantiate(h.store, Module::compile(h.engine, wasmFile("hostile.wasm")).value());
+  REQUIRE_FALSE(again.ok());  // its 2 elements no longer fit
+  CHECK(again.error().message.find("(10000000 already in use)") != std::string::npos);
+  h.runsNormalModule();
+
+  // The C API's tables too.
+  wasm_engine_t* ce = wasm_engine_new();
+  wasm_store_t* cs = wasm_store_new(ce);
+  wasm_limits_t too_big = {0xffffffffu, wasm_limits_max_default};
+  wasm_tabletype_t* tt = wasm_tabletype_new(wasm_valtype_new(WASM_FUNCREF), &too_big);
+  CHECK(wasm_table_new(cs, tt, nullptr) == nullptr);
+  wasm_tabletype_delete(tt);
+  wasm_limits_t fine = {1000, wasm_limits_max_default};
+  tt = wasm_tabletype_new(wasm_valtype_new(WASM_FUNCREF), &fine);
+  wasm_table_t* t = wasm_table_new(cs, tt, nullptr);
+  CHECK(t != nullptr);
+  if (t) CHECK(wasm_table_size(t) == 1000);
+  wasm_table_delete(t);
+  wasm_tabletype_delete(tt);
+  wasm_store_delete(cs);
+  wasm_engine_delete(ce);
 }
 
 TEST_CASE("Hostile: a runaway loop under fuel") {

@@ -256,7 +256,29 @@ TABLE_WASM = raw_module([
 ])
 
 
+def tables_module(mins):
+    """Tables of `mins` elements each (no maximum) and an empty _start."""
+    return raw_module([(1, vec([functype([], [])])), (3, vec([uleb(0)])),
+                       (4, vec([b"\x70\x00" + uleb(n) for n in mins])), exports_section([("_start", 0)]),
+                       code_section([NO_LOCALS])])
+
+
 def case_table(t):
+    # Declared sizes: all of a store's tables together hold at most
+    # 10,000,000 elements. (A regression: a 46-byte module declaring a table
+    # of 2^32 - 1 elements had tern allocate 32 GiB, and five tables of
+    # 10,000,000 took 400 MiB from 69 bytes.)
+    limit = 10000000
+    for mins in [[0xFFFFFFFF], [limit] * 5, [limit // 2 + 1, limit // 2]]:
+        path = write(t.tmp, "tables.wasm", tables_module(mins))
+        r = Measured(t, ["run", path])
+        check(r.status == 1 and r.err == "error: %s: tables of %d elements exceed Tern's limit of %d table elements "
+              "per store\n" % (path, sum(mins), limit), "tables of %s elements are refused" % mins)
+        r.bounded("tables of %s elements" % mins)
+    r = Measured(t, ["run", write(t.tmp, "tables.wasm", tables_module([limit // 2] * 2))])
+    check(r.status == 0 and r.err == "", "tables of 10,000,000 elements in all instantiate")
+    r.bounded("tables of 10,000,000 elements in all", rss=400 * MiB)
+
     table = write(t.tmp, "table.wasm", TABLE_WASM)
     for tier in TIERS:
         tr = "--tier=" + tier
@@ -265,8 +287,8 @@ def case_table(t):
             check(r.status == 0 and r.out == "-1\n", "%s: table.grow(%d) returns -1" % (tier, delta))
             r.bounded("%s: table.grow(%d)" % (tier, delta))
         r = Measured(t, ["run", tr, "--invoke", "bomb", table, "1000000"])
-        # Tern stops tables at 10,000,000 elements (8 bytes each).
-        check(r.status == 0 and r.out == "10000000\n", tier + ": growing in a loop stops at 10,000,000 elements")
+        # Tern stops a store's tables at 10,000,000 elements (8 bytes each).
+        check(r.status == 0 and r.out == "%d\n" % limit, tier + ": growing in a loop stops at 10,000,000 elements")
         r.bounded(tier + ": table bomb", rss=400 * MiB)
 
 
