@@ -240,6 +240,23 @@ def case_recursion(t):
             r.bounded(what + ": mutual recursion")
 
 
+# big(): 50,000 i64 locals (Tern's most, 400,000 bytes a frame), calls itself.
+BIG_FRAME_WASM = raw_module([(1, vec([functype([], [])])), (3, vec([uleb(0)])), exports_section([("big", 0)]),
+                             code_section([uleb(1) + uleb(50000) + b"\x7e" + call(0)])])
+
+
+def case_frames(t):
+    # Big frames run out of stack long before the call depth limit.
+    big = write(t.tmp, "big.wasm", BIG_FRAME_WASM)
+    for tier in TIERS:
+        r = Measured(t, ["run", "--tier=" + tier, "--invoke", "big", big])
+        check(trapped(r, "call stack exhausted"), tier + ": recursion with 400 KB frames traps 'call stack exhausted'")
+        fold = [line for line in r.err.splitlines() if line.startswith("  ... ")]
+        frames = r.err.count("\n  at ") + (int(fold[0].split()[1].replace(",", "")) if fold else 0)
+        check(1 < frames < 1000, "%s: ...after %d frames" % (tier, frames))
+        r.bounded(tier + ": recursion with big frames", rss=400 * MiB)
+
+
 # ---------------------------------------------------------------------------
 # 4. Table bomb
 
@@ -452,6 +469,7 @@ CASES = {
     "memory": case_memory,
     "runaway": case_runaway,
     "recursion": case_recursion,
+    "frames": case_frames,
     "table": case_table,
     "functions": case_functions,
     "exports": case_exports,
