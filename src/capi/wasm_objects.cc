@@ -655,9 +655,9 @@ wasm_table_t* wasm_table_new(wasm_store_t* store, const wasm_tabletype_t* type, 
   if (!store || !type || !fromValKind(type->element->kind, &elem) || !tern::isRefType(elem)) return nullptr;
   tern::Limits limits = fromLimits(type->limits);
   if (limits.max && *limits.max < limits.min) return nullptr;
-  // The store's element limit (tern_store_limiter) counts tables made here too.
-  const tern::Store::Impl& s = tern::implOf(*store->store);
-  if (limits.min > s.limits_.table_elements - std::min(s.table_elements_, s.limits_.table_elements)) return nullptr;
+  // The store's element limits (tern_store_limiter's and Tern's own) count
+  // tables made here too.
+  if (limits.min > tern::implOf(*store->store).tableRoom()) return nullptr;
   tern::Value v;
   if (!toRefValue(store, elem, init, &v)) return nullptr;
   tern::Table* t = store->store->createTable({elem, limits}, v);

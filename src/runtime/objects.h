@@ -13,6 +13,7 @@
 // in jit/x64, Ctx fields in jit/jit.h): those types stay standard-layout.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -109,6 +110,15 @@ struct Store::Impl {
   const std::atomic<uint64_t>* epoch_;  // the engine's epoch, read at interruption checks
   StoreLimits limits_;
   uint64_t memory_bytes_ = 0, table_elements_ = 0;
+  // Tern's own bound on the elements of all of the store's tables together
+  // (8 bytes each), whatever StoreLimits allows: neither a few bytes of
+  // table declarations nor a table.grow loop may exhaust the host.
+  static constexpr uint64_t kMaxTableElements = 10'000'000;
+  // How many more table elements the store may hold.
+  uint64_t tableRoom() const {
+    uint64_t cap = std::min(limits_.table_elements, kMaxTableElements);
+    return cap - std::min(table_elements_, cap);
+  }
   uint64_t epoch_deadline_ = UINT64_MAX;
   int64_t fuel_ = INT64_MAX;
   std::vector<std::unique_ptr<FuncInst>> funcs_;

@@ -466,10 +466,10 @@ int64_t Table::grow(uint32_t delta, Value init) {
   Store::Impl* store = t->store_;
   uint64_t old = t->elems_.size();
   uint64_t max = t->limits_.max ? *t->limits_.max : 0xffffffffull;
-  // An implementation limit keeps a hostile grow from exhausting the host.
-  constexpr uint64_t kImplMax = 10'000'000;
-  if (old + delta > max || old + delta > kImplMax) return -1;
-  if (store && store->table_elements_ + delta > store->limits_.table_elements) return -1;
+  if (old + delta > max) return -1;
+  // The store's limits, Tern's own included, keep a hostile grow from
+  // exhausting the host.
+  if (store ? delta > store->tableRoom() : old + delta > Store::Impl::kMaxTableElements) return -1;
   t->elems_.resize(old + delta, uintptr_t(init.bits));
   if (store) store->table_elements_ += delta;
   return int64_t(old);
@@ -733,9 +733,18 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
 
   if (instances_.size() + 1 > limits_.instances)
     return Error{ErrorKind::Link, "the store's instance limit is reached", SIZE_MAX};
-  for (size_t i = md.num_imported_tables; i < md.tables.size(); ++i)
-    if (table_elements_ + md.tables[i].limits.min > limits_.table_elements)
-      return Error{ErrorKind::Link, "table exceeds the store's element limit", SIZE_MAX};
+  // The module's tables together, before any is allocated: a declared
+  // minimum is up to 2^32 - 1 elements.
+  uint64_t elements = 0;
+  for (size_t i = md.num_imported_tables; i < md.tables.size(); ++i) elements += md.tables[i].limits.min;
+  if (table_elements_ + elements > limits_.table_elements)
+    return Error{ErrorKind::Link, "table exceeds the store's element limit", SIZE_MAX};
+  if (elements > tableRoom())
+    return Error{ErrorKind::Link,
+                 "tables of " + std::to_string(elements) + " elements exceed Tern's limit of " +
+                     std::to_string(kMaxTableElements) + " table elements per store" +
+                     (table_elements_ ? " (" + std::to_string(table_elements_) + " already in use)" : ""),
+                 SIZE_MAX};
 
   auto owned = std::make_unique<ModuleInst>();
   ModuleInst* inst = owned.get();
