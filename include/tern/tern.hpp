@@ -464,8 +464,11 @@ class Instance {
 // Per-store resource limits. Growth beyond them fails the way the spec
 // allows: memory.grow and table.grow return -1; instantiation fails.
 struct StoreLimits {
-  uint64_t memory_bytes = UINT64_MAX;    // total over the store's memories
-  uint64_t table_elements = UINT64_MAX;  // total over the store's tables
+  uint64_t memory_bytes = UINT64_MAX;  // total over the store's memories
+  // Total over the store's tables; Tern caps it at 10,000,000 whatever this
+  // says, declared sizes included (a module declaring a 2^32-element table
+  // fails to instantiate instead of exhausting the host).
+  uint64_t table_elements = UINT64_MAX;
   uint64_t instances = UINT64_MAX;
 };
 
