@@ -57,21 +57,7 @@ using HelperFn = uint64_t (*)(uint64_t, uint64_t, Ctx*);
 #define STORE(Tv, Tm) HelperFn(nullptr)
 #define SPECIAL HelperFn(nullptr)
 #define SIMD HelperFn(nullptr)
-// The v128 rows (interp/simd.h) run nowhere yet: as SIMD.
-#define VUN(fn) SIMD
-#define VBIN(fn) SIMD
-#define VTERN(fn) SIMD
-#define VSHIFT(fn) SIMD
-#define VTEST(fn) SIMD
-#define VSPLAT(T, fn) SIMD
-#define VEXTRACT(T, fn) SIMD
-#define VREPLACE(T, fn) SIMD
-#define VSHUFFLE(fn) SIMD
-#define VCONST SIMD
-#define VLOAD(fn) SIMD
-#define VSTORE(fn) SIMD
-#define VLOADLANE(fn) SIMD
-#define VSTORELANE(fn) SIMD
+#include "module/impl_v128_pending.inc"
 const HelperFn kHelpers[] = {
 #define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) impl,
 #include "module/opcodes.def"
@@ -83,20 +69,7 @@ const HelperFn kHelpers[] = {
 #undef STORE
 #undef SPECIAL
 #undef SIMD
-#undef VUN
-#undef VBIN
-#undef VTERN
-#undef VSHIFT
-#undef VTEST
-#undef VSPLAT
-#undef VEXTRACT
-#undef VREPLACE
-#undef VSHUFFLE
-#undef VCONST
-#undef VLOAD
-#undef VSTORE
-#undef VLOADLANE
-#undef VSTORELANE
+#include "module/impl_v128_undef.inc"
 #undef TUN
 #undef TBIN
 }  // namespace

@@ -316,21 +316,7 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   }
 #define SPECIAL goto bad_op;
 #define SIMD goto bad_op;
-// The v128 rows (interp/simd.h) run nowhere yet: as SIMD.
-#define VUN(fn) SIMD
-#define VBIN(fn) SIMD
-#define VTERN(fn) SIMD
-#define VSHIFT(fn) SIMD
-#define VTEST(fn) SIMD
-#define VSPLAT(T, fn) SIMD
-#define VEXTRACT(T, fn) SIMD
-#define VREPLACE(T, fn) SIMD
-#define VSHUFFLE(fn) SIMD
-#define VCONST SIMD
-#define VLOAD(fn) SIMD
-#define VSTORE(fn) SIMD
-#define VLOADLANE(fn) SIMD
-#define VSTORELANE(fn) SIMD
+#include "module/impl_v128_pending.inc"
 
   NEXT();
 
@@ -662,20 +648,7 @@ done:
 #undef STORE
 #undef SPECIAL
 #undef SIMD
-#undef VUN
-#undef VBIN
-#undef VTERN
-#undef VSHIFT
-#undef VTEST
-#undef VSPLAT
-#undef VEXTRACT
-#undef VREPLACE
-#undef VSHUFFLE
-#undef VCONST
-#undef VLOAD
-#undef VSTORE
-#undef VLOADLANE
-#undef VSTORELANE
+#include "module/impl_v128_undef.inc"
 }
 
 // The host-call boundary, the one place every tier (and Func::call) runs a

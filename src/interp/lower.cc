@@ -28,21 +28,7 @@ enum ImplKind : uint8_t { kSpecial, kUn, kBin, kTUn, kTBin, kLoad, kStore };
 constexpr ImplKind kImplKind[] = {
 #define SPECIAL kSpecial
 #define SIMD kSpecial
-// The v128 rows (interp/simd.h) run nowhere yet: as SIMD.
-#define VUN(fn) SIMD
-#define VBIN(fn) SIMD
-#define VTERN(fn) SIMD
-#define VSHIFT(fn) SIMD
-#define VTEST(fn) SIMD
-#define VSPLAT(T, fn) SIMD
-#define VEXTRACT(T, fn) SIMD
-#define VREPLACE(T, fn) SIMD
-#define VSHUFFLE(fn) SIMD
-#define VCONST SIMD
-#define VLOAD(fn) SIMD
-#define VSTORE(fn) SIMD
-#define VLOADLANE(fn) SIMD
-#define VSTORELANE(fn) SIMD
+#include "module/impl_v128_pending.inc"
 #define UN(a, b, c) kUn
 #define BIN(a, b, c) kBin
 #define TUN(a, b, c) kTUn
@@ -54,20 +40,7 @@ constexpr ImplKind kImplKind[] = {
 #undef X
 #undef SPECIAL
 #undef SIMD
-#undef VUN
-#undef VBIN
-#undef VTERN
-#undef VSHIFT
-#undef VTEST
-#undef VSPLAT
-#undef VEXTRACT
-#undef VREPLACE
-#undef VSHUFFLE
-#undef VCONST
-#undef VLOAD
-#undef VSTORE
-#undef VLOADLANE
-#undef VSTORELANE
+#include "module/impl_v128_undef.inc"
 #undef UN
 #undef BIN
 #undef TUN

@@ -144,21 +144,7 @@ constexpr bool isSigned = T(-1) < T(0);
 #define STORE(tval, tmem) false
 #define SPECIAL false
 #define SIMD false
-// The v128 rows (interp/simd.h) run nowhere yet: as SIMD.
-#define VUN(fn) SIMD
-#define VBIN(fn) SIMD
-#define VTERN(fn) SIMD
-#define VSHIFT(fn) SIMD
-#define VTEST(fn) SIMD
-#define VSPLAT(T, fn) SIMD
-#define VEXTRACT(T, fn) SIMD
-#define VREPLACE(T, fn) SIMD
-#define VSHUFFLE(fn) SIMD
-#define VCONST SIMD
-#define VLOAD(fn) SIMD
-#define VSTORE(fn) SIMD
-#define VLOADLANE(fn) SIMD
-#define VSTORELANE(fn) SIMD
+#include "module/impl_v128_pending.inc"
 inline constexpr OpInfo kOpInfo[kOpcodeCount] = {
 #define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   {text, \
@@ -185,20 +171,7 @@ inline constexpr OpInfo kOpInfo[kOpcodeCount] = {
 #undef STORE
 #undef SPECIAL
 #undef SIMD
-#undef VUN
-#undef VBIN
-#undef VTERN
-#undef VSHIFT
-#undef VTEST
-#undef VSPLAT
-#undef VEXTRACT
-#undef VREPLACE
-#undef VSHUFFLE
-#undef VCONST
-#undef VLOAD
-#undef VSTORE
-#undef VLOADLANE
-#undef VSTORELANE
+#include "module/impl_v128_undef.inc"
 // Row of each (prefix, code): t[0] single byte, t[1] 0xFC, t[2] 0xFD; -1 if none.
 struct ByCode {
   int16_t t[3][256];

@@ -129,20 +129,7 @@ const Row kRows[] = {
 #undef STORE
 #undef SPECIAL
 #undef SIMD
-#undef VUN
-#undef VBIN
-#undef VTERN
-#undef VSHIFT
-#undef VTEST
-#undef VSPLAT
-#undef VEXTRACT
-#undef VREPLACE
-#undef VSHUFFLE
-#undef VCONST
-#undef VLOAD
-#undef VSTORE
-#undef VLOADLANE
-#undef VSTORELANE
+#include "module/impl_v128_undef.inc"
 static_assert(std::size(kRows) == tern::kOpcodeCount);
 
 // The row of `op`, checked to be of `shape`, run on `in`.
