@@ -122,6 +122,14 @@ WASM_API_EXTERN void tern_config_memory_guard_size_set(wasm_config_t* config, ui
  * `perf report` (default false). */
 WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable);
 
+/* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
+ * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
+ * by commas, "all=n" for Wasm 2.0 only (names: extended-const, on by
+ * default; tail-call, multi-memory, memory64, exceptions, off and not
+ * implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
+ * the bad switch, which then changes nothing after it. */
+WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec);
+
 /* ------------------------------------------------------------------------ */
 /* Modules and instances, with errors                                       */
 
@@ -133,7 +141,8 @@ WASM_API_EXTERN own tern_error_t* tern_module_new(wasm_engine_t* engine, const w
                                                   own wasm_module_t** out);
 
 /* Decodes and validates `binary` without compiling it: NULL if it is valid,
- * else the error (as tern_module_new's). `engine` may be NULL. */
+ * else the error (as tern_module_new's). `engine` may be NULL (then the
+ * default features are on); else its configuration's features are. */
 WASM_API_EXTERN own tern_error_t* tern_module_validate(wasm_engine_t* engine, const wasm_byte_vec_t* binary);
 
 /* wasm_instance_new that tells a link error from a trap. `imports` holds one

@@ -43,6 +43,7 @@ enum class Tier : uint8_t { Auto, Interp, Jit };
 
 struct Config {
   Tier tier = Tier::Auto;
+  Features features;
   bool bounds_checks = false;                // JIT: explicit checks instead of guard pages
   uint64_t memory_reservation = 4ull << 30;  // address space reserved per linear memory
   uint64_t guard_bytes = 2ull << 30;         // guard region after each reservation
@@ -97,7 +98,7 @@ class Module {
   static Expected<std::shared_ptr<Module>> compile(Engine& engine, std::span<const uint8_t> bytes);
   static Expected<std::shared_ptr<Module>> compileFile(Engine& engine, const std::string& path);
   // Decode and validate only; no code is generated.
-  static std::optional<Error> validate(std::span<const uint8_t> bytes);
+  static std::optional<Error> validate(std::span<const uint8_t> bytes, const Features& features = {});
 
   std::vector<ImportInfo> imports() const;
   std::vector<ExportInfo> exports() const;

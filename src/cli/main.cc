@@ -417,6 +417,11 @@ int applyGroup(char group, std::string_view spec, RunOptions& o) {
     } else if (group == 'W' && key == "max-wasm-stack") {
       status = number(o.max_wasm_stack, "BYTES");
       if (status < 0 && *o.max_wasm_stack < 64) return bad("the stack needs at least 64 bytes");
+    } else if (group == 'W' && tern::Features::known(key)) {
+      if (std::optional<std::string> e = o.config.features.set(item)) {
+        usageError("-W " + *e, "run");
+        return kExitUsage;
+      }
     } else if (group == 'S' && key == "inherit-env") {
       if (!parseBool(val, o.env_inherit)) return bad("expected inherit-env, inherit-env=y or inherit-env=n");
     } else if (group == 'S' && key == "tcplisten") {
@@ -826,9 +831,19 @@ int cmdRun(int argc, char** argv) {
 // tern validate
 int cmdValidate(int argc, char** argv) {
   std::string file;
+  tern::Features features;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--" && i + 1 < argc && file.empty()) {
+    if ((arg == "-W" || arg == "--wasm") && file.empty()) {
+      if (i + 1 >= argc) {
+        usageError("-W needs NAME[=y|n]", "validate");
+        return kExitUsage;
+      }
+      if (std::optional<std::string> e = features.set(argv[++i])) {
+        usageError("-W " + *e, "validate");
+        return kExitUsage;
+      }
+    } else if (arg == "--" && i + 1 < argc && file.empty()) {
       file = argv[++i];
     } else if ((arg == "-h" || arg == "--help") && file.empty()) {
       tern::cli::printCommandHelp(*tern::cli::findCommandHelp("validate"), stdout);
@@ -857,7 +872,7 @@ int cmdValidate(int argc, char** argv) {
     textFormatError(file);
     return kExitError;
   }
-  std::optional<tern::Error> e = tern::Module::validate(bytes);
+  std::optional<tern::Error> e = tern::Module::validate(bytes, features);
   if (!e) {
     std::printf("ok\n");
     return 0;

@@ -81,6 +81,7 @@ class Runner {
     Config c;
     c.tier = opt.tier;
     c.bounds_checks = opt.bounds_checks;
+    c.features = opt.features;
     return c;
   }
 
@@ -589,7 +590,7 @@ int wastMain(int argc, char** argv) {
     return 2;
   }
   fs::path json_path = fs::path(tmp.path()) / "x.json";
-  if (auto err = runWast2json(opt.file, json_path.string())) {
+  if (auto err = runWast2json(opt.file, json_path.string(), opt.features)) {
     if (skip_all) {
       // The whole file is skipped anyway; count it as one skipped command.
       std::printf("0 passed, 0 failed, 1 skipped\n");

@@ -25,6 +25,7 @@ struct Options {
   std::string file;
   Tier tier = Tier::Auto;
   bool bounds_checks = false;
+  Features features;  // -W NAME[=y|n]
   std::string skip_list;
   bool verbose = false;
 };
@@ -80,7 +81,7 @@ class TempDir {
 
 // Runs `wast2json script -o out`; its diagnostics go straight to our stderr.
 // Returns an error description, or nullopt on success.
-std::optional<std::string> runWast2json(const std::string& script, const std::string& out);
+std::optional<std::string> runWast2json(const std::string& script, const std::string& out, const Features& features);
 
 std::optional<std::vector<uint8_t>> readBytes(const fs::path& p);
 

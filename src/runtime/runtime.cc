@@ -292,7 +292,7 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
 
 Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   Tiering tiering(engine.config());
-  ModuleDecoder dec(tiering);
+  ModuleDecoder dec(tiering, engine.config().features);
   dec.feed(bytes);
   return finishModule(engine, dec);
 }
@@ -301,7 +301,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
   Tiering tiering(engine.config());
-  ModuleDecoder dec(tiering);
+  ModuleDecoder dec(tiering, engine.config().features);
   // Read piecewise: the decoder works on each chunk as it arrives.
   std::vector<uint8_t> chunk(1 << 16);
   for (;;) {
@@ -315,8 +315,8 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   return finishModule(engine, dec, path);
 }
 
-std::optional<Error> Module::validate(std::span<const uint8_t> bytes) {
-  ModuleDecoder dec;
+std::optional<Error> Module::validate(std::span<const uint8_t> bytes, const Features& features) {
+  ModuleDecoder dec(features);
   dec.feed(bytes);
   if (!dec.finish()) return dec.toError();
   return std::nullopt;
@@ -362,7 +362,7 @@ struct ModuleStreamer::Impl {
   Engine* engine;
   Tiering tiering;
   ModuleDecoder dec;
-  explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering) {}
+  explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering, e.config().features) {}
 };
 
 ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
@@ -679,11 +679,42 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
   return ok;
 }
 
+static Value evalConst(const ConstExpr& e, const ModuleInst& inst);
+
+// An extended constant expression (module.h): its instructions on a value
+// stack. The validator has checked the types, so each arithmetic op finds
+// its two operands. Integer arithmetic wraps, as the instructions do.
+static Value evalExtended(const ConstExpr& e, const ModuleInst& inst) {
+  std::vector<Value> stack;
+  for (const ConstExpr& op : e.ops) {
+    if (op.op == ConstExpr::Op::None) {
+      stack.push_back(evalConst(op, inst));
+      continue;
+    }
+    Value b = stack.back();
+    stack.pop_back();
+    Value& a = stack.back();
+    uint32_t x = uint32_t(a.bits), y = uint32_t(b.bits);
+    uint64_t X = a.bits, Y = b.bits;
+    switch (op.op) {
+      case ConstExpr::Op::I32Add: a = Value::i32(int32_t(x + y)); break;
+      case ConstExpr::Op::I32Sub: a = Value::i32(int32_t(x - y)); break;
+      case ConstExpr::Op::I32Mul: a = Value::i32(int32_t(x * y)); break;
+      case ConstExpr::Op::I64Add: a = Value::i64(int64_t(X + Y)); break;
+      case ConstExpr::Op::I64Sub: a = Value::i64(int64_t(X - Y)); break;
+      case ConstExpr::Op::I64Mul: a = Value::i64(int64_t(X * Y)); break;
+      case ConstExpr::Op::None: break;
+    }
+  }
+  return stack.back();
+}
+
 static Value evalConst(const ConstExpr& e, const ModuleInst& inst) {
   switch (e.kind) {
     case ConstExpr::Value: return e.value;
     case ConstExpr::RefFunc: return Value::funcref(inst.funcs_[e.index]);
     case ConstExpr::GlobalGet: return inst.globals_[e.index]->get();
+    case ConstExpr::Extended: return evalExtended(e, inst);
   }
   return e.value;
 }
