@@ -57,7 +57,13 @@ bool validUtf8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-ModuleDecoder::ModuleDecoder() : consumer_(&validator_), m_(std::make_unique<ModuleData>()) {}
+// The validating consumer keeps no state, so all decoders share one; only
+// this constructor refers to it, and a program that never validates alone
+// (examples/min-platform) links without FunctionDecoder<NullVisitor>.
+ModuleDecoder::ModuleDecoder() : m_(std::make_unique<ModuleData>()) {
+  static ValidatingConsumer validator;
+  consumer_ = &validator;
+}
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer) : consumer_(&consumer), m_(std::make_unique<ModuleData>()) {}
 ModuleDecoder::~ModuleDecoder() = default;
 

@@ -13,6 +13,16 @@
 
 namespace tern {
 
+#ifdef TERN_MINIMAL
+// A minimal build has the interpreter only: no JIT visitor is instantiated
+// (FunctionDecoder<jit::FunctionCompiler> alone is some 40 KB of code).
+Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {}
+Tiering::~Tiering() = default;
+bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  return interpret(m, func_index, r, body, err);
+}
+bool Tiering::finish(ModuleData&, DecodeError&) { return true; }
+#else
 namespace {
 
 // TERN_JIT_FUNCS, the bisecting aid: only the functions it lists get the JIT,
@@ -134,12 +144,15 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
   return interpret(m, func_index, start, body, err);
 }
 
+#endif  // TERN_MINIMAL
+
 bool Tiering::interpret(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
   if (!interp::compileBody(m, func_index, r, body, err, {epoch_, fuel_})) return false;
   body.tier = body.code ? FuncTier::Interp : FuncTier::None;
   return true;
 }
 
+#ifndef TERN_MINIMAL
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
   if (!jit_) return true;
   m.jit = jit_->finish(m);
@@ -154,5 +167,7 @@ bool Tiering::finish(ModuleData& m, DecodeError& err) {
   if (std::getenv("TERN_JIT_STATS")) printJitStats(m);
   return true;
 }
+
+#endif  // TERN_MINIMAL
 
 }  // namespace tern

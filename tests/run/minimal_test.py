@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The `tern` command of a minimal build (meson setup -Dminimal=true): what it
+runs and what it refuses. tests/meson.build runs it in a minimal build only,
+as the test `minimal-cli`.
+
+    minimal_test.py TERN HELLO_WASM
+
+- a WASI program (hello.wasm) fails to link, exit status 1, with a message
+  saying that WASI is not in this build;
+- `run --invoke` calls an export (recursive fib; the expected value is
+  computed here), on the interpreter whatever --tier says;
+- the interpreter's own checks, with no signal handler behind them: an
+  out-of-bounds load traps, and so does unbounded recursion ("call stack
+  exhausted"), also under -W max-wasm-stack, each with exit status 134.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+tern, hello = sys.argv[1], sys.argv[2]
+failures = []
+
+WAT = r"""
+(module
+  (memory 1)
+  (func $fib (export "fib") (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (local.get $n))
+      (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func $deep (export "deep") (param i32) (result i32) (call $deep (local.get 0)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
+"""
+
+
+def run(*args):
+    return subprocess.run([tern, *args], capture_output=True, text=True, timeout=120)
+
+
+def check(name, ok, r):
+    if ok:
+        print("ok: " + name)
+    else:
+        failures.append(name)
+        print("FAIL: %s: exit %d\nstdout: %s\nstderr: %s" % (name, r.returncode, r.stdout, r.stderr))
+
+
+def fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    wat, wasm = os.path.join(tmp, "m.wat"), os.path.join(tmp, "m.wasm")
+    with open(wat, "w") as f:
+        f.write(WAT)
+    subprocess.run(["wat2wasm", wat, "-o", wasm], check=True)
+
+    r = run("run", hello)
+    check("WASI module refused", r.returncode == 1 and "wasi_snapshot_preview1." in r.stderr
+          and "WASI is not in this build of Tern (-Dminimal=true)" in r.stderr, r)
+
+    for tier in ("auto", "interp", "jit"):
+        r = run("run", "--tier=" + tier, "--invoke", "fib", wasm, "22")
+        check("--invoke fib 22 (--tier=%s)" % tier, r.returncode == 0 and r.stdout.strip() == str(fib(22)), r)
+
+    r = run("run", "--invoke", "load", wasm, str(65536 - 3))
+    check("out-of-bounds load traps", r.returncode == 134 and "out of bounds memory access" in r.stderr, r)
+    r = run("run", "--invoke", "load", wasm, str(65536 - 4))
+    check("last word loads", r.returncode == 0 and r.stdout.strip() == "0", r)
+
+    for extra in ([], ["-W", "max-wasm-stack=65536"]):
+        r = run("run", *extra, "--invoke", "deep", wasm, "1")
+        check("recursion traps %s" % " ".join(extra), r.returncode == 134 and "call stack exhausted" in r.stderr, r)
+
+sys.exit(1 if failures else 0)
