@@ -73,10 +73,10 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
     SkipEntry e;
     size_t p = line.find_first_of(ws, b);
     if (line[b] == '[') {
-      // "[minimal] <glob> ...": an entry for one kind of build only.
+      // "[no-simd] <glob> ...": an entry for one kind of build only.
       e.build = line.substr(b, p - b);
-      if (e.build != "[minimal]")
-        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build + "' (expected [minimal])";
+      if (e.build != "[no-simd]")
+        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build + "' (expected [no-simd])";
       b = p == std::string::npos ? p : line.find_first_not_of(ws, p);
       if (b == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing glob";
       p = line.find_first_of(ws, b);
@@ -103,12 +103,12 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
       size_t end = line.find_last_not_of(ws);
       e.reason = line.substr(r, end + 1 - r);
     }
-#ifdef TERN_MINIMAL
-    constexpr bool kMinimalBuild = true;
+#ifdef TERN_NO_SIMD
+    constexpr bool kNoSimd = true;
 #else
-    constexpr bool kMinimalBuild = false;
+    constexpr bool kNoSimd = false;
 #endif
-    if (e.build == "[minimal]" && !kMinimalBuild) continue;
+    if (e.build == "[no-simd]" && !kNoSimd) continue;
     out.push_back(std::move(e));
   }
   return std::nullopt;

@@ -11,7 +11,10 @@ as the test `minimal-cli`.
   computed here), on the interpreter whatever --tier says;
 - the interpreter's own checks, with no signal handler behind them: an
   out-of-bounds load traps, and so does unbounded recursion ("call stack
-  exhausted"), also under -W max-wasm-stack, each with exit status 134.
+  exhausted"), also under -W max-wasm-stack, each with exit status 134;
+- without SIMD (-Dsimd=false, the minimal default) a valid module with a
+  v128 instruction does not compile, with a message naming the function and
+  saying that SIMD is not in this build; an invalid one is still invalid.
 """
 import os
 import subprocess
@@ -31,6 +34,14 @@ WAT = r"""
                      (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
   (func $deep (export "deep") (param i32) (result i32) (call $deep (local.get 0)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))
+"""
+SIMD_WAT = r"""
+(module
+  (func (export "f") (result i32) (i32.const 7))
+  (func $lane (export "lane") (result i32) (i32x4.extract_lane 2 (v128.const i32x4 1 2 3 4))))
+"""
+INVALID_SIMD_WAT = r"""
+(module (func (result i32) (i32x4.extract_lane 2 (i32.const 1))))
 """
 
 
@@ -75,5 +86,16 @@ with tempfile.TemporaryDirectory() as tmp:
     for extra in ([], ["-W", "max-wasm-stack=65536"]):
         r = run("run", *extra, "--invoke", "deep", wasm, "1")
         check("recursion traps %s" % " ".join(extra), r.returncode == 134 and "call stack exhausted" in r.stderr, r)
+
+    simd_wasm, invalid_wasm = os.path.join(tmp, "simd.wasm"), os.path.join(tmp, "invalid.wasm")
+    for text, out in ((SIMD_WAT, simd_wasm), (INVALID_SIMD_WAT, invalid_wasm)):
+        with open(wat, "w") as f:
+            f.write(text)
+        subprocess.run(["wat2wasm", "--no-check", wat, "-o", out], check=True)
+    r = run("run", "--invoke", "f", simd_wasm)
+    check("v128 instruction refused", r.returncode == 1
+          and "function lane: SIMD (v128) is not in this build of Tern (-Dsimd=false)" in r.stderr, r)
+    r = run("validate", invalid_wasm)
+    check("invalid v128 code still invalid", r.returncode == 1 and "type mismatch" in r.stderr, r)
 
 sys.exit(1 if failures else 0)
