@@ -12,7 +12,7 @@
 
 namespace tern::platform {
 
-// malloc's blocks are aligned for any scalar type, as allocate() promises.
+// malloc's blocks are aligned to 8 bytes at least, as allocate() promises.
 void* allocate(size_t bytes) { return std::malloc(bytes == 0 ? 1 : bytes); }
 
 void deallocate(void* p, size_t) { std::free(p); }

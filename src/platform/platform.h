@@ -31,9 +31,10 @@ namespace tern::platform {
 
 // ---- the core (every build) ----
 
-// A block of `bytes` bytes (not zeroed), aligned for any scalar type (16
-// bytes); null when there is no memory. A minimal build keeps its linear
-// memories and the interpreter's value stack in these.
+// A block of `bytes` bytes (not zeroed), aligned to 8 bytes at least (the
+// runtime reads and writes 8-byte slots; wider values go through memcpy);
+// null when there is no memory. A minimal build keeps its linear memories
+// and the interpreter's value stack in these.
 void* allocate(size_t bytes);
 // Gives back a block from allocate(); `bytes` is the size it was allocated
 // with. Does nothing for null.

@@ -19,7 +19,7 @@ TEST_CASE("platform core: allocate and deallocate") {
   for (size_t bytes : {size_t(0), size_t(1), size_t(24), size_t(65536), size_t(3) << 20}) {
     auto* p = static_cast<uint8_t*>(platform::allocate(bytes));
     REQUIRE(p != nullptr);
-    CHECK(reinterpret_cast<uintptr_t>(p) % 16 == 0);
+    CHECK(reinterpret_cast<uintptr_t>(p) % 8 == 0);
     std::memset(p, 0xab, bytes);
     if (bytes) CHECK(p[bytes - 1] == 0xab);
     platform::deallocate(p, bytes);
