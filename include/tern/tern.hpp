@@ -399,7 +399,9 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
 class Memory {
  public:
   // The memory's first byte. It does not move when the memory grows (the
-  // memory's whole reservation is mapped at creation).
+  // memory's whole reservation is mapped at creation), except in a minimal
+  // build (-Dminimal=true, no reservations): there growing moves it, so read
+  // it again after memory.grow and after any call into the guest.
   uint8_t* data();
   uint64_t size() const;  // bytes
   uint64_t pages() const { return size() >> 16; }

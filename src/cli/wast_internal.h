@@ -41,6 +41,7 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
 // "<glob>:<line>": its error text may differ from the expected one.
 
 struct SkipEntry {
+  std::string build;  // "[no-simd]": only in a build without SIMD; empty: every build
   std::string glob;
   std::string category;  // "exec", "all" or "text"
   std::string reason;

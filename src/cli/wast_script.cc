@@ -80,6 +80,15 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
     if (b == std::string::npos || line[b] == '#') continue;
     SkipEntry e;
     size_t p = line.find_first_of(ws, b);
+    if (line[b] == '[') {
+      // "[no-simd] <glob> ...": an entry for one kind of build only.
+      e.build = line.substr(b, p - b);
+      if (e.build != "[no-simd]")
+        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build + "' (expected [no-simd])";
+      b = p == std::string::npos ? p : line.find_first_not_of(ws, p);
+      if (b == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing glob";
+      p = line.find_first_of(ws, b);
+    }
     e.glob = line.substr(b, p - b);
     size_t c = p == std::string::npos ? p : line.find_first_not_of(ws, p);
     if (c == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing category";
@@ -102,6 +111,12 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
       size_t end = line.find_last_not_of(ws);
       e.reason = line.substr(r, end + 1 - r);
     }
+#ifdef TERN_NO_SIMD
+    constexpr bool kNoSimd = true;
+#else
+    constexpr bool kNoSimd = false;
+#endif
+    if (e.build == "[no-simd]" && !kNoSimd) continue;
     out.push_back(std::move(e));
   }
   return std::nullopt;

@@ -57,8 +57,13 @@ bool validUtf8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-ModuleDecoder::ModuleDecoder(const Features& features)
-    : consumer_(&validator_), m_(std::make_unique<ModuleData>()), features_(features) {}
+// The validating consumer keeps no state, so all decoders share one; only
+// this constructor refers to it, and a program that never validates alone
+// (examples/min-platform) links without FunctionDecoder<NullVisitor>.
+ModuleDecoder::ModuleDecoder(const Features& features) : m_(std::make_unique<ModuleData>()), features_(features) {
+  static ValidatingConsumer validator;
+  consumer_ = &validator;
+}
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
     : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {}
 ModuleDecoder::~ModuleDecoder() = default;

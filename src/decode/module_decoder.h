@@ -108,7 +108,6 @@ class ModuleDecoder {
   bool readGlobalType(Reader& r, GlobalType* out);
   bool readConstExpr(Reader& r, ValType expect, ConstExpr* out);
 
-  ValidatingConsumer validator_;
   BodyConsumer* consumer_;
   State state_ = State::Header;
   std::vector<uint8_t> buf_;

@@ -48,6 +48,23 @@ struct Frame {
   uint32_t func;
 };
 
+// The value stack: reserved and committed at once (the OS backs it as it is
+// touched), or in a minimal build a block from the platform core.
+uint64_t* allocValueStack(size_t bytes) {
+#ifdef TERN_MINIMAL
+  return static_cast<uint64_t*>(platform::allocate(bytes));
+#else
+  return static_cast<uint64_t*>(platform::reserveCommitted(bytes));
+#endif
+}
+void freeValueStack(uint64_t* stack, size_t bytes) {
+#ifdef TERN_MINIMAL
+  platform::deallocate(stack, bytes);
+#else
+  platform::release(stack, bytes);
+#endif
+}
+
 struct ThreadCtx {
   uint64_t* stack = nullptr;
   uint64_t* stack_end = nullptr;
@@ -59,29 +76,45 @@ struct ThreadCtx {
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
   ~ThreadCtx() {
-    if (stack) platform::release(stack, stack_bytes);
+    if (stack) freeValueStack(stack, stack_bytes);
     delete[] frames;
   }
 };
 
+#ifdef TERN_MINIMAL
+// The platform core's thread slot holds the thread's context: a minimal
+// build asks nothing of the C++ runtime's thread_local support.
+ThreadCtx& currentThreadCtx() {
+  void* p = platform::threadSlot();
+  if (!p) {
+    p = new ThreadCtx;
+    platform::setThreadSlot(p, [](void* c) { delete static_cast<ThreadCtx*>(c); });
+  }
+  return *static_cast<ThreadCtx*>(p);
+}
+#else
 thread_local ThreadCtx t_ctx;
+ThreadCtx& currentThreadCtx() { return t_ctx; }
+#endif
 constexpr uint32_t kMaxNativeDepth = 400;
 
 ThreadCtx& threadCtx(const Config& cfg) {
-  ThreadCtx& t = t_ctx;
+  ThreadCtx& t = currentThreadCtx();
   if (!t.stack) {
     t.stack_bytes = slotBytes(cfg.value_stack_slots);
-    t.stack = static_cast<uint64_t*>(platform::reserveCommitted(t.stack_bytes));
+    t.stack = allocValueStack(t.stack_bytes);
     t.stack_end = t.stack + cfg.value_stack_slots;
     t.top = t.stack;
     t.max_frames = cfg.max_call_depth;
     t.frames = new Frame[t.max_frames];
+#ifndef TERN_MINIMAL
     // JIT code checks rsp against a limit that leaves room for the C++ code
     // (helpers, host functions, the interpreter) it may call.
     platform::StackBounds native = platform::currentThreadStack();
     size_t margin = native.size >= (size_t(4) << 20) ? (size_t(1) << 20) : native.size / 4;
     t.native_limit = native.low + margin;
     if (jit::available()) jit::installTrapHandler();
+#endif
   } else if (t.nframes == 0 && t.native_depth == 0 && t.top == t.stack) {
     // Another engine's limits: the thread's context was made for the first
     // engine that ran code on it. Between outermost calls no frame and no
@@ -93,8 +126,8 @@ ThreadCtx& threadCtx(const Config& cfg) {
     }
     size_t stack_bytes = slotBytes(cfg.value_stack_slots);
     if (t.stack_bytes != stack_bytes) {
-      if (auto* stack = static_cast<uint64_t*>(platform::reserveCommitted(stack_bytes))) {
-        platform::release(t.stack, t.stack_bytes);
+      if (uint64_t* stack = allocValueStack(stack_bytes)) {
+        freeValueStack(t.stack, t.stack_bytes);
         t.stack_bytes = stack_bytes;
         t.stack = t.top = stack;
         t.stack_end = t.stack + cfg.value_stack_slots;
@@ -316,7 +349,15 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   }
 #define SPECIAL goto bad_op;
 #define SIMD goto bad_op;
+#ifdef TERN_NO_SIMD
+  // Built without SIMD (-Dsimd=false, a minimal build's default): every v128
+  // row stays bad_op, and no body with a v128 instruction reaches the
+  // interpreter (Tiering::interpret).
 #include "module/impl_v128_pending.inc"
+#else
+  // The v128 rows' handlers (none yet).
+#include "module/impl_v128_pending.inc"
+#endif
 
   NEXT();
 
@@ -790,7 +831,7 @@ const int32_t* handlerOffsets() {
 }
 
 std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, uint32_t jit_frames) {
-  ThreadCtx& t = t_ctx;
+  ThreadCtx& t = currentThreadCtx();
   const FuncType& ft = f->type();
   uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
   // The JIT frames below count against the interpreter's depth limit.

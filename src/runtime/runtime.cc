@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <deque>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -166,9 +167,11 @@ std::string Trap::toString() const {
 
 struct Engine::Impl {
   explicit Impl(const Config& c) : config(c) {}
+#ifndef TERN_MINIMAL
   ~Impl() {
     for (const PoolEntry& e : pool) platform::release(e.base, e.bytes);
   }
+#endif
   // Linear-memory reservations are recycled, so instantiation does not pay
   // for mmap/munmap/mprotect each time. A small recycled reservation comes
   // back zeroed with its first `*committed` bytes still readable and
@@ -206,6 +209,7 @@ const Config& Engine::config() const { return impl_->config; }
 void Engine::incrementEpoch() { impl_->epoch.fetch_add(1, std::memory_order_relaxed); }
 uint64_t Engine::epoch() const { return impl_->epoch.load(std::memory_order_relaxed); }
 
+#ifndef TERN_MINIMAL
 void* Engine::Impl::takeReservation(uint64_t bytes, uint64_t* committed) {
   {
     std::lock_guard<std::mutex> lock(pool_mu);
@@ -243,6 +247,7 @@ void Engine::Impl::returnReservation(void* base, uint64_t bytes, uint64_t commit
   std::lock_guard<std::mutex> lock(pool_mu);
   pool.push_back(PoolEntry{base, bytes, committed});
 }
+#endif  // TERN_MINIMAL
 
 uint32_t Engine::internType(const FuncType& t) {
   std::string key;
@@ -426,10 +431,22 @@ int64_t Memory::grow(uint64_t delta) {
   if (new_size > m->reserved_) return -1;
   uint64_t extra = new_size - m->size_;
   if (store && store->memory_bytes_ + extra > store->limits_.memory_bytes) return -1;
+#ifdef TERN_MINIMAL
+  // No reservation to commit into: the memory moves to a bigger block (the
+  // interpreter reloads its base after memory.grow and every call).
+  auto* bigger = static_cast<uint8_t*>(platform::allocate(new_size));
+  if (!bigger) return -1;
+  if (m->size_) std::memcpy(bigger, m->base_, m->size_);
+  std::memset(bigger + m->size_, 0, extra);
+  platform::deallocate(m->base_, m->committed_);
+  m->base_ = bigger;
+  m->committed_ = new_size;
+#else
   if (new_size > m->committed_) {
     if (!platform::commit(m->base_ + m->committed_, new_size - m->committed_)) return -1;
     m->committed_ = new_size;
   }
+#endif
   m->size_ = new_size;
   if (store) store->memory_bytes_ += extra;
   return int64_t(old);
@@ -437,12 +454,16 @@ int64_t Memory::grow(uint64_t delta) {
 
 MemoryInst::~MemoryInst() {
   if (!base_) return;
+#ifdef TERN_MINIMAL
+  platform::deallocate(base_, committed_);
+#else
   if (store_) {
     Engine& engine = store_->engine();
     implOf(engine).returnReservation(base_, reserved_ + engine.config().guard_bytes, committed_);
   } else {
     platform::release(base_, reserved_);
   }
+#endif
 }
 
 uint32_t Table::size() const { return uint32_t(tableInst(this)->elems_.size()); }
@@ -594,9 +615,18 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
   // The reservation covers every address the memory can grow to (4 GiB for
   // a 32-bit memory by default), followed by the guard region.
   const Config& cfg = engine_->config();
-  Engine::Impl& pool = implOf(*engine_);
   uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
   if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
+#ifdef TERN_MINIMAL
+  // No reservation and no guard region: a block of the memory's size, which
+  // grows by moving; the interpreter checks every access against the size.
+  // memory_reservation still caps how far it can grow.
+  auto* base = static_cast<uint8_t*>(platform::allocate(initial));
+  if (!base && initial) return Error{ErrorKind::Trap, "cannot allocate a linear memory", SIZE_MAX};
+  if (base) std::memset(base, 0, initial);
+  uint64_t committed = initial;
+#else
+  Engine::Impl& pool = implOf(*engine_);
   uint64_t committed = 0;
   uint8_t* base = static_cast<uint8_t*>(pool.takeReservation(usable + cfg.guard_bytes, &committed));
   if (!base) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
@@ -615,6 +645,7 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
     }
     committed = initial;
   }
+#endif
   auto m = std::make_unique<MemoryInst>();
   m->limits_ = type.limits;
   m->base_ = base;
