@@ -50,6 +50,7 @@ struct CtrlFrame {
   int64_t type_index = -1;
   ValType single = kUnknown;  // for inline result type; kUnknown = no result
   uint32_t height = 0;        // type-stack height below the block's params
+  uint32_t slot_height = 0;   // the same in frame slots (module/frame_layout.h)
   bool unreachable = false;
   bool visited = true;  // the visitor saw the opening of this frame
 };
@@ -61,6 +62,8 @@ class ValidatorState {
   std::vector<ValType> locals;  // params then declared locals
   FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h)
   std::vector<ValType> stack;
+  // Slots the entries of `stack` take (slotsOf each), for FrameLayout::stackSlot.
+  uint32_t slot_height = 0;
   std::vector<CtrlFrame> frames;
   size_t op_offset = 0;  // byte offset of the current instruction
   // For block, loop and if: the bytes after the block type, up to the end of
@@ -175,7 +178,10 @@ class FunctionDecoder : public ValidatorState {
   }
 
   // ---- type stack ----
-  void push(ValType t) { stack.push_back(t); }
+  void push(ValType t) {
+    stack.push_back(t);
+    slot_height += slotsOf(t);
+  }
   bool pop(ValType* out) {
     CtrlFrame& f = frames.back();
     if (stack.size() == f.height) {
@@ -187,6 +193,7 @@ class FunctionDecoder : public ValidatorState {
     }
     *out = stack.back();
     stack.pop_back();
+    slot_height -= slotsOf(*out);
     return true;
   }
   bool popExpect(ValType expect) {
@@ -214,6 +221,7 @@ class FunctionDecoder : public ValidatorState {
   void markUnreachable() {
     CtrlFrame& f = frames.back();
     stack.resize(f.height);
+    slot_height = f.slot_height;
     f.unreachable = true;
   }
   bool reachable() const { return !frames.back().unreachable; }
@@ -442,6 +450,7 @@ bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
   for (uint32_t i = np; i-- > 0;)
     if (!popExpect(param(f, i))) return false;
   f.height = uint32_t(stack.size());
+  f.slot_height = slot_height;
   f.visited = live;
   frames.push_back(f);
   for (uint32_t i = 0; i < np; ++i) push(param(f, i));
