@@ -115,6 +115,64 @@ inline simd::V128b rdV(const uint64_t* p) {
 }
 inline void wrV(uint64_t* p, const simd::V128b& v) { std::memcpy(p, v.b, 16); }
 
+// The v128 handlers' work, out of line, one instantiation per opcodes.def
+// row (F is the row's interp/simd.h function): inlined, the lane loops
+// would compete with the scalar handlers for run()'s registers (interpreter
+// sha256 and nbody ran 3% and 7% more instructions). Operands are slot
+// pointers; the memory forms get the checked address.
+template <auto F>
+[[gnu::noinline]] void vUn(uint64_t* d, const uint64_t* a) {
+  wrV(d, F(rdV(a)));
+}
+template <auto F>
+[[gnu::noinline]] void vBin(uint64_t* d, const uint64_t* a, const uint64_t* b) {
+  wrV(d, F(rdV(a), rdV(b)));
+}
+template <auto F>
+[[gnu::noinline]] void vTern(uint64_t* d, const uint64_t* a, const uint64_t* b, const uint64_t* c) {
+  wrV(d, F(rdV(a), rdV(b), rdV(c)));
+}
+template <auto F>
+[[gnu::noinline]] void vShift(uint64_t* d, const uint64_t* a, uint32_t n) {
+  wrV(d, F(rdV(a), n));
+}
+template <auto F>
+[[gnu::noinline]] uint32_t vTest(const uint64_t* a) {
+  return F(rdV(a));
+}
+template <class T, auto F>
+[[gnu::noinline]] void vSplat(uint64_t* d, T x) {
+  wrV(d, F(x));
+}
+template <class T, auto F>
+[[gnu::noinline]] T vExtract(const uint64_t* a, int lane) {
+  return T(F(rdV(a), lane));
+}
+template <class T, auto F>
+[[gnu::noinline]] void vReplace(uint64_t* d, const uint64_t* a, int lane, T x) {
+  wrV(d, F(rdV(a), lane, x));
+}
+template <auto F>
+[[gnu::noinline]] void vShuffle(uint64_t* d, const uint64_t* a, const uint64_t* b, const uint8_t* idx) {
+  wrV(d, F(rdV(a), rdV(b), idx));
+}
+template <auto F>
+[[gnu::noinline]] void vLoad(uint64_t* d, const uint8_t* src) {
+  wrV(d, F(src));
+}
+template <auto F>
+[[gnu::noinline]] void vStore(const uint64_t* a, uint8_t* dst) {
+  F(rdV(a), dst);
+}
+template <auto F>
+[[gnu::noinline]] void vLoadLane(uint64_t* d, const uint64_t* a, int lane, const uint8_t* src) {
+  wrV(d, F(rdV(a), lane, src));
+}
+template <auto F>
+[[gnu::noinline]] void vStoreLane(const uint64_t* a, int lane, uint8_t* dst) {
+  F(rdV(a), lane, dst);
+}
+
 // Appends frame `func` of `inst`, at module offset `off`, to a trap's
 // backtrace (as data, and as the name string of Trap::backtrace).
 void addFrame(Trap& tr, ModuleInst* inst, uint32_t func, uint32_t off) {
@@ -348,55 +406,55 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #define VR(i) rdV(&S(i))
 #define VUN(fn) \
   { \
-    wrV(&S(1), simd::fn(VR(2))); \
+    vUn<simd::fn>(&S(1), &S(2)); \
     pc += 3; \
     NEXT(); \
   }
 #define VBIN(fn) \
   { \
-    wrV(&S(1), simd::fn(VR(2), VR(3))); \
+    vBin<simd::fn>(&S(1), &S(2), &S(3)); \
     pc += 4; \
     NEXT(); \
   }
 #define VTERN(fn) \
   { \
-    wrV(&S(1), simd::fn(VR(2), VR(3), VR(4))); \
+    vTern<simd::fn>(&S(1), &S(2), &S(3), &S(4)); \
     pc += 5; \
     NEXT(); \
   }
 #define VSHIFT(fn) \
   { \
-    wrV(&S(1), simd::fn(VR(2), uint32_t(S(3)))); \
+    vShift<simd::fn>(&S(1), &S(2), uint32_t(S(3))); \
     pc += 4; \
     NEXT(); \
   }
 #define VTEST(fn) \
   { \
-    wr<uint32_t>(S(1), simd::fn(VR(2))); \
+    wr<uint32_t>(S(1), vTest<simd::fn>(&S(2))); \
     pc += 3; \
     NEXT(); \
   }
 #define VSPLAT(T, fn) \
   { \
-    wrV(&S(1), simd::fn(rd<T>(S(2)))); \
+    vSplat<T, simd::fn>(&S(1), rd<T>(S(2))); \
     pc += 3; \
     NEXT(); \
   }
 #define VEXTRACT(T, fn) \
   { \
-    wr<T>(S(1), T(simd::fn(VR(2), int(pc[3])))); \
+    wr<T>(S(1), vExtract<T, simd::fn>(&S(2), int(pc[3]))); \
     pc += 4; \
     NEXT(); \
   }
 #define VREPLACE(T, fn) \
   { \
-    wrV(&S(1), simd::fn(VR(2), int(pc[4]), rd<T>(S(3)))); \
+    vReplace<T, simd::fn>(&S(1), &S(2), int(pc[4]), rd<T>(S(3))); \
     pc += 5; \
     NEXT(); \
   }
 #define VSHUFFLE(fn) \
   { \
-    wrV(&S(1), simd::fn(VR(2), VR(3), reinterpret_cast<const uint8_t*>(pc + 4))); \
+    vShuffle<simd::fn>(&S(1), &S(2), &S(3), reinterpret_cast<const uint8_t*>(pc + 4)); \
     pc += 8; \
     NEXT(); \
   }
@@ -409,28 +467,28 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #define VLOAD(fn) \
   { \
     MEM_EA(ea, 2, kBytes) \
-    wrV(&S(1), simd::fn(mem_base + ea)); \
+    vLoad<simd::fn>(&S(1), mem_base + ea); \
     pc += 4; \
     NEXT(); \
   }
 #define VSTORE(fn) \
   { \
     MEM_EA(ea, 1, kBytes) \
-    simd::fn(VR(2), mem_base + ea); \
+    vStore<simd::fn>(&S(2), mem_base + ea); \
     pc += 4; \
     NEXT(); \
   }
 #define VLOADLANE(fn) \
   { \
     MEM_EA(ea, 2, kBytes) \
-    wrV(&S(1), simd::fn(VR(4), int(pc[5]), mem_base + ea)); \
+    vLoadLane<simd::fn>(&S(1), &S(4), int(pc[5]), mem_base + ea); \
     pc += 6; \
     NEXT(); \
   }
 #define VSTORELANE(fn) \
   { \
     MEM_EA(ea, 1, kBytes) \
-    simd::fn(VR(2), int(pc[4]), mem_base + ea); \
+    vStoreLane<simd::fn>(&S(2), int(pc[4]), mem_base + ea); \
     pc += 5; \
     NEXT(); \
   }
