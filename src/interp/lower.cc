@@ -20,14 +20,31 @@ namespace {
 // Every entry knows the slots it takes (2 for v128, whose constants are
 // never Const) and its slot height, the slots of the entries below it
 // (module/frame_layout.h).
+// (16 bytes: lowering's cost per operand is what it was before v128.)
 struct Entry {
   enum Kind : uint8_t { Temp, Local, Const } kind = Temp;
   uint8_t slots = 1;
-  uint32_t local = 0;  // Local: the local's slot (FrameLayout::localSlot)
-  uint64_t value = 0;
   uint32_t at = 0;  // slot height below the entry
+  union {
+    uint64_t value = 0;  // Const
+    uint32_t local;      // Local: the local's slot (FrameLayout::localSlot)
+  };
   bool isLocal() const { return kind == Local; }
+  static Entry constant(uint64_t v) {
+    Entry e;
+    e.kind = Const;
+    e.value = v;
+    return e;
+  }
+  static Entry localRef(uint32_t slot, uint32_t slots) {
+    Entry e;
+    e.kind = Local;
+    e.slots = uint8_t(slots);
+    e.local = slot;
+    return e;
+  }
 };
+static_assert(sizeof(Entry) == 16);
 
 // Interpreter semantics class of each opcodes.def row.
 // The v128 rows (kSimd) are lowered by Lowering::simdOp, their operands
@@ -124,10 +141,11 @@ class Lowering {
   uint32_t depth() const { return uint32_t(stack_.size()); }
   void push(Entry e) {
     e.at = heightAt(depth());
-    stack_.push_back(e);
     max_height_ = std::max(max_height_, e.at + e.slots);
+    stack_.push_back(e);
   }
-  uint32_t slotOf(const Entry& e, uint32_t d) const { return e.isLocal() ? e.local : slotOfDepth(d); }
+  // The slot a Local or Temp entry is read from.
+  uint32_t slotOf(const Entry& e) const { return e.isLocal() ? e.local : layout_->stackSlot(e.at); }
   uint32_t handler(IOp op, Variant v = kBase) const { return uint32_t(h_[variantIndex(op, v)]); }
 
   void emitConst(uint32_t dst, uint64_t v) {
@@ -142,18 +160,18 @@ class Lowering {
       w(uint32_t(v));
     }
   }
-  // Writes the value of entry `e` (at depth d) into `dst`, leaving the entry
+  // Writes the value of entry `e` into `dst`, leaving the entry
   // as it is (the path may be conditional).
-  void emitMove(uint32_t dst, const Entry& e, uint32_t d) {
+  void emitMove(uint32_t dst, const Entry& e) {
     if (e.kind == Entry::Const) emitConst(dst, e.value);
-    else emitCopy(dst, slotOf(e, d), e.slots);
+    else emitCopy(dst, slotOf(e), e.slots);
   }
 
   // Pops the top entry and returns the slot to read it from.
   uint32_t popSlot() {
     uint32_t d = depth() - 1;
     materializeConst(d);
-    uint32_t s = slotOf(stack_.back(), d);
+    uint32_t s = slotOf(stack_.back());
     stack_.pop_back();
     return s;
   }
@@ -165,11 +183,12 @@ class Lowering {
   // Pushes a temp and returns its slot; remembers where the producing
   // instruction wrote it so local.set can redirect the write.
   uint32_t pushTemp(uint32_t slots = 1) {
-    uint32_t d = depth();
-    Entry e;
+    uint32_t at = heightAt(depth());
+    Entry& e = stack_.emplace_back();
     e.slots = uint8_t(slots);
-    push(e);
-    return slotOfDepth(d);
+    e.at = at;
+    max_height_ = std::max(max_height_, at + slots);
+    return layout_->stackSlot(at);
   }
   void noteDst(uint32_t word_pos) {
     last_dst_word_ = int64_t(word_pos);
@@ -213,7 +232,7 @@ class Lowering {
     uint32_t from = depth() - n;
     uint32_t h = heightAt(base);
     for (uint32_t k = 0; k < n; ++k) {
-      emitMove(layout_->stackSlot(h), stack_[from + k], from + k);
+      emitMove(layout_->stackSlot(h), stack_[from + k]);
       h += stack_[from + k].slots;
     }
   }
@@ -277,7 +296,7 @@ class Lowering {
     std::vector<uint32_t> src(n);
     for (uint32_t k = 0; k < n; ++k) {
       const Entry& e = stack_[from + k];
-      src[k] = slotOf(e, from + k);
+      src[k] = slotOf(e);
       if (e.isLocal() && e.local < result_slots) {
         emitCopy(slotOfDepth(from + k), src[k], e.slots);
         src[k] = slotOfDepth(from + k);
@@ -345,7 +364,7 @@ void Lowering::simple(Opcode op, const Imm& imm) {
     return;
   }
   if (info.cls == OpClass::Const) {
-    push(Entry{Entry::Const, 1, 0, imm.bits});
+    push(Entry::constant(imm.bits));
     return;
   }
   if (info.cls == OpClass::Load) {  // dst addr offset
@@ -669,7 +688,7 @@ void Lowering::variable(Opcode op, const Imm& imm) {
       noteDst(at);
       return;
     }
-    case Opcode::LocalGet: push(Entry{Entry::Local, uint8_t(slotsOf(imm.type)), layout_->localSlot(imm.a), 0}); return;
+    case Opcode::LocalGet: push(Entry::localRef(layout_->localSlot(imm.a), slotsOf(imm.type))); return;
     case Opcode::LocalSet:
     case Opcode::LocalTee: localSet(op, layout_->localSlot(imm.a)); return;
     case Opcode::GlobalGet: {
@@ -711,12 +730,12 @@ void Lowering::localSet(Opcode op, uint32_t x) {
       // local.set x of local.get x: nothing to do.
     } else {
       materializeLocal(x);
-      emitCopy(x, slotOf(stack_.back(), d), top.slots);
+      emitCopy(x, slotOf(stack_.back()), top.slots);
     }
   }
   stack_.pop_back();
   last_dst_word_ = -1;
-  if (op == Opcode::LocalTee) push(top.kind == Entry::Const ? top : Entry{Entry::Local, top.slots, x, 0});
+  if (op == Opcode::LocalTee) push(top.kind == Entry::Const ? top : Entry::localRef(x, top.slots));
 }
 
 // References, memory.size/grow, tables and bulk memory.

@@ -9,8 +9,9 @@
 // v128 local precedes it; every tier turns local indices into slots here.
 // The operand stack is laid out the same way: an entry's slot is
 // localSlots() plus the slots of the entries below it (its "slot height",
-// which the validator tracks beside the entry count, see
-// decode/function_decoder.h), so a v128 entry takes two. stackSlot() and
+// which the validator tracks beside the entry count:
+// ValidatorState::slotHeight() in decode/function_decoder.h), so a v128
+// entry takes two. stackSlot() and
 // frameSlots() take slot heights; the values a branch carries, and a
 // block's params and results, take their slots from the label's types.
 // Without v128 the slot height is the entry count.

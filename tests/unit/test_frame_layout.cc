@@ -63,11 +63,12 @@ TEST_CASE("frame layout: no locals, and params only") {
 
 namespace {
 
-// Records the validator's slot height at every instruction it visits.
+// Records the validator's slot height (slotHeight()) at every instruction it
+// visits.
 struct HeightRecorder {
   std::vector<std::pair<tern::Opcode, uint32_t>> seen;
   void begin(const tern::ValidatorState&) {}
-  void op(const tern::ValidatorState& s, tern::Opcode op, const tern::Imm&) { seen.push_back({op, s.slot_height}); }
+  void op(const tern::ValidatorState& s, tern::Opcode op, const tern::Imm&) { seen.push_back({op, s.slotHeight()}); }
   void finish(const tern::ValidatorState&) {}
 };
 
