@@ -35,7 +35,8 @@ rightly rejects most such modules. So most ttf modules use the "core" set
 (MVP, sign extension, mutable globals, saturating float-to-int, bulk memory,
 multi-value) and a quarter the "reftypes" set (core without multi-value,
 plus reference types); the reftypes modules Tern rejects are counted and
-skipped. SIMD is off: the interpreter does not run it. After -ttf, a third
+skipped. SIMD is off: the JIT leaves every function with v128 to the
+interpreter, so both tiers would run the same code. After -ttf, a third
 of the modules get -O3 and a third a random set of passes (--fuzz-passes),
 so that the tiers also see optimized code.
 
