@@ -181,7 +181,7 @@ using HostFn =
 // ---------------------------------------------------------------------------
 // C++ types <-> Wasm values, for typed calls and host functions made from
 // C++ callables: int32_t/uint32_t -> i32, int64_t/uint64_t -> i64,
-// float -> f32, double -> f64; several results as std::tuple.
+// float -> f32, double -> f64, V128 -> v128; several results as std::tuple.
 namespace detail {
 template <class T>
 struct WasmType;
@@ -220,6 +220,12 @@ struct WasmType<double> {
   static constexpr ValType type = ValType::F64;
   static double get(const Value& v) { return v.asF64(); }
   static Value make(double x) { return Value::f64(x); }
+};
+template <>
+struct WasmType<V128> {
+  static constexpr ValType type = ValType::V128;
+  static V128 get(const Value& v) { return v.asV128(); }
+  static Value make(V128 x) { return Value::v128(x); }
 };
 
 template <class R>
