@@ -186,6 +186,9 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.cmp(b, r, o);
   m.test(r);
   m.cmpSlotZero(u);
+  // Goes to the label when r's low 32 bits are nonzero (b) or zero (!b):
+  // test and branch, or one compare-and-branch where the machine has it.
+  m.branchZero(r, b, l);
   m.setCond(c, r);  // dst = c ? 1 : 0 (FEq / FNe after fcmp too)
   m.cmov(c, r, o);  // dst (64 bits) = src when c
 

@@ -425,6 +425,16 @@ void Masm::test(Reg r) {
   }
 }
 
+void Masm::branchZero(Reg r, bool nonzero, Label l) {
+  unsigned id = r.id;
+  if (!r.isGp()) {
+    a_.fmov(A::w(kScratch0), A::s(r.id));
+    id = kScratch0;
+  }
+  if (nonzero) a_.cbnz(A::w(id), l);
+  else a_.cbz(A::w(id), l);
+}
+
 void Masm::setCond(Cond c, Reg dst) { word(arm64::cset(false, dst.id, armCond(c))); }
 
 void Masm::cmov(Cond c, Reg dst, Opnd src) {
