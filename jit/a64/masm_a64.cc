@@ -358,7 +358,15 @@ bool Masm::intUnop(IntUnop op, bool wide, Reg dst, Reg src) {
       a_.rbit(d, g);
       a_.clz(d, d);
       return true;
-    case IntUnop::Popcnt: return false;  // NEON cnt later; the helper meanwhile
+    case IntUnop::Popcnt: {
+      // Per-byte counts in v31, summed across its low 8 bytes.
+      A::Vec t = A::v(kFpScratch0);
+      a_.fmov(A::d(kFpScratch0), A::x(src.id));  // a 32-bit source's upper half is zero
+      a_.cnt(t.b8(), t.b8());
+      a_.addv(t.b(), t.b8());
+      a_.fmov(A::w(dst.id), A::s(kFpScratch0));
+      return true;
+    }
     case IntUnop::Ext8S: a_.sxtb(d, A::w(src.id)); return true;
     case IntUnop::Ext16S: a_.sxth(d, A::w(src.id)); return true;
     case IntUnop::Ext32S: a_.sxtw(A::x(dst.id), A::w(src.id)); return true;

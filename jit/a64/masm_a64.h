@@ -3,20 +3,24 @@
 //
 // Registers: x19 frame pointer, x20 linear memory base, x21 Ctx*, x22 calls
 // left before the depth limit (pinned, see jit/a64/frame_a64.h); x15, x16,
-// x17, v30 and v31 are scratch inside one operation; x18, x29 and x30 are
-// never touched. The instruction set is three-address with no fixed
-// registers (no shift-count or division registers), so the compiler learns
-// empty clobber masks; helpers take the AAPCS64 argument registers, which
-// are free at every call (the operand stack is spilled first).
+// x17, v30 and v31 are scratch inside one operation; x18, x29 and x30 (the
+// link register every call writes) are never allocated. The instruction set
+// is three-address with no fixed registers (no shift-count or division
+// registers), so the compiler learns empty clobber masks; helpers take the
+// AAPCS64 argument registers, which are free at every call (the operand
+// stack is spilled first).
 //
 // Encodings: immediates go into the instruction when they fit (12-bit
 // add/sub/cmp, logical bitmask immediates, scaled 12-bit load/store
 // offsets), otherwise through movz/movk (or movn) into a scratch register.
 // Linear memory is addressed as [x20, wN, uxtw] (or [x20, x16] with an
-// offset), so a guard-page fault needs no bounds check. Division does not
-// trap on AArch64: divRem checks zero and INT_MIN / -1 itself. Anything
-// asmjit refuses to encode makes finish() fail, and the function stays in the
-// interpreter.
+// offset), so a guard-page fault needs no bounds check. A branch on a value
+// being zero is one cbz/cbnz (branchZero). Division does not trap on
+// AArch64: divRem checks zero and INT_MIN / -1 itself. Not handled yet: on
+// real hardware (not under qemu) an unaligned store that straddles the end
+// of memory may write its in-bounds bytes before it faults, where Wasm wants
+// memory left unchanged (--bounds-checks avoids it). Anything asmjit refuses
+// to encode makes finish() fail, and the function stays in the interpreter.
 #pragma once
 
 #include <asmjit/arm.h>
