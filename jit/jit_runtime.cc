@@ -172,7 +172,7 @@ void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept {
 
 // ---- public pieces ----
 bool available() {
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
   return stubs().enter != nullptr;
 #else
   return false;

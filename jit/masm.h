@@ -6,9 +6,9 @@
 // moves a two-address instruction set needs, operand swaps, immediate and
 // displacement limits, how float compares report "unordered". The concept
 // MacroAssembler below lists every member the compiler uses, with its
-// contract; jit/x64/masm_x64.h satisfies it (checked by static_assert), and
-// an AArch64 backend is new files in jit/a64/ only. No virtual calls: the
-// compiler is built against the one Masm of the target.
+// contract; jit/x64/masm_x64.h and jit/a64/masm_a64.h satisfy it (each
+// checked by a static_assert). No virtual calls: the compiler is built
+// against the one Masm of the target.
 //
 // Operands. A Reg is a register of the register file the Masm declares
 // (kGpOrder, kFpOrder); an Opnd is a register, a frame slot (8 bytes at
@@ -186,6 +186,9 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.cmp(b, r, o);
   m.test(r);
   m.cmpSlotZero(u);
+  // Goes to the label when r's low 32 bits are nonzero (b) or zero (!b):
+  // test and branch, or one compare-and-branch where the machine has it.
+  m.branchZero(r, b, l);
   m.setCond(c, r);  // dst = c ? 1 : 0 (FEq / FNe after fcmp too)
   m.cmov(c, r, o);  // dst (64 bits) = src when c
 
@@ -235,4 +238,6 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include "jit/x64/masm_x64.h"
+#elif defined(__aarch64__)
+#include "jit/a64/masm_a64.h"
 #endif

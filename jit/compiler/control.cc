@@ -78,21 +78,26 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
   Entry& e = c.e;
   switch (e.kind) {
     case Entry::Cmp:
+      if (e.cls == RegClass::Gp && !e.wide && e.rhs == Entry::RImm && uint32_t(e.value) == 0 &&
+          (e.cc == Cond::Eq || e.cc == Cond::Ne)) {
+        a.branchZero(gpR(e.reg), (e.cc == Cond::Ne) == nonzero, target);  // i32.eqz, x == 0, x != 0
+        break;
+      }
       emitCmp(e);
       a.branch(nonzero ? e.cc : negate(e.cc), target);
       break;
     case Entry::Const:
       if ((uint32_t(e.value) != 0) == nonzero) a.jump(target);
       break;
-    case Entry::Reg:
-      a.test(regOf(e.cls, e.reg));
-      a.branch(nonzero ? Cond::Ne : Cond::Eq, target);
-      break;
+    case Entry::Reg: a.branchZero(regOf(e.cls, e.reg), nonzero, target); break;
     default: {
       int cache = e.kind == Entry::Local ? cacheOf(e.slot, RegClass::Gp) : -1;
-      if (cache >= 0) a.test(gpR(cache));
-      else a.cmpSlotZero(slotOf(e, c.d));
-      a.branch(nonzero ? Cond::Ne : Cond::Eq, target);
+      if (cache >= 0) {
+        a.branchZero(gpR(cache), nonzero, target);
+      } else {
+        a.cmpSlotZero(slotOf(e, c.d));
+        a.branch(nonzero ? Cond::Ne : Cond::Eq, target);
+      }
       break;
     }
   }

@@ -70,6 +70,10 @@ class Masm {
   void cmp(bool wide, Reg lhs, Opnd rhs);
   void cmpSlotZero(uint32_t slot);
   void test(Reg r);
+  void branchZero(Reg r, bool nonzero, Label l) {
+    test(r);
+    branch(nonzero ? Cond::Ne : Cond::Eq, l);
+  }
   void setCond(Cond c, Reg dst);
   void cmov(Cond c, Reg dst, Opnd src);
   void fcmp(bool dbl, Reg lhs, Opnd rhs);

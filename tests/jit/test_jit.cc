@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -330,10 +331,17 @@ struct ChildStatus {
 ChildStatus runFaultChild(const char* scenario) {
   ChildStatus st;
   std::fflush(nullptr);
+  // A cross build's tests run under an emulator (TERN_TEST_EXEC_WRAPPER,
+  // from the cross file): the child goes through it too, with this
+  // program's own path (the emulator's /proc/self/exe is the emulator).
+  const char* wrapper = std::getenv("TERN_TEST_EXEC_WRAPPER");
+  char self[4096] = {};
+  if (wrapper && *wrapper) REQUIRE(readlink("/proc/self/exe", self, sizeof self - 1) > 0);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    execl("/proc/self/exe", "jit_tests", "--fault-child", scenario, static_cast<char*>(nullptr));
+    if (wrapper && *wrapper) execlp(wrapper, wrapper, self, "--fault-child", scenario, static_cast<char*>(nullptr));
+    else execl("/proc/self/exe", "jit_tests", "--fault-child", scenario, static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;

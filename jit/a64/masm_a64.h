@@ -1,0 +1,145 @@
+// AArch64 implementation of the Masm interface (jit/masm.h) on asmjit's
+// a64::Assembler. Tern allocates the registers; this class only encodes.
+//
+// Registers: x19 frame pointer, x20 linear memory base, x21 Ctx*, x22 calls
+// left before the depth limit (pinned, see jit/a64/frame_a64.h); x15, x16,
+// x17, v30 and v31 are scratch inside one operation; x18, x29 and x30 (the
+// link register every call writes) are never allocated. The instruction set
+// is three-address with no fixed registers (no shift-count or division
+// registers), so the compiler learns empty clobber masks; helpers take the
+// AAPCS64 argument registers, which are free at every call (the operand
+// stack is spilled first).
+//
+// Encodings: immediates go into the instruction when they fit (12-bit
+// add/sub/cmp, logical bitmask immediates, scaled 12-bit load/store
+// offsets), otherwise through movz/movk (or movn) into a scratch register.
+// Linear memory is addressed as [x20, wN, uxtw] (or [x20, x16] with an
+// offset), so a guard-page fault needs no bounds check. A branch on a value
+// being zero is one cbz/cbnz (branchZero). Division does not trap on
+// AArch64: divRem checks zero and INT_MIN / -1 itself. Not handled yet: on
+// real hardware (not under qemu) an unaligned store that straddles the end
+// of memory may write its in-bounds bytes before it faults, where Wasm wants
+// memory left unchanged (--bounds-checks avoids it). Anything asmjit refuses
+// to encode makes finish() fail, and the function stays in the interpreter.
+#pragma once
+
+#include <asmjit/arm.h>
+#if __has_include(<asmjit/a64.h>)
+#include <asmjit/a64.h>
+#else
+#include <asmjit/arm/a64assembler.h>  // Debian's asmjit installs no a64.h
+#endif
+
+#include <cstdint>
+#include <vector>
+
+#include "jit/masm.h"
+#include "runtime/trap_code.h"
+
+namespace tern::jit {
+
+class Masm {
+ public:
+  using Label = asmjit::Label;
+
+  // ---- the register file (see MacroAssembler in jit/masm.h) ----
+  static constexpr int kGpRegs = 32, kFpRegs = 32;
+  // x9-x14 and x23-x28 first, then the argument registers helpers take.
+  static constexpr uint8_t kGpOrder[] = {9, 10, 11, 12, 13, 14, 23, 24, 25, 26, 27, 28, 1, 2, 3, 4, 5, 6, 7, 8, 0};
+  // v0..v29 (v30, v31 are scratch).
+  static constexpr uint8_t kFpOrder[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+                                         15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+
+  // ---- fixed registers: none ----
+  static constexpr uint32_t intOpClobbers(IntOp, bool) { return 0; }
+  static constexpr uint32_t divClobbers() { return 0; }
+  static constexpr Reg divPreferredDst(DivOp) { return gpReg(0); }
+
+  explicit Masm(uint32_t func_index);
+
+  Label newLabel() { return a_.newLabel(); }
+  void bind(Label l) { a_.bind(l); }
+  void jump(Label l) { a_.b(l); }
+  void branch(Cond c, Label l);
+
+  void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
+  void ret();
+  void trapStub(Label l, TrapCode code, Label common);
+  void trapCommon(Label l, uint32_t func_index);
+  // A trap site's own stub: binds l and calls (bl) `stub`.
+  void trapSite(Label l, Label stub);
+  uint32_t offset() const { return uint32_t(a_.offset()); }
+  bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
+  // Direct calls emitted so far: (offset of the bl, callee index).
+  const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
+
+  void move(Reg dst, Reg src);
+  void loadImm(Reg r, uint64_t v);
+  void loadSlot(Reg r, uint32_t slot);
+  void storeSlot(uint32_t slot, Reg r);
+  void storeSlotImm(uint32_t slot, uint64_t v);
+  void copySlot(uint32_t dst, uint32_t src);
+
+  void intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs);
+  bool intUnop(IntUnop op, bool wide, Reg dst, Reg src);
+  void divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_zero, bool check_overflow, Label div_by_zero,
+              Label overflow);
+  void cmp(bool wide, Reg lhs, Opnd rhs);
+  void cmpSlotZero(uint32_t slot);
+  void test(Reg r);
+  void branchZero(Reg r, bool nonzero, Label l);  // cbz / cbnz
+  void setCond(Cond c, Reg dst);
+  void cmov(Cond c, Reg dst, Opnd src);
+  void fcmp(bool dbl, Reg lhs, Opnd rhs);
+  void floatOp(FloatOp op, bool dbl, Reg dst, const Opnd& lhs, const Opnd& rhs);
+  bool floatUnop(FloatUnop op, bool dbl, Reg dst, Reg src);
+  void signOp(SignOp op, bool dbl, Reg r);
+  void convertInt(bool to_dbl, bool src64, Reg dst, Opnd src);
+  void promote(Reg r);
+  void demote(Reg dst, Reg src);
+
+  void boundsCheck(Reg idx, uint64_t end, Label trap);
+  void load(MemAccess acc, Reg dst, MemRef ref);
+  void store(MemAccess acc, MemRef ref, Opnd value);
+  void memorySize(Reg dst);
+  Reg memoryGrow(Opnd delta);
+  void globalGet(Reg dst, uint32_t index);
+  void globalSet(uint32_t index, Opnd value);
+
+  void callFunction(uint32_t func_index, uint32_t frame_slot);
+  void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Opnd elem, Label trap);
+  Reg callOperator(uint32_t helper, Opnd x, Opnd y);
+  Reg callMisc(uint32_t op, uint32_t a, uint32_t b, uint32_t frame_slot, bool traps, Label trap);
+  void checkTrap(Label trap);
+  void interruptCheck(uint32_t flags, Label trap);
+  void jumpTable(Opnd idx, const std::vector<Label>& targets);
+
+ private:
+  // Records that asmjit refused an instruction (finish() then fails).
+  struct Errors : asmjit::ErrorHandler {
+    bool failed = false;
+    void handleError(asmjit::Error, const char*, asmjit::BaseEmitter*) override { failed = true; }
+  };
+
+  void word(uint32_t w);
+  void movImm(unsigned rd, uint64_t v, bool wide);
+  asmjit::a64::Mem slot(uint32_t s);
+  void slotAddress(unsigned rd, uint32_t s);
+  asmjit::a64::Mem memOperand(MemRef ref, unsigned size);
+  // The value of o in a GP register: its own, or `scratch` loaded with it.
+  asmjit::a64::Gp gpIn(const Opnd& o, bool wide, unsigned scratch);
+  asmjit::a64::Vec fpIn(const Opnd& o, bool dbl, unsigned scratch);
+  void loadOpnd(Reg dst, const Opnd& o);
+  void callHelper(uint32_t id);
+
+  Errors errors_;
+  asmjit::FileLogger logger_;
+  asmjit::CodeHolder code_;
+  asmjit::a64::Assembler a_;
+  size_t frame_patch_ = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> calls_;
+};
+
+static_assert(MacroAssembler<Masm>);
+
+}  // namespace tern::jit
