@@ -542,6 +542,7 @@ bool ModuleDecoder::importSection(Reader& r) {
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
+        if (im.global.type == ValType::V128 && m_->first_v128_global == SIZE_MAX) m_->first_v128_global = off;
         m_->globals.push_back(im.global);
         ++m_->num_imported_globals;
         break;
@@ -597,7 +598,9 @@ bool ModuleDecoder::globalSection(Reader& r) {
   if (!r.u32(&n)) return readFail(r);
   for (uint32_t i = 0; i < n; ++i) {
     GlobalType t;
+    size_t at = r.offset();
     if (!readGlobalType(r, &t)) return false;
+    if (t.type == ValType::V128 && m_->first_v128_global == SIZE_MAX) m_->first_v128_global = at;
     ConstExpr e;
     if (!readConstExpr(r, t.type, &e)) return false;
     m_->globals.push_back(t);

@@ -89,6 +89,9 @@ struct ModuleData {
   std::vector<MemoryType> memories;     // every memory
   std::vector<GlobalType> globals;      // every global
   std::vector<ConstExpr> global_inits;  // defined globals only
+  // Where the first v128 global's type is in the module: compiling one is
+  // Unsupported (until the tiers run v128), an error that needs an offset.
+  size_t first_v128_global = SIZE_MAX;
   std::vector<Export> exports;
   std::optional<uint32_t> start;
   std::vector<ElemSegment> elems;

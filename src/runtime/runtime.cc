@@ -279,13 +279,12 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
       return e;
     }
   }
-  for (const GlobalType& g : md->globals) {
-    if (g.type == ValType::V128) {
-      Error e;
-      e.kind = ErrorKind::Unsupported;
-      e.message = "v128 globals are validated but not yet supported by the interpreter";
-      return e;
-    }
+  if (md->first_v128_global != SIZE_MAX) {
+    Error e;
+    e.kind = ErrorKind::Unsupported;
+    e.offset = md->first_v128_global;
+    e.message = "v128 globals are validated but not yet supported by the interpreter";
+    return e;
   }
   return std::shared_ptr<Module>(std::make_shared<CompiledModule>(engine, std::move(md)));
 }

@@ -493,3 +493,36 @@ TEST_CASE("invalid: other validation rules") {
     expectInvalid(m.bytes(), {"type mismatch"}, r[1].lo, r[1].hi);
   }
 }
+
+// ===========================================================================
+// Valid modules this build cannot run yet
+
+// Found by tests/fuzz (fuzz_decode_structured): compiling a module with a v128
+// global failed as Unsupported with no offset, while every other rejection
+// says where the problem is.
+TEST_CASE("unsupported: a v128 global's rejection carries its offset") {
+  Bytes v128_init = {0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b};
+  SUBCASE("defined") {
+    // Global section: two globals, an i32, then a v128 whose type is at offset 16.
+    Bytes g = {0x06, 0x1b, 0x02, 0x7f, 0x01, 0x41, 0x00, 0x0b, 0x7b, 0x00};
+    g.insert(g.end(), v128_init.begin(), v128_init.end());
+    Bytes b = mod({});
+    b.insert(b.end(), g.begin(), g.end());
+    CHECK_FALSE(tern::Module::validate(b));
+    auto m = compile(b);
+    REQUIRE_FALSE(m);
+    CHECK(m.error().kind == tern::ErrorKind::Unsupported);
+    CHECK(m.error().offset == 16);
+    CHECK(b[m.error().offset] == 0x7b);
+  }
+  SUBCASE("imported") {
+    // Import section: count 1, "m" "g", kind 3 (global), then v128 at offset 16.
+    Bytes b = mod({0x02, 0x08, 0x01, 0x01, 'm', 0x01, 'g', 0x03, 0x7b, 0x00});
+    CHECK_FALSE(tern::Module::validate(b));
+    auto m = compile(b);
+    REQUIRE_FALSE(m);
+    CHECK(m.error().kind == tern::ErrorKind::Unsupported);
+    CHECK(m.error().offset == 16);
+    CHECK(b[m.error().offset] == 0x7b);
+  }
+}
