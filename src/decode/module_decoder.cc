@@ -628,6 +628,7 @@ bool ModuleDecoder::globalSection(Reader& r) {
   if (!r.u32(&n)) return readFail(r);
   for (uint32_t i = 0; i < n; ++i) {
     GlobalType t;
+    size_t at = r.offset();
     if (!readGlobalType(r, &t)) return false;
     ConstExpr e;
     if (!readConstExpr(r, t.type, &e)) return false;
