@@ -58,8 +58,8 @@ int main(int argc, char **argv) {
     minmax((const int32_t *)low, n / 4, &lo, &hi);
     spread += (int64_t)hi - lo;
   }
-  printf("bytes n=%zu count=%llu sum16=%llu spread=%lld\n", n, (unsigned long long)total,
-         (unsigned long long)s16, (long long)spread);
+  printf("bytes n=%zu count=%llu sum16=%llu spread=%lld\n", n, (unsigned long long)total, (unsigned long long)s16,
+         (long long)spread);
   free(text), free(low);
   return 0;
 }
