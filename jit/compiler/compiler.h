@@ -171,8 +171,9 @@ struct FunctionCompiler::Impl {
   // Whether any v128 value is on the stack or among the locals: without
   // one, every entry takes one slot and slot heights are depths.
   bool any_vec = false;
-  std::vector<uint8_t> local_vec;       // per slot: a v128 local starts here
-  std::vector<uint32_t> local_index;    // per slot: the local's index (any_vec only)
+  std::vector<uint8_t> local_vec;     // per slot: a v128 local starts here
+  std::vector<uint32_t> local_index;  // per slot: the local's index (any_vec only)
+  uint32_t localIndex(uint32_t slot) const { return local_index.empty() ? slot : local_index[slot]; }
   const FrameLayout* layout = nullptr;  // the ValidatorState's, alive while the body is compiled
   std::vector<Entry> stack;
   std::vector<JFrame> frames;

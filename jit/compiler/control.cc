@@ -157,7 +157,7 @@ void FunctionCompiler::Impl::keepLoopReads(const ValidatorState& s) {
     scan_budget = 4 * size_t(s.body_end - s.body_pos) + 4096;
   }
   // (The marks are by local index, the cache by slot.)
-  auto index = [&](int32_t slot) { return local_index.empty() ? size_t(slot) : size_t(local_index[size_t(slot)]); };
+  auto index = [&](int32_t slot) { return size_t(localIndex(uint32_t(slot))); };
   if (loop_marks.size() != s.locals.size()) loop_marks.assign(s.locals.size(), 0);  // all 0 between loops
   uint32_t asked = 0;
   for (int f : {kGp, kFp})
@@ -213,7 +213,8 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
       if (mv.done || mv.from < 0) continue;
       bool blocked = false;
       for (int j = 0; j < n; ++j)
-        if (!moves[j].done && j != i && moves[j].cls == mv.cls && moves[j].from == mv.to) blocked = true;
+        if (!moves[j].done && j != i && regFile(moves[j].cls) == regFile(mv.cls) && moves[j].from == mv.to)
+          blocked = true;
       if (blocked) continue;
       a.move(regOf(mv.cls, mv.to), regOf(mv.cls, mv.from));
       mv.done = true;

@@ -214,7 +214,7 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
     // then caches the local (a loop entered next keeps it there; the local
     // just set is likelier to be read soon than the least recently used
     // one).
-    RegClass cls = classOf(s.locals[x]);
+    RegClass cls = classOf(s.locals[localIndex(x)]);
     int r = takeFreeOrEvict(cls);
     if (r >= 0) {
       int c = v.e.kind == Entry::Local ? cacheAny(v.e.slot) : -1;

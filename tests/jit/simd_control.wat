@@ -1,6 +1,7 @@
 ;; v128 values across JIT control flow, locals, calls and register pressure
 ;; (test_jit_simd.cc computes what each export must return).
 (module
+  (memory 1)
   (type $vv (func (param v128 i32) (result v128)))
   (table 2 funcref)
   (elem (i32.const 0) $double $negate)
@@ -102,4 +103,35 @@
   (func (export "indirect") (param $x i32) (param $k i32) (result i32)
     (call_indirect (type $vv) (v128.const i32x4 5 6 7 8) (local.get $x) (local.get $k))
     (i32x4.extract_lane 1))
+
+  ;; A loop back edge that restores an f64 and a v128 local to their head
+  ;; registers, the f64 into the register the v128 is in (one register
+  ;; file): the v128 must move out first. The head has $a in one xmm and $v
+  ;; in another; after the call $v is loaded into $a's and $a into a third.
+  ;; Returns the sum of a = 1..n: n(n + 1)/2.
+  (func $nop)
+  (func (export "backedge") (param $n i32) (result f64)
+    (local $a f64) (local $v v128) (local $i i32)
+    (local.set $a (f64.const 1))
+    (v128.const f64x2 0 0)
+    (local.set $v (v128.const f64x2 0 0))
+    (drop)
+    (loop $l
+      (f64.store (i32.const 0) (local.get $a))
+      (v128.store (i32.const 16) (f64x2.add (local.get $v) (f64x2.splat (f64.load (i32.const 0)))))
+      (call $nop)
+      (v128.load (i32.const 16))
+      (local.set $a (f64.add (f64.load (i32.const 0)) (f64.const 1)))
+      (local.set $v)
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (f64x2.extract_lane 0 (local.get $v)))
+
+  ;; local.set from a slot picks the register by the local's type, by index
+  ;; (after a v128 local the slot is not the index): 7 + p.
+  (func (export "locals_mixed") (param $p f64) (result i64)
+    (local $v v128) (local $x f64) (local $w v128)
+    (local.set $w (v128.const i64x2 7 9))
+    (local.set $x (local.get $p))
+    (call $nop)  ;; $w from its slot
+    (i64.add (i64x2.extract_lane 0 (local.get $w)) (i64.trunc_f64_s (local.get $x))))
 )

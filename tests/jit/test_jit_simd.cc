@@ -19,6 +19,7 @@
 #define DOCTEST_CONFIG_NO_POSIX_SIGNALS
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -542,5 +543,15 @@ TEST_CASE("v128 across control flow, calls and spills in JIT code") {
     CHECK(call("mixed_call", {4, 7}) == (7 + 4) + 9 * 7 + 3 * 4);
     CHECK(call("indirect", {3, 0}) == 6 + 3);
     CHECK(call("indirect", {3, 1}) == 3 - 6);
+    for (int32_t n : {1, 10}) {
+      Value arg = Value::i32(n);
+      auto r = m.inst->getFunc("backedge")->call({&arg, 1});
+      REQUIRE(r.ok());
+      CHECK(std::bit_cast<double>(r.value()[0].asF64Bits()) == n * (n + 1) / 2);
+    }
+    Value p = Value::f64(30);
+    auto r = m.inst->getFunc("locals_mixed")->call({&p, 1});
+    REQUIRE(r.ok());
+    CHECK(r.value()[0].asI64() == 37);
   }
 }
