@@ -240,6 +240,9 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   // first operand on entry); the other operands are registers that are
   // only read, distinct from dst; tmp is a free Vec register the emitter
   // may write. Results are bit for bit those of interp/simd.h.
+  // False where the machine lacks the SIMD baseline (x64: SSE4.1); the
+  // compiler then leaves functions with SIMD instructions to the interpreter.
+  { cm.vecSupported() } -> std::convertible_to<bool>;
   m.copyVecSlot(u, u);                                // two slots to two slots (they may overlap)
   m.vecConst(r, v, v);                                // dst = (lo, hi), from the function's constant pool
   { m.vecUnop(op, r, r, r) } -> std::same_as<bool>;   // v:v (dst, src, tmp)

@@ -256,6 +256,10 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
     materializeTop();
   const OpInfo& info = opInfo(op);
   if (info.feature == Feature::simd) {
+    if (!a.vecSupported()) {
+      fail("SIMD needs SSE4.1");
+      return;
+    }
     if (info.cls == OpClass::Load || info.cls == OpClass::Store) markPosition();
     if (!simdOp(op, imm)) fail(std::string("not compiled yet: ") + info.name);
     return;

@@ -99,6 +99,7 @@ class Masm {
   void jumpTable(Opnd idx, const std::vector<Label>& targets);
 
   // ---- SIMD (jit/x64/simd_x64.cc) ----
+  bool vecSupported() const { return sse41_; }
   void copyVecSlot(uint32_t dst, uint32_t src);
   void vecConst(Reg dst, uint64_t lo, uint64_t hi);
   bool vecUnop(Opcode op, Reg dst, Reg src, Reg tmp);
