@@ -5,7 +5,7 @@
                          [--engines a,b] [--arg KERNEL=ARG]... [--no-write]
                          [--programs [A,B] | --no-programs | --only-programs]
                          [--programs-cache DIR] [--update-readme] [--rerender]
-                         [--baseline DIR]
+                         [--baseline DIR] [--simd]
 
 Every kernel in bench/kernels/ is built by meson (ninja -C DIR) to
 DIR/bench/NAME.wasm (clang, wasm32-wasi, -O2) and DIR/bench/NAME.native
@@ -59,6 +59,12 @@ results (both tables) in README.md's
 Performance section (between its two marker comments). --rerender runs
 nothing and rewrites the reports from bench/results/latest.json.
 
+--simd runs the SIMD set instead (bench/kernels/simd.txt): kernels that
+auto-vectorize, built as NAME.simd.wasm with clang -O3 -msimd128 and
+NAME.simd.native with gcc -O3 -march=x86-64-v2, the same rounds and tables,
+no real programs and no compile throughput; it writes simd-latest.{md,svg,json}
+(and --rerender --simd reads simd-latest.json).
+
 --baseline DIR measures another Tern revision in the same run: DIR is its
 meson build directory (e.g. a worktree of main built in DIR); its tern runs
 this build's modules as engines base-jit and base-interp, and its
@@ -104,6 +110,18 @@ def read_kernels():
 # name -> (default argument, --quick argument, what it stresses)
 KERNELS = {k: (c[0], c[1], c[4]) for k, c in read_kernels().items()}
 
+
+def read_simd_kernels():
+    """bench/kernels/simd.txt, the SIMD set: 'NAME.simd' (the module and
+    native build's base name) -> (arg, --quick arg, what it stresses)."""
+    kernels = {}
+    with open(os.path.join(BENCH, 'kernels', 'simd.txt')) as f:
+        for line in f:
+            if line.strip() and not line.startswith('#'):
+                cols = line.split(None, 3)
+                kernels[cols[0] + '.simd'] = (cols[1], cols[2], cols[3].strip())
+    return kernels
+
 STARTUP_SAMPLES = 5  # runs of `fib 1` per engine
 
 def find_tool(env_name, names):
@@ -117,7 +135,7 @@ def find_tool(env_name, names):
     return None
 
 
-def make_engines(build, requested, kernels=KERNELS, baseline=None):
+def make_engines(build, requested, kernels=KERNELS, baseline=None, native_note='`gcc -O2`'):
     """The engines found, and notes on those missing. An engine without its
     kernel builds is left out; the native engine needs the kernels' native
     builds only when kernels are to be run (`kernels`). `baseline`, a build
@@ -154,7 +172,7 @@ def make_engines(build, requested, kernels=KERNELS, baseline=None):
         missing.append('node')
     if all(os.access(os.path.join(build, 'bench', k + '.native'), os.X_OK) for k in kernels):
         engines.append(Engine('native', 'native', lambda k, a: [os.path.join(build, 'bench', k + '.native'), a],
-                              'the same C built with `gcc -O2`', lambda m, n: [n]))
+                              'the same C built with ' + native_note, lambda m, n: [n]))
     else:
         missing.append('native (gcc) builds')
     # (key, environment variable, names on PATH, argv before the module, argv between module and argument,
@@ -365,6 +383,9 @@ def main():
     ap.add_argument('--baseline', metavar='DIR',
                     help='a build directory of another Tern revision: adds its tern (base-jit, base-interp) and '
                          'compile_bench to the same run, on this build\'s modules, for before/after figures')
+    ap.add_argument('--simd', action='store_true',
+                    help='run the SIMD set (kernels/simd.txt, built -O3 -msimd128; native -O3 -march=x86-64-v2) '
+                         'instead of the kernels and programs; writes simd-latest.*')
     ap.add_argument('--no-write', action='store_true', help='print only; write nothing to --out')
     ap.add_argument('--write', action='store_true', help='write the results even with --quick')
     ap.add_argument('--out', default=os.path.join(BENCH, 'results'), help='directory for latest.{md,svg,json}')
@@ -373,9 +394,12 @@ def main():
     ap.add_argument('--rerender', action='store_true',
                     help='run nothing: rewrite the reports (and README with --update-readme) from OUT/latest.json')
     args = ap.parse_args()
+    stem = 'simd-latest' if args.simd else 'latest'
+    if args.simd and args.update_readme:
+        ap.error('--update-readme writes the main set\'s tables; the SIMD set has its own report only')
     if args.rerender:
-        report = load_results(os.path.join(args.out, 'latest.json'))
-        write_reports(args.out, *report)
+        report = load_results(os.path.join(args.out, stem + '.json'))
+        write_reports(args.out, *report, stem=stem)
         if args.update_readme:
             update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], *report[8:]))
         print(markdown(*report))
@@ -394,14 +418,25 @@ def main():
         if args.kernels:
             ap.error('--only-programs runs no kernels: drop --kernels')
         args.no_compile = True
-    kernels = [] if args.only_programs else list(KERNELS) if not args.kernels else args.kernels.split(',')
+    known = KERNELS
+    if args.simd:
+        if args.only_programs or args.programs is not None:
+            ap.error('--simd runs no real programs')
+        args.no_programs = args.no_compile = True
+        known = read_simd_kernels()
+        if args.kernels:  # the set's kernels may be named with or without .simd
+            args.kernels = ','.join(k if k.endswith('.simd') else k + '.simd' for k in args.kernels.split(','))
+    args.known_kernels = known
+    kernels = [] if args.only_programs else list(known) if not args.kernels else args.kernels.split(',')
     for k in kernels:
-        if k not in KERNELS:
-            ap.error('unknown kernel %r (known: %s)' % (k, ', '.join(KERNELS)))
-    args.kernel_args = {k: KERNELS[k][1 if args.quick else 0] for k in KERNELS}
+        if k not in known:
+            ap.error('unknown kernel %r (known: %s)' % (k, ', '.join(known)))
+    args.kernel_args = {k: known[k][1 if args.quick else 0] for k in known}
     for a in args.arg:
         k, _, v = a.partition('=')
-        if k not in KERNELS or not v:
+        if args.simd and k in KERNELS:
+            k += '.simd'
+        if k not in known or not v:
             ap.error('--arg wants KERNEL=ARG, not %r' % a)
         args.kernel_args[k] = v
 
@@ -411,7 +446,8 @@ def main():
             return 2
     requested = args.engines.split(',') if args.engines else None
     baseline = os.path.abspath(args.baseline) if args.baseline else None
-    engines, missing = make_engines(build, requested, kernels, baseline)
+    engines, missing = make_engines(build, requested, kernels, baseline,
+                                    '`gcc -O3 -march=x86-64-v2`' if args.simd else '`gcc -O2`')
     if requested:
         unknown = set(requested) - {e.key for e in engines}
         if unknown:
@@ -549,7 +585,8 @@ def main():
             'rounds': args.rounds,
             'compile_rounds': args.compile_rounds,
             'quick': args.quick,
-            'kernels': {k: {'arg': args.kernel_args[k], 'what': KERNELS[k][2],
+            'simd': args.simd,
+            'kernels': {k: {'arg': args.kernel_args[k], 'what': known[k][2],
                             'expected_output': expected.get(k, (None, None))[1]} for k in kernels},
             'engines': {e.key: {'label': e.label, 'command': e.command('KERNEL', 'ARG'), 'note': e.note}
                         for e in engines},
@@ -562,7 +599,7 @@ def main():
             'problems': problems,
             'programs': progs_raw,
         }
-        write_reports(args.out, *report, raw=raw)
+        write_reports(args.out, *report, raw=raw, stem=stem)
         if args.update_readme:
             if update_readme(os.path.join(ROOT, 'README.md'), readme_snippet(*report[:7], *report[8:])):
                 print('updated the results in README.md')

@@ -3,10 +3,11 @@
  *
  * wasm.h is the standard API and stays exactly that; what Tern offers beyond
  * it (the options of its C++ API's tern::Config, fuel, epoch interruption,
- * per-store limits, and errors that say why a module was refused) is declared
- * here, with the `tern_` prefix, the way wasmtime names its own extensions
- * (`wasmtime_config_*`, `wasmtime_error_t`). Including this header also
- * includes wasm.h and wasi.h. The implementation is src/capi/tern_capi.cc.
+ * per-store limits, errors that say why a module was refused, and v128
+ * values) is declared here, with the `tern_` prefix, the way wasmtime names
+ * its own extensions (`wasmtime_config_*`, `wasmtime_error_t`). Including
+ * this header also includes wasm.h and wasi.h. The implementation is
+ * src/capi/tern_capi.cc, and src/capi/tern_values.cc for v128 values.
  *
  * Ownership follows wasm.h: results marked `own` belong to the caller and go
  * back with the matching delete function; everything else is borrowed.
@@ -122,6 +123,14 @@ WASM_API_EXTERN void tern_config_memory_guard_size_set(wasm_config_t* config, ui
  * `perf report` (default false). */
 WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable);
 
+/* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
+ * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
+ * by commas, "all=n" for Wasm 2.0 only (names: extended-const, on by
+ * default; tail-call, multi-memory, memory64, exceptions, off and not
+ * implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
+ * the bad switch, which then changes nothing after it. */
+WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec);
+
 /* ------------------------------------------------------------------------ */
 /* Modules and instances, with errors                                       */
 
@@ -133,7 +142,8 @@ WASM_API_EXTERN own tern_error_t* tern_module_new(wasm_engine_t* engine, const w
                                                   own wasm_module_t** out);
 
 /* Decodes and validates `binary` without compiling it: NULL if it is valid,
- * else the error (as tern_module_new's). `engine` may be NULL. */
+ * else the error (as tern_module_new's). `engine` may be NULL (then the
+ * default features are on); else its configuration's features are. */
 WASM_API_EXTERN own tern_error_t* tern_module_validate(wasm_engine_t* engine, const wasm_byte_vec_t* binary);
 
 /* wasm_instance_new that tells a link error from a trap. `imports` holds one
@@ -227,6 +237,53 @@ WASM_API_EXTERN void tern_store_set_epoch_deadline(wasm_store_t* store, uint64_t
  * - instances: the number of instances. */
 WASM_API_EXTERN void tern_store_limiter(wasm_store_t* store, int64_t memory_size, int64_t table_elements,
                                         int64_t instances);
+
+/* ------------------------------------------------------------------------ */
+/* v128 values (SIMD)                                                       */
+
+/* wasm.h's wasm_val_t has no room for a v128, so calls, host functions and
+ * globals that have v128 values go through tern_val_t: a wasm_val_t with a
+ * 16-byte member. Its kind is one of wasm_val_t's, or TERN_V128 (the kind
+ * wasm_valtype_new takes and wasm_valtype_kind gives for v128); `ref`
+ * members are owned as in wasm_val_t (tern_val_delete releases them). The
+ * functions below take every kind of value; wasm.h's reject v128 ones. */
+#define TERN_V128 ((wasm_valkind_t)4)
+
+typedef struct tern_val_t {
+  wasm_valkind_t kind;
+  union {
+    int32_t i32;
+    int64_t i64;
+    float32_t f32;
+    float64_t f64;
+    struct wasm_ref_t* ref;
+    uint8_t v128[16]; /* lane 0 first, little-endian, as in linear memory */
+  } of;
+} tern_val_t;
+
+WASM_API_EXTERN void tern_val_delete(own tern_val_t* v);
+
+/* wasm_func_call with tern_val_t arguments and results: `nargs` must be the
+ * function's parameter count and `nresults` at least its result count. */
+WASM_API_EXTERN own wasm_trap_t* tern_func_call(const wasm_func_t* func, const tern_val_t* args, size_t nargs,
+                                                tern_val_t* results, size_t nresults);
+
+/* A host function whose callback gets and gives tern_val_t. `results` holds
+ * `nresults` values of the result kinds, zeroed; the callback fills them
+ * in. As with wasm_func_new_with_env, `finalizer` (may be NULL) gets `env`
+ * once the function is gone. */
+typedef own wasm_trap_t* (*tern_func_callback_t)(void* env, const tern_val_t* args, size_t nargs, tern_val_t* results,
+                                                 size_t nresults);
+WASM_API_EXTERN own wasm_func_t* tern_func_new(wasm_store_t* store, const wasm_functype_t* type,
+                                               tern_func_callback_t callback, void* env, void (*finalizer)(void*));
+
+/* wasm_global_new, wasm_global_get and wasm_global_set for every kind of
+ * value; tern_global_set returns false (and changes nothing) for an
+ * immutable global or a value of another kind. */
+WASM_API_EXTERN own wasm_global_t* tern_global_new(wasm_store_t* store, const wasm_globaltype_t* type,
+                                                   const tern_val_t* val);
+WASM_API_EXTERN void tern_global_get(const wasm_global_t* global, own tern_val_t* out);
+WASM_API_EXTERN bool tern_global_set(wasm_global_t* global, const tern_val_t* val);
 
 #undef own
 

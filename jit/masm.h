@@ -210,7 +210,7 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.memorySize(r);
   { m.memoryGrow(o) } -> std::convertible_to<Reg>;  // old size in pages or -1; returns where
 
-  // ---- globals ----
+  // ---- globals (a Vec register: all 16 bytes of a v128 global) ----
   m.globalGet(r, u);
   m.globalSet(u, o);
 

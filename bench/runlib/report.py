@@ -181,12 +181,14 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
     have_lift = any(e.key == 'liftoff' for e in engines)
     have_native = any(e.key == 'native' for e in engines)
     L = []
-    L.append('# Benchmark results')
+    simd = getattr(args, 'simd', False)
+    L.append('# Benchmark results' + (': the SIMD set' if simd else ''))
     L.append('')
     L.append('Measured %s on %s (%s cores), %s; load average %.1f at the start, %.1f at the end.  ' %
              (info['date'], info['cpu'], info['cores'], info['os'], info['load_start'], info['load_end']))
-    L.append('%s; node %s; native: %s; wasm: %s, `--target=wasm32-wasi -O2`.  ' %
-             (info['tern'], info.get('node', 'not found'), info['gcc'], info['clang']))
+    L.append('%s; node %s; native: %s%s; wasm: %s, `--target=wasm32-wasi %s`.  ' %
+             (info['tern'], info.get('node', 'not found'), info['gcc'], ', `-O3 -march=x86-64-v2`' if simd else '',
+              info['clang'], '-O3 -msimd128' if simd else '-O2'))
     L.append('Command: `%s`' % info['command'])
     L.append('')
     L.append('Each time is the median of %d round%s of **whole-process wall-clock time**: process start, '
@@ -264,7 +266,10 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         L.append('')
     goals = []
     g_jit = geo.get('tern-jit', {}).get('vs_liftoff')
-    if g_jit:
+    if g_jit and simd:
+        goals.append('SIMD set, tern jit geomean time / Liftoff: **%.2f** (goal of issue 12: at most 0.75): %s' %
+                     (g_jit, 'met' if g_jit <= 0.75 else 'not met'))
+    elif g_jit:
         goals.append('tern jit geomean time / Liftoff: **%.2f** (goal: at most 0.80): %s' %
                      (g_jit, 'met' if g_jit <= 0.8 else 'not met'))
     if compile_res and 'tern-jit' in compile_res['engines'] and 'liftoff' in compile_res['engines']:
@@ -278,7 +283,7 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
         if r:
             goals.append('wabt interpreter geomean / tern interp: **%.1f×** (goal: at least 10×): %s' %
                          (r, 'met' if r >= 10 else 'not met'))
-    else:
+    elif not simd:
         goals.append('tern interp against wabt\'s interpreter: not measured here (that needs a wasm-interp built '
                      'with WASI support: WABT_INTERP=/path/to/wasm-interp); `bench/wabt_compare.py` measures it on '
                      'import-free builds of the kernels: [wabt.md](wabt.md)')
@@ -290,13 +295,13 @@ def markdown(info, args, kernels, engines, table, geo, problems, startup, compil
     if args.quick:
         goals.append('(a --quick run: small sizes, so start-up dominates; these numbers do not judge the goals)')
     if goals and (kernels or compile_res):
-        L.append('## Goals of issue 3')
+        L.append('## Goals of issue %s' % ('12' if simd else '3'))
         L.append('')
         for g in goals:
             L.append('- ' + g)
         L.append('')
     if have_lift and kernels:
-        L.append('![Run time relative to Liftoff](latest.svg)')
+        L.append('![Run time relative to Liftoff](%s.svg)' % ('simd-latest' if simd else 'latest'))
         L.append('')
     return '\n'.join(L)
 
@@ -369,7 +374,7 @@ def load_results(path):
     kernels = list(raw['kernels'])
     table = {(k, e): cell for k, cells in raw['medians'].items() for e, cell in cells.items()}
     args = argparse.Namespace(rounds=raw['rounds'], kernel_args={k: v['arg'] for k, v in raw['kernels'].items()},
-                              quick=raw.get('quick', False))
+                              quick=raw.get('quick', False), simd=raw.get('simd', False))
     compile_res = raw.get('compile')
     args.compile_rounds = raw.get('compile_rounds') or (
         max(len(v['samples']) for v in compile_res['engines'].values()) if compile_res and compile_res['engines']
@@ -452,16 +457,16 @@ def svg_chart(info, kernels, engines, table, geo):
 
 
 def write_reports(out, info, args, kernels, engines, table, geo, problems, startup, compile_res, progs=None,
-                  raw=None):
+                  raw=None, stem='latest'):
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, 'latest.md'), 'w') as f:
+    with open(os.path.join(out, stem + '.md'), 'w') as f:
         f.write(markdown(info, args, kernels, engines, table, geo, problems, startup, compile_res, progs))
     svg = svg_chart(info, kernels, engines, table, geo)
     if svg:
-        with open(os.path.join(out, 'latest.svg'), 'w') as f:
+        with open(os.path.join(out, stem + '.svg'), 'w') as f:
             f.write(svg)
     if raw is not None:
-        with open(os.path.join(out, 'latest.json'), 'w') as f:
+        with open(os.path.join(out, stem + '.json'), 'w') as f:
             json.dump(raw, f, indent=1)
             f.write('\n')
-    print('wrote %s/latest.{md,svg%s}' % (os.path.relpath(out), ',json' if raw is not None else ''))
+    print('wrote %s/%s.{md,svg%s}' % (os.path.relpath(out), stem, ',json' if raw is not None else ''))

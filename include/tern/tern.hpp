@@ -43,6 +43,7 @@ enum class Tier : uint8_t { Auto, Interp, Jit };
 
 struct Config {
   Tier tier = Tier::Auto;
+  Features features;
   bool bounds_checks = false;                // JIT: explicit checks instead of guard pages
   uint64_t memory_reservation = 4ull << 30;  // address space reserved per linear memory
   uint64_t guard_bytes = 2ull << 30;         // guard region after each reservation
@@ -97,7 +98,7 @@ class Module {
   static Expected<std::shared_ptr<Module>> compile(Engine& engine, std::span<const uint8_t> bytes);
   static Expected<std::shared_ptr<Module>> compileFile(Engine& engine, const std::string& path);
   // Decode and validate only; no code is generated.
-  static std::optional<Error> validate(std::span<const uint8_t> bytes);
+  static std::optional<Error> validate(std::span<const uint8_t> bytes, const Features& features = {});
 
   std::vector<ImportInfo> imports() const;
   std::vector<ExportInfo> exports() const;
@@ -180,7 +181,7 @@ using HostFn =
 // ---------------------------------------------------------------------------
 // C++ types <-> Wasm values, for typed calls and host functions made from
 // C++ callables: int32_t/uint32_t -> i32, int64_t/uint64_t -> i64,
-// float -> f32, double -> f64; several results as std::tuple.
+// float -> f32, double -> f64, V128 -> v128; several results as std::tuple.
 namespace detail {
 template <class T>
 struct WasmType;
@@ -219,6 +220,12 @@ struct WasmType<double> {
   static constexpr ValType type = ValType::F64;
   static double get(const Value& v) { return v.asF64(); }
   static Value make(double x) { return Value::f64(x); }
+};
+template <>
+struct WasmType<V128> {
+  static constexpr ValType type = ValType::V128;
+  static V128 get(const Value& v) { return v.asV128(); }
+  static Value make(V128 x) { return Value::v128(x); }
 };
 
 template <class R>
@@ -398,7 +405,9 @@ std::pair<FuncType, HostFn> hostFromCallable(F f) {
 class Memory {
  public:
   // The memory's first byte. It does not move when the memory grows (the
-  // memory's whole reservation is mapped at creation).
+  // memory's whole reservation is mapped at creation), except in a minimal
+  // build (-Dminimal=true, no reservations): there growing moves it, so read
+  // it again after memory.grow and after any call into the guest.
   uint8_t* data();
   uint64_t size() const;  // bytes
   uint64_t pages() const { return size() >> 16; }

@@ -1,5 +1,5 @@
 // Tern public C++ API: the value types every part of it uses (value and
-// function types, values, errors, traps, Expected). tern/tern.hpp includes
+// function types, values, errors, traps, Expected, feature switches). tern/tern.hpp includes
 // this; the runtime's internal headers include only this when they need no
 // more of the API.
 #pragma once
@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,6 +20,32 @@ namespace tern {
 
 // ---------------------------------------------------------------------------
 // Types
+// WebAssembly features beyond Wasm 2.0, each switched on or off per engine
+// (`tern -W NAME[=y|n]`, as wasmtime spells them). A module that uses a
+// feature that is off is rejected at the instruction or section that uses it
+// ("... requires -W NAME"). The defaults follow wasmtime's rule: a feature is
+// on once it is standardized and Tern runs it on every tier; memory64 and
+// exceptions stay opt-in as in wasmtime. A feature Tern does not implement
+// yet cannot be switched on (Features::set says so).
+struct Features {
+  bool extended_const = true;  // i32/i64 add, sub, mul in constant expressions
+  bool tail_call = false;      // return_call, return_call_indirect (not implemented yet)
+  bool multi_memory = false;   // several memories per module (not implemented yet)
+  bool memory64 = false;       // 64-bit memories (not implemented yet)
+  bool exceptions = false;     // tags, throw, try/catch (not implemented yet)
+
+  // Applies one switch, "NAME", "NAME=y" or "NAME=n" (also "=yes/no",
+  // "=true/false"), or several separated by commas; the name "all" stands
+  // for every feature ("all=n": Wasm 2.0 only; "all=y": every feature Tern
+  // implements). Returns the error text for an unknown name, a bad value or a
+  // feature not implemented yet.
+  std::optional<std::string> set(std::string_view spec);
+  // "extended-const tail-call ...": the feature names (without "all").
+  static const char* names();
+  static bool known(std::string_view name);
+  bool operator==(const Features&) const = default;
+};
+
 enum class ValType : uint8_t {
   I32 = 0x7f,
   I64 = 0x7e,

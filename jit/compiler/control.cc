@@ -256,16 +256,6 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
     }
   }
   if (ft.results.size() > 64 && vecMask(ft.results) != 0) fail("v128 result past the 64th");
-  // Until the embedding APIs pass v128 arguments and results in two slots
-  // (issue 12, the interpreter's part), a function the host can call with a
-  // v128 in its signature is left out. Temporary: goes with that merge.
-  auto has_vec = [](const std::vector<ValType>& ts) {
-    return std::find(ts.begin(), ts.end(), ValType::V128) != ts.end();
-  };
-  if (has_vec(ft.params) || has_vec(ft.results))
-    for (const Export& e : m.exports)
-      if (e.kind == ExternKind::Func && e.index == s.func_index)
-        fail("v128 in an exported signature (no API passes v128 yet)");
   stack.reserve(64);
   frames.reserve(16);
   trap_common = a.newLabel();

@@ -319,10 +319,6 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::LocalSet:
     case Opcode::LocalTee: localSet(s, op, layout->localSlot(imm.a)); return true;
     case Opcode::GlobalGet: {
-      if (imm.type == ValType::V128) {
-        fail("v128 global");  // GlobalInst holds 8 bytes
-        return true;
-      }
       RegClass cls = classOf(imm.type);
       int r = alloc(cls);
       a.globalGet(regOf(cls, r), imm.a);
@@ -330,12 +326,9 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       return true;
     }
     case Opcode::GlobalSet: {
-      if (imm.type == ValType::V128) {
-        fail("v128 global");
-        return true;
-      }
       Val v = pop();
-      a.globalSet(imm.a, valueOpnd(v));
+      // A v128 from a register (the Masm copies 8-byte slots only).
+      a.globalSet(imm.a, v.e.vec ? Opnd::r(regOf(RegClass::Vec, vecReg(v))) : valueOpnd(v));
       release(v.e);
       return true;
     }

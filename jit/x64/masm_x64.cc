@@ -611,11 +611,15 @@ Reg Masm::memoryGrow(Opnd delta) {
   return gpReg(0);
 }
 
+// A v128 global's 16 bytes are bits_ and hi_.
+static_assert(offsetof(GlobalInst, hi_) == offsetof(GlobalInst, bits_) + 8);
+
 void Masm::globalGet(Reg dst, uint32_t index) {
   a_.mov(kS0, ptr(r13, kCtxGlobals));
   a_.mov(kS0, ptr(kS0, int32_t(index * 8)));
   Mem m = qword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_)));
-  if (!dst.isGp()) a_.movq(fp(dst), m);
+  if (dst.cls == RegClass::Vec) a_.movdqu(fp(dst), xmmword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_))));
+  else if (!dst.isGp()) a_.movq(fp(dst), m);
   else a_.mov(gpq(dst.id), m);
 }
 
@@ -625,7 +629,8 @@ void Masm::globalSet(uint32_t index, Opnd v) {
   Mem dst = qword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_)));
   switch (v.kind) {
     case Opnd::R:
-      if (!v.reg.isGp()) a_.movq(dst, fp(v.reg));
+      if (v.reg.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_))), fp(v.reg));
+      else if (!v.reg.isGp()) a_.movq(dst, fp(v.reg));
       else a_.mov(dst, gpq(v.reg.id));
       break;
     case Opnd::Slot:

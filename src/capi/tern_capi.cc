@@ -127,6 +127,12 @@ void tern_config_memory_reservation_set(wasm_config_t* config, uint64_t bytes) {
 void tern_config_memory_guard_size_set(wasm_config_t* config, uint64_t bytes) { config->config.guard_bytes = bytes; }
 void tern_config_perf_map_set(wasm_config_t* config, bool enable) { config->config.perf_map = enable; }
 
+tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec) {
+  if (!config || !spec) return usageError("tern_config_features_set: NULL config or spec");
+  if (std::optional<std::string> e = config->config.features.set(spec)) return usageError(*e);
+  return nullptr;
+}
+
 // Modules and instances -----------------------------------------------------------
 
 tern_error_t* tern_module_new(wasm_engine_t* engine, const wasm_byte_vec_t* binary, wasm_module_t** out) {
@@ -140,9 +146,10 @@ tern_error_t* tern_module_new(wasm_engine_t* engine, const wasm_byte_vec_t* bina
   return nullptr;
 }
 
-tern_error_t* tern_module_validate(wasm_engine_t*, const wasm_byte_vec_t* binary) {
+tern_error_t* tern_module_validate(wasm_engine_t* engine, const wasm_byte_vec_t* binary) {
   if (!binary) return usageError("tern_module_validate: binary is NULL");
-  std::optional<tern::Error> e = tern::Module::validate(bytesOf(binary));
+  tern::Features features = engine ? engine->engine.config().features : tern::Features{};
+  std::optional<tern::Error> e = tern::Module::validate(bytesOf(binary), features);
   return e ? newError(*e) : nullptr;
 }
 

@@ -135,7 +135,7 @@ bool toValue(wasm_store_t* store, const wasm_val_t& v, ValType want, Value* out,
       *out = Value::externref(o.get());
       return true;
     }
-    case ValType::V128: *err = "v128 values cannot be passed through the C API"; return false;
+    case ValType::V128: *err = "v128 values need tern.h's tern_val_t (tern_func_call, tern_global_set)"; return false;
   }
   *err = "unknown value type";
   return false;

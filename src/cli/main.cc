@@ -7,7 +7,14 @@
 //             1 on a compile or link error
 //   validate  0 valid, 1 invalid
 //   all       2 on a usage error (unknown flag, missing or unreadable file)
+//
+// A minimal build (-Dminimal=true) keeps the system allocator, runs no
+// guest on a thread of its own (its interpreter needs no big native stack)
+// and has no WASI (wasi/wasi_none.cc): `run --invoke` and `wast` are what
+// it is for.
+#ifndef TERN_MINIMAL
 #include <mimalloc-new-delete.h>
+#endif
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -417,6 +424,11 @@ int applyGroup(char group, std::string_view spec, RunOptions& o) {
     } else if (group == 'W' && key == "max-wasm-stack") {
       status = number(o.max_wasm_stack, "BYTES");
       if (status < 0 && *o.max_wasm_stack < 64) return bad("the stack needs at least 64 bytes");
+    } else if (group == 'W' && tern::Features::known(key)) {
+      if (std::optional<std::string> e = o.config.features.set(item)) {
+        usageError("-W " + *e, "run");
+        return kExitUsage;
+      }
     } else if (group == 'S' && key == "inherit-env") {
       if (!parseBool(val, o.env_inherit)) return bad("expected inherit-env, inherit-env=y or inherit-env=n");
     } else if (group == 'S' && key == "tcplisten") {
@@ -624,7 +636,9 @@ void applyStack(uint64_t bytes, tern::Config& config) {
 // takes 16 bytes of it per call (return address, saved frame pointer), and
 // traps "call stack exhausted" when it runs low, so give it room for the
 // deepest allowed recursion plus the host's own needs.
+#ifndef TERN_MINIMAL
 size_t nativeStackFor(const tern::Config& config) { return size_t(config.max_call_depth) * 32 + (size_t(8) << 20); }
+#endif
 
 // A module file for `tern run` (the main one or a preload): -1 when it can
 // be compiled, else the exit status after saying why not.
@@ -802,6 +816,9 @@ int execRun(RunOptions& o) {
 int cmdRun(int argc, char** argv) {
   RunOptions o;
   if (int status = parseRun(argc, argv, o); status >= 0) return status;
+#ifdef TERN_MINIMAL
+  return execRun(o);
+#else
   if (!o.max_wasm_stack) return execRun(o);
   // A bigger Wasm stack needs a bigger native stack for JIT code: run the
   // guest on a thread that has one.
@@ -820,15 +837,26 @@ int cmdRun(int argc, char** argv) {
     return kExitError;
   }
   return job.status;
+#endif
 }
 
 // ---------------------------------------------------------------------------
 // tern validate
 int cmdValidate(int argc, char** argv) {
   std::string file;
+  tern::Features features;
   for (int i = 0; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--" && i + 1 < argc && file.empty()) {
+    if ((arg == "-W" || arg == "--wasm") && file.empty()) {
+      if (i + 1 >= argc) {
+        usageError("-W needs NAME[=y|n]", "validate");
+        return kExitUsage;
+      }
+      if (std::optional<std::string> e = features.set(argv[++i])) {
+        usageError("-W " + *e, "validate");
+        return kExitUsage;
+      }
+    } else if (arg == "--" && i + 1 < argc && file.empty()) {
       file = argv[++i];
     } else if ((arg == "-h" || arg == "--help") && file.empty()) {
       tern::cli::printCommandHelp(*tern::cli::findCommandHelp("validate"), stdout);
@@ -857,7 +885,7 @@ int cmdValidate(int argc, char** argv) {
     textFormatError(file);
     return kExitError;
   }
-  std::optional<tern::Error> e = tern::Module::validate(bytes);
+  std::optional<tern::Error> e = tern::Module::validate(bytes, features);
   if (!e) {
     std::printf("ok\n");
     return 0;
@@ -889,7 +917,9 @@ int cmdHelp(int argc, char** argv) {
 int main(int argc, char** argv) {
   // A guest writing into a closed pipe (`tern run yes.wasm | head -1`) gets
   // EPIPE from fd_write and decides what to do; tern does not die of SIGPIPE.
+#ifndef TERN_MINIMAL
   tern::platform::ignoreBrokenPipe();
+#endif
   if (argc < 2) {
     tern::cli::printOverview(stderr);
     return kExitUsage;

@@ -37,6 +37,14 @@ inline constexpr OptionKey kWasmKeys[] = {
      "(each frame's params, locals and operands) and\n"
      "at most BYTES/32 nested calls; deeper recursion\n"
      "traps \"call stack exhausted\" on every tier"},
+    {"extended-const", "[=y|n]",
+     "i32/i64 add, sub, mul in constant expressions\n"
+     "(default y)"},
+    {"tail-call", "[=y|n]", "return_call (not implemented yet; default n)"},
+    {"multi-memory", "[=y|n]", "several memories (not implemented yet; default n)"},
+    {"memory64", "[=y|n]", "64-bit memories (not implemented yet; default n)"},
+    {"exceptions", "[=y|n]", "exception handling (not implemented yet; default n)"},
+    {"all", "=y|n", "every feature above (n: Wasm 2.0 only)"},
 };
 
 inline constexpr OptionKey kWasiKeys[] = {
@@ -120,6 +128,8 @@ inline std::string validateHelp() {
          "`error: FILE: at offset 0x..: <reason>` (exit status 1); a missing or\n"
          "unreadable file exits 2.\n"
          "\n"
+         "  -W NAME[=y|n][,...]   switch a WebAssembly feature on or off, as for\n"
+         "                        `tern run` (`-W help` there lists them)\n"
          "  -h, --help            print this text\n";
 }
 
@@ -130,6 +140,8 @@ inline std::string wastHelp() {
          "\n"
          "  --tier=interp|jit|auto  execution tier, as for `tern run`\n"
          "  --bounds-checks         JIT code checks every memory access\n"
+         "  -W NAME[=y|n][,...]     switch a WebAssembly feature on or off, as for\n"
+         "                          `tern run` (`-W all=n`: Wasm 2.0 only)\n"
          "  --skip-list FILE        skip what FILE lists for this script\n"
          "  -v, --verbose           print every command\n"
          "  -h, --help              print this text\n";

@@ -81,6 +81,7 @@ class Runner {
     Config c;
     c.tier = opt.tier;
     c.bounds_checks = opt.bounds_checks;
+    c.features = opt.features;
     return c;
   }
 
@@ -571,12 +572,13 @@ int wastMain(int argc, char** argv) {
     std::string base = fs::path(opt.file).filename().string();
     for (const SkipEntry& e : entries) {
       if (fnmatch(e.glob.c_str(), base.c_str(), 0) != 0) continue;
+      const char* build = e.build.empty() ? "" : " (build without SIMD)";
       if (e.category == "text") {
-        std::printf("skip: %s:%d %s: %s\n", e.glob.c_str(), e.line, e.category.c_str(), e.reason.c_str());
+        std::printf("skip: %s:%d %s%s: %s\n", e.glob.c_str(), e.line, e.category.c_str(), build, e.reason.c_str());
         text_skips[e.line] = e.reason;
         continue;
       }
-      std::printf("skip: %s %s: %s\n", e.glob.c_str(), e.category.c_str(), e.reason.c_str());
+      std::printf("skip: %s %s%s: %s\n", e.glob.c_str(), e.category.c_str(), build, e.reason.c_str());
       if (e.category == "all") skip_all = true;
       if (e.category == "exec") exec_skip = true;
     }
@@ -589,7 +591,7 @@ int wastMain(int argc, char** argv) {
     return 2;
   }
   fs::path json_path = fs::path(tmp.path()) / "x.json";
-  if (auto err = runWast2json(opt.file, json_path.string())) {
+  if (auto err = runWast2json(opt.file, json_path.string(), opt.features)) {
     if (skip_all) {
       // The whole file is skipped anyway; count it as one skipped command.
       std::printf("0 passed, 0 failed, 1 skipped\n");

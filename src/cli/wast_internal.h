@@ -25,6 +25,7 @@ struct Options {
   std::string file;
   Tier tier = Tier::Auto;
   bool bounds_checks = false;
+  Features features;  // -W NAME[=y|n]
   std::string skip_list;
   bool verbose = false;
 };
@@ -40,6 +41,7 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
 // "<glob>:<line>": its error text may differ from the expected one.
 
 struct SkipEntry {
+  std::string build;  // "[no-simd]": only in a build without SIMD; empty: every build
   std::string glob;
   std::string category;  // "exec", "all" or "text"
   std::string reason;
@@ -80,7 +82,7 @@ class TempDir {
 
 // Runs `wast2json script -o out`; its diagnostics go straight to our stderr.
 // Returns an error description, or nullopt on success.
-std::optional<std::string> runWast2json(const std::string& script, const std::string& out);
+std::optional<std::string> runWast2json(const std::string& script, const std::string& out, const Features& features);
 
 std::optional<std::vector<uint8_t>> readBytes(const fs::path& p);
 

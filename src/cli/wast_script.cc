@@ -43,6 +43,14 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
     } else if (a == "--tier") {
       if (i + 1 >= argc) return std::string("--tier needs a value");
       if (auto e = parseTier(argv[++i])) return e;
+    } else if (a == "-W" || a.rfind("-W", 0) == 0 || a.rfind("--wasm=", 0) == 0 || a == "--wasm") {
+      // Feature switches, as for `tern run`: -W NAME[=y|n][,...].
+      std::string spec = a == "-W" || a == "--wasm" ? "" : a.substr(a[1] == 'W' ? 2 : 7);
+      if (spec.empty()) {
+        if (i + 1 >= argc) return std::string("-W needs NAME[=y|n] (features: ") + Features::names() + ", all)";
+        spec = argv[++i];
+      }
+      if (auto e = opt.features.set(spec)) return "-W " + *e;
     } else if (a.rfind("--skip-list=", 0) == 0) {
       opt.skip_list = a.substr(12);
     } else if (a == "--skip-list") {
@@ -72,6 +80,15 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
     if (b == std::string::npos || line[b] == '#') continue;
     SkipEntry e;
     size_t p = line.find_first_of(ws, b);
+    if (line[b] == '[') {
+      // "[no-simd] <glob> ...": an entry for one kind of build only.
+      e.build = line.substr(b, p - b);
+      if (e.build != "[no-simd]")
+        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build + "' (expected [no-simd])";
+      b = p == std::string::npos ? p : line.find_first_not_of(ws, p);
+      if (b == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing glob";
+      p = line.find_first_of(ws, b);
+    }
     e.glob = line.substr(b, p - b);
     size_t c = p == std::string::npos ? p : line.find_first_not_of(ws, p);
     if (c == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing category";
@@ -94,6 +111,12 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
       size_t end = line.find_last_not_of(ws);
       e.reason = line.substr(r, end + 1 - r);
     }
+#ifdef TERN_NO_SIMD
+    constexpr bool kNoSimd = true;
+#else
+    constexpr bool kNoSimd = false;
+#endif
+    if (e.build == "[no-simd]" && !kNoSimd) continue;
     out.push_back(std::move(e));
   }
   return std::nullopt;
@@ -102,10 +125,17 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
 // ---------------------------------------------------------------------------
 // wast2json
 
-// Runs `wast2json script -o out`; its diagnostics go straight to our stderr.
-// Returns an error description, or nullopt on success.
-std::optional<std::string> runWast2json(const std::string& script, const std::string& out) {
+// Runs `wast2json script -o out`, with wabt's switch for each feature
+// beyond Wasm 2.0 that is on, so that the text parser accepts what Tern
+// will run; its diagnostics go straight to our stderr. Returns an error
+// description, or nullopt on success.
+std::optional<std::string> runWast2json(const std::string& script, const std::string& out, const Features& features) {
   std::vector<std::string> args = {"wast2json", script, "-o", out};
+  if (features.extended_const) args.push_back("--enable-extended-const");
+  if (features.tail_call) args.push_back("--enable-tail-call");
+  if (features.multi_memory) args.push_back("--enable-multi-memory");
+  if (features.memory64) args.push_back("--enable-memory64");
+  if (features.exceptions) args.push_back("--enable-exceptions");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -50,6 +50,7 @@ struct CtrlFrame {
   int64_t type_index = -1;
   ValType single = kUnknown;  // for inline result type; kUnknown = no result
   uint32_t height = 0;        // type-stack height below the block's params
+  uint32_t v128s = 0;         // v128 entries below the block's params
   bool unreachable = false;
   bool visited = true;  // the visitor saw the opening of this frame
 };
@@ -61,6 +62,7 @@ class ValidatorState {
   std::vector<ValType> locals;  // params then declared locals
   FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h)
   std::vector<ValType> stack;
+  uint32_t v128s = 0;  // v128 entries of `stack`
   std::vector<CtrlFrame> frames;
   size_t op_offset = 0;  // byte offset of the current instruction
   // For block, loop and if: the bytes after the block type, up to the end of
@@ -86,6 +88,11 @@ class ValidatorState {
     return f.kind == CtrlKind::Loop ? param(f, i) : result(f, i);
   }
   const CtrlFrame& frameAt(uint32_t depth) const { return frames[frames.size() - 1 - depth]; }
+  // The slots the operand stack's entries take (slotsOf each), the height
+  // FrameLayout::stackSlot takes: a v128 takes two. Counting the v128
+  // entries (a rarely taken branch per push and pop) keeps validation of
+  // code without v128 as cheap as it was.
+  uint32_t slotHeight() const { return uint32_t(stack.size()) + v128s; }
   bool endReachable() const { return !frames.back().unreachable; }
 };
 
@@ -175,7 +182,11 @@ class FunctionDecoder : public ValidatorState {
   }
 
   // ---- type stack ----
-  void push(ValType t) { stack.push_back(t); }
+  void push(ValType t) {
+    stack.push_back(t);
+    if (t == ValType::V128) [[unlikely]]
+      ++v128s;
+  }
   bool pop(ValType* out) {
     CtrlFrame& f = frames.back();
     if (stack.size() == f.height) {
@@ -187,6 +198,8 @@ class FunctionDecoder : public ValidatorState {
     }
     *out = stack.back();
     stack.pop_back();
+    if (*out == ValType::V128) [[unlikely]]
+      --v128s;
     return true;
   }
   bool popExpect(ValType expect) {
@@ -214,6 +227,7 @@ class FunctionDecoder : public ValidatorState {
   void markUnreachable() {
     CtrlFrame& f = frames.back();
     stack.resize(f.height);
+    v128s = f.v128s;
     f.unreachable = true;
   }
   bool reachable() const { return !frames.back().unreachable; }
@@ -442,6 +456,7 @@ bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
   for (uint32_t i = np; i-- > 0;)
     if (!popExpect(param(f, i))) return false;
   f.height = uint32_t(stack.size());
+  f.v128s = v128s;
   f.visited = live;
   frames.push_back(f);
   for (uint32_t i = 0; i < np; ++i) push(param(f, i));

@@ -57,8 +57,15 @@ bool validUtf8(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-ModuleDecoder::ModuleDecoder() : consumer_(&validator_), m_(std::make_unique<ModuleData>()) {}
-ModuleDecoder::ModuleDecoder(BodyConsumer& consumer) : consumer_(&consumer), m_(std::make_unique<ModuleData>()) {}
+// The validating consumer keeps no state, so all decoders share one; only
+// this constructor refers to it, and a program that never validates alone
+// (examples/min-platform) links without FunctionDecoder<NullVisitor>.
+ModuleDecoder::ModuleDecoder(const Features& features) : m_(std::make_unique<ModuleData>()), features_(features) {
+  static ValidatingConsumer validator;
+  consumer_ = &validator;
+}
+ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
+    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {}
 ModuleDecoder::~ModuleDecoder() = default;
 
 Error ModuleDecoder::toError() const { return err_; }
@@ -391,55 +398,54 @@ bool ModuleDecoder::readGlobalType(Reader& r, GlobalType* out) {
   return true;
 }
 
-// Wasm 2.0 constant expressions: one constant, ref.null, ref.func or
-// global.get of an imported immutable global, then `end`.
+// Constant expressions: in Wasm 2.0 one constant, ref.null, ref.func or
+// global.get of an imported immutable global, then `end`; with
+// extended-const also i32/i64 add, sub and mul, checked on a type stack. A
+// single instruction is stored as itself; a longer expression as the list
+// of its instructions (module.h).
 bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
-  ValType got = kUnknown;
-  int count = 0;
+  std::vector<ValType> types;
+  std::vector<ConstExpr> ops;
   for (;;) {
     size_t off = r.offset();
     uint8_t op;
     if (!r.u8(&op)) return readFail(r);
     if (op == 0x0b) break;
-    ++count;
+    ConstExpr e;
+    ValType got = kUnknown;
     switch (op) {
       case 0x41: {
         int32_t v;
         if (!r.s32(&v)) return readFail(r);
-        out->kind = ConstExpr::Value;
-        out->value = Value::i32(v);
+        e.value = Value::i32(v);
         got = ValType::I32;
         break;
       }
       case 0x42: {
         int64_t v;
         if (!r.s64(&v)) return readFail(r);
-        out->kind = ConstExpr::Value;
-        out->value = Value::i64(v);
+        e.value = Value::i64(v);
         got = ValType::I64;
         break;
       }
       case 0x43: {
         uint32_t v;
         if (!r.fixed32(&v)) return readFail(r);
-        out->kind = ConstExpr::Value;
-        out->value = Value::f32Bits(v);
+        e.value = Value::f32Bits(v);
         got = ValType::F32;
         break;
       }
       case 0x44: {
         uint64_t v;
         if (!r.fixed64(&v)) return readFail(r);
-        out->kind = ConstExpr::Value;
-        out->value = Value::f64Bits(v);
+        e.value = Value::f64Bits(v);
         got = ValType::F64;
         break;
       }
       case 0xd0: {
         ValType t;
         if (!readRefType(r, &t)) return false;
-        out->kind = ConstExpr::Value;
-        out->value = Value::nullRef(t);
+        e.value = Value::nullRef(t);
         got = t;
         break;
       }
@@ -447,8 +453,8 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
         if (f >= m_->func_types.size()) return failIdx(off, ErrorCode::UnknownFunction, f);
-        out->kind = ConstExpr::RefFunc;
-        out->index = f;
+        e.kind = ConstExpr::RefFunc;
+        e.index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
         m_->declared_refs[f] = true;
         got = ValType::FuncRef;
@@ -459,8 +465,8 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
         if (!r.u32(&g)) return readFail(r);
         if (g >= m_->num_imported_globals) return failIdx(off, ErrorCode::UnknownGlobal, g);
         if (m_->globals[g].mut) return fail(off, ErrorCode::ConstantExprRequired);
-        out->kind = ConstExpr::GlobalGet;
-        out->index = g;
+        e.kind = ConstExpr::GlobalGet;
+        e.index = g;
         got = m_->globals[g].type;
         break;
       }
@@ -470,10 +476,27 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
         if (sub != 12) return fail(off, ErrorCode::ConstantExprRequired);
         uint64_t lo, hi;
         if (!r.fixed64(&lo) || !r.fixed64(&hi)) return readFail(r);
-        out->kind = ConstExpr::Value;
-        out->value = Value::v128({lo, hi});
+        e.value = Value::v128({lo, hi});
         got = ValType::V128;
         m_->uses_simd = true;
+        break;
+      }
+      case 0x6a:
+      case 0x6b:
+      case 0x6c:  // i32.add, i32.sub, i32.mul
+      case 0x7c:
+      case 0x7d:
+      case 0x7e: {  // i64.add, i64.sub, i64.mul
+        if (!features_.extended_const) return fail(off, ErrorCode::ConstantExprRequired);
+        bool i64 = op >= 0x7c;
+        ValType t = i64 ? ValType::I64 : ValType::I32;
+        if (types.size() < 2 || types[types.size() - 1] != t || types[types.size() - 2] != t)
+          return fail(off, ErrorCode::TypeMismatch);
+        types.resize(types.size() - 2);
+        static constexpr ConstExpr::Op kOps[] = {ConstExpr::Op::I32Add, ConstExpr::Op::I32Sub, ConstExpr::Op::I32Mul,
+                                                 ConstExpr::Op::I64Add, ConstExpr::Op::I64Sub, ConstExpr::Op::I64Mul};
+        e.op = kOps[(i64 ? 3 : 0) + (op - (i64 ? 0x7c : 0x6a))];
+        got = t;
         break;
       }
       default: {
@@ -483,8 +506,16 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
         return fail(off, ErrorCode::IllegalOpcode);
       }
     }
+    types.push_back(got);
+    ops.push_back(std::move(e));
   }
-  if (count != 1 || got != expect) return fail(r.offset(), ErrorCode::TypeMismatch);
+  if (types.size() != 1 || types[0] != expect) return fail(r.offset(), ErrorCode::TypeMismatch);
+  if (ops.size() == 1) {
+    *out = std::move(ops[0]);
+  } else {
+    out->kind = ConstExpr::Extended;
+    out->ops = std::move(ops);
+  }
   return true;
 }
 
@@ -675,7 +706,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
       if (exprs) {
         if (!readRefType(r, &seg.type)) return false;
       } else {
-        uint8_t kind;
+        uint8_t kind = 0;
         if (!r.u8(&kind)) return readFail(r);
         if (kind != 0) return fail(r.offset() - 1, ErrorCode::MalformedElemKind);
         seg.type = ValType::FuncRef;

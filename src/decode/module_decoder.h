@@ -47,10 +47,10 @@ class ValidatingConsumer final : public BodyConsumer {
 
 class ModuleDecoder {
  public:
-  // Validates only.
-  ModuleDecoder();
+  // Validates only, with the given features (tern.hpp) switched on.
+  explicit ModuleDecoder(const Features& features = {});
   // Hands every body to `consumer`, which must outlive the decoder.
-  explicit ModuleDecoder(BodyConsumer& consumer);
+  explicit ModuleDecoder(BodyConsumer& consumer, const Features& features = {});
   ~ModuleDecoder();
 
   // Returns false once an error has been found.
@@ -108,12 +108,12 @@ class ModuleDecoder {
   bool readGlobalType(Reader& r, GlobalType* out);
   bool readConstExpr(Reader& r, ValType expect, ConstExpr* out);
 
-  ValidatingConsumer validator_;
   BodyConsumer* consumer_;
   State state_ = State::Header;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;  // absolute offset of the first unconsumed byte
   std::unique_ptr<ModuleData> m_;
+  Features features_;
   Error err_;
   Overrun overrun_;
   int last_rank_ = 0;

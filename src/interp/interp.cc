@@ -4,7 +4,9 @@
 // through invoke(). A callee's FuncTier (set by runtime/tiering.cc) says
 // whether the call enters JIT code instead. The services JIT code calls
 // (jit/entry.h) are in interp/jit_services.cc; the one that needs this
-// file's per-thread call state goes through callFromJit.
+// file's per-thread call state goes through callFromJit. A v128 takes two
+// slots; its handlers, generated from opcodes.def's V* Impl macros, call
+// interp/simd_handlers.h.
 //
 // run() stays in this file, with the call state in an anonymous namespace:
 // the compiler then sees every use of that state and every callee of the
@@ -25,6 +27,7 @@
 #include "interp/internal.h"
 #include "interp/lower.h"
 #include "interp/semantics.h"
+#include "interp/simd_handlers.h"
 #include "jit/entry.h"
 #include "jit/jit.h"
 #include "runtime/objects.h"
@@ -48,6 +51,23 @@ struct Frame {
   uint32_t func;
 };
 
+// The value stack: reserved and committed at once (the OS backs it as it is
+// touched), or in a minimal build a block from the platform core.
+uint64_t* allocValueStack(size_t bytes) {
+#ifdef TERN_MINIMAL
+  return static_cast<uint64_t*>(platform::allocate(bytes));
+#else
+  return static_cast<uint64_t*>(platform::reserveCommitted(bytes));
+#endif
+}
+void freeValueStack(uint64_t* stack, size_t bytes) {
+#ifdef TERN_MINIMAL
+  platform::deallocate(stack, bytes);
+#else
+  platform::release(stack, bytes);
+#endif
+}
+
 struct ThreadCtx {
   uint64_t* stack = nullptr;
   uint64_t* stack_end = nullptr;
@@ -59,29 +79,45 @@ struct ThreadCtx {
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
   ~ThreadCtx() {
-    if (stack) platform::release(stack, stack_bytes);
+    if (stack) freeValueStack(stack, stack_bytes);
     delete[] frames;
   }
 };
 
+#ifdef TERN_MINIMAL
+// The platform core's thread slot holds the thread's context: a minimal
+// build asks nothing of the C++ runtime's thread_local support.
+ThreadCtx& currentThreadCtx() {
+  void* p = platform::threadSlot();
+  if (!p) {
+    p = new ThreadCtx;
+    platform::setThreadSlot(p, [](void* c) { delete static_cast<ThreadCtx*>(c); });
+  }
+  return *static_cast<ThreadCtx*>(p);
+}
+#else
 thread_local ThreadCtx t_ctx;
+ThreadCtx& currentThreadCtx() { return t_ctx; }
+#endif
 constexpr uint32_t kMaxNativeDepth = 400;
 
 ThreadCtx& threadCtx(const Config& cfg) {
-  ThreadCtx& t = t_ctx;
+  ThreadCtx& t = currentThreadCtx();
   if (!t.stack) {
     t.stack_bytes = slotBytes(cfg.value_stack_slots);
-    t.stack = static_cast<uint64_t*>(platform::reserveCommitted(t.stack_bytes));
+    t.stack = allocValueStack(t.stack_bytes);
     t.stack_end = t.stack + cfg.value_stack_slots;
     t.top = t.stack;
     t.max_frames = cfg.max_call_depth;
     t.frames = new Frame[t.max_frames];
+#ifndef TERN_MINIMAL
     // JIT code checks rsp against a limit that leaves room for the C++ code
     // (helpers, host functions, the interpreter) it may call.
     platform::StackBounds native = platform::currentThreadStack();
     size_t margin = native.size >= (size_t(4) << 20) ? (size_t(1) << 20) : native.size / 4;
     t.native_limit = native.low + margin;
     if (jit::available()) jit::installTrapHandler();
+#endif
   } else if (t.nframes == 0 && t.native_depth == 0 && t.top == t.stack) {
     // Another engine's limits: the thread's context was made for the first
     // engine that ran code on it. Between outermost calls no frame and no
@@ -93,8 +129,8 @@ ThreadCtx& threadCtx(const Config& cfg) {
     }
     size_t stack_bytes = slotBytes(cfg.value_stack_slots);
     if (t.stack_bytes != stack_bytes) {
-      if (auto* stack = static_cast<uint64_t*>(platform::reserveCommitted(stack_bytes))) {
-        platform::release(t.stack, t.stack_bytes);
+      if (uint64_t* stack = allocValueStack(stack_bytes)) {
+        freeValueStack(t.stack, t.stack_bytes);
         t.stack_bytes = stack_bytes;
         t.stack = t.top = stack;
         t.stack_end = t.stack + cfg.value_stack_slots;
@@ -152,6 +188,21 @@ struct PosCache {
 
 Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
 
+// Values to and from consecutive frame slots (module/frame_layout.h: a v128
+// takes two, its low half first).
+void toSlots(std::span<const Value> vs, uint64_t* slots) {
+  for (const Value& v : vs) {
+    *slots++ = v.bits;
+    if (v.type == ValType::V128) *slots++ = v.hi;
+  }
+}
+void fromSlots(std::span<const ValType> ts, const uint64_t* slots, Value* out) {
+  for (ValType t : ts) {
+    uint64_t lo = *slots++;
+    *out++ = Value{t, lo, t == ValType::V128 ? *slots++ : 0};
+  }
+}
+
 // Calls a host function or another instance's function from the loop, with
 // arguments in slots; results are written back to the same slots.
 std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* slots, uint64_t* frame_top) {
@@ -163,13 +214,13 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
     big.resize(ft.params.size());
     args = big.data();
   }
-  for (size_t i = 0; i < ft.params.size(); ++i) args[i] = Value{ft.params[i], slots[i], 0};
+  fromSlots(ft.params, slots, args);
   uint64_t* saved_top = t.top;
   t.top = frame_top;
   auto r = invokeFrom(caller, f, std::span<const Value>(args, ft.params.size()));
   t.top = saved_top;
   if (!r.ok()) return std::move(r.error());
-  for (size_t i = 0; i < ft.results.size(); ++i) slots[i] = r.value()[i].bits;
+  toSlots(r.value(), slots);
   return std::nullopt;
 }
 
@@ -295,10 +346,14 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 4; \
     NEXT(); \
   }
+// Every access to linear memory, scalar or v128: `ea` is the address in
+// slot pc[i] plus the offset in pc[3], checked for `bytes` bytes.
+#define MEM_EA(ea, i, bytes) \
+  uint64_t ea = uint64_t(uint32_t(S(i))) + pc[3]; \
+  if (ea + (bytes) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
 #define LOAD(Tm, To) \
   { \
-    uint64_t ea = uint64_t(uint32_t(S(2))) + pc[3]; \
-    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds); \
+    MEM_EA(ea, 2, sizeof(Tm)) \
     Tm v; \
     std::memcpy(&v, mem_base + ea, sizeof(Tm)); \
     wr<To>(S(1), To(v)); \
@@ -307,8 +362,7 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   }
 #define STORE(Tv, Tm) \
   { \
-    uint64_t ea = uint64_t(uint32_t(S(1))) + pc[3]; \
-    if (ea + sizeof(Tm) > mem_size) TRAP(TrapKind::MemoryOutOfBounds); \
+    MEM_EA(ea, 1, sizeof(Tm)) \
     Tm v = Tm(rd<Tv>(S(2))); \
     std::memcpy(mem_base + ea, &v, sizeof(Tm)); \
     pc += 4; \
@@ -316,13 +370,118 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   }
 #define SPECIAL goto bad_op;
 #define SIMD goto bad_op;
+  // The generic v128 copy and select handlers use VR in every build.
+#define VR(i) rdV(&S(i))
+#ifdef TERN_NO_SIMD
+  // Built without SIMD (-Dsimd=false, a minimal build's default): every v128
+  // row stays bad_op, and no body with a v128 instruction reaches the
+  // interpreter (Tiering::interpret).
 #include "module/impl_v128_pending.inc"
+#else
+  // v128 rows (the operands' order is Lowering::simdOp's; kBytes is the
+  // row's Bytes column): a v128 is read from and written to two slots.
+#define VUN(fn) \
+  { \
+    vUn<simd::fn>(&S(1), &S(2)); \
+    pc += 3; \
+    NEXT(); \
+  }
+#define VBIN(fn) \
+  { \
+    vBin<simd::fn>(&S(1), &S(2), &S(3)); \
+    pc += 4; \
+    NEXT(); \
+  }
+#define VTERN(fn) \
+  { \
+    vTern<simd::fn>(&S(1), &S(2), &S(3), &S(4)); \
+    pc += 5; \
+    NEXT(); \
+  }
+#define VSHIFT(fn) \
+  { \
+    vShift<simd::fn>(&S(1), &S(2), uint32_t(S(3))); \
+    pc += 4; \
+    NEXT(); \
+  }
+#define VTEST(fn) \
+  { \
+    wr<uint32_t>(S(1), vTest<simd::fn>(&S(2))); \
+    pc += 3; \
+    NEXT(); \
+  }
+#define VSPLAT(T, fn) \
+  { \
+    vSplat<T, simd::fn>(&S(1), rd<T>(S(2))); \
+    pc += 3; \
+    NEXT(); \
+  }
+#define VEXTRACT(T, fn) \
+  { \
+    wr<T>(S(1), vExtract<T, simd::fn>(&S(2), int(pc[3]))); \
+    pc += 4; \
+    NEXT(); \
+  }
+#define VREPLACE(T, fn) \
+  { \
+    vReplace<T, simd::fn>(&S(1), &S(2), int(pc[4]), rd<T>(S(3))); \
+    pc += 5; \
+    NEXT(); \
+  }
+#define VSHUFFLE(fn) \
+  { \
+    vShuffle<simd::fn>(&S(1), &S(2), &S(3), reinterpret_cast<const uint8_t*>(pc + 4)); \
+    pc += 8; \
+    NEXT(); \
+  }
+#define VCONST \
+  { \
+    std::memcpy(&S(1), pc + 2, 16); \
+    pc += 6; \
+    NEXT(); \
+  }
+#define VLOAD(fn) \
+  { \
+    MEM_EA(ea, 2, kBytes) \
+    vLoad<simd::fn>(&S(1), mem_base + ea); \
+    pc += 4; \
+    NEXT(); \
+  }
+#define VSTORE(fn) \
+  { \
+    MEM_EA(ea, 1, kBytes) \
+    vStore<simd::fn>(&S(2), mem_base + ea); \
+    pc += 4; \
+    NEXT(); \
+  }
+#define VLOADLANE(fn) \
+  { \
+    MEM_EA(ea, 2, kBytes) \
+    vLoadLane<simd::fn>(&S(1), &S(4), int(pc[5]), mem_base + ea); \
+    pc += 6; \
+    NEXT(); \
+  }
+#define VSTORELANE(fn) \
+  { \
+    MEM_EA(ea, 1, kBytes) \
+    vStoreLane<simd::fn>(&S(2), int(pc[4]), mem_base + ea); \
+    pc += 5; \
+    NEXT(); \
+  }
+#endif
 
   NEXT();
 
-#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) L_##id : impl
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  L_##id : { \
+    [[maybe_unused]] constexpr uint64_t kBytes = bytes; \
+    impl \
+  }
 #include "module/opcodes.def"
 #undef X
+  // The variants below have no v128 rows.
+#include "module/impl_v128_undef.inc"
+#include "module/impl_v128_pending.inc"
 
   // ---- generated variants (see Variant in lower.h) ----
 #define K64(i) (uint64_t(pc[i]) | (uint64_t(pc[(i) + 1]) << 32))
@@ -615,6 +774,24 @@ L_MemoryFillI : {
   pc += 4;
   NEXT();
 }
+L_CopyV:
+  wrV(&S(1), VR(2));
+  pc += 3;
+  NEXT();
+L_SelectV:
+  wrV(&S(1), uint32_t(S(4)) ? VR(2) : VR(3));
+  pc += 5;
+  NEXT();
+L_GlobalGetV:
+  S(1) = globals[pc[2]]->bits_;
+  fp[pc[1] + 1] = globals[pc[2]]->hi_;
+  pc += 3;
+  NEXT();
+L_GlobalSetV:
+  globals[pc[1]]->bits_ = S(2);
+  globals[pc[1]]->hi_ = fp[pc[2] + 1];
+  pc += 3;
+  NEXT();
 
 bad_op:
   trap_kind = TrapKind::Unreachable;
@@ -646,6 +823,8 @@ done:
 #undef TBIN
 #undef LOAD
 #undef STORE
+#undef MEM_EA
+#undef VR
 #undef SPECIAL
 #undef SIMD
 #include "module/impl_v128_undef.inc"
@@ -716,27 +895,27 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
   const ModuleData& md = inst->module_->data();
   if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
     uint64_t* fp = t.top;
-    size_t need = std::max(ft.params.size(), ft.results.size());
+    size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
     if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
-    for (size_t i = 0; i < ft.params.size(); ++i) fp[i] = args[i].bits;
+    toSlots(args, fp);
     std::optional<Trap> tr = runJit(t, inst, f->index_, fp);
     if (tr) return std::move(*tr);
     std::vector<Value> results(ft.results.size());
-    for (size_t i = 0; i < results.size(); ++i) results[i] = Value{ft.results[i], fp[i], 0};
+    fromSlots(ft.results, fp, results.data());
     return results;
   }
   const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
   const Code* code = body.code.get();
   if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
   uint64_t* fp = t.top;
-  size_t need = std::max<size_t>({code->frame_slots, ft.params.size(), ft.results.size()});
+  size_t need = std::max<size_t>({code->frame_slots, slotsOf(ft.params), slotsOf(ft.results)});
   if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
-  for (size_t i = 0; i < ft.params.size(); ++i) fp[i] = args[i].bits;
+  toSlots(args, fp);
   std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
   std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr);
   if (tr) return std::move(*tr);
   std::vector<Value> results(ft.results.size());
-  for (size_t i = 0; i < results.size(); ++i) results[i] = Value{ft.results[i], fp[i], 0};
+  fromSlots(ft.results, fp, results.data());
   return results;
 }
 
@@ -790,9 +969,9 @@ const int32_t* handlerOffsets() {
 }
 
 std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, uint32_t jit_frames) {
-  ThreadCtx& t = t_ctx;
+  ThreadCtx& t = currentThreadCtx();
   const FuncType& ft = f->type();
-  uint64_t* top = fp + std::max(ft.params.size(), ft.results.size());
+  uint64_t* top = fp + std::max(slotsOf(ft.params), slotsOf(ft.results));
   // The JIT frames below count against the interpreter's depth limit.
   t.nframes += jit_frames;
   std::optional<Trap> tr = callOut(t, caller, f, fp, top);

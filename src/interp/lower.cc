@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <cassert>
 
 namespace tern::interp {
@@ -16,18 +17,42 @@ namespace {
 // not-yet-copied reference to a local (local.get is free until the local is
 // overwritten or a control boundary forces a copy), or a constant not yet
 // written anywhere (it may become an instruction's immediate).
+// Every entry knows the slots it takes (2 for v128, whose constants are
+// never Const) and its slot height, the slots of the entries below it
+// (module/frame_layout.h).
+// (16 bytes: lowering's cost per operand is what it was before v128.)
 struct Entry {
   enum Kind : uint8_t { Temp, Local, Const } kind = Temp;
-  uint32_t local = 0;  // Local: the local's slot (FrameLayout::localSlot)
-  uint64_t value = 0;
+  uint8_t slots = 1;
+  uint32_t at = 0;  // slot height below the entry
+  union {
+    uint64_t value = 0;  // Const
+    uint32_t local;      // Local: the local's slot (FrameLayout::localSlot)
+  };
   bool isLocal() const { return kind == Local; }
+  static Entry constant(uint64_t v) {
+    Entry e;
+    e.kind = Const;
+    e.value = v;
+    return e;
+  }
+  static Entry localRef(uint32_t slot, uint32_t slots) {
+    Entry e;
+    e.kind = Local;
+    e.slots = uint8_t(slots);
+    e.local = slot;
+    return e;
+  }
 };
+static_assert(sizeof(Entry) == 16);
 
 // Interpreter semantics class of each opcodes.def row.
-enum ImplKind : uint8_t { kSpecial, kUn, kBin, kTUn, kTBin, kLoad, kStore };
+// The v128 rows (kSimd) are lowered by Lowering::simdOp, their operands
+// laid out by their class and immediate kind.
+enum ImplKind : uint8_t { kSpecial, kUn, kBin, kTUn, kTBin, kLoad, kStore, kSimd };
 constexpr ImplKind kImplKind[] = {
 #define SPECIAL kSpecial
-#define SIMD kSpecial
+#define SIMD kSimd
 #include "module/impl_v128_pending.inc"
 #define UN(a, b, c) kUn
 #define BIN(a, b, c) kBin
@@ -64,7 +89,7 @@ constexpr auto kIOpTraps = [] {
 
 struct LFrame {
   CtrlKind kind;
-  uint32_t result_base;  // depth where this frame's results (or loop params) go
+  uint32_t result_base;  // depth where this frame's results (or loop params) go (their slots: heightAt)
   uint32_t stack_base;   // depth below which the body cannot pop
   uint32_t nparams, nresults;
   uint32_t loop_pc = 0;
@@ -77,8 +102,6 @@ class Lowering {
   Lowering(const ModuleData& m, Code& code, const LowerOptions& opts)
       : m_(m), c_(code), h_(handlerOffsets()), opts_(opts) {}
 
-  bool unsupported() const { return unsupported_; }
-
   void begin(const ValidatorState& s) {
     layout_ = &s.layout;
     c_.num_params = s.layout.paramSlots();
@@ -88,10 +111,6 @@ class Lowering {
     const FuncBody& body = m_.bodies[s.func_index - m_.num_imported_funcs];
     op_offset_ = uint32_t(body.offset);
     c_.positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
-    for (ValType t : s.locals)
-      if (t == ValType::V128) unsupported_ = true;
-    for (ValType t : m_.funcType(s.func_index).results)
-      if (t == ValType::V128) unsupported_ = true;
     LFrame f{CtrlKind::Func, 0, 0, 0, c_.num_results};
     frames_.push_back(f);
     emitInterruptCheck();
@@ -103,7 +122,7 @@ class Lowering {
     w(flags);
   }
 
-  void finish(const ValidatorState&) { c_.frame_slots = layout_->frameSlots(max_depth_); }
+  void finish(const ValidatorState&) { c_.frame_slots = layout_->frameSlots(max_height_); }
 
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
 
@@ -116,9 +135,17 @@ class Lowering {
     c_.words.push_back(uint32_t(h_[unsigned(op)]));
   }
   void w(uint32_t v) { c_.words.push_back(v); }
-  uint32_t slotOfDepth(uint32_t d) const { return layout_->stackSlot(d); }
+  // Slots the entries below depth d take; d may be depth() (the next push).
+  uint32_t heightAt(uint32_t d) const { return d == 0 ? 0 : stack_[d - 1].at + stack_[d - 1].slots; }
+  uint32_t slotOfDepth(uint32_t d) const { return layout_->stackSlot(heightAt(d)); }
   uint32_t depth() const { return uint32_t(stack_.size()); }
-  uint32_t slotOf(const Entry& e, uint32_t d) const { return e.isLocal() ? e.local : slotOfDepth(d); }
+  void push(Entry e) {
+    e.at = heightAt(depth());
+    max_height_ = std::max(max_height_, e.at + e.slots);
+    stack_.push_back(e);
+  }
+  // The slot a Local or Temp entry is read from.
+  uint32_t slotOf(const Entry& e) const { return e.isLocal() ? e.local : layout_->stackSlot(e.at); }
   uint32_t handler(IOp op, Variant v = kBase) const { return uint32_t(h_[variantIndex(op, v)]); }
 
   void emitConst(uint32_t dst, uint64_t v) {
@@ -133,18 +160,18 @@ class Lowering {
       w(uint32_t(v));
     }
   }
-  // Writes the value of entry `e` (at depth d) into `dst`, leaving the entry
+  // Writes the value of entry `e` into `dst`, leaving the entry
   // as it is (the path may be conditional).
-  void emitMove(uint32_t dst, const Entry& e, uint32_t d) {
+  void emitMove(uint32_t dst, const Entry& e) {
     if (e.kind == Entry::Const) emitConst(dst, e.value);
-    else emitCopy(dst, slotOf(e, d));
+    else emitCopy(dst, slotOf(e), e.slots);
   }
 
   // Pops the top entry and returns the slot to read it from.
   uint32_t popSlot() {
     uint32_t d = depth() - 1;
     materializeConst(d);
-    uint32_t s = slotOf(stack_.back(), d);
+    uint32_t s = slotOf(stack_.back());
     stack_.pop_back();
     return s;
   }
@@ -155,11 +182,13 @@ class Lowering {
   }
   // Pushes a temp and returns its slot; remembers where the producing
   // instruction wrote it so local.set can redirect the write.
-  uint32_t pushTemp() {
-    uint32_t d = depth();
-    stack_.push_back(Entry{});
-    max_depth_ = std::max(max_depth_, d + 1);
-    return slotOfDepth(d);
+  uint32_t pushTemp(uint32_t slots = 1) {
+    uint32_t at = heightAt(depth());
+    Entry& e = stack_.emplace_back();
+    e.slots = uint8_t(slots);
+    e.at = at;
+    max_height_ = std::max(max_height_, at + slots);
+    return layout_->stackSlot(at);
   }
   void noteDst(uint32_t word_pos) {
     last_dst_word_ = int64_t(word_pos);
@@ -171,9 +200,9 @@ class Lowering {
     fuse_op_ = uint16_t(op);
     fuse_k_ = k;
   }
-  void emitCopy(uint32_t dst, uint32_t src) {
+  void emitCopy(uint32_t dst, uint32_t src, uint32_t slots = 1) {
     if (dst == src) return;
-    emitOp(IOp::Copy);
+    emitOp(slots == 2 ? IOp::CopyV : IOp::Copy);
     w(dst);
     w(src);
   }
@@ -184,7 +213,7 @@ class Lowering {
       return;
     }
     if (!stack_[i].isLocal()) return;
-    emitCopy(slotOfDepth(i), stack_[i].local);
+    emitCopy(slotOfDepth(i), stack_[i].local, stack_[i].slots);
     stack_[i].kind = Entry::Temp;
   }
   void materializeAll() {
@@ -197,10 +226,15 @@ class Lowering {
     for (uint32_t i = 0; i < depth(); ++i)
       if (stack_[i].isLocal() && stack_[i].local == local) materialize(i);
   }
-  // Copies the top `n` values into the slots of depths base..base+n-1.
+  // Copies the top `n` values into the slots of depths base..base+n-1 (as
+  // the label's types lay them out: the values have those types).
   void moveTopTo(uint32_t base, uint32_t n) {
     uint32_t from = depth() - n;
-    for (uint32_t k = 0; k < n; ++k) emitMove(slotOfDepth(base + k), stack_[from + k], from + k);
+    uint32_t h = heightAt(base);
+    for (uint32_t k = 0; k < n; ++k) {
+      emitMove(layout_->stackSlot(h), stack_[from + k]);
+      h += stack_[from + k].slots;
+    }
   }
   bool topInPlace(uint32_t base, uint32_t n) const {
     uint32_t from = depth() - n;
@@ -253,20 +287,27 @@ class Lowering {
   void emitReturn() {
     uint32_t n = frames_.front().nresults;
     uint32_t from = depth() - n;
-    // Results go to slots 0..n-1, which may be locals a later result reads:
-    // such a result is first copied to its own (free) temp slot. The entries
-    // are not changed, since this may be a conditional path.
+    uint32_t result_slots = 0;
+    for (uint32_t k = 0; k < n; ++k) result_slots += stack_[from + k].slots;
+    // Results go to the frame's first slots, which may be locals a later
+    // result reads: such a result is first copied to its own (free) temp
+    // slot. The entries are not changed, since this may be a conditional
+    // path.
     std::vector<uint32_t> src(n);
     for (uint32_t k = 0; k < n; ++k) {
-      src[k] = slotOf(stack_[from + k], from + k);
-      if (stack_[from + k].isLocal() && stack_[from + k].local < n) {
-        emitCopy(slotOfDepth(from + k), src[k]);
+      const Entry& e = stack_[from + k];
+      src[k] = slotOf(e);
+      if (e.isLocal() && e.local < result_slots) {
+        emitCopy(slotOfDepth(from + k), src[k], e.slots);
         src[k] = slotOfDepth(from + k);
       }
     }
+    uint32_t dst = 0;
     for (uint32_t k = 0; k < n; ++k) {
-      if (stack_[from + k].kind == Entry::Const) emitConst(k, stack_[from + k].value);
-      else emitCopy(k, src[k]);
+      const Entry& e = stack_[from + k];
+      if (e.kind == Entry::Const) emitConst(dst, e.value);
+      else emitCopy(dst, src[k], e.slots);
+      dst += e.slots;
     }
     emitOp(IOp::Ret);
   }
@@ -279,11 +320,13 @@ class Lowering {
     stack_.resize(d);
     last_dst_word_ = -1;
   }
-  void pushTemps(uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i) pushTemp();
+  template <class TypeOf>
+  void pushTemps(uint32_t n, TypeOf type_of) {
+    for (uint32_t i = 0; i < n; ++i) pushTemp(slotsOf(type_of(i)));
   }
 
   void simple(Opcode op, const Imm& imm);
+  void simdOp(Opcode op, const Imm& imm);
   void control(const ValidatorState& s, Opcode op, const Imm& imm);
   void openBlock(const ValidatorState& s, Opcode op);
   void elseBranch(const ValidatorState& s);
@@ -300,7 +343,7 @@ class Lowering {
   const int32_t* h_;
   LowerOptions opts_;
   const FrameLayout* layout_ = nullptr;  // the ValidatorState's, alive while the body is lowered
-  uint32_t max_depth_ = 0;
+  uint32_t max_height_ = 0;              // in slots
   std::vector<Entry> stack_;
   std::vector<LFrame> frames_;
   uint32_t instr_start_ = 0;
@@ -311,26 +354,17 @@ class Lowering {
   uint32_t fuse_end_ = 0;
   uint16_t fuse_op_ = 0;
   bool fuse_k_ = false;
-  bool unsupported_ = false;
 };
 
 void Lowering::simple(Opcode op, const Imm& imm) {
   const OpInfo& info = opInfo(op);
   unsigned nin = info.types.nparams;
-  unsigned nout = info.types.nresults;
-  for (unsigned i = 0; i < nin; ++i)
-    if (info.types.params[i] == ValType::V128) unsupported_ = true;
-  if (nout && info.types.results[0] == ValType::V128) unsupported_ = true;
-  if (info.feature == Feature::simd) unsupported_ = true;
-  if (unsupported_) {
-    // Keep the stack shape right; no code is kept for this function.
-    for (unsigned i = 0; i < nin; ++i) popSlot();
-    pushTemps(nout);
+  if (kImplKind[unsigned(op)] == kSimd) {
+    simdOp(op, imm);
     return;
   }
   if (info.cls == OpClass::Const) {
-    stack_.push_back(Entry{Entry::Const, 0, imm.bits});
-    max_depth_ = std::max(max_depth_, depth());
+    push(Entry::constant(imm.bits));
     return;
   }
   if (info.cls == OpClass::Load) {  // dst addr offset
@@ -384,11 +418,61 @@ void Lowering::simple(Opcode op, const Imm& imm) {
   if (kind == kBin || kind == kUn) noteFusable(op, false);
 }
 
+// A v128 row (its Impl is one of opcodes.def's V* macros): the operands
+// are slots, then the immediates, in an order interp.cc's V* handlers read:
+//   Num    dst a [b [c]] [lane | 4 words of shuffle indices]
+//   Const  dst + the 16 bytes as 4 words
+//   Load   dst addr offset [vec lane]     Store  addr val offset [lane]
+// (the scalar loads' and stores' first three words, so that both go
+// through the same address check).
+void Lowering::simdOp(Opcode op, const Imm& imm) {
+  const OpInfo& info = opInfo(op);
+  unsigned nin = info.types.nparams;
+  uint32_t in[3] = {};
+  for (unsigned i = nin; i-- > 0;) in[i] = popSlot();
+  uint32_t dst = info.types.nresults ? pushTemp(slotsOf(info.types.results[0])) : 0;
+  emitOp(IOp(op));
+  uint32_t at = pos();
+  bool lane = info.imm >= ImmKind::Lane2 && info.imm <= ImmKind::Lane16;
+  bool mem_lane = info.imm >= ImmKind::MemArgLane2 && info.imm <= ImmKind::MemArgLane16;
+  switch (info.cls) {
+    case OpClass::Const:
+      w(dst);
+      w(uint32_t(imm.bits));
+      w(uint32_t(imm.bits >> 32));
+      w(uint32_t(imm.hi));
+      w(uint32_t(imm.hi >> 32));
+      break;
+    case OpClass::Load:
+      w(dst);
+      w(in[0]);
+      w(uint32_t(imm.offset));
+      if (mem_lane) {
+        w(in[1]);
+        w(imm.lane);
+      }
+      break;
+    case OpClass::Store:
+      w(in[0]);
+      w(in[1]);
+      w(uint32_t(imm.offset));
+      if (mem_lane) w(imm.lane);
+      break;
+    default:
+      w(dst);
+      for (unsigned i = 0; i < nin; ++i) w(in[i]);
+      if (lane) w(imm.lane);
+      if (info.imm == ImmKind::Shuffle) {
+        uint32_t words[4];
+        std::memcpy(words, imm.shuffle, sizeof words);
+        for (uint32_t x : words) w(x);
+      }
+      break;
+  }
+  if (info.types.nresults) noteDst(at);
+}
+
 void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect) {
-  for (ValType t : ft.params)
-    if (t == ValType::V128) unsupported_ = true;
-  for (ValType t : ft.results)
-    if (t == ValType::V128) unsupported_ = true;
   uint32_t elem_slot = indirect ? popSlot() : 0;
   uint32_t n = uint32_t(ft.params.size());
   uint32_t first = depth() - n;
@@ -405,7 +489,7 @@ void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a
     w(frame);
   }
   resetTo(first);
-  pushTemps(uint32_t(ft.results.size()));
+  pushTemps(uint32_t(ft.results.size()), [&](uint32_t i) { return ft.results[i]; });
   // The callee's frame starts at `frame`; make sure the caller's frame size
   // covers at least its results.
   last_dst_word_ = -1;
@@ -426,7 +510,6 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
     case OpClass::Table:
     case OpClass::Bulk: memoryTable(op, imm); return;
   }
-  unsupported_ = true;
 }
 
 void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
@@ -452,17 +535,13 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
       return;
     }
     case Opcode::CallIndirect: call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true); return;
-    default: unsupported_ = true; return;
+    default: return;
   }
 }
 
 void Lowering::openBlock(const ValidatorState& s, Opcode op) {
   const CtrlFrame& cf = s.frames.back();
   uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
-  for (uint32_t i = 0; i < np; ++i)
-    if (s.param(cf, i) == ValType::V128) unsupported_ = true;
-  for (uint32_t i = 0; i < nr; ++i)
-    if (s.result(cf, i) == ValType::V128) unsupported_ = true;
   Entry cond;
   if (op == Opcode::If) {
     cond = stack_.back();
@@ -489,8 +568,9 @@ void Lowering::openBlock(const ValidatorState& s, Opcode op) {
     // still finds the originals in their slots.
     uint32_t first = depth() - np;
     for (uint32_t i = 0; i < np; ++i) {
-      uint32_t dst = pushTemp();
-      emitCopy(dst, slotOfDepth(first + i));
+      uint32_t slots = stack_[first + i].slots;
+      uint32_t dst = pushTemp(slots);
+      emitCopy(dst, slotOfDepth(first + i), slots);
     }
     f.stack_base = depth() - np;
   }
@@ -509,7 +589,8 @@ void Lowering::elseBranch(const ValidatorState& s) {
   f.else_fixup = -1;
   f.kind = CtrlKind::Else;
   resetTo(f.result_base);
-  pushTemps(f.nparams);
+  const CtrlFrame& cf = s.frames.back();
+  pushTemps(f.nparams, [&](uint32_t i) { return s.param(cf, i); });
   f.stack_base = f.result_base;
 }
 
@@ -529,7 +610,8 @@ void Lowering::endBlock(const ValidatorState& s) {
   uint32_t base = f.result_base, nr = f.nresults;
   frames_.pop_back();
   resetTo(base);
-  pushTemps(nr);
+  const CtrlFrame& cf = s.frames.back();
+  pushTemps(nr, [&](uint32_t i) { return s.result(cf, i); });
 }
 
 void Lowering::brIf(const Imm& imm) {
@@ -589,18 +671,15 @@ void Lowering::brTable(const Imm& imm) {
 // drop, select, locals and globals.
 void Lowering::variable(Opcode op, const Imm& imm) {
   switch (op) {
-    case Opcode::Drop:
-      if (imm.type == ValType::V128) unsupported_ = true;
-      popSlot();
-      return;
+    case Opcode::Drop: popSlot(); return;
     case Opcode::Select:
     case Opcode::SelectT: {
-      if (imm.type == ValType::V128) unsupported_ = true;
       uint32_t cond = popSlot();
       uint32_t b = popSlot();
       uint32_t a = popSlot();
-      uint32_t dst = pushTemp();
-      emitOp(IOp::SelectI);
+      uint32_t slots = slotsOf(imm.type);
+      uint32_t dst = pushTemp(slots);
+      emitOp(slots == 2 ? IOp::SelectV : IOp::SelectI);
       uint32_t at = pos();
       w(dst);
       w(a);
@@ -609,16 +688,13 @@ void Lowering::variable(Opcode op, const Imm& imm) {
       noteDst(at);
       return;
     }
-    case Opcode::LocalGet:
-      stack_.push_back(Entry{Entry::Local, layout_->localSlot(imm.a), 0});
-      max_depth_ = std::max(max_depth_, depth());
-      return;
+    case Opcode::LocalGet: push(Entry::localRef(layout_->localSlot(imm.a), slotsOf(imm.type))); return;
     case Opcode::LocalSet:
     case Opcode::LocalTee: localSet(op, layout_->localSlot(imm.a)); return;
     case Opcode::GlobalGet: {
-      if (imm.type == ValType::V128) unsupported_ = true;
-      uint32_t dst = pushTemp();
-      emitOp(IOp::GlobalGetI);
+      uint32_t slots = slotsOf(imm.type);
+      uint32_t dst = pushTemp(slots);
+      emitOp(slots == 2 ? IOp::GlobalGetV : IOp::GlobalGetI);
       uint32_t at = pos();
       w(dst);
       w(imm.a);
@@ -626,14 +702,13 @@ void Lowering::variable(Opcode op, const Imm& imm) {
       return;
     }
     case Opcode::GlobalSet: {
-      if (imm.type == ValType::V128) unsupported_ = true;
       uint32_t src = popSlot();
-      emitOp(IOp::GlobalSetI);
+      emitOp(imm.type == ValType::V128 ? IOp::GlobalSetV : IOp::GlobalSetI);
       w(imm.a);
       w(src);
       return;
     }
-    default: unsupported_ = true; return;
+    default: return;
   }
 }
 
@@ -655,14 +730,12 @@ void Lowering::localSet(Opcode op, uint32_t x) {
       // local.set x of local.get x: nothing to do.
     } else {
       materializeLocal(x);
-      emitCopy(x, slotOf(stack_.back(), d));
+      emitCopy(x, slotOf(stack_.back()), top.slots);
     }
   }
   stack_.pop_back();
   last_dst_word_ = -1;
-  if (op == Opcode::LocalTee) {
-    stack_.push_back(top.kind == Entry::Const ? top : Entry{Entry::Local, x, 0});
-  }
+  if (op == Opcode::LocalTee) push(top.kind == Entry::Const ? top : Entry::localRef(x, top.slots));
 }
 
 // References, memory.size/grow, tables and bulk memory.
@@ -797,7 +870,7 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
       emitOp(IOp::DataDropI);
       w(imm.a);
       return;
-    default: unsupported_ = true; return;
+    default: return;
   }
 }
 
@@ -811,10 +884,6 @@ bool compileBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& 
   if (!dec.decode(r, &body.locals)) {
     err = dec.error();
     return false;
-  }
-  if (low.unsupported()) {
-    body.unsupported = "SIMD (v128) is validated but not yet executed by the interpreter";
-    return true;
   }
   code->words.shrink_to_fit();
   code->positions.shrink();

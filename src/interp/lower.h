@@ -4,7 +4,8 @@
 // with its handler (an offset from the interpreter's first label: direct
 // threading) followed by operands. Operands are frame slots (8 bytes each,
 // laid out by module/frame_layout.h): the params, then the declared locals,
-// then one slot per operand-stack depth. Because Wasm fixes the stack height at every instruction, every
+// then the operand stack (a v128 takes two slots wherever it is). Because
+// Wasm fixes the stack height at every instruction, every
 // operand's slot is known when lowering, so the interpreter never pushes or
 // pops: `i32.add` reads two slots and writes a third. local.get costs
 // nothing (the consumer reads the local's slot directly), and a result
@@ -62,8 +63,8 @@ struct Code {
   PosTable positions;
 };
 
-// Validates one body and lowers it. Functions the interpreter cannot run yet
-// (SIMD) validate normally and get `body.unsupported` set instead of code.
+// Validates one body and lowers it (every body: the interpreter runs all of
+// Wasm 2.0, SIMD included).
 struct LowerOptions {
   bool epoch = false;  // check the store's epoch deadline at entries and loop headers
   bool fuel = false;   // charge fuel there

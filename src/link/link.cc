@@ -484,6 +484,15 @@ class Linker {
         constExpr(w, k2, mods_[k2].m->global_inits[j]);
         return;
       }
+      case ConstExpr::Extended:
+        // Each instruction in order; a global.get replaced by a definition's
+        // initializer still leaves one value, so the arithmetic stays right.
+        for (const ConstExpr& op : e.ops) {
+          static constexpr uint8_t kOpcode[] = {0, 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e};
+          if (op.op == ConstExpr::Op::None) constExpr(w, k, op);
+          else w.u8(kOpcode[size_t(op.op)]);
+        }
+        return;
     }
   }
 

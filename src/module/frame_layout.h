@@ -7,11 +7,14 @@
 // A value takes slotsOf(type) slots: one for i32, i64, f32, f64 and
 // references, two for v128. A local's slot is therefore not its index when a
 // v128 local precedes it; every tier turns local indices into slots here.
-// Operand-stack entries take one slot each: the tiers do not run v128
-// operands yet (a function with SIMD instructions or v128 locals, results or
-// globals runs in neither tier's machine code nor the interpreter); when they
-// do (issue 12), a v128 entry takes two, counted by the validator's slot
-// height, and stackSlot() takes that height.
+// The operand stack is laid out the same way: an entry's slot is
+// localSlots() plus the slots of the entries below it (its "slot height",
+// which the validator tracks beside the entry count:
+// ValidatorState::slotHeight() in decode/function_decoder.h), so a v128
+// entry takes two. stackSlot() and
+// frameSlots() take slot heights; the values a branch carries, and a
+// block's params and results, take their slots from the label's types.
+// Without v128 the slot height is the entry count.
 //
 // A caller places the arguments of a call in its own operand-stack slots and
 // the callee's frame starts at the first of them, so the callee's parameter
@@ -31,6 +34,12 @@ inline constexpr uint32_t kSlotBytes = 8;
 
 // Slots a value of type t takes in a frame.
 constexpr uint32_t slotsOf(ValType t) { return t == ValType::V128 ? 2 : 1; }
+// Slots of a sequence of values (params, results, a label's types).
+inline uint32_t slotsOf(std::span<const ValType> ts) {
+  uint32_t n = 0;
+  for (ValType t : ts) n += slotsOf(t);
+  return n;
+}
 
 // Bytes of `slots` slots.
 constexpr size_t slotBytes(uint64_t slots) { return size_t(slots) * kSlotBytes; }
@@ -56,11 +65,12 @@ class FrameLayout {
   // Slots of the parameters, and of the parameters and declared locals.
   uint32_t paramSlots() const { return param_slots_; }
   uint32_t localSlots() const { return local_slots_; }
-  // The slot of the operand-stack entry at `depth` (0: the bottom).
-  uint32_t stackSlot(uint32_t depth) const { return local_slots_ + depth; }
-  // Slots of the whole frame, for an operand stack at most `max_depth` deep
-  // (and one spare slot past it, as both tiers have always reserved).
-  uint32_t frameSlots(uint32_t max_depth) const { return local_slots_ + max_depth + 1; }
+  // The first slot of the operand-stack entry whose entries below take
+  // `height` slots (0: the bottom entry).
+  uint32_t stackSlot(uint32_t height) const { return local_slots_ + height; }
+  // Slots of the whole frame, for an operand stack of at most `max_height`
+  // slots (and one spare slot past it, as both tiers have always reserved).
+  uint32_t frameSlots(uint32_t max_height) const { return local_slots_ + max_height + 1; }
 
  private:
   std::vector<uint32_t> local_slot_;

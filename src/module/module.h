@@ -19,11 +19,18 @@ namespace jit {
 struct JitModule;  // machine code of a module (jit/jit.h)
 }
 
-// A constant expression of Wasm 2.0: exactly one producing instruction.
+// A constant expression. Wasm 2.0's are exactly one producing instruction,
+// held in kind/value/index. With extended-const (i32/i64 add, sub and mul),
+// a longer one has kind Extended and its instructions, in order, in `ops`
+// (each a Value, RefFunc or GlobalGet, or an arithmetic Op): a small stack
+// program that leaves one value.
 struct ConstExpr {
-  enum Kind : uint8_t { Value, RefFunc, GlobalGet } kind = Value;
+  enum Kind : uint8_t { Value, RefFunc, GlobalGet, Extended } kind = Value;
   tern::Value value;   // for Value (including ref.null)
   uint32_t index = 0;  // function or global index
+  enum class Op : uint8_t { None, I32Add, I32Sub, I32Mul, I64Add, I64Sub, I64Mul };
+  Op op = Op::None;            // in `ops`: an arithmetic instruction (kind is then Value and ignored)
+  std::vector<ConstExpr> ops;  // for Extended
 };
 
 struct Import {

@@ -1,14 +1,27 @@
-// The whole contract between Tern's runtime and the operating system: address
-// space (reserve, commit, protect, release), the instruction cache,
-// synchronous faults (the trap handler and its per-thread stack), and native
-// thread stacks. No other code in src/ or jit/ asks the OS for memory, changes
-// page permissions or installs a signal handler; wasi/ talks to the OS for
-// files, clocks and sockets, which is the WASI host layer's business, not the
-// runtime's. A port to another OS is one more platform_<os>.cc implementing
-// the functions below (platform_posix.cc: Linux, and POSIX where that costs
-// nothing).
+// The contract between Tern's runtime and the operating system, in two
+// levels.
 //
-// Thread-local state needs nothing here: C++ `thread_local` provides it.
+// The core (first below) is all a minimal build (meson setup -Dminimal=true:
+// interpreter only, no JIT, no WASI, no signal handlers) asks of the system:
+// memory blocks and one per-thread pointer. An embedder on a small or custom
+// OS implements its four functions in one file and links that with libtern.a
+// (examples/min-platform/platform_malloc.cc does it with malloc and free);
+// platform_core_posix.cc is the POSIX one. Beyond the core, a minimal build
+// needs only what the C++ standard library itself needs (operator new).
+//
+// The full interface (the rest, absent from a minimal build's header so that
+// nothing there can use it) adds what the JIT and guard-page memories need:
+// address space (reserve, commit, protect, release), the instruction cache,
+// synchronous faults (the trap handler and its per-thread stack), and native
+// thread stacks. A full build has both levels (platform_core_posix.cc and
+// platform_posix.cc: Linux, and POSIX where that costs nothing), but its
+// runtime keeps linear memories and the value stack in reservations and its
+// per-thread state in C++ `thread_local`, not in the core's blocks and slot.
+// No other code in src/ or jit/ asks the OS for memory, changes page
+// permissions or installs a signal handler; wasi/ talks to the OS for files,
+// clocks and sockets, which is the WASI host layer's business, not the
+// runtime's. A port to another OS is one more platform_<os>.cc for each
+// level it needs.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +29,28 @@
 
 namespace tern::platform {
 
-// ---- address space ----
+// ---- the core (every build) ----
+
+// A block of `bytes` bytes (not zeroed), aligned to 8 bytes at least (the
+// runtime reads and writes 8-byte slots; wider values go through memcpy);
+// null when there is no memory. A minimal build keeps its linear memories
+// and the interpreter's value stack in these.
+void* allocate(size_t bytes);
+// Gives back a block from allocate(); `bytes` is the size it was allocated
+// with. Does nothing for null.
+void deallocate(void* p, size_t bytes);
+
+// One pointer per thread, for the runtime's per-thread state (the
+// interpreter's stacks); null on a thread that has not set it. `destroy`
+// (the same function on every thread) is called with a non-null value when
+// its thread exits, where the system can tell (a platform without threads
+// may never call it). A minimal build uses this instead of C++
+// `thread_local`, which needs the C++ runtime's thread-exit hooks.
+void* threadSlot();
+void setThreadSlot(void* value, void (*destroy)(void*));
+
+#ifndef TERN_MINIMAL
+// ---- the full interface: address space ----
 
 size_t pageSize();
 
@@ -89,5 +123,6 @@ bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg);
 // instead of killing the process with SIGPIPE (for the `tern` command; an
 // embedder decides this for its own process).
 void ignoreBrokenPipe();
+#endif  // TERN_MINIMAL
 
 }  // namespace tern::platform

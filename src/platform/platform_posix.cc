@@ -1,5 +1,6 @@
-// The platform layer on POSIX systems (built and tested on Linux; the few
-// calls beyond POSIX are marked).
+// The full platform interface on POSIX systems (built and tested on Linux;
+// the few calls beyond POSIX are marked). Not in a minimal build, whose
+// needs platform_core_posix.cc covers.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>

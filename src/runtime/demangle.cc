@@ -544,7 +544,7 @@ std::optional<std::string> demangleRustV0(std::string_view sym) {
 namespace {
 // Ends like a Rust legacy symbol: "17h" + 16 hex digits + "E" (and maybe a
 // ".llvm." suffix after it).
-bool hasRustHash(std::string_view sym) {
+[[maybe_unused]] bool hasRustHash(std::string_view sym) {  // unused in a minimal build
   size_t e = sym.rfind('E');
   if (e == std::string_view::npos || e < 19 || (e + 1 < sym.size() && sym[e + 1] != '.')) return false;
   std::string_view h = sym.substr(e - 19, 19);
@@ -556,10 +556,15 @@ bool hasRustHash(std::string_view sym) {
 }  // namespace
 
 std::string demangle(std::string_view sym) {
+#ifndef TERN_MINIMAL
+  // A minimal build leaves Rust names as they are: its backtraces use C++'s
+  // demangler only, which the C++ runtime has anyway (and the linker drops
+  // the Rust ones, some 30 KB).
   if (auto r = demangleRustV0(sym)) return *r;
   if (auto r = demangleRustLegacy(sym)) return *r;
   // A Rust legacy name with broken escapes is not C++ either.
   if (sym.substr(0, 3) == "_ZN" && hasRustHash(sym)) return std::string(sym);
+#endif
   if (auto r = demangleItanium(sym)) return *r;
   return std::string(sym);
 }

@@ -34,11 +34,17 @@ Expected<InstancePre> Linker::instantiatePre(const std::shared_ptr<Module>& modu
   pre.module_ = module;
   for (const ImportInfo& im : module->imports()) {
     auto it = defs_.find(std::pair<std::string, std::string>(im.module, im.name));
-    if (it == defs_.end())
+    if (it == defs_.end()) {
+      std::string why;
+#ifdef TERN_MINIMAL
+      // wasi_snapshot_preview1, wasi_unstable: say why nothing defines them.
+      if (im.module.starts_with("wasi_")) why = ": WASI is not in this build of Tern (-Dminimal=true)";
+#endif
       return Error{ErrorKind::Link,
                    std::string(errorText(ErrorCode::UnknownImport)) + ": " + im.module + "." + im.name + " (" +
-                       im.type.toString() + ")",
+                       im.type.toString() + ")" + why,
                    SIZE_MAX};
+    }
     const Def& d = it->second;
     if (d.host) {
       if (im.type.kind != ExternKind::Func || !(im.type.func == d.host->type)) {

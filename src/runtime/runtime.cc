@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <deque>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -166,9 +167,11 @@ std::string Trap::toString() const {
 
 struct Engine::Impl {
   explicit Impl(const Config& c) : config(c) {}
+#ifndef TERN_MINIMAL
   ~Impl() {
     for (const PoolEntry& e : pool) platform::release(e.base, e.bytes);
   }
+#endif
   // Linear-memory reservations are recycled, so instantiation does not pay
   // for mmap/munmap/mprotect each time. A small recycled reservation comes
   // back zeroed with its first `*committed` bytes still readable and
@@ -206,6 +209,7 @@ const Config& Engine::config() const { return impl_->config; }
 void Engine::incrementEpoch() { impl_->epoch.fetch_add(1, std::memory_order_relaxed); }
 uint64_t Engine::epoch() const { return impl_->epoch.load(std::memory_order_relaxed); }
 
+#ifndef TERN_MINIMAL
 void* Engine::Impl::takeReservation(uint64_t bytes, uint64_t* committed) {
   {
     std::lock_guard<std::mutex> lock(pool_mu);
@@ -243,6 +247,7 @@ void Engine::Impl::returnReservation(void* base, uint64_t bytes, uint64_t commit
   std::lock_guard<std::mutex> lock(pool_mu);
   pool.push_back(PoolEntry{base, bytes, committed});
 }
+#endif  // TERN_MINIMAL
 
 uint32_t Engine::internType(const FuncType& t) {
   std::string key;
@@ -279,20 +284,12 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
       return e;
     }
   }
-  for (const GlobalType& g : md->globals) {
-    if (g.type == ValType::V128) {
-      Error e;
-      e.kind = ErrorKind::Unsupported;
-      e.message = "v128 globals are validated but not yet supported by the interpreter";
-      return e;
-    }
-  }
   return std::shared_ptr<Module>(std::make_shared<CompiledModule>(engine, std::move(md)));
 }
 
 Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
   Tiering tiering(engine.config());
-  ModuleDecoder dec(tiering);
+  ModuleDecoder dec(tiering, engine.config().features);
   dec.feed(bytes);
   return finishModule(engine, dec);
 }
@@ -301,7 +298,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
   Tiering tiering(engine.config());
-  ModuleDecoder dec(tiering);
+  ModuleDecoder dec(tiering, engine.config().features);
   // Read piecewise: the decoder works on each chunk as it arrives.
   std::vector<uint8_t> chunk(1 << 16);
   for (;;) {
@@ -315,8 +312,8 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   return finishModule(engine, dec, path);
 }
 
-std::optional<Error> Module::validate(std::span<const uint8_t> bytes) {
-  ModuleDecoder dec;
+std::optional<Error> Module::validate(std::span<const uint8_t> bytes, const Features& features) {
+  ModuleDecoder dec(features);
   dec.feed(bytes);
   if (!dec.finish()) return dec.toError();
   return std::nullopt;
@@ -362,7 +359,7 @@ struct ModuleStreamer::Impl {
   Engine* engine;
   Tiering tiering;
   ModuleDecoder dec;
-  explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering) {}
+  explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering, e.config().features) {}
 };
 
 ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
@@ -426,10 +423,22 @@ int64_t Memory::grow(uint64_t delta) {
   if (new_size > m->reserved_) return -1;
   uint64_t extra = new_size - m->size_;
   if (store && store->memory_bytes_ + extra > store->limits_.memory_bytes) return -1;
+#ifdef TERN_MINIMAL
+  // No reservation to commit into: the memory moves to a bigger block (the
+  // interpreter reloads its base after memory.grow and every call).
+  auto* bigger = static_cast<uint8_t*>(platform::allocate(new_size));
+  if (!bigger) return -1;
+  if (m->size_) std::memcpy(bigger, m->base_, m->size_);
+  std::memset(bigger + m->size_, 0, extra);
+  platform::deallocate(m->base_, m->committed_);
+  m->base_ = bigger;
+  m->committed_ = new_size;
+#else
   if (new_size > m->committed_) {
     if (!platform::commit(m->base_ + m->committed_, new_size - m->committed_)) return -1;
     m->committed_ = new_size;
   }
+#endif
   m->size_ = new_size;
   if (store) store->memory_bytes_ += extra;
   return int64_t(old);
@@ -437,12 +446,16 @@ int64_t Memory::grow(uint64_t delta) {
 
 MemoryInst::~MemoryInst() {
   if (!base_) return;
+#ifdef TERN_MINIMAL
+  platform::deallocate(base_, committed_);
+#else
   if (store_) {
     Engine& engine = store_->engine();
     implOf(engine).returnReservation(base_, reserved_ + engine.config().guard_bytes, committed_);
   } else {
     platform::release(base_, reserved_);
   }
+#endif
 }
 
 uint32_t Table::size() const { return uint32_t(tableInst(this)->elems_.size()); }
@@ -594,9 +607,18 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
   // The reservation covers every address the memory can grow to (4 GiB for
   // a 32-bit memory by default), followed by the guard region.
   const Config& cfg = engine_->config();
-  Engine::Impl& pool = implOf(*engine_);
   uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
   if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
+#ifdef TERN_MINIMAL
+  // No reservation and no guard region: a block of the memory's size, which
+  // grows by moving; the interpreter checks every access against the size.
+  // memory_reservation still caps how far it can grow.
+  auto* base = static_cast<uint8_t*>(platform::allocate(initial));
+  if (!base && initial) return Error{ErrorKind::Trap, "cannot allocate a linear memory", SIZE_MAX};
+  if (base) std::memset(base, 0, initial);
+  uint64_t committed = initial;
+#else
+  Engine::Impl& pool = implOf(*engine_);
   uint64_t committed = 0;
   uint8_t* base = static_cast<uint8_t*>(pool.takeReservation(usable + cfg.guard_bytes, &committed));
   if (!base) return Error{ErrorKind::Trap, "cannot reserve address space for a linear memory", SIZE_MAX};
@@ -615,6 +637,7 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
     }
     committed = initial;
   }
+#endif
   auto m = std::make_unique<MemoryInst>();
   m->limits_ = type.limits;
   m->base_ = base;
@@ -679,11 +702,42 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
   return ok;
 }
 
+static Value evalConst(const ConstExpr& e, const ModuleInst& inst);
+
+// An extended constant expression (module.h): its instructions on a value
+// stack. The validator has checked the types, so each arithmetic op finds
+// its two operands. Integer arithmetic wraps, as the instructions do.
+static Value evalExtended(const ConstExpr& e, const ModuleInst& inst) {
+  std::vector<Value> stack;
+  for (const ConstExpr& op : e.ops) {
+    if (op.op == ConstExpr::Op::None) {
+      stack.push_back(evalConst(op, inst));
+      continue;
+    }
+    Value b = stack.back();
+    stack.pop_back();
+    Value& a = stack.back();
+    uint32_t x = uint32_t(a.bits), y = uint32_t(b.bits);
+    uint64_t X = a.bits, Y = b.bits;
+    switch (op.op) {
+      case ConstExpr::Op::I32Add: a = Value::i32(int32_t(x + y)); break;
+      case ConstExpr::Op::I32Sub: a = Value::i32(int32_t(x - y)); break;
+      case ConstExpr::Op::I32Mul: a = Value::i32(int32_t(x * y)); break;
+      case ConstExpr::Op::I64Add: a = Value::i64(int64_t(X + Y)); break;
+      case ConstExpr::Op::I64Sub: a = Value::i64(int64_t(X - Y)); break;
+      case ConstExpr::Op::I64Mul: a = Value::i64(int64_t(X * Y)); break;
+      case ConstExpr::Op::None: break;
+    }
+  }
+  return stack.back();
+}
+
 static Value evalConst(const ConstExpr& e, const ModuleInst& inst) {
   switch (e.kind) {
     case ConstExpr::Value: return e.value;
     case ConstExpr::RefFunc: return Value::funcref(inst.funcs_[e.index]);
     case ConstExpr::GlobalGet: return inst.globals_[e.index]->get();
+    case ConstExpr::Extended: return evalExtended(e, inst);
   }
   return e.value;
 }

@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "base/errors.h"
+#include "decode/scan.h"
 #include "interp/lower.h"
 #include "jit/jit.h"
 
 namespace tern {
 
+#ifndef TERN_MINIMAL
 namespace {
 
 // TERN_JIT_FUNCS, the bisecting aid: only the functions it lists get the JIT,
@@ -134,12 +136,59 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
   return interpret(m, func_index, start, body, err);
 }
 
+#else
+// A minimal build has the interpreter only: no JIT visitor is instantiated
+// (FunctionDecoder<jit::FunctionCompiler> alone is some 40 KB of code).
+Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {}
+Tiering::~Tiering() = default;
+bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  return interpret(m, func_index, r, body, err);
+}
+bool Tiering::finish(ModuleData&, DecodeError&) { return true; }
+#endif  // TERN_MINIMAL
+
+#ifdef TERN_NO_SIMD
+namespace {
+
+// Whether a validated body (r at its local declarations) has a v128
+// instruction (prefix 0xFD).
+bool hasSimdInstruction(Reader r) {
+  uint32_t groups, n;
+  uint8_t t;
+  if (!r.u32(&groups)) return false;
+  for (uint32_t g = 0; g < groups; ++g)
+    if (!r.u32(&n) || !r.u8(&t)) return false;
+  while (!r.atEnd()) {
+    Opcode op;
+    uint32_t index;
+    if (!scanInstruction(r, &op, &index)) return false;
+    if (opInfo(op).prefix == 0xfd) return true;
+  }
+  return false;
+}
+
+}  // namespace
+#endif
+
 bool Tiering::interpret(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+#ifdef TERN_NO_SIMD
+  const Reader start = r;
+#endif
   if (!interp::compileBody(m, func_index, r, body, err, {epoch_, fuel_})) return false;
+#ifdef TERN_NO_SIMD
+  // Validated like any other, but the interpreter of a build without SIMD
+  // has no v128 handlers: the module does not compile (Unsupported, as
+  // runtime.cc's finishModule says for any body without a tier).
+  if (hasSimdInstruction(start)) {
+    body.code.reset();
+    body.unsupported = "SIMD (v128) is not in this build of Tern (-Dsimd=false)";
+  }
+#endif
   body.tier = body.code ? FuncTier::Interp : FuncTier::None;
   return true;
 }
 
+#ifndef TERN_MINIMAL
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
   if (!jit_) return true;
   m.jit = jit_->finish(m);
@@ -154,5 +203,7 @@ bool Tiering::finish(ModuleData& m, DecodeError& err) {
   if (std::getenv("TERN_JIT_STATS")) printJitStats(m);
   return true;
 }
+
+#endif  // TERN_MINIMAL
 
 }  // namespace tern

@@ -283,6 +283,27 @@ static void test_errors(void) {
     wasm_config_delete(config);
   }
 
+  /* Feature switches: a global initialized by (i32.add (i32.const 1) (i32.const 2)) needs extended-const. */
+  {
+    static const byte_t ext_const[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x06, 0x09, 0x01,
+                                       0x7f, 0x00, 0x41, 0x01, 0x41, 0x02, 0x6a, 0x0b};
+    wasm_config_t* config = wasm_config_new();
+    wasm_engine_t* wasm2;
+    CHECK(tern_config_features_set(config, "extended-const=n") == NULL);
+    msg = take_error_message(tern_config_features_set(config, "tail-call"));
+    CHECK(strstr(msg, "not implement") != NULL);
+    error = tern_config_features_set(config, "no-such-feature");
+    CHECK(error && tern_error_kind(error) == TERN_ERROR_USAGE);
+    tern_error_delete(error);
+    wasm2 = wasm_engine_new_with_config(config);
+    wasm_byte_vec_new(&bytes, sizeof ext_const, ext_const);
+    CHECK(tern_module_validate(engine, &bytes) == NULL); /* on by default */
+    msg = take_error_message(tern_module_validate(wasm2, &bytes));
+    CHECK(strstr(msg, "constant expression required") != NULL);
+    wasm_byte_vec_delete(&bytes);
+    wasm_engine_delete(wasm2);
+  }
+
   wasm_store_delete(store);
   wasm_engine_delete(engine);
 }

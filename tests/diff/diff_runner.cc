@@ -46,6 +46,7 @@
 // Exit status: 0 the tiers agree (or the run is inconclusive), 1 they
 // disagree (the first difference is printed with both sides), 2 usage or
 // I/O error.
+#include <bit>
 #include <cinttypes>
 #include <cstdarg>
 #include <cmath>
@@ -172,8 +173,22 @@ Shown showValue(const Value& v, const TierRun* t) {
       return {fmt("f64:0x%016" PRIx64, b), fmt("f64:%.17g(0x%016" PRIx64 ")", v.asF64(), b)};
     }
     case ValType::V128: {
-      std::string s = fmt("v128:0x%016" PRIx64 "%016" PRIx64, v.hi, v.bits);
-      return {s, s};
+      // The key compares lane by lane, and a lane that is a NaN on both
+      // sides matches whatever its payload (as memory does, see syncNaNs):
+      // each 64-bit half that is an f64 NaN reads "NaN64", else each 32-bit
+      // word that is an f32 NaN reads "NaN32".
+      std::string text = fmt("v128:0x%016" PRIx64 "%016" PRIx64, v.hi, v.bits), key = "v128:";
+      for (uint64_t half : {v.hi, v.bits}) {
+        if (std::isnan(std::bit_cast<double>(half))) {
+          key += "[NaN64]";
+          continue;
+        }
+        for (uint32_t word : {uint32_t(half >> 32), uint32_t(half)}) {
+          if (std::isnan(std::bit_cast<float>(word))) key += "[NaN32]";
+          else key += fmt("%08" PRIx32, word);
+        }
+      }
+      return {key, text};
     }
     case ValType::FuncRef: {
       std::string s = v.isNull() ? std::string("funcref:null") : t->funcRef(v.asFuncRef());
@@ -224,6 +239,15 @@ std::vector<Value> makeArgs(const FuncType& ft, int round, size_t salt) {
       case ValType::I64: args.push_back(Value::i64(i64s[k])); break;
       case ValType::F32: args.push_back(Value::f32(f32s[k])); break;
       case ValType::F64: args.push_back(Value::f64(f64s[k])); break;
+      case ValType::V128: {
+        // Lanes at every shape's edges (i8 0x80 and 0x7f, i16 0x8000, f32 -0,
+        // 1.5 and FLT_MAX, f64 2.5 and -2^31), and no NaN, as above.
+        static const V128 v128s[] = {{0x807f01ff80007fffull, 0x3fc0000080000000ull},
+                                     {0x7f7fffff80000001ull, 0x0000000100000002ull},
+                                     {0x4004000000000000ull, 0xc1e0000000000000ull}};
+        args.push_back(Value::v128(v128s[k % 3]));
+        break;
+      }
       default: args.push_back(Value::zero(t)); break;
     }
   }

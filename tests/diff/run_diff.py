@@ -16,6 +16,12 @@ For each of --count modules (numbered from --first):
               locals into a checksum it stores and returns; assembled with
               wat2wasm, two thirds of them then optimized with `wasm-opt`
               (-O2, -O3 or -Os), as real programs are;
+       simd   gen_simd.py (next to this script): every SIMD instruction
+              of src/module/opcodes.def over edge-case lanes (NaNs, -0,
+              saturation bounds), each value stored and compared; a third
+              optimized with `wasm-opt -O3 --enable-simd`;
+       ttf-simd  translate-to-fuzz with SIMD enabled (the "simd" set:
+              core plus --enable-simd);
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
@@ -35,7 +41,7 @@ rightly rejects most such modules. So most ttf modules use the "core" set
 (MVP, sign extension, mutable globals, saturating float-to-int, bulk memory,
 multi-value) and a quarter the "reftypes" set (core without multi-value,
 plus reference types); the reftypes modules Tern rejects are counted and
-skipped. SIMD is off: the interpreter does not run it. After -ttf, a third
+skipped. SIMD is only in the simd and ttf-simd kinds. After -ttf, a third
 of the modules get -O3 and a third a random set of passes (--fuzz-passes),
 so that the tiers also see optimized code.
 
@@ -67,7 +73,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEN_EXPRS = os.path.join(HERE, 'gen_exprs.py')
 GEN_SHAPES = os.path.join(HERE, 'gen_shapes.py')
-KINDS = ('exprs', 'ttf', 'shapes')  # the order kinds are drawn in
+GEN_SIMD = os.path.join(HERE, 'gen_simd.py')
+# The order kinds are drawn in; new kinds go last, so that the modules of a
+# seed with the older kinds stay the same.
+KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd')
 DEFAULT_KINDS = 'ttf:2,exprs:1,shapes:1'
 GEN_ALIASES = {'both': 'ttf:2,exprs:1', 'ttf': 'ttf', 'exprs': 'exprs', 'shapes': 'shapes'}
 
@@ -76,10 +85,12 @@ CORE = ['-mvp', '--enable-sign-ext', '--enable-mutable-globals', '--enable-nontr
 PROFILES = {
     'core': CORE + ['--enable-multivalue'],
     'reftypes': CORE + ['--enable-reference-types'],
+    'simd': CORE + ['--enable-multivalue', '--enable-simd'],
 }
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
 SHAPES_PASSES = [[], [], ['-O2'], ['-O3'], ['-O3'], ['-Os']]
+SIMD_PASSES = [[], [], ['-O3']]
 
 RESULT_RE = re.compile(r'^RESULT (\S+) calls=(\d+) traps=(\d+) host_calls=(\d+) jit_funcs=(\d+)/(\d+)')
 BAD = ('disagree', 'crash', 'timeout', 'validate-mismatch')
@@ -104,7 +115,10 @@ class Plan:
                     break
         self.kind = gen
         self.profile = 'reftypes' if gen == 'ttf' and rng.random() < 0.25 else 'core'
-        self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES}[gen])
+        if gen in ('simd', 'ttf-simd'):
+            self.profile = 'simd'
+        self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES,
+                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES}[gen])
         self.input = bytes(rng.getrandbits(8) for _ in range(rng.randint(min_bytes, max_bytes)))
         self.exprs_seed = '%d:%d' % (seed, index)
 
@@ -126,7 +140,7 @@ class Outcome:
 def generate(args, plan, d):
     """Writes d/m.wasm; returns an error text or None."""
     wasm = os.path.join(d, 'm.wasm')
-    if plan.kind == 'ttf':
+    if plan.kind in ('ttf', 'ttf-simd'):
         raw = os.path.join(d, 'input.bin')
         with open(raw, 'wb') as f:
             f.write(plan.input)
@@ -138,6 +152,8 @@ def generate(args, plan, d):
     wat = os.path.join(d, 'm.wat')
     if plan.kind == 'shapes':
         cmd = [sys.executable, GEN_SHAPES, '--scale', str(args.shapes_scale), plan.exprs_seed, wat]
+    elif plan.kind == 'simd':
+        cmd = [sys.executable, GEN_SIMD, plan.exprs_seed, wat]
     else:
         flags = ['--no-block-params'] if plan.passes else []
         cmd = [sys.executable, GEN_EXPRS] + flags + [plan.exprs_seed, wat]
@@ -149,7 +165,7 @@ def generate(args, plan, d):
     if r.returncode != 0:
         return 'wat2wasm: ' + r.stderr.strip()[-500:]
     if plan.passes:
-        r = subprocess.run([args.wasm_opt, target] + PROFILES['core'] + plan.passes + ['-o', wasm],
+        r = subprocess.run([args.wasm_opt, target] + PROFILES[plan.profile] + plan.passes + ['-o', wasm],
                            capture_output=True, text=True)
         if r.returncode != 0:
             return 'wasm-opt: ' + r.stderr.strip()[-500:]
@@ -232,7 +248,7 @@ def main():
     ap.add_argument('--wat2wasm', default=shutil.which('wat2wasm') or 'wat2wasm')
     ap.add_argument('--wasm-validate', default=shutil.which('wasm-validate'),
                     help='wabt validator to cross-check `tern validate` (default: from PATH, if any)')
-    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes '
+    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd '
                     '(default %s)' % DEFAULT_KINDS)
     ap.add_argument('--gen', choices=sorted(GEN_ALIASES),
                     help='the older --kinds: ttf, exprs, shapes, or both (ttf:2,exprs:1)')
@@ -266,7 +282,7 @@ def main():
     for part in args.kinds_text.split(','):
         name, _, weight = part.strip().partition(':')
         if name not in KINDS:
-            ap.error('--kinds: unknown generator %r (ttf, exprs, shapes)' % name)
+            ap.error('--kinds: unknown generator %r (%s)' % (name, ', '.join(KINDS)))
         try:
             args.kinds[name] = float(weight) if weight else 1.0
         except ValueError:

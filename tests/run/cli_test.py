@@ -307,6 +307,32 @@ def case_validate(t):
     check(r.status == 1 and r.err.startswith("error: "), "run garbage exits 1")
 
 
+def case_features(t):
+    """-W feature switches: extended-const is on by default and can be
+    switched off (validate and run agree); unknown names, bad values and
+    features Tern does not implement yet are usage errors (exit 2)."""
+    # A global initialized by (i32.add (i32.const 1) (i32.const 2)), exported, and nothing else.
+    glob = section(6, vec([b"\x7f\x00\x41\x01\x41\x02\x6a\x0b"]))
+    data = b"\x00asm\x01\x00\x00\x00" + glob
+    path = write(t.tmp, "extconst.wasm", data)
+    r = Run([t.tern, "validate", path])
+    check(r.status == 0 and r.out.strip() == "ok", "extended-const is on by default")
+    r = Run([t.tern, "validate", "-W", "extended-const=n", path])
+    offset = len(data) - 2  # the i32.add
+    check(r.status == 1 and ("at offset 0x%x: constant expression required" % offset) in r.err,
+          "-W extended-const=n: 'constant expression required' at the i32.add (0x%x): %r" % (offset, r.err))
+    r = Run([t.tern, "run", "-W", "all=n", "--invoke", "nothing", path])
+    check(r.status == 1 and "constant expression required" in r.err, "run -W all=n rejects it too: %r" % r.err)
+    for spec, words in [("tail-call", "not implement"), ("extended-const=maybe", "must be y or n"),
+                        ("no-such-thing", "unknown")]:
+        for cmd in (["validate", "-W", spec, path], ["run", "-W", spec, path]):
+            r = Run([t.tern] + cmd)
+            check(r.status == 2 and words in r.err, "%s: exit 2 with %r: %r" % (" ".join(cmd[:3]), words, r.err))
+    r = Run([t.tern, "run", "-W", "help"])
+    check(r.status == 0 and all(n in r.out for n in ("extended-const", "tail-call", "memory64", "all=y|n")),
+          "-W help lists the features")
+
+
 def case_run_errors(t):
     """`tern run` names the file in its errors, the way `tern validate` does."""
     for filename, data, what in [("garbage.wasm", b"this is not a wasm module at all", "bad magic"),
@@ -501,6 +527,7 @@ CASES = {
     "usage-errors": case_usage_errors,
     "missing-file": case_missing_file,
     "validate": case_validate,
+    "features": case_features,
     "hello": case_hello,
     "trap": case_trap,
     "invoke": case_invoke,

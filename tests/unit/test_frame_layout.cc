@@ -1,8 +1,12 @@
-// The value-stack frame layout both tiers share (src/module/frame_layout.h).
+// The value-stack frame layout both tiers share (src/module/frame_layout.h),
+// and the validator's slot height that places the operand stack in it.
 #include <doctest/doctest.h>
 
+#include <utility>
 #include <vector>
 
+#include "decode/function_decoder.h"
+#include "decode/module_decoder.h"
 #include "module/frame_layout.h"
 
 using tern::FrameLayout;
@@ -55,4 +59,58 @@ TEST_CASE("frame layout: no locals, and params only") {
   CHECK(only.paramSlots() == 3);
   CHECK(only.localSlots() == 3);
   CHECK(only.localSlot(1) == 2);
+}
+
+namespace {
+
+// Records the validator's slot height (slotHeight()) at every instruction it
+// visits.
+struct HeightRecorder {
+  std::vector<std::pair<tern::Opcode, uint32_t>> seen;
+  void begin(const tern::ValidatorState&) {}
+  void op(const tern::ValidatorState& s, tern::Opcode op, const tern::Imm&) { seen.push_back({op, s.slotHeight()}); }
+  void finish(const tern::ValidatorState&) {}
+};
+
+struct HeightConsumer final : tern::BodyConsumer {
+  HeightRecorder rec;
+  bool onFunctionBody(const tern::ModuleData& m, uint32_t func_index, tern::Reader& r, tern::FuncBody& body,
+                      tern::DecodeError& err) override {
+    tern::FunctionDecoder<HeightRecorder> dec(m, func_index, rec);
+    if (dec.decode(r, &body.locals)) return true;
+    err = dec.error();
+    return false;
+  }
+  bool finish(tern::ModuleData&, tern::DecodeError&) override { return true; }
+};
+
+}  // namespace
+
+TEST_CASE("frame layout: the validator's slot height counts two slots per v128 entry") {
+  using tern::Opcode;
+  // (func (param v128 i32) (result v128) (local i64)
+  //   local.get 0  local.get 1  drop
+  //   block (result v128) local.get 0 br 0 end
+  //   drop)
+  const std::vector<uint8_t> wasm = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,        // header
+                                     0x01, 0x07, 0x01, 0x60, 0x02, 0x7b, 0x7f, 0x01, 0x7b,  // type 0
+                                     0x03, 0x02, 0x01, 0x00,                                // func 0: type 0
+                                     0x0a, 0x13, 0x01, 0x11, 0x01, 0x01, 0x7e,              // code: one i64 local
+                                     0x20, 0x00, 0x20, 0x01, 0x1a, 0x02, 0x7b, 0x20, 0x00, 0x0c, 0x00,  // ... br 0
+                                     0x0b, 0x1a, 0x0b};
+  HeightConsumer c;
+  tern::ModuleDecoder dec(c);
+  REQUIRE(dec.feed(wasm));
+  REQUIRE_MESSAGE(dec.finish(), dec.toError().message);
+  // Visited after the operands are popped (drop, br, end) and before the
+  // results are pushed; block after its frame is open.
+  const std::vector<std::pair<Opcode, uint32_t>> want = {
+      {Opcode::LocalGet, 0}, {Opcode::LocalGet, 2}, {Opcode::Drop, 2}, {Opcode::Block, 2}, {Opcode::LocalGet, 2},
+      {Opcode::Br, 2},       {Opcode::End, 2},      {Opcode::Drop, 2}, {Opcode::End, 0}};
+  REQUIRE(c.rec.seen.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    CAPTURE(i);
+    CHECK(c.rec.seen[i].first == want[i].first);
+    CHECK(c.rec.seen[i].second == want[i].second);
+  }
 }

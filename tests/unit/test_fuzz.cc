@@ -433,13 +433,7 @@ TEST_CASE("fuzz: inputs load, valid ones compile and invalid ones are rejected")
     CAPTURE(i.name);
     auto r = compile(i.bytes);
     if (i.expect == Input::Valid) {
-      // The one accepted exception is the skip list's entry (tests/spec/skip.txt):
-      // SIMD modules validate but the interpreter does not run them yet, so
-      // compile reports Unsupported naming SIMD. Anything else must compile.
-      bool simd_unsupported = !r.ok() && r.error().kind == tern::ErrorKind::Unsupported &&
-                              r.error().message.find("SIMD") != std::string::npos && i.name.rfind("simd_", 0) == 0;
-      if (simd_unsupported) MESSAGE("skip-list (SIMD execution): " << i.name);
-      CHECK_MESSAGE((r.ok() || simd_unsupported),
+      CHECK_MESSAGE(r.ok(),
                     "valid module rejected: "
                         << (r.ok() ? "" : std::string(kindName(r.error().kind)) + " '" + r.error().message + "'"));
       // Whatever compile thinks, the module must pass validation.

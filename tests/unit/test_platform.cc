@@ -1,5 +1,6 @@
-// The platform layer (src/platform/platform.h): address space, executable
-// memory, the fault handler and its signal stack, thread stacks.
+// The platform layer (src/platform/platform.h): its core (memory blocks, the
+// thread slot), address space, executable memory, the fault handler and its
+// signal stack, thread stacks.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -13,6 +14,38 @@
 namespace platform = tern::platform;
 
 namespace {
+
+TEST_CASE("platform core: allocate and deallocate") {
+  for (size_t bytes : {size_t(0), size_t(1), size_t(24), size_t(65536), size_t(3) << 20}) {
+    auto* p = static_cast<uint8_t*>(platform::allocate(bytes));
+    REQUIRE(p != nullptr);
+    CHECK(reinterpret_cast<uintptr_t>(p) % 8 == 0);
+    std::memset(p, 0xab, bytes);
+    if (bytes) CHECK(p[bytes - 1] == 0xab);
+    platform::deallocate(p, bytes);
+  }
+  platform::deallocate(nullptr, 0);
+}
+
+TEST_CASE("platform core: one thread slot per thread, destroyed at thread exit") {
+  static std::atomic<int> destroyed{0};
+  static int values[2];
+  auto destroy = [](void* v) {
+    CHECK((v == &values[0] || v == &values[1]));
+    destroyed.fetch_add(1);
+  };
+  destroyed = 0;
+  void* mine = platform::threadSlot();  // the interpreter may have set it
+  for (int i = 0; i < 2; ++i) {
+    std::thread([&, i] {
+      CHECK(platform::threadSlot() == nullptr);
+      platform::setThreadSlot(&values[i], destroy);
+      CHECK(platform::threadSlot() == &values[i]);
+    }).join();
+    CHECK(destroyed.load() == i + 1);
+  }
+  CHECK(platform::threadSlot() == mine);
+}
 
 TEST_CASE("platform: reserve, commit, decommit, protect, release") {
   size_t page = platform::pageSize();
