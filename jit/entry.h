@@ -58,5 +58,8 @@ int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
 // Table, reference and bulk-memory instructions (Opcode `op`, immediates a
 // and b, operands in v[0..]); a trap sets ctx->trap_kind.
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
+// A SIMD instruction (Opcode `op`, lane immediate `lane`) on the operands in
+// the slots from v on; the result replaces them (jit/simd_helpers.cc).
+void jitSimd(Ctx* ctx, uint32_t op, uint32_t lane, uint64_t* v);
 
 }  // namespace tern::jit

@@ -19,6 +19,7 @@ struct Table {
     fns[helperId(HelperId::CallIndirect)] = reinterpret_cast<const void*>(&jitCallIndirect);
     fns[helperId(HelperId::CheckInterrupt)] = reinterpret_cast<const void*>(&jitCheckInterrupt);
     fns[helperId(HelperId::Misc)] = reinterpret_cast<const void*>(&jitMisc);
+    fns[helperId(HelperId::Simd)] = reinterpret_cast<const void*>(&jitSimd);
     for (unsigned op = 0; op < kOpcodeCount; ++op)
       fns[operatorHelper(op)] = reinterpret_cast<const void*>(helperFor(Opcode(op)));
   }

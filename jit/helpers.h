@@ -18,6 +18,7 @@ enum class HelperId : uint32_t {
   CallIndirect,    // jitCallIndirect
   CheckInterrupt,  // jitCheckInterrupt
   Misc,            // jitMisc
+  Simd,            // jitSimd (jit/simd_helpers.cc)
   FirstOperator,   // + unsigned(Opcode): helperFor(op)
 };
 

@@ -15,7 +15,9 @@
 // slot * 8 from the frame pointer) or an immediate, of any value: the Masm
 // materializes what its instructions cannot encode. 32-bit integer results
 // are zero-extended to 64 bits; f32 values keep bits 32..63 of their
-// register zero, so any value spills and reloads with one 64-bit move. An
+// register zero, so any value spills and reloads with one 64-bit move; a
+// v128 lives in a Vec register or in two consecutive slots (8-byte aligned
+// only), and moves, loads and stores of a Vec register take all 16 bytes. An
 // integer operand may be in a float register and the other way round
 // (reinterpretations move no bits): the Masm moves it across.
 #pragma once
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "jit/helpers.h"
+#include "module/opcodes.h"
 #include "runtime/trap_code.h"
 
 namespace tern::jit {
@@ -113,7 +116,7 @@ template <class M>
 concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const std::vector<typename M::Label>& targets,
                                   Reg r, Opnd o, Cond c, uint32_t u, uint64_t v, bool b, std::vector<uint8_t>& out,
                                   MemAccess acc, MemRef ref, TrapCode code, IntOp iop, IntUnop iun, DivOp dop,
-                                  FloatOp fop, FloatUnop fun, SignOp sop) {
+                                  FloatOp fop, FloatUnop fun, SignOp sop, Opcode op, const uint8_t* ptr) {
   // ---- the register file ----
   // Register ids are below kGpRegs / kFpRegs (at most 32: the compiler
   // keeps masks). kGpOrder and kFpOrder list the allocatable ones in the
@@ -210,7 +213,7 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.memorySize(r);
   { m.memoryGrow(o) } -> std::convertible_to<Reg>;  // old size in pages or -1; returns where
 
-  // ---- globals ----
+  // ---- globals (a Vec register: all 16 bytes of a v128 global) ----
   m.globalGet(r, u);
   m.globalSet(u, o);
 
@@ -232,6 +235,33 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
 
   // br_table: goes to targets[idx], or the last one when idx is past them.
   m.jumpTable(o, targets);
+
+  // ---- SIMD: v128 values in Vec registers (jit/compiler/simd.cc) ----
+  // Emitters named by the Wasm opcode: each architecture picks its
+  // instructions, and one returning false has emitted nothing (the compiler
+  // then calls the instruction's helper). dst is in place (it holds the
+  // first operand on entry); the other operands are registers that are
+  // only read, distinct from dst; tmp is a free Vec register the emitter
+  // may write. Results are bit for bit those of interp/simd.h.
+  // False where the machine lacks the SIMD baseline (x64: SSE4.1); the
+  // compiler then leaves functions with SIMD instructions to the interpreter.
+  { cm.vecSupported() } -> std::convertible_to<bool>;
+  m.copyVecSlot(u, u);                                // two slots to two slots (they may overlap)
+  m.vecConst(r, v, v);                                // dst = (lo, hi), from the function's constant pool
+  { m.vecUnop(op, r, r, r) } -> std::same_as<bool>;   // v:v (dst, src, tmp)
+  { m.vecBinop(op, r, r, r) } -> std::same_as<bool>;  // vv:v (dst = dst op rhs, tmp)
+  { m.vecShift(op, r, o, r) } -> std::same_as<bool>;  // vi:v (dst, count: register or immediate, tmp)
+  m.vecBitselect(r, r, r);                            // dst = (dst & c) | (b & ~c)
+  { m.vecTest(op, r, r, r) } -> std::same_as<bool>;   // v:i (gp dst, src, tmp)
+  m.vecSplat(op, r, r);                               // dst = splat(src), src Gp (integer shapes) or Fp
+  m.vecExtract(op, u, r, r);                          // dst (Gp or Fp by the shape) = src[lane]
+  m.vecReplace(op, u, r, r);                          // dst[lane] = src (Gp or Fp)
+  m.vecShuffle(r, r, ptr, r);                         // dst = shuffle(dst, b, 16 lane indices), tmp
+  m.vecLoad(op, u, r, ref);                           // every load form (lane: the lane a *_lane form writes in dst)
+  m.vecStore(op, u, ref, r);                          // v128.store and the store_lane forms
+  // A helper of jit/simd_helpers.cc computing op on the operands in the
+  // slots from frame_slot on; the result replaces them there.
+  m.callSimd(u, u, u);
 };
 
 }  // namespace tern::jit

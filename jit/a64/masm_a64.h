@@ -114,6 +114,39 @@ class Masm {
   void interruptCheck(uint32_t flags, Label trap);
   void jumpTable(Opnd idx, const std::vector<Label>& targets);
 
+  // ---- SIMD: not yet (NEON code is still to come) ----
+  // vecSupported() false makes the compiler leave every function that
+  // touches v128 to the interpreter (jit/compiler: begin() and op()), so
+  // these are never part of finished code; should one be reached anyway,
+  // it makes finish() fail, and the function is interpreted.
+  bool vecSupported() const { return false; }
+  void copyVecSlot(uint32_t, uint32_t) { errors_.failed = true; }
+  void vecConst(Reg, uint64_t, uint64_t) { errors_.failed = true; }
+  bool vecUnop(Opcode, Reg, Reg, Reg) {
+    errors_.failed = true;
+    return true;
+  }
+  bool vecBinop(Opcode, Reg, Reg, Reg) {
+    errors_.failed = true;
+    return true;
+  }
+  bool vecShift(Opcode, Reg, Opnd, Reg) {
+    errors_.failed = true;
+    return true;
+  }
+  void vecBitselect(Reg, Reg, Reg) { errors_.failed = true; }
+  bool vecTest(Opcode, Reg, Reg, Reg) {
+    errors_.failed = true;
+    return true;
+  }
+  void vecSplat(Opcode, Reg, Reg) { errors_.failed = true; }
+  void vecExtract(Opcode, uint32_t, Reg, Reg) { errors_.failed = true; }
+  void vecReplace(Opcode, uint32_t, Reg, Reg) { errors_.failed = true; }
+  void vecShuffle(Reg, Reg, const uint8_t*, Reg) { errors_.failed = true; }
+  void vecLoad(Opcode, uint32_t, Reg, MemRef) { errors_.failed = true; }
+  void vecStore(Opcode, uint32_t, MemRef, Reg) { errors_.failed = true; }
+  void callSimd(uint32_t, uint32_t, uint32_t) { errors_.failed = true; }
+
  private:
   // Records that asmjit refused an instruction (finish() then fails).
   struct Errors : asmjit::ErrorHandler {

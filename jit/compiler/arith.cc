@@ -30,7 +30,7 @@ void FunctionCompiler::Impl::pushCompare(Cond cc, bool wide) {
     e.value = b.e.value;
   } else if (inMemory(b.e)) {
     e.rhs = Entry::RSlot;
-    e.slot = slotOf(b.e, b.d);
+    e.slot = slotOf(b);
     int cr = b.e.kind == Entry::Local ? cacheOf(b.e.slot, RegClass::Gp) : -1;
     if (cr >= 0) {
       e.rhs = Entry::RReg;
@@ -265,7 +265,7 @@ bool FunctionCompiler::Impl::floatCompare(Opcode op) {
     c.reg = uint8_t(fpOwned(x));
     if (inMemory(b.e)) {
       c.rhs = Entry::RSlot;
-      c.slot = slotOf(b.e, b.d);
+      c.slot = slotOf(b);
     } else {
       c.rhs = Entry::RReg;
       c.rreg = uint8_t(fpOwned(b));

@@ -88,14 +88,19 @@ struct Entry {
   bool lborrow = false, rborrow = false;
   uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
   uint64_t value = 0;  // Const; Cmp: right operand immediate
+  // A v128 value: two slots; a Stack, Local or Reg (class Vec) entry, never
+  // a constant or a compare.
+  bool vec = false;
   bool isGpReg() const { return kind == Reg && cls == RegClass::Gp; }
   bool isFpReg() const { return kind == Reg && cls != RegClass::Gp; }
 };
 
-// An entry taken off the stack, with the depth it had (a Stack entry's slot).
+// An entry taken off the stack, with the depth it had and, for a Stack
+// entry, its slot (taken when it was popped: the entries below may go too).
 struct Val {
   Entry e;
   uint32_t d = 0;
+  uint32_t s = 0;
 };
 
 // Which local each register caches (-1: none), per register file.
@@ -110,8 +115,9 @@ struct JFrame {
   CtrlKind kind;
   uint32_t result_base;
   uint32_t nparams, nresults;
-  Label label;       // end of block, or head of loop
-  Label else_label;  // if: start of else / end
+  uint64_t vec_params = 0, vec_results = 0;  // bit i: param / result i is a v128
+  Label label;                               // end of block, or head of loop
+  Label else_label;                          // if: start of else / end
   bool has_else_label = false;
   // loop: the cache at the head; every back edge restores all of it (never
   // less: code compiled after the head has relied on every entry).
@@ -124,7 +130,18 @@ struct JFrame {
 };
 
 inline bool isFloat(ValType t) { return t == ValType::F32 || t == ValType::F64; }
-inline RegClass classOf(ValType t) { return isFloat(t) ? RegClass::Fp : RegClass::Gp; }
+inline RegClass classOf(ValType t) {
+  return t == ValType::V128 ? RegClass::Vec : isFloat(t) ? RegClass::Fp : RegClass::Gp;
+}
+// Bit i set when types[i] is a v128 (block, call and function signatures).
+template <class Types>
+uint64_t vecMask(const Types& types) {
+  uint64_t m = 0;
+  for (size_t i = 0; i < types.size() && i < 64; ++i)
+    if (types[i] == ValType::V128) m |= uint64_t(1) << i;
+  return m;
+}
+inline bool vecBit(uint64_t mask, uint32_t i) { return i < 64 && (mask >> i) & 1; }
 inline ::tern::jit::Reg gpR(int id) { return gpReg(id); }
 inline ::tern::jit::Reg fpR(int id) { return fpReg(id); }
 
@@ -147,10 +164,16 @@ struct FunctionCompiler::Impl {
   std::string why;
 
   // Slots of the locals and of the params (module/frame_layout.h). The
-  // register cache, the Local entries and the loop scan's marks name a local
-  // by its slot; they are its index too, because a function with a v128
-  // local (two slots) is not compiled yet.
-  uint32_t nlocals = 0, nparams = 0, max_depth = 0;
+  // register cache and the Local entries name a local by its first slot; a
+  // v128 local takes two (local_vec marks its first), so the loop scan's
+  // marks, which are by index, go through local_index.
+  uint32_t nlocals = 0, nparams = 0, max_height = 0;
+  // Whether any v128 value is on the stack or among the locals: without
+  // one, every entry takes one slot and slot heights are depths.
+  bool any_vec = false;
+  std::vector<uint8_t> local_vec;     // per slot: a v128 local starts here
+  std::vector<uint32_t> local_index;  // per slot: the local's index (any_vec only)
+  uint32_t localIndex(uint32_t slot) const { return local_index.empty() ? slot : local_index[slot]; }
   const FrameLayout* layout = nullptr;  // the ValidatorState's, alive while the body is compiled
   std::vector<Entry> stack;
   std::vector<JFrame> frames;
@@ -193,9 +216,17 @@ struct FunctionCompiler::Impl {
 
   // ---- slots ----
   uint32_t depth() const { return uint32_t(stack.size()); }
-  uint32_t slotOfDepth(uint32_t d) const { return layout->stackSlot(d); }
+  // The slot of the stack entry at depth d: the locals, then the slots of
+  // the entries below it (two for a v128).
+  uint32_t slotOfDepth(uint32_t d) const {
+    if (!any_vec) return nlocals + d;
+    uint32_t s = nlocals + d;
+    for (uint32_t i = 0; i < d && i < depth(); ++i) s += stack[i].vec;
+    return s;
+  }
   // The slot a Stack or Local value lives in.
   uint32_t slotOf(const Entry& e, uint32_t d) const { return e.kind == Entry::Local ? e.slot : slotOfDepth(d); }
+  uint32_t slotOf(const Val& v) const { return v.e.kind == Entry::Local ? v.e.slot : v.s; }
   bool inMemory(const Entry& e) const { return e.kind == Entry::Stack || e.kind == Entry::Local; }
 
   // ---- traps (control.cc) ----
@@ -209,21 +240,25 @@ struct FunctionCompiler::Impl {
 
   // ---- the operand stack ----
   void noteDepth() {
-    if (depth() > max_depth) max_depth = depth();
+    uint32_t h = slotOfDepth(depth()) - nlocals;
+    if (h > max_height) max_height = h;
   }
   void freeReg(RegClass c, int r) { busy[regFile(c)] &= ~(1u << r); }
   void freeGp(int r) { busy[compiler::kGp] &= ~(1u << r); }
   void release(const Entry& e);
   void pushReg(int r, RegClass c);
-  void pushStack() {
-    stack.push_back(Entry{});
+  void pushStack(bool vec = false) {
+    Entry e;
+    e.vec = vec;
+    any_vec |= vec;
+    stack.push_back(e);
     noteDepth();
   }
   void pushConst(uint64_t v);
   Val pop() {
     Entry e = stack.back();
     stack.pop_back();
-    return Val{e, depth()};
+    return Val{e, depth(), slotOfDepth(depth())};
   }
   void resetTo(uint32_t d) {
     while (depth() > d) release(pop().e);
@@ -265,6 +300,9 @@ struct FunctionCompiler::Impl {
   int ownedFromMemory(const Val& v, RegClass c);
   int gpOwned(Val& v);
   int fpOwned(Val& v);
+  int vecOwned(Val& v);
+  int vecReg(Val& v);
+  void copyValue(uint32_t dst, uint32_t src, bool vec);
   void loadInto(::tern::jit::Reg r, Val& v);
   Opnd gpRhs(Val& v, bool allow_imm);
   Opnd fpRhs(Val& v);
@@ -306,6 +344,11 @@ struct FunctionCompiler::Impl {
   void miscOp(Opcode op, const Imm& imm);
   void select(const Imm& imm);
   void localSet(const ValidatorState& s, Opcode op, uint32_t x);
+  // ---- SIMD (simd.cc) ----
+  bool simdOp(Opcode op, const Imm& imm);
+  bool simdMemory(Opcode op, const Imm& imm);
+  void simdHelper(Opcode op, const Imm& imm);
+  void pushVec(int r) { pushReg(r, RegClass::Vec); }
   bool special(const ValidatorState& s, Opcode op, const Imm& imm);
 };
 
@@ -325,6 +368,8 @@ inline void FunctionCompiler::Impl::pushReg(int r, RegClass c) {
   e.kind = Entry::Reg;
   e.cls = c;
   e.reg = uint8_t(r);
+  e.vec = c == RegClass::Vec;
+  any_vec |= e.vec;
   stack.push_back(e);
   noteDepth();
 }
@@ -405,7 +450,7 @@ inline Opnd FunctionCompiler::Impl::gpRhs(Val& v, bool allow_imm) {
     int c = fillCache(e.slot, RegClass::Gp);
     if (c >= 0) return Opnd::r(gpReg(c));
   }
-  if (inMemory(e)) return Opnd::s(slotOf(e, v.d));
+  if (inMemory(e)) return Opnd::s(slotOf(v));
   return Opnd::r(gpReg(gpOwned(v)));
 }
 

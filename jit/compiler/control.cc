@@ -30,7 +30,11 @@ Label FunctionCompiler::Impl::trapSet() {
 // ---- branches ----
 void FunctionCompiler::Impl::moveTopTo(uint32_t base, uint32_t n) {
   uint32_t from = depth() - n;
-  for (uint32_t k = 0; k < n; ++k) storeTo(slotOfDepth(base + k), stack[from + k], from + k);
+  uint32_t dst = slotOfDepth(base);  // the entries below base stay: their slots are the label's
+  for (uint32_t k = 0; k < n; ++k) {
+    storeTo(dst, stack[from + k], from + k);
+    dst += stack[from + k].vec ? 2 : 1;
+  }
 }
 
 bool FunctionCompiler::Impl::topInPlace(uint32_t base, uint32_t n) const {
@@ -44,19 +48,24 @@ bool FunctionCompiler::Impl::topInPlace(uint32_t base, uint32_t n) const {
 void FunctionCompiler::Impl::emitReturn() {
   uint32_t n = frames.front().nresults;
   uint32_t from = depth() - n;
-  // Results go to slots 0..n-1, which may be locals a later result reads:
-  // those are copied to their own slots first.
+  // Results go to slots from 0 on (two for a v128), which may be locals a
+  // later result reads: those are copied to their own slots first.
+  uint32_t total = 0;
+  for (uint32_t k = 0; k < n; ++k) total += stack[from + k].vec ? 2 : 1;
   std::vector<bool> staged(n, false);
-  for (uint32_t k = 0; k < n; ++k) {
+  for (uint32_t k = 0, at = 0; k < n; ++k) {
     const Entry& e = stack[from + k];
-    if (e.kind == Entry::Local && e.slot < n && e.slot != k) {
+    if (e.kind == Entry::Local && e.slot < total && e.slot != at) {
       storeTo(slotOfDepth(from + k), e, from + k);
       staged[k] = true;
     }
+    at += e.vec ? 2 : 1;
   }
-  for (uint32_t k = 0; k < n; ++k) {
-    if (staged[k]) a.copySlot(k, slotOfDepth(from + k));
-    else storeTo(k, stack[from + k], from + k);
+  for (uint32_t k = 0, at = 0; k < n; ++k) {
+    const Entry& e = stack[from + k];
+    if (staged[k]) copyValue(at, slotOfDepth(from + k), e.vec);
+    else storeTo(at, e, from + k);
+    at += e.vec ? 2 : 1;
   }
   a.ret();
 }
@@ -95,7 +104,7 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
       if (cache >= 0) {
         a.branchZero(gpR(cache), nonzero, target);
       } else {
-        a.cmpSlotZero(slotOf(e, c.d));
+        a.cmpSlotZero(slotOf(c));
         a.branch(nonzero ? Cond::Ne : Cond::Eq, target);
       }
       break;
@@ -136,7 +145,7 @@ void FunctionCompiler::Impl::setCache(const CacheState& st) {
       stamp[f][r] = ++clock;
       local_reg[size_t(x)] = int8_t(r);
       // The class the local had in the state's file (its type's).
-      local_cls[size_t(x)] = f == kGp ? RegClass::Gp : RegClass::Fp;
+      local_cls[size_t(x)] = f == kGp ? RegClass::Gp : local_vec[size_t(x)] ? RegClass::Vec : RegClass::Fp;
     }
   }
 }
@@ -152,15 +161,17 @@ void FunctionCompiler::Impl::keepLoopReads(const ValidatorState& s) {
     scan_budget_set = true;
     scan_budget = 4 * size_t(s.body_end - s.body_pos) + 4096;
   }
-  if (loop_marks.size() != nlocals) loop_marks.assign(nlocals, 0);  // all 0 between loops
+  // (The marks are by local index, the cache by slot.)
+  auto index = [&](int32_t slot) { return size_t(localIndex(uint32_t(slot))); };
+  if (loop_marks.size() != s.locals.size()) loop_marks.assign(s.locals.size(), 0);  // all 0 between loops
   uint32_t asked = 0;
   for (int f : {kGp, kFp})
-    for (uint32_t m = cache[f]; m; m &= m - 1) loop_marks[size_t(holder[f][__builtin_ctz(m)])] = 1, ++asked;
+    for (uint32_t m = cache[f]; m; m &= m - 1) loop_marks[index(holder[f][__builtin_ctz(m)])] = 1, ++asked;
   bool known = scanBlockReads(Reader(s.body_pos, s.body_end), &scan_budget, loop_marks, asked);
   for (int f : {kGp, kFp}) {
     for (uint32_t m = cache[f]; m; m &= m - 1) {
       int r = __builtin_ctz(m);
-      uint8_t& mark = loop_marks[size_t(holder[f][r])];
+      uint8_t& mark = loop_marks[index(holder[f][r])];
       if (known && mark != 2) dropCacheReg(f, r);
       mark = 0;
     }
@@ -194,7 +205,7 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
       int32_t x = f.head_cache.holder[fl][r];
       if (x < 0) continue;
       uint32_t local = uint32_t(x);
-      RegClass cls = fl == kGp ? RegClass::Gp : RegClass::Fp;
+      RegClass cls = fl == kGp ? RegClass::Gp : local_vec[local] ? RegClass::Vec : RegClass::Fp;
       bool same_file = local_reg[local] >= 0 && regFile(local_cls[local]) == fl;
       if (same_file && local_reg[local] == int8_t(r)) continue;
       moves[n++] = Move{local, cls, r, same_file ? local_reg[local] : -1, false};
@@ -207,7 +218,8 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
       if (mv.done || mv.from < 0) continue;
       bool blocked = false;
       for (int j = 0; j < n; ++j)
-        if (!moves[j].done && j != i && moves[j].cls == mv.cls && moves[j].from == mv.to) blocked = true;
+        if (!moves[j].done && j != i && regFile(moves[j].cls) == regFile(mv.cls) && moves[j].from == mv.to)
+          blocked = true;
       if (blocked) continue;
       a.move(regOf(mv.cls, mv.to), regOf(mv.cls, mv.from));
       mv.done = true;
@@ -235,10 +247,25 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   local_reg.assign(nlocals, -1);
   local_cls.assign(nlocals, RegClass::Gp);
   for (int r = 0; r < kRegs; ++r) holder[kGp][r] = holder[kFp][r] = -1;
-  for (ValType t : s.locals)
-    if (t == ValType::V128) fail("v128 local");
-  for (ValType t : ft.results)
-    if (t == ValType::V128) fail("v128 result");
+  local_vec.assign(nlocals, 0);
+  for (uint32_t i = 0; i < s.locals.size(); ++i) {
+    if (s.locals[i] != ValType::V128) continue;
+    local_vec[layout->localSlot(i)] = 1;
+    any_vec = true;
+  }
+  if (any_vec) {
+    local_index.assign(nlocals, 0);
+    for (uint32_t i = 0; i < s.locals.size(); ++i) {
+      local_index[layout->localSlot(i)] = i;
+      if (s.locals[i] == ValType::V128) local_index[layout->localSlot(i) + 1] = i;
+    }
+  }
+  if (ft.results.size() > 64 && vecMask(ft.results) != 0) fail("v128 result past the 64th");
+  // A backend without vector code (vecSupported() false: x86-64 without
+  // SSE4.1, AArch64 until its NEON code) leaves every function that touches
+  // v128 to the interpreter: a v128 local, param or result here, any other
+  // v128 value in op() as soon as it is on the stack.
+  if (!a.vecSupported() && (any_vec || vecMask(ft.results) != 0)) fail("v128 (no vector code on this host)");
   stack.reserve(64);
   frames.reserve(16);
   trap_common = a.newLabel();
@@ -246,7 +273,7 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
   op_offset = uint32_t(body.offset);
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
-  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), a.newLabel()};
+  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), a.newLabel()};
   frames.push_back(f);
   a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
   interruptCheck();
@@ -262,7 +289,9 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
     if (trap_used[i]) a.trapStub(trap_labels[i], trapCode(TrapKind(i)), trap_common);
   a.trapCommon(trap_common, func_index);
   std::vector<uint8_t> bytes;
-  if (!a.finish(uint32_t(slotBytes(layout->frameSlots(max_depth))), bytes)) {
+  // The locals, the highest operand stack and one spare slot past it, as
+  // both tiers have always reserved (module/frame_layout.h).
+  if (!a.finish(uint32_t(slotBytes(nlocals + max_height + 1)), bytes)) {
     fail("assembler error");
     return;
   }
@@ -275,15 +304,22 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
 void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   const CtrlFrame& cf = s.frames.back();
   uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
+  uint64_t vp = 0, vr = 0;
   for (uint32_t i = 0; i < np; ++i)
-    if (s.param(cf, i) == ValType::V128) fail("v128 block");
+    if (s.param(cf, i) == ValType::V128) {
+      if (i >= 64) fail("v128 block param past the 64th");
+      else vp |= uint64_t(1) << i;
+    }
   for (uint32_t i = 0; i < nr; ++i)
-    if (s.result(cf, i) == ValType::V128) fail("v128 block");
+    if (s.result(cf, i) == ValType::V128) {
+      if (i >= 64) fail("v128 block result past the 64th");
+      else vr |= uint64_t(1) << i;
+    }
   Val cond;
   if (op == Opcode::If) cond = pop();
   syncAll();
   for (uint32_t i = depth() - np; i < depth(); ++i) toSlot(i);
-  JFrame f{cf.kind, depth() - np, np, nr, a.newLabel()};
+  JFrame f{cf.kind, depth() - np, np, nr, vp, vr, a.newLabel()};
   if (op == Opcode::Loop) {
     a.bind(f.label);
     interruptCheck();  // (clears the cache when there is a check)
@@ -301,8 +337,9 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
     // needs the originals.
     uint32_t first = depth() - np;
     for (uint32_t i = 0; i < np; ++i) {
-      pushStack();
-      a.copySlot(slotOfDepth(depth() - 1), slotOfDepth(first + i));
+      bool vec = vecBit(vp, i);
+      pushStack(vec);
+      copyValue(slotOfDepth(depth() - 1), slotOfDepth(first + i), vec);
     }
   }
   frames.push_back(f);
@@ -327,10 +364,11 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
   CacheState merged = f.merge_cache;
   if (merge) a.bind(f.label);
   uint32_t base = f.result_base, nr = f.nresults;
+  uint64_t vr = f.vec_results;
   frames.pop_back();
   resetTo(base);
   if (merge) setCache(merged);  // what every path into the end agrees on
-  for (uint32_t i = 0; i < nr; ++i) pushStack();
+  for (uint32_t i = 0; i < nr; ++i) pushStack(vecBit(vr, i));
 }
 
 void FunctionCompiler::Impl::brTable(const Imm& imm) {
@@ -370,7 +408,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       f.kind = CtrlKind::Else;
       resetTo(f.result_base);
       setCache(f.if_cache);  // the else path starts where the test was
-      for (uint32_t i = 0; i < f.nparams; ++i) pushStack();
+      for (uint32_t i = 0; i < f.nparams; ++i) pushStack(vecBit(f.vec_params, i));
       return;
     }
     case Opcode::End: blockEnd(s); return;

@@ -77,10 +77,6 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
 }
 
 void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool indirect) {
-  for (ValType v : ft.params)
-    if (v == ValType::V128) fail("v128 call");
-  for (ValType v : ft.results)
-    if (v == ValType::V128) fail("v128 call");
   Val elem;
   if (indirect) elem = pop();
   uint32_t np = uint32_t(ft.params.size());
@@ -95,7 +91,7 @@ void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool ind
     a.callFunction(imm.a, slotOfDepth(first));
   }
   resetTo(first);
-  for (size_t i = 0; i < ft.results.size(); ++i) pushStack();
+  for (ValType t : ft.results) pushStack(t == ValType::V128);
 }
 
 // Table, reference and bulk-memory instructions, through the shared C++
@@ -139,10 +135,6 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
 
 void FunctionCompiler::Impl::select(const Imm& imm) {
   ValType t = imm.type;  // the validator's operand type, for select and select t alike
-  if (t == ValType::V128) {
-    fail("v128");
-    return;
-  }
   Val c = pop();
   Val b = pop();
   Val x = pop();
@@ -152,8 +144,9 @@ void FunctionCompiler::Impl::select(const Imm& imm) {
       stack.push_back(x.e);  // same depth: a Stack entry stays in place
     } else if (b.e.kind == Entry::Stack) {
       release(x.e);
-      int r = gpOwned(b);  // one slot up: into a register
-      pushReg(r, RegClass::Gp);
+      // One entry up: into a register.
+      if (b.e.vec) pushVec(vecOwned(b));
+      else pushReg(gpOwned(b), RegClass::Gp);
     } else {
       release(x.e);
       stack.push_back(b.e);
@@ -161,6 +154,17 @@ void FunctionCompiler::Impl::select(const Imm& imm) {
     return;
   }
   unborrow(c.e);
+  if (t == ValType::V128) {
+    // (A Local b is read from its slot, which a branch may skip: no cache fill.)
+    int r = vecOwned(x);
+    Label keep = a.newLabel();
+    condJump(c, true, keep);
+    loadInto(regOf(RegClass::Vec, r), b);
+    a.bind(keep);
+    release(b.e);
+    pushVec(r);
+    return;
+  }
   if (isFloat(t)) {
     int r = fpOwned(x);
     Opnd rhs = fpRhs(b);
@@ -187,7 +191,7 @@ void FunctionCompiler::Impl::select(const Imm& imm) {
     a.test(gpR(c.e.reg));
     pick_b = Cond::Eq;
   } else {
-    a.cmpSlotZero(slotOf(c.e, c.d));
+    a.cmpSlotZero(slotOf(c));
     pick_b = Cond::Eq;
   }
   a.cmov(pick_b, gpR(r), rhs);
@@ -210,17 +214,18 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
     // then caches the local (a loop entered next keeps it there; the local
     // just set is likelier to be read soon than the least recently used
     // one).
-    RegClass cls = classOf(s.locals[x]);
+    RegClass cls = classOf(s.locals[localIndex(x)]);
     int r = takeFreeOrEvict(cls);
     if (r >= 0) {
       int c = v.e.kind == Entry::Local ? cacheAny(v.e.slot) : -1;
       if (v.e.kind == Entry::Const) a.loadImm(regOf(cls, r), v.e.value);
       else if (c >= 0) a.move(regOf(cls, r), cacheReg(v.e.slot));
-      else a.loadSlot(regOf(cls, r), slotOf(v.e, v.d));
+      else a.loadSlot(regOf(cls, r), slotOf(v));
       v.e = Entry{};
       v.e.kind = Entry::Reg;
       v.e.cls = cls;
       v.e.reg = uint8_t(r);
+      v.e.vec = cls == RegClass::Vec;
     }
   }
   storeTo(x, v.e, v.d);
@@ -234,6 +239,7 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
       Entry e;
       e.kind = Entry::Local;
       e.slot = x;
+      e.vec = v.e.vec;
       stack.push_back(e);
     }
     noteDepth();
@@ -249,8 +255,21 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       op != Opcode::Select && op != Opcode::SelectT)
     materializeTop();
   const OpInfo& info = opInfo(op);
+  // Without vector code, a v128 value made by an instruction that is not
+  // SIMD (a call, global.get, a block's result) is seen here, on the
+  // validator's stack, before anything uses it (see begin()).
+  if (!a.vecSupported() && !s.stack.empty() &&
+      std::find(s.stack.begin(), s.stack.end(), ValType::V128) != s.stack.end()) {
+    fail("v128 (no vector code on this host)");
+    return;
+  }
   if (info.feature == Feature::simd) {
-    fail("SIMD");
+    if (!a.vecSupported()) {
+      fail("SIMD (no vector code on this host)");
+      return;
+    }
+    if (info.cls == OpClass::Load || info.cls == OpClass::Store) markPosition();
+    if (!simdOp(op, imm)) fail(std::string("not compiled yet: ") + info.name);
     return;
   }
   if (!isGeneric(info.cls)) {
@@ -293,16 +312,14 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       markPosition();
       callOp(m.types[imm.a], imm, true);
       return true;
-    case Opcode::Drop:
-      if (imm.type == ValType::V128) fail("v128");
-      release(pop().e);
-      return true;
+    case Opcode::Drop: release(pop().e); return true;
     case Opcode::Select:
     case Opcode::SelectT: select(imm); return true;
     case Opcode::LocalGet: {
       Entry e;
       e.kind = Entry::Local;
       e.slot = layout->localSlot(imm.a);
+      e.vec = local_vec[e.slot];
       stack.push_back(e);
       noteDepth();
       return true;
@@ -310,10 +327,6 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::LocalSet:
     case Opcode::LocalTee: localSet(s, op, layout->localSlot(imm.a)); return true;
     case Opcode::GlobalGet: {
-      if (imm.type == ValType::V128) {
-        fail("v128");
-        return true;
-      }
       RegClass cls = classOf(imm.type);
       int r = alloc(cls);
       a.globalGet(regOf(cls, r), imm.a);
@@ -321,12 +334,9 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       return true;
     }
     case Opcode::GlobalSet: {
-      if (imm.type == ValType::V128) {
-        fail("v128");
-        return true;
-      }
       Val v = pop();
-      a.globalSet(imm.a, valueOpnd(v));
+      // A v128 from a register (the Masm copies 8-byte slots only).
+      a.globalSet(imm.a, v.e.vec ? Opnd::r(regOf(RegClass::Vec, vecReg(v))) : valueOpnd(v));
       release(v.e);
       return true;
     }

@@ -73,7 +73,7 @@ void FunctionCompiler::Impl::storeTo(uint32_t dst, const Entry& e, uint32_t d) {
         a.storeSlot(dst, cacheReg(e.slot));
         return;
       }
-      a.copySlot(dst, s);
+      copyValue(dst, s, e.vec);
       return;
     }
   }
@@ -93,7 +93,15 @@ void FunctionCompiler::Impl::toSlot(uint32_t i) {
   }
   storeTo(slotOfDepth(i), e, i);
   release(e);
+  bool vec = e.vec;
   stack[i] = Entry{};
+  stack[i].vec = vec;
+}
+
+// Copies a value between slots (two slots for a v128; they may overlap).
+void FunctionCompiler::Impl::copyValue(uint32_t dst, uint32_t src, bool vec) {
+  if (vec) a.copyVecSlot(dst, src);
+  else a.copySlot(dst, src);
 }
 
 // Spills registers and copies aliased locals: the state every label expects
@@ -218,7 +226,7 @@ int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
   int c = e.kind == Entry::Local ? fillCache(e.slot, cls) : -1;
   if (c < 0) {
     int r = alloc(cls);
-    a.loadSlot(regOf(cls, r), slotOf(e, v.d));
+    a.loadSlot(regOf(cls, r), slotOf(v));
     return r;
   }
   int r = takeFree(cls);
@@ -305,6 +313,30 @@ int FunctionCompiler::Impl::fpOwned(Val& v) {
   return r;
 }
 
+// The value of v (a v128) in a vector register the caller owns.
+int FunctionCompiler::Impl::vecOwned(Val& v) {
+  Entry& e = v.e;
+  if (e.kind == Entry::Reg && e.cls == RegClass::Vec) return e.reg;
+  int r = ownedFromMemory(v, RegClass::Vec);
+  e = Entry{};
+  e.kind = Entry::Reg;
+  e.cls = RegClass::Vec;
+  e.reg = uint8_t(r);
+  e.vec = true;
+  return r;
+}
+
+// A vector register holding v's value, only read: a cached local's
+// register in place (valid until the next allocation), else an owned one
+// (release(v.e) frees it).
+int FunctionCompiler::Impl::vecReg(Val& v) {
+  if (v.e.kind == Entry::Local) {
+    int c = fillCache(v.e.slot, RegClass::Vec);
+    if (c >= 0) return c;
+  }
+  return vecOwned(v);
+}
+
 // Copies v's value into register r (frees nothing).
 void FunctionCompiler::Impl::loadInto(::tern::jit::Reg r, Val& v) {
   Entry& e = v.e;
@@ -314,7 +346,7 @@ void FunctionCompiler::Impl::loadInto(::tern::jit::Reg r, Val& v) {
     case Entry::Cmp: a.move(r, gpR(gpOwned(v))); return;
     default: {
       if (e.kind == Entry::Local && cacheAny(e.slot) >= 0) a.move(r, cacheReg(e.slot));
-      else a.loadSlot(r, slotOf(e, v.d));
+      else a.loadSlot(r, slotOf(v));
       return;
     }
   }
@@ -326,7 +358,7 @@ Opnd FunctionCompiler::Impl::fpRhs(Val& v) {
     int c = fillCache(e.slot, RegClass::Fp);
     if (c >= 0) return Opnd::r(fpR(c));
   }
-  if (inMemory(e)) return Opnd::s(slotOf(e, v.d));
+  if (inMemory(e)) return Opnd::s(slotOf(v));
   return Opnd::r(fpR(fpOwned(v)));
 }
 
@@ -341,7 +373,7 @@ Opnd FunctionCompiler::Impl::valueOpnd(Val& v) {
     case Entry::Local:
       if (cacheAny(e.slot) >= 0) return Opnd::r(cacheReg(e.slot));
       return Opnd::s(e.slot);
-    default: return Opnd::s(slotOf(e, v.d));
+    default: return Opnd::s(slotOf(v));
   }
 }
 

@@ -47,6 +47,10 @@ Masm::Masm(uint32_t func_index) {
   lzcnt_ = cpu.hasFeature(CpuFeatures::X86::kLZCNT);
   bmi_ = cpu.hasFeature(CpuFeatures::X86::kBMI);
   popcnt_ = cpu.hasFeature(CpuFeatures::X86::kPOPCNT);
+  sse42_ = cpu.hasFeature(CpuFeatures::X86::kSSE4_2);
+  // TERN_JIT_NO_AVX=1 keeps to the SSE encodings (to test both on one host).
+  static const bool no_avx = std::getenv("TERN_JIT_NO_AVX") != nullptr;
+  avx_ = !no_avx && cpu.hasFeature(CpuFeatures::X86::kAVX);
 }
 
 Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * kSlotBytes)); }
@@ -136,6 +140,7 @@ void Masm::trapCommon(Label l, uint32_t func_index) {
 }
 
 bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
+  emitPool();
   if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
@@ -168,12 +173,14 @@ void Masm::loadImm(Reg r, uint64_t v) {
 }
 
 void Masm::loadSlot(Reg r, uint32_t s) {
-  if (!r.isGp()) a_.movq(fp(r), slot(s));
+  if (r.cls == RegClass::Vec) a_.movdqu(fp(r), xmmword_ptr(rbx, int32_t(s * kSlotBytes)));
+  else if (!r.isGp()) a_.movq(fp(r), slot(s));
   else a_.mov(gp64(r), slot(s));
 }
 
 void Masm::storeSlot(uint32_t s, Reg r) {
-  if (!r.isGp()) a_.movq(slot(s), fp(r));
+  if (r.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(rbx, int32_t(s * kSlotBytes)), fp(r));
+  else if (!r.isGp()) a_.movq(slot(s), fp(r));
   else a_.mov(slot(s), gp64(r));
 }
 
@@ -604,11 +611,15 @@ Reg Masm::memoryGrow(Opnd delta) {
   return gpReg(0);
 }
 
+// A v128 global's 16 bytes are bits_ and hi_.
+static_assert(offsetof(GlobalInst, hi_) == offsetof(GlobalInst, bits_) + 8);
+
 void Masm::globalGet(Reg dst, uint32_t index) {
   a_.mov(kS0, ptr(r13, kCtxGlobals));
   a_.mov(kS0, ptr(kS0, int32_t(index * 8)));
   Mem m = qword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_)));
-  if (!dst.isGp()) a_.movq(fp(dst), m);
+  if (dst.cls == RegClass::Vec) a_.movdqu(fp(dst), xmmword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_))));
+  else if (!dst.isGp()) a_.movq(fp(dst), m);
   else a_.mov(gpq(dst.id), m);
 }
 
@@ -618,7 +629,8 @@ void Masm::globalSet(uint32_t index, Opnd v) {
   Mem dst = qword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_)));
   switch (v.kind) {
     case Opnd::R:
-      if (!v.reg.isGp()) a_.movq(dst, fp(v.reg));
+      if (v.reg.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_))), fp(v.reg));
+      else if (!v.reg.isGp()) a_.movq(dst, fp(v.reg));
       else a_.mov(dst, gpq(v.reg.id));
       break;
     case Opnd::Slot:

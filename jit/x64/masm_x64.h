@@ -6,7 +6,9 @@
 // scratch inside one operation; the rest is the compiler's to allocate, in
 // the order kGpOrder / kFpOrder give. Fixed roles (cl for shift counts,
 // rdx:rax for division, the System V argument registers for helpers) are
-// placed here; the compiler only learns the masks they clobber.
+// placed here; the compiler only learns the masks they clobber. Vec (v128)
+// registers are the xmm registers float values use; SIMD needs SSE4.1, and
+// the VEX (AVX) forms are used when the host has AVX.
 #pragma once
 
 #include <asmjit/x86.h>
@@ -100,6 +102,23 @@ class Masm {
   void interruptCheck(uint32_t flags, Label trap);
   void jumpTable(Opnd idx, const std::vector<Label>& targets);
 
+  // ---- SIMD (jit/x64/simd_x64.cc) ----
+  bool vecSupported() const { return sse41_; }
+  void copyVecSlot(uint32_t dst, uint32_t src);
+  void vecConst(Reg dst, uint64_t lo, uint64_t hi);
+  bool vecUnop(Opcode op, Reg dst, Reg src, Reg tmp);
+  bool vecBinop(Opcode op, Reg dst, Reg rhs, Reg tmp);
+  bool vecShift(Opcode op, Reg dst, Opnd count, Reg tmp);
+  void vecBitselect(Reg dst, Reg b, Reg c);
+  bool vecTest(Opcode op, Reg dst, Reg src, Reg tmp);
+  void vecSplat(Opcode op, Reg dst, Reg src);
+  void vecExtract(Opcode op, uint32_t lane, Reg dst, Reg src);
+  void vecReplace(Opcode op, uint32_t lane, Reg dst, Reg src);
+  void vecShuffle(Reg dst, Reg b, const uint8_t* lanes, Reg tmp);
+  void vecLoad(Opcode op, uint32_t lane, Reg dst, MemRef ref);
+  void vecStore(Opcode op, uint32_t lane, MemRef ref, Reg src);
+  void callSimd(uint32_t op, uint32_t lane, uint32_t frame_slot);
+
  private:
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
@@ -108,6 +127,23 @@ class Masm {
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);
   void callHelper(uint32_t id);
+  // The constant pool: 16-byte constants emitted (aligned) after the code.
+  asmjit::x86::Mem pool(const uint8_t* bytes16);
+  asmjit::x86::Mem pool(uint64_t lo, uint64_t hi);
+  asmjit::x86::Mem poolSplat(uint64_t lane, unsigned bytes);
+  void emitPool();
+  // dst = a op b with the VEX three-operand form when the host has AVX,
+  // else the SSE form after copying a to dst (b must not be dst then).
+  void v3(asmjit::InstId sse, asmjit::InstId avx, const asmjit::x86::Xmm& dst, const asmjit::x86::Xmm& a,
+          const asmjit::Operand& b);
+  bool vecCompare(Opcode op, Reg dst, Reg rhs, Reg tmp);
+  bool vecConvert(Opcode op, Reg dst, Reg src, Reg tmp);
+  struct PoolEntry {
+    uint8_t bytes[16];
+    asmjit::Label label;
+  };
+  std::vector<PoolEntry> pool_;
+  asmjit::Label byte_masks_[2];  // the i8x16 shl / shr_u masks, eight each
 
   asmjit::FileLogger logger_;
   asmjit::CodeHolder code_;
@@ -115,6 +151,7 @@ class Masm {
   size_t frame_patch_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
+  bool sse42_ = false, avx_ = false;
 };
 
 static_assert(MacroAssembler<Masm>);
