@@ -167,6 +167,22 @@ bool parseArg(const std::string& s, tern::ValType t, tern::Value& out) {
       out = tern::Value::f64(d);
       return true;
     }
+    case ValType::V128: {
+      // The form results are printed in: 0x and up to 32 hex digits, the high half first.
+      std::string_view h(s);
+      if (h.size() < 3 || h[0] != '0' || (h[1] != 'x' && h[1] != 'X') || h.size() > 34) return false;
+      h.remove_prefix(2);
+      size_t split = h.size() > 16 ? h.size() - 16 : 0;
+      uint64_t hi = 0, lo = 0;
+      auto hex = [](std::string_view part, uint64_t& v) {
+        if (part.empty()) return true;
+        auto r = std::from_chars(part.data(), part.data() + part.size(), v, 16);
+        return r.ec == std::errc() && r.ptr == part.data() + part.size() && part[0] != '-' && part[0] != '+';
+      };
+      if (!hex(h.substr(0, split), hi) || !hex(h.substr(split), lo)) return false;
+      out = tern::Value::v128({lo, hi});
+      return true;
+    }
     default: return false;
   }
 }

@@ -55,7 +55,7 @@ def section(sid, payload):
     return bytes([sid]) + uleb(len(payload)) + payload
 
 
-I32, I64, F32, F64 = 0x7F, 0x7E, 0x7D, 0x7C
+I32, I64, F32, F64, V128 = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B
 
 
 def functype(params, results):
@@ -134,6 +134,10 @@ MATH_WASM = module(
           (NO_LOCALS, LOCAL_GET(0) + LOCAL_GET(1) + b"\xa0"),
           (NO_LOCALS, b"\x42\x00" + LOCAL_GET(0) + b"\x7d"),
           (NO_LOCALS, i32_const(7) + b"\x43" + struct.pack("<f", 0.5))])
+
+# i64x2.add of two v128 parameters.
+V128_WASM = module([functype([V128, V128], [V128])], funcs=[0], exports=[("add64x2", 0)],
+                   code=[(NO_LOCALS, LOCAL_GET(0) + LOCAL_GET(1) + b"\xfd\xce\x01")])
 
 # WASI pointer checks. Memory: iovec {65530, 100} at 0 (out of bounds),
 # iovec {32, 3} at 8, "ok\n" at 32. _start computes
@@ -443,6 +447,16 @@ def case_invoke(t):
     check(r.status == 2, "out-of-range i32 exits 2")
     r = Run([t.tern, "run", "--invoke", "nope", path])
     check(r.status == 1 and "nope" in r.err, "missing export exits 1")
+    v128 = write(t.tmp, "v128.wasm", V128_WASM)
+    for tier in ["interp", "jit"]:
+        r = Run([t.tern, "run", "--tier=" + tier, "--invoke", "add64x2", v128,
+                 "0x00000000000000020000000000000003", "0x1ffffffffffffffff"])
+        check(r.status == 0 and r.out == "0x00000000000000030000000000000002\n",
+              "v128 arguments in the printed form (" + tier + ")")
+    r = Run([t.tern, "run", "--invoke", "add64x2", v128, "0x1", "12"])
+    check(r.status == 2, "a v128 argument without 0x exits 2")
+    r = Run([t.tern, "run", "--invoke", "add64x2", v128, "0x1", "0x" + "1" * 33])
+    check(r.status == 2, "a v128 argument of more than 32 hex digits exits 2")
     lib = write(t.tmp, "lib.wasm", LIBRARY_WASM)
     r = Run([t.tern, "run", lib])
     check(r.status == 1 and "_start" in r.err, "no _start exits 1")
