@@ -237,8 +237,12 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
 [[gnu::noinline]] TrapCode tableInitOp(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableInit(inst, t, seg, d, s, n);
 }
-[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  return ops::memoryInit(inst, seg, d, s, n);
+[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n,
+                                        uint32_t mem = 0) {
+  return ops::memoryInit(inst, seg, d, s, n, mem);
+}
+[[gnu::noinline]] TrapCode memoryCopyOp(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t s, uint64_t n) {
+  return ops::memoryCopy2(dm, sm, d, s, n);
 }
 
 // Runs defined function `func` of `inst` whose frame (args in place) starts
@@ -756,6 +760,47 @@ L_MemoryCopyI : {
   TrapCode k = ops::memoryCopy(mem0, uint32_t(S(1)), uint32_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
+  NEXT();
+}
+L_MemSelect : {
+  MemoryInst* m = inst->memories_[pc[1]];
+  mem_base = m->base_;
+  mem_size = m->size_;
+  pc += 2;
+  NEXT();
+}
+L_MemRestore:
+  RELOAD_MEM();
+  pc += 1;
+  NEXT();
+L_MemorySizeK:
+  S(1) = inst->memories_[pc[2]]->size_ >> 16;
+  pc += 3;
+  NEXT();
+L_MemoryGrowK : {
+  int64_t r = inst->memories_[pc[2]]->grow(uint32_t(S(3)));
+  S(1) = uint32_t(int32_t(r));
+  RELOAD_MEM();
+  pc += 4;
+  NEXT();
+}
+L_MemoryInitK : {
+  TrapCode k = memoryInitOp(inst, pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)), pc[1]);
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 6;
+  NEXT();
+}
+L_MemoryCopyK : {
+  TrapCode k = memoryCopyOp(inst->memories_[pc[1]], inst->memories_[pc[2]], uint32_t(S(3)), uint32_t(S(4)),
+                            uint32_t(S(5)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 6;
+  NEXT();
+}
+L_MemoryFillK : {
+  TrapCode k = ops::memoryFill(inst->memories_[pc[1]], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 5;
   NEXT();
 }
 L_CheckInterrupt : {
