@@ -241,8 +241,25 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
                                         uint32_t mem = 0) {
   return ops::memoryInit(inst, seg, d, s, n, mem);
 }
-[[gnu::noinline]] TrapCode memoryCopyOp(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t s, uint64_t n) {
-  return ops::memoryCopy2(dm, sm, d, s, n);
+// Memories other than memory 0 (multi-memory).
+struct MemView {
+  uint8_t* base;
+  uint64_t size;
+};
+[[gnu::noinline]] MemView memoryView(ModuleInst* inst, uint32_t mem) {
+  MemoryInst* m = inst->memories_[mem];
+  return {m->base_, m->size_};
+}
+[[gnu::noinline]] uint64_t memorySizeOp(ModuleInst* inst, uint32_t mem) { return inst->memories_[mem]->size_ >> 16; }
+[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint32_t n) {
+  return uint32_t(int32_t(inst->memories_[mem]->grow(n)));
+}
+[[gnu::noinline]] TrapCode memoryCopyOp(ModuleInst* inst, uint32_t dm, uint32_t sm, uint64_t d, uint64_t s,
+                                        uint64_t n) {
+  return ops::memoryCopy2(inst->memories_[dm], inst->memories_[sm], d, s, n);
+}
+[[gnu::noinline]] TrapCode memoryFillOp(ModuleInst* inst, uint32_t mem, uint64_t d, uint8_t v, uint64_t n) {
+  return ops::memoryFill(inst->memories_[mem], d, v, n);
 }
 
 // Runs defined function `func` of `inst` whose frame (args in place) starts
@@ -763,9 +780,9 @@ L_MemoryCopyI : {
   NEXT();
 }
 L_MemSelect : {
-  MemoryInst* m = inst->memories_[pc[1]];
-  mem_base = m->base_;
-  mem_size = m->size_;
+  MemView v = memoryView(inst, pc[1]);
+  mem_base = v.base;
+  mem_size = v.size;
   pc += 2;
   NEXT();
 }
@@ -774,16 +791,13 @@ L_MemRestore:
   pc += 1;
   NEXT();
 L_MemorySizeK:
-  S(1) = inst->memories_[pc[2]]->size_ >> 16;
+  S(1) = memorySizeOp(inst, pc[2]);
   pc += 3;
   NEXT();
-L_MemoryGrowK : {
-  int64_t r = inst->memories_[pc[2]]->grow(uint32_t(S(3)));
-  S(1) = uint32_t(int32_t(r));
-  RELOAD_MEM();
+L_MemoryGrowK:
+  S(1) = memoryGrowOp(inst, pc[2], uint32_t(S(3)));
   pc += 4;
   NEXT();
-}
 L_MemoryInitK : {
   TrapCode k = memoryInitOp(inst, pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)), pc[1]);
   if (isTrap(k)) TRAP(trapKindOf(k));
@@ -791,14 +805,13 @@ L_MemoryInitK : {
   NEXT();
 }
 L_MemoryCopyK : {
-  TrapCode k = memoryCopyOp(inst->memories_[pc[1]], inst->memories_[pc[2]], uint32_t(S(3)), uint32_t(S(4)),
-                            uint32_t(S(5)));
+  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_MemoryFillK : {
-  TrapCode k = ops::memoryFill(inst->memories_[pc[1]], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
+  TrapCode k = memoryFillOp(inst, pc[1], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
