@@ -125,8 +125,8 @@ WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable
 
 /* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
  * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
- * by commas, "all=n" for Wasm 2.0 only (names: extended-const, on by
- * default; tail-call, multi-memory, memory64, exceptions, off and not
+ * by commas, "all=n" for Wasm 2.0 only (names: extended-const and
+ * multi-memory, on by default; tail-call, memory64, exceptions, off and not
  * implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
  * the bad switch, which then changes nothing after it. */
 WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec);

@@ -30,7 +30,7 @@ namespace tern {
 struct Features {
   bool extended_const = true;  // i32/i64 add, sub, mul in constant expressions
   bool tail_call = false;      // return_call, return_call_indirect (not implemented yet)
-  bool multi_memory = false;   // several memories per module (not implemented yet)
+  bool multi_memory = true;    // several memories per module
   bool memory64 = false;       // 64-bit memories (not implemented yet)
   bool exceptions = false;     // tags, throw, try/catch (not implemented yet)
 

@@ -248,6 +248,12 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 
 void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
+  // Only memory 0 has its base in a register; a function that uses another
+  // memory is the interpreter's.
+  if ((imm.mem | imm.mem2) != 0) [[unlikely]] {
+    fail("a memory other than memory 0 (multi-memory)");
+    return;
+  }
   op_offset = uint32_t(s.op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.

@@ -41,7 +41,7 @@ inline constexpr OptionKey kWasmKeys[] = {
      "i32/i64 add, sub, mul in constant expressions\n"
      "(default y)"},
     {"tail-call", "[=y|n]", "return_call (not implemented yet; default n)"},
-    {"multi-memory", "[=y|n]", "several memories (not implemented yet; default n)"},
+    {"multi-memory", "[=y|n]", "several memories (default y)"},
     {"memory64", "[=y|n]", "64-bit memories (not implemented yet; default n)"},
     {"exceptions", "[=y|n]", "exception handling (not implemented yet; default n)"},
     {"all", "=y|n", "every feature above (n: Wasm 2.0 only)"},

@@ -36,6 +36,8 @@ struct Imm {
   uint64_t bits = 0, hi = 0;  // constants
   uint32_t align = 0;
   uint64_t offset = 0;  // memarg offset
+  uint32_t mem = 0;     // memory index: memarg, memory.size/grow/fill/init, memory.copy's destination
+  uint32_t mem2 = 0;    // memory.copy's source memory
   uint8_t lane = 0;
   uint8_t shuffle[16] = {};
   ValType type = ValType::I32;                     // select t, ref.null
@@ -272,23 +274,37 @@ class FunctionDecoder : public ValidatorState {
     f->type_index = idx;
     return true;
   }
+  // The alignment flags' bit 6 says a memory index follows them (multi-memory); without the
+  // feature, such flags are too large an alignment, as in Wasm 2.0.
   bool readMemArg(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
+    if (module->multi_memory && (align & 0x40)) {
+      if (!r.u32(&imm->mem)) return readFail(r);
+      align &= ~0x40u;
+    }
     uint32_t off;
     if (!r.u32(&off)) return readFail(r);
     imm->offset = off;
     if (align >= 32) return malformed(r.offset(), ErrorCode::MalformedMemopFlags);
     imm->align = align;
-    if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
+    if (!checkMemory(imm->mem)) return false;
     if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
     return true;
   }
-  bool readMemIdxZero(Reader& r) {
+  // memory.size/grow/fill/copy/init's memory index: a zero byte in Wasm 2.0.
+  bool readMemIdx(Reader& r, uint32_t* mem) {
+    if (module->multi_memory) {
+      if (!r.u32(mem)) return readFail(r);
+      return checkMemory(*mem);
+    }
     uint8_t b = 0;
     if (!r.u8(&b)) return readFail(r);
     if (b != 0) return malformed(r.offset() - 1, ErrorCode::ZeroByteExpected);
-    if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
+    return checkMemory(0);
+  }
+  bool checkMemory(uint32_t mem) {
+    if (mem >= module->memories.size()) return invalid(ErrorCode::UnknownMemory, mem);
     return true;
   }
   bool readRefType(Reader& r, ValType* out) {
@@ -678,15 +694,15 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     case Opcode::MemorySize:
     case Opcode::MemoryGrow:
     case Opcode::MemoryFill:
-      if (!readMemIdxZero(r)) return false;
+      if (!readMemIdx(r, &imm.mem)) return false;
       break;
     case Opcode::MemoryCopy:
-      if (!readMemIdxZero(r) || !readMemIdxZero(r)) return false;
+      if (!readMemIdx(r, &imm.mem) || !readMemIdx(r, &imm.mem2)) return false;
       break;
     case Opcode::MemoryInit:
     case Opcode::DataDrop:
       if (!r.u32(&imm.a)) return readFail(r);
-      if (op == Opcode::MemoryInit && !readMemIdxZero(r)) return false;
+      if (op == Opcode::MemoryInit && !readMemIdx(r, &imm.mem)) return false;
       if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
       if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;

@@ -61,11 +61,14 @@ bool validUtf8(const uint8_t* p, size_t n) {
 // this constructor refers to it, and a program that never validates alone
 // (examples/min-platform) links without FunctionDecoder<NullVisitor>.
 ModuleDecoder::ModuleDecoder(const Features& features) : m_(std::make_unique<ModuleData>()), features_(features) {
+  m_->multi_memory = features.multi_memory;
   static ValidatingConsumer validator;
   consumer_ = &validator;
 }
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
-    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {}
+    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {
+  m_->multi_memory = features.multi_memory;
+}
 ModuleDecoder::~ModuleDecoder() = default;
 
 Error ModuleDecoder::toError() const { return err_; }
@@ -569,7 +572,7 @@ bool ModuleDecoder::importSection(Reader& r) {
         if (!readMemoryType(r, &im.memory)) return false;
         m_->memories.push_back(im.memory);
         ++m_->num_imported_memories;
-        if (m_->memories.size() > 1) return fail(off, ErrorCode::MultipleMemories);
+        if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
@@ -618,7 +621,7 @@ bool ModuleDecoder::memorySection(Reader& r) {
     MemoryType t;
     if (!readMemoryType(r, &t)) return false;
     m_->memories.push_back(t);
-    if (m_->memories.size() > 1) return fail(off, ErrorCode::MultipleMemories);
+    if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
   }
   return true;
 }

@@ -237,8 +237,29 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
 [[gnu::noinline]] TrapCode tableInitOp(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableInit(inst, t, seg, d, s, n);
 }
-[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  return ops::memoryInit(inst, seg, d, s, n);
+[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n,
+                                        uint32_t mem = 0) {
+  return ops::memoryInit(inst, seg, d, s, n, mem);
+}
+// Memories other than memory 0 (multi-memory).
+struct MemView {
+  uint8_t* base;
+  uint64_t size;
+};
+[[gnu::noinline]] MemView memoryView(ModuleInst* inst, uint32_t mem) {
+  MemoryInst* m = inst->memories_[mem];
+  return {m->base_, m->size_};
+}
+[[gnu::noinline]] uint64_t memorySizeOp(ModuleInst* inst, uint32_t mem) { return inst->memories_[mem]->size_ >> 16; }
+[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint32_t n) {
+  return uint32_t(int32_t(inst->memories_[mem]->grow(n)));
+}
+[[gnu::noinline]] TrapCode memoryCopyOp(ModuleInst* inst, uint32_t dm, uint32_t sm, uint64_t d, uint64_t s,
+                                        uint64_t n) {
+  return ops::memoryCopy2(inst->memories_[dm], inst->memories_[sm], d, s, n);
+}
+[[gnu::noinline]] TrapCode memoryFillOp(ModuleInst* inst, uint32_t mem, uint64_t d, uint8_t v, uint64_t n) {
+  return ops::memoryFill(inst->memories_[mem], d, v, n);
 }
 
 // Runs defined function `func` of `inst` whose frame (args in place) starts
@@ -756,6 +777,43 @@ L_MemoryCopyI : {
   TrapCode k = ops::memoryCopy(mem0, uint32_t(S(1)), uint32_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
+  NEXT();
+}
+L_MemSelect : {
+  MemView v = memoryView(inst, pc[1]);
+  mem_base = v.base;
+  mem_size = v.size;
+  pc += 2;
+  NEXT();
+}
+L_MemRestore:
+  RELOAD_MEM();
+  pc += 1;
+  NEXT();
+L_MemorySizeK:
+  S(1) = memorySizeOp(inst, pc[2]);
+  pc += 3;
+  NEXT();
+L_MemoryGrowK:
+  S(1) = memoryGrowOp(inst, pc[2], uint32_t(S(3)));
+  pc += 4;
+  NEXT();
+L_MemoryInitK : {
+  TrapCode k = memoryInitOp(inst, pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)), pc[1]);
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 6;
+  NEXT();
+}
+L_MemoryCopyK : {
+  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 6;
+  NEXT();
+}
+L_MemoryFillK : {
+  TrapCode k = memoryFillOp(inst, pc[1], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 5;
   NEXT();
 }
 L_CheckInterrupt : {

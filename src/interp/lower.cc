@@ -336,6 +336,7 @@ class Lowering {
   void variable(Opcode op, const Imm& imm);
   void localSet(Opcode op, uint32_t x);  // x: the local's slot
   void memoryTable(Opcode op, const Imm& imm);
+  void otherMemory(Opcode op, const Imm& imm);
   void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect);
 
   const ModuleData& m_;
@@ -501,7 +502,13 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
     case OpClass::Num:
     case OpClass::Const:
     case OpClass::Load:
-    case OpClass::Store: simple(op, imm); return;
+    case OpClass::Store:
+      if (imm.mem != 0) {
+        otherMemory(op, imm);
+        return;
+      }
+      simple(op, imm);
+      return;
     case OpClass::Ctl: control(s, op, imm); return;
     case OpClass::Param:
     case OpClass::Var: variable(op, imm); return;
@@ -738,7 +745,20 @@ void Lowering::localSet(Opcode op, uint32_t x) {
   if (op == Opcode::LocalTee) push(top.kind == Entry::Const ? top : Entry::localRef(x, top.slots));
 }
 
-// References, memory.size/grow, tables and bulk memory.
+// A load or store of memory k > 0: the same handler as memory 0's between two
+// that point the interpreter's memory registers at memory k and back (the
+// next instruction cannot take the result's slot over: it follows MemRestore).
+void Lowering::otherMemory(Opcode op, const Imm& imm) {
+  emitOp(IOp::MemSelect);
+  w(imm.mem);
+  simple(op, imm);
+  emitOp(IOp::MemRestore);
+  last_dst_word_ = -1;
+}
+
+// References, memory.size/grow, tables and bulk memory. The memory
+// instructions of memory 0 have handlers without a memory operand; those
+// naming another memory (multi-memory) take the *K handlers.
 void Lowering::memoryTable(Opcode op, const Imm& imm) {
   switch (op) {
     case Opcode::TableGet: {
@@ -761,15 +781,17 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
     }
     case Opcode::MemorySize: {
       uint32_t dst = pushTemp();
-      emitOp(IOp::MemorySizeI);
+      emitOp(imm.mem ? IOp::MemorySizeK : IOp::MemorySizeI);
       w(dst);
+      if (imm.mem) w(imm.mem);
       return;
     }
     case Opcode::MemoryGrow: {
       uint32_t src = popSlot();
       uint32_t dst = pushTemp();
-      emitOp(IOp::MemoryGrowI);
+      emitOp(imm.mem ? IOp::MemoryGrowK : IOp::MemoryGrowI);
       w(dst);
+      if (imm.mem) w(imm.mem);
       w(src);
       return;
     }
@@ -851,11 +873,21 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
           w(imm.a);
           break;
         case Opcode::MemoryInit:
-          emitOp(IOp::MemoryInitI);
+          emitOp(imm.mem ? IOp::MemoryInitK : IOp::MemoryInitI);
+          if (imm.mem) w(imm.mem);
           w(imm.a);
           break;
-        case Opcode::MemoryCopy: emitOp(IOp::MemoryCopyI); break;
-        default: emitOp(IOp::MemoryFillI); break;
+        case Opcode::MemoryCopy:
+          emitOp((imm.mem | imm.mem2) ? IOp::MemoryCopyK : IOp::MemoryCopyI);
+          if (imm.mem | imm.mem2) {
+            w(imm.mem);
+            w(imm.mem2);
+          }
+          break;
+        default:
+          emitOp(imm.mem ? IOp::MemoryFillK : IOp::MemoryFillI);
+          if (imm.mem) w(imm.mem);
+          break;
       }
       w(a);
       w(b);

@@ -58,8 +58,8 @@ inline void elemDrop(ModuleInst* inst, uint32_t seg) {
   inst->elems_[seg].shrink_to_fit();
 }
 inline uint64_t refFunc(ModuleInst* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
-inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  MemoryInst* m = inst->memories_[0];
+inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n, uint32_t mem = 0) {
+  MemoryInst* m = inst->memories_[mem];
   const std::vector<uint8_t>& bytes = inst->module_->data().datas[seg].bytes;
   uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
   if (s + n > seg_size || d + n > m->size_) return kMemoryOob;
@@ -70,6 +70,13 @@ inline void dataDrop(ModuleInst* inst, uint32_t seg) { inst->data_dropped_[seg] 
 inline TrapCode memoryCopy(MemoryInst* m, uint64_t d, uint64_t s, uint64_t n) {
   if (s + n > m->size_ || d + n > m->size_) return kMemoryOob;
   if (n) std::memmove(m->base_ + d, m->base_ + s, n);
+  return kOk;
+}
+// memory.copy between two memories (multi-memory); they do not overlap.
+inline TrapCode memoryCopy2(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t s, uint64_t n) {
+  if (dm == sm) return memoryCopy(dm, d, s, n);
+  if (s + n > sm->size_ || d + n > dm->size_) return kMemoryOob;
+  if (n) std::memcpy(dm->base_ + d, sm->base_ + s, n);
   return kOk;
 }
 inline TrapCode memoryFill(MemoryInst* m, uint64_t d, uint8_t v, uint64_t n) {
