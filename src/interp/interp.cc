@@ -78,6 +78,10 @@ struct ThreadCtx {
   uint32_t native_depth = 0;
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
+  // The exceptions that catch clauses hold for rethrow, by the address of
+  // the clause's slot (Code::Handler::exn_slot) in its frame; a catch drops
+  // those at or above its own slot, whose frames and clauses have ended.
+  std::vector<std::pair<const uint64_t*, std::shared_ptr<const WasmException>>> caught;
   ~ThreadCtx() {
     if (stack) freeValueStack(stack, stack_bytes);
     delete[] frames;
@@ -222,6 +226,78 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
   if (!r.ok()) return std::move(r.error());
   toSlots(r.value(), slots);
   return std::nullopt;
+}
+
+// Exceptions (the design: runtime/exceptions.cc), out of line: they are
+// rare.
+[[gnu::noinline]] Trap throwOp(ModuleInst* inst, uint32_t tag, const uint64_t* slots) {
+  TagInst* t = inst->tags_[tag];
+  std::vector<Value> values(t->type_.params.size());
+  fromSlots(t->type_.params, slots, values.data());
+  return Trap::raise(t, std::move(values));
+}
+[[gnu::noinline]] Trap rethrowOp(ThreadCtx& t, const uint64_t* exn_slot) {
+  for (auto it = t.caught.rbegin(); it != t.caught.rend(); ++it)
+    if (it->first == exn_slot) return exceptionTrap(it->second);
+  return Trap::host("internal error: rethrow without a caught exception");
+}
+
+// The catch clause of `code` that takes an exception of `tag` raised at
+// word `at` (Code::handlers says how), and its handler in *h; or null.
+const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const ModuleInst* inst, const Tag* tag,
+                                      const Code::Handler** h) {
+  const std::vector<Code::Handler>& hs = code.handlers;
+  for (int32_t i = int32_t(hs.size()) - 1; i >= 0;) {
+    const Code::Handler& x = hs[size_t(i)];
+    if (at < x.begin || at >= x.end) {
+      --i;
+      continue;
+    }
+    if (x.delegate == Code::Handler::kToCaller) return nullptr;
+    if (x.delegate >= 0) {  // the target's body holds this try, so it holds `at` too
+      i = x.delegate;
+      continue;
+    }
+    for (const Code::Handler::Catch& c : x.catches)
+      if (c.tag == Code::Handler::kCatchAll || inst->tags_[c.tag] == tag) {
+        *h = &x;
+        return &c;
+      }
+    --i;
+  }
+  return nullptr;
+}
+
+// Where a trap would unwind the frames of one run() (`cur`, the frame that
+// raised it with its pc in ret_pc, then its callers down to base_frames),
+// an exception stops at the innermost handler that catches it: the frames
+// above it are dropped, the caught values written to the clause's slots,
+// and `cur` becomes the clause's frame and pc. False if none catches it.
+[[gnu::noinline]] bool catchException(ThreadCtx& t, ModuleInst* inst, uint32_t base_frames, Frame& cur,
+                                      const std::shared_ptr<const WasmException>& exn) {
+  const TagInst* tag = tagInst(exn->tag);
+  if (!tag || tag->type_.params.size() != exn->values.size()) return false;  // a host's malformed exception
+  for (size_t i = 0; i < exn->values.size(); ++i)
+    if (exn->values[i].type != tag->type_.params[i]) return false;
+  Frame f = cur;
+  uint32_t level = t.nframes;
+  for (;;) {
+    const Code::Handler* h = nullptr;
+    const Code::Handler::Catch* c = nullptr;
+    if (!f.code->handlers.empty()) c = findCatch(*f.code, uint32_t(f.ret_pc - f.code->words.data()), inst, tag, &h);
+    if (c) {
+      t.nframes = level;
+      const uint64_t* key = f.fp + h->exn_slot;
+      std::erase_if(t.caught, [&](const auto& e) { return e.first >= key; });
+      t.caught.emplace_back(key, exn);
+      if (c->tag != Code::Handler::kCatchAll) toSlots(exn->values, f.fp + h->exn_slot + 1);
+      cur = Frame{f.code->words.data() + c->pc, f.fp, f.code, f.func};
+      return true;
+    }
+    if (level == base_frames) return false;
+    const Frame& caller = t.frames[--level];
+    f = Frame{caller.ret_pc - 1, caller.fp, caller.code, caller.func};
+  }
 }
 
 // The loop calls these runtime operations out of line. They are rare, and
@@ -768,6 +844,12 @@ L_CheckInterrupt : {
   pc += 2;
   NEXT();
 }
+L_ThrowI:
+  inner = throwOp(inst, pc[1], &S(2));
+  goto do_trap;
+L_RethrowI:
+  inner = rethrowOp(t, &S(1));
+  goto do_trap;
 L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
@@ -801,6 +883,18 @@ bad_op:
 do_trap : {
   // pc is at the instruction that trapped (or made the call that did); the
   // callers' return addresses are just past their calls.
+  if (inner && inner->wasm_exception) {
+    Frame cur{pc, fp, code, func};
+    if (catchException(t, inst, base_frames, cur, inner->wasm_exception)) {
+      inner.reset();
+      pc = cur.ret_pc;
+      fp = cur.fp;
+      code = cur.code;
+      func = cur.func;
+      RELOAD_MEM();
+      NEXT();
+    }
+  }
   Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);
   PosCache pcache;
   addFrame(tr, inst, func, pcache.lookup(code->positions, uint32_t(pc - code->words.data())));
