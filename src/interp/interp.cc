@@ -6,7 +6,9 @@
 // (jit/entry.h) are in interp/jit_services.cc; the one that needs this
 // file's per-thread call state goes through callFromJit. A v128 takes two
 // slots; its handlers, generated from opcodes.def's V* Impl macros, call
-// interp/simd_handlers.h.
+// interp/simd_handlers.h. A Wasm exception unwinds these frames as a trap
+// does, except that do_trap first asks each frame's handler table for a
+// catch (catchException; the design is in runtime/exceptions.cc).
 //
 // run() stays in this file, with the call state in an anonymous namespace:
 // the compiler then sees every use of that state and every callee of the
