@@ -60,8 +60,13 @@ struct ExnFixture {
     REQUIRE_MESSAGE(i.ok(), (i.ok() ? "" : i.error().toString()));
     inst = i.value();
   }
+  Expected<std::vector<Value>, Trap> call(const char* name, std::vector<Value> args) {
+    Func* f = inst->getFunc(name);
+    REQUIRE(f);
+    return f->call(args);
+  }
   int64_t callI64(const char* name, std::vector<Value> args) {
-    auto r = inst->getFunc(name)->call(args);
+    auto r = call(name, std::move(args));
     REQUIRE_MESSAGE(r.ok(), name << ": " << (r.ok() ? "" : r.error().toString()));
     return r.value()[0].asI64();
   }
@@ -92,7 +97,7 @@ TEST_CASE("exceptions: thrown and caught across frames, tiers and host functions
   // Through the host function's frame, from a Wasm call it made.
   CHECK(fx.callI64("via_host", {Value::i32(9)}) == 9 + 9000);
   // Raised by the host, caught by Wasm.
-  auto h = fx.inst->getFunc("catch_host")->call({Value::i32(41)});
+  auto h = fx.call("catch_host", {Value::i32(41)});
   REQUIRE(h.ok());
   CHECK(h.value()[0].asI32() == 42);
 }
@@ -104,7 +109,7 @@ TEST_CASE("exceptions: an uncaught exception is a trap naming its tag, with its 
   if (tier == Tier::Jit && !test::jitAvailable()) return;
   ExnFixture fx(tier);
 
-  auto r = fx.inst->getFunc("thrower")->call({Value::i32(3), Value::i32(5)});
+  auto r = fx.call("thrower", {Value::i32(3), Value::i32(5)});
   REQUIRE(!r.ok());
   const Trap& t = r.error();
   CHECK(t.kind == TrapKind::UncaughtException);
@@ -123,7 +128,7 @@ TEST_CASE("exceptions: an uncaught exception is a trap naming its tag, with its 
   CHECK(t.frames.size() == 4);
 
   // A tag without an export name is named by its index.
-  auto hidden = fx.inst->getFunc("throw_hidden")->call({});
+  auto hidden = fx.call("throw_hidden", {});
   REQUIRE(!hidden.ok());
   CHECK(hidden.error().message == "uncaught exception (tag 3)");
   // The host's tag, uncaught when the host function is called directly.
