@@ -430,13 +430,6 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
     }
     case Opcode::BrTable: brTable(imm); return;
     case Opcode::Return: emitReturn(); return;
-    case Opcode::Try:
-    case Opcode::Throw:
-    case Opcode::Rethrow:
-      // Exceptions are thrown and caught by the interpreter for now
-      // (runtime/exceptions.cc); they pass through JIT frames as traps do.
-      fail("exception handling (try, throw, rethrow)");
-      return;
     default: return;
   }
 }

@@ -11,14 +11,16 @@
 //     tiers, instances and host functions with no machinery of its own.
 //   - What is not trap-like is the stop: each function that has handlers
 //     keeps a table of them (interp::Code::handlers, interp/lower.h), word
-//     ranges of its try bodies with their catch clauses, or the label they
-//     delegate to, innermost first, the way the backtrace keeps
-//     PosTables. Where a trap would unwind a frame, the interpreter's loop
-//     looks up the frame's pc in its table first (interp/interp.cc,
-//     findHandler); a match resets the frame stack there, writes the values
-//     to the catch's slots and runs on. Only real traps skip the tables.
-//   - The JIT compiles throw-free, handler-free functions only for now
-//     (jit/compiler/control.cc): a function with try, throw or rethrow runs
+//     ranges of its try bodies with their catch clauses, or the handler
+//     they delegate to, in the order the trys open, the way the backtrace
+//     keeps PosTables. When an exception has unwound the frames of one run
+//     of the interpreter's loop, which records where it was raised, the
+//     loop's caller looks up each of those frames' pc in its table
+//     (interp/interp.cc, catchException and findCatch); a match restores the
+//     frames up to it, writes the values to the clause's slots and runs the
+//     loop again from the clause. Real traps skip the tables.
+//   - The JIT throws (jitMisc builds the exception and traps) but does not
+//     catch yet (jit/compiler/ops.cc): a function with try or rethrow runs
 //     in the interpreter, and exceptions pass through JIT frames as traps
 //     do. A JIT that catches would register the same ranges against its
 //     code offsets and resume at the handler with the entry frame's sp.

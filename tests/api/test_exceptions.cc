@@ -81,9 +81,13 @@ TEST_CASE("exceptions: thrown and caught across frames, tiers and host functions
   SUBCASE("jit") { tier = Tier::Jit; }
   if (tier == Tier::Jit && !test::jitAvailable()) return;
   ExnFixture fx(tier);
-  // $middle (function 3) has neither handler nor throw: the JIT compiles
-  // it, and every exception below crosses its frame.
+  // On the JIT tier $thrower (function 2) throws from machine code, and
+  // $middle (3), with neither handler nor throw, is machine code that every
+  // exception below crosses; $cleanup (4), which has a handler, runs in the
+  // interpreter, which catches.
+  CHECK(test::functionHasJitCode(*fx.module, 2) == (tier == Tier::Jit));
   CHECK(test::functionHasJitCode(*fx.module, 3) == (tier == Tier::Jit));
+  CHECK_FALSE(test::functionHasJitCode(*fx.module, 4));
 
   // No exception: the depth comes back through every frame.
   CHECK(fx.callI64("catch_err", {Value::i32(5), Value::i32(0)}) == 5);
