@@ -177,11 +177,12 @@ enum tern_trap_kind_enum {
   TERN_TRAP_INDIRECT_CALL_TYPE_MISMATCH,
   TERN_TRAP_CALL_STACK_EXHAUSTED,
   TERN_TRAP_NULL_REFERENCE,
-  TERN_TRAP_INTERRUPTED,    /* the store's epoch deadline passed */
-  TERN_TRAP_OUT_OF_FUEL,    /* the store's fuel ran out */
-  TERN_TRAP_HOST,           /* a host function returned a trap */
-  TERN_TRAP_HOST_EXCEPTION, /* a host function written in C++ threw (message: its what()) */
-  TERN_TRAP_EXIT,           /* a WASI guest called proc_exit (see wasi_env_exit_code) */
+  TERN_TRAP_INTERRUPTED,        /* the store's epoch deadline passed */
+  TERN_TRAP_OUT_OF_FUEL,        /* the store's fuel ran out */
+  TERN_TRAP_HOST,               /* a host function returned a trap */
+  TERN_TRAP_HOST_EXCEPTION,     /* a host function written in C++ threw (message: its what()) */
+  TERN_TRAP_EXIT,               /* a WASI guest called proc_exit (see wasi_env_exit_code) */
+  TERN_TRAP_UNCAUGHT_EXCEPTION, /* a Wasm exception (exceptions feature) no handler caught */
 };
 
 /* True, and the kind, for a trap that running code raised (from

@@ -55,8 +55,9 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
 // Epoch deadline (flags & 1) and fuel (flags & 2) at function entries and
 // loop headers: 1 when the function must trap (ctx->trap_kind set).
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
-// Table, reference and bulk-memory instructions (Opcode `op`, immediates a
-// and b, operands in v[0..]); a trap sets ctx->trap_kind.
+// Table, reference and bulk-memory instructions, and throw (Opcode `op`, immediates a
+// and b, operands in v[0..]); a trap sets ctx->trap_kind (throw also sets
+// *ctx->inner to the exception).
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
 // A SIMD instruction (Opcode `op`, lane immediate `lane`) on the operands in
 // the slots from v on; the result replaces them (jit/simd_helpers.cc).

@@ -141,10 +141,12 @@ struct Extern {
   Extern(Table* t) : kind(ExternKind::Table), ptr(t) {}
   Extern(Memory* m) : kind(ExternKind::Memory), ptr(m) {}
   Extern(Global* g) : kind(ExternKind::Global), ptr(g) {}
+  Extern(Tag* t) : kind(ExternKind::Tag), ptr(t) {}
   Func* func() const { return kind == ExternKind::Func ? static_cast<Func*>(ptr) : nullptr; }
   Table* table() const { return kind == ExternKind::Table ? static_cast<Table*>(ptr) : nullptr; }
   Memory* memory() const { return kind == ExternKind::Memory ? static_cast<Memory*>(ptr) : nullptr; }
   Global* global() const { return kind == ExternKind::Global ? static_cast<Global*>(ptr) : nullptr; }
+  Tag* tag() const { return kind == ExternKind::Tag ? static_cast<Tag*>(ptr) : nullptr; }
   ExternType type() const;
 };
 
@@ -453,6 +455,24 @@ class Global {
   ~Global() = default;
 };
 
+// An exception tag (the exceptions feature): what a Wasm `catch` matches.
+// Two tags are the same tag only if they are the same object: a module's
+// own tag, exported and imported elsewhere, or one Store::createTag made.
+class Tag {
+ public:
+  const FuncType& type() const;  // params: the exception's values; no results
+  // For messages: the export name it was first exported under, else
+  // "tag N" (its index in the module that defined it), or the host's name.
+  const std::string& name() const;
+
+  Tag(const Tag&) = delete;
+  Tag& operator=(const Tag&) = delete;
+
+ protected:
+  Tag() = default;
+  ~Tag() = default;
+};
+
 class Instance {
  public:
   std::optional<Extern> getExport(std::string_view name) const;
@@ -460,6 +480,7 @@ class Instance {
   Memory* getMemory(std::string_view name) const;
   Table* getTable(std::string_view name) const;
   Global* getGlobal(std::string_view name) const;
+  Tag* getTag(std::string_view name) const;
   const Module& module() const;
 
   Instance(const Instance&) = delete;
@@ -512,6 +533,9 @@ class Store {
   Expected<Memory*> createMemory(MemoryType type);
   Table* createTable(TableType type, Value init);
   Global* createGlobal(GlobalType type, Value init);
+  // A tag for host code to throw and catch Wasm exceptions with (type's
+  // results must be empty): pass it as an import, raise it with Trap::raise.
+  Tag* createTag(const FuncType& type, std::string name);
 
   // imports: one Extern per module import, in order, each of this store
   // (an Error of kind Link names the first that is not); the module must

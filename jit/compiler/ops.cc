@@ -120,6 +120,7 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
       break;
     case Opcode::ElemDrop:
     case Opcode::DataDrop: traps = false; break;
+    case Opcode::Throw: nin = uint32_t(m.types[m.tags[imm.a]].params.size()); break;  // always traps
     default: nin = 3; break;
   }
   uint32_t first = depth() - nin;
@@ -377,6 +378,14 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::DataDrop:
     case Opcode::MemoryCopy:
     case Opcode::MemoryFill: miscOp(op, imm); return true;
+    case Opcode::Throw:
+      // The exception leaves as a trap does (ctx->inner holds it); only
+      // the interpreter catches (runtime/exceptions.cc).
+      markPosition();
+      miscOp(op, imm);
+      return true;
+    case Opcode::Try:
+    case Opcode::Rethrow: fail("exception handlers (try) run in the interpreter"); return true;
     default: return false;
   }
 }

@@ -62,6 +62,7 @@ constexpr tern_trap_kind_t kTrapKinds[] = {
     TERN_TRAP_HOST,
     TERN_TRAP_HOST_EXCEPTION,
     TERN_TRAP_EXIT,
+    TERN_TRAP_UNCAUGHT_EXCEPTION,
 };
 static_assert(sizeof(kTrapKinds) == size_t(tern::kLastTrapKind) + 1, "a trap kind is missing from kTrapKinds");
 

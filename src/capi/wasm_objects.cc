@@ -65,6 +65,7 @@ Kind kindOf(ExternKind k) {
     case ExternKind::Global: return Kind::Global;
     case ExternKind::Table: return Kind::Table;
     case ExternKind::Memory: return Kind::Memory;
+    case ExternKind::Tag: break;  // the standard C API has no tag kind: tags are not shown to it
   }
   return Kind::Func;
 }
@@ -789,8 +790,9 @@ void wasm_instance_exports(const wasm_instance_t* instance, wasm_extern_vec_t* o
       case tern::ExternKind::Table: ext = tern::Extern(inst->tables_[e.index]); break;
       case tern::ExternKind::Memory: ext = tern::Extern(inst->memories_[e.index]); break;
       case tern::ExternKind::Global: ext = tern::Extern(inst->globals_[e.index]); break;
+      case tern::ExternKind::Tag: break;  // no tag kind in the C API (kindOf): a null extern
     }
-    out->data[i] = newExternHandle(store, ext);
+    out->data[i] = ext.ptr ? newExternHandle(store, ext) : nullptr;
   }
 }
 

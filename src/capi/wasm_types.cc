@@ -371,6 +371,7 @@ wasm_externtype_t* newExternType(const ExternType& t) {
     case ExternKind::Table:
       return new wasm_tabletype_t(wasm_valtype_new(toValKind(t.table.elem)), toLimits(t.table.limits));
     case ExternKind::Memory: return new wasm_memorytype_t(toLimits(t.memory.limits));
+    case ExternKind::Tag: break;  // the standard C API has no tag kind
   }
   return nullptr;
 }

@@ -91,6 +91,7 @@ class Runner {
   Outcome cmdAction(const json& cmd);
   Outcome cmdAssertReturn(const json& cmd);
   Outcome cmdAssertTrap(const json& cmd);
+  Outcome cmdAssertException(const json& cmd);
   Outcome cmdAssertRejected(const json& cmd);
   Outcome cmdAssertInstantiateFails(const json& cmd, ErrorKind want);
 
@@ -259,6 +260,7 @@ Outcome Runner::runCommand(const json& cmd) {
   if (t == "action") return cmdAction(cmd);
   if (t == "assert_return") return cmdAssertReturn(cmd);
   if (t == "assert_trap" || t == "assert_exhaustion") return cmdAssertTrap(cmd);
+  if (t == "assert_exception") return cmdAssertException(cmd);
   if (t == "assert_invalid" || t == "assert_malformed") return cmdAssertRejected(cmd);
   if (t == "assert_unlinkable") return cmdAssertInstantiateFails(cmd, ErrorKind::Link);
   if (t == "assert_uninstantiable") return cmdAssertInstantiateFails(cmd, ErrorKind::Trap);
@@ -502,6 +504,21 @@ Outcome Runner::cmdAssertTrap(const json& cmd) {
   }
   if (!trapTextMatches(text, r.trap.message))
     return fail(describeAction(action) + ": expected trap \"" + text + "\", got trap \"" + r.trap.message + "\"");
+  return Outcome::Pass;
+}
+
+// The action ends with a Wasm exception no handler caught (any tag).
+Outcome Runner::cmdAssertException(const json& cmd) {
+  const json& action = cmd.at("action");
+  ActionResult r = doAction(action);
+  switch (r.kind) {
+    case ActionResult::Skipped: return skipFromAction(r);
+    case ActionResult::Error: return fail(describeAction(action) + ": " + r.message);
+    case ActionResult::Returned: return fail(describeAction(action) + ": expected an exception, got a return");
+    case ActionResult::Trapped: break;
+  }
+  if (r.trap.kind != TrapKind::UncaughtException)
+    return fail(describeAction(action) + ": expected an exception, got trap \"" + r.trap.message + "\"");
   return Outcome::Pass;
 }
 

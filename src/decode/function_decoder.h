@@ -12,7 +12,9 @@
 //       the block's params are popped from the new frame's point of view);
 //     - for else/end: before the frame is popped, only for frames that were
 //       opened in reachable code; `s.endReachable()` tells whether the
-//       fallthrough path reaches the else/end.
+//       fallthrough path reaches the else/end. catch, catch_all and
+//       delegate (which also closes its try) are visited the same way;
+//       for catch, the tag's values are pushed after the visit.
 //   void finish(const ValidatorState&);
 #pragma once
 
@@ -44,7 +46,9 @@ struct Imm {
   const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
 };
 
-enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func };
+// Try is a try block's body; Catch and CatchAll its handler clauses (the
+// frame changes kind at each clause, as an If becomes an Else).
+enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func, Try, Catch, CatchAll };
 
 struct CtrlFrame {
   CtrlKind kind = CtrlKind::Block;
@@ -279,7 +283,7 @@ class FunctionDecoder : public ValidatorState {
   bool readMemArg(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
-    if (module->multi_memory && (align & 0x40)) {
+    if (module->features.multi_memory && (align & 0x40)) {
       if (!r.u32(&imm->mem)) return readFail(r);
       align &= ~0x40u;
     }
@@ -294,7 +298,7 @@ class FunctionDecoder : public ValidatorState {
   }
   // memory.size/grow/fill/copy/init's memory index: a zero byte in Wasm 2.0.
   bool readMemIdx(Reader& r, uint32_t* mem) {
-    if (module->multi_memory) {
+    if (module->features.multi_memory) {
       if (!r.u32(mem)) return readFail(r);
       return checkMemory(*mem);
     }
@@ -338,6 +342,12 @@ class FunctionDecoder : public ValidatorState {
   bool stepBlock(Reader& r, Opcode op, bool live);
   bool stepElse();
   bool stepEnd();
+  bool stepException(Reader& r, Opcode op, bool live);
+  bool readTag(Reader& r, Imm* imm) {
+    if (!r.u32(&imm->a)) return readFail(r);
+    if (imm->a >= module->tags.size()) return invalid(ErrorCode::UnknownTag, imm->a);
+    return true;
+  }
   bool stepBranch(Reader& r, Opcode op, bool live);
   bool stepBrTable(Reader& r, bool live);
   bool stepCall(Reader& r, Opcode op, bool live);
@@ -392,6 +402,14 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Block:
         case Opcode::Loop:
         case Opcode::If: return stepBlock(r, op, live);
+        case Opcode::Try:
+        case Opcode::Catch:
+        case Opcode::CatchAll:
+        case Opcode::Delegate:
+        case Opcode::Throw:
+        case Opcode::Rethrow:
+          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
+          return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
         case Opcode::Else: return stepElse();
         case Opcode::End: return stepEnd();
         case Opcode::Br:
@@ -465,7 +483,10 @@ bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opc
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
   CtrlFrame f;
-  f.kind = op == Opcode::Block ? CtrlKind::Block : op == Opcode::Loop ? CtrlKind::Loop : CtrlKind::If;
+  f.kind = op == Opcode::Block  ? CtrlKind::Block
+           : op == Opcode::Loop ? CtrlKind::Loop
+           : op == Opcode::If   ? CtrlKind::If
+                                : CtrlKind::Try;
   if (!readBlockType(r, &f)) return false;
   if (op == Opcode::If && !popExpect(ValType::I32)) return false;
   uint32_t np = paramCount(f);
@@ -515,6 +536,56 @@ bool FunctionDecoder<Visitor>::stepEnd() {
     uint32_t nr = resultCount(closed);
     for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
   }
+  return true;
+}
+
+// catch, catch_all, delegate, throw, rethrow (try is a block).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepException(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (op == Opcode::Throw) {
+    if (!readTag(r, &imm)) return false;
+    const FuncType& t = module->types[module->tags[imm.a]];
+    for (size_t i = t.params.size(); i-- > 0;)
+      if (!popExpect(t.params[i])) return false;
+    if (live) visitor_.op(*this, op, imm);
+    markUnreachable();
+    return true;
+  }
+  if (op == Opcode::Rethrow) {
+    if (!r.u32(&imm.a)) return readFail(r);
+    if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+    CtrlKind k = frameAt(imm.a).kind;
+    if (k != CtrlKind::Catch && k != CtrlKind::CatchAll) return invalid(ErrorCode::InvalidRethrowLabel);
+    if (live) visitor_.op(*this, op, imm);
+    markUnreachable();
+    return true;
+  }
+  // A clause or delegate ends the try's body (or the previous clause).
+  CtrlFrame& f = frames.back();
+  bool after_catch = f.kind == CtrlKind::Catch && op == Opcode::Catch;
+  if (f.kind != CtrlKind::Try && !(f.kind == CtrlKind::Catch && op == Opcode::CatchAll) && !after_catch)
+    return invalid(ErrorCode::TypeMismatch);
+  if (op == Opcode::Catch && !readTag(r, &imm)) return false;
+  if (op == Opcode::Delegate) {
+    if (!r.u32(&imm.a)) return readFail(r);
+    // The label counts from outside the try.
+    if (imm.a + 1 >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  }
+  if (!popResults(f)) return false;
+  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
+  if (f.visited) visitor_.op(*this, op, imm);
+  if (op == Opcode::Delegate) {
+    CtrlFrame closed = f;
+    frames.pop_back();
+    uint32_t nr = resultCount(closed);
+    for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
+    return true;
+  }
+  f.kind = op == Opcode::Catch ? CtrlKind::Catch : CtrlKind::CatchAll;
+  f.unreachable = false;
+  if (op == Opcode::Catch)
+    for (ValType t : module->types[module->tags[imm.a]].params) push(t);
   return true;
 }
 

@@ -10,7 +10,7 @@ namespace tern {
 namespace {
 
 // Section ids in their required order (data count sits between element and
-// code).
+// code, tag between memory and global).
 int sectionRank(uint8_t id) {
   switch (id) {
     case 1: return 1;
@@ -18,13 +18,14 @@ int sectionRank(uint8_t id) {
     case 3: return 3;
     case 4: return 4;
     case 5: return 5;
-    case 6: return 6;
-    case 7: return 7;
-    case 8: return 8;
-    case 9: return 9;
-    case 12: return 10;
-    case 10: return 11;
-    case 11: return 12;
+    case 13: return 6;
+    case 6: return 7;
+    case 7: return 8;
+    case 8: return 9;
+    case 9: return 10;
+    case 12: return 11;
+    case 10: return 12;
+    case 11: return 13;
   }
   return -1;
 }
@@ -61,13 +62,13 @@ bool validUtf8(const uint8_t* p, size_t n) {
 // this constructor refers to it, and a program that never validates alone
 // (examples/min-platform) links without FunctionDecoder<NullVisitor>.
 ModuleDecoder::ModuleDecoder(const Features& features) : m_(std::make_unique<ModuleData>()), features_(features) {
-  m_->multi_memory = features.multi_memory;
+  m_->features = features;
   static ValidatingConsumer validator;
   consumer_ = &validator;
 }
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
     : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {
-  m_->multi_memory = features.multi_memory;
+  m_->features = features;
 }
 ModuleDecoder::~ModuleDecoder() = default;
 
@@ -232,7 +233,7 @@ bool ModuleDecoder::pump(bool final) {
           if (r.status() == ReadStatus::UnexpectedEnd && !final) return true;
           return readFail(r);
         }
-        if (id > 12) return fail(start, ErrorCode::MalformedSectionId);
+        if (id > 13 || (id == 13 && !features_.exceptions)) return fail(start, ErrorCode::MalformedSectionId);
         int rank = id == 0 ? 0 : sectionRank(id);
         if (id != 0 && rank <= last_rank_) return fail(start, ErrorCode::ContentAfterLastSection);
         size_t payload = r.offset();
@@ -329,6 +330,7 @@ bool ModuleDecoder::parseSection(uint8_t id, Reader& r) {
     case 9: return elementSection(r);
     case 11: return dataSection(r);
     case 12: return dataCountSection(r);
+    case 13: return tagSection(r);
   }
   return fail(r.offset(), ErrorCode::MalformedSectionId);
 }
@@ -579,10 +581,40 @@ bool ModuleDecoder::importSection(Reader& r) {
         m_->globals.push_back(im.global);
         ++m_->num_imported_globals;
         break;
+      case 4:
+        if (!features_.exceptions) return fail(off - 1, ErrorCode::MalformedImportKind);
+        if (!readTagType(r, &im.func_type)) return false;
+        m_->tags.push_back(im.func_type);
+        ++m_->num_imported_tags;
+        break;
       default: return fail(off - 1, ErrorCode::MalformedImportKind);
     }
     im.kind = ExternKind(kind);
     m_->imports.push_back(std::move(im));
+  }
+  return true;
+}
+
+// A tag type: attribute 0 (exception), then a function type index whose
+// type has no results.
+bool ModuleDecoder::readTagType(Reader& r, uint32_t* type_index) {
+  uint8_t attribute;
+  if (!r.u8(&attribute)) return readFail(r);
+  if (attribute != 0) return fail(r.offset() - 1, ErrorCode::MalformedTagAttribute);
+  size_t off = r.offset();
+  if (!r.u32(type_index)) return readFail(r);
+  if (*type_index >= m_->types.size()) return fail(off, ErrorCode::UnknownType);
+  if (!m_->types[*type_index].results.empty()) return fail(off, ErrorCode::NonEmptyTagResult);
+  return true;
+}
+
+bool ModuleDecoder::tagSection(Reader& r) {
+  uint32_t n;
+  if (!r.u32(&n)) return readFail(r);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t t;
+    if (!readTagType(r, &t)) return false;
+    m_->tags.push_back(t);
   }
   return true;
 }
@@ -666,6 +698,10 @@ bool ModuleDecoder::exportSection(Reader& r) {
         break;
       case 3:
         if (ex.index >= m_->globals.size()) return fail(off, ErrorCode::UnknownGlobal);
+        break;
+      case 4:
+        if (!features_.exceptions) return fail(off, ErrorCode::MalformedExportKind);
+        if (ex.index >= m_->tags.size()) return fail(off, ErrorCode::UnknownTag);
         break;
       default: return fail(off, ErrorCode::MalformedExportKind);
     }

@@ -94,6 +94,8 @@ class ModuleDecoder {
   bool startSection(Reader& r);
   bool elementSection(Reader& r);
   bool dataCountSection(Reader& r);
+  bool tagSection(Reader& r);
+  bool readTagType(Reader& r, uint32_t* type_index);
   bool dataSection(Reader& r);
   bool customSection(Reader& r);
   bool body(Reader& r, uint32_t index);

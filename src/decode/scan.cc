@@ -44,7 +44,8 @@ bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
     case ImmKind::GlobalIdx:
     case ImmKind::TableIdx:
     case ImmKind::DataIdx:
-    case ImmKind::ElemIdx: return r.u32(index);
+    case ImmKind::ElemIdx:
+    case ImmKind::TagIdx: return r.u32(index);
     case ImmKind::BrTable: {
       uint32_t n;
       if (!r.u32(&n)) return false;

@@ -6,7 +6,9 @@
 // (jit/entry.h) are in interp/jit_services.cc; the one that needs this
 // file's per-thread call state goes through callFromJit. A v128 takes two
 // slots; its handlers, generated from opcodes.def's V* Impl macros, call
-// interp/simd_handlers.h.
+// interp/simd_handlers.h. A Wasm exception unwinds these frames as a trap
+// does, except that do_trap first asks each frame's handler table for a
+// catch (catchException; the design is in runtime/exceptions.cc).
 //
 // run() stays in this file, with the call state in an anonymous namespace:
 // the compiler then sees every use of that state and every callee of the
@@ -78,6 +80,22 @@ struct ThreadCtx {
   uint32_t native_depth = 0;
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
+  // The exceptions that catch clauses hold for rethrow, by the address of
+  // the clause's slot (Code::Handler::exn_slot) in its frame; a catch drops
+  // those at or above its own slot, whose frames and clauses have ended.
+  std::vector<std::pair<const uint64_t*, std::shared_ptr<const WasmException>>> caught;
+  // Where run() last trapped (the frame and its pc, and the frame count):
+  // its caller asks catchException whether a handler takes an exception
+  // from there, and runs it again at the handler. (Catching inside the
+  // loop's trap path, and jumping back into the loop, cost interpreter fib
+  // 0.7% of its instructions: the loop's registers changed.)
+  Frame trap_at{};
+  uint32_t trap_level = 0;
+  // Where catchException found the handler: run() goes on at resume_pc on
+  // frame (resume_func, resume_fp).
+  const uint32_t* resume_pc = nullptr;
+  uint64_t* resume_fp = nullptr;
+  uint32_t resume_func = 0;
   ~ThreadCtx() {
     if (stack) freeValueStack(stack, stack_bytes);
     delete[] frames;
@@ -224,6 +242,87 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
   return std::nullopt;
 }
 
+// Exceptions (the design: runtime/exceptions.cc), out of line: they are
+// rare.
+// They set the loop's `inner` themselves, so that the loop holds no Trap
+// code of its own (the loop's registers stay as they were).
+[[gnu::noinline]] void throwOp(ModuleInst* inst, uint32_t tag, const uint64_t* slots, std::optional<Trap>& out) {
+  TagInst* t = inst->tags_[tag];
+  std::vector<Value> values(t->type_.params.size());
+  fromSlots(t->type_.params, slots, values.data());
+  out = Trap::raise(t, std::move(values));
+}
+[[gnu::noinline]] void rethrowOp(ThreadCtx& t, const uint64_t* exn_slot, std::optional<Trap>& out) {
+  for (auto it = t.caught.rbegin(); it != t.caught.rend(); ++it)
+    if (it->first == exn_slot) {
+      out = exceptionTrap(it->second);
+      return;
+    }
+  out = Trap::host("internal error: rethrow without a caught exception");
+}
+
+// The catch clause of `code` that takes an exception of `tag` raised at
+// word `at` (Code::handlers says how), and its handler in *h; or null.
+const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const ModuleInst* inst, const Tag* tag,
+                                      const Code::Handler** h) {
+  const std::vector<Code::Handler>& hs = code.handlers;
+  for (int32_t i = int32_t(hs.size()) - 1; i >= 0;) {
+    const Code::Handler& x = hs[size_t(i)];
+    if (at < x.begin || at >= x.end) {
+      --i;
+      continue;
+    }
+    if (x.delegate == Code::Handler::kToCaller) return nullptr;
+    if (x.delegate >= 0) {  // the target's body holds this try, so it holds `at` too
+      i = x.delegate;
+      continue;
+    }
+    for (const Code::Handler::Catch& c : x.catches)
+      if (c.tag == Code::Handler::kCatchAll || inst->tags_[c.tag] == tag) {
+        *h = &x;
+        return &c;
+      }
+    --i;
+  }
+  return nullptr;
+}
+
+// Where a trap unwound the frames of one run() (ThreadCtx::trap_at, the
+// frame that raised it with its pc in ret_pc, then its callers down to
+// base_frames), an exception stops at the innermost handler that catches
+// it: the frames above it are dropped, the caught values written to the
+// clause's slots, and ThreadCtx::resume_* say where run() goes on. False if
+// none catches it (or the trap is no exception).
+[[gnu::noinline]] bool catchException(ThreadCtx& t, ModuleInst* inst, uint32_t base_frames, const Trap& trap) {
+  if (!trap.wasm_exception) return false;
+  const std::shared_ptr<const WasmException>& exn = trap.wasm_exception;
+  const TagInst* tag = tagInst(exn->tag);
+  if (!tag || tag->type_.params.size() != exn->values.size()) return false;  // a host's malformed exception
+  for (size_t i = 0; i < exn->values.size(); ++i)
+    if (exn->values[i].type != tag->type_.params[i]) return false;
+  Frame f = t.trap_at;
+  uint32_t level = t.trap_level;
+  for (;;) {
+    const Code::Handler* h = nullptr;
+    const Code::Handler::Catch* c = nullptr;
+    if (!f.code->handlers.empty()) c = findCatch(*f.code, uint32_t(f.ret_pc - f.code->words.data()), inst, tag, &h);
+    if (c) {
+      t.nframes = level;
+      const uint64_t* key = f.fp + h->exn_slot;
+      std::erase_if(t.caught, [&](const auto& e) { return e.first >= key; });
+      t.caught.emplace_back(key, exn);
+      if (c->tag != Code::Handler::kCatchAll) toSlots(exn->values, f.fp + h->exn_slot + 1);
+      t.resume_pc = f.code->words.data() + c->pc;
+      t.resume_fp = f.fp;
+      t.resume_func = f.func;
+      return true;
+    }
+    if (level == base_frames) return false;
+    const Frame& caller = t.frames[--level];
+    f = Frame{caller.ret_pc - 1, caller.fp, caller.code, caller.func};
+  }
+}
+
 // The loop calls these runtime operations out of line. They are rare, and
 // inlined they would only compete with the hot handlers for registers: the
 // inliner's choice for them changed with whatever else this file held, and
@@ -266,8 +365,12 @@ struct MemView {
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
 // table instead (generated from module/opcodes.def and interp/iops.def, in
 // IOp's order). Aligned so that code added before it does not shift it.
+// A run resumed at a catch clause (catchException) starts at `start_pc`
+// with `base_frames` its frames' base, as the run that threw had.
 __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, ModuleInst* inst, uint32_t func,
-                                                                        uint64_t* fp, const int32_t** table_out) {
+                                                                        uint64_t* fp, const int32_t** table_out,
+                                                                        const uint32_t* start_pc = nullptr,
+                                                                        uint32_t base_frames = 0) {
   static int32_t table[kHandlerCount];
   if (!tp) {
     unsigned i = 0;
@@ -313,9 +416,8 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   const uint32_t* type_ids = inst->type_ids_.data();
   Frame* frames = t.frames;
   uint64_t* const stack_end = t.stack_end;
-  const uint32_t base_frames = t.nframes;
   const Code* code = bodies[func - nimp].code.get();
-  const uint32_t* pc = code->words.data();
+  const uint32_t* pc = start_pc ? start_pc : code->words.data();
   TrapKind trap_kind = TrapKind::Unreachable;
   std::optional<Trap> inner;  // a trap from a host or another instance
 
@@ -826,6 +928,12 @@ L_CheckInterrupt : {
   pc += 2;
   NEXT();
 }
+L_ThrowI:
+  throwOp(inst, pc[1], &S(2), inner);
+  goto do_trap;
+L_RethrowI:
+  rethrowOp(t, &S(1), inner);
+  goto do_trap;
 L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
@@ -859,6 +967,8 @@ bad_op:
 do_trap : {
   // pc is at the instruction that trapped (or made the call that did); the
   // callers' return addresses are just past their calls.
+  t.trap_at = Frame{pc, fp, code, func};
+  t.trap_level = t.nframes;
   Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);
   PosCache pcache;
   addFrame(tr, inst, func, pcache.lookup(code->positions, uint32_t(pc - code->words.data())));
@@ -970,7 +1080,10 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
   if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
   toSlots(args, fp);
   std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
-  std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr);
+  const uint32_t base_frames = t.nframes;
+  std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr, nullptr, base_frames);
+  while (tr && catchException(t, inst, base_frames, *tr))
+    tr = run(&t, inst, t.resume_func, t.resume_fp, nullptr, t.resume_pc, base_frames);
   if (tr) return std::move(*tr);
   std::vector<Value> results(ft.results.size());
   fromSlots(ft.results, fp, results.data());

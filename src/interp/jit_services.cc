@@ -54,7 +54,7 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
   return retStub();
 }
 
-// Table, reference and bulk-memory instructions; operands in v[0..].
+// Table, reference and bulk-memory instructions, and throw; operands in v[0..].
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
   ModuleInst* inst = ctx->inst;
   TrapCode k = TrapCode::None;
@@ -73,6 +73,17 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
     case Opcode::DataDrop: ops::dataDrop(inst, a); break;
     case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::Throw: {  // tag a, its values from v on
+      TagInst* tag = inst->tags_[a];
+      std::vector<Value> values;
+      for (ValType t : tag->type_.params) {
+        values.push_back(Value{t, v[0], t == ValType::V128 ? v[1] : 0});
+        v += slotsOf(t);
+      }
+      *ctx->inner = Trap::raise(tag, std::move(values));
+      k = trapCode(TrapKind::UncaughtException);
+      break;
+    }
     default: k = trapCode(TrapKind::Unreachable); break;
   }
   if (isTrap(k)) ctx->trap_kind = k;

@@ -94,6 +94,7 @@ struct LFrame {
   uint32_t nparams, nresults;
   uint32_t loop_pc = 0;
   int64_t else_fixup = -1;       // if: position of the BrIfZ offset word
+  int32_t handler = -1;          // try, catch: its Code::handlers index
   std::vector<uint32_t> fixups;  // (instr_start, offset word position) pairs
 };
 
@@ -333,6 +334,8 @@ class Lowering {
   void endBlock(const ValidatorState& s);
   void brIf(const Imm& imm);
   void brTable(const Imm& imm);
+  void exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm);
+  int32_t delegateTarget(uint32_t label);
   void variable(Opcode op, const Imm& imm);
   void localSet(Opcode op, uint32_t x);  // x: the local's slot
   void memoryTable(Opcode op, const Imm& imm);
@@ -528,8 +531,14 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Nop: return;
     case Opcode::Block:
     case Opcode::Loop:
-    case Opcode::If: openBlock(s, op); return;
+    case Opcode::If:
+    case Opcode::Try: openBlock(s, op); return;
     case Opcode::Else: elseBranch(s); return;
+    case Opcode::Catch:
+    case Opcode::CatchAll:
+    case Opcode::Delegate:
+    case Opcode::Throw:
+    case Opcode::Rethrow: exceptionOp(s, op, imm); return;
     case Opcode::End: endBlock(s); return;
     case Opcode::Br: emitBranch(imm.a); return;
     case Opcode::BrIf: brIf(imm); return;
@@ -562,6 +571,9 @@ void Lowering::openBlock(const ValidatorState& s, Opcode op) {
   if (op == Opcode::Loop) {
     f.loop_pc = pos();
     emitInterruptCheck();
+  } else if (op == Opcode::Try) {
+    f.handler = int32_t(c_.handlers.size());
+    c_.handlers.emplace_back().begin = pos();
   } else if (op == Opcode::If) {
     stack_.push_back(cond);
     if (!tryFuse(false)) {
@@ -609,6 +621,7 @@ void Lowering::endBlock(const ValidatorState& s) {
     return;
   }
   if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
+  if (f.kind == CtrlKind::Try) c_.handlers[size_t(f.handler)].end = pos();  // a try without clauses
   if (f.else_fixup >= 0) {
     uint32_t start = c_.words[size_t(f.else_fixup)];
     c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
@@ -619,6 +632,58 @@ void Lowering::endBlock(const ValidatorState& s) {
   resetTo(base);
   const CtrlFrame& cf = s.frames.back();
   pushTemps(nr, [&](uint32_t i) { return s.result(cf, i); });
+}
+
+// catch, catch_all and delegate end the try body (or the clause before);
+// throw and rethrow leave through the interpreter's unwinder.
+void Lowering::exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if (op == Opcode::Throw) {
+    uint32_t n = uint32_t(m_.types[m_.tags[imm.a]].params.size());
+    uint32_t first = depth() - n;
+    for (uint32_t i = first; i < depth(); ++i) materialize(i);
+    emitOp(IOp::ThrowI);
+    w(imm.a);
+    w(slotOfDepth(first));
+    resetTo(first);
+    return;
+  }
+  if (op == Opcode::Rethrow) {
+    emitOp(IOp::RethrowI);
+    w(c_.handlers[size_t(frameAt(imm.a).handler)].exn_slot);
+    return;
+  }
+  LFrame& f = frames_.back();
+  Code::Handler& h = c_.handlers[size_t(f.handler)];
+  if (f.kind == CtrlKind::Try) h.end = pos();
+  if (op == Opcode::Delegate) {
+    h.delegate = delegateTarget(imm.a);
+    endBlock(s);
+    return;
+  }
+  if (s.endReachable()) {
+    moveTopTo(f.result_base, f.nresults);
+    emitJumpTo(f);
+  }
+  resetTo(f.result_base);
+  fuse_start_ = -1;
+  // The clause's own slot below its values, which its body cannot pop.
+  h.exn_slot = pushTemp();
+  h.catches.push_back({op == Opcode::Catch ? imm.a : Code::Handler::kCatchAll, pos()});
+  if (op == Opcode::Catch) {
+    const FuncType& t = m_.types[m_.tags[imm.a]];
+    pushTemps(uint32_t(t.params.size()), [&](uint32_t i) { return t.params[i]; });
+  }
+  f.kind = op == Opcode::Catch ? CtrlKind::Catch : CtrlKind::CatchAll;
+  f.stack_base = f.result_base + 1;
+}
+
+// The handler that `delegate label` (counted from outside the try, the
+// innermost frame) hands exceptions to: the innermost try body at or
+// outside the label; a catch clause's own try does not cover the clause.
+int32_t Lowering::delegateTarget(uint32_t label) {
+  for (size_t i = frames_.size() - 1 - label; i-- > 0;)
+    if (frames_[i].kind == CtrlKind::Try) return frames_[i].handler;
+  return Code::Handler::kToCaller;
 }
 
 void Lowering::brIf(const Imm& imm) {

@@ -64,6 +64,7 @@ ExternType importType(const ModuleData& m, const Import& im) {
     case ExternKind::Table: t.table = im.table; break;
     case ExternKind::Memory: t.memory = im.memory; break;
     case ExternKind::Global: t.global = im.global; break;
+    case ExternKind::Tag: t.func = m.types[im.func_type]; break;
   }
   return t;
 }
@@ -76,6 +77,7 @@ ExternType exportType(const ModuleData& m, const Export& ex) {
     case ExternKind::Table: t.table = m.tables[ex.index]; break;
     case ExternKind::Memory: t.memory = m.memories[ex.index]; break;
     case ExternKind::Global: t.global = m.globals[ex.index]; break;
+    case ExternKind::Tag: t.func = m.types[m.tags[ex.index]]; break;
   }
   return t;
 }
@@ -95,6 +97,7 @@ bool externMatches(const ExternType& have, const ExternType& want) {
       return have.table.elem == want.table.elem && limitsMatch(have.table.limits, want.table.limits);
     case ExternKind::Memory: return limitsMatch(have.memory.limits, want.memory.limits);
     case ExternKind::Global: return have.global.type == want.global.type && have.global.mut == want.global.mut;
+    case ExternKind::Tag: return have.func == want.func;
   }
   return false;
 }
@@ -121,7 +124,8 @@ std::string importKey(const std::string& module, const std::string& name, const 
   key += char('0' + int(t.kind));
   switch (t.kind) {
     case ExternKind::Func:
-    case ExternKind::Global: key += t.toString(); break;
+    case ExternKind::Global:
+    case ExternKind::Tag: key += t.toString(); break;
     case ExternKind::Table: key += valTypeName(t.table.elem); break;
     case ExternKind::Memory: break;
   }
@@ -273,6 +277,7 @@ class Linker {
       case ExternKind::Table: return md.tables;
       case ExternKind::Memory: return md.mems;
       case ExternKind::Global: return md.globals;
+      case ExternKind::Tag: break;  // never: modules are decoded without the exceptions feature
     }
     return md.funcs;
   }
@@ -581,6 +586,7 @@ class Linker {
           case ExternKind::Table: s.tableType(oi.type.table); break;
           case ExternKind::Memory: s.limits(oi.type.memory.limits); break;
           case ExternKind::Global: s.globalType(oi.type.global); break;
+          case ExternKind::Tag: break;  // never (see space())
         }
       }
       appendSection(out, 2, s);
@@ -635,6 +641,7 @@ class Linker {
             case ExternKind::Table: s.u32(main.table_map[ex.index]); break;
             case ExternKind::Memory: s.u32(main.mem_map[ex.index]); break;
             case ExternKind::Global: s.u32(main.global_map[ex.index]); break;
+            case ExternKind::Tag: break;  // never (see space())
           }
         }
         appendSection(out, 7, s);

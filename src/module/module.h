@@ -36,7 +36,7 @@ struct ConstExpr {
 struct Import {
   std::string module, name;
   ExternKind kind = ExternKind::Func;
-  uint32_t func_type = 0;  // type index, for functions
+  uint32_t func_type = 0;  // type index, for functions and tags
   TableType table;
   MemoryType memory;
   GlobalType global;
@@ -91,10 +91,12 @@ struct ModuleData {
   std::vector<FuncType> types;
   std::vector<Import> imports;
   uint32_t num_imported_funcs = 0, num_imported_tables = 0, num_imported_memories = 0, num_imported_globals = 0;
-  std::vector<uint32_t> func_types;     // every function (imported first): type index
-  std::vector<TableType> tables;        // every table
-  std::vector<MemoryType> memories;     // every memory
-  std::vector<GlobalType> globals;      // every global
+  std::vector<uint32_t> func_types;  // every function (imported first): type index
+  std::vector<TableType> tables;     // every table
+  std::vector<MemoryType> memories;  // every memory
+  std::vector<GlobalType> globals;   // every global
+  std::vector<uint32_t> tags;        // every tag (imported first): type index
+  uint32_t num_imported_tags = 0;
   std::vector<ConstExpr> global_inits;  // defined globals only
   std::vector<Export> exports;
   std::optional<uint32_t> start;
@@ -107,7 +109,7 @@ struct ModuleData {
   std::string module_name;
   std::string file_name;  // the file Module::compileFile read (no directory), for backtraces
   bool uses_simd = false;
-  bool multi_memory = false;            // Features::multi_memory: memory instructions carry a memory index
+  Features features;                    // the features it was decoded with (the validator gates instructions on them)
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }

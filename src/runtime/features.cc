@@ -19,7 +19,7 @@ struct FeatureSwitch {
 constexpr FeatureSwitch kSwitches[] = {
     {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, false},
     {"multi-memory", &Features::multi_memory, true},     {"memory64", &Features::memory64, false},
-    {"exceptions", &Features::exceptions, false},
+    {"exceptions", &Features::exceptions, true},
 };
 
 std::optional<bool> parseBool(std::string_view v) {

@@ -50,6 +50,7 @@ const char* externKindName(ExternKind k) {
     case ExternKind::Table: return "table";
     case ExternKind::Memory: return "memory";
     case ExternKind::Global: return "global";
+    case ExternKind::Tag: return "tag";
   }
   return "?";
 }
@@ -74,6 +75,7 @@ std::string ExternType::toString() const {
     case ExternKind::Table: return std::string("table ") + valTypeName(table.elem) + " " + limitsString(table.limits);
     case ExternKind::Memory: return "memory " + limitsString(memory.limits);
     case ExternKind::Global: return std::string("global ") + (global.mut ? "mut " : "") + valTypeName(global.type);
+    case ExternKind::Tag: return "tag " + func.toString();
   }
   return "?";
 }
@@ -123,6 +125,7 @@ const char* trapMessage(TrapKind k) {
     case TrapKind::Host: return "host trap";
     case TrapKind::HostException: return "host function threw an exception";
     case TrapKind::Exit: return "exit";
+    case TrapKind::UncaughtException: return "uncaught exception";
   }
   return "trap";
 }
@@ -147,6 +150,7 @@ const char* trapKindName(TrapKind k) {
     case TrapKind::Host: return "host";
     case TrapKind::HostException: return "host-exception";
     case TrapKind::Exit: return "exit";
+    case TrapKind::UncaughtException: return "uncaught-exception";
   }
   return "unknown";
 }
@@ -327,6 +331,7 @@ static ExternType importType(const ModuleData& m, const Import& im) {
     case ExternKind::Table: t.table = im.table; break;
     case ExternKind::Memory: t.memory = im.memory; break;
     case ExternKind::Global: t.global = im.global; break;
+    case ExternKind::Tag: t.func = m.types[im.func_type]; break;
   }
   return t;
 }
@@ -349,6 +354,7 @@ std::vector<ExportInfo> Module::exports() const {
       case ExternKind::Table: t.table = md.tables[ex.index]; break;
       case ExternKind::Memory: t.memory = md.memories[ex.index]; break;
       case ExternKind::Global: t.global = md.globals[ex.index]; break;
+      case ExternKind::Tag: t.func = md.types[md.tags[ex.index]]; break;
     }
     out.push_back({ex.name, t});
   }
@@ -519,6 +525,7 @@ ExternType Extern::type() const {
       break;
     }
     case ExternKind::Global: t.global = global()->type(); break;
+    case ExternKind::Tag: t.func = tag()->type(); break;
   }
   return t;
 }
@@ -534,6 +541,7 @@ std::optional<Extern> Instance::getExport(std::string_view name) const {
       case ExternKind::Table: return Extern(inst->tables_[ex.index]);
       case ExternKind::Memory: return Extern(inst->memories_[ex.index]);
       case ExternKind::Global: return Extern(inst->globals_[ex.index]);
+      case ExternKind::Tag: return Extern(inst->tags_[ex.index]);
     }
   }
   return std::nullopt;
@@ -697,6 +705,7 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
       break;
     case ExternKind::Memory: ok = limitsMatch(have.memory.limits, want.memory.limits); break;
     case ExternKind::Global: ok = have.global.type == want.global.type && have.global.mut == want.global.mut; break;
+    case ExternKind::Tag: ok = have.func == want.func; break;
   }
   if (!ok) *why = errorText(ErrorCode::IncompatibleImportType);
   return ok;
@@ -748,6 +757,7 @@ static Store::Impl* storeOf(const Extern& e) {
     case ExternKind::Table: return tableInst(e.table())->store_;
     case ExternKind::Memory: return memoryInst(e.memory())->store_;
     case ExternKind::Global: return globalInst(e.global())->store_;
+    case ExternKind::Tag: return tagInst(e.tag())->store_;
   }
   return nullptr;
 }
@@ -811,6 +821,7 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
       case ExternKind::Table: inst->tables_.push_back(tableInst(e.table())); break;
       case ExternKind::Memory: inst->memories_.push_back(memoryInst(e.memory())); break;
       case ExternKind::Global: inst->globals_.push_back(globalInst(e.global())); break;
+      case ExternKind::Tag: inst->tags_.push_back(tagInst(e.tag())); break;
     }
   }
   for (uint32_t i = md.num_imported_funcs; i < md.func_types.size(); ++i) {
@@ -829,6 +840,7 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
     if (!m.ok()) return m.error();
     inst->memories_.push_back(m.value());
   }
+  for (uint32_t i = md.num_imported_tags; i < md.tags.size(); ++i) inst->tags_.push_back(newTag(md, i));
   for (size_t i = md.num_imported_globals; i < md.globals.size(); ++i) {
     Value v = evalConst(md.global_inits[i - md.num_imported_globals], *inst);
     inst->globals_.push_back(newGlobal(md.globals[i], v));

@@ -294,6 +294,7 @@ std::vector<Extern> makeImports(TierRun& t) {
       case ExternKind::Global:
         out.push_back(Extern(t.store->createGlobal(ty.global, Value::zero(ty.global.type))));
         break;
+      case ExternKind::Tag: out.push_back(Extern(t.store->createTag(ty.func, imp.module + "." + imp.name))); break;
     }
   }
   return out;

@@ -337,6 +337,33 @@ def case_features(t):
           "-W help lists the features")
 
 
+def case_exceptions(t):
+    """-W exceptions: off by default (a tag section is then malformed); on, an
+    exception no handler catches exits 134 naming the tag's export, and one a
+    catch_all catches lets the call finish."""
+    types = section(1, vec([b"\x60\x01\x7f\x00", b"\x60\x00\x00"]))
+    funcs = section(3, vec([b"\x01", b"\x01"]))
+    tags = section(13, vec([b"\x00\x00"]))  # tag 0: attribute 0, type 0 (param i32)
+    exports = section(7, vec([name("_start") + b"\x00\x00", name("boom") + b"\x04\x00",
+                              name("caught") + b"\x00\x01"]))
+    throw_body = b"\x00\x41\x03\x08\x00\x0b"  # i32.const 3; throw 0
+    caught_body = b"\x00\x06\x40\x10\x00\x19\x0b\x0b"  # try; call 0; catch_all; end
+    code = section(10, vec([uleb(len(throw_body)) + throw_body, uleb(len(caught_body)) + caught_body]))
+    data = b"\x00asm\x01\x00\x00\x00" + types + funcs + tags + exports + code
+    path = write(t.tmp, "exceptions.wasm", data)
+    tag_section_at = len(b"\x00asm\x01\x00\x00\x00" + types + funcs)
+    r = Run([t.tern, "validate", path])
+    check(r.status == 1 and ("at offset 0x%x: malformed section id" % tag_section_at) in r.err,
+          "exceptions are off by default: the tag section is malformed: %r" % r.err)
+    for tier in ("interp", "jit"):
+        r = Run([t.tern, "run", "--tier=" + tier, "-W", "exceptions", path])
+        check(r.status == 134 and r.err.startswith("error: wasm trap: uncaught exception (boom)"),
+              "%s: an uncaught exception exits 134 naming its tag: %r" % (tier, r.err))
+        check(r.err.count("\n  at ") == 1, "%s: the backtrace has the throwing frame: %r" % (tier, r.err))
+        r = Run([t.tern, "run", "--tier=" + tier, "-W", "exceptions", "--invoke", "caught", path])
+        check(r.status == 0, "%s: a catch_all catches it: %r" % (tier, r.err))
+
+
 def case_run_errors(t):
     """`tern run` names the file in its errors, the way `tern validate` does."""
     for filename, data, what in [("garbage.wasm", b"this is not a wasm module at all", "bad magic"),
@@ -542,6 +569,7 @@ CASES = {
     "missing-file": case_missing_file,
     "validate": case_validate,
     "features": case_features,
+    "exceptions": case_exceptions,
     "hello": case_hello,
     "trap": case_trap,
     "invoke": case_invoke,

@@ -302,7 +302,7 @@ TEST_CASE("SIMD: exactly the 236 opcodes of Wasm 2.0") {
   CHECK(tern::opInfo(*tern::lookupOpcodeByName("i64x2.replace_lane")).imm == ImmKind::Lane2);
 }
 
-TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set") {
+TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set, plus exception handling's") {
   std::set<uint32_t> expected;
   auto range = [&](uint32_t lo, uint32_t hi) {
     for (uint32_t c = lo; c <= hi; ++c) expected.insert(c);
@@ -314,6 +314,8 @@ TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set") {
   range(0x28, 0x44);  // memory, memory.size/grow, constants
   range(0x45, 0xc4);  // numeric (MVP + sign extension)
   range(0xd0, 0xd2);  // ref.null ref.is_null ref.func
+  range(0x06, 0x09);  // try catch throw rethrow (exceptions, the legacy form)
+  range(0x18, 0x19);  // delegate catch_all
   std::set<uint32_t> got;
   for (unsigned i = 0; i < kOpcodeCount; ++i)
     if (info(i).prefix == 0) got.insert(info(i).code);
@@ -325,6 +327,10 @@ TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set") {
   for (uint32_t c : got) {
     CAPTURE(c);
     CHECK(expected.count(c) == 1);
+    auto op = tern::lookupOpcode(0, c);
+    REQUIRE(op.has_value());
+    bool exceptions = (c >= 0x06 && c <= 0x09) || c == 0x18 || c == 0x19;
+    CHECK((tern::opInfo(*op).feature == tern::Feature::exceptions) == exceptions);
   }
 }
 
