@@ -36,6 +36,7 @@ struct Imm {
   uint64_t bits = 0, hi = 0;  // constants
   uint32_t align = 0;
   uint64_t offset = 0;  // memarg offset
+  uint32_t mem = 0;     // memarg's memory index (multi-memory)
   uint8_t lane = 0;
   uint8_t shuffle[16] = {};
   ValType type = ValType::I32;                     // select t, ref.null
@@ -94,6 +95,9 @@ class ValidatorState {
   // code without v128 as cheap as it was.
   uint32_t slotHeight() const { return uint32_t(stack.size()) + v128s; }
   bool endReachable() const { return !frames.back().unreachable; }
+  // memory64: whether memory `mem` (a memarg's or memory instruction's
+  // Imm::mem) has i64 addresses.
+  bool memIs64(uint32_t mem) const { return mem < module->memories.size() && module->memories[mem].is64; }
 };
 
 // The decoder's errors are the API's Error (kind Malformed or Invalid, the
@@ -272,16 +276,22 @@ class FunctionDecoder : public ValidatorState {
     f->type_index = idx;
     return true;
   }
+  // With memory64 the offset is a u64 (below 2^32 for a 32-bit memory).
   bool readMemArg(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
-    uint32_t off;
-    if (!r.u32(&off)) return readFail(r);
-    imm->offset = off;
+    if (module->memory64) {
+      if (!r.u64(&imm->offset)) return readFail(r);
+    } else {
+      uint32_t off;
+      if (!r.u32(&off)) return readFail(r);
+      imm->offset = off;
+    }
     if (align >= 32) return malformed(r.offset(), ErrorCode::MalformedMemopFlags);
     imm->align = align;
     if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
     if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
+    if (imm->offset > UINT32_MAX && !memIs64(imm->mem)) return invalid(ErrorCode::OffsetOutOfRange);
     return true;
   }
   bool readMemIdxZero(Reader& r) {
@@ -310,15 +320,18 @@ class FunctionDecoder : public ValidatorState {
 
   bool step(Reader& r);
   bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
-  // Pops the signature's params, visits, pushes its results.
-  bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+  // Pops the signature's params, visits, pushes its results. `addr64`: a
+  // load or store of a 64-bit memory, whose address (the first param) is
+  // an i64.
+  bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live, bool addr64 = false) {
     const OpSig& sig = info.types;
     for (unsigned i = sig.nparams; i-- > 0;)
-      if (!popExpect(sig.params[i])) return false;
+      if (!popExpect(addr64 && i == 0 ? ValType::I64 : sig.params[i])) return false;
     if (live) visitor_.op(*this, op, imm);
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
   bool stepElse();
   bool stepEnd();
@@ -364,7 +377,8 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case OpClass::Store: {
       Imm imm;
       if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
-      return applySig(info, op, imm, live);
+      bool addr64 = (info.cls == OpClass::Load || info.cls == OpClass::Store) && memIs64(imm.mem);
+      return applySig(info, op, imm, live, addr64);
     }
     case OpClass::Ctl:
       switch (op) {
@@ -730,7 +744,30 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     }
     default: return invalid(ErrorCode::InternalDecoder);
   }
+  if (info.cls != OpClass::Table && memIs64(imm.mem)) return applyMem64Sig(op, imm, live);
   return applySig(info, op, imm, live);
+}
+
+// The memory instructions of a 64-bit memory: addresses, sizes and page
+// counts are i64 (memory.init's source offset and length stay i32).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool live) {
+  constexpr ValType I = ValType::I32, L = ValType::I64;
+  ValType params[3] = {L, L, L};
+  unsigned n = 3;
+  switch (op) {
+    case Opcode::MemorySize: n = 0; break;
+    case Opcode::MemoryGrow: n = 1; break;
+    case Opcode::MemoryFill: params[1] = I; break;
+    case Opcode::MemoryInit: params[1] = params[2] = I; break;
+    case Opcode::MemoryCopy: break;
+    default: return applySig(opInfo(op), op, imm, live);  // data.drop
+  }
+  for (unsigned i = n; i-- > 0;)
+    if (!popExpect(params[i])) return false;
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::MemorySize || op == Opcode::MemoryGrow) push(L);
+  return true;
 }
 
 }  // namespace tern
