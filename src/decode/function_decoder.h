@@ -96,8 +96,10 @@ class ValidatorState {
   uint32_t slotHeight() const { return uint32_t(stack.size()) + v128s; }
   bool endReachable() const { return !frames.back().unreachable; }
   // memory64: whether memory `mem` (a memarg's or memory instruction's
-  // Imm::mem) has i64 addresses.
-  bool memIs64(uint32_t mem) const { return mem < module->memories.size() && module->memories[mem].is64; }
+  // Imm::mem) has i64 addresses. Without -W memory64, one test.
+  bool memIs64(uint32_t mem) const {
+    return module->memory64 && mem < module->memories.size() && module->memories[mem].is64;
+  }
 };
 
 // The decoder's errors are the API's Error (kind Malformed or Invalid, the
@@ -280,7 +282,7 @@ class FunctionDecoder : public ValidatorState {
   bool readMemArg(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
-    if (module->memory64) {
+    if (module->memory64) [[unlikely]] {
       if (!r.u64(&imm->offset)) return readFail(r);
     } else {
       uint32_t off;
@@ -291,7 +293,10 @@ class FunctionDecoder : public ValidatorState {
     imm->align = align;
     if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
     if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
-    if (imm->offset > UINT32_MAX && !memIs64(imm->mem)) return invalid(ErrorCode::OffsetOutOfRange);
+    if (module->memory64) [[unlikely]] {
+      addr64_ = memIs64(imm->mem);
+      if (imm->offset > UINT32_MAX && !addr64_) return invalid(ErrorCode::OffsetOutOfRange);
+    }
     return true;
   }
   bool readMemIdxZero(Reader& r) {
@@ -320,13 +325,14 @@ class FunctionDecoder : public ValidatorState {
 
   bool step(Reader& r);
   bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
-  // Pops the signature's params, visits, pushes its results. `addr64`: a
+  // Pops the signature's params, visits, pushes its results. kAddr64: a
   // load or store of a 64-bit memory, whose address (the first param) is
   // an i64.
-  bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live, bool addr64 = false) {
+  template <bool kAddr64 = false>
+  bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
     const OpSig& sig = info.types;
     for (unsigned i = sig.nparams; i-- > 0;)
-      if (!popExpect(addr64 && i == 0 ? ValType::I64 : sig.params[i])) return false;
+      if (!popExpect(kAddr64 && i == 0 ? ValType::I64 : sig.params[i])) return false;
     if (live) visitor_.op(*this, op, imm);
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
@@ -345,6 +351,7 @@ class FunctionDecoder : public ValidatorState {
 
   Visitor& visitor_;
   DecodeError err_;
+  bool addr64_ = false;  // the memarg just read is a 64-bit memory's (readMemArg)
   std::vector<uint32_t> targets_;
 };
 
@@ -377,8 +384,11 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case OpClass::Store: {
       Imm imm;
       if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
-      bool addr64 = (info.cls == OpClass::Load || info.cls == OpClass::Store) && memIs64(imm.mem);
-      return applySig(info, op, imm, live, addr64);
+      if (addr64_) [[unlikely]] {
+        addr64_ = false;
+        return applySig<true>(info, op, imm, live);
+      }
+      return applySig(info, op, imm, live);
     }
     case OpClass::Ctl:
       switch (op) {

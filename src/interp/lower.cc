@@ -401,7 +401,8 @@ void Lowering::simple(Opcode op, const Imm& imm) {
   }
   if (info.cls == OpClass::Store) {  // addr val offset
     uint32_t val = popSlot();
-    uint32_t addr = mem64Address(popSlot(), slotOfDepth(depth()), imm.offset);
+    uint32_t addr = popSlot();
+    addr = mem64Address(addr, slotOfDepth(depth()), imm.offset);
     emitMemOp(op, imm);
     w(addr);
     w(val);
