@@ -379,11 +379,15 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
 
   switch (info.cls) {
     case OpClass::Num:
-    case OpClass::Const:
+    case OpClass::Const: {
+      Imm imm;
+      if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
+      return applySig(info, op, imm, live);
+    }
     case OpClass::Load:
     case OpClass::Store: {
       Imm imm;
-      if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
+      if (!readGenericImm(r, info, op, &imm)) return false;
       if (addr64_) [[unlikely]] {
         addr64_ = false;
         return applySig<true>(info, op, imm, live);
