@@ -337,6 +337,11 @@ class FunctionDecoder : public ValidatorState {
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  // Out of line, so that validating code without memory64 keeps its step().
+  [[gnu::cold, gnu::noinline]] bool applyAddr64Sig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+    addr64_ = false;
+    return applySig<true>(info, op, imm, live);
+  }
   bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
   bool stepElse();
@@ -379,19 +384,13 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
 
   switch (info.cls) {
     case OpClass::Num:
-    case OpClass::Const: {
-      Imm imm;
-      if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
-      return applySig(info, op, imm, live);
-    }
+    case OpClass::Const:
     case OpClass::Load:
     case OpClass::Store: {
       Imm imm;
-      if (!readGenericImm(r, info, op, &imm)) return false;
-      if (addr64_) [[unlikely]] {
-        addr64_ = false;
-        return applySig<true>(info, op, imm, live);
-      }
+      if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
+      if (addr64_) [[unlikely]]
+        return applyAddr64Sig(info, op, imm, live);
       return applySig(info, op, imm, live);
     }
     case OpClass::Ctl:
