@@ -126,8 +126,8 @@ WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable
 /* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
  * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
  * by commas, "all=n" for Wasm 2.0 only (names: extended-const and
- * multi-memory, on by default; tail-call, memory64, exceptions, off and not
- * implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
+ * multi-memory, on by default; memory64 and exceptions, off by default;
+ * tail-call, off and not implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
  * the bad switch, which then changes nothing after it. */
 WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec);
 
@@ -159,6 +159,18 @@ WASM_API_EXTERN own tern_error_t* tern_module_validate(wasm_engine_t* engine, co
 WASM_API_EXTERN own tern_error_t* tern_instance_new(wasm_store_t* store, const wasm_module_t* module,
                                                     const wasm_extern_vec_t* imports, own wasm_instance_t** out,
                                                     own wasm_trap_t** trap_out);
+
+/* ------------------------------------------------------------------------ */
+/* Memory types (memory64)                                                  */
+
+/* wasm_limits_t has 32 bits: these give a memory type's whole limits, in
+ * 64 KiB pages, and its index type (is64: a 64-bit memory, -W memory64).
+ * wasm_memorytype_limits of a 64-bit memory clamps its limits to 32 bits. */
+WASM_API_EXTERN own wasm_memorytype_t* tern_memorytype_new(uint64_t min, bool max_present, uint64_t max, bool is64);
+WASM_API_EXTERN bool tern_memorytype_is64(const wasm_memorytype_t* type);
+WASM_API_EXTERN uint64_t tern_memorytype_minimum(const wasm_memorytype_t* type);
+/* False when the type has no maximum; else true, and the maximum in *max. */
+WASM_API_EXTERN bool tern_memorytype_maximum(const wasm_memorytype_t* type, uint64_t* max);
 
 /* ------------------------------------------------------------------------ */
 /* Traps                                                                    */

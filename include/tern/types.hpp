@@ -32,7 +32,7 @@ struct Features {
   bool extended_const = true;  // i32/i64 add, sub, mul in constant expressions
   bool tail_call = false;      // return_call, return_call_indirect (not implemented yet)
   bool multi_memory = true;    // several memories per module
-  bool memory64 = false;       // 64-bit memories (not implemented yet)
+  bool memory64 = false;       // 64-bit memories (i64 addresses)
   bool exceptions = false;     // tags, throw, try/catch/delegate, rethrow (the legacy form)
 
   // Applies one switch, "NAME", "NAME=y" or "NAME=n" (also "=yes/no",
@@ -80,7 +80,9 @@ struct TableType {
   Limits limits;
 };
 struct MemoryType {
-  Limits limits;
+  Limits limits;      // in 64 KiB pages
+  bool is64 = false;  // memory64: addresses, sizes and limits are i64
+  bool operator==(const MemoryType&) const = default;
 };
 struct GlobalType {
   ValType type = ValType::I32;

@@ -508,6 +508,23 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
   a_.b(asmjitCond(arm64::kHi), trap);
 }
 
+// memory64: a 64-bit address cannot be guarded, and idx + offset + size
+// may wrap, which the carry of adds catches.
+void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
+  uint64_t end = offset + size;
+  if (end < offset) {  // past 2^64: no address is in bounds
+    a_.b(trap);
+    return;
+  }
+  a_.ldr(kS1, A::ptr(kCtx, kCtxMemSize));
+  a_.ldr(kS1, A::ptr(kS1));
+  movImm(kScratch0, end, true);
+  a_.adds(kS0, kS0, A::x(idx.id));
+  a_.b(asmjitCond(arm64::kHs), trap);
+  a_.cmp(kS0, kS1);
+  a_.b(asmjitCond(arm64::kHi), trap);
+}
+
 A::Mem Masm::memOperand(MemRef ref, unsigned size) {
   // [x20, wN, uxtw] when there is no offset; an offset goes into x16 with
   // the index (a zero-extended 32-bit value), or into the instruction when
@@ -517,6 +534,7 @@ A::Mem Masm::memOperand(MemRef ref, unsigned size) {
     movImm(kScratch0, ref.offset, true);
     return A::ptr(kMem, kS0);
   }
+  if (ref.offset == 0 && ref.idx64) return A::ptr(kMem, A::x(ref.idx.id));
   if (ref.offset == 0) return A::ptr(kMem, A::w(ref.idx.id), arm::uxtw(0));
   if (fitsAddImm(ref.offset)) {
     a_.add(kS0, A::x(ref.idx.id), AImm(ref.offset));

@@ -99,6 +99,7 @@ class Masm {
   void demote(Reg dst, Reg src);
 
   void boundsCheck(Reg idx, uint64_t end, Label trap);
+  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap);
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
   void memorySize(Reg dst);

@@ -7,8 +7,8 @@ namespace tern::jit {
 using namespace compiler;
 
 // Loads and stores, with an explicit bounds check where the guard region
-// does not cover the access.
-bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
+// does not cover the access (always for a 64-bit memory: mem64).
+bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64) {
   // Size, extension and register file from the instruction's row.
   const OpInfo& info = opInfo(op);
   const bool store = info.cls == OpClass::Store;
@@ -25,7 +25,8 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
   uint64_t end = imm.offset + acc.size;
   MemRef ref{false, {}, 0};
   int idx = -1;
-  if (addr.e.kind == Entry::Const && !o.bounds_checks && uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
+  if (addr.e.kind == Entry::Const && !mem64 && !o.bounds_checks &&
+      uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
     // A constant address the guard region covers.
     ref.offset = uint32_t(addr.e.value) + imm.offset;
   } else {
@@ -45,8 +46,10 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
     } else {
       idx = gpOwned(addr);
     }
-    if (o.bounds_checks || end > o.guard_bytes) a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
-    ref = MemRef{true, gpR(idx), imm.offset};
+    if (mem64) a.boundsCheck64(gpR(idx), imm.offset, acc.size, trapLabel(TrapKind::MemoryOutOfBounds));
+    else if (o.bounds_checks || end > o.guard_bytes)
+      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
+    ref = MemRef{true, gpR(idx), imm.offset, mem64};
     if (borrowed >= 0) {
       idx = dst;  // what this instruction owns: the destination or nothing
       if (dst < 0) idx = -1;
@@ -115,6 +118,11 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
       break;
     case Opcode::TableGrow:
       nin = 2;
+      nout = 1;
+      traps = false;
+      break;
+    case Opcode::MemoryGrow:  // of a 64-bit memory
+      nin = 1;
       nout = 1;
       traps = false;
       break;
@@ -276,7 +284,11 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       return;
     }
     if (info.cls == OpClass::Load || info.cls == OpClass::Store) markPosition();
-    if (!simdOp(op, imm)) fail(std::string("not compiled yet: ") + info.name);
+    if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
+      if (!simdMemory(op, imm, s.memIs64(imm.mem))) fail(std::string("not compiled yet: ") + info.name);
+    } else if (!simdOp(op, imm)) {
+      fail(std::string("not compiled yet: ") + info.name);
+    }
     return;
   }
   if (!isGeneric(info.cls)) {
@@ -289,7 +301,7 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
   }
   if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
     markPosition();
-    if (!memoryAccess(op, imm)) fail(std::string("memory op ") + info.name);
+    if (!memoryAccess(op, imm, s.memIs64(imm.mem))) fail(std::string("memory op ") + info.name);
     return;
   }
   if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
@@ -354,6 +366,10 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       return true;
     }
     case Opcode::MemoryGrow: {
+      if (s.memIs64(imm.mem)) {  // an i64 page count and result: the helper (jitMisc)
+        miscOp(op, imm);
+        return true;
+      }
       Val v = pop();
       spillRegs();
       Opnd delta = valueOpnd(v);

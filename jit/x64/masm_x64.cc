@@ -449,6 +449,23 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
   a_.ja(trap);
 }
 
+// memory64: a 64-bit address cannot be guarded, and idx + offset + size
+// may wrap, which the carry of the add catches.
+void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
+  uint64_t end = offset + size;
+  if (end < offset) {  // past 2^64: no address is in bounds
+    a_.jmp(trap);
+    return;
+  }
+  a_.mov(kS1, ptr(r13, kCtxMemSize));
+  a_.mov(kS1, ptr(kS1));
+  a_.mov(kS0, end);
+  a_.add(kS0, gp64(idx));
+  a_.jc(trap);
+  a_.cmp(kS0, kS1);
+  a_.ja(trap);
+}
+
 Mem Masm::memOperand(MemRef ref, unsigned size) {
   // Offsets past a 32-bit displacement go through r11 (idx is only read).
   Mem m;

@@ -212,8 +212,10 @@ struct wasm_tabletype_t : wasm_externtype_t {
 };
 
 struct wasm_memorytype_t : wasm_externtype_t {
-  wasm_limits_t limits;
-  explicit wasm_memorytype_t(wasm_limits_t l) : wasm_externtype_t(WASM_EXTERN_MEMORY), limits(l) {}
+  wasm_limits_t limits;   // as wasm.h has them: 32 bits, clamped
+  tern::MemoryType type;  // the whole type: 64-bit limits, is64 (tern_memorytype_*)
+  explicit wasm_memorytype_t(const tern::MemoryType& t)
+      : wasm_externtype_t(WASM_EXTERN_MEMORY), limits(tern::capi::toLimits(t.limits)), type(t) {}
 };
 
 struct wasm_importtype_t {

@@ -697,10 +697,10 @@ bool wasm_table_grow(wasm_table_t* table, wasm_table_size_t delta, wasm_ref_t* i
 
 wasm_memory_t* wasm_memory_new(wasm_store_t* store, const wasm_memorytype_t* type) {
   if (!store || !type) return nullptr;
-  constexpr uint64_t kMaxPages = 65536;
-  tern::Limits limits = fromLimits(type->limits);
-  if (limits.min > kMaxPages || (limits.max && (*limits.max > kMaxPages || *limits.max < limits.min))) return nullptr;
-  auto m = store->store->createMemory({limits});
+  const uint64_t max_pages = type->type.is64 ? uint64_t(1) << 48 : 65536;
+  const tern::Limits& limits = type->type.limits;
+  if (limits.min > max_pages || (limits.max && (*limits.max > max_pages || *limits.max < limits.min))) return nullptr;
+  auto m = store->store->createMemory(type->type);
   if (!m) return nullptr;
   return newHandleAs<wasm_memory_t>(store->objectFor(Kind::Memory, m.value()));
 }

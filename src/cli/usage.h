@@ -42,7 +42,7 @@ inline constexpr OptionKey kWasmKeys[] = {
      "(default y)"},
     {"tail-call", "[=y|n]", "return_call (not implemented yet; default n)"},
     {"multi-memory", "[=y|n]", "several memories (default y)"},
-    {"memory64", "[=y|n]", "64-bit memories (not implemented yet; default n)"},
+    {"memory64", "[=y|n]", "64-bit memories, i64 addresses (default n)"},
     {"exceptions", "[=y|n]", "tags, try/catch/delegate, throw, rethrow (default n)"},
     {"all", "=y|n", "every feature above (n: Wasm 2.0 only)"},
 };

@@ -100,6 +100,11 @@ class ValidatorState {
   // code without v128 as cheap as it was.
   uint32_t slotHeight() const { return uint32_t(stack.size()) + v128s; }
   bool endReachable() const { return !frames.back().unreachable; }
+  // memory64: whether memory `mem` (a memarg's or memory instruction's
+  // Imm::mem) has i64 addresses. Without -W memory64, one test.
+  bool memIs64(uint32_t mem) const {
+    return module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
+  }
 };
 
 // The decoder's errors are the API's Error (kind Malformed or Invalid, the
@@ -279,7 +284,8 @@ class FunctionDecoder : public ValidatorState {
     return true;
   }
   // The alignment flags' bit 6 says a memory index follows them (multi-memory); without the
-  // feature, such flags are too large an alignment, as in Wasm 2.0.
+  // feature, such flags are too large an alignment, as in Wasm 2.0. With memory64 the offset
+  // is a u64 (below 2^32 for a 32-bit memory).
   bool readMemArg(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
@@ -287,13 +293,21 @@ class FunctionDecoder : public ValidatorState {
       if (!r.u32(&imm->mem)) return readFail(r);
       align &= ~0x40u;
     }
-    uint32_t off;
-    if (!r.u32(&off)) return readFail(r);
-    imm->offset = off;
+    if (module->features.memory64) [[unlikely]] {
+      if (!r.u64(&imm->offset)) return readFail(r);
+    } else {
+      uint32_t off;
+      if (!r.u32(&off)) return readFail(r);
+      imm->offset = off;
+    }
     if (align >= 32) return malformed(r.offset(), ErrorCode::MalformedMemopFlags);
     imm->align = align;
     if (!checkMemory(imm->mem)) return false;
     if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
+    if (module->features.memory64) [[unlikely]] {
+      addr64_ = memIs64(imm->mem);
+      if (imm->offset > UINT32_MAX && !addr64_) return invalid(ErrorCode::OffsetOutOfRange);
+    }
     return true;
   }
   // memory.size/grow/fill/copy/init's memory index: a zero byte in Wasm 2.0.
@@ -330,15 +344,24 @@ class FunctionDecoder : public ValidatorState {
 
   bool step(Reader& r);
   bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
-  // Pops the signature's params, visits, pushes its results.
+  // Pops the signature's params, visits, pushes its results. kAddr64: a
+  // load or store of a 64-bit memory, whose address (the first param) is
+  // an i64.
+  template <bool kAddr64 = false>
   bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
     const OpSig& sig = info.types;
     for (unsigned i = sig.nparams; i-- > 0;)
-      if (!popExpect(sig.params[i])) return false;
+      if (!popExpect(kAddr64 && i == 0 ? ValType::I64 : sig.params[i])) return false;
     if (live) visitor_.op(*this, op, imm);
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  // Out of line, so that validating code without memory64 keeps its step().
+  [[gnu::cold, gnu::noinline]] bool applyAddr64Sig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+    addr64_ = false;
+    return applySig<true>(info, op, imm, live);
+  }
+  bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
   bool stepElse();
   bool stepEnd();
@@ -358,6 +381,7 @@ class FunctionDecoder : public ValidatorState {
 
   Visitor& visitor_;
   DecodeError err_;
+  bool addr64_ = false;  // the memarg just read is a 64-bit memory's (readMemArg)
   std::vector<uint32_t> targets_;
 };
 
@@ -390,6 +414,8 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case OpClass::Store: {
       Imm imm;
       if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
+      if (addr64_) [[unlikely]]
+        return applyAddr64Sig(info, op, imm, live);
       return applySig(info, op, imm, live);
     }
     case OpClass::Ctl:
@@ -817,7 +843,30 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     }
     default: return invalid(ErrorCode::InternalDecoder);
   }
+  if (info.cls != OpClass::Table && memIs64(imm.mem)) return applyMem64Sig(op, imm, live);
   return applySig(info, op, imm, live);
+}
+
+// The memory instructions of a 64-bit memory: addresses, sizes and page
+// counts are i64 (memory.init's source offset and length stay i32).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool live) {
+  constexpr ValType I = ValType::I32, L = ValType::I64;
+  ValType params[3] = {L, L, L};
+  unsigned n = 3;
+  switch (op) {
+    case Opcode::MemorySize: n = 0; break;
+    case Opcode::MemoryGrow: n = 1; break;
+    case Opcode::MemoryFill: params[1] = I; break;
+    case Opcode::MemoryInit: params[1] = params[2] = I; break;
+    case Opcode::MemoryCopy: break;
+    default: return applySig(opInfo(op), op, imm, live);  // data.drop
+  }
+  for (unsigned i = n; i-- > 0;)
+    if (!popExpect(params[i])) return false;
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::MemorySize || op == Opcode::MemoryGrow) push(L);
+  return true;
 }
 
 }  // namespace tern

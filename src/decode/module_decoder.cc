@@ -365,19 +365,32 @@ bool ModuleDecoder::readRefType(Reader& r, ValType* out) {
   return true;
 }
 
-bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big) {
+// `allowed` is the flag bits this type may set (bit 0: a maximum follows;
+// for memories with memory64, bit 2: i64 index); `wide` reads the bounds
+// as u64 (memory64 encodes every memory's limits so).
+bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big, uint8_t allowed,
+                               bool wide) {
   uint8_t flags;
   if (!r.u8(&flags)) return readFail(r);
-  // The flags are a 1-bit LEB128: a value over 1 is too large, a
-  // continuation bit makes the encoding too long.
-  if ((flags & 0x7f) > 1) return fail(r.offset() - 1, ErrorCode::IntegerTooLarge);
+  // The flags are a LEB128 of the allowed bits: another bit makes the value
+  // too large, a continuation bit makes the encoding too long. memory64's
+  // memory types read them as a byte, where either is malformed flags.
+  if (wide && (flags & ~allowed)) return fail(r.offset() - 1, ErrorCode::MalformedLimitsFlags);
+  if ((flags & 0x7f) & ~allowed) return fail(r.offset() - 1, ErrorCode::IntegerTooLarge);
   if (flags & 0x80) return fail(r.offset(), ErrorCode::IntegerTooLong);
-  uint32_t min;
-  if (!r.u32(&min)) return readFail(r);
+  auto bound = [&](uint64_t* v) {
+    uint32_t v32;
+    if (wide) return r.u64(v);
+    if (!r.u32(&v32)) return false;
+    *v = v32;
+    return true;
+  };
+  uint64_t min;
+  if (!bound(&min)) return readFail(r);
   out->min = min;
   if (flags & 1) {
-    uint32_t max;
-    if (!r.u32(&max)) return readFail(r);
+    uint64_t max;
+    if (!bound(&max)) return readFail(r);
     out->max = max;
   }
   if (out->min > max_allowed || (out->max && *out->max > max_allowed)) return fail(r.offset(), too_big);
@@ -390,8 +403,14 @@ bool ModuleDecoder::readTableType(Reader& r, TableType* out) {
   return readLimits(r, &out->limits, 0xffffffffull, ErrorCode::TableSizeTooLarge);
 }
 
+// memory64 (-W memory64): flag 0x04 makes the index type i64, with limits
+// up to 2^48 pages.
 bool ModuleDecoder::readMemoryType(Reader& r, MemoryType* out) {
-  return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge);
+  if (!features_.memory64) return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge);
+  const uint8_t* p = r.pos();
+  out->is64 = p < r.end() && (*p & 0x04);
+  if (out->is64) return readLimits(r, &out->limits, 1ull << 48, ErrorCode::Memory64SizeTooLarge, 5, true);
+  return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge, 5, true);
 }
 
 bool ModuleDecoder::readGlobalType(Reader& r, GlobalType* out) {
@@ -514,7 +533,9 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
     types.push_back(got);
     ops.push_back(std::move(e));
   }
-  if (types.size() != 1 || types[0] != expect) return fail(r.offset(), ErrorCode::TypeMismatch);
+  // kUnknown: any one value (the offset of a data segment whose memory is
+  // unknown, which is reported as such).
+  if (types.size() != 1 || (types[0] != expect && expect != kUnknown)) return fail(r.offset(), ErrorCode::TypeMismatch);
   if (ops.size() == 1) {
     *out = std::move(ops[0]);
   } else {
@@ -575,6 +596,8 @@ bool ModuleDecoder::importSection(Reader& r) {
         m_->memories.push_back(im.memory);
         ++m_->num_imported_memories;
         if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
+        if (m_->memories.size() > 1 && (im.memory.is64 || m_->memories[0].is64))
+          return fail(off, ErrorCode::Memory64WithOthers);
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
@@ -654,6 +677,7 @@ bool ModuleDecoder::memorySection(Reader& r) {
     if (!readMemoryType(r, &t)) return false;
     m_->memories.push_back(t);
     if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
+    if (m_->memories.size() > 1 && (t.is64 || m_->memories[0].is64)) return fail(off, ErrorCode::Memory64WithOthers);
   }
   return true;
 }
@@ -803,7 +827,11 @@ bool ModuleDecoder::dataSection(Reader& r) {
       seg.mode = SegmentMode::Passive;
     } else if (flags == 0 || flags == 2) {
       if (flags == 2 && !r.u32(&seg.memory)) return readFail(r);
-      if (!readConstExpr(r, ValType::I32, &seg.offset)) return false;
+      // The offset has the memory's index type.
+      ValType at = ValType::I32;
+      if (seg.memory >= m_->memories.size()) at = features_.memory64 ? kUnknown : ValType::I32;
+      else if (m_->memories[seg.memory].is64) at = ValType::I64;
+      if (!readConstExpr(r, at, &seg.offset)) return false;
       if (seg.memory >= m_->memories.size()) return failIdx(off, ErrorCode::UnknownMemory, seg.memory);
     } else {
       return fail(off, ErrorCode::MalformedDataSegmentKind);

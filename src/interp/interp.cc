@@ -402,6 +402,10 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KZ) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_M64) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
     *table_out = table;
     return std::nullopt;
   }
@@ -474,7 +478,9 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #define MEM_EA(ea, i, bytes) \
   uint64_t ea = uint64_t(uint32_t(S(i))) + pc[3]; \
   if (ea + (bytes) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
-#define LOAD(Tm, To) \
+// The access handlers, *_AT, are the rows' LOAD, STORE and V*: the base
+// handlers and the kM64 variant expand them with their own MEM_EA.
+#define LOAD_AT(Tm, To) \
   { \
     MEM_EA(ea, 2, sizeof(Tm)) \
     Tm v; \
@@ -483,7 +489,7 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 4; \
     NEXT(); \
   }
-#define STORE(Tv, Tm) \
+#define STORE_AT(Tv, Tm) \
   { \
     MEM_EA(ea, 1, sizeof(Tm)) \
     Tm v = Tm(rd<Tv>(S(2))); \
@@ -491,6 +497,8 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 4; \
     NEXT(); \
   }
+#define LOAD(Tm, To) LOAD_AT(Tm, To)
+#define STORE(Tv, Tm) STORE_AT(Tv, Tm)
 #define SPECIAL goto bad_op;
 #define SIMD goto bad_op;
   // The generic v128 copy and select handlers use VR in every build.
@@ -563,34 +571,38 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 6; \
     NEXT(); \
   }
-#define VLOAD(fn) \
+#define VLOAD_AT(fn) \
   { \
     MEM_EA(ea, 2, kBytes) \
     vLoad<simd::fn>(&S(1), mem_base + ea); \
     pc += 4; \
     NEXT(); \
   }
-#define VSTORE(fn) \
+#define VSTORE_AT(fn) \
   { \
     MEM_EA(ea, 1, kBytes) \
     vStore<simd::fn>(&S(2), mem_base + ea); \
     pc += 4; \
     NEXT(); \
   }
-#define VLOADLANE(fn) \
+#define VLOADLANE_AT(fn) \
   { \
     MEM_EA(ea, 2, kBytes) \
     vLoadLane<simd::fn>(&S(1), &S(4), int(pc[5]), mem_base + ea); \
     pc += 6; \
     NEXT(); \
   }
-#define VSTORELANE(fn) \
+#define VSTORELANE_AT(fn) \
   { \
     MEM_EA(ea, 1, kBytes) \
     vStoreLane<simd::fn>(&S(2), int(pc[4]), mem_base + ea); \
     pc += 5; \
     NEXT(); \
   }
+#define VLOAD(fn) VLOAD_AT(fn)
+#define VSTORE(fn) VSTORE_AT(fn)
+#define VLOADLANE(fn) VLOADLANE_AT(fn)
+#define VSTORELANE(fn) VSTORELANE_AT(fn)
 #endif
 
   NEXT();
@@ -694,6 +706,37 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #undef X
 #undef NZ
 #undef K64
+#undef UN
+#undef BIN
+  // M64: the loads and stores of a 64-bit memory; the address slot holds an
+  // i64, and the sum with the offset must not wrap.
+#define UN(Ti, To, e) goto bad_op;
+#define BIN(Ti, To, e) goto bad_op;
+#undef LOAD
+#undef STORE
+#undef MEM_EA
+#define MEM_EA(ea, i, bytes) \
+  uint64_t ea = S(i) + pc[3]; \
+  if (ea < pc[3] || ea > mem_size || mem_size - ea < (bytes)) TRAP(TrapKind::MemoryOutOfBounds);
+#define LOAD(Tm, To) LOAD_AT(Tm, To)
+#define STORE(Tv, Tm) STORE_AT(Tv, Tm)
+#ifndef TERN_NO_SIMD
+#undef VLOAD
+#undef VSTORE
+#undef VLOADLANE
+#undef VSTORELANE
+#define VLOAD(fn) VLOAD_AT(fn)
+#define VSTORE(fn) VSTORE_AT(fn)
+#define VLOADLANE(fn) VLOADLANE_AT(fn)
+#define VSTORELANE(fn) VSTORELANE_AT(fn)
+#endif
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  L_##id##_M64 : { \
+    [[maybe_unused]] constexpr uint64_t kBytes = bytes; \
+    impl \
+  }
+#include "module/opcodes.def"
+#undef X
 
 L_Copy:
   S(1) = S(2);
@@ -928,6 +971,38 @@ L_CheckInterrupt : {
   pc += 2;
   NEXT();
 }
+L_MemoryGrow64I : {
+  S(1) = uint64_t(mem0->grow(S(2)));
+  RELOAD_MEM();
+  pc += 3;
+  NEXT();
+}
+L_MemoryInit64I : {
+  TrapCode k = memoryInitOp(inst, pc[1], S(2), uint32_t(S(3)), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 5;
+  NEXT();
+}
+L_MemoryCopy64I : {
+  TrapCode k = ops::memoryCopy(mem0, S(1), S(2), S(3));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 4;
+  NEXT();
+}
+L_MemoryFill64I : {
+  TrapCode k = ops::memoryFill(mem0, S(1), uint8_t(S(2)), S(3));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 4;
+  NEXT();
+}
+L_Ea64 : {
+  uint64_t off = uint64_t(pc[3]) | (uint64_t(pc[4]) << 32);
+  uint64_t ea = S(2) + off;
+  if (ea < off) TRAP(TrapKind::MemoryOutOfBounds);
+  S(1) = ea;
+  pc += 5;
+  NEXT();
+}
 L_ThrowI:
   throwOp(inst, pc[1], &S(2), inner);
   goto do_trap;
@@ -992,6 +1067,12 @@ done:
 #undef LOAD
 #undef STORE
 #undef MEM_EA
+#undef LOAD_AT
+#undef STORE_AT
+#undef VLOAD_AT
+#undef VSTORE_AT
+#undef VLOADLANE_AT
+#undef VSTORELANE_AT
 #undef VR
 #undef SPECIAL
 #undef SIMD

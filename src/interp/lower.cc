@@ -105,6 +105,7 @@ class Lowering {
 
   void begin(const ValidatorState& s) {
     layout_ = &s.layout;
+    state_ = &s;
     c_.num_params = s.layout.paramSlots();
     c_.num_locals = s.layout.localSlots();
     c_.num_results = uint32_t(m_.funcType(s.func_index).results.size());
@@ -148,6 +149,24 @@ class Lowering {
   // The slot a Local or Temp entry is read from.
   uint32_t slotOf(const Entry& e) const { return e.isLocal() ? e.local : layout_->stackSlot(e.at); }
   uint32_t handler(IOp op, Variant v = kBase) const { return uint32_t(h_[variantIndex(op, v)]); }
+
+  // memory64: a load or store of a 64-bit memory is its kM64 variant, and
+  // an offset of 2^32 or more is first added to the address by Ea64, into
+  // `scratch` (the operand-stack slot of the address, which the access
+  // consumes); returns the slot the access reads its address from.
+  uint32_t mem64Address(uint32_t addr, uint32_t scratch, uint64_t offset) {
+    if (offset <= UINT32_MAX) return addr;
+    emitOp(IOp::Ea64);
+    w(scratch);
+    w(addr);
+    w(uint32_t(offset));
+    w(uint32_t(offset >> 32));
+    return scratch;
+  }
+  void emitMemOp(Opcode op, const Imm& imm) {
+    emitOp(IOp(op));
+    if (state_->memIs64(imm.mem)) c_.words.back() = handler(IOp(op), kM64);
+  }
 
   void emitConst(uint32_t dst, uint64_t v) {
     if (v >> 32) {
@@ -347,7 +366,8 @@ class Lowering {
   const int32_t* h_;
   LowerOptions opts_;
   const FrameLayout* layout_ = nullptr;  // the ValidatorState's, alive while the body is lowered
-  uint32_t max_height_ = 0;              // in slots
+  const ValidatorState* state_ = nullptr;
+  uint32_t max_height_ = 0;  // in slots
   std::vector<Entry> stack_;
   std::vector<LFrame> frames_;
   uint32_t instr_start_ = 0;
@@ -374,21 +394,23 @@ void Lowering::simple(Opcode op, const Imm& imm) {
   if (info.cls == OpClass::Load) {  // dst addr offset
     uint32_t addr = popSlot();
     uint32_t dst = pushTemp();
-    emitOp(IOp(op));
+    addr = mem64Address(addr, dst, imm.offset);
+    emitMemOp(op, imm);
     uint32_t at = pos();
     w(dst);
     w(addr);
-    w(uint32_t(imm.offset));
+    w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
     noteDst(at);
     return;
   }
   if (info.cls == OpClass::Store) {  // addr val offset
     uint32_t val = popSlot();
     uint32_t addr = popSlot();
-    emitOp(IOp(op));
+    addr = mem64Address(addr, slotOfDepth(depth()), imm.offset);
+    emitMemOp(op, imm);
     w(addr);
     w(val);
-    w(uint32_t(imm.offset));
+    w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
     return;
   }
   // Plain unary / binary operator: dst a [b], or dst a imm64 when the right
@@ -434,8 +456,14 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
   unsigned nin = info.types.nparams;
   uint32_t in[3] = {};
   for (unsigned i = nin; i-- > 0;) in[i] = popSlot();
+  bool mem = info.cls == OpClass::Load || info.cls == OpClass::Store;
+  if (mem) in[0] = mem64Address(in[0], slotOfDepth(depth()), imm.offset);
   uint32_t dst = info.types.nresults ? pushTemp(slotsOf(info.types.results[0])) : 0;
-  emitOp(IOp(op));
+  if (mem) {
+    emitMemOp(op, imm);
+  } else {
+    emitOp(IOp(op));
+  }
   uint32_t at = pos();
   bool lane = info.imm >= ImmKind::Lane2 && info.imm <= ImmKind::Lane16;
   bool mem_lane = info.imm >= ImmKind::MemArgLane2 && info.imm <= ImmKind::MemArgLane16;
@@ -450,7 +478,7 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
     case OpClass::Load:
       w(dst);
       w(in[0]);
-      w(uint32_t(imm.offset));
+      w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
       if (mem_lane) {
         w(in[1]);
         w(imm.lane);
@@ -459,7 +487,7 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
     case OpClass::Store:
       w(in[0]);
       w(in[1]);
-      w(uint32_t(imm.offset));
+      w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
       if (mem_lane) w(imm.lane);
       break;
     default:
@@ -854,7 +882,7 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
     case Opcode::MemoryGrow: {
       uint32_t src = popSlot();
       uint32_t dst = pushTemp();
-      emitOp(imm.mem ? IOp::MemoryGrowK : IOp::MemoryGrowI);
+      emitOp(imm.mem ? IOp::MemoryGrowK : state_->memIs64(0) ? IOp::MemoryGrow64I : IOp::MemoryGrowI);
       w(dst);
       if (imm.mem) w(imm.mem);
       w(src);
@@ -938,19 +966,19 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
           w(imm.a);
           break;
         case Opcode::MemoryInit:
-          emitOp(imm.mem ? IOp::MemoryInitK : IOp::MemoryInitI);
+          emitOp(imm.mem ? IOp::MemoryInitK : state_->memIs64(0) ? IOp::MemoryInit64I : IOp::MemoryInitI);
           if (imm.mem) w(imm.mem);
           w(imm.a);
           break;
         case Opcode::MemoryCopy:
-          emitOp((imm.mem | imm.mem2) ? IOp::MemoryCopyK : IOp::MemoryCopyI);
+          emitOp((imm.mem | imm.mem2) ? IOp::MemoryCopyK : state_->memIs64(0) ? IOp::MemoryCopy64I : IOp::MemoryCopyI);
           if (imm.mem | imm.mem2) {
             w(imm.mem);
             w(imm.mem2);
           }
           break;
         default:
-          emitOp(imm.mem ? IOp::MemoryFillK : IOp::MemoryFillI);
+          emitOp(imm.mem ? IOp::MemoryFillK : state_->memIs64(0) ? IOp::MemoryFill64I : IOp::MemoryFillI);
           if (imm.mem) w(imm.mem);
           break;
       }

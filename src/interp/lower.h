@@ -42,9 +42,10 @@ constexpr unsigned kIOpCount = unsigned(IOp::Count_);
 //   kZ    dst a [b] off              branch if the result is zero
 //   kKNz  dst a imm_lo imm_hi off    both
 //   kKZ   dst a imm_lo imm_hi off
+//   kM64  the load's or store's operands  the address is an i64 (memory64)
 // A compare followed by br_if / if becomes one instruction.
-enum Variant : uint8_t { kBase, kK, kNz, kZ, kKNz, kKZ };
-constexpr unsigned kHandlerCount = kIOpCount + 5 * kOpcodeCount;
+enum Variant : uint8_t { kBase, kK, kNz, kZ, kKNz, kKZ, kM64 };
+constexpr unsigned kHandlerCount = kIOpCount + 6 * kOpcodeCount;
 constexpr unsigned variantIndex(IOp op, Variant v) {
   return v == kBase ? unsigned(op) : kIOpCount + (unsigned(v) - 1) * kOpcodeCount + unsigned(op);
 }

@@ -48,6 +48,7 @@ struct MemoryInst final : Memory {
   uint64_t reserved_ = 0;   // bytes of address space reserved at base_
   uint64_t committed_ = 0;  // bytes at base_ that are readable and writable
   Limits limits_;
+  bool is64_ = false;  // memory64: i64 addresses, grows up to its reservation (no guard region is needed)
   Store::Impl* store_ = nullptr;
 };
 

@@ -58,17 +58,20 @@ inline void elemDrop(ModuleInst* inst, uint32_t seg) {
   inst->elems_[seg].shrink_to_fit();
 }
 inline uint64_t refFunc(ModuleInst* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
+// `n > size - d` rather than `d + n > size`: with memory64, d and n are any
+// u64 and the sum could wrap.
+inline bool rangeOutside(uint64_t d, uint64_t n, uint64_t size) { return d > size || n > size - d; }
 inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n, uint32_t mem = 0) {
   MemoryInst* m = inst->memories_[mem];
   const std::vector<uint8_t>& bytes = inst->module_->data().datas[seg].bytes;
   uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
-  if (s + n > seg_size || d + n > m->size_) return kMemoryOob;
+  if (rangeOutside(s, n, seg_size) || rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memcpy(m->base_ + d, bytes.data() + s, n);
   return kOk;
 }
 inline void dataDrop(ModuleInst* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
 inline TrapCode memoryCopy(MemoryInst* m, uint64_t d, uint64_t s, uint64_t n) {
-  if (s + n > m->size_ || d + n > m->size_) return kMemoryOob;
+  if (rangeOutside(s, n, m->size_) || rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memmove(m->base_ + d, m->base_ + s, n);
   return kOk;
 }
@@ -80,7 +83,7 @@ inline TrapCode memoryCopy2(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t
   return kOk;
 }
 inline TrapCode memoryFill(MemoryInst* m, uint64_t d, uint8_t v, uint64_t n) {
-  if (d + n > m->size_) return kMemoryOob;
+  if (rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memset(m->base_ + d, v, n);
   return kOk;
 }

@@ -17,6 +17,7 @@
 #include "module/module.h"
 #include "platform/platform.h"
 #include "runtime/objects.h"
+#include "runtime/ops.h"
 #include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
@@ -73,7 +74,7 @@ std::string ExternType::toString() const {
   switch (kind) {
     case ExternKind::Func: return "func " + func.toString();
     case ExternKind::Table: return std::string("table ") + valTypeName(table.elem) + " " + limitsString(table.limits);
-    case ExternKind::Memory: return "memory " + limitsString(memory.limits);
+    case ExternKind::Memory: return std::string("memory ") + (memory.is64 ? "i64 " : "") + limitsString(memory.limits);
     case ExternKind::Global: return std::string("global ") + (global.mut ? "mut " : "") + valTypeName(global.type);
     case ExternKind::Tag: return "tag " + func.toString();
   }
@@ -413,20 +414,22 @@ Memory* Caller::memory() const {
 
 static constexpr uint64_t kPage = 65536;
 static constexpr uint64_t kMaxPages = 65536;
+static constexpr uint64_t kMaxPages64 = uint64_t(1) << 48;
+static constexpr uint64_t kMemory64Reservation = uint64_t(8) << 30;
 
 uint8_t* Memory::data() { return memoryInst(this)->base_; }
 uint64_t Memory::size() const { return memoryInst(this)->size_; }
-MemoryType Memory::type() const { return {memoryInst(this)->limits_}; }
+MemoryType Memory::type() const { return {memoryInst(this)->limits_, memoryInst(this)->is64_}; }
 
 int64_t Memory::grow(uint64_t delta) {
   MemoryInst* m = memoryInst(this);
   Store::Impl* store = m->store_;
   uint64_t old = m->size_ / kPage;
-  uint64_t max = m->limits_.max ? *m->limits_.max : kMaxPages;
+  uint64_t max = m->limits_.max ? *m->limits_.max : m->is64_ ? kMaxPages64 : kMaxPages;
   if (delta > max || old + delta > max) return -1;
   if (delta == 0) return int64_t(old);
+  if (old + delta > m->reserved_ / kPage) return -1;  // (2^48 pages would overflow the byte count)
   uint64_t new_size = (old + delta) * kPage;
-  if (new_size > m->reserved_) return -1;
   uint64_t extra = new_size - m->size_;
   if (store && store->memory_bytes_ + extra > store->limits_.memory_bytes) return -1;
 #ifdef TERN_MINIMAL
@@ -521,7 +524,7 @@ ExternType Extern::type() const {
     }
     case ExternKind::Memory: {
       const MemoryInst* m = memoryInst(memory());
-      t.memory = {{m->pages(), m->limits_.max}};
+      t.memory = {{m->pages(), m->limits_.max}, m->is64_};
       break;
     }
     case ExternKind::Global: t.global = global()->type(); break;
@@ -605,6 +608,18 @@ FuncInst* Store::Impl::newHostFunc(const FuncType& type, HostFn fn, std::string 
 }
 
 Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
+  // The reservation covers every address the memory can grow to (4 GiB for
+  // a 32-bit memory by default), followed by the guard region. A 64-bit
+  // memory (whose accesses are always checked) takes at least
+  // kMemory64Reservation, so that it can grow past 4 GiB.
+  const Config& cfg = engine_->config();
+  uint64_t usable = type.is64 ? std::max<uint64_t>(cfg.memory_reservation, kMemory64Reservation)
+                              : std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
+  if (type.limits.min > usable / kPage)
+    return Error{ErrorKind::Link,
+                 "memory of " + std::to_string(type.limits.min) + " pages is larger than the configured reservation (" +
+                     std::to_string(usable) + " bytes)",
+                 SIZE_MAX};
   uint64_t initial = type.limits.min * kPage;
   if (memory_bytes_ + initial > limits_.memory_bytes)
     return Error{ErrorKind::Link,
@@ -612,11 +627,6 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
                      " bytes) exceeds the store's limit of " + std::to_string(limits_.memory_bytes) + " bytes" +
                      (memory_bytes_ ? " (" + std::to_string(memory_bytes_) + " already in use)" : ""),
                  SIZE_MAX};
-  // The reservation covers every address the memory can grow to (4 GiB for
-  // a 32-bit memory by default), followed by the guard region.
-  const Config& cfg = engine_->config();
-  uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
-  if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
 #ifdef TERN_MINIMAL
   // No reservation and no guard region: a block of the memory's size, which
   // grows by moving; the interpreter checks every access against the size.
@@ -648,6 +658,7 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
 #endif
   auto m = std::make_unique<MemoryInst>();
   m->limits_ = type.limits;
+  m->is64_ = type.is64;
   m->base_ = base;
   m->size_ = initial;
   m->reserved_ = usable;
@@ -703,7 +714,9 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
     case ExternKind::Table:
       ok = have.table.elem == want.table.elem && limitsMatch(have.table.limits, want.table.limits);
       break;
-    case ExternKind::Memory: ok = limitsMatch(have.memory.limits, want.memory.limits); break;
+    case ExternKind::Memory:
+      ok = have.memory.is64 == want.memory.is64 && limitsMatch(have.memory.limits, want.memory.limits);
+      break;
     case ExternKind::Global: ok = have.global.type == want.global.type && have.global.mut == want.global.mut; break;
     case ExternKind::Tag: ok = have.func == want.func; break;
   }
@@ -874,8 +887,9 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
     const DataSegment& seg = md.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
     MemoryInst* m = inst->memories_[seg.memory];
-    uint64_t off = uint32_t(evalConst(seg.offset, *inst).bits);
-    if (off + seg.bytes.size() > m->size_)
+    uint64_t off = evalConst(seg.offset, *inst).bits;
+    if (!m->is64_) off = uint32_t(off);
+    if (ops::rangeOutside(off, seg.bytes.size(), m->size_))
       return Error{ErrorKind::Trap, trapMessage(TrapKind::MemoryOutOfBounds), SIZE_MAX};
     if (!seg.bytes.empty()) std::memcpy(m->base_ + off, seg.bytes.data(), seg.bytes.size());
     inst->data_dropped_[i] = true;
