@@ -61,11 +61,14 @@ bool validUtf8(const uint8_t* p, size_t n) {
 // this constructor refers to it, and a program that never validates alone
 // (examples/min-platform) links without FunctionDecoder<NullVisitor>.
 ModuleDecoder::ModuleDecoder(const Features& features) : m_(std::make_unique<ModuleData>()), features_(features) {
+  m_->tail_call = features.tail_call;
   static ValidatingConsumer validator;
   consumer_ = &validator;
 }
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
-    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {}
+    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {
+  m_->tail_call = features.tail_call;
+}
 ModuleDecoder::~ModuleDecoder() = default;
 
 Error ModuleDecoder::toError() const { return err_; }
@@ -726,7 +729,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
         size_t foff = r.offset();
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
-        if (f >= m_->func_types.size()) return fail(foff, ErrorCode::UnknownFunction);
+        if (f >= m_->func_types.size()) return failIdx(foff, ErrorCode::UnknownFunction, f);
         e.kind = ConstExpr::RefFunc;
         e.index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);

@@ -76,6 +76,10 @@ struct ThreadCtx {
   uint32_t max_frames = 0;
   uint32_t nframes = 0;
   uint32_t native_depth = 0;
+  // A return_call* that left run()'s entry frame for another tier, instance
+  // or host: its callee, with the arguments at that frame's start; the
+  // caller of run() (invokeFrom) makes the call.
+  FuncInst* tail_pending = nullptr;
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
   ~ThreadCtx() {
@@ -140,7 +144,16 @@ ThreadCtx& threadCtx(const Config& cfg) {
   return t;
 }
 
-std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* fp);
+
+// Runs JIT function `func` of `inst` with its frame at fp, then the tail
+// call it left pending, if any (see runAt).
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+  std::optional<Trap> tr = enterJit(t, inst, func, fp);
+  if (tr || !t.tail_pending) return tr;
+  return runAt(t, inst, std::exchange(t.tail_pending, nullptr), fp);
+}
 
 // Appends frame `func` of `inst`, at module offset `off`, to a trap's
 // backtrace (as data, and as the name string of Trap::backtrace).
@@ -187,6 +200,7 @@ struct PosCache {
 };
 
 Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
+std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp);
 
 // Values to and from consecutive frame slots (module/frame_layout.h: a v128
 // takes two, its low half first).
@@ -296,7 +310,10 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   const Code* code = bodies[func - nimp].code.get();
   const uint32_t* pc = code->words.data();
   TrapKind trap_kind = TrapKind::Unreachable;
-  std::optional<Trap> inner;  // a trap from a host or another instance
+  std::optional<Trap> inner;   // a trap from a host or another instance
+  FuncInst* tail_f = nullptr;  // return_call* to another tier, instance or host: the callee
+  uint32_t tail_from = 0;      // and the slot of its first argument
+  uint32_t tail_def = 0;       // return_call* in place: the defined function
 
 #define S(i) fp[pc[i]]
 #define NEXT() goto*(static_cast<const void*>(reinterpret_cast<const char*>(&&L_Unreachable) + int32_t(*pc)))
@@ -665,6 +682,65 @@ L_CallIndirectI : {
   pc += 5;
   NEXT();
 }
+L_ReturnCallI:
+  tail_def = pc[1];
+  tail_from = pc[2];
+  if (bodies[tail_def].tier == FuncTier::Jit) {
+    tail_f = inst->funcs_[nimp + tail_def];
+    goto tail_out;
+  }
+tail_in_place : {
+  // The callee takes this frame: its arguments move to the frame's first
+  // slots, and the Frame record of the caller stays as it is.
+  const Code* c = bodies[tail_def].code.get();
+  if (fp + c->frame_slots > stack_end) TRAP(TrapKind::CallStackExhausted);
+  std::memmove(fp, fp + tail_from, slotBytes(c->num_params));
+  std::memset(fp + c->num_params, 0, slotBytes(c->num_locals - c->num_params));
+  code = c;
+  func = nimp + tail_def;
+  pc = c->words.data();
+  NEXT();
+}
+L_ReturnCallImport:
+  tail_f = inst->funcs_[pc[1]];
+  tail_from = pc[2];
+  goto tail_out;
+L_ReturnCallIndirectI : {
+  TableInst* tab = inst->tables_[pc[2]];
+  uint32_t i = uint32_t(S(4));
+  if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
+  if (!f) TRAP(TrapKind::UninitializedElement);
+  if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
+  tail_from = pc[3];
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
+    tail_def = f->index_ - nimp;
+    goto tail_in_place;
+  }
+  tail_f = f;
+  goto tail_out;
+}
+tail_out : {
+  // A tail call out of this loop: the arguments move to the frame's first
+  // slots. The entry frame of this run() returns with the call pending, and
+  // invokeFrom makes it, in its own loop; a frame below calls it from here
+  // and then returns its results. Either way no frame stays behind.
+  const FuncType& ft = tail_f->type();
+  std::memmove(fp, fp + tail_from, slotBytes(slotsOf(ft.params)));
+  if (t.nframes == base_frames) {
+    t.tail_pending = tail_f;
+    goto done;
+  }
+  if (tail_f->instance_ == inst && !tail_f->host_) {
+    inner = runJit(t, inst, tail_f->index_, fp);
+  } else {
+    uint32_t top = std::max<uint32_t>(code->frame_slots, slotsOf(ft.results));
+    inner = callOut(t, inst, tail_f, fp, fp + top);
+  }
+  if (inner) goto do_trap;
+  RELOAD_MEM();
+  goto L_Ret;
+}
 L_Trap:
   TRAP(TrapKind(pc[1]));
 L_SelectI:
@@ -891,38 +967,74 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
     return results;
   }
 
-  ModuleInst* inst = f->instance_;
-  const ModuleData& md = inst->module_->data();
-  if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
-    uint64_t* fp = t.top;
-    size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
-    if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
-    toSlots(args, fp);
-    std::optional<Trap> tr = runJit(t, inst, f->index_, fp);
-    if (tr) return std::move(*tr);
-    std::vector<Value> results(ft.results.size());
-    fromSlots(ft.results, fp, results.data());
-    return results;
-  }
-  const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
-  const Code* code = body.code.get();
-  if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
   uint64_t* fp = t.top;
-  size_t need = std::max<size_t>({code->frame_slots, slotsOf(ft.params), slotsOf(ft.results)});
+  size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
   if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
   toSlots(args, fp);
-  std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
-  std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr);
+  std::optional<Trap> tr = runAt(t, caller, f, fp);
   if (tr) return std::move(*tr);
   std::vector<Value> results(ft.results.size());
   fromSlots(ft.results, fp, results.data());
   return results;
 }
 
+// Runs function f (called from `caller`) with its arguments at fp (results
+// replace them), then each tail call that its entry frame left pending
+// (ThreadCtx::tail_pending: from run(), or from JIT code through jitCallOut)
+// at the same fp. A loop of tail calls across tiers, instances and the host
+// thus runs here, in constant stack.
+std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* fp) {
+  for (;;) {
+    if (f->host_) return callHostAt(caller, f, fp);
+    ModuleInst* inst = f->instance_;
+    const ModuleData& md = inst->module_->data();
+    const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
+    std::optional<Trap> tr;
+    if (body.tier == FuncTier::Jit) {
+      tr = enterJit(t, inst, f->index_, fp);
+    } else {
+      const Code* code = body.code.get();
+      if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
+      if (fp + code->frame_slots > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
+      std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
+      tr = run(&t, inst, f->index_, fp, nullptr);
+    }
+    if (tr || !t.tail_pending) return tr;
+    f = std::exchange(t.tail_pending, nullptr);
+    caller = inst;
+  }
+}
+
+// A host function called in tail position, with its arguments at fp: its
+// results replace them.
+std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp) {
+  const FuncType& ft = f->type();
+  std::vector<Value> args(ft.params.size()), results(ft.results.size());
+  fromSlots(ft.params, fp, args.data());
+  for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
+  CallerInst c;
+  c.instance_ = caller;
+  c.store_ = caller ? caller->store_ : f->store_;
+  std::optional<Trap> tr = callHost(f, c, args, results);
+  if (tr) {
+    if (tr->kind != TrapKind::Exit) {
+      tr->backtrace.push_back(f->name());
+      TrapFrame hf;
+      hf.name = f->name();
+      tr->frames.push_back(std::move(hf));
+    }
+    return tr;
+  }
+  toSlots(results, fp);
+  return std::nullopt;
+}
+
 uint64_t g_zero_size = 0;
 
-// Enters JIT code for function `func` of `inst` with its frame at fp.
-std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+// Enters JIT code for function `func` of `inst` with its frame at fp. A tail
+// call its entry frame makes to a function without JIT code returns here
+// pending (t.tail_pending); runJit and runAt make it.
+std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
   const ModuleData& md = inst->module_->data();
   const jit::JitModule* jm = md.jit.get();
   MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
@@ -978,6 +1090,8 @@ std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, u
   t.nframes -= jit_frames;
   return tr;
 }
+
+void setTailPending(FuncInst* f) { currentThreadCtx().tail_pending = f; }
 
 Expected<std::vector<Value>, Trap> invoke(FuncInst* f, std::span<const Value> args) {
   return invokeFrom(nullptr, f, args);

@@ -107,6 +107,7 @@ struct ModuleData {
   std::string module_name;
   std::string file_name;  // the file Module::compileFile read (no directory), for backtraces
   bool uses_simd = false;
+  bool tail_call = false;               // Features::tail_call: return_call and return_call_indirect validate
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }

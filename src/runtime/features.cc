@@ -17,7 +17,7 @@ struct FeatureSwitch {
 };
 
 constexpr FeatureSwitch kSwitches[] = {
-    {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, false},
+    {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, true},
     {"multi-memory", &Features::multi_memory, false},    {"memory64", &Features::memory64, false},
     {"exceptions", &Features::exceptions, false},
 };

@@ -323,7 +323,7 @@ def case_features(t):
           "-W extended-const=n: 'constant expression required' at the i32.add (0x%x): %r" % (offset, r.err))
     r = Run([t.tern, "run", "-W", "all=n", "--invoke", "nothing", path])
     check(r.status == 1 and "constant expression required" in r.err, "run -W all=n rejects it too: %r" % r.err)
-    for spec, words in [("tail-call", "not implement"), ("extended-const=maybe", "must be y or n"),
+    for spec, words in [("exceptions", "not implement"), ("extended-const=maybe", "must be y or n"),
                         ("no-such-thing", "unknown")]:
         for cmd in (["validate", "-W", spec, path], ["run", "-W", spec, path]):
             r = Run([t.tern] + cmd)

@@ -41,7 +41,7 @@ tern::Value evaluate(uint8_t type, const Bytes& init, int32_t g) {
 TEST_CASE("features: -W switches") {
   tern::Features f;
   CHECK(f.extended_const);
-  CHECK_FALSE(f.tail_call);
+  CHECK(f.tail_call);
   CHECK_FALSE(f.set("extended-const=n").has_value());
   CHECK_FALSE(f.extended_const);
   CHECK_FALSE(f.set("extended-const").has_value());
@@ -50,7 +50,8 @@ TEST_CASE("features: -W switches") {
   CHECK(f == tern::Features{false, false, false, false, false});
   CHECK_FALSE(f.set("all=y").has_value());  // every implemented feature, no error for the rest
   CHECK(f.extended_const);
-  CHECK_FALSE(f.tail_call);
+  CHECK(f.tail_call);
+  CHECK_FALSE(f.exceptions);
   CHECK_FALSE(f.set("extended-const=no,extended-const=yes").has_value());
   CHECK(f.extended_const);
 
@@ -60,11 +61,13 @@ TEST_CASE("features: -W switches") {
   e = f.set("simd-everywhere");
   REQUIRE(e);
   CHECK(e->find("unknown feature") != std::string::npos);
-  e = f.set("tail-call");
+  e = f.set("exceptions");
   REQUIRE(e);
   CHECK(e->find("not implement") != std::string::npos);
+  CHECK_FALSE(f.exceptions);
+  CHECK_FALSE(f.set("exceptions=n").has_value());  // switching off what is off is fine
+  CHECK_FALSE(f.set("tail-call=n").has_value());
   CHECK_FALSE(f.tail_call);
-  CHECK_FALSE(f.set("tail-call=n").has_value());  // switching off what is off is fine
   CHECK(tern::Features::known("memory64"));
   CHECK_FALSE(tern::Features::known("memory32"));
 }
@@ -109,4 +112,23 @@ TEST_CASE("extended-const: values, with wrapping arithmetic and imported globals
   Buf c;
   c.u8(0x42).s32(int64_t(1) << 40).u8(0x42).s32(1000).u8(0x7e).u8(0x42).s32(1).u8(0x7d);
   CHECK(evaluate(I64, c.b, 0).asI64() == (int64_t(1) << 40) * 1000 - 1);
+}
+
+TEST_CASE("tail-call: the decoder's gate") {
+  // (func (return_call 0)), and one with a result whose return_call's callee returns nothing.
+  Bytes b = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00,
+             0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  CHECK_FALSE(tern::Module::validate(b).has_value());
+  tern::Features off;
+  off.tail_call = false;
+  std::optional<tern::Error> e = tern::Module::validate(b, off);
+  REQUIRE(e);
+  CHECK(e->message.find("illegal opcode") != std::string::npos);
+  CHECK(e->offset == b.size() - 3);  // the return_call
+  Bytes mismatch = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+                    0x00, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x01, 0x0a,
+                    0x09, 0x02, 0x02, 0x00, 0x0b, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  e = tern::Module::validate(mismatch);
+  REQUIRE(e);
+  CHECK(e->message.find("type mismatch") != std::string::npos);
 }
