@@ -201,6 +201,8 @@ struct PosCache {
 
 Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
 std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp);
+std::optional<Trap> callHostFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args,
+                                 std::span<Value> results);
 
 // Values to and from consecutive frame slots (module/frame_layout.h: a v128
 // takes two, its low half first).
@@ -950,20 +952,8 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
 
   if (f->host_) {
     std::vector<Value> results(ft.results.size());
-    for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
-    CallerInst c;
-    c.instance_ = caller;
-    c.store_ = caller ? caller->store_ : f->store_;
-    std::optional<Trap> tr = callHost(f, c, args, results);
-    if (tr) {
-      if (tr->kind != TrapKind::Exit) {
-        tr->backtrace.push_back(f->name());
-        TrapFrame hf;
-        hf.name = f->name();
-        tr->frames.push_back(std::move(hf));
-      }
-      return std::move(*tr);
-    }
+    std::optional<Trap> tr = callHostFrom(caller, f, args, results);
+    if (tr) return std::move(*tr);
     return results;
   }
 
@@ -1005,28 +995,34 @@ std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_
   }
 }
 
+// Host function f called from `caller` (null: from the embedder): the
+// results (zero unless it sets them), or a trap naming f.
+std::optional<Trap> callHostFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args,
+                                 std::span<Value> results) {
+  const FuncType& ft = f->type();
+  for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
+  CallerInst c;
+  c.instance_ = caller;
+  c.store_ = caller ? caller->store_ : f->store_;
+  std::optional<Trap> tr = callHost(f, c, args, results);
+  if (tr && tr->kind != TrapKind::Exit) {
+    tr->backtrace.push_back(f->name());
+    TrapFrame hf;
+    hf.name = f->name();
+    tr->frames.push_back(std::move(hf));
+  }
+  return tr;
+}
+
 // A host function called in tail position, with its arguments at fp: its
 // results replace them.
 std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp) {
   const FuncType& ft = f->type();
   std::vector<Value> args(ft.params.size()), results(ft.results.size());
   fromSlots(ft.params, fp, args.data());
-  for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
-  CallerInst c;
-  c.instance_ = caller;
-  c.store_ = caller ? caller->store_ : f->store_;
-  std::optional<Trap> tr = callHost(f, c, args, results);
-  if (tr) {
-    if (tr->kind != TrapKind::Exit) {
-      tr->backtrace.push_back(f->name());
-      TrapFrame hf;
-      hf.name = f->name();
-      tr->frames.push_back(std::move(hf));
-    }
-    return tr;
-  }
-  toSlots(results, fp);
-  return std::nullopt;
+  std::optional<Trap> tr = callHostFrom(caller, f, args, results);
+  if (!tr) toSlots(results, fp);
+  return tr;
 }
 
 uint64_t g_zero_size = 0;

@@ -22,6 +22,9 @@ For each of --count modules (numbered from --first):
               optimized with `wasm-opt -O3 --enable-simd`;
        ttf-simd  translate-to-fuzz with SIMD enabled (the "simd" set:
               core plus --enable-simd);
+       ttf-tail  translate-to-fuzz with tail calls enabled (the "tail" set:
+              core plus --enable-tail-call): return_call and
+              return_call_indirect among the calls;
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
@@ -41,7 +44,8 @@ rightly rejects most such modules. So most ttf modules use the "core" set
 (MVP, sign extension, mutable globals, saturating float-to-int, bulk memory,
 multi-value) and a quarter the "reftypes" set (core without multi-value,
 plus reference types); the reftypes modules Tern rejects are counted and
-skipped. SIMD is only in the simd and ttf-simd kinds. After -ttf, a third
+skipped. SIMD is only in the simd and ttf-simd kinds, tail calls only in
+ttf-tail. After -ttf, a third
 of the modules get -O3 and a third a random set of passes (--fuzz-passes),
 so that the tiers also see optimized code.
 
@@ -76,7 +80,7 @@ GEN_SHAPES = os.path.join(HERE, 'gen_shapes.py')
 GEN_SIMD = os.path.join(HERE, 'gen_simd.py')
 # The order kinds are drawn in; new kinds go last, so that the modules of a
 # seed with the older kinds stay the same.
-KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd')
+KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd', 'ttf-tail')
 DEFAULT_KINDS = 'ttf:2,exprs:1,shapes:1'
 GEN_ALIASES = {'both': 'ttf:2,exprs:1', 'ttf': 'ttf', 'exprs': 'exprs', 'shapes': 'shapes'}
 
@@ -86,7 +90,11 @@ PROFILES = {
     'core': CORE + ['--enable-multivalue'],
     'reftypes': CORE + ['--enable-reference-types'],
     'simd': CORE + ['--enable-multivalue', '--enable-simd'],
+    'tail': CORE + ['--enable-multivalue', '--enable-tail-call'],
 }
+# What wasm-validate needs to be told of a profile whose modules are all
+# standard (Wasm 2.0, or 3.0 with tail calls).
+VALIDATE_FLAGS = {'core': [], 'tail': ['--enable-tail-call']}
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
 SHAPES_PASSES = [[], [], ['-O2'], ['-O3'], ['-O3'], ['-Os']]
@@ -117,8 +125,10 @@ class Plan:
         self.profile = 'reftypes' if gen == 'ttf' and rng.random() < 0.25 else 'core'
         if gen in ('simd', 'ttf-simd'):
             self.profile = 'simd'
+        if gen == 'ttf-tail':
+            self.profile = 'tail'
         self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES,
-                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES}[gen])
+                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES, 'ttf-tail': TTF_PASSES}[gen])
         self.input = bytes(rng.getrandbits(8) for _ in range(rng.randint(min_bytes, max_bytes)))
         self.exprs_seed = '%d:%d' % (seed, index)
 
@@ -140,7 +150,7 @@ class Outcome:
 def generate(args, plan, d):
     """Writes d/m.wasm; returns an error text or None."""
     wasm = os.path.join(d, 'm.wasm')
-    if plan.kind in ('ttf', 'ttf-simd'):
+    if plan.kind in ('ttf', 'ttf-simd', 'ttf-tail'):
         raw = os.path.join(d, 'input.bin')
         with open(raw, 'wb') as f:
             f.write(plan.input)
@@ -183,14 +193,14 @@ def run_one(args, index, workdir):
     val = subprocess.run([args.tern, 'validate', wasm], capture_output=True, text=True)
     tern_ok = val.returncode == 0
     tern_msg = (val.stdout + val.stderr).strip()
-    if args.wasm_validate and plan.profile == 'core':
-        # In the core set every module is standard Wasm 2.0.
-        wv = subprocess.run([args.wasm_validate, wasm], capture_output=True, text=True)
+    if args.wasm_validate and plan.profile in VALIDATE_FLAGS:
+        # In these sets every module is standard Wasm.
+        wv = subprocess.run([args.wasm_validate] + VALIDATE_FLAGS[plan.profile] + [wasm], capture_output=True, text=True)
         if (wv.returncode == 0) != tern_ok:
             return Outcome(index, plan, 'validate-mismatch',
                            'tern: %s; wasm-validate: %s' % (tern_msg, (wv.stdout + wv.stderr).strip()[:300]))
     if not tern_ok:
-        if plan.profile == 'core':
+        if plan.profile in VALIDATE_FLAGS:
             return Outcome(index, plan, 'validate-mismatch', 'tern rejects a core module: ' + tern_msg)
         return Outcome(index, plan, 'invalid', tern_msg)
     cmd = [args.runner, '-q', '--fuel', str(args.fuel), '--hang-limit', str(args.hang_limit),
@@ -248,7 +258,7 @@ def main():
     ap.add_argument('--wat2wasm', default=shutil.which('wat2wasm') or 'wat2wasm')
     ap.add_argument('--wasm-validate', default=shutil.which('wasm-validate'),
                     help='wabt validator to cross-check `tern validate` (default: from PATH, if any)')
-    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd '
+    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd, ttf-tail '
                     '(default %s)' % DEFAULT_KINDS)
     ap.add_argument('--gen', choices=sorted(GEN_ALIASES),
                     help='the older --kinds: ttf, exprs, shapes, or both (ttf:2,exprs:1)')
