@@ -6,7 +6,10 @@
 // (jit/entry.h) are in interp/jit_services.cc; the one that needs this
 // file's per-thread call state goes through callFromJit. A v128 takes two
 // slots; its handlers, generated from opcodes.def's V* Impl macros, call
-// interp/simd_handlers.h.
+// interp/simd_handlers.h. A tail call (return_call*) reuses the frame when
+// this loop runs the callee; the entry frame leaves any other callee to
+// runAt, whose loop keeps tail calls across tiers and instances in constant
+// stack.
 //
 // run() stays in this file, with the call state in an anonymous namespace:
 // the compiler then sees every use of that state and every callee of the
@@ -76,9 +79,9 @@ struct ThreadCtx {
   uint32_t max_frames = 0;
   uint32_t nframes = 0;
   uint32_t native_depth = 0;
-  // A return_call* that left run()'s entry frame for another tier, instance
-  // or host: its callee, with the arguments at that frame's start; the
-  // caller of run() (invokeFrom) makes the call.
+  // A return_call* that left run()'s entry frame (or JIT code's, see
+  // jitCallOut) for another tier, instance or host: its callee, with the
+  // arguments at that frame's start; runAt's loop makes the call.
   FuncInst* tail_pending = nullptr;
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
@@ -725,7 +728,7 @@ L_ReturnCallIndirectI : {
 tail_out : {
   // A tail call out of this loop: the arguments move to the frame's first
   // slots. The entry frame of this run() returns with the call pending, and
-  // invokeFrom makes it, in its own loop; a frame below calls it from here
+  // runAt makes it, in its own loop; a frame below calls it from here
   // and then returns its results. Either way no frame stays behind.
   const FuncType& ft = tail_f->type();
   std::memmove(fp, fp + tail_from, slotBytes(slotsOf(ft.params)));
