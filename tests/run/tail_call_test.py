@@ -3,7 +3,8 @@
 small native stack (ulimit -s 256): within one tier, between the tiers (the
 JIT with TERN_JIT_FUNCS leaving some functions to the interpreter), between
 two instances, ending in a host function, and ending in a trap whose
-backtrace holds the last callee and its caller only. Each finishes with the
+backtrace holds the last callee and its caller only; and endless tail calls
+stopped by -W timeout. Each finishes with the
 result computed here from the loop's rule, whatever the tier.
 
 usage: tail_call_test.py TERN TAIL_LOOP_WASM TAIL_PING_WASM TAIL_PONG_WASM TIER...
@@ -77,6 +78,9 @@ def main():
             check(status == 134 and "unreachable" in err and len(lines) == 2 and lines[0].startswith("at boom ")
                   and lines[1].startswith("at main "),
                   "%s: a trap after %d tail calls: backtrace boom, main (%d %r)" % (label, N, status, err[:300]))
+        status, out, err = run([tern, "run"] + flags + ["-W", "timeout=1s", "--invoke", "forever", loop, "0"])
+        check(status == 134 and "interrupted" in err,
+              "%s: endless tail calls stop at -W timeout=1s (%d %r)" % (tier, status, err[:200]))
         # Two instances: ping (main module; function 0 is the import pong,
         # 1 ping) adds 2 and ends with -acc, pong (preloaded, function 0)
         # adds 1 and ends with acc. TERN_JIT_FUNCS=0 compiles pong only.

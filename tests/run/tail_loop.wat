@@ -26,4 +26,7 @@
   ;; the even/odd loop below a frame (in JIT code: not the entry frame)
   (func $nested (export "nested") (param i64) (result i64)
     (i64.add (call $even (local.get 0) (i64.const 0)) (i64.const 0)))
+  ;; tail calls without end, for -W timeout
+  (func $forever (export "forever") (param i64) (result i64)
+    (return_call $forever (i64.add (local.get 0) (i64.const 1))))
 )
