@@ -662,12 +662,8 @@ L_CallImport : {
   NEXT();
 }
 L_CallIndirectI : {
-  TableInst* tab = inst->tables_[pc[2]];
-  uint32_t i = uint32_t(S(4));
-  if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
-  if (!f) TRAP(TrapKind::UninitializedElement);
-  if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
+  FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
+  if (!f) goto do_trap;
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
     uint32_t def = f->index_ - nimp;
     const Code* c = bodies[def].code.get();
@@ -711,12 +707,8 @@ L_ReturnCallImport:
   tail_from = pc[2];
   goto tail_out;
 L_ReturnCallIndirectI : {
-  TableInst* tab = inst->tables_[pc[2]];
-  uint32_t i = uint32_t(S(4));
-  if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
-  if (!f) TRAP(TrapKind::UninitializedElement);
-  if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
+  FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
+  if (!f) goto do_trap;
   tail_from = pc[3];
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
     tail_def = f->index_ - nimp;

@@ -41,21 +41,9 @@ int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
 // The function call_indirect and return_call_indirect call, or null after
 // a trap (ctx->trap_kind set).
 static FuncInst* indirectCallee(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem) {
-  ModuleInst* inst = ctx->inst;
-  TableInst* tab = inst->tables_[table];
-  if (elem >= tab->elems_.size()) {
-    ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
-    return nullptr;
-  }
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[elem]);
-  if (!f) {
-    ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
-    return nullptr;
-  }
-  if (f->type_id_ != inst->type_ids_[type_index]) {
-    ctx->trap_kind = trapCode(TrapKind::IndirectCallTypeMismatch);
-    return nullptr;
-  }
+  TrapKind k = TrapKind::Unreachable;
+  FuncInst* f = ops::indirectCallee(ctx->inst, table, elem, ctx->inst->type_ids_[type_index], &k);
+  if (!f) ctx->trap_kind = trapCode(k);
   return f;
 }
 
