@@ -76,6 +76,10 @@ struct Ctx {
   // by walking the frames (jitCaptureFrames) before the stack is reused; all
   // of them: the depth limit bounds it.
   std::vector<uintptr_t> frames;
+  // return_call_indirect to another instance's function or the host's:
+  // jitTailCallIndirect leaves it here and sends the call to call_out with
+  // the function index UINT32_MAX.
+  FuncInst* tail_target = nullptr;
   // The runtime helpers JIT code calls, by HelperId (jit/helpers.h): code
   // holds no host address.
   const void* const* helpers = helperTable();

@@ -226,6 +226,13 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   // call_indirect through type u, table u, element o, frame at slot u; a
   // trap (the helper has set its kind) goes to the label.
   m.callIndirect(u, u, u, o, l);
+  // Tail calls (return_call*), with the arguments already moved to slots 0..:
+  // the frame is torn down as by ret() and the callee entered by a jump,
+  // direct (patched at layout like a call) or through jitTailCallIndirect
+  // (type u, table u, element o; a trap goes to the label before the frame
+  // is torn down).
+  m.tailCallFunction(u);
+  m.tailCallIndirect(u, u, o, l);
   // Operator helper `id` (operatorHelper) with two operands (the second
   // 0 for unary ones); returns the register holding the result.
   { m.callOperator(u, o, o) } -> std::convertible_to<Reg>;

@@ -30,7 +30,7 @@ namespace tern {
 // yet cannot be switched on (Features::set says so).
 struct Features {
   bool extended_const = true;  // i32/i64 add, sub, mul in constant expressions
-  bool tail_call = false;      // return_call, return_call_indirect (not implemented yet)
+  bool tail_call = true;       // return_call, return_call_indirect
   bool multi_memory = true;    // several memories per module
   bool memory64 = false;       // 64-bit memories (i64 addresses)
   bool exceptions = false;     // tags, throw, try/catch/delegate, rethrow (the legacy form)

@@ -644,6 +644,35 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   a_.blr(kS0);
 }
 
+// The frame goes as in ret(), but the callee's frame pointer is ours: the
+// jump lands in its prologue (or a call-out stub) as if our caller had
+// called it, with x30 the return address into our caller.
+void Masm::tailCallFunction(uint32_t func_index) {
+  a_.mov(A::x0, kFp);
+  a_.add(kDepth, kDepth, AImm(1));
+  a_.ldp(kFp, A::x30, A::ptr_post(A::sp, 16));
+  // b, patched when the module's code is laid out.
+  calls_.emplace_back(uint32_t(a_.offset()), func_index);
+  word(arm64::b(0));
+}
+
+void Masm::tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Label trap) {
+  // jitTailCallIndirect(ctx, type, table, elem); the call-out stub takes a
+  // function index in w1 (UINT32_MAX: ctx->tail_target).
+  loadOpnd(gpReg(3), elem);
+  a_.mov(A::x0, kCtx);
+  movImm(1, type_index, false);
+  movImm(2, table, false);
+  callHelper(helperId(HelperId::TailCallIndirect));
+  a_.cbz(A::x0, trap);
+  a_.mov(kS0, A::x0);
+  a_.mov(A::x0, kFp);
+  a_.add(kDepth, kDepth, AImm(1));
+  a_.ldp(kFp, A::x30, A::ptr_post(A::sp, 16));
+  movImm(1, UINT32_MAX, false);
+  a_.br(kS0);
+}
+
 void Masm::interruptCheck(uint32_t flags, Label trap) {
   a_.mov(A::x0, kCtx);
   movImm(1, flags, false);

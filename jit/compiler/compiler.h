@@ -341,6 +341,7 @@ struct FunctionCompiler::Impl {
   bool floatCompare(Opcode op);
   void helperOp(Opcode op, unsigned nin);
   void callOp(const FuncType& ft, const Imm& imm, bool indirect);
+  void tailCallOp(const FuncType& ft, const Imm& imm, bool indirect);
   void miscOp(Opcode op, const Imm& imm);
   void select(const Imm& imm);
   void localSet(const ValidatorState& s, Opcode op, uint32_t x);

@@ -97,6 +97,32 @@ void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool ind
   for (ValType t : ft.results) pushStack(t == ValType::V128);
 }
 
+// return_call, return_call_indirect: the arguments (and the element index)
+// go to their slots, the arguments then down to the frame's first slots,
+// where the callee's frame starts; the Masm tears down this frame and jumps.
+// The element's slot is above every argument's, so the moves leave it.
+void FunctionCompiler::Impl::tailCallOp(const FuncType& ft, const Imm& imm, bool indirect) {
+  uint32_t np = uint32_t(ft.params.size());
+  uint32_t first = depth() - np - (indirect ? 1 : 0);
+  prepareCall(depth() - first);
+  Val elem;
+  if (indirect) elem = pop();
+  uint32_t from = slotOfDepth(first), at = 0;
+  for (uint32_t i = 0; i < np; ++i) {
+    bool vec = ft.params[i] == ValType::V128;
+    if (from + at != at) copyValue(at, from + at, vec);
+    at += vec ? 2 : 1;
+  }
+  if (indirect) {
+    Opnd e = valueOpnd(elem);
+    release(elem.e);
+    a.tailCallIndirect(imm.a, imm.b, e, trapSet());
+  } else {
+    a.tailCallFunction(imm.a);
+  }
+  resetTo(first);
+}
+
 // Table, reference and bulk-memory instructions, through the shared C++
 // implementation with their operands in their slots.
 void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
@@ -330,6 +356,14 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::CallIndirect:
       markPosition();
       callOp(m.types[imm.a], imm, true);
+      return true;
+    case Opcode::ReturnCall:
+      markPosition();
+      tailCallOp(m.funcType(imm.a), imm, false);
+      return true;
+    case Opcode::ReturnCallIndirect:
+      markPosition();
+      tailCallOp(m.types[imm.a], imm, true);
       return true;
     case Opcode::Drop: release(pop().e); return true;
     case Opcode::Select:

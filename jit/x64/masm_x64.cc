@@ -595,6 +595,36 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   a_.call(rax);
 }
 
+// The frame goes as in ret(), but the callee's frame pointer is ours: the
+// jump lands in its prologue (or a call-out stub) as if our caller had
+// called it.
+void Masm::tailCallFunction(uint32_t func_index) {
+  a_.mov(rdi, rbx);
+  a_.add(r14d, 1);
+  a_.pop(rbx);
+  // jmp rel32, patched when the module's code is laid out.
+  static const uint8_t jmp_rel32[5] = {0xe9, 0, 0, 0, 0};
+  a_.embed(jmp_rel32, 5);
+  calls_.emplace_back(uint32_t(a_.offset() - 4), func_index);
+}
+
+void Masm::tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Label trap) {
+  // jitTailCallIndirect(ctx, type, table, elem); the call-out stub takes a
+  // function index in esi (UINT32_MAX: ctx->tail_target).
+  loadOpnd(gpReg(1), elem);
+  a_.mov(rdi, r13);
+  a_.mov(esi, type_index);
+  a_.mov(edx, table);
+  callHelper(helperId(HelperId::TailCallIndirect));
+  a_.test(rax, rax);
+  a_.jz(trap);
+  a_.mov(rdi, rbx);
+  a_.add(r14d, 1);
+  a_.pop(rbx);
+  a_.mov(esi, UINT32_MAX);
+  a_.jmp(rax);
+}
+
 void Masm::interruptCheck(uint32_t flags, Label trap) {
   a_.mov(rdi, r13);
   a_.mov(esi, flags);

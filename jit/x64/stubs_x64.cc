@@ -67,11 +67,13 @@ void emitUnwind(x86::Assembler& a, Label l_unwind, Label l_leave) {
 }
 
 // Function index in esi, callee frame in rdi; reached by a jmp from a
-// call-out stub, so rsp holds the return address into the caller.
+// call-out stub (or from a tail call), so rsp holds the return address into
+// the caller, whose body rsp is 8 bytes up.
 void emitCallOut(x86::Assembler& a, Label l_out) {
   a.bind(l_out);
   a.push(rbx);  // keeps rsp 16-byte aligned for the C++ call
   a.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
+  a.lea(rcx, ptr(rsp, 16));  // the caller's body rsp (jitCallOut's caller_sp)
   a.mov(rdx, rdi);
   a.mov(rdi, r13);
   a.mov(rax, uint64_t(uintptr_t(&jitCallOut)));
@@ -133,7 +135,8 @@ void emitCallOutStub(std::vector<uint8_t>& code, uint32_t func_index) {
 }
 
 void patchCall(uint8_t* code, size_t site, size_t target) {
-  // `site` is the rel32 of a call, counted from the end of the instruction.
+  // `site` is the rel32 of a call or of a tail call's jmp, counted from the
+  // end of the instruction.
   int32_t rel = int32_t(int64_t(target) - int64_t(site + 4));
   std::memcpy(code + site, &rel, 4);
 }

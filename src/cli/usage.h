@@ -40,7 +40,7 @@ inline constexpr OptionKey kWasmKeys[] = {
     {"extended-const", "[=y|n]",
      "i32/i64 add, sub, mul in constant expressions\n"
      "(default y)"},
-    {"tail-call", "[=y|n]", "return_call (not implemented yet; default n)"},
+    {"tail-call", "[=y|n]", "return_call, return_call_indirect (default y)"},
     {"multi-memory", "[=y|n]", "several memories (default y)"},
     {"memory64", "[=y|n]", "64-bit memories, i64 addresses (default n)"},
     {"exceptions", "[=y|n]", "tags, try/catch/delegate, throw, rethrow (default n)"},

@@ -443,7 +443,9 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Return: return stepBranch(r, op, live);
         case Opcode::BrTable: return stepBrTable(r, live);
         case Opcode::Call:
-        case Opcode::CallIndirect: return stepCall(r, op, live);
+        case Opcode::CallIndirect:
+        case Opcode::ReturnCall:
+        case Opcode::ReturnCallIndirect: return stepCall(r, op, live);
         default: break;
       }
       break;
@@ -669,11 +671,16 @@ bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
   return true;
 }
 
+// call, call_indirect, and their tail forms return_call and
+// return_call_indirect (Features::tail_call): the callee's results must be
+// the function's own, and what is left below the arguments is dropped.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
+  const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
+  if (tail && !module->features.tail_call) return malformed(op_offset, ErrorCode::IllegalOpcode);
   Imm imm;
   const FuncType* ft;
-  if (op == Opcode::Call) {
+  if (op == Opcode::Call || op == Opcode::ReturnCall) {
     if (!r.u32(&imm.a)) return readFail(r);
     if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
     ft = &module->funcType(imm.a);
@@ -686,9 +693,14 @@ bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
     if (!popExpect(ValType::I32)) return false;
     ft = &module->types[imm.a];
   }
+  if (tail && ft->results != module->funcType(func_index).results) return invalid(ErrorCode::TypeMismatch);
   for (size_t i = ft->params.size(); i-- > 0;)
     if (!popExpect(ft->params[i])) return false;
   if (live) visitor_.op(*this, op, imm);
+  if (tail) {
+    markUnreachable();
+    return true;
+  }
   for (ValType t : ft->results) push(t);
   return true;
 }

@@ -789,7 +789,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
         size_t foff = r.offset();
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
-        if (f >= m_->func_types.size()) return fail(foff, ErrorCode::UnknownFunction);
+        if (f >= m_->func_types.size()) return failIdx(foff, ErrorCode::UnknownFunction, f);
         e.kind = ConstExpr::RefFunc;
         e.index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);

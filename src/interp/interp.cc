@@ -8,7 +8,10 @@
 // slots; its handlers, generated from opcodes.def's V* Impl macros, call
 // interp/simd_handlers.h. A Wasm exception unwinds these frames as a trap
 // does, except that do_trap first asks each frame's handler table for a
-// catch (catchException; the design is in runtime/exceptions.cc).
+// catch (catchException; the design is in runtime/exceptions.cc). A tail
+// call (return_call*) reuses the frame when this loop runs the callee; the
+// entry frame leaves any other callee to runAt, whose loop keeps tail calls
+// across tiers and instances in constant stack.
 //
 // run() stays in this file, with the call state in an anonymous namespace:
 // the compiler then sees every use of that state and every callee of the
@@ -78,6 +81,10 @@ struct ThreadCtx {
   uint32_t max_frames = 0;
   uint32_t nframes = 0;
   uint32_t native_depth = 0;
+  // A return_call* that left run()'s entry frame (or JIT code's, see
+  // jitCallOut) for another tier, instance or host: its callee, with the
+  // arguments at that frame's start; runAt's loop makes the call.
+  FuncInst* tail_pending = nullptr;
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
   // The exceptions that catch clauses hold for rethrow, by the address of
@@ -158,7 +165,16 @@ ThreadCtx& threadCtx(const Config& cfg) {
   return t;
 }
 
-std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* fp);
+
+// Runs JIT function `func` of `inst` with its frame at fp, then the tail
+// call it left pending, if any (see runAt).
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+  std::optional<Trap> tr = enterJit(t, inst, func, fp);
+  if (tr || !t.tail_pending) return tr;
+  return runAt(t, inst, std::exchange(t.tail_pending, nullptr), fp);
+}
 
 // Appends frame `func` of `inst`, at module offset `off`, to a trap's
 // backtrace (as data, and as the name string of Trap::backtrace).
@@ -205,6 +221,9 @@ struct PosCache {
 };
 
 Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
+std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp);
+std::optional<Trap> callHostFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args,
+                                 std::span<Value> results);
 
 // Values to and from consecutive frame slots (module/frame_layout.h: a v128
 // takes two, its low half first).
@@ -423,7 +442,10 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   const Code* code = bodies[func - nimp].code.get();
   const uint32_t* pc = start_pc ? start_pc : code->words.data();
   TrapKind trap_kind = TrapKind::Unreachable;
-  std::optional<Trap> inner;  // a trap from a host or another instance
+  std::optional<Trap> inner;   // a trap from a host or another instance
+  FuncInst* tail_f = nullptr;  // return_call* to another tier, instance or host: the callee
+  uint32_t tail_from = 0;      // and the slot of its first argument
+  uint32_t tail_def = 0;       // return_call* in place: the defined function
 
 #define S(i) fp[pc[i]]
 #define NEXT() goto*(static_cast<const void*>(reinterpret_cast<const char*>(&&L_Unreachable) + int32_t(*pc)))
@@ -806,12 +828,8 @@ L_CallImport : {
   NEXT();
 }
 L_CallIndirectI : {
-  TableInst* tab = inst->tables_[pc[2]];
-  uint32_t i = uint32_t(S(4));
-  if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
-  if (!f) TRAP(TrapKind::UninitializedElement);
-  if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
+  FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
+  if (!f) goto do_trap;
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
     uint32_t def = f->index_ - nimp;
     const Code* c = bodies[def].code.get();
@@ -830,6 +848,61 @@ L_CallIndirectI : {
   RELOAD_MEM();
   pc += 5;
   NEXT();
+}
+L_ReturnCallI:
+  tail_def = pc[1];
+  tail_from = pc[2];
+  if (bodies[tail_def].tier == FuncTier::Jit) {
+    tail_f = inst->funcs_[nimp + tail_def];
+    goto tail_out;
+  }
+tail_in_place : {
+  // The callee takes this frame: its arguments move to the frame's first
+  // slots, and the Frame record of the caller stays as it is.
+  const Code* c = bodies[tail_def].code.get();
+  if (fp + c->frame_slots > stack_end) TRAP(TrapKind::CallStackExhausted);
+  std::memmove(fp, fp + tail_from, slotBytes(c->num_params));
+  std::memset(fp + c->num_params, 0, slotBytes(c->num_locals - c->num_params));
+  code = c;
+  func = nimp + tail_def;
+  pc = c->words.data();
+  NEXT();
+}
+L_ReturnCallImport:
+  tail_f = inst->funcs_[pc[1]];
+  tail_from = pc[2];
+  goto tail_out;
+L_ReturnCallIndirectI : {
+  FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
+  if (!f) goto do_trap;
+  tail_from = pc[3];
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
+    tail_def = f->index_ - nimp;
+    goto tail_in_place;
+  }
+  tail_f = f;
+  goto tail_out;
+}
+tail_out : {
+  // A tail call out of this loop: the arguments move to the frame's first
+  // slots. The entry frame of this run() returns with the call pending, and
+  // runAt makes it, in its own loop; a frame below calls it from here
+  // and then returns its results. Either way no frame stays behind.
+  const FuncType& ft = tail_f->type();
+  std::memmove(fp, fp + tail_from, slotBytes(slotsOf(ft.params)));
+  if (t.nframes == base_frames) {
+    t.tail_pending = tail_f;
+    goto done;
+  }
+  if (tail_f->instance_ == inst && !tail_f->host_) {
+    inner = runJit(t, inst, tail_f->index_, fp);
+  } else {
+    uint32_t top = std::max<uint32_t>(code->frame_slots, slotsOf(ft.results));
+    inner = callOut(t, inst, tail_f, fp, fp + top);
+  }
+  if (inner) goto do_trap;
+  RELOAD_MEM();
+  goto L_Ret;
 }
 L_Trap:
   TRAP(TrapKind(pc[1]));
@@ -1123,58 +1196,88 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
 
   if (f->host_) {
     std::vector<Value> results(ft.results.size());
-    for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
-    CallerInst c;
-    c.instance_ = caller;
-    c.store_ = caller ? caller->store_ : f->store_;
-    std::optional<Trap> tr = callHost(f, c, args, results);
-    if (tr) {
-      if (tr->kind != TrapKind::Exit) {
-        tr->backtrace.push_back(f->name());
-        TrapFrame hf;
-        hf.name = f->name();
-        tr->frames.push_back(std::move(hf));
-      }
-      return std::move(*tr);
-    }
+    std::optional<Trap> tr = callHostFrom(caller, f, args, results);
+    if (tr) return std::move(*tr);
     return results;
   }
 
-  ModuleInst* inst = f->instance_;
-  const ModuleData& md = inst->module_->data();
-  if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
-    uint64_t* fp = t.top;
-    size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
-    if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
-    toSlots(args, fp);
-    std::optional<Trap> tr = runJit(t, inst, f->index_, fp);
-    if (tr) return std::move(*tr);
-    std::vector<Value> results(ft.results.size());
-    fromSlots(ft.results, fp, results.data());
-    return results;
-  }
-  const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
-  const Code* code = body.code.get();
-  if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
   uint64_t* fp = t.top;
-  size_t need = std::max<size_t>({code->frame_slots, slotsOf(ft.params), slotsOf(ft.results)});
+  size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
   if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
   toSlots(args, fp);
-  std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
-  const uint32_t base_frames = t.nframes;
-  std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr, nullptr, base_frames);
-  while (tr && catchException(t, inst, base_frames, *tr))
-    tr = run(&t, inst, t.resume_func, t.resume_fp, nullptr, t.resume_pc, base_frames);
+  std::optional<Trap> tr = runAt(t, caller, f, fp);
   if (tr) return std::move(*tr);
   std::vector<Value> results(ft.results.size());
   fromSlots(ft.results, fp, results.data());
   return results;
 }
 
+// Runs function f (called from `caller`) with its arguments at fp (results
+// replace them), then each tail call that its entry frame left pending
+// (ThreadCtx::tail_pending: from run(), or from JIT code through jitCallOut)
+// at the same fp. A loop of tail calls across tiers, instances and the host
+// thus runs here, in constant stack.
+std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* fp) {
+  for (;;) {
+    if (f->host_) return callHostAt(caller, f, fp);
+    ModuleInst* inst = f->instance_;
+    const ModuleData& md = inst->module_->data();
+    const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
+    std::optional<Trap> tr;
+    if (body.tier == FuncTier::Jit) {
+      tr = enterJit(t, inst, f->index_, fp);
+    } else {
+      const Code* code = body.code.get();
+      if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
+      if (fp + code->frame_slots > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
+      std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
+      const uint32_t base_frames = t.nframes;
+      tr = run(&t, inst, f->index_, fp, nullptr, nullptr, base_frames);
+      while (tr && catchException(t, inst, base_frames, *tr))
+        tr = run(&t, inst, t.resume_func, t.resume_fp, nullptr, t.resume_pc, base_frames);
+    }
+    if (tr || !t.tail_pending) return tr;
+    f = std::exchange(t.tail_pending, nullptr);
+    caller = inst;
+  }
+}
+
+// Host function f called from `caller` (null: from the embedder): the
+// results (zero unless it sets them), or a trap naming f.
+std::optional<Trap> callHostFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args,
+                                 std::span<Value> results) {
+  const FuncType& ft = f->type();
+  for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
+  CallerInst c;
+  c.instance_ = caller;
+  c.store_ = caller ? caller->store_ : f->store_;
+  std::optional<Trap> tr = callHost(f, c, args, results);
+  if (tr && tr->kind != TrapKind::Exit) {
+    tr->backtrace.push_back(f->name());
+    TrapFrame hf;
+    hf.name = f->name();
+    tr->frames.push_back(std::move(hf));
+  }
+  return tr;
+}
+
+// A host function called in tail position, with its arguments at fp: its
+// results replace them.
+std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp) {
+  const FuncType& ft = f->type();
+  std::vector<Value> args(ft.params.size()), results(ft.results.size());
+  fromSlots(ft.params, fp, args.data());
+  std::optional<Trap> tr = callHostFrom(caller, f, args, results);
+  if (!tr) toSlots(results, fp);
+  return tr;
+}
+
 uint64_t g_zero_size = 0;
 
-// Enters JIT code for function `func` of `inst` with its frame at fp.
-std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+// Enters JIT code for function `func` of `inst` with its frame at fp. A tail
+// call its entry frame makes to a function without JIT code returns here
+// pending (t.tail_pending); runJit and runAt make it.
+std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
   const ModuleData& md = inst->module_->data();
   const jit::JitModule* jm = md.jit.get();
   MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
@@ -1230,6 +1333,8 @@ std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, u
   t.nframes -= jit_frames;
   return tr;
 }
+
+void setTailPending(FuncInst* f) { currentThreadCtx().tail_pending = f; }
 
 Expected<std::vector<Value>, Trap> invoke(FuncInst* f, std::span<const Value> args) {
   return invokeFrom(nullptr, f, args);

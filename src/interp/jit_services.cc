@@ -23,8 +23,14 @@ static int callFuncOut(Ctx* ctx, FuncInst* f, uint64_t* fp) noexcept {
   return 1;
 }
 
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp) {
-  return callFuncOut(ctx, ctx->inst->funcs_[func_index], fp);
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp) {
+  FuncInst* f = func_index == UINT32_MAX ? ctx->tail_target : ctx->inst->funcs_[func_index];
+  if (caller_sp == ctx->entry_sp) {
+    // Only a tail call reaches a call-out stub from the entry frame.
+    interp::setTailPending(f);
+    return 0;
+  }
+  return callFuncOut(ctx, f, fp);
 }
 
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
@@ -32,23 +38,27 @@ int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
   return int32_t(ctx->memory->grow(delta));
 }
 
+// The function call_indirect and return_call_indirect call, or null after
+// a trap (ctx->trap_kind set).
+static FuncInst* indirectCallee(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem) {
+  TrapKind k = TrapKind::Unreachable;
+  FuncInst* f = ops::indirectCallee(ctx->inst, table, elem, ctx->inst->type_ids_[type_index], &k);
+  if (!f) ctx->trap_kind = trapCode(k);
+  return f;
+}
+
+void* jitTailCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem) {
+  FuncInst* f = indirectCallee(ctx, type_index, table, elem);
+  if (!f) return nullptr;
+  if (f->instance_ == ctx->inst) return ctx->func_table[f->index_];
+  ctx->tail_target = f;
+  return ctx->call_out;
+}
+
 void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
-  ModuleInst* inst = ctx->inst;
-  TableInst* tab = inst->tables_[table];
-  if (elem >= tab->elems_.size()) {
-    ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
-    return nullptr;
-  }
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[elem]);
-  if (!f) {
-    ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
-    return nullptr;
-  }
-  if (f->type_id_ != inst->type_ids_[type_index]) {
-    ctx->trap_kind = trapCode(TrapKind::IndirectCallTypeMismatch);
-    return nullptr;
-  }
-  if (f->instance_ == inst) return ctx->func_table[f->index_];
+  FuncInst* f = indirectCallee(ctx, type_index, table, elem);
+  if (!f) return nullptr;
+  if (f->instance_ == ctx->inst) return ctx->func_table[f->index_];
   // Another instance or the host: call it from here.
   if (callFuncOut(ctx, f, fp) != 0) return nullptr;
   return retStub();

@@ -359,7 +359,8 @@ class Lowering {
   void localSet(Opcode op, uint32_t x);  // x: the local's slot
   void memoryTable(Opcode op, const Imm& imm);
   void otherMemory(Opcode op, const Imm& imm);
-  void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect);
+  void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect,
+            bool tail = false);
 
   const ModuleData& m_;
   Code& c_;
@@ -504,7 +505,11 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
   if (info.types.nresults) noteDst(at);
 }
 
-void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect) {
+// A call's arguments go to consecutive slots, where the callee's frame
+// starts. A tail call (return_call*) then moves them to the frame's own
+// first slots, so it leaves nothing on the stack.
+void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect,
+                    bool tail) {
   uint32_t elem_slot = indirect ? popSlot() : 0;
   uint32_t n = uint32_t(ft.params.size());
   uint32_t first = depth() - n;
@@ -521,6 +526,8 @@ void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a
     w(frame);
   }
   resetTo(first);
+  last_dst_word_ = -1;
+  if (tail) return;
   pushTemps(uint32_t(ft.results.size()), [&](uint32_t i) { return ft.results[i]; });
   // The callee's frame starts at `frame`; make sure the caller's frame size
   // covers at least its results.
@@ -579,6 +586,15 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
       return;
     }
     case Opcode::CallIndirect: call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true); return;
+    case Opcode::ReturnCall: {
+      const FuncType& ft = m_.funcType(imm.a);
+      if (imm.a < m_.num_imported_funcs) call(imm.a, ft, IOp::ReturnCallImport, 0, 0, false, true);
+      else call(imm.a - m_.num_imported_funcs, ft, IOp::ReturnCallI, 0, 0, false, true);
+      return;
+    }
+    case Opcode::ReturnCallIndirect:
+      call(0, m_.types[imm.a], IOp::ReturnCallIndirectI, imm.a, imm.b, true, true);
+      return;
     default: return;
   }
 }

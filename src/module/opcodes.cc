@@ -32,6 +32,7 @@ const char* featureName(Feature f) {
     case Feature::reftypes: return "reference-types";
     case Feature::simd: return "simd";
     case Feature::exceptions: return "exceptions";
+    case Feature::tailcall: return "tail-call";
   }
   return "?";
 }

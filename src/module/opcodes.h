@@ -50,7 +50,7 @@ enum class ImmKind : uint8_t {
   TagIdx,
 };
 
-enum class Feature : uint8_t { mvp, signext, satconv, multivalue, bulk, reftypes, simd, exceptions };
+enum class Feature : uint8_t { mvp, signext, satconv, multivalue, bulk, reftypes, simd, exceptions, tailcall };
 
 // How an instruction is validated and lowered (opcodes.def, column Class).
 enum class OpClass : uint8_t { Num, Const, Load, Store, Ctl, Param, Var, Ref, Mem, Table, Bulk };

@@ -17,7 +17,7 @@ struct FeatureSwitch {
 };
 
 constexpr FeatureSwitch kSwitches[] = {
-    {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, false},
+    {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, true},
     {"multi-memory", &Features::multi_memory, true},     {"memory64", &Features::memory64, true},
     {"exceptions", &Features::exceptions, true},
 };

@@ -28,6 +28,26 @@ inline TrapCode tableSet(ModuleInst* inst, uint32_t t, uint32_t i, uint64_t v) {
   tab->elems_[i] = uintptr_t(v);
   return kOk;
 }
+// The function call_indirect and return_call_indirect call: element `i` of
+// table `t`, checked against the type whose id is `type_id`; null with the
+// trap in *trap.
+inline FuncInst* indirectCallee(ModuleInst* inst, uint32_t t, uint32_t i, uint32_t type_id, TrapKind* trap) {
+  TableInst* tab = inst->tables_[t];
+  if (i >= tab->elems_.size()) {
+    *trap = TrapKind::UndefinedElement;
+    return nullptr;
+  }
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
+  if (!f) {
+    *trap = TrapKind::UninitializedElement;
+    return nullptr;
+  }
+  if (f->type_id_ != type_id) {
+    *trap = TrapKind::IndirectCallTypeMismatch;
+    return nullptr;
+  }
+  return f;
+}
 inline uint64_t tableSize(ModuleInst* inst, uint32_t t) { return uint32_t(inst->tables_[t]->elems_.size()); }
 inline uint64_t tableGrow(ModuleInst* inst, uint32_t t, uint64_t init, uint32_t n) {
   TableInst* tab = inst->tables_[t];

@@ -25,6 +25,9 @@ For each of --count modules (numbered from --first):
        ttf-mem64  translate-to-fuzz with 64-bit memories (the "mem64" set:
               core plus --enable-memory64, so memory 0 has i64 addresses;
               validated and run with -W memory64);
+       ttf-tail  translate-to-fuzz with tail calls enabled (the "tail" set:
+              core plus --enable-tail-call): return_call and
+              return_call_indirect among the calls;
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
@@ -44,7 +47,8 @@ rightly rejects most such modules. So most ttf modules use the "core" set
 (MVP, sign extension, mutable globals, saturating float-to-int, bulk memory,
 multi-value) and a quarter the "reftypes" set (core without multi-value,
 plus reference types); the reftypes modules Tern rejects are counted and
-skipped. SIMD is only in the simd and ttf-simd kinds. After -ttf, a third
+skipped. SIMD is only in the simd and ttf-simd kinds, tail calls only in
+ttf-tail. After -ttf, a third
 of the modules get -O3 and a third a random set of passes (--fuzz-passes),
 so that the tiers also see optimized code.
 
@@ -80,7 +84,7 @@ GEN_SIMD = os.path.join(HERE, 'gen_simd.py')
 LIFT_MEM64 = os.path.join(HERE, 'lift_mem64.py')
 # The order kinds are drawn in; new kinds go last, so that the modules of a
 # seed with the older kinds stay the same.
-KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd', 'ttf-mem64')
+KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd', 'ttf-mem64', 'ttf-tail')
 DEFAULT_KINDS = 'ttf:2,exprs:1,shapes:1'
 GEN_ALIASES = {'both': 'ttf:2,exprs:1', 'ttf': 'ttf', 'exprs': 'exprs', 'shapes': 'shapes'}
 
@@ -91,11 +95,13 @@ PROFILES = {
     'reftypes': CORE + ['--enable-reference-types'],
     'simd': CORE + ['--enable-multivalue', '--enable-simd'],
     'mem64': CORE + ['--enable-multivalue', '--enable-memory64'],
+    'tail': CORE + ['--enable-multivalue', '--enable-tail-call'],
 }
 # What Tern (tern validate, diff_runner) and wasm-validate need switched on
-# for a set's modules.
+# for a set's modules (every set but simd's is standard Wasm: wasm-validate
+# checks those).
 TERN_FEATURES = {'mem64': ['-W', 'memory64']}
-WABT_FEATURES = {'mem64': ['--enable-memory64']}
+WABT_FEATURES = {'core': [], 'mem64': ['--enable-memory64'], 'tail': ['--enable-tail-call']}
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
 SHAPES_PASSES = [[], [], ['-O2'], ['-O3'], ['-O3'], ['-Os']]
@@ -128,8 +134,11 @@ class Plan:
             self.profile = 'simd'
         if gen == 'ttf-mem64':
             self.profile = 'mem64'
+        if gen == 'ttf-tail':
+            self.profile = 'tail'
         self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES,
-                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES, 'ttf-mem64': TTF_PASSES}[gen])
+                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES, 'ttf-mem64': TTF_PASSES,
+                                  'ttf-tail': TTF_PASSES}[gen])
         self.input = bytes(rng.getrandbits(8) for _ in range(rng.randint(min_bytes, max_bytes)))
         self.exprs_seed = '%d:%d' % (seed, index)
 
@@ -167,7 +176,7 @@ def generate_mem64(args, plan, raw, d):
 def generate(args, plan, d):
     """Writes d/m.wasm; returns an error text or None."""
     wasm = os.path.join(d, 'm.wasm')
-    if plan.kind in ('ttf', 'ttf-simd', 'ttf-mem64'):
+    if plan.kind in ('ttf', 'ttf-simd', 'ttf-mem64', 'ttf-tail'):
         raw = os.path.join(d, 'input.bin')
         with open(raw, 'wb') as f:
             f.write(plan.input)
@@ -213,16 +222,15 @@ def run_one(args, index, workdir):
     val = subprocess.run([args.tern, 'validate'] + features + [wasm], capture_output=True, text=True)
     tern_ok = val.returncode == 0
     tern_msg = (val.stdout + val.stderr).strip()
-    if args.wasm_validate and plan.profile in ('core', 'mem64'):
-        # In the core set every module is standard Wasm 2.0; in mem64, Wasm
-        # 2.0 with 64-bit memories.
-        wv = subprocess.run([args.wasm_validate] + WABT_FEATURES.get(plan.profile, []) + [wasm], capture_output=True,
+    if args.wasm_validate and plan.profile in WABT_FEATURES:
+        # In these sets every module is standard Wasm (2.0, or 2.0 plus one proposal).
+        wv = subprocess.run([args.wasm_validate] + WABT_FEATURES[plan.profile] + [wasm], capture_output=True,
                             text=True)
         if (wv.returncode == 0) != tern_ok:
             return Outcome(index, plan, 'validate-mismatch',
                            'tern: %s; wasm-validate: %s' % (tern_msg, (wv.stdout + wv.stderr).strip()[:300]))
     if not tern_ok:
-        if plan.profile in ('core', 'mem64'):
+        if plan.profile in WABT_FEATURES:
             return Outcome(index, plan, 'validate-mismatch', 'tern rejects a core module: ' + tern_msg)
         return Outcome(index, plan, 'invalid', tern_msg)
     cmd = [args.runner, '-q', '--fuel', str(args.fuel), '--hang-limit', str(args.hang_limit),
@@ -281,7 +289,7 @@ def main():
     ap.add_argument('--wasm-validate', default=shutil.which('wasm-validate'),
                     help='wabt validator to cross-check `tern validate` (default: from PATH, if any)')
     ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd, '
-                    'ttf-mem64 '
+                    'ttf-mem64, ttf-tail '
                     '(default %s)' % DEFAULT_KINDS)
     ap.add_argument('--gen', choices=sorted(GEN_ALIASES),
                     help='the older --kinds: ttf, exprs, shapes, or both (ttf:2,exprs:1)')

@@ -42,16 +42,15 @@ tern::Value evaluate(uint8_t type, const Bytes& init, int32_t g) {
 TEST_CASE("features: -W switches") {
   tern::Features f;
   CHECK(f.extended_const);
-  CHECK_FALSE(f.tail_call);
+  CHECK(f.tail_call);
   CHECK_FALSE(f.set("extended-const=n").has_value());
   CHECK_FALSE(f.extended_const);
   CHECK_FALSE(f.set("extended-const").has_value());
   CHECK(f.extended_const);
   CHECK_FALSE(f.set("all=n").has_value());
   CHECK(f == tern::Features{false, false, false, false, false});
-  CHECK_FALSE(f.set("all=y").has_value());  // every implemented feature, no error for the rest
-  CHECK(f.extended_const);
-  CHECK_FALSE(f.tail_call);
+  CHECK_FALSE(f.set("all=y").has_value());  // every implemented feature (today: all of them)
+  CHECK(f == tern::Features{true, true, true, true, true});
   CHECK_FALSE(f.set("extended-const=no,extended-const=yes").has_value());
   CHECK(f.extended_const);
 
@@ -61,11 +60,11 @@ TEST_CASE("features: -W switches") {
   e = f.set("simd-everywhere");
   REQUIRE(e);
   CHECK(e->find("unknown feature") != std::string::npos);
-  e = f.set("tail-call");
-  REQUIRE(e);
-  CHECK(e->find("not implement") != std::string::npos);
+  CHECK_FALSE(f.set("exceptions=n").has_value());
+  CHECK_FALSE(f.exceptions);
+  CHECK_FALSE(f.set("exceptions=n").has_value());  // switching off what is off is fine
+  CHECK_FALSE(f.set("tail-call=n").has_value());
   CHECK_FALSE(f.tail_call);
-  CHECK_FALSE(f.set("tail-call=n").has_value());  // switching off what is off is fine
   CHECK(tern::Features::known("memory64"));
   CHECK_FALSE(tern::Features::known("memory32"));
 }
@@ -169,4 +168,23 @@ TEST_CASE("memory64: the decoder's gate, index types and limits") {
   const Bytes size = {0x3f, 0x00, 0x42, 0x01, 0x7c, 0x1a, 0x0b};
   CHECK(rejection(memoryModule(0x04, {1}, I32, size), true) == "valid");
   CHECK(rejection(memoryModule(0x00, {1}, I32, size), true).find("type mismatch") != std::string::npos);
+}
+
+TEST_CASE("tail-call: the decoder's gate") {
+  // (func (return_call 0)), and one with a result whose return_call's callee returns nothing.
+  Bytes b = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00,
+             0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  CHECK_FALSE(tern::Module::validate(b).has_value());
+  tern::Features off;
+  off.tail_call = false;
+  std::optional<tern::Error> e = tern::Module::validate(b, off);
+  REQUIRE(e);
+  CHECK(e->message.find("illegal opcode") != std::string::npos);
+  CHECK(e->offset == b.size() - 3);  // the return_call
+  Bytes mismatch = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+                    0x00, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x01, 0x0a,
+                    0x09, 0x02, 0x02, 0x00, 0x0b, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  e = tern::Module::validate(mismatch);
+  REQUIRE(e);
+  CHECK(e->message.find("type mismatch") != std::string::npos);
 }
