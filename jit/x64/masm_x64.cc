@@ -37,6 +37,8 @@ Masm::Masm(uint32_t func_index) {
   // TERN_JIT_ASM=1 prints every compiled function's assembly to stderr.
   static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;
   if (log_asm) {
+    logging_ = true;
+    direct_ = false;  // every instruction through asmjit, which logs it
     logger_.setFile(stderr);
     code_.setLogger(&logger_);
     std::fprintf(stderr, "; function %u\n", func_index);
@@ -155,7 +157,7 @@ void Masm::move(Reg dst, Reg src) {
   if (!dst.isGp() && !src.isGp()) a_.movaps(fp(dst), fp(src));
   else if (!dst.isGp()) a_.movq(fp(dst), gp64(src));
   else if (!src.isGp()) a_.movq(gp64(dst), fp(src));
-  else a_.mov(gp64(dst), gp64(src));
+  else if (!directRegReg(0x89, true, dst, src)) a_.mov(gp64(dst), gp64(src));
 }
 
 void Masm::loadImm(Reg r, uint64_t v) {
@@ -175,13 +177,13 @@ void Masm::loadImm(Reg r, uint64_t v) {
 void Masm::loadSlot(Reg r, uint32_t s) {
   if (r.cls == RegClass::Vec) a_.movdqu(fp(r), xmmword_ptr(rbx, int32_t(s * kSlotBytes)));
   else if (!r.isGp()) a_.movq(fp(r), slot(s));
-  else a_.mov(gp64(r), slot(s));
+  else if (!directSlot(0x8b, true, r, s)) a_.mov(gp64(r), slot(s));
 }
 
 void Masm::storeSlot(uint32_t s, Reg r) {
   if (r.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(rbx, int32_t(s * kSlotBytes)), fp(r));
   else if (!r.isGp()) a_.movq(slot(s), fp(r));
-  else a_.mov(slot(s), gp64(r));
+  else if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), gp64(r));
 }
 
 void Masm::storeSlotImm(uint32_t s, uint64_t v) {
@@ -253,6 +255,12 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& r
       return;
     }
     default: {
+      uint8_t mr = op == IntOp::Add   ? 0x01
+                   : op == IntOp::Sub ? 0x29
+                   : op == IntOp::And ? 0x21
+                   : op == IntOp::Or  ? 0x09
+                                      : 0x31;
+      if (directAlu(mr, wide, dst, rhs)) return;
       InstId id = op == IntOp::Add   ? Inst::kIdAdd
                   : op == IntOp::Sub ? Inst::kIdSub
                   : op == IntOp::And ? Inst::kIdAnd
@@ -334,8 +342,11 @@ void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_ze
 
 void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
   Gp l = gp(lhs, wide);
-  if (rhs.kind == Opnd::Imm && rhs.imm == 0) a_.test(l, l);
-  else a_.emit(Inst::kIdCmp, l, gpOperand(rhs, wide, true));
+  if (rhs.kind == Opnd::Imm && rhs.imm == 0) {
+    if (!directRegReg(0x85, wide, lhs, lhs)) a_.test(l, l);
+  } else if (!directAlu(0x39, wide, lhs, rhs)) {
+    a_.emit(Inst::kIdCmp, l, gpOperand(rhs, wide, true));
+  }
 }
 
 void Masm::cmpSlotZero(uint32_t s) { a_.cmp(slot32(s), 0); }
@@ -344,7 +355,7 @@ void Masm::test(Reg r) {
   if (!r.isGp()) {
     a_.movd(kS0.r32(), fp(r));
     a_.test(kS0.r32(), kS0.r32());
-  } else {
+  } else if (!directRegReg(0x85, false, r, r)) {
     a_.test(gpd(r.id), gpd(r.id));
   }
 }
@@ -466,6 +477,7 @@ Mem Masm::memOperand(MemRef ref, unsigned size) {
 }
 
 void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+  if (!acc.fp && ((acc.size == 4 && acc.ext != 2) || acc.size == 8) && directMem(0x8b, acc.size == 8, dst, ref)) return;
   Mem m = memOperand(ref, acc.size);
   if (acc.fp) {
     if (acc.size == 4) a_.movss(fp(dst), m);
@@ -495,6 +507,9 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
     a_.mov(kS1, v.imm);
     v = Opnd::r(gpReg(10));
   }
+  if (v.kind == Opnd::R && v.reg.isGp() && (acc.size == 4 || acc.size == 8) &&
+      directMem(0x89, acc.size == 8, v.reg, ref))
+    return;
   Mem m = memOperand(ref, acc.size);
   if (v.kind == Opnd::Imm) {
     uint64_t x = v.imm;

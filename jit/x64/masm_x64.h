@@ -119,7 +119,33 @@ class Masm {
   void vecStore(Opcode op, uint32_t lane, MemRef ref, Reg src);
   void callSimd(uint32_t op, uint32_t lane, uint32_t frame_slot);
 
+  // Off: every instruction goes through asmjit's encoder (the direct
+  // encodings below are checked against it this way, tests/jit/test_encode_x64.cc).
+  void setDirectEncoding(bool on) { direct_ = on && !logging_; }
+  size_t directCount() const { return direct_count_; }  // instructions the direct path wrote
+
  private:
+  // ---- direct encodings (jit/x64/encode_x64.cc) ----
+  // The commonest forms (a register to or from a slot or linear memory,
+  // between registers, integer operations on them) are written straight
+  // into asmjit's code buffer: its table-driven encoder costs some 250 host
+  // instructions per instruction, most of a compile. Each writes exactly
+  // the bytes asmjit would, and returns false, having written nothing, when
+  // the form is not one of these, the buffer may lack room, or the assembly
+  // is logged (TERN_JIT_ASM): the caller then goes through asmjit.
+  // `opcode` is the MR form's (0x89 mov, 0x01 add, ...): reg-reg and stores
+  // use it, loads into reg its RM form (opcode + 2).
+  uint8_t* directBegin();
+  void directEnd(uint8_t* end);
+  bool directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src);
+  bool directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot);
+  // An ALU operation (the MR opcode of add, or, and, sub, xor, cmp) of a Gp
+  // register with a register, slot or immediate operand.
+  bool directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs);
+  // mov between a Gp register and memory base + idx + offset (4 or 8
+  // bytes, no extension).
+  bool directMem(uint8_t opcode, bool wide, Reg reg, const MemRef& ref);
+
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
@@ -152,6 +178,8 @@ class Masm {
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
   bool sse42_ = false, avx_ = false;
+  bool logging_ = false, direct_ = true;
+  size_t direct_count_ = 0;
 };
 
 static_assert(MacroAssembler<Masm>);
