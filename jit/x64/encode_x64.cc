@@ -118,4 +118,64 @@ bool Masm::directMem(uint8_t opcode, bool wide, Reg reg, const MemRef& ref) {
   return true;
 }
 
+bool Masm::directSlotImm(uint32_t slot, int32_t imm) {
+  uint8_t* p = directBegin();
+  if (!p || slot > 0x7fffffff / kSlotBytes) return false;
+  int32_t disp = int32_t(slot * kSlotBytes);
+  *p++ = 0x48;  // REX.W
+  *p++ = 0xc7;  // mov r/m64, imm32: /0
+  *p++ = uint8_t(dispMod(disp) | 3);
+  p = putDisp(p, disp);
+  for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(imm) >> (8 * i));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directJump(int cond, Label l) {
+  uint8_t* p = directBegin();
+  if (!p) return false;
+  int64_t here = int64_t(a_.offset());
+  auto put32 = [&](int32_t v) {
+    for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(v) >> (8 * i));
+  };
+  if (code_.isLabelBound(l)) {
+    int64_t target = int64_t(code_.labelOffset(l));
+    int64_t rel8 = target - (here + 2);
+    if (rel8 == int8_t(rel8)) {
+      *p++ = cond < 0 ? 0xeb : uint8_t(0x70 | cond);
+      *p++ = uint8_t(rel8);
+    } else if (cond < 0) {
+      *p++ = 0xe9;
+      put32(int32_t(target - (here + 5)));
+    } else {
+      *p++ = 0x0f;
+      *p++ = uint8_t(0x80 | cond);
+      put32(int32_t(target - (here + 6)));
+    }
+  } else {
+    if (cond < 0) {
+      *p++ = 0xe9;
+    } else {
+      *p++ = 0x0f;
+      *p++ = uint8_t(0x80 | cond);
+    }
+    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l});
+    put32(0);
+  }
+  directEnd(p);
+  return true;
+}
+
+// The rel32 of every direct jump to a label that was not bound yet; false
+// if a label never was.
+bool Masm::patchFixups() {
+  asmjit::CodeBuffer& buf = code_.textSection()->buffer();
+  for (const Fixup& f : fixups_) {
+    if (!code_.isLabelBound(f.label)) return false;
+    int32_t rel = int32_t(int64_t(code_.labelOffset(f.label)) - int64_t(f.at + 4));
+    for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
+  }
+  return true;
+}
+
 }  // namespace tern::jit

@@ -90,7 +90,9 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   }
 }
 
-void Masm::branch(Cond c, Label l) { a_.j(cc(c), l); }
+void Masm::branch(Cond c, Label l) {
+  if (!directJump(int(cc(c)), l)) a_.j(cc(c), l);
+}
 
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   // Save the caller's frame pointer, take ours (rdi), check both stacks and
@@ -143,7 +145,7 @@ void Masm::trapCommon(Label l, uint32_t func_index) {
 
 bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
   emitPool();
-  if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
+  if (!patchFixups() || code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
   out.resize(code_.codeSize());
@@ -188,7 +190,7 @@ void Masm::storeSlot(uint32_t s, Reg r) {
 
 void Masm::storeSlotImm(uint32_t s, uint64_t v) {
   if (fitsI32(v)) {
-    a_.mov(slot(s), int32_t(uint32_t(v)));
+    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
   } else {
     a_.mov(kS0, v);
     a_.mov(slot(s), kS0);
@@ -205,8 +207,8 @@ void Masm::loadOpnd(Reg dst, const Opnd& o) {
 
 void Masm::copySlot(uint32_t dst, uint32_t src) {
   if (dst == src) return;
-  a_.mov(kS0, slot(src));
-  a_.mov(slot(dst), kS0);
+  if (!directSlot(0x8b, true, gpReg(kS0.id()), src)) a_.mov(kS0, slot(src));
+  if (!directSlot(0x89, true, gpReg(kS0.id()), dst)) a_.mov(slot(dst), kS0);
 }
 
 // ---- integers ----

@@ -43,7 +43,9 @@ class Masm {
 
   Label newLabel() { return a_.newLabel(); }
   void bind(Label l) { a_.bind(l); }
-  void jump(Label l) { a_.jmp(l); }
+  void jump(Label l) {
+    if (!directJump(-1, l)) a_.jmp(l);
+  }
   void branch(Cond c, Label l);
 
   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
@@ -145,6 +147,19 @@ class Masm {
   // mov between a Gp register and memory base + idx + offset (4 or 8
   // bytes, no extension).
   bool directMem(uint8_t opcode, bool wide, Reg reg, const MemRef& ref);
+  // mov qword [rbx + slot], imm32 (sign-extended).
+  bool directSlotImm(uint32_t slot, int32_t imm);
+  // jmp (cond -1) or jcc (cond: the x86 condition code) to a label: rel8
+  // back to a bound label in reach, else rel32; a rel32 to a label not yet
+  // bound is recorded in fixups_ and patched by finish() (asmjit would link
+  // it to the label and patch it at bind()).
+  bool directJump(int cond, Label l);
+  bool patchFixups();
+  struct Fixup {
+    uint32_t at;  // offset of the rel32
+    Label label;
+  };
+  std::vector<Fixup> fixups_;
 
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;

@@ -105,6 +105,53 @@ TEST_CASE("loads and stores of linear memory") {
   }
 }
 
+TEST_CASE("slot copies and immediates") {
+  for (uint32_t d : kSlots) {
+    for (uint32_t s : kSlots)
+      same("copySlot " + std::to_string(d) + ", " + std::to_string(s), [&](Masm& m) { m.copySlot(d, s); });
+    for (uint64_t v : kImms)
+      same("storeSlotImm " + std::to_string(d) + ", " + std::to_string(v), [&](Masm& m) { m.storeSlotImm(d, v); });
+  }
+}
+
+TEST_CASE("jumps and branches to labels before and after them") {
+  // Fillers of 7-byte stores put the target in and out of a rel8's reach.
+  auto fill = [](Masm& m, int n) {
+    for (int i = 0; i < n; ++i) m.storeSlot(16, gpReg(0));
+  };
+  for (int n : {0, 1, 10, 17, 18, 19, 40}) {
+    std::string at = " over " + std::to_string(n) + " stores";
+    same("jump back" + at, [&](Masm& m) {
+      Masm::Label l = m.newLabel();
+      m.bind(l);
+      fill(m, n);
+      m.jump(l);
+    });
+    same("jump ahead" + at, [&](Masm& m) {
+      Masm::Label l = m.newLabel();
+      m.jump(l);
+      fill(m, n);
+      m.bind(l);
+    });
+    for (int c = 0; c <= int(Cond::FNotGe); ++c) {
+      std::string what = " cond " + std::to_string(c) + at;
+      same("branch back" + what, [&](Masm& m) {
+        Masm::Label l = m.newLabel();
+        m.bind(l);
+        fill(m, n);
+        m.branch(Cond(c), l);
+      });
+      same("branch ahead" + what, [&](Masm& m) {
+        Masm::Label l = m.newLabel();
+        m.branch(Cond(c), l);
+        fill(m, n);
+        m.bind(l);
+        fill(m, 1);
+      });
+    }
+  }
+}
+
 TEST_CASE("the direct path is taken") {
   // Not vacuous: the forms above are written by the direct path when it is
   // on (all but the few that find the buffer full and let asmjit grow it).
@@ -114,6 +161,11 @@ TEST_CASE("the direct path is taken") {
   m.move(gpReg(0), gpReg(9));
   m.intOp(IntOp::Add, true, gpReg(1), Opnd::r(gpReg(1)), Opnd::i(5));
   m.load(MemAccess{4, 0, false}, gpReg(2), MemRef{true, gpReg(7), 16});
+  Masm::Label l = m.newLabel();
+  m.branch(Cond::Eq, l);
+  m.bind(l);
+  m.jump(l);
   CHECK(m.directCount() >= 100);
+  CHECK(m.directCount() <= 105);
   CHECK(g_checked > 10000);
 }
