@@ -141,7 +141,10 @@ bool Masm::directJump(int cond, Label l) {
   if (code_.isLabelBound(l)) {
     int64_t target = int64_t(code_.labelOffset(l));
     int64_t rel8 = target - (here + 2);
-    if (rel8 == int8_t(rel8)) {
+    if (cond == -2) {
+      *p++ = 0xe8;
+      put32(int32_t(target - (here + 5)));
+    } else if (rel8 == int8_t(rel8)) {
       *p++ = cond < 0 ? 0xeb : uint8_t(0x70 | cond);
       *p++ = uint8_t(rel8);
     } else if (cond < 0) {
@@ -154,7 +157,7 @@ bool Masm::directJump(int cond, Label l) {
     }
   } else {
     if (cond < 0) {
-      *p++ = 0xe9;
+      *p++ = cond == -2 ? 0xe8 : 0xe9;
     } else {
       *p++ = 0x0f;
       *p++ = uint8_t(0x80 | cond);

@@ -102,14 +102,14 @@ void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   a_.lea(kS0, ptr(rbx, 0x7fffff00));
   frame_patch_ = a_.offset() - 4;
   a_.cmp(kS0, ptr(r13, kCtxStackEnd));
-  a_.ja(stack_overflow);
+  branch(Cond::GtU, stack_overflow);
   a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
-  a_.jb(stack_overflow);
+  branch(Cond::LtU, stack_overflow);
   a_.sub(r14d, 1);
-  a_.jb(stack_overflow);
+  branch(Cond::LtU, stack_overflow);
   if (nlocals > nparams) {
     if (nlocals - nparams <= 16) {
-      for (uint32_t i = nparams; i < nlocals; ++i) a_.mov(slot(i), 0);
+      for (uint32_t i = nparams; i < nlocals; ++i) storeSlotImm(i, 0);
     } else {
       a_.xor_(eax, eax);
       a_.lea(rdi, slot(nparams));
@@ -133,7 +133,7 @@ void Masm::trapStub(Label l, TrapCode code, Label common) {
 
 void Masm::trapSite(Label l, Label stub) {
   a_.bind(l);
-  a_.call(stub);
+  if (!directJump(-2, stub)) a_.call(stub);
 }
 
 void Masm::trapCommon(Label l, uint32_t func_index) {

@@ -149,7 +149,8 @@ class Masm {
   bool directMem(uint8_t opcode, bool wide, Reg reg, const MemRef& ref);
   // mov qword [rbx + slot], imm32 (sign-extended).
   bool directSlotImm(uint32_t slot, int32_t imm);
-  // jmp (cond -1) or jcc (cond: the x86 condition code) to a label: rel8
+  // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86
+  // condition code) to a label: rel8
   // back to a bound label in reach, else rel32; a rel32 to a label not yet
   // bound is recorded in fixups_ and patched by finish() (asmjit would link
   // it to the label and patch it at bind()).

@@ -152,6 +152,25 @@ TEST_CASE("jumps and branches to labels before and after them") {
   }
 }
 
+TEST_CASE("prologues and trap sites") {
+  for (uint32_t nparams : {0u, 2u})
+    for (uint32_t nlocals : {0u, 1u, 5u, 16u, 18u, 40u}) {
+      std::vector<uint8_t> code[2];
+      for (bool direct : {false, true}) {
+        Masm m(0);
+        m.setDirectEncoding(direct);
+        Masm::Label overflow = m.newLabel(), stub = m.newLabel();
+        m.prologue(nparams, nparams + nlocals, overflow);
+        m.trapSite(overflow, stub);
+        m.trapStub(stub, tern::TrapCode(1), stub);
+        m.trapSite(m.newLabel(), stub);  // a call back to a bound label
+        REQUIRE(m.finish(64, code[direct]));
+      }
+      INFO("params " << nparams << " locals " << nlocals);
+      CHECK(code[0] == code[1]);
+    }
+}
+
 TEST_CASE("the direct path is taken") {
   // Not vacuous: the forms above are written by the direct path when it is
   // on (all but the few that find the buffer full and let asmjit grow it).
