@@ -35,15 +35,11 @@ NODE_COMPILE_FLAGS = ['--liftoff-only', '--no-wasm-lazy-compilation', '--wasm-nu
 STUB = bytes([3, 0, 0x00, 0x0b])  # body size 3: no locals, unreachable, end
 
 
-def uleb(b, pos):
-    v, shift = 0, 0
-    while True:
-        x = b[pos]
-        pos += 1
-        v |= (x & 0x7f) << shift
-        if not x & 0x80:
-            return v, pos
-        shift += 7
+# The module reader of tests/link/link_test.py: read_u32(data, pos) -> (value,
+# pos) and sections(data) -> [(id, payload)].
+sys.path.insert(0, os.path.join(os.path.dirname(BENCH), 'tests', 'link'))
+from link_test import read_u32 as uleb, sections  # noqa: E402
+sys.path.pop(0)
 
 
 def enc(v):
@@ -54,17 +50,6 @@ def enc(v):
         out.append(x | (0x80 if v else 0))
         if not v:
             return bytes(out)
-
-
-def sections(b):
-    """(id, payload) of every section after the header."""
-    pos, out = 8, []
-    while pos < len(b):
-        sid = b[pos]
-        size, pos = uleb(b, pos + 1)
-        out.append((sid, b[pos:pos + size]))
-        pos += size
-    return out
 
 
 def vector(payload):
