@@ -103,15 +103,17 @@ bool Masm::directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs) {
   return true;
 }
 
-bool Masm::directMem(uint8_t opcode, bool wide, Reg reg, const MemRef& ref) {
+bool Masm::directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref) {
   if (!ref.has_idx || ref.offset > 0x7fffffff || !reg.isGp() || !ref.idx.isGp() || ref.idx.id == 4) return false;
   uint8_t* p = directBegin();
   if (!p) return false;
   // [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B).
   int32_t disp = int32_t(ref.offset);
   int idx = ref.idx.id;
-  *p++ = rex(wide, reg.id, idx, 12);
-  *p++ = opcode;
+  if (opcode & kOperand16) *p++ = 0x66;
+  *p++ = rex(wide, reg.id, idx, 12);  // always: REX.B for r12 (so a byte store's sil/dil need nothing more)
+  if (opcode & kEscape0F) *p++ = 0x0f;
+  *p++ = uint8_t(opcode);
   *p++ = uint8_t(dispMod(disp) | (reg.id & 7) << 3 | 4);
   *p++ = uint8_t((idx & 7) << 3 | 4);
   directEnd(putDisp(p, disp));

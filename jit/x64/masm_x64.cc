@@ -479,7 +479,15 @@ Mem Masm::memOperand(MemRef ref, unsigned size) {
 }
 
 void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
-  if (!acc.fp && ((acc.size == 4 && acc.ext != 2) || acc.size == 8) && directMem(0x8b, acc.size == 8, dst, ref)) return;
+  if (!acc.fp) {
+    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
+    uint32_t op = acc.size == 8   ? 0x8b
+                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
+                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
+                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
+    bool wide = acc.size == 8 || acc.ext == 2;
+    if (directMem(op, wide, dst, ref)) return;
+  }
   Mem m = memOperand(ref, acc.size);
   if (acc.fp) {
     if (acc.size == 4) a_.movss(fp(dst), m);
@@ -509,8 +517,11 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
     a_.mov(kS1, v.imm);
     v = Opnd::r(gpReg(10));
   }
-  if (v.kind == Opnd::R && v.reg.isGp() && (acc.size == 4 || acc.size == 8) &&
-      directMem(0x89, acc.size == 8, v.reg, ref))
+  if (v.kind == Opnd::R && v.reg.isGp() &&
+      directMem(acc.size == 1   ? 0x88
+                : acc.size == 2 ? kOperand16 | 0x89
+                                : 0x89,
+                acc.size == 8, v.reg, ref))
     return;
   Mem m = memOperand(ref, acc.size);
   if (v.kind == Opnd::Imm) {

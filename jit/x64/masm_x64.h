@@ -144,9 +144,11 @@ class Masm {
   // An ALU operation (the MR opcode of add, or, and, sub, xor, cmp) of a Gp
   // register with a register, slot or immediate operand.
   bool directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs);
-  // mov between a Gp register and memory base + idx + offset (4 or 8
-  // bytes, no extension).
-  bool directMem(uint8_t opcode, bool wide, Reg reg, const MemRef& ref);
+  // A Gp register to or from memory base + idx + offset: `opcode` is the
+  // last opcode byte, kEscape0F puts 0x0f before it (movzx, movsx) and
+  // kOperand16 the operand-size prefix (16-bit stores).
+  static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
+  bool directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref);
   // mov qword [rbx + slot], imm32 (sign-extended).
   bool directSlotImm(uint32_t slot, int32_t imm);
   // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86

@@ -94,9 +94,14 @@ TEST_CASE("loads and stores of linear memory") {
     for (int idx : gpIds()) {
       for (uint64_t off : kOffsets) {
         MemRef ref{true, gpReg(idx), off};
-        for (uint8_t size : {4, 8}) {
+        for (uint8_t size : {1, 2, 4, 8}) {
           std::string what = std::to_string(v) + " idx " + std::to_string(idx) + " offset " + std::to_string(off) +
                              " size " + std::to_string(size);
+          for (uint8_t ext : {1, 2})
+            if (size < 8)
+              same("load ext " + std::to_string(ext) + " " + what, [&](Masm& m) {
+                m.load(MemAccess{size, ext, false}, gpReg(v), ref);
+              });
           same("load " + what, [&](Masm& m) { m.load(MemAccess{size, 0, false}, gpReg(v), ref); });
           same("store " + what, [&](Masm& m) { m.store(MemAccess{size, 0, false}, ref, Opnd::r(gpReg(v))); });
         }
