@@ -218,6 +218,11 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   size_t nfuncs = m.func_types.size();
   std::vector<int64_t> offset(nfuncs, -1);
   std::vector<uint8_t> bytes;
+  // Sized once: the code of a big module is megabytes, copied at every
+  // doubling otherwise.
+  size_t total = 0;
+  for (const Fn& f : fns_) total += f.code.size() + 16;  // and its alignment
+  bytes.reserve(total + 32 * nfuncs + 64);               // and the call-out stubs
   std::vector<size_t> start(fns_.size());
   for (size_t k = 0; k < fns_.size(); ++k) {
     const Fn& f = fns_[k];
