@@ -247,6 +247,7 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   auto jm = std::make_shared<JitModule>();
   jm->code = allocExec(bytes, &jm->size);
   if (!jm->code) return nullptr;
+  jm->used = bytes.size();
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
   jm->table.resize(nfuncs);
   for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
@@ -270,6 +271,36 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
       std::fclose(out);
     }
   }
+  return jm;
+}
+
+JitImage JitModule::image() const {
+  JitImage im;
+  im.code.assign(code, code + used);
+  im.stubs = uint32_t(stubs - code);
+  for (void* entry : table) im.table.push_back(uint32_t(static_cast<uint8_t*>(entry) - code));
+  for (auto [start, index] : starts) im.starts.emplace_back(uint32_t(start - uintptr_t(code)), index);
+  im.positions = positions;
+  return im;
+}
+
+std::shared_ptr<JitModule> JitModule::load(JitImage im) {
+  if (!available() || im.code.empty() || im.stubs > im.code.size()) return nullptr;
+  for (uint32_t at : im.table)
+    if (at >= im.code.size()) return nullptr;
+  for (auto [at, index] : im.starts)
+    if (at >= im.code.size() || index >= im.table.size()) return nullptr;
+  auto jm = std::make_shared<JitModule>();
+  jm->code = allocExec(im.code, &jm->size);
+  if (!jm->code) return nullptr;
+  jm->used = im.code.size();
+  registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
+  jm->stubs = jm->code + im.stubs;
+  for (uint32_t at : im.table) jm->table.push_back(jm->code + at);
+  for (auto [at, index] : im.starts) jm->starts.emplace_back(uintptr_t(jm->code) + at, index);
+  std::sort(jm->starts.begin(), jm->starts.end());
+  jm->positions = std::move(im.positions);
+  jm->positions.resize(jm->table.size());
   return jm;
 }
 
