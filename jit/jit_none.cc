@@ -22,7 +22,8 @@ void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vec
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 JitModule::~JitModule() = default;
 JitImage JitModule::image() const { return {}; }
-std::shared_ptr<JitModule> JitModule::load(JitImage) { return nullptr; }
+std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t>, JitImage) { return nullptr; }
+std::shared_ptr<JitModule> JitModule::adopt(void*, size_t, std::span<const uint8_t>, JitImage) { return nullptr; }
 uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }
 std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t) const { return {UINT32_MAX, PosTable::kNone}; }
 

@@ -32,6 +32,7 @@
 #include "jit/backend.h"
 #include "jit/jit.h"
 #include "module/opcodes.h"
+#include "platform/platform.h"
 #include "runtime/objects.h"
 #include "runtime/tiering.h"
 
@@ -41,6 +42,10 @@ namespace {
 
 constexpr char kMagic[8] = {'\0', 'T', 'E', 'R', 'N', 'C', 'W', 'A'};
 constexpr uint32_t kFormat = 1;
+// Where the code starts in the file: a multiple of every page size (4, 16
+// or 64 KiB), so that a mapped file's code pages can be made executable
+// where they are (JitModule::adopt), with nothing else on them.
+constexpr size_t kCodeAlign = 64 * 1024;
 
 #if defined(__x86_64__)
 constexpr char kArch[] = "x86_64";
@@ -147,10 +152,15 @@ void writeImage(Writer& w, const jit::JitImage& im) {
     w.u32(index);
   }
   for (const PosTable& p : im.positions) w.bytes(p.encoded());
+  // Padding, so that the code starts on a kCodeAlign boundary of the file
+  // (after the padding's length and its own).
+  size_t at = sizeof(Header) + w.out.size() + 16;
+  w.bytes(std::vector<uint8_t>((kCodeAlign - at % kCodeAlign) % kCodeAlign));
   w.bytes(im.code);
 }
 
-bool readImage(Cursor& c, jit::JitImage& im) {
+// The image's tables into `im`, its code into `code` (a view of the file).
+bool readImage(Cursor& c, jit::JitImage& im, std::span<const uint8_t>& code) {
   uint32_t nfuncs = c.u32();
   im.stubs = c.u32();
   uint32_t nstarts = c.u32();
@@ -164,8 +174,8 @@ bool readImage(Cursor& c, jit::JitImage& im) {
     std::span<const uint8_t> p = c.bytes();
     im.positions.push_back(PosTable::fromEncoded(std::vector<uint8_t>(p.begin(), p.end())));
   }
-  std::span<const uint8_t> code = c.bytes();
-  im.code.assign(code.begin(), code.end());
+  c.bytes();  // padding
+  code = c.bytes();
   return c.ok() && c.atEnd();
 }
 
@@ -237,18 +247,33 @@ std::optional<Error> checkHeader(std::span<const uint8_t> file, const Header& wa
   return std::nullopt;
 }
 
+// A .cwasm file mapped into memory (platform::mapFile), until its code
+// takes it (JitModule::adopt).
+struct Mapping {
+  void* p = nullptr;
+  size_t size = 0;
+  ~Mapping() {
+    if (p) platform::release(p, size);
+  }
+};
+
 // Loads a checked .cwasm; `name`, when given, replaces the file name it
-// recorded (for backtraces).
-Expected<std::shared_ptr<Module>> load(Engine& engine, std::span<const uint8_t> file, const std::string* name) {
+// recorded (for backtraces). When `file` is `mapping`, its code is made
+// executable where it lies, if the system lets it.
+Expected<std::shared_ptr<Module>> load(Engine& engine, std::span<const uint8_t> file, const std::string* name,
+                                       Mapping* mapping = nullptr) {
   Header h;
   if (auto e = checkHeader(file, expectedHeader(engine.config()), h)) return *e;
   Cursor c(file.subspan(sizeof(Header)));
   std::span<const uint8_t> wasm = c.bytes(), file_name = c.bytes();
   jit::JitImage image;
-  if (!readImage(c, image) || hashBytes(wasm) != h.module_hash)
+  std::span<const uint8_t> machine_code;
+  if (!readImage(c, image, machine_code) || hashBytes(wasm) != h.module_hash)
     return refuse(ErrorKind::Malformed, "damaged .cwasm file (its contents are inconsistent)");
   size_t nfuncs = image.table.size();
-  std::shared_ptr<jit::JitModule> code = jit::JitModule::load(std::move(image));
+  std::shared_ptr<jit::JitModule> code;
+  if (mapping && (code = jit::JitModule::adopt(mapping->p, mapping->size, machine_code, image))) mapping->p = nullptr;
+  if (!code) code = jit::JitModule::load(machine_code, std::move(image));
   if (!code)
     return refuse(ErrorKind::Unsupported, jit::available() ? "cannot place the .cwasm file's code in executable memory"
                                                            : "this build of Tern has no JIT for this host");
@@ -263,17 +288,29 @@ Expected<std::shared_ptr<Module>> load(Engine& engine, std::span<const uint8_t> 
   return mod;
 }
 
-Expected<std::vector<uint8_t>> readFile(const std::string& path) {
+// A whole file, read into a buffer of its size (no copy, no zero-filling:
+// a .cwasm of a big module is megabytes).
+Expected<WasmBytes> readFile(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return refuse(ErrorKind::Io, "cannot open " + path);
-  std::vector<uint8_t> out;
-  uint8_t chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) out.insert(out.end(), chunk, chunk + n);
-  bool failed = std::ferror(f);
+  long size = std::fseek(f, 0, SEEK_END) == 0 ? std::ftell(f) : -1;
+  bool ok = size >= 0 && std::fseek(f, 0, SEEK_SET) == 0;
+  auto buffer = std::make_shared_for_overwrite<uint8_t[]>(ok ? size_t(size) : 0);
+  if (ok) ok = std::fread(buffer.get(), 1, size_t(size), f) == size_t(size);
   std::fclose(f);
-  if (failed) return refuse(ErrorKind::Io, "cannot read " + path);
-  return out;
+  if (!ok) return refuse(ErrorKind::Io, "cannot read " + path);
+  return WasmBytes{std::move(buffer), size_t(size)};
+}
+
+// A .cwasm file, mapped (its code then runs where it lies in the mapping),
+// else read.
+Expected<std::shared_ptr<Module>> loadFile(Engine& engine, const std::string& path, const std::string* name) {
+  Mapping m;
+  if ((m.p = platform::mapFile(path.c_str(), &m.size)))
+    return load(engine, std::span<const uint8_t>(static_cast<const uint8_t*>(m.p), m.size), name, &m);
+  auto bytes = readFile(path);
+  if (!bytes) return bytes.error();
+  return load(engine, bytes->span(), name);
 }
 
 // Writes `bytes` to `path` as one step: into a file of its own, then
@@ -325,9 +362,7 @@ Expected<std::shared_ptr<Module>> Module::deserialize(Engine& engine, std::span<
 }
 
 Expected<std::shared_ptr<Module>> Module::deserializeFile(Engine& engine, const std::string& path) {
-  auto bytes = readFile(path);
-  if (!bytes) return bytes.error();
-  return load(engine, *bytes, nullptr);
+  return loadFile(engine, path, nullptr);
 }
 
 bool Module::isPrecompiled(std::span<const uint8_t> bytes) {
@@ -345,8 +380,8 @@ Expected<std::shared_ptr<Module>> compileCached(Engine& engine, std::span<const 
   auto head = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&h), offsetof(Header, payload_size));
   std::string entry = config.cache_dir + "/" + hex(h.module_hash) + "-" + hex(hashBytes(head)) + ".cwasm";
   std::string name = path.substr(path.find_last_of('/') + 1);
-  if (auto file = readFile(entry)) {
-    auto mod = load(engine, *file, &name);
+  {
+    auto mod = loadFile(engine, entry, &name);
     // The same hash and the same bytes: a hash collision is not a hit.
     if (mod && std::ranges::equal(moduleData(**mod).bytes.span(), bytes)) return mod;
   }
