@@ -873,7 +873,7 @@ def main():
             return job, None, broken[p.name]
         module = b.wasm[v]
         if t == "cwasm":
-            module = runs_dir / ("%s.%s.cwasm" % (p.name, v))
+            module = runs_dir / ("%s-%s-compiled.cwasm" % (p.name, v))  # beside the run's work directory
             c = subprocess.run([str(tern), "compile", str(b.wasm[v]), "-o", str(module)], capture_output=True)
             if c.returncode != 0:
                 return job, None, "tern compile failed: " + c.stderr.decode(errors="replace").strip()
