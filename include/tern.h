@@ -123,6 +123,11 @@ WASM_API_EXTERN void tern_config_memory_guard_size_set(wasm_config_t* config, ui
  * `perf report` (default false). */
 WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable);
 
+/* A directory of compiled code (as `tern run --cache DIR`): modules are
+ * looked up there before they are compiled, and stored there after. NULL or
+ * "" (the default): no cache. */
+WASM_API_EXTERN void tern_config_cache_dir_set(wasm_config_t* config, const char* dir);
+
 /* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
  * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
  * by commas, "all=n" for Wasm 2.0 only (names: extended-const and
@@ -140,6 +145,14 @@ WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config
  * and reason for a malformed or invalid module) and stores NULL in *out. */
 WASM_API_EXTERN own tern_error_t* tern_module_new(wasm_engine_t* engine, const wasm_byte_vec_t* binary,
                                                   own wasm_module_t** out);
+
+/* Loads a .cwasm image (what wasm_module_serialize gives for a module with
+ * machine code, or `tern compile` writes) without compiling it. On failure
+ * returns why (another Tern version, other CPU features, features or code
+ * settings than the engine's, a damaged, truncated or not a .cwasm image)
+ * and stores NULL in *out: nothing of it runs. */
+WASM_API_EXTERN own tern_error_t* tern_module_deserialize(wasm_engine_t* engine, const wasm_byte_vec_t* image,
+                                                          own wasm_module_t** out);
 
 /* Decodes and validates `binary` without compiling it: NULL if it is valid,
  * else the error (as tern_module_new's). `engine` may be NULL (then the

@@ -28,7 +28,7 @@ namespace {
 
 // ---- executable memory ----
 // Written while read+write, then made read+execute (never both at once).
-uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t* size_out) {
+uint8_t* allocExec(std::span<const uint8_t> bytes, size_t* size_out) {
   size_t page = platform::pageSize();
   size_t size = (bytes.size() + page - 1) / page * page;
   void* p = platform::reserveCommitted(size);
@@ -198,10 +198,9 @@ void ensureAltStack() { platform::ensureFaultStack(); }
 
 // ---- modules ----
 JitModule::~JitModule() {
-  if (code) {
-    unregisterRange(uintptr_t(code));
-    platform::release(code, size);
-  }
+  if (code) unregisterRange(uintptr_t(code));
+  if (file_mapping) platform::release(file_mapping, file_mapping_size);
+  else if (code) platform::release(code, size);
 }
 
 ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
@@ -252,6 +251,7 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   auto jm = std::make_shared<JitModule>();
   jm->code = allocExec(bytes, &jm->size);
   if (!jm->code) return nullptr;
+  jm->used = bytes.size();
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
   jm->table.resize(nfuncs);
   for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
@@ -275,6 +275,71 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
       std::fclose(out);
     }
   }
+  return jm;
+}
+
+JitImage JitModule::image() const {
+  JitImage im;
+  im.code.assign(code, code + used);
+  im.stubs = uint32_t(stubs - code);
+  for (void* entry : table) im.table.push_back(uint32_t(static_cast<uint8_t*>(entry) - code));
+  for (auto [start, index] : starts) im.starts.emplace_back(uint32_t(start - uintptr_t(code)), index);
+  im.positions = positions;
+  return im;
+}
+
+namespace {
+
+// The image's offsets, checked against its code's size.
+bool imageFits(std::span<const uint8_t> code, const JitImage& im) {
+  if (code.empty() || im.stubs > code.size()) return false;
+  for (uint32_t at : im.table)
+    if (at >= code.size()) return false;
+  for (auto [at, index] : im.starts)
+    if (at >= code.size() || index >= im.table.size()) return false;
+  return true;
+}
+
+// The tables of `im`, for code placed at jm.code.
+void takeTables(JitModule& jm, JitImage& im) {
+  registerRange(uintptr_t(jm.code), uintptr_t(jm.code) + jm.size);
+  jm.stubs = jm.code + im.stubs;
+  for (uint32_t at : im.table) jm.table.push_back(jm.code + at);
+  for (auto [at, index] : im.starts) jm.starts.emplace_back(uintptr_t(jm.code) + at, index);
+  std::sort(jm.starts.begin(), jm.starts.end());
+  jm.positions = std::move(im.positions);
+  jm.positions.resize(jm.table.size());
+}
+
+}  // namespace
+
+std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t> code, JitImage im) {
+  if (!available() || !imageFits(code, im)) return nullptr;
+  auto jm = std::make_shared<JitModule>();
+  jm->code = allocExec(code, &jm->size);
+  if (!jm->code) return nullptr;
+  jm->used = code.size();
+  takeTables(*jm, im);
+  return jm;
+}
+
+std::shared_ptr<JitModule> JitModule::adopt(void* mapping, size_t mapping_size, std::span<const uint8_t> code,
+                                            JitImage im) {
+  size_t page = platform::pageSize();
+  auto* start = const_cast<uint8_t*>(code.data());
+  if (!available() || !imageFits(code, im) || uintptr_t(start) % page) return nullptr;
+  size_t size = (code.size() + page - 1) / page * page;
+  // The file's pages, never written here: only the instruction cache of a
+  // host that needs it is made to see them.
+  platform::flushInstructionCache(start, code.size());
+  if (!platform::protect(start, size, platform::Access::ReadExecute)) return nullptr;
+  auto jm = std::make_shared<JitModule>();
+  jm->code = start;
+  jm->size = size;
+  jm->used = code.size();
+  jm->file_mapping = mapping;
+  jm->file_mapping_size = mapping_size;
+  takeTables(*jm, im);
   return jm;
 }
 

@@ -55,6 +55,11 @@ struct Config {
   bool consume_fuel = false;
   // Append each JIT-compiled function to /tmp/perf-PID.map (for `perf`).
   bool perf_map = false;
+  // A directory of compiled code (`--cache DIR`): Module::compile and
+  // compileFile look a module up there first, by its hash, Tern's version,
+  // the CPU features and the settings above that its code depends on, and
+  // store the code of a module they compile. Empty: no cache.
+  std::string cache_dir;
 };
 
 class Engine {
@@ -99,6 +104,20 @@ class Module {
   static Expected<std::shared_ptr<Module>> compileFile(Engine& engine, const std::string& path);
   // Decode and validate only; no code is generated.
   static std::optional<Error> validate(std::span<const uint8_t> bytes, const Features& features = {});
+
+  // Ahead-of-time compilation (`tern compile`): the module's machine code,
+  // its metadata and what instantiation needs, as the bytes of a .cwasm
+  // file. An Unsupported error when the module has no JIT code (the
+  // interpreter tier, or no JIT on this host).
+  Expected<std::vector<uint8_t>> serialize() const;
+  // Loads what serialize() wrote, without compiling; the engine's CPU,
+  // Tern's version, the features and the code settings of Config must be
+  // those it was compiled with. Anything else, a damaged or truncated file
+  // or one that is not a .cwasm, is an error: nothing of it runs.
+  static Expected<std::shared_ptr<Module>> deserialize(Engine& engine, std::span<const uint8_t> bytes);
+  static Expected<std::shared_ptr<Module>> deserializeFile(Engine& engine, const std::string& path);
+  // Whether `bytes` start as a .cwasm file does (not whether it is sound).
+  static bool isPrecompiled(std::span<const uint8_t> bytes);
 
   std::vector<ImportInfo> imports() const;
   std::vector<ExportInfo> exports() const;

@@ -180,6 +180,10 @@ void patchCall(uint8_t* code, size_t site, size_t target) {
   std::memcpy(code + site, &word, 4);
 }
 
+// The AArch64 Masm uses the base ARMv8-A instructions only.
+uint64_t cpuFeatures() { return 0; }
+std::string cpuFeatureNames(uint64_t bits) { return bits ? "bits " + std::to_string(bits) : "none"; }
+
 const FrameShape& frameShape() {
   static constexpr FrameShape shape{arm64::kFrameSize, arm64::kFrameReturnOffset, arm64::kCallSize,
                                     arm64::kCallReturnOffset};

@@ -45,9 +45,8 @@ struct Object {
 
 struct ModuleObject : Object {
   std::shared_ptr<tern::Module> module;
-  std::shared_ptr<const std::vector<uint8_t>> binary;  // for wasm_module_serialize
-  ModuleObject(std::shared_ptr<tern::Module> m, std::shared_ptr<const std::vector<uint8_t>> b)
-      : Object(Kind::Module, nullptr, m.get()), module(std::move(m)), binary(std::move(b)) {}
+  explicit ModuleObject(std::shared_ptr<tern::Module> m)
+      : Object(Kind::Module, nullptr, m.get()), module(std::move(m)) {}
 };
 
 struct FrameInfo {
@@ -165,7 +164,6 @@ struct wasm_foreign_t : wasm_ref_t {};
 
 struct wasm_shared_module_t {
   std::shared_ptr<tern::Module> module;
-  std::shared_ptr<const std::vector<uint8_t>> binary;
 };
 
 struct wasm_frame_t {

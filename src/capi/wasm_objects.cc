@@ -498,10 +498,9 @@ wasm_foreign_t* wasm_foreign_new(wasm_store_t* store) {
 wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binary) {
   if (!store || !binary) return nullptr;
   const auto* p = reinterpret_cast<const uint8_t*>(binary->data);
-  auto bytes = std::make_shared<const std::vector<uint8_t>>(p, p + binary->size);
-  auto m = tern::Module::compile(store->engine->engine, *bytes);
+  auto m = tern::Module::compile(store->engine->engine, std::span<const uint8_t>(p, binary->size));
   if (!m) return nullptr;
-  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value()), std::move(bytes)));
+  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value())));
 }
 
 bool wasm_module_validate(wasm_store_t*, const wasm_byte_vec_t* binary) {
@@ -531,25 +530,37 @@ void wasm_module_exports(const wasm_module_t* module, wasm_exporttype_vec_t* out
   }
 }
 
-// The serialized form is the module's binary: deserializing compiles again.
+// The serialized form is a .cwasm image (Module::serialize), which
+// deserializing loads without compiling; a module without machine code (the
+// interpreter tier) serializes to its binary, which deserializing compiles.
 void wasm_module_serialize(const wasm_module_t* module, wasm_byte_vec_t* out) {
-  const std::vector<uint8_t>& b = *module->module().binary;
+  const tern::Module& m = *module->module().module;
+  if (auto image = m.serialize()) {
+    wasm_byte_vec_new(out, image->size(), reinterpret_cast<const wasm_byte_t*>(image->data()));
+    return;
+  }
+  std::span<const uint8_t> b = tern::moduleData(m).bytes.span();
   wasm_byte_vec_new(out, b.size(), reinterpret_cast<const wasm_byte_t*>(b.data()));
 }
 
 wasm_module_t* wasm_module_deserialize(wasm_store_t* store, const wasm_byte_vec_t* bytes) {
-  return wasm_module_new(store, bytes);
+  if (!store || !bytes) return nullptr;
+  auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data), bytes->size);
+  if (!tern::Module::isPrecompiled(span)) return wasm_module_new(store, bytes);
+  auto m = tern::Module::deserialize(store->engine->engine, span);
+  if (!m) return nullptr;
+  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value())));
 }
 
 void wasm_shared_module_delete(wasm_shared_module_t* s) { delete s; }
 
 wasm_shared_module_t* wasm_module_share(const wasm_module_t* module) {
-  return new wasm_shared_module_t{module->module().module, module->module().binary};
+  return new wasm_shared_module_t{module->module().module};
 }
 
 wasm_module_t* wasm_module_obtain(wasm_store_t* store, const wasm_shared_module_t* shared) {
   if (!store || !shared || &shared->module->engine() != &store->engine->engine) return nullptr;
-  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(shared->module, shared->binary));
+  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(shared->module));
 }
 
 // Functions ---------------------------------------------------------------------------------------

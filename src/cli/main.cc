@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/compile_cmd.h"
 #include "cli/link_cmd.h"
 #include "cli/usage.h"
 #include "cli/wast.h"
@@ -379,6 +380,7 @@ struct RunOptions {
   std::string timeout_text;  // as given, for messages
   std::optional<uint64_t> max_memory_size;
   std::optional<uint64_t> max_wasm_stack;
+  bool allow_precompiled = false;
   std::string file;
   std::vector<std::string> guest_args;
 };
@@ -566,6 +568,11 @@ int parseRun(int argc, char** argv, RunOptions& o) {
       o.config.bounds_checks = true;
     } else if (arg == "--perf-map") {
       o.config.perf_map = true;
+    } else if (arg == "--allow-precompiled") {
+      o.allow_precompiled = true;
+    } else if (is(arg, "--cache")) {
+      if (!value("--cache", arg, v)) return kExitUsage;
+      o.config.cache_dir = v;
     } else if (is(arg, "--tier")) {
       if (!value("--tier", arg, v)) return kExitUsage;
       if (!parseTier(v, o.config.tier)) {
@@ -724,6 +731,20 @@ int invokeExport(tern::Instance& instance, const RunOptions& o, CallGuest&& call
   return callGuest(fn, args, true, true);
 }
 
+// Compiles the module in `path`, or loads it if it is a .cwasm that
+// --allow-precompiled lets run; `refused` is set to the exit status of a
+// .cwasm that it does not.
+tern::Expected<std::shared_ptr<tern::Module>> loadModule(tern::Engine& engine, const std::string& path,
+                                                         bool allow_precompiled, int& refused) {
+  if (!tern::Module::isPrecompiled(readPrefix(path, 16))) return tern::Module::compileFile(engine, path);
+  if (!allow_precompiled) {
+    std::fprintf(stderr, "error: %s is a precompiled .cwasm file: pass --allow-precompiled to run it\n", path.c_str());
+    refused = kExitError;
+    return tern::Error{tern::ErrorKind::Unsupported, "refused", SIZE_MAX};
+  }
+  return tern::Module::deserializeFile(engine, path);
+}
+
 // Runs the module `o` describes; returns the process exit status.
 int execRun(RunOptions& o) {
   const std::string& file = o.file;
@@ -733,8 +754,14 @@ int execRun(RunOptions& o) {
   if (o.timeout) o.config.epoch_interruption = true;
   if (o.max_wasm_stack) applyStack(*o.max_wasm_stack, o.config);
 
+  if (o.config.cache_dir.empty()) {
+    if (const char* dir = std::getenv("TERN_CACHE_DIR"); dir && *dir) o.config.cache_dir = dir;
+  }
+
   tern::Engine engine(o.config);
-  auto module = tern::Module::compileFile(engine, file);
+  int refused = -1;
+  auto module = loadModule(engine, file, o.allow_precompiled, refused);
+  if (refused >= 0) return refused;
   if (!module) {
     const tern::Error& e = module.error();
     if (e.kind == tern::ErrorKind::Io) {
@@ -779,7 +806,9 @@ int execRun(RunOptions& o) {
   // Preloaded modules, in order: each may import WASI and the ones before it.
   for (const auto& [name, path] : o.preloads) {
     if (int status = checkModuleFile(path); status >= 0) return status;
-    auto dep = tern::Module::compileFile(engine, path);
+    int dep_refused = -1;
+    auto dep = loadModule(engine, path, o.allow_precompiled, dep_refused);
+    if (dep_refused >= 0) return dep_refused;
     if (!dep) {
       std::fprintf(stderr, "error: %s: %s\n", path.c_str(), dep.error().toString().c_str());
       return kExitError;
@@ -945,6 +974,7 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return cmdValidate(argc - 2, argv + 2);
   if (cmd == "wast") return tern::cli::wastMain(argc - 1, argv + 1);
   if (cmd == "link") return tern::cli::linkMain(argc - 1, argv + 1);
+  if (cmd == "compile") return tern::cli::compileMain(argc - 1, argv + 1);
   if (cmd == "--version" || cmd == "version" || cmd == "-V") {
     if (argc > 2 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
       tern::cli::printCommandHelp(*tern::cli::findCommandHelp("version"), stdout);
@@ -954,7 +984,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmdHelp(argc - 2, argv + 2);
-  if (!cmd.empty() && cmd[0] != '-' && endsWith(cmd, ".wasm")) return cmdRun(argc - 1, argv + 1);
+  if (!cmd.empty() && cmd[0] != '-' && (endsWith(cmd, ".wasm") || endsWith(cmd, ".cwasm"))) {
+    return cmdRun(argc - 1, argv + 1);
+  }
   if (!cmd.empty() && cmd[0] == '-') usageError("unknown option '" + std::string(cmd) + "'");
   else usageError("unknown command '" + std::string(cmd) + "'");
   return kExitUsage;

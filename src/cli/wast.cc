@@ -98,6 +98,15 @@ class Runner {
   // Compiles and instantiates the command's module; fills `slot`.
   Outcome load(const json& cmd, Slot& slot);
   ActionResult doAction(const json& action);
+  // Module::compile, and with --precompile a round trip through the
+  // module's .cwasm image: what runs is the module deserialize() made.
+  Expected<std::shared_ptr<Module>> compileModule(const std::vector<uint8_t>& bytes) {
+    auto mod = Module::compile(engine_, std::span<const uint8_t>(bytes.data(), bytes.size()));
+    if (!mod || !opt_.precompile) return mod;
+    auto image = mod.value()->serialize();
+    if (!image) return image.error();
+    return Module::deserialize(engine_, *image);
+  }
   const std::vector<uint8_t>* moduleBytes(const std::string& fn) const {
     auto it = files_.find(fn);
     return it == files_.end() ? nullptr : &it->second;
@@ -280,7 +289,7 @@ Outcome Runner::load(const json& cmd, Slot& slot) {
     slot.state = SlotState::Failed;
     return fail("cannot read " + fn);
   }
-  auto mod = Module::compile(engine_, std::span<const uint8_t>(bytes->data(), bytes->size()));
+  auto mod = compileModule(*bytes);
   if (!mod) {
     if (mod.error().kind == ErrorKind::Unsupported && exec_skip_) {
       slot.state = SlotState::NotRun;
@@ -528,7 +537,7 @@ Outcome Runner::cmdAssertRejected(const json& cmd) {
   std::string fn = cmd.at("filename").get<std::string>();
   const std::vector<uint8_t>* bytes = moduleBytes(fn);
   if (!bytes) return fail("cannot read " + fn);
-  auto mod = Module::compile(engine_, std::span<const uint8_t>(bytes->data(), bytes->size()));
+  auto mod = compileModule(*bytes);
   if (mod) return fail("module compiled, expected it to be rejected: \"" + text + "\"");
   const Error& e = mod.error();
   if (!errorTextMatches(text, e.message)) return wrongText(text, e);
@@ -541,7 +550,7 @@ Outcome Runner::cmdAssertInstantiateFails(const json& cmd, ErrorKind want) {
   std::string fn = cmd.at("filename").get<std::string>();
   const std::vector<uint8_t>* bytes = moduleBytes(fn);
   if (!bytes) return fail("cannot read " + fn);
-  auto mod = Module::compile(engine_, std::span<const uint8_t>(bytes->data(), bytes->size()));
+  auto mod = compileModule(*bytes);
   if (!mod) {
     if (mod.error().kind == ErrorKind::Unsupported && exec_skip_)
       return skip(SlotState::NotRun, "skip list (exec): " + errorText(mod.error()));

@@ -25,7 +25,8 @@ struct Options {
   std::string file;
   Tier tier = Tier::Auto;
   bool bounds_checks = false;
-  Features features;  // -W NAME[=y|n]
+  bool precompile = false;  // every module through Module::serialize and deserialize
+  Features features;        // -W NAME[=y|n]
   std::string skip_list;
   bool verbose = false;
 };

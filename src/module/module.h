@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,6 +78,20 @@ enum class FuncTier : uint8_t {
   // states of tier-up.
 };
 
+// A module's binary, shared and never changed (what Module::serialize
+// stores). Not a vector: compileFile reads the file straight into it, with
+// no copy and no zero-filling first.
+struct WasmBytes {
+  std::shared_ptr<const uint8_t[]> data;
+  size_t size = 0;
+  std::span<const uint8_t> span() const { return {data.get(), size}; }
+  static WasmBytes copy(std::span<const uint8_t> b) {
+    auto p = std::make_shared_for_overwrite<uint8_t[]>(b.size());
+    if (!b.empty()) std::memcpy(p.get(), b.data(), b.size());
+    return {std::move(p), b.size()};
+  }
+};
+
 struct FuncBody {
   FuncTier tier = FuncTier::None;
   uint32_t type_index = 0;
@@ -111,6 +127,7 @@ struct ModuleData {
   bool uses_simd = false;
   Features features;                    // the features it was decoded with (the validator gates instructions on them)
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
+  WasmBytes bytes;                      // the module's binary
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }
   std::string funcName(uint32_t func_index) const;

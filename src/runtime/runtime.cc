@@ -1,6 +1,7 @@
 // Engine, Module, Store, Instance and the runtime objects: the public
 // methods, each converting to the internal object (runtime/objects.h) at
 // its first line, and the store's creation and instantiation.
+#include <algorithm>
 #include <cinttypes>
 #include <deque>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "platform/platform.h"
 #include "runtime/objects.h"
 #include "runtime/ops.h"
+#include "runtime/serialize.h"
 #include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
@@ -275,11 +277,12 @@ const FuncType& Engine::typeOf(uint32_t id) const {
 
 Engine& Module::engine() const { return *compiledModule(*this).engine_; }
 
-static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec,
-                                                      const std::string& path = {}) {
+Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec, const std::string& path,
+                                               WasmBytes bytes) {
   if (!dec.finish()) return dec.toError();
   std::unique_ptr<ModuleData> md = dec.take();
   md->file_name = path.substr(path.find_last_of('/') + 1);
+  md->bytes = std::move(bytes);
   for (size_t i = 0; i < md->bodies.size(); ++i) {
     if (md->bodies[i].tier == FuncTier::None) {
       Error e;
@@ -292,11 +295,17 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
   return std::shared_ptr<Module>(std::make_shared<CompiledModule>(engine, std::move(md)));
 }
 
-Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
+Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes,
+                                               const std::string& path) {
   Tiering tiering(engine.config());
   ModuleDecoder dec(tiering, engine.config().features);
   dec.feed(bytes);
-  return finishModule(engine, dec);
+  return finishModule(engine, dec, path, WasmBytes::copy(bytes));
+}
+
+Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
+  if (!engine.config().cache_dir.empty()) return compileCached(engine, bytes, {});
+  return compileBytes(engine, bytes, {});
 }
 
 Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std::string& path) {
@@ -304,17 +313,38 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
   Tiering tiering(engine.config());
   ModuleDecoder dec(tiering, engine.config().features);
-  // Read piecewise: the decoder works on each chunk as it arrives.
-  std::vector<uint8_t> chunk(1 << 16);
+  // Read piecewise, straight into the module's bytes: the decoder works on
+  // each piece as it arrives (the cache needs the whole module first, for
+  // its hash). A file whose size cannot be known first (a pipe) is read
+  // into a growing buffer.
+  bool cached = !engine.config().cache_dir.empty();
+  long known = std::fseek(f, 0, SEEK_END) == 0 ? std::ftell(f) : -1;
+  if (known < 0 || std::fseek(f, 0, SEEK_SET) != 0) known = -1;
+  size_t capacity = known >= 0 ? size_t(known) : size_t(1) << 16, size = 0;
+  auto buffer = std::make_shared_for_overwrite<uint8_t[]>(capacity);
+  bool decoding = !cached;
   for (;;) {
-    size_t n = std::fread(chunk.data(), 1, chunk.size(), f);
+    if (size == capacity) {
+      if (known >= 0) {
+        // The file grew after its size was read: it ends where it was.
+        break;
+      }
+      auto bigger = std::make_shared_for_overwrite<uint8_t[]>(capacity * 2);
+      std::memcpy(bigger.get(), buffer.get(), size);
+      buffer = std::move(bigger);
+      capacity *= 2;
+    }
+    size_t n = std::fread(buffer.get() + size, 1, std::min(capacity - size, size_t(1) << 16), f);
     if (n == 0) break;
-    if (!dec.feed(std::span<const uint8_t>(chunk.data(), n))) break;
+    if (decoding && !dec.feed(std::span<const uint8_t>(buffer.get() + size, n))) decoding = false;
+    size += n;
   }
   bool io_error = std::ferror(f);
   std::fclose(f);
   if (io_error) return Error{ErrorKind::Io, "cannot read " + path, SIZE_MAX};
-  return finishModule(engine, dec, path);
+  WasmBytes bytes{std::move(buffer), size};
+  if (cached) return compileCached(engine, bytes.span(), path);
+  return finishModule(engine, dec, path, std::move(bytes));
 }
 
 std::optional<Error> Module::validate(std::span<const uint8_t> bytes, const Features& features) {
@@ -366,13 +396,19 @@ struct ModuleStreamer::Impl {
   Engine* engine;
   Tiering tiering;
   ModuleDecoder dec;
+  std::vector<uint8_t> bytes;
   explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering, e.config().features) {}
 };
 
 ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
 ModuleStreamer::~ModuleStreamer() = default;
-bool ModuleStreamer::feed(std::span<const uint8_t> chunk) { return impl_->dec.feed(chunk); }
-Expected<std::shared_ptr<Module>> ModuleStreamer::finish() { return finishModule(*impl_->engine, impl_->dec); }
+bool ModuleStreamer::feed(std::span<const uint8_t> chunk) {
+  impl_->bytes.insert(impl_->bytes.end(), chunk.begin(), chunk.end());
+  return impl_->dec.feed(chunk);
+}
+Expected<std::shared_ptr<Module>> ModuleStreamer::finish() {
+  return finishModule(*impl_->engine, impl_->dec, {}, WasmBytes::copy(impl_->bytes));
+}
 
 // ---------------------------------------------------------------------------
 // Runtime objects

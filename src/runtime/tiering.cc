@@ -14,6 +14,18 @@
 
 namespace tern {
 
+jit::Options jitOptions(const Config& config) {
+  jit::Options o;
+  // Guard pages cover an access only when the reservation spans every
+  // 32-bit address; otherwise every access is checked.
+  o.bounds_checks = config.bounds_checks || config.memory_reservation < (uint64_t(4) << 30);
+  o.guard_bytes = config.guard_bytes;
+  o.epoch = config.epoch_interruption;
+  o.fuel = config.consume_fuel;
+  o.perf_map = config.perf_map;
+  return o;
+}
+
 #ifndef TERN_MINIMAL
 namespace {
 
@@ -99,20 +111,21 @@ void printJitStats(const ModuleData& m) {
 
 Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
   if (config.tier == Tier::Interp || !jit::available()) return;
-  jit::Options o;
-  // Guard pages cover an access only when the reservation spans every
-  // 32-bit address; otherwise every access is checked.
-  o.bounds_checks = config.bounds_checks || config.memory_reservation < (uint64_t(4) << 30);
-  o.guard_bytes = config.guard_bytes;
-  o.epoch = epoch_;
-  o.fuel = fuel_;
-  o.perf_map = config.perf_map;
-  jit_ = std::make_unique<jit::ModuleBuilder>(o);
+  jit_ = std::make_unique<jit::ModuleBuilder>(jitOptions(config));
 }
+
+Tiering::Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled)
+    : epoch_(config.epoch_interruption), fuel_(config.consume_fuel), precompiled_(std::move(precompiled)) {}
 
 Tiering::~Tiering() = default;
 
 bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  if (precompiled_) {
+    // Validated when it was compiled: its code is all it needs.
+    if (!precompiled_->compiled(func_index)) return interpret(m, func_index, r, body, err);
+    body.tier = FuncTier::Jit;
+    return true;
+  }
   if (!jit_) return interpret(m, func_index, r, body, err);
   if (!jitFuncFilter().allows(func_index)) {
     body.jit_failure = kJitExcluded;
@@ -140,6 +153,7 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
 // A minimal build has the interpreter only: no JIT visitor is instantiated
 // (FunctionDecoder<jit::FunctionCompiler> alone is some 40 KB of code).
 Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {}
+Tiering::Tiering(const Config& config, std::shared_ptr<jit::JitModule>) : Tiering(config) {}
 Tiering::~Tiering() = default;
 bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
   return interpret(m, func_index, r, body, err);
@@ -190,6 +204,10 @@ bool Tiering::interpret(const ModuleData& m, uint32_t func_index, Reader& r, Fun
 
 #ifndef TERN_MINIMAL
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
+  if (precompiled_) {
+    m.jit = std::move(precompiled_);
+    return true;
+  }
   if (!jit_) return true;
   m.jit = jit_->finish(m);
   if (!m.jit) {

@@ -16,6 +16,10 @@
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
 // prints which functions were interpreted and why.
+//
+// A module loaded from a .cwasm (runtime/serialize.cc) comes with its
+// machine code: a function that has code there takes it without its body
+// being decoded again, the others are lowered for the interpreter as usual.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +32,19 @@ namespace tern {
 
 namespace jit {
 class ModuleBuilder;
-}
+struct JitModule;
+struct Options;
+}  // namespace jit
+
+// The JIT's options under `config`: what its code depends on besides the
+// module and the CPU.
+jit::Options jitOptions(const Config& config);
 
 class Tiering final : public BodyConsumer {
  public:
   explicit Tiering(const Config& config);
+  // For a module whose machine code is `precompiled` (non-null).
+  Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled);
   ~Tiering() override;
 
   bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) override;
@@ -43,6 +55,7 @@ class Tiering final : public BodyConsumer {
 
   bool epoch_ = false, fuel_ = false;        // Config::epoch_interruption, consume_fuel
   std::unique_ptr<jit::ModuleBuilder> jit_;  // null: every function is interpreted
+  std::shared_ptr<jit::JitModule> precompiled_;
 };
 
 }  // namespace tern

@@ -228,7 +228,7 @@ def case_help(t):
         check(word in r.out, "help mentions " + word)
 
 
-COMMANDS = ["run", "validate", "wast", "link", "version", "help"]
+COMMANDS = ["run", "validate", "wast", "link", "compile", "version", "help"]
 
 
 def case_command_help(t):
