@@ -85,8 +85,9 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
     if (line[b] == '[') {
       // "[no-simd] <glob> ...": an entry for one kind of build only.
       e.build = line.substr(b, p - b);
-      if (e.build != "[no-simd]")
-        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build + "' (expected [no-simd])";
+      if (e.build != "[no-simd]" && e.build != "[no-memory64]")
+        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build +
+               "' (expected [no-simd] or [no-memory64])";
       b = p == std::string::npos ? p : line.find_first_not_of(ws, p);
       if (b == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing glob";
       p = line.find_first_of(ws, b);
@@ -118,7 +119,13 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
 #else
     constexpr bool kNoSimd = false;
 #endif
+#ifdef TERN_NO_MEMORY64
+    constexpr bool kNoMemory64 = true;
+#else
+    constexpr bool kNoMemory64 = false;
+#endif
     if (e.build == "[no-simd]" && !kNoSimd) continue;
+    if (e.build == "[no-memory64]" && !kNoMemory64) continue;
     out.push_back(std::move(e));
   }
   return std::nullopt;

@@ -404,11 +404,15 @@ bool ModuleDecoder::readTableType(Reader& r, TableType* out) {
 }
 
 // memory64 (-W memory64): flag 0x04 makes the index type i64, with limits
-// up to 2^48 pages.
+// up to 2^48 pages. A build without memory64 (TERN_NO_MEMORY64: a minimal
+// build, for its size) refuses a 64-bit memory as unsupported.
 bool ModuleDecoder::readMemoryType(Reader& r, MemoryType* out) {
   if (!features_.memory64) return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge);
   const uint8_t* p = r.pos();
   out->is64 = p < r.end() && (*p & 0x04);
+#ifdef TERN_NO_MEMORY64
+  if (out->is64) return fail(r.offset(), ErrorCode::Memory64NotInBuild);
+#endif
   if (out->is64) return readLimits(r, &out->limits, 1ull << 48, ErrorCode::Memory64SizeTooLarge, 5, true);
   return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge, 5, true);
 }

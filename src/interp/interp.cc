@@ -421,8 +421,13 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KZ) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
+#ifndef TERN_NO_MEMORY64
 #define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_M64) - reinterpret_cast<const char*>(&&L_Unreachable));
+#else  // no kM64 handlers: the lowering never asks for one (memory64 cannot be switched on)
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&bad_op) - reinterpret_cast<const char*>(&&L_Unreachable));
+#endif
 #include "module/opcodes.def"
 #undef X
     *table_out = table;
@@ -731,7 +736,9 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #undef UN
 #undef BIN
   // M64: the loads and stores of a 64-bit memory; the address slot holds an
-  // i64, and the sum with the offset must not wrap.
+  // i64, and the sum with the offset must not wrap. A minimal build leaves
+  // memory64 out (TERN_NO_MEMORY64: its size limit).
+#ifndef TERN_NO_MEMORY64
 #define UN(Ti, To, e) goto bad_op;
 #define BIN(Ti, To, e) goto bad_op;
 #undef LOAD
@@ -759,6 +766,7 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   }
 #include "module/opcodes.def"
 #undef X
+#endif  // TERN_NO_MEMORY64
 
 L_Copy:
   S(1) = S(2);
