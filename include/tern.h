@@ -123,6 +123,11 @@ WASM_API_EXTERN void tern_config_memory_guard_size_set(wasm_config_t* config, ui
  * `perf report` (default false). */
 WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable);
 
+/* Compile each function at its first call, after validating the whole
+ * module (default true); false compiles every function when the module is
+ * compiled. `tern run -C lazy=y|n`. */
+WASM_API_EXTERN void tern_config_lazy_set(wasm_config_t* config, bool enable);
+
 /* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
  * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
  * by commas, "all=n" for Wasm 2.0 only (names: extended-const, on by

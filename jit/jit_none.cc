@@ -19,6 +19,7 @@ ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
+bool ModuleBuilder::place(JitModule&, const ModuleData&) { return false; }
 JitModule::~JitModule() = default;
 uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }
 std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t) const { return {UINT32_MAX, PosTable::kNone}; }

@@ -32,6 +32,7 @@
 #include "jit/jit.h"
 #include "runtime/objects.h"
 #include "runtime/ops.h"
+#include "runtime/tiering.h"
 
 #if __has_include(<cxxabi.h>)
 #include <cxxabi.h>
@@ -613,8 +614,13 @@ L_Ret : {
 }
 L_CallI : {
   uint32_t def = pc[1];
-  if (bodies[def].tier == FuncTier::Jit) {
-    inner = runJit(t, inst, nimp + def, fp + pc[2]);
+  if (bodies[def].tier != FuncTier::Interp) {
+    // Not compiled yet: compiled now, and the call made again. A body no
+    // tier can run fails in callOut (invoke says why).
+    if (bodies[def].tier != FuncTier::Jit && compileLazily(md, def) != FuncTier::None) NEXT();
+    inner = bodies[def].tier == FuncTier::Jit
+                ? runJit(t, inst, nimp + def, fp + pc[2])
+                : callOut(t, inst, inst->funcs_[nimp + def], fp + pc[2], fp + code->frame_slots);
     if (inner) goto do_trap;
     RELOAD_MEM();
     pc += 3;
@@ -648,6 +654,15 @@ L_CallIndirectI : {
   if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
     uint32_t def = f->index_ - nimp;
+    // Not compiled yet: compiled now, and the call made again (as L_CallI).
+    if (bodies[def].tier != FuncTier::Interp) {
+      if (compileLazily(md, def) != FuncTier::None) NEXT();
+      inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
+      if (inner) goto do_trap;
+      RELOAD_MEM();
+      pc += 5;
+      NEXT();
+    }
     const Code* c = bodies[def].code.get();
     uint64_t* nfp = fp + pc[3];
     if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
@@ -893,7 +908,7 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
 
   ModuleInst* inst = f->instance_;
   const ModuleData& md = inst->module_->data();
-  if (md.bodies[f->index_ - md.num_imported_funcs].tier == FuncTier::Jit) {
+  if (compileLazily(md, f->index_ - md.num_imported_funcs) == FuncTier::Jit) {
     uint64_t* fp = t.top;
     size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
     if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);

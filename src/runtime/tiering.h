@@ -9,13 +9,19 @@
 //   - Otherwise the JIT compiles it, unless TERN_JIT_FUNCS leaves it to the
 //     interpreter; a body the JIT bails out of is decoded again and lowered
 //     for the interpreter (the tiered fallback; `jit_failure` says why).
-// The outcome is the body's FuncTier (src/module/module.h), which is what
-// every call consults; the module's machine code agrees without a second
-// record (JitModule::compiled reads its function table). Lazy compilation and tier-up hang here: a new
-// FuncTier state and the code that moves a function out of it.
+// With Config::lazy (the default) a body is only validated as it arrives
+// and becomes FuncTier::Lazy; compileLazily() gives it the tier above at its
+// first call (interp::invoke and the interpreter's calls ask for it; JIT
+// code reaches it through the function's call-out stub, and once it is
+// compiled through its table entry: jit/jit.h's JitModule). The outcome is
+// the body's FuncTier (src/module/module.h), which is what every call
+// consults; the module's machine code agrees without a second record
+// (JitModule::compiled reads its function table). Tier-up would hang here
+// too: a new FuncTier state and the code that moves a function out of it.
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
-// prints which functions were interpreted and why.
+// prints which functions were interpreted and why (it turns lazy
+// compilation off, so that there is something to report).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +36,12 @@ namespace jit {
 class ModuleBuilder;
 }
 
+// Compiles defined function `def` of `m` if it is still FuncTier::Lazy
+// (ModuleData::lazy then holds its bytes) and returns its tier: Jit,
+// Interp, or None (`unsupported` says why). Any thread may call it; a body
+// is compiled once.
+FuncTier compileLazily(const ModuleData& m, uint32_t def);
+
 class Tiering final : public BodyConsumer {
  public:
   explicit Tiering(const Config& config);
@@ -39,10 +51,9 @@ class Tiering final : public BodyConsumer {
   bool finish(ModuleData& m, DecodeError& err) override;
 
  private:
-  bool interpret(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
-
   bool epoch_ = false, fuel_ = false;        // Config::epoch_interruption, consume_fuel
   std::unique_ptr<jit::ModuleBuilder> jit_;  // null: every function is interpreted
+  std::shared_ptr<LazyCompiler> lazy_;       // null: every body is compiled as it arrives
 };
 
 }  // namespace tern
