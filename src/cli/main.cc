@@ -266,10 +266,12 @@ void textFormatError(const std::string& path) {
 
 // The first bytes of a file (fewer if it is shorter).
 std::vector<uint8_t> readPrefix(const std::string& path, size_t n) {
+  // stdio, not a std::ifstream: constructing a stream sets up a locale, a
+  // noticeable part of an empty program's start-up.
   std::vector<uint8_t> out(n);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(out.data()), std::streamsize(n));
-  out.resize(size_t(in.gcount()));
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  out.resize(f ? std::fread(out.data(), 1, n, f) : 0);
+  if (f) std::fclose(f);
   return out;
 }
 
