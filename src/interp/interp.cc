@@ -242,6 +242,12 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
   return ops::memoryInit(inst, seg, d, s, n);
 }
 
+// A callee that lazy compilation has not compiled yet: compiled out of line
+// too, from `inst`, so that the loop keeps no module pointer live for it.
+[[gnu::noinline]] FuncTier compileCalleeOp(ModuleInst* inst, uint32_t def) {
+  return compileLazily(inst->module_->data(), def);
+}
+
 // Runs defined function `func` of `inst` whose frame (args in place) starts
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
 // table instead (generated from module/opcodes.def and interp/iops.def, in
@@ -614,10 +620,10 @@ L_Ret : {
 }
 L_CallI : {
   uint32_t def = pc[1];
-  if (bodies[def].tier != FuncTier::Interp) {
-    // Not compiled yet: compiled now, and the call made again. A body no
-    // tier can run fails in callOut (invoke says why).
-    if (bodies[def].tier != FuncTier::Jit && compileLazily(md, def) != FuncTier::None) NEXT();
+  if (bodies[def].tier >= FuncTier::Jit) {
+    // Lazy, not compiled yet: compiled now, and the call made again. A body
+    // no tier can run fails in callOut (invoke says why).
+    if (bodies[def].tier == FuncTier::Lazy && compileCalleeOp(inst, def) != FuncTier::None) NEXT();
     inner = bodies[def].tier == FuncTier::Jit
                 ? runJit(t, inst, nimp + def, fp + pc[2])
                 : callOut(t, inst, inst->funcs_[nimp + def], fp + pc[2], fp + code->frame_slots);
@@ -652,17 +658,8 @@ L_CallIndirectI : {
   FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
   if (!f) TRAP(TrapKind::UninitializedElement);
   if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
-  if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Interp) {
     uint32_t def = f->index_ - nimp;
-    // Not compiled yet: compiled now, and the call made again (as L_CallI).
-    if (bodies[def].tier != FuncTier::Interp) {
-      if (compileLazily(md, def) != FuncTier::None) NEXT();
-      inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
-      if (inner) goto do_trap;
-      RELOAD_MEM();
-      pc += 5;
-      NEXT();
-    }
     const Code* c = bodies[def].code.get();
     uint64_t* nfp = fp + pc[3];
     if (nfp + c->frame_slots > stack_end || t.nframes >= t.max_frames) TRAP(TrapKind::CallStackExhausted);
@@ -674,6 +671,12 @@ L_CallIndirectI : {
     pc = c->words.data();
     NEXT();
   }
+  // Lazy, not compiled yet: compiled now, and the call made again (as
+  // L_CallI). JIT code, other instances, the host, and a body no tier can
+  // run go through callOut.
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Lazy &&
+      compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
+    NEXT();
   inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
   if (inner) goto do_trap;
   RELOAD_MEM();

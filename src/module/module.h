@@ -76,6 +76,7 @@ enum class FuncTier : uint8_t {
   Interp,  // `code`, in the interpreter
   Jit,     // machine code in ModuleData::jit; `code` stays null
   Lazy,    // validated; compiled at its first call (ModuleData::lazy)
+  // (Jit and Lazy last: the interpreter's direct calls test tier >= Jit.)
   // Room for the states of tier-up.
 };
 
