@@ -127,12 +127,16 @@ WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable
  * module (default true); false compiles every function when the module is
  * compiled. `tern run -C lazy=y|n`. */
 WASM_API_EXTERN void tern_config_lazy_set(wasm_config_t* config, bool enable);
+/* A directory of compiled code (as `tern run --cache DIR`): modules are
+ * looked up there before they are compiled, and stored there after. NULL or
+ * "" (the default): no cache. */
+WASM_API_EXTERN void tern_config_cache_dir_set(wasm_config_t* config, const char* dir);
 
 /* Switches WebAssembly features beyond Wasm 2.0 on or off, spelled as
  * `tern run -W` spells them: "NAME", "NAME=y", "NAME=n", several separated
- * by commas, "all=n" for Wasm 2.0 only (names: extended-const, on by
- * default; tail-call, multi-memory, memory64, exceptions, off and not
- * implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
+ * by commas, "all=n" for Wasm 2.0 only (names: extended-const and
+ * multi-memory, on by default; memory64 and exceptions, off by default;
+ * tail-call, off and not implemented yet). Returns NULL, or an error (kind TERN_ERROR_USAGE) naming
  * the bad switch, which then changes nothing after it. */
 WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec);
 
@@ -145,6 +149,14 @@ WASM_API_EXTERN own tern_error_t* tern_config_features_set(wasm_config_t* config
  * and reason for a malformed or invalid module) and stores NULL in *out. */
 WASM_API_EXTERN own tern_error_t* tern_module_new(wasm_engine_t* engine, const wasm_byte_vec_t* binary,
                                                   own wasm_module_t** out);
+
+/* Loads a .cwasm image (what wasm_module_serialize gives for a module with
+ * machine code, or `tern compile` writes) without compiling it. On failure
+ * returns why (another Tern version, other CPU features, features or code
+ * settings than the engine's, a damaged, truncated or not a .cwasm image)
+ * and stores NULL in *out: nothing of it runs. */
+WASM_API_EXTERN own tern_error_t* tern_module_deserialize(wasm_engine_t* engine, const wasm_byte_vec_t* image,
+                                                          own wasm_module_t** out);
 
 /* Decodes and validates `binary` without compiling it: NULL if it is valid,
  * else the error (as tern_module_new's). `engine` may be NULL (then the
@@ -166,6 +178,18 @@ WASM_API_EXTERN own tern_error_t* tern_instance_new(wasm_store_t* store, const w
                                                     own wasm_trap_t** trap_out);
 
 /* ------------------------------------------------------------------------ */
+/* Memory types (memory64)                                                  */
+
+/* wasm_limits_t has 32 bits: these give a memory type's whole limits, in
+ * 64 KiB pages, and its index type (is64: a 64-bit memory, -W memory64).
+ * wasm_memorytype_limits of a 64-bit memory clamps its limits to 32 bits. */
+WASM_API_EXTERN own wasm_memorytype_t* tern_memorytype_new(uint64_t min, bool max_present, uint64_t max, bool is64);
+WASM_API_EXTERN bool tern_memorytype_is64(const wasm_memorytype_t* type);
+WASM_API_EXTERN uint64_t tern_memorytype_minimum(const wasm_memorytype_t* type);
+/* False when the type has no maximum; else true, and the maximum in *max. */
+WASM_API_EXTERN bool tern_memorytype_maximum(const wasm_memorytype_t* type, uint64_t* max);
+
+/* ------------------------------------------------------------------------ */
 /* Traps                                                                    */
 
 /* What raised a trap. */
@@ -182,11 +206,12 @@ enum tern_trap_kind_enum {
   TERN_TRAP_INDIRECT_CALL_TYPE_MISMATCH,
   TERN_TRAP_CALL_STACK_EXHAUSTED,
   TERN_TRAP_NULL_REFERENCE,
-  TERN_TRAP_INTERRUPTED,    /* the store's epoch deadline passed */
-  TERN_TRAP_OUT_OF_FUEL,    /* the store's fuel ran out */
-  TERN_TRAP_HOST,           /* a host function returned a trap */
-  TERN_TRAP_HOST_EXCEPTION, /* a host function written in C++ threw (message: its what()) */
-  TERN_TRAP_EXIT,           /* a WASI guest called proc_exit (see wasi_env_exit_code) */
+  TERN_TRAP_INTERRUPTED,        /* the store's epoch deadline passed */
+  TERN_TRAP_OUT_OF_FUEL,        /* the store's fuel ran out */
+  TERN_TRAP_HOST,               /* a host function returned a trap */
+  TERN_TRAP_HOST_EXCEPTION,     /* a host function written in C++ threw (message: its what()) */
+  TERN_TRAP_EXIT,               /* a WASI guest called proc_exit (see wasi_env_exit_code) */
+  TERN_TRAP_UNCAUGHT_EXCEPTION, /* a Wasm exception (exceptions feature) no handler caught */
 };
 
 /* True, and the kind, for a trap that running code raised (from

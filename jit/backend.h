@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace tern::jit::backend {
@@ -57,6 +58,16 @@ void emitTableJumpStub(std::vector<uint8_t>& code, uint32_t func_index);
 // Makes the direct call the Masm recorded at `site` (Masm::callSites) reach
 // `target`; both are offsets in `code`, which is laid out as it will run.
 void patchCall(uint8_t* code, size_t site, size_t target);
+
+// ---- what compiled code needs of the CPU ----
+
+// The optional CPU features the Masm uses when the host has them (AVX,
+// SSE4.2, ...), one bit each, as this host has them: code compiled here may
+// run only on a CPU that has every bit (a .cwasm records them,
+// runtime/serialize.cc). Bits the Masm does not consult are left out.
+uint64_t cpuFeatures();
+// "avx sse4.2 ...": the names of the bits in `bits`.
+std::string cpuFeatureNames(uint64_t bits);
 
 // ---- the shape of JIT frames on the native stack ----
 

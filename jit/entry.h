@@ -38,10 +38,15 @@ void* retStub();  // a function that returns at once
 
 // ---- out of JIT code ----
 
-// Calls function `func_index` of ctx->inst (host, import, or interpreted)
-// with its frame at fp; the results replace the arguments. 0, or 1 after a
-// trap (ctx->inner holds it). Called by the call-out stub.
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp);
+// Calls function `func_index` of ctx->inst (host, import, or interpreted;
+// UINT32_MAX: ctx->tail_target) with its frame at fp; the results replace
+// the arguments. 0, or 1 after a trap (ctx->inner holds it). Called by the
+// call-out stub, with `caller_sp`, the body sp of the JIT frame it returns
+// to: when that is ctx->entry_sp, the outermost JIT function jumped here in a
+// tail call, and the call is left pending for the C++ code that entered JIT
+// code (interp::setTailPending), so loops of tail calls between tiers and
+// instances run in constant stack.
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp);
 // Records in ctx->frames the return addresses of the JIT frames between the
 // trap's native sp (ctx->trap_sp) and the entry frame, walking them by the
 // backend's frame shape (the unwind stub calls it, for backtraces).
@@ -52,11 +57,17 @@ int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
 // callee (another instance, the host) has been run already, or null after a
 // trap (ctx->trap_kind set).
 void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp);
+// return_call_indirect, after the caller moved the arguments to its own
+// frame: the same checks as jitCallIndirect, then the entry to jump to (the
+// callee's code or call-out stub, or for another instance or the host
+// ctx->call_out, with ctx->tail_target set), or null after a trap.
+void* jitTailCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem);
 // Epoch deadline (flags & 1) and fuel (flags & 2) at function entries and
 // loop headers: 1 when the function must trap (ctx->trap_kind set).
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
-// Table, reference and bulk-memory instructions (Opcode `op`, immediates a
-// and b, operands in v[0..]); a trap sets ctx->trap_kind.
+// Table, reference and bulk-memory instructions, and throw (Opcode `op`, immediates a
+// and b, operands in v[0..]); a trap sets ctx->trap_kind (throw also sets
+// *ctx->inner to the exception).
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
 // A SIMD instruction (Opcode `op`, lane immediate `lane`) on the operands in
 // the slots from v on; the result replaces them (jit/simd_helpers.cc).

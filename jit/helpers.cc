@@ -17,6 +17,7 @@ struct Table {
     fns[helperId(HelperId::CallOut)] = reinterpret_cast<const void*>(&jitCallOut);
     fns[helperId(HelperId::MemoryGrow)] = reinterpret_cast<const void*>(&jitMemoryGrow);
     fns[helperId(HelperId::CallIndirect)] = reinterpret_cast<const void*>(&jitCallIndirect);
+    fns[helperId(HelperId::TailCallIndirect)] = reinterpret_cast<const void*>(&jitTailCallIndirect);
     fns[helperId(HelperId::CheckInterrupt)] = reinterpret_cast<const void*>(&jitCheckInterrupt);
     fns[helperId(HelperId::Misc)] = reinterpret_cast<const void*>(&jitMisc);
     fns[helperId(HelperId::Simd)] = reinterpret_cast<const void*>(&jitSimd);

@@ -13,13 +13,14 @@
 namespace tern::jit {
 
 enum class HelperId : uint32_t {
-  CallOut,         // jitCallOut
-  MemoryGrow,      // jitMemoryGrow
-  CallIndirect,    // jitCallIndirect
-  CheckInterrupt,  // jitCheckInterrupt
-  Misc,            // jitMisc
-  Simd,            // jitSimd (jit/simd_helpers.cc)
-  FirstOperator,   // + unsigned(Opcode): helperFor(op)
+  CallOut,           // jitCallOut
+  MemoryGrow,        // jitMemoryGrow
+  CallIndirect,      // jitCallIndirect
+  CheckInterrupt,    // jitCheckInterrupt
+  Misc,              // jitMisc
+  Simd,              // jitSimd (jit/simd_helpers.cc)
+  TailCallIndirect,  // jitTailCallIndirect
+  FirstOperator,     // + unsigned(Opcode): helperFor(op)
 };
 
 // The id of opcode number `op`'s operator helper.

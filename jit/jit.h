@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -77,6 +78,10 @@ struct Ctx {
   // by walking the frames (jitCaptureFrames) before the stack is reused; all
   // of them: the depth limit bounds it.
   std::vector<uintptr_t> frames;
+  // return_call_indirect to another instance's function or the host's:
+  // jitTailCallIndirect leaves it here and sends the call to call_out with
+  // the function index UINT32_MAX.
+  FuncInst* tail_target = nullptr;
   // The runtime helpers JIT code calls, by HelperId (jit/helpers.h): code
   // holds no host address.
   const void* const* helpers = helperTable();
@@ -101,6 +106,19 @@ struct Options {
   bool perf_map = false;
 };
 
+// A module's machine code as laid out, with offsets in place of addresses:
+// what a .cwasm file stores (runtime/serialize.cc). The code needs no
+// relocation: direct calls are relative to the call, and helpers, stubs and
+// everything else outside it are reached through Ctx, so it runs wherever
+// it is placed.
+struct JitImage {
+  std::vector<uint8_t> code;
+  uint32_t stubs = 0;                                 // where the call-out stubs start
+  std::vector<uint32_t> table;                        // per function index: its entry
+  std::vector<std::pair<uint32_t, uint32_t>> starts;  // (code offset, function index), sorted
+  std::vector<PosTable> positions;                    // per function index
+};
+
 // Machine code of a whole module: function bodies, then one stub per function
 // index that has no JIT code (imports, interpreted functions, Lazy ones), then
 // for a Lazy function a jump through its table entry, and after that the
@@ -111,7 +129,12 @@ struct Options {
 // run the pages before it).
 struct JitModule {
   uint8_t* code = nullptr;
-  size_t size = 0;                                     // reserved from `code`, arena included
+  size_t size = 0;  // reserved from `code` (the executable mapping), arena included
+  size_t used = 0;  // bytes of code laid out at `code` (the arena not counted)
+  // When the code lies in a mapped .cwasm file (adopt): the whole mapping,
+  // which the module releases instead.
+  void* file_mapping = nullptr;
+  size_t file_mapping_size = 0;
   std::vector<void*> table;                            // per function index: its code, or its call-out stub
   uint8_t* stubs = nullptr;                            // the call-out stubs, after every function's code
   std::vector<std::pair<uintptr_t, uint32_t>> starts;  // (code address, function index), sorted
@@ -136,11 +159,27 @@ struct JitModule {
   // Whether function `func_index` has JIT code, read from its table entry:
   // the same answer as its body's FuncTier::Jit (runtime/tiering.cc), which
   // is what calls consult.
+  // A module loaded from a .cwasm (load, adopt) has no arena and no Lazy
+  // function.
   bool compiled(uint32_t func_index) const {
     if (func_index >= table.size()) return false;
     void* entry = std::atomic_ref<void* const>(table[func_index]).load(std::memory_order_acquire);
     return entry < stubs || (arena && entry >= arena);
   }
+
+  // The code at `code` and its tables: of a module with no Lazy function
+  // (Module::serialize compiles one eagerly first).
+  JitImage image() const;
+  // Places `code` in executable memory, as ModuleBuilder::finish does, with
+  // the tables of `image` (whose own code is not used); null when it cannot
+  // (no JIT, no memory, offsets out of range).
+  static std::shared_ptr<JitModule> load(std::span<const uint8_t> code, JitImage image);
+  // The same for `code` inside a file mapping (platform::mapFile) whose
+  // ownership it takes: the code's pages are made read+execute where they
+  // are, without a copy; `code` starts on a page. Null, with the mapping
+  // still the caller's, when they cannot be (then load() copies).
+  static std::shared_ptr<JitModule> adopt(void* mapping, size_t mapping_size, std::span<const uint8_t> code,
+                                          JitImage image);
 };
 
 // Collects the code of a module's functions as they are compiled.

@@ -1,4 +1,5 @@
 // Hosts without a JIT backend: every function runs in the interpreter.
+#include "jit/backend.h"
 #include "jit/entry.h"
 #include "jit/jit.h"
 
@@ -21,6 +22,9 @@ void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vec
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 bool ModuleBuilder::place(JitModule&, const ModuleData&) { return false; }
 JitModule::~JitModule() = default;
+JitImage JitModule::image() const { return {}; }
+std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t>, JitImage) { return nullptr; }
+std::shared_ptr<JitModule> JitModule::adopt(void*, size_t, std::span<const uint8_t>, JitImage) { return nullptr; }
 uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }
 std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t) const { return {UINT32_MAX, PosTable::kNone}; }
 
@@ -32,5 +36,7 @@ void* retStub() { return nullptr; }
 void installTrapHandler() {}
 void ensureAltStack() {}
 const void* const* helperTable() { return nullptr; }
+uint64_t backend::cpuFeatures() { return 0; }
+std::string backend::cpuFeatureNames(uint64_t) { return "none"; }
 
 }  // namespace tern::jit

@@ -29,8 +29,9 @@ namespace {
 // ---- executable memory ----
 // Written while read+write, then made read+execute (never both at once).
 // `reserve_bytes` beyond the code's pages stay reserved, with no access,
-// for ModuleBuilder::place; 0 reserves just the code.
-uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t reserve_bytes) {
+// for ModuleBuilder::place; 0 reserves just the code. *size_out: what was
+// reserved.
+uint8_t* allocExec(std::span<const uint8_t> bytes, size_t reserve_bytes, size_t* size_out) {
   size_t page = platform::pageSize();
   size_t size = (bytes.size() + page - 1) / page * page;
   void* p = nullptr;
@@ -51,6 +52,7 @@ uint8_t* allocExec(const std::vector<uint8_t>& bytes, size_t reserve_bytes) {
     platform::release(p, reserve_bytes);
     return nullptr;
   }
+  *size_out = reserve_bytes;
   return static_cast<uint8_t*>(p);
 }
 
@@ -107,9 +109,8 @@ Stubs buildStubs() {
   std::vector<uint8_t> bytes;
   backend::StubOffsets at;
   if (!backend::emitSharedStubs(bytes, at)) return st;
-  st.mem = allocExec(bytes, 0);
+  st.mem = allocExec(bytes, 0, &st.size);
   if (!st.mem) return st;
-  st.size = (bytes.size() + platform::pageSize() - 1) / platform::pageSize() * platform::pageSize();
   registerRange(uintptr_t(st.mem), uintptr_t(st.mem) + st.size);
   st.enter = reinterpret_cast<int (*)(uint64_t*, Ctx*, void*)>(st.mem + at.enter);
   st.unwind = st.mem + at.unwind;
@@ -210,10 +211,9 @@ void ensureAltStack() { platform::ensureFaultStack(); }
 
 // ---- modules ----
 JitModule::~JitModule() {
-  if (code) {
-    unregisterRange(uintptr_t(code));
-    platform::release(code, size);
-  }
+  if (code) unregisterRange(uintptr_t(code));
+  if (file_mapping) platform::release(file_mapping, file_mapping_size);
+  else if (code) platform::release(code, size);
 }
 
 ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
@@ -263,6 +263,11 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   };
   std::vector<int64_t> offset(nfuncs, -1);
   std::vector<uint8_t> bytes;
+  // Sized once: the code of a big module is megabytes, copied at every
+  // doubling otherwise.
+  size_t total = 0;
+  for (const Fn& f : fns_) total += f.code.size() + 16;  // and its alignment
+  bytes.reserve(total + 32 * nfuncs + 64);               // and the call-out stubs
   std::vector<size_t> start(fns_.size());
   for (size_t k = 0; k < fns_.size(); ++k) {
     const Fn& f = fns_[k];
@@ -299,9 +304,9 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   size_t page = platform::pageSize();
   size_t code_size = (bytes.size() + page - 1) / page * page;
   size_t arena_size = lazy_funcs ? arenaBytes(code_size, lazy_bytes, lazy_funcs, page) : 0;
-  jm->code = allocExec(bytes, code_size + arena_size);
+  jm->code = allocExec(bytes, code_size + arena_size, &jm->size);
   if (!jm->code) return nullptr;
-  jm->size = code_size + arena_size;
+  jm->used = bytes.size();
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
   if (arena_size) {
     jm->arena = jm->code + code_size;
@@ -365,6 +370,71 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
   }
   fns_.clear();
   return true;
+}
+
+JitImage JitModule::image() const {
+  JitImage im;
+  im.code.assign(code, code + used);
+  im.stubs = uint32_t(stubs - code);
+  for (void* entry : table) im.table.push_back(uint32_t(static_cast<uint8_t*>(entry) - code));
+  for (auto [start, index] : starts) im.starts.emplace_back(uint32_t(start - uintptr_t(code)), index);
+  im.positions = positions;
+  return im;
+}
+
+namespace {
+
+// The image's offsets, checked against its code's size.
+bool imageFits(std::span<const uint8_t> code, const JitImage& im) {
+  if (code.empty() || im.stubs > code.size()) return false;
+  for (uint32_t at : im.table)
+    if (at >= code.size()) return false;
+  for (auto [at, index] : im.starts)
+    if (at >= code.size() || index >= im.table.size()) return false;
+  return true;
+}
+
+// The tables of `im`, for code placed at jm.code.
+void takeTables(JitModule& jm, JitImage& im) {
+  registerRange(uintptr_t(jm.code), uintptr_t(jm.code) + jm.size);
+  jm.stubs = jm.code + im.stubs;
+  for (uint32_t at : im.table) jm.table.push_back(jm.code + at);
+  for (auto [at, index] : im.starts) jm.starts.emplace_back(uintptr_t(jm.code) + at, index);
+  std::sort(jm.starts.begin(), jm.starts.end());
+  jm.positions = std::move(im.positions);
+  jm.positions.resize(jm.table.size());
+}
+
+}  // namespace
+
+std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t> code, JitImage im) {
+  if (!available() || !imageFits(code, im)) return nullptr;
+  auto jm = std::make_shared<JitModule>();
+  jm->code = allocExec(code, 0, &jm->size);
+  if (!jm->code) return nullptr;
+  jm->used = code.size();
+  takeTables(*jm, im);
+  return jm;
+}
+
+std::shared_ptr<JitModule> JitModule::adopt(void* mapping, size_t mapping_size, std::span<const uint8_t> code,
+                                            JitImage im) {
+  size_t page = platform::pageSize();
+  auto* start = const_cast<uint8_t*>(code.data());
+  if (!available() || !imageFits(code, im) || uintptr_t(start) % page) return nullptr;
+  size_t size = (code.size() + page - 1) / page * page;
+  // The file's pages, never written here: only the instruction cache of a
+  // host that needs it is made to see them.
+  platform::flushInstructionCache(start, code.size());
+  if (!platform::protect(start, size, platform::Access::ReadExecute)) return nullptr;
+  auto jm = std::make_shared<JitModule>();
+  jm->code = start;
+  jm->size = size;
+  jm->used = code.size();
+  jm->file_mapping = mapping;
+  jm->file_mapping_size = mapping_size;
+  takeTables(*jm, im);
+  return jm;
 }
 
 namespace {

@@ -104,11 +104,12 @@ struct MemAccess {
   bool fp;
 };
 // Where the access goes: memory base + (idx, when has_idx) + offset, any
-// offset below 2^32 + the access size.
+// offset below 2^32 + the access size (any u64 for a 64-bit memory).
 struct MemRef {
   bool has_idx;
-  Reg idx;  // a 32-bit address, zero-extended; only read
+  Reg idx;  // a 32-bit address, zero-extended (or with idx64 a 64-bit one); only read
   uint64_t offset;
+  bool idx64 = false;  // memory64: idx is an i64 address
 };
 
 // Every member the compiler uses. `m` is the Masm of one function.
@@ -207,7 +208,8 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.demote(r, r);            // dst = f32(src)
 
   // ---- linear memory 0 ----
-  m.boundsCheck(r, v, l);  // idx + end > memory size: go to the label
+  m.boundsCheck(r, v, l);       // idx + end > memory size: go to the label
+  m.boundsCheck64(r, v, u, l);  // memory64: idx + offset + size > memory size, or wraps: go to the label
   m.load(acc, r, ref);
   m.store(acc, ref, o);
   m.memorySize(r);
@@ -224,6 +226,13 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   // call_indirect through type u, table u, element o, frame at slot u; a
   // trap (the helper has set its kind) goes to the label.
   m.callIndirect(u, u, u, o, l);
+  // Tail calls (return_call*), with the arguments already moved to slots 0..:
+  // the frame is torn down as by ret() and the callee entered by a jump,
+  // direct (patched at layout like a call) or through jitTailCallIndirect
+  // (type u, table u, element o; a trap goes to the label before the frame
+  // is torn down).
+  m.tailCallFunction(u);
+  m.tailCallIndirect(u, u, o, l);
   // Operator helper `id` (operatorHelper) with two operands (the second
   // 0 for unary ones); returns the register holding the result.
   { m.callOperator(u, o, o) } -> std::convertible_to<Reg>;

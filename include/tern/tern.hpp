@@ -59,6 +59,11 @@ struct Config {
   // (for either tier) only at its first call; false compiles every function
   // up front. Code that is never called costs no compile time or memory.
   bool lazy = true;
+  // A directory of compiled code (`--cache DIR`): Module::compile and
+  // compileFile look a module up there first, by its hash, Tern's version,
+  // the CPU features and the settings above that its code depends on, and
+  // store the code of a module they compile. Empty: no cache.
+  std::string cache_dir;
 };
 
 class Engine {
@@ -104,6 +109,20 @@ class Module {
   // Decode and validate only; no code is generated.
   static std::optional<Error> validate(std::span<const uint8_t> bytes, const Features& features = {});
 
+  // Ahead-of-time compilation (`tern compile`): the module's machine code,
+  // its metadata and what instantiation needs, as the bytes of a .cwasm
+  // file. An Unsupported error when the module has no JIT code (the
+  // interpreter tier, or no JIT on this host).
+  Expected<std::vector<uint8_t>> serialize() const;
+  // Loads what serialize() wrote, without compiling; the engine's CPU,
+  // Tern's version, the features and the code settings of Config must be
+  // those it was compiled with. Anything else, a damaged or truncated file
+  // or one that is not a .cwasm, is an error: nothing of it runs.
+  static Expected<std::shared_ptr<Module>> deserialize(Engine& engine, std::span<const uint8_t> bytes);
+  static Expected<std::shared_ptr<Module>> deserializeFile(Engine& engine, const std::string& path);
+  // Whether `bytes` start as a .cwasm file does (not whether it is sound).
+  static bool isPrecompiled(std::span<const uint8_t> bytes);
+
   std::vector<ImportInfo> imports() const;
   std::vector<ExportInfo> exports() const;
   Engine& engine() const;
@@ -145,10 +164,12 @@ struct Extern {
   Extern(Table* t) : kind(ExternKind::Table), ptr(t) {}
   Extern(Memory* m) : kind(ExternKind::Memory), ptr(m) {}
   Extern(Global* g) : kind(ExternKind::Global), ptr(g) {}
+  Extern(Tag* t) : kind(ExternKind::Tag), ptr(t) {}
   Func* func() const { return kind == ExternKind::Func ? static_cast<Func*>(ptr) : nullptr; }
   Table* table() const { return kind == ExternKind::Table ? static_cast<Table*>(ptr) : nullptr; }
   Memory* memory() const { return kind == ExternKind::Memory ? static_cast<Memory*>(ptr) : nullptr; }
   Global* global() const { return kind == ExternKind::Global ? static_cast<Global*>(ptr) : nullptr; }
+  Tag* tag() const { return kind == ExternKind::Tag ? static_cast<Tag*>(ptr) : nullptr; }
   ExternType type() const;
 };
 
@@ -457,6 +478,24 @@ class Global {
   ~Global() = default;
 };
 
+// An exception tag (the exceptions feature): what a Wasm `catch` matches.
+// Two tags are the same tag only if they are the same object: a module's
+// own tag, exported and imported elsewhere, or one Store::createTag made.
+class Tag {
+ public:
+  const FuncType& type() const;  // params: the exception's values; no results
+  // For messages: the export name it was first exported under, else
+  // "tag N" (its index in the module that defined it), or the host's name.
+  const std::string& name() const;
+
+  Tag(const Tag&) = delete;
+  Tag& operator=(const Tag&) = delete;
+
+ protected:
+  Tag() = default;
+  ~Tag() = default;
+};
+
 class Instance {
  public:
   std::optional<Extern> getExport(std::string_view name) const;
@@ -464,6 +503,7 @@ class Instance {
   Memory* getMemory(std::string_view name) const;
   Table* getTable(std::string_view name) const;
   Global* getGlobal(std::string_view name) const;
+  Tag* getTag(std::string_view name) const;
   const Module& module() const;
 
   Instance(const Instance&) = delete;
@@ -516,6 +556,9 @@ class Store {
   Expected<Memory*> createMemory(MemoryType type);
   Table* createTable(TableType type, Value init);
   Global* createGlobal(GlobalType type, Value init);
+  // A tag for host code to throw and catch Wasm exceptions with (type's
+  // results must be empty): pass it as an import, raise it with Trap::raise.
+  Tag* createTag(const FuncType& type, std::string name);
 
   // imports: one Extern per module import, in order, each of this store
   // (an Error of kind Link names the first that is not); the module must

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,10 +30,10 @@ namespace tern {
 // yet cannot be switched on (Features::set says so).
 struct Features {
   bool extended_const = true;  // i32/i64 add, sub, mul in constant expressions
-  bool tail_call = false;      // return_call, return_call_indirect (not implemented yet)
-  bool multi_memory = false;   // several memories per module (not implemented yet)
-  bool memory64 = false;       // 64-bit memories (not implemented yet)
-  bool exceptions = false;     // tags, throw, try/catch (not implemented yet)
+  bool tail_call = true;       // return_call, return_call_indirect
+  bool multi_memory = true;    // several memories per module
+  bool memory64 = false;       // 64-bit memories (i64 addresses)
+  bool exceptions = false;     // tags, throw, try/catch/delegate, rethrow (the legacy form)
 
   // Applies one switch, "NAME", "NAME=y" or "NAME=n" (also "=yes/no",
   // "=true/false"), or several separated by commas; the name "all" stands
@@ -71,7 +72,7 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
-enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3 };
+enum class ExternKind : uint8_t { Func = 0, Table = 1, Memory = 2, Global = 3, Tag = 4 };
 const char* externKindName(ExternKind k);
 
 struct TableType {
@@ -79,7 +80,9 @@ struct TableType {
   Limits limits;
 };
 struct MemoryType {
-  Limits limits;
+  Limits limits;      // in 64 KiB pages
+  bool is64 = false;  // memory64: addresses, sizes and limits are i64
+  bool operator==(const MemoryType&) const = default;
 };
 struct GlobalType {
   ValType type = ValType::I32;
@@ -88,7 +91,7 @@ struct GlobalType {
 
 struct ExternType {
   ExternKind kind = ExternKind::Func;
-  FuncType func;
+  FuncType func;  // a function's type, or a tag's (its params are the exception's values; no results)
   TableType table;
   MemoryType memory;
   GlobalType global;
@@ -99,6 +102,7 @@ class Func;
 class Table;
 class Memory;
 class Global;
+class Tag;
 class Instance;
 class Store;
 
@@ -182,14 +186,15 @@ enum class TrapKind : uint8_t {
   IndirectCallTypeMismatch,
   CallStackExhausted,
   NullReference,
-  Interrupted,    // the store's epoch deadline passed
-  OutOfFuel,      // the store's fuel ran out
-  Host,           // raised by a host function (a returned or thrown tern::Trap)
-  HostException,  // a host function threw a C++ exception (see HostFn)
-  Exit,           // WASI proc_exit: not an error, carries exit_code
+  Interrupted,        // the store's epoch deadline passed
+  OutOfFuel,          // the store's fuel ran out
+  Host,               // raised by a host function (a returned or thrown tern::Trap)
+  HostException,      // a host function threw a C++ exception (see HostFn)
+  Exit,               // WASI proc_exit: not an error, carries exit_code
+  UncaughtException,  // a Wasm exception no handler caught: Trap::wasm_exception holds it
 };
 // The last enumerator: trapKindName(TrapKind(i)) names every i up to it.
-inline constexpr TrapKind kLastTrapKind = TrapKind::Exit;
+inline constexpr TrapKind kLastTrapKind = TrapKind::UncaughtException;
 // A stable identifier for the kind, lowercase words joined by hyphens
 // ("unreachable", "memory-out-of-bounds", "host-exception", ...): for logs,
 // metrics and tests, where trapMessage's text is for people. An out-of-range
@@ -212,6 +217,13 @@ struct TrapFrame {
   std::string label() const;
 };
 
+// A WebAssembly exception (the exceptions feature): the tag it was thrown
+// with and its values, one per param of the tag's type.
+struct WasmException {
+  Tag* tag = nullptr;
+  std::vector<Value> values;
+};
+
 struct Trap {
   TrapKind kind = TrapKind::Unreachable;
   std::string message;                 // spec text, or the host's message
@@ -221,8 +233,14 @@ struct Trap {
   // std::rethrow_exception it on its side of the call.
   std::exception_ptr exception = nullptr;
   std::vector<TrapFrame> frames;  // innermost first: the backtrace as data
+  // For TrapKind::UncaughtException: the exception. A host function raises
+  // one with Trap::raise (returned or thrown); Wasm code can catch it.
+  std::shared_ptr<const WasmException> wasm_exception;
   static Trap make(TrapKind k) { return of(k, trapMessage(k)); }
   static Trap host(std::string msg) { return of(TrapKind::Host, std::move(msg)); }
+  // A Wasm exception of `tag` with `values` (their types must be the tag's
+  // params); its message names the tag (Tag::name).
+  static Trap raise(Tag* tag, std::vector<Value> values);
   static Trap exit(int code) {
     Trap t = of(TrapKind::Exit, "exit");
     t.exit_code = code;

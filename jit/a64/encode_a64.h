@@ -33,6 +33,8 @@ constexpr uint32_t ldrXIndexed(unsigned rt, unsigned rn, unsigned rm) {
 constexpr uint32_t br(unsigned rn) { return 0xd61f0000u | (rn << 5); }
 // bl to a word offset (target - site) / 4, within +-128 MiB.
 constexpr uint32_t bl(int32_t word_offset) { return 0x94000000u | (uint32_t(word_offset) & 0x03ffffffu); }
+// b: bl without the link (bit 31 clear).
+constexpr uint32_t b(int32_t word_offset) { return 0x14000000u | (uint32_t(word_offset) & 0x03ffffffu); }
 constexpr uint32_t udf(uint32_t imm16) { return imm16 & 0xffff; }
 // csinc Rd, Rn, Rm, cond; cset Rd, cond is csinc Rd, zr, zr, !cond.
 constexpr uint32_t csinc(bool sf, unsigned rd, unsigned rn, unsigned rm, uint32_t cond) {

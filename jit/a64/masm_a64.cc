@@ -508,6 +508,23 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
   a_.b(asmjitCond(arm64::kHi), trap);
 }
 
+// memory64: a 64-bit address cannot be guarded, and idx + offset + size
+// may wrap, which the carry of adds catches.
+void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
+  uint64_t end = offset + size;
+  if (end < offset) {  // past 2^64: no address is in bounds
+    a_.b(trap);
+    return;
+  }
+  a_.ldr(kS1, A::ptr(kCtx, kCtxMemSize));
+  a_.ldr(kS1, A::ptr(kS1));
+  movImm(kScratch0, end, true);
+  a_.adds(kS0, kS0, A::x(idx.id));
+  a_.b(asmjitCond(arm64::kHs), trap);
+  a_.cmp(kS0, kS1);
+  a_.b(asmjitCond(arm64::kHi), trap);
+}
+
 A::Mem Masm::memOperand(MemRef ref, unsigned size) {
   // [x20, wN, uxtw] when there is no offset; an offset goes into x16 with
   // the index (a zero-extended 32-bit value), or into the instruction when
@@ -517,6 +534,7 @@ A::Mem Masm::memOperand(MemRef ref, unsigned size) {
     movImm(kScratch0, ref.offset, true);
     return A::ptr(kMem, kS0);
   }
+  if (ref.offset == 0 && ref.idx64) return A::ptr(kMem, A::x(ref.idx.id));
   if (ref.offset == 0) return A::ptr(kMem, A::w(ref.idx.id), arm::uxtw(0));
   if (fitsAddImm(ref.offset)) {
     a_.add(kS0, A::x(ref.idx.id), AImm(ref.offset));
@@ -624,6 +642,35 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   a_.mov(kS0, A::x0);
   slotAddress(0, frame_slot);
   a_.blr(kS0);
+}
+
+// The frame goes as in ret(), but the callee's frame pointer is ours: the
+// jump lands in its prologue (or a call-out stub) as if our caller had
+// called it, with x30 the return address into our caller.
+void Masm::tailCallFunction(uint32_t func_index) {
+  a_.mov(A::x0, kFp);
+  a_.add(kDepth, kDepth, AImm(1));
+  a_.ldp(kFp, A::x30, A::ptr_post(A::sp, 16));
+  // b, patched when the module's code is laid out.
+  calls_.emplace_back(uint32_t(a_.offset()), func_index);
+  word(arm64::b(0));
+}
+
+void Masm::tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Label trap) {
+  // jitTailCallIndirect(ctx, type, table, elem); the call-out stub takes a
+  // function index in w1 (UINT32_MAX: ctx->tail_target).
+  loadOpnd(gpReg(3), elem);
+  a_.mov(A::x0, kCtx);
+  movImm(1, type_index, false);
+  movImm(2, table, false);
+  callHelper(helperId(HelperId::TailCallIndirect));
+  a_.cbz(A::x0, trap);
+  a_.mov(kS0, A::x0);
+  a_.mov(A::x0, kFp);
+  a_.add(kDepth, kDepth, AImm(1));
+  a_.ldp(kFp, A::x30, A::ptr_post(A::sp, 16));
+  movImm(1, UINT32_MAX, false);
+  a_.br(kS0);
 }
 
 void Masm::interruptCheck(uint32_t flags, Label trap) {

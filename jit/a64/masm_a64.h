@@ -99,6 +99,7 @@ class Masm {
   void demote(Reg dst, Reg src);
 
   void boundsCheck(Reg idx, uint64_t end, Label trap);
+  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap);
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
   void memorySize(Reg dst);
@@ -108,6 +109,8 @@ class Masm {
 
   void callFunction(uint32_t func_index, uint32_t frame_slot);
   void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Opnd elem, Label trap);
+  void tailCallFunction(uint32_t func_index);
+  void tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Label trap);
   Reg callOperator(uint32_t helper, Opnd x, Opnd y);
   Reg callMisc(uint32_t op, uint32_t a, uint32_t b, uint32_t frame_slot, bool traps, Label trap);
   void checkTrap(Label trap);

@@ -99,6 +99,7 @@ void emitCallOut(a64::Assembler& a, Label l_out) {
   a.bind(l_out);
   a.stp(kFp, x30, ptr_pre(sp, -16));
   a.str(kDepth, ptr(kCtx, kCtxDepthLeft));
+  a.add(x3, sp, 16);  // the caller's body sp (jitCallOut's caller_sp)
   a.mov(x2, x0);
   a.mov(x0, kCtx);
   loadAddress(a, arm64::kScratch0, uintptr_t(&jitCallOut));
@@ -181,10 +182,17 @@ void emitTableJumpStub(std::vector<uint8_t>& code, uint32_t func_index) {
 }
 
 void patchCall(uint8_t* code, size_t site, size_t target) {
-  // `site` is the offset of a bl; its 26-bit word offset reaches +-128 MiB.
-  uint32_t word = arm64::bl(int32_t((int64_t(target) - int64_t(site)) / 4));
+  // `site` is the offset of a bl, or of a tail call's b (the same encoding
+  // but bit 31, which stays); its 26-bit word offset reaches +-128 MiB.
+  uint32_t old;
+  std::memcpy(&old, code + site, 4);
+  uint32_t word = arm64::bl(int32_t((int64_t(target) - int64_t(site)) / 4)) & (old | 0x7fffffffu);
   std::memcpy(code + site, &word, 4);
 }
+
+// The AArch64 Masm uses the base ARMv8-A instructions only.
+uint64_t cpuFeatures() { return 0; }
+std::string cpuFeatureNames(uint64_t bits) { return bits ? "bits " + std::to_string(bits) : "none"; }
 
 const FrameShape& frameShape() {
   static constexpr FrameShape shape{arm64::kFrameSize, arm64::kFrameReturnOffset, arm64::kCallSize,

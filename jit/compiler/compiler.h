@@ -336,17 +336,18 @@ struct FunctionCompiler::Impl {
   void pushCompare(Cond cc, bool wide);
   bool intUnary(Opcode op);
   bool divRem(Opcode op);
-  bool memoryAccess(Opcode op, const Imm& imm);
+  bool memoryAccess(Opcode op, const Imm& imm, bool mem64);
   bool floatOp(Opcode op);
   bool floatCompare(Opcode op);
   void helperOp(Opcode op, unsigned nin);
   void callOp(const FuncType& ft, const Imm& imm, bool indirect);
+  void tailCallOp(const FuncType& ft, const Imm& imm, bool indirect);
   void miscOp(Opcode op, const Imm& imm);
   void select(const Imm& imm);
   void localSet(const ValidatorState& s, Opcode op, uint32_t x);
   // ---- SIMD (simd.cc) ----
   bool simdOp(Opcode op, const Imm& imm);
-  bool simdMemory(Opcode op, const Imm& imm);
+  bool simdMemory(Opcode op, const Imm& imm, bool mem64);
   void simdHelper(Opcode op, const Imm& imm);
   void pushVec(int r) { pushReg(r, RegClass::Vec); }
   bool special(const ValidatorState& s, Opcode op, const Imm& imm);

@@ -7,8 +7,8 @@ namespace tern::jit {
 using namespace compiler;
 
 // Loads and stores, with an explicit bounds check where the guard region
-// does not cover the access.
-bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
+// does not cover the access (always for a 64-bit memory: mem64).
+bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64) {
   // Size, extension and register file from the instruction's row.
   const OpInfo& info = opInfo(op);
   const bool store = info.cls == OpClass::Store;
@@ -25,7 +25,8 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
   uint64_t end = imm.offset + acc.size;
   MemRef ref{false, {}, 0};
   int idx = -1;
-  if (addr.e.kind == Entry::Const && !o.bounds_checks && uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
+  if (addr.e.kind == Entry::Const && !mem64 && !o.bounds_checks &&
+      uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
     // A constant address the guard region covers.
     ref.offset = uint32_t(addr.e.value) + imm.offset;
   } else {
@@ -45,8 +46,10 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm) {
     } else {
       idx = gpOwned(addr);
     }
-    if (o.bounds_checks || end > o.guard_bytes) a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
-    ref = MemRef{true, gpR(idx), imm.offset};
+    if (mem64) a.boundsCheck64(gpR(idx), imm.offset, acc.size, trapLabel(TrapKind::MemoryOutOfBounds));
+    else if (o.bounds_checks || end > o.guard_bytes)
+      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
+    ref = MemRef{true, gpR(idx), imm.offset, mem64};
     if (borrowed >= 0) {
       idx = dst;  // what this instruction owns: the destination or nothing
       if (dst < 0) idx = -1;
@@ -94,6 +97,32 @@ void FunctionCompiler::Impl::callOp(const FuncType& ft, const Imm& imm, bool ind
   for (ValType t : ft.results) pushStack(t == ValType::V128);
 }
 
+// return_call, return_call_indirect: the arguments (and the element index)
+// go to their slots, the arguments then down to the frame's first slots,
+// where the callee's frame starts; the Masm tears down this frame and jumps.
+// The element's slot is above every argument's, so the moves leave it.
+void FunctionCompiler::Impl::tailCallOp(const FuncType& ft, const Imm& imm, bool indirect) {
+  uint32_t np = uint32_t(ft.params.size());
+  uint32_t first = depth() - np - (indirect ? 1 : 0);
+  prepareCall(depth() - first);
+  Val elem;
+  if (indirect) elem = pop();
+  uint32_t from = slotOfDepth(first), at = 0;
+  for (uint32_t i = 0; i < np; ++i) {
+    bool vec = ft.params[i] == ValType::V128;
+    if (from + at != at) copyValue(at, from + at, vec);
+    at += vec ? 2 : 1;
+  }
+  if (indirect) {
+    Opnd e = valueOpnd(elem);
+    release(elem.e);
+    a.tailCallIndirect(imm.a, imm.b, e, trapSet());
+  } else {
+    a.tailCallFunction(imm.a);
+  }
+  resetTo(first);
+}
+
 // Table, reference and bulk-memory instructions, through the shared C++
 // implementation with their operands in their slots.
 void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
@@ -118,8 +147,14 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
       nout = 1;
       traps = false;
       break;
+    case Opcode::MemoryGrow:  // of a 64-bit memory
+      nin = 1;
+      nout = 1;
+      traps = false;
+      break;
     case Opcode::ElemDrop:
     case Opcode::DataDrop: traps = false; break;
+    case Opcode::Throw: nin = uint32_t(m.types[m.tags[imm.a]].params.size()); break;  // always traps
     default: nin = 3; break;
   }
   uint32_t first = depth() - nin;
@@ -248,6 +283,12 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 
 void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
+  // Only memory 0 has its base in a register; a function that uses another
+  // memory is the interpreter's.
+  if ((imm.mem | imm.mem2) != 0) [[unlikely]] {
+    fail("a memory other than memory 0 (multi-memory)");
+    return;
+  }
   op_offset = uint32_t(s.op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
@@ -269,7 +310,11 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       return;
     }
     if (info.cls == OpClass::Load || info.cls == OpClass::Store) markPosition();
-    if (!simdOp(op, imm)) fail(std::string("not compiled yet: ") + info.name);
+    if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
+      if (!simdMemory(op, imm, s.memIs64(imm.mem))) fail(std::string("not compiled yet: ") + info.name);
+    } else if (!simdOp(op, imm)) {
+      fail(std::string("not compiled yet: ") + info.name);
+    }
     return;
   }
   if (!isGeneric(info.cls)) {
@@ -282,7 +327,7 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
   }
   if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
     markPosition();
-    if (!memoryAccess(op, imm)) fail(std::string("memory op ") + info.name);
+    if (!memoryAccess(op, imm, s.memIs64(imm.mem))) fail(std::string("memory op ") + info.name);
     return;
   }
   if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
@@ -311,6 +356,14 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::CallIndirect:
       markPosition();
       callOp(m.types[imm.a], imm, true);
+      return true;
+    case Opcode::ReturnCall:
+      markPosition();
+      tailCallOp(m.funcType(imm.a), imm, false);
+      return true;
+    case Opcode::ReturnCallIndirect:
+      markPosition();
+      tailCallOp(m.types[imm.a], imm, true);
       return true;
     case Opcode::Drop: release(pop().e); return true;
     case Opcode::Select:
@@ -347,6 +400,10 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       return true;
     }
     case Opcode::MemoryGrow: {
+      if (s.memIs64(imm.mem)) {  // an i64 page count and result: the helper (jitMisc)
+        miscOp(op, imm);
+        return true;
+      }
       Val v = pop();
       spillRegs();
       Opnd delta = valueOpnd(v);
@@ -371,6 +428,14 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::DataDrop:
     case Opcode::MemoryCopy:
     case Opcode::MemoryFill: miscOp(op, imm); return true;
+    case Opcode::Throw:
+      // The exception leaves as a trap does (ctx->inner holds it); only
+      // the interpreter catches (runtime/exceptions.cc).
+      markPosition();
+      miscOp(op, imm);
+      return true;
+    case Opcode::Try:
+    case Opcode::Rethrow: fail("exception handlers (try) run in the interpreter"); return true;
     default: return false;
   }
 }

@@ -17,7 +17,7 @@ namespace {
 
 bool FunctionCompiler::Impl::simdOp(Opcode op, const Imm& imm) {
   const OpInfo& info = opInfo(op);
-  if (info.cls == OpClass::Load || info.cls == OpClass::Store) return simdMemory(op, imm);
+  if (info.cls == OpClass::Load || info.cls == OpClass::Store) return false;  // op() calls simdMemory
   if (op == Opcode::V128Const) {
     int r = alloc(RegClass::Vec);
     a.vecConst(vecR(r), imm.bits, imm.hi);
@@ -169,7 +169,7 @@ void FunctionCompiler::Impl::simdHelper(Opcode op, const Imm& imm) {
 
 // Loads and stores: the address as scalar accesses take it (guard pages,
 // or an explicit check of the bytes accessed with --bounds-checks).
-bool FunctionCompiler::Impl::simdMemory(Opcode op, const Imm& imm) {
+bool FunctionCompiler::Impl::simdMemory(Opcode op, const Imm& imm, bool mem64) {
   const OpInfo& info = opInfo(op);
   const bool store = info.cls == OpClass::Store;
   const bool lane_form = info.imm != ImmKind::MemArg;  // *_lane: a vector operand besides the address
@@ -186,13 +186,16 @@ bool FunctionCompiler::Impl::simdMemory(Opcode op, const Imm& imm) {
   else r = alloc(RegClass::Vec);
   MemRef ref{false, {}, 0};
   int idx = -1;
-  if (addr.e.kind == Entry::Const && !o.bounds_checks && uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
+  if (addr.e.kind == Entry::Const && !mem64 && !o.bounds_checks &&
+      uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
     ref.offset = uint32_t(addr.e.value) + imm.offset;
   } else {
     int borrowed = addr.e.kind == Entry::Local ? fillCache(addr.e.slot, RegClass::Gp) : -1;
     idx = borrowed >= 0 ? borrowed : gpOwned(addr);
-    if (o.bounds_checks || end > o.guard_bytes) a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
-    ref = MemRef{true, gpR(idx), imm.offset};
+    if (mem64) a.boundsCheck64(gpR(idx), imm.offset, info.access_bytes, trapLabel(TrapKind::MemoryOutOfBounds));
+    else if (o.bounds_checks || end > o.guard_bytes)
+      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
+    ref = MemRef{true, gpR(idx), imm.offset, mem64};
     if (borrowed >= 0) idx = -1;  // not owned
   }
   if (store) a.vecStore(op, imm.lane, ref, vecR(r));

@@ -37,6 +37,8 @@ Masm::Masm(uint32_t func_index) {
   // TERN_JIT_ASM=1 prints every compiled function's assembly to stderr.
   static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;
   if (log_asm) {
+    logging_ = true;
+    direct_ = false;  // every instruction through asmjit, which logs it
     logger_.setFile(stderr);
     code_.setLogger(&logger_);
     std::fprintf(stderr, "; function %u\n", func_index);
@@ -88,7 +90,9 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   }
 }
 
-void Masm::branch(Cond c, Label l) { a_.j(cc(c), l); }
+void Masm::branch(Cond c, Label l) {
+  if (!directJump(int(cc(c)), l)) a_.j(cc(c), l);
+}
 
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   // Save the caller's frame pointer, take ours (rdi), check both stacks and
@@ -98,14 +102,14 @@ void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   a_.lea(kS0, ptr(rbx, 0x7fffff00));
   frame_patch_ = a_.offset() - 4;
   a_.cmp(kS0, ptr(r13, kCtxStackEnd));
-  a_.ja(stack_overflow);
+  branch(Cond::GtU, stack_overflow);
   a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
-  a_.jb(stack_overflow);
+  branch(Cond::LtU, stack_overflow);
   a_.sub(r14d, 1);
-  a_.jb(stack_overflow);
+  branch(Cond::LtU, stack_overflow);
   if (nlocals > nparams) {
     if (nlocals - nparams <= 16) {
-      for (uint32_t i = nparams; i < nlocals; ++i) a_.mov(slot(i), 0);
+      for (uint32_t i = nparams; i < nlocals; ++i) storeSlotImm(i, 0);
     } else {
       a_.xor_(eax, eax);
       a_.lea(rdi, slot(nparams));
@@ -129,7 +133,7 @@ void Masm::trapStub(Label l, TrapCode code, Label common) {
 
 void Masm::trapSite(Label l, Label stub) {
   a_.bind(l);
-  a_.call(stub);
+  if (!directJump(-2, stub)) a_.call(stub);
 }
 
 void Masm::trapCommon(Label l, uint32_t func_index) {
@@ -141,7 +145,7 @@ void Masm::trapCommon(Label l, uint32_t func_index) {
 
 bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
   emitPool();
-  if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
+  if (!patchFixups() || code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
   out.resize(code_.codeSize());
@@ -155,7 +159,7 @@ void Masm::move(Reg dst, Reg src) {
   if (!dst.isGp() && !src.isGp()) a_.movaps(fp(dst), fp(src));
   else if (!dst.isGp()) a_.movq(fp(dst), gp64(src));
   else if (!src.isGp()) a_.movq(gp64(dst), fp(src));
-  else a_.mov(gp64(dst), gp64(src));
+  else if (!directRegReg(0x89, true, dst, src)) a_.mov(gp64(dst), gp64(src));
 }
 
 void Masm::loadImm(Reg r, uint64_t v) {
@@ -175,18 +179,18 @@ void Masm::loadImm(Reg r, uint64_t v) {
 void Masm::loadSlot(Reg r, uint32_t s) {
   if (r.cls == RegClass::Vec) a_.movdqu(fp(r), xmmword_ptr(rbx, int32_t(s * kSlotBytes)));
   else if (!r.isGp()) a_.movq(fp(r), slot(s));
-  else a_.mov(gp64(r), slot(s));
+  else if (!directSlot(0x8b, true, r, s)) a_.mov(gp64(r), slot(s));
 }
 
 void Masm::storeSlot(uint32_t s, Reg r) {
   if (r.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(rbx, int32_t(s * kSlotBytes)), fp(r));
   else if (!r.isGp()) a_.movq(slot(s), fp(r));
-  else a_.mov(slot(s), gp64(r));
+  else if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), gp64(r));
 }
 
 void Masm::storeSlotImm(uint32_t s, uint64_t v) {
   if (fitsI32(v)) {
-    a_.mov(slot(s), int32_t(uint32_t(v)));
+    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
   } else {
     a_.mov(kS0, v);
     a_.mov(slot(s), kS0);
@@ -203,8 +207,8 @@ void Masm::loadOpnd(Reg dst, const Opnd& o) {
 
 void Masm::copySlot(uint32_t dst, uint32_t src) {
   if (dst == src) return;
-  a_.mov(kS0, slot(src));
-  a_.mov(slot(dst), kS0);
+  if (!directSlot(0x8b, true, gpReg(kS0.id()), src)) a_.mov(kS0, slot(src));
+  if (!directSlot(0x89, true, gpReg(kS0.id()), dst)) a_.mov(slot(dst), kS0);
 }
 
 // ---- integers ----
@@ -253,6 +257,12 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& r
       return;
     }
     default: {
+      uint8_t mr = op == IntOp::Add   ? 0x01
+                   : op == IntOp::Sub ? 0x29
+                   : op == IntOp::And ? 0x21
+                   : op == IntOp::Or  ? 0x09
+                                      : 0x31;
+      if (directAlu(mr, wide, dst, rhs)) return;
       InstId id = op == IntOp::Add   ? Inst::kIdAdd
                   : op == IntOp::Sub ? Inst::kIdSub
                   : op == IntOp::And ? Inst::kIdAnd
@@ -334,8 +344,11 @@ void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_ze
 
 void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
   Gp l = gp(lhs, wide);
-  if (rhs.kind == Opnd::Imm && rhs.imm == 0) a_.test(l, l);
-  else a_.emit(Inst::kIdCmp, l, gpOperand(rhs, wide, true));
+  if (rhs.kind == Opnd::Imm && rhs.imm == 0) {
+    if (!directRegReg(0x85, wide, lhs, lhs)) a_.test(l, l);
+  } else if (!directAlu(0x39, wide, lhs, rhs)) {
+    a_.emit(Inst::kIdCmp, l, gpOperand(rhs, wide, true));
+  }
 }
 
 void Masm::cmpSlotZero(uint32_t s) { a_.cmp(slot32(s), 0); }
@@ -344,7 +357,7 @@ void Masm::test(Reg r) {
   if (!r.isGp()) {
     a_.movd(kS0.r32(), fp(r));
     a_.test(kS0.r32(), kS0.r32());
-  } else {
+  } else if (!directRegReg(0x85, false, r, r)) {
     a_.test(gpd(r.id), gpd(r.id));
   }
 }
@@ -449,6 +462,23 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
   a_.ja(trap);
 }
 
+// memory64: a 64-bit address cannot be guarded, and idx + offset + size
+// may wrap, which the carry of the add catches.
+void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
+  uint64_t end = offset + size;
+  if (end < offset) {  // past 2^64: no address is in bounds
+    a_.jmp(trap);
+    return;
+  }
+  a_.mov(kS1, ptr(r13, kCtxMemSize));
+  a_.mov(kS1, ptr(kS1));
+  a_.mov(kS0, end);
+  a_.add(kS0, gp64(idx));
+  a_.jc(trap);
+  a_.cmp(kS0, kS1);
+  a_.ja(trap);
+}
+
 Mem Masm::memOperand(MemRef ref, unsigned size) {
   // Offsets past a 32-bit displacement go through r11 (idx is only read).
   Mem m;
@@ -466,6 +496,15 @@ Mem Masm::memOperand(MemRef ref, unsigned size) {
 }
 
 void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+  if (!acc.fp) {
+    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
+    uint32_t op = acc.size == 8   ? 0x8b
+                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
+                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
+                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
+    bool wide = acc.size == 8 || acc.ext == 2;
+    if (directMem(op, wide, dst, ref)) return;
+  }
   Mem m = memOperand(ref, acc.size);
   if (acc.fp) {
     if (acc.size == 4) a_.movss(fp(dst), m);
@@ -495,6 +534,12 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
     a_.mov(kS1, v.imm);
     v = Opnd::r(gpReg(10));
   }
+  if (v.kind == Opnd::R && v.reg.isGp() &&
+      directMem(acc.size == 1   ? 0x88
+                : acc.size == 2 ? kOperand16 | 0x89
+                                : 0x89,
+                acc.size == 8, v.reg, ref))
+    return;
   Mem m = memOperand(ref, acc.size);
   if (v.kind == Opnd::Imm) {
     uint64_t x = v.imm;
@@ -576,6 +621,36 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   a_.jz(trap);
   a_.lea(rdi, slot(frame_slot));
   a_.call(rax);
+}
+
+// The frame goes as in ret(), but the callee's frame pointer is ours: the
+// jump lands in its prologue (or a call-out stub) as if our caller had
+// called it.
+void Masm::tailCallFunction(uint32_t func_index) {
+  a_.mov(rdi, rbx);
+  a_.add(r14d, 1);
+  a_.pop(rbx);
+  // jmp rel32, patched when the module's code is laid out.
+  static const uint8_t jmp_rel32[5] = {0xe9, 0, 0, 0, 0};
+  a_.embed(jmp_rel32, 5);
+  calls_.emplace_back(uint32_t(a_.offset() - 4), func_index);
+}
+
+void Masm::tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Label trap) {
+  // jitTailCallIndirect(ctx, type, table, elem); the call-out stub takes a
+  // function index in esi (UINT32_MAX: ctx->tail_target).
+  loadOpnd(gpReg(1), elem);
+  a_.mov(rdi, r13);
+  a_.mov(esi, type_index);
+  a_.mov(edx, table);
+  callHelper(helperId(HelperId::TailCallIndirect));
+  a_.test(rax, rax);
+  a_.jz(trap);
+  a_.mov(rdi, rbx);
+  a_.add(r14d, 1);
+  a_.pop(rbx);
+  a_.mov(esi, UINT32_MAX);
+  a_.jmp(rax);
 }
 
 void Masm::interruptCheck(uint32_t flags, Label trap) {

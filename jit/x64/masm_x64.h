@@ -43,7 +43,9 @@ class Masm {
 
   Label newLabel() { return a_.newLabel(); }
   void bind(Label l) { a_.bind(l); }
-  void jump(Label l) { a_.jmp(l); }
+  void jump(Label l) {
+    if (!directJump(-1, l)) a_.jmp(l);
+  }
   void branch(Cond c, Label l);
 
   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
@@ -87,6 +89,7 @@ class Masm {
   void demote(Reg dst, Reg src);
 
   void boundsCheck(Reg idx, uint64_t end, Label trap);
+  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap);
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
   void memorySize(Reg dst);
@@ -96,6 +99,8 @@ class Masm {
 
   void callFunction(uint32_t func_index, uint32_t frame_slot);
   void callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Opnd elem, Label trap);
+  void tailCallFunction(uint32_t func_index);
+  void tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Label trap);
   Reg callOperator(uint32_t helper, Opnd x, Opnd y);
   Reg callMisc(uint32_t op, uint32_t a, uint32_t b, uint32_t frame_slot, bool traps, Label trap);
   void checkTrap(Label trap);
@@ -119,7 +124,49 @@ class Masm {
   void vecStore(Opcode op, uint32_t lane, MemRef ref, Reg src);
   void callSimd(uint32_t op, uint32_t lane, uint32_t frame_slot);
 
+  // Off: every instruction goes through asmjit's encoder (the direct
+  // encodings below are checked against it this way, tests/jit/test_encode_x64.cc).
+  void setDirectEncoding(bool on) { direct_ = on && !logging_; }
+  size_t directCount() const { return direct_count_; }  // instructions the direct path wrote
+
  private:
+  // ---- direct encodings (jit/x64/encode_x64.cc) ----
+  // The commonest forms (a register to or from a slot or linear memory,
+  // between registers, integer operations on them) are written straight
+  // into asmjit's code buffer: its table-driven encoder costs some 250 host
+  // instructions per instruction, most of a compile. Each writes exactly
+  // the bytes asmjit would, and returns false, having written nothing, when
+  // the form is not one of these, the buffer may lack room, or the assembly
+  // is logged (TERN_JIT_ASM): the caller then goes through asmjit.
+  // `opcode` is the MR form's (0x89 mov, 0x01 add, ...): reg-reg and stores
+  // use it, loads into reg its RM form (opcode + 2).
+  uint8_t* directBegin();
+  void directEnd(uint8_t* end);
+  bool directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src);
+  bool directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot);
+  // An ALU operation (the MR opcode of add, or, and, sub, xor, cmp) of a Gp
+  // register with a register, slot or immediate operand.
+  bool directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs);
+  // A Gp register to or from memory base + idx + offset: `opcode` is the
+  // last opcode byte, kEscape0F puts 0x0f before it (movzx, movsx) and
+  // kOperand16 the operand-size prefix (16-bit stores).
+  static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
+  bool directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref);
+  // mov qword [rbx + slot], imm32 (sign-extended).
+  bool directSlotImm(uint32_t slot, int32_t imm);
+  // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86
+  // condition code) to a label: rel8
+  // back to a bound label in reach, else rel32; a rel32 to a label not yet
+  // bound is recorded in fixups_ and patched by finish() (asmjit would link
+  // it to the label and patch it at bind()).
+  bool directJump(int cond, Label l);
+  bool patchFixups();
+  struct Fixup {
+    uint32_t at;  // offset of the rel32
+    Label label;
+  };
+  std::vector<Fixup> fixups_;
+
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
@@ -152,6 +199,8 @@ class Masm {
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
   bool sse42_ = false, avx_ = false;
+  bool logging_ = false, direct_ = true;
+  size_t direct_count_ = 0;
 };
 
 static_assert(MacroAssembler<Masm>);

@@ -4,7 +4,9 @@
 // frame_x64.h. The register contract is in frame_x64.h.
 #include <asmjit/x86.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 #include "jit/backend.h"
 #include "jit/entry.h"
@@ -67,11 +69,13 @@ void emitUnwind(x86::Assembler& a, Label l_unwind, Label l_leave) {
 }
 
 // Function index in esi, callee frame in rdi; reached by a jmp from a
-// call-out stub, so rsp holds the return address into the caller.
+// call-out stub (or from a tail call), so rsp holds the return address into
+// the caller, whose body rsp is 8 bytes up.
 void emitCallOut(x86::Assembler& a, Label l_out) {
   a.bind(l_out);
   a.push(rbx);  // keeps rsp 16-byte aligned for the C++ call
   a.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
+  a.lea(rcx, ptr(rsp, 16));  // the caller's body rsp (jitCallOut's caller_sp)
   a.mov(rdx, rdi);
   a.mov(rdi, r13);
   a.mov(rax, uint64_t(uintptr_t(&jitCallOut)));
@@ -142,9 +146,45 @@ void emitTableJumpStub(std::vector<uint8_t>& code, uint32_t func_index) {
 }
 
 void patchCall(uint8_t* code, size_t site, size_t target) {
-  // `site` is the rel32 of a call, counted from the end of the instruction.
+  // `site` is the rel32 of a call or of a tail call's jmp, counted from the
+  // end of the instruction.
   int32_t rel = int32_t(int64_t(target) - int64_t(site + 4));
   std::memcpy(code + site, &rel, 4);
+}
+
+namespace {
+
+// The features Masm's constructor (masm_x64.cc) consults, in bit order;
+// the two lists must agree.
+struct CpuBit {
+  const char* name;
+  uint32_t feature;
+};
+constexpr CpuBit kCpuBits[] = {
+    {"sse4.1", CpuFeatures::X86::kSSE4_1}, {"sse4.2", CpuFeatures::X86::kSSE4_2}, {"lzcnt", CpuFeatures::X86::kLZCNT},
+    {"bmi", CpuFeatures::X86::kBMI},       {"popcnt", CpuFeatures::X86::kPOPCNT}, {"avx", CpuFeatures::X86::kAVX},
+};
+
+}  // namespace
+
+uint64_t cpuFeatures() {
+  const CpuInfo& cpu = CpuInfo::host();
+  uint64_t bits = 0;
+  for (size_t i = 0; i < std::size(kCpuBits); ++i)
+    if (cpu.hasFeature(kCpuBits[i].feature)) bits |= uint64_t(1) << i;
+  // TERN_JIT_NO_AVX=1 keeps Masm to the SSE encodings: the code needs no AVX.
+  if (std::getenv("TERN_JIT_NO_AVX")) bits &= ~(uint64_t(1) << 5);
+  return bits;
+}
+
+std::string cpuFeatureNames(uint64_t bits) {
+  std::string out;
+  for (size_t i = 0; i < 64; ++i) {
+    if (!(bits & (uint64_t(1) << i))) continue;
+    if (!out.empty()) out += ' ';
+    out += i < std::size(kCpuBits) ? std::string(kCpuBits[i].name) : "bit" + std::to_string(i);
+  }
+  return out.empty() ? "none" : out;
 }
 
 const FrameShape& frameShape() {

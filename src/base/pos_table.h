@@ -52,6 +52,15 @@ class PosTable {
     return found;
   }
 
+  // The encoded entries, and a table made of them (a .cwasm stores them;
+  // such a table is for lookup only, add() would go wrong).
+  const std::vector<uint8_t>& encoded() const { return data_; }
+  static PosTable fromEncoded(std::vector<uint8_t> data) {
+    PosTable t;
+    t.data_ = std::move(data);
+    return t;
+  }
+
   void reserve(size_t bytes) { data_.reserve(bytes); }
   bool empty() const { return data_.empty(); }
   size_t bytes() const { return data_.size(); }

@@ -45,9 +45,8 @@ struct Object {
 
 struct ModuleObject : Object {
   std::shared_ptr<tern::Module> module;
-  std::shared_ptr<const std::vector<uint8_t>> binary;  // for wasm_module_serialize
-  ModuleObject(std::shared_ptr<tern::Module> m, std::shared_ptr<const std::vector<uint8_t>> b)
-      : Object(Kind::Module, nullptr, m.get()), module(std::move(m)), binary(std::move(b)) {}
+  explicit ModuleObject(std::shared_ptr<tern::Module> m)
+      : Object(Kind::Module, nullptr, m.get()), module(std::move(m)) {}
 };
 
 struct FrameInfo {
@@ -165,7 +164,6 @@ struct wasm_foreign_t : wasm_ref_t {};
 
 struct wasm_shared_module_t {
   std::shared_ptr<tern::Module> module;
-  std::shared_ptr<const std::vector<uint8_t>> binary;
 };
 
 struct wasm_frame_t {
@@ -212,8 +210,10 @@ struct wasm_tabletype_t : wasm_externtype_t {
 };
 
 struct wasm_memorytype_t : wasm_externtype_t {
-  wasm_limits_t limits;
-  explicit wasm_memorytype_t(wasm_limits_t l) : wasm_externtype_t(WASM_EXTERN_MEMORY), limits(l) {}
+  wasm_limits_t limits;   // as wasm.h has them: 32 bits, clamped
+  tern::MemoryType type;  // the whole type: 64-bit limits, is64 (tern_memorytype_*)
+  explicit wasm_memorytype_t(const tern::MemoryType& t)
+      : wasm_externtype_t(WASM_EXTERN_MEMORY), limits(tern::capi::toLimits(t.limits)), type(t) {}
 };
 
 struct wasm_importtype_t {

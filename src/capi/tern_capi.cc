@@ -62,6 +62,7 @@ constexpr tern_trap_kind_t kTrapKinds[] = {
     TERN_TRAP_HOST,
     TERN_TRAP_HOST_EXCEPTION,
     TERN_TRAP_EXIT,
+    TERN_TRAP_UNCAUGHT_EXCEPTION,
 };
 static_assert(sizeof(kTrapKinds) == size_t(tern::kLastTrapKind) + 1, "a trap kind is missing from kTrapKinds");
 
@@ -128,6 +129,8 @@ void tern_config_memory_guard_size_set(wasm_config_t* config, uint64_t bytes) { 
 void tern_config_perf_map_set(wasm_config_t* config, bool enable) { config->config.perf_map = enable; }
 void tern_config_lazy_set(wasm_config_t* config, bool enable) { config->config.lazy = enable; }
 
+void tern_config_cache_dir_set(wasm_config_t* config, const char* dir) { config->config.cache_dir = dir ? dir : ""; }
+
 tern_error_t* tern_config_features_set(wasm_config_t* config, const char* spec) {
   if (!config || !spec) return usageError("tern_config_features_set: NULL config or spec");
   if (std::optional<std::string> e = config->config.features.set(spec)) return usageError(*e);
@@ -140,10 +143,19 @@ tern_error_t* tern_module_new(wasm_engine_t* engine, const wasm_byte_vec_t* bina
   if (!out) return usageError("tern_module_new: out is NULL");
   *out = nullptr;
   if (!engine || !binary) return usageError("tern_module_new: NULL engine or binary");
-  auto bytes = std::make_shared<const std::vector<uint8_t>>(bytesOf(binary).begin(), bytesOf(binary).end());
-  auto m = tern::Module::compile(engine->engine, *bytes);
+  auto m = tern::Module::compile(engine->engine, bytesOf(binary));
   if (!m) return newError(m.error());
-  *out = tern::capi::newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value()), std::move(bytes)));
+  *out = tern::capi::newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value())));
+  return nullptr;
+}
+
+tern_error_t* tern_module_deserialize(wasm_engine_t* engine, const wasm_byte_vec_t* image, wasm_module_t** out) {
+  if (!out) return usageError("tern_module_deserialize: out is NULL");
+  *out = nullptr;
+  if (!engine || !image) return usageError("tern_module_deserialize: NULL engine or image");
+  auto m = tern::Module::deserialize(engine->engine, bytesOf(image));
+  if (!m) return newError(m.error());
+  *out = tern::capi::newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value())));
   return nullptr;
 }
 

@@ -57,8 +57,10 @@ bool fits(const tern::ExternType& have, const tern::ExternType& want) {
     case tern::ExternKind::Func: return have.func == want.func;
     case tern::ExternKind::Table:
       return have.table.elem == want.table.elem && limitsFit(have.table.limits, want.table.limits);
-    case tern::ExternKind::Memory: return limitsFit(have.memory.limits, want.memory.limits);
+    case tern::ExternKind::Memory:
+      return have.memory.is64 == want.memory.is64 && limitsFit(have.memory.limits, want.memory.limits);
     case tern::ExternKind::Global: return have.global.type == want.global.type && have.global.mut == want.global.mut;
+    case tern::ExternKind::Tag: return have.func == want.func;
   }
   return false;
 }

@@ -65,6 +65,7 @@ Kind kindOf(ExternKind k) {
     case ExternKind::Global: return Kind::Global;
     case ExternKind::Table: return Kind::Table;
     case ExternKind::Memory: return Kind::Memory;
+    case ExternKind::Tag: break;  // the standard C API has no tag kind: tags are not shown to it
   }
   return Kind::Func;
 }
@@ -497,10 +498,9 @@ wasm_foreign_t* wasm_foreign_new(wasm_store_t* store) {
 wasm_module_t* wasm_module_new(wasm_store_t* store, const wasm_byte_vec_t* binary) {
   if (!store || !binary) return nullptr;
   const auto* p = reinterpret_cast<const uint8_t*>(binary->data);
-  auto bytes = std::make_shared<const std::vector<uint8_t>>(p, p + binary->size);
-  auto m = tern::Module::compile(store->engine->engine, *bytes);
+  auto m = tern::Module::compile(store->engine->engine, std::span<const uint8_t>(p, binary->size));
   if (!m) return nullptr;
-  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value()), std::move(bytes)));
+  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value())));
 }
 
 bool wasm_module_validate(wasm_store_t*, const wasm_byte_vec_t* binary) {
@@ -530,25 +530,37 @@ void wasm_module_exports(const wasm_module_t* module, wasm_exporttype_vec_t* out
   }
 }
 
-// The serialized form is the module's binary: deserializing compiles again.
+// The serialized form is a .cwasm image (Module::serialize), which
+// deserializing loads without compiling; a module without machine code (the
+// interpreter tier) serializes to its binary, which deserializing compiles.
 void wasm_module_serialize(const wasm_module_t* module, wasm_byte_vec_t* out) {
-  const std::vector<uint8_t>& b = *module->module().binary;
+  const tern::Module& m = *module->module().module;
+  if (auto image = m.serialize()) {
+    wasm_byte_vec_new(out, image->size(), reinterpret_cast<const wasm_byte_t*>(image->data()));
+    return;
+  }
+  std::span<const uint8_t> b = tern::moduleData(m).bytes.span();
   wasm_byte_vec_new(out, b.size(), reinterpret_cast<const wasm_byte_t*>(b.data()));
 }
 
 wasm_module_t* wasm_module_deserialize(wasm_store_t* store, const wasm_byte_vec_t* bytes) {
-  return wasm_module_new(store, bytes);
+  if (!store || !bytes) return nullptr;
+  auto span = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes->data), bytes->size);
+  if (!tern::Module::isPrecompiled(span)) return wasm_module_new(store, bytes);
+  auto m = tern::Module::deserialize(store->engine->engine, span);
+  if (!m) return nullptr;
+  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(std::move(m.value())));
 }
 
 void wasm_shared_module_delete(wasm_shared_module_t* s) { delete s; }
 
 wasm_shared_module_t* wasm_module_share(const wasm_module_t* module) {
-  return new wasm_shared_module_t{module->module().module, module->module().binary};
+  return new wasm_shared_module_t{module->module().module};
 }
 
 wasm_module_t* wasm_module_obtain(wasm_store_t* store, const wasm_shared_module_t* shared) {
   if (!store || !shared || &shared->module->engine() != &store->engine->engine) return nullptr;
-  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(shared->module, shared->binary));
+  return newHandleAs<wasm_module_t>(std::make_shared<ModuleObject>(shared->module));
 }
 
 // Functions ---------------------------------------------------------------------------------------
@@ -696,10 +708,10 @@ bool wasm_table_grow(wasm_table_t* table, wasm_table_size_t delta, wasm_ref_t* i
 
 wasm_memory_t* wasm_memory_new(wasm_store_t* store, const wasm_memorytype_t* type) {
   if (!store || !type) return nullptr;
-  constexpr uint64_t kMaxPages = 65536;
-  tern::Limits limits = fromLimits(type->limits);
-  if (limits.min > kMaxPages || (limits.max && (*limits.max > kMaxPages || *limits.max < limits.min))) return nullptr;
-  auto m = store->store->createMemory({limits});
+  const uint64_t max_pages = type->type.is64 ? uint64_t(1) << 48 : 65536;
+  const tern::Limits& limits = type->type.limits;
+  if (limits.min > max_pages || (limits.max && (*limits.max > max_pages || *limits.max < limits.min))) return nullptr;
+  auto m = store->store->createMemory(type->type);
   if (!m) return nullptr;
   return newHandleAs<wasm_memory_t>(store->objectFor(Kind::Memory, m.value()));
 }
@@ -789,8 +801,9 @@ void wasm_instance_exports(const wasm_instance_t* instance, wasm_extern_vec_t* o
       case tern::ExternKind::Table: ext = tern::Extern(inst->tables_[e.index]); break;
       case tern::ExternKind::Memory: ext = tern::Extern(inst->memories_[e.index]); break;
       case tern::ExternKind::Global: ext = tern::Extern(inst->globals_[e.index]); break;
+      case tern::ExternKind::Tag: break;  // no tag kind in the C API (kindOf): a null extern
     }
-    out->data[i] = newExternHandle(store, ext);
+    out->data[i] = ext.ptr ? newExternHandle(store, ext) : nullptr;
   }
 }
 

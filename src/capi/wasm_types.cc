@@ -199,9 +199,23 @@ void wasm_tabletype_delete(wasm_tabletype_t* t) { delete t; }
 
 // Memory types
 
-wasm_memorytype_t* wasm_memorytype_new(const wasm_limits_t* limits) { return new wasm_memorytype_t(*limits); }
+wasm_memorytype_t* wasm_memorytype_new(const wasm_limits_t* limits) {
+  return new wasm_memorytype_t(tern::MemoryType{tern::capi::fromLimits(*limits)});
+}
 const wasm_limits_t* wasm_memorytype_limits(const wasm_memorytype_t* t) { return &t->limits; }
-wasm_memorytype_t* wasm_memorytype_copy(const wasm_memorytype_t* t) { return new wasm_memorytype_t(t->limits); }
+wasm_memorytype_t* wasm_memorytype_copy(const wasm_memorytype_t* t) { return new wasm_memorytype_t(t->type); }
+// memory64 (tern.h): the limits in 64 bits and the index type.
+wasm_memorytype_t* tern_memorytype_new(uint64_t min, bool max_present, uint64_t max, bool is64) {
+  tern::MemoryType t{{min, std::nullopt}, is64};
+  if (max_present) t.limits.max = max;
+  return new wasm_memorytype_t(t);
+}
+bool tern_memorytype_is64(const wasm_memorytype_t* t) { return t->type.is64; }
+uint64_t tern_memorytype_minimum(const wasm_memorytype_t* t) { return t->type.limits.min; }
+bool tern_memorytype_maximum(const wasm_memorytype_t* t, uint64_t* max) {
+  if (t->type.limits.max) *max = *t->type.limits.max;
+  return t->type.limits.max.has_value();
+}
 void wasm_memorytype_delete(wasm_memorytype_t* t) { delete t; }
 
 // Extern types: the four specific types derive from wasm_externtype_t.
@@ -370,7 +384,8 @@ wasm_externtype_t* newExternType(const ExternType& t) {
       return new wasm_globaltype_t(wasm_valtype_new(toValKind(t.global.type)), t.global.mut ? WASM_VAR : WASM_CONST);
     case ExternKind::Table:
       return new wasm_tabletype_t(wasm_valtype_new(toValKind(t.table.elem)), toLimits(t.table.limits));
-    case ExternKind::Memory: return new wasm_memorytype_t(toLimits(t.memory.limits));
+    case ExternKind::Memory: return new wasm_memorytype_t(t.memory);
+    case ExternKind::Tag: break;  // the standard C API has no tag kind
   }
   return nullptr;
 }

@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/compile_cmd.h"
 #include "cli/link_cmd.h"
 #include "cli/usage.h"
 #include "cli/wast.h"
@@ -165,6 +166,22 @@ bool parseArg(const std::string& s, tern::ValType t, tern::Value& out) {
       double d = std::strtod(s.c_str(), &end);
       if (s.empty() || *end != '\0') return false;
       out = tern::Value::f64(d);
+      return true;
+    }
+    case ValType::V128: {
+      // The form results are printed in: 0x and up to 32 hex digits, the high half first.
+      std::string_view h(s);
+      if (h.size() < 3 || h[0] != '0' || (h[1] != 'x' && h[1] != 'X') || h.size() > 34) return false;
+      h.remove_prefix(2);
+      size_t split = h.size() > 16 ? h.size() - 16 : 0;
+      uint64_t hi = 0, lo = 0;
+      auto hex = [](std::string_view part, uint64_t& v) {
+        if (part.empty()) return true;
+        auto r = std::from_chars(part.data(), part.data() + part.size(), v, 16);
+        return r.ec == std::errc() && r.ptr == part.data() + part.size() && part[0] != '-' && part[0] != '+';
+      };
+      if (!hex(h.substr(0, split), hi) || !hex(h.substr(split), lo)) return false;
+      out = tern::Value::v128({lo, hi});
       return true;
     }
     default: return false;
@@ -365,6 +382,7 @@ struct RunOptions {
   std::string timeout_text;  // as given, for messages
   std::optional<uint64_t> max_memory_size;
   std::optional<uint64_t> max_wasm_stack;
+  bool allow_precompiled = false;
   std::string file;
   std::vector<std::string> guest_args;
 };
@@ -557,6 +575,11 @@ int parseRun(int argc, char** argv, RunOptions& o) {
       o.config.bounds_checks = true;
     } else if (arg == "--perf-map") {
       o.config.perf_map = true;
+    } else if (arg == "--allow-precompiled") {
+      o.allow_precompiled = true;
+    } else if (is(arg, "--cache")) {
+      if (!value("--cache", arg, v)) return kExitUsage;
+      o.config.cache_dir = v;
     } else if (is(arg, "--tier")) {
       if (!value("--tier", arg, v)) return kExitUsage;
       if (!parseTier(v, o.config.tier)) {
@@ -715,6 +738,20 @@ int invokeExport(tern::Instance& instance, const RunOptions& o, CallGuest&& call
   return callGuest(fn, args, true, true);
 }
 
+// Compiles the module in `path`, or loads it if it is a .cwasm that
+// --allow-precompiled lets run; `refused` is set to the exit status of a
+// .cwasm that it does not.
+tern::Expected<std::shared_ptr<tern::Module>> loadModule(tern::Engine& engine, const std::string& path,
+                                                         bool allow_precompiled, int& refused) {
+  if (!tern::Module::isPrecompiled(readPrefix(path, 16))) return tern::Module::compileFile(engine, path);
+  if (!allow_precompiled) {
+    std::fprintf(stderr, "error: %s is a precompiled .cwasm file: pass --allow-precompiled to run it\n", path.c_str());
+    refused = kExitError;
+    return tern::Error{tern::ErrorKind::Unsupported, "refused", SIZE_MAX};
+  }
+  return tern::Module::deserializeFile(engine, path);
+}
+
 // Runs the module `o` describes; returns the process exit status.
 int execRun(RunOptions& o) {
   const std::string& file = o.file;
@@ -724,8 +761,14 @@ int execRun(RunOptions& o) {
   if (o.timeout) o.config.epoch_interruption = true;
   if (o.max_wasm_stack) applyStack(*o.max_wasm_stack, o.config);
 
+  if (o.config.cache_dir.empty()) {
+    if (const char* dir = std::getenv("TERN_CACHE_DIR"); dir && *dir) o.config.cache_dir = dir;
+  }
+
   tern::Engine engine(o.config);
-  auto module = tern::Module::compileFile(engine, file);
+  int refused = -1;
+  auto module = loadModule(engine, file, o.allow_precompiled, refused);
+  if (refused >= 0) return refused;
   if (!module) {
     const tern::Error& e = module.error();
     if (e.kind == tern::ErrorKind::Io) {
@@ -770,7 +813,9 @@ int execRun(RunOptions& o) {
   // Preloaded modules, in order: each may import WASI and the ones before it.
   for (const auto& [name, path] : o.preloads) {
     if (int status = checkModuleFile(path); status >= 0) return status;
-    auto dep = tern::Module::compileFile(engine, path);
+    int dep_refused = -1;
+    auto dep = loadModule(engine, path, o.allow_precompiled, dep_refused);
+    if (dep_refused >= 0) return dep_refused;
     if (!dep) {
       std::fprintf(stderr, "error: %s: %s\n", path.c_str(), dep.error().toString().c_str());
       return kExitError;
@@ -936,6 +981,7 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return cmdValidate(argc - 2, argv + 2);
   if (cmd == "wast") return tern::cli::wastMain(argc - 1, argv + 1);
   if (cmd == "link") return tern::cli::linkMain(argc - 1, argv + 1);
+  if (cmd == "compile") return tern::cli::compileMain(argc - 1, argv + 1);
   if (cmd == "--version" || cmd == "version" || cmd == "-V") {
     if (argc > 2 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h")) {
       tern::cli::printCommandHelp(*tern::cli::findCommandHelp("version"), stdout);
@@ -945,7 +991,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "help" || cmd == "--help" || cmd == "-h") return cmdHelp(argc - 2, argv + 2);
-  if (!cmd.empty() && cmd[0] != '-' && endsWith(cmd, ".wasm")) return cmdRun(argc - 1, argv + 1);
+  if (!cmd.empty() && cmd[0] != '-' && (endsWith(cmd, ".wasm") || endsWith(cmd, ".cwasm"))) {
+    return cmdRun(argc - 1, argv + 1);
+  }
   if (!cmd.empty() && cmd[0] == '-') usageError("unknown option '" + std::string(cmd) + "'");
   else usageError("unknown command '" + std::string(cmd) + "'");
   return kExitUsage;

@@ -40,10 +40,10 @@ inline constexpr OptionKey kWasmKeys[] = {
     {"extended-const", "[=y|n]",
      "i32/i64 add, sub, mul in constant expressions\n"
      "(default y)"},
-    {"tail-call", "[=y|n]", "return_call (not implemented yet; default n)"},
-    {"multi-memory", "[=y|n]", "several memories (not implemented yet; default n)"},
-    {"memory64", "[=y|n]", "64-bit memories (not implemented yet; default n)"},
-    {"exceptions", "[=y|n]", "exception handling (not implemented yet; default n)"},
+    {"tail-call", "[=y|n]", "return_call, return_call_indirect (default y)"},
+    {"multi-memory", "[=y|n]", "several memories (default y)"},
+    {"memory64", "[=y|n]", "64-bit memories, i64 addresses (default n)"},
+    {"exceptions", "[=y|n]", "tags, try/catch/delegate, throw, rethrow (default n)"},
     {"all", "=y|n", "every feature above (n: Wasm 2.0 only)"},
 };
 
@@ -115,6 +115,10 @@ inline std::string runHelp() {
          "                        relying on guard pages\n"
          "  --perf-map            write /tmp/perf-PID.map so `perf report` names\n"
          "                        JIT-compiled Wasm functions\n"
+         "  --allow-precompiled   FILE may be a .cwasm that `tern compile` wrote;\n"
+         "                        without it a .cwasm is refused\n"
+         "  --cache DIR           keep compiled code in DIR and load it from there\n"
+         "                        the next time (default: $TERN_CACHE_DIR, if set)\n"
          "  --tier=interp|jit|auto\n"
          "                        execution tier (default auto: the JIT where it\n"
          "                        can compile a function, else the interpreter)\n"
@@ -154,6 +158,8 @@ inline std::string wastHelp() {
          "  -C lazy=y|n             compile each function at its first call (y,\n"
          "                          the default) or every one up front, as for\n"
          "                          `tern run`\n"
+         "  --precompile            run every module through a .cwasm image (as\n"
+         "                          `tern compile` writes it) and load that\n"
          "  -W NAME[=y|n][,...]     switch a WebAssembly feature on or off, as for\n"
          "                          `tern run` (`-W all=n`: Wasm 2.0 only)\n"
          "  --skip-list FILE        skip what FILE lists for this script\n"
@@ -170,6 +176,22 @@ inline std::string linkHelp() {
          "\n"
          "  -o, --output OUT.wasm   where to write the result (required)\n"
          "  --no-names              do not write a name section\n"
+         "  -h, --help              print this text\n";
+}
+
+inline std::string compileHelp() {
+  return "Compile every function of FILE.wasm with the JIT and write the machine\n"
+         "code, with what instantiation needs, to OUT.cwasm, which `tern run\n"
+         "--allow-precompiled` runs without compiling. It runs only with this\n"
+         "version of Tern, on a CPU with the same features, and with the same\n"
+         "settings below; anything else is refused (exit status 1).\n"
+         "\n"
+         "  -o, --output OUT.cwasm  where to write it (required)\n"
+         "  -W NAME[=y|n][,...]     switch a WebAssembly feature on or off, as for\n"
+         "                          `tern run`; `-W fuel=N` and `-W timeout=T`\n"
+         "                          compile in fuel and epoch checks, which runs\n"
+         "                          with those options need\n"
+         "  --bounds-checks         JIT code checks every memory access\n"
          "  -h, --help              print this text\n";
 }
 
@@ -191,6 +213,7 @@ inline constexpr CommandHelp kCommands[] = {
     {"validate", "validate FILE.wasm", validateHelp},
     {"wast", "wast [options] FILE.wast", wastHelp},
     {"link", "link MAIN.wasm [NAME=]DEP.wasm... -o OUT.wasm", linkHelp},
+    {"compile", "compile [options] FILE.wasm -o OUT.cwasm", compileHelp},
     {"version", "version | --version | -V", versionHelp},
     {"help", "help [COMMAND] | --help | -h", helpHelp},
 };

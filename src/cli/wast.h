@@ -3,7 +3,7 @@
 
 namespace tern::cli {
 
-// tern wast FILE.wast [--tier=interp|jit|auto] [--skip-list FILE] [-v]
+// tern wast FILE.wast [--tier=interp|jit|auto] [--precompile] [--skip-list FILE] [-v]
 //
 // argv[0] is "wast"; the rest are its arguments. The script is converted to
 // JSON plus binary modules by wabt's wast2json, then every command is run

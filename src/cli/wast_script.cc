@@ -38,6 +38,8 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
       opt.verbose = true;
     } else if (a == "--bounds-checks") {
       opt.bounds_checks = true;
+    } else if (a == "--precompile") {
+      opt.precompile = true;
     } else if (a.rfind("--tier=", 0) == 0) {
       if (auto e = parseTier(a.substr(7))) return e;
     } else if (a == "--tier") {

@@ -12,7 +12,9 @@
 //       the block's params are popped from the new frame's point of view);
 //     - for else/end: before the frame is popped, only for frames that were
 //       opened in reachable code; `s.endReachable()` tells whether the
-//       fallthrough path reaches the else/end.
+//       fallthrough path reaches the else/end. catch, catch_all and
+//       delegate (which also closes its try) are visited the same way;
+//       for catch, the tag's values are pushed after the visit.
 //   void finish(const ValidatorState&);
 #pragma once
 
@@ -36,13 +38,17 @@ struct Imm {
   uint64_t bits = 0, hi = 0;  // constants
   uint32_t align = 0;
   uint64_t offset = 0;  // memarg offset
+  uint32_t mem = 0;     // memory index: memarg, memory.size/grow/fill/init, memory.copy's destination
+  uint32_t mem2 = 0;    // memory.copy's source memory
   uint8_t lane = 0;
   uint8_t shuffle[16] = {};
   ValType type = ValType::I32;                     // select t, ref.null
   const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
 };
 
-enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func };
+// Try is a try block's body; Catch and CatchAll its handler clauses (the
+// frame changes kind at each clause, as an If becomes an Else).
+enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func, Try, Catch, CatchAll };
 
 struct CtrlFrame {
   CtrlKind kind = CtrlKind::Block;
@@ -94,6 +100,11 @@ class ValidatorState {
   // code without v128 as cheap as it was.
   uint32_t slotHeight() const { return uint32_t(stack.size()) + v128s; }
   bool endReachable() const { return !frames.back().unreachable; }
+  // memory64: whether memory `mem` (a memarg's or memory instruction's
+  // Imm::mem) has i64 addresses. Without -W memory64, one test.
+  bool memIs64(uint32_t mem) const {
+    return module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
+  }
 };
 
 // The decoder's errors are the API's Error (kind Malformed or Invalid, the
@@ -272,23 +283,46 @@ class FunctionDecoder : public ValidatorState {
     f->type_index = idx;
     return true;
   }
+  // The alignment flags' bit 6 says a memory index follows them (multi-memory); without the
+  // feature, such flags are too large an alignment, as in Wasm 2.0. With memory64 the offset
+  // is a u64 (below 2^32 for a 32-bit memory).
   bool readMemArg(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
-    uint32_t off;
-    if (!r.u32(&off)) return readFail(r);
-    imm->offset = off;
+    if (module->features.multi_memory && (align & 0x40)) {
+      if (!r.u32(&imm->mem)) return readFail(r);
+      align &= ~0x40u;
+    }
+    if (module->features.memory64) [[unlikely]] {
+      if (!r.u64(&imm->offset)) return readFail(r);
+    } else {
+      uint32_t off;
+      if (!r.u32(&off)) return readFail(r);
+      imm->offset = off;
+    }
     if (align >= 32) return malformed(r.offset(), ErrorCode::MalformedMemopFlags);
     imm->align = align;
-    if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
+    if (!checkMemory(imm->mem)) return false;
     if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
+    if (module->features.memory64) [[unlikely]] {
+      addr64_ = memIs64(imm->mem);
+      if (imm->offset > UINT32_MAX && !addr64_) return invalid(ErrorCode::OffsetOutOfRange);
+    }
     return true;
   }
-  bool readMemIdxZero(Reader& r) {
+  // memory.size/grow/fill/copy/init's memory index: a zero byte in Wasm 2.0.
+  bool readMemIdx(Reader& r, uint32_t* mem) {
+    if (module->features.multi_memory) {
+      if (!r.u32(mem)) return readFail(r);
+      return checkMemory(*mem);
+    }
     uint8_t b = 0;
     if (!r.u8(&b)) return readFail(r);
     if (b != 0) return malformed(r.offset() - 1, ErrorCode::ZeroByteExpected);
-    if (module->memories.empty()) return invalid(ErrorCode::UnknownMemory, 0);
+    return checkMemory(0);
+  }
+  bool checkMemory(uint32_t mem) {
+    if (mem >= module->memories.size()) return invalid(ErrorCode::UnknownMemory, mem);
     return true;
   }
   bool readRefType(Reader& r, ValType* out) {
@@ -310,18 +344,33 @@ class FunctionDecoder : public ValidatorState {
 
   bool step(Reader& r);
   bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
-  // Pops the signature's params, visits, pushes its results.
+  // Pops the signature's params, visits, pushes its results. kAddr64: a
+  // load or store of a 64-bit memory, whose address (the first param) is
+  // an i64.
+  template <bool kAddr64 = false>
   bool applySig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
     const OpSig& sig = info.types;
     for (unsigned i = sig.nparams; i-- > 0;)
-      if (!popExpect(sig.params[i])) return false;
+      if (!popExpect(kAddr64 && i == 0 ? ValType::I64 : sig.params[i])) return false;
     if (live) visitor_.op(*this, op, imm);
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  // Out of line, so that validating code without memory64 keeps its step().
+  [[gnu::cold, gnu::noinline]] bool applyAddr64Sig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+    addr64_ = false;
+    return applySig<true>(info, op, imm, live);
+  }
+  bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
   bool stepElse();
   bool stepEnd();
+  bool stepException(Reader& r, Opcode op, bool live);
+  bool readTag(Reader& r, Imm* imm) {
+    if (!r.u32(&imm->a)) return readFail(r);
+    if (imm->a >= module->tags.size()) return invalid(ErrorCode::UnknownTag, imm->a);
+    return true;
+  }
   bool stepBranch(Reader& r, Opcode op, bool live);
   bool stepBrTable(Reader& r, bool live);
   bool stepCall(Reader& r, Opcode op, bool live);
@@ -332,6 +381,7 @@ class FunctionDecoder : public ValidatorState {
 
   Visitor& visitor_;
   DecodeError err_;
+  bool addr64_ = false;  // the memarg just read is a 64-bit memory's (readMemArg)
   std::vector<uint32_t> targets_;
 };
 
@@ -364,6 +414,8 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
     case OpClass::Store: {
       Imm imm;
       if (info.imm != ImmKind::None && !readGenericImm(r, info, op, &imm)) return false;
+      if (addr64_) [[unlikely]]
+        return applyAddr64Sig(info, op, imm, live);
       return applySig(info, op, imm, live);
     }
     case OpClass::Ctl:
@@ -376,6 +428,14 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Block:
         case Opcode::Loop:
         case Opcode::If: return stepBlock(r, op, live);
+        case Opcode::Try:
+        case Opcode::Catch:
+        case Opcode::CatchAll:
+        case Opcode::Delegate:
+        case Opcode::Throw:
+        case Opcode::Rethrow:
+          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
+          return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
         case Opcode::Else: return stepElse();
         case Opcode::End: return stepEnd();
         case Opcode::Br:
@@ -383,7 +443,9 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Return: return stepBranch(r, op, live);
         case Opcode::BrTable: return stepBrTable(r, live);
         case Opcode::Call:
-        case Opcode::CallIndirect: return stepCall(r, op, live);
+        case Opcode::CallIndirect:
+        case Opcode::ReturnCall:
+        case Opcode::ReturnCallIndirect: return stepCall(r, op, live);
         default: break;
       }
       break;
@@ -449,7 +511,10 @@ bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opc
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
   CtrlFrame f;
-  f.kind = op == Opcode::Block ? CtrlKind::Block : op == Opcode::Loop ? CtrlKind::Loop : CtrlKind::If;
+  f.kind = op == Opcode::Block  ? CtrlKind::Block
+           : op == Opcode::Loop ? CtrlKind::Loop
+           : op == Opcode::If   ? CtrlKind::If
+                                : CtrlKind::Try;
   if (!readBlockType(r, &f)) return false;
   if (op == Opcode::If && !popExpect(ValType::I32)) return false;
   uint32_t np = paramCount(f);
@@ -499,6 +564,56 @@ bool FunctionDecoder<Visitor>::stepEnd() {
     uint32_t nr = resultCount(closed);
     for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
   }
+  return true;
+}
+
+// catch, catch_all, delegate, throw, rethrow (try is a block).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepException(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (op == Opcode::Throw) {
+    if (!readTag(r, &imm)) return false;
+    const FuncType& t = module->types[module->tags[imm.a]];
+    for (size_t i = t.params.size(); i-- > 0;)
+      if (!popExpect(t.params[i])) return false;
+    if (live) visitor_.op(*this, op, imm);
+    markUnreachable();
+    return true;
+  }
+  if (op == Opcode::Rethrow) {
+    if (!r.u32(&imm.a)) return readFail(r);
+    if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+    CtrlKind k = frameAt(imm.a).kind;
+    if (k != CtrlKind::Catch && k != CtrlKind::CatchAll) return invalid(ErrorCode::InvalidRethrowLabel);
+    if (live) visitor_.op(*this, op, imm);
+    markUnreachable();
+    return true;
+  }
+  // A clause or delegate ends the try's body (or the previous clause).
+  CtrlFrame& f = frames.back();
+  bool after_catch = f.kind == CtrlKind::Catch && op == Opcode::Catch;
+  if (f.kind != CtrlKind::Try && !(f.kind == CtrlKind::Catch && op == Opcode::CatchAll) && !after_catch)
+    return invalid(ErrorCode::TypeMismatch);
+  if (op == Opcode::Catch && !readTag(r, &imm)) return false;
+  if (op == Opcode::Delegate) {
+    if (!r.u32(&imm.a)) return readFail(r);
+    // The label counts from outside the try.
+    if (imm.a + 1 >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  }
+  if (!popResults(f)) return false;
+  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
+  if (f.visited) visitor_.op(*this, op, imm);
+  if (op == Opcode::Delegate) {
+    CtrlFrame closed = f;
+    frames.pop_back();
+    uint32_t nr = resultCount(closed);
+    for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
+    return true;
+  }
+  f.kind = op == Opcode::Catch ? CtrlKind::Catch : CtrlKind::CatchAll;
+  f.unreachable = false;
+  if (op == Opcode::Catch)
+    for (ValType t : module->types[module->tags[imm.a]].params) push(t);
   return true;
 }
 
@@ -556,11 +671,16 @@ bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
   return true;
 }
 
+// call, call_indirect, and their tail forms return_call and
+// return_call_indirect (Features::tail_call): the callee's results must be
+// the function's own, and what is left below the arguments is dropped.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
+  const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
+  if (tail && !module->features.tail_call) return malformed(op_offset, ErrorCode::IllegalOpcode);
   Imm imm;
   const FuncType* ft;
-  if (op == Opcode::Call) {
+  if (op == Opcode::Call || op == Opcode::ReturnCall) {
     if (!r.u32(&imm.a)) return readFail(r);
     if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
     ft = &module->funcType(imm.a);
@@ -573,9 +693,14 @@ bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
     if (!popExpect(ValType::I32)) return false;
     ft = &module->types[imm.a];
   }
+  if (tail && ft->results != module->funcType(func_index).results) return invalid(ErrorCode::TypeMismatch);
   for (size_t i = ft->params.size(); i-- > 0;)
     if (!popExpect(ft->params[i])) return false;
   if (live) visitor_.op(*this, op, imm);
+  if (tail) {
+    markUnreachable();
+    return true;
+  }
   for (ValType t : ft->results) push(t);
   return true;
 }
@@ -678,15 +803,15 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     case Opcode::MemorySize:
     case Opcode::MemoryGrow:
     case Opcode::MemoryFill:
-      if (!readMemIdxZero(r)) return false;
+      if (!readMemIdx(r, &imm.mem)) return false;
       break;
     case Opcode::MemoryCopy:
-      if (!readMemIdxZero(r) || !readMemIdxZero(r)) return false;
+      if (!readMemIdx(r, &imm.mem) || !readMemIdx(r, &imm.mem2)) return false;
       break;
     case Opcode::MemoryInit:
     case Opcode::DataDrop:
       if (!r.u32(&imm.a)) return readFail(r);
-      if (op == Opcode::MemoryInit && !readMemIdxZero(r)) return false;
+      if (op == Opcode::MemoryInit && !readMemIdx(r, &imm.mem)) return false;
       if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
       if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;
@@ -730,7 +855,30 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     }
     default: return invalid(ErrorCode::InternalDecoder);
   }
+  if (info.cls != OpClass::Table && memIs64(imm.mem)) return applyMem64Sig(op, imm, live);
   return applySig(info, op, imm, live);
+}
+
+// The memory instructions of a 64-bit memory: addresses, sizes and page
+// counts are i64 (memory.init's source offset and length stay i32).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool live) {
+  constexpr ValType I = ValType::I32, L = ValType::I64;
+  ValType params[3] = {L, L, L};
+  unsigned n = 3;
+  switch (op) {
+    case Opcode::MemorySize: n = 0; break;
+    case Opcode::MemoryGrow: n = 1; break;
+    case Opcode::MemoryFill: params[1] = I; break;
+    case Opcode::MemoryInit: params[1] = params[2] = I; break;
+    case Opcode::MemoryCopy: break;
+    default: return applySig(opInfo(op), op, imm, live);  // data.drop
+  }
+  for (unsigned i = n; i-- > 0;)
+    if (!popExpect(params[i])) return false;
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::MemorySize || op == Opcode::MemoryGrow) push(L);
+  return true;
 }
 
 }  // namespace tern

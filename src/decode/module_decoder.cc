@@ -10,7 +10,7 @@ namespace tern {
 namespace {
 
 // Section ids in their required order (data count sits between element and
-// code).
+// code, tag between memory and global).
 int sectionRank(uint8_t id) {
   switch (id) {
     case 1: return 1;
@@ -18,13 +18,14 @@ int sectionRank(uint8_t id) {
     case 3: return 3;
     case 4: return 4;
     case 5: return 5;
-    case 6: return 6;
-    case 7: return 7;
-    case 8: return 8;
-    case 9: return 9;
-    case 12: return 10;
-    case 10: return 11;
-    case 11: return 12;
+    case 13: return 6;
+    case 6: return 7;
+    case 7: return 8;
+    case 8: return 9;
+    case 9: return 10;
+    case 12: return 11;
+    case 10: return 12;
+    case 11: return 13;
   }
   return -1;
 }
@@ -61,11 +62,14 @@ bool validUtf8(const uint8_t* p, size_t n) {
 // this constructor refers to it, and a program that never validates alone
 // (examples/min-platform) links without FunctionDecoder<NullVisitor>.
 ModuleDecoder::ModuleDecoder(const Features& features) : m_(std::make_unique<ModuleData>()), features_(features) {
+  m_->features = features;
   static ValidatingConsumer validator;
   consumer_ = &validator;
 }
 ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
-    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {}
+    : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {
+  m_->features = features;
+}
 ModuleDecoder::~ModuleDecoder() = default;
 
 Error ModuleDecoder::toError() const { return err_; }
@@ -229,7 +233,7 @@ bool ModuleDecoder::pump(bool final) {
           if (r.status() == ReadStatus::UnexpectedEnd && !final) return true;
           return readFail(r);
         }
-        if (id > 12) return fail(start, ErrorCode::MalformedSectionId);
+        if (id > 13 || (id == 13 && !features_.exceptions)) return fail(start, ErrorCode::MalformedSectionId);
         int rank = id == 0 ? 0 : sectionRank(id);
         if (id != 0 && rank <= last_rank_) return fail(start, ErrorCode::ContentAfterLastSection);
         size_t payload = r.offset();
@@ -326,6 +330,7 @@ bool ModuleDecoder::parseSection(uint8_t id, Reader& r) {
     case 9: return elementSection(r);
     case 11: return dataSection(r);
     case 12: return dataCountSection(r);
+    case 13: return tagSection(r);
   }
   return fail(r.offset(), ErrorCode::MalformedSectionId);
 }
@@ -360,19 +365,32 @@ bool ModuleDecoder::readRefType(Reader& r, ValType* out) {
   return true;
 }
 
-bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big) {
+// `allowed` is the flag bits this type may set (bit 0: a maximum follows;
+// for memories with memory64, bit 2: i64 index); `wide` reads the bounds
+// as u64 (memory64 encodes every memory's limits so).
+bool ModuleDecoder::readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big, uint8_t allowed,
+                               bool wide) {
   uint8_t flags;
   if (!r.u8(&flags)) return readFail(r);
-  // The flags are a 1-bit LEB128: a value over 1 is too large, a
-  // continuation bit makes the encoding too long.
-  if ((flags & 0x7f) > 1) return fail(r.offset() - 1, ErrorCode::IntegerTooLarge);
+  // The flags are a LEB128 of the allowed bits: another bit makes the value
+  // too large, a continuation bit makes the encoding too long. memory64's
+  // memory types read them as a byte, where either is malformed flags.
+  if (wide && (flags & ~allowed)) return fail(r.offset() - 1, ErrorCode::MalformedLimitsFlags);
+  if ((flags & 0x7f) & ~allowed) return fail(r.offset() - 1, ErrorCode::IntegerTooLarge);
   if (flags & 0x80) return fail(r.offset(), ErrorCode::IntegerTooLong);
-  uint32_t min;
-  if (!r.u32(&min)) return readFail(r);
+  auto bound = [&](uint64_t* v) {
+    uint32_t v32;
+    if (wide) return r.u64(v);
+    if (!r.u32(&v32)) return false;
+    *v = v32;
+    return true;
+  };
+  uint64_t min;
+  if (!bound(&min)) return readFail(r);
   out->min = min;
   if (flags & 1) {
-    uint32_t max;
-    if (!r.u32(&max)) return readFail(r);
+    uint64_t max;
+    if (!bound(&max)) return readFail(r);
     out->max = max;
   }
   if (out->min > max_allowed || (out->max && *out->max > max_allowed)) return fail(r.offset(), too_big);
@@ -385,8 +403,14 @@ bool ModuleDecoder::readTableType(Reader& r, TableType* out) {
   return readLimits(r, &out->limits, 0xffffffffull, ErrorCode::TableSizeTooLarge);
 }
 
+// memory64 (-W memory64): flag 0x04 makes the index type i64, with limits
+// up to 2^48 pages.
 bool ModuleDecoder::readMemoryType(Reader& r, MemoryType* out) {
-  return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge);
+  if (!features_.memory64) return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge);
+  const uint8_t* p = r.pos();
+  out->is64 = p < r.end() && (*p & 0x04);
+  if (out->is64) return readLimits(r, &out->limits, 1ull << 48, ErrorCode::Memory64SizeTooLarge, 5, true);
+  return readLimits(r, &out->limits, 65536, ErrorCode::MemorySizeTooLarge, 5, true);
 }
 
 bool ModuleDecoder::readGlobalType(Reader& r, GlobalType* out) {
@@ -509,7 +533,9 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
     types.push_back(got);
     ops.push_back(std::move(e));
   }
-  if (types.size() != 1 || types[0] != expect) return fail(r.offset(), ErrorCode::TypeMismatch);
+  // kUnknown: any one value (the offset of a data segment whose memory is
+  // unknown, which is reported as such).
+  if (types.size() != 1 || (types[0] != expect && expect != kUnknown)) return fail(r.offset(), ErrorCode::TypeMismatch);
   if (ops.size() == 1) {
     *out = std::move(ops[0]);
   } else {
@@ -569,17 +595,49 @@ bool ModuleDecoder::importSection(Reader& r) {
         if (!readMemoryType(r, &im.memory)) return false;
         m_->memories.push_back(im.memory);
         ++m_->num_imported_memories;
-        if (m_->memories.size() > 1) return fail(off, ErrorCode::MultipleMemories);
+        if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
+        if (m_->memories.size() > 1 && (im.memory.is64 || m_->memories[0].is64))
+          return fail(off, ErrorCode::Memory64WithOthers);
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
         m_->globals.push_back(im.global);
         ++m_->num_imported_globals;
         break;
+      case 4:
+        if (!features_.exceptions) return fail(off - 1, ErrorCode::MalformedImportKind);
+        if (!readTagType(r, &im.func_type)) return false;
+        m_->tags.push_back(im.func_type);
+        ++m_->num_imported_tags;
+        break;
       default: return fail(off - 1, ErrorCode::MalformedImportKind);
     }
     im.kind = ExternKind(kind);
     m_->imports.push_back(std::move(im));
+  }
+  return true;
+}
+
+// A tag type: attribute 0 (exception), then a function type index whose
+// type has no results.
+bool ModuleDecoder::readTagType(Reader& r, uint32_t* type_index) {
+  uint8_t attribute;
+  if (!r.u8(&attribute)) return readFail(r);
+  if (attribute != 0) return fail(r.offset() - 1, ErrorCode::MalformedTagAttribute);
+  size_t off = r.offset();
+  if (!r.u32(type_index)) return readFail(r);
+  if (*type_index >= m_->types.size()) return fail(off, ErrorCode::UnknownType);
+  if (!m_->types[*type_index].results.empty()) return fail(off, ErrorCode::NonEmptyTagResult);
+  return true;
+}
+
+bool ModuleDecoder::tagSection(Reader& r) {
+  uint32_t n;
+  if (!r.u32(&n)) return readFail(r);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t t;
+    if (!readTagType(r, &t)) return false;
+    m_->tags.push_back(t);
   }
   return true;
 }
@@ -618,7 +676,8 @@ bool ModuleDecoder::memorySection(Reader& r) {
     MemoryType t;
     if (!readMemoryType(r, &t)) return false;
     m_->memories.push_back(t);
-    if (m_->memories.size() > 1) return fail(off, ErrorCode::MultipleMemories);
+    if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
+    if (m_->memories.size() > 1 && (t.is64 || m_->memories[0].is64)) return fail(off, ErrorCode::Memory64WithOthers);
   }
   return true;
 }
@@ -663,6 +722,10 @@ bool ModuleDecoder::exportSection(Reader& r) {
         break;
       case 3:
         if (ex.index >= m_->globals.size()) return fail(off, ErrorCode::UnknownGlobal);
+        break;
+      case 4:
+        if (!features_.exceptions) return fail(off, ErrorCode::MalformedExportKind);
+        if (ex.index >= m_->tags.size()) return fail(off, ErrorCode::UnknownTag);
         break;
       default: return fail(off, ErrorCode::MalformedExportKind);
     }
@@ -726,7 +789,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
         size_t foff = r.offset();
         uint32_t f;
         if (!r.u32(&f)) return readFail(r);
-        if (f >= m_->func_types.size()) return fail(foff, ErrorCode::UnknownFunction);
+        if (f >= m_->func_types.size()) return failIdx(foff, ErrorCode::UnknownFunction, f);
         e.kind = ConstExpr::RefFunc;
         e.index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
@@ -764,7 +827,11 @@ bool ModuleDecoder::dataSection(Reader& r) {
       seg.mode = SegmentMode::Passive;
     } else if (flags == 0 || flags == 2) {
       if (flags == 2 && !r.u32(&seg.memory)) return readFail(r);
-      if (!readConstExpr(r, ValType::I32, &seg.offset)) return false;
+      // The offset has the memory's index type.
+      ValType at = ValType::I32;
+      if (seg.memory >= m_->memories.size()) at = features_.memory64 ? kUnknown : ValType::I32;
+      else if (m_->memories[seg.memory].is64) at = ValType::I64;
+      if (!readConstExpr(r, at, &seg.offset)) return false;
       if (seg.memory >= m_->memories.size()) return failIdx(off, ErrorCode::UnknownMemory, seg.memory);
     } else {
       return fail(off, ErrorCode::MalformedDataSegmentKind);

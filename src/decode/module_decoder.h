@@ -94,6 +94,8 @@ class ModuleDecoder {
   bool startSection(Reader& r);
   bool elementSection(Reader& r);
   bool dataCountSection(Reader& r);
+  bool tagSection(Reader& r);
+  bool readTagType(Reader& r, uint32_t* type_index);
   bool dataSection(Reader& r);
   bool customSection(Reader& r);
   bool body(Reader& r, uint32_t index);
@@ -102,7 +104,8 @@ class ModuleDecoder {
   bool readName(Reader& r, std::string* out);
   bool readValType(Reader& r, ValType* out);
   bool readRefType(Reader& r, ValType* out);
-  bool readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big);
+  bool readLimits(Reader& r, Limits* out, uint64_t max_allowed, ErrorCode too_big, uint8_t allowed = 1,
+                  bool wide = false);
   bool readTableType(Reader& r, TableType* out);
   bool readMemoryType(Reader& r, MemoryType* out);
   bool readGlobalType(Reader& r, GlobalType* out);

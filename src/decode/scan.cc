@@ -5,6 +5,17 @@
 
 namespace tern {
 
+namespace {
+
+// Alignment flags, a memory index when their bit 6 is set (multi-memory),
+// offset.
+bool memArg(Reader& r) {
+  uint32_t flags, u;
+  return r.u32(&flags) && (!(flags & 0x40) || r.u32(&u)) && r.u32(&u);
+}
+
+}  // namespace
+
 bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
   uint8_t b;
   if (!r.u8(&b)) return false;
@@ -33,7 +44,8 @@ bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
     case ImmKind::GlobalIdx:
     case ImmKind::TableIdx:
     case ImmKind::DataIdx:
-    case ImmKind::ElemIdx: return r.u32(index);
+    case ImmKind::ElemIdx:
+    case ImmKind::TagIdx: return r.u32(index);
     case ImmKind::BrTable: {
       uint32_t n;
       if (!r.u32(&n)) return false;
@@ -44,10 +56,11 @@ bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
     case ImmKind::CallIndirect:
     case ImmKind::TableInit:
     case ImmKind::TableCopy: return r.u32(&u) && r.u32(&u);
-    case ImmKind::MemArg: return r.u32(&u) && r.u32(&u);
-    case ImmKind::MemIdx: return r.skip(1);
-    case ImmKind::MemoryInit: return r.u32(&u) && r.skip(1);
-    case ImmKind::MemoryCopy: return r.skip(2);
+    case ImmKind::MemArg: return memArg(r);
+    // Memory indices: a zero byte in Wasm 2.0, a LEB128 with multi-memory.
+    case ImmKind::MemIdx: return r.u32(&u);
+    case ImmKind::MemoryInit:
+    case ImmKind::MemoryCopy: return r.u32(&u) && r.u32(&u);
     case ImmKind::I32:
     case ImmKind::I64: return r.s64(&s);
     case ImmKind::F32: return r.skip(4);
@@ -66,7 +79,7 @@ bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
     case ImmKind::MemArgLane2:
     case ImmKind::MemArgLane4:
     case ImmKind::MemArgLane8:
-    case ImmKind::MemArgLane16: return r.u32(&u) && r.u32(&u) && r.skip(1);
+    case ImmKind::MemArgLane16: return memArg(r) && r.skip(1);
   }
   return false;
 }
@@ -158,7 +171,12 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
       case ImmKind::TableIdx:
         if (!skipLeb(p, end)) p = end + 1;
         break;
-      case ImmKind::MemArg:
+      case ImmKind::MemArg: {
+        // Bit 6 of the alignment flags: a memory index follows (multi-memory).
+        const bool mem = p < end && (*p & 0x40);
+        if (!skipLeb(p, end) || (mem && !skipLeb(p, end)) || !skipLeb(p, end)) p = end + 1;
+        break;
+      }
       case ImmKind::CallIndirect:
         if (!skipLeb(p, end) || !skipLeb(p, end)) p = end + 1;
         break;

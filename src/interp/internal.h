@@ -16,4 +16,9 @@ namespace tern::interp {
 // frames are live below and count against the call depth limit.
 std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, uint32_t jit_frames);
 
+// A tail call from the entry frame of JIT code to f (another tier, instance
+// or the host), its arguments at that frame's start: the code that entered
+// JIT code makes the call once it returns (interp.cc, runJit and runAt).
+void setTailPending(FuncInst* f);
+
 }  // namespace tern::interp

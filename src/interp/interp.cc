@@ -6,7 +6,12 @@
 // (jit/entry.h) are in interp/jit_services.cc; the one that needs this
 // file's per-thread call state goes through callFromJit. A v128 takes two
 // slots; its handlers, generated from opcodes.def's V* Impl macros, call
-// interp/simd_handlers.h.
+// interp/simd_handlers.h. A Wasm exception unwinds these frames as a trap
+// does, except that do_trap first asks each frame's handler table for a
+// catch (catchException; the design is in runtime/exceptions.cc). A tail
+// call (return_call*) reuses the frame when this loop runs the callee; the
+// entry frame leaves any other callee to runAt, whose loop keeps tail calls
+// across tiers and instances in constant stack.
 //
 // run() stays in this file, with the call state in an anonymous namespace:
 // the compiler then sees every use of that state and every callee of the
@@ -77,8 +82,28 @@ struct ThreadCtx {
   uint32_t max_frames = 0;
   uint32_t nframes = 0;
   uint32_t native_depth = 0;
+  // A return_call* that left run()'s entry frame (or JIT code's, see
+  // jitCallOut) for another tier, instance or host: its callee, with the
+  // arguments at that frame's start; runAt's loop makes the call.
+  FuncInst* tail_pending = nullptr;
   size_t stack_bytes = 0;
   uintptr_t native_limit = 0;  // JIT code traps below this rsp
+  // The exceptions that catch clauses hold for rethrow, by the address of
+  // the clause's slot (Code::Handler::exn_slot) in its frame; a catch drops
+  // those at or above its own slot, whose frames and clauses have ended.
+  std::vector<std::pair<const uint64_t*, std::shared_ptr<const WasmException>>> caught;
+  // Where run() last trapped (the frame and its pc, and the frame count):
+  // its caller asks catchException whether a handler takes an exception
+  // from there, and runs it again at the handler. (Catching inside the
+  // loop's trap path, and jumping back into the loop, cost interpreter fib
+  // 0.7% of its instructions: the loop's registers changed.)
+  Frame trap_at{};
+  uint32_t trap_level = 0;
+  // Where catchException found the handler: run() goes on at resume_pc on
+  // frame (resume_func, resume_fp).
+  const uint32_t* resume_pc = nullptr;
+  uint64_t* resume_fp = nullptr;
+  uint32_t resume_func = 0;
   ~ThreadCtx() {
     if (stack) freeValueStack(stack, stack_bytes);
     delete[] frames;
@@ -141,7 +166,16 @@ ThreadCtx& threadCtx(const Config& cfg) {
   return t;
 }
 
-std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp);
+std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* fp);
+
+// Runs JIT function `func` of `inst` with its frame at fp, then the tail
+// call it left pending, if any (see runAt).
+std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+  std::optional<Trap> tr = enterJit(t, inst, func, fp);
+  if (tr || !t.tail_pending) return tr;
+  return runAt(t, inst, std::exchange(t.tail_pending, nullptr), fp);
+}
 
 // Appends frame `func` of `inst`, at module offset `off`, to a trap's
 // backtrace (as data, and as the name string of Trap::backtrace).
@@ -188,6 +222,9 @@ struct PosCache {
 };
 
 Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args);
+std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp);
+std::optional<Trap> callHostFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args,
+                                 std::span<Value> results);
 
 // Values to and from consecutive frame slots (module/frame_layout.h: a v128
 // takes two, its low half first).
@@ -225,6 +262,87 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
   return std::nullopt;
 }
 
+// Exceptions (the design: runtime/exceptions.cc), out of line: they are
+// rare.
+// They set the loop's `inner` themselves, so that the loop holds no Trap
+// code of its own (the loop's registers stay as they were).
+[[gnu::noinline]] void throwOp(ModuleInst* inst, uint32_t tag, const uint64_t* slots, std::optional<Trap>& out) {
+  TagInst* t = inst->tags_[tag];
+  std::vector<Value> values(t->type_.params.size());
+  fromSlots(t->type_.params, slots, values.data());
+  out = Trap::raise(t, std::move(values));
+}
+[[gnu::noinline]] void rethrowOp(ThreadCtx& t, const uint64_t* exn_slot, std::optional<Trap>& out) {
+  for (auto it = t.caught.rbegin(); it != t.caught.rend(); ++it)
+    if (it->first == exn_slot) {
+      out = exceptionTrap(it->second);
+      return;
+    }
+  out = Trap::host("internal error: rethrow without a caught exception");
+}
+
+// The catch clause of `code` that takes an exception of `tag` raised at
+// word `at` (Code::handlers says how), and its handler in *h; or null.
+const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const ModuleInst* inst, const Tag* tag,
+                                      const Code::Handler** h) {
+  const std::vector<Code::Handler>& hs = code.handlers;
+  for (int32_t i = int32_t(hs.size()) - 1; i >= 0;) {
+    const Code::Handler& x = hs[size_t(i)];
+    if (at < x.begin || at >= x.end) {
+      --i;
+      continue;
+    }
+    if (x.delegate == Code::Handler::kToCaller) return nullptr;
+    if (x.delegate >= 0) {  // the target's body holds this try, so it holds `at` too
+      i = x.delegate;
+      continue;
+    }
+    for (const Code::Handler::Catch& c : x.catches)
+      if (c.tag == Code::Handler::kCatchAll || inst->tags_[c.tag] == tag) {
+        *h = &x;
+        return &c;
+      }
+    --i;
+  }
+  return nullptr;
+}
+
+// Where a trap unwound the frames of one run() (ThreadCtx::trap_at, the
+// frame that raised it with its pc in ret_pc, then its callers down to
+// base_frames), an exception stops at the innermost handler that catches
+// it: the frames above it are dropped, the caught values written to the
+// clause's slots, and ThreadCtx::resume_* say where run() goes on. False if
+// none catches it (or the trap is no exception).
+[[gnu::noinline]] bool catchException(ThreadCtx& t, ModuleInst* inst, uint32_t base_frames, const Trap& trap) {
+  if (!trap.wasm_exception) return false;
+  const std::shared_ptr<const WasmException>& exn = trap.wasm_exception;
+  const TagInst* tag = tagInst(exn->tag);
+  if (!tag || tag->type_.params.size() != exn->values.size()) return false;  // a host's malformed exception
+  for (size_t i = 0; i < exn->values.size(); ++i)
+    if (exn->values[i].type != tag->type_.params[i]) return false;
+  Frame f = t.trap_at;
+  uint32_t level = t.trap_level;
+  for (;;) {
+    const Code::Handler* h = nullptr;
+    const Code::Handler::Catch* c = nullptr;
+    if (!f.code->handlers.empty()) c = findCatch(*f.code, uint32_t(f.ret_pc - f.code->words.data()), inst, tag, &h);
+    if (c) {
+      t.nframes = level;
+      const uint64_t* key = f.fp + h->exn_slot;
+      std::erase_if(t.caught, [&](const auto& e) { return e.first >= key; });
+      t.caught.emplace_back(key, exn);
+      if (c->tag != Code::Handler::kCatchAll) toSlots(exn->values, f.fp + h->exn_slot + 1);
+      t.resume_pc = f.code->words.data() + c->pc;
+      t.resume_fp = f.fp;
+      t.resume_func = f.func;
+      return true;
+    }
+    if (level == base_frames) return false;
+    const Frame& caller = t.frames[--level];
+    f = Frame{caller.ret_pc - 1, caller.fp, caller.code, caller.func};
+  }
+}
+
 // The loop calls these runtime operations out of line. They are rare, and
 // inlined they would only compete with the hot handlers for registers: the
 // inliner's choice for them changed with whatever else this file held, and
@@ -238,8 +356,29 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
 [[gnu::noinline]] TrapCode tableInitOp(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableInit(inst, t, seg, d, s, n);
 }
-[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  return ops::memoryInit(inst, seg, d, s, n);
+[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n,
+                                        uint32_t mem = 0) {
+  return ops::memoryInit(inst, seg, d, s, n, mem);
+}
+// Memories other than memory 0 (multi-memory).
+struct MemView {
+  uint8_t* base;
+  uint64_t size;
+};
+[[gnu::noinline]] MemView memoryView(ModuleInst* inst, uint32_t mem) {
+  MemoryInst* m = inst->memories_[mem];
+  return {m->base_, m->size_};
+}
+[[gnu::noinline]] uint64_t memorySizeOp(ModuleInst* inst, uint32_t mem) { return inst->memories_[mem]->size_ >> 16; }
+[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint32_t n) {
+  return uint32_t(int32_t(inst->memories_[mem]->grow(n)));
+}
+[[gnu::noinline]] TrapCode memoryCopyOp(ModuleInst* inst, uint32_t dm, uint32_t sm, uint64_t d, uint64_t s,
+                                        uint64_t n) {
+  return ops::memoryCopy2(inst->memories_[dm], inst->memories_[sm], d, s, n);
+}
+[[gnu::noinline]] TrapCode memoryFillOp(ModuleInst* inst, uint32_t mem, uint64_t d, uint8_t v, uint64_t n) {
+  return ops::memoryFill(inst->memories_[mem], d, v, n);
 }
 
 // A callee that lazy compilation has not compiled yet: compiled out of line
@@ -252,8 +391,12 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
 // at `fp`. Returns a trap, if any. With t == nullptr, publishes the handler
 // table instead (generated from module/opcodes.def and interp/iops.def, in
 // IOp's order). Aligned so that code added before it does not shift it.
+// A run resumed at a catch clause (catchException) starts at `start_pc`
+// with `base_frames` its frames' base, as the run that threw had.
 __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCtx* tp, ModuleInst* inst, uint32_t func,
-                                                                        uint64_t* fp, const int32_t** table_out) {
+                                                                        uint64_t* fp, const int32_t** table_out,
+                                                                        const uint32_t* start_pc = nullptr,
+                                                                        uint32_t base_frames = 0) {
   static int32_t table[kHandlerCount];
   if (!tp) {
     unsigned i = 0;
@@ -285,6 +428,10 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_KZ) - reinterpret_cast<const char*>(&&L_Unreachable));
 #include "module/opcodes.def"
 #undef X
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  table[i++] = int32_t(reinterpret_cast<const char*>(&&L_##id##_M64) - reinterpret_cast<const char*>(&&L_Unreachable));
+#include "module/opcodes.def"
+#undef X
     *table_out = table;
     return std::nullopt;
   }
@@ -299,11 +446,13 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
   const uint32_t* type_ids = inst->type_ids_.data();
   Frame* frames = t.frames;
   uint64_t* const stack_end = t.stack_end;
-  const uint32_t base_frames = t.nframes;
   const Code* code = bodies[func - nimp].code.get();
-  const uint32_t* pc = code->words.data();
+  const uint32_t* pc = start_pc ? start_pc : code->words.data();
   TrapKind trap_kind = TrapKind::Unreachable;
-  std::optional<Trap> inner;  // a trap from a host or another instance
+  std::optional<Trap> inner;   // a trap from a host or another instance
+  FuncInst* tail_f = nullptr;  // return_call* to another tier, instance or host: the callee
+  uint32_t tail_from = 0;      // and the slot of its first argument
+  uint32_t tail_def = 0;       // return_call* in place: the defined function
 
 #define S(i) fp[pc[i]]
 #define NEXT() goto*(static_cast<const void*>(reinterpret_cast<const char*>(&&L_Unreachable) + int32_t(*pc)))
@@ -358,7 +507,9 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #define MEM_EA(ea, i, bytes) \
   uint64_t ea = uint64_t(uint32_t(S(i))) + pc[3]; \
   if (ea + (bytes) > mem_size) TRAP(TrapKind::MemoryOutOfBounds);
-#define LOAD(Tm, To) \
+// The access handlers, *_AT, are the rows' LOAD, STORE and V*: the base
+// handlers and the kM64 variant expand them with their own MEM_EA.
+#define LOAD_AT(Tm, To) \
   { \
     MEM_EA(ea, 2, sizeof(Tm)) \
     Tm v; \
@@ -367,7 +518,7 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 4; \
     NEXT(); \
   }
-#define STORE(Tv, Tm) \
+#define STORE_AT(Tv, Tm) \
   { \
     MEM_EA(ea, 1, sizeof(Tm)) \
     Tm v = Tm(rd<Tv>(S(2))); \
@@ -375,6 +526,8 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 4; \
     NEXT(); \
   }
+#define LOAD(Tm, To) LOAD_AT(Tm, To)
+#define STORE(Tv, Tm) STORE_AT(Tv, Tm)
 #define SPECIAL goto bad_op;
 #define SIMD goto bad_op;
   // The generic v128 copy and select handlers use VR in every build.
@@ -447,34 +600,38 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
     pc += 6; \
     NEXT(); \
   }
-#define VLOAD(fn) \
+#define VLOAD_AT(fn) \
   { \
     MEM_EA(ea, 2, kBytes) \
     vLoad<simd::fn>(&S(1), mem_base + ea); \
     pc += 4; \
     NEXT(); \
   }
-#define VSTORE(fn) \
+#define VSTORE_AT(fn) \
   { \
     MEM_EA(ea, 1, kBytes) \
     vStore<simd::fn>(&S(2), mem_base + ea); \
     pc += 4; \
     NEXT(); \
   }
-#define VLOADLANE(fn) \
+#define VLOADLANE_AT(fn) \
   { \
     MEM_EA(ea, 2, kBytes) \
     vLoadLane<simd::fn>(&S(1), &S(4), int(pc[5]), mem_base + ea); \
     pc += 6; \
     NEXT(); \
   }
-#define VSTORELANE(fn) \
+#define VSTORELANE_AT(fn) \
   { \
     MEM_EA(ea, 1, kBytes) \
     vStoreLane<simd::fn>(&S(2), int(pc[4]), mem_base + ea); \
     pc += 5; \
     NEXT(); \
   }
+#define VLOAD(fn) VLOAD_AT(fn)
+#define VSTORE(fn) VSTORE_AT(fn)
+#define VLOADLANE(fn) VLOADLANE_AT(fn)
+#define VSTORELANE(fn) VSTORELANE_AT(fn)
 #endif
 
   NEXT();
@@ -578,6 +735,37 @@ __attribute__((noinline, noclone, aligned(64))) std::optional<Trap> run(ThreadCt
 #undef X
 #undef NZ
 #undef K64
+#undef UN
+#undef BIN
+  // M64: the loads and stores of a 64-bit memory; the address slot holds an
+  // i64, and the sum with the offset must not wrap.
+#define UN(Ti, To, e) goto bad_op;
+#define BIN(Ti, To, e) goto bad_op;
+#undef LOAD
+#undef STORE
+#undef MEM_EA
+#define MEM_EA(ea, i, bytes) \
+  uint64_t ea = S(i) + pc[3]; \
+  if (ea < pc[3] || ea > mem_size || mem_size - ea < (bytes)) TRAP(TrapKind::MemoryOutOfBounds);
+#define LOAD(Tm, To) LOAD_AT(Tm, To)
+#define STORE(Tv, Tm) STORE_AT(Tv, Tm)
+#ifndef TERN_NO_SIMD
+#undef VLOAD
+#undef VSTORE
+#undef VLOADLANE
+#undef VSTORELANE
+#define VLOAD(fn) VLOAD_AT(fn)
+#define VSTORE(fn) VSTORE_AT(fn)
+#define VLOADLANE(fn) VLOADLANE_AT(fn)
+#define VSTORELANE(fn) VSTORELANE_AT(fn)
+#endif
+#define X(id, prefix, code, text, imm, sig, cls, bytes, flags, feat, impl) \
+  L_##id##_M64 : { \
+    [[maybe_unused]] constexpr uint64_t kBytes = bytes; \
+    impl \
+  }
+#include "module/opcodes.def"
+#undef X
 
 L_Copy:
   S(1) = S(2);
@@ -652,12 +840,8 @@ L_CallImport : {
   NEXT();
 }
 L_CallIndirectI : {
-  TableInst* tab = inst->tables_[pc[2]];
-  uint32_t i = uint32_t(S(4));
-  if (i >= tab->elems_.size()) TRAP(TrapKind::UndefinedElement);
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
-  if (!f) TRAP(TrapKind::UninitializedElement);
-  if (f->type_id_ != type_ids[pc[1]]) TRAP(TrapKind::IndirectCallTypeMismatch);
+  FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
+  if (!f) goto do_trap;
   if (f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Interp) {
     uint32_t def = f->index_ - nimp;
     const Code* c = bodies[def].code.get();
@@ -682,6 +866,71 @@ L_CallIndirectI : {
   RELOAD_MEM();
   pc += 5;
   NEXT();
+}
+L_ReturnCallI:
+  tail_def = pc[1];
+  tail_from = pc[2];
+  if (bodies[tail_def].tier >= FuncTier::Jit) {
+    // Lazy, not compiled yet: compiled now, and the call made again (as
+    // L_CallI), so that a loop of tail calls keeps this frame. A body no
+    // tier can run fails in runAt or callOut (invoke says why).
+    if (bodies[tail_def].tier == FuncTier::Lazy && compileCalleeOp(inst, tail_def) != FuncTier::None) NEXT();
+    tail_f = inst->funcs_[nimp + tail_def];
+    goto tail_out;
+  }
+tail_in_place : {
+  // The callee takes this frame: its arguments move to the frame's first
+  // slots, and the Frame record of the caller stays as it is.
+  const Code* c = bodies[tail_def].code.get();
+  if (fp + c->frame_slots > stack_end) TRAP(TrapKind::CallStackExhausted);
+  std::memmove(fp, fp + tail_from, slotBytes(c->num_params));
+  std::memset(fp + c->num_params, 0, slotBytes(c->num_locals - c->num_params));
+  code = c;
+  func = nimp + tail_def;
+  pc = c->words.data();
+  NEXT();
+}
+L_ReturnCallImport:
+  tail_f = inst->funcs_[pc[1]];
+  tail_from = pc[2];
+  goto tail_out;
+L_ReturnCallIndirectI : {
+  FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
+  if (!f) goto do_trap;
+  tail_from = pc[3];
+  if (f->instance_ == inst) {
+    // Lazy, not compiled yet: compiled now, and the call made again (as
+    // L_ReturnCallI).
+    if (bodies[f->index_ - nimp].tier == FuncTier::Lazy && compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
+      NEXT();
+    if (bodies[f->index_ - nimp].tier == FuncTier::Interp) {
+      tail_def = f->index_ - nimp;
+      goto tail_in_place;
+    }
+  }
+  tail_f = f;
+  goto tail_out;
+}
+tail_out : {
+  // A tail call out of this loop: the arguments move to the frame's first
+  // slots. The entry frame of this run() returns with the call pending, and
+  // runAt makes it, in its own loop; a frame below calls it from here
+  // and then returns its results. Either way no frame stays behind.
+  const FuncType& ft = tail_f->type();
+  std::memmove(fp, fp + tail_from, slotBytes(slotsOf(ft.params)));
+  if (t.nframes == base_frames) {
+    t.tail_pending = tail_f;
+    goto done;
+  }
+  if (tail_f->instance_ == inst && !tail_f->host_ && bodies[tail_f->index_ - nimp].tier == FuncTier::Jit) {
+    inner = runJit(t, inst, tail_f->index_, fp);
+  } else {
+    uint32_t top = std::max<uint32_t>(code->frame_slots, slotsOf(ft.results));
+    inner = callOut(t, inst, tail_f, fp, fp + top);
+  }
+  if (inner) goto do_trap;
+  RELOAD_MEM();
+  goto L_Ret;
 }
 L_Trap:
   TRAP(TrapKind(pc[1]));
@@ -776,6 +1025,43 @@ L_MemoryCopyI : {
   pc += 4;
   NEXT();
 }
+L_MemSelect : {
+  MemView v = memoryView(inst, pc[1]);
+  mem_base = v.base;
+  mem_size = v.size;
+  pc += 2;
+  NEXT();
+}
+L_MemRestore:
+  RELOAD_MEM();
+  pc += 1;
+  NEXT();
+L_MemorySizeK:
+  S(1) = memorySizeOp(inst, pc[2]);
+  pc += 3;
+  NEXT();
+L_MemoryGrowK:
+  S(1) = memoryGrowOp(inst, pc[2], uint32_t(S(3)));
+  pc += 4;
+  NEXT();
+L_MemoryInitK : {
+  TrapCode k = memoryInitOp(inst, pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)), pc[1]);
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 6;
+  NEXT();
+}
+L_MemoryCopyK : {
+  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 6;
+  NEXT();
+}
+L_MemoryFillK : {
+  TrapCode k = memoryFillOp(inst, pc[1], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 5;
+  NEXT();
+}
 L_CheckInterrupt : {
   Store::Impl* st = inst->store_;
   if ((pc[1] & 1) && st->epoch_->load(std::memory_order_relaxed) >= st->epoch_deadline_) TRAP(TrapKind::Interrupted);
@@ -786,6 +1072,44 @@ L_CheckInterrupt : {
   pc += 2;
   NEXT();
 }
+L_MemoryGrow64I : {
+  S(1) = uint64_t(mem0->grow(S(2)));
+  RELOAD_MEM();
+  pc += 3;
+  NEXT();
+}
+L_MemoryInit64I : {
+  TrapCode k = memoryInitOp(inst, pc[1], S(2), uint32_t(S(3)), uint32_t(S(4)));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 5;
+  NEXT();
+}
+L_MemoryCopy64I : {
+  TrapCode k = ops::memoryCopy(mem0, S(1), S(2), S(3));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 4;
+  NEXT();
+}
+L_MemoryFill64I : {
+  TrapCode k = ops::memoryFill(mem0, S(1), uint8_t(S(2)), S(3));
+  if (isTrap(k)) TRAP(trapKindOf(k));
+  pc += 4;
+  NEXT();
+}
+L_Ea64 : {
+  uint64_t off = uint64_t(pc[3]) | (uint64_t(pc[4]) << 32);
+  uint64_t ea = S(2) + off;
+  if (ea < off) TRAP(TrapKind::MemoryOutOfBounds);
+  S(1) = ea;
+  pc += 5;
+  NEXT();
+}
+L_ThrowI:
+  throwOp(inst, pc[1], &S(2), inner);
+  goto do_trap;
+L_RethrowI:
+  rethrowOp(t, &S(1), inner);
+  goto do_trap;
 L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
@@ -819,6 +1143,8 @@ bad_op:
 do_trap : {
   // pc is at the instruction that trapped (or made the call that did); the
   // callers' return addresses are just past their calls.
+  t.trap_at = Frame{pc, fp, code, func};
+  t.trap_level = t.nframes;
   Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);
   PosCache pcache;
   addFrame(tr, inst, func, pcache.lookup(code->positions, uint32_t(pc - code->words.data())));
@@ -842,6 +1168,12 @@ done:
 #undef LOAD
 #undef STORE
 #undef MEM_EA
+#undef LOAD_AT
+#undef STORE_AT
+#undef VLOAD_AT
+#undef VSTORE_AT
+#undef VLOADLANE_AT
+#undef VSTORELANE_AT
 #undef VR
 #undef SPECIAL
 #undef SIMD
@@ -892,55 +1224,90 @@ Expected<std::vector<Value>, Trap> invokeFrom(ModuleInst* caller, FuncInst* f, s
 
   if (f->host_) {
     std::vector<Value> results(ft.results.size());
-    for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
-    CallerInst c;
-    c.instance_ = caller;
-    c.store_ = caller ? caller->store_ : f->store_;
-    std::optional<Trap> tr = callHost(f, c, args, results);
-    if (tr) {
-      if (tr->kind != TrapKind::Exit) {
-        tr->backtrace.push_back(f->name());
-        TrapFrame hf;
-        hf.name = f->name();
-        tr->frames.push_back(std::move(hf));
-      }
-      return std::move(*tr);
-    }
+    std::optional<Trap> tr = callHostFrom(caller, f, args, results);
+    if (tr) return std::move(*tr);
     return results;
   }
 
-  ModuleInst* inst = f->instance_;
-  const ModuleData& md = inst->module_->data();
-  if (compileLazily(md, f->index_ - md.num_imported_funcs) == FuncTier::Jit) {
-    uint64_t* fp = t.top;
-    size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
-    if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
-    toSlots(args, fp);
-    std::optional<Trap> tr = runJit(t, inst, f->index_, fp);
-    if (tr) return std::move(*tr);
-    std::vector<Value> results(ft.results.size());
-    fromSlots(ft.results, fp, results.data());
-    return results;
-  }
-  const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
-  const Code* code = body.code.get();
-  if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
   uint64_t* fp = t.top;
-  size_t need = std::max<size_t>({code->frame_slots, slotsOf(ft.params), slotsOf(ft.results)});
+  size_t need = std::max(slotsOf(ft.params), slotsOf(ft.results));
   if (fp + need > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
   toSlots(args, fp);
-  std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
-  std::optional<Trap> tr = run(&t, inst, f->index_, fp, nullptr);
+  std::optional<Trap> tr = runAt(t, caller, f, fp);
   if (tr) return std::move(*tr);
   std::vector<Value> results(ft.results.size());
   fromSlots(ft.results, fp, results.data());
   return results;
 }
 
+// Runs function f (called from `caller`) with its arguments at fp (results
+// replace them), then each tail call that its entry frame left pending
+// (ThreadCtx::tail_pending: from run(), or from JIT code through jitCallOut)
+// at the same fp. A loop of tail calls across tiers, instances and the host
+// thus runs here, in constant stack.
+std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_t* fp) {
+  for (;;) {
+    if (f->host_) return callHostAt(caller, f, fp);
+    ModuleInst* inst = f->instance_;
+    const ModuleData& md = inst->module_->data();
+    // A Lazy function is compiled first, whether called or tail-called.
+    FuncTier tier = compileLazily(md, f->index_ - md.num_imported_funcs);
+    const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
+    std::optional<Trap> tr;
+    if (tier == FuncTier::Jit) {
+      tr = enterJit(t, inst, f->index_, fp);
+    } else {
+      const Code* code = body.code.get();
+      if (!code) return Trap::host("function " + f->name() + " cannot run: " + body.unsupported);
+      if (fp + code->frame_slots > t.stack_end) return Trap::make(TrapKind::CallStackExhausted);
+      std::memset(fp + code->num_params, 0, slotBytes(code->num_locals - code->num_params));
+      const uint32_t base_frames = t.nframes;
+      tr = run(&t, inst, f->index_, fp, nullptr, nullptr, base_frames);
+      while (tr && catchException(t, inst, base_frames, *tr))
+        tr = run(&t, inst, t.resume_func, t.resume_fp, nullptr, t.resume_pc, base_frames);
+    }
+    if (tr || !t.tail_pending) return tr;
+    f = std::exchange(t.tail_pending, nullptr);
+    caller = inst;
+  }
+}
+
+// Host function f called from `caller` (null: from the embedder): the
+// results (zero unless it sets them), or a trap naming f.
+std::optional<Trap> callHostFrom(ModuleInst* caller, FuncInst* f, std::span<const Value> args,
+                                 std::span<Value> results) {
+  const FuncType& ft = f->type();
+  for (size_t i = 0; i < results.size(); ++i) results[i] = Value::zero(ft.results[i]);
+  CallerInst c;
+  c.instance_ = caller;
+  c.store_ = caller ? caller->store_ : f->store_;
+  std::optional<Trap> tr = callHost(f, c, args, results);
+  if (tr && tr->kind != TrapKind::Exit) {
+    tr->backtrace.push_back(f->name());
+    TrapFrame hf;
+    hf.name = f->name();
+    tr->frames.push_back(std::move(hf));
+  }
+  return tr;
+}
+
+// A host function called in tail position, with its arguments at fp: its
+// results replace them.
+std::optional<Trap> callHostAt(ModuleInst* caller, FuncInst* f, uint64_t* fp) {
+  const FuncType& ft = f->type();
+  std::vector<Value> args(ft.params.size()), results(ft.results.size());
+  fromSlots(ft.params, fp, args.data());
+  std::optional<Trap> tr = callHostFrom(caller, f, args, results);
+  if (!tr) toSlots(results, fp);
+  return tr;
+}
+
 uint64_t g_zero_size = 0;
 
-// Enters JIT code for function `func` of `inst` with its frame at fp.
-std::optional<Trap> runJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+// Enters JIT code for function `func` of `inst` with its frame at fp. A tail
+// call its entry frame makes to a function without JIT code returns here
+// pending (t.tail_pending); runJit and runAt make it.
+std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
   const ModuleData& md = inst->module_->data();
   const jit::JitModule* jm = md.jit.get();
   MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];
@@ -996,6 +1363,8 @@ std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, u
   t.nframes -= jit_frames;
   return tr;
 }
+
+void setTailPending(FuncInst* f) { currentThreadCtx().tail_pending = f; }
 
 Expected<std::vector<Value>, Trap> invoke(FuncInst* f, std::span<const Value> args) {
   return invokeFrom(nullptr, f, args);

@@ -23,8 +23,14 @@ static int callFuncOut(Ctx* ctx, FuncInst* f, uint64_t* fp) noexcept {
   return 1;
 }
 
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp) {
-  return callFuncOut(ctx, ctx->inst->funcs_[func_index], fp);
+int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp) {
+  FuncInst* f = func_index == UINT32_MAX ? ctx->tail_target : ctx->inst->funcs_[func_index];
+  if (caller_sp == ctx->entry_sp) {
+    // Only a tail call reaches a call-out stub from the entry frame.
+    interp::setTailPending(f);
+    return 0;
+  }
+  return callFuncOut(ctx, f, fp);
 }
 
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
@@ -32,33 +38,41 @@ int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {
   return int32_t(ctx->memory->grow(delta));
 }
 
+// The function call_indirect and return_call_indirect call, or null after
+// a trap (ctx->trap_kind set).
+static FuncInst* indirectCallee(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem) {
+  TrapKind k = TrapKind::Unreachable;
+  FuncInst* f = ops::indirectCallee(ctx->inst, table, elem, ctx->inst->type_ids_[type_index], &k);
+  if (!f) ctx->trap_kind = trapCode(k);
+  return f;
+}
+
+void* jitTailCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem) {
+  FuncInst* f = indirectCallee(ctx, type_index, table, elem);
+  if (!f) return nullptr;
+  if (f->instance_ == ctx->inst) return ctx->func_table[f->index_];
+  ctx->tail_target = f;
+  return ctx->call_out;
+}
+
 void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t elem, uint64_t* fp) {
-  ModuleInst* inst = ctx->inst;
-  TableInst* tab = inst->tables_[table];
-  if (elem >= tab->elems_.size()) {
-    ctx->trap_kind = trapCode(TrapKind::UndefinedElement);
-    return nullptr;
-  }
-  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[elem]);
-  if (!f) {
-    ctx->trap_kind = trapCode(TrapKind::UninitializedElement);
-    return nullptr;
-  }
-  if (f->type_id_ != inst->type_ids_[type_index]) {
-    ctx->trap_kind = trapCode(TrapKind::IndirectCallTypeMismatch);
-    return nullptr;
-  }
-  if (f->instance_ == inst) return ctx->func_table[f->index_];
+  FuncInst* f = indirectCallee(ctx, type_index, table, elem);
+  if (!f) return nullptr;
+  if (f->instance_ == ctx->inst) return ctx->func_table[f->index_];
   // Another instance or the host: call it from here.
   if (callFuncOut(ctx, f, fp) != 0) return nullptr;
   return retStub();
 }
 
-// Table, reference and bulk-memory instructions; operands in v[0..].
+// Table, reference and bulk-memory instructions, memory.grow of a 64-bit
+// memory, and throw; operands in v[0..]. A 64-bit memory's addresses and
+// sizes are i64 (memory.init's source and length stay i32).
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
   ModuleInst* inst = ctx->inst;
   TrapCode k = TrapCode::None;
   uint64_t r = 0;
+  const bool m64 = ctx->memory && ctx->memory->is64_;
+  auto addr = [&](int i) { return m64 ? v[i] : uint32_t(v[i]); };
   switch (Opcode(op)) {
     case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
     case Opcode::TableGet: k = ops::tableGet(inst, a, uint32_t(v[0]), &r); break;
@@ -69,10 +83,22 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
     case Opcode::TableCopy: k = ops::tableCopy(inst, a, b, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::TableInit: k = ops::tableInit(inst, b, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::ElemDrop: ops::elemDrop(inst, a); break;
-    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, addr(0), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::DataDrop: ops::dataDrop(inst, a); break;
-    case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
-    case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, uint32_t(v[0]), uint8_t(v[1]), uint32_t(v[2])); break;
+    case Opcode::MemoryCopy: k = ops::memoryCopy(ctx->memory, addr(0), addr(1), addr(2)); break;
+    case Opcode::MemoryFill: k = ops::memoryFill(ctx->memory, addr(0), uint8_t(v[1]), addr(2)); break;
+    case Opcode::MemoryGrow: r = uint64_t(ctx->memory->grow(v[0])); break;
+    case Opcode::Throw: {  // tag a, its values from v on
+      TagInst* tag = inst->tags_[a];
+      std::vector<Value> values;
+      for (ValType t : tag->type_.params) {
+        values.push_back(Value{t, v[0], t == ValType::V128 ? v[1] : 0});
+        v += slotsOf(t);
+      }
+      *ctx->inner = Trap::raise(tag, std::move(values));
+      k = trapCode(TrapKind::UncaughtException);
+      break;
+    }
     default: k = trapCode(TrapKind::Unreachable); break;
   }
   if (isTrap(k)) ctx->trap_kind = k;

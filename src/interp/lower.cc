@@ -94,6 +94,7 @@ struct LFrame {
   uint32_t nparams, nresults;
   uint32_t loop_pc = 0;
   int64_t else_fixup = -1;       // if: position of the BrIfZ offset word
+  int32_t handler = -1;          // try, catch: its Code::handlers index
   std::vector<uint32_t> fixups;  // (instr_start, offset word position) pairs
 };
 
@@ -104,6 +105,7 @@ class Lowering {
 
   void begin(const ValidatorState& s) {
     layout_ = &s.layout;
+    state_ = &s;
     c_.num_params = s.layout.paramSlots();
     c_.num_locals = s.layout.localSlots();
     c_.num_results = uint32_t(m_.funcType(s.func_index).results.size());
@@ -147,6 +149,24 @@ class Lowering {
   // The slot a Local or Temp entry is read from.
   uint32_t slotOf(const Entry& e) const { return e.isLocal() ? e.local : layout_->stackSlot(e.at); }
   uint32_t handler(IOp op, Variant v = kBase) const { return uint32_t(h_[variantIndex(op, v)]); }
+
+  // memory64: a load or store of a 64-bit memory is its kM64 variant, and
+  // an offset of 2^32 or more is first added to the address by Ea64, into
+  // `scratch` (the operand-stack slot of the address, which the access
+  // consumes); returns the slot the access reads its address from.
+  uint32_t mem64Address(uint32_t addr, uint32_t scratch, uint64_t offset) {
+    if (offset <= UINT32_MAX) return addr;
+    emitOp(IOp::Ea64);
+    w(scratch);
+    w(addr);
+    w(uint32_t(offset));
+    w(uint32_t(offset >> 32));
+    return scratch;
+  }
+  void emitMemOp(Opcode op, const Imm& imm) {
+    emitOp(IOp(op));
+    if (state_->memIs64(imm.mem)) c_.words.back() = handler(IOp(op), kM64);
+  }
 
   void emitConst(uint32_t dst, uint64_t v) {
     if (v >> 32) {
@@ -333,17 +353,22 @@ class Lowering {
   void endBlock(const ValidatorState& s);
   void brIf(const Imm& imm);
   void brTable(const Imm& imm);
+  void exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm);
+  int32_t delegateTarget(uint32_t label);
   void variable(Opcode op, const Imm& imm);
   void localSet(Opcode op, uint32_t x);  // x: the local's slot
   void memoryTable(Opcode op, const Imm& imm);
-  void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect);
+  void otherMemory(Opcode op, const Imm& imm);
+  void call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t extra_a, uint32_t extra_b, bool indirect,
+            bool tail = false);
 
   const ModuleData& m_;
   Code& c_;
   const int32_t* h_;
   LowerOptions opts_;
   const FrameLayout* layout_ = nullptr;  // the ValidatorState's, alive while the body is lowered
-  uint32_t max_height_ = 0;              // in slots
+  const ValidatorState* state_ = nullptr;
+  uint32_t max_height_ = 0;  // in slots
   std::vector<Entry> stack_;
   std::vector<LFrame> frames_;
   uint32_t instr_start_ = 0;
@@ -370,21 +395,23 @@ void Lowering::simple(Opcode op, const Imm& imm) {
   if (info.cls == OpClass::Load) {  // dst addr offset
     uint32_t addr = popSlot();
     uint32_t dst = pushTemp();
-    emitOp(IOp(op));
+    addr = mem64Address(addr, dst, imm.offset);
+    emitMemOp(op, imm);
     uint32_t at = pos();
     w(dst);
     w(addr);
-    w(uint32_t(imm.offset));
+    w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
     noteDst(at);
     return;
   }
   if (info.cls == OpClass::Store) {  // addr val offset
     uint32_t val = popSlot();
     uint32_t addr = popSlot();
-    emitOp(IOp(op));
+    addr = mem64Address(addr, slotOfDepth(depth()), imm.offset);
+    emitMemOp(op, imm);
     w(addr);
     w(val);
-    w(uint32_t(imm.offset));
+    w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
     return;
   }
   // Plain unary / binary operator: dst a [b], or dst a imm64 when the right
@@ -430,8 +457,14 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
   unsigned nin = info.types.nparams;
   uint32_t in[3] = {};
   for (unsigned i = nin; i-- > 0;) in[i] = popSlot();
+  bool mem = info.cls == OpClass::Load || info.cls == OpClass::Store;
+  if (mem) in[0] = mem64Address(in[0], slotOfDepth(depth()), imm.offset);
   uint32_t dst = info.types.nresults ? pushTemp(slotsOf(info.types.results[0])) : 0;
-  emitOp(IOp(op));
+  if (mem) {
+    emitMemOp(op, imm);
+  } else {
+    emitOp(IOp(op));
+  }
   uint32_t at = pos();
   bool lane = info.imm >= ImmKind::Lane2 && info.imm <= ImmKind::Lane16;
   bool mem_lane = info.imm >= ImmKind::MemArgLane2 && info.imm <= ImmKind::MemArgLane16;
@@ -446,7 +479,7 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
     case OpClass::Load:
       w(dst);
       w(in[0]);
-      w(uint32_t(imm.offset));
+      w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
       if (mem_lane) {
         w(in[1]);
         w(imm.lane);
@@ -455,7 +488,7 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
     case OpClass::Store:
       w(in[0]);
       w(in[1]);
-      w(uint32_t(imm.offset));
+      w(uint32_t(imm.offset > UINT32_MAX ? 0 : imm.offset));
       if (mem_lane) w(imm.lane);
       break;
     default:
@@ -472,7 +505,11 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
   if (info.types.nresults) noteDst(at);
 }
 
-void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect) {
+// A call's arguments go to consecutive slots, where the callee's frame
+// starts. A tail call (return_call*) then moves them to the frame's own
+// first slots, so it leaves nothing on the stack.
+void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a, uint32_t b, bool indirect,
+                    bool tail) {
   uint32_t elem_slot = indirect ? popSlot() : 0;
   uint32_t n = uint32_t(ft.params.size());
   uint32_t first = depth() - n;
@@ -489,6 +526,8 @@ void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a
     w(frame);
   }
   resetTo(first);
+  last_dst_word_ = -1;
+  if (tail) return;
   pushTemps(uint32_t(ft.results.size()), [&](uint32_t i) { return ft.results[i]; });
   // The callee's frame starts at `frame`; make sure the caller's frame size
   // covers at least its results.
@@ -501,7 +540,13 @@ void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
     case OpClass::Num:
     case OpClass::Const:
     case OpClass::Load:
-    case OpClass::Store: simple(op, imm); return;
+    case OpClass::Store:
+      if (imm.mem != 0) {
+        otherMemory(op, imm);
+        return;
+      }
+      simple(op, imm);
+      return;
     case OpClass::Ctl: control(s, op, imm); return;
     case OpClass::Param:
     case OpClass::Var: variable(op, imm); return;
@@ -521,8 +566,14 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Nop: return;
     case Opcode::Block:
     case Opcode::Loop:
-    case Opcode::If: openBlock(s, op); return;
+    case Opcode::If:
+    case Opcode::Try: openBlock(s, op); return;
     case Opcode::Else: elseBranch(s); return;
+    case Opcode::Catch:
+    case Opcode::CatchAll:
+    case Opcode::Delegate:
+    case Opcode::Throw:
+    case Opcode::Rethrow: exceptionOp(s, op, imm); return;
     case Opcode::End: endBlock(s); return;
     case Opcode::Br: emitBranch(imm.a); return;
     case Opcode::BrIf: brIf(imm); return;
@@ -535,6 +586,15 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
       return;
     }
     case Opcode::CallIndirect: call(0, m_.types[imm.a], IOp::CallIndirectI, imm.a, imm.b, true); return;
+    case Opcode::ReturnCall: {
+      const FuncType& ft = m_.funcType(imm.a);
+      if (imm.a < m_.num_imported_funcs) call(imm.a, ft, IOp::ReturnCallImport, 0, 0, false, true);
+      else call(imm.a - m_.num_imported_funcs, ft, IOp::ReturnCallI, 0, 0, false, true);
+      return;
+    }
+    case Opcode::ReturnCallIndirect:
+      call(0, m_.types[imm.a], IOp::ReturnCallIndirectI, imm.a, imm.b, true, true);
+      return;
     default: return;
   }
 }
@@ -555,6 +615,9 @@ void Lowering::openBlock(const ValidatorState& s, Opcode op) {
   if (op == Opcode::Loop) {
     f.loop_pc = pos();
     emitInterruptCheck();
+  } else if (op == Opcode::Try) {
+    f.handler = int32_t(c_.handlers.size());
+    c_.handlers.emplace_back().begin = pos();
   } else if (op == Opcode::If) {
     stack_.push_back(cond);
     if (!tryFuse(false)) {
@@ -602,6 +665,7 @@ void Lowering::endBlock(const ValidatorState& s) {
     return;
   }
   if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
+  if (f.kind == CtrlKind::Try) c_.handlers[size_t(f.handler)].end = pos();  // a try without clauses
   if (f.else_fixup >= 0) {
     uint32_t start = c_.words[size_t(f.else_fixup)];
     c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
@@ -612,6 +676,58 @@ void Lowering::endBlock(const ValidatorState& s) {
   resetTo(base);
   const CtrlFrame& cf = s.frames.back();
   pushTemps(nr, [&](uint32_t i) { return s.result(cf, i); });
+}
+
+// catch, catch_all and delegate end the try body (or the clause before);
+// throw and rethrow leave through the interpreter's unwinder.
+void Lowering::exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if (op == Opcode::Throw) {
+    uint32_t n = uint32_t(m_.types[m_.tags[imm.a]].params.size());
+    uint32_t first = depth() - n;
+    for (uint32_t i = first; i < depth(); ++i) materialize(i);
+    emitOp(IOp::ThrowI);
+    w(imm.a);
+    w(slotOfDepth(first));
+    resetTo(first);
+    return;
+  }
+  if (op == Opcode::Rethrow) {
+    emitOp(IOp::RethrowI);
+    w(c_.handlers[size_t(frameAt(imm.a).handler)].exn_slot);
+    return;
+  }
+  LFrame& f = frames_.back();
+  Code::Handler& h = c_.handlers[size_t(f.handler)];
+  if (f.kind == CtrlKind::Try) h.end = pos();
+  if (op == Opcode::Delegate) {
+    h.delegate = delegateTarget(imm.a);
+    endBlock(s);
+    return;
+  }
+  if (s.endReachable()) {
+    moveTopTo(f.result_base, f.nresults);
+    emitJumpTo(f);
+  }
+  resetTo(f.result_base);
+  fuse_start_ = -1;
+  // The clause's own slot below its values, which its body cannot pop.
+  h.exn_slot = pushTemp();
+  h.catches.push_back({op == Opcode::Catch ? imm.a : Code::Handler::kCatchAll, pos()});
+  if (op == Opcode::Catch) {
+    const FuncType& t = m_.types[m_.tags[imm.a]];
+    pushTemps(uint32_t(t.params.size()), [&](uint32_t i) { return t.params[i]; });
+  }
+  f.kind = op == Opcode::Catch ? CtrlKind::Catch : CtrlKind::CatchAll;
+  f.stack_base = f.result_base + 1;
+}
+
+// The handler that `delegate label` (counted from outside the try, the
+// innermost frame) hands exceptions to: the innermost try body at or
+// outside the label; a catch clause's own try does not cover the clause.
+int32_t Lowering::delegateTarget(uint32_t label) {
+  for (size_t i = frames_.size() - 1 - label; i-- > 0;)
+    if (frames_[i].kind == CtrlKind::Try) return frames_[i].handler;
+  return Code::Handler::kToCaller;
 }
 
 void Lowering::brIf(const Imm& imm) {
@@ -738,7 +854,20 @@ void Lowering::localSet(Opcode op, uint32_t x) {
   if (op == Opcode::LocalTee) push(top.kind == Entry::Const ? top : Entry::localRef(x, top.slots));
 }
 
-// References, memory.size/grow, tables and bulk memory.
+// A load or store of memory k > 0: the same handler as memory 0's between two
+// that point the interpreter's memory registers at memory k and back (the
+// next instruction cannot take the result's slot over: it follows MemRestore).
+void Lowering::otherMemory(Opcode op, const Imm& imm) {
+  emitOp(IOp::MemSelect);
+  w(imm.mem);
+  simple(op, imm);
+  emitOp(IOp::MemRestore);
+  last_dst_word_ = -1;
+}
+
+// References, memory.size/grow, tables and bulk memory. The memory
+// instructions of memory 0 have handlers without a memory operand; those
+// naming another memory (multi-memory) take the *K handlers.
 void Lowering::memoryTable(Opcode op, const Imm& imm) {
   switch (op) {
     case Opcode::TableGet: {
@@ -761,15 +890,17 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
     }
     case Opcode::MemorySize: {
       uint32_t dst = pushTemp();
-      emitOp(IOp::MemorySizeI);
+      emitOp(imm.mem ? IOp::MemorySizeK : IOp::MemorySizeI);
       w(dst);
+      if (imm.mem) w(imm.mem);
       return;
     }
     case Opcode::MemoryGrow: {
       uint32_t src = popSlot();
       uint32_t dst = pushTemp();
-      emitOp(IOp::MemoryGrowI);
+      emitOp(imm.mem ? IOp::MemoryGrowK : state_->memIs64(0) ? IOp::MemoryGrow64I : IOp::MemoryGrowI);
       w(dst);
+      if (imm.mem) w(imm.mem);
       w(src);
       return;
     }
@@ -851,11 +982,21 @@ void Lowering::memoryTable(Opcode op, const Imm& imm) {
           w(imm.a);
           break;
         case Opcode::MemoryInit:
-          emitOp(IOp::MemoryInitI);
+          emitOp(imm.mem ? IOp::MemoryInitK : state_->memIs64(0) ? IOp::MemoryInit64I : IOp::MemoryInitI);
+          if (imm.mem) w(imm.mem);
           w(imm.a);
           break;
-        case Opcode::MemoryCopy: emitOp(IOp::MemoryCopyI); break;
-        default: emitOp(IOp::MemoryFillI); break;
+        case Opcode::MemoryCopy:
+          emitOp((imm.mem | imm.mem2) ? IOp::MemoryCopyK : state_->memIs64(0) ? IOp::MemoryCopy64I : IOp::MemoryCopyI);
+          if (imm.mem | imm.mem2) {
+            w(imm.mem);
+            w(imm.mem2);
+          }
+          break;
+        default:
+          emitOp(imm.mem ? IOp::MemoryFillK : state_->memIs64(0) ? IOp::MemoryFill64I : IOp::MemoryFillI);
+          if (imm.mem) w(imm.mem);
+          break;
       }
       w(a);
       w(b);

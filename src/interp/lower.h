@@ -42,9 +42,10 @@ constexpr unsigned kIOpCount = unsigned(IOp::Count_);
 //   kZ    dst a [b] off              branch if the result is zero
 //   kKNz  dst a imm_lo imm_hi off    both
 //   kKZ   dst a imm_lo imm_hi off
+//   kM64  the load's or store's operands  the address is an i64 (memory64)
 // A compare followed by br_if / if becomes one instruction.
-enum Variant : uint8_t { kBase, kK, kNz, kZ, kKNz, kKZ };
-constexpr unsigned kHandlerCount = kIOpCount + 5 * kOpcodeCount;
+enum Variant : uint8_t { kBase, kK, kNz, kZ, kKNz, kKZ, kM64 };
+constexpr unsigned kHandlerCount = kIOpCount + 6 * kOpcodeCount;
 constexpr unsigned variantIndex(IOp op, Variant v) {
   return v == kBase ? unsigned(op) : kIOpCount + (unsigned(v) - 1) * kOpcodeCount + unsigned(op);
 }
@@ -61,6 +62,25 @@ struct Code {
   // Word index of each instruction that can trap or call -> its byte offset
   // in the module, for backtraces.
   PosTable positions;
+  // Exception handlers (the design: runtime/exceptions.cc), one per try
+  // block in the order the trys open, so that of the handlers whose body
+  // holds a pc, the last is the innermost. An exception at pc goes to the
+  // innermost one's first catch whose tag matches (kCatchAll: any), else
+  // on outwards; a handler that delegates sends it to handler `delegate`
+  // (kToCaller: out of the function) instead.
+  struct Handler {
+    static constexpr uint32_t kCatchAll = UINT32_MAX;
+    static constexpr int32_t kCatches = -1, kToCaller = -2;
+    struct Catch {
+      uint32_t tag;  // module tag index, or kCatchAll
+      uint32_t pc;   // word index of the clause's code
+    };
+    uint32_t begin = 0, end = 0;  // the try body's words: [begin, end)
+    int32_t delegate = kCatches;
+    uint32_t exn_slot = 0;       // a slot the clauses keep for rethrow (its address names the caught exception)
+    std::vector<Catch> catches;  // a catch's values go to the slots from exn_slot + 1 on
+  };
+  std::vector<Handler> handlers;
 };
 
 // Validates one body and lowers it (every body: the interpreter runs all of

@@ -75,14 +75,32 @@ class Walker {
   std::span<const uint32_t> globals() const { return map_ ? map_->globals : std::span<const uint32_t>(); }
   std::span<const uint32_t> elems() const { return map_ ? map_->elems : std::span<const uint32_t>(); }
   std::span<const uint32_t> datas() const { return map_ ? map_->datas : std::span<const uint32_t>(); }
+  std::span<const uint32_t> mems() const { return map_ ? map_->mems : std::span<const uint32_t>(); }
 
+  // Alignment flags (bit 6: a memory index follows), [memory], offset. A
+  // memory that becomes memory 0 keeps its index; any other gets bit 6.
   bool memArg() {
     facts_->uses_memory = true;
-    return skipU32() && skipU32();  // alignment, offset
+    uint32_t flags, mem = 0;
+    if (!r_.u32(&flags)) return readFail();
+    if ((flags & 0x40) && !r_.u32(&mem)) return readFail();
+    if (out_) {
+      if (mem >= mems().size()) return fail("no mapping for memory " + std::to_string(mem));
+      uint32_t to = mems()[mem];
+      if (to == 0 && !(flags & 0x40)) {
+        out_->u32(flags);
+      } else {
+        out_->u32(flags | 0x40);
+        out_->u32(to);
+      }
+    }
+    return skipU32();  // offset
   }
+  // memory.size/grow/fill/copy/init's memory (the zero byte of Wasm 2.0 is
+  // index 0 as a LEB128).
   bool memIdx() {
     facts_->uses_memory = true;
-    return skipBytes(1);  // the zero byte of Wasm 2.0
+    return index(mems(), "memory");
   }
 
   bool instruction() {
@@ -131,6 +149,7 @@ class Walker {
       case ImmKind::LocalIdx: return skipU32();
       case ImmKind::GlobalIdx: return index(globals(), "global");
       case ImmKind::TableIdx: return index(tables(), "table");
+      case ImmKind::TagIdx: return fail("exception handling is not supported by tern link");
       case ImmKind::MemArg: return memArg();
       case ImmKind::MemIdx: return memIdx();
       case ImmKind::I32:

@@ -14,10 +14,9 @@
 
 namespace tern::link {
 
-// Old index -> new index, one table per index space. Memories need no map:
-// without multi-memory the only memory index is 0, before and after.
+// Old index -> new index, one table per index space.
 struct IndexMap {
-  std::span<const uint32_t> types, funcs, tables, globals, elems, datas;
+  std::span<const uint32_t> types, funcs, tables, globals, elems, datas, mems;
 };
 
 // What a body refers to, gathered without rewriting.

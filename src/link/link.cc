@@ -27,8 +27,8 @@ namespace {
 
 // Where an entity of an input module ends up: an import of the output
 // (index among the output's imports of that kind) or a definition (index
-// among the output's definitions of that kind; for memories, the index of
-// the module that defines it).
+// among the output's definitions of that kind; for memories, among every
+// input's defined memories, kept or not: see planMemories).
 struct Ref {
   bool imported = false;
   uint32_t index = 0;
@@ -42,7 +42,7 @@ struct Mod {
   bool uses_memory = false;      // its code, data segments or host calls touch memory 0
   std::vector<Ref> funcs, tables, mems, globals;
   // Final index maps, input index -> output index.
-  std::vector<uint32_t> type_map, func_map, table_map, global_map, elem_map, data_map;
+  std::vector<uint32_t> type_map, func_map, table_map, global_map, elem_map, data_map, mem_map;
   bool deferred = false;  // active segments run from the synthesized start
 };
 
@@ -64,6 +64,7 @@ ExternType importType(const ModuleData& m, const Import& im) {
     case ExternKind::Table: t.table = im.table; break;
     case ExternKind::Memory: t.memory = im.memory; break;
     case ExternKind::Global: t.global = im.global; break;
+    case ExternKind::Tag: t.func = m.types[im.func_type]; break;
   }
   return t;
 }
@@ -76,6 +77,7 @@ ExternType exportType(const ModuleData& m, const Export& ex) {
     case ExternKind::Table: t.table = m.tables[ex.index]; break;
     case ExternKind::Memory: t.memory = m.memories[ex.index]; break;
     case ExternKind::Global: t.global = m.globals[ex.index]; break;
+    case ExternKind::Tag: t.func = m.types[m.tags[ex.index]]; break;
   }
   return t;
 }
@@ -95,6 +97,7 @@ bool externMatches(const ExternType& have, const ExternType& want) {
       return have.table.elem == want.table.elem && limitsMatch(have.table.limits, want.table.limits);
     case ExternKind::Memory: return limitsMatch(have.memory.limits, want.memory.limits);
     case ExternKind::Global: return have.global.type == want.global.type && have.global.mut == want.global.mut;
+    case ExternKind::Tag: return have.func == want.func;
   }
   return false;
 }
@@ -121,7 +124,8 @@ std::string importKey(const std::string& module, const std::string& name, const 
   key += char('0' + int(t.kind));
   switch (t.kind) {
     case ExternKind::Func:
-    case ExternKind::Global: key += t.toString(); break;
+    case ExternKind::Global:
+    case ExternKind::Tag: key += t.toString(); break;
     case ExternKind::Table: key += valTypeName(t.table.elem); break;
     case ExternKind::Memory: break;
   }
@@ -138,7 +142,7 @@ class Linker {
     if (auto e = computeOrder()) return *e;
     if (auto e = scan()) return *e;
     if (auto e = resolve()) return *e;
-    if (auto e = checkMemories()) return *e;
+    if (auto e = planMemories()) return *e;
     assignIndices();
     std::vector<uint8_t> out;
     if (auto e = emit(out)) return *e;
@@ -273,6 +277,7 @@ class Linker {
       case ExternKind::Table: return md.tables;
       case ExternKind::Memory: return md.mems;
       case ExternKind::Global: return md.globals;
+      case ExternKind::Tag: break;  // never: modules are decoded without the exceptions feature
     }
     return md.funcs;
   }
@@ -307,7 +312,7 @@ class Linker {
                            want.toString() + ", but " + dep.in->path + " exports '" + im.name + "' as " +
                            have.toString());
         Ref r = space(dep, ex->kind)[ex->index];
-        if (ex->kind == ExternKind::Memory && !r.imported) mem_used_[r.index] = true;
+        if (ex->kind == ExternKind::Memory && !r.imported) mem_used_[def_mems_[r.index].first] = true;
         space(md, im.kind).push_back(r);
       }
       for (uint32_t j = 0; j < m.bodies.size(); ++j) {
@@ -318,7 +323,10 @@ class Linker {
         md.tables.push_back(Ref{false, uint32_t(def_tables_.size())});
         def_tables_.push_back(m.tables[j]);
       }
-      for (size_t j = m.num_imported_memories; j < m.memories.size(); ++j) md.mems.push_back(Ref{false, uint32_t(k)});
+      for (size_t j = m.num_imported_memories; j < m.memories.size(); ++j) {
+        md.mems.push_back(Ref{false, uint32_t(def_mems_.size())});
+        def_mems_.push_back({k, uint32_t(j)});
+      }
       for (size_t j = m.num_imported_globals; j < m.globals.size(); ++j) {
         md.globals.push_back(Ref{false, uint32_t(def_globals_.size())});
         def_globals_.push_back({k, uint32_t(j - m.num_imported_globals)});
@@ -332,35 +340,59 @@ class Linker {
     // The main module's exports are kept: an exported memory is used.
     Mod& main = mods_.back();
     for (const Export& ex : main.m->exports)
-      if (ex.kind == ExternKind::Memory && !main.mems[ex.index].imported) mem_used_[main.mems[ex.index].index] = true;
+      if (ex.kind == ExternKind::Memory && !main.mems[ex.index].imported)
+        mem_used_[def_mems_[main.mems[ex.index].index].first] = true;
     return std::nullopt;
   }
 
-  // Wasm 2.0 allows one memory. A defined memory that no instruction, data
-  // segment, host call, import or kept export refers to cannot be observed
-  // and is dropped (a library built by a C toolchain always defines one).
-  std::optional<Error> checkMemories() {
+  // The output's memories: the imports nobody provides, then the kept
+  // definitions, the one that is the main module's memory 0 first (it keeps
+  // memory 0, which WASI and the embedder read). A defined memory that no
+  // instruction, data segment, host call, import or kept export refers to
+  // cannot be observed and is dropped (a library built by a C toolchain
+  // always defines one). Several memories make a multi-memory module, as
+  // long as the main module's memory stays memory 0 and no dependency that
+  // calls WASI has a memory of its own (WASI reads memory 0).
+  std::optional<Error> planMemories() {
     std::vector<std::string> what;
     for (const OutImport& oi : imports_)
       if (oi.type.kind == ExternKind::Memory)
         what.push_back(mods_[oi.first_mod].in->path + " imports memory " + oi.module + "." + oi.name +
                        ", which no dependency provides");
+    const Mod& main = mods_.back();
+    std::optional<uint32_t> main_def;  // main's memory 0, when it is a definition
+    if (!main.mems.empty() && !main.mems[0].imported) {
+      size_t owner = def_mems_[main.mems[0].index].first;
+      if (mods_[owner].uses_memory || mem_used_[owner]) main_def = main.mems[0].index;
+    }
+    if (main_def) out_mems_.push_back(*main_def);
     for (size_t k : order_) {
       const Mod& md = mods_[k];
-      if (md.m->memories.size() == md.m->num_imported_memories) continue;
-      if (md.uses_memory || mem_used_[k]) {
-        what.push_back(md.in->path + " defines a memory");
-        kept_memory_ = k;
-      }
+      if (md.m->memories.size() == md.m->num_imported_memories || !(md.uses_memory || mem_used_[k])) continue;
+      what.push_back(md.in->path + " defines a memory");
+      for (const Ref& r : md.mems)
+        if (!r.imported && r.index != main_def) out_mems_.push_back(r.index);
     }
-    if (what.size() > 1) {
-      std::string msg = "cannot merge " + std::to_string(what.size()) + " memories (";
-      for (size_t i = 0; i < what.size(); ++i) msg += (i ? (i + 1 == what.size() ? " and " : ", ") : "") + what[i];
-      msg += "): multi-memory is not supported; let one module import the other's memory";
-      return linkError(msg);
+    def_mem_out_.assign(def_mems_.size(), 0);
+    for (size_t i = 0; i < out_mems_.size(); ++i) def_mem_out_[out_mems_[i]] = num_imports_[2] + uint32_t(i);
+    if (what.size() <= 1 && out_mems_.size() + num_imports_[2] <= 1) return std::nullopt;
+    std::string list;
+    for (size_t i = 0; i < what.size(); ++i) list += (i ? (i + 1 == what.size() ? " and " : ", ") : "") + what[i];
+    if (!main.mems.empty() && memIndex(main.mems[0]) != 0)
+      return linkError("cannot keep " + main.in->path + "'s memory as memory 0 of the merged memories (" + list +
+                       "): an imported memory comes first; let the dependency import the main module's memory");
+    for (size_t k : order_) {
+      const Mod& md = mods_[k];
+      if (md.is_main || md.mems.empty() || memIndex(md.mems[0]) == 0) continue;
+      for (const Import& im : md.m->imports)
+        if (im.kind == ExternKind::Func && im.module.starts_with("wasi"))
+          return linkError(md.in->path + " imports " + im.module + "." + im.name + " and has a memory of its own (" +
+                           list + "): WASI reads memory 0 of the merged module, " + main.in->path +
+                           "'s; let it import the main module's memory");
     }
     return std::nullopt;
   }
+  uint32_t memIndex(const Ref& r) const { return r.imported ? r.index : def_mem_out_[r.index]; }
 
   // ---- output indices ----
   uint32_t internType(const FuncType& t) {
@@ -388,6 +420,7 @@ class Linker {
       for (const Ref& r : md.funcs) md.func_map.push_back(finalIndex(r, nf));
       for (const Ref& r : md.tables) md.table_map.push_back(finalIndex(r, nt));
       for (const Ref& r : md.globals) md.global_map.push_back(finalIndex(r, ng));
+      for (const Ref& r : md.mems) md.mem_map.push_back(memIndex(r));
     }
     // Segments keep instantiation order. Once a start function has run,
     // later modules' active segments must wait for it: they become passive
@@ -553,6 +586,7 @@ class Linker {
           case ExternKind::Table: s.tableType(oi.type.table); break;
           case ExternKind::Memory: s.limits(oi.type.memory.limits); break;
           case ExternKind::Global: s.globalType(oi.type.global); break;
+          case ExternKind::Tag: break;  // never (see space())
         }
       }
       appendSection(out, 2, s);
@@ -572,12 +606,14 @@ class Linker {
       for (const TableType& t : def_tables_) s.tableType(t);
       appendSection(out, 4, s);
     }
-    // Memory.
-    if (kept_memory_) {
-      const ModuleData& m = *mods_[*kept_memory_].m;
+    // Memories.
+    if (!out_mems_.empty()) {
       ByteWriter s;
-      s.u32(1);
-      s.limits(m.memories[m.num_imported_memories].limits);
+      s.u32(uint32_t(out_mems_.size()));
+      for (uint32_t d : out_mems_) {
+        auto [k, j] = def_mems_[d];
+        s.limits(mods_[k].m->memories[j].limits);
+      }
       appendSection(out, 5, s);
     }
     // Globals.
@@ -603,8 +639,9 @@ class Linker {
           switch (ex.kind) {
             case ExternKind::Func: s.u32(main.func_map[ex.index]); break;
             case ExternKind::Table: s.u32(main.table_map[ex.index]); break;
-            case ExternKind::Memory: s.u32(0); break;
+            case ExternKind::Memory: s.u32(main.mem_map[ex.index]); break;
             case ExternKind::Global: s.u32(main.global_map[ex.index]); break;
+            case ExternKind::Tag: break;  // never (see space())
           }
         }
         appendSection(out, 7, s);
@@ -625,7 +662,7 @@ class Linker {
     for (auto [k, j] : def_funcs_) {
       Mod& md = mods_[k];
       const FuncBody& fb = md.m->bodies[j];
-      IndexMap map{md.type_map, md.func_map, md.table_map, md.global_map, md.elem_map, md.data_map};
+      IndexMap map{md.type_map, md.func_map, md.table_map, md.global_map, md.elem_map, md.data_map, md.mem_map};
       ByteWriter body;
       BodyFacts facts;
       std::string err;
@@ -668,7 +705,9 @@ class Linker {
       for (auto [k, idx] : out_datas_) {
         const DataSegment& d = mods_[k].m->datas[idx];
         if (d.mode == SegmentMode::Active && !mods_[k].deferred) {
-          s.u8(0);
+          uint32_t mem = mods_[k].mem_map[d.memory];
+          s.u8(mem == 0 ? 0 : 2);
+          if (mem != 0) s.u32(mem);
           constExprEnd(s, k, d.offset);
         } else {
           s.u8(1);
@@ -741,7 +780,7 @@ class Linker {
           b.u8(0xfc);
           b.u32(8);  // memory.init
           b.u32(md.data_map[s]);
-          b.u8(0);
+          b.u32(md.mem_map[seg.memory]);
           b.u8(0xfc);
           b.u32(9);  // data.drop
           b.u32(md.data_map[s]);
@@ -819,7 +858,9 @@ class Linker {
   std::vector<TableType> def_tables_;
   std::vector<std::pair<size_t, uint32_t>> def_globals_;  // module, defined-global index
   std::vector<bool> mem_used_;                            // by defining module
-  std::optional<size_t> kept_memory_;                     // the module whose memory is defined
+  std::vector<std::pair<size_t, uint32_t>> def_mems_;     // every defined memory: module, memory index
+  std::vector<uint32_t> out_mems_;                        // the output's defined memories (def_mems_ indices)
+  std::vector<uint32_t> def_mem_out_;                     // def_mems_ index -> output memory index
   std::vector<FuncType> types_;
   std::map<std::string, uint32_t> type_ids_;
   std::vector<std::pair<size_t, uint32_t>> out_elems_, out_datas_;  // module, segment index

@@ -18,11 +18,15 @@
 //     module, its active segments (memory.init / table.init) and its start;
 //   - only the main module's exports are exported;
 //   - function names (name section, else export names) are kept.
-// Cannot be merged: more than one memory in the result (Wasm 2.0 has no
-// multi-memory; a dependency's memory that nothing uses is dropped), an
-// import whose type does not match the export, an import of a name the
-// dependency does not export, dependencies that import each other in a
-// cycle.
+//   - memories: when several modules own a memory they use, the result
+//     keeps them all (multi-memory), the main module's memory 0 as memory 0,
+//     and every memory instruction and data segment is rewritten to its
+//     module's memory; a dependency's memory that nothing uses is dropped.
+// Cannot be merged: an import whose type does not match the export, an
+// import of a name the dependency does not export, dependencies that import
+// each other in a cycle, a dependency with a memory of its own besides the
+// main module's that imports WASI (WASI reads memory 0), a memory import
+// nobody provides that would push the main module's memory off index 0.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -37,7 +39,7 @@ struct ConstExpr {
 struct Import {
   std::string module, name;
   ExternKind kind = ExternKind::Func;
-  uint32_t func_type = 0;  // type index, for functions
+  uint32_t func_type = 0;  // type index, for functions and tags
   TableType table;
   MemoryType memory;
   GlobalType global;
@@ -80,6 +82,20 @@ enum class FuncTier : uint8_t {
   // Room for the states of tier-up.
 };
 
+// A module's binary, shared and never changed (what Module::serialize
+// stores). Not a vector: compileFile reads the file straight into it, with
+// no copy and no zero-filling first.
+struct WasmBytes {
+  std::shared_ptr<const uint8_t[]> data;
+  size_t size = 0;
+  std::span<const uint8_t> span() const { return {data.get(), size}; }
+  static WasmBytes copy(std::span<const uint8_t> b) {
+    auto p = std::make_shared_for_overwrite<uint8_t[]>(b.size());
+    if (!b.empty()) std::memcpy(p.get(), b.data(), b.size());
+    return {std::move(p), b.size()};
+  }
+};
+
 struct FuncBody {
   FuncTier tier = FuncTier::None;
   uint32_t type_index = 0;
@@ -95,10 +111,12 @@ struct ModuleData {
   std::vector<FuncType> types;
   std::vector<Import> imports;
   uint32_t num_imported_funcs = 0, num_imported_tables = 0, num_imported_memories = 0, num_imported_globals = 0;
-  std::vector<uint32_t> func_types;     // every function (imported first): type index
-  std::vector<TableType> tables;        // every table
-  std::vector<MemoryType> memories;     // every memory
-  std::vector<GlobalType> globals;      // every global
+  std::vector<uint32_t> func_types;  // every function (imported first): type index
+  std::vector<TableType> tables;     // every table
+  std::vector<MemoryType> memories;  // every memory
+  std::vector<GlobalType> globals;   // every global
+  std::vector<uint32_t> tags;        // every tag (imported first): type index
+  uint32_t num_imported_tags = 0;
   std::vector<ConstExpr> global_inits;  // defined globals only
   std::vector<Export> exports;
   std::optional<uint32_t> start;
@@ -111,8 +129,10 @@ struct ModuleData {
   std::string module_name;
   std::string file_name;  // the file Module::compileFile read (no directory), for backtraces
   bool uses_simd = false;
+  Features features;                    // the features it was decoded with (the validator gates instructions on them)
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
   std::shared_ptr<LazyCompiler> lazy;   // null unless some body is Lazy
+  WasmBytes bytes;                      // the module's binary
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }
   std::string funcName(uint32_t func_index) const;

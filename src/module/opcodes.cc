@@ -31,6 +31,8 @@ const char* featureName(Feature f) {
     case Feature::bulk: return "bulk-memory";
     case Feature::reftypes: return "reference-types";
     case Feature::simd: return "simd";
+    case Feature::exceptions: return "exceptions";
+    case Feature::tailcall: return "tail-call";
   }
   return "?";
 }

@@ -47,9 +47,10 @@ enum class ImmKind : uint8_t {
   MemArgLane4,
   MemArgLane8,
   MemArgLane16,
+  TagIdx,
 };
 
-enum class Feature : uint8_t { mvp, signext, satconv, multivalue, bulk, reftypes, simd };
+enum class Feature : uint8_t { mvp, signext, satconv, multivalue, bulk, reftypes, simd, exceptions, tailcall };
 
 // How an instruction is validated and lowered (opcodes.def, column Class).
 enum class OpClass : uint8_t { Num, Const, Load, Store, Ctl, Param, Var, Ref, Mem, Table, Bulk };
@@ -69,6 +70,7 @@ enum : uint16_t {
   badElem = 1u << 6,      // undefined / uninitialized element, indirect call type mismatch
   unreachable = 1u << 7,  // the unreachable instruction
   call = 1u << 8,         // whatever the callee raises, and call stack exhaustion
+  throws = 1u << 9,       // throws a Wasm exception (throw, rethrow)
 };
 constexpr uint16_t kTraps = uint16_t(~uint16_t(comm));
 }  // namespace opflag

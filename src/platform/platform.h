@@ -73,6 +73,12 @@ bool protect(void* p, size_t bytes, Access access);
 void release(void* p, size_t bytes);
 // reserve() + commit() in one step, backed lazily by the OS; null on failure.
 void* reserveCommitted(size_t bytes);
+// Maps the whole file at `path` readable, its pages read in at once
+// (private: nothing written to the mapping reaches the file), page-aligned;
+// null on failure (or for an empty file). *bytes is the file's size; release(p, *bytes) unmaps it. protect()
+// may then make pages of it ReadExecute (a .cwasm's code), which fails where
+// the file system forbids executing files.
+void* mapFile(const char* path, size_t* bytes);
 
 // Makes instructions written to [p, p+bytes) visible to instruction fetch.
 // Call it after writing machine code and before making it executable. A

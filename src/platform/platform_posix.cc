@@ -3,8 +3,10 @@
 // needs platform_core_posix.cc covers.
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -66,6 +68,20 @@ void release(void* p, size_t bytes) {
 }
 
 void* reserveCommitted(size_t bytes) { return mapAnonymous(bytes, PROT_READ | PROT_WRITE); }
+
+void* mapFile(const char* path, size_t* bytes) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st;
+  void* p = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    *bytes = size_t(st.st_size);
+    // Populated: whoever maps a file here reads all of it (a .cwasm's checksum).
+    p = mmap(nullptr, *bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  }
+  close(fd);  // the mapping keeps the file
+  return p == MAP_FAILED ? nullptr : p;
+}
 
 void flushInstructionCache(void* p, size_t bytes) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -3,7 +3,9 @@
 // line (`-W tail-call=y`). The decoder reads them (decode/module_decoder.cc):
 // a module that uses a feature that is off is rejected where it uses it.
 #include <cstring>
+#include <iterator>
 
+#include "runtime/serialize.h"
 #include "tern/tern.hpp"
 
 namespace tern {
@@ -17,9 +19,9 @@ struct FeatureSwitch {
 };
 
 constexpr FeatureSwitch kSwitches[] = {
-    {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, false},
-    {"multi-memory", &Features::multi_memory, false},    {"memory64", &Features::memory64, false},
-    {"exceptions", &Features::exceptions, false},
+    {"extended-const", &Features::extended_const, true}, {"tail-call", &Features::tail_call, true},
+    {"multi-memory", &Features::multi_memory, true},     {"memory64", &Features::memory64, true},
+    {"exceptions", &Features::exceptions, true},
 };
 
 std::optional<bool> parseBool(std::string_view v) {
@@ -29,6 +31,14 @@ std::optional<bool> parseBool(std::string_view v) {
 }
 
 }  // namespace
+
+uint64_t featureBits(const Features& features) {
+  static_assert(std::size(kSwitches) <= 64);
+  uint64_t bits = 0;
+  for (size_t i = 0; i < std::size(kSwitches); ++i)
+    if (features.*kSwitches[i].field) bits |= uint64_t(1) << i;
+  return bits;
+}
 
 const char* Features::names() { return "extended-const tail-call multi-memory memory64 exceptions"; }
 

@@ -48,6 +48,7 @@ struct MemoryInst final : Memory {
   uint64_t reserved_ = 0;   // bytes of address space reserved at base_
   uint64_t committed_ = 0;  // bytes at base_ that are readable and writable
   Limits limits_;
+  bool is64_ = false;  // memory64: i64 addresses, grows up to its reservation (no guard region is needed)
   Store::Impl* store_ = nullptr;
 };
 
@@ -67,6 +68,12 @@ struct GlobalInst final : Global {
 };
 static_assert(std::is_standard_layout_v<GlobalInst>, "JIT code uses offsetof(GlobalInst, bits_)");
 
+struct TagInst final : Tag {
+  FuncType type_;
+  std::string name_;  // Tag::name
+  Store::Impl* store_ = nullptr;
+};
+
 // A compiled module: what a std::shared_ptr<Module> points at.
 struct CompiledModule final : Module {
   CompiledModule(Engine& e, std::unique_ptr<ModuleData> d) : engine_(&e), data_(std::move(d)) {}
@@ -84,6 +91,7 @@ struct ModuleInst final : Instance {
   std::vector<TableInst*> tables_;
   std::vector<MemoryInst*> memories_;
   std::vector<GlobalInst*> globals_;
+  std::vector<TagInst*> tags_;                 // imported first, like every index space
   std::vector<uint32_t> type_ids_;             // module type index -> engine type id
   std::vector<std::vector<uintptr_t>> elems_;  // element segments (cleared on elem.drop)
   std::vector<bool> data_dropped_;
@@ -103,6 +111,8 @@ struct Store::Impl {
   Expected<MemoryInst*> newMemory(MemoryType type);
   TableInst* newTable(TableType type, Value init);
   GlobalInst* newGlobal(GlobalType type, Value init);
+  TagInst* newTag(FuncType type, std::string name);
+  TagInst* newTag(const ModuleData& m, uint32_t tag_index);  // a module's own tag, named after its export
   Expected<Instance*> instantiate(const std::shared_ptr<Module>& module, const std::vector<Extern>& imports);
 
   Store* self_;  // the embedder's Store (Caller::store)
@@ -125,11 +135,16 @@ struct Store::Impl {
   std::vector<std::unique_ptr<MemoryInst>> memories_;
   std::vector<std::unique_ptr<TableInst>> tables_;
   std::vector<std::unique_ptr<GlobalInst>> globals_;
+  std::vector<std::unique_ptr<TagInst>> tags_;
   std::vector<std::unique_ptr<ModuleInst>> instances_;
   std::map<const FuncInst*, std::string> host_names_;
 };
 
 inline Store::Impl& implOf(Store& store) { return *store.impl_; }
+
+// The trap that carries `exn` out of Wasm code (Trap::raise makes one;
+// rethrow passes on the one a catch clause holds).
+Trap exceptionTrap(std::shared_ptr<const WasmException> exn);
 
 // The API boundary: public pointer -> internal object. Null stays null.
 inline FuncInst* funcInst(Func* f) { return static_cast<FuncInst*>(f); }
@@ -140,6 +155,8 @@ inline TableInst* tableInst(Table* t) { return static_cast<TableInst*>(t); }
 inline const TableInst* tableInst(const Table* t) { return static_cast<const TableInst*>(t); }
 inline GlobalInst* globalInst(Global* g) { return static_cast<GlobalInst*>(g); }
 inline const GlobalInst* globalInst(const Global* g) { return static_cast<const GlobalInst*>(g); }
+inline TagInst* tagInst(Tag* t) { return static_cast<TagInst*>(t); }
+inline const TagInst* tagInst(const Tag* t) { return static_cast<const TagInst*>(t); }
 inline ModuleInst* moduleInst(Instance* i) { return static_cast<ModuleInst*>(i); }
 inline const ModuleInst* moduleInst(const Instance* i) { return static_cast<const ModuleInst*>(i); }
 inline const CompiledModule& compiledModule(const Module& m) { return static_cast<const CompiledModule&>(m); }

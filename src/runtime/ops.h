@@ -28,6 +28,26 @@ inline TrapCode tableSet(ModuleInst* inst, uint32_t t, uint32_t i, uint64_t v) {
   tab->elems_[i] = uintptr_t(v);
   return kOk;
 }
+// The function call_indirect and return_call_indirect call: element `i` of
+// table `t`, checked against the type whose id is `type_id`; null with the
+// trap in *trap.
+inline FuncInst* indirectCallee(ModuleInst* inst, uint32_t t, uint32_t i, uint32_t type_id, TrapKind* trap) {
+  TableInst* tab = inst->tables_[t];
+  if (i >= tab->elems_.size()) {
+    *trap = TrapKind::UndefinedElement;
+    return nullptr;
+  }
+  FuncInst* f = reinterpret_cast<FuncInst*>(tab->elems_[i]);
+  if (!f) {
+    *trap = TrapKind::UninitializedElement;
+    return nullptr;
+  }
+  if (f->type_id_ != type_id) {
+    *trap = TrapKind::IndirectCallTypeMismatch;
+    return nullptr;
+  }
+  return f;
+}
 inline uint64_t tableSize(ModuleInst* inst, uint32_t t) { return uint32_t(inst->tables_[t]->elems_.size()); }
 inline uint64_t tableGrow(ModuleInst* inst, uint32_t t, uint64_t init, uint32_t n) {
   TableInst* tab = inst->tables_[t];
@@ -58,22 +78,32 @@ inline void elemDrop(ModuleInst* inst, uint32_t seg) {
   inst->elems_[seg].shrink_to_fit();
 }
 inline uint64_t refFunc(ModuleInst* inst, uint32_t f) { return uint64_t(uintptr_t(inst->funcs_[f])); }
-inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
-  MemoryInst* m = inst->memories_[0];
+// `n > size - d` rather than `d + n > size`: with memory64, d and n are any
+// u64 and the sum could wrap.
+inline bool rangeOutside(uint64_t d, uint64_t n, uint64_t size) { return d > size || n > size - d; }
+inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n, uint32_t mem = 0) {
+  MemoryInst* m = inst->memories_[mem];
   const std::vector<uint8_t>& bytes = inst->module_->data().datas[seg].bytes;
   uint64_t seg_size = inst->data_dropped_[seg] ? 0 : bytes.size();
-  if (s + n > seg_size || d + n > m->size_) return kMemoryOob;
+  if (rangeOutside(s, n, seg_size) || rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memcpy(m->base_ + d, bytes.data() + s, n);
   return kOk;
 }
 inline void dataDrop(ModuleInst* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
 inline TrapCode memoryCopy(MemoryInst* m, uint64_t d, uint64_t s, uint64_t n) {
-  if (s + n > m->size_ || d + n > m->size_) return kMemoryOob;
+  if (rangeOutside(s, n, m->size_) || rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memmove(m->base_ + d, m->base_ + s, n);
   return kOk;
 }
+// memory.copy between two memories (multi-memory); they do not overlap.
+inline TrapCode memoryCopy2(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t s, uint64_t n) {
+  if (dm == sm) return memoryCopy(dm, d, s, n);
+  if (s + n > sm->size_ || d + n > dm->size_) return kMemoryOob;
+  if (n) std::memcpy(dm->base_ + d, sm->base_ + s, n);
+  return kOk;
+}
 inline TrapCode memoryFill(MemoryInst* m, uint64_t d, uint8_t v, uint64_t n) {
-  if (d + n > m->size_) return kMemoryOob;
+  if (rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memset(m->base_ + d, v, n);
   return kOk;
 }

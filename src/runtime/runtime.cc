@@ -1,6 +1,7 @@
 // Engine, Module, Store, Instance and the runtime objects: the public
 // methods, each converting to the internal object (runtime/objects.h) at
 // its first line, and the store's creation and instantiation.
+#include <algorithm>
 #include <cinttypes>
 #include <deque>
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include "module/module.h"
 #include "platform/platform.h"
 #include "runtime/objects.h"
+#include "runtime/ops.h"
+#include "runtime/serialize.h"
 #include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
@@ -50,6 +53,7 @@ const char* externKindName(ExternKind k) {
     case ExternKind::Table: return "table";
     case ExternKind::Memory: return "memory";
     case ExternKind::Global: return "global";
+    case ExternKind::Tag: return "tag";
   }
   return "?";
 }
@@ -72,8 +76,9 @@ std::string ExternType::toString() const {
   switch (kind) {
     case ExternKind::Func: return "func " + func.toString();
     case ExternKind::Table: return std::string("table ") + valTypeName(table.elem) + " " + limitsString(table.limits);
-    case ExternKind::Memory: return "memory " + limitsString(memory.limits);
+    case ExternKind::Memory: return std::string("memory ") + (memory.is64 ? "i64 " : "") + limitsString(memory.limits);
     case ExternKind::Global: return std::string("global ") + (global.mut ? "mut " : "") + valTypeName(global.type);
+    case ExternKind::Tag: return "tag " + func.toString();
   }
   return "?";
 }
@@ -123,6 +128,7 @@ const char* trapMessage(TrapKind k) {
     case TrapKind::Host: return "host trap";
     case TrapKind::HostException: return "host function threw an exception";
     case TrapKind::Exit: return "exit";
+    case TrapKind::UncaughtException: return "uncaught exception";
   }
   return "trap";
 }
@@ -147,6 +153,7 @@ const char* trapKindName(TrapKind k) {
     case TrapKind::Host: return "host";
     case TrapKind::HostException: return "host-exception";
     case TrapKind::Exit: return "exit";
+    case TrapKind::UncaughtException: return "uncaught-exception";
   }
   return "unknown";
 }
@@ -272,11 +279,12 @@ const FuncType& Engine::typeOf(uint32_t id) const {
 
 Engine& Module::engine() const { return *compiledModule(*this).engine_; }
 
-static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec,
-                                                      const std::string& path = {}) {
+Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec, const std::string& path,
+                                               WasmBytes bytes) {
   if (!dec.finish()) return dec.toError();
   std::unique_ptr<ModuleData> md = dec.take();
   md->file_name = path.substr(path.find_last_of('/') + 1);
+  md->bytes = std::move(bytes);
   for (size_t i = 0; i < md->bodies.size(); ++i) {
     if (md->bodies[i].tier == FuncTier::None) {
       Error e;
@@ -289,11 +297,17 @@ static Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDeco
   return std::shared_ptr<Module>(std::make_shared<CompiledModule>(engine, std::move(md)));
 }
 
-Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
-  Tiering tiering(engine.config());
+Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes,
+                                               const std::string& path, bool lazy) {
+  Tiering tiering(engine.config(), lazy);
   ModuleDecoder dec(tiering, engine.config().features);
   dec.feed(bytes);
-  return finishModule(engine, dec);
+  return finishModule(engine, dec, path, WasmBytes::copy(bytes));
+}
+
+Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<const uint8_t> bytes) {
+  if (!engine.config().cache_dir.empty()) return compileCached(engine, bytes, {});
+  return compileBytes(engine, bytes, {});
 }
 
 Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std::string& path) {
@@ -301,17 +315,38 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
   Tiering tiering(engine.config());
   ModuleDecoder dec(tiering, engine.config().features);
-  // Read piecewise: the decoder works on each chunk as it arrives.
-  std::vector<uint8_t> chunk(1 << 16);
+  // Read piecewise, straight into the module's bytes: the decoder works on
+  // each piece as it arrives (the cache needs the whole module first, for
+  // its hash). A file whose size cannot be known first (a pipe) is read
+  // into a growing buffer.
+  bool cached = !engine.config().cache_dir.empty();
+  long known = std::fseek(f, 0, SEEK_END) == 0 ? std::ftell(f) : -1;
+  if (known < 0 || std::fseek(f, 0, SEEK_SET) != 0) known = -1;
+  size_t capacity = known >= 0 ? size_t(known) : size_t(1) << 16, size = 0;
+  auto buffer = std::make_shared_for_overwrite<uint8_t[]>(capacity);
+  bool decoding = !cached;
   for (;;) {
-    size_t n = std::fread(chunk.data(), 1, chunk.size(), f);
+    if (size == capacity) {
+      if (known >= 0) {
+        // The file grew after its size was read: it ends where it was.
+        break;
+      }
+      auto bigger = std::make_shared_for_overwrite<uint8_t[]>(capacity * 2);
+      std::memcpy(bigger.get(), buffer.get(), size);
+      buffer = std::move(bigger);
+      capacity *= 2;
+    }
+    size_t n = std::fread(buffer.get() + size, 1, std::min(capacity - size, size_t(1) << 16), f);
     if (n == 0) break;
-    if (!dec.feed(std::span<const uint8_t>(chunk.data(), n))) break;
+    if (decoding && !dec.feed(std::span<const uint8_t>(buffer.get() + size, n))) decoding = false;
+    size += n;
   }
   bool io_error = std::ferror(f);
   std::fclose(f);
   if (io_error) return Error{ErrorKind::Io, "cannot read " + path, SIZE_MAX};
-  return finishModule(engine, dec, path);
+  WasmBytes bytes{std::move(buffer), size};
+  if (cached) return compileCached(engine, bytes.span(), path);
+  return finishModule(engine, dec, path, std::move(bytes));
 }
 
 std::optional<Error> Module::validate(std::span<const uint8_t> bytes, const Features& features) {
@@ -329,6 +364,7 @@ static ExternType importType(const ModuleData& m, const Import& im) {
     case ExternKind::Table: t.table = im.table; break;
     case ExternKind::Memory: t.memory = im.memory; break;
     case ExternKind::Global: t.global = im.global; break;
+    case ExternKind::Tag: t.func = m.types[im.func_type]; break;
   }
   return t;
 }
@@ -351,6 +387,7 @@ std::vector<ExportInfo> Module::exports() const {
       case ExternKind::Table: t.table = md.tables[ex.index]; break;
       case ExternKind::Memory: t.memory = md.memories[ex.index]; break;
       case ExternKind::Global: t.global = md.globals[ex.index]; break;
+      case ExternKind::Tag: t.func = md.types[md.tags[ex.index]]; break;
     }
     out.push_back({ex.name, t});
   }
@@ -361,13 +398,19 @@ struct ModuleStreamer::Impl {
   Engine* engine;
   Tiering tiering;
   ModuleDecoder dec;
+  std::vector<uint8_t> bytes;
   explicit Impl(Engine& e) : engine(&e), tiering(e.config()), dec(tiering, e.config().features) {}
 };
 
 ModuleStreamer::ModuleStreamer(Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
 ModuleStreamer::~ModuleStreamer() = default;
-bool ModuleStreamer::feed(std::span<const uint8_t> chunk) { return impl_->dec.feed(chunk); }
-Expected<std::shared_ptr<Module>> ModuleStreamer::finish() { return finishModule(*impl_->engine, impl_->dec); }
+bool ModuleStreamer::feed(std::span<const uint8_t> chunk) {
+  impl_->bytes.insert(impl_->bytes.end(), chunk.begin(), chunk.end());
+  return impl_->dec.feed(chunk);
+}
+Expected<std::shared_ptr<Module>> ModuleStreamer::finish() {
+  return finishModule(*impl_->engine, impl_->dec, {}, WasmBytes::copy(impl_->bytes));
+}
 
 // ---------------------------------------------------------------------------
 // Runtime objects
@@ -409,20 +452,22 @@ Memory* Caller::memory() const {
 
 static constexpr uint64_t kPage = 65536;
 static constexpr uint64_t kMaxPages = 65536;
+static constexpr uint64_t kMaxPages64 = uint64_t(1) << 48;
+static constexpr uint64_t kMemory64Reservation = uint64_t(8) << 30;
 
 uint8_t* Memory::data() { return memoryInst(this)->base_; }
 uint64_t Memory::size() const { return memoryInst(this)->size_; }
-MemoryType Memory::type() const { return {memoryInst(this)->limits_}; }
+MemoryType Memory::type() const { return {memoryInst(this)->limits_, memoryInst(this)->is64_}; }
 
 int64_t Memory::grow(uint64_t delta) {
   MemoryInst* m = memoryInst(this);
   Store::Impl* store = m->store_;
   uint64_t old = m->size_ / kPage;
-  uint64_t max = m->limits_.max ? *m->limits_.max : kMaxPages;
+  uint64_t max = m->limits_.max ? *m->limits_.max : m->is64_ ? kMaxPages64 : kMaxPages;
   if (delta > max || old + delta > max) return -1;
   if (delta == 0) return int64_t(old);
+  if (old + delta > m->reserved_ / kPage) return -1;  // (2^48 pages would overflow the byte count)
   uint64_t new_size = (old + delta) * kPage;
-  if (new_size > m->reserved_) return -1;
   uint64_t extra = new_size - m->size_;
   if (store && store->memory_bytes_ + extra > store->limits_.memory_bytes) return -1;
 #ifdef TERN_MINIMAL
@@ -517,10 +562,11 @@ ExternType Extern::type() const {
     }
     case ExternKind::Memory: {
       const MemoryInst* m = memoryInst(memory());
-      t.memory = {{m->pages(), m->limits_.max}};
+      t.memory = {{m->pages(), m->limits_.max}, m->is64_};
       break;
     }
     case ExternKind::Global: t.global = global()->type(); break;
+    case ExternKind::Tag: t.func = tag()->type(); break;
   }
   return t;
 }
@@ -536,6 +582,7 @@ std::optional<Extern> Instance::getExport(std::string_view name) const {
       case ExternKind::Table: return Extern(inst->tables_[ex.index]);
       case ExternKind::Memory: return Extern(inst->memories_[ex.index]);
       case ExternKind::Global: return Extern(inst->globals_[ex.index]);
+      case ExternKind::Tag: return Extern(inst->tags_[ex.index]);
     }
   }
   return std::nullopt;
@@ -599,6 +646,18 @@ FuncInst* Store::Impl::newHostFunc(const FuncType& type, HostFn fn, std::string 
 }
 
 Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
+  // The reservation covers every address the memory can grow to (4 GiB for
+  // a 32-bit memory by default), followed by the guard region. A 64-bit
+  // memory (whose accesses are always checked) takes at least
+  // kMemory64Reservation, so that it can grow past 4 GiB.
+  const Config& cfg = engine_->config();
+  uint64_t usable = type.is64 ? std::max<uint64_t>(cfg.memory_reservation, kMemory64Reservation)
+                              : std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
+  if (type.limits.min > usable / kPage)
+    return Error{ErrorKind::Link,
+                 "memory of " + std::to_string(type.limits.min) + " pages is larger than the configured reservation (" +
+                     std::to_string(usable) + " bytes)",
+                 SIZE_MAX};
   uint64_t initial = type.limits.min * kPage;
   if (memory_bytes_ + initial > limits_.memory_bytes)
     return Error{ErrorKind::Link,
@@ -606,11 +665,6 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
                      " bytes) exceeds the store's limit of " + std::to_string(limits_.memory_bytes) + " bytes" +
                      (memory_bytes_ ? " (" + std::to_string(memory_bytes_) + " already in use)" : ""),
                  SIZE_MAX};
-  // The reservation covers every address the memory can grow to (4 GiB for
-  // a 32-bit memory by default), followed by the guard region.
-  const Config& cfg = engine_->config();
-  uint64_t usable = std::min<uint64_t>(cfg.memory_reservation, kMaxPages * kPage);
-  if (initial > usable) return Error{ErrorKind::Link, "memory larger than the configured reservation", SIZE_MAX};
 #ifdef TERN_MINIMAL
   // No reservation and no guard region: a block of the memory's size, which
   // grows by moving; the interpreter checks every access against the size.
@@ -642,6 +696,7 @@ Expected<MemoryInst*> Store::Impl::newMemory(MemoryType type) {
 #endif
   auto m = std::make_unique<MemoryInst>();
   m->limits_ = type.limits;
+  m->is64_ = type.is64;
   m->base_ = base;
   m->size_ = initial;
   m->reserved_ = usable;
@@ -697,8 +752,11 @@ static bool externMatches(const Extern& ext, const ExternType& want, std::string
     case ExternKind::Table:
       ok = have.table.elem == want.table.elem && limitsMatch(have.table.limits, want.table.limits);
       break;
-    case ExternKind::Memory: ok = limitsMatch(have.memory.limits, want.memory.limits); break;
+    case ExternKind::Memory:
+      ok = have.memory.is64 == want.memory.is64 && limitsMatch(have.memory.limits, want.memory.limits);
+      break;
     case ExternKind::Global: ok = have.global.type == want.global.type && have.global.mut == want.global.mut; break;
+    case ExternKind::Tag: ok = have.func == want.func; break;
   }
   if (!ok) *why = errorText(ErrorCode::IncompatibleImportType);
   return ok;
@@ -750,6 +808,7 @@ static Store::Impl* storeOf(const Extern& e) {
     case ExternKind::Table: return tableInst(e.table())->store_;
     case ExternKind::Memory: return memoryInst(e.memory())->store_;
     case ExternKind::Global: return globalInst(e.global())->store_;
+    case ExternKind::Tag: return tagInst(e.tag())->store_;
   }
   return nullptr;
 }
@@ -813,6 +872,7 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
       case ExternKind::Table: inst->tables_.push_back(tableInst(e.table())); break;
       case ExternKind::Memory: inst->memories_.push_back(memoryInst(e.memory())); break;
       case ExternKind::Global: inst->globals_.push_back(globalInst(e.global())); break;
+      case ExternKind::Tag: inst->tags_.push_back(tagInst(e.tag())); break;
     }
   }
   for (uint32_t i = md.num_imported_funcs; i < md.func_types.size(); ++i) {
@@ -831,6 +891,7 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
     if (!m.ok()) return m.error();
     inst->memories_.push_back(m.value());
   }
+  for (uint32_t i = md.num_imported_tags; i < md.tags.size(); ++i) inst->tags_.push_back(newTag(md, i));
   for (size_t i = md.num_imported_globals; i < md.globals.size(); ++i) {
     Value v = evalConst(md.global_inits[i - md.num_imported_globals], *inst);
     inst->globals_.push_back(newGlobal(md.globals[i], v));
@@ -864,8 +925,9 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
     const DataSegment& seg = md.datas[i];
     if (seg.mode != SegmentMode::Active) continue;
     MemoryInst* m = inst->memories_[seg.memory];
-    uint64_t off = uint32_t(evalConst(seg.offset, *inst).bits);
-    if (off + seg.bytes.size() > m->size_)
+    uint64_t off = evalConst(seg.offset, *inst).bits;
+    if (!m->is64_) off = uint32_t(off);
+    if (ops::rangeOutside(off, seg.bytes.size(), m->size_))
       return Error{ErrorKind::Trap, trapMessage(TrapKind::MemoryOutOfBounds), SIZE_MAX};
     if (!seg.bytes.empty()) std::memcpy(m->base_ + off, seg.bytes.data(), seg.bytes.size());
     inst->data_dropped_[i] = true;

@@ -16,6 +16,18 @@
 
 namespace tern {
 
+jit::Options jitOptions(const Config& config) {
+  jit::Options o;
+  // Guard pages cover an access only when the reservation spans every
+  // 32-bit address; otherwise every access is checked.
+  o.bounds_checks = config.bounds_checks || config.memory_reservation < (uint64_t(4) << 30);
+  o.guard_bytes = config.guard_bytes;
+  o.epoch = config.epoch_interruption;
+  o.fuel = config.consume_fuel;
+  o.perf_map = config.perf_map;
+  return o;
+}
+
 #ifndef TERN_MINIMAL
 namespace {
 
@@ -74,18 +86,6 @@ struct JitFuncFilter {
 const JitFuncFilter& jitFuncFilter() {
   static const JitFuncFilter filter(std::getenv("TERN_JIT_FUNCS"));
   return filter;
-}
-
-jit::Options jitOptions(const Config& config) {
-  jit::Options o;
-  // Guard pages cover an access only when the reservation spans every
-  // 32-bit address; otherwise every access is checked.
-  o.bounds_checks = config.bounds_checks || config.memory_reservation < (uint64_t(4) << 30);
-  o.guard_bytes = config.guard_bytes;
-  o.epoch = config.epoch_interruption;
-  o.fuel = config.consume_fuel;
-  o.perf_map = config.perf_map;
-  return o;
 }
 
 // The jit_failure of a body that TERN_JIT_FUNCS left to the interpreter.
@@ -258,7 +258,7 @@ FuncTier compileLazily(const ModuleData& m, uint32_t def) {
   return m.lazy->compile(m, def);
 }
 
-Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
+Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
   bool jit = false;
 #ifndef TERN_MINIMAL
   jit = config.tier != Tier::Interp && jit::available();
@@ -266,12 +266,24 @@ Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel
   // TERN_JIT_STATS reports on every function: they are all compiled first.
   if (std::getenv("TERN_JIT_STATS")) return;
 #endif
-  if (config.lazy) lazy_ = std::make_shared<LazyCompiler>(config, jit);
+  if (config.lazy && lazy) lazy_ = std::make_shared<LazyCompiler>(config, jit);
 }
+
+// A module loaded from a .cwasm is never lazy: its code was compiled with
+// the whole module (Module::serialize compiles every function), and the
+// functions without code are lowered for the interpreter as they arrive.
+Tiering::Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled)
+    : epoch_(config.epoch_interruption), fuel_(config.consume_fuel), precompiled_(std::move(precompiled)) {}
 
 Tiering::~Tiering() = default;
 
 bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  if (precompiled_) {
+    // Validated when it was compiled: its code is all it needs.
+    if (!precompiled_->compiled(func_index)) return interpretBody(m, func_index, r, body, err, epoch_, fuel_);
+    body.tier = FuncTier::Jit;
+    return true;
+  }
 #ifdef TERN_NO_SIMD
   // A body this build's interpreter cannot run is compiled now, so that the
   // module is accepted or rejected as without lazy compilation.
@@ -313,6 +325,10 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
   m.lazy = lazy_;
 #ifndef TERN_MINIMAL
+  if (precompiled_) {
+    m.jit = std::move(precompiled_);
+    return true;
+  }
   if (!jit_) return true;
   m.jit = jit_->finish(m);
   if (!m.jit) {

@@ -22,6 +22,12 @@
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
 // prints which functions were interpreted and why (it turns lazy
 // compilation off, so that there is something to report).
+//
+// A module loaded from a .cwasm (runtime/serialize.cc) comes with its
+// machine code and is never lazy: a function that has code there takes it
+// without its body being decoded again, the others are lowered for the
+// interpreter as they arrive. A module to serialize is compiled with
+// `lazy` false (every function up front), whatever Config::lazy says.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +40,13 @@ namespace tern {
 
 namespace jit {
 class ModuleBuilder;
-}
+struct JitModule;
+struct Options;
+}  // namespace jit
+
+// The JIT's options under `config`: what its code depends on besides the
+// module and the CPU.
+jit::Options jitOptions(const Config& config);
 
 // Compiles defined function `def` of `m` if it is still FuncTier::Lazy
 // (ModuleData::lazy then holds its bytes) and returns its tier: Jit,
@@ -44,7 +56,11 @@ FuncTier compileLazily(const ModuleData& m, uint32_t def);
 
 class Tiering final : public BodyConsumer {
  public:
-  explicit Tiering(const Config& config);
+  // `lazy` false compiles every body as it arrives, whatever Config::lazy
+  // says (a module to serialize).
+  explicit Tiering(const Config& config, bool lazy = true);
+  // For a module whose machine code is `precompiled` (non-null).
+  Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled);
   ~Tiering() override;
 
   bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) override;
@@ -54,6 +70,7 @@ class Tiering final : public BodyConsumer {
   bool epoch_ = false, fuel_ = false;        // Config::epoch_interruption, consume_fuel
   std::unique_ptr<jit::ModuleBuilder> jit_;  // null: every function is interpreted
   std::shared_ptr<LazyCompiler> lazy_;       // null: every body is compiled as it arrives
+  std::shared_ptr<jit::JitModule> precompiled_;
 };
 
 }  // namespace tern

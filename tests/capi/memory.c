@@ -90,6 +90,39 @@ static void check_linking_memory_limits(wasm_store_t* store, const wasm_module_t
   wasm_instance_delete(other);
 }
 
+/* A module with two memories (memory_multi.wat): the host's imported one and
+ * its own, both exported, each addressed by its own instructions. */
+static void check_two_memories(wasm_store_t* store, const char* path, wasm_memory_t* host_mem) {
+  wasm_module_t* m = load_module(store, path);
+  wasm_extern_t* imports_arr[1] = {wasm_memory_as_extern(host_mem)};
+  wasm_extern_vec_t imports = WASM_ARRAY_VEC(imports_arr);
+  wasm_instance_t* inst = wasm_instance_new(store, m, &imports, NULL);
+  wasm_extern_vec_t ex;
+  wasm_memory_t* own;
+  wasm_memory_t* host;
+  REQUIRE(inst);
+  wasm_instance_exports(inst, &ex);
+  own = wasm_extern_as_memory(find_export(m, &ex, "own"));
+  host = wasm_extern_as_memory(find_export(m, &ex, "host"));
+  REQUIRE(own && host);
+  CHECK(wasm_memory_same(host, host_mem));
+  CHECK(!wasm_memory_same(own, host_mem));
+  CHECK_EQ_INT(wasm_memory_size(own), 2);
+  CHECK(memcmp(wasm_memory_data(own) + 8, "own", 3) == 0);
+  CHECK(wasm_memory_data(host_mem)[8] != 'o');
+  wasm_memory_data(own)[70000] = 0x6b;
+  CHECK_EQ_INT(call(func(m, &ex, "load8_own"), 1, 70000, 0, NULL), 0x6b);
+  call(func(m, &ex, "store8_own"), 2, 12, 0x21, NULL);
+  CHECK(wasm_memory_data(own)[12] == 0x21);
+  CHECK(wasm_memory_data(host_mem)[12] != 0x21);
+  wasm_memory_data(host_mem)[12] = 0x42;
+  CHECK_EQ_INT(call(func(m, &ex, "load8_host"), 1, 12, 0, NULL), 0x42);
+  CHECK_EQ_INT(call(func(m, &ex, "load8_own"), 1, 12, 0, NULL), 0x21);
+  wasm_extern_vec_delete(&ex);
+  wasm_instance_delete(inst);
+  wasm_module_delete(m);
+}
+
 int main(int argc, char** argv) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
@@ -106,7 +139,7 @@ int main(int argc, char** argv) {
   wasm_memory_t* mem;
   byte_t* data;
   const char* msg = NULL;
-  REQUIRE(argc == 3);
+  REQUIRE(argc == 4);
   module = load_module(store, argv[1]);
   imod = load_module(store, argv[2]);
 
@@ -218,6 +251,7 @@ int main(int argc, char** argv) {
   }
 
   check_linking_memory_limits(store, imod, &iexports, mem, host_mem);
+  check_two_memories(store, argv[3], host_mem);
 
   wasm_extern_vec_delete(&iexports);
   wasm_instance_delete(iinst);

@@ -294,6 +294,7 @@ std::vector<Extern> makeImports(TierRun& t) {
       case ExternKind::Global:
         out.push_back(Extern(t.store->createGlobal(ty.global, Value::zero(ty.global.type))));
         break;
+      case ExternKind::Tag: out.push_back(Extern(t.store->createTag(ty.func, imp.module + "." + imp.name))); break;
     }
   }
   return out;
@@ -374,7 +375,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: diff_runner [-q] [--fuel N] [--tiers interp,jit,jit-bc[,jit-nofuel,jit-bc-nofuel]]\n"
                "                   [--no-backtrace]\n"
-               "                   [--fuel-inconclusive] [--rounds 1|2] [--hang-limit N] FILE.wasm\n");
+               "                   [--fuel-inconclusive] [--rounds 1|2] [--hang-limit N] [-W FEATURES] FILE.wasm\n");
   std::exit(2);
 }
 
@@ -474,6 +475,7 @@ struct Options {
   int rounds = 2;
   int64_t hang_limit = -1;  // -1: leave binaryen's own (10)
   std::string tiers_arg = "interp,jit,jit-bc";
+  Features features;  // -W, as `tern run -W` (memory64 for the ttf-mem64 kind)
   const char* path = nullptr;
 };
 
@@ -488,7 +490,12 @@ Options parseOptions(int argc, char** argv) {
     else if (a == "--rounds" && i + 1 < argc) o.rounds = std::atoi(argv[++i]);
     else if (a == "--hang-limit" && i + 1 < argc) o.hang_limit = std::strtoll(argv[++i], nullptr, 0);
     else if (a == "--tiers" && i + 1 < argc) o.tiers_arg = argv[++i];
-    else if (!a.empty() && a[0] == '-') usage();
+    else if (a == "-W" && i + 1 < argc) {
+      if (auto e = o.features.set(argv[++i])) {
+        std::fprintf(stderr, "diff_runner: -W %s\n", e->c_str());
+        std::exit(2);
+      }
+    } else if (!a.empty() && a[0] == '-') usage();
     else if (!o.path) o.path = argv[i];
     else usage();
   }
@@ -497,7 +504,7 @@ Options parseOptions(int argc, char** argv) {
 }
 
 // "interp,jit,..." as engine configurations; the first (the reference) is metered.
-std::vector<TierSpec> parseTiers(const std::string& tiers_arg) {
+std::vector<TierSpec> parseTiers(const std::string& tiers_arg, const Features& features) {
   std::vector<TierSpec> specs;
   for (size_t p = 0; p <= tiers_arg.size();) {
     size_t q = tiers_arg.find(',', p);
@@ -506,6 +513,7 @@ std::vector<TierSpec> parseTiers(const std::string& tiers_arg) {
     p = q + 1;
     Config c;
     c.consume_fuel = true;
+    c.features = features;
     if (n == "interp") c.tier = Tier::Interp;
     else if (n == "jit") c.tier = Tier::Jit;
     else if (n == "jit-bc") {
@@ -743,7 +751,7 @@ int report(const Runs& runs, const Options& o, const Outcome& out, const JitStat
 
 int main(int argc, char** argv) {
   Options o = parseOptions(argc, argv);
-  std::vector<TierSpec> specs = parseTiers(o.tiers_arg);
+  std::vector<TierSpec> specs = parseTiers(o.tiers_arg, o.features);
   std::vector<uint8_t> bytes = readFile(o.path);
   Runs runs;
   for (const TierSpec& s : specs) {

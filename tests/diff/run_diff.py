@@ -22,6 +22,12 @@ For each of --count modules (numbered from --first):
               optimized with `wasm-opt -O3 --enable-simd`;
        ttf-simd  translate-to-fuzz with SIMD enabled (the "simd" set:
               core plus --enable-simd);
+       ttf-mem64  translate-to-fuzz with 64-bit memories (the "mem64" set:
+              core plus --enable-memory64, so memory 0 has i64 addresses;
+              validated and run with -W memory64);
+       ttf-tail  translate-to-fuzz with tail calls enabled (the "tail" set:
+              core plus --enable-tail-call): return_call and
+              return_call_indirect among the calls;
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
@@ -41,7 +47,8 @@ rightly rejects most such modules. So most ttf modules use the "core" set
 (MVP, sign extension, mutable globals, saturating float-to-int, bulk memory,
 multi-value) and a quarter the "reftypes" set (core without multi-value,
 plus reference types); the reftypes modules Tern rejects are counted and
-skipped. SIMD is only in the simd and ttf-simd kinds. After -ttf, a third
+skipped. SIMD is only in the simd and ttf-simd kinds, tail calls only in
+ttf-tail. After -ttf, a third
 of the modules get -O3 and a third a random set of passes (--fuzz-passes),
 so that the tiers also see optimized code.
 
@@ -74,9 +81,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GEN_EXPRS = os.path.join(HERE, 'gen_exprs.py')
 GEN_SHAPES = os.path.join(HERE, 'gen_shapes.py')
 GEN_SIMD = os.path.join(HERE, 'gen_simd.py')
+LIFT_MEM64 = os.path.join(HERE, 'lift_mem64.py')
 # The order kinds are drawn in; new kinds go last, so that the modules of a
 # seed with the older kinds stay the same.
-KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd')
+KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd', 'ttf-mem64', 'ttf-tail')
 DEFAULT_KINDS = 'ttf:2,exprs:1,shapes:1'
 GEN_ALIASES = {'both': 'ttf:2,exprs:1', 'ttf': 'ttf', 'exprs': 'exprs', 'shapes': 'shapes'}
 
@@ -86,7 +94,14 @@ PROFILES = {
     'core': CORE + ['--enable-multivalue'],
     'reftypes': CORE + ['--enable-reference-types'],
     'simd': CORE + ['--enable-multivalue', '--enable-simd'],
+    'mem64': CORE + ['--enable-multivalue', '--enable-memory64'],
+    'tail': CORE + ['--enable-multivalue', '--enable-tail-call'],
 }
+# What Tern (tern validate, diff_runner) and wasm-validate need switched on
+# for a set's modules (every set but simd's is standard Wasm: wasm-validate
+# checks those).
+TERN_FEATURES = {'mem64': ['-W', 'memory64']}
+WABT_FEATURES = {'core': [], 'mem64': ['--enable-memory64'], 'tail': ['--enable-tail-call']}
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
 SHAPES_PASSES = [[], [], ['-O2'], ['-O3'], ['-O3'], ['-Os']]
@@ -117,8 +132,13 @@ class Plan:
         self.profile = 'reftypes' if gen == 'ttf' and rng.random() < 0.25 else 'core'
         if gen in ('simd', 'ttf-simd'):
             self.profile = 'simd'
+        if gen == 'ttf-mem64':
+            self.profile = 'mem64'
+        if gen == 'ttf-tail':
+            self.profile = 'tail'
         self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES,
-                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES}[gen])
+                                  'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES, 'ttf-mem64': TTF_PASSES,
+                                  'ttf-tail': TTF_PASSES}[gen])
         self.input = bytes(rng.getrandbits(8) for _ in range(rng.randint(min_bytes, max_bytes)))
         self.exprs_seed = '%d:%d' % (seed, index)
 
@@ -137,13 +157,31 @@ class Outcome:
         self.output = output
 
 
+def generate_mem64(args, plan, raw, d):
+    """-ttf, then the module's memory lifted to 64 bits (lift_mem64.py), then
+    the passes: writes d/m.wasm, returns an error text or None."""
+    steps = [[args.wasm_opt, '-ttf', raw] + PROFILES['core'] + ['-o', os.path.join(d, 'm0.wasm')],
+             [os.path.join(os.path.dirname(args.wasm_opt), 'wasm-dis'), os.path.join(d, 'm0.wasm'),
+              '-o', os.path.join(d, 'm0.wat')],
+             [sys.executable, LIFT_MEM64, os.path.join(d, 'm0.wat'), os.path.join(d, 'm.wat')],
+             [args.wasm_opt, os.path.join(d, 'm.wat')] + PROFILES[plan.profile] + plan.passes +
+             ['-o', os.path.join(d, 'm.wasm')]]
+    for cmd in steps:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            return '%s: %s' % (os.path.basename(cmd[0]), r.stderr.strip()[-500:])
+    return None
+
+
 def generate(args, plan, d):
     """Writes d/m.wasm; returns an error text or None."""
     wasm = os.path.join(d, 'm.wasm')
-    if plan.kind in ('ttf', 'ttf-simd'):
+    if plan.kind in ('ttf', 'ttf-simd', 'ttf-mem64', 'ttf-tail'):
         raw = os.path.join(d, 'input.bin')
         with open(raw, 'wb') as f:
             f.write(plan.input)
+        if plan.kind == 'ttf-mem64':
+            return generate_mem64(args, plan, raw, d)
         cmd = [args.wasm_opt, '-ttf', raw] + PROFILES[plan.profile] + plan.passes + ['-o', wasm]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0 or not os.path.exists(wasm):
@@ -180,21 +218,23 @@ def run_one(args, index, workdir):
     err = generate(args, plan, d)
     if err is not None:
         return Outcome(index, plan, 'gen-failed', err)
-    val = subprocess.run([args.tern, 'validate', wasm], capture_output=True, text=True)
+    features = TERN_FEATURES.get(plan.profile, [])
+    val = subprocess.run([args.tern, 'validate'] + features + [wasm], capture_output=True, text=True)
     tern_ok = val.returncode == 0
     tern_msg = (val.stdout + val.stderr).strip()
-    if args.wasm_validate and plan.profile == 'core':
-        # In the core set every module is standard Wasm 2.0.
-        wv = subprocess.run([args.wasm_validate, wasm], capture_output=True, text=True)
+    if args.wasm_validate and plan.profile in WABT_FEATURES:
+        # In these sets every module is standard Wasm (2.0, or 2.0 plus one proposal).
+        wv = subprocess.run([args.wasm_validate] + WABT_FEATURES[plan.profile] + [wasm], capture_output=True,
+                            text=True)
         if (wv.returncode == 0) != tern_ok:
             return Outcome(index, plan, 'validate-mismatch',
                            'tern: %s; wasm-validate: %s' % (tern_msg, (wv.stdout + wv.stderr).strip()[:300]))
     if not tern_ok:
-        if plan.profile == 'core':
+        if plan.profile in WABT_FEATURES:
             return Outcome(index, plan, 'validate-mismatch', 'tern rejects a core module: ' + tern_msg)
         return Outcome(index, plan, 'invalid', tern_msg)
     cmd = [args.runner, '-q', '--fuel', str(args.fuel), '--hang-limit', str(args.hang_limit),
-           '--tiers', args.tiers, wasm]
+           '--tiers', args.tiers] + features + [wasm]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -248,7 +288,8 @@ def main():
     ap.add_argument('--wat2wasm', default=shutil.which('wat2wasm') or 'wat2wasm')
     ap.add_argument('--wasm-validate', default=shutil.which('wasm-validate'),
                     help='wabt validator to cross-check `tern validate` (default: from PATH, if any)')
-    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd '
+    ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd, '
+                    'ttf-mem64, ttf-tail '
                     '(default %s)' % DEFAULT_KINDS)
     ap.add_argument('--gen', choices=sorted(GEN_ALIASES),
                     help='the older --kinds: ttf, exprs, shapes, or both (ttf:2,exprs:1)')

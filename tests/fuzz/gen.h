@@ -21,34 +21,19 @@
 #include <string_view>
 #include <vector>
 
+#include "../unit/wasm_builder.h"
 #include "module/opcodes.h"
 
 namespace fuzzgen {
 
-using Bytes = std::vector<uint8_t>;
+using wb::Bytes;
 
 // Wasm value type bytes.
 enum : uint8_t { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b, FUNCREF = 0x70 };
 
-inline void putU(Bytes& b, uint64_t v) {
-  do {
-    uint8_t byte = v & 0x7f;
-    v >>= 7;
-    if (v) byte |= 0x80;
-    b.push_back(byte);
-  } while (v);
-}
-
-inline void putS(Bytes& b, int64_t v) {
-  for (;;) {
-    uint8_t byte = uint8_t(v & 0x7f);
-    v >>= 7;  // arithmetic shift
-    bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
-    if (!done) byte |= 0x80;
-    b.push_back(byte);
-    if (done) return;
-  }
-}
+// The LEB128 writers are the unit tests' (one encoder for every test generator).
+using wb::putS;
+using wb::putU;
 
 inline void putName(Bytes& b, std::string_view s) {
   putU(b, s.size());

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests for `tern link`.
 
-usage: link_test.py TERN WASM_DIR CASE [WASM_VALIDATE]
+usage: link_test.py TERN WASM_DIR CASE [WASM_VALIDATE [WASM_INTERP]]
 
 WASM_DIR holds the modules built from this directory's .wat and .c files.
 A success case links a main module with its dependencies, checks the result
@@ -9,6 +9,10 @@ with wabt's wasm-validate (when given) and `tern validate`, then runs every
 listed export twice -- the original modules with `tern run --preload`, and
 the linked module alone -- and requires the same stdout, exit status and
 first stderr line from both, plus the expected output where one is listed.
+A case whose output has several memories (multi-memory) also runs the
+linked module on another engine: wabt's wasm-interp (when given), and node
+when its V8 takes --experimental-wasm-multi-memory (node 20's does not:
+then it says so and skips node).
 An error case checks the exit status and the one-line message.
 """
 
@@ -96,6 +100,39 @@ def count_memories(data):
         if sid == 5:
             n += read_u32(payload, 0)[0]
     return n
+
+
+def defined_memory_pages(data):
+    """Initial pages of the memories the module defines."""
+    for sid, payload in sections(data):
+        if sid == 5:
+            count, pos = read_u32(payload, 0)
+            out = []
+            for _ in range(count):
+                (lo, _), pos = read_limits(payload, pos)
+                out.append(lo)
+            return out
+    return []
+
+
+def fnv1a(values):
+    h = 2166136261
+    for v in values:
+        h = ((h ^ (v & 0xFFFFFFFF)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def mm_c_output(wasm_dir):
+    """What mm_main.c prints, from its inputs and mm_lib.c's."""
+    logged = [i * 3 - 7 for i in range(1, 41)]
+    greeting = b"the library's own data"
+    with open(os.path.join(wasm_dir, "mm_lib.wasm"), "rb") as f:
+        pages = defined_memory_pages(f.read())[0] + 2
+    own = "main's own data"
+    return ("records: %d, total: %d\n" % (len(logged), sum(logged)) +
+            "checksum: %08x\n" % fnv1a(list(greeting) + logged) +
+            "library pages: %d\n" % pages +
+            "own: %s, %d bytes, squares: %d\n" % (own, len(own), sum(i * i for i in range(32))))
 
 
 def has_name_section(data):
@@ -196,6 +233,18 @@ SUCCESS = {
         imports=[("env", "memory", "memory", (2, 10)), ("env", "f", "func", None),
                  ("env", "f", "func", None), ("env", "g", "global", None),
                  ("env", "tbl", "table", (8, None)), ("env", "g", "global", None)]),
+    "two-memories": dict(
+        # Both modules own a memory: the output keeps both, main's first.
+        main="twomem_main", deps=["twomem=twomem_dep"], preload=["twomem=twomem_dep"],
+        runs=[("both", [], ints(5, 7), 0),
+              ("poke_both", [], ints(42, 7), 0)],
+        memories=2),
+    "c-two-memories": dict(
+        # clang-built, each with its own memory: a WASI program and a
+        # library without libc whose data and statics overlap main's.
+        main="mm_main", deps=["mmlib=mm_lib"], preload=["mmlib=mm_lib"],
+        runs=[(None, [], "mm_c_output", 0)],
+        memories=2),
     "solo": dict(
         # No dependencies: the module is rewritten as it is.
         main="tab_ops", deps=[], preload=[],
@@ -205,9 +254,9 @@ SUCCESS = {
 # name: (main, dependency arguments, expected substrings of the message,
 #        exit status of the preloaded run or None to skip it)
 ERRORS = {
-    "err-two-memories": ("err_twomem_main", ["twomem=err_twomem_dep"],
-                         ["2 memories", "err_twomem_dep.wasm defines a memory",
-                          "err_twomem_main.wasm defines a memory", "multi-memory"], 0),
+    "err-wasi-memory": ("err_wasimem_main", ["printer=wasi_printer"],
+                        ["wasi_printer.wasm imports wasi_snapshot_preview1.fd_write", "has a memory of its own",
+                         "WASI reads memory 0", "err_wasimem_main.wasm"], None),
     "err-type-clash": ("err_clash_main", ["math=calls_math"],
                        ["type clash", "err_clash_main.wasm", "math.add", "func (i64, i64) -> (i64)",
                         "calls_math.wasm", "func (i32, i32) -> (i32)"], 1),
@@ -226,10 +275,11 @@ ERRORS = {
 
 
 class Runner:
-    def __init__(self, tern, wasm_dir, validator):
+    def __init__(self, tern, wasm_dir, validator, interp=""):
         self.tern = tern
         self.dir = wasm_dir
         self.validator = validator
+        self.interp = interp
         self.tmp = tempfile.mkdtemp(prefix="tern-link-")
 
     def path(self, stem):
@@ -251,7 +301,7 @@ class Runner:
 
     def validate(self, out):
         if self.validator:
-            p = subprocess.run([self.validator, out], capture_output=True, text=True)
+            p = subprocess.run([self.validator, "--enable-multi-memory", out], capture_output=True, text=True)
             if p.returncode != 0:
                 fail("wasm-validate rejects %s:\n%s%s" % (out, p.stdout, p.stderr))
         rc, so, se = self.tern_cmd(["validate", out])
@@ -278,6 +328,8 @@ class Runner:
             preload += ["--preload", n + "=" + self.path(stem)]
         for run in case["runs"]:
             invoke, args, want_out, want_rc = run[:4]
+            if want_out == "mm_c_output":
+                want_out = mm_c_output(self.dir)
             want_err = run[4] if len(run) > 4 else None
             inv = ["--invoke", invoke] if invoke else []
             a = self.tern_cmd(["run"] + preload + inv + [self.path(case["main"])] + args)
@@ -296,7 +348,50 @@ class Runner:
             if invoke is None and want_out is None and not a[1]:
                 fail("%s: no output" % label)
             print("ok   %-28s exit %d  %s" % (label, a[0], a[1].strip().replace("\n", " ")[:60]))
+            if count_memories(data) > 1:
+                self.other_engines(out, invoke, args, a)
         print("linked %s: %d bytes, identical to preloading in %d runs" % (name, len(data), len(case["runs"])))
+
+    # The linked multi-memory module on engines other than Tern: the same
+    # stdout and exit status as the preloaded run `want` (rc, stdout, stderr).
+    def other_engines(self, out, invoke, args, want):
+        if args:
+            fail("other engines: arguments are not passed on")
+        if self.interp:
+            # wasm-interp runs either _start (--wasi) or every export, in
+            # export order in one instance (the cases' exports give the same
+            # results that way): its line "NAME() => i32:5, i32:7" becomes one
+            # value a line, as tern prints them.
+            cmd = [self.interp, "--enable-multi-memory"]
+            cmd += ["--wasi", out] if invoke is None else ["--run-all-exports", out]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            got = p.stdout
+            if invoke is None and "wasi support not compiled in" in p.stderr:
+                print("skip wasm-interp: built without WASI (Debian's wabt)")
+                got = None
+            elif invoke is not None:
+                line = [s for s in p.stdout.splitlines() if s.startswith(invoke + "() =>")]
+                values = line[0].split("=>", 1)[1].strip().split(", ") if line else []
+                got = "".join(v.split(":", 1)[1] + "\n" for v in values if v)
+            if got is not None:
+                if (p.returncode, got) != (want[0], want[1]):
+                    fail("wasm-interp: exit %d, %r; tern: exit %d, %r (%s)" % (p.returncode, got, want[0], want[1],
+                                                                              p.stderr))
+                print("ok   wasm-interp agrees")
+        node = shutil.which("node")
+        if not node:
+            print("skip node: not installed")
+            return
+        flag = "--experimental-wasm-multi-memory"
+        if subprocess.run([node, flag, "-e", "0"], capture_output=True).returncode != 0:
+            print("skip node: its V8 has no %s" % flag)
+            return
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_run.mjs")
+        p = subprocess.run([node, flag, "--no-warnings", script, out] + ([invoke] if invoke else []),
+                           capture_output=True, text=True, timeout=120)
+        if (p.returncode, p.stdout) != (want[0], want[1]):
+            fail("node: exit %d, %r; tern: exit %d, %r (%s)" % (p.returncode, p.stdout, want[0], want[1], p.stderr))
+        print("ok   node agrees")
 
     def error(self, name, case):
         main, deps, needles, preload_rc = case
@@ -318,7 +413,7 @@ class Runner:
             for d in deps:
                 n, stem = d.split("=", 1)
                 preload += ["--preload", n + "=" + self.path(stem)]
-            invoke = "both" if name == "err-two-memories" else "go"
+            invoke = "go"
             prc, pso, pse = self.tern_cmd(["run"] + preload + ["--invoke", invoke, self.path(main)])
             if prc != preload_rc:
                 fail("preloaded run exited %d, expected %d: %s" % (prc, preload_rc, pse))
@@ -389,7 +484,8 @@ def main():
         return 2
     tern, wasm_dir, case = sys.argv[1:4]
     validator = sys.argv[4] if len(sys.argv) > 4 else ""
-    r = Runner(tern, wasm_dir, validator)
+    interp = sys.argv[5] if len(sys.argv) > 5 else ""
+    r = Runner(tern, wasm_dir, validator, interp)
     try:
         if case in SUCCESS:
             r.success(case, SUCCESS[case])

@@ -14,7 +14,8 @@ Options (each also has an environment variable; the option wins):
   --cache DIR          downloads and builds (TERN_PROGRAMS_CACHE;
                        default $XDG_CACHE_HOME/tern-programs or ~/.cache/tern-programs)
   --only A,B           only these programs (TERN_PROGRAMS)
-  --tiers T,..         among interp, jit, jit-bounds (TERN_PROGRAMS_TIERS)
+  --tiers T,..         among interp, jit, jit-bounds, cwasm (TERN_PROGRAMS_TIERS;
+                       cwasm: `tern compile`, then run the .cwasm)
   --variants V,..      among wasm, wasm-opt (TERN_PROGRAMS_VARIANTS)
   --jobs N             parallel builds and runs (TERN_PROGRAMS_JOBS; default: CPUs)
   --timeout-scale X    multiply every per-run timeout (TERN_PROGRAMS_TIMEOUT_SCALE)
@@ -93,6 +94,8 @@ TIERS = {
     "interp": ["--tier=interp"],
     "jit": ["--tier=jit"],
     "jit-bounds": ["--tier=jit", "--bounds-checks"],
+    # The module compiled by `tern compile` first; what runs is the .cwasm.
+    "cwasm": ["--allow-precompiled"],
 }
 VARIANTS = ["wasm", "wasm-opt"]
 
@@ -868,7 +871,13 @@ def main():
         p = b.prog
         if p.name in broken:
             return job, None, broken[p.name]
-        cmd = [str(tern), "run", *TIERS[t], "--dir", ".", str(b.wasm[v])]
+        module = b.wasm[v]
+        if t == "cwasm":
+            module = runs_dir / ("%s-%s-compiled.cwasm" % (p.name, v))  # beside the run's work directory
+            c = subprocess.run([str(tern), "compile", str(b.wasm[v]), "-o", str(module)], capture_output=True)
+            if c.returncode != 0:
+                return job, None, "tern compile failed: " + c.stderr.decode(errors="replace").strip()
+        cmd = [str(tern), "run", *TIERS[t], "--dir", ".", str(module)]
         work = runs_dir / ("%s.%s.%s" % (p.name, v, t))
         limit = p.timeout * a.timeout_scale * (1 if t == "interp" else 0.5)
         o = run_steps(p, cmd, inputs[p.name], work, limit, dict(os.environ))

@@ -55,7 +55,7 @@ def section(sid, payload):
     return bytes([sid]) + uleb(len(payload)) + payload
 
 
-I32, I64, F32, F64 = 0x7F, 0x7E, 0x7D, 0x7C
+I32, I64, F32, F64, V128 = 0x7F, 0x7E, 0x7D, 0x7C, 0x7B
 
 
 def functype(params, results):
@@ -134,6 +134,10 @@ MATH_WASM = module(
           (NO_LOCALS, LOCAL_GET(0) + LOCAL_GET(1) + b"\xa0"),
           (NO_LOCALS, b"\x42\x00" + LOCAL_GET(0) + b"\x7d"),
           (NO_LOCALS, i32_const(7) + b"\x43" + struct.pack("<f", 0.5))])
+
+# i64x2.add of two v128 parameters.
+V128_WASM = module([functype([V128, V128], [V128])], funcs=[0], exports=[("add64x2", 0)],
+                   code=[(NO_LOCALS, LOCAL_GET(0) + LOCAL_GET(1) + b"\xfd\xce\x01")])
 
 # WASI pointer checks. Memory: iovec {65530, 100} at 0 (out of bounds),
 # iovec {32, 3} at 8, "ok\n" at 32. _start computes
@@ -224,7 +228,7 @@ def case_help(t):
         check(word in r.out, "help mentions " + word)
 
 
-COMMANDS = ["run", "validate", "wast", "link", "version", "help"]
+COMMANDS = ["run", "validate", "wast", "link", "compile", "version", "help"]
 
 
 def case_command_help(t):
@@ -310,7 +314,7 @@ def case_validate(t):
 def case_features(t):
     """-W feature switches: extended-const is on by default and can be
     switched off (validate and run agree); unknown names, bad values and
-    features Tern does not implement yet are usage errors (exit 2)."""
+    a feature name with a value are usage errors (exit 2)."""
     # A global initialized by (i32.add (i32.const 1) (i32.const 2)), exported, and nothing else.
     glob = section(6, vec([b"\x7f\x00\x41\x01\x41\x02\x6a\x0b"]))
     data = b"\x00asm\x01\x00\x00\x00" + glob
@@ -323,14 +327,40 @@ def case_features(t):
           "-W extended-const=n: 'constant expression required' at the i32.add (0x%x): %r" % (offset, r.err))
     r = Run([t.tern, "run", "-W", "all=n", "--invoke", "nothing", path])
     check(r.status == 1 and "constant expression required" in r.err, "run -W all=n rejects it too: %r" % r.err)
-    for spec, words in [("tail-call", "not implement"), ("extended-const=maybe", "must be y or n"),
-                        ("no-such-thing", "unknown")]:
+    for spec, words in [("extended-const=maybe", "must be y or n"), ("no-such-thing", "unknown")]:
         for cmd in (["validate", "-W", spec, path], ["run", "-W", spec, path]):
             r = Run([t.tern] + cmd)
             check(r.status == 2 and words in r.err, "%s: exit 2 with %r: %r" % (" ".join(cmd[:3]), words, r.err))
     r = Run([t.tern, "run", "-W", "help"])
     check(r.status == 0 and all(n in r.out for n in ("extended-const", "tail-call", "memory64", "all=y|n")),
           "-W help lists the features")
+
+
+def case_exceptions(t):
+    """-W exceptions: off by default (a tag section is then malformed); on, an
+    exception no handler catches exits 134 naming the tag's export, and one a
+    catch_all catches lets the call finish."""
+    types = section(1, vec([b"\x60\x01\x7f\x00", b"\x60\x00\x00"]))
+    funcs = section(3, vec([b"\x01", b"\x01"]))
+    tags = section(13, vec([b"\x00\x00"]))  # tag 0: attribute 0, type 0 (param i32)
+    exports = section(7, vec([name("_start") + b"\x00\x00", name("boom") + b"\x04\x00",
+                              name("caught") + b"\x00\x01"]))
+    throw_body = b"\x00\x41\x03\x08\x00\x0b"  # i32.const 3; throw 0
+    caught_body = b"\x00\x06\x40\x10\x00\x19\x0b\x0b"  # try; call 0; catch_all; end
+    code = section(10, vec([uleb(len(throw_body)) + throw_body, uleb(len(caught_body)) + caught_body]))
+    data = b"\x00asm\x01\x00\x00\x00" + types + funcs + tags + exports + code
+    path = write(t.tmp, "exceptions.wasm", data)
+    tag_section_at = len(b"\x00asm\x01\x00\x00\x00" + types + funcs)
+    r = Run([t.tern, "validate", path])
+    check(r.status == 1 and ("at offset 0x%x: malformed section id" % tag_section_at) in r.err,
+          "exceptions are off by default: the tag section is malformed: %r" % r.err)
+    for tier in ("interp", "jit"):
+        r = Run([t.tern, "run", "--tier=" + tier, "-W", "exceptions", path])
+        check(r.status == 134 and r.err.startswith("error: wasm trap: uncaught exception (boom)"),
+              "%s: an uncaught exception exits 134 naming its tag: %r" % (tier, r.err))
+        check(r.err.count("\n  at ") == 1, "%s: the backtrace has the throwing frame: %r" % (tier, r.err))
+        r = Run([t.tern, "run", "--tier=" + tier, "-W", "exceptions", "--invoke", "caught", path])
+        check(r.status == 0, "%s: a catch_all catches it: %r" % (tier, r.err))
 
 
 def case_run_errors(t):
@@ -443,6 +473,16 @@ def case_invoke(t):
     check(r.status == 2, "out-of-range i32 exits 2")
     r = Run([t.tern, "run", "--invoke", "nope", path])
     check(r.status == 1 and "nope" in r.err, "missing export exits 1")
+    v128 = write(t.tmp, "v128.wasm", V128_WASM)
+    for tier in ["interp", "jit"]:
+        r = Run([t.tern, "run", "--tier=" + tier, "--invoke", "add64x2", v128,
+                 "0x00000000000000020000000000000003", "0x1ffffffffffffffff"])
+        check(r.status == 0 and r.out == "0x00000000000000030000000000000002\n",
+              "v128 arguments in the printed form (" + tier + ")")
+    r = Run([t.tern, "run", "--invoke", "add64x2", v128, "0x1", "12"])
+    check(r.status == 2, "a v128 argument without 0x exits 2")
+    r = Run([t.tern, "run", "--invoke", "add64x2", v128, "0x1", "0x" + "1" * 33])
+    check(r.status == 2, "a v128 argument of more than 32 hex digits exits 2")
     lib = write(t.tmp, "lib.wasm", LIBRARY_WASM)
     r = Run([t.tern, "run", lib])
     check(r.status == 1 and "_start" in r.err, "no _start exits 1")
@@ -528,6 +568,7 @@ CASES = {
     "missing-file": case_missing_file,
     "validate": case_validate,
     "features": case_features,
+    "exceptions": case_exceptions,
     "hello": case_hello,
     "trap": case_trap,
     "invoke": case_invoke,

@@ -80,6 +80,7 @@ inline std::string describe(const tern::ExternType& t) {
     case tern::ExternKind::Memory: return "memory " + limits(t.memory.limits);
     case tern::ExternKind::Global:
       return std::string("global ") + (t.global.mut ? "mut " : "") + valTypes({t.global.type});
+    case tern::ExternKind::Tag: return "tag (" + valTypes(t.func.params) + ")";
   }
   return "?";
 }

@@ -60,7 +60,8 @@ TEST_CASE("errors: every kind once, with a text of its own") {
     REQUIRE(e.text != nullptr);
     CHECK(std::string(e.text).size() > 0);
     CHECK_MESSAGE(texts.insert(e.text).second, "text twice: " << e.text);
-    CHECK((e.kind == ErrorKind::Malformed || e.kind == ErrorKind::Invalid || e.kind == ErrorKind::Link));
+    CHECK((e.kind == ErrorKind::Malformed || e.kind == ErrorKind::Invalid || e.kind == ErrorKind::Link ||
+           e.kind == ErrorKind::Unsupported));
   }
   CHECK(std::string(tern::errorText(ErrorCode::TypeMismatch)) == "type mismatch");
   CHECK(tern::errorKind(ErrorCode::IntegerTooLong) == ErrorKind::Malformed);

@@ -1,6 +1,7 @@
-// Feature switches (tern::Features, `-W NAME[=y|n]`) and the first feature
-// behind one, extended constant expressions: parsing the switches, the
-// decoder's gate, the type checks, and the values instantiation computes.
+// Feature switches (tern::Features, `-W NAME[=y|n]`) and the features
+// behind them: extended constant expressions (parsing the switches, the
+// decoder's gate, the type checks, and the values instantiation computes)
+// and memory64's decoder gate, index types and limits.
 #include <doctest/doctest.h>
 
 #include "tern/tern.hpp"
@@ -41,16 +42,15 @@ tern::Value evaluate(uint8_t type, const Bytes& init, int32_t g) {
 TEST_CASE("features: -W switches") {
   tern::Features f;
   CHECK(f.extended_const);
-  CHECK_FALSE(f.tail_call);
+  CHECK(f.tail_call);
   CHECK_FALSE(f.set("extended-const=n").has_value());
   CHECK_FALSE(f.extended_const);
   CHECK_FALSE(f.set("extended-const").has_value());
   CHECK(f.extended_const);
   CHECK_FALSE(f.set("all=n").has_value());
   CHECK(f == tern::Features{false, false, false, false, false});
-  CHECK_FALSE(f.set("all=y").has_value());  // every implemented feature, no error for the rest
-  CHECK(f.extended_const);
-  CHECK_FALSE(f.tail_call);
+  CHECK_FALSE(f.set("all=y").has_value());  // every implemented feature (today: all of them)
+  CHECK(f == tern::Features{true, true, true, true, true});
   CHECK_FALSE(f.set("extended-const=no,extended-const=yes").has_value());
   CHECK(f.extended_const);
 
@@ -60,11 +60,11 @@ TEST_CASE("features: -W switches") {
   e = f.set("simd-everywhere");
   REQUIRE(e);
   CHECK(e->find("unknown feature") != std::string::npos);
-  e = f.set("tail-call");
-  REQUIRE(e);
-  CHECK(e->find("not implement") != std::string::npos);
+  CHECK_FALSE(f.set("exceptions=n").has_value());
+  CHECK_FALSE(f.exceptions);
+  CHECK_FALSE(f.set("exceptions=n").has_value());  // switching off what is off is fine
+  CHECK_FALSE(f.set("tail-call=n").has_value());
   CHECK_FALSE(f.tail_call);
-  CHECK_FALSE(f.set("tail-call=n").has_value());  // switching off what is off is fine
   CHECK(tern::Features::known("memory64"));
   CHECK_FALSE(tern::Features::known("memory32"));
 }
@@ -109,4 +109,82 @@ TEST_CASE("extended-const: values, with wrapping arithmetic and imported globals
   Buf c;
   c.u8(0x42).s32(int64_t(1) << 40).u8(0x42).s32(1000).u8(0x7e).u8(0x42).s32(1).u8(0x7d);
   CHECK(evaluate(I64, c.b, 0).asI64() == (int64_t(1) << 40) * 1000 - 1);
+}
+
+namespace {
+
+// A module with one memory (limits flags `flags`, then `limits` as LEB128s)
+// and one function of type [param] -> [] whose body is `code` (with end).
+Bytes memoryModule(uint8_t flags, std::initializer_list<uint64_t> limits, uint8_t param, const Bytes& code) {
+  ModuleBuilder m;
+  m.section(kType, typeSection({{{param}, {}}}));
+  m.section(kFunction, funcSection({0}));
+  Buf mem;
+  mem.u32(1).u8(flags);
+  for (uint64_t l : limits) mem.u32(l);
+  m.section(kMemory, mem);
+  m.section(kCode, codeSection({{{}, code}}));
+  return m.bytes();
+}
+
+std::string rejection(const Bytes& b, bool memory64) {
+  tern::Features f;
+  f.memory64 = memory64;
+  std::optional<tern::Error> e = tern::Module::validate(b, f);
+  return e ? e->message : "valid";
+}
+
+}  // namespace
+
+TEST_CASE("memory64: the decoder's gate, index types and limits") {
+  // (i64.load8_u (local.get 0)) dropped: valid on an i64 memory only.
+  const Bytes load64 = {0x20, 0x00, 0x31, 0x00, 0x00, 0x1a, 0x0b};
+  CHECK(rejection(memoryModule(0x04, {1}, I64, load64), true) == "valid");
+  CHECK(rejection(memoryModule(0x05, {1, 2}, I64, load64), true) == "valid");
+  // Without -W memory64 the flag is an integer too large, as in Wasm 2.0.
+  CHECK(rejection(memoryModule(0x04, {1}, I64, load64), false).find("integer too large") != std::string::npos);
+  // An i32 address on an i64 memory and an i64 one on an i32 memory.
+  CHECK(rejection(memoryModule(0x04, {1}, I32, load64), true).find("type mismatch") != std::string::npos);
+  CHECK(rejection(memoryModule(0x00, {1}, I64, load64), true).find("type mismatch") != std::string::npos);
+  // Limits: 2^48 pages is the most an i64 memory may have; 65536 for i32.
+  CHECK(rejection(memoryModule(0x05, {0, uint64_t(1) << 48}, I64, load64), true) == "valid");
+  CHECK(rejection(memoryModule(0x05, {0, (uint64_t(1) << 48) + 1}, I64, load64), true).find("2^48") !=
+        std::string::npos);
+  CHECK(rejection(memoryModule(0x00, {65537}, I64, {0x0b}), true).find("65536 pages") != std::string::npos);
+  // Offsets: a u64 for an i64 memory; 2^32 or more is out of range on an i32 one.
+  Bytes big = {0x20, 0x00, 0x31, 0x00};
+  for (uint64_t v = uint64_t(1) << 32;; v >>= 7) {  // LEB128 of 2^32
+    big.push_back(uint8_t((v & 0x7f) | (v >> 7 ? 0x80 : 0)));
+    if (!(v >> 7)) break;
+  }
+  big.insert(big.end(), {0x1a, 0x0b});
+  CHECK(rejection(memoryModule(0x04, {1}, I64, big), true) == "valid");
+  CHECK(rejection(memoryModule(0x00, {1}, I32, big), true).find("offset out of range") != std::string::npos);
+  // memory.size and memory.grow are i64 on an i64 memory: (drop (memory.grow (local.get 0))).
+  const Bytes grow = {0x20, 0x00, 0x40, 0x00, 0x1a, 0x0b};
+  CHECK(rejection(memoryModule(0x04, {1}, I64, grow), true) == "valid");
+  CHECK(rejection(memoryModule(0x04, {1}, I32, grow), true).find("type mismatch") != std::string::npos);
+  // (i64.add (memory.size) (i64.const 1)) dropped.
+  const Bytes size = {0x3f, 0x00, 0x42, 0x01, 0x7c, 0x1a, 0x0b};
+  CHECK(rejection(memoryModule(0x04, {1}, I32, size), true) == "valid");
+  CHECK(rejection(memoryModule(0x00, {1}, I32, size), true).find("type mismatch") != std::string::npos);
+}
+
+TEST_CASE("tail-call: the decoder's gate") {
+  // (func (return_call 0)), and one with a result whose return_call's callee returns nothing.
+  Bytes b = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00,
+             0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  CHECK_FALSE(tern::Module::validate(b).has_value());
+  tern::Features off;
+  off.tail_call = false;
+  std::optional<tern::Error> e = tern::Module::validate(b, off);
+  REQUIRE(e);
+  CHECK(e->message.find("illegal opcode") != std::string::npos);
+  CHECK(e->offset == b.size() - 3);  // the return_call
+  Bytes mismatch = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+                    0x00, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x01, 0x0a,
+                    0x09, 0x02, 0x02, 0x00, 0x0b, 0x04, 0x00, 0x12, 0x00, 0x0b};
+  e = tern::Module::validate(mismatch);
+  REQUIRE(e);
+  CHECK(e->message.find("type mismatch") != std::string::npos);
 }

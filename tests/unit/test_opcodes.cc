@@ -302,18 +302,21 @@ TEST_CASE("SIMD: exactly the 236 opcodes of Wasm 2.0") {
   CHECK(tern::opInfo(*tern::lookupOpcodeByName("i64x2.replace_lane")).imm == ImmKind::Lane2);
 }
 
-TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set") {
+TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set, plus exception handling's and tail calls") {
   std::set<uint32_t> expected;
   auto range = [&](uint32_t lo, uint32_t hi) {
     for (uint32_t c = lo; c <= hi; ++c) expected.insert(c);
   };
   range(0x00, 0x05);  // unreachable nop block loop if else
   range(0x0b, 0x11);  // end br br_if br_table return call call_indirect
+  range(0x12, 0x13);  // return_call return_call_indirect (tail-call)
   range(0x1a, 0x1c);  // drop select select t
   range(0x20, 0x26);  // local.*, global.*, table.get/set
   range(0x28, 0x44);  // memory, memory.size/grow, constants
   range(0x45, 0xc4);  // numeric (MVP + sign extension)
   range(0xd0, 0xd2);  // ref.null ref.is_null ref.func
+  range(0x06, 0x09);  // try catch throw rethrow (exceptions, the legacy form)
+  range(0x18, 0x19);  // delegate catch_all
   std::set<uint32_t> got;
   for (unsigned i = 0; i < kOpcodeCount; ++i)
     if (info(i).prefix == 0) got.insert(info(i).code);
@@ -325,7 +328,13 @@ TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set") {
   for (uint32_t c : got) {
     CAPTURE(c);
     CHECK(expected.count(c) == 1);
+    auto op = tern::lookupOpcode(0, c);
+    REQUIRE(op.has_value());
+    bool exceptions = (c >= 0x06 && c <= 0x09) || c == 0x18 || c == 0x19;
+    CHECK((tern::opInfo(*op).feature == tern::Feature::exceptions) == exceptions);
   }
+  CHECK(tern::opInfo(*tern::lookupOpcode(0, 0x12)).feature == tern::Feature::tailcall);
+  CHECK(tern::opInfo(*tern::lookupOpcode(0, 0x13)).feature == tern::Feature::tailcall);
 }
 
 TEST_CASE("0xFC opcodes: 0..17") {

@@ -105,3 +105,33 @@ TEST_CASE("scan: truncated code and the budget fail safe") {
   CHECK(m[3] == 2);
   CHECK(left == 100 - 6);
 }
+
+TEST_CASE("scan: multi-memory memargs and memory indices are skipped") {
+  // i32.const 0  i32.load align=2 memory 0x20 offset 0x0b (flags 0x42: bit 6,
+  // a memory index follows)  drop  i32.const 0  i32.load8_u with a 0x0b
+  // memory index and offset  drop  memory.size 0x20  drop
+  // memory.copy 0x20 0x0b (fc 0a)  local.get 2  end  local.get 3
+  Bytes code = {0x41, 0x00, 0x28, 0x42, 0x20, 0x0b, 0x1a, 0x41, 0x00, 0x2d, 0x40, 0x0b, 0x0b, 0x1a, 0x3f, 0x20, 0x1a,
+                0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xfc, 0x0a, 0x20, 0x0b, 0x20, 0x02, 0x1a, 0x0b, 0x20, 0x03};
+  auto m = scan(code, {2, 3});
+  REQUIRE(m.size() == 8);
+  CHECK(m[2] == 2);
+  CHECK(m[3] == 1);
+  // The same through scanInstruction, one instruction at a time: the
+  // instructions end where the code says.
+  tern::Reader r(code.data(), code.data() + code.size());
+  std::vector<tern::Opcode> ops;
+  for (int i = 0; i < 12; ++i) {
+    tern::Opcode op;
+    uint32_t index = 0;
+    REQUIRE(tern::scanInstruction(r, &op, &index));
+    ops.push_back(op);
+  }
+  CHECK(ops[1] == tern::Opcode::I32Load);
+  CHECK(ops[2] == tern::Opcode::Drop);
+  CHECK(ops[4] == tern::Opcode::I32Load8U);
+  CHECK(ops[5] == tern::Opcode::Drop);
+  CHECK(ops[6] == tern::Opcode::MemorySize);
+  CHECK(ops[7] == tern::Opcode::Drop);
+  CHECK(ops[11] == tern::Opcode::MemoryCopy);
+}

@@ -376,6 +376,7 @@ inline bool makeDummyImports(tern::Store& store, const std::vector<tern::ImportI
         out->push_back(tern::Extern(g));
         break;
       }
+      case tern::ExternKind::Tag: out->push_back(tern::Extern(store.createTag(imp.type.func, imp.name))); break;
     }
   }
   return true;

@@ -1,0 +1,186 @@
+// Direct x86-64 encodings of the Masm's commonest instruction forms (see
+// masm_x64.h): a few bytes written into asmjit's code buffer in place of a
+// trip through its generic encoder. The bytes are the ones asmjit chooses
+// for the same instruction (tests/jit/test_encode_x64.cc compares them for
+// every register and displacement size), so the code does not depend on the
+// path taken.
+#include "jit/x64/masm_x64.h"
+
+#include "module/frame_layout.h"
+
+namespace tern::jit {
+
+namespace {
+
+// The longest encoding written here: REX, opcode, ModRM, SIB, disp32, imm32.
+constexpr size_t kMaxBytes = 16;
+
+uint8_t rex(bool wide, int reg, int index, int base) {
+  return uint8_t(0x40 | (wide ? 8 : 0) | ((reg >> 3) << 2) | ((index >> 3) << 1) | (base >> 3));
+}
+
+// ModRM's mod for a displacement from a base other than rbp/r13: none, 8 or
+// 32 bits.
+uint8_t dispMod(int32_t disp) { return disp == 0 ? 0x00 : disp == int8_t(disp) ? 0x40 : 0x80; }
+
+uint8_t* putDisp(uint8_t* p, int32_t disp) {
+  if (disp == 0) return p;
+  if (disp == int8_t(disp)) {
+    *p++ = uint8_t(disp);
+    return p;
+  }
+  for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(disp) >> (8 * i));
+  return p;
+}
+
+}  // namespace
+
+// Where the next instruction's bytes go, or null to take asmjit's path.
+uint8_t* Masm::directBegin() {
+  if (!direct_ || a_.remainingSpace() < kMaxBytes) return nullptr;
+  return a_._bufferPtr;
+}
+
+// Advances past bytes written from directBegin(), keeping the section's size
+// as asmjit does after each instruction (flatten and bind read it).
+void Masm::directEnd(uint8_t* end) {
+  a_._bufferPtr = end;
+  ++direct_count_;
+  asmjit::CodeBuffer& buf = a_._section->_buffer;
+  size_t size = size_t(end - a_._bufferData);
+  if (size > buf._size) buf._size = size;
+}
+
+bool Masm::directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp() || !src.isGp()) return false;
+  if (wide || dst.id >= 8 || src.id >= 8) *p++ = rex(wide, src.id, 0, dst.id);
+  *p++ = opcode;
+  *p++ = uint8_t(0xc0 | (src.id & 7) << 3 | (dst.id & 7));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot) {
+  uint8_t* p = directBegin();
+  if (!p || !reg.isGp() || slot > 0x7fffffff / kSlotBytes) return false;
+  int32_t disp = int32_t(slot * kSlotBytes);
+  if (wide || reg.id >= 8) *p++ = rex(wide, reg.id, 0, 0);
+  *p++ = opcode;
+  *p++ = uint8_t(dispMod(disp) | (reg.id & 7) << 3 | 3);  // [rbx + disp]: rbx needs no SIB
+  directEnd(putDisp(p, disp));
+  return true;
+}
+
+bool Masm::directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs) {
+  if (!dst.isGp()) return false;
+  switch (rhs.kind) {
+    case Opnd::R: return directRegReg(opcode, wide, dst, rhs.reg);
+    case Opnd::Slot: return directSlot(uint8_t(opcode + 2), wide, dst, rhs.slot);
+    default: break;
+  }
+  uint64_t v = rhs.imm;
+  if (wide && int64_t(v) != int64_t(int32_t(uint32_t(v)))) return false;  // needs a register
+  uint8_t* p = directBegin();
+  if (!p) return false;
+  int32_t imm = int32_t(uint32_t(v));
+  uint8_t digit = opcode >> 3;  // the /digit of the 0x81 / 0x83 group: add 0, or 1, and 4, sub 5, xor 6, cmp 7
+  if (wide || dst.id >= 8) *p++ = rex(wide, 0, 0, dst.id);
+  if (imm == int8_t(imm)) {
+    *p++ = 0x83;
+    *p++ = uint8_t(0xc0 | digit << 3 | (dst.id & 7));
+    *p++ = uint8_t(imm);
+  } else {
+    if (dst.id == 0) {
+      *p++ = uint8_t(digit << 3 | 5);  // the short form with eax / rax
+    } else {
+      *p++ = 0x81;
+      *p++ = uint8_t(0xc0 | digit << 3 | (dst.id & 7));
+    }
+    for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(imm) >> (8 * i));
+  }
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref) {
+  if (!ref.has_idx || ref.offset > 0x7fffffff || !reg.isGp() || !ref.idx.isGp() || ref.idx.id == 4) return false;
+  uint8_t* p = directBegin();
+  if (!p) return false;
+  // [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B).
+  int32_t disp = int32_t(ref.offset);
+  int idx = ref.idx.id;
+  if (opcode & kOperand16) *p++ = 0x66;
+  *p++ = rex(wide, reg.id, idx, 12);  // always: REX.B for r12 (so a byte store's sil/dil need nothing more)
+  if (opcode & kEscape0F) *p++ = 0x0f;
+  *p++ = uint8_t(opcode);
+  *p++ = uint8_t(dispMod(disp) | (reg.id & 7) << 3 | 4);
+  *p++ = uint8_t((idx & 7) << 3 | 4);
+  directEnd(putDisp(p, disp));
+  return true;
+}
+
+bool Masm::directSlotImm(uint32_t slot, int32_t imm) {
+  uint8_t* p = directBegin();
+  if (!p || slot > 0x7fffffff / kSlotBytes) return false;
+  int32_t disp = int32_t(slot * kSlotBytes);
+  *p++ = 0x48;  // REX.W
+  *p++ = 0xc7;  // mov r/m64, imm32: /0
+  *p++ = uint8_t(dispMod(disp) | 3);
+  p = putDisp(p, disp);
+  for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(imm) >> (8 * i));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directJump(int cond, Label l) {
+  uint8_t* p = directBegin();
+  if (!p) return false;
+  int64_t here = int64_t(a_.offset());
+  auto put32 = [&](int32_t v) {
+    for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(v) >> (8 * i));
+  };
+  if (code_.isLabelBound(l)) {
+    int64_t target = int64_t(code_.labelOffset(l));
+    int64_t rel8 = target - (here + 2);
+    if (cond == -2) {
+      *p++ = 0xe8;
+      put32(int32_t(target - (here + 5)));
+    } else if (rel8 == int8_t(rel8)) {
+      *p++ = cond < 0 ? 0xeb : uint8_t(0x70 | cond);
+      *p++ = uint8_t(rel8);
+    } else if (cond < 0) {
+      *p++ = 0xe9;
+      put32(int32_t(target - (here + 5)));
+    } else {
+      *p++ = 0x0f;
+      *p++ = uint8_t(0x80 | cond);
+      put32(int32_t(target - (here + 6)));
+    }
+  } else {
+    if (cond < 0) {
+      *p++ = cond == -2 ? 0xe8 : 0xe9;
+    } else {
+      *p++ = 0x0f;
+      *p++ = uint8_t(0x80 | cond);
+    }
+    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l});
+    put32(0);
+  }
+  directEnd(p);
+  return true;
+}
+
+// The rel32 of every direct jump to a label that was not bound yet; false
+// if a label never was.
+bool Masm::patchFixups() {
+  asmjit::CodeBuffer& buf = code_.textSection()->buffer();
+  for (const Fixup& f : fixups_) {
+    if (!code_.isLabelBound(f.label)) return false;
+    int32_t rel = int32_t(int64_t(code_.labelOffset(f.label)) - int64_t(f.at + 4));
+    for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
+  }
+  return true;
+}
+
+}  // namespace tern::jit
