@@ -123,6 +123,10 @@ WASM_API_EXTERN void tern_config_memory_guard_size_set(wasm_config_t* config, ui
  * `perf report` (default false). */
 WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable);
 
+/* Compile each function at its first call, after validating the whole
+ * module (default true); false compiles every function when the module is
+ * compiled. `tern run -C lazy=y|n`. */
+WASM_API_EXTERN void tern_config_lazy_set(wasm_config_t* config, bool enable);
 /* A directory of compiled code (as `tern run --cache DIR`): modules are
  * looked up there before they are compiled, and stored there after. NULL or
  * "" (the default): no cache. */

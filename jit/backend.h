@@ -50,6 +50,11 @@ void alignCode(std::vector<uint8_t>& code);
 // direct call or through the function table like any JIT function; it goes
 // to ctx->call_out with func_index.
 void emitCallOutStub(std::vector<uint8_t>& code, uint32_t func_index);
+// Appends the table jump of function `func_index`: where a direct call to a
+// Lazy function goes. It jumps to the function's entry in ctx->func_table
+// (its call-out stub until the function is placed, then its code), keeping
+// the callee's frame pointer and the return address as they are.
+void emitTableJumpStub(std::vector<uint8_t>& code, uint32_t func_index);
 // Makes the direct call the Masm recorded at `site` (Masm::callSites) reach
 // `target`; both are offsets in `code`, which is laid out as it will run.
 void patchCall(uint8_t* code, size_t site, size_t target);

@@ -25,6 +25,7 @@
 // register lives across calls.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -119,11 +120,17 @@ struct JitImage {
 };
 
 // Machine code of a whole module: function bodies, then one stub per function
-// index that has no JIT code (imports, interpreted functions).
+// index that has no JIT code (imports, interpreted functions, Lazy ones), then
+// for a Lazy function a jump through its table entry, and after that the
+// arena where Lazy functions are placed when they are first called
+// (ModuleBuilder::place): address space reserved with the rest, so that a
+// direct call reaches any of it, and committed a function at a time, each on
+// pages of its own (written, then made executable, while other threads may
+// run the pages before it).
 struct JitModule {
   uint8_t* code = nullptr;
-  size_t size = 0;  // of the executable mapping
-  size_t used = 0;  // bytes of code in it
+  size_t size = 0;  // reserved from `code` (the executable mapping), arena included
+  size_t used = 0;  // bytes of code laid out at `code` (the arena not counted)
   // When the code lies in a mapped .cwasm file (adopt): the whole mapping,
   // which the module releases instead.
   void* file_mapping = nullptr;
@@ -134,6 +141,14 @@ struct JitModule {
   // Per function index: code offset -> module offset of the instructions
   // that can trap or call (see base/pos_table.h).
   std::vector<PosTable> positions;
+  // Per function index: the offset from `code` a direct call to it reaches
+  // (its code, its call-out stub, or a Lazy function's table jump).
+  std::vector<uint32_t> direct;
+  uint8_t* arena = nullptr;  // null: no Lazy function
+  size_t arena_used = 0;     // bytes placed so far (whole pages)
+  // Per arena page: the function whose code is on it, or UINT32_MAX; read
+  // by functionAt while other threads place functions.
+  std::unique_ptr<std::atomic<uint32_t>[]> arena_owner;
   ~JitModule();
   // The function whose code contains pc, or UINT32_MAX.
   uint32_t functionAt(uintptr_t pc) const;
@@ -144,8 +159,16 @@ struct JitModule {
   // Whether function `func_index` has JIT code, read from its table entry:
   // the same answer as its body's FuncTier::Jit (runtime/tiering.cc), which
   // is what calls consult.
-  bool compiled(uint32_t func_index) const { return func_index < table.size() && table[func_index] < stubs; }
+  // A module loaded from a .cwasm (load, adopt) has no arena and no Lazy
+  // function.
+  bool compiled(uint32_t func_index) const {
+    if (func_index >= table.size()) return false;
+    void* entry = std::atomic_ref<void* const>(table[func_index]).load(std::memory_order_acquire);
+    return entry < stubs || (arena && entry >= arena);
+  }
 
+  // The code at `code` and its tables: of a module with no Lazy function
+  // (Module::serialize compiles one eagerly first).
   JitImage image() const;
   // Places `code` in executable memory, as ModuleBuilder::finish does, with
   // the tables of `image` (whose own code is not used); null when it cannot
@@ -176,7 +199,12 @@ class ModuleBuilder {
   void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset,
                    std::vector<CallSite> calls = {}, PosTable positions = {});
   // Places all code in executable memory; null if nothing was compiled.
+  // Reserves the arena when some body is FuncTier::Lazy.
   std::shared_ptr<JitModule> finish(const ModuleData& m);
+  // Places the functions added since in `jm`'s arena and points their table
+  // entries at them; false when the arena is full (nothing placed then).
+  // The caller serializes calls for one JitModule (LazyCompiler's lock).
+  bool place(JitModule& jm, const ModuleData& m);
 
  private:
   Options opts_;

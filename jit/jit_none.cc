@@ -20,6 +20,7 @@ ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
+bool ModuleBuilder::place(JitModule&, const ModuleData&) { return false; }
 JitModule::~JitModule() = default;
 JitImage JitModule::image() const { return {}; }
 std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t>, JitImage) { return nullptr; }

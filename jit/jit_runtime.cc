@@ -28,18 +28,31 @@ namespace {
 
 // ---- executable memory ----
 // Written while read+write, then made read+execute (never both at once).
-uint8_t* allocExec(std::span<const uint8_t> bytes, size_t* size_out) {
+// `reserve_bytes` beyond the code's pages stay reserved, with no access,
+// for ModuleBuilder::place; 0 reserves just the code. *size_out: what was
+// reserved.
+uint8_t* allocExec(std::span<const uint8_t> bytes, size_t reserve_bytes, size_t* size_out) {
   size_t page = platform::pageSize();
   size_t size = (bytes.size() + page - 1) / page * page;
-  void* p = platform::reserveCommitted(size);
+  void* p = nullptr;
+  if (reserve_bytes > size) {
+    p = platform::reserve(reserve_bytes);
+    if (p && !platform::commit(p, size)) {
+      platform::release(p, reserve_bytes);
+      return nullptr;
+    }
+  } else {
+    reserve_bytes = size;
+    p = platform::reserveCommitted(size);
+  }
   if (!p) return nullptr;
   std::memcpy(p, bytes.data(), bytes.size());
   platform::flushInstructionCache(p, bytes.size());
   if (!platform::protect(p, size, platform::Access::ReadExecute)) {
-    platform::release(p, size);
+    platform::release(p, reserve_bytes);
     return nullptr;
   }
-  *size_out = size;
+  *size_out = reserve_bytes;
   return static_cast<uint8_t*>(p);
 }
 
@@ -96,7 +109,7 @@ Stubs buildStubs() {
   std::vector<uint8_t> bytes;
   backend::StubOffsets at;
   if (!backend::emitSharedStubs(bytes, at)) return st;
-  st.mem = allocExec(bytes, &st.size);
+  st.mem = allocExec(bytes, 0, &st.size);
   if (!st.mem) return st;
   registerRange(uintptr_t(st.mem), uintptr_t(st.mem) + st.size);
   st.enter = reinterpret_cast<int (*)(uint64_t*, Ctx*, void*)>(st.mem + at.enter);
@@ -212,9 +225,42 @@ void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, 
   fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions)});
 }
 
+namespace {
+
+// Appends perf's JIT symbol lines ("START SIZE NAME", hex) for functions
+// `fns` placed so that function index i's code starts at start(i).
+template <class Fns, class Start>
+void writePerfMap(const ModuleData& m, const Fns& fns, Start start) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+  if (FILE* out = std::fopen(path.c_str(), "a")) {
+    for (const auto& f : fns)
+      std::fprintf(out, "%lx %zx wasm:%s\n", static_cast<unsigned long>(start(f)), f.code.size(),
+                   m.funcName(f.index).c_str());
+    std::fclose(out);
+  }
+}
+
+// The arena's size for a module whose Lazy bodies have `lazy_bytes` bytes of
+// Wasm in all: room for machine code several times their size, plus a page
+// lost to rounding per function, within a direct call's reach (+-128 MiB on
+// AArch64) of the module's code. It is address space only until used.
+size_t arenaBytes(size_t code_bytes, size_t lazy_bytes, size_t lazy_funcs, size_t page) {
+  constexpr size_t kReach = size_t(120) << 20;
+  size_t want = 16 * lazy_bytes + 2 * lazy_funcs * page + (size_t(1) << 20);
+  size_t room = code_bytes < kReach ? kReach - code_bytes : 0;
+  return std::min(want, room) / page * page;
+}
+
+}  // namespace
+
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   if (!available()) return nullptr;
   size_t nfuncs = m.func_types.size();
+  auto isLazy = [&](size_t i) {
+    return i >= m.num_imported_funcs && m.bodies[i - m.num_imported_funcs].tier == FuncTier::Lazy;
+  };
   std::vector<int64_t> offset(nfuncs, -1);
   std::vector<uint8_t> bytes;
   // Sized once: the code of a big module is megabytes, copied at every
@@ -231,30 +277,49 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
     bytes.insert(bytes.end(), f.code.begin(), f.code.end());
   }
   // A call-out stub for every function without JIT code, after all the
-  // code (JitModule::compiled tells them apart by that).
+  // code (JitModule::compiled tells them apart by that); a Lazy one's
+  // direct calls go through its table entry, which starts at that stub.
   backend::alignCode(bytes);
   size_t stubs_start = bytes.size();
-  std::vector<int64_t> stub(nfuncs, -1);
+  std::vector<int64_t> stub(nfuncs, -1), direct(offset);
+  size_t lazy_funcs = 0, lazy_bytes = 0;
   for (size_t i = 0; i < nfuncs; ++i) {
     if (offset[i] >= 0) continue;
     backend::alignCode(bytes);
-    stub[i] = int64_t(bytes.size());
+    stub[i] = direct[i] = int64_t(bytes.size());
     backend::emitCallOutStub(bytes, uint32_t(i));
+    if (!isLazy(i)) continue;
+    backend::alignCode(bytes);
+    direct[i] = int64_t(bytes.size());
+    backend::emitTableJumpStub(bytes, uint32_t(i));
+    ++lazy_funcs;
+    lazy_bytes += m.bodies[i - m.num_imported_funcs].size;
   }
   for (size_t k = 0; k < fns_.size(); ++k) {
-    for (const CallSite& c : fns_[k].calls) {
-      int64_t target = offset[c.callee] >= 0 ? offset[c.callee] : stub[c.callee];
-      backend::patchCall(bytes.data(), start[k] + c.offset, size_t(target));
-    }
+    for (const CallSite& c : fns_[k].calls)
+      backend::patchCall(bytes.data(), start[k] + c.offset, size_t(direct[c.callee]));
   }
   if (bytes.empty()) bytes.resize(1);  // executable memory is never empty; nothing runs there
   auto jm = std::make_shared<JitModule>();
-  jm->code = allocExec(bytes, &jm->size);
+  size_t page = platform::pageSize();
+  size_t code_size = (bytes.size() + page - 1) / page * page;
+  size_t arena_size = lazy_funcs ? arenaBytes(code_size, lazy_bytes, lazy_funcs, page) : 0;
+  jm->code = allocExec(bytes, code_size + arena_size, &jm->size);
   if (!jm->code) return nullptr;
   jm->used = bytes.size();
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
+  if (arena_size) {
+    jm->arena = jm->code + code_size;
+    size_t pages = arena_size / page;
+    jm->arena_owner = std::make_unique<std::atomic<uint32_t>[]>(pages);
+    for (size_t p = 0; p < pages; ++p) jm->arena_owner[p].store(UINT32_MAX, std::memory_order_relaxed);
+  }
   jm->table.resize(nfuncs);
-  for (size_t i = 0; i < nfuncs; ++i) jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
+  jm->direct.resize(nfuncs);
+  for (size_t i = 0; i < nfuncs; ++i) {
+    jm->table[i] = jm->code + (offset[i] >= 0 ? offset[i] : stub[i]);
+    jm->direct[i] = uint32_t(direct[i]);
+  }
   jm->stubs = jm->code + stubs_start;
   for (const Fn& f : fns_)
     jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
@@ -262,20 +327,49 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   jm->positions.resize(nfuncs);
   for (Fn& f : fns_) jm->positions[f.index] = std::move(f.positions);
   if (opts_.perf_map) {
-    // perf's JIT symbol file: "START SIZE NAME" per line, hex.
-    static std::mutex mu;
-    std::lock_guard<std::mutex> lock(mu);
-    std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
-    if (FILE* out = std::fopen(path.c_str(), "a")) {
-      for (const Fn& f : fns_) {
-        uintptr_t start = uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry));
-        std::fprintf(out, "%lx %zx wasm:%s\n", static_cast<unsigned long>(start), f.code.size(),
-                     m.funcName(f.index).c_str());
-      }
-      std::fclose(out);
-    }
+    writePerfMap(m, fns_,
+                 [&](const Fn& f) { return uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)); });
   }
+  fns_.clear();
   return jm;
+}
+
+bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
+  size_t page = platform::pageSize();
+  size_t arena_size = jm.arena ? jm.size - size_t(jm.arena - jm.code) : 0;
+  size_t need = 0;
+  for (const Fn& f : fns_) need += (f.code.size() + page - 1) / page * page;
+  if (!jm.arena || need > arena_size - jm.arena_used) return false;
+  std::vector<uintptr_t> starts;
+  for (Fn& f : fns_) {
+    size_t size = (f.code.size() + page - 1) / page * page;
+    uint8_t* p = jm.arena + jm.arena_used;
+    if (!platform::commit(p, size)) return false;
+    std::memcpy(p, f.code.data(), f.code.size());
+    for (const CallSite& c : f.calls) {
+      // A callee placed already (or this function itself) is called
+      // directly, not through its table.
+      void* entry = jm.table[c.callee];
+      size_t target = c.callee == f.index     ? size_t(p - jm.code) + f.entry
+                      : jm.compiled(c.callee) ? size_t(static_cast<uint8_t*>(entry) - jm.code)
+                                              : jm.direct[c.callee];
+      backend::patchCall(jm.code, size_t(p - jm.code) + c.offset, target);
+    }
+    platform::flushInstructionCache(p, f.code.size());
+    if (!platform::protect(p, size, platform::Access::ReadExecute)) return false;
+    jm.positions[f.index] = std::move(f.positions);
+    size_t first = size_t(p - jm.arena) / page;
+    for (size_t k = 0; k < size / page; ++k) jm.arena_owner[first + k].store(f.index, std::memory_order_release);
+    jm.arena_used += size;
+    starts.push_back(uintptr_t(p));
+    std::atomic_ref<void*>(jm.table[f.index]).store(p + f.entry, std::memory_order_release);
+  }
+  if (opts_.perf_map) {
+    size_t k = 0;
+    writePerfMap(m, fns_, [&](const Fn&) { return starts[k++]; });
+  }
+  fns_.clear();
+  return true;
 }
 
 JitImage JitModule::image() const {
@@ -316,7 +410,7 @@ void takeTables(JitModule& jm, JitImage& im) {
 std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t> code, JitImage im) {
   if (!available() || !imageFits(code, im)) return nullptr;
   auto jm = std::make_shared<JitModule>();
-  jm->code = allocExec(code, &jm->size);
+  jm->code = allocExec(code, 0, &jm->size);
   if (!jm->code) return nullptr;
   jm->used = code.size();
   takeTables(*jm, im);
@@ -343,18 +437,33 @@ std::shared_ptr<JitModule> JitModule::adopt(void* mapping, size_t mapping_size, 
   return jm;
 }
 
-uint32_t JitModule::functionAt(uintptr_t pc) const {
-  if (!contains(pc) || starts.empty()) return UINT32_MAX;
-  auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(pc, UINT32_MAX));
-  if (it == starts.begin()) return UINT32_MAX;
-  return std::prev(it)->second;
+namespace {
+
+// The function whose code contains pc, and where that code starts:
+// (UINT32_MAX, 0) if none. A function in the arena starts at the first of
+// the run of pages it owns.
+std::pair<uint32_t, uintptr_t> findFunction(const JitModule& jm, uintptr_t pc) {
+  if (!jm.contains(pc)) return {UINT32_MAX, 0};
+  if (jm.arena && pc >= uintptr_t(jm.arena)) {
+    size_t page = platform::pageSize(), at = (pc - uintptr_t(jm.arena)) / page;
+    uint32_t index = jm.arena_owner[at].load(std::memory_order_acquire);
+    if (index == UINT32_MAX) return {UINT32_MAX, 0};
+    while (at > 0 && jm.arena_owner[at - 1].load(std::memory_order_acquire) == index) --at;
+    return {index, uintptr_t(jm.arena) + at * page};
+  }
+  if (jm.starts.empty()) return {UINT32_MAX, 0};
+  auto it = std::upper_bound(jm.starts.begin(), jm.starts.end(), std::make_pair(pc, UINT32_MAX));
+  if (it == jm.starts.begin()) return {UINT32_MAX, 0};
+  return {std::prev(it)->second, std::prev(it)->first};
 }
 
+}  // namespace
+
+uint32_t JitModule::functionAt(uintptr_t pc) const { return findFunction(*this, pc).first; }
+
 std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t pc) const {
-  if (!contains(pc) || starts.empty()) return {UINT32_MAX, PosTable::kNone};
-  auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(pc, UINT32_MAX));
-  if (it == starts.begin()) return {UINT32_MAX, PosTable::kNone};
-  auto [start, index] = *std::prev(it);
+  auto [index, start] = findFunction(*this, pc);
+  if (index == UINT32_MAX) return {UINT32_MAX, PosTable::kNone};
   uint32_t off = index < positions.size() ? positions[index].lookup(uint32_t(pc - start)) : PosTable::kNone;
   return {index, off};
 }

@@ -1,5 +1,5 @@
 """What bench/run.py's parts share: an engine's description, one timed run of
-a process (wall-clock and CPU time of the whole process), the geometric mean,
+a process (wall-clock and CPU time and peak RSS of the whole process), the geometric mean,
 and the flags that make node compile with Liftoff only (measured by run.py,
 named in the report)."""
 import math
@@ -24,13 +24,14 @@ class Engine:
 
 
 class Run:
-    __slots__ = ('wall', 'cpu', 'status', 'out', 'err', 'timed_out')
+    __slots__ = ('wall', 'cpu', 'maxrss', 'status', 'out', 'err', 'timed_out')
 
 
 def run_once(argv, timeout, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=None,
              env=None):
-    """Runs argv; returns a Run with wall-clock and CPU seconds of the whole
-    process, and its stdout and stderr unless they go to files."""
+    """Runs argv; returns a Run with wall-clock and CPU seconds and the peak
+    RSS (KiB) of the whole process, and its stdout and stderr unless they go
+    to files."""
     r = Run()
     r.timed_out = False
     t0 = time.perf_counter()
@@ -64,6 +65,7 @@ def run_once(argv, timeout, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, st
             stream.close()
     r.wall = t1 - t0
     r.cpu = usage.ru_utime + usage.ru_stime
+    r.maxrss = usage.ru_maxrss
     r.status = p.returncode
     r.out = outputs.get('out', b'').decode('utf-8', 'replace').strip()
     r.err = outputs.get('err', b'').decode('utf-8', 'replace').strip()

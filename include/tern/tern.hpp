@@ -55,6 +55,10 @@ struct Config {
   bool consume_fuel = false;
   // Append each JIT-compiled function to /tmp/perf-PID.map (for `perf`).
   bool perf_map = false;
+  // Validate the whole module when it is compiled, but compile each function
+  // (for either tier) only at its first call; false compiles every function
+  // up front. Code that is never called costs no compile time or memory.
+  bool lazy = true;
   // A directory of compiled code (`--cache DIR`): Module::compile and
   // compileFile look a module up there first, by its hash, Tern's version,
   // the CPU features and the settings above that its code depends on, and

@@ -26,6 +26,10 @@ constexpr uint32_t movn(bool sf, unsigned rd, uint32_t imm16, unsigned hw) {
 constexpr uint32_t ldrX(unsigned rt, unsigned rn, uint32_t byte_offset) {
   return 0xf9400000u | ((byte_offset / 8) << 10) | (rn << 5) | rt;
 }
+// ldr Xt, [Xn, Xm, lsl #3].
+constexpr uint32_t ldrXIndexed(unsigned rt, unsigned rn, unsigned rm) {
+  return 0xf8607800u | (rm << 16) | (rn << 5) | rt;
+}
 constexpr uint32_t br(unsigned rn) { return 0xd61f0000u | (rn << 5); }
 // bl to a word offset (target - site) / 4, within +-128 MiB.
 constexpr uint32_t bl(int32_t word_offset) { return 0x94000000u | (uint32_t(word_offset) & 0x03ffffffu); }

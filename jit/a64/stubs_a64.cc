@@ -171,6 +171,16 @@ void emitCallOutStub(std::vector<uint8_t>& code, uint32_t func_index) {
   put(code, arm64::br(arm64::kScratch0));
 }
 
+void emitTableJumpStub(std::vector<uint8_t>& code, uint32_t func_index) {
+  // mov w17, #func_index; ldr x16, [x21, #kCtxFuncTable]; ldr x16, [x16, x17, lsl #3]; br x16.
+  // x16 and x17 are free at a call: only x0 (the callee's frame pointer) carries a value.
+  put(code, arm64::movz(false, arm64::kScratch1, func_index & 0xffff, 0));
+  put(code, arm64::movk(false, arm64::kScratch1, func_index >> 16, 1));
+  put(code, arm64::ldrX(arm64::kScratch0, arm64::kCtxReg, kCtxFuncTable));
+  put(code, arm64::ldrXIndexed(arm64::kScratch0, arm64::kScratch0, arm64::kScratch1));
+  put(code, arm64::br(arm64::kScratch0));
+}
+
 void patchCall(uint8_t* code, size_t site, size_t target) {
   // `site` is the offset of a bl, or of a tail call's b (the same encoding
   // but bit 31, which stays); its 26-bit word offset reaches +-128 MiB.

@@ -136,6 +136,15 @@ void emitCallOutStub(std::vector<uint8_t>& code, uint32_t func_index) {
   code.insert(code.end(), s, s + sizeof s);
 }
 
+void emitTableJumpStub(std::vector<uint8_t>& code, uint32_t func_index) {
+  // mov rax, [r13 + kCtxFuncTable]; jmp [rax + func_index * 8]. rax is
+  // free at a call: only rdi (the callee's frame pointer) carries a value.
+  uint32_t disp = func_index * 8;
+  uint8_t s[] = {0x49, 0x8b, 0x45, uint8_t(kCtxFuncTable), 0xff, 0xa0, 0, 0, 0, 0};
+  std::memcpy(s + 6, &disp, 4);
+  code.insert(code.end(), s, s + sizeof s);
+}
+
 void patchCall(uint8_t* code, size_t site, size_t target) {
   // `site` is the rel32 of a call or of a tail call's jmp, counted from the
   // end of the instruction.

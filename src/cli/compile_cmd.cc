@@ -101,6 +101,7 @@ int compileMain(int argc, char** argv) {
     return kExitUsage;
   }
   config.tier = Tier::Jit;
+  config.lazy = false;  // a .cwasm holds every function's code
   Engine engine(config);
   auto module = Module::compileFile(engine, in);
   if (!module) {

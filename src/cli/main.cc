@@ -283,15 +283,17 @@ void textFormatError(const std::string& path) {
 
 // The first bytes of a file (fewer if it is shorter).
 std::vector<uint8_t> readPrefix(const std::string& path, size_t n) {
+  // stdio, not a std::ifstream: constructing a stream sets up a locale, a
+  // noticeable part of an empty program's start-up.
   std::vector<uint8_t> out(n);
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(out.data()), std::streamsize(n));
-  out.resize(size_t(in.gcount()));
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  out.resize(f ? std::fread(out.data(), 1, n, f) : 0);
+  if (f) std::fclose(f);
   return out;
 }
 
 // ---------------------------------------------------------------------------
-// -W and -S: wasmtime's option groups, KEY[=VALUE] separated by commas
+// -W, -C and -S: wasmtime's option groups, KEY[=VALUE] separated by commas
 
 // Decimal or 0x hex, as wasmtime reads numbers.
 bool parseU64(std::string_view s, uint64_t& out) {
@@ -391,14 +393,16 @@ std::string keyNames(std::span<const tern::cli::OptionKey> keys) {
   return s;
 }
 
-// Applies one -W or -S argument. Returns -1 to go on, or the exit status
+// Applies one -W, -C or -S argument. Returns -1 to go on, or the exit status
 // (0 after `help`, kExitUsage on an error).
 int applyGroup(char group, std::string_view spec, RunOptions& o) {
-  std::span<const tern::cli::OptionKey> keys = group == 'W'
-                                                   ? std::span<const tern::cli::OptionKey>(tern::cli::kWasmKeys)
-                                                   : std::span<const tern::cli::OptionKey>(tern::cli::kWasiKeys);
+  using Keys = std::span<const tern::cli::OptionKey>;
+  Keys keys = group == 'W'   ? Keys(tern::cli::kWasmKeys)
+              : group == 'C' ? Keys(tern::cli::kCodegenKeys)
+                             : Keys(tern::cli::kWasiKeys);
   if (spec == "help") {
-    std::printf("%s keys (-%c KEY[=VALUE][,KEY[=VALUE]...]):\n%s", group == 'W' ? "-W, --wasm" : "-S, --wasi", group,
+    const char* name = group == 'W' ? "-W, --wasm" : group == 'C' ? "-C, --codegen" : "-S, --wasi";
+    std::printf("%s keys (-%c KEY[=VALUE][,KEY[=VALUE]...]):\n%s", name, group,
                 tern::cli::formatKeys(keys, "  ").c_str());
     return 0;
   }
@@ -447,6 +451,8 @@ int applyGroup(char group, std::string_view spec, RunOptions& o) {
         usageError("-W " + *e, "run");
         return kExitUsage;
       }
+    } else if (group == 'C' && key == "lazy") {
+      if (!parseBool(val, o.config.lazy)) return bad("expected lazy, lazy=y or lazy=n");
     } else if (group == 'S' && key == "inherit-env") {
       if (!parseBool(val, o.env_inherit)) return bad("expected inherit-env, inherit-env=y or inherit-env=n");
     } else if (group == 'S' && key == "tcplisten") {
@@ -496,9 +502,9 @@ int parseRun(int argc, char** argv, RunOptions& o) {
     if (arg == "-h" || arg == "--help") {
       tern::cli::printCommandHelp(*tern::cli::findCommandHelp("run"), stdout);
       return 0;
-    } else if (arg.size() >= 2 && (arg[1] == 'W' || arg[1] == 'S') && arg[0] == '-' &&
+    } else if (arg.size() >= 2 && (arg[1] == 'W' || arg[1] == 'C' || arg[1] == 'S') && arg[0] == '-' &&
                (arg.size() == 2 || arg[2] != '-')) {
-      // -W KEY=VALUE, -WKEY=VALUE, -W=KEY=VALUE
+      // -W KEY=VALUE, -WKEY=VALUE, -W=KEY=VALUE (and -C, -S)
       char group = arg[1];
       if (arg.size() == 2) {
         if (!value(arg, arg, v)) return kExitUsage;
@@ -506,10 +512,11 @@ int parseRun(int argc, char** argv, RunOptions& o) {
         v = std::string(arg.substr(arg[2] == '=' ? 3 : 2));
       }
       if (int status = applyGroup(group, v, o); status >= 0) return status;
-    } else if (is(arg, "--wasm") || is(arg, "--wasi")) {
-      std::string_view flag = arg.substr(0, 6);
+    } else if (is(arg, "--wasm") || is(arg, "--wasi") || is(arg, "--codegen")) {
+      std::string_view flag = is(arg, "--codegen") ? std::string_view("--codegen") : arg.substr(0, 6);
       if (!value(flag, arg, v)) return kExitUsage;
-      if (int status = applyGroup(flag == "--wasm" ? 'W' : 'S', v, o); status >= 0) return status;
+      char group = flag == "--wasm" ? 'W' : flag == "--codegen" ? 'C' : 'S';
+      if (int status = applyGroup(group, v, o); status >= 0) return status;
     } else if (is(arg, "--dir")) {
       if (!value("--dir", arg, v)) return kExitUsage;
       std::string host = v, guest = v;

@@ -47,6 +47,14 @@ inline constexpr OptionKey kWasmKeys[] = {
     {"all", "=y|n", "every feature above (n: Wasm 2.0 only)"},
 };
 
+inline constexpr OptionKey kCodegenKeys[] = {
+    {"lazy", "[=y|n]",
+     "compile each function at its first call (the\n"
+     "whole module is validated first); n compiles\n"
+     "every function before the guest starts\n"
+     "(default y)"},
+};
+
 inline constexpr OptionKey kWasiKeys[] = {
     {"inherit-env", "[=y|n]", "same as --env-inherit"},
     {"tcplisten", "=HOST:PORT", "same as --tcplisten HOST:PORT; repeatable"},
@@ -119,10 +127,13 @@ inline std::string runHelp() {
          "                        (`-W fuel=1000,timeout=2s`, `-Wfuel=1000`);\n"
          "                        numbers in decimal or 0x hex:\n" +
          formatKeys(kWasmKeys) +
+         "  -C, --codegen KEY[=VALUE][,KEY[=VALUE]...]\n"
+         "                        code generation, with wasmtime's names:\n" +
+         formatKeys(kCodegenKeys) +
          "  -S, --wasi KEY[=VALUE][,KEY[=VALUE]...]\n"
          "                        WASI options, with wasmtime's names:\n" +
          formatKeys(kWasiKeys) +
-         "                        (`-W help`, `-S help` list the keys)\n"
+         "                        (`-W help`, `-C help`, `-S help` list the keys)\n"
          "  --                    end of options; the next argument is FILE\n"
          "  -h, --help            print this text\n";
 }
@@ -144,6 +155,9 @@ inline std::string wastHelp() {
          "\n"
          "  --tier=interp|jit|auto  execution tier, as for `tern run`\n"
          "  --bounds-checks         JIT code checks every memory access\n"
+         "  -C lazy=y|n             compile each function at its first call (y,\n"
+         "                          the default) or every one up front, as for\n"
+         "                          `tern run`\n"
          "  --precompile            run every module through a .cwasm image (as\n"
          "                          `tern compile` writes it) and load that\n"
          "  -W NAME[=y|n][,...]     switch a WebAssembly feature on or off, as for\n"

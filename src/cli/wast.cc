@@ -81,6 +81,7 @@ class Runner {
     Config c;
     c.tier = opt.tier;
     c.bounds_checks = opt.bounds_checks;
+    c.lazy = opt.lazy;
     c.features = opt.features;
     return c;
   }

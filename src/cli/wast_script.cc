@@ -53,6 +53,13 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
         spec = argv[++i];
       }
       if (auto e = opt.features.set(spec)) return "-W " + *e;
+    } else if (a == "-C" || a.rfind("-C", 0) == 0) {
+      // Code generation, as for `tern run`: -C lazy[=y|n].
+      std::string spec = a == "-C" ? "" : a.substr(2);
+      if (spec.empty() && i + 1 < argc) spec = argv[++i];
+      if (spec == "lazy" || spec == "lazy=y") opt.lazy = true;
+      else if (spec == "lazy=n") opt.lazy = false;
+      else return "-C expects lazy=y or lazy=n, not '" + spec + "'";
     } else if (a.rfind("--skip-list=", 0) == 0) {
       opt.skip_list = a.substr(12);
     } else if (a == "--skip-list") {

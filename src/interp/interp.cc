@@ -37,6 +37,7 @@
 #include "jit/jit.h"
 #include "runtime/objects.h"
 #include "runtime/ops.h"
+#include "runtime/tiering.h"
 
 #if __has_include(<cxxabi.h>)
 #include <cxxabi.h>
@@ -378,6 +379,12 @@ struct MemView {
 }
 [[gnu::noinline]] TrapCode memoryFillOp(ModuleInst* inst, uint32_t mem, uint64_t d, uint8_t v, uint64_t n) {
   return ops::memoryFill(inst->memories_[mem], d, v, n);
+}
+
+// A callee that lazy compilation has not compiled yet: compiled out of line
+// too, from `inst`, so that the loop keeps no module pointer live for it.
+[[gnu::noinline]] FuncTier compileCalleeOp(ModuleInst* inst, uint32_t def) {
+  return compileLazily(inst->module_->data(), def);
 }
 
 // Runs defined function `func` of `inst` whose frame (args in place) starts
@@ -809,8 +816,13 @@ L_Ret : {
 }
 L_CallI : {
   uint32_t def = pc[1];
-  if (bodies[def].tier == FuncTier::Jit) {
-    inner = runJit(t, inst, nimp + def, fp + pc[2]);
+  if (bodies[def].tier >= FuncTier::Jit) {
+    // Lazy, not compiled yet: compiled now, and the call made again. A body
+    // no tier can run fails in callOut (invoke says why).
+    if (bodies[def].tier == FuncTier::Lazy && compileCalleeOp(inst, def) != FuncTier::None) NEXT();
+    inner = bodies[def].tier == FuncTier::Jit
+                ? runJit(t, inst, nimp + def, fp + pc[2])
+                : callOut(t, inst, inst->funcs_[nimp + def], fp + pc[2], fp + code->frame_slots);
     if (inner) goto do_trap;
     RELOAD_MEM();
     pc += 3;
@@ -838,7 +850,7 @@ L_CallImport : {
 L_CallIndirectI : {
   FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
   if (!f) goto do_trap;
-  if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Interp) {
     uint32_t def = f->index_ - nimp;
     const Code* c = bodies[def].code.get();
     uint64_t* nfp = fp + pc[3];
@@ -851,6 +863,12 @@ L_CallIndirectI : {
     pc = c->words.data();
     NEXT();
   }
+  // Lazy, not compiled yet: compiled now, and the call made again (as
+  // L_CallI). JIT code, other instances, the host, and a body no tier can
+  // run go through callOut.
+  if (f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Lazy &&
+      compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
+    NEXT();
   inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
   if (inner) goto do_trap;
   RELOAD_MEM();
@@ -860,7 +878,11 @@ L_CallIndirectI : {
 L_ReturnCallI:
   tail_def = pc[1];
   tail_from = pc[2];
-  if (bodies[tail_def].tier == FuncTier::Jit) {
+  if (bodies[tail_def].tier >= FuncTier::Jit) {
+    // Lazy, not compiled yet: compiled now, and the call made again (as
+    // L_CallI), so that a loop of tail calls keeps this frame. A body no
+    // tier can run fails in runAt or callOut (invoke says why).
+    if (bodies[tail_def].tier == FuncTier::Lazy && compileCalleeOp(inst, tail_def) != FuncTier::None) NEXT();
     tail_f = inst->funcs_[nimp + tail_def];
     goto tail_out;
   }
@@ -884,9 +906,15 @@ L_ReturnCallIndirectI : {
   FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
   if (!f) goto do_trap;
   tail_from = pc[3];
-  if (f->instance_ == inst && bodies[f->index_ - nimp].tier != FuncTier::Jit) {
-    tail_def = f->index_ - nimp;
-    goto tail_in_place;
+  if (f->instance_ == inst) {
+    // Lazy, not compiled yet: compiled now, and the call made again (as
+    // L_ReturnCallI).
+    if (bodies[f->index_ - nimp].tier == FuncTier::Lazy && compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
+      NEXT();
+    if (bodies[f->index_ - nimp].tier == FuncTier::Interp) {
+      tail_def = f->index_ - nimp;
+      goto tail_in_place;
+    }
   }
   tail_f = f;
   goto tail_out;
@@ -902,7 +930,7 @@ tail_out : {
     t.tail_pending = tail_f;
     goto done;
   }
-  if (tail_f->instance_ == inst && !tail_f->host_) {
+  if (tail_f->instance_ == inst && !tail_f->host_ && bodies[tail_f->index_ - nimp].tier == FuncTier::Jit) {
     inner = runJit(t, inst, tail_f->index_, fp);
   } else {
     uint32_t top = std::max<uint32_t>(code->frame_slots, slotsOf(ft.results));
@@ -1230,9 +1258,11 @@ std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_
     if (f->host_) return callHostAt(caller, f, fp);
     ModuleInst* inst = f->instance_;
     const ModuleData& md = inst->module_->data();
+    // A Lazy function is compiled first, whether called or tail-called.
+    FuncTier tier = compileLazily(md, f->index_ - md.num_imported_funcs);
     const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
     std::optional<Trap> tr;
-    if (body.tier == FuncTier::Jit) {
+    if (tier == FuncTier::Jit) {
       tr = enterJit(t, inst, f->index_, fp);
     } else {
       const Code* code = body.code.get();

@@ -20,6 +20,7 @@ struct Code;  // lowered function body (src/interp/lower.h)
 namespace jit {
 struct JitModule;  // machine code of a module (jit/jit.h)
 }
+class LazyCompiler;  // compiles a Lazy body at its first call (runtime/tiering.h)
 
 // A constant expression. Wasm 2.0's are exactly one producing instruction,
 // held in kind/value/index. With extended-const (i32/i64 add, sub and mul),
@@ -69,13 +70,16 @@ struct DataSegment {
 
 // Which tier runs a defined function. Decided per function in one place,
 // src/runtime/tiering.cc (the only writer); read wherever a call chooses how
-// to enter the function (the interpreter's calls, interp::invoke).
+// to enter the function (the interpreter's calls, interp::invoke). A Lazy
+// body moves to Interp or Jit once, at its first call (LazyCompiler, also in
+// tiering.cc), and never back.
 enum class FuncTier : uint8_t {
   None,    // validated only, or runnable by no tier (`unsupported` says why)
   Interp,  // `code`, in the interpreter
   Jit,     // machine code in ModuleData::jit; `code` stays null
-  // Room for: LazyPending (validated, compiled at its first call), and the
-  // states of tier-up.
+  Lazy,    // validated; compiled at its first call (ModuleData::lazy)
+  // (Jit and Lazy last: the interpreter's direct calls test tier >= Jit.)
+  // Room for the states of tier-up.
 };
 
 // A module's binary, shared and never changed (what Module::serialize
@@ -127,6 +131,7 @@ struct ModuleData {
   bool uses_simd = false;
   Features features;                    // the features it was decoded with (the validator gates instructions on them)
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
+  std::shared_ptr<LazyCompiler> lazy;   // null unless some body is Lazy
   WasmBytes bytes;                      // the module's binary
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }

@@ -193,8 +193,9 @@ struct Engine::Impl {
   std::deque<FuncType> types;  // a deque: references from typeOf() stay valid as types are added
   std::unordered_map<std::string, uint32_t> type_ids;
 
-  // Recycled reservations: handing one back drops its contents (the pages
-  // return to no-access), so reuse asks the OS for no new mapping.
+  // Recycled reservations, so reuse asks the OS for no new mapping: a large
+  // one is decommitted when handed back (its pages return to no-access), a
+  // small one keeps its pages and contents until takeReservation zeroes them.
   struct PoolEntry {
     void* base;
     uint64_t bytes, committed;
@@ -202,8 +203,8 @@ struct Engine::Impl {
   std::mutex pool_mu;
   std::vector<PoolEntry> pool;
   static constexpr size_t kPoolMax = 64;
-  // Up to this much of a returned memory is zeroed and kept committed;
-  // larger ones are decommitted (cheaper than zeroing them).
+  // Up to this much of a returned memory is kept committed (and zeroed when
+  // reused); larger ones are decommitted (cheaper than zeroing them).
   static constexpr uint64_t kKeepCommitted = 1 << 20;
 };
 
@@ -226,6 +227,9 @@ void* Engine::Impl::takeReservation(uint64_t bytes, uint64_t* committed) {
         pool[i] = pool.back();
         pool.pop_back();
         *committed = e.committed;
+        // Zeroed when reused, not when handed back: the last reservations
+        // of an engine are released unused (`tern run`'s memory at exit).
+        std::memset(e.base, 0, e.committed);
         return e.base;
       }
     }
@@ -242,9 +246,7 @@ void Engine::Impl::returnReservation(void* base, uint64_t bytes, uint64_t commit
       return;
     }
   }
-  if (committed <= kKeepCommitted) {
-    std::memset(base, 0, committed);
-  } else {
+  if (committed > kKeepCommitted) {
     if (!platform::decommit(base, committed)) {
       platform::release(base, bytes);
       return;
@@ -296,8 +298,8 @@ Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& de
 }
 
 Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes,
-                                               const std::string& path) {
-  Tiering tiering(engine.config());
+                                               const std::string& path, bool lazy) {
+  Tiering tiering(engine.config(), lazy);
   ModuleDecoder dec(tiering, engine.config().features);
   dec.feed(bytes);
   return finishModule(engine, dec, path, WasmBytes::copy(bytes));

@@ -13,6 +13,9 @@
 // decodes its sections again, which is fast, but a function that has code
 // is neither validated nor compiled again (Tiering's precompiled mode); one
 // the JIT left to the interpreter is lowered from the binary as usual.
+// A loaded module is never lazy (Config::lazy); a module compiled lazily is
+// compiled again eagerly to be serialized, so that the image holds every
+// function's code (and no arena: jit/jit.h).
 // Every field is checked against this process and engine before anything
 // is placed in executable memory; any difference is an error.
 #include "runtime/serialize.h"
@@ -343,6 +346,15 @@ Expected<std::vector<uint8_t>> Module::serialize() const {
     return refuse(ErrorKind::Unsupported,
                   "the module has no machine code to serialize (it runs in the interpreter: the interpreter tier, or "
                   "no JIT for this host)");
+  if (md.lazy) {
+    // Compiled lazily: some code is not there yet, or lies in the arena
+    // outside the image. A .cwasm holds every function's code, so the
+    // module is compiled again, eagerly, and that is what is written.
+    auto eager = compileBytes(engine(), md.bytes.span(), md.file_name, /*lazy=*/false);
+    if (!eager) return eager.error();
+    if (moduleData(**eager).lazy) return refuse(ErrorKind::Unsupported, "the module could not be compiled eagerly");
+    return (*eager)->serialize();
+  }
   Writer w;
   w.bytes(md.bytes.span());
   w.bytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(md.file_name.data()), md.file_name.size()));
@@ -385,7 +397,9 @@ Expected<std::shared_ptr<Module>> compileCached(Engine& engine, std::span<const 
     // The same hash and the same bytes: a hash collision is not a hit.
     if (mod && std::ranges::equal(moduleData(**mod).bytes.span(), bytes)) return mod;
   }
-  auto mod = compileBytes(engine, bytes, path);
+  // Compiled whole (never lazily): what the entry stores is every function's
+  // code.
+  auto mod = compileBytes(engine, bytes, path, /*lazy=*/false);
   if (!mod) return mod;
   if (auto image = (*mod)->serialize()) {
     std::error_code ec;

@@ -21,8 +21,10 @@ class ModuleDecoder;
 // module in backtraces; `bytes` is its binary.
 Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& dec, const std::string& path,
                                                WasmBytes bytes);
-// runtime.cc: compiles `bytes` whole, with no cache.
-Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes, const std::string& path);
+// runtime.cc: compiles `bytes` whole, with no cache; `lazy` false compiles
+// every function now, whatever Config::lazy says (a module to serialize).
+Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes, const std::string& path,
+                                               bool lazy = true);
 
 // features.cc: one bit per feature switch that is on, in the order of
 // its table (a .cwasm records them).

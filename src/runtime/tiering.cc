@@ -2,7 +2,9 @@
 #include "runtime/tiering.h"
 
 #include <cstdio>
+#include <atomic>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,63 +109,37 @@ void printJitStats(const ModuleData& m) {
   std::fprintf(stderr, "jit: %zu of %zu functions compiled\n", m.bodies.size() - n, m.bodies.size());
 }
 
-}  // namespace
-
-Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
-  if (config.tier == Tier::Interp || !jit::available()) return;
-  jit_ = std::make_unique<jit::ModuleBuilder>(jitOptions(config));
-}
-
-Tiering::Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled)
-    : epoch_(config.epoch_interruption), fuel_(config.consume_fuel), precompiled_(std::move(precompiled)) {}
-
-Tiering::~Tiering() = default;
-
-bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
-  if (precompiled_) {
-    // Validated when it was compiled: its code is all it needs.
-    if (!precompiled_->compiled(func_index)) return interpret(m, func_index, r, body, err);
-    body.tier = FuncTier::Jit;
-    return true;
-  }
-  if (!jit_) return interpret(m, func_index, r, body, err);
+// Compiles body `func_index` (r at its local declarations) with the JIT into
+// `b`. False on invalid code (err says why); *compiled false when the JIT
+// left it to the interpreter (body.jit_failure says why).
+bool jitBody(const ModuleData& m, jit::ModuleBuilder& b, uint32_t func_index, Reader& r, FuncBody& body,
+             DecodeError& err, bool* compiled) {
+  *compiled = false;
   if (!jitFuncFilter().allows(func_index)) {
     body.jit_failure = kJitExcluded;
-    return interpret(m, func_index, r, body, err);
+    return true;
   }
-  // The JIT alone first; only a body it leaves to the interpreter is
-  // decoded a second time, into the interpreter's form.
-  Reader start = r;
-  jit::FunctionCompiler jc(m, *jit_, func_index);
+  jit::FunctionCompiler jc(m, b, func_index);
   FunctionDecoder<jit::FunctionCompiler> dec(m, func_index, jc);
   if (!dec.decode(r, &body.locals)) {
     err = dec.error();
     return false;
   }
-  if (!jc.failed()) {
-    body.tier = FuncTier::Jit;  // machine code only: body.code stays null
+  if (jc.failed()) {
+    body.jit_failure = jc.failure();
+    body.locals.clear();
     return true;
   }
-  body.jit_failure = jc.failure();
-  body.locals.clear();
-  return interpret(m, func_index, start, body, err);
+  *compiled = true;
+  return true;
 }
 
-#else
-// A minimal build has the interpreter only: no JIT visitor is instantiated
-// (FunctionDecoder<jit::FunctionCompiler> alone is some 40 KB of code).
-Tiering::Tiering(const Config& config) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {}
-Tiering::Tiering(const Config& config, std::shared_ptr<jit::JitModule>) : Tiering(config) {}
-Tiering::~Tiering() = default;
-bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
-  return interpret(m, func_index, r, body, err);
-}
-bool Tiering::finish(ModuleData&, DecodeError&) { return true; }
+}  // namespace
 #endif  // TERN_MINIMAL
 
-#ifdef TERN_NO_SIMD
 namespace {
 
+#ifdef TERN_NO_SIMD
 // Whether a validated body (r at its local declarations) has a v128
 // instruction (prefix 0xFD).
 bool hasSimdInstruction(Reader r) {
@@ -180,15 +156,16 @@ bool hasSimdInstruction(Reader r) {
   }
   return false;
 }
-
-}  // namespace
 #endif
 
-bool Tiering::interpret(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+// Lowers a body (r at its local declarations) for the interpreter and sets
+// its tier: Interp, or None when this build cannot run it.
+bool interpretBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err, bool epoch,
+                   bool fuel) {
 #ifdef TERN_NO_SIMD
   const Reader start = r;
 #endif
-  if (!interp::compileBody(m, func_index, r, body, err, {epoch_, fuel_})) return false;
+  if (!interp::compileBody(m, func_index, r, body, err, {epoch, fuel})) return false;
 #ifdef TERN_NO_SIMD
   // Validated like any other, but the interpreter of a build without SIMD
   // has no v128 handlers: the module does not compile (Unsupported, as
@@ -202,8 +179,152 @@ bool Tiering::interpret(const ModuleData& m, uint32_t func_index, Reader& r, Fun
   return true;
 }
 
+}  // namespace
+
+// The bytes of a module's Lazy bodies and what compiling them needs; shared
+// by the module (ModuleData::lazy) once it is decoded.
+class LazyCompiler {
+ public:
+  LazyCompiler(const Config& config, bool jit) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
 #ifndef TERN_MINIMAL
+    if (jit) jit_ = std::make_unique<jit::Options>(jitOptions(config));
+#else
+    (void)jit;
+#endif
+  }
+
+  // Keeps body `def`'s bytes (r spans them) for its first call.
+  void keep(uint32_t def, const Reader& r) {
+    if (starts_.size() <= def) starts_.resize(def + 1, SIZE_MAX);
+    starts_[def] = bytes_.size();
+    bytes_.insert(bytes_.end(), r.pos(), r.end());
+  }
+
+  FuncTier compile(const ModuleData& m, uint32_t def) {
+    std::lock_guard<std::mutex> lock(mu_);
+    // The one writer of a Lazy body, under the lock; calls read its tier
+    // without it, so the tier is stored last.
+    FuncBody& body = const_cast<FuncBody&>(m.bodies[def]);
+    if (body.tier != FuncTier::Lazy) return body.tier;
+    FuncBody out = body;
+    uint32_t func_index = def + m.num_imported_funcs;
+    const uint8_t* at = bytes_.data() + starts_[def];
+    DecodeError err;
+    bool jitted = false;
+#ifndef TERN_MINIMAL
+    if (jit_ && m.jit) {
+      Reader r(at, at + body.size, body.offset);
+      jit::ModuleBuilder b(*jit_);
+      if (jitBody(m, b, func_index, r, out, err, &jitted) && jitted && !b.place(*m.jit, m)) {
+        jitted = false;
+        out.jit_failure = "no room left for lazily compiled code";
+        out.locals.clear();
+      }
+    }
+#endif
+    if (jitted) {
+      out.tier = FuncTier::Jit;
+    } else {
+      Reader r(at, at + body.size, body.offset);
+      // Validated already: only a limit of the interpreter can fail here.
+      if (!interpretBody(m, func_index, r, out, err, epoch_, fuel_)) {
+        out.code.reset();
+        out.unsupported = err.message;
+        out.tier = FuncTier::None;
+      }
+    }
+    // Only what compiling wrote: other threads may read the rest meanwhile.
+    body.code = std::move(out.code);
+    body.locals = std::move(out.locals);
+    body.unsupported = std::move(out.unsupported);
+    body.jit_failure = std::move(out.jit_failure);
+    std::atomic_ref<FuncTier>(body.tier).store(out.tier, std::memory_order_release);
+    return out.tier;
+  }
+
+ private:
+  std::mutex mu_;
+  bool epoch_, fuel_;
+#ifndef TERN_MINIMAL
+  std::unique_ptr<jit::Options> jit_;  // null: the interpreter only
+#endif
+  std::vector<uint8_t> bytes_;  // the Lazy bodies, one after another
+  std::vector<size_t> starts_;  // per defined function: its body in bytes_ (SIZE_MAX: not Lazy)
+};
+
+FuncTier compileLazily(const ModuleData& m, uint32_t def) {
+  FuncTier tier = std::atomic_ref<const FuncTier>(m.bodies[def].tier).load(std::memory_order_acquire);
+  if (tier != FuncTier::Lazy || !m.lazy) return tier;
+  return m.lazy->compile(m, def);
+}
+
+Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
+  bool jit = false;
+#ifndef TERN_MINIMAL
+  jit = config.tier != Tier::Interp && jit::available();
+  if (jit) jit_ = std::make_unique<jit::ModuleBuilder>(jitOptions(config));
+  // TERN_JIT_STATS reports on every function: they are all compiled first.
+  if (std::getenv("TERN_JIT_STATS")) return;
+#endif
+  if (config.lazy && lazy) lazy_ = std::make_shared<LazyCompiler>(config, jit);
+}
+
+// A module loaded from a .cwasm is never lazy: its code was compiled with
+// the whole module (Module::serialize compiles every function), and the
+// functions without code are lowered for the interpreter as they arrive.
+Tiering::Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled)
+    : epoch_(config.epoch_interruption), fuel_(config.consume_fuel), precompiled_(std::move(precompiled)) {}
+
+Tiering::~Tiering() = default;
+
+bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) {
+  if (precompiled_) {
+    // Validated when it was compiled: its code is all it needs.
+    if (!precompiled_->compiled(func_index)) return interpretBody(m, func_index, r, body, err, epoch_, fuel_);
+    body.tier = FuncTier::Jit;
+    return true;
+  }
+#ifdef TERN_NO_SIMD
+  // A body this build's interpreter cannot run is compiled now, so that the
+  // module is accepted or rejected as without lazy compilation.
+  bool lazy = lazy_ && !hasSimdInstruction(r);
+#else
+  bool lazy = bool(lazy_);
+#endif
+  if (lazy) {
+    // Validated now, compiled at the first call.
+    Reader start = r;
+    NullVisitor v;
+    FunctionDecoder<NullVisitor> dec(m, func_index, v);
+    if (!dec.decode(r, &body.locals)) {
+      err = dec.error();
+      return false;
+    }
+    body.locals.clear();
+    lazy_->keep(func_index - m.num_imported_funcs, start);
+    body.tier = FuncTier::Lazy;
+    return true;
+  }
+#ifndef TERN_MINIMAL
+  if (jit_) {
+    // The JIT alone first; only a body it leaves to the interpreter is
+    // decoded a second time, into the interpreter's form.
+    Reader start = r;
+    bool jitted;
+    if (!jitBody(m, *jit_, func_index, r, body, err, &jitted)) return false;
+    if (jitted) {
+      body.tier = FuncTier::Jit;  // machine code only: body.code stays null
+      return true;
+    }
+    return interpretBody(m, func_index, start, body, err, epoch_, fuel_);
+  }
+#endif
+  return interpretBody(m, func_index, r, body, err, epoch_, fuel_);
+}
+
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
+  m.lazy = lazy_;
+#ifndef TERN_MINIMAL
   if (precompiled_) {
     m.jit = std::move(precompiled_);
     return true;
@@ -212,16 +333,17 @@ bool Tiering::finish(ModuleData& m, DecodeError& err) {
   m.jit = jit_->finish(m);
   if (!m.jit) {
     for (const FuncBody& b : m.bodies) {
-      if (b.tier == FuncTier::Jit) {
+      if (b.tier == FuncTier::Jit || b.tier == FuncTier::Lazy) {
         err = makeError(ErrorCode::NoExecutableMemory, err.offset);
         return false;
       }
     }
   }
   if (std::getenv("TERN_JIT_STATS")) printJitStats(m);
+#else
+  (void)err;
+#endif
   return true;
 }
-
-#endif  // TERN_MINIMAL
 
 }  // namespace tern

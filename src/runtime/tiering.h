@@ -9,17 +9,25 @@
 //   - Otherwise the JIT compiles it, unless TERN_JIT_FUNCS leaves it to the
 //     interpreter; a body the JIT bails out of is decoded again and lowered
 //     for the interpreter (the tiered fallback; `jit_failure` says why).
-// The outcome is the body's FuncTier (src/module/module.h), which is what
-// every call consults; the module's machine code agrees without a second
-// record (JitModule::compiled reads its function table). Lazy compilation and tier-up hang here: a new
-// FuncTier state and the code that moves a function out of it.
+// With Config::lazy (the default) a body is only validated as it arrives
+// and becomes FuncTier::Lazy; compileLazily() gives it the tier above at its
+// first call (interp::invoke and the interpreter's calls ask for it; JIT
+// code reaches it through the function's call-out stub, and once it is
+// compiled through its table entry: jit/jit.h's JitModule). The outcome is
+// the body's FuncTier (src/module/module.h), which is what every call
+// consults; the module's machine code agrees without a second record
+// (JitModule::compiled reads its function table). Tier-up would hang here
+// too: a new FuncTier state and the code that moves a function out of it.
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
-// prints which functions were interpreted and why.
+// prints which functions were interpreted and why (it turns lazy
+// compilation off, so that there is something to report).
 //
 // A module loaded from a .cwasm (runtime/serialize.cc) comes with its
-// machine code: a function that has code there takes it without its body
-// being decoded again, the others are lowered for the interpreter as usual.
+// machine code and is never lazy: a function that has code there takes it
+// without its body being decoded again, the others are lowered for the
+// interpreter as they arrive. A module to serialize is compiled with
+// `lazy` false (every function up front), whatever Config::lazy says.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +48,17 @@ struct Options;
 // module and the CPU.
 jit::Options jitOptions(const Config& config);
 
+// Compiles defined function `def` of `m` if it is still FuncTier::Lazy
+// (ModuleData::lazy then holds its bytes) and returns its tier: Jit,
+// Interp, or None (`unsupported` says why). Any thread may call it; a body
+// is compiled once.
+FuncTier compileLazily(const ModuleData& m, uint32_t def);
+
 class Tiering final : public BodyConsumer {
  public:
-  explicit Tiering(const Config& config);
+  // `lazy` false compiles every body as it arrives, whatever Config::lazy
+  // says (a module to serialize).
+  explicit Tiering(const Config& config, bool lazy = true);
   // For a module whose machine code is `precompiled` (non-null).
   Tiering(const Config& config, std::shared_ptr<jit::JitModule> precompiled);
   ~Tiering() override;
@@ -51,10 +67,9 @@ class Tiering final : public BodyConsumer {
   bool finish(ModuleData& m, DecodeError& err) override;
 
  private:
-  bool interpret(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err);
-
   bool epoch_ = false, fuel_ = false;        // Config::epoch_interruption, consume_fuel
   std::unique_ptr<jit::ModuleBuilder> jit_;  // null: every function is interpreted
+  std::shared_ptr<LazyCompiler> lazy_;       // null: every body is compiled as it arrives
   std::shared_ptr<jit::JitModule> precompiled_;
 };
 

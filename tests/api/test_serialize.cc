@@ -94,6 +94,35 @@ TEST_CASE("Module::serialize / deserialize: a round trip runs the same code") {
   CHECK(*again == *image);
 }
 
+TEST_CASE("Module::serialize of a lazily compiled module writes every function's code") {
+  if (!test::jitAvailable()) return;
+  Engine lazy_engine;  // Config::lazy is on by default
+  REQUIRE(lazy_engine.config().lazy);
+  auto wasm = apiWasm();
+  auto m = Module::compile(lazy_engine, wasm);
+  REQUIRE(m.ok());
+  // Some functions compiled (into the arena) at their first call, the
+  // others not yet: the image holds them all, as an eager compile's does.
+  Store store(lazy_engine);
+  Instance* a = instantiate(store, m.value());
+  CHECK(a->getFunc("sum")->typed<int32_t(int32_t, int32_t)>().value()(1, 2).value() == 3);
+  auto image = m.value()->serialize();
+  REQUIRE_MESSAGE(image.ok(), (image.ok() ? "" : image.error().toString()));
+  Config eager_config;
+  eager_config.lazy = false;
+  Engine eager_engine(eager_config);
+  auto eager = Module::compile(eager_engine, wasm).value()->serialize();
+  REQUIRE(eager.ok());
+  CHECK(*image == *eager);
+  // Loaded, it is never lazy: its functions are machine code before any call.
+  auto back = Module::deserialize(lazy_engine, *image);
+  REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().toString()));
+  Instance* b = instantiate(store, back.value());
+  CHECK(test::runsJitCode(*b, "sum"));
+  CHECK(test::runsJitCode(*b, "div"));
+  checkSameBehaviour(a, b);
+}
+
 TEST_CASE("Module::deserialize refuses what it cannot run") {
   if (!test::jitAvailable()) return;
   Engine engine;

@@ -671,7 +671,8 @@ static void test_reservation(tern_tier_t tier, bool bounds_checks) {
 }
 
 /* The tier is observable through the perf map: JIT code is listed there,
- * interpreted code is not. */
+ * interpreted code is not; with lazy compilation (the default) nothing is
+ * compiled, so nothing is listed, until a function is first called. */
 static long file_size(const char* path) {
   FILE* f = fopen(path, "rb");
   long size;
@@ -693,6 +694,7 @@ static void test_tier_observable(void) {
     long before = file_size(path), after;
     tern_config_tier_set(config, kTiers[t]);
     tern_config_perf_map_set(config, true);
+    tern_config_lazy_set(config, false);
     engine = wasm_engine_new_with_config(config);
     REQUIRE(tern_module_new(engine, &ext_binary, &module) == NULL);
     after = file_size(path);
@@ -705,6 +707,19 @@ static void test_tier_observable(void) {
 #else
     CHECK_EQ_INT(after, before); /* no JIT on this host: everything interprets */
 #endif
+    wasm_module_delete(module);
+    wasm_engine_delete(engine);
+  }
+  {
+    wasm_config_t* config = wasm_config_new();
+    wasm_engine_t* engine;
+    wasm_module_t* module = NULL;
+    long before = file_size(path);
+    tern_config_tier_set(config, TERN_TIER_JIT);
+    tern_config_perf_map_set(config, true);
+    engine = wasm_engine_new_with_config(config);
+    REQUIRE(tern_module_new(engine, &ext_binary, &module) == NULL);
+    CHECK_EQ_INT(file_size(path), before);
     wasm_module_delete(module);
     wasm_engine_delete(engine);
   }

@@ -32,6 +32,7 @@
 #include "jit/jit.h"
 #include "module/module.h"
 #include "runtime/objects.h"
+#include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
 using namespace tern;
@@ -51,7 +52,11 @@ std::vector<uint8_t> moduleBytes() { return readBytes(TERN_JIT_TEST_WASM); }
 bool isJitCompiled(Instance* inst, const char* name) {
   const ModuleData& md = moduleData(inst->module());
   Func* f = inst->getFunc(name);
-  return f && md.jit && md.jit->compiled(funcInst(f)->index_);
+  if (!f) return false;
+  // Compiled at its first call when lazy: the question is which tier runs it.
+  uint32_t index = funcInst(f)->index_;
+  if (index >= md.num_imported_funcs) compileLazily(md, index - md.num_imported_funcs);
+  return md.jit && md.jit->compiled(index);
 }
 
 Config tierConfig(Tier tier, bool bounds_checks = false) {

@@ -34,6 +34,7 @@
 #include "module/module.h"
 #include "module/opcodes.h"
 #include "runtime/objects.h"
+#include "runtime/tiering.h"
 #include "tern/tern.hpp"
 
 using namespace tern;
@@ -332,7 +333,11 @@ void fill(std::mt19937_64& rng, uint8_t* p, size_t n) {
 bool compiled(Instance* inst, const char* name) {
   const ModuleData& md = moduleData(inst->module());
   Func* f = inst->getFunc(name);
-  return f && md.jit && md.jit->compiled(funcInst(f)->index_);
+  if (!f) return false;
+  // Compiled at its first call when lazy: the question is which tier runs it.
+  uint32_t index = funcInst(f)->index_;
+  if (index >= md.num_imported_funcs) compileLazily(md, index - md.num_imported_funcs);
+  return md.jit && md.jit->compiled(index);
 }
 
 std::string hex(const uint8_t* p, size_t n) {

@@ -55,6 +55,8 @@ def main():
         flags = ["--tier=interp"] if tier == "interp" else ["--tier=jit"]
         if tier == "jit-bounds":
             flags.append("--bounds-checks")
+        if tier == "jit-eager":
+            flags += ["-C", "lazy=n"]  # the others compile each function at its first call
         # tail_loop.wasm: function 0 is the import; 1 $even, 2 $odd, 6
         # $nested (3 $spin, 4 $boom and 5 $main are interpreted in a mix).
         mixes = [None] if tier == "interp" else [None, "1,6", "2,6"]

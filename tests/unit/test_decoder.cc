@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "decoder_checks.h"
+#include "runtime/tiering.h"
 
 using namespace decoder_checks;
 
@@ -589,6 +590,7 @@ TEST_CASE("layers: Tiering gives every function the tier that runs it") {
     CAPTURE(int(tier));
     tern::Config cfg;
     cfg.tier = tier;
+    cfg.lazy = false;
     tern::Engine e(cfg);
     Bytes b = richModule();
     auto m = tern::Module::compile(e, b);
@@ -617,5 +619,45 @@ TEST_CASE("layers: Tiering gives every function the tier that runs it") {
     const tern::ModuleData& smd = tern::moduleData(*sm.value());
     REQUIRE(smd.bodies.size() == md.bodies.size());
     for (size_t i = 0; i < md.bodies.size(); ++i) CHECK(smd.bodies[i].tier == md.bodies[i].tier);
+  }
+}
+
+TEST_CASE("layers: with lazy compilation a function gets its tier at its first call, once") {
+  for (tern::Tier tier : {tern::Tier::Interp, tern::Tier::Jit}) {
+    CAPTURE(int(tier));
+    tern::Config eager_cfg;
+    eager_cfg.tier = tier;
+    eager_cfg.lazy = false;
+    tern::Engine eager_engine(eager_cfg);
+    tern::Config cfg = eager_cfg;
+    cfg.lazy = true;
+    tern::Engine e(cfg);
+    Bytes b = richModule();
+    auto eager = tern::Module::compile(eager_engine, b);
+    auto m = tern::Module::compile(e, b);
+    REQUIRE(eager.ok());
+    REQUIRE(m.ok());
+    const tern::ModuleData& emd = tern::moduleData(*eager.value());
+    const tern::ModuleData& md = tern::moduleData(*m.value());
+    REQUIRE(md.bodies.size() == emd.bodies.size());
+    CHECK(bool(md.jit) == bool(emd.jit));
+    // Validated, nothing compiled: no interpreter code, no machine code.
+    for (size_t i = 0; i < md.bodies.size(); ++i) {
+      uint32_t fi = uint32_t(md.num_imported_funcs + i);
+      CHECK(md.bodies[i].tier == tern::FuncTier::Lazy);
+      CHECK(!md.bodies[i].code);
+      CHECK(!(md.jit && md.jit->compiled(fi)));
+    }
+    // Each body then gets the tier eager compilation gave it, and its
+    // machine code or interpreter code agrees; a second call changes nothing.
+    for (size_t i = 0; i < md.bodies.size(); ++i) {
+      uint32_t fi = uint32_t(md.num_imported_funcs + i);
+      tern::FuncTier t = tern::compileLazily(md, uint32_t(i));
+      CHECK(t == emd.bodies[i].tier);
+      CHECK(md.bodies[i].tier == t);
+      CHECK((t == tern::FuncTier::Jit) == (md.jit && md.jit->compiled(fi)));
+      CHECK((t == tern::FuncTier::Interp) == bool(md.bodies[i].code));
+      CHECK(tern::compileLazily(md, uint32_t(i)) == t);
+    }
   }
 }

@@ -2,6 +2,7 @@
 // thread slot), address space, executable memory, the fault handler and its
 // signal stack, thread stacks.
 #include <doctest/doctest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <cstdint>
@@ -142,6 +143,16 @@ TEST_CASE("platform: thread stacks") {
   REQUIRE(here.size > 0);
   CHECK(uintptr_t(&local) > here.low);
   CHECK(uintptr_t(&local) < here.low + here.size);
+  // Within what pthread_getattr_np says (the main thread's bounds are
+  // worked out without it).
+  pthread_attr_t attr;
+  REQUIRE(pthread_getattr_np(pthread_self(), &attr) == 0);
+  void* low = nullptr;
+  size_t size = 0;
+  REQUIRE(pthread_attr_getstack(&attr, &low, &size) == 0);
+  pthread_attr_destroy(&attr);
+  CHECK(here.low >= uintptr_t(low));
+  CHECK(here.low + here.size <= uintptr_t(low) + size);
 #endif
   struct Job {
     platform::StackBounds seen;
