@@ -85,6 +85,12 @@ struct Ctx {
   // The runtime helpers JIT code calls, by HelperId (jit/helpers.h): code
   // holds no host address.
   const void* const* helpers = helperTable();
+  // The instance's memories (ModuleInst::memories_): JIT code reaches the
+  // base and size of a memory other than memory 0 through them, and the
+  // fault handler accepts a fault in any of their guard regions. Last, so
+  // that the offsets above stay those of code compiled before them.
+  MemoryInst* const* memories = nullptr;
+  uint32_t num_memories = 0;
 };
 // Machine code addresses Ctx fields by these offsets, so Ctx keeps a layout
 // offsetof is defined for.
@@ -95,7 +101,8 @@ constexpr int kCtxMemBase = offsetof(Ctx, mem_base), kCtxMemSize = offsetof(Ctx,
               kCtxEntrySp = offsetof(Ctx, entry_sp), kCtxTrapKind = offsetof(Ctx, trap_kind),
               kCtxTrapFunc = offsetof(Ctx, trap_func), kCtxUnwind = offsetof(Ctx, unwind),
               kCtxGlobals = offsetof(Ctx, globals), kCtxCallOut = offsetof(Ctx, call_out),
-              kCtxTrapSp = offsetof(Ctx, trap_sp), kCtxDepthLeft = offsetof(Ctx, depth_left);
+              kCtxTrapSp = offsetof(Ctx, trap_sp), kCtxDepthLeft = offsetof(Ctx, depth_left),
+              kCtxMemories = offsetof(Ctx, memories);
 // JIT code stores and compares these as 32-bit words.
 static_assert(sizeof(Ctx::trap_kind) == 4 && sizeof(Ctx::trap_func) == 4 && sizeof(Ctx::depth_left) == 4);
 

@@ -131,9 +131,17 @@ bool onFault(const platform::Fault& fault) {
   uintptr_t addr = fault.address, mem = regs.memory_base;
   // A Wasm trap only if the pc is JIT code and the address lies in the
   // 8 GiB window a 32-bit address plus a 32-bit offset can reach from the
-  // memory base that JIT code keeps in its memory-base register.
-  if (!inJitCode(regs.pc) || !mem || addr < mem || addr - mem >= (uintptr_t(8) << 30)) return false;
+  // memory base that JIT code keeps in its memory-base register, or from
+  // the base of another memory of the instance (multi-memory: JIT code
+  // loads it from Ctx::memories; every 32-bit memory has the same
+  // reservation and guard region).
+  if (!inJitCode(regs.pc)) return false;
+  auto inWindow = [addr](uintptr_t base) { return base && addr >= base && addr - base < (uintptr_t(8) << 30); };
   auto* ctx = reinterpret_cast<Ctx*>(regs.ctx);
+  bool hit = inWindow(mem);
+  for (uint32_t i = 1; !hit && ctx && ctx->memories && i < ctx->num_memories; ++i)
+    hit = inWindow(uintptr_t(ctx->memories[i]->base_));
+  if (!hit) return false;
   ctx->trap_kind = trapCode(TrapKind::MemoryOutOfBounds);
   ctx->trap_func = UINT32_MAX;  // found from fault_pc by the caller
   ctx->fault_pc = regs.pc;

@@ -110,6 +110,9 @@ struct MemRef {
   Reg idx;  // a 32-bit address, zero-extended (or with idx64 a 64-bit one); only read
   uint64_t offset;
   bool idx64 = false;  // memory64: idx is an i64 address
+  // A memory other than memory 0: the GP register memBase loaded its base
+  // into (memory 0's base is the Masm's pinned register); only read.
+  int8_t base = -1;
 };
 
 // Every member the compiler uses. `m` is the Masm of one function.
@@ -207,13 +210,14 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.promote(r);              // f32 -> f64 in place
   m.demote(r, r);            // dst = f32(src)
 
-  // ---- linear memory 0 ----
-  m.boundsCheck(r, v, l);       // idx + end > memory size: go to the label
-  m.boundsCheck64(r, v, u, l);  // memory64: idx + offset + size > memory size, or wraps: go to the label
+  // ---- linear memory (memory 0's base is pinned; u: a memory index) ----
+  m.boundsCheck(r, v, l, u);       // idx + end > memory u's size: go to the label
+  m.boundsCheck64(r, v, u, l, u);  // memory64: idx + offset + size > memory u's size, or wraps: go to the label
+  m.memBase(r, u);                 // r = memory u's base (u > 0), for MemRef::base
   m.load(acc, r, ref);
   m.store(acc, ref, o);
-  m.memorySize(r);
-  { m.memoryGrow(o) } -> std::convertible_to<Reg>;  // old size in pages or -1; returns where
+  m.memorySize(r, u);                               // memory u's size in pages
+  { m.memoryGrow(o) } -> std::convertible_to<Reg>;  // memory 0: old size in pages or -1; returns where
 
   // ---- globals (a Vec register: all 16 bytes of a v128 global) ----
   m.globalGet(r, u);

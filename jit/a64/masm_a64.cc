@@ -495,9 +495,35 @@ void Masm::promote(Reg r) { a_.fcvt(A::d(r.id), A::s(r.id)); }
 void Masm::demote(Reg dst, Reg src) { a_.fcvt(A::s(dst.id), A::d(src.id)); }
 
 // ---- memory ----
-void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
-  a_.ldr(kS1, A::ptr(kCtx, kCtxMemSize));
-  a_.ldr(kS1, A::ptr(kS1));
+void Masm::loadMemSize(const A::GpX& dst, uint32_t mem) {
+  if (mem == 0) {
+    a_.ldr(dst, A::ptr(kCtx, kCtxMemSize));
+    a_.ldr(dst, A::ptr(dst));
+    return;
+  }
+  a_.ldr(dst, A::ptr(kCtx, kCtxMemories));
+  if (mem * 8 <= 32760) {
+    a_.ldr(dst, A::ptr(dst, int32_t(mem * 8)));
+  } else {
+    movImm(kScratch0, uint64_t(mem) * 8, true);
+    a_.ldr(dst, A::ptr(dst, kS0));
+  }
+  a_.ldr(dst, A::ptr(dst, int32_t(offsetof(MemoryInst, size_))));
+}
+
+void Masm::memBase(Reg dst, uint32_t mem) {
+  a_.ldr(A::x(dst.id), A::ptr(kCtx, kCtxMemories));
+  if (mem * 8 <= 32760) {
+    a_.ldr(A::x(dst.id), A::ptr(A::x(dst.id), int32_t(mem * 8)));
+  } else {
+    movImm(kScratch0, uint64_t(mem) * 8, true);
+    a_.ldr(A::x(dst.id), A::ptr(A::x(dst.id), kS0));
+  }
+  a_.ldr(A::x(dst.id), A::ptr(A::x(dst.id), int32_t(offsetof(MemoryInst, base_))));
+}
+
+void Masm::boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem) {
+  loadMemSize(kS1, mem);
   if (fitsAddImm(end)) {
     a_.add(kS0, A::x(idx.id), AImm(end));
   } else {
@@ -510,14 +536,13 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
 
 // memory64: a 64-bit address cannot be guarded, and idx + offset + size
 // may wrap, which the carry of adds catches.
-void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
+void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap, uint32_t mem) {
   uint64_t end = offset + size;
   if (end < offset) {  // past 2^64: no address is in bounds
     a_.b(trap);
     return;
   }
-  a_.ldr(kS1, A::ptr(kCtx, kCtxMemSize));
-  a_.ldr(kS1, A::ptr(kS1));
+  loadMemSize(kS1, mem);
   movImm(kScratch0, end, true);
   a_.adds(kS0, kS0, A::x(idx.id));
   a_.b(asmjitCond(arm64::kHs), trap);
@@ -528,21 +553,23 @@ void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
 A::Mem Masm::memOperand(MemRef ref, unsigned size) {
   // [x20, wN, uxtw] when there is no offset; an offset goes into x16 with
   // the index (a zero-extended 32-bit value), or into the instruction when
-  // it is a scaled 12-bit one and there is no index.
+  // it is a scaled 12-bit one and there is no index. A memory other than
+  // memory 0 has its base in ref.base (memBase).
+  const A::GpX mem = ref.base >= 0 ? A::x(uint32_t(ref.base)) : kMem;
   if (!ref.has_idx) {
-    if (ref.offset % size == 0 && ref.offset / size <= 4095) return A::ptr(kMem, int32_t(ref.offset));
+    if (ref.offset % size == 0 && ref.offset / size <= 4095) return A::ptr(mem, int32_t(ref.offset));
     movImm(kScratch0, ref.offset, true);
-    return A::ptr(kMem, kS0);
+    return A::ptr(mem, kS0);
   }
-  if (ref.offset == 0 && ref.idx64) return A::ptr(kMem, A::x(ref.idx.id));
-  if (ref.offset == 0) return A::ptr(kMem, A::w(ref.idx.id), arm::uxtw(0));
+  if (ref.offset == 0 && ref.idx64) return A::ptr(mem, A::x(ref.idx.id));
+  if (ref.offset == 0) return A::ptr(mem, A::w(ref.idx.id), arm::uxtw(0));
   if (fitsAddImm(ref.offset)) {
     a_.add(kS0, A::x(ref.idx.id), AImm(ref.offset));
   } else {
     movImm(kScratch0, ref.offset, true);
     a_.add(kS0, kS0, A::x(ref.idx.id));
   }
-  return A::ptr(kMem, kS0);
+  return A::ptr(mem, kS0);
 }
 
 void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
@@ -691,9 +718,13 @@ Reg Masm::callMisc(uint32_t op, uint32_t x, uint32_t y, uint32_t frame_slot, boo
   return gpReg(0);
 }
 
-void Masm::memorySize(Reg dst) {
-  a_.ldr(kS0, A::ptr(kCtx, kCtxMemSize));
-  a_.ldr(A::x(dst.id), A::ptr(kS0));
+void Masm::memorySize(Reg dst, uint32_t mem) {
+  if (mem == 0) {
+    a_.ldr(kS0, A::ptr(kCtx, kCtxMemSize));
+    a_.ldr(A::x(dst.id), A::ptr(kS0));
+  } else {
+    loadMemSize(A::x(dst.id), mem);
+  }
   a_.lsr(A::x(dst.id), A::x(dst.id), AImm(16));
 }
 

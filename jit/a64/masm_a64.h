@@ -98,11 +98,12 @@ class Masm {
   void promote(Reg r);
   void demote(Reg dst, Reg src);
 
-  void boundsCheck(Reg idx, uint64_t end, Label trap);
-  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap);
+  void boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem = 0);
+  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap, uint32_t mem = 0);
+  void memBase(Reg dst, uint32_t mem);
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
-  void memorySize(Reg dst);
+  void memorySize(Reg dst, uint32_t mem = 0);
   Reg memoryGrow(Opnd delta);
   void globalGet(Reg dst, uint32_t index);
   void globalSet(uint32_t index, Opnd value);
@@ -162,6 +163,8 @@ class Masm {
   asmjit::a64::Mem slot(uint32_t s);
   void slotAddress(unsigned rd, uint32_t s);
   asmjit::a64::Mem memOperand(MemRef ref, unsigned size);
+  // dst = memory mem's size in bytes.
+  void loadMemSize(const asmjit::a64::GpX& dst, uint32_t mem);
   // The value of o in a GP register: its own, or `scratch` loaded with it.
   asmjit::a64::Gp gpIn(const Opnd& o, bool wide, unsigned scratch);
   asmjit::a64::Vec fpIn(const Opnd& o, bool dbl, unsigned scratch);

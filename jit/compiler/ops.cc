@@ -25,6 +25,9 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64)
   uint64_t end = imm.offset + acc.size;
   MemRef ref{false, {}, 0};
   int idx = -1;
+  // A memory other than memory 0: its base in a register of its own, taken
+  // before a cached address is filled (which it could otherwise evict).
+  const int base = imm.mem != 0 ? allocGp() : -1;
   if (addr.e.kind == Entry::Const && !mem64 && !o.bounds_checks &&
       uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
     // A constant address the guard region covers.
@@ -46,35 +49,47 @@ bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64)
     } else {
       idx = gpOwned(addr);
     }
-    if (mem64) a.boundsCheck64(gpR(idx), imm.offset, acc.size, trapLabel(TrapKind::MemoryOutOfBounds));
+    if (mem64) a.boundsCheck64(gpR(idx), imm.offset, acc.size, trapLabel(TrapKind::MemoryOutOfBounds), imm.mem);
     else if (o.bounds_checks || end > o.guard_bytes)
-      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
+      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds), imm.mem);
     ref = MemRef{true, gpR(idx), imm.offset, mem64};
     if (borrowed >= 0) {
       idx = dst;  // what this instruction owns: the destination or nothing
       if (dst < 0) idx = -1;
       if (!store && !acc.fp) {
+        if (base >= 0) {
+          a.memBase(gpR(base), imm.mem);
+          ref.base = int8_t(gpR(base).id);
+        }
         a.load(acc, gpR(dst), ref);
+        if (base >= 0) freeGp(base);
         pushReg(dst, RegClass::Gp);
         return true;
       }
     }
   }
+  if (base >= 0) {
+    a.memBase(gpR(base), imm.mem);
+    ref.base = int8_t(gpR(base).id);
+  }
   if (store) {
     a.store(acc, ref, valueOpnd(val));
     release(val.e);
     if (idx >= 0) freeGp(idx);
+    if (base >= 0) freeGp(base);
     return true;
   }
   if (acc.fp) {
     int r = alloc(RegClass::Fp);
     a.load(acc, fpR(r), ref);
     if (idx >= 0) freeGp(idx);
+    if (base >= 0) freeGp(base);
     pushReg(r, RegClass::Fp);
     return true;
   }
-  int r = idx >= 0 ? idx : allocGp();
+  int r = idx >= 0 ? idx : base >= 0 ? base : allocGp();
   a.load(acc, gpR(r), ref);
+  if (base >= 0 && r != base) freeGp(base);
   pushReg(r, RegClass::Gp);
   return true;
 }
@@ -147,7 +162,7 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
       nout = 1;
       traps = false;
       break;
-    case Opcode::MemoryGrow:  // of a 64-bit memory
+    case Opcode::MemoryGrow:  // of a 64-bit memory or a memory other than memory 0
       nin = 1;
       nout = 1;
       traps = false;
@@ -157,10 +172,18 @@ void FunctionCompiler::Impl::miscOp(Opcode op, const Imm& imm) {
     case Opcode::Throw: nin = uint32_t(m.types[m.tags[imm.a]].params.size()); break;  // always traps
     default: nin = 3; break;
   }
+  // The memory instructions' memory indices (0 for memory 0, as imm.a and
+  // imm.b are): memory.grow/fill/copy take them as (a, b), memory.init as b.
+  uint32_t x = imm.a, y = imm.b;
+  if (op == Opcode::MemoryGrow || op == Opcode::MemoryFill || op == Opcode::MemoryCopy) {
+    x = imm.mem;
+    y = imm.mem2;
+  } else if (op == Opcode::MemoryInit) {
+    y = imm.mem;
+  }
   uint32_t first = depth() - nin;
   prepareCall(nin);
-  ::tern::jit::Reg res = a.callMisc(uint32_t(op), imm.a, imm.b, slotOfDepth(first), traps,
-                                    traps ? trapSet() : trap_common);
+  ::tern::jit::Reg res = a.callMisc(uint32_t(op), x, y, slotOfDepth(first), traps, traps ? trapSet() : trap_common);
   resetTo(first);
   if (nout) {
     busy[kGp] |= 1u << res.id;
@@ -283,12 +306,6 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 
 void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
-  // Only memory 0 has its base in a register; a function that uses another
-  // memory is the interpreter's.
-  if ((imm.mem | imm.mem2) != 0) [[unlikely]] {
-    fail("a memory other than memory 0 (multi-memory)");
-    return;
-  }
   op_offset = uint32_t(s.op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
@@ -395,12 +412,14 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     }
     case Opcode::MemorySize: {
       int r = allocGp();
-      a.memorySize(gpR(r));
+      a.memorySize(gpR(r), imm.mem);
       pushReg(r, RegClass::Gp);
       return true;
     }
     case Opcode::MemoryGrow: {
-      if (s.memIs64(imm.mem)) {  // an i64 page count and result: the helper (jitMisc)
+      // An i64 page count and result, or a memory other than memory 0: the
+      // helper (jitMisc).
+      if (s.memIs64(imm.mem) || imm.mem != 0) {
         miscOp(op, imm);
         return true;
       }

@@ -186,21 +186,29 @@ bool FunctionCompiler::Impl::simdMemory(Opcode op, const Imm& imm, bool mem64) {
   else r = alloc(RegClass::Vec);
   MemRef ref{false, {}, 0};
   int idx = -1;
+  // A memory other than memory 0: its base in a register (see memoryAccess).
+  const int base = imm.mem != 0 ? allocGp() : -1;
   if (addr.e.kind == Entry::Const && !mem64 && !o.bounds_checks &&
       uint64_t(uint32_t(addr.e.value)) + end <= o.guard_bytes) {
     ref.offset = uint32_t(addr.e.value) + imm.offset;
   } else {
     int borrowed = addr.e.kind == Entry::Local ? fillCache(addr.e.slot, RegClass::Gp) : -1;
     idx = borrowed >= 0 ? borrowed : gpOwned(addr);
-    if (mem64) a.boundsCheck64(gpR(idx), imm.offset, info.access_bytes, trapLabel(TrapKind::MemoryOutOfBounds));
+    if (mem64)
+      a.boundsCheck64(gpR(idx), imm.offset, info.access_bytes, trapLabel(TrapKind::MemoryOutOfBounds), imm.mem);
     else if (o.bounds_checks || end > o.guard_bytes)
-      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds));
+      a.boundsCheck(gpR(idx), end, trapLabel(TrapKind::MemoryOutOfBounds), imm.mem);
     ref = MemRef{true, gpR(idx), imm.offset, mem64};
     if (borrowed >= 0) idx = -1;  // not owned
+  }
+  if (base >= 0) {
+    a.memBase(gpR(base), imm.mem);
+    ref.base = int8_t(gpR(base).id);
   }
   if (store) a.vecStore(op, imm.lane, ref, vecR(r));
   else a.vecLoad(op, imm.lane, vecR(r), ref);
   if (idx >= 0) freeGp(idx);
+  if (base >= 0) freeGp(base);
   if (store) freeReg(RegClass::Vec, r);
   else pushVec(r);
   return true;

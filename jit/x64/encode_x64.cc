@@ -104,7 +104,8 @@ bool Masm::directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs) {
 }
 
 bool Masm::directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref) {
-  if (!ref.has_idx || ref.offset > 0x7fffffff || !reg.isGp() || !ref.idx.isGp() || ref.idx.id == 4) return false;
+  if (!ref.has_idx || ref.base >= 0 || ref.offset > 0x7fffffff || !reg.isGp() || !ref.idx.isGp() || ref.idx.id == 4)
+    return false;
   uint8_t* p = directBegin();
   if (!p) return false;
   // [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B).

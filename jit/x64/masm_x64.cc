@@ -449,9 +449,25 @@ void Masm::demote(Reg dst, Reg src) {
 }
 
 // ---- memory ----
-void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
-  a_.mov(kS1, ptr(r13, kCtxMemSize));
-  a_.mov(kS1, ptr(kS1));
+void Masm::loadMemSize(const Gp& dst, uint32_t mem) {
+  if (mem == 0) {
+    a_.mov(dst, ptr(r13, kCtxMemSize));
+    a_.mov(dst, ptr(dst));
+    return;
+  }
+  a_.mov(dst, ptr(r13, kCtxMemories));
+  a_.mov(dst, ptr(dst, int32_t(mem * 8)));
+  a_.mov(dst, ptr(dst, int32_t(offsetof(MemoryInst, size_))));
+}
+
+void Masm::memBase(Reg dst, uint32_t mem) {
+  a_.mov(gpq(dst.id), ptr(r13, kCtxMemories));
+  a_.mov(gpq(dst.id), ptr(gpq(dst.id), int32_t(mem * 8)));
+  a_.mov(gpq(dst.id), ptr(gpq(dst.id), int32_t(offsetof(MemoryInst, base_))));
+}
+
+void Masm::boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem) {
+  loadMemSize(kS1, mem);
   if (end <= 0x7fffffff) {
     a_.lea(kS0, ptr(gp64(idx), int32_t(end)));
   } else {
@@ -464,14 +480,13 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap) {
 
 // memory64: a 64-bit address cannot be guarded, and idx + offset + size
 // may wrap, which the carry of the add catches.
-void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
+void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap, uint32_t mem) {
   uint64_t end = offset + size;
   if (end < offset) {  // past 2^64: no address is in bounds
     a_.jmp(trap);
     return;
   }
-  a_.mov(kS1, ptr(r13, kCtxMemSize));
-  a_.mov(kS1, ptr(kS1));
+  loadMemSize(kS1, mem);
   a_.mov(kS0, end);
   a_.add(kS0, gp64(idx));
   a_.jc(trap);
@@ -481,15 +496,17 @@ void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap) {
 
 Mem Masm::memOperand(MemRef ref, unsigned size) {
   // Offsets past a 32-bit displacement go through r11 (idx is only read).
+  // A memory other than memory 0 has its base in ref.base (memBase).
   Mem m;
+  const Gp base = ref.base >= 0 ? gpq(uint32_t(ref.base)) : r12;
   if (ref.offset > 0x7fffffff) {
     a_.mov(kS0, ref.offset);
     if (ref.has_idx) a_.add(kS0, gp64(ref.idx));
-    m = ptr(r12, kS0);
+    m = ptr(base, kS0);
   } else if (!ref.has_idx) {
-    m = ptr(r12, int32_t(ref.offset));
+    m = ptr(base, int32_t(ref.offset));
   } else {
-    m = ptr(r12, gp64(ref.idx), 0, int32_t(ref.offset));
+    m = ptr(base, gp64(ref.idx), 0, int32_t(ref.offset));
   }
   m.setSize(size);
   return m;
@@ -672,9 +689,13 @@ Reg Masm::callMisc(uint32_t op, uint32_t x, uint32_t y, uint32_t frame_slot, boo
   return gpReg(0);
 }
 
-void Masm::memorySize(Reg dst) {
-  a_.mov(kS0, ptr(r13, kCtxMemSize));
-  a_.mov(gpq(dst.id), ptr(kS0));
+void Masm::memorySize(Reg dst, uint32_t mem) {
+  if (mem == 0) {
+    a_.mov(kS0, ptr(r13, kCtxMemSize));
+    a_.mov(gpq(dst.id), ptr(kS0));
+  } else {
+    loadMemSize(gpq(dst.id), mem);
+  }
   a_.shr(gpq(dst.id), 16);
 }
 

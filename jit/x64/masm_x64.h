@@ -88,11 +88,12 @@ class Masm {
   void promote(Reg r);
   void demote(Reg dst, Reg src);
 
-  void boundsCheck(Reg idx, uint64_t end, Label trap);
-  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap);
+  void boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem = 0);
+  void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap, uint32_t mem = 0);
+  void memBase(Reg dst, uint32_t mem);
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
-  void memorySize(Reg dst);
+  void memorySize(Reg dst, uint32_t mem = 0);
   Reg memoryGrow(Opnd delta);
   void globalGet(Reg dst, uint32_t index);
   void globalSet(uint32_t index, Opnd value);
@@ -170,6 +171,8 @@ class Masm {
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
+  // dst = memory mem's size in bytes.
+  void loadMemSize(const asmjit::x86::Gp& dst, uint32_t mem);
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);

@@ -1328,6 +1328,8 @@ std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint
   c.func_table = jm->table.data();
   c.inst = inst;
   c.globals = inst->globals_.data();
+  c.memories = inst->memories_.data();
+  c.num_memories = uint32_t(inst->memories_.size());
   c.depth_left = c.depth_start = t.max_frames > t.nframes ? t.max_frames - t.nframes : 0;
   std::optional<Trap> inner;
   c.inner = &inner;

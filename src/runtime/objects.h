@@ -51,6 +51,7 @@ struct MemoryInst final : Memory {
   bool is64_ = false;  // memory64: i64 addresses, grows up to its reservation (no guard region is needed)
   Store::Impl* store_ = nullptr;
 };
+static_assert(std::is_standard_layout_v<MemoryInst>, "JIT code uses offsetof(MemoryInst, base_ / size_)");
 
 struct TableInst final : Table {
   ValType elem_ = ValType::FuncRef;

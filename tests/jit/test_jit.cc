@@ -682,6 +682,80 @@ TEST_CASE("deep recursion on a small native stack traps instead of overflowing i
   CHECK(traps == 3);
 }
 
+// 4. Multi-memory: functions using memory 1 are JIT code (its base loaded
+// from the instance, not memory 0's register) and trap out of bounds of
+// memory 1 (its guard region or, with --bounds-checks, its size), never
+// touching memory 0.
+namespace {
+
+void memoryOneInJitCode(const Config& cfg) {
+  INFO("tier: " << describe(cfg));
+  Engine engine(cfg);
+  auto m = Module::compile(engine, readBytes(TERN_JIT_MULTI_MEMORY_WASM));
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
+  Store store(engine);
+  Linker linker;
+  auto i = linker.instantiate(store, m.value());
+  REQUIRE_MESSAGE(i.ok(), (i.ok() ? "" : i.error().toString()));
+  Instance* inst = i.value();
+  const char* names[] = {"load1", "load1_off", "store1", "load0", "store0", "size1", "grow1", "fill1", "copy10"};
+  if (cfg.tier == Tier::Jit && jit::available())
+    for (const char* n : names) REQUIRE_MESSAGE(isJitCompiled(inst, n), std::string(n) << " is not JIT code");
+  auto fn = [&](const char* name) {
+    Func* f = inst->getFunc(name);
+    REQUIRE_MESSAGE(f, name);
+    return f;
+  };
+  auto call = [&](const char* name, std::vector<Value> args) { return fn(name)->call(args); };
+  auto i32 = [](int32_t v) { return Value::i32(v); };
+  auto result = [](const Expected<std::vector<Value>, Trap>& r) {
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    return r.value().at(0).asI32();
+  };
+  auto oob = [](const Expected<std::vector<Value>, Trap>& r, int line) {
+    INFO("the call on line " << line);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == TrapKind::MemoryOutOfBounds);
+  };
+  for (int round = 0; round < 2; ++round) {
+    REQUIRE(call("store0", {i32(8), i32(111)}).ok());
+    REQUIRE(call("store1", {i32(8), i32(222)}).ok());
+    CHECK(result(call("load0", {i32(8)})) == 111);
+    CHECK(result(call("load1", {i32(8)})) == 222);
+    REQUIRE(call("store1", {i32(kPage - 4), i32(333)}).ok());
+    CHECK(result(call("load1", {i32(kPage - 4)})) == 333);
+    // Past memory 1's end, with and without an offset, and far past it.
+    oob(call("load1", {i32(kPage - 3)}), __LINE__);
+    oob(call("load1", {i32(kPage)}), __LINE__);
+    oob(call("load1_off", {i32(1)}), __LINE__);
+    oob(call("load1", {i32(-4)}), __LINE__);
+    oob(call("store1", {i32(kPage), i32(1)}), __LINE__);
+    CHECK(result(call("load0", {i32(8)})) == 111);  // memory 0 untouched
+    CHECK(result(call("size1", {})) == 1);
+  }
+  CHECK(result(call("grow1", {i32(1)})) == 1);
+  CHECK(result(call("grow1", {i32(1)})) == -1);  // memory 1's maximum is 2
+  CHECK(result(call("size1", {})) == 2);
+  // Grown: the second page of memory 1 is in bounds now.
+  REQUIRE(call("store1", {i32(kPage), i32(444)}).ok());
+  CHECK(result(call("load1", {i32(kPage)})) == 444);
+  oob(call("load1", {i32(2 * kPage)}), __LINE__);
+  REQUIRE(call("fill1", {i32(16), i32(0x5a), i32(4)}).ok());
+  CHECK(uint32_t(result(call("load1", {i32(16)}))) == 0x5a5a5a5au);
+  oob(call("fill1", {i32(2 * kPage - 2), i32(1), i32(4)}), __LINE__);
+  REQUIRE(call("copy10", {i32(32), i32(8), i32(4)}).ok());  // memory 0 -> memory 1
+  CHECK(result(call("load1", {i32(32)})) == 111);
+  oob(call("copy10", {i32(0), i32(kPage - 2), i32(4)}), __LINE__);
+}
+
+}  // namespace
+
+TEST_CASE("a function using memory 1 is JIT code and traps out of bounds of memory 1") {
+  memoryOneInJitCode(tierConfig(Tier::Jit));
+  memoryOneInJitCode(tierConfig(Tier::Jit, true));
+  memoryOneInJitCode(tierConfig(Tier::Interp));
+}
+
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "--fault-child") == 0) return faultChild(argv[2]);
   doctest::Context context(argc, argv);
