@@ -297,8 +297,8 @@ Expected<std::shared_ptr<Module>> finishModule(Engine& engine, ModuleDecoder& de
   return std::shared_ptr<Module>(std::make_shared<CompiledModule>(engine, std::move(md)));
 }
 
-Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes,
-                                               const std::string& path, bool lazy) {
+Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const uint8_t> bytes, const std::string& path,
+                                               bool lazy) {
   Tiering tiering(engine.config(), lazy);
   ModuleDecoder dec(tiering, engine.config().features);
   dec.feed(bytes);
