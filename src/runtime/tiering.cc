@@ -254,8 +254,12 @@ class LazyCompiler {
 
 FuncTier compileLazily(const ModuleData& m, uint32_t def) {
   FuncTier tier = std::atomic_ref<const FuncTier>(m.bodies[def].tier).load(std::memory_order_acquire);
+#ifdef TERN_MINIMAL
+  return tier;  // never Lazy there (Tiering's constructor)
+#else
   if (tier != FuncTier::Lazy || !m.lazy) return tier;
   return m.lazy->compile(m, def);
+#endif
 }
 
 Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
@@ -265,8 +269,13 @@ Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interrup
   if (jit) jit_ = std::make_unique<jit::ModuleBuilder>(jitOptions(config));
   // TERN_JIT_STATS reports on every function: they are all compiled first.
   if (std::getenv("TERN_JIT_STATS")) return;
-#endif
   if (config.lazy && lazy) lazy_ = std::make_shared<LazyCompiler>(config, jit);
+#else
+  // A minimal build lowers every body as it arrives: validating ahead of a
+  // lazy lowering takes a second decoder (FunctionDecoder<NullVisitor>,
+  // some 11 KB of the example's size), and lowering is about as fast.
+  (void)lazy;
+#endif
 }
 
 // A module loaded from a .cwasm is never lazy: its code was compiled with
@@ -284,6 +293,7 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
     body.tier = FuncTier::Jit;
     return true;
   }
+#ifndef TERN_MINIMAL
 #ifdef TERN_NO_SIMD
   // A body this build's interpreter cannot run is compiled now, so that the
   // module is accepted or rejected as without lazy compilation.
@@ -305,7 +315,6 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
     body.tier = FuncTier::Lazy;
     return true;
   }
-#ifndef TERN_MINIMAL
   if (jit_) {
     // The JIT alone first; only a body it leaves to the interpreter is
     // decoded a second time, into the interpreter's form.
