@@ -823,7 +823,7 @@ L_CallI : {
     inner = bodies[def].tier == FuncTier::Jit
                 ? runJit(t, inst, nimp + def, fp + pc[2])
                 : callOut(t, inst, inst->funcs_[nimp + def], fp + pc[2], fp + code->frame_slots);
-    if (inner) goto do_trap;
+    if (inner) goto do_inner;
     RELOAD_MEM();
     pc += 3;
     NEXT();
@@ -842,7 +842,7 @@ L_CallI : {
 L_CallImport : {
   FuncInst* f = inst->funcs_[pc[1]];
   inner = callOut(t, inst, f, fp + pc[2], fp + code->frame_slots);
-  if (inner) goto do_trap;
+  if (inner) goto do_inner;
   RELOAD_MEM();
   pc += 3;
   NEXT();
@@ -870,7 +870,7 @@ L_CallIndirectI : {
       compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
     NEXT();
   inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
-  if (inner) goto do_trap;
+  if (inner) goto do_inner;
   RELOAD_MEM();
   pc += 5;
   NEXT();
@@ -936,7 +936,7 @@ tail_out : {
     uint32_t top = std::max<uint32_t>(code->frame_slots, slotsOf(ft.results));
     inner = callOut(t, inst, tail_f, fp, fp + top);
   }
-  if (inner) goto do_trap;
+  if (inner) goto do_inner;
   RELOAD_MEM();
   goto L_Ret;
 }
@@ -1114,10 +1114,10 @@ L_Ea64 : {
 }
 L_ThrowI:
   throwOp(inst, pc[1], &S(2), inner);
-  goto do_trap;
+  goto do_inner;
 L_RethrowI:
   rethrowOp(t, &S(1), inner);
-  goto do_trap;
+  goto do_inner;
 L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));
   if (isTrap(k)) TRAP(trapKindOf(k));
@@ -1144,16 +1144,20 @@ L_GlobalSetV:
   NEXT();
 
 bad_op:
-  trap_kind = TrapKind::Unreachable;
   inner = Trap::host("internal error: instruction without interpreter handler");
-  goto do_trap;
+  goto do_inner;
 
-do_trap : {
+do_trap:
+  // trap_kind is set only on the way here, and inner on the way to do_inner,
+  // so neither is live across dispatch (a trap kind kept live there cost a
+  // register and an instruction per handler).
+  inner = Trap::make(trap_kind);
+do_inner : {
   // pc is at the instruction that trapped (or made the call that did); the
   // callers' return addresses are just past their calls.
   t.trap_at = Frame{pc, fp, code, func};
   t.trap_level = t.nframes;
-  Trap tr = inner ? std::move(*inner) : Trap::make(trap_kind);
+  Trap tr = std::move(*inner);
   PosCache pcache;
   addFrame(tr, inst, func, pcache.lookup(code->positions, uint32_t(pc - code->words.data())));
   while (t.nframes > base_frames) {
