@@ -323,13 +323,21 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   if (op == Opcode::If) cond = pop();
   syncAll();
   for (uint32_t i = depth() - np; i < depth(); ++i) toSlot(i);
-  JFrame f{cf.kind, depth() - np, np, nr, vp, vr, a.newLabel()};
+  // Made in place: a frame is large (three cache states), and nothing
+  // below pushes another.
+  JFrame& f = frames.emplace_back();
+  f.kind = cf.kind;
+  f.result_base = depth() - np;
+  f.nparams = np;
+  f.nresults = nr;
+  f.vec_params = vp;
+  f.vec_results = vr;
+  f.label = a.newLabel();
   if (op == Opcode::Loop) {
     a.bind(f.label);
     interruptCheck();  // (clears the cache when there is a check)
     keepLoopReads(s);
     f.head_cache = currentCache();
-    frames.push_back(f);
     return;
   }
   if (op == Opcode::If) {
@@ -346,7 +354,6 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
       copyValue(slotOfDepth(depth() - 1), slotOfDepth(first + i), vec);
     }
   }
-  frames.push_back(f);
 }
 
 void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
