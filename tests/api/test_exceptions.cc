@@ -34,7 +34,9 @@ struct ExnFixture {
   std::shared_ptr<Module> module;
   Tag* host_tag = nullptr;
 
-  explicit ExnFixture(Tier tier)
+  // cwasm: the module runs from its serialized image (.cwasm), which must
+  // carry the JIT's catch tables.
+  explicit ExnFixture(Tier tier, bool cwasm = false)
       : engine([tier] {
           Config c;
           c.tier = tier;
@@ -59,6 +61,13 @@ struct ExnFixture {
     auto m = Module::compile(engine, readExceptionsWasm());
     REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
     module = m.value();
+    if (cwasm) {
+      auto image = module->serialize();
+      REQUIRE_MESSAGE(image.ok(), (image.ok() ? "" : image.error().toString()));
+      auto back = Module::deserialize(engine, *image);
+      REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().toString()));
+      module = back.value();
+    }
     auto i = linker.instantiate(store, module);
     REQUIRE_MESSAGE(i.ok(), (i.ok() ? "" : i.error().toString()));
     inst = i.value();
@@ -94,10 +103,15 @@ size_t residentBytes() {
 
 TEST_CASE("exceptions: thrown and caught across frames, tiers and host functions") {
   Tier tier = Tier::Interp;
+  bool cwasm = false;
   SUBCASE("interp") { tier = Tier::Interp; }
   SUBCASE("jit") { tier = Tier::Jit; }
+  SUBCASE("jit, from a .cwasm") {
+    tier = Tier::Jit;
+    cwasm = true;
+  }
   if (tier == Tier::Jit && !test::jitAvailable()) return;
-  ExnFixture fx(tier);
+  ExnFixture fx(tier, cwasm);
   // On the JIT tier every function is machine code: $thrower (function 2)
   // throws from it, $middle (3) has neither handler nor throw, $cleanup (4,
   // catch_all and rethrow) and the others catch in it. Under TERN_JIT_FUNCS
