@@ -79,11 +79,14 @@ std::string cpuFeatureNames(uint64_t bits);
 // A trap that leaves JIT code through a call (a trap site calling its stub,
 // the call-out stub after a trap below it) records ctx->trap_sp below the
 // innermost function's body sp: the return address into that function is
-// at trap_sp + call_return_offset and its body sp is trap_sp + call_size. A
+// at trap_sp + call_return_offset and its body sp is trap_sp + call_size
+// (its frame pointer is in the frame register, which the unwind stub keeps
+// in ctx->trap_fp; each caller's is saved in its callee's frame). A
 // guard-page fault records the faulting function's body sp in trap_sp and
 // the faulting pc in ctx->fault_pc.
 struct FrameShape {
   uint32_t frame_size, return_offset;
+  uint32_t fp_offset;  // from a body sp: where the caller's frame pointer is saved
   uint32_t call_size, call_return_offset;
 };
 const FrameShape& frameShape();

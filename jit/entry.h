@@ -51,6 +51,13 @@ int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp)
 // trap's native sp (ctx->trap_sp) and the entry frame, walking them by the
 // backend's frame shape (the unwind stub calls it, for backtraces).
 void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept;
+// Where the unwind stub goes first: when the trap is a Wasm exception that a
+// JIT frame between it and the entry catches (its function's CatchTable,
+// jit/catch_table.h), writes the values to the clause's slots, keeps the
+// exception for rethrow and returns the landing pad to jump to, with the
+// frame's native sp in ctx->catch_sp, its frame pointer in ctx->trap_fp and
+// its call depth in ctx->depth_left; else null (src/interp/jit_services.cc).
+void* jitCatch(Ctx* ctx) noexcept;
 // memory.grow on memory 0: the old size in pages, or -1.
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta);
 // call_indirect: the entry to call with the frame at fp, retStub() when the
@@ -65,9 +72,10 @@ void* jitTailCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_
 // Epoch deadline (flags & 1) and fuel (flags & 2) at function entries and
 // loop headers: 1 when the function must trap (ctx->trap_kind set).
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags);
-// Table, reference and bulk-memory instructions, and throw (Opcode `op`, immediates a
-// and b, operands in v[0..]); a trap sets ctx->trap_kind (throw also sets
-// *ctx->inner to the exception).
+// Table, reference and bulk-memory instructions, throw and rethrow (Opcode
+// `op`, immediates a and b, operands in v[0..]; rethrow's v is its clause's
+// slot); a trap sets ctx->trap_kind (throw and rethrow also set *ctx->inner
+// to the exception).
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v);
 // A SIMD instruction (Opcode `op`, lane immediate `lane`) on the operands in
 // the slots from v on; the result replaces them (jit/simd_helpers.cc).

@@ -37,6 +37,7 @@
 
 #include "base/pos_table.h"
 #include "decode/function_decoder.h"
+#include "jit/catch_table.h"
 #include "jit/entry.h"
 #include "jit/helpers.h"
 #include "module/module.h"
@@ -91,6 +92,12 @@ struct Ctx {
   // that the offsets above stay those of code compiled before them.
   MemoryInst* const* memories = nullptr;
   uint32_t num_memories = 0;
+  // A Wasm exception a catch table takes (jitCatch): the unwind stub keeps
+  // the trapping frame's frame pointer in trap_fp (and the call depth in
+  // depth_left), and resumes at the landing pad with the native sp catch_sp,
+  // the frame pointer trap_fp and depth_left as jitCatch rewrote them.
+  uint64_t* trap_fp = nullptr;
+  uintptr_t catch_sp = 0;
 };
 // Machine code addresses Ctx fields by these offsets, so Ctx keeps a layout
 // offsetof is defined for.
@@ -102,9 +109,30 @@ constexpr int kCtxMemBase = offsetof(Ctx, mem_base), kCtxMemSize = offsetof(Ctx,
               kCtxTrapFunc = offsetof(Ctx, trap_func), kCtxUnwind = offsetof(Ctx, unwind),
               kCtxGlobals = offsetof(Ctx, globals), kCtxCallOut = offsetof(Ctx, call_out),
               kCtxTrapSp = offsetof(Ctx, trap_sp), kCtxDepthLeft = offsetof(Ctx, depth_left),
-              kCtxMemories = offsetof(Ctx, memories);
+              kCtxMemories = offsetof(Ctx, memories), kCtxTrapFp = offsetof(Ctx, trap_fp),
+              kCtxCatchSp = offsetof(Ctx, catch_sp);
 // JIT code stores and compares these as 32-bit words.
 static_assert(sizeof(Ctx::trap_kind) == 4 && sizeof(Ctx::trap_func) == 4 && sizeof(Ctx::depth_left) == 4);
+
+// A JIT frame on the native stack, found by walking from a trap: the
+// return address into its code (the call that left it), its body sp (the
+// native sp while its body runs) and its frame pointer.
+struct FrameRef {
+  uintptr_t ret;
+  uintptr_t body_sp;
+  uint64_t* fp;
+};
+// Calls visit for each JIT frame between the trap at native sp `sp` (as
+// ctx->trap_sp records it, with ctx->trap_fp) and ctx's entry, innermost
+// first, until it returns true (jit/jit_runtime.cc). After a guard-page
+// fault the faulting frame is left out: it has no return address.
+void walkFrames(Ctx* ctx, uintptr_t sp, bool (*visit)(void*, const FrameRef&), void* arg);
+template <class Visit>
+void walkFrames(Ctx* ctx, uintptr_t sp, Visit&& visit) {
+  walkFrames(
+      ctx, sp, [](void* v, const FrameRef& f) { return (*static_cast<Visit*>(v))(f); },
+      const_cast<void*>(static_cast<const void*>(&visit)));
+}
 
 struct Options {
   bool bounds_checks = false;  // explicit checks instead of guard pages
@@ -124,6 +152,7 @@ struct JitImage {
   std::vector<uint32_t> table;                        // per function index: its entry
   std::vector<std::pair<uint32_t, uint32_t>> starts;  // (code offset, function index), sorted
   std::vector<PosTable> positions;                    // per function index
+  std::vector<CatchTable> catches;                    // per function index
 };
 
 // Machine code of a whole module: function bodies, then one stub per function
@@ -148,6 +177,8 @@ struct JitModule {
   // Per function index: code offset -> module offset of the instructions
   // that can trap or call (see base/pos_table.h).
   std::vector<PosTable> positions;
+  // Per function index: its exception handlers (empty without a try).
+  std::vector<CatchTable> catches;
   // Per function index: the offset from `code` a direct call to it reaches
   // (its code, its call-out stub, or a Lazy function's table jump).
   std::vector<uint32_t> direct;
@@ -159,6 +190,9 @@ struct JitModule {
   ~JitModule();
   // The function whose code contains pc, or UINT32_MAX.
   uint32_t functionAt(uintptr_t pc) const;
+  // The exception handlers of the function whose code contains pc, and
+  // where its code starts; null when it has none.
+  std::pair<const CatchTable*, uintptr_t> catchesAt(uintptr_t pc) const;
   // The same, and the module offset of the instruction at pc
   // (PosTable::kNone if not known). For a return address, ask for ret - 1.
   std::pair<uint32_t, uint32_t> locate(uintptr_t pc) const;
@@ -204,7 +238,7 @@ class ModuleBuilder {
   };
   // Called by FunctionCompiler when a body is done.
   void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset,
-                   std::vector<CallSite> calls = {}, PosTable positions = {});
+                   std::vector<CallSite> calls = {}, PosTable positions = {}, CatchTable catches = {});
   // Places all code in executable memory; null if nothing was compiled.
   // Reserves the arena when some body is FuncTier::Lazy.
   std::shared_ptr<JitModule> finish(const ModuleData& m);
@@ -221,6 +255,7 @@ class ModuleBuilder {
     size_t entry;
     std::vector<CallSite> calls;
     PosTable positions;
+    CatchTable catches;
   };
   std::vector<Fn> fns_;
 };

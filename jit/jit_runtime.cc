@@ -153,39 +153,47 @@ bool onFault(const platform::Fault& fault) {
 }  // namespace
 
 // Walks the JIT frames between the trap and the entry by the backend's frame
-// shape (jit/backend.h), recording each return address. A return address
-// that is not JIT code means the stack does not have the shape the backend
-// describes: the walk stops there rather than read on. The unwind stub calls
-// this on the thread's stack after the fault handler has returned (never
-// inside it), so it may allocate; nothing may throw through JIT frames.
-void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept {
-  ctx->frames.clear();
+// shape (jit/backend.h), innermost first, until visit returns true. A return
+// address that is not JIT code means the stack does not have the shape the
+// backend describes: the walk stops there rather than read on.
+void walkFrames(Ctx* ctx, uintptr_t sp, bool (*visit)(void*, const FrameRef&), void* arg) {
   if (!sp) return;
   const backend::FrameShape& shape = backend::frameShape();
   auto word = [](uintptr_t at) { return *reinterpret_cast<const uintptr_t*>(at); };
+  // The innermost function's body sp; after a guard-page fault its pc is
+  // ctx->fault_pc, otherwise the call that left it is on the stack.
+  FrameRef f{0, sp, ctx->trap_fp};
+  if (!ctx->fault_pc) {
+    f.ret = word(sp + shape.call_return_offset);
+    bool jit = inJitCode(f.ret);
+    assert(jit && "trap: the return address at the trap sp is not JIT code");
+    if (!jit) return;
+    f.body_sp = sp + shape.call_size;
+    if (visit(arg, f)) return;
+  }
+  // Each frame's return address into its caller, up to the outermost
+  // frame, whose caller is the trampoline.
+  while (f.body_sp + shape.frame_size < ctx->entry_sp) {
+    uintptr_t ret = word(f.body_sp + shape.return_offset);
+    bool jit = inJitCode(ret);
+    assert(jit && "trap: a JIT frame's return address is not JIT code");
+    if (!jit) return;
+    f = FrameRef{ret, f.body_sp + shape.frame_size, reinterpret_cast<uint64_t*>(word(f.body_sp + shape.fp_offset))};
+    if (visit(arg, f)) return;
+  }
+  assert(f.body_sp + shape.frame_size == ctx->entry_sp && "trap: the frame walk missed the entry frame");
+}
+
+// The unwind stub calls this on the thread's stack after the fault handler
+// has returned (never inside it), so it may allocate; nothing may throw
+// through JIT frames.
+void jitCaptureFrames(Ctx* ctx, uintptr_t sp) noexcept {
+  ctx->frames.clear();
   try {
-    // The innermost function's body sp; after a guard-page fault its pc is
-    // ctx->fault_pc, otherwise the call that left it is on the stack.
-    uintptr_t body = sp;
-    if (!ctx->fault_pc) {
-      uintptr_t ret = word(sp + shape.call_return_offset);
-      bool jit = inJitCode(ret);
-      assert(jit && "trap: the return address at the trap sp is not JIT code");
-      if (!jit) return;
-      ctx->frames.push_back(ret);
-      body = sp + shape.call_size;
-    }
-    // Each frame's return address into its caller, up to the outermost
-    // frame, whose caller is the trampoline.
-    while (body + shape.frame_size < ctx->entry_sp) {
-      uintptr_t ret = word(body + shape.return_offset);
-      bool jit = inJitCode(ret);
-      assert(jit && "trap: a JIT frame's return address is not JIT code");
-      if (!jit) return;
-      ctx->frames.push_back(ret);
-      body += shape.frame_size;
-    }
-    assert(body + shape.frame_size == ctx->entry_sp && "trap: the frame walk missed the entry frame");
+    walkFrames(ctx, sp, [&](const FrameRef& f) {
+      ctx->frames.push_back(f.ret);
+      return false;
+    });
   } catch (...) {
     // Out of memory: the backtrace keeps what was found.
   }
@@ -228,9 +236,9 @@ ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 
 void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry,
-                                std::vector<CallSite> calls, PosTable positions) {
+                                std::vector<CallSite> calls, PosTable positions, CatchTable catches) {
   positions.shrink();
-  fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions)});
+  fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions), std::move(catches)});
 }
 
 namespace {
@@ -333,7 +341,11 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
     jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
   std::sort(jm->starts.begin(), jm->starts.end());
   jm->positions.resize(nfuncs);
-  for (Fn& f : fns_) jm->positions[f.index] = std::move(f.positions);
+  jm->catches.resize(nfuncs);
+  for (Fn& f : fns_) {
+    jm->positions[f.index] = std::move(f.positions);
+    jm->catches[f.index] = std::move(f.catches);
+  }
   if (opts_.perf_map) {
     writePerfMap(m, fns_,
                  [&](const Fn& f) { return uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)); });
@@ -366,6 +378,7 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
     platform::flushInstructionCache(p, f.code.size());
     if (!platform::protect(p, size, platform::Access::ReadExecute)) return false;
     jm.positions[f.index] = std::move(f.positions);
+    jm.catches[f.index] = std::move(f.catches);
     size_t first = size_t(p - jm.arena) / page;
     for (size_t k = 0; k < size / page; ++k) jm.arena_owner[first + k].store(f.index, std::memory_order_release);
     jm.arena_used += size;
@@ -387,6 +400,7 @@ JitImage JitModule::image() const {
   for (void* entry : table) im.table.push_back(uint32_t(static_cast<uint8_t*>(entry) - code));
   for (auto [start, index] : starts) im.starts.emplace_back(uint32_t(start - uintptr_t(code)), index);
   im.positions = positions;
+  im.catches = catches;
   return im;
 }
 
@@ -397,8 +411,15 @@ bool imageFits(std::span<const uint8_t> code, const JitImage& im) {
   if (code.empty() || im.stubs > code.size()) return false;
   for (uint32_t at : im.table)
     if (at >= code.size()) return false;
-  for (auto [at, index] : im.starts)
+  if (im.catches.size() > im.table.size()) return false;
+  for (auto [at, index] : im.starts) {
     if (at >= code.size() || index >= im.table.size()) return false;
+    // A landing pad lies in the function's code (jitCatch checks a
+    // clause's tag index against the instance's tags).
+    if (index < im.catches.size())
+      for (const CatchTable::Clause& c : im.catches[index].clauses)
+        if (c.pad >= code.size() - at) return false;
+  }
   return true;
 }
 
@@ -411,6 +432,8 @@ void takeTables(JitModule& jm, JitImage& im) {
   std::sort(jm.starts.begin(), jm.starts.end());
   jm.positions = std::move(im.positions);
   jm.positions.resize(jm.table.size());
+  jm.catches = std::move(im.catches);
+  jm.catches.resize(jm.table.size());
 }
 
 }  // namespace
@@ -468,6 +491,12 @@ std::pair<uint32_t, uintptr_t> findFunction(const JitModule& jm, uintptr_t pc) {
 }  // namespace
 
 uint32_t JitModule::functionAt(uintptr_t pc) const { return findFunction(*this, pc).first; }
+
+std::pair<const CatchTable*, uintptr_t> JitModule::catchesAt(uintptr_t pc) const {
+  auto [index, start] = findFunction(*this, pc);
+  if (index >= catches.size() || catches[index].empty()) return {nullptr, 0};
+  return {&catches[index], start};
+}
 
 std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t pc) const {
   auto [index, start] = findFunction(*this, pc);

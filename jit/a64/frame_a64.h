@@ -38,6 +38,7 @@ namespace tern::jit::arm64 {
 
 constexpr uint32_t kFrameSize = 16;  // stp x19, x30, [sp, #-16]!
 constexpr uint32_t kFrameReturnOffset = 8;
+constexpr uint32_t kFrameFpOffset = 0;  // the caller's x19
 // A trap that leaves through a call: the (x19, x30) pair its exit stores.
 constexpr uint32_t kCallSize = 16;
 constexpr uint32_t kCallReturnOffset = 8;

@@ -25,7 +25,8 @@ using namespace asmjit::a64;
 // Every Ctx field JIT code touches is reached with a scaled 12-bit offset
 // from x21 (the call-out stubs' ldr is hand-encoded with it).
 static_assert(kCtxCallOut % 8 == 0 && kCtxCallOut < 32768 && kCtxUnwind % 8 == 0 && kCtxEntrySp % 8 == 0 &&
-              kCtxTrapSp % 8 == 0 && kCtxDepthLeft % 4 == 0 && kCtxTrapKind % 4 == 0 && kCtxTrapFunc % 4 == 0);
+              kCtxTrapSp % 8 == 0 && kCtxDepthLeft % 4 == 0 && kCtxTrapKind % 4 == 0 && kCtxTrapFunc % 4 == 0 &&
+              kCtxTrapFp % 8 == 0 && kCtxTrapFp < 32768 && kCtxCatchSp % 8 == 0 && kCtxCatchSp < 32768);
 
 namespace {
 
@@ -79,10 +80,25 @@ void emitEnter(a64::Assembler& a, Label l_enter, Label l_leave) {
   a.ret(x30);
 }
 
-// Record the frames still on the stack, then back to enter's frame,
-// returning 1. sp is 16-byte aligned wherever a trap comes from.
+// A Wasm exception that a JIT frame's handler takes resumes at its landing
+// pad (jitCatch); anything else records the frames still on the stack, then
+// goes back to enter's frame, returning 1. sp is 16-byte aligned wherever a
+// trap comes from.
 void emitUnwind(a64::Assembler& a, Label l_unwind, Label l_leave) {
   a.bind(l_unwind);
+  a.str(kFp, ptr(kCtx, kCtxTrapFp));
+  a.str(kDepth, ptr(kCtx, kCtxDepthLeft));
+  a.mov(x0, kCtx);
+  loadAddress(a, arm64::kScratch0, uintptr_t(&jitCatch));
+  a.blr(kS0);
+  Label uncaught = a.newLabel();
+  a.cbz(x0, uncaught);
+  a.ldr(kS0, ptr(kCtx, kCtxCatchSp));
+  a.mov(sp, kS0);
+  a.ldr(kFp, ptr(kCtx, kCtxTrapFp));
+  a.ldr(kDepth, ptr(kCtx, kCtxDepthLeft));
+  a.br(x0);
+  a.bind(uncaught);
   a.mov(x0, kCtx);
   a.ldr(x1, ptr(kCtx, kCtxTrapSp));
   loadAddress(a, arm64::kScratch0, uintptr_t(&jitCaptureFrames));
@@ -195,8 +211,8 @@ uint64_t cpuFeatures() { return 0; }
 std::string cpuFeatureNames(uint64_t bits) { return bits ? "bits " + std::to_string(bits) : "none"; }
 
 const FrameShape& frameShape() {
-  static constexpr FrameShape shape{arm64::kFrameSize, arm64::kFrameReturnOffset, arm64::kCallSize,
-                                    arm64::kCallReturnOffset};
+  static constexpr FrameShape shape{arm64::kFrameSize, arm64::kFrameReturnOffset, arm64::kFrameFpOffset,
+                                    arm64::kCallSize, arm64::kCallReturnOffset};
   return shape;
 }
 

@@ -55,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "jit/catch_table.h"
 #include "jit/jit.h"
 #include "jit/masm.h"
 #include "module/opcodes.h"
@@ -127,6 +128,10 @@ struct JFrame {
   CacheState merge_cache;
   // if: the cache when the condition was tested (the else path's start).
   CacheState if_cache;
+  // try, catch, catch_all: its handler in the function's CatchTable, and
+  // the try body's range there.
+  int32_t handler = -1;
+  uint32_t range = 0;
 };
 
 inline bool isFloat(ValType t) { return t == ValType::F32 || t == ValType::F64; }
@@ -189,10 +194,17 @@ struct FunctionCompiler::Impl {
     Label label;
     TrapCode code;  // None: a helper has set it
     uint32_t offset;
+    int32_t handler;  // the innermost try body around the site (CatchTable), or -1
   };
   std::vector<TrapSite> sites;
   PosTable positions;
   uint32_t op_offset = 0;  // module offset of the instruction being compiled
+
+  // The exception handlers (jit/catch_table.h), and while the body is
+  // compiled each handler's clauses (flattened into `catches` at the end:
+  // a try inside a catch clause adds its own between a try's clauses).
+  CatchTable catches;
+  std::vector<std::vector<CatchTable::Clause>> clause_lists;
 
   // ---- locals cached in registers (write-through, see the top) ----
   std::vector<int8_t> local_reg;    // per local: register caching it, or -1
@@ -329,6 +341,13 @@ struct FunctionCompiler::Impl {
   void blockStart(const ValidatorState& s, Opcode op);
   void blockEnd(const ValidatorState& s);
   void brTable(const Imm& imm);
+  // ---- exception handlers (control.cc) ----
+  int32_t innermostTry(size_t below) const;
+  void openTry();
+  void catchClause(const ValidatorState& s, Opcode op, const Imm& imm);
+  void delegate(const ValidatorState& s, uint32_t label);
+  void rethrow(uint32_t label);
+  void finishCatches();
 
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);

@@ -18,12 +18,12 @@ Label FunctionCompiler::Impl::kindStub(unsigned k) {
 }
 
 Label FunctionCompiler::Impl::trapLabel(TrapKind k) {
-  sites.push_back(TrapSite{a.newLabel(), trapCode(k), op_offset});
+  sites.push_back(TrapSite{a.newLabel(), trapCode(k), op_offset, innermostTry(frames.size())});
   return sites.back().label;
 }
 
 Label FunctionCompiler::Impl::trapSet() {
-  sites.push_back(TrapSite{a.newLabel(), TrapCode::None, op_offset});
+  sites.push_back(TrapSite{a.newLabel(), TrapCode::None, op_offset, innermostTry(frames.size())});
   return sites.back().label;
 }
 
@@ -282,8 +282,11 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
 void FunctionCompiler::Impl::finish(const ValidatorState&) {
   if (failed) return;
   for (const TrapSite& site : sites) {
-    positions.add(a.offset(), site.offset);
+    uint32_t begin = uint32_t(a.offset());
+    positions.add(begin, site.offset);
     a.trapSite(site.label, isTrap(site.code) ? kindStub(unsigned(trapKindOf(site.code))) : trap_common);
+    // An exception leaves a try body's instruction through its site.
+    if (site.handler >= 0) catches.ranges.push_back({begin, uint32_t(a.offset()), site.handler});
   }
   for (unsigned i = 0; i < 16; ++i)
     if (trap_used[i]) a.trapStub(trap_labels[i], trapCode(TrapKind(i)), trap_common);
@@ -297,7 +300,8 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
   }
   std::vector<ModuleBuilder::CallSite> calls;
   for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
-  builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions));
+  finishCatches();
+  builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions), std::move(catches));
 }
 
 // ---- block instructions ----
@@ -319,13 +323,21 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   if (op == Opcode::If) cond = pop();
   syncAll();
   for (uint32_t i = depth() - np; i < depth(); ++i) toSlot(i);
-  JFrame f{cf.kind, depth() - np, np, nr, vp, vr, a.newLabel()};
+  // Made in place: a frame is large (three cache states), and nothing
+  // below pushes another.
+  JFrame& f = frames.emplace_back();
+  f.kind = cf.kind;
+  f.result_base = depth() - np;
+  f.nparams = np;
+  f.nresults = nr;
+  f.vec_params = vp;
+  f.vec_results = vr;
+  f.label = a.newLabel();
   if (op == Opcode::Loop) {
     a.bind(f.label);
     interruptCheck();  // (clears the cache when there is a check)
     keepLoopReads(s);
     f.head_cache = currentCache();
-    frames.push_back(f);
     return;
   }
   if (op == Opcode::If) {
@@ -342,7 +354,6 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
       copyValue(slotOfDepth(depth() - 1), slotOfDepth(first + i), vec);
     }
   }
-  frames.push_back(f);
 }
 
 void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
@@ -391,11 +402,97 @@ void FunctionCompiler::Impl::brTable(const Imm& imm) {
   }
 }
 
+// ---- exception handlers (jit/catch_table.h) ----
+// A try spills what is below it, as every block does, and its body keeps
+// nothing in registers across the calls that may throw, so a landing pad
+// starts from a frame known at compile time: the operands below the try in
+// their slots, no local cached.
+
+// The handler of the innermost try body among frames[0, below), or -1 (a
+// catch clause is not covered by its own try).
+int32_t FunctionCompiler::Impl::innermostTry(size_t below) const {
+  if (catches.handlers.empty()) return CatchTable::kToCaller;
+  for (size_t i = below; i-- > 0;)
+    if (frames[i].kind == CtrlKind::Try) return frames[i].handler;
+  return CatchTable::kToCaller;
+}
+
+void FunctionCompiler::Impl::openTry() {
+  JFrame& f = frames.back();
+  CatchTable::Handler h;
+  h.outer = innermostTry(frames.size() - 1);
+  f.handler = int32_t(catches.handlers.size());
+  f.range = uint32_t(catches.ranges.size());
+  catches.handlers.push_back(h);
+  clause_lists.emplace_back();
+  catches.ranges.push_back({uint32_t(a.offset()), UINT32_MAX, f.handler});
+}
+
+// catch and catch_all end the try body (or the clause before) and start a
+// landing pad: the runtime has written the exception's values to the slots
+// above the clause's own one.
+void FunctionCompiler::Impl::catchClause(const ValidatorState& s, Opcode op, const Imm& imm) {
+  JFrame& f = frames.back();
+  if (s.endReachable()) {
+    moveTopTo(f.result_base, f.nresults);
+    mergeCache(f, currentCache());
+    a.jump(f.label);
+  }
+  if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());
+  resetTo(f.result_base);
+  setCache(CacheState{});
+  a.bind(a.newLabel());
+  CatchTable::Handler& h = catches.handlers[size_t(f.handler)];
+  h.exn_slot = slotOfDepth(f.result_base);
+  uint32_t tag = op == Opcode::Catch ? imm.a : CatchTable::kCatchAll;
+  clause_lists[size_t(f.handler)].push_back({tag, uint32_t(a.offset())});
+  pushStack();  // the clause's own slot, which names the exception for rethrow
+  if (op == Opcode::Catch)
+    for (ValType t : m.types[m.tags[imm.a]].params) pushStack(t == ValType::V128);
+  f.kind = op == Opcode::Catch ? CtrlKind::Catch : CtrlKind::CatchAll;
+}
+
+// `delegate label` ends the try: its handler sends exceptions on to the
+// innermost try body at or outside the label (counted from outside the
+// try), or to the caller.
+void FunctionCompiler::Impl::delegate(const ValidatorState& s, uint32_t label) {
+  JFrame& f = frames.back();
+  catches.ranges[f.range].end = uint32_t(a.offset());
+  catches.handlers[size_t(f.handler)].outer = innermostTry(frames.size() - 1 - label);
+  blockEnd(s);
+}
+
+// The exception the clause `label` caught leaves again (jitMisc finds it by
+// the clause's slot).
+void FunctionCompiler::Impl::rethrow(uint32_t label) {
+  uint32_t slot = catches.handlers[size_t(frameAt(label).handler)].exn_slot;
+  markPosition();
+  spillRegs();
+  a.callMisc(uint32_t(Opcode::Rethrow), 0, 0, slot, true, trapSet());
+}
+
+void FunctionCompiler::Impl::finishCatches() {
+  for (size_t i = 0; i < clause_lists.size(); ++i) {
+    CatchTable::Handler& h = catches.handlers[i];
+    h.first = uint32_t(catches.clauses.size());
+    h.count = uint32_t(clause_lists[i].size());
+    catches.clauses.insert(catches.clauses.end(), clause_lists[i].begin(), clause_lists[i].end());
+  }
+}
+
 void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const Imm& imm) {
   switch (op) {
     case Opcode::Block:
     case Opcode::Loop:
     case Opcode::If: blockStart(s, op); return;
+    case Opcode::Try:
+      blockStart(s, op);
+      openTry();
+      return;
+    case Opcode::Catch:
+    case Opcode::CatchAll: catchClause(s, op, imm); return;
+    case Opcode::Delegate: delegate(s, imm.a); return;
+    case Opcode::Rethrow: rethrow(imm.a); return;
     case Opcode::Else: {
       JFrame& f = frames.back();
       if (s.endReachable()) {
@@ -411,7 +508,12 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       for (uint32_t i = 0; i < f.nparams; ++i) pushStack(vecBit(f.vec_params, i));
       return;
     }
-    case Opcode::End: blockEnd(s); return;
+    case Opcode::End: {
+      JFrame& f = frames.back();
+      if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());  // a try without clauses
+      blockEnd(s);
+      return;
+    }
     case Opcode::Br: emitBranch(imm.a); return;
     case Opcode::BrIf: {
       Val cond = pop();

@@ -448,13 +448,16 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::MemoryCopy:
     case Opcode::MemoryFill: miscOp(op, imm); return true;
     case Opcode::Throw:
-      // The exception leaves as a trap does (ctx->inner holds it); only
-      // the interpreter catches (runtime/exceptions.cc).
+      // The exception leaves as a trap does (ctx->inner holds it), to the
+      // handlers of the catch tables (jit/catch_table.h) or out of JIT code.
       markPosition();
       miscOp(op, imm);
       return true;
     case Opcode::Try:
-    case Opcode::Rethrow: fail("exception handlers (try) run in the interpreter"); return true;
+    case Opcode::Catch:
+    case Opcode::CatchAll:
+    case Opcode::Delegate:
+    case Opcode::Rethrow: control(s, op, imm); return true;
     default: return false;
   }
 }

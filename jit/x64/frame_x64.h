@@ -37,6 +37,7 @@ constexpr uint32_t kPrologueBytes = 8;  // push rbx
 constexpr uint32_t kReturnAddressBytes = 8;
 constexpr uint32_t kFrameSize = kPrologueBytes + kReturnAddressBytes;
 constexpr uint32_t kFrameReturnOffset = kPrologueBytes;
+constexpr uint32_t kFrameFpOffset = 0;  // the caller's rbx
 // A trap that leaves through a call: the call's return address, at the trap
 // rsp.
 constexpr uint32_t kCallSize = kReturnAddressBytes;

@@ -54,10 +54,25 @@ void emitEnter(x86::Assembler& a, Label l_enter, Label l_leave) {
   a.ret();
 }
 
-// Record the frames still on the stack, then back to enter's frame,
-// returning 1.
+// A Wasm exception that a JIT frame's handler takes resumes at its landing
+// pad (jitCatch); anything else records the frames still on the stack, then
+// goes back to enter's frame, returning 1.
 void emitUnwind(x86::Assembler& a, Label l_unwind, Label l_leave) {
   a.bind(l_unwind);
+  a.mov(ptr(r13, kCtxTrapFp), rbx);
+  a.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
+  a.and_(rsp, -16);
+  a.mov(rdi, r13);
+  a.mov(rax, uint64_t(uintptr_t(&jitCatch)));
+  a.call(rax);
+  Label uncaught = a.newLabel();
+  a.test(rax, rax);
+  a.jz(uncaught);
+  a.mov(rsp, ptr(r13, kCtxCatchSp));
+  a.mov(rbx, ptr(r13, kCtxTrapFp));
+  a.mov(r14d, dword_ptr(r13, kCtxDepthLeft));
+  a.jmp(rax);
+  a.bind(uncaught);
   a.mov(rdi, r13);
   a.mov(rsi, ptr(r13, kCtxTrapSp));
   a.and_(rsp, -16);
@@ -188,7 +203,8 @@ std::string cpuFeatureNames(uint64_t bits) {
 }
 
 const FrameShape& frameShape() {
-  static constexpr FrameShape shape{x64::kFrameSize, x64::kFrameReturnOffset, x64::kCallSize, x64::kCallReturnOffset};
+  static constexpr FrameShape shape{x64::kFrameSize, x64::kFrameReturnOffset, x64::kFrameFpOffset, x64::kCallSize,
+                                    x64::kCallReturnOffset};
   return shape;
 }
 

@@ -21,4 +21,15 @@ std::optional<Trap> callFromJit(ModuleInst* caller, FuncInst* f, uint64_t* fp, u
 // JIT code makes the call once it returns (interp.cc, runJit and runAt).
 void setTailPending(FuncInst* f);
 
+// Exceptions (the design: runtime/exceptions.cc), shared with JIT code's
+// handlers (jitCatch, jitMisc). Whether a handler may take exn: a host's
+// exception whose values do not fit its tag is never caught.
+bool catchable(const WasmException& exn);
+// A JIT catch clause whose slot is at exn_slot takes exn: kept for rethrow
+// as the interpreter's catches keep theirs, and a catch by tag (`values`)
+// gets the values in the slots after.
+void caughtByJit(uint64_t* exn_slot, std::shared_ptr<const WasmException> exn, bool values);
+// The exception the clause slot at exn_slot holds, leaving again.
+Trap rethrownByJit(const uint64_t* exn_slot);
+
 }  // namespace tern::interp

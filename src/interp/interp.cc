@@ -281,6 +281,15 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
   out = Trap::host("internal error: rethrow without a caught exception");
 }
 
+// A catch clause whose slot is at exn_slot takes exn: it is kept for
+// rethrow (those kept at or above the slot, whose frames and clauses have
+// ended, are dropped), and a catch by tag gets its values in the slots after.
+void holdCaught(ThreadCtx& t, uint64_t* exn_slot, std::shared_ptr<const WasmException> exn, bool values) {
+  std::erase_if(t.caught, [&](const auto& e) { return e.first >= exn_slot; });
+  if (values) toSlots(exn->values, exn_slot + 1);
+  t.caught.emplace_back(exn_slot, std::move(exn));
+}
+
 // The catch clause of `code` that takes an exception of `tag` raised at
 // word `at` (Code::handlers says how), and its handler in *h; or null.
 const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const ModuleInst* inst, const Tag* tag,
@@ -314,12 +323,9 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
 // clause's slots, and ThreadCtx::resume_* say where run() goes on. False if
 // none catches it (or the trap is no exception).
 [[gnu::noinline]] bool catchException(ThreadCtx& t, ModuleInst* inst, uint32_t base_frames, const Trap& trap) {
-  if (!trap.wasm_exception) return false;
+  if (!trap.wasm_exception || !catchable(*trap.wasm_exception)) return false;
   const std::shared_ptr<const WasmException>& exn = trap.wasm_exception;
   const TagInst* tag = tagInst(exn->tag);
-  if (!tag || tag->type_.params.size() != exn->values.size()) return false;  // a host's malformed exception
-  for (size_t i = 0; i < exn->values.size(); ++i)
-    if (exn->values[i].type != tag->type_.params[i]) return false;
   Frame f = t.trap_at;
   uint32_t level = t.trap_level;
   for (;;) {
@@ -328,10 +334,7 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
     if (!f.code->handlers.empty()) c = findCatch(*f.code, uint32_t(f.ret_pc - f.code->words.data()), inst, tag, &h);
     if (c) {
       t.nframes = level;
-      const uint64_t* key = f.fp + h->exn_slot;
-      std::erase_if(t.caught, [&](const auto& e) { return e.first >= key; });
-      t.caught.emplace_back(key, exn);
-      if (c->tag != Code::Handler::kCatchAll) toSlots(exn->values, f.fp + h->exn_slot + 1);
+      holdCaught(t, f.fp + h->exn_slot, exn, c->tag != Code::Handler::kCatchAll);
       t.resume_pc = f.code->words.data() + c->pc;
       t.resume_fp = f.fp;
       t.resume_func = f.func;
@@ -1357,6 +1360,24 @@ std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint
 }
 
 }  // namespace
+
+bool catchable(const WasmException& exn) {
+  const TagInst* tag = tagInst(exn.tag);
+  if (!tag || tag->type_.params.size() != exn.values.size()) return false;  // a host's malformed exception
+  for (size_t i = 0; i < exn.values.size(); ++i)
+    if (exn.values[i].type != tag->type_.params[i]) return false;
+  return true;
+}
+
+void caughtByJit(uint64_t* exn_slot, std::shared_ptr<const WasmException> exn, bool values) {
+  holdCaught(currentThreadCtx(), exn_slot, std::move(exn), values);
+}
+
+Trap rethrownByJit(const uint64_t* exn_slot) {
+  std::optional<Trap> out;
+  rethrowOp(currentThreadCtx(), exn_slot, out);
+  return std::move(*out);
+}
 
 const int32_t* handlerOffsets() {
   static const int32_t* table = [] {

@@ -111,10 +111,49 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
       k = trapCode(TrapKind::UncaughtException);
       break;
     }
+    case Opcode::Rethrow:  // v: the clause's slot
+      *ctx->inner = interp::rethrownByJit(v);
+      k = trapCode((*ctx->inner)->kind);
+      break;
     default: k = trapCode(TrapKind::Unreachable); break;
   }
   if (isTrap(k)) ctx->trap_kind = k;
   return r;
+}
+
+void* jitCatch(Ctx* ctx) noexcept {
+  if (ctx->fault_pc || !ctx->inner || !*ctx->inner) return nullptr;  // a real trap: never caught
+  std::shared_ptr<const WasmException> exn = (*ctx->inner)->wasm_exception;
+  if (!exn || !interp::catchable(*exn)) return nullptr;
+  const JitModule& jm = *ctx->inst->module_->data().jit;
+  const std::vector<TagInst*>& tags = ctx->inst->tags_;
+  const CatchTable::Clause* clause = nullptr;
+  const CatchTable::Handler* h = nullptr;
+  uintptr_t pad = 0;
+  FrameRef at{};
+  uint32_t frames_out = 0;  // frames between the trap's and the catcher's
+  walkFrames(ctx, ctx->trap_sp, [&](const FrameRef& f) {
+    auto [table, start] = jm.catchesAt(f.ret - 1);
+    if (table) {
+      clause = table->find(
+          uint32_t(f.ret - 1 - start), [&](uint32_t tag) { return tag < tags.size() && tags[tag] == exn->tag; }, &h);
+      if (clause) {
+        pad = start + clause->pad;
+        at = f;
+        return true;
+      }
+    }
+    ++frames_out;
+    return false;
+  });
+  if (!clause) return nullptr;
+  interp::caughtByJit(at.fp + h->exn_slot, exn, clause->tag != CatchTable::kCatchAll);
+  ctx->inner->reset();
+  ctx->trap_kind = TrapCode::None;
+  ctx->catch_sp = at.body_sp;
+  ctx->trap_fp = at.fp;
+  ctx->depth_left += frames_out;  // each frame left gives its call back
+  return reinterpret_cast<void*>(pad);
 }
 
 int32_t jitCheckInterrupt(Ctx* ctx, uint32_t flags) {

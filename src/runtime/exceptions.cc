@@ -19,14 +19,24 @@
 //     (interp/interp.cc, catchException and findCatch); a match restores the
 //     frames up to it, writes the values to the clause's slots and runs the
 //     loop again from the clause. Real traps skip the tables.
-//   - The JIT throws (jitMisc builds the exception and traps) but does not
-//     catch yet (jit/compiler/ops.cc): a function with try or rethrow runs
-//     in the interpreter, and exceptions pass through JIT frames as traps
-//     do. A JIT that catches would register the same ranges against its
-//     code offsets and resume at the handler with the entry frame's sp.
+//   - The JIT catches the same way at its own granularity: each compiled
+//     function with a try has a CatchTable (jit/catch_table.h), code ranges
+//     of its try bodies (and the out-of-line exits of the throws in them)
+//     mapped to handlers whose clauses name landing pads. A try spills the
+//     operand stack and the body keeps nothing in registers across what can
+//     throw, so a landing pad starts from a frame known at compile time.
+//     When a trap reaches the unwind stub, jitCatch (jit/entry.h) walks the
+//     JIT frames up to the entry, looks each one's return address up in its
+//     function's table and, when a clause takes the exception, writes the
+//     values to the clause's slots and resumes there with that frame's sp,
+//     frame pointer and call depth. JIT frames hold nothing else, so
+//     dropping the frames above costs nothing. Both tiers keep a caught
+//     exception for rethrow in the interpreter's per-thread list, by the
+//     address of the clause's slot, so that rethrow works the same in
+//     either tier.
 //   - Wasm 3.0's try_table/throw_ref/exnref fit the same table: a
 //     try_table's catch clauses are one more kind of handler entry, and an
-//     exnref is the shared_ptr the interpreter already keeps for rethrow.
+//     exnref is the shared_ptr both tiers already keep for rethrow.
 #include "runtime/objects.h"
 
 namespace tern {

@@ -7,7 +7,8 @@
 //     module's hash, the payload's size and a checksum of both;
 //   the payload: the module's binary and file name, then its machine code
 //     as a jit::JitImage (jit/jit.h): the function table, the functions'
-//     starts and position tables (backtraces), the code itself.
+//     starts, position tables (backtraces) and catch tables (exception
+//     handlers, jit/catch_table.h), the code itself.
 // The code needs no relocation (jit/jit.h says why). The module's binary is
 // what instantiation needs (types, imports, segments, names): loading
 // decodes its sections again, which is fast, but a function that has code
@@ -44,7 +45,7 @@ namespace tern {
 namespace {
 
 constexpr char kMagic[8] = {'\0', 'T', 'E', 'R', 'N', 'C', 'W', 'A'};
-constexpr uint32_t kFormat = 1;
+constexpr uint32_t kFormat = 2;  // 2: the functions' catch tables
 // Where the code starts in the file: a multiple of every page size (4, 16
 // or 64 KiB), so that a mapped file's code pages can be made executable
 // where they are (JitModule::adopt), with nothing else on them.
@@ -155,6 +156,12 @@ void writeImage(Writer& w, const jit::JitImage& im) {
     w.u32(index);
   }
   for (const PosTable& p : im.positions) w.bytes(p.encoded());
+  for (size_t i = 0; i < im.table.size(); ++i) {
+    std::vector<uint32_t> words = i < im.catches.size() ? im.catches[i].encode() : std::vector<uint32_t>{};
+    std::vector<uint8_t> bytes(words.size() * 4);
+    if (!words.empty()) std::memcpy(bytes.data(), words.data(), bytes.size());
+    w.bytes(bytes);
+  }
   // Padding, so that the code starts on a kCodeAlign boundary of the file
   // (after the padding's length and its own).
   size_t at = sizeof(Header) + w.out.size() + 16;
@@ -176,6 +183,12 @@ bool readImage(Cursor& c, jit::JitImage& im, std::span<const uint8_t>& code) {
   for (uint32_t i = 0; i < nfuncs && c.ok(); ++i) {
     std::span<const uint8_t> p = c.bytes();
     im.positions.push_back(PosTable::fromEncoded(std::vector<uint8_t>(p.begin(), p.end())));
+  }
+  for (uint32_t i = 0; i < nfuncs && c.ok(); ++i) {
+    std::span<const uint8_t> p = c.bytes();
+    std::vector<uint32_t> words(p.size() / 4);
+    if (!words.empty()) std::memcpy(words.data(), p.data(), words.size() * 4);
+    if (p.size() % 4 || !jit::CatchTable::decode(words, im.catches.emplace_back())) return false;
   }
   c.bytes();  // padding
   code = c.bytes();
