@@ -855,12 +855,15 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     }
     default: return invalid(ErrorCode::InternalDecoder);
   }
-  if (info.cls != OpClass::Table && memIs64(imm.mem)) return applyMem64Sig(op, imm, live);
+  const bool mem64 = memIs64(imm.mem) || (op == Opcode::MemoryCopy && memIs64(imm.mem2));
+  if (info.cls != OpClass::Table && mem64) return applyMem64Sig(op, imm, live);
   return applySig(info, op, imm, live);
 }
 
 // The memory instructions of a 64-bit memory: addresses, sizes and page
-// counts are i64 (memory.init's source offset and length stay i32).
+// counts are i64 (memory.init's source offset and length stay i32). A
+// memory.copy has each address typed by its own memory, and an i64 length
+// only when both memories are 64-bit.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool live) {
   constexpr ValType I = ValType::I32, L = ValType::I64;
@@ -871,7 +874,11 @@ bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool liv
     case Opcode::MemoryGrow: n = 1; break;
     case Opcode::MemoryFill: params[1] = I; break;
     case Opcode::MemoryInit: params[1] = params[2] = I; break;
-    case Opcode::MemoryCopy: break;
+    case Opcode::MemoryCopy:
+      params[0] = memIs64(imm.mem) ? L : I;
+      params[1] = memIs64(imm.mem2) ? L : I;
+      params[2] = params[0] == L && params[1] == L ? L : I;
+      break;
     default: return applySig(opInfo(op), op, imm, live);  // data.drop
   }
   for (unsigned i = n; i-- > 0;)

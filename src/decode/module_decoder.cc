@@ -600,8 +600,6 @@ bool ModuleDecoder::importSection(Reader& r) {
         m_->memories.push_back(im.memory);
         ++m_->num_imported_memories;
         if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
-        if (m_->memories.size() > 1 && (im.memory.is64 || m_->memories[0].is64))
-          return fail(off, ErrorCode::Memory64WithOthers);
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
@@ -681,7 +679,6 @@ bool ModuleDecoder::memorySection(Reader& r) {
     if (!readMemoryType(r, &t)) return false;
     m_->memories.push_back(t);
     if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
-    if (m_->memories.size() > 1 && (t.is64 || m_->memories[0].is64)) return fail(off, ErrorCode::Memory64WithOthers);
   }
   return true;
 }

@@ -356,9 +356,8 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
 [[gnu::noinline]] TrapCode tableInitOp(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableInit(inst, t, seg, d, s, n);
 }
-[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n,
-                                        uint32_t mem = 0) {
-  return ops::memoryInit(inst, seg, d, s, n, mem);
+[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  return ops::memoryInit(inst, seg, d, s, n);
 }
 // Memories other than memory 0 (multi-memory).
 struct MemView {
@@ -370,15 +369,20 @@ struct MemView {
   return {m->base_, m->size_};
 }
 [[gnu::noinline]] uint64_t memorySizeOp(ModuleInst* inst, uint32_t mem) { return inst->memories_[mem]->size_ >> 16; }
-[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint32_t n) {
-  return uint32_t(int32_t(inst->memories_[mem]->grow(n)));
+// Their operands as whole slots: each memory may be 32- or 64-bit (ops::operandOf).
+[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint64_t n) {
+  return ops::memoryGrowAny(inst->memories_[mem], n);
 }
 [[gnu::noinline]] TrapCode memoryCopyOp(ModuleInst* inst, uint32_t dm, uint32_t sm, uint64_t d, uint64_t s,
                                         uint64_t n) {
-  return ops::memoryCopy2(inst->memories_[dm], inst->memories_[sm], d, s, n);
+  return ops::memoryCopyAny(inst->memories_[dm], inst->memories_[sm], d, s, n);
 }
 [[gnu::noinline]] TrapCode memoryFillOp(ModuleInst* inst, uint32_t mem, uint64_t d, uint8_t v, uint64_t n) {
-  return ops::memoryFill(inst->memories_[mem], d, v, n);
+  return ops::memoryFillAny(inst->memories_[mem], d, v, n);
+}
+[[gnu::noinline]] TrapCode memoryInitKOp(ModuleInst* inst, uint32_t mem, uint32_t seg, uint64_t d, uint64_t s,
+                                         uint64_t n) {
+  return ops::memoryInitAny(inst, mem, seg, d, s, n);
 }
 
 // A callee that lazy compilation has not compiled yet: compiled out of line
@@ -1049,23 +1053,23 @@ L_MemorySizeK:
   pc += 3;
   NEXT();
 L_MemoryGrowK:
-  S(1) = memoryGrowOp(inst, pc[2], uint32_t(S(3)));
+  S(1) = memoryGrowOp(inst, pc[2], S(3));
   pc += 4;
   NEXT();
 L_MemoryInitK : {
-  TrapCode k = memoryInitOp(inst, pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)), pc[1]);
+  TrapCode k = memoryInitKOp(inst, pc[1], pc[2], S(3), S(4), S(5));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_MemoryCopyK : {
-  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], S(3), S(4), S(5));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_MemoryFillK : {
-  TrapCode k = memoryFillOp(inst, pc[1], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
+  TrapCode k = memoryFillOp(inst, pc[1], S(2), uint8_t(S(3)), S(4));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
