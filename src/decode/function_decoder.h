@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/build.h"
 #include "base/errors.h"
 #include "base/leb128.h"
 #include "module/frame_layout.h"
@@ -103,7 +104,7 @@ class ValidatorState {
   // memory64: whether memory `mem` (a memarg's or memory instruction's
   // Imm::mem) has i64 addresses. Without -W memory64, one test.
   bool memIs64(uint32_t mem) const {
-    return module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
+    return kBuildMemory64 && module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
   }
 };
 
@@ -435,6 +436,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Throw:
         case Opcode::Rethrow:
           if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
+          if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
           return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
         case Opcode::Else: return stepElse();
         case Opcode::End: return stepEnd();
@@ -678,6 +680,7 @@ template <class Visitor>
 bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
   if (tail && !module->features.tail_call) return malformed(op_offset, ErrorCode::IllegalOpcode);
+  if (tail && !kBuildTailCalls) return malformed(op_offset, ErrorCode::TailCallsNotInBuild);
   Imm imm;
   const FuncType* ft;
   if (op == Opcode::Call || op == Opcode::ReturnCall) {

@@ -26,6 +26,9 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'run'))
+from cli_test import sleb, uleb  # noqa: E402  (the LEB128 writers of the tests' Wasm binary writer)
+
 OPCODES = os.path.join(HERE, '..', '..', 'src', 'module', 'opcodes.def')
 I64_EXTEND_I32_U, I32_WRAP_I64, LOCAL_GET, LOCAL_SET = 0xad, 0xa7, 0x20, 0x21
 VALTYPE = {'i': 0x7f, 'l': 0x7e, 'f': 0x7d, 'd': 0x7c}
@@ -49,27 +52,6 @@ def read_ops():
     return ops
 
 
-def uleb(v):
-    out = bytearray()
-    while True:
-        b = v & 0x7f
-        v >>= 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def sleb(v):
-    out = bytearray()
-    while True:
-        b = v & 0x7f
-        v >>= 7
-        done = (v == 0 and not b & 0x40) or (v == -1 and b & 0x40)
-        out.append(b | (0 if done else 0x80))
-        if done:
-            return bytes(out)
-
-
 class Reader:
     def __init__(self, data, pos=0, end=None):
         self.data, self.pos, self.end = data, pos, len(data) if end is None else end
@@ -80,23 +62,20 @@ class Reader:
         self.pos += 1
         return self.data[self.pos - 1]
 
-    def uleb(self):
+    def leb(self, signed):
         v, shift = 0, 0
         while True:
             b = self.byte()
             v |= (b & 0x7f) << shift
             shift += 7
             if not b & 0x80:
-                return v
+                return v - (1 << shift) if signed and b & 0x40 else v
+
+    def uleb(self):
+        return self.leb(False)
 
     def sleb(self):
-        v, shift = 0, 0
-        while True:
-            b = self.byte()
-            v |= (b & 0x7f) << shift
-            shift += 7
-            if not b & 0x80:
-                return v - (1 << shift) if b & 0x40 else v
+        return self.leb(True)
 
     def take(self, n):
         if self.pos + n > self.end:
