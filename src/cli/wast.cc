@@ -604,15 +604,14 @@ int wastMain(int argc, char** argv) {
     for (const SkipEntry& e : entries) {
       const std::string& name = e.glob.find('/') == std::string::npos ? base : qualified;
       if (fnmatch(e.glob.c_str(), name.c_str(), 0) != 0) continue;
-      const char* build = e.build.empty()          ? ""
-                          : e.build == "[no-simd]" ? " (build without SIMD)"
-                                                   : " (build without memory64)";
+      std::string build = e.build.empty() ? "" : " (build without " + e.build + ")";
       if (e.category == "text") {
-        std::printf("skip: %s:%d %s%s: %s\n", e.glob.c_str(), e.line, e.category.c_str(), build, e.reason.c_str());
+        std::printf("skip: %s:%d %s%s: %s\n", e.glob.c_str(), e.line, e.category.c_str(), build.c_str(),
+                    e.reason.c_str());
         text_skips[e.line] = e.reason;
         continue;
       }
-      std::printf("skip: %s %s%s: %s\n", e.glob.c_str(), e.category.c_str(), build, e.reason.c_str());
+      std::printf("skip: %s %s%s: %s\n", e.glob.c_str(), e.category.c_str(), build.c_str(), e.reason.c_str());
       if (e.category == "all") skip_all = true;
       if (e.category == "exec") exec_skip = true;
     }

@@ -43,7 +43,10 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
 // "<glob>:<line>": its error text may differ from the expected one.
 
 struct SkipEntry {
-  std::string build;  // "[no-simd]": only in a build without SIMD; empty: every build
+  // What the line's build tag ("[no-simd]", kBuildTags in wast_script.cc) says
+  // the build lacks, "SIMD": the line applies only to such a build; empty:
+  // every build.
+  std::string build;
   std::string glob;
   std::string category;  // "exec", "all" or "text"
   std::string reason;

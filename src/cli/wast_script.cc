@@ -5,12 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "base/build.h"
 #include "cli/wast_internal.h"
 
 extern char** environ;
@@ -77,6 +79,19 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
   return std::nullopt;
 }
 
+// A skip-list line's build tag: it applies only to a build that lacks a
+// feature (a minimal build lacks them all, meson.build).
+struct BuildTag {
+  const char* tag;
+  const char* lacks;  // as `tern wast` prints it: "skip: ... (build without SIMD)"
+  bool lacking;       // this build lacks it
+};
+constexpr BuildTag kBuildTags[] = {{"[no-simd]", "SIMD", !kBuildSimd},
+                                   {"[no-memory64]", "memory64", !kBuildMemory64},
+                                   {"[no-multi-memory]", "multi-memory", !kBuildMultiMemory},
+                                   {"[no-exceptions]", "exceptions", !kBuildExceptions},
+                                   {"[no-tail-call]", "tail calls", !kBuildTailCalls}};
+
 std::optional<std::string> loadSkipList(const std::string& path, std::vector<SkipEntry>& out) {
   std::ifstream in(path);
   if (!in) return "cannot open skip list '" + path + "': " + std::strerror(errno);
@@ -88,13 +103,18 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
     size_t b = line.find_first_not_of(ws);
     if (b == std::string::npos || line[b] == '#') continue;
     SkipEntry e;
+    bool applies = true;
     size_t p = line.find_first_of(ws, b);
     if (line[b] == '[') {
       // "[no-simd] <glob> ...": an entry for one kind of build only.
-      e.build = line.substr(b, p - b);
-      if (e.build != "[no-simd]" && e.build != "[no-memory64]")
-        return path + ":" + std::to_string(lineno) + ": unknown build '" + e.build +
-               "' (expected [no-simd] or [no-memory64])";
+      std::string tag = line.substr(b, p - b);
+      const BuildTag* bt = std::find_if(std::begin(kBuildTags), std::end(kBuildTags),
+                                        [&](const BuildTag& t) { return tag == t.tag; });
+      if (bt == std::end(kBuildTags))
+        return path + ":" + std::to_string(lineno) + ": unknown build '" + tag +
+               "' (expected [no-simd], [no-memory64], [no-multi-memory], [no-exceptions] or [no-tail-call])";
+      e.build = bt->lacks;
+      applies = bt->lacking;
       b = p == std::string::npos ? p : line.find_first_not_of(ws, p);
       if (b == std::string::npos) return path + ":" + std::to_string(lineno) + ": missing glob";
       p = line.find_first_of(ws, b);
@@ -121,19 +141,7 @@ std::optional<std::string> loadSkipList(const std::string& path, std::vector<Ski
       size_t end = line.find_last_not_of(ws);
       e.reason = line.substr(r, end + 1 - r);
     }
-#ifdef TERN_NO_SIMD
-    constexpr bool kNoSimd = true;
-#else
-    constexpr bool kNoSimd = false;
-#endif
-#ifdef TERN_NO_MEMORY64
-    constexpr bool kNoMemory64 = true;
-#else
-    constexpr bool kNoMemory64 = false;
-#endif
-    if (e.build == "[no-simd]" && !kNoSimd) continue;
-    if (e.build == "[no-memory64]" && !kNoMemory64) continue;
-    out.push_back(std::move(e));
+    if (applies) out.push_back(std::move(e));
   }
   return std::nullopt;
 }

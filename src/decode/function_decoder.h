@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/build.h"
 #include "base/errors.h"
 #include "base/leb128.h"
 #include "module/frame_layout.h"
@@ -103,7 +104,7 @@ class ValidatorState {
   // memory64: whether memory `mem` (a memarg's or memory instruction's
   // Imm::mem) has i64 addresses. Without -W memory64, one test.
   bool memIs64(uint32_t mem) const {
-    return module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
+    return kBuildMemory64 && module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
   }
 };
 
@@ -435,6 +436,7 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Throw:
         case Opcode::Rethrow:
           if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
+          if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
           return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
         case Opcode::Else: return stepElse();
         case Opcode::End: return stepEnd();
@@ -678,6 +680,7 @@ template <class Visitor>
 bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
   if (tail && !module->features.tail_call) return malformed(op_offset, ErrorCode::IllegalOpcode);
+  if (tail && !kBuildTailCalls) return malformed(op_offset, ErrorCode::TailCallsNotInBuild);
   Imm imm;
   const FuncType* ft;
   if (op == Opcode::Call || op == Opcode::ReturnCall) {
@@ -855,12 +858,15 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     }
     default: return invalid(ErrorCode::InternalDecoder);
   }
-  if (info.cls != OpClass::Table && memIs64(imm.mem)) return applyMem64Sig(op, imm, live);
+  const bool mem64 = memIs64(imm.mem) || (op == Opcode::MemoryCopy && memIs64(imm.mem2));
+  if (info.cls != OpClass::Table && mem64) return applyMem64Sig(op, imm, live);
   return applySig(info, op, imm, live);
 }
 
 // The memory instructions of a 64-bit memory: addresses, sizes and page
-// counts are i64 (memory.init's source offset and length stay i32).
+// counts are i64 (memory.init's source offset and length stay i32). A
+// memory.copy has each address typed by its own memory, and an i64 length
+// only when both memories are 64-bit.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool live) {
   constexpr ValType I = ValType::I32, L = ValType::I64;
@@ -871,7 +877,11 @@ bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool liv
     case Opcode::MemoryGrow: n = 1; break;
     case Opcode::MemoryFill: params[1] = I; break;
     case Opcode::MemoryInit: params[1] = params[2] = I; break;
-    case Opcode::MemoryCopy: break;
+    case Opcode::MemoryCopy:
+      params[0] = memIs64(imm.mem) ? L : I;
+      params[1] = memIs64(imm.mem2) ? L : I;
+      params[2] = params[0] == L && params[1] == L ? L : I;
+      break;
     default: return applySig(opInfo(op), op, imm, live);  // data.drop
   }
   for (unsigned i = n; i-- > 0;)

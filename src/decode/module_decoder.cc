@@ -600,8 +600,7 @@ bool ModuleDecoder::importSection(Reader& r) {
         m_->memories.push_back(im.memory);
         ++m_->num_imported_memories;
         if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
-        if (m_->memories.size() > 1 && (im.memory.is64 || m_->memories[0].is64))
-          return fail(off, ErrorCode::Memory64WithOthers);
+        if (m_->memories.size() > 1 && !kBuildMultiMemory) return fail(off, ErrorCode::MultiMemoryNotInBuild);
         break;
       case 3:
         if (!readGlobalType(r, &im.global)) return false;
@@ -625,6 +624,7 @@ bool ModuleDecoder::importSection(Reader& r) {
 // A tag type: attribute 0 (exception), then a function type index whose
 // type has no results.
 bool ModuleDecoder::readTagType(Reader& r, uint32_t* type_index) {
+  if constexpr (!kBuildExceptions) return fail(r.offset(), ErrorCode::ExceptionsNotInBuild);
   uint8_t attribute;
   if (!r.u8(&attribute)) return readFail(r);
   if (attribute != 0) return fail(r.offset() - 1, ErrorCode::MalformedTagAttribute);
@@ -681,7 +681,7 @@ bool ModuleDecoder::memorySection(Reader& r) {
     if (!readMemoryType(r, &t)) return false;
     m_->memories.push_back(t);
     if (m_->memories.size() > 1 && !features_.multi_memory) return fail(off, ErrorCode::MultipleMemories);
-    if (m_->memories.size() > 1 && (t.is64 || m_->memories[0].is64)) return fail(off, ErrorCode::Memory64WithOthers);
+    if (m_->memories.size() > 1 && !kBuildMultiMemory) return fail(off, ErrorCode::MultiMemoryNotInBuild);
   }
   return true;
 }

@@ -29,6 +29,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "base/build.h"
 #include "interp/internal.h"
 #include "interp/lower.h"
 #include "interp/semantics.h"
@@ -267,12 +268,14 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
 // They set the loop's `inner` themselves, so that the loop holds no Trap
 // code of its own (the loop's registers stay as they were).
 [[gnu::noinline]] void throwOp(ModuleInst* inst, uint32_t tag, const uint64_t* slots, std::optional<Trap>& out) {
+  if constexpr (!kBuildExceptions) return;  // never reached (base/build.h)
   TagInst* t = inst->tags_[tag];
   std::vector<Value> values(t->type_.params.size());
   fromSlots(t->type_.params, slots, values.data());
   out = Trap::raise(t, std::move(values));
 }
 [[gnu::noinline]] void rethrowOp(ThreadCtx& t, const uint64_t* exn_slot, std::optional<Trap>& out) {
+  if constexpr (!kBuildExceptions) return;  // never reached (base/build.h)
   for (auto it = t.caught.rbegin(); it != t.caught.rend(); ++it)
     if (it->first == exn_slot) {
       out = exceptionTrap(it->second);
@@ -323,6 +326,7 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
 // clause's slots, and ThreadCtx::resume_* say where run() goes on. False if
 // none catches it (or the trap is no exception).
 [[gnu::noinline]] bool catchException(ThreadCtx& t, ModuleInst* inst, uint32_t base_frames, const Trap& trap) {
+  if constexpr (!kBuildExceptions) return false;  // no handlers (base/build.h)
   if (!trap.wasm_exception || !catchable(*trap.wasm_exception)) return false;
   const std::shared_ptr<const WasmException>& exn = trap.wasm_exception;
   const TagInst* tag = tagInst(exn->tag);
@@ -359,9 +363,8 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
 [[gnu::noinline]] TrapCode tableInitOp(ModuleInst* inst, uint32_t t, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
   return ops::tableInit(inst, t, seg, d, s, n);
 }
-[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n,
-                                        uint32_t mem = 0) {
-  return ops::memoryInit(inst, seg, d, s, n, mem);
+[[gnu::noinline]] TrapCode memoryInitOp(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  return ops::memoryInit(inst, seg, d, s, n);
 }
 // Memories other than memory 0 (multi-memory).
 struct MemView {
@@ -373,15 +376,20 @@ struct MemView {
   return {m->base_, m->size_};
 }
 [[gnu::noinline]] uint64_t memorySizeOp(ModuleInst* inst, uint32_t mem) { return inst->memories_[mem]->size_ >> 16; }
-[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint32_t n) {
-  return uint32_t(int32_t(inst->memories_[mem]->grow(n)));
+// Their operands as whole slots: each memory may be 32- or 64-bit (ops::operandOf).
+[[gnu::noinline]] uint64_t memoryGrowOp(ModuleInst* inst, uint32_t mem, uint64_t n) {
+  return ops::memoryGrowAny(inst->memories_[mem], n);
 }
 [[gnu::noinline]] TrapCode memoryCopyOp(ModuleInst* inst, uint32_t dm, uint32_t sm, uint64_t d, uint64_t s,
                                         uint64_t n) {
-  return ops::memoryCopy2(inst->memories_[dm], inst->memories_[sm], d, s, n);
+  return ops::memoryCopyAny(inst->memories_[dm], inst->memories_[sm], d, s, n);
 }
 [[gnu::noinline]] TrapCode memoryFillOp(ModuleInst* inst, uint32_t mem, uint64_t d, uint8_t v, uint64_t n) {
-  return ops::memoryFill(inst->memories_[mem], d, v, n);
+  return ops::memoryFillAny(inst->memories_[mem], d, v, n);
+}
+[[gnu::noinline]] TrapCode memoryInitKOp(ModuleInst* inst, uint32_t mem, uint32_t seg, uint64_t d, uint64_t s,
+                                         uint64_t n) {
+  return ops::memoryInitAny(inst, mem, seg, d, s, n);
 }
 
 // A callee that lazy compilation has not compiled yet: compiled out of line
@@ -819,7 +827,7 @@ L_Ret : {
 }
 L_CallI : {
   uint32_t def = pc[1];
-  if (bodies[def].tier >= FuncTier::Jit) {
+  if ((kBuildJit || kBuildLazy) && bodies[def].tier >= FuncTier::Jit) {
     // Lazy, not compiled yet: compiled now, and the call made again. A body
     // no tier can run fails in callOut (invoke says why).
     if (bodies[def].tier == FuncTier::Lazy && compileCalleeOp(inst, def) != FuncTier::None) NEXT();
@@ -869,7 +877,7 @@ L_CallIndirectI : {
   // Lazy, not compiled yet: compiled now, and the call made again (as
   // L_CallI). JIT code, other instances, the host, and a body no tier can
   // run go through callOut.
-  if (f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Lazy &&
+  if (kBuildLazy && f->instance_ == inst && bodies[f->index_ - nimp].tier == FuncTier::Lazy &&
       compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
     NEXT();
   inner = callOut(t, inst, f, fp + pc[3], fp + code->frame_slots);
@@ -879,9 +887,10 @@ L_CallIndirectI : {
   NEXT();
 }
 L_ReturnCallI:
+  if constexpr (!kBuildTailCalls) goto bad_op;  // never lowered (base/build.h)
   tail_def = pc[1];
   tail_from = pc[2];
-  if (bodies[tail_def].tier >= FuncTier::Jit) {
+  if ((kBuildJit || kBuildLazy) && bodies[tail_def].tier >= FuncTier::Jit) {
     // Lazy, not compiled yet: compiled now, and the call made again (as
     // L_CallI), so that a loop of tail calls keeps this frame. A body no
     // tier can run fails in runAt or callOut (invoke says why).
@@ -902,17 +911,20 @@ tail_in_place : {
   NEXT();
 }
 L_ReturnCallImport:
+  if constexpr (!kBuildTailCalls) goto bad_op;
   tail_f = inst->funcs_[pc[1]];
   tail_from = pc[2];
   goto tail_out;
 L_ReturnCallIndirectI : {
+  if constexpr (!kBuildTailCalls) goto bad_op;
   FuncInst* f = ops::indirectCallee(inst, pc[2], uint32_t(S(4)), type_ids[pc[1]], &trap_kind);
   if (!f) goto do_trap;
   tail_from = pc[3];
   if (f->instance_ == inst) {
     // Lazy, not compiled yet: compiled now, and the call made again (as
     // L_ReturnCallI).
-    if (bodies[f->index_ - nimp].tier == FuncTier::Lazy && compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
+    if (kBuildLazy && bodies[f->index_ - nimp].tier == FuncTier::Lazy &&
+        compileCalleeOp(inst, f->index_ - nimp) != FuncTier::None)
       NEXT();
     if (bodies[f->index_ - nimp].tier == FuncTier::Interp) {
       tail_def = f->index_ - nimp;
@@ -933,7 +945,7 @@ tail_out : {
     t.tail_pending = tail_f;
     goto done;
   }
-  if (tail_f->instance_ == inst && !tail_f->host_ && bodies[tail_f->index_ - nimp].tier == FuncTier::Jit) {
+  if (kBuildJit && tail_f->instance_ == inst && !tail_f->host_ && bodies[tail_f->index_ - nimp].tier == FuncTier::Jit) {
     inner = runJit(t, inst, tail_f->index_, fp);
   } else {
     uint32_t top = std::max<uint32_t>(code->frame_slots, slotsOf(ft.results));
@@ -1037,6 +1049,7 @@ L_MemoryCopyI : {
   NEXT();
 }
 L_MemSelect : {
+  if constexpr (!kBuildMultiMemory) goto bad_op;  // never lowered (base/build.h)
   MemView v = memoryView(inst, pc[1]);
   mem_base = v.base;
   mem_size = v.size;
@@ -1048,27 +1061,32 @@ L_MemRestore:
   pc += 1;
   NEXT();
 L_MemorySizeK:
+  if constexpr (!kBuildMultiMemory) goto bad_op;
   S(1) = memorySizeOp(inst, pc[2]);
   pc += 3;
   NEXT();
 L_MemoryGrowK:
-  S(1) = memoryGrowOp(inst, pc[2], uint32_t(S(3)));
+  if constexpr (!kBuildMultiMemory) goto bad_op;
+  S(1) = memoryGrowOp(inst, pc[2], S(3));
   pc += 4;
   NEXT();
 L_MemoryInitK : {
-  TrapCode k = memoryInitOp(inst, pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)), pc[1]);
+  if constexpr (!kBuildMultiMemory) goto bad_op;
+  TrapCode k = memoryInitKOp(inst, pc[1], pc[2], S(3), S(4), S(5));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_MemoryCopyK : {
-  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], uint32_t(S(3)), uint32_t(S(4)), uint32_t(S(5)));
+  if constexpr (!kBuildMultiMemory) goto bad_op;
+  TrapCode k = memoryCopyOp(inst, pc[1], pc[2], S(3), S(4), S(5));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 6;
   NEXT();
 }
 L_MemoryFillK : {
-  TrapCode k = memoryFillOp(inst, pc[1], uint32_t(S(2)), uint8_t(S(3)), uint32_t(S(4)));
+  if constexpr (!kBuildMultiMemory) goto bad_op;
+  TrapCode k = memoryFillOp(inst, pc[1], S(2), uint8_t(S(3)), S(4));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
@@ -1084,30 +1102,35 @@ L_CheckInterrupt : {
   NEXT();
 }
 L_MemoryGrow64I : {
+  if constexpr (!kBuildMemory64) goto bad_op;  // never lowered (base/build.h)
   S(1) = uint64_t(mem0->grow(S(2)));
   RELOAD_MEM();
   pc += 3;
   NEXT();
 }
 L_MemoryInit64I : {
+  if constexpr (!kBuildMemory64) goto bad_op;
   TrapCode k = memoryInitOp(inst, pc[1], S(2), uint32_t(S(3)), uint32_t(S(4)));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 5;
   NEXT();
 }
 L_MemoryCopy64I : {
+  if constexpr (!kBuildMemory64) goto bad_op;
   TrapCode k = ops::memoryCopy(mem0, S(1), S(2), S(3));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
   NEXT();
 }
 L_MemoryFill64I : {
+  if constexpr (!kBuildMemory64) goto bad_op;
   TrapCode k = ops::memoryFill(mem0, S(1), uint8_t(S(2)), S(3));
   if (isTrap(k)) TRAP(trapKindOf(k));
   pc += 4;
   NEXT();
 }
 L_Ea64 : {
+  if constexpr (!kBuildMemory64) goto bad_op;
   uint64_t off = uint64_t(pc[3]) | (uint64_t(pc[4]) << 32);
   uint64_t ea = S(2) + off;
   if (ea < off) TRAP(TrapKind::MemoryOutOfBounds);
@@ -1116,9 +1139,11 @@ L_Ea64 : {
   NEXT();
 }
 L_ThrowI:
+  if constexpr (!kBuildExceptions) goto bad_op;  // never lowered (base/build.h)
   throwOp(inst, pc[1], &S(2), inner);
   goto do_inner;
 L_RethrowI:
+  if constexpr (!kBuildExceptions) goto bad_op;
   rethrowOp(t, &S(1), inner);
   goto do_inner;
 L_MemoryFillI : {
@@ -1269,7 +1294,7 @@ std::optional<Trap> runAt(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint64_
     FuncTier tier = compileLazily(md, f->index_ - md.num_imported_funcs);
     const FuncBody& body = md.bodies[f->index_ - md.num_imported_funcs];
     std::optional<Trap> tr;
-    if (tier == FuncTier::Jit) {
+    if (kBuildJit && tier == FuncTier::Jit) {
       tr = enterJit(t, inst, f->index_, fp);
     } else {
       const Code* code = body.code.get();
@@ -1323,6 +1348,7 @@ uint64_t g_zero_size = 0;
 // call its entry frame makes to a function without JIT code returns here
 // pending (t.tail_pending); runJit and runAt make it.
 std::optional<Trap> enterJit(ThreadCtx& t, ModuleInst* inst, uint32_t func, uint64_t* fp) {
+  if constexpr (!kBuildJit) return Trap::host("internal error: no JIT in this build");  // base/build.h
   const ModuleData& md = inst->module_->data();
   const jit::JitModule* jm = md.jit.get();
   MemoryInst* mem0 = inst->memories_.empty() ? nullptr : inst->memories_[0];

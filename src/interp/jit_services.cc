@@ -67,8 +67,8 @@ void* jitCallIndirect(Ctx* ctx, uint32_t type_index, uint32_t table, uint32_t el
 // Table, reference and bulk-memory instructions, memory.grow of a 64-bit
 // memory or of a memory other than memory 0, and throw; operands in v[0..].
 // The memory instructions name their memory in a (memory.copy's source in
-// b; memory.init: the segment in a, the memory in b). A 64-bit memory's
-// addresses and sizes are i64 (memory.init's source and length stay i32).
+// b; memory.init: the segment in a, the memory in b). Each memory's
+// addresses and sizes are i64 or i32 by its own type (ops::operandOf).
 uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* v) {
   ModuleInst* inst = ctx->inst;
   TrapCode k = TrapCode::None;
@@ -77,8 +77,6 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
   MemoryInst* mem = mem_index == 0                       ? ctx->memory
                     : mem_index < inst->memories_.size() ? inst->memories_[mem_index]
                                                          : nullptr;
-  const bool m64 = mem && mem->is64_;
-  auto addr = [&](int i) { return m64 ? v[i] : uint32_t(v[i]); };
   switch (Opcode(op)) {
     case Opcode::RefFunc: r = ops::refFunc(inst, a); break;
     case Opcode::TableGet: k = ops::tableGet(inst, a, uint32_t(v[0]), &r); break;
@@ -89,17 +87,13 @@ uint64_t jitMisc(Ctx* ctx, uint32_t op, uint32_t a, uint32_t b, const uint64_t* 
     case Opcode::TableCopy: k = ops::tableCopy(inst, a, b, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::TableInit: k = ops::tableInit(inst, b, a, uint32_t(v[0]), uint32_t(v[1]), uint32_t(v[2])); break;
     case Opcode::ElemDrop: ops::elemDrop(inst, a); break;
-    case Opcode::MemoryInit: k = ops::memoryInit(inst, a, addr(0), uint32_t(v[1]), uint32_t(v[2]), b); break;
+    case Opcode::MemoryInit: k = ops::memoryInitAny(inst, b, a, v[0], v[1], v[2]); break;
     case Opcode::DataDrop: ops::dataDrop(inst, a); break;
     case Opcode::MemoryCopy:
-      k = b == a ? ops::memoryCopy(mem, addr(0), addr(1), addr(2))
-                 : ops::memoryCopy2(mem, inst->memories_[b], addr(0), addr(1), addr(2));
+      k = ops::memoryCopyAny(mem, b == 0 ? ctx->memory : inst->memories_[b], v[0], v[1], v[2]);
       break;
-    case Opcode::MemoryFill: k = ops::memoryFill(mem, addr(0), uint8_t(v[1]), addr(2)); break;
-    case Opcode::MemoryGrow:
-      // A 32-bit memory's result is an i32 (-1 zero-extended, as JIT code keeps i32 values).
-      r = m64 ? uint64_t(mem->grow(v[0])) : uint64_t(uint32_t(int32_t(mem->grow(uint32_t(v[0])))));
-      break;
+    case Opcode::MemoryFill: k = ops::memoryFillAny(mem, v[0], uint8_t(v[1]), v[2]); break;
+    case Opcode::MemoryGrow: r = ops::memoryGrowAny(mem, v[0]); break;
     case Opcode::Throw: {  // tag a, its values from v on
       TagInst* tag = inst->tags_[a];
       std::vector<Value> values;

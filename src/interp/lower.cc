@@ -9,6 +9,8 @@
 #include <cstring>
 #include <cassert>
 
+#include "base/build.h"
+
 namespace tern::interp {
 
 namespace {
@@ -615,7 +617,7 @@ void Lowering::openBlock(const ValidatorState& s, Opcode op) {
   if (op == Opcode::Loop) {
     f.loop_pc = pos();
     emitInterruptCheck();
-  } else if (op == Opcode::Try) {
+  } else if (kBuildExceptions && op == Opcode::Try) {
     f.handler = int32_t(c_.handlers.size());
     c_.handlers.emplace_back().begin = pos();
   } else if (op == Opcode::If) {
@@ -665,7 +667,7 @@ void Lowering::endBlock(const ValidatorState& s) {
     return;
   }
   if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
-  if (f.kind == CtrlKind::Try) c_.handlers[size_t(f.handler)].end = pos();  // a try without clauses
+  if (kBuildExceptions && f.kind == CtrlKind::Try) c_.handlers[size_t(f.handler)].end = pos();  // no clauses
   if (f.else_fixup >= 0) {
     uint32_t start = c_.words[size_t(f.else_fixup)];
     c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
@@ -681,6 +683,7 @@ void Lowering::endBlock(const ValidatorState& s) {
 // catch, catch_all and delegate end the try body (or the clause before);
 // throw and rethrow leave through the interpreter's unwinder.
 void Lowering::exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if constexpr (!kBuildExceptions) return;  // never reached: the decoder refuses them (base/build.h)
   if (op == Opcode::Throw) {
     uint32_t n = uint32_t(m_.types[m_.tags[imm.a]].params.size());
     uint32_t first = depth() - n;
@@ -858,6 +861,7 @@ void Lowering::localSet(Opcode op, uint32_t x) {
 // that point the interpreter's memory registers at memory k and back (the
 // next instruction cannot take the result's slot over: it follows MemRestore).
 void Lowering::otherMemory(Opcode op, const Imm& imm) {
+  if constexpr (!kBuildMultiMemory) return;  // never reached: the decoder refuses them (base/build.h)
   emitOp(IOp::MemSelect);
   w(imm.mem);
   simple(op, imm);

@@ -76,6 +76,7 @@ class Walker {
   std::span<const uint32_t> elems() const { return map_ ? map_->elems : std::span<const uint32_t>(); }
   std::span<const uint32_t> datas() const { return map_ ? map_->datas : std::span<const uint32_t>(); }
   std::span<const uint32_t> mems() const { return map_ ? map_->mems : std::span<const uint32_t>(); }
+  std::span<const uint32_t> tags() const { return map_ ? map_->tags : std::span<const uint32_t>(); }
 
   // Alignment flags (bit 6: a memory index follows), [memory], offset. A
   // memory that becomes memory 0 keeps its index; any other gets bit 6.
@@ -149,7 +150,7 @@ class Walker {
       case ImmKind::LocalIdx: return skipU32();
       case ImmKind::GlobalIdx: return index(globals(), "global");
       case ImmKind::TableIdx: return index(tables(), "table");
-      case ImmKind::TagIdx: return fail("exception handling is not supported by tern link");
+      case ImmKind::TagIdx: return index(tags(), "tag");  // throw, catch
       case ImmKind::MemArg: return memArg();
       case ImmKind::MemIdx: return memIdx();
       case ImmKind::I32:

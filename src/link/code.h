@@ -2,7 +2,7 @@
 // instruction by instruction, driven by the opcode table's immediate kinds
 // (module/opcodes.def), and rewrites every immediate that names an entry of
 // a module-level index space (type, function, table, global, element or
-// data segment). Other immediates are copied byte for byte.
+// data segment, memory, tag). Other immediates are copied byte for byte.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace tern::link {
 
 // Old index -> new index, one table per index space.
 struct IndexMap {
-  std::span<const uint32_t> types, funcs, tables, globals, elems, datas, mems;
+  std::span<const uint32_t> types, funcs, tables, globals, elems, datas, mems, tags;
 };
 
 // What a body refers to, gathered without rewriting.

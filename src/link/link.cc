@@ -40,9 +40,9 @@ struct Mod {
   bool is_main = false;
   std::vector<BodyFacts> facts;  // per defined function
   bool uses_memory = false;      // its code, data segments or host calls touch memory 0
-  std::vector<Ref> funcs, tables, mems, globals;
+  std::vector<Ref> funcs, tables, mems, globals, tags;
   // Final index maps, input index -> output index.
-  std::vector<uint32_t> type_map, func_map, table_map, global_map, elem_map, data_map, mem_map;
+  std::vector<uint32_t> type_map, func_map, table_map, global_map, elem_map, data_map, mem_map, tag_map;
   bool deferred = false;  // active segments run from the synthesized start
 };
 
@@ -55,6 +55,15 @@ struct OutImport {
 };
 
 Error linkError(std::string msg) { return Error{ErrorKind::Link, std::move(msg), SIZE_MAX, std::nullopt}; }
+
+// The inputs are decoded and the output validated with the default features
+// plus exceptions: a module with tags links whether or not the runtime that
+// runs it has them switched on.
+Features linkFeatures() {
+  Features f;
+  f.exceptions = true;
+  return f;
+}
 
 ExternType importType(const ModuleData& m, const Import& im) {
   ExternType t;
@@ -146,7 +155,7 @@ class Linker {
     assignIndices();
     std::vector<uint8_t> out;
     if (auto e = emit(out)) return *e;
-    if (std::optional<Error> e = Module::validate(out))
+    if (std::optional<Error> e = Module::validate(out, linkFeatures()))
       return linkError("internal error: the linked module does not validate: " + e->toString());
     return out;
   }
@@ -160,12 +169,12 @@ class Linker {
       md.in = i < deps_.size() ? &deps_[i] : &main_;
       md.is_main = i == deps_.size();
       const std::vector<uint8_t>& bytes = md.in->bytes;
-      if (std::optional<Error> e = Module::validate(bytes)) {
+      if (std::optional<Error> e = Module::validate(bytes, linkFeatures())) {
         e->message = md.in->path + ": " + e->toString();
         e->offset = SIZE_MAX;
         return e;
       }
-      ModuleDecoder dec;
+      ModuleDecoder dec(linkFeatures());
       dec.feed(bytes);
       if (!dec.finish()) {
         Error e = dec.toError();
@@ -277,7 +286,7 @@ class Linker {
       case ExternKind::Table: return md.tables;
       case ExternKind::Memory: return md.mems;
       case ExternKind::Global: return md.globals;
-      case ExternKind::Tag: break;  // never: modules are decoded without the exceptions feature
+      case ExternKind::Tag: return md.tags;
     }
     return md.funcs;
   }
@@ -287,7 +296,7 @@ class Linker {
     for (size_t k : order_) {
       Mod& md = mods_[k];
       const ModuleData& m = *md.m;
-      uint32_t kind_counts[4] = {0, 0, 0, 0};
+      uint32_t kind_counts[5] = {0, 0, 0, 0, 0};
       for (const Import& im : m.imports) {
         ExternType want = importType(m, im);
         uint32_t index_in_kind = kind_counts[size_t(im.kind)]++;
@@ -330,6 +339,10 @@ class Linker {
       for (size_t j = m.num_imported_globals; j < m.globals.size(); ++j) {
         md.globals.push_back(Ref{false, uint32_t(def_globals_.size())});
         def_globals_.push_back({k, uint32_t(j - m.num_imported_globals)});
+      }
+      for (size_t j = m.num_imported_tags; j < m.tags.size(); ++j) {
+        md.tags.push_back(Ref{false, uint32_t(def_tags_.size())});
+        def_tags_.push_back({k, m.tags[j]});
       }
     }
     // A host function reaches its caller's memory: a module that calls one
@@ -409,7 +422,7 @@ class Linker {
   }
 
   void assignIndices() {
-    const uint32_t nf = num_imports_[0], nt = num_imports_[1], ng = num_imports_[3];
+    const uint32_t nf = num_imports_[0], nt = num_imports_[1], ng = num_imports_[3], ntag = num_imports_[4];
     // Types, in instantiation order (the output's imports use them too).
     for (size_t k : order_) {
       Mod& md = mods_[k];
@@ -421,6 +434,7 @@ class Linker {
       for (const Ref& r : md.tables) md.table_map.push_back(finalIndex(r, nt));
       for (const Ref& r : md.globals) md.global_map.push_back(finalIndex(r, ng));
       for (const Ref& r : md.mems) md.mem_map.push_back(memIndex(r));
+      for (const Ref& r : md.tags) md.tag_map.push_back(finalIndex(r, ntag));
     }
     // Segments keep instantiation order. Once a start function has run,
     // later modules' active segments must wait for it: they become passive
@@ -586,7 +600,10 @@ class Linker {
           case ExternKind::Table: s.tableType(oi.type.table); break;
           case ExternKind::Memory: s.limits(oi.type.memory.limits); break;
           case ExternKind::Global: s.globalType(oi.type.global); break;
-          case ExternKind::Tag: break;  // never (see space())
+          case ExternKind::Tag:
+            s.u8(0);  // attribute: exception
+            s.u32(type_ids_.at(oi.type.func.toString()));
+            break;
         }
       }
       appendSection(out, 2, s);
@@ -616,6 +633,16 @@ class Linker {
       }
       appendSection(out, 5, s);
     }
+    // Tags (section 13 goes between memories and globals).
+    if (!def_tags_.empty()) {
+      ByteWriter s;
+      s.u32(uint32_t(def_tags_.size()));
+      for (auto [k, type] : def_tags_) {
+        s.u8(0);
+        s.u32(mods_[k].type_map[type]);
+      }
+      appendSection(out, 13, s);
+    }
     // Globals.
     if (!def_globals_.empty()) {
       ByteWriter s;
@@ -641,7 +668,7 @@ class Linker {
             case ExternKind::Table: s.u32(main.table_map[ex.index]); break;
             case ExternKind::Memory: s.u32(main.mem_map[ex.index]); break;
             case ExternKind::Global: s.u32(main.global_map[ex.index]); break;
-            case ExternKind::Tag: break;  // never (see space())
+            case ExternKind::Tag: s.u32(main.tag_map[ex.index]); break;
           }
         }
         appendSection(out, 7, s);
@@ -662,7 +689,8 @@ class Linker {
     for (auto [k, j] : def_funcs_) {
       Mod& md = mods_[k];
       const FuncBody& fb = md.m->bodies[j];
-      IndexMap map{md.type_map, md.func_map, md.table_map, md.global_map, md.elem_map, md.data_map, md.mem_map};
+      IndexMap map{md.type_map, md.func_map, md.table_map, md.global_map,
+                   md.elem_map, md.data_map, md.mem_map,   md.tag_map};
       ByteWriter body;
       BodyFacts facts;
       std::string err;
@@ -853,10 +881,11 @@ class Linker {
 
   std::vector<OutImport> imports_;
   std::unordered_map<std::string, size_t> import_keys_;
-  uint32_t num_imports_[4] = {0, 0, 0, 0};              // by ExternKind
+  uint32_t num_imports_[5] = {0, 0, 0, 0, 0};           // by ExternKind
   std::vector<std::pair<size_t, uint32_t>> def_funcs_;  // module, body index
   std::vector<TableType> def_tables_;
   std::vector<std::pair<size_t, uint32_t>> def_globals_;  // module, defined-global index
+  std::vector<std::pair<size_t, uint32_t>> def_tags_;     // module, its type index
   std::vector<bool> mem_used_;                            // by defining module
   std::vector<std::pair<size_t, uint32_t>> def_mems_;     // every defined memory: module, memory index
   std::vector<uint32_t> out_mems_;                        // the output's defined memories (def_mems_ indices)

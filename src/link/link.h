@@ -10,7 +10,10 @@
 //     then the definitions of each module in instantiation order; function
 //     types are deduplicated;
 //   - code is rewritten (every immediate naming a type, function, table,
-//     global, element or data segment);
+//     global, element or data segment, memory or tag);
+//   - tags (exception handling) are an index space like the others: a
+//     dependency's exported tag satisfies an import of it, and the output
+//     has one tag section;
 //   - element and data segments keep their order; start functions run in
 //     instantiation order. When more than one start function exists, or a
 //     module's segments would otherwise be written before an earlier

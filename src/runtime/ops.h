@@ -98,7 +98,7 @@ inline TrapCode memoryCopy(MemoryInst* m, uint64_t d, uint64_t s, uint64_t n) {
 // memory.copy between two memories (multi-memory); they do not overlap.
 inline TrapCode memoryCopy2(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t s, uint64_t n) {
   if (dm == sm) return memoryCopy(dm, d, s, n);
-  if (s + n > sm->size_ || d + n > dm->size_) return kMemoryOob;
+  if (rangeOutside(s, n, sm->size_) || rangeOutside(d, n, dm->size_)) return kMemoryOob;
   if (n) std::memcpy(dm->base_ + d, sm->base_ + s, n);
   return kOk;
 }
@@ -106,6 +106,27 @@ inline TrapCode memoryFill(MemoryInst* m, uint64_t d, uint8_t v, uint64_t n) {
   if (rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memset(m->base_ + d, v, n);
   return kOk;
+}
+
+// The memory instructions of any memory, from their operands as 64-bit
+// slots: an address, size or page count is an i64 for a 64-bit memory and
+// the low 32 bits otherwise, so that 32- and 64-bit memories mix (memory64
+// with multi-memory). memory.copy's length is an i64 only when both
+// memories are 64-bit; memory.init's source and length are always i32.
+inline uint64_t operandOf(const MemoryInst* m, uint64_t v) { return m->is64_ ? v : uint32_t(v); }
+inline uint64_t memoryGrowAny(MemoryInst* m, uint64_t n) {
+  // A 32-bit memory's -1 is an i32, zero-extended as both tiers keep i32 values.
+  int64_t r = m->grow(operandOf(m, n));
+  return m->is64_ ? uint64_t(r) : uint64_t(uint32_t(int32_t(r)));
+}
+inline TrapCode memoryInitAny(ModuleInst* inst, uint32_t mem, uint32_t seg, uint64_t d, uint64_t s, uint64_t n) {
+  return memoryInit(inst, seg, operandOf(inst->memories_[mem], d), uint32_t(s), uint32_t(n), mem);
+}
+inline TrapCode memoryCopyAny(MemoryInst* dm, MemoryInst* sm, uint64_t d, uint64_t s, uint64_t n) {
+  return memoryCopy2(dm, sm, operandOf(dm, d), operandOf(sm, s), dm->is64_ && sm->is64_ ? n : uint32_t(n));
+}
+inline TrapCode memoryFillAny(MemoryInst* m, uint64_t d, uint8_t v, uint64_t n) {
+  return memoryFill(m, operandOf(m, d), v, operandOf(m, n));
 }
 
 }  // namespace tern::ops

@@ -28,6 +28,10 @@ For each of --count modules (numbered from --first):
        ttf-tail  translate-to-fuzz with tail calls enabled (the "tail" set:
               core plus --enable-tail-call): return_call and
               return_call_indirect among the calls;
+       ttf-multimem  translate-to-fuzz (the "core" set), then lifted to two
+              memories, each 32- or 64-bit, with the accesses spread over
+              them (lift_multimem.py, next to this script; the "multimem"
+              set: validated and run with -W multi-memory,memory64);
   2. `tern validate m.wasm`; when wabt's wasm-validate is found it is asked
      too, and a module the two validators disagree on is reported;
   3. `diff_runner -q m.wasm` runs it on the interpreter, the JIT and the JIT
@@ -82,9 +86,10 @@ GEN_EXPRS = os.path.join(HERE, 'gen_exprs.py')
 GEN_SHAPES = os.path.join(HERE, 'gen_shapes.py')
 GEN_SIMD = os.path.join(HERE, 'gen_simd.py')
 LIFT_MEM64 = os.path.join(HERE, 'lift_mem64.py')
+LIFT_MULTIMEM = os.path.join(HERE, 'lift_multimem.py')
 # The order kinds are drawn in; new kinds go last, so that the modules of a
 # seed with the older kinds stay the same.
-KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd', 'ttf-mem64', 'ttf-tail')
+KINDS = ('exprs', 'ttf', 'shapes', 'simd', 'ttf-simd', 'ttf-mem64', 'ttf-tail', 'ttf-multimem')
 DEFAULT_KINDS = 'ttf:2,exprs:1,shapes:1'
 GEN_ALIASES = {'both': 'ttf:2,exprs:1', 'ttf': 'ttf', 'exprs': 'exprs', 'shapes': 'shapes'}
 
@@ -96,12 +101,14 @@ PROFILES = {
     'simd': CORE + ['--enable-multivalue', '--enable-simd'],
     'mem64': CORE + ['--enable-multivalue', '--enable-memory64'],
     'tail': CORE + ['--enable-multivalue', '--enable-tail-call'],
+    'multimem': CORE + ['--enable-multivalue'],  # lifted to two memories after the passes
 }
 # What Tern (tern validate, diff_runner) and wasm-validate need switched on
 # for a set's modules (every set but simd's is standard Wasm: wasm-validate
 # checks those).
-TERN_FEATURES = {'mem64': ['-W', 'memory64']}
-WABT_FEATURES = {'core': [], 'mem64': ['--enable-memory64'], 'tail': ['--enable-tail-call']}
+TERN_FEATURES = {'mem64': ['-W', 'memory64'], 'multimem': ['-W', 'multi-memory,memory64']}
+WABT_FEATURES = {'core': [], 'mem64': ['--enable-memory64'], 'tail': ['--enable-tail-call'],
+                 'multimem': ['--enable-multi-memory', '--enable-memory64']}
 TTF_PASSES = [[], ['-O3'], ['--fuzz-passes']]
 EXPRS_PASSES = [[], [], ['-O3']]
 SHAPES_PASSES = [[], [], ['-O2'], ['-O3'], ['-O3'], ['-Os']]
@@ -136,9 +143,11 @@ class Plan:
             self.profile = 'mem64'
         if gen == 'ttf-tail':
             self.profile = 'tail'
+        if gen == 'ttf-multimem':
+            self.profile = 'multimem'
         self.passes = rng.choice({'ttf': TTF_PASSES, 'exprs': EXPRS_PASSES, 'shapes': SHAPES_PASSES,
                                   'simd': SIMD_PASSES, 'ttf-simd': TTF_PASSES, 'ttf-mem64': TTF_PASSES,
-                                  'ttf-tail': TTF_PASSES}[gen])
+                                  'ttf-tail': TTF_PASSES, 'ttf-multimem': TTF_PASSES}[gen])
         self.input = bytes(rng.getrandbits(8) for _ in range(rng.randint(min_bytes, max_bytes)))
         self.exprs_seed = '%d:%d' % (seed, index)
 
@@ -173,15 +182,31 @@ def generate_mem64(args, plan, raw, d):
     return None
 
 
+def generate_multimem(args, plan, raw, d):
+    """-ttf and the passes, then the module lifted to two memories
+    (lift_multimem.py, its draws from the plan's seed): writes d/m.wasm,
+    returns an error text or None."""
+    steps = [[args.wasm_opt, '-ttf', raw] + PROFILES[plan.profile] + plan.passes + ['-o', os.path.join(d, 'm0.wasm')],
+             [sys.executable, LIFT_MULTIMEM, plan.exprs_seed, os.path.join(d, 'm0.wasm'), os.path.join(d, 'm.wasm')]]
+    for cmd in steps:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            return '%s: %s' % (os.path.basename(cmd[1] if cmd[0] == sys.executable else cmd[0]),
+                               r.stderr.strip()[-500:])
+    return None
+
+
 def generate(args, plan, d):
     """Writes d/m.wasm; returns an error text or None."""
     wasm = os.path.join(d, 'm.wasm')
-    if plan.kind in ('ttf', 'ttf-simd', 'ttf-mem64', 'ttf-tail'):
+    if plan.kind in ('ttf', 'ttf-simd', 'ttf-mem64', 'ttf-tail', 'ttf-multimem'):
         raw = os.path.join(d, 'input.bin')
         with open(raw, 'wb') as f:
             f.write(plan.input)
         if plan.kind == 'ttf-mem64':
             return generate_mem64(args, plan, raw, d)
+        if plan.kind == 'ttf-multimem':
+            return generate_multimem(args, plan, raw, d)
         cmd = [args.wasm_opt, '-ttf', raw] + PROFILES[plan.profile] + plan.passes + ['-o', wasm]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0 or not os.path.exists(wasm):
@@ -289,7 +314,7 @@ def main():
     ap.add_argument('--wasm-validate', default=shutil.which('wasm-validate'),
                     help='wabt validator to cross-check `tern validate` (default: from PATH, if any)')
     ap.add_argument('--kinds', help='generators and weights, KIND[:WEIGHT],... of ttf, exprs, shapes, simd, ttf-simd, '
-                    'ttf-mem64, ttf-tail '
+                    'ttf-mem64, ttf-tail, ttf-multimem '
                     '(default %s)' % DEFAULT_KINDS)
     ap.add_argument('--gen', choices=sorted(GEN_ALIASES),
                     help='the older --kinds: ttf, exprs, shapes, or both (ttf:2,exprs:1)')

@@ -89,7 +89,7 @@ def imports(data, with_limits=False):
                 limits, pos = read_limits(payload, pos)
             else:
                 pos += 2
-            entry = (mod, name, ["func", "table", "memory", "global"][kind])
+            entry = (mod, name, ["func", "table", "memory", "global", "tag"][kind])
             out.append(entry + (limits,) if with_limits else entry)
     return out
 
@@ -229,10 +229,25 @@ SUCCESS = {
         # Unsatisfied imports of both modules, merged where one definition
         # can satisfy both (nothing here provides "env": link and validate
         # only).
-        main="dedup_main", deps=["dd=dedup_dep"], preload=[], runs=[],
+        main="dedup_main", deps=["dd=dedup_dep"], preload=[], runs=[], features=["exceptions"],
         imports=[("env", "memory", "memory", (2, 10)), ("env", "f", "func", None),
                  ("env", "f", "func", None), ("env", "g", "global", None),
-                 ("env", "tbl", "table", (8, None)), ("env", "g", "global", None)]),
+                 ("env", "tbl", "table", (8, None)), ("env", "t", "tag", None), ("env", "t", "tag", None),
+                 ("env", "g", "global", None)]),
+    "tags": dict(
+        # Exception handling: main imports a tag and throwing functions
+        # from "exc" and has a tag of its own, whose index moves (the
+        # dependency's two tags come first); caught across the two
+        # modules, by tag and by catch_all, rethrown through a delegate,
+        # and uncaught (the trap names the tag).
+        main="exc_main", deps=["exc=exc_dep"], preload=["exc=exc_dep"], features=["exceptions"],
+        runs=[("catch_dep", ["5"], ints(1005), 0),
+              ("catch_all_other", [], ints(7), 0),
+              ("own", [], "2.5\n", 0),
+              ("rethrow", ["4"], ints(8), 0),
+              ("guard", ["3"], ints(1), 0),
+              ("uncaught_dep", []) + trap("uncaught exception (e)"),
+              ("uncaught_own", []) + trap("uncaught exception (mine)")]),
     "two-memories": dict(
         # Both modules own a memory: the output keeps both, main's first.
         main="twomem_main", deps=["twomem=twomem_dep"], preload=["twomem=twomem_dep"],
@@ -299,12 +314,19 @@ class Runner:
         return self.tern_cmd(["link", self.path(main)] + [self.dep_arg(d) for d in deps] +
                              ["-o", out] + list(extra))
 
-    def validate(self, out):
+    # A case's features: "-W NAME" for tern, "--enable-NAME" for wabt.
+    @staticmethod
+    def tern_flags(case):
+        return [a for f in case.get("features", []) for a in ("-W", f)]
+
+    def validate(self, out, case=None):
+        wabt = ["--enable-" + f for f in (case or {}).get("features", [])]
         if self.validator:
-            p = subprocess.run([self.validator, "--enable-multi-memory", out], capture_output=True, text=True)
+            p = subprocess.run([self.validator, "--enable-multi-memory"] + wabt + [out], capture_output=True,
+                               text=True)
             if p.returncode != 0:
                 fail("wasm-validate rejects %s:\n%s%s" % (out, p.stdout, p.stderr))
-        rc, so, se = self.tern_cmd(["validate", out])
+        rc, so, se = self.tern_cmd(["validate"] + self.tern_flags(case or {}) + [out])
         if rc != 0:
             fail("tern validate rejects %s: %s" % (out, se))
 
@@ -313,7 +335,7 @@ class Runner:
         rc, so, se = self.link(case["main"], case["deps"], out)
         if rc != 0 or se:
             fail("tern link exited %d: %s" % (rc, se))
-        self.validate(out)
+        self.validate(out, case)
         data = open(out, "rb").read()
         if "imports" in case:
             with_limits = any(len(i) > 3 for i in case["imports"])
@@ -332,8 +354,9 @@ class Runner:
                 want_out = mm_c_output(self.dir)
             want_err = run[4] if len(run) > 4 else None
             inv = ["--invoke", invoke] if invoke else []
-            a = self.tern_cmd(["run"] + preload + inv + [self.path(case["main"])] + args)
-            b = self.tern_cmd(["run"] + inv + [out] + args)
+            flags = self.tern_flags(case)
+            a = self.tern_cmd(["run"] + flags + preload + inv + [self.path(case["main"])] + args)
+            b = self.tern_cmd(["run"] + flags + inv + [out] + args)
             label = "%s %s" % (invoke or "_start", " ".join(args))
             first = lambda s: s.splitlines()[0] if s else ""
             if (a[0], a[1], first(a[2])) != (b[0], b[1], first(b[2])):

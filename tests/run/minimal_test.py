@@ -14,7 +14,11 @@ as the test `minimal-cli`.
   exhausted"), also under -W max-wasm-stack, each with exit status 134;
 - without SIMD (-Dsimd=false, the minimal default) a valid module with a
   v128 instruction does not compile, with a message naming the function and
-  saying that SIMD is not in this build; an invalid one is still invalid.
+  saying that SIMD is not in this build; an invalid one is still invalid;
+- memory64, multi-memory, exception handling and tail calls are left out
+  too: with their switch on, a 64-bit memory, a second memory, a tag, a
+  `try` or a `return_call` is refused (exit status 1) as not in this build;
+  with it off, the module is as invalid or malformed as in any build.
 """
 import os
 import subprocess
@@ -43,6 +47,18 @@ SIMD_WAT = r"""
 INVALID_SIMD_WAT = r"""
 (module (func (result i32) (i32x4.extract_lane 2 (i32.const 1))))
 """
+
+
+# Wasm 3.0 features a minimal build leaves out: (module text, -W switch,
+# its refusal when on, its error when off).
+LEFT_OUT = [
+    ("(module (memory 1) (memory 1))", "multi-memory", "this build leaves multi-memory out", "multiple memories"),
+    ("(module (memory i64 1))", "memory64", "this build leaves memory64 out", "integer too large"),
+    ("(module (tag (param i32)))", "exceptions", "this build leaves exceptions out", "malformed section id"),
+    ("(module (func (try (do) (catch_all))))", "exceptions", "this build leaves exceptions out",
+     "illegal opcode"),
+    ("(module (func $f (return_call $f)))", "tail-call", "this build leaves tail calls out", "illegal opcode"),
+]
 
 
 def run(*args):
@@ -97,5 +113,15 @@ with tempfile.TemporaryDirectory() as tmp:
           and "function lane: SIMD (v128) is not in this build of Tern (-Dsimd=false)" in r.stderr, r)
     r = run("validate", invalid_wasm)
     check("invalid v128 code still invalid", r.returncode == 1 and "type mismatch" in r.stderr, r)
+
+    for i, (text, switch, refused, otherwise) in enumerate(LEFT_OUT):
+        out = os.path.join(tmp, "left%d.wasm" % i)
+        with open(wat, "w") as f:
+            f.write(text)
+        subprocess.run(["wat2wasm", "--enable-all", wat, "-o", out], check=True)
+        r = run("validate", "-W", switch + "=y", out)
+        check("%s refused with -W %s" % (text, switch), r.returncode == 1 and refused in r.stderr, r)
+        r = run("validate", "-W", switch + "=n", out)
+        check("%s invalid without -W %s" % (text, switch), r.returncode == 1 and otherwise in r.stderr, r)
 
 sys.exit(1 if failures else 0)

@@ -170,29 +170,22 @@ TEST_CASE("memory64: the decoder's gate, index types and limits") {
   CHECK(rejection(memoryModule(0x00, {1}, I32, size), true).find("type mismatch") != std::string::npos);
 }
 
-TEST_CASE("memory64 with several memories: refused as unsupported, with the memory's offset") {
-  // Two memories, the second 64-bit (then the first): Tern does not run the pair yet.
-  for (bool second : {true, false}) {
-    ModuleBuilder m;
-    Buf mem;
-    mem.u32(2).u8(second ? 0x00 : 0x04).u32(1).u8(second ? 0x04 : 0x00).u32(1);
-    m.section(kMemory, mem);
-    tern::Features f;
-    f.memory64 = true;
-    std::optional<tern::Error> e = tern::Module::validate(m.bytes(), f);
-    REQUIRE(e);
-    CHECK(e->kind == tern::ErrorKind::Unsupported);
-    CHECK(e->message.find("not supported yet") != std::string::npos);
-    CHECK(e->offset == m.bytes().size() - 2);  // the second memory's type
-  }
-  // Two 32-bit memories stay valid with memory64 on.
-  ModuleBuilder m;
-  Buf mem;
-  mem.u32(2).u8(0x00).u32(1).u8(0x00).u32(1);
-  m.section(kMemory, mem);
-  tern::Features f;
-  f.memory64 = true;
-  CHECK_FALSE(tern::Module::validate(m.bytes(), f).has_value());
+TEST_CASE("memory64 with several memories: any mix of 32- and 64-bit memories is valid") {
+  for (uint8_t first : {0x00, 0x04})
+    for (uint8_t second : {0x00, 0x04}) {
+      ModuleBuilder m;
+      Buf mem;
+      mem.u32(2).u8(first).u32(1).u8(second).u32(1);
+      m.section(kMemory, mem);
+      tern::Features f;
+      f.memory64 = true;
+      CHECK_FALSE(tern::Module::validate(m.bytes(), f).has_value());
+      // Without multi-memory the second memory is still refused.
+      f.multi_memory = false;
+      std::optional<tern::Error> e = tern::Module::validate(m.bytes(), f);
+      REQUIRE(e);
+      CHECK(e->message.find("multiple memories") != std::string::npos);
+    }
 }
 
 TEST_CASE("tail-call: the decoder's gate") {
