@@ -18,7 +18,7 @@ const std::string& FunctionCompiler::failure() const { return impl_->why; }
 
 ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
-void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable) {}
+void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable, CatchTable) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 bool ModuleBuilder::place(JitModule&, const ModuleData&) { return false; }
 JitModule::~JitModule() = default;
@@ -27,6 +27,8 @@ std::shared_ptr<JitModule> JitModule::load(std::span<const uint8_t>, JitImage) {
 std::shared_ptr<JitModule> JitModule::adopt(void*, size_t, std::span<const uint8_t>, JitImage) { return nullptr; }
 uint32_t JitModule::functionAt(uintptr_t) const { return UINT32_MAX; }
 std::pair<uint32_t, uint32_t> JitModule::locate(uintptr_t) const { return {UINT32_MAX, PosTable::kNone}; }
+std::pair<const CatchTable*, uintptr_t> JitModule::catchesAt(uintptr_t) const { return {nullptr, 0}; }
+void walkFrames(Ctx*, uintptr_t, bool (*)(void*, const FrameRef&), void*) {}
 
 bool available() { return false; }
 int enter(Ctx&, void*, uint64_t*) { return 1; }
