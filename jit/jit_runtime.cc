@@ -14,6 +14,7 @@
 #include <cassert>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <string>
 
@@ -233,6 +234,11 @@ void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, 
   fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions)});
 }
 
+void ModuleBuilder::append(ModuleBuilder&& other) {
+  fns_.insert(fns_.end(), std::make_move_iterator(other.fns_.begin()), std::make_move_iterator(other.fns_.end()));
+  other.fns_.clear();
+}
+
 namespace {
 
 // Appends perf's JIT symbol lines ("START SIZE NAME", hex) for functions
@@ -266,6 +272,10 @@ size_t arenaBytes(size_t code_bytes, size_t lazy_bytes, size_t lazy_funcs, size_
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   if (!available()) return nullptr;
   size_t nfuncs = m.func_types.size();
+  // In index order, so that the code does not depend on which thread
+  // finished first.
+  auto byIndex = [](const Fn& a, const Fn& b) { return a.index < b.index; };
+  if (!std::is_sorted(fns_.begin(), fns_.end(), byIndex)) std::sort(fns_.begin(), fns_.end(), byIndex);
   auto isLazy = [&](size_t i) {
     return i >= m.num_imported_funcs && m.bodies[i - m.num_imported_funcs].tier == FuncTier::Lazy;
   };

@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/codegen_opts.h"
 #include "cli/compile_cmd.h"
 #include "cli/link_cmd.h"
 #include "cli/usage.h"
@@ -451,8 +452,8 @@ int applyGroup(char group, std::string_view spec, RunOptions& o) {
         usageError("-W " + *e, "run");
         return kExitUsage;
       }
-    } else if (group == 'C' && key == "lazy") {
-      if (!parseBool(val, o.config.lazy)) return bad("expected lazy, lazy=y or lazy=n");
+    } else if (group == 'C' && tern::cli::isCodegenKey(key)) {
+      if (std::optional<std::string> e = tern::cli::applyCodegen(item, o.config)) return bad(*e);
     } else if (group == 'S' && key == "inherit-env") {
       if (!parseBool(val, o.env_inherit)) return bad("expected inherit-env, inherit-env=y or inherit-env=n");
     } else if (group == 'S' && key == "tcplisten") {
