@@ -63,25 +63,27 @@ std::atomic<uintptr_t> g_range_start[kMaxRanges];
 std::atomic<uintptr_t> g_range_end[kMaxRanges];
 std::atomic<size_t> g_ranges_used{0};  // no range at or past this index
 
+// Modules are laid out and freed on any thread at once: a slot is claimed
+// by its start (compare-exchange), and only then given its end, so that two
+// claims cannot mix their ends; until then the slot covers nothing.
 void registerRange(uintptr_t start, uintptr_t end) {
   for (size_t i = 0; i < kMaxRanges; ++i) {
     uintptr_t expected = 0;
-    if (g_range_start[i].load() == 0 && g_range_end[i].load() == 0) {
+    if (g_range_end[i].load() == 0 && g_range_start[i].compare_exchange_strong(expected, start)) {
       g_range_end[i].store(end);
-      if (g_range_start[i].compare_exchange_strong(expected, start)) {
-        size_t used = g_ranges_used.load();
-        while (used < i + 1 && !g_ranges_used.compare_exchange_weak(used, i + 1)) {
-        }
-        return;
+      size_t used = g_ranges_used.load();
+      while (used < i + 1 && !g_ranges_used.compare_exchange_weak(used, i + 1)) {
       }
+      return;
     }
   }
 }
+// The end goes first: a slot is free again only once its start is 0.
 void unregisterRange(uintptr_t start) {
   for (size_t i = 0; i < kMaxRanges; ++i) {
     if (g_range_start[i].load() == start) {
-      g_range_start[i].store(0);
       g_range_end[i].store(0);
+      g_range_start[i].store(0);
       return;
     }
   }

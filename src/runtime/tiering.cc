@@ -13,7 +13,9 @@
 #include "decode/scan.h"
 #include "interp/lower.h"
 #include "jit/jit.h"
+#ifndef TERN_MINIMAL
 #include "runtime/compile_pool.h"
+#endif
 
 namespace tern {
 
@@ -211,8 +213,6 @@ struct Tiering::Parallel {
   DecodeError err;               // why
   CompilePool pool;              // last: its threads end before the rest goes
 };
-#else
-struct Tiering::Parallel {};
 #endif
 
 // The bytes of a module's Lazy bodies and what compiling them needs; shared
@@ -375,9 +375,9 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
   return compileEagerly(m, jit_.get(), func_index, r, body, err, epoch_, fuel_);
 }
 
+#ifndef TERN_MINIMAL
 void Tiering::compileOnThread(const ModuleData& m, uint32_t func_index, FuncBody& body,
                               const std::vector<uint8_t>& bytes) {
-#ifndef TERN_MINIMAL
   Reader r(bytes.data(), bytes.data() + bytes.size(), body.offset);
   DecodeError err;
   std::unique_ptr<jit::ModuleBuilder> b;
@@ -389,16 +389,12 @@ void Tiering::compileOnThread(const ModuleData& m, uint32_t func_index, FuncBody
     parallel_->failed = func_index;
     parallel_->err = err;
   }
-#else
-  (void)m, (void)func_index, (void)body, (void)bytes;
-#endif
 }
 
 void Tiering::settle() {
-#ifndef TERN_MINIMAL
   if (parallel_) parallel_->pool.cancel();
-#endif
 }
+#endif
 
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
 #ifndef TERN_MINIMAL

@@ -76,20 +76,26 @@ class Tiering final : public BodyConsumer {
 
   bool onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body, DecodeError& err) override;
   bool finish(ModuleData& m, DecodeError& err) override;
+#ifndef TERN_MINIMAL
   void settle() override;
+#endif
 
  private:
+#ifndef TERN_MINIMAL
   struct Parallel;
   // On a thread of parallel_'s pool.
   void compileOnThread(const ModuleData& m, uint32_t func_index, FuncBody& body, const std::vector<uint8_t>& bytes);
+#endif
 
   bool epoch_ = false, fuel_ = false;        // Config::epoch_interruption, consume_fuel
   std::unique_ptr<jit::ModuleBuilder> jit_;  // null: every function is interpreted
   std::shared_ptr<LazyCompiler> lazy_;       // null: every body is compiled as it arrives
   std::shared_ptr<jit::JitModule> precompiled_;
-  // Null: every body is compiled on the decoder's thread. Last, so that its
-  // threads end before what they use.
+#ifndef TERN_MINIMAL
+  // Null: every body is compiled on the decoder's thread (always, in a
+  // minimal build). Last, so that its threads end before what they use.
   std::unique_ptr<Parallel> parallel_;
+#endif
 };
 
 }  // namespace tern
