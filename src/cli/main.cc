@@ -282,13 +282,17 @@ void textFormatError(const std::string& path) {
                endsWith(path, ".wast") ? ", or run a spec test script with `tern wast`" : "");
 }
 
-// The first bytes of a file (fewer if it is shorter).
+// The first bytes of a file (fewer if it is shorter). None of a pipe
+// (`tern run /dev/stdin`, `<(...)`): what is read from it is gone for the
+// compile, which then takes the module as it streams in.
 std::vector<uint8_t> readPrefix(const std::string& path, size_t n) {
   // stdio, not a std::ifstream: constructing a stream sets up a locale, a
   // noticeable part of an empty program's start-up.
   std::vector<uint8_t> out(n);
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  out.resize(f ? std::fread(out.data(), 1, n, f) : 0);
+  struct stat st;
+  bool regular = f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  out.resize(regular ? std::fread(out.data(), 1, n, f) : 0);
   if (f) std::fclose(f);
   return out;
 }
