@@ -25,10 +25,12 @@ unsigned CompilePool::threadsFor(uint32_t requested) {
   return cores ? cores : 1;
 }
 
-void CompilePool::submit(std::function<void()> task) {
+void CompilePool::submit(std::function<void()> task, size_t cost) {
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(std::move(task));
-  if (queue_.size() > idle_ && threads_.size() < max_threads_) {
+  work_ += cost;
+  if (queue_.size() > idle_ && work_ >= kWorkPerThread && threads_.size() < max_threads_) {
+    work_ = 0;
     // A thread that cannot be started leaves its tasks to wait().
     try {
       threads_.emplace_back([this] { work(); });

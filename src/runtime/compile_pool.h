@@ -1,16 +1,17 @@
 // The threads that compile a module's functions in parallel
 // (Config::parallel_compilation; runtime/tiering.cc gives them the bodies).
 //
-// A pool starts no thread until it has work, and then only as many as the
-// queued tasks outnumber its idle threads, up to `threads` - 1: the thread
-// that waits for the work (wait()) runs tasks too, so that a module of one
-// function, or one whose bodies are compiled as fast as they arrive, never
-// starts a thread. Tasks are taken in the order they were submitted. The
-// pool's threads end with it; a pool is one module's compilation, not an
-// engine-wide service, so nothing outlives the compile that needed it.
+// A pool starts no thread until it has work worth one: a thread costs tens
+// of microseconds to start, so one more starts only once kWorkPerThread
+// bytes of Wasm have been submitted since the last, with no idle thread to
+// take them, up to `threads` - 1. The thread that waits for the work
+// (wait()) runs tasks too, so that a small module never starts a thread. Tasks are taken in the order they were
+// submitted. The pool's threads end with it; a pool is one module's compilation, not an engine-wide service, so nothing
+// outlives the compile that needed it.
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -29,7 +30,8 @@ class CompilePool {
   CompilePool(const CompilePool&) = delete;
   CompilePool& operator=(const CompilePool&) = delete;
 
-  void submit(std::function<void()> task);
+  // `cost`: about how much the task has to do (bytes of Wasm).
+  void submit(std::function<void()> task, size_t cost);
   // Runs queued tasks on the calling thread too; returns once every
   // submitted task has run.
   void wait();
@@ -38,6 +40,9 @@ class CompilePool {
 
   // The thread count `requested` stands for: 0 is one per core.
   static unsigned threadsFor(uint32_t requested);
+
+  // About 300 microseconds of compiling on one thread.
+  static constexpr size_t kWorkPerThread = 8 << 10;
 
  private:
   void work();
@@ -53,6 +58,7 @@ class CompilePool {
   unsigned max_threads_;  // of its own: the waiting thread is one more
   unsigned idle_ = 0;     // of its threads, waiting for a task
   unsigned running_ = 0;  // tasks started and not ended, on any thread
+  size_t work_ = 0;       // submitted since a thread last started
   bool ending_ = false;
 };
 

@@ -367,8 +367,9 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
     }
     // A copy: the decoder's buffer moves as more bytes arrive.
     std::vector<uint8_t> bytes(start.pos(), start.end());
+    size_t work = bytes.size();
     parallel_->pool.submit(
-        [this, &m, func_index, &body, bytes = std::move(bytes)] { compileOnThread(m, func_index, body, bytes); });
+        [this, &m, func_index, &body, bytes = std::move(bytes)] { compileOnThread(m, func_index, body, bytes); }, work);
     return true;
   }
 #endif
