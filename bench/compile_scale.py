@@ -3,6 +3,8 @@
 
     python3 bench/compile_scale.py [--build DIR] [--module FILE.wasm]
                                    [--sizes 10000,30000,...] [--iterations N] [--tier jit|interp]
+    python3 bench/compile_scale.py --threads N [--build DIR] [--iterations N] [--tier jit|interp]
+                                   FILE.wasm...
 
 Synthesizes modules of about each size of code section (default 10 KB, 30 KB,
 100 KB, 300 KB, 1 MB, 2 MB) from one real module (default: SQLite's
@@ -20,6 +22,14 @@ bytes: its index, type, imports, exports and table entries stay valid). A
 module above it appends copies of the real bodies, as new functions of the
 same types, until the size is reached. Custom sections are dropped. The
 modules go to a temporary directory, removed afterwards.
+
+With --threads N, each FILE.wasm as it is (default: SQLite's speedtest1 and
+Lua from the programs suite's cache, and DIR/bench/all.wasm) is compiled
+eagerly by tern on one thread and on N (`compile_bench --threads`, with
+parallel compilation), and by Liftoff with no compilation tasks and with
+V8's default ones (one per core: node's concurrent compile); the table gives
+the wall clock's MB/s (what more threads buy; the CPU time only grows) and
+each one's speedup over its own single thread, and per thread.
 """
 import argparse
 import glob
@@ -120,6 +130,36 @@ def default_module(build):
     return found[-1] if found else os.path.join(build, 'bench', 'all.wasm')
 
 
+def default_modules(build):
+    cache = os.environ.get('TERN_PROGRAMS_CACHE', os.path.expanduser('~/.cache/tern-programs'))
+    found = []
+    for pattern in ['sqlite3_*/speedtest1.wasm', 'lua*/lua.wasm']:
+        hits = sorted(glob.glob(os.path.join(cache, 'builds', pattern)))
+        found += hits[-1:]
+    found.append(os.path.join(build, 'bench', 'all.wasm'))
+    return [f for f in found if os.path.exists(f)]
+
+
+def threads_table(args, bench, node, iters):
+    """Eager compile on one thread and on args.threads, tern and Liftoff, by the wall clock."""
+    n = args.threads
+    node_js = os.path.join(BENCH, 'node_compile.mjs')
+    concurrent = [f for f in NODE_COMPILE_FLAGS if not f.startswith('--wasm-num-compilation-tasks')]
+    print(f'{os.cpu_count()} cores; MB/s of code section by the wall clock (by cpu time in brackets)')
+    print(f'| module | code bytes | tern 1 thread | tern {n} threads | speedup (per thread) '
+          f'| Liftoff 1 thread | Liftoff concurrent | speedup | tern / Liftoff, all cores |')
+    print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    it = ['--iterations'] + iters if iters else []
+    for path in args.files or default_modules(args.build):
+        t1_cpu, t1, code = throughput([bench, path, '--tier=' + args.tier, '--threads', '1'] + it)
+        tn_cpu, tn, _ = throughput([bench, path, '--tier=' + args.tier, '--threads', str(n)] + it)
+        l1_cpu, l1, _ = throughput([node] + NODE_COMPILE_FLAGS + [node_js, path] + iters)
+        ln_cpu, ln, _ = throughput([node] + concurrent + [node_js, path] + iters)
+        print(f'| {os.path.basename(path)} | {code} | {t1:.1f} ({t1_cpu:.1f}) | {tn:.1f} ({tn_cpu:.1f}) '
+              f'| {tn / t1:.2f}x ({tn / t1 / n:.2f}) | {l1:.1f} ({l1_cpu:.1f}) | {ln:.1f} ({ln_cpu:.1f}) '
+              f'| {ln / l1:.2f}x | {tn / ln:.2f}x |', flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -129,11 +169,18 @@ def main():
                     help='code-section sizes in bytes, comma-separated')
     ap.add_argument('--iterations', type=int, default=0, help='compiles per measurement (default: the tools\' own)')
     ap.add_argument('--tier', default='jit', choices=['jit', 'interp'], help='tern\'s tier (default: jit)')
+    ap.add_argument('--threads', type=int, default=0,
+                    help='compare eager compiles on one thread and on N, for each FILE as it is')
+    ap.add_argument('files', nargs='*', help='with --threads: the modules (default: SQLite, Lua, all.wasm)')
     args = ap.parse_args()
     bench = os.path.join(args.build, 'bench', 'compile_bench')
     if not os.path.exists(bench):
         sys.exit(f'{bench} not found: build it first (ninja -C {args.build} bench/compile_bench)')
     node = os.environ.get('NODE', 'node')
+    if args.threads:
+        return threads_table(args, bench, node, [str(args.iterations)] if args.iterations > 0 else [])
+    if args.files:
+        sys.exit('FILE arguments go with --threads (the size sweep takes --module)')
     module = args.module or default_module(args.build)
     with open(module, 'rb') as f:
         secs, types, bodies = parse(f.read())

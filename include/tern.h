@@ -127,6 +127,13 @@ WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable
  * module (default true); false compiles every function when the module is
  * compiled. `tern run -C lazy=y|n`. */
 WASM_API_EXTERN void tern_config_lazy_set(wasm_config_t* config, bool enable);
+/* Compile the functions compiled up front (lazy false, or a module to
+ * serialize) on several threads (default true); the code is the same as one
+ * thread's. `tern run -C parallel-compilation=y|n`. */
+WASM_API_EXTERN void tern_config_parallel_compilation_set(wasm_config_t* config, bool enable);
+/* How many threads compile at once, the caller's included; 0 (the
+ * default): one per core. `tern run -C compile-threads=N`. */
+WASM_API_EXTERN void tern_config_compile_threads_set(wasm_config_t* config, uint32_t threads);
 /* A directory of compiled code (as `tern run --cache DIR`): modules are
  * looked up there before they are compiled, and stored there after. NULL or
  * "" (the default): no cache. */

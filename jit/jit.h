@@ -239,7 +239,11 @@ class ModuleBuilder {
   // Called by FunctionCompiler when a body is done.
   void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset,
                    std::vector<CallSite> calls = {}, PosTable positions = {}, CatchTable catches = {});
-  // Places all code in executable memory; null if nothing was compiled.
+  // Moves the functions `other` collected into this one (a body compiled on
+  // another thread, with its own builder: runtime/tiering.cc).
+  void append(ModuleBuilder&& other);
+  // Places all code in executable memory, in function index order whatever
+  // order the functions were added in; null if nothing was compiled.
   // Reserves the arena when some body is FuncTier::Lazy.
   std::shared_ptr<JitModule> finish(const ModuleData& m);
   // Places the functions added since in `jm`'s arena and points their table

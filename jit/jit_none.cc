@@ -19,6 +19,7 @@ const std::string& FunctionCompiler::failure() const { return impl_->why; }
 ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
 void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable, CatchTable) {}
+void ModuleBuilder::append(ModuleBuilder&&) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 bool ModuleBuilder::place(JitModule&, const ModuleData&) { return false; }
 JitModule::~JitModule() = default;

@@ -14,6 +14,7 @@
 #include <cassert>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <string>
 
@@ -62,25 +63,27 @@ std::atomic<uintptr_t> g_range_start[kMaxRanges];
 std::atomic<uintptr_t> g_range_end[kMaxRanges];
 std::atomic<size_t> g_ranges_used{0};  // no range at or past this index
 
+// Modules are laid out and freed on any thread at once: a slot is claimed
+// by its start (compare-exchange), and only then given its end, so that two
+// claims cannot mix their ends; until then the slot covers nothing.
 void registerRange(uintptr_t start, uintptr_t end) {
   for (size_t i = 0; i < kMaxRanges; ++i) {
     uintptr_t expected = 0;
-    if (g_range_start[i].load() == 0 && g_range_end[i].load() == 0) {
+    if (g_range_end[i].load() == 0 && g_range_start[i].compare_exchange_strong(expected, start)) {
       g_range_end[i].store(end);
-      if (g_range_start[i].compare_exchange_strong(expected, start)) {
-        size_t used = g_ranges_used.load();
-        while (used < i + 1 && !g_ranges_used.compare_exchange_weak(used, i + 1)) {
-        }
-        return;
+      size_t used = g_ranges_used.load();
+      while (used < i + 1 && !g_ranges_used.compare_exchange_weak(used, i + 1)) {
       }
+      return;
     }
   }
 }
+// The end goes first: a slot is free again only once its start is 0.
 void unregisterRange(uintptr_t start) {
   for (size_t i = 0; i < kMaxRanges; ++i) {
     if (g_range_start[i].load() == start) {
-      g_range_start[i].store(0);
       g_range_end[i].store(0);
+      g_range_start[i].store(0);
       return;
     }
   }
@@ -241,6 +244,11 @@ void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, 
   fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions), std::move(catches)});
 }
 
+void ModuleBuilder::append(ModuleBuilder&& other) {
+  fns_.insert(fns_.end(), std::make_move_iterator(other.fns_.begin()), std::make_move_iterator(other.fns_.end()));
+  other.fns_.clear();
+}
+
 namespace {
 
 // Appends perf's JIT symbol lines ("START SIZE NAME", hex) for functions
@@ -274,6 +282,10 @@ size_t arenaBytes(size_t code_bytes, size_t lazy_bytes, size_t lazy_funcs, size_
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   if (!available()) return nullptr;
   size_t nfuncs = m.func_types.size();
+  // In index order, so that the code does not depend on which thread
+  // finished first.
+  auto byIndex = [](const Fn& a, const Fn& b) { return a.index < b.index; };
+  if (!std::is_sorted(fns_.begin(), fns_.end(), byIndex)) std::sort(fns_.begin(), fns_.end(), byIndex);
   auto isLazy = [&](size_t i) {
     return i >= m.num_imported_funcs && m.bodies[i - m.num_imported_funcs].tier == FuncTier::Lazy;
   };

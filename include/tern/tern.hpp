@@ -59,6 +59,14 @@ struct Config {
   // (for either tier) only at its first call; false compiles every function
   // up front. Code that is never called costs no compile time or memory.
   bool lazy = true;
+  // When functions are compiled up front (lazy false, or a module to
+  // serialize), compile them on several threads: each body is validated as
+  // it arrives, in order, and compiled by whichever thread is free; the
+  // code is laid out in function order, the same bytes as one thread's. A
+  // minimal build compiles on the caller's thread only.
+  bool parallel_compilation = true;
+  // Threads that compile at once, the caller's included; 0: one per core.
+  uint32_t compile_threads = 0;
   // A directory of compiled code (`--cache DIR`): Module::compile and
   // compileFile look a module up there first, by its hash, Tern's version,
   // the CPU features and the settings above that its code depends on, and

@@ -128,6 +128,12 @@ void tern_config_memory_reservation_set(wasm_config_t* config, uint64_t bytes) {
 void tern_config_memory_guard_size_set(wasm_config_t* config, uint64_t bytes) { config->config.guard_bytes = bytes; }
 void tern_config_perf_map_set(wasm_config_t* config, bool enable) { config->config.perf_map = enable; }
 void tern_config_lazy_set(wasm_config_t* config, bool enable) { config->config.lazy = enable; }
+void tern_config_parallel_compilation_set(wasm_config_t* config, bool enable) {
+  config->config.parallel_compilation = enable;
+}
+void tern_config_compile_threads_set(wasm_config_t* config, uint32_t threads) {
+  config->config.compile_threads = threads;
+}
 
 void tern_config_cache_dir_set(wasm_config_t* config, const char* dir) { config->config.cache_dir = dir ? dir : ""; }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli/codegen_opts.h"
 #include "cli/usage.h"
 #include "tern/tern.hpp"
 
@@ -86,6 +87,17 @@ int compileMain(int argc, char** argv) {
       if (!applyWasm(v, config)) return kExitUsage;
     } else if (arg == "--bounds-checks") {
       config.bounds_checks = true;
+    } else if (arg == "-C" || arg == "--codegen" || arg.starts_with("--codegen=") ||
+               (arg.starts_with("-C") && arg.size() > 2)) {
+      if (arg.starts_with("-C") && arg.size() > 2) v = std::string(arg.substr(2));
+      else if (!value("--codegen", v)) {
+        usageError("option '-C' needs a value");
+        return kExitUsage;
+      }
+      if (auto e = applyCodegenList(v, config)) {
+        usageError("-C " + v + ": " + *e);
+        return kExitUsage;
+      }
     } else if (arg.starts_with("-") && arg != "-") {
       usageError("unknown option '" + std::string(arg) + "' for 'tern compile'");
       return kExitUsage;

@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/codegen_opts.h"
 #include "cli/compile_cmd.h"
 #include "cli/link_cmd.h"
 #include "cli/usage.h"
@@ -281,13 +282,17 @@ void textFormatError(const std::string& path) {
                endsWith(path, ".wast") ? ", or run a spec test script with `tern wast`" : "");
 }
 
-// The first bytes of a file (fewer if it is shorter).
+// The first bytes of a file (fewer if it is shorter). None of a pipe
+// (`tern run /dev/stdin`, `<(...)`): what is read from it is gone for the
+// compile, which then takes the module as it streams in.
 std::vector<uint8_t> readPrefix(const std::string& path, size_t n) {
   // stdio, not a std::ifstream: constructing a stream sets up a locale, a
   // noticeable part of an empty program's start-up.
   std::vector<uint8_t> out(n);
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  out.resize(f ? std::fread(out.data(), 1, n, f) : 0);
+  struct stat st;
+  bool regular = f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+  out.resize(regular ? std::fread(out.data(), 1, n, f) : 0);
   if (f) std::fclose(f);
   return out;
 }
@@ -451,8 +456,8 @@ int applyGroup(char group, std::string_view spec, RunOptions& o) {
         usageError("-W " + *e, "run");
         return kExitUsage;
       }
-    } else if (group == 'C' && key == "lazy") {
-      if (!parseBool(val, o.config.lazy)) return bad("expected lazy, lazy=y or lazy=n");
+    } else if (group == 'C' && tern::cli::isCodegenKey(key)) {
+      if (std::optional<std::string> e = tern::cli::applyCodegen(item, o.config)) return bad(*e);
     } else if (group == 'S' && key == "inherit-env") {
       if (!parseBool(val, o.env_inherit)) return bad("expected inherit-env, inherit-env=y or inherit-env=n");
     } else if (group == 'S' && key == "tcplisten") {

@@ -53,6 +53,14 @@ inline constexpr OptionKey kCodegenKeys[] = {
      "whole module is validated first); n compiles\n"
      "every function before the guest starts\n"
      "(default y)"},
+    {"parallel-compilation", "[=y|n]",
+     "compile functions that are compiled up front\n"
+     "(lazy=n, `tern compile`) on several threads;\n"
+     "the code is the same as one thread's\n"
+     "(default y)"},
+    {"compile-threads", "=N",
+     "threads that compile at once with\n"
+     "parallel-compilation (default 0: one per core)"},
 };
 
 inline constexpr OptionKey kWasiKeys[] = {
@@ -155,9 +163,10 @@ inline std::string wastHelp() {
          "\n"
          "  --tier=interp|jit|auto  execution tier, as for `tern run`\n"
          "  --bounds-checks         JIT code checks every memory access\n"
-         "  -C lazy=y|n             compile each function at its first call (y,\n"
-         "                          the default) or every one up front, as for\n"
-         "                          `tern run`\n"
+         "  -C KEY[=VALUE][,...]    code generation, as for `tern run`: lazy=y|n\n"
+         "                          (each function at its first call, or every\n"
+         "                          one up front), parallel-compilation=y|n,\n"
+         "                          compile-threads=N\n"
          "  --precompile            run every module through a .cwasm image (as\n"
          "                          `tern compile` writes it) and load that\n"
          "  -W NAME[=y|n][,...]     switch a WebAssembly feature on or off, as for\n"
@@ -192,6 +201,10 @@ inline std::string compileHelp() {
          "                          compile in fuel and epoch checks, which runs\n"
          "                          with those options need\n"
          "  --bounds-checks         JIT code checks every memory access\n"
+         "  -C parallel-compilation=y|n, -C compile-threads=N\n"
+         "                          compile on several threads (default y, one\n"
+         "                          per core), as for `tern run`; the file is\n"
+         "                          the same, byte for byte\n"
          "  -h, --help              print this text\n";
 }
 

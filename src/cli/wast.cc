@@ -81,7 +81,9 @@ class Runner {
     Config c;
     c.tier = opt.tier;
     c.bounds_checks = opt.bounds_checks;
-    c.lazy = opt.lazy;
+    c.lazy = opt.codegen.lazy;
+    c.parallel_compilation = opt.codegen.parallel_compilation;
+    c.compile_threads = opt.codegen.compile_threads;
     c.features = opt.features;
     return c;
   }

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "base/build.h"
+#include "cli/codegen_opts.h"
 #include "cli/wast_internal.h"
 
 extern char** environ;
@@ -56,12 +57,10 @@ std::optional<std::string> parseOptions(int argc, char** argv, Options& opt, boo
       }
       if (auto e = opt.features.set(spec)) return "-W " + *e;
     } else if (a == "-C" || a.rfind("-C", 0) == 0) {
-      // Code generation, as for `tern run`: -C lazy[=y|n].
+      // Code generation, as for `tern run`: -C KEY[=VALUE][,...].
       std::string spec = a == "-C" ? "" : a.substr(2);
       if (spec.empty() && i + 1 < argc) spec = argv[++i];
-      if (spec == "lazy" || spec == "lazy=y") opt.lazy = true;
-      else if (spec == "lazy=n") opt.lazy = false;
-      else return "-C expects lazy=y or lazy=n, not '" + spec + "'";
+      if (auto e = applyCodegenList(spec, opt.codegen)) return "-C " + *e;
     } else if (a.rfind("--skip-list=", 0) == 0) {
       opt.skip_list = a.substr(12);
     } else if (a == "--skip-list") {

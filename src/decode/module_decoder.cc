@@ -70,7 +70,16 @@ ModuleDecoder::ModuleDecoder(BodyConsumer& consumer, const Features& features)
     : consumer_(&consumer), m_(std::make_unique<ModuleData>()), features_(features) {
   m_->features = features;
 }
-ModuleDecoder::~ModuleDecoder() = default;
+// The consumer may still be working on bodies of m_ (on other threads):
+// it stops before m_ goes.
+ModuleDecoder::~ModuleDecoder() {
+  if (m_) consumer_->settle();
+}
+
+std::unique_ptr<ModuleData> ModuleDecoder::take() {
+  consumer_->settle();
+  return std::move(m_);
+}
 
 Error ModuleDecoder::toError() const { return err_; }
 
@@ -483,8 +492,14 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
         if (f >= m_->func_types.size()) return failIdx(off, ErrorCode::UnknownFunction, f);
         e.kind = ConstExpr::RefFunc;
         e.index = f;
-        if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
-        m_->declared_refs[f] = true;
+        // Where a number is expected (an offset) this is a type error and
+        // declares nothing: a data segment's offset is read after the code
+        // section, while other threads may still be validating bodies
+        // against declared_refs (runtime/compile_pool.h).
+        if (expect != ValType::I32 && expect != ValType::I64) {
+          if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
+          m_->declared_refs[f] = true;
+        }
         got = ValType::FuncRef;
         break;
       }

@@ -35,6 +35,13 @@ class BodyConsumer {
   // Returns false with `err` set (its offset is preset to the end of the
   // module) when the module cannot be made runnable.
   virtual bool finish(ModuleData& m, DecodeError& err) = 0;
+  // Returns once no work on the module's bodies is under way, finishing or
+  // dropping what is: the module is about to leave the decoder (taken, or
+  // freed after an error). A consumer that works on bodies after
+  // onFunctionBody returns (Tiering, compiling on several threads) reads
+  // only what the sections before the code section set, and the bodies'
+  // type_index, offset and size.
+  virtual void settle() {}
 };
 
 // Validation only (Module::validate, `tern link`): every body goes through
@@ -59,7 +66,7 @@ class ModuleDecoder {
   bool finish();
 
   const Error& error() const { return err_; }
-  std::unique_ptr<ModuleData> take() { return std::move(m_); }
+  std::unique_ptr<ModuleData> take();
   Error toError() const;
 
  private:

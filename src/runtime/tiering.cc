@@ -13,6 +13,9 @@
 #include "decode/scan.h"
 #include "interp/lower.h"
 #include "jit/jit.h"
+#ifndef TERN_MINIMAL
+#include "runtime/compile_pool.h"
+#endif
 
 namespace tern {
 
@@ -179,7 +182,38 @@ bool interpretBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody
   return true;
 }
 
+// Compiles a body up front (r at its local declarations): the JIT alone
+// first, into `b` (null: no JIT); only a body it leaves to the interpreter
+// is decoded a second time, into the interpreter's form.
+bool compileEagerly(const ModuleData& m, [[maybe_unused]] jit::ModuleBuilder* b, uint32_t func_index, Reader& r,
+                    FuncBody& body, DecodeError& err, bool epoch, bool fuel) {
+#ifndef TERN_MINIMAL
+  if (b) {
+    Reader start = r;
+    bool jitted;
+    if (!jitBody(m, *b, func_index, r, body, err, &jitted)) return false;
+    if (jitted) {
+      body.tier = FuncTier::Jit;  // machine code only: body.code stays null
+      return true;
+    }
+    return interpretBody(m, func_index, start, body, err, epoch, fuel);
+  }
+#endif
+  return interpretBody(m, func_index, r, body, err, epoch, fuel);
+}
+
 }  // namespace
+
+#ifndef TERN_MINIMAL
+// The compile threads, and what they hand back.
+struct Tiering::Parallel {
+  explicit Parallel(unsigned threads) : pool(threads) {}
+  std::mutex mu;                 // Tiering::jit_ and the two below
+  uint32_t failed = UINT32_MAX;  // the lowest function index whose compile failed
+  DecodeError err;               // why
+  CompilePool pool;              // last: its threads end before the rest goes
+};
+#endif
 
 // The bytes of a module's Lazy bodies and what compiling them needs; shared
 // by the module (ModuleData::lazy) once it is decoded.
@@ -269,7 +303,12 @@ Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interrup
   if (jit) jit_ = std::make_unique<jit::ModuleBuilder>(jitOptions(config));
   // TERN_JIT_STATS reports on every function: they are all compiled first.
   if (std::getenv("TERN_JIT_STATS")) return;
-  if (config.lazy && lazy) lazy_ = std::make_shared<LazyCompiler>(config, jit);
+  if (config.lazy && lazy) {
+    lazy_ = std::make_shared<LazyCompiler>(config, jit);
+  } else if (config.parallel_compilation) {
+    unsigned threads = CompilePool::threadsFor(config.compile_threads);
+    if (threads > 1) parallel_ = std::make_unique<Parallel>(threads);
+  }
 #else
   // A minimal build lowers every body as it arrives: validating ahead of a
   // lazy lowering takes a second decoder (FunctionDecoder<NullVisitor>,
@@ -315,23 +354,60 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
     body.tier = FuncTier::Lazy;
     return true;
   }
-  if (jit_) {
-    // The JIT alone first; only a body it leaves to the interpreter is
-    // decoded a second time, into the interpreter's form.
+  if (parallel_) {
+    // Validated here, in order, so that an invalid module fails as with one
+    // thread; compiled on the pool's threads.
     Reader start = r;
-    bool jitted;
-    if (!jitBody(m, *jit_, func_index, r, body, err, &jitted)) return false;
-    if (jitted) {
-      body.tier = FuncTier::Jit;  // machine code only: body.code stays null
-      return true;
+    std::vector<ValType> locals;
+    NullVisitor v;
+    FunctionDecoder<NullVisitor> dec(m, func_index, v);
+    if (!dec.decode(r, &locals)) {
+      err = dec.error();
+      return false;
     }
-    return interpretBody(m, func_index, start, body, err, epoch_, fuel_);
+    // A copy: the decoder's buffer moves as more bytes arrive.
+    std::vector<uint8_t> bytes(start.pos(), start.end());
+    size_t work = bytes.size();
+    parallel_->pool.submit(
+        [this, &m, func_index, &body, bytes = std::move(bytes)] { compileOnThread(m, func_index, body, bytes); }, work);
+    return true;
   }
 #endif
-  return interpretBody(m, func_index, r, body, err, epoch_, fuel_);
+  return compileEagerly(m, jit_.get(), func_index, r, body, err, epoch_, fuel_);
 }
 
+#ifndef TERN_MINIMAL
+void Tiering::compileOnThread(const ModuleData& m, uint32_t func_index, FuncBody& body,
+                              const std::vector<uint8_t>& bytes) {
+  Reader r(bytes.data(), bytes.data() + bytes.size(), body.offset);
+  DecodeError err;
+  std::unique_ptr<jit::ModuleBuilder> b;
+  if (jit_) b = std::make_unique<jit::ModuleBuilder>(jit_->options());
+  bool ok = compileEagerly(m, b.get(), func_index, r, body, err, epoch_, fuel_);
+  std::lock_guard<std::mutex> lock(parallel_->mu);
+  if (b) jit_->append(std::move(*b));
+  if (!ok && func_index < parallel_->failed) {
+    parallel_->failed = func_index;
+    parallel_->err = err;
+  }
+}
+
+void Tiering::settle() {
+  if (parallel_) parallel_->pool.cancel();
+}
+#endif
+
 bool Tiering::finish(ModuleData& m, DecodeError& err) {
+#ifndef TERN_MINIMAL
+  if (parallel_) {
+    parallel_->pool.wait();
+    // Validated already: only a limit of a tier can fail here.
+    if (parallel_->failed != UINT32_MAX) {
+      err = parallel_->err;
+      return false;
+    }
+  }
+#endif
   m.lazy = lazy_;
 #ifndef TERN_MINIMAL
   if (precompiled_) {

@@ -253,8 +253,38 @@ def case_cache(t):
     check(r.out.replace(entry, t.hello) == plain.out, "the entry is a whole .cwasm")
 
 
+def case_threads(t):
+    """Compiled on several threads (-C parallel-compilation, the default, with
+    -C compile-threads=N) the .cwasm is the same, byte for byte, as on one;
+    `tern run -C lazy=n` runs the same on any number, and with the module
+    piped in; a bad count is a usage error."""
+    _, one = compile_to(t, t.hello, "one.cwasm", "-C", "compile-threads=1")
+    _, off = compile_to(t, t.hello, "off.cwasm", "-C", "parallel-compilation=n,compile-threads=4")
+    check(off == one, "parallel-compilation=n: the same file as one thread")
+    for n in ["2", "3", "8", "0"]:
+        _, many = compile_to(t, t.hello, "many.cwasm", "-C" + "compile-threads=" + n)
+        check(many == one, "compile-threads=%s: the same file as one thread" % n)
+    a = Run([t.tern, "run", "-C", "lazy=n,compile-threads=1", t.hello, "x", "y"])
+    b = Run([t.tern, "run", "-C", "lazy=n", "-C", "compile-threads=4", t.hello, "x", "y"])
+    check(a.status == 0 and (a.status, a.out, a.err) == (b.status, b.out, b.err),
+          "tern run -C lazy=n on 4 threads runs as on one")
+    # From a pipe the bodies are compiled as they stream in.
+    with open(t.hello, "rb") as f:
+        wasm = f.read()
+    for opts in [["-C", "lazy=n,compile-threads=4"], []]:
+        c = Run([t.tern, "run", *opts, "/dev/stdin", "x", "y"], stdin=wasm)
+        check(c.status == 0 and c.out.replace("/dev/stdin", t.hello) == a.out,
+              "tern run %s /dev/stdin, the module piped in, runs as from its file" % " ".join(opts))
+    for bad in ["compile-threads=x", "compile-threads", "parallel-compilation=maybe"]:
+        r = Run([t.tern, "run", "-C", bad, t.hello])
+        check(r.status == 2 and bad.split("=")[0] in r.err, "tern run -C %s: a usage error" % bad)
+        r = Run([t.tern, "compile", "-C", bad, t.hello, "-o", os.path.join(t.tmp, "bad.cwasm")])
+        check(r.status == 2, "tern compile -C %s: a usage error" % bad)
+
+
 CASES = {
     "roundtrip": case_roundtrip,
+    "threads": case_threads,
     "unflagged": case_unflagged,
     "truncated": case_truncated,
     "flipped": case_flipped,
