@@ -792,7 +792,10 @@ int execRun(RunOptions& o) {
   if (o.env_inherit) inheritEnv(wasi);
   wasi.args.push_back(file);
   if (!o.have_invoke) wasi.args.insert(wasi.args.end(), o.guest_args.begin(), o.guest_args.end());
-  auto ctx = tern::wasi::addToLinker(linker, store, std::move(wasi));
+  // Without preloads (which may import any of them), only the WASI
+  // functions the module imports are created.
+  auto ctx = o.preloads.empty() ? tern::wasi::addToLinker(linker, store, std::move(wasi), **module)
+                                : tern::wasi::addToLinker(linker, store, std::move(wasi));
   if (!ctx->error().empty()) {
     std::fprintf(stderr, "error: %s\n", ctx->error().c_str());
     return kExitUsage;
