@@ -301,7 +301,7 @@ Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const u
                                                bool lazy) {
   Tiering tiering(engine.config(), lazy);
   ModuleDecoder dec(tiering, engine.config().features);
-  dec.feed(bytes);
+  dec.feedWhole(bytes);
   return finishModule(engine, dec, path, WasmBytes::copy(bytes));
 }
 
@@ -333,7 +333,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
     if (!engine.config().cache_dir.empty()) return compileCached(engine, mapped->span(), path);
     Tiering tiering(engine.config());
     ModuleDecoder dec(tiering, engine.config().features);
-    dec.feed(mapped->span());
+    dec.feedWhole(mapped->span());
     return finishModule(engine, dec, path, std::move(*mapped));
   }
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -376,7 +376,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
 
 std::optional<Error> Module::validate(std::span<const uint8_t> bytes, const Features& features) {
   ModuleDecoder dec(features);
-  dec.feed(bytes);
+  dec.feedWhole(bytes);
   if (!dec.finish()) return dec.toError();
   return std::nullopt;
 }
