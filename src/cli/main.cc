@@ -77,7 +77,18 @@ bool readFile(const std::string& path, std::vector<uint8_t>& out, std::string& e
     err = "cannot read '" + path + "': " + std::strerror(errno);
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // In blocks, the first of the size stat() gave (a pipe's is 0): copying
+  // through istreambuf_iterator cost 47 instructions a byte, half of what
+  // `tern validate` spent on Lua's module.
+  out.resize(S_ISREG(st.st_mode) ? size_t(st.st_size) : 0);
+  in.read(reinterpret_cast<char*>(out.data()), std::streamsize(out.size()));
+  size_t size = size_t(in.gcount());
+  while (in) {
+    out.resize(size + (size_t(1) << 16));
+    in.read(reinterpret_cast<char*>(out.data() + size), std::streamsize(out.size() - size));
+    size += size_t(in.gcount());
+  }
+  out.resize(size);
   if (in.bad()) {
     err = "cannot read '" + path + "': read error";
     return false;
