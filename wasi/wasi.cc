@@ -256,11 +256,25 @@ const std::string& Context::stdoutData() const { return state_->stdout_buf; }
 const std::string& Context::stderrData() const { return state_->stderr_buf; }
 std::optional<int> Context::exitCode() const { return state_->exit_code; }
 
-std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts) {
+namespace {
+
+// Whether `name` is a function to define: every one without a module, else
+// only those the module imports from wasi_snapshot_preview1.
+bool wanted(const std::vector<ImportInfo>* imports, std::string_view name) {
+  if (!imports) return true;
+  for (const ImportInfo& i : *imports)
+    if (i.name == name && i.module == kModuleName) return true;
+  return false;
+}
+
+// addToLinker's two forms: `imports` null defines every function.
+std::unique_ptr<Context> defineWasi(Linker& linker, Store& store, Options opts,
+                                    const std::vector<ImportInfo>* imports) {
   auto ctx = std::make_unique<Context>(std::move(opts));
   State* st = &stateOf(*ctx);
   const std::string prefix = std::string(kModuleName) + ".";
   for (const Def& d : kDefs) {
+    if (!wanted(imports, d.name)) continue;
     FuncType type;
     for (const char* c = d.params; *c; ++c) type.params.push_back(*c == 'I' ? ValType::I64 : ValType::I32);
     type.results.push_back(ValType::I32);
@@ -279,24 +293,39 @@ std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts)
     linker.define(kModuleName, d.name, Extern(f));
   }
   // proc_exit has no result: it unwinds the guest with an Exit trap.
-  Func* exit_fn = store.createHostFunc(
-      FuncType{{ValType::I32}, {}},
-      [st](Caller&, std::span<const Value> args, std::span<Value>) -> std::optional<Trap> {
-        st->exit_code = int(uint32_t(args[0].bits));
-        return Trap::exit(*st->exit_code);
-      },
-      prefix + "proc_exit");
-  linker.define(kModuleName, "proc_exit", Extern(exit_fn));
-  Func* raise_fn = store.createHostFunc(
-      FuncType{{ValType::I32}, {ValType::I32}},
-      [st](Caller&, std::span<const Value> args, std::span<Value> results) {
-        std::optional<Trap> t = procRaise(args, results);
-        if (t && t->kind == TrapKind::Exit) st->exit_code = t->exit_code;
-        return t;
-      },
-      prefix + "proc_raise");
-  linker.define(kModuleName, "proc_raise", Extern(raise_fn));
+  if (wanted(imports, "proc_exit")) {
+    Func* exit_fn = store.createHostFunc(
+        FuncType{{ValType::I32}, {}},
+        [st](Caller&, std::span<const Value> args, std::span<Value>) -> std::optional<Trap> {
+          st->exit_code = int(uint32_t(args[0].bits));
+          return Trap::exit(*st->exit_code);
+        },
+        prefix + "proc_exit");
+    linker.define(kModuleName, "proc_exit", Extern(exit_fn));
+  }
+  if (wanted(imports, "proc_raise")) {
+    Func* raise_fn = store.createHostFunc(
+        FuncType{{ValType::I32}, {ValType::I32}},
+        [st](Caller&, std::span<const Value> args, std::span<Value> results) {
+          std::optional<Trap> t = procRaise(args, results);
+          if (t && t->kind == TrapKind::Exit) st->exit_code = t->exit_code;
+          return t;
+        },
+        prefix + "proc_raise");
+    linker.define(kModuleName, "proc_raise", Extern(raise_fn));
+  }
   return ctx;
+}
+
+}  // namespace
+
+std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts) {
+  return defineWasi(linker, store, std::move(opts), nullptr);
+}
+
+std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts, const Module& module) {
+  std::vector<ImportInfo> imports = module.imports();
+  return defineWasi(linker, store, std::move(opts), &imports);
 }
 
 }  // namespace tern::wasi

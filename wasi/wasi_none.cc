@@ -31,5 +31,8 @@ std::optional<int> Context::exitCode() const { return std::nullopt; }
 std::unique_ptr<Context> addToLinker(Linker&, Store&, Options opts) {
   return std::make_unique<Context>(std::move(opts));
 }
+std::unique_ptr<Context> addToLinker(Linker&, Store&, Options opts, const Module&) {
+  return std::make_unique<Context>(std::move(opts));
+}
 
 }  // namespace tern::wasi

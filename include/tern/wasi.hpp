@@ -201,6 +201,12 @@ class Context {
 // (the 45 functions of wasi/api.h plus the older proc_raise) and defines
 // them in `linker` under the module name "wasi_snapshot_preview1".
 std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts);
+// The same for one module: defines only the functions `module` imports from
+// wasi_snapshot_preview1 (what creating all 46 host functions costs is a
+// fifth of an empty program's start-up). An import WASI lacks stays
+// undefined, and instantiating `module` reports it as with the other form;
+// instantiating another module with this linker may find functions missing.
+std::unique_ptr<Context> addToLinker(Linker& linker, Store& store, Options opts, const Module& module);
 
 // A few WASI errno values (all of them: wasi/api.h).
 namespace errno_ {

@@ -130,9 +130,9 @@ bool ModuleDecoder::lengthFail(size_t leb_offset, uint64_t length) {
 // Decides an overrun with every byte of the module at hand.
 void ModuleDecoder::resolveOverrun() {
   const Overrun& o = overrun_;
-  const uint8_t* base = buf_.data();
-  const uint8_t* end = base + buf_.size();
-  const size_t total = buf_.size();
+  const uint8_t* base = bytes();
+  const uint8_t* end = base + byteCount();
+  const size_t total = byteCount();
   const size_t at = std::min(o.offset, total);
   ErrorCode code = ErrorCode::SectionSizeMismatch;
   uint64_t length = o.need;
@@ -173,8 +173,19 @@ void ModuleDecoder::resolveOverrun() {
   state_ = State::Failed;
 }
 
+bool ModuleDecoder::feedWhole(std::span<const uint8_t> module) {
+  if (!buf_.empty() || whole_.data() || module.empty()) return feed(module);
+  if (state_ == State::Failed) return false;
+  whole_ = module;
+  return pump(false) || state_ == State::Overrun;
+}
+
 bool ModuleDecoder::feed(std::span<const uint8_t> chunk) {
   if (state_ == State::Failed) return false;
+  if (whole_.data()) {
+    buf_.assign(whole_.begin(), whole_.end());
+    whole_ = {};
+  }
   buf_.insert(buf_.end(), chunk.begin(), chunk.end());
   // An overrun keeps taking bytes: finish() needs them to name the error.
   if (state_ == State::Overrun) return true;
@@ -186,7 +197,7 @@ bool ModuleDecoder::finish() {
   if (state_ != State::Overrun) pump(true);
   if (state_ == State::Overrun) resolveOverrun();
   if (state_ == State::Failed) return false;
-  size_t end = buf_.size();
+  size_t end = byteCount();
   if (state_ == State::Header) return fail(end, ErrorCode::UnexpectedEnd);
   // A code section longer than the module: its size is out of bounds.
   if (state_ == State::CodeHeader || state_ == State::CodeBody)
@@ -209,8 +220,8 @@ bool ModuleDecoder::finish() {
 // item is an error instead of a reason to wait.
 bool ModuleDecoder::pump(bool final) {
   for (;;) {
-    const uint8_t* base = buf_.data();
-    const uint8_t* end = base + buf_.size();
+    const uint8_t* base = bytes();
+    const uint8_t* end = base + byteCount();
     Reader r(base + pos_, end, pos_);
     switch (state_) {
       case State::Failed:
@@ -221,7 +232,7 @@ bool ModuleDecoder::pump(bool final) {
           if (!final) return true;
           // Report what we can see of a short header.
           if (r.remaining() >= 4 && std::memcmp(r.pos(), "\0asm", 4) == 0)
-            return fail(buf_.size(), ErrorCode::UnexpectedEnd);
+            return fail(byteCount(), ErrorCode::UnexpectedEnd);
           return fail(0, r.remaining() < 4 ? ErrorCode::UnexpectedEnd : ErrorCode::MagicHeaderNotDetected);
         }
         if (std::memcmp(r.pos(), "\0asm", 4) != 0) return fail(0, ErrorCode::MagicHeaderNotDetected);
@@ -270,16 +281,16 @@ bool ModuleDecoder::pump(bool final) {
         break;
       }
       case State::CodeHeader: {
-        if (code_end_ > buf_.size() && final) {
+        if (code_end_ > byteCount() && final) {
           // Truncated code section: still decode what is there, for the
           // most precise message, but never past the buffer.
         }
-        const uint8_t* lim = base + std::min(code_end_, buf_.size());
+        const uint8_t* lim = base + std::min(code_end_, byteCount());
         Reader cr(base + pos_, lim, pos_);
         uint32_t count;
         if (!cr.u32(&count)) {
-          if (cr.status() == ReadStatus::UnexpectedEnd && !final && code_end_ > buf_.size()) return true;
-          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ > buf_.size())
+          if (cr.status() == ReadStatus::UnexpectedEnd && !final && code_end_ > byteCount()) return true;
+          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ > byteCount())
             return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
           return readFail(cr);
         }
@@ -299,19 +310,19 @@ bool ModuleDecoder::pump(bool final) {
           state_ = State::SectionStart;
           break;
         }
-        const uint8_t* lim = base + std::min(code_end_, buf_.size());
+        const uint8_t* lim = base + std::min(code_end_, byteCount());
         Reader cr(base + pos_, lim, pos_);
         size_t body_start = pos_;
         uint32_t size;
         if (!cr.u32(&size)) {
-          if (cr.status() == ReadStatus::UnexpectedEnd && !final && code_end_ > buf_.size()) return true;
-          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ > buf_.size())
+          if (cr.status() == ReadStatus::UnexpectedEnd && !final && code_end_ > byteCount()) return true;
+          if (cr.status() == ReadStatus::UnexpectedEnd && code_end_ > byteCount())
             return fail(code_size_at_, ErrorCode::LengthOutOfBounds);
           return readFail(cr);
         }
         size_t body_off = cr.offset();
         if (body_off + size > code_end_) return lengthFail(body_start, size);
-        if (body_off + size > buf_.size()) {
+        if (body_off + size > byteCount()) {
           if (!final) return true;
           return lengthFail(body_start, size);
         }
@@ -905,7 +916,7 @@ bool ModuleDecoder::customSection(Reader& r) {
 // the `end` that closes the function. False when some instruction does not
 // decode (then the validator's error stands).
 bool ModuleDecoder::bodyRunsOut(const FuncBody& fb) const {
-  Reader r(buf_.data() + fb.offset, buf_.data() + fb.offset + fb.size, fb.offset);
+  Reader r(bytes() + fb.offset, bytes() + fb.offset + fb.size, fb.offset);
   uint32_t groups, n;
   uint8_t t;
   if (!r.u32(&groups)) return false;

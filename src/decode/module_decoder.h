@@ -62,6 +62,11 @@ class ModuleDecoder {
 
   // Returns false once an error has been found.
   bool feed(std::span<const uint8_t> chunk);
+  // The whole module at once, decoded where it lies instead of copied into
+  // the decoder (a mapped file: half a megabyte of copying and page faults
+  // less for Lua's module). `module` must stay valid until finish(); a
+  // later feed() copies it first.
+  bool feedWhole(std::span<const uint8_t> module);
   // Ends the stream. On success the module is complete and valid.
   bool finish();
 
@@ -121,6 +126,9 @@ class ModuleDecoder {
   BodyConsumer* consumer_;
   State state_ = State::Header;
   std::vector<uint8_t> buf_;
+  std::span<const uint8_t> whole_;  // feedWhole's bytes, used instead of buf_
+  const uint8_t* bytes() const { return whole_.data() ? whole_.data() : buf_.data(); }
+  size_t byteCount() const { return whole_.data() ? whole_.size() : buf_.size(); }
   size_t pos_ = 0;  // absolute offset of the first unconsumed byte
   std::unique_ptr<ModuleData> m_;
   Features features_;

@@ -301,7 +301,7 @@ Expected<std::shared_ptr<Module>> compileBytes(Engine& engine, std::span<const u
                                                bool lazy) {
   Tiering tiering(engine.config(), lazy);
   ModuleDecoder dec(tiering, engine.config().features);
-  dec.feed(bytes);
+  dec.feedWhole(bytes);
   return finishModule(engine, dec, path, WasmBytes::copy(bytes));
 }
 
@@ -310,7 +310,32 @@ Expected<std::shared_ptr<Module>> Module::compile(Engine& engine, std::span<cons
   return compileBytes(engine, bytes, {});
 }
 
+// A regular file mapped (platform::mapFile) rather than read: no copy into
+// the heap, and the module's bytes are the page cache's pages, which a big
+// module's lazily compiled functions read long after decoding. Null where
+// the file cannot be mapped (a pipe, an empty file, a minimal build).
+static std::optional<WasmBytes> mapModuleFile(const std::string& path) {
+#ifdef TERN_MINIMAL
+  (void)path;
+  return std::nullopt;
+#else
+  size_t size = 0;
+  void* p = platform::mapFile(path.c_str(), &size);
+  if (!p) return std::nullopt;
+  std::shared_ptr<const uint8_t[]> data(static_cast<const uint8_t*>(p),
+                                        [size](const uint8_t* q) { platform::release(const_cast<uint8_t*>(q), size); });
+  return WasmBytes{std::move(data), size};
+#endif
+}
+
 Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std::string& path) {
+  if (std::optional<WasmBytes> mapped = mapModuleFile(path)) {
+    if (!engine.config().cache_dir.empty()) return compileCached(engine, mapped->span(), path);
+    Tiering tiering(engine.config());
+    ModuleDecoder dec(tiering, engine.config().features);
+    dec.feedWhole(mapped->span());
+    return finishModule(engine, dec, path, std::move(*mapped));
+  }
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Error{ErrorKind::Io, "cannot open " + path, SIZE_MAX};
   Tiering tiering(engine.config());
@@ -351,7 +376,7 @@ Expected<std::shared_ptr<Module>> Module::compileFile(Engine& engine, const std:
 
 std::optional<Error> Module::validate(std::span<const uint8_t> bytes, const Features& features) {
   ModuleDecoder dec(features);
-  dec.feed(bytes);
+  dec.feedWhole(bytes);
   if (!dec.finish()) return dec.toError();
   return std::nullopt;
 }

@@ -296,7 +296,7 @@ Expected<std::shared_ptr<Module>> load(Engine& engine, std::span<const uint8_t> 
   WasmBytes bytes = WasmBytes::copy(wasm);
   Tiering tiering(engine.config(), code);
   ModuleDecoder dec(tiering, engine.config().features);
-  dec.feed(bytes.span());
+  dec.feedWhole(bytes.span());
   std::string path = name ? *name : std::string(file_name.begin(), file_name.end());
   auto mod = finishModule(engine, dec, path, bytes);
   if (mod && moduleData(**mod).func_types.size() != nfuncs)

@@ -572,6 +572,32 @@ TEST_CASE("layers: the module decoder hands every body to its consumer once, in 
   }
 }
 
+TEST_CASE("layers: feedWhole decodes the caller's bytes as feed does, and feed may follow it") {
+  Bytes b = richModule();
+  RecordingConsumer whole;
+  tern::ModuleDecoder dec(whole);
+  REQUIRE(dec.feedWhole(b));
+  REQUIRE(dec.finish());
+  REQUIRE_FALSE(whole.indices.empty());
+  // The same module split after its first half: fed whole, then the rest.
+  size_t half = b.size() / 2;
+  RecordingConsumer split;
+  tern::ModuleDecoder dec2(split);
+  REQUIRE(dec2.feedWhole(std::span<const uint8_t>(b.data(), half)));
+  REQUIRE(dec2.feed(std::span<const uint8_t>(b.data() + half, b.size() - half)));
+  REQUIRE(dec2.finish());
+  CHECK(split.indices == whole.indices);
+  CHECK(split.sizes == whole.sizes);
+  // A truncated module fails the same way either way.
+  Bytes cut(b.begin(), b.begin() + long(half));
+  tern::ModuleDecoder a, c;
+  a.feedWhole(cut);
+  c.feed(cut);
+  CHECK_FALSE(a.finish());
+  CHECK_FALSE(c.finish());
+  CHECK(a.toError().toString() == c.toError().toString());
+}
+
 TEST_CASE("layers: a consumer's finish can refuse a valid module") {
   Bytes b = richModule();
   RecordingConsumer c;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -252,6 +253,38 @@ TEST_CASE("arguments, environment and exit codes") {
   CHECK(rt.status == 128 + 15);
   CHECK(rt.exit_code == std::optional<int>(128 + 15));
   CHECK(rt.out == "raising\n");
+}
+
+TEST_CASE("addToLinker for one module defines only what it imports") {
+  tern::Engine engine(tierConfig());
+  auto module = tern::Module::compileFile(engine, wasmPath("args_env"));
+  REQUIRE(module.ok());
+  std::vector<std::string> imported;
+  for (const tern::ImportInfo& i : (*module)->imports())
+    if (i.module == "wasi_snapshot_preview1") imported.push_back(i.name);
+  REQUIRE_FALSE(imported.empty());
+  tern::Store store(engine);
+  tern::Linker only, all;
+  Options o;
+  o.args = {"args_env.wasm", "one", "two words", "", "\xc3\xbcn\xc3\xaf", "--flag"};
+  o.env = {"TERN_A=alpha", "TERN_EMPTY=", "TERN_EQ=a=b"};
+  o.out = Stdio::toBuffer();
+  auto ctx = tern::wasi::addToLinker(only, store, std::move(o), **module);
+  auto full = tern::wasi::addToLinker(all, store, Options{});
+  for (const std::string& name : imported) CHECK(only.lookup("wasi_snapshot_preview1", name).has_value());
+  // Functions args_env does not import: defined by the full form only.
+  int others = 0;
+  for (const char* name : {"path_symlink", "sock_accept", "poll_oneoff", "fd_readdir", "proc_raise"}) {
+    if (std::find(imported.begin(), imported.end(), name) != imported.end()) continue;
+    ++others;
+    CHECK_FALSE(only.lookup("wasi_snapshot_preview1", name).has_value());
+    CHECK(all.lookup("wasi_snapshot_preview1", name).has_value());
+  }
+  CHECK(others > 0);
+  auto inst = only.instantiate(store, *module);
+  REQUIRE(inst.ok());
+  CHECK((*inst)->getFunc("_start")->call({}).ok());
+  CHECK(endsWith(ctx->stdoutData(), "PASS\n"));
 }
 
 TEST_CASE("Options::inheritEnv copies the host environment") {
