@@ -455,6 +455,8 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
       return true;
     case Opcode::Try:
     case Opcode::Rethrow: fail("exception handlers (try) run in the interpreter"); return true;
+    case Opcode::TryTable:
+    case Opcode::ThrowRef: fail("try_table and throw_ref run in the interpreter"); return true;
     default: return false;
   }
 }

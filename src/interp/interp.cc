@@ -280,6 +280,9 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
     }
   out = Trap::host("internal error: rethrow without a caught exception");
 }
+[[gnu::noinline]] void throwRefOp(ModuleInst* inst, uint64_t ref, std::optional<Trap>& out) {
+  out = inst->store_->throwRef(ref);
+}
 
 // The catch clause of `code` that takes an exception of `tag` raised at
 // word `at` (Code::handlers says how), and its handler in *h; or null.
@@ -328,10 +331,17 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
     if (!f.code->handlers.empty()) c = findCatch(*f.code, uint32_t(f.ret_pc - f.code->words.data()), inst, tag, &h);
     if (c) {
       t.nframes = level;
-      const uint64_t* key = f.fp + h->exn_slot;
-      std::erase_if(t.caught, [&](const auto& e) { return e.first >= key; });
-      t.caught.emplace_back(key, exn);
-      if (c->tag != Code::Handler::kCatchAll) toSlots(exn->values, f.fp + h->exn_slot + 1);
+      if (!h->table) {
+        const uint64_t* key = f.fp + h->exn_slot;
+        std::erase_if(t.caught, [&](const auto& e) { return e.first >= key; });
+        t.caught.emplace_back(key, exn);
+      }
+      uint64_t* slot = f.fp + c->slot;
+      if (c->tag != Code::Handler::kCatchAll) {
+        toSlots(exn->values, slot);
+        slot += slotsOf(tag->type_.params);
+      }
+      if (c->ref) *slot = inst->store_->exnRef(exn);
       t.resume_pc = f.code->words.data() + c->pc;
       t.resume_fp = f.fp;
       t.resume_func = f.func;
@@ -1117,6 +1127,9 @@ L_ThrowI:
   goto do_trap;
 L_RethrowI:
   rethrowOp(t, &S(1), inner);
+  goto do_trap;
+L_ThrowRefI:
+  throwRefOp(inst, S(1), inner);
   goto do_trap;
 L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));

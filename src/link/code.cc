@@ -149,7 +149,8 @@ class Walker {
       case ImmKind::LocalIdx: return skipU32();
       case ImmKind::GlobalIdx: return index(globals(), "global");
       case ImmKind::TableIdx: return index(tables(), "table");
-      case ImmKind::TagIdx: return fail("exception handling is not supported by tern link");
+      case ImmKind::TagIdx:
+      case ImmKind::TryTable: return fail("exception handling is not supported by tern link");
       case ImmKind::MemArg: return memArg();
       case ImmKind::MemIdx: return memIdx();
       case ImmKind::I32:
