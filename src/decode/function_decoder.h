@@ -15,8 +15,8 @@
 //       fallthrough path reaches the else/end. catch, catch_all and
 //       delegate (which also closes its try) are visited the same way;
 //       for catch, the tag's values are pushed after the visit. try_table
-//       is visited as a block, its clauses in Imm::catches (their labels
-//       count from outside the try_table, as in the binary).
+//       is visited as a block, its clauses in ValidatorState::catches
+//       (their labels count from outside the try_table, as in the binary).
 //   void finish(const ValidatorState&);
 #pragma once
 
@@ -54,9 +54,8 @@ struct Imm {
   uint32_t mem2 = 0;    // memory.copy's source memory
   uint8_t lane = 0;
   uint8_t shuffle[16] = {};
-  ValType type = ValType::I32;                        // select t, ref.null
-  const std::vector<uint32_t>* targets = nullptr;     // br_table (default in a)
-  const std::vector<CatchClause>* catches = nullptr;  // try_table
+  ValType type = ValType::I32;                     // select t, ref.null
+  const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
 };
 
 // Try is a try block's body; Catch and CatchAll its handler clauses (the
@@ -90,6 +89,9 @@ class ValidatorState {
   // looks ahead.
   const uint8_t* body_pos = nullptr;
   const uint8_t* body_end = nullptr;
+  // For try_table: its catch clauses. (Not in Imm, which every instruction
+  // builds: a member more there costs every instruction a store.)
+  std::vector<CatchClause> catches;
 
   uint32_t paramCount(const CtrlFrame& f) const {
     return f.type_index >= 0 ? uint32_t(module->types[size_t(f.type_index)].params.size()) : 0;
@@ -406,7 +408,6 @@ class FunctionDecoder : public ValidatorState {
   DecodeError err_;
   bool addr64_ = false;  // the memarg just read is a 64-bit memory's (readMemArg)
   std::vector<uint32_t> targets_;
-  std::vector<CatchClause> catches_;
 };
 
 // One instruction: the opcode, then by its class (opcodes.def) either the
@@ -578,16 +579,14 @@ bool FunctionDecoder<Visitor>::stepTryTable(Reader& r, bool live) {
   uint32_t n;
   if (!r.u32(&n)) return readFail(r);
   if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
-  catches_.clear();
-  catches_.reserve(n);
+  catches.clear();
+  catches.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     CatchClause c;
     if (!readCatchClause(r, &c)) return false;
-    catches_.push_back(c);
+    catches.push_back(c);
   }
-  Imm imm;
-  imm.catches = &catches_;
-  return openFrame(r, f, Opcode::TryTable, imm, live);
+  return openFrame(r, f, Opcode::TryTable, Imm{}, live);
 }
 
 template <class Visitor>

@@ -354,7 +354,7 @@ class Lowering {
   void brIf(const Imm& imm);
   void brTable(const Imm& imm);
   void exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm);
-  void tryTable(const ValidatorState& s, const Imm& imm);
+  void tryTable(const ValidatorState& s);
   int32_t delegateTarget(uint32_t label);
   void variable(Opcode op, const Imm& imm);
   void localSet(Opcode op, uint32_t x);  // x: the local's slot
@@ -575,7 +575,7 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Delegate:
     case Opcode::Throw:
     case Opcode::Rethrow: exceptionOp(s, op, imm); return;
-    case Opcode::TryTable: tryTable(s, imm); return;
+    case Opcode::TryTable: tryTable(s); return;
     case Opcode::ThrowRef:
       emitOp(IOp::ThrowRefI);
       w(popSlot());
@@ -744,7 +744,7 @@ int32_t Lowering::delegateTarget(uint32_t label) {
 // height, where catchException writes them, and branches with them to the
 // clause's label (counted from outside the try_table, the frames here
 // before the block's is pushed).
-void Lowering::tryTable(const ValidatorState& s, const Imm& imm) {
+void Lowering::tryTable(const ValidatorState& s) {
   const CtrlFrame& cf = s.frames.back();
   uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
   materializeAll();
@@ -757,7 +757,7 @@ void Lowering::tryTable(const ValidatorState& s, const Imm& imm) {
   const uint32_t skip = instr_start_, skip_word = pos();
   w(0);
   const std::vector<Entry> saved = stack_;
-  for (const CatchClause& c : *imm.catches) {
+  for (const CatchClause& c : s.catches) {
     resetTo(base);
     uint32_t pc = pos(), slot = slotOfDepth(base);
     if (!c.all()) {
