@@ -160,15 +160,6 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
         if (p < end && (*p == 0x40 || (*p >= 0x6f && *p <= 0x7f))) ++p;
         else if (!skipLeb(p, end)) p = end + 1;
         break;
-      case ImmKind::TryTable: {  // a block too
-        ++depth;
-        Reader sub(p - 1, end);
-        Opcode op;
-        uint32_t index;
-        if (!scanInstruction(sub, &op, &index)) p = end + 1;
-        else p = sub.pos();
-        break;
-      }
       case ImmKind::LocalIdx: {
         uint32_t x;
         if (!readLeb32(p, end, &x)) {
@@ -200,6 +191,9 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
         break;
       case ImmKind::F32: p += 4; break;
       case ImmKind::F64: p += 8; break;
+      case ImmKind::TryTable:  // a block too
+        ++depth;
+        [[fallthrough]];
       default: {
         Reader sub(p - 1, end);
         Opcode op;
