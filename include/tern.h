@@ -286,6 +286,11 @@ WASM_API_EXTERN void tern_store_limiter(wasm_store_t* store, int64_t memory_size
  * functions below take every kind of value; wasm.h's reject v128 ones. */
 #define TERN_V128 ((wasm_valkind_t)4)
 
+/* exnref (Wasm 3.0 exceptions, -W exceptions) has no wasm.h kind either:
+ * wasm_valtype_kind gives TERN_EXNREF for it. A value of that kind is null
+ * or an opaque wasm_ref_t that can only be passed back into the same store. */
+#define TERN_EXNREF ((wasm_valkind_t)5)
+
 typedef struct tern_val_t {
   wasm_valkind_t kind;
   union {

@@ -567,6 +567,11 @@ class Store {
   // A tag for host code to throw and catch Wasm exceptions with (type's
   // results must be empty): pass it as an import, raise it with Trap::raise.
   Tag* createTag(const FuncType& type, std::string name);
+  // The trap that throws the exception an exnref names again, the same one
+  // (a guest's catch_ref sees the same exnref); for a null exnref or one this
+  // store did not make, a trap of kind NullReference. Its tag and values are
+  // exnref.asExnRef()->tag and ->values while the store lives.
+  Trap rethrow(Value exnref) const;
 
   // imports: one Extern per module import, in order, each of this store
   // (an Error of kind Link names the first that is not); the module must

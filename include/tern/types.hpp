@@ -55,9 +55,10 @@ enum class ValType : uint8_t {
   V128 = 0x7b,
   FuncRef = 0x70,
   ExternRef = 0x6f,
+  ExnRef = 0x69,  // a caught Wasm exception (the exceptions feature), an opaque handle
 };
 const char* valTypeName(ValType t);
-inline bool isRefType(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef; }
+inline bool isRefType(ValType t) { return t == ValType::FuncRef || t == ValType::ExternRef || t == ValType::ExnRef; }
 
 struct FuncType {
   std::vector<ValType> params;
@@ -108,6 +109,8 @@ class Store;
 
 // ---------------------------------------------------------------------------
 // Values
+struct WasmException;
+
 struct V128 {
   uint64_t lo = 0, hi = 0;
   bool operator==(const V128&) const = default;
@@ -138,6 +141,9 @@ struct Value {
   static Value v128(V128 v) { return {ValType::V128, v.lo, v.hi}; }
   static Value funcref(Func* f) { return {ValType::FuncRef, uint64_t(uintptr_t(f)), 0}; }
   static Value externref(void* p) { return {ValType::ExternRef, uint64_t(uintptr_t(p)), 0}; }
+  // An exnref is the address of the exception it holds; its store keeps the
+  // exception alive (Store::rethrow raises it again, with its identity).
+  static Value exnref(const WasmException* e) { return {ValType::ExnRef, uint64_t(uintptr_t(e)), 0}; }
   static Value nullRef(ValType t) { return {t, 0, 0}; }
   static Value zero(ValType t) { return {t, 0, 0}; }
 
@@ -159,6 +165,7 @@ struct Value {
   V128 asV128() const { return {bits, hi}; }
   Func* asFuncRef() const { return reinterpret_cast<Func*>(uintptr_t(bits)); }
   void* asExternRef() const { return reinterpret_cast<void*>(uintptr_t(bits)); }
+  const WasmException* asExnRef() const { return reinterpret_cast<const WasmException*>(uintptr_t(bits)); }
   bool isNull() const { return bits == 0; }
   std::string toString() const;
 };

@@ -458,6 +458,8 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::CatchAll:
     case Opcode::Delegate:
     case Opcode::Rethrow: control(s, op, imm); return true;
+    case Opcode::TryTable:
+    case Opcode::ThrowRef: fail("try_table and throw_ref run in the interpreter"); return true;
     default: return false;
   }
 }

@@ -137,6 +137,14 @@ bool toValue(wasm_store_t* store, const wasm_val_t& v, ValType want, Value* out,
       return true;
     }
     case ValType::V128: *err = "v128 values need tern.h's tern_val_t (tern_func_call, tern_global_set)"; return false;
+    case ValType::ExnRef:
+      // Null, or a reference this API gave out (fromValue): the store holds the exception.
+      if (v.of.ref && (v.of.ref->obj->kind != Kind::Foreign || v.of.ref->obj->store != store)) {
+        *err = "an exnref value must be one this store gave out";
+        return false;
+      }
+      *out = Value::exnref(v.of.ref ? static_cast<const WasmException*>(v.of.ref->obj->ptr) : nullptr);
+      return true;
   }
   *err = "unknown value type";
   return false;
@@ -174,6 +182,11 @@ void fromValue(wasm_store_t* store, const Value& v, wasm_val_t* out) {
       }
       break;
     }
+    case ValType::ExnRef:  // opaque: an object that only goes back in (toValue)
+      out->of.ref = v.isNull() ? nullptr
+                               : newHandle(std::make_shared<Object>(Kind::Foreign, store,
+                                                                    const_cast<WasmException*>(v.asExnRef())));
+      break;
   }
 }
 

@@ -309,6 +309,8 @@ namespace tern::capi {
 // v128 has no standard kind; it shows up as 4, the value the other
 // runtimes that support it use.
 static constexpr wasm_valkind_t kV128Kind = 4;
+// exnref neither (tern.h's kExnRefKind).
+static constexpr wasm_valkind_t kExnRefKind = 5;
 
 wasm_valkind_t toValKind(ValType t) {
   switch (t) {
@@ -319,6 +321,7 @@ wasm_valkind_t toValKind(ValType t) {
     case ValType::V128: return kV128Kind;
     case ValType::ExternRef: return WASM_EXTERNREF;
     case ValType::FuncRef: return WASM_FUNCREF;
+    case ValType::ExnRef: return kExnRefKind;
   }
   return WASM_I32;
 }
@@ -332,6 +335,7 @@ bool fromValKind(wasm_valkind_t k, ValType* out) {
     case kV128Kind: *out = ValType::V128; return true;
     case WASM_EXTERNREF: *out = ValType::ExternRef; return true;
     case WASM_FUNCREF: *out = ValType::FuncRef; return true;
+    case kExnRefKind: *out = ValType::ExnRef; return true;
     default: return false;
   }
 }

@@ -221,7 +221,8 @@ std::string formatValue(const tern::Value& v) {
       std::snprintf(buf, sizeof buf, "0x%016llx%016llx", (unsigned long long)v.hi, (unsigned long long)v.bits);
       return buf;
     case ValType::FuncRef:
-    case ValType::ExternRef: return v.isNull() ? "null" : "ref";
+    case ValType::ExternRef:
+    case ValType::ExnRef: return v.isNull() ? "null" : "ref";
   }
   return "?";
 }

@@ -160,6 +160,7 @@ inline std::string wastHelp() {
   return "Run a WebAssembly spec test script (needs wabt's wast2json). Prints a\n"
          "line per failure and `N passed, N failed, N skipped`; exits 0 when\n"
          "nothing failed, 1 when something did, 2 on a usage or setup error.\n"
+         "FILE.json: a script in wast2json's output format, its modules beside it.\n"
          "\n"
          "  --tier=interp|jit|auto  execution tier, as for `tern run`\n"
          "  --bounds-checks         JIT code checks every memory access\n"
@@ -224,7 +225,7 @@ struct CommandHelp {
 inline constexpr CommandHelp kCommands[] = {
     {"run", "run [options] FILE.wasm [ARGS...]", runHelp},
     {"validate", "validate FILE.wasm", validateHelp},
-    {"wast", "wast [options] FILE.wast", wastHelp},
+    {"wast", "wast [options] FILE.wast|FILE.json", wastHelp},
     {"link", "link MAIN.wasm [NAME=]DEP.wasm... -o OUT.wasm", linkHelp},
     {"compile", "compile [options] FILE.wasm -o OUT.cwasm", compileHelp},
     {"version", "version | --version | -V", versionHelp},

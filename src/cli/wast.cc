@@ -620,13 +620,17 @@ int wastMain(int argc, char** argv) {
     std::fflush(stdout);
   }
 
+  // A .json file is a script wast2json already converted (or a test wrote
+  // in its format, with modules wabt cannot read), its .wasm files beside it.
+  const bool converted = fs::path(opt.file).extension() == ".json";
   TempDir tmp;
-  if (!tmp.create()) {
+  if (!converted && !tmp.create()) {
     std::fprintf(stderr, "tern wast: cannot create a temporary directory: %s\n", std::strerror(errno));
     return 2;
   }
-  fs::path json_path = fs::path(tmp.path()) / "x.json";
-  if (auto err = runWast2json(opt.file, json_path.string(), opt.features)) {
+  const fs::path dir = converted ? fs::path(opt.file).parent_path() : fs::path(tmp.path());
+  fs::path json_path = converted ? fs::path(opt.file) : dir / "x.json";
+  if (auto err = converted ? std::nullopt : runWast2json(opt.file, json_path.string(), opt.features)) {
     if (skip_all) {
       // The whole file is skipped anyway; count it as one skipped command.
       std::printf("0 passed, 0 failed, 1 skipped\n");
@@ -661,9 +665,9 @@ int wastMain(int argc, char** argv) {
     if (!cmd.is_object() || !cmd.contains("filename") || !cmd["filename"].is_string()) continue;
     std::string fn = cmd["filename"].get<std::string>();
     if (files.count(fn) || cmd.value("module_type", std::string("binary")) != "binary") continue;
-    if (auto bytes = readBytes(fs::path(tmp.path()) / fn)) files.emplace(fn, std::move(*bytes));
+    if (auto bytes = readBytes(dir / fn)) files.emplace(fn, std::move(*bytes));
   }
-  tmp.remove();
+  if (!converted) tmp.remove();
 
   Runner runner(opt, exec_skip, std::move(text_skips), std::move(files));
   if (auto err = runner.defineSpectest()) {

@@ -21,6 +21,7 @@ std::optional<ValType> parseValType(const std::string& s) {
   if (s == "v128") return ValType::V128;
   if (s == "funcref") return ValType::FuncRef;
   if (s == "externref") return ValType::ExternRef;
+  if (s == "exnref") return ValType::ExnRef;
   return std::nullopt;
 }
 
@@ -152,6 +153,9 @@ Value makeValue(const json& v) {
       if (s == "null") return Value::nullRef(ValType::FuncRef);
       throw std::runtime_error("non-null funcref arguments cannot be expressed");
     }
+    case ValType::ExnRef:
+      if (v.at("value").get<std::string>() == "null") return Value::nullRef(ValType::ExnRef);
+      throw std::runtime_error("non-null exnref arguments cannot be expressed");
   }
   throw std::runtime_error("unknown value type");
 }
@@ -220,6 +224,10 @@ std::string gotText(const Value& v, const json* hint) {
     case ValType::ExternRef:
       if (v.isNull()) return "externref:null";
       return "externref:" + std::to_string(v.bits - 1);
+    case ValType::ExnRef:
+      if (v.isNull()) return "exnref:null";
+      std::snprintf(buf, sizeof buf, "exnref:%p", static_cast<const void*>(v.asExnRef()));
+      return buf;
   }
   return "?";
 }
@@ -259,10 +267,11 @@ bool valueMatches(const json& exp, const Value& got) {
       if (s == "null") return got.isNull();
       return got.bits == externBits(parseInt(s));
     }
-    case ValType::FuncRef: {
+    case ValType::FuncRef:
+    case ValType::ExnRef: {
       std::string s = exp.at("value").get<std::string>();
       if (s == "null") return got.isNull();
-      // A funcref cannot be named by number from outside; accept non-null.
+      // A funcref or exnref cannot be named from outside; accept non-null.
       return !got.isNull();
     }
   }

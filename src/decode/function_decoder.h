@@ -14,7 +14,9 @@
 //       opened in reachable code; `s.endReachable()` tells whether the
 //       fallthrough path reaches the else/end. catch, catch_all and
 //       delegate (which also closes its try) are visited the same way;
-//       for catch, the tag's values are pushed after the visit.
+//       for catch, the tag's values are pushed after the visit. try_table
+//       is visited as a block, its clauses in ValidatorState::catches
+//       (their labels count from outside the try_table, as in the binary).
 //   void finish(const ValidatorState&);
 #pragma once
 
@@ -34,6 +36,16 @@ namespace tern {
 // Unknown is the bottom type of unreachable code.
 constexpr ValType kUnknown = ValType(0);
 
+// One catch clause of a try_table.
+struct CatchClause {
+  enum Kind : uint8_t { kCatch, kCatchRef, kCatchAll, kCatchAllRef };
+  Kind kind = kCatch;
+  uint32_t tag = 0;    // catch and catch_ref
+  uint32_t label = 0;  // where the clause branches, counted from outside the try_table
+  bool ref() const { return kind == kCatchRef || kind == kCatchAllRef; }
+  bool all() const { return kind == kCatchAll || kind == kCatchAllRef; }
+};
+
 struct Imm {
   uint32_t a = 0, b = 0;      // indices (local, global, func, type, table, label, mem, segment)
   uint64_t bits = 0, hi = 0;  // constants
@@ -48,8 +60,9 @@ struct Imm {
 };
 
 // Try is a try block's body; Catch and CatchAll its handler clauses (the
-// frame changes kind at each clause, as an If becomes an Else).
-enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func, Try, Catch, CatchAll };
+// frame changes kind at each clause, as an If becomes an Else). TryTable is
+// a try_table's body, a block for branches.
+enum class CtrlKind : uint8_t { Block, Loop, If, Else, Func, Try, Catch, CatchAll, TryTable };
 
 struct CtrlFrame {
   CtrlKind kind = CtrlKind::Block;
@@ -77,6 +90,9 @@ class ValidatorState {
   // looks ahead.
   const uint8_t* body_pos = nullptr;
   const uint8_t* body_end = nullptr;
+  // For try_table: its catch clauses. (Not in Imm, which every instruction
+  // builds: a member more there costs every instruction a store.)
+  std::vector<CatchClause> catches;
 
   uint32_t paramCount(const CtrlFrame& f) const {
     return f.type_index >= 0 ? uint32_t(module->types[size_t(f.type_index)].params.size()) : 0;
@@ -125,6 +141,11 @@ inline bool isNumType(ValType t) {
 inline bool isValType(uint8_t b) {
   return b == 0x7f || b == 0x7e || b == 0x7d || b == 0x7c || b == 0x7b || b == 0x70 || b == 0x6f;
 }
+// With the exceptions feature, exnref (0x69) is a value and reference type too.
+inline bool isValType(uint8_t b, const Features& f) { return isValType(b) || (b == 0x69 && f.exceptions); }
+inline bool isRefTypeByte(uint8_t b, const Features& f) {
+  return b == 0x70 || b == 0x6f || (b == 0x69 && f.exceptions);
+}
 
 template <class Visitor>
 class FunctionDecoder : public ValidatorState {
@@ -148,7 +169,7 @@ class FunctionDecoder : public ValidatorState {
       total += n;
       if (total > 50000) return malformed(r.offset(), ErrorCode::TooManyLocals);
       if (!r.u8(&t)) return readFail(r);
-      if (!isValType(t)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
+      if (!isValType(t, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
       locals.insert(locals.end(), n, ValType(t));
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
@@ -274,7 +295,7 @@ class FunctionDecoder : public ValidatorState {
       r.skip(1);
       return true;
     }
-    if (isValType(b)) {
+    if (isValType(b, module->features)) {
       r.skip(1);
       f->single = ValType(b);
       return true;
@@ -331,7 +352,7 @@ class FunctionDecoder : public ValidatorState {
   bool readRefType(Reader& r, ValType* out) {
     uint8_t b = 0;
     if (!r.u8(&b)) return readFail(r);
-    if (b != 0x70 && b != 0x6f) return malformed(r.offset() - 1, ErrorCode::MalformedRefType);
+    if (!isRefTypeByte(b, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedRefType);
     *out = ValType(b);
     return true;
   }
@@ -366,9 +387,13 @@ class FunctionDecoder : public ValidatorState {
   }
   bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
+  bool openFrame(Reader& r, CtrlFrame f, Opcode op, const Imm& imm, bool live);
   bool stepElse();
   bool stepEnd();
   bool stepException(Reader& r, Opcode op, bool live);
+  bool stepTryTable(Reader& r, bool live);
+  bool readCatchClause(Reader& r, CatchClause* c);
+  bool stepThrowRef(bool live);
   bool readTag(Reader& r, Imm* imm) {
     if (!r.u32(&imm->a)) return readFail(r);
     if (imm->a >= module->tags.size()) return invalid(ErrorCode::UnknownTag, imm->a);
@@ -440,6 +465,12 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
           if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
           if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
           return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
+        case Opcode::TryTable:
+          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
+          return stepTryTable(r, live);
+        case Opcode::ThrowRef:
+          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
+          return stepThrowRef(live);
         case Opcode::Else: return stepElse();
         case Opcode::End: return stepEnd();
         case Opcode::Br:
@@ -521,6 +552,12 @@ bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
                                 : CtrlKind::Try;
   if (!readBlockType(r, &f)) return false;
   if (op == Opcode::If && !popExpect(ValType::I32)) return false;
+  return openFrame(r, f, op, Imm{}, live);
+}
+
+// Pops the block's params, pushes its frame and them again, visits.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, const Imm& imm, bool live) {
   uint32_t np = paramCount(f);
   for (uint32_t i = np; i-- > 0;)
     if (!popExpect(param(f, i))) return false;
@@ -531,7 +568,61 @@ bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
   for (uint32_t i = 0; i < np; ++i) push(param(f, i));
   body_pos = r.pos();
   body_end = r.end();
-  if (live) visitor_.op(*this, op, Imm{});
+  if (live) visitor_.op(*this, op, imm);
+  return true;
+}
+
+// try_table: its block type, then its catch clauses, each checked against
+// the label it branches to (counted from outside the try_table, whose frame
+// is not pushed yet): the tag's params, then an exnref for the _ref forms.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepTryTable(Reader& r, bool live) {
+  CtrlFrame f;
+  f.kind = CtrlKind::TryTable;
+  if (!readBlockType(r, &f)) return false;
+  uint32_t n;
+  if (!r.u32(&n)) return readFail(r);
+  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
+  catches.clear();
+  catches.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    CatchClause c;
+    if (!readCatchClause(r, &c)) return false;
+    catches.push_back(c);
+  }
+  return openFrame(r, f, Opcode::TryTable, Imm{}, live);
+}
+
+template <class Visitor>
+bool FunctionDecoder<Visitor>::readCatchClause(Reader& r, CatchClause* c) {
+  uint8_t kind;
+  if (!r.u8(&kind)) return readFail(r);
+  if (kind > CatchClause::kCatchAllRef) return malformed(r.offset() - 1, ErrorCode::MalformedCatchClause);
+  c->kind = CatchClause::Kind(kind);
+  const FuncType* tag = nullptr;
+  if (!c->all()) {
+    Imm imm;
+    if (!readTag(r, &imm)) return false;
+    c->tag = imm.a;
+    tag = &module->types[module->tags[imm.a]];
+  }
+  if (!r.u32(&c->label)) return readFail(r);
+  if (c->label >= frames.size()) return invalid(ErrorCode::UnknownLabel, c->label);
+  const CtrlFrame& target = frameAt(c->label);
+  uint32_t nvals = tag ? uint32_t(tag->params.size()) : 0;
+  if (labelCount(target) != nvals + (c->ref() ? 1 : 0)) return invalid(ErrorCode::TypeMismatch);
+  for (uint32_t i = 0; i < nvals; ++i)
+    if (labelType(target, i) != tag->params[i]) return invalid(ErrorCode::TypeMismatch);
+  if (c->ref() && labelType(target, nvals) != ValType::ExnRef) return invalid(ErrorCode::TypeMismatch);
+  return true;
+}
+
+// throw_ref: throws the exnref on top of the stack again.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepThrowRef(bool live) {
+  if (!popExpect(ValType::ExnRef)) return false;
+  if (live) visitor_.op(*this, Opcode::ThrowRef, Imm{});
+  markUnreachable();
   return true;
 }
 
@@ -728,7 +819,7 @@ bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
     if (n != 1) return invalid(ErrorCode::InvalidResultArity);
     uint8_t tb = 0;
     if (!r.u8(&tb)) return readFail(r);
-    if (!isValType(tb)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
+    if (!isValType(tb, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
     t = ValType(tb);
   }
   if (!popExpect(ValType::I32)) return false;

@@ -372,7 +372,7 @@ bool ModuleDecoder::readName(Reader& r, std::string* out) {
 bool ModuleDecoder::readValType(Reader& r, ValType* out) {
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
-  if (!isValType(b)) return fail(r.offset() - 1, ErrorCode::MalformedValueType);
+  if (!isValType(b, features_)) return fail(r.offset() - 1, ErrorCode::MalformedValueType);
   *out = ValType(b);
   return true;
 }
@@ -380,7 +380,7 @@ bool ModuleDecoder::readValType(Reader& r, ValType* out) {
 bool ModuleDecoder::readRefType(Reader& r, ValType* out) {
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
-  if (b != 0x70 && b != 0x6f) return fail(r.offset() - 1, ErrorCode::MalformedRefType);
+  if (!isRefTypeByte(b, features_)) return fail(r.offset() - 1, ErrorCode::MalformedRefType);
   *out = ValType(b);
   return true;
 }

@@ -32,11 +32,20 @@ bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
   int64_t s;
   switch (opInfo(*found).imm) {
     case ImmKind::None: return true;
-    case ImmKind::BlockType: {
+    case ImmKind::BlockType:
+    case ImmKind::TryTable: {
+      // A value type is one byte (exnref, 0x69, reads as a one-byte s33).
       if (r.atEnd()) return false;
       uint8_t first = *r.pos();
-      if (first == 0x40 || (first >= 0x6f && first <= 0x7f)) return r.skip(1);
-      return r.s33(&s);
+      if (!(first == 0x40 || (first >= 0x6f && first <= 0x7f) ? r.skip(1) : r.s33(&s))) return false;
+      if (opInfo(*found).imm == ImmKind::BlockType) return true;
+      // try_table's clauses: a kind byte, a tag for catch and catch_ref (kinds 0 and 1), a label.
+      uint32_t n;
+      uint8_t kind;
+      if (!r.u32(&n)) return false;
+      for (uint32_t i = 0; i < n; ++i)
+        if (!r.u8(&kind) || (kind < 2 && !r.u32(&u)) || !r.u32(&u)) return false;
+      return true;
     }
     case ImmKind::Label:
     case ImmKind::FuncIdx:
@@ -182,6 +191,9 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
         break;
       case ImmKind::F32: p += 4; break;
       case ImmKind::F64: p += 8; break;
+      case ImmKind::TryTable:  // a block too
+        ++depth;
+        [[fallthrough]];
       default: {
         Reader sub(p - 1, end);
         Opcode op;

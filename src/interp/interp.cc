@@ -283,6 +283,9 @@ std::optional<Trap> callOut(ThreadCtx& t, ModuleInst* caller, FuncInst* f, uint6
     }
   out = Trap::host("internal error: rethrow without a caught exception");
 }
+[[gnu::noinline]] void throwRefOp(ModuleInst* inst, uint64_t ref, std::optional<Trap>& out) {
+  out = inst->store_->throwRef(ref);
+}
 
 // A catch clause whose slot is at exn_slot takes exn: it is kept for
 // rethrow (those kept at or above the slot, whose frames and clauses have
@@ -338,7 +341,13 @@ const Code::Handler::Catch* findCatch(const Code& code, uint32_t at, const Modul
     if (!f.code->handlers.empty()) c = findCatch(*f.code, uint32_t(f.ret_pc - f.code->words.data()), inst, tag, &h);
     if (c) {
       t.nframes = level;
-      holdCaught(t, f.fp + h->exn_slot, exn, c->tag != Code::Handler::kCatchAll);
+      if (!h->table) holdCaught(t, f.fp + h->exn_slot, exn, false);  // kept for rethrow
+      uint64_t* slot = f.fp + c->slot;
+      if (c->tag != Code::Handler::kCatchAll) {
+        toSlots(exn->values, slot);
+        slot += slotsOf(tag->type_.params);
+      }
+      if (c->ref) *slot = inst->store_->exnRef(exn);
       t.resume_pc = f.code->words.data() + c->pc;
       t.resume_fp = f.fp;
       t.resume_func = f.func;
@@ -1145,6 +1154,10 @@ L_ThrowI:
 L_RethrowI:
   if constexpr (!kBuildExceptions) goto bad_op;
   rethrowOp(t, &S(1), inner);
+  goto do_inner;
+L_ThrowRefI:
+  if constexpr (!kBuildExceptions) goto bad_op;
+  throwRefOp(inst, S(1), inner);
   goto do_inner;
 L_MemoryFillI : {
   TrapCode k = ops::memoryFill(mem0, uint32_t(S(1)), uint8_t(S(2)), uint32_t(S(3)));

@@ -356,6 +356,7 @@ class Lowering {
   void brIf(const Imm& imm);
   void brTable(const Imm& imm);
   void exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm);
+  void tryTable(const ValidatorState& s);
   int32_t delegateTarget(uint32_t label);
   void variable(Opcode op, const Imm& imm);
   void localSet(Opcode op, uint32_t x);  // x: the local's slot
@@ -576,6 +577,11 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Delegate:
     case Opcode::Throw:
     case Opcode::Rethrow: exceptionOp(s, op, imm); return;
+    case Opcode::TryTable: tryTable(s); return;
+    case Opcode::ThrowRef:
+      emitOp(IOp::ThrowRefI);
+      w(popSlot());
+      return;
     case Opcode::End: endBlock(s); return;
     case Opcode::Br: emitBranch(imm.a); return;
     case Opcode::BrIf: brIf(imm); return;
@@ -667,7 +673,8 @@ void Lowering::endBlock(const ValidatorState& s) {
     return;
   }
   if (s.endReachable()) moveTopTo(f.result_base, f.nresults);
-  if (kBuildExceptions && f.kind == CtrlKind::Try) c_.handlers[size_t(f.handler)].end = pos();  // no clauses
+  if (kBuildExceptions && (f.kind == CtrlKind::Try || f.kind == CtrlKind::TryTable))
+    c_.handlers[size_t(f.handler)].end = pos();  // no clauses
   if (f.else_fixup >= 0) {
     uint32_t start = c_.words[size_t(f.else_fixup)];
     c_.words[size_t(f.else_fixup)] = uint32_t(int32_t(pos()) - int32_t(start));
@@ -715,7 +722,7 @@ void Lowering::exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm) {
   fuse_start_ = -1;
   // The clause's own slot below its values, which its body cannot pop.
   h.exn_slot = pushTemp();
-  h.catches.push_back({op == Opcode::Catch ? imm.a : Code::Handler::kCatchAll, pos()});
+  h.catches.push_back({op == Opcode::Catch ? imm.a : Code::Handler::kCatchAll, pos(), h.exn_slot + 1, false});
   if (op == Opcode::Catch) {
     const FuncType& t = m_.types[m_.tags[imm.a]];
     pushTemps(uint32_t(t.params.size()), [&](uint32_t i) { return t.params[i]; });
@@ -725,12 +732,55 @@ void Lowering::exceptionOp(const ValidatorState& s, Opcode op, const Imm& imm) {
 }
 
 // The handler that `delegate label` (counted from outside the try, the
-// innermost frame) hands exceptions to: the innermost try body at or
-// outside the label; a catch clause's own try does not cover the clause.
+// innermost frame) hands exceptions to: the innermost try or try_table body
+// at or outside the label; a catch clause's own try does not cover the
+// clause.
 int32_t Lowering::delegateTarget(uint32_t label) {
   for (size_t i = frames_.size() - 1 - label; i-- > 0;)
-    if (frames_[i].kind == CtrlKind::Try) return frames_[i].handler;
+    if (frames_[i].kind == CtrlKind::Try || frames_[i].kind == CtrlKind::TryTable) return frames_[i].handler;
   return Code::Handler::kToCaller;
+}
+
+// try_table: a jump over one landing pad per clause, then the body as a
+// block, whose words are the handler's range. An exception caught there
+// leaves the stack as it was below the block's params (the frames inside
+// are gone), so a pad finds the caught values at the slots from that
+// height, where catchException writes them, and branches with them to the
+// clause's label (counted from outside the try_table, the frames here
+// before the block's is pushed).
+void Lowering::tryTable(const ValidatorState& s) {
+  const CtrlFrame& cf = s.frames.back();
+  uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
+  materializeAll();
+  for (uint32_t i = depth() - np; i < depth(); ++i) materialize(i);
+  const uint32_t base = depth() - np;
+  const int32_t index = int32_t(c_.handlers.size());
+  Code::Handler h;
+  h.table = true;
+  emitOp(IOp::Jump);
+  const uint32_t skip = instr_start_, skip_word = pos();
+  w(0);
+  const std::vector<Entry> saved = stack_;
+  for (const CatchClause& c : s.catches) {
+    resetTo(base);
+    uint32_t pc = pos(), slot = slotOfDepth(base);
+    if (!c.all()) {
+      const FuncType& t = m_.types[m_.tags[c.tag]];
+      pushTemps(uint32_t(t.params.size()), [&](uint32_t i) { return t.params[i]; });
+    }
+    if (c.ref()) pushTemp();
+    emitBranch(c.label);
+    h.catches.push_back({c.all() ? Code::Handler::kCatchAll : c.tag, pc, slot, c.ref()});
+  }
+  stack_ = saved;
+  last_dst_word_ = -1;
+  fuse_start_ = -1;
+  c_.words[skip_word] = pos() - skip;
+  h.begin = pos();
+  c_.handlers.push_back(std::move(h));
+  LFrame f{CtrlKind::TryTable, base, base, np, nr};
+  f.handler = index;
+  frames_.push_back(std::move(f));
 }
 
 void Lowering::brIf(const Imm& imm) {

@@ -68,17 +68,23 @@ struct Code {
   // innermost one's first catch whose tag matches (kCatchAll: any), else
   // on outwards; a handler that delegates sends it to handler `delegate`
   // (kToCaller: out of the function) instead.
+  // A try_table's clauses are handlers of the same kind: each one's code
+  // is a landing pad, before the body, that branches to the clause's label
+  // with the values (and the exnref) catchException wrote.
   struct Handler {
     static constexpr uint32_t kCatchAll = UINT32_MAX;
     static constexpr int32_t kCatches = -1, kToCaller = -2;
     struct Catch {
-      uint32_t tag;  // module tag index, or kCatchAll
-      uint32_t pc;   // word index of the clause's code
+      uint32_t tag;   // module tag index, or kCatchAll
+      uint32_t pc;    // word index of the clause's code
+      uint32_t slot;  // the caught values' first slot (a catch's: exn_slot + 1)
+      bool ref;       // catch_ref, catch_all_ref: the exception's exnref follows the values
     };
     uint32_t begin = 0, end = 0;  // the try body's words: [begin, end)
     int32_t delegate = kCatches;
+    bool table = false;          // a try_table's (no rethrow: no exn_slot)
     uint32_t exn_slot = 0;       // a slot the clauses keep for rethrow (its address names the caught exception)
-    std::vector<Catch> catches;  // a catch's values go to the slots from exn_slot + 1 on
+    std::vector<Catch> catches;  // in the order the clauses are written
   };
   std::vector<Handler> handlers;
 };

@@ -151,6 +151,7 @@ class Walker {
       case ImmKind::GlobalIdx: return index(globals(), "global");
       case ImmKind::TableIdx: return index(tables(), "table");
       case ImmKind::TagIdx: return index(tags(), "tag");  // throw, catch
+      case ImmKind::TryTable: return fail("try_table is not supported by tern link");
       case ImmKind::MemArg: return memArg();
       case ImmKind::MemIdx: return memIdx();
       case ImmKind::I32:

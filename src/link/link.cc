@@ -511,6 +511,7 @@ class Linker {
             break;
           case ValType::FuncRef:
           case ValType::ExternRef:
+          case ValType::ExnRef:
             w.u8(0xd0);
             w.valType(e.value.type);
             break;

@@ -48,6 +48,7 @@ enum class ImmKind : uint8_t {
   MemArgLane8,
   MemArgLane16,
   TagIdx,
+  TryTable,  // a block type, then a vector of catch clauses (kind byte, tag index for catch and catch_ref, label)
 };
 
 enum class Feature : uint8_t { mvp, signext, satconv, multivalue, bulk, reftypes, simd, exceptions, tailcall };

@@ -34,9 +34,16 @@
 //     exception for rethrow in the interpreter's per-thread list, by the
 //     address of the clause's slot, so that rethrow works the same in
 //     either tier.
-//   - Wasm 3.0's try_table/throw_ref/exnref fit the same table: a
-//     try_table's catch clauses are one more kind of handler entry, and an
-//     exnref is the shared_ptr both tiers already keep for rethrow.
+//   - Wasm 3.0's try_table/throw_ref/exnref use the same table: a
+//     try_table's catch clauses are handler entries whose code (a landing
+//     pad before the body) branches to the clause's label with the values.
+//     An exnref (catch_ref, catch_all_ref) is the WasmException's address;
+//     the store keeps the exception it names (Store::Impl::exnrefs_, until
+//     the store ends: exnrefs are not counted), so throw_ref, a host
+//     function or Store::rethrow raise that same exception again. The JIT
+//     runs functions with try_table or throw_ref in the interpreter (its
+//     CatchTable has no clause kind for them yet); an
+//     exnref passes through JIT frames as any reference does.
 #include "base/build.h"
 #include "runtime/objects.h"
 
@@ -58,6 +65,23 @@ Trap Trap::raise(Tag* tag, std::vector<Value> values) {
   exn->values = std::move(values);
   return exceptionTrap(std::move(exn));
 }
+
+uint64_t Store::Impl::exnRef(const std::shared_ptr<const WasmException>& exn) {
+  exnrefs_.try_emplace(exn.get(), exn);
+  return uint64_t(uintptr_t(exn.get()));
+}
+
+Trap Store::Impl::throwRef(uint64_t ref) const {
+  auto it = exnrefs_.find(reinterpret_cast<const WasmException*>(uintptr_t(ref)));
+  if (it == exnrefs_.end()) {
+    Trap t = Trap::make(TrapKind::NullReference);
+    t.message = "null exception reference";  // the spec's text for throw_ref
+    return t;
+  }
+  return exceptionTrap(it->second);
+}
+
+Trap Store::rethrow(Value exnref) const { return impl_->throwRef(exnref.type == ValType::ExnRef ? exnref.bits : 0); }
 
 Tag* Store::createTag(const FuncType& type, std::string name) { return impl_->newTag(type, std::move(name)); }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "module/module.h"
@@ -139,6 +140,14 @@ struct Store::Impl {
   std::vector<std::unique_ptr<TagInst>> tags_;
   std::vector<std::unique_ptr<ModuleInst>> instances_;
   std::map<const FuncInst*, std::string> host_names_;
+  // The exceptions that exnrefs name (runtime/exceptions.cc): an exnref is
+  // a bare address in a slot, global or table, so the store holds each
+  // exception a catch_ref or catch_all_ref caught until the store ends.
+  std::unordered_map<const WasmException*, std::shared_ptr<const WasmException>> exnrefs_;
+  uint64_t exnRef(const std::shared_ptr<const WasmException>& exn);
+  // The trap that throws exnref `ref` again (the same exception), or a
+  // null-reference trap.
+  Trap throwRef(uint64_t ref) const;
 };
 
 inline Store::Impl& implOf(Store& store) { return *store.impl_; }

@@ -43,6 +43,7 @@ const char* valTypeName(ValType t) {
     case ValType::V128: return "v128";
     case ValType::FuncRef: return "funcref";
     case ValType::ExternRef: return "externref";
+    case ValType::ExnRef: return "exnref";
   }
   return "?";
 }
@@ -93,6 +94,7 @@ std::string Value::toString() const {
     case ValType::V128: std::snprintf(buf, sizeof buf, "v128:0x%016" PRIx64 "%016" PRIx64, hi, bits); break;
     case ValType::FuncRef:
     case ValType::ExternRef:
+    case ValType::ExnRef:
       if (isNull()) std::snprintf(buf, sizeof buf, "%s:null", valTypeName(type));
       else std::snprintf(buf, sizeof buf, "%s:0x%" PRIx64, valTypeName(type), bits);
       break;

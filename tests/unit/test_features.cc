@@ -206,3 +206,40 @@ TEST_CASE("tail-call: the decoder's gate") {
   REQUIRE(e);
   CHECK(e->message.find("type mismatch") != std::string::npos);
 }
+
+TEST_CASE("exceptions: try_table, throw_ref and exnref only with the feature, at their offsets") {
+  tern::Features on, off;
+  on.exceptions = true;
+  off.exceptions = false;
+  // (func (block (try_table (catch_all 0))))
+  Bytes tt = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01,
+              0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x02, 0x40, 0x1f, 0x40, 0x01, 0x02, 0x00, 0x0b, 0x0b, 0x0b};
+  CHECK_FALSE(tern::Module::validate(tt, on).has_value());
+  std::optional<tern::Error> e = tern::Module::validate(tt, off);
+  REQUIRE(e);
+  CHECK(e->message.find("illegal opcode") != std::string::npos);
+  CHECK(e->offset == 25);  // the try_table
+  // A catch clause of kind 4: malformed, at the kind's byte.
+  Bytes bad = tt;
+  bad[28] = 0x04;
+  e = tern::Module::validate(bad, on);
+  REQUIRE(e);
+  CHECK(e->message.find("malformed catch clause") != std::string::npos);
+  CHECK(e->offset == 28);
+  // (func (local exnref) (throw_ref (local.get 0))): exnref is a value type
+  // with the feature only.
+  Bytes local = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03,
+                 0x02, 0x01, 0x00, 0x0a, 0x09, 0x01, 0x07, 0x01, 0x01, 0x69, 0x20, 0x00, 0x0a, 0x0b};
+  CHECK_FALSE(tern::Module::validate(local, on).has_value());
+  e = tern::Module::validate(local, off);
+  REQUIRE(e);
+  CHECK(e->message.find("malformed value type") != std::string::npos);
+  CHECK(e->offset == 24);
+  // throw_ref of an i32: a type mismatch at the throw_ref.
+  Bytes i32 = local;
+  i32[24] = 0x7f;
+  e = tern::Module::validate(i32, on);
+  REQUIRE(e);
+  CHECK(e->message.find("type mismatch") != std::string::npos);
+  CHECK(e->offset == 27);
+}

@@ -317,6 +317,8 @@ TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set, plus exception handlin
   range(0xd0, 0xd2);  // ref.null ref.is_null ref.func
   range(0x06, 0x09);  // try catch throw rethrow (exceptions, the legacy form)
   range(0x18, 0x19);  // delegate catch_all
+  range(0x0a, 0x0a);  // throw_ref (exceptions, Wasm 3.0)
+  range(0x1f, 0x1f);  // try_table
   std::set<uint32_t> got;
   for (unsigned i = 0; i < kOpcodeCount; ++i)
     if (info(i).prefix == 0) got.insert(info(i).code);
@@ -330,7 +332,7 @@ TEST_CASE("single-byte opcodes: exactly the Wasm 2.0 set, plus exception handlin
     CHECK(expected.count(c) == 1);
     auto op = tern::lookupOpcode(0, c);
     REQUIRE(op.has_value());
-    bool exceptions = (c >= 0x06 && c <= 0x09) || c == 0x18 || c == 0x19;
+    bool exceptions = (c >= 0x06 && c <= 0x0a) || c == 0x18 || c == 0x19 || c == 0x1f;
     CHECK((tern::opInfo(*op).feature == tern::Feature::exceptions) == exceptions);
   }
   CHECK(tern::opInfo(*tern::lookupOpcode(0, 0x12)).feature == tern::Feature::tailcall);
