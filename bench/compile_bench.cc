@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
 
   tern::Config config;
   config.tier = tier;
+  // Every body compiled now, as the throughput means: lazily, compile would
+  // only validate.
+  config.lazy = false;
   tern::Engine engine(config);
   using Clock = std::chrono::steady_clock;
   size_t funcs = 0, jitted = 0;
@@ -109,7 +112,7 @@ int main(int argc, char** argv) {
     funcs = m.bodies.size();
     jitted = 0;
     if (m.jit)
-      for (const tern::FuncBody& body : m.bodies) jitted += body.jit_failure.empty();
+      for (const tern::FuncBody& body : m.bodies) jitted += body.tier == tern::FuncTier::Jit;
     return std::chrono::duration<double>(t1 - t0).count();  // the module is freed outside the timing
   };
 
