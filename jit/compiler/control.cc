@@ -273,7 +273,8 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
   op_offset = uint32_t(body.offset);
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
-  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), a.newLabel()};
+  // No label: a branch to the function's frame is a return.
+  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), Label()};
   frames.push_back(f);
   a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
   interruptCheck();
