@@ -172,8 +172,11 @@ void Masm::loadImm(Reg r, uint64_t v) {
     }
     return;
   }
-  if (v <= 0xffffffffull) a_.mov(gpd(r.id), uint32_t(v));
-  else a_.mov(gp64(r), v);
+  if (v <= 0xffffffffull) {
+    if (!directMovImm32(r, uint32_t(v))) a_.mov(gpd(r.id), uint32_t(v));
+  } else {
+    a_.mov(gp64(r), v);
+  }
 }
 
 void Masm::loadSlot(Reg r, uint32_t s) {
@@ -557,6 +560,7 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
                                 : 0x89,
                 acc.size == 8, v.reg, ref))
     return;
+  if (v.kind == Opnd::Imm && directMemImm(acc.size, ref, v.imm)) return;
   Mem m = memOperand(ref, acc.size);
   if (v.kind == Opnd::Imm) {
     uint64_t x = v.imm;
@@ -590,10 +594,10 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
 
 // ---- calls and the runtime ----
 void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
-  a_.lea(rdi, slot(frame_slot));
+  if (!directSlot(0x8d, true, gpReg(7), frame_slot)) a_.lea(rdi, slot(frame_slot));
   // call rel32, patched when the module's code is laid out.
   static const uint8_t call_rel32[5] = {0xe8, 0, 0, 0, 0};
-  a_.embed(call_rel32, 5);
+  if (!directCallRel32()) a_.embed(call_rel32, 5);
   calls_.emplace_back(uint32_t(a_.offset() - 4), func_index);
 }
 
@@ -629,14 +633,14 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   // registers it may be in are written.
   loadOpnd(gpReg(1), elem);
   a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
-  a_.mov(rdi, r13);
-  a_.mov(esi, type_index);
-  a_.mov(edx, table);
-  a_.lea(r8, slot(frame_slot));
+  move(gpReg(7), gpReg(13));  // rdi = r13
+  loadImm(gpReg(6), type_index);
+  loadImm(gpReg(2), table);
+  if (!directSlot(0x8d, true, gpReg(8), frame_slot)) a_.lea(r8, slot(frame_slot));
   callHelper(helperId(HelperId::CallIndirect));
-  a_.test(rax, rax);
-  a_.jz(trap);
-  a_.lea(rdi, slot(frame_slot));
+  if (!directRegReg(0x85, true, gpReg(0), gpReg(0))) a_.test(rax, rax);
+  branch(Cond::Eq, trap);
+  if (!directSlot(0x8d, true, gpReg(7), frame_slot)) a_.lea(rdi, slot(frame_slot));
   a_.call(rax);
 }
 

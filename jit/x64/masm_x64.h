@@ -129,6 +129,9 @@ class Masm {
   // encodings below are checked against it this way, tests/jit/test_encode_x64.cc).
   void setDirectEncoding(bool on) { direct_ = on && !logging_; }
   size_t directCount() const { return direct_count_; }  // instructions the direct path wrote
+  // Flags of a direct encoding's opcode (encode_x64.cc): kEscape0F puts
+  // 0x0f before it (movzx, movsx), kOperand16 the operand-size prefix.
+  static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
 
  private:
   // ---- direct encodings (jit/x64/encode_x64.cc) ----
@@ -151,8 +154,14 @@ class Masm {
   // A Gp register to or from memory base + idx + offset: `opcode` is the
   // last opcode byte, kEscape0F puts 0x0f before it (movzx, movsx) and
   // kOperand16 the operand-size prefix (16-bit stores).
-  static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
   bool directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref);
+  // mov of an immediate to `size` bytes of memory base + idx + offset (for
+  // 8 bytes, a sign-extended imm32: the caller checks it fits).
+  bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
+  // mov r32, imm32.
+  bool directMovImm32(Reg dst, uint32_t imm);
+  // call rel32 with a zero rel32 (patched when the module is laid out).
+  bool directCallRel32();
   // mov qword [rbx + slot], imm32 (sign-extended).
   bool directSlotImm(uint32_t slot, int32_t imm);
   // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86

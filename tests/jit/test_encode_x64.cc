@@ -104,9 +104,33 @@ TEST_CASE("loads and stores of linear memory") {
               });
           same("load " + what, [&](Masm& m) { m.load(MemAccess{size, 0, false}, gpReg(v), ref); });
           same("store " + what, [&](Masm& m) { m.store(MemAccess{size, 0, false}, ref, Opnd::r(gpReg(v))); });
+          if (v == 0)
+            for (uint64_t imm : kImms)
+              same("store imm " + std::to_string(imm) + " " + what, [&](Masm& m) {
+                m.store(MemAccess{size, 0, false}, ref, Opnd::i(imm));
+              });
         }
       }
     }
+  }
+}
+
+TEST_CASE("immediates into registers") {
+  for (int r : gpIds())
+    for (uint64_t v : kImms)
+      same("loadImm " + std::to_string(r) + ", " + std::to_string(v), [&](Masm& m) { m.loadImm(gpReg(r), v); });
+}
+
+TEST_CASE("calls") {
+  for (uint32_t slot : kSlots) {
+    same("callFunction slot " + std::to_string(slot), [&](Masm& m) { m.callFunction(3, slot); });
+    for (uint64_t v : {uint64_t(0), uint64_t(0x12345678)})
+      for (int r : gpIds())
+        same("callIndirect slot " + std::to_string(slot) + " elem " + std::to_string(r), [&](Masm& m) {
+          Masm::Label trap = m.newLabel();
+          m.callIndirect(uint32_t(v), uint32_t(v >> 4), slot, Opnd::r(gpReg(r)), trap);
+          m.bind(trap);
+        });
   }
 }
 
