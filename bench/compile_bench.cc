@@ -1,6 +1,7 @@
 // Compile throughput of Tern on one thread: megabytes of code section per
 // second that Module::compile turns into runnable code (decode, validate,
-// lower for the interpreter and, on the jit tier, emit machine code).
+// lower for the interpreter and, on the jit tier, emit machine code), every
+// function up front: lazy compilation is off.
 //
 //   compile_bench FILE.wasm [--tier=jit|interp] [--iterations N]
 //
