@@ -92,6 +92,21 @@ bool Masm::directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot) {
   return true;
 }
 
+bool Masm::directBaseDisp(uint8_t opcode, bool wide, int reg, int base, int32_t disp, int imm8) {
+  uint8_t* p = directBegin();
+  if (!p || (base & 7) == 4) return false;  // rsp and r12 as a base take a SIB byte
+  if (wide || reg >= 8 || base >= 8) *p++ = rex(wide, reg, 0, base);
+  *p++ = opcode;
+  // rbp and r13 as a base have no form without a displacement: disp8 0.
+  bool disp8_zero = disp == 0 && (base & 7) == 5;
+  *p++ = uint8_t((disp8_zero ? 0x40 : dispMod(disp)) | (reg & 7) << 3 | (base & 7));
+  if (disp8_zero) *p++ = 0;
+  else p = putDisp(p, disp);
+  if (imm8 >= 0) *p++ = uint8_t(imm8);
+  directEnd(p);
+  return true;
+}
+
 bool Masm::directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs) {
   if (!dst.isGp()) return false;
   switch (rhs.kind) {

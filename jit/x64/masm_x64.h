@@ -144,10 +144,14 @@ class Masm {
   // is logged (TERN_JIT_ASM): the caller then goes through asmjit.
   // `opcode` is the MR form's (0x89 mov, 0x01 add, ...): reg-reg and stores
   // use it, loads into reg its RM form (opcode + 2).
-  uint8_t* directBegin();
-  void directEnd(uint8_t* end);
+  // (Inline: every direct encoding takes both; defined and used in encode_x64.cc only.)
+  [[gnu::always_inline]] inline uint8_t* directBegin();
+  [[gnu::always_inline]] inline void directEnd(uint8_t* end);
   bool directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src);
   bool directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot);
+  // `opcode` with ModRM reg field `reg` (a register id or an opcode's /digit)
+  // and memory [base + disp] (base not rsp or r12), then an imm8 if not -1.
+  bool directBaseDisp(uint8_t opcode, bool wide, int reg, int base, int32_t disp, int imm8 = -1);
   // An ALU operation (the MR opcode of add, or, and, sub, xor, cmp) of a Gp
   // register with a register, slot or immediate operand.
   bool directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs);
@@ -182,6 +186,7 @@ class Masm {
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
   // dst = memory mem's size in bytes.
   void loadMemSize(const asmjit::x86::Gp& dst, uint32_t mem);
+  void loadGlobalPtr(const asmjit::x86::Gp& r, uint32_t index);
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);

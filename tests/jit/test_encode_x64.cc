@@ -121,6 +121,21 @@ TEST_CASE("immediates into registers") {
       same("loadImm " + std::to_string(r) + ", " + std::to_string(v), [&](Masm& m) { m.loadImm(gpReg(r), v); });
 }
 
+TEST_CASE("globals and slot compares") {
+  for (uint32_t index : kSlots)
+    for (int r : gpIds()) {
+      std::string what = std::to_string(r) + " global " + std::to_string(index);
+      same("globalGet " + what, [&](Masm& m) { m.globalGet(gpReg(r), index); });
+      same("globalSet " + what, [&](Masm& m) { m.globalSet(index, Opnd::r(gpReg(r))); });
+    }
+  for (uint32_t slot : kSlots) {
+    same("cmpSlotZero " + std::to_string(slot), [&](Masm& m) { m.cmpSlotZero(slot); });
+    same("store from slot " + std::to_string(slot), [&](Masm& m) {
+      m.store(MemAccess{4, 0, false}, MemRef{true, gpReg(6), 16}, Opnd::s(slot));
+    });
+  }
+}
+
 TEST_CASE("calls") {
   for (uint32_t slot : kSlots) {
     same("callFunction slot " + std::to_string(slot), [&](Masm& m) { m.callFunction(3, slot); });
