@@ -225,6 +225,9 @@ struct FunctionCompiler::Impl {
     if (!failed) why = w;
     failed = true;
   }
+  // The same for a literal, out of line: no string is made on the hot paths
+  // that name a failure.
+  [[gnu::cold, gnu::noinline]] void fail(const char* w) { fail(std::string(w)); }
 
   // ---- slots ----
   uint32_t depth() const { return uint32_t(stack.size()); }
@@ -351,6 +354,8 @@ struct FunctionCompiler::Impl {
 
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
+  [[gnu::cold, gnu::noinline]] void failOp(const char* why, Opcode op);  // why + the instruction's name
+  [[gnu::noinline]] void vectorOp(const ValidatorState& s, Opcode op, const Imm& imm);
   bool intBinary(Opcode op);
   void pushCompare(Cond cc, bool wide);
   bool intUnary(Opcode op);

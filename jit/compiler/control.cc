@@ -128,9 +128,12 @@ void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
     f.merge_cache = path;
     return;
   }
-  for (int fl : {kGp, kFp})
-    for (int r = 0; r < kRegs; ++r)
-      if (f.merge_cache.holder[fl][r] != path.holder[fl][r]) f.merge_cache.holder[fl][r] = -1;
+  // Branch-free, so that it vectorizes: it runs at every forward branch.
+  for (int fl : {kGp, kFp}) {
+    int32_t* m = f.merge_cache.holder[fl];
+    const int32_t* p = path.holder[fl];
+    for (int r = 0; r < kRegs; ++r) m[r] = m[r] == p[r] ? m[r] : -1;
+  }
 }
 
 // At a label: the cache becomes `st` (its registers hold no values now).
@@ -273,7 +276,8 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
   op_offset = uint32_t(body.offset);
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
-  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), a.newLabel()};
+  // No label: a branch to the function's frame is a return.
+  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), Label()};
   frames.push_back(f);
   a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
   interruptCheck();

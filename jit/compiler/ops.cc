@@ -321,21 +321,14 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
     fail("v128 (no vector code on this host)");
     return;
   }
-  if (info.feature == Feature::simd) {
-    if (!a.vecSupported()) {
-      fail("SIMD (no vector code on this host)");
-      return;
-    }
-    if (info.cls == OpClass::Load || info.cls == OpClass::Store) markPosition();
-    if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
-      if (!simdMemory(op, imm, s.memIs64(imm.mem))) fail(std::string("not compiled yet: ") + info.name);
-    } else if (!simdOp(op, imm)) {
-      fail(std::string("not compiled yet: ") + info.name);
-    }
+  // The rare paths (SIMD, failures) are out of line: this runs for every
+  // instruction, and stays small without them.
+  if (info.feature == Feature::simd) [[unlikely]] {
+    vectorOp(s, op, imm);
     return;
   }
   if (!isGeneric(info.cls)) {
-    if (!special(s, op, imm)) fail(std::string("not compiled yet: ") + info.name);
+    if (!special(s, op, imm)) failOp("not compiled yet: ", op);
     return;
   }
   if (info.cls == OpClass::Const) {
@@ -344,12 +337,28 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
   }
   if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
     markPosition();
-    if (!memoryAccess(op, imm, s.memIs64(imm.mem))) fail(std::string("memory op ") + info.name);
+    if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
     return;
   }
   if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
   // Everything else simple (and what an optional emitter declined): its helper.
   helperOp(op, info.types.nparams);
+}
+
+void FunctionCompiler::Impl::failOp(const char* why, Opcode op) { fail(std::string(why) + opInfo(op).name); }
+
+void FunctionCompiler::Impl::vectorOp(const ValidatorState& s, Opcode op, const Imm& imm) {
+  const OpInfo& info = opInfo(op);
+  if (!a.vecSupported()) {
+    fail("SIMD (no vector code on this host)");
+    return;
+  }
+  if (info.cls == OpClass::Load || info.cls == OpClass::Store) {
+    markPosition();
+    if (!simdMemory(op, imm, s.memIs64(imm.mem))) failOp("not compiled yet: ", op);
+  } else if (!simdOp(op, imm)) {
+    failOp("not compiled yet: ", op);
+  }
 }
 
 // The instructions validated by hand; false for one not compiled.

@@ -33,6 +33,26 @@ uint8_t* putDisp(uint8_t* p, int32_t disp) {
   return p;
 }
 
+// Whether a linear memory operand is [r12 + idx + disp32], the form below.
+bool directMemForm(const MemRef& ref) {
+  return ref.has_idx && ref.base < 0 && ref.offset <= 0x7fffffff && ref.idx.isGp() && ref.idx.id != 4;
+}
+
+// The prefixes, opcode, ModRM, SIB and displacement of an instruction on
+// [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B), so
+// the REX is always there (and a byte store's sil/dil need nothing more).
+uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
+  int32_t disp = int32_t(ref.offset);
+  int idx = ref.idx.id;
+  if (opcode & Masm::kOperand16) *p++ = 0x66;
+  *p++ = rex(wide, reg, idx, 12);
+  if (opcode & Masm::kEscape0F) *p++ = 0x0f;
+  *p++ = uint8_t(opcode);
+  *p++ = uint8_t(dispMod(disp) | (reg & 7) << 3 | 4);
+  *p++ = uint8_t((idx & 7) << 3 | 4);
+  return putDisp(p, disp);
+}
+
 }  // namespace
 
 // Where the next instruction's bytes go, or null to take asmjit's path.
@@ -72,6 +92,21 @@ bool Masm::directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot) {
   return true;
 }
 
+bool Masm::directBaseDisp(uint8_t opcode, bool wide, int reg, int base, int32_t disp, int imm8) {
+  uint8_t* p = directBegin();
+  if (!p || (base & 7) == 4) return false;  // rsp and r12 as a base take a SIB byte
+  if (wide || reg >= 8 || base >= 8) *p++ = rex(wide, reg, 0, base);
+  *p++ = opcode;
+  // rbp and r13 as a base have no form without a displacement: disp8 0.
+  bool disp8_zero = disp == 0 && (base & 7) == 5;
+  *p++ = uint8_t((disp8_zero ? 0x40 : dispMod(disp)) | (reg & 7) << 3 | (base & 7));
+  if (disp8_zero) *p++ = 0;
+  else p = putDisp(p, disp);
+  if (imm8 >= 0) *p++ = uint8_t(imm8);
+  directEnd(p);
+  return true;
+}
+
 bool Masm::directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs) {
   if (!dst.isGp()) return false;
   switch (rhs.kind) {
@@ -104,20 +139,41 @@ bool Masm::directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs) {
 }
 
 bool Masm::directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref) {
-  if (!ref.has_idx || ref.base >= 0 || ref.offset > 0x7fffffff || !reg.isGp() || !ref.idx.isGp() || ref.idx.id == 4)
-    return false;
+  if (!directMemForm(ref) || !reg.isGp()) return false;
   uint8_t* p = directBegin();
   if (!p) return false;
-  // [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B).
-  int32_t disp = int32_t(ref.offset);
-  int idx = ref.idx.id;
-  if (opcode & kOperand16) *p++ = 0x66;
-  *p++ = rex(wide, reg.id, idx, 12);  // always: REX.B for r12 (so a byte store's sil/dil need nothing more)
-  if (opcode & kEscape0F) *p++ = 0x0f;
-  *p++ = uint8_t(opcode);
-  *p++ = uint8_t(dispMod(disp) | (reg.id & 7) << 3 | 4);
-  *p++ = uint8_t((idx & 7) << 3 | 4);
-  directEnd(putDisp(p, disp));
+  directEnd(putMemOp(p, opcode, wide, reg.id, ref));
+  return true;
+}
+
+bool Masm::directMemImm(unsigned size, const MemRef& ref, uint64_t imm) {
+  if (!directMemForm(ref)) return false;
+  uint8_t* p = directBegin();
+  if (!p) return false;
+  // mov r/m8, imm8 (C6 /0); mov r/m16/32/64, imm16/32 (C7 /0), sign-extended to 64 bits.
+  p = putMemOp(p, size == 1 ? 0xc6 : size == 2 ? kOperand16 | 0xc7 : 0xc7, size == 8, 0, ref);
+  unsigned n = size == 1 ? 1 : size == 2 ? 2 : 4;
+  for (unsigned i = 0; i < n; ++i) *p++ = uint8_t(imm >> (8 * i));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directMovImm32(Reg dst, uint32_t imm) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp()) return false;
+  if (dst.id >= 8) *p++ = 0x41;  // REX.B
+  *p++ = uint8_t(0xb8 | (dst.id & 7));
+  for (int i = 0; i < 4; ++i) *p++ = uint8_t(imm >> (8 * i));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directCallRel32() {
+  uint8_t* p = directBegin();
+  if (!p) return false;
+  *p++ = 0xe8;
+  for (int i = 0; i < 4; ++i) *p++ = 0;
+  directEnd(p);
   return true;
 }
 

@@ -172,8 +172,11 @@ void Masm::loadImm(Reg r, uint64_t v) {
     }
     return;
   }
-  if (v <= 0xffffffffull) a_.mov(gpd(r.id), uint32_t(v));
-  else a_.mov(gp64(r), v);
+  if (v <= 0xffffffffull) {
+    if (!directMovImm32(r, uint32_t(v))) a_.mov(gpd(r.id), uint32_t(v));
+  } else {
+    a_.mov(gp64(r), v);
+  }
 }
 
 void Masm::loadSlot(Reg r, uint32_t s) {
@@ -351,7 +354,11 @@ void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
   }
 }
 
-void Masm::cmpSlotZero(uint32_t s) { a_.cmp(slot32(s), 0); }
+void Masm::cmpSlotZero(uint32_t s) {
+  // cmp dword [rbx + disp], 0: 83 /7 ib.
+  if (s > 0x7fffffff / kSlotBytes || !directBaseDisp(0x83, false, 7, 3, int32_t(s * kSlotBytes), 0))
+    a_.cmp(slot32(s), 0);
+}
 
 void Masm::test(Reg r) {
   if (!r.isGp()) {
@@ -545,7 +552,8 @@ void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
 
 void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
   if (v.kind == Opnd::Slot) {
-    a_.mov(kS1, slot(v.slot));  // before memOperand, which may use r11
+    if (!directSlot(0x8b, true, gpReg(kS1.id()), v.slot))
+      a_.mov(kS1, slot(v.slot));  // before memOperand, which may use r11
     v = Opnd::r(gpReg(10));
   } else if (v.kind == Opnd::Imm && acc.size == 8 && !fitsI32(v.imm)) {
     a_.mov(kS1, v.imm);
@@ -557,6 +565,7 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
                                 : 0x89,
                 acc.size == 8, v.reg, ref))
     return;
+  if (v.kind == Opnd::Imm && directMemImm(acc.size, ref, v.imm)) return;
   Mem m = memOperand(ref, acc.size);
   if (v.kind == Opnd::Imm) {
     uint64_t x = v.imm;
@@ -590,10 +599,10 @@ void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
 
 // ---- calls and the runtime ----
 void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
-  a_.lea(rdi, slot(frame_slot));
+  if (!directSlot(0x8d, true, gpReg(7), frame_slot)) a_.lea(rdi, slot(frame_slot));
   // call rel32, patched when the module's code is laid out.
   static const uint8_t call_rel32[5] = {0xe8, 0, 0, 0, 0};
-  a_.embed(call_rel32, 5);
+  if (!directCallRel32()) a_.embed(call_rel32, 5);
   calls_.emplace_back(uint32_t(a_.offset() - 4), func_index);
 }
 
@@ -629,14 +638,14 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   // registers it may be in are written.
   loadOpnd(gpReg(1), elem);
   a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
-  a_.mov(rdi, r13);
-  a_.mov(esi, type_index);
-  a_.mov(edx, table);
-  a_.lea(r8, slot(frame_slot));
+  move(gpReg(7), gpReg(13));  // rdi = r13
+  loadImm(gpReg(6), type_index);
+  loadImm(gpReg(2), table);
+  if (!directSlot(0x8d, true, gpReg(8), frame_slot)) a_.lea(r8, slot(frame_slot));
   callHelper(helperId(HelperId::CallIndirect));
-  a_.test(rax, rax);
-  a_.jz(trap);
-  a_.lea(rdi, slot(frame_slot));
+  if (!directRegReg(0x85, true, gpReg(0), gpReg(0))) a_.test(rax, rax);
+  branch(Cond::Eq, trap);
+  if (!directSlot(0x8d, true, gpReg(7), frame_slot)) a_.lea(rdi, slot(frame_slot));
   a_.call(rax);
 }
 
@@ -710,24 +719,31 @@ Reg Masm::memoryGrow(Opnd delta) {
 // A v128 global's 16 bytes are bits_ and hi_.
 static_assert(offsetof(GlobalInst, hi_) == offsetof(GlobalInst, bits_) + 8);
 
+// r = the GlobalInst* of global `index`, from Ctx::globals.
+void Masm::loadGlobalPtr(const Gp& r, uint32_t index) {
+  if (!directBaseDisp(0x8b, true, r.id(), 13, kCtxGlobals)) a_.mov(r, ptr(r13, kCtxGlobals));
+  if (index > 0x7fffffff / 8 || !directBaseDisp(0x8b, true, r.id(), r.id(), int32_t(index * 8)))
+    a_.mov(r, ptr(r, int32_t(index * 8)));
+}
+
 void Masm::globalGet(Reg dst, uint32_t index) {
-  a_.mov(kS0, ptr(r13, kCtxGlobals));
-  a_.mov(kS0, ptr(kS0, int32_t(index * 8)));
-  Mem m = qword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_)));
-  if (dst.cls == RegClass::Vec) a_.movdqu(fp(dst), xmmword_ptr(kS0, int32_t(offsetof(GlobalInst, bits_))));
+  loadGlobalPtr(kS0, index);
+  constexpr int32_t kBits = int32_t(offsetof(GlobalInst, bits_));
+  Mem m = qword_ptr(kS0, kBits);
+  if (dst.cls == RegClass::Vec) a_.movdqu(fp(dst), xmmword_ptr(kS0, kBits));
   else if (!dst.isGp()) a_.movq(fp(dst), m);
-  else a_.mov(gpq(dst.id), m);
+  else if (!directBaseDisp(0x8b, true, dst.id, kS0.id(), kBits)) a_.mov(gpq(dst.id), m);
 }
 
 void Masm::globalSet(uint32_t index, Opnd v) {
-  a_.mov(kS1, ptr(r13, kCtxGlobals));
-  a_.mov(kS1, ptr(kS1, int32_t(index * 8)));
-  Mem dst = qword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_)));
+  loadGlobalPtr(kS1, index);
+  constexpr int32_t kBits = int32_t(offsetof(GlobalInst, bits_));
+  Mem dst = qword_ptr(kS1, kBits);
   switch (v.kind) {
     case Opnd::R:
-      if (v.reg.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(kS1, int32_t(offsetof(GlobalInst, bits_))), fp(v.reg));
+      if (v.reg.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(kS1, kBits), fp(v.reg));
       else if (!v.reg.isGp()) a_.movq(dst, fp(v.reg));
-      else a_.mov(dst, gpq(v.reg.id));
+      else if (!directBaseDisp(0x89, true, v.reg.id, kS1.id(), kBits)) a_.mov(dst, gpq(v.reg.id));
       break;
     case Opnd::Slot:
       a_.mov(kS0, slot(v.slot));

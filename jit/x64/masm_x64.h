@@ -129,6 +129,9 @@ class Masm {
   // encodings below are checked against it this way, tests/jit/test_encode_x64.cc).
   void setDirectEncoding(bool on) { direct_ = on && !logging_; }
   size_t directCount() const { return direct_count_; }  // instructions the direct path wrote
+  // Flags of a direct encoding's opcode (encode_x64.cc): kEscape0F puts
+  // 0x0f before it (movzx, movsx), kOperand16 the operand-size prefix.
+  static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
 
  private:
   // ---- direct encodings (jit/x64/encode_x64.cc) ----
@@ -141,18 +144,28 @@ class Masm {
   // is logged (TERN_JIT_ASM): the caller then goes through asmjit.
   // `opcode` is the MR form's (0x89 mov, 0x01 add, ...): reg-reg and stores
   // use it, loads into reg its RM form (opcode + 2).
-  uint8_t* directBegin();
-  void directEnd(uint8_t* end);
+  // (Inline: every direct encoding takes both; defined and used in encode_x64.cc only.)
+  [[gnu::always_inline]] inline uint8_t* directBegin();
+  [[gnu::always_inline]] inline void directEnd(uint8_t* end);
   bool directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src);
   bool directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot);
+  // `opcode` with ModRM reg field `reg` (a register id or an opcode's /digit)
+  // and memory [base + disp] (base not rsp or r12), then an imm8 if not -1.
+  bool directBaseDisp(uint8_t opcode, bool wide, int reg, int base, int32_t disp, int imm8 = -1);
   // An ALU operation (the MR opcode of add, or, and, sub, xor, cmp) of a Gp
   // register with a register, slot or immediate operand.
   bool directAlu(uint8_t opcode, bool wide, Reg dst, const Opnd& rhs);
   // A Gp register to or from memory base + idx + offset: `opcode` is the
   // last opcode byte, kEscape0F puts 0x0f before it (movzx, movsx) and
   // kOperand16 the operand-size prefix (16-bit stores).
-  static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
   bool directMem(uint32_t opcode, bool wide, Reg reg, const MemRef& ref);
+  // mov of an immediate to `size` bytes of memory base + idx + offset (for
+  // 8 bytes, a sign-extended imm32: the caller checks it fits).
+  bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
+  // mov r32, imm32.
+  bool directMovImm32(Reg dst, uint32_t imm);
+  // call rel32 with a zero rel32 (patched when the module is laid out).
+  bool directCallRel32();
   // mov qword [rbx + slot], imm32 (sign-extended).
   bool directSlotImm(uint32_t slot, int32_t imm);
   // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86
@@ -173,6 +186,7 @@ class Masm {
   asmjit::x86::Mem memOperand(MemRef ref, unsigned size);
   // dst = memory mem's size in bytes.
   void loadMemSize(const asmjit::x86::Gp& dst, uint32_t mem);
+  void loadGlobalPtr(const asmjit::x86::Gp& r, uint32_t index);
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);

@@ -123,9 +123,21 @@ class Reader {
     *out = *p_++;
     return true;
   }
-  bool u32(uint32_t* out) { return uleb<32>(out); }
+  // Most LEB128s in code are one byte (indices, small constants): that
+  // case is read inline, the rest by the general loop.
+  [[gnu::always_inline]] bool u32(uint32_t* out) {
+    if (p_ < end_ && *p_ < 0x80) [[likely]] {
+      *out = *p_++;
+      return true;
+    }
+    return u32Long(out);
+  }
   bool u64(uint64_t* out) { return uleb<64>(out); }
-  bool s32(int32_t* out) {
+  [[gnu::always_inline]] bool s32(int32_t* out) {
+    if (p_ < end_ && *p_ < 0x80) [[likely]] {
+      *out = int32_t(int8_t(uint8_t(*p_++ << 1))) >> 1;  // bit 6 is the sign
+      return true;
+    }
     int64_t v;
     if (!sleb<32>(&v)) return false;
     *out = int32_t(v);
@@ -147,6 +159,7 @@ class Reader {
   }
 
  private:
+  [[gnu::noinline]] bool u32Long(uint32_t* out) { return uleb<32>(out); }
   template <unsigned Bits, class T>
   bool uleb(T* out) {
     uint64_t v;

@@ -75,13 +75,39 @@ struct CtrlFrame {
   bool visited = true;  // the visitor saw the opening of this frame
 };
 
+// The operand-type stack: the few operations of a std::vector that the
+// validator and the visitors use, with a push that stays inline (it is the
+// commonest thing validation does; growing, rare, is out of line).
+class TypeStack {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  ValType back() const { return buf_[size_ - 1]; }
+  ValType operator[](size_t i) const { return buf_[i]; }
+  const ValType* begin() const { return buf_.data(); }
+  const ValType* end() const { return buf_.data() + size_; }
+  [[gnu::always_inline]] void push_back(ValType t) {
+    if (size_ == buf_.size()) [[unlikely]]
+      grow();
+    buf_[size_++] = t;
+  }
+  void pop_back() { --size_; }
+  // Drops the entries above height n (never grows).
+  void truncate(size_t n) { size_ = n < size_ ? n : size_; }
+
+ private:
+  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  std::vector<ValType> buf_;  // the entries, then room to grow into
+  size_t size_ = 0;
+};
+
 class ValidatorState {
  public:
   const ModuleData* module = nullptr;
   uint32_t func_index = 0;
   std::vector<ValType> locals;  // params then declared locals
   FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h)
-  std::vector<ValType> stack;
+  TypeStack stack;
   uint32_t v128s = 0;  // v128 entries of `stack`
   std::vector<CtrlFrame> frames;
   size_t op_offset = 0;  // byte offset of the current instruction
@@ -261,7 +287,7 @@ class FunctionDecoder : public ValidatorState {
   }
   void markUnreachable() {
     CtrlFrame& f = frames.back();
-    stack.resize(f.height);
+    stack.truncate(f.height);
     v128s = f.v128s;
     f.unreachable = true;
   }
@@ -273,6 +299,18 @@ class FunctionDecoder : public ValidatorState {
   // (which may be the unknown type in unreachable code).
   bool checkLabelTypes(const CtrlFrame& f, bool keep_popped = false) {
     uint32_t n = labelCount(f);
+    // The common case, in place: all n types are above the current frame's
+    // height and none is the unknown type (which only unreachable code has).
+    size_t h = stack.size();
+    if (h >= frames.back().height + size_t(n)) {
+      bool unknown = false;
+      for (uint32_t i = 0; i < n; ++i) {
+        ValType t = stack[h - n + i];
+        if (t == kUnknown) unknown = true;
+        else if (t != labelType(f, i)) return invalid(ErrorCode::TypeMismatch);
+      }
+      if (!unknown) return true;
+    }
     std::vector<ValType> saved;
     saved.reserve(n);
     for (uint32_t i = n; i-- > 0;) {

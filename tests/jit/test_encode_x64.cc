@@ -104,9 +104,48 @@ TEST_CASE("loads and stores of linear memory") {
               });
           same("load " + what, [&](Masm& m) { m.load(MemAccess{size, 0, false}, gpReg(v), ref); });
           same("store " + what, [&](Masm& m) { m.store(MemAccess{size, 0, false}, ref, Opnd::r(gpReg(v))); });
+          if (v == 0)
+            for (uint64_t imm : kImms)
+              same("store imm " + std::to_string(imm) + " " + what, [&](Masm& m) {
+                m.store(MemAccess{size, 0, false}, ref, Opnd::i(imm));
+              });
         }
       }
     }
+  }
+}
+
+TEST_CASE("immediates into registers") {
+  for (int r : gpIds())
+    for (uint64_t v : kImms)
+      same("loadImm " + std::to_string(r) + ", " + std::to_string(v), [&](Masm& m) { m.loadImm(gpReg(r), v); });
+}
+
+TEST_CASE("globals and slot compares") {
+  for (uint32_t index : kSlots)
+    for (int r : gpIds()) {
+      std::string what = std::to_string(r) + " global " + std::to_string(index);
+      same("globalGet " + what, [&](Masm& m) { m.globalGet(gpReg(r), index); });
+      same("globalSet " + what, [&](Masm& m) { m.globalSet(index, Opnd::r(gpReg(r))); });
+    }
+  for (uint32_t slot : kSlots) {
+    same("cmpSlotZero " + std::to_string(slot), [&](Masm& m) { m.cmpSlotZero(slot); });
+    same("store from slot " + std::to_string(slot), [&](Masm& m) {
+      m.store(MemAccess{4, 0, false}, MemRef{true, gpReg(6), 16}, Opnd::s(slot));
+    });
+  }
+}
+
+TEST_CASE("calls") {
+  for (uint32_t slot : kSlots) {
+    same("callFunction slot " + std::to_string(slot), [&](Masm& m) { m.callFunction(3, slot); });
+    for (uint64_t v : {uint64_t(0), uint64_t(0x12345678)})
+      for (int r : gpIds())
+        same("callIndirect slot " + std::to_string(slot) + " elem " + std::to_string(r), [&](Masm& m) {
+          Masm::Label trap = m.newLabel();
+          m.callIndirect(uint32_t(v), uint32_t(v >> 4), slot, Opnd::r(gpReg(r)), trap);
+          m.bind(trap);
+        });
   }
 }
 
