@@ -53,4 +53,13 @@ inline constexpr bool kBuildExceptions = !(kLeftOut & kPartExceptions);
 inline constexpr bool kBuildTailCalls = !(kLeftOut & kPartTailCalls);
 inline constexpr bool kBuildSimd = !(kLeftOut & kPartSimd);
 
+// The decoder's per-instruction helpers (push, pop, one-byte LEB128s) are
+// forced inline for compile speed; a minimal build leaves that to the
+// compiler, for size.
+#ifdef TERN_MINIMAL
+#define TERN_HOT_INLINE
+#else
+#define TERN_HOT_INLINE [[gnu::always_inline]]
+#endif
+
 }  // namespace tern

@@ -3,6 +3,7 @@
 // instead, and the caller turns that into an Error with the byte offset.
 #pragma once
 
+#include "base/build.h"
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -125,7 +126,7 @@ class Reader {
   }
   // Most LEB128s in code are one byte (indices, small constants): that
   // case is read inline, the rest by the general loop.
-  [[gnu::always_inline]] bool u32(uint32_t* out) {
+  TERN_HOT_INLINE bool u32(uint32_t* out) {
     if (p_ < end_ && *p_ < 0x80) [[likely]] {
       *out = *p_++;
       return true;
@@ -133,7 +134,7 @@ class Reader {
     return u32Long(out);
   }
   bool u64(uint64_t* out) { return uleb<64>(out); }
-  [[gnu::always_inline]] bool s32(int32_t* out) {
+  TERN_HOT_INLINE bool s32(int32_t* out) {
     if (p_ < end_ && *p_ < 0x80) [[likely]] {
       *out = int32_t(int8_t(uint8_t(*p_++ << 1))) >> 1;  // bit 6 is the sign
       return true;

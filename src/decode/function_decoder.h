@@ -86,7 +86,7 @@ class TypeStack {
   ValType operator[](size_t i) const { return buf_[i]; }
   const ValType* begin() const { return buf_.data(); }
   const ValType* end() const { return buf_.data() + size_; }
-  [[gnu::always_inline]] void push_back(ValType t) {
+  TERN_HOT_INLINE void push_back(ValType t) {
     if (size_ == buf_.size()) [[unlikely]]
       grow();
     buf_[size_++] = t;
@@ -243,12 +243,12 @@ class FunctionDecoder : public ValidatorState {
   // ---- type stack ----
   // Inlined into step() (the validation pass runs them for nearly every
   // instruction; as calls they were a sixth of its instructions).
-  [[gnu::always_inline]] void push(ValType t) {
+  TERN_HOT_INLINE void push(ValType t) {
     stack.push_back(t);
     if (t == ValType::V128) [[unlikely]]
       ++v128s;
   }
-  [[gnu::always_inline]] bool pop(ValType* out) {
+  TERN_HOT_INLINE bool pop(ValType* out) {
     CtrlFrame& f = frames.back();
     if (stack.size() == f.height) {
       if (f.unreachable) {
@@ -263,7 +263,7 @@ class FunctionDecoder : public ValidatorState {
       --v128s;
     return true;
   }
-  [[gnu::always_inline]] bool popExpect(ValType expect) {
+  TERN_HOT_INLINE bool popExpect(ValType expect) {
     ValType t = kUnknown;
     if (!pop(&t)) return false;
     if (t != expect && t != kUnknown && expect != kUnknown) return invalid(ErrorCode::TypeMismatch);
@@ -500,15 +500,13 @@ bool FunctionDecoder<Visitor>::step(Reader& r) {
         case Opcode::Delegate:
         case Opcode::Throw:
         case Opcode::Rethrow:
-          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
-          if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
-          return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
         case Opcode::TryTable:
-          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
-          return stepTryTable(r, live);
         case Opcode::ThrowRef:
           if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
-          return stepThrowRef(live);
+          if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
+          if (op == Opcode::TryTable) return stepTryTable(r, live);
+          if (op == Opcode::ThrowRef) return stepThrowRef(live);
+          return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
         case Opcode::Else: return stepElse();
         case Opcode::End: return stepEnd();
         case Opcode::Br:

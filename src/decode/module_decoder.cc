@@ -509,7 +509,7 @@ bool ModuleDecoder::readConstExpr(Reader& r, ValType expect, ConstExpr* out) {
         // against declared_refs (runtime/compile_pool.h).
         if (expect != ValType::I32 && expect != ValType::I64) {
           if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
-          m_->declared_refs[f] = true;
+          m_->declared_refs[f] = 1;
         }
         got = ValType::FuncRef;
         break;
@@ -742,7 +742,7 @@ bool ModuleDecoder::exportSection(Reader& r) {
       case 0:
         if (ex.index >= m_->func_types.size()) return fail(off, ErrorCode::UnknownFunction);
         if (ex.index >= m_->declared_refs.size()) m_->declared_refs.resize(ex.index + 1);
-        m_->declared_refs[ex.index] = true;
+        m_->declared_refs[ex.index] = 1;
         break;
       case 1:
         if (ex.index >= m_->tables.size()) return fail(off, ErrorCode::UnknownTable);
@@ -823,7 +823,7 @@ bool ModuleDecoder::elementSection(Reader& r) {
         e.kind = ConstExpr::RefFunc;
         e.index = f;
         if (f >= m_->declared_refs.size()) m_->declared_refs.resize(f + 1);
-        m_->declared_refs[f] = true;
+        m_->declared_refs[f] = 1;
       }
       seg.items.push_back(e);
     }

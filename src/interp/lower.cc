@@ -579,6 +579,7 @@ void Lowering::control(const ValidatorState& s, Opcode op, const Imm& imm) {
     case Opcode::Rethrow: exceptionOp(s, op, imm); return;
     case Opcode::TryTable: tryTable(s); return;
     case Opcode::ThrowRef:
+      if constexpr (!kBuildExceptions) return;  // never reached, as tryTable
       emitOp(IOp::ThrowRefI);
       w(popSlot());
       return;
@@ -749,6 +750,7 @@ int32_t Lowering::delegateTarget(uint32_t label) {
 // clause's label (counted from outside the try_table, the frames here
 // before the block's is pushed).
 void Lowering::tryTable(const ValidatorState& s) {
+  if constexpr (!kBuildExceptions) return;  // never reached: the decoder refuses it (base/build.h)
   const CtrlFrame& cf = s.frames.back();
   uint32_t np = s.paramCount(cf), nr = s.resultCount(cf);
   materializeAll();

@@ -124,7 +124,7 @@ struct ModuleData {
   std::vector<DataSegment> datas;
   std::optional<uint32_t> data_count;
   std::vector<FuncBody> bodies;                          // defined functions
-  std::vector<bool> declared_refs;                       // function index may appear in ref.func
+  std::vector<uint8_t> declared_refs;                    // function index may appear in ref.func (0 or 1)
   std::unordered_map<uint32_t, std::string> func_names;  // name section
   std::string module_name;
   std::string file_name;  // the file Module::compileFile read (no directory), for backtraces

@@ -89,7 +89,7 @@ inline TrapCode memoryInit(ModuleInst* inst, uint32_t seg, uint64_t d, uint64_t 
   if (n) std::memcpy(m->base_ + d, bytes.data() + s, n);
   return kOk;
 }
-inline void dataDrop(ModuleInst* inst, uint32_t seg) { inst->data_dropped_[seg] = true; }
+inline void dataDrop(ModuleInst* inst, uint32_t seg) { inst->data_dropped_[seg] = 1; }
 inline TrapCode memoryCopy(MemoryInst* m, uint64_t d, uint64_t s, uint64_t n) {
   if (rangeOutside(s, n, m->size_) || rangeOutside(d, n, m->size_)) return kMemoryOob;
   if (n) std::memmove(m->base_ + d, m->base_ + s, n);

@@ -930,7 +930,7 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
     items.reserve(seg.items.size());
     for (const ConstExpr& e : seg.items) items.push_back(uintptr_t(evalConst(e, *inst).bits));
   }
-  inst->data_dropped_.assign(md.datas.size(), false);
+  inst->data_dropped_.assign(md.datas.size(), 0);
   instances_.push_back(std::move(owned));
 
   // Active element segments, then active data segments, in order. A segment
@@ -957,7 +957,7 @@ Expected<Instance*> Store::Impl::instantiate(const std::shared_ptr<Module>& modu
     if (ops::rangeOutside(off, seg.bytes.size(), m->size_))
       return Error{ErrorKind::Trap, trapMessage(TrapKind::MemoryOutOfBounds), SIZE_MAX};
     if (!seg.bytes.empty()) std::memcpy(m->base_ + off, seg.bytes.data(), seg.bytes.size());
-    inst->data_dropped_[i] = true;
+    inst->data_dropped_[i] = 1;
   }
   if (md.start) {
     auto r = inst->funcs_[*md.start]->call({});
