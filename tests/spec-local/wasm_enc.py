@@ -7,30 +7,17 @@ A function body is a list of bytes and byte lists (flattened); the helpers
 below return the bytes of one instruction each.
 """
 
+import os
+import sys
+
 I32, I64, F32, F64 = 0x7F, 0x7E, 0x7D, 0x7C
 FUNCREF, EXTERNREF, EXNREF = 0x70, 0x6F, 0x69
 EMPTY = 0x40
 
 
-def uleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def sleb(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        done = (n == 0 and not b & 0x40) or (n == -1 and b & 0x40)
-        out.append(b | (0 if done else 0x80))
-        if done:
-            return bytes(out)
+# The LEB128 writers of the tests' Wasm binary writer (run/cli_test.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'run'))
+from cli_test import sleb, uleb  # noqa: E402,F401
 
 
 def vec(items):
