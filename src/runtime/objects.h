@@ -96,7 +96,7 @@ struct ModuleInst final : Instance {
   std::vector<TagInst*> tags_;                 // imported first, like every index space
   std::vector<uint32_t> type_ids_;             // module type index -> engine type id
   std::vector<std::vector<uintptr_t>> elems_;  // element segments (cleared on elem.drop)
-  std::vector<uint8_t> data_dropped_;  // bytes, not bits: vector<bool> costs a KB of code
+  std::vector<uint8_t> data_dropped_;          // bytes, not bits: vector<bool> costs a KB of code
 };
 
 // What a host function receives as its Caller.
