@@ -33,7 +33,7 @@ struct Features {
   bool tail_call = true;       // return_call, return_call_indirect
   bool multi_memory = true;    // several memories per module
   bool memory64 = false;       // 64-bit memories (i64 addresses)
-  bool exceptions = false;     // tags, throw, try/catch/delegate, rethrow (the legacy form)
+  bool exceptions = false;     // tags, throw, try/catch/delegate, rethrow; try_table, throw_ref, exnref
 
   // Applies one switch, "NAME", "NAME=y" or "NAME=n" (also "=yes/no",
   // "=true/false"), or several separated by commas; the name "all" stands
