@@ -158,7 +158,14 @@ TEST_CASE("exceptions: thrown at depth 10,000 and caught at the top; a million t
   const int64_t n = 1000000;
   CHECK(fx.callI64("loop", {Value::i32(int32_t(n))}) == n * (n - 1));
   size_t after = residentBytes();
+  // Under AddressSanitizer freed memory waits in its quarantine (256 MB by
+  // default), so resident memory grows there whatever the runtime keeps.
+#if !defined(__SANITIZE_ADDRESS__)
   CHECK(after < before + (16u << 20));
+#else
+  (void)before;
+  (void)after;
+#endif
   // The frames after all that: a throw at depth still gets caught.
   CHECK(fx.call("deep", {Value::i32(10000)}).value()[0].asI32() == 77);
 }
