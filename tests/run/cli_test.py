@@ -274,6 +274,8 @@ def case_usage_errors(t):
         ([t.tern, "run", "-W", "bogus=1", t.hello], "unknown -W key"),
         ([t.tern, "run", "-S", "bogus", t.hello], "unknown -S key"),
         ([t.tern, "run", "-W", "fuel=x", t.hello], "bad -W value"),
+        ([t.tern, "run", "-C", "compile-threads=abc", t.hello], "bad -C compile-threads"),
+        ([t.tern, "run", "-C", "parallel-compilation=maybe", t.hello], "bad -C parallel-compilation"),
     ]:
         r = Run(argv)
         check(r.status == 2, what + " exits 2")
@@ -292,6 +294,12 @@ def case_missing_file(t):
     check(r.status == 2, "validate on a missing file exits 2")
     r = Run([t.tern, "run", t.tmp])
     check(r.status == 2, "run on a directory exits 2")
+    # tern wast FILE.json: a missing or damaged wast2json file is refused.
+    r = Run([t.tern, "wast", "/nonexistent/x.json"])
+    check(r.status == 2 and "/nonexistent/x.json" in r.err, "wast on a missing .json exits 2, naming it")
+    bad = write(t.tmp, "bad.json", b"{bad")
+    r = Run([t.tern, "wast", bad])
+    check(r.status == 2 and "cannot read wast2json output" in r.err, "wast on a damaged .json exits 2 and says why")
 
 
 def case_validate(t):
