@@ -104,12 +104,14 @@ struct Val {
   uint32_t s = 0;
 };
 
-// Which local each register caches (-1: none), per register file.
+// Which local each register caches, per register file: the registers in
+// `mask` cache holder[file][reg]; the holder of any other is meaningless.
+// The masks make the work at block boundaries proportional to what is
+// cached (often nothing), not to the number of registers.
 struct CacheState {
-  int32_t holder[2][kRegs];
-  CacheState() {
-    for (int r = 0; r < kRegs; ++r) holder[kGp][r] = holder[kFp][r] = -1;
-  }
+  uint32_t mask[2] = {};
+  int32_t holder[2][kRegs] = {};
+  int32_t at(int file, int r) const { return (mask[file] >> r) & 1 ? holder[file][r] : -1; }
 };
 
 struct JFrame {
@@ -117,8 +119,11 @@ struct JFrame {
   uint32_t result_base;
   uint32_t nparams, nresults;
   uint64_t vec_params = 0, vec_results = 0;  // bit i: param / result i is a v128
-  Label label;                               // end of block, or head of loop
-  Label else_label;                          // if: start of else / end
+  // End of block, or head of loop; a block's is made when something first
+  // branches to it (has_label): most blocks are only ever fallen out of.
+  Label label;
+  bool has_label = false;
+  Label else_label;  // if: start of else / end
   bool has_else_label = false;
   // loop: the cache at the head; every back edge restores all of it (never
   // less: code compiled after the head has relied on every entry).
@@ -326,6 +331,14 @@ struct FunctionCompiler::Impl {
   // ---- control (control.cc) ----
   JFrame& frameAt(uint32_t d) { return frames[frames.size() - 1 - d]; }
   uint32_t labelArity(const JFrame& f) const { return f.kind == CtrlKind::Loop ? f.nparams : f.nresults; }
+  // The frame's label, made on first use.
+  Label labelOf(JFrame& f) {
+    if (!f.has_label) {
+      f.label = a.newLabel();
+      f.has_label = true;
+    }
+    return f.label;
+  }
   void moveTopTo(uint32_t base, uint32_t n);
   bool topInPlace(uint32_t base, uint32_t n) const;
   void emitReturn();

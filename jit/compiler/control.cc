@@ -79,7 +79,7 @@ void FunctionCompiler::Impl::emitBranch(uint32_t d) {
   moveTopTo(f.result_base, labelArity(f));
   if (f.kind == CtrlKind::Loop) restoreHeadCache(f);
   else mergeCache(f, currentCache());
-  a.jump(f.label);
+  a.jump(labelOf(f));
 }
 
 // Jumps to target when the condition c is (non)zero; frees c.
@@ -116,8 +116,10 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
 // ---- the cache across control flow ----
 FunctionCompiler::Impl::CacheState FunctionCompiler::Impl::currentCache() const {
   CacheState st;
-  for (int f : {kGp, kFp})
-    for (int r = 0; r < kRegs; ++r) st.holder[f][r] = holder[f][r];
+  for (int f : {kGp, kFp}) {
+    st.mask[f] = cache[f];
+    for (uint32_t m = cache[f]; m; m &= m - 1) st.holder[f][__builtin_ctz(m)] = holder[f][__builtin_ctz(m)];
+  }
   return st;
 }
 
@@ -128,11 +130,14 @@ void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
     f.merge_cache = path;
     return;
   }
-  // Branch-free, so that it vectorizes: it runs at every forward branch.
+  // Only registers both cache, and for the same local.
   for (int fl : {kGp, kFp}) {
-    int32_t* m = f.merge_cache.holder[fl];
-    const int32_t* p = path.holder[fl];
-    for (int r = 0; r < kRegs; ++r) m[r] = m[r] == p[r] ? m[r] : -1;
+    uint32_t both = f.merge_cache.mask[fl] & path.mask[fl];
+    for (uint32_t m = both; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      if (f.merge_cache.holder[fl][r] != path.holder[fl][r]) both &= ~(1u << r);
+    }
+    f.merge_cache.mask[fl] = both;
   }
 }
 
@@ -140,9 +145,9 @@ void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
 void FunctionCompiler::Impl::setCache(const CacheState& st) {
   clearCache();
   for (int f : {kGp, kFp}) {
-    for (int r = 0; r < kRegs; ++r) {
+    for (uint32_t m = st.mask[f] & ~busy[f]; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
       int32_t x = st.holder[f][r];
-      if (x < 0 || (busy[f] & (1u << r))) continue;
       cache[f] |= 1u << r;
       holder[f][r] = x;
       stamp[f][r] = ++clock;
@@ -184,9 +189,11 @@ void FunctionCompiler::Impl::keepLoopReads(const ValidatorState& s) {
 // Whether the locals a loop head expects in registers are there now.
 bool FunctionCompiler::Impl::headCacheMatches(const JFrame& f) const {
   // (Registers the head does not use may hold anything.)
-  for (int fl : {kGp, kFp})
-    for (int r = 0; r < kRegs; ++r)
-      if (f.head_cache.holder[fl][r] >= 0 && f.head_cache.holder[fl][r] != holder[fl][r]) return false;
+  for (int fl : {kGp, kFp}) {
+    if (f.head_cache.mask[fl] & ~cache[fl]) return false;
+    for (uint32_t m = f.head_cache.mask[fl]; m; m &= m - 1)
+      if (f.head_cache.holder[fl][__builtin_ctz(m)] != holder[fl][__builtin_ctz(m)]) return false;
+  }
   return true;
 }
 
@@ -204,10 +211,9 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
   Move moves[2 * kRegs];
   int n = 0;
   for (int fl : {kGp, kFp}) {
-    for (int r = 0; r < kRegs; ++r) {
-      int32_t x = f.head_cache.holder[fl][r];
-      if (x < 0) continue;
-      uint32_t local = uint32_t(x);
+    for (uint32_t m = f.head_cache.mask[fl]; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      uint32_t local = uint32_t(f.head_cache.holder[fl][r]);
       RegClass cls = fl == kGp ? RegClass::Gp : local_vec[local] ? RegClass::Vec : RegClass::Fp;
       bool same_file = local_reg[local] >= 0 && regFile(local_cls[local]) == fl;
       if (same_file && local_reg[local] == int8_t(r)) continue;
@@ -336,9 +342,8 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   f.nresults = nr;
   f.vec_params = vp;
   f.vec_results = vr;
-  f.label = a.newLabel();
   if (op == Opcode::Loop) {
-    a.bind(f.label);
+    a.bind(labelOf(f));
     interruptCheck();  // (clears the cache when there is a check)
     keepLoopReads(s);
     f.head_cache = currentCache();
@@ -377,7 +382,7 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
   }
   bool merge = f.kind != CtrlKind::Loop;
   CacheState merged = f.merge_cache;
-  if (merge) a.bind(f.label);
+  if (merge && f.has_label) a.bind(f.label);
   uint32_t base = f.result_base, nr = f.nresults;
   uint64_t vr = f.vec_results;
   frames.pop_back();
@@ -440,7 +445,7 @@ void FunctionCompiler::Impl::catchClause(const ValidatorState& s, Opcode op, con
   if (s.endReachable()) {
     moveTopTo(f.result_base, f.nresults);
     mergeCache(f, currentCache());
-    a.jump(f.label);
+    a.jump(labelOf(f));
   }
   if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());
   resetTo(f.result_base);
@@ -502,7 +507,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       if (s.endReachable()) {
         moveTopTo(f.result_base, f.nresults);
         mergeCache(f, currentCache());
-        a.jump(f.label);
+        a.jump(labelOf(f));
       }
       a.bind(f.else_label);
       f.has_else_label = false;
@@ -525,7 +530,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
           (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
         if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
-        condJump(cond, true, f.label);
+        condJump(cond, true, labelOf(f));
       } else {
         Label skip = a.newLabel();
         condJump(cond, false, skip);
