@@ -110,7 +110,7 @@ struct Val {
 // cached (often nothing), not to the number of registers.
 struct CacheState {
   uint32_t mask[2] = {};
-  int32_t holder[2][kRegs] = {};
+  int32_t holder[2][kRegs];  // (left unset: only the masked entries are ever read)
   int32_t at(int file, int r) const { return (mask[file] >> r) & 1 ? holder[file][r] : -1; }
 };
 
@@ -343,8 +343,11 @@ struct FunctionCompiler::Impl {
   bool topInPlace(uint32_t base, uint32_t n) const;
   void emitReturn();
   void emitBranch(uint32_t d);
-  CacheState currentCache() const;
-  void mergeCache(JFrame& f, const CacheState& path);
+  void saveCache(CacheState& st) const;  // st = the cache now
+  // Intersects f's merge state with a path's cache (masks and holders per file).
+  void mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]);
+  void mergeCache(JFrame& f, const CacheState& path) { mergeCache(f, path.mask, path.holder); }
+  void mergeCurrent(JFrame& f) { mergeCache(f, cache, holder); }
   void setCache(const CacheState& st);
   void keepLoopReads(const ValidatorState& s);
   bool headCacheMatches(const JFrame& f) const;

@@ -78,7 +78,7 @@ void FunctionCompiler::Impl::emitBranch(uint32_t d) {
   }
   moveTopTo(f.result_base, labelArity(f));
   if (f.kind == CtrlKind::Loop) restoreHeadCache(f);
-  else mergeCache(f, currentCache());
+  else mergeCurrent(f);
   a.jump(labelOf(f));
 }
 
@@ -114,30 +114,32 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
 }
 
 // ---- the cache across control flow ----
-FunctionCompiler::Impl::CacheState FunctionCompiler::Impl::currentCache() const {
-  CacheState st;
+// Copies what is cached now (no temporary: this runs at every branch).
+void FunctionCompiler::Impl::saveCache(CacheState& st) const {
   for (int f : {kGp, kFp}) {
     st.mask[f] = cache[f];
     for (uint32_t m = cache[f]; m; m &= m - 1) st.holder[f][__builtin_ctz(m)] = holder[f][__builtin_ctz(m)];
   }
-  return st;
 }
 
-// Intersects a label's merge state with a path's cache.
-void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
+void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]) {
+  CacheState& st = f.merge_cache;
   if (!f.merge_seen) {
     f.merge_seen = true;
-    f.merge_cache = path;
+    for (int fl : {kGp, kFp}) {
+      st.mask[fl] = mask[fl];
+      for (uint32_t m = mask[fl]; m; m &= m - 1) st.holder[fl][__builtin_ctz(m)] = holders[fl][__builtin_ctz(m)];
+    }
     return;
   }
   // Only registers both cache, and for the same local.
   for (int fl : {kGp, kFp}) {
-    uint32_t both = f.merge_cache.mask[fl] & path.mask[fl];
+    uint32_t both = st.mask[fl] & mask[fl];
     for (uint32_t m = both; m; m &= m - 1) {
       int r = __builtin_ctz(m);
-      if (f.merge_cache.holder[fl][r] != path.holder[fl][r]) both &= ~(1u << r);
+      if (st.holder[fl][r] != holders[fl][r]) both &= ~(1u << r);
     }
-    f.merge_cache.mask[fl] = both;
+    st.mask[fl] = both;
   }
 }
 
@@ -346,14 +348,14 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
     a.bind(labelOf(f));
     interruptCheck();  // (clears the cache when there is a check)
     keepLoopReads(s);
-    f.head_cache = currentCache();
+    saveCache(f.head_cache);
     return;
   }
   if (op == Opcode::If) {
     f.else_label = a.newLabel();
     f.has_else_label = true;
     condJump(cond, false, f.else_label);
-    f.if_cache = currentCache();
+    saveCache(f.if_cache);
     // The then-branch works on copies of the params: the else-branch
     // needs the originals.
     uint32_t first = depth() - np;
@@ -374,7 +376,7 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
   }
   if (s.endReachable()) {
     moveTopTo(f.result_base, f.nresults);
-    if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
+    if (f.kind != CtrlKind::Loop) mergeCurrent(f);
   }
   if (f.has_else_label) {
     a.bind(f.else_label);
@@ -444,7 +446,7 @@ void FunctionCompiler::Impl::catchClause(const ValidatorState& s, Opcode op, con
   JFrame& f = frames.back();
   if (s.endReachable()) {
     moveTopTo(f.result_base, f.nresults);
-    mergeCache(f, currentCache());
+    mergeCurrent(f);
     a.jump(labelOf(f));
   }
   if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());
@@ -506,7 +508,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame& f = frames.back();
       if (s.endReachable()) {
         moveTopTo(f.result_base, f.nresults);
-        mergeCache(f, currentCache());
+        mergeCurrent(f);
         a.jump(labelOf(f));
       }
       a.bind(f.else_label);
@@ -529,7 +531,7 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame& f = frameAt(imm.a);
       if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
           (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
-        if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
+        if (f.kind != CtrlKind::Loop) mergeCurrent(f);
         condJump(cond, true, labelOf(f));
       } else {
         Label skip = a.newLabel();
