@@ -145,8 +145,16 @@ void Masm::trapCommon(Label l, uint32_t func_index) {
 
 bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
   emitPool();
-  if (!patchFixups() || code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
+  if (!patchFixups()) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
+  // The usual case, one section with every label link resolved at its bind
+  // and nothing to relocate: the bytes are final, copied out once.
+  if (code_.sectionCount() == 1 && !code_.hasUnresolvedLinks() && code_.relocEntries().empty()) {
+    std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
+    out.assign(buf.data(), buf.data() + buf.size());
+    return true;
+  }
+  if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
   out.resize(code_.codeSize());
   return code_.relocateToBase(0) == kErrorOk &&
