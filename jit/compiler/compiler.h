@@ -70,6 +70,9 @@ bool helperTraps(Opcode op);
 namespace compiler {
 
 using Label = Masm::Label;
+// Machine code bytes per byte of Wasm body, about: the code buffer is sized
+// from the body up front rather than grown (and copied) as it fills.
+constexpr size_t kCodePerBodyByte = 4;
 // Register ids per file: masks are 32 bits.
 constexpr int kRegs = std::max(Masm::kGpRegs, Masm::kFpRegs);
 static_assert(kRegs <= 32);

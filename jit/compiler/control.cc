@@ -284,6 +284,7 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
   op_offset = uint32_t(body.offset);
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
+  a.reserve(uint32_t(std::min<size_t>(body.size, 1u << 24) * kCodePerBodyByte + 256));
   // No label: a branch to the function's frame is a return.
   JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), Label()};
   frames.push_back(f);

@@ -57,6 +57,7 @@ class Masm {
   void trapSite(Label l, Label stub);
   // Bytes emitted so far: the code offset of the next instruction.
   uint32_t offset() const { return uint32_t(a_.offset()); }
+  void reserve(uint32_t bytes) { code_.reserveBuffer(&code_.textSection()->buffer(), bytes); }
   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
   // Direct calls emitted so far: (offset of the rel32, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
