@@ -278,6 +278,7 @@ struct FunctionCompiler::Impl {
     noteDepth();
   }
   void pushConst(uint64_t v);
+  void pushLocal(uint32_t slot);  // local.get: an alias of the local's slot
   Val pop() {
     Entry e = stack.back();
     stack.pop_back();
@@ -422,6 +423,15 @@ inline void FunctionCompiler::Impl::pushConst(uint64_t v) {
   Entry e;
   e.kind = Entry::Const;
   e.value = v;
+  stack.push_back(e);
+  noteDepth();
+}
+
+inline void FunctionCompiler::Impl::pushLocal(uint32_t slot) {
+  Entry e;
+  e.kind = Entry::Local;
+  e.slot = slot;
+  e.vec = local_vec[slot];
   stack.push_back(e);
   noteDepth();
 }
