@@ -338,6 +338,13 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
       case Opcode::BrIf: control(s, op, imm); return;
       default: break;
     }
+    // The rows from i32.load to i64.store32 are the scalar loads and stores.
+    static_assert(unsigned(Opcode::I64Store32) - unsigned(Opcode::I32Load) == 0x3e - 0x28);
+    if (op >= Opcode::I32Load && op <= Opcode::I64Store32) {
+      markPosition();
+      if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
+      return;
+    }
   }
   const OpInfo& info = opInfo(op);
   // Without vector code, a v128 value made by an instruction that is not
