@@ -144,20 +144,12 @@ void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const i
 }
 
 // At a label: the cache becomes `st` (its registers hold no values now).
-// Registers that already cache what `st` says stay as they are (their
-// recency too): only the difference is dropped and taken.
 void FunctionCompiler::Impl::setCache(const CacheState& st) {
+  clearCache();
   for (int f : {kGp, kFp}) {
-    uint32_t want = st.mask[f] & ~busy[f], keep = cache[f] & want;
-    for (uint32_t m = keep; m; m &= m - 1) {
-      int r = __builtin_ctz(m);
-      if (holder[f][r] != st.holder[f][r]) keep &= ~(1u << r);
-    }
-    for (uint32_t m = cache[f] & ~keep; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
-    for (uint32_t m = want & ~keep; m; m &= m - 1) {
+    for (uint32_t m = st.mask[f] & ~busy[f]; m; m &= m - 1) {
       int r = __builtin_ctz(m);
       int32_t x = st.holder[f][r];
-      dropLocalCache(uint32_t(x));  // (a local cached in the other file)
       cache[f] |= 1u << r;
       holder[f][r] = x;
       stamp[f][r] = ++clock;
