@@ -32,9 +32,12 @@ namespace {
 // `reserve_bytes` beyond the code's pages stay reserved, with no access,
 // for ModuleBuilder::place; 0 reserves just the code. *size_out: what was
 // reserved.
-uint8_t* allocExec(std::span<const uint8_t> bytes, size_t reserve_bytes, size_t* size_out) {
+// The two halves: writable pages for `bytes` bytes (written in place by the
+// caller, with no copy in between), then made executable (released on
+// failure).
+uint8_t* mapWritable(size_t bytes, size_t reserve_bytes, size_t* size_out) {
   size_t page = platform::pageSize();
-  size_t size = (bytes.size() + page - 1) / page * page;
+  size_t size = (bytes + page - 1) / page * page;
   void* p = nullptr;
   if (reserve_bytes > size) {
     p = platform::reserve(reserve_bytes);
@@ -47,14 +50,23 @@ uint8_t* allocExec(std::span<const uint8_t> bytes, size_t reserve_bytes, size_t*
     p = platform::reserveCommitted(size);
   }
   if (!p) return nullptr;
-  std::memcpy(p, bytes.data(), bytes.size());
-  platform::flushInstructionCache(p, bytes.size());
-  if (!platform::protect(p, size, platform::Access::ReadExecute)) {
-    platform::release(p, reserve_bytes);
-    return nullptr;
-  }
   *size_out = reserve_bytes;
   return static_cast<uint8_t*>(p);
+}
+bool makeExecutable(uint8_t* p, size_t bytes, size_t reserved) {
+  size_t page = platform::pageSize();
+  platform::flushInstructionCache(p, bytes);
+  if (!platform::protect(p, (bytes + page - 1) / page * page, platform::Access::ReadExecute)) {
+    platform::release(p, reserved);
+    return false;
+  }
+  return true;
+}
+uint8_t* allocExec(std::span<const uint8_t> bytes, size_t reserve_bytes, size_t* size_out) {
+  uint8_t* p = mapWritable(bytes.size(), reserve_bytes, size_out);
+  if (!p) return nullptr;
+  std::memcpy(p, bytes.data(), bytes.size());
+  return makeExecutable(p, bytes.size(), *size_out) ? p : nullptr;
 }
 
 // ---- code ranges the fault handler accepts ----
@@ -290,51 +302,63 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
     return i >= m.num_imported_funcs && m.bodies[i - m.num_imported_funcs].tier == FuncTier::Lazy;
   };
   std::vector<int64_t> offset(nfuncs, -1);
-  std::vector<uint8_t> bytes;
-  // Sized once: the code of a big module is megabytes, copied at every
-  // doubling otherwise.
-  size_t total = 0;
-  for (const Fn& f : fns_) total += f.code.size() + 16;  // and its alignment
-  bytes.reserve(total + 32 * nfuncs + 64);               // and the call-out stubs
+  // The functions' code is laid out first and written straight into the
+  // executable mapping below (megabytes for a big module: no buffer in
+  // between); each starts where backend::alignCode would start it.
+  constexpr size_t kAlign = 16;
+  auto alignUp = [](size_t n) { return (n + kAlign - 1) / kAlign * kAlign; };
   std::vector<size_t> start(fns_.size());
+  size_t pos = 0;
   for (size_t k = 0; k < fns_.size(); ++k) {
     const Fn& f = fns_[k];
-    backend::alignCode(bytes);
-    start[k] = bytes.size();
-    offset[f.index] = int64_t(bytes.size() + f.entry);
-    bytes.insert(bytes.end(), f.code.begin(), f.code.end());
+    start[k] = pos = alignUp(pos);
+    offset[f.index] = int64_t(pos + f.entry);
+    pos += f.code.size();
   }
   // A call-out stub for every function without JIT code, after all the
   // code (JitModule::compiled tells them apart by that); a Lazy one's
   // direct calls go through its table entry, which starts at that stub.
-  backend::alignCode(bytes);
-  size_t stubs_start = bytes.size();
+  // They are made in a buffer of their own that starts aligned, as they
+  // will be placed.
+  size_t stubs_start = alignUp(pos);
+  std::vector<uint8_t> bytes;
   std::vector<int64_t> stub(nfuncs, -1), direct(offset);
   size_t lazy_funcs = 0, lazy_bytes = 0;
   for (size_t i = 0; i < nfuncs; ++i) {
     if (offset[i] >= 0) continue;
     backend::alignCode(bytes);
-    stub[i] = direct[i] = int64_t(bytes.size());
+    stub[i] = direct[i] = int64_t(stubs_start + bytes.size());
     backend::emitCallOutStub(bytes, uint32_t(i));
     if (!isLazy(i)) continue;
     backend::alignCode(bytes);
-    direct[i] = int64_t(bytes.size());
+    direct[i] = int64_t(stubs_start + bytes.size());
     backend::emitTableJumpStub(bytes, uint32_t(i));
     ++lazy_funcs;
     lazy_bytes += m.bodies[i - m.num_imported_funcs].size;
   }
-  for (size_t k = 0; k < fns_.size(); ++k) {
-    for (const CallSite& c : fns_[k].calls)
-      backend::patchCall(bytes.data(), start[k] + c.offset, size_t(direct[c.callee]));
-  }
-  if (bytes.empty()) bytes.resize(1);  // executable memory is never empty; nothing runs there
+  // Executable memory is never empty (nothing runs in a lone byte).
+  size_t used = std::max<size_t>(stubs_start + bytes.size(), 1);
   auto jm = std::make_shared<JitModule>();
   size_t page = platform::pageSize();
-  size_t code_size = (bytes.size() + page - 1) / page * page;
+  size_t code_size = (used + page - 1) / page * page;
   size_t arena_size = lazy_funcs ? arenaBytes(code_size, lazy_bytes, lazy_funcs, page) : 0;
-  jm->code = allocExec(bytes, code_size + arena_size, &jm->size);
-  if (!jm->code) return nullptr;
-  jm->used = bytes.size();
+  uint8_t* code = mapWritable(used, code_size + arena_size, &jm->size);
+  if (!code) return nullptr;
+  // The gaps between functions get the backend's padding (one word of it,
+  // repeated: every gap starts and ends on a whole instruction).
+  std::vector<uint8_t> pad(kAlign - 4);
+  backend::alignCode(pad);
+  for (size_t k = 0; k < fns_.size(); ++k) {
+    const Fn& f = fns_[k];
+    std::memcpy(code + start[k], f.code.data(), f.code.size());
+    size_t end = start[k] + f.code.size(), next = k + 1 < fns_.size() ? start[k + 1] : stubs_start;
+    for (size_t i = end; i < next; ++i) code[i] = pad[kAlign - 4 + i % 4];
+    for (const CallSite& c : f.calls) backend::patchCall(code, start[k] + c.offset, size_t(direct[c.callee]));
+  }
+  if (!bytes.empty()) std::memcpy(code + stubs_start, bytes.data(), bytes.size());
+  if (!makeExecutable(code, used, jm->size)) return nullptr;
+  jm->code = code;
+  jm->used = used;
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
   if (arena_size) {
     jm->arena = jm->code + code_size;

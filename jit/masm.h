@@ -163,6 +163,7 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   m.trapStub(l, code, l);
   m.trapCommon(l, u);
   { cm.offset() } -> std::convertible_to<uint32_t>;  // code offset of the next instruction
+  m.reserve(u);  // room for about u bytes of code ahead: a hint that saves growing the buffer
   // Resolves labels and writes the code; frame_bytes: the frame's size.
   { m.finish(u, out) } -> std::same_as<bool>;
   // Direct calls emitted: (code offset to patch, callee function index).

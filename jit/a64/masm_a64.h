@@ -69,6 +69,7 @@ class Masm {
   // A trap site's own stub: binds l and calls (bl) `stub`.
   void trapSite(Label l, Label stub);
   uint32_t offset() const { return uint32_t(a_.offset()); }
+  void reserve(uint32_t bytes) { code_.reserveBuffer(&code_.textSection()->buffer(), bytes); }
   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
   // Direct calls emitted so far: (offset of the bl, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }

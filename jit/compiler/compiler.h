@@ -70,6 +70,9 @@ bool helperTraps(Opcode op);
 namespace compiler {
 
 using Label = Masm::Label;
+// Machine code bytes per byte of Wasm body, about: the code buffer is sized
+// from the body up front rather than grown (and copied) as it fills.
+constexpr size_t kCodePerBodyByte = 4;
 // Register ids per file: masks are 32 bits.
 constexpr int kRegs = std::max(Masm::kGpRegs, Masm::kFpRegs);
 static_assert(kRegs <= 32);
@@ -104,12 +107,14 @@ struct Val {
   uint32_t s = 0;
 };
 
-// Which local each register caches (-1: none), per register file.
+// Which local each register caches, per register file: the registers in
+// `mask` cache holder[file][reg]; the holder of any other is meaningless.
+// The masks make the work at block boundaries proportional to what is
+// cached (often nothing), not to the number of registers.
 struct CacheState {
-  int32_t holder[2][kRegs];
-  CacheState() {
-    for (int r = 0; r < kRegs; ++r) holder[kGp][r] = holder[kFp][r] = -1;
-  }
+  uint32_t mask[2] = {};
+  int32_t holder[2][kRegs];  // (left unset: only the masked entries are ever read)
+  int32_t at(int file, int r) const { return (mask[file] >> r) & 1 ? holder[file][r] : -1; }
 };
 
 struct JFrame {
@@ -117,8 +122,11 @@ struct JFrame {
   uint32_t result_base;
   uint32_t nparams, nresults;
   uint64_t vec_params = 0, vec_results = 0;  // bit i: param / result i is a v128
-  Label label;                               // end of block, or head of loop
-  Label else_label;                          // if: start of else / end
+  // End of block, or head of loop; a block's is made when something first
+  // branches to it (has_label): most blocks are only ever fallen out of.
+  Label label;
+  bool has_label = false;
+  Label else_label;  // if: start of else / end
   bool has_else_label = false;
   // loop: the cache at the head; every back edge restores all of it (never
   // less: code compiled after the head has relied on every entry).
@@ -270,6 +278,7 @@ struct FunctionCompiler::Impl {
     noteDepth();
   }
   void pushConst(uint64_t v);
+  void pushLocal(uint32_t slot);  // local.get: an alias of the local's slot
   Val pop() {
     Entry e = stack.back();
     stack.pop_back();
@@ -326,12 +335,23 @@ struct FunctionCompiler::Impl {
   // ---- control (control.cc) ----
   JFrame& frameAt(uint32_t d) { return frames[frames.size() - 1 - d]; }
   uint32_t labelArity(const JFrame& f) const { return f.kind == CtrlKind::Loop ? f.nparams : f.nresults; }
+  // The frame's label, made on first use.
+  Label labelOf(JFrame& f) {
+    if (!f.has_label) {
+      f.label = a.newLabel();
+      f.has_label = true;
+    }
+    return f.label;
+  }
   void moveTopTo(uint32_t base, uint32_t n);
   bool topInPlace(uint32_t base, uint32_t n) const;
   void emitReturn();
   void emitBranch(uint32_t d);
-  CacheState currentCache() const;
-  void mergeCache(JFrame& f, const CacheState& path);
+  void saveCache(CacheState& st) const;  // st = the cache now
+  // Intersects f's merge state with a path's cache (masks and holders per file).
+  void mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]);
+  void mergeCache(JFrame& f, const CacheState& path) { mergeCache(f, path.mask, path.holder); }
+  void mergeCurrent(JFrame& f) { mergeCache(f, cache, holder); }
   void setCache(const CacheState& st);
   void keepLoopReads(const ValidatorState& s);
   bool headCacheMatches(const JFrame& f) const;
@@ -403,6 +423,15 @@ inline void FunctionCompiler::Impl::pushConst(uint64_t v) {
   Entry e;
   e.kind = Entry::Const;
   e.value = v;
+  stack.push_back(e);
+  noteDepth();
+}
+
+inline void FunctionCompiler::Impl::pushLocal(uint32_t slot) {
+  Entry e;
+  e.kind = Entry::Local;
+  e.slot = slot;
+  e.vec = local_vec[slot];
   stack.push_back(e);
   noteDepth();
 }

@@ -78,8 +78,8 @@ void FunctionCompiler::Impl::emitBranch(uint32_t d) {
   }
   moveTopTo(f.result_base, labelArity(f));
   if (f.kind == CtrlKind::Loop) restoreHeadCache(f);
-  else mergeCache(f, currentCache());
-  a.jump(f.label);
+  else mergeCurrent(f);
+  a.jump(labelOf(f));
 }
 
 // Jumps to target when the condition c is (non)zero; frees c.
@@ -114,25 +114,32 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
 }
 
 // ---- the cache across control flow ----
-FunctionCompiler::Impl::CacheState FunctionCompiler::Impl::currentCache() const {
-  CacheState st;
-  for (int f : {kGp, kFp})
-    for (int r = 0; r < kRegs; ++r) st.holder[f][r] = holder[f][r];
-  return st;
+// Copies what is cached now (no temporary: this runs at every branch).
+void FunctionCompiler::Impl::saveCache(CacheState& st) const {
+  for (int f : {kGp, kFp}) {
+    st.mask[f] = cache[f];
+    for (uint32_t m = cache[f]; m; m &= m - 1) st.holder[f][__builtin_ctz(m)] = holder[f][__builtin_ctz(m)];
+  }
 }
 
-// Intersects a label's merge state with a path's cache.
-void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
+void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]) {
+  CacheState& st = f.merge_cache;
   if (!f.merge_seen) {
     f.merge_seen = true;
-    f.merge_cache = path;
+    for (int fl : {kGp, kFp}) {
+      st.mask[fl] = mask[fl];
+      for (uint32_t m = mask[fl]; m; m &= m - 1) st.holder[fl][__builtin_ctz(m)] = holders[fl][__builtin_ctz(m)];
+    }
     return;
   }
-  // Branch-free, so that it vectorizes: it runs at every forward branch.
+  // Only registers both cache, and for the same local.
   for (int fl : {kGp, kFp}) {
-    int32_t* m = f.merge_cache.holder[fl];
-    const int32_t* p = path.holder[fl];
-    for (int r = 0; r < kRegs; ++r) m[r] = m[r] == p[r] ? m[r] : -1;
+    uint32_t both = st.mask[fl] & mask[fl];
+    for (uint32_t m = both; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      if (st.holder[fl][r] != holders[fl][r]) both &= ~(1u << r);
+    }
+    st.mask[fl] = both;
   }
 }
 
@@ -140,9 +147,9 @@ void FunctionCompiler::Impl::mergeCache(JFrame& f, const CacheState& path) {
 void FunctionCompiler::Impl::setCache(const CacheState& st) {
   clearCache();
   for (int f : {kGp, kFp}) {
-    for (int r = 0; r < kRegs; ++r) {
+    for (uint32_t m = st.mask[f] & ~busy[f]; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
       int32_t x = st.holder[f][r];
-      if (x < 0 || (busy[f] & (1u << r))) continue;
       cache[f] |= 1u << r;
       holder[f][r] = x;
       stamp[f][r] = ++clock;
@@ -184,9 +191,11 @@ void FunctionCompiler::Impl::keepLoopReads(const ValidatorState& s) {
 // Whether the locals a loop head expects in registers are there now.
 bool FunctionCompiler::Impl::headCacheMatches(const JFrame& f) const {
   // (Registers the head does not use may hold anything.)
-  for (int fl : {kGp, kFp})
-    for (int r = 0; r < kRegs; ++r)
-      if (f.head_cache.holder[fl][r] >= 0 && f.head_cache.holder[fl][r] != holder[fl][r]) return false;
+  for (int fl : {kGp, kFp}) {
+    if (f.head_cache.mask[fl] & ~cache[fl]) return false;
+    for (uint32_t m = f.head_cache.mask[fl]; m; m &= m - 1)
+      if (f.head_cache.holder[fl][__builtin_ctz(m)] != holder[fl][__builtin_ctz(m)]) return false;
+  }
   return true;
 }
 
@@ -204,10 +213,9 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
   Move moves[2 * kRegs];
   int n = 0;
   for (int fl : {kGp, kFp}) {
-    for (int r = 0; r < kRegs; ++r) {
-      int32_t x = f.head_cache.holder[fl][r];
-      if (x < 0) continue;
-      uint32_t local = uint32_t(x);
+    for (uint32_t m = f.head_cache.mask[fl]; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      uint32_t local = uint32_t(f.head_cache.holder[fl][r]);
       RegClass cls = fl == kGp ? RegClass::Gp : local_vec[local] ? RegClass::Vec : RegClass::Fp;
       bool same_file = local_reg[local] >= 0 && regFile(local_cls[local]) == fl;
       if (same_file && local_reg[local] == int8_t(r)) continue;
@@ -276,6 +284,7 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
   op_offset = uint32_t(body.offset);
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
+  a.reserve(uint32_t(std::min<size_t>(body.size, 1u << 24) * kCodePerBodyByte + 256));
   // No label: a branch to the function's frame is a return.
   JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), Label()};
   frames.push_back(f);
@@ -336,19 +345,18 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   f.nresults = nr;
   f.vec_params = vp;
   f.vec_results = vr;
-  f.label = a.newLabel();
   if (op == Opcode::Loop) {
-    a.bind(f.label);
+    a.bind(labelOf(f));
     interruptCheck();  // (clears the cache when there is a check)
     keepLoopReads(s);
-    f.head_cache = currentCache();
+    saveCache(f.head_cache);
     return;
   }
   if (op == Opcode::If) {
     f.else_label = a.newLabel();
     f.has_else_label = true;
     condJump(cond, false, f.else_label);
-    f.if_cache = currentCache();
+    saveCache(f.if_cache);
     // The then-branch works on copies of the params: the else-branch
     // needs the originals.
     uint32_t first = depth() - np;
@@ -369,7 +377,7 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
   }
   if (s.endReachable()) {
     moveTopTo(f.result_base, f.nresults);
-    if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
+    if (f.kind != CtrlKind::Loop) mergeCurrent(f);
   }
   if (f.has_else_label) {
     a.bind(f.else_label);
@@ -377,7 +385,7 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
   }
   bool merge = f.kind != CtrlKind::Loop;
   CacheState merged = f.merge_cache;
-  if (merge) a.bind(f.label);
+  if (merge && f.has_label) a.bind(f.label);
   uint32_t base = f.result_base, nr = f.nresults;
   uint64_t vr = f.vec_results;
   frames.pop_back();
@@ -439,8 +447,8 @@ void FunctionCompiler::Impl::catchClause(const ValidatorState& s, Opcode op, con
   JFrame& f = frames.back();
   if (s.endReachable()) {
     moveTopTo(f.result_base, f.nresults);
-    mergeCache(f, currentCache());
-    a.jump(f.label);
+    mergeCurrent(f);
+    a.jump(labelOf(f));
   }
   if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());
   resetTo(f.result_base);
@@ -501,8 +509,8 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame& f = frames.back();
       if (s.endReachable()) {
         moveTopTo(f.result_base, f.nresults);
-        mergeCache(f, currentCache());
-        a.jump(f.label);
+        mergeCurrent(f);
+        a.jump(labelOf(f));
       }
       a.bind(f.else_label);
       f.has_else_label = false;
@@ -524,8 +532,8 @@ void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const I
       JFrame& f = frameAt(imm.a);
       if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
           (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
-        if (f.kind != CtrlKind::Loop) mergeCache(f, currentCache());
-        condJump(cond, true, f.label);
+        if (f.kind != CtrlKind::Loop) mergeCurrent(f);
+        condJump(cond, true, labelOf(f));
       } else {
         Label skip = a.newLabel();
         condJump(cond, false, skip);

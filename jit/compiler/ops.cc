@@ -309,9 +309,43 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
   op_offset = uint32_t(s.op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
-  if (!stack.empty() && stack.back().kind == Entry::Cmp && op != Opcode::BrIf && op != Opcode::If &&
-      op != Opcode::Select && op != Opcode::SelectT)
+  bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  // The commonest instructions emit nothing: they are pushed here, before
+  // the checks and the dispatch below that they need none of (without
+  // vector code, a v128 value must first meet the check below).
+  if (!cmp_on_top && a.vecSupported()) {
+    if (op == Opcode::LocalGet) {
+      pushLocal(layout->localSlot(imm.a));
+      return;
+    }
+    if (op == Opcode::I32Const || op == Opcode::I64Const) {
+      pushConst(imm.bits);
+      return;
+    }
+  }
+  if (cmp_on_top && op != Opcode::BrIf && op != Opcode::If && op != Opcode::Select && op != Opcode::SelectT)
     materializeTop();
+  // The commonest of the rest, straight to their code.
+  if (a.vecSupported()) {
+    switch (op) {
+      case Opcode::LocalSet:
+      case Opcode::LocalTee: localSet(s, op, layout->localSlot(imm.a)); return;
+      case Opcode::Block:
+      case Opcode::If:
+      case Opcode::Else:
+      case Opcode::End:
+      case Opcode::Br:
+      case Opcode::BrIf: control(s, op, imm); return;
+      default: break;
+    }
+    // The rows from i32.load to i64.store32 are the scalar loads and stores.
+    static_assert(unsigned(Opcode::I64Store32) - unsigned(Opcode::I32Load) == 0x3e - 0x28);
+    if (op >= Opcode::I32Load && op <= Opcode::I64Store32) {
+      markPosition();
+      if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
+      return;
+    }
+  }
   const OpInfo& info = opInfo(op);
   // Without vector code, a v128 value made by an instruction that is not
   // SIMD (a call, global.get, a block's result) is seen here, on the
@@ -394,15 +428,7 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::Drop: release(pop().e); return true;
     case Opcode::Select:
     case Opcode::SelectT: select(imm); return true;
-    case Opcode::LocalGet: {
-      Entry e;
-      e.kind = Entry::Local;
-      e.slot = layout->localSlot(imm.a);
-      e.vec = local_vec[e.slot];
-      stack.push_back(e);
-      noteDepth();
-      return true;
-    }
+    case Opcode::LocalGet: pushLocal(layout->localSlot(imm.a)); return true;
     case Opcode::LocalSet:
     case Opcode::LocalTee: localSet(s, op, layout->localSlot(imm.a)); return true;
     case Opcode::GlobalGet: {

@@ -71,6 +71,14 @@ void Masm::directEnd(uint8_t* end) {
   if (size > buf._size) buf._size = size;
 }
 
+bool Masm::directBytes(std::initializer_list<uint8_t> bytes) {
+  uint8_t* p = directBegin();
+  if (!p || bytes.size() > kMaxBytes) return false;
+  for (uint8_t b : bytes) *p++ = b;
+  directEnd(p);
+  return true;
+}
+
 bool Masm::directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src) {
   uint8_t* p = directBegin();
   if (!p || !dst.isGp() || !src.isGp()) return false;
@@ -233,8 +241,9 @@ bool Masm::directJump(int cond, Label l) {
 bool Masm::patchFixups() {
   asmjit::CodeBuffer& buf = code_.textSection()->buffer();
   for (const Fixup& f : fixups_) {
-    if (!code_.isLabelBound(f.label)) return false;
-    int32_t rel = int32_t(int64_t(code_.labelOffset(f.label)) - int64_t(f.at + 4));
+    if (!code_.isLabelBound(f.label) || (f.base.isValid() && !code_.isLabelBound(f.base))) return false;
+    int64_t from = f.base.isValid() ? int64_t(code_.labelOffset(f.base)) : int64_t(f.at + 4);
+    int32_t rel = int32_t(int64_t(code_.labelOffset(f.label)) - from);
     for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
   }
   return true;

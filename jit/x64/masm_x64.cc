@@ -97,15 +97,18 @@ void Masm::branch(Cond c, Label l) {
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   // Save the caller's frame pointer, take ours (rdi), check both stacks and
   // the call depth; zero the declared locals.
-  a_.push(rbx);
-  a_.mov(rbx, rdi);
-  a_.lea(kS0, ptr(rbx, 0x7fffff00));
+  // (Every function has these: written directly, see encode_x64.cc.)
+  if (!directBytes({0x53})) a_.push(rbx);
+  if (!directRegReg(0x89, true, gpReg(rbx.id()), gpReg(rdi.id()))) a_.mov(rbx, rdi);
+  // disp32 always (it is patched by finish()).
+  if (!directBaseDisp(0x8d, true, int(kS0.id()), int(rbx.id()), 0x7fffff00)) a_.lea(kS0, ptr(rbx, 0x7fffff00));
   frame_patch_ = a_.offset() - 4;
-  a_.cmp(kS0, ptr(r13, kCtxStackEnd));
+  if (!directBaseDisp(0x3b, true, int(kS0.id()), int(r13.id()), kCtxStackEnd)) a_.cmp(kS0, ptr(r13, kCtxStackEnd));
   branch(Cond::GtU, stack_overflow);
-  a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
+  if (!directBaseDisp(0x3b, true, int(rsp.id()), int(r13.id()), kCtxNativeLimit))
+    a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
   branch(Cond::LtU, stack_overflow);
-  a_.sub(r14d, 1);
+  if (!directAlu(0x29, false, gpReg(r14.id()), Opnd::i(1))) a_.sub(r14d, 1);
   branch(Cond::LtU, stack_overflow);
   if (nlocals > nparams) {
     if (nlocals - nparams <= 16) {
@@ -120,15 +123,24 @@ void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
 }
 
 void Masm::ret() {
-  a_.add(r14d, 1);
-  a_.pop(rbx);
-  a_.ret();
+  if (!directAlu(0x01, false, gpReg(r14.id()), Opnd::i(1))) a_.add(r14d, 1);
+  if (!directBytes({0x5b, 0xc3})) {
+    a_.pop(rbx);
+    a_.ret();
+  }
+}
+
+// mov dword [r13 + disp8], imm32: REX.B, C7 /0, ModRM [r13 + disp8].
+static_assert(kCtxTrapKind < 128 && kCtxTrapFunc < 128 && kCtxTrapSp < 128 && kCtxUnwind < 128);
+bool Masm::directCtxImm32(int disp8, uint32_t imm) {
+  return directBytes(
+      {0x41, 0xc7, 0x45, uint8_t(disp8), uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16), uint8_t(imm >> 24)});
 }
 
 void Masm::trapStub(Label l, TrapCode code, Label common) {
   a_.bind(l);
-  a_.mov(dword_ptr(r13, kCtxTrapKind), uint32_t(code));
-  a_.jmp(common);
+  if (!directCtxImm32(kCtxTrapKind, uint32_t(code))) a_.mov(dword_ptr(r13, kCtxTrapKind), uint32_t(code));
+  jump(common);
 }
 
 void Masm::trapSite(Label l, Label stub) {
@@ -138,15 +150,23 @@ void Masm::trapSite(Label l, Label stub) {
 
 void Masm::trapCommon(Label l, uint32_t func_index) {
   a_.bind(l);
-  a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
-  a_.mov(ptr(r13, kCtxTrapSp), rsp);
-  a_.jmp(ptr(r13, kCtxUnwind));
+  if (!directCtxImm32(kCtxTrapFunc, func_index)) a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
+  if (!directBaseDisp(0x89, true, int(rsp.id()), int(r13.id()), kCtxTrapSp)) a_.mov(ptr(r13, kCtxTrapSp), rsp);
+  if (!directBaseDisp(0xff, false, 4, int(r13.id()), kCtxUnwind)) a_.jmp(ptr(r13, kCtxUnwind));  // FF /4
 }
 
 bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
   emitPool();
-  if (!patchFixups() || code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
+  if (!patchFixups()) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
+  // The usual case, one section with every label link resolved at its bind
+  // and nothing to relocate: the bytes are final, copied out once.
+  if (code_.sectionCount() == 1 && !code_.hasUnresolvedLinks() && code_.relocEntries().empty()) {
+    std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
+    out.assign(buf.data(), buf.data() + buf.size());
+    return true;
+  }
+  if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
   out.resize(code_.codeSize());
   return code_.relocateToBase(0) == kErrorOk &&
@@ -773,7 +793,13 @@ void Masm::jumpTable(Opnd idx, const std::vector<Label>& targets) {
   a_.jmp(i);
   a_.align(AlignMode::kData, 4);
   a_.bind(table);
-  for (uint32_t k = 0; k < n; ++k) a_.embedLabelDelta(targets[k], table, 4);
+  // The entries are patched by finish() (the targets are not bound yet: as
+  // label deltas they would be relocation entries, a slower finish).
+  static constexpr uint8_t kZero[4] = {};
+  for (uint32_t k = 0; k < n; ++k) {
+    fixups_.push_back(Fixup{uint32_t(a_.offset()), targets[k], table});
+    a_.embed(kZero, 4);
+  }
 }
 
 }  // namespace tern::jit

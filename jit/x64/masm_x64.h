@@ -14,6 +14,7 @@
 #include <asmjit/x86.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "jit/masm.h"
@@ -56,6 +57,7 @@ class Masm {
   void trapSite(Label l, Label stub);
   // Bytes emitted so far: the code offset of the next instruction.
   uint32_t offset() const { return uint32_t(a_.offset()); }
+  void reserve(uint32_t bytes) { code_.reserveBuffer(&code_.textSection()->buffer(), bytes); }
   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
   // Direct calls emitted so far: (offset of the rel32, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
@@ -164,6 +166,10 @@ class Masm {
   bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
   // mov r32, imm32.
   bool directMovImm32(Reg dst, uint32_t imm);
+  // Bytes as they are (a fixed instruction: push rbx, ret, ...).
+  bool directBytes(std::initializer_list<uint8_t> bytes);
+  // mov dword [r13 + disp8], imm32: a Ctx field (masm_x64.cc).
+  bool directCtxImm32(int disp8, uint32_t imm);
   // call rel32 with a zero rel32 (patched when the module is laid out).
   bool directCallRel32();
   // mov qword [rbx + slot], imm32 (sign-extended).
@@ -175,9 +181,12 @@ class Masm {
   // it to the label and patch it at bind()).
   bool directJump(int cond, Label l);
   bool patchFixups();
+  // A jump table's entry is a fixup too: the label's offset from `base`
+  // (a rel32's is from its end).
   struct Fixup {
     uint32_t at;  // offset of the rel32
     Label label;
+    Label base = Label();
   };
   std::vector<Fixup> fixups_;
 

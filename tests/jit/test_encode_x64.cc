@@ -196,7 +196,7 @@ TEST_CASE("jumps and branches to labels before and after them") {
   }
 }
 
-TEST_CASE("prologues and trap sites") {
+TEST_CASE("prologues, returns, trap sites and trap stubs") {
   for (uint32_t nparams : {0u, 2u})
     for (uint32_t nlocals : {0u, 1u, 5u, 16u, 18u, 40u}) {
       std::vector<uint8_t> code[2];
@@ -208,6 +208,10 @@ TEST_CASE("prologues and trap sites") {
         m.trapSite(overflow, stub);
         m.trapStub(stub, tern::TrapCode(1), stub);
         m.trapSite(m.newLabel(), stub);  // a call back to a bound label
+        m.ret();
+        Masm::Label common = m.newLabel();
+        m.trapStub(m.newLabel(), tern::TrapCode(3), common);  // a jump forward to a label not bound yet
+        m.trapCommon(common, 0x12345678);
         REQUIRE(m.finish(64, code[direct]));
       }
       INFO("params " << nparams << " locals " << nlocals);
