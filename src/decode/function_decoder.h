@@ -20,7 +20,9 @@
 //   void finish(const ValidatorState&);
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -173,6 +175,43 @@ inline bool isRefTypeByte(uint8_t b, const Features& f) {
   return b == 0x70 || b == 0x6f || (b == 0x69 && f.exceptions);
 }
 
+// What step() does with an instruction, by its first byte: the commonest
+// single-byte opcodes take a short path inlined into the decoding loop (one
+// table load, one switch, no opcode lookup), the rest the general one
+// (stepSlow). Sig: a numeric instruction without immediates, validated by
+// its signature alone.
+enum class FastKind : uint8_t { Slow, Sig, Const, MemArg, LocalGet, LocalSet, LocalTee, End, Br, BrIf, Call, Block };
+
+constexpr std::array<FastKind, 256> makeFastKinds() {
+  std::array<FastKind, 256> k{};
+  for (unsigned b = 0; b < 256; ++b) {
+    std::optional<Opcode> op = lookupOpcode(0, b);
+    if (!op) continue;
+    const OpInfo& i = opInfo(*op);
+    switch (*op) {
+      case Opcode::LocalGet: k[b] = FastKind::LocalGet; break;
+      case Opcode::LocalSet: k[b] = FastKind::LocalSet; break;
+      case Opcode::LocalTee: k[b] = FastKind::LocalTee; break;
+      case Opcode::I32Const:
+      case Opcode::I64Const: k[b] = FastKind::Const; break;
+      case Opcode::End: k[b] = FastKind::End; break;
+      case Opcode::Br: k[b] = FastKind::Br; break;
+      case Opcode::BrIf: k[b] = FastKind::BrIf; break;
+      case Opcode::Call: k[b] = FastKind::Call; break;
+      case Opcode::Block:
+      case Opcode::Loop:
+      case Opcode::If: k[b] = FastKind::Block; break;
+      default:
+        if (i.cls == OpClass::Num && i.imm == ImmKind::None) k[b] = FastKind::Sig;
+        else if ((i.cls == OpClass::Load || i.cls == OpClass::Store) && i.imm == ImmKind::MemArg)
+          k[b] = FastKind::MemArg;
+        break;
+    }
+  }
+  return k;
+}
+inline constexpr std::array<FastKind, 256> kFastKinds = makeFastKinds();
+
 template <class Visitor>
 class FunctionDecoder : public ValidatorState {
  public:
@@ -180,6 +219,8 @@ class FunctionDecoder : public ValidatorState {
     module = &m;
     this->func_index = func_index;
   }
+  FunctionDecoder(const FunctionDecoder&) = delete;
+  FunctionDecoder& operator=(const FunctionDecoder&) = delete;
 
   // `r` spans exactly the body (after its size). Returns false on error.
   bool decode(Reader& r, std::vector<ValType>* declared_locals) {
@@ -404,7 +445,20 @@ class FunctionDecoder : public ValidatorState {
     return true;
   }
 
-  bool step(Reader& r);
+  TERN_HOT_INLINE bool step(Reader& r);
+  [[gnu::noinline]] bool stepSlow(Reader& r, uint8_t first);
+  bool readI32(Reader& r, Imm* imm) {
+    int32_t v;
+    if (!r.s32(&v)) return readFail(r);
+    imm->bits = uint32_t(v);
+    return true;
+  }
+  bool readI64(Reader& r, Imm* imm) {
+    int64_t v;
+    if (!r.s64(&v)) return readFail(r);
+    imm->bits = uint64_t(v);
+    return true;
+  }
   bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
   // Pops the signature's params, visits, pushes its results. kAddr64: a
   // load or store of a 64-bit memory, whose address (the first param) is
@@ -442,6 +496,7 @@ class FunctionDecoder : public ValidatorState {
   bool stepCall(Reader& r, Opcode op, bool live);
   bool stepParametric(Reader& r, Opcode op, bool live);
   bool stepVariable(Reader& r, Opcode op, bool live);
+  TERN_HOT_INLINE bool stepLocal(Reader& r, Opcode op, bool live);
   bool stepReference(Reader& r, Opcode op, bool live);
   bool stepMemoryTable(Reader& r, const OpInfo& info, Opcode op, bool live);
 
@@ -451,14 +506,50 @@ class FunctionDecoder : public ValidatorState {
   std::vector<uint32_t> targets_;
 };
 
-// One instruction: the opcode, then by its class (opcodes.def) either the
-// generic path (immediates of its ImmKind, then its signature) or the
-// class's own rules.
+// One instruction. The commonest single-byte opcodes (kFastKinds) are
+// handled here, inlined into decode()'s loop; they follow the same rules, in
+// the same order, as the general path would.
 template <class Visitor>
-bool FunctionDecoder<Visitor>::step(Reader& r) {
+inline bool FunctionDecoder<Visitor>::step(Reader& r) {
   op_offset = r.offset();
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
+  const FastKind kind = kFastKinds[b];
+  if (kind == FastKind::Slow) return stepSlow(r, b);
+  const Opcode op = Opcode(opdef::kByCode.t[0][b]);
+  const bool live = reachable() && frames.back().visited;
+  switch (kind) {
+    case FastKind::Sig: return applySig(opInfo(op), op, Imm{}, live);
+    case FastKind::Const: {
+      Imm imm;
+      if (!(op == Opcode::I32Const ? readI32(r, &imm) : readI64(r, &imm))) return false;
+      return applySig(opInfo(op), op, imm, live);
+    }
+    case FastKind::MemArg: {
+      Imm imm;
+      if (!readMemArg(r, &imm, op)) return false;
+      if (addr64_) [[unlikely]]
+        return applyAddr64Sig(opInfo(op), op, imm, live);
+      return applySig(opInfo(op), op, imm, live);
+    }
+    case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live);
+    case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live);
+    case FastKind::LocalTee: return stepLocal(r, Opcode::LocalTee, live);
+    case FastKind::End: return stepEnd();
+    case FastKind::Br: return stepBranch(r, Opcode::Br, live);
+    case FastKind::BrIf: return stepBranch(r, Opcode::BrIf, live);
+    case FastKind::Call: return stepCall(r, Opcode::Call, live);
+    case FastKind::Block: return stepBlock(r, op, live);
+    case FastKind::Slow: break;
+  }
+  return stepSlow(r, b);
+}
+
+// Any instruction, its first byte read: the opcode, then by its class
+// (opcodes.def) either the generic path (immediates of its ImmKind, then its
+// signature) or the class's own rules.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
   uint8_t prefix = 0;
   uint32_t code = b;
   if (b == 0xfc || b == 0xfd) {
@@ -536,18 +627,8 @@ bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opc
   switch (info.imm) {
     case ImmKind::None: return true;
     case ImmKind::MemArg: return readMemArg(r, imm, op);
-    case ImmKind::I32: {
-      int32_t v;
-      if (!r.s32(&v)) return readFail(r);
-      imm->bits = uint32_t(v);
-      return true;
-    }
-    case ImmKind::I64: {
-      int64_t v;
-      if (!r.s64(&v)) return readFail(r);
-      imm->bits = uint64_t(v);
-      return true;
-    }
+    case ImmKind::I32: return readI32(r, imm);
+    case ImmKind::I64: return readI64(r, imm);
     case ImmKind::F32: {
       uint32_t v;
       if (!r.fixed32(&v)) return readFail(r);
@@ -875,23 +956,29 @@ bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// local.get/set/tee, global.get/set.
+// global.get/set (and local.get/set/tee, by stepLocal).
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
+  if (op != Opcode::GlobalGet && op != Opcode::GlobalSet) return stepLocal(r, op, live);
   Imm imm;
   if (!r.u32(&imm.a)) return readFail(r);
-  if (op == Opcode::GlobalGet || op == Opcode::GlobalSet) {
-    if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
-    const GlobalType& g = module->globals[imm.a];
-    imm.type = g.type;
-    if (op == Opcode::GlobalSet) {
-      if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
-      if (!popExpect(g.type)) return false;
-    }
-    if (live) visitor_.op(*this, op, imm);
-    if (op == Opcode::GlobalGet) push(g.type);
-    return true;
+  if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
+  const GlobalType& g = module->globals[imm.a];
+  imm.type = g.type;
+  if (op == Opcode::GlobalSet) {
+    if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
+    if (!popExpect(g.type)) return false;
   }
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::GlobalGet) push(g.type);
+  return true;
+}
+
+// local.get/set/tee.
+template <class Visitor>
+inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (!r.u32(&imm.a)) return readFail(r);
   if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
   ValType t = locals[imm.a];
   imm.type = t;
