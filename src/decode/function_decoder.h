@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/build.h"
@@ -94,6 +95,7 @@ class TypeStack {
     buf_[size_++] = t;
   }
   void pop_back() { --size_; }
+  void clear() { size_ = 0; }
   // Drops the entries above height n (never grows).
   void truncate(size_t n) { size_ = n < size_ ? n : size_; }
 
@@ -212,13 +214,42 @@ constexpr std::array<FastKind, 256> makeFastKinds() {
 }
 inline constexpr std::array<FastKind, 256> kFastKinds = makeFastKinds();
 
+#ifndef TERN_MINIMAL
+// The stacks of a thread's last decoder, handed to its next one, so that
+// most bodies validate without allocating: a decoder that grew its stacks
+// from nothing spent a tenth of a module's validation in the allocator. (A
+// decoder made while another runs on the thread starts from empty ones. A
+// minimal build has no thread_local: its decoders allocate.)
+struct DecoderScratch {
+  TypeStack stack;
+  std::vector<CtrlFrame> frames;
+  std::vector<ValType> locals;
+};
+inline thread_local DecoderScratch t_decoder_scratch;
+#endif
+
 template <class Visitor>
 class FunctionDecoder : public ValidatorState {
  public:
   FunctionDecoder(const ModuleData& m, uint32_t func_index, Visitor& v) : visitor_(v) {
     module = &m;
     this->func_index = func_index;
+#ifndef TERN_MINIMAL
+    std::swap(stack, t_decoder_scratch.stack);
+    std::swap(frames, t_decoder_scratch.frames);
+    std::swap(locals, t_decoder_scratch.locals);
+    stack.clear();
+    frames.clear();
+    locals.clear();
+#endif
   }
+#ifndef TERN_MINIMAL
+  ~FunctionDecoder() {
+    std::swap(stack, t_decoder_scratch.stack);
+    std::swap(frames, t_decoder_scratch.frames);
+    std::swap(locals, t_decoder_scratch.locals);
+  }
+#endif
   FunctionDecoder(const FunctionDecoder&) = delete;
   FunctionDecoder& operator=(const FunctionDecoder&) = delete;
 
