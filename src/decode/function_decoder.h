@@ -272,6 +272,7 @@ class FunctionDecoder : public ValidatorState {
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
     layout = FrameLayout(locals, ft.params.size());
+    mem0_32_ = !module->memories.empty() && !memIs64(0);
     CtrlFrame f;
     f.kind = CtrlKind::Func;
     f.type_index = module->func_types[func_index];
@@ -420,7 +421,22 @@ class FunctionDecoder : public ValidatorState {
   // The alignment flags' bit 6 says a memory index follows them (multi-memory); without the
   // feature, such flags are too large an alignment, as in Wasm 2.0. With memory64 the offset
   // is a u64 (below 2^32 for a 32-bit memory).
-  bool readMemArg(Reader& r, Imm* imm, Opcode op) {
+  TERN_HOT_INLINE bool readMemArg(Reader& r, Imm* imm, Opcode op) {
+    // The common case inline: memory 0, 32-bit; the alignment one byte below
+    // 32 (no memory index follows), the offset one or two bytes. Checked as
+    // readMemArgSlow would, which reads the rest.
+    const uint8_t* p = r.pos();
+    if (mem0_32_ && r.remaining() >= 3 && p[0] < 0x20 && (p[1] < 0x80 || p[2] < 0x80)) {
+      const bool two = p[1] >= 0x80;
+      imm->align = p[0];
+      imm->offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
+      r.skip(two ? 3 : 2);
+      if (p[0] > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
+      return true;
+    }
+    return readMemArgSlow(r, imm, op);
+  }
+  [[gnu::noinline]] bool readMemArgSlow(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
     if (module->features.multi_memory && (align & 0x40)) {
@@ -503,6 +519,21 @@ class FunctionDecoder : public ValidatorState {
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  // applySig for a single-byte opcode (no v128 operand or result): the
+  // operands checked in place when they are all above the frame's height
+  // and of the signature's types (the common case); else applySig, which
+  // finds the same error or the unknown types of unreachable code.
+  TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+    const OpSig& sig = info.types;
+    const size_t n = sig.nparams, h = stack.size();
+    if (h < frames.back().height + n) return applySig(info, op, imm, live);
+    for (size_t i = 0; i < n; ++i)
+      if (stack[h - n + i] != sig.params[i]) return applySig(info, op, imm, live);
+    stack.truncate(h - n);
+    if (live) visitor_.op(*this, op, imm);
+    if (sig.nresults) stack.push_back(sig.results[0]);
+    return true;
+  }
   // Out of line, so that validating code without memory64 keeps its step().
   [[gnu::cold, gnu::noinline]] bool applyAddr64Sig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
     addr64_ = false;
@@ -533,7 +564,8 @@ class FunctionDecoder : public ValidatorState {
 
   Visitor& visitor_;
   DecodeError err_;
-  bool addr64_ = false;  // the memarg just read is a 64-bit memory's (readMemArg)
+  bool addr64_ = false;   // the memarg just read is a 64-bit memory's (readMemArg)
+  bool mem0_32_ = false;  // memory 0 exists and has 32-bit addresses
   std::vector<uint32_t> targets_;
 };
 
@@ -550,18 +582,18 @@ inline bool FunctionDecoder<Visitor>::step(Reader& r) {
   const Opcode op = Opcode(opdef::kByCode.t[0][b]);
   const bool live = reachable() && frames.back().visited;
   switch (kind) {
-    case FastKind::Sig: return applySig(opInfo(op), op, Imm{}, live);
+    case FastKind::Sig: return applyScalarSig(opInfo(op), op, Imm{}, live);
     case FastKind::Const: {
       Imm imm;
       if (!(op == Opcode::I32Const ? readI32(r, &imm) : readI64(r, &imm))) return false;
-      return applySig(opInfo(op), op, imm, live);
+      return applyScalarSig(opInfo(op), op, imm, live);
     }
     case FastKind::MemArg: {
       Imm imm;
       if (!readMemArg(r, &imm, op)) return false;
       if (addr64_) [[unlikely]]
         return applyAddr64Sig(opInfo(op), op, imm, live);
-      return applySig(opInfo(op), op, imm, live);
+      return applyScalarSig(opInfo(op), op, imm, live);
     }
     case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live);
     case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live);
