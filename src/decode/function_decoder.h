@@ -20,8 +20,11 @@
 //   void finish(const ValidatorState&);
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/build.h"
@@ -92,6 +95,7 @@ class TypeStack {
     buf_[size_++] = t;
   }
   void pop_back() { --size_; }
+  void clear() { size_ = 0; }
   // Drops the entries above height n (never grows).
   void truncate(size_t n) { size_ = n < size_ ? n : size_; }
 
@@ -173,13 +177,81 @@ inline bool isRefTypeByte(uint8_t b, const Features& f) {
   return b == 0x70 || b == 0x6f || (b == 0x69 && f.exceptions);
 }
 
+// What step() does with an instruction, by its first byte: the commonest
+// single-byte opcodes take a short path inlined into the decoding loop (one
+// table load, one switch, no opcode lookup), the rest the general one
+// (stepSlow). Sig: a numeric instruction without immediates, validated by
+// its signature alone.
+enum class FastKind : uint8_t { Slow, Sig, Const, MemArg, LocalGet, LocalSet, LocalTee, End, Br, BrIf, Call, Block };
+
+constexpr std::array<FastKind, 256> makeFastKinds() {
+  std::array<FastKind, 256> k{};
+  for (unsigned b = 0; b < 256; ++b) {
+    std::optional<Opcode> op = lookupOpcode(0, b);
+    if (!op) continue;
+    const OpInfo& i = opInfo(*op);
+    switch (*op) {
+      case Opcode::LocalGet: k[b] = FastKind::LocalGet; break;
+      case Opcode::LocalSet: k[b] = FastKind::LocalSet; break;
+      case Opcode::LocalTee: k[b] = FastKind::LocalTee; break;
+      case Opcode::I32Const:
+      case Opcode::I64Const: k[b] = FastKind::Const; break;
+      case Opcode::End: k[b] = FastKind::End; break;
+      case Opcode::Br: k[b] = FastKind::Br; break;
+      case Opcode::BrIf: k[b] = FastKind::BrIf; break;
+      case Opcode::Call: k[b] = FastKind::Call; break;
+      case Opcode::Block:
+      case Opcode::Loop:
+      case Opcode::If: k[b] = FastKind::Block; break;
+      default:
+        if (i.cls == OpClass::Num && i.imm == ImmKind::None) k[b] = FastKind::Sig;
+        else if ((i.cls == OpClass::Load || i.cls == OpClass::Store) && i.imm == ImmKind::MemArg)
+          k[b] = FastKind::MemArg;
+        break;
+    }
+  }
+  return k;
+}
+inline constexpr std::array<FastKind, 256> kFastKinds = makeFastKinds();
+
+#ifndef TERN_MINIMAL
+// The stacks of a thread's last decoder, handed to its next one, so that
+// most bodies validate without allocating: a decoder that grew its stacks
+// from nothing spent a tenth of a module's validation in the allocator. (A
+// decoder made while another runs on the thread starts from empty ones. A
+// minimal build has no thread_local: its decoders allocate.)
+struct DecoderScratch {
+  TypeStack stack;
+  std::vector<CtrlFrame> frames;
+  std::vector<ValType> locals;
+};
+inline thread_local DecoderScratch t_decoder_scratch;
+#endif
+
 template <class Visitor>
 class FunctionDecoder : public ValidatorState {
  public:
   FunctionDecoder(const ModuleData& m, uint32_t func_index, Visitor& v) : visitor_(v) {
     module = &m;
     this->func_index = func_index;
+#ifndef TERN_MINIMAL
+    std::swap(stack, t_decoder_scratch.stack);
+    std::swap(frames, t_decoder_scratch.frames);
+    std::swap(locals, t_decoder_scratch.locals);
+    stack.clear();
+    frames.clear();
+    locals.clear();
+#endif
   }
+#ifndef TERN_MINIMAL
+  ~FunctionDecoder() {
+    std::swap(stack, t_decoder_scratch.stack);
+    std::swap(frames, t_decoder_scratch.frames);
+    std::swap(locals, t_decoder_scratch.locals);
+  }
+#endif
+  FunctionDecoder(const FunctionDecoder&) = delete;
+  FunctionDecoder& operator=(const FunctionDecoder&) = delete;
 
   // `r` spans exactly the body (after its size). Returns false on error.
   bool decode(Reader& r, std::vector<ValType>* declared_locals) {
@@ -200,6 +272,7 @@ class FunctionDecoder : public ValidatorState {
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
     layout = FrameLayout(locals, ft.params.size());
+    mem0_32_ = !module->memories.empty() && !memIs64(0);
     CtrlFrame f;
     f.kind = CtrlKind::Func;
     f.type_index = module->func_types[func_index];
@@ -348,7 +421,22 @@ class FunctionDecoder : public ValidatorState {
   // The alignment flags' bit 6 says a memory index follows them (multi-memory); without the
   // feature, such flags are too large an alignment, as in Wasm 2.0. With memory64 the offset
   // is a u64 (below 2^32 for a 32-bit memory).
-  bool readMemArg(Reader& r, Imm* imm, Opcode op) {
+  TERN_HOT_INLINE bool readMemArg(Reader& r, Imm* imm, Opcode op) {
+    // The common case inline: memory 0, 32-bit; the alignment one byte below
+    // 32 (no memory index follows), the offset one or two bytes. Checked as
+    // readMemArgSlow would, which reads the rest.
+    const uint8_t* p = r.pos();
+    if (mem0_32_ && r.remaining() >= 3 && p[0] < 0x20 && (p[1] < 0x80 || p[2] < 0x80)) {
+      const bool two = p[1] >= 0x80;
+      imm->align = p[0];
+      imm->offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
+      r.skip(two ? 3 : 2);
+      if (p[0] > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
+      return true;
+    }
+    return readMemArgSlow(r, imm, op);
+  }
+  [[gnu::noinline]] bool readMemArgSlow(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
     if (module->features.multi_memory && (align & 0x40)) {
@@ -404,7 +492,20 @@ class FunctionDecoder : public ValidatorState {
     return true;
   }
 
-  bool step(Reader& r);
+  TERN_HOT_INLINE bool step(Reader& r);
+  [[gnu::noinline]] bool stepSlow(Reader& r, uint8_t first);
+  bool readI32(Reader& r, Imm* imm) {
+    int32_t v;
+    if (!r.s32(&v)) return readFail(r);
+    imm->bits = uint32_t(v);
+    return true;
+  }
+  bool readI64(Reader& r, Imm* imm) {
+    int64_t v;
+    if (!r.s64(&v)) return readFail(r);
+    imm->bits = uint64_t(v);
+    return true;
+  }
   bool readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm);
   // Pops the signature's params, visits, pushes its results. kAddr64: a
   // load or store of a 64-bit memory, whose address (the first param) is
@@ -416,6 +517,21 @@ class FunctionDecoder : public ValidatorState {
       if (!popExpect(kAddr64 && i == 0 ? ValType::I64 : sig.params[i])) return false;
     if (live) visitor_.op(*this, op, imm);
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
+    return true;
+  }
+  // applySig for a single-byte opcode (no v128 operand or result): the
+  // operands checked in place when they are all above the frame's height
+  // and of the signature's types (the common case); else applySig, which
+  // finds the same error or the unknown types of unreachable code.
+  TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+    const OpSig& sig = info.types;
+    const size_t n = sig.nparams, h = stack.size();
+    if (h < frames.back().height + n) return applySig(info, op, imm, live);
+    for (size_t i = 0; i < n; ++i)
+      if (stack[h - n + i] != sig.params[i]) return applySig(info, op, imm, live);
+    stack.truncate(h - n);
+    if (live) visitor_.op(*this, op, imm);
+    if (sig.nresults) stack.push_back(sig.results[0]);
     return true;
   }
   // Out of line, so that validating code without memory64 keeps its step().
@@ -442,23 +558,61 @@ class FunctionDecoder : public ValidatorState {
   bool stepCall(Reader& r, Opcode op, bool live);
   bool stepParametric(Reader& r, Opcode op, bool live);
   bool stepVariable(Reader& r, Opcode op, bool live);
+  TERN_HOT_INLINE bool stepLocal(Reader& r, Opcode op, bool live);
   bool stepReference(Reader& r, Opcode op, bool live);
   bool stepMemoryTable(Reader& r, const OpInfo& info, Opcode op, bool live);
 
   Visitor& visitor_;
   DecodeError err_;
-  bool addr64_ = false;  // the memarg just read is a 64-bit memory's (readMemArg)
+  bool addr64_ = false;   // the memarg just read is a 64-bit memory's (readMemArg)
+  bool mem0_32_ = false;  // memory 0 exists and has 32-bit addresses
   std::vector<uint32_t> targets_;
 };
 
-// One instruction: the opcode, then by its class (opcodes.def) either the
-// generic path (immediates of its ImmKind, then its signature) or the
-// class's own rules.
+// One instruction. The commonest single-byte opcodes (kFastKinds) are
+// handled here, inlined into decode()'s loop; they follow the same rules, in
+// the same order, as the general path would.
 template <class Visitor>
-bool FunctionDecoder<Visitor>::step(Reader& r) {
+inline bool FunctionDecoder<Visitor>::step(Reader& r) {
   op_offset = r.offset();
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
+  const FastKind kind = kFastKinds[b];
+  if (kind == FastKind::Slow) return stepSlow(r, b);
+  const Opcode op = Opcode(opdef::kByCode.t[0][b]);
+  const bool live = reachable() && frames.back().visited;
+  switch (kind) {
+    case FastKind::Sig: return applyScalarSig(opInfo(op), op, Imm{}, live);
+    case FastKind::Const: {
+      Imm imm;
+      if (!(op == Opcode::I32Const ? readI32(r, &imm) : readI64(r, &imm))) return false;
+      return applyScalarSig(opInfo(op), op, imm, live);
+    }
+    case FastKind::MemArg: {
+      Imm imm;
+      if (!readMemArg(r, &imm, op)) return false;
+      if (addr64_) [[unlikely]]
+        return applyAddr64Sig(opInfo(op), op, imm, live);
+      return applyScalarSig(opInfo(op), op, imm, live);
+    }
+    case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live);
+    case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live);
+    case FastKind::LocalTee: return stepLocal(r, Opcode::LocalTee, live);
+    case FastKind::End: return stepEnd();
+    case FastKind::Br: return stepBranch(r, Opcode::Br, live);
+    case FastKind::BrIf: return stepBranch(r, Opcode::BrIf, live);
+    case FastKind::Call: return stepCall(r, Opcode::Call, live);
+    case FastKind::Block: return stepBlock(r, op, live);
+    case FastKind::Slow: break;
+  }
+  return stepSlow(r, b);
+}
+
+// Any instruction, its first byte read: the opcode, then by its class
+// (opcodes.def) either the generic path (immediates of its ImmKind, then its
+// signature) or the class's own rules.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
   uint8_t prefix = 0;
   uint32_t code = b;
   if (b == 0xfc || b == 0xfd) {
@@ -536,18 +690,8 @@ bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opc
   switch (info.imm) {
     case ImmKind::None: return true;
     case ImmKind::MemArg: return readMemArg(r, imm, op);
-    case ImmKind::I32: {
-      int32_t v;
-      if (!r.s32(&v)) return readFail(r);
-      imm->bits = uint32_t(v);
-      return true;
-    }
-    case ImmKind::I64: {
-      int64_t v;
-      if (!r.s64(&v)) return readFail(r);
-      imm->bits = uint64_t(v);
-      return true;
-    }
+    case ImmKind::I32: return readI32(r, imm);
+    case ImmKind::I64: return readI64(r, imm);
     case ImmKind::F32: {
       uint32_t v;
       if (!r.fixed32(&v)) return readFail(r);
@@ -608,60 +752,6 @@ bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, cons
   return true;
 }
 
-// try_table: its block type, then its catch clauses, each checked against
-// the label it branches to (counted from outside the try_table, whose frame
-// is not pushed yet): the tag's params, then an exnref for the _ref forms.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepTryTable(Reader& r, bool live) {
-  CtrlFrame f;
-  f.kind = CtrlKind::TryTable;
-  if (!readBlockType(r, &f)) return false;
-  uint32_t n;
-  if (!r.u32(&n)) return readFail(r);
-  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
-  catches.clear();
-  catches.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    CatchClause c;
-    if (!readCatchClause(r, &c)) return false;
-    catches.push_back(c);
-  }
-  return openFrame(r, f, Opcode::TryTable, Imm{}, live);
-}
-
-template <class Visitor>
-bool FunctionDecoder<Visitor>::readCatchClause(Reader& r, CatchClause* c) {
-  uint8_t kind;
-  if (!r.u8(&kind)) return readFail(r);
-  if (kind > CatchClause::kCatchAllRef) return malformed(r.offset() - 1, ErrorCode::MalformedCatchClause);
-  c->kind = CatchClause::Kind(kind);
-  const FuncType* tag = nullptr;
-  if (!c->all()) {
-    Imm imm;
-    if (!readTag(r, &imm)) return false;
-    c->tag = imm.a;
-    tag = &module->types[module->tags[imm.a]];
-  }
-  if (!r.u32(&c->label)) return readFail(r);
-  if (c->label >= frames.size()) return invalid(ErrorCode::UnknownLabel, c->label);
-  const CtrlFrame& target = frameAt(c->label);
-  uint32_t nvals = tag ? uint32_t(tag->params.size()) : 0;
-  if (labelCount(target) != nvals + (c->ref() ? 1 : 0)) return invalid(ErrorCode::TypeMismatch);
-  for (uint32_t i = 0; i < nvals; ++i)
-    if (labelType(target, i) != tag->params[i]) return invalid(ErrorCode::TypeMismatch);
-  if (c->ref() && labelType(target, nvals) != ValType::ExnRef) return invalid(ErrorCode::TypeMismatch);
-  return true;
-}
-
-// throw_ref: throws the exnref on top of the stack again.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepThrowRef(bool live) {
-  if (!popExpect(ValType::ExnRef)) return false;
-  if (live) visitor_.op(*this, Opcode::ThrowRef, Imm{});
-  markUnreachable();
-  return true;
-}
-
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepElse() {
   CtrlFrame& f = frames.back();
@@ -695,56 +785,6 @@ bool FunctionDecoder<Visitor>::stepEnd() {
     uint32_t nr = resultCount(closed);
     for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
   }
-  return true;
-}
-
-// catch, catch_all, delegate, throw, rethrow (try is a block).
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepException(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  if (op == Opcode::Throw) {
-    if (!readTag(r, &imm)) return false;
-    const FuncType& t = module->types[module->tags[imm.a]];
-    for (size_t i = t.params.size(); i-- > 0;)
-      if (!popExpect(t.params[i])) return false;
-    if (live) visitor_.op(*this, op, imm);
-    markUnreachable();
-    return true;
-  }
-  if (op == Opcode::Rethrow) {
-    if (!r.u32(&imm.a)) return readFail(r);
-    if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
-    CtrlKind k = frameAt(imm.a).kind;
-    if (k != CtrlKind::Catch && k != CtrlKind::CatchAll) return invalid(ErrorCode::InvalidRethrowLabel);
-    if (live) visitor_.op(*this, op, imm);
-    markUnreachable();
-    return true;
-  }
-  // A clause or delegate ends the try's body (or the previous clause).
-  CtrlFrame& f = frames.back();
-  bool after_catch = f.kind == CtrlKind::Catch && op == Opcode::Catch;
-  if (f.kind != CtrlKind::Try && !(f.kind == CtrlKind::Catch && op == Opcode::CatchAll) && !after_catch)
-    return invalid(ErrorCode::TypeMismatch);
-  if (op == Opcode::Catch && !readTag(r, &imm)) return false;
-  if (op == Opcode::Delegate) {
-    if (!r.u32(&imm.a)) return readFail(r);
-    // The label counts from outside the try.
-    if (imm.a + 1 >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
-  }
-  if (!popResults(f)) return false;
-  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
-  if (f.visited) visitor_.op(*this, op, imm);
-  if (op == Opcode::Delegate) {
-    CtrlFrame closed = f;
-    frames.pop_back();
-    uint32_t nr = resultCount(closed);
-    for (uint32_t i = 0; i < nr; ++i) push(result(closed, i));
-    return true;
-  }
-  f.kind = op == Opcode::Catch ? CtrlKind::Catch : CtrlKind::CatchAll;
-  f.unreachable = false;
-  if (op == Opcode::Catch)
-    for (ValType t : module->types[module->tags[imm.a]].params) push(t);
   return true;
 }
 
@@ -875,23 +915,29 @@ bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// local.get/set/tee, global.get/set.
+// global.get/set (and local.get/set/tee, by stepLocal).
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
+  if (op != Opcode::GlobalGet && op != Opcode::GlobalSet) return stepLocal(r, op, live);
   Imm imm;
   if (!r.u32(&imm.a)) return readFail(r);
-  if (op == Opcode::GlobalGet || op == Opcode::GlobalSet) {
-    if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
-    const GlobalType& g = module->globals[imm.a];
-    imm.type = g.type;
-    if (op == Opcode::GlobalSet) {
-      if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
-      if (!popExpect(g.type)) return false;
-    }
-    if (live) visitor_.op(*this, op, imm);
-    if (op == Opcode::GlobalGet) push(g.type);
-    return true;
+  if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
+  const GlobalType& g = module->globals[imm.a];
+  imm.type = g.type;
+  if (op == Opcode::GlobalSet) {
+    if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
+    if (!popExpect(g.type)) return false;
   }
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::GlobalGet) push(g.type);
+  return true;
+}
+
+// local.get/set/tee.
+template <class Visitor>
+inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (!r.u32(&imm.a)) return readFail(r);
   if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
   ValType t = locals[imm.a];
   imm.type = t;
@@ -925,99 +971,8 @@ bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// Memory, table and segment instructions: immediates by hand, then the
-// signature (i32 operands), except the four whose operands have the
-// table's element type.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Opcode op, bool live) {
-  Imm imm;
-  switch (op) {
-    case Opcode::MemorySize:
-    case Opcode::MemoryGrow:
-    case Opcode::MemoryFill:
-      if (!readMemIdx(r, &imm.mem)) return false;
-      break;
-    case Opcode::MemoryCopy:
-      if (!readMemIdx(r, &imm.mem) || !readMemIdx(r, &imm.mem2)) return false;
-      break;
-    case Opcode::MemoryInit:
-    case Opcode::DataDrop:
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (op == Opcode::MemoryInit && !readMemIdx(r, &imm.mem)) return false;
-      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
-      if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
-      break;
-    case Opcode::TableInit:
-      if (!r.u32(&imm.a)) return readFail(r);  // elem
-      if (!r.u32(&imm.b)) return readFail(r);  // table
-      if (!checkTable(imm.b)) return false;
-      if (imm.a >= module->elems.size()) return invalid(ErrorCode::UnknownElemSegment, imm.a);
-      if (module->elems[imm.a].type != module->tables[imm.b].elem) return invalid(ErrorCode::TypeMismatch);
-      break;
-    case Opcode::ElemDrop:
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (imm.a >= module->elems.size()) return invalid(ErrorCode::UnknownElemSegment, imm.a);
-      break;
-    case Opcode::TableCopy:
-      if (!r.u32(&imm.a)) return readFail(r);  // dst
-      if (!r.u32(&imm.b)) return readFail(r);  // src
-      if (!checkTable(imm.a) || !checkTable(imm.b)) return false;
-      if (module->tables[imm.a].elem != module->tables[imm.b].elem) return invalid(ErrorCode::TypeMismatch);
-      break;
-    case Opcode::TableSize:
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!checkTable(imm.a)) return false;
-      break;
-    case Opcode::TableGet:
-    case Opcode::TableSet:
-    case Opcode::TableGrow:
-    case Opcode::TableFill: {
-      if (!r.u32(&imm.a)) return readFail(r);
-      if (!checkTable(imm.a)) return false;
-      // Operands typed by the table: get [i32] set [i32 t] grow [t i32] fill [i32 t i32].
-      ValType et = module->tables[imm.a].elem;
-      if (op == Opcode::TableFill && !popExpect(ValType::I32)) return false;
-      if (op != Opcode::TableGet && op != Opcode::TableGrow && !popExpect(et)) return false;
-      if (op == Opcode::TableGrow && (!popExpect(ValType::I32) || !popExpect(et))) return false;
-      if (op != Opcode::TableGrow && !popExpect(ValType::I32)) return false;
-      if (live) visitor_.op(*this, op, imm);
-      if (op == Opcode::TableGet) push(et);
-      if (op == Opcode::TableGrow) push(ValType::I32);
-      return true;
-    }
-    default: return invalid(ErrorCode::InternalDecoder);
-  }
-  const bool mem64 = memIs64(imm.mem) || (op == Opcode::MemoryCopy && memIs64(imm.mem2));
-  if (info.cls != OpClass::Table && mem64) return applyMem64Sig(op, imm, live);
-  return applySig(info, op, imm, live);
-}
-
-// The memory instructions of a 64-bit memory: addresses, sizes and page
-// counts are i64 (memory.init's source offset and length stay i32). A
-// memory.copy has each address typed by its own memory, and an i64 length
-// only when both memories are 64-bit.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool live) {
-  constexpr ValType I = ValType::I32, L = ValType::I64;
-  ValType params[3] = {L, L, L};
-  unsigned n = 3;
-  switch (op) {
-    case Opcode::MemorySize: n = 0; break;
-    case Opcode::MemoryGrow: n = 1; break;
-    case Opcode::MemoryFill: params[1] = I; break;
-    case Opcode::MemoryInit: params[1] = params[2] = I; break;
-    case Opcode::MemoryCopy:
-      params[0] = memIs64(imm.mem) ? L : I;
-      params[1] = memIs64(imm.mem2) ? L : I;
-      params[2] = params[0] == L && params[1] == L ? L : I;
-      break;
-    default: return applySig(opInfo(op), op, imm, live);  // data.drop
-  }
-  for (unsigned i = n; i-- > 0;)
-    if (!popExpect(params[i])) return false;
-  if (live) visitor_.op(*this, op, imm);
-  if (op == Opcode::MemorySize || op == Opcode::MemoryGrow) push(L);
-  return true;
-}
-
 }  // namespace tern
+
+// The rules of the rarer instructions (exceptions, memory, table and segment
+// instructions), out of this file to keep it readable.
+#include "decode/function_decoder_rules.h"

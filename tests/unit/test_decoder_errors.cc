@@ -513,3 +513,38 @@ TEST_CASE("v128 globals: a module with one compiles") {
     CHECK_MESSAGE(m.ok(), (m.ok() ? "" : m.error().toString()));
   }
 }
+
+// ===========================================================================
+// The function decoder's short path (kFastKinds in decode/function_decoder.h)
+// must find what the general path finds: these bodies sit on its edges.
+
+TEST_CASE("function decoder: the short path's edges") {
+  std::initializer_list<std::pair<uint8_t, Bytes>> mem = {{kMemory, Buf().u32(1).u8(0).u32(1).b}};
+  // i32.load align=3: with a two-byte offset (read inline), a three-byte one (read by the general path).
+  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x28, 0x03, 0x80, 0x01, 0x0b}},
+                    {"alignment must not be larger than natural"}, mem);
+  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x28, 0x03, 0x80, 0x80, 0x01, 0x0b}},
+                    {"alignment must not be larger than natural"}, mem);
+  // A load without a memory.
+  expectInvalidBody(kToI32, {{}, {0x41, 0x00, 0x28, 0x02, 0x00, 0x0b}}, {"unknown memory"});
+  // i32.add: an operand below the frame's height, an operand of another type, in unreachable code.
+  expectInvalidBody(kToI32, {{}, {0x41, 0x01, 0x02, 0x7f, 0x41, 0x02, 0x6a, 0x0b, 0x0b}}, {"type mismatch"});
+  expectInvalidBody(kToI32, {{}, {0x41, 0x01, 0x42, 0x02, 0x6a, 0x0b}}, {"type mismatch"});
+  expectInvalidBody(kToI32, {{}, {0x00, 0x42, 0x02, 0x6a, 0x0b}}, {"type mismatch"});
+
+  auto valid = [](const Sig& sig, const Body& body, std::initializer_list<std::pair<uint8_t, Bytes>> extra = {}) {
+    ModuleBuilder m;
+    m.section(kType, typeSection({sig}));
+    m.section(kFunction, funcSection({0}));
+    for (auto& [id, content] : extra) m.section(id, content);
+    m.section(kCode, codeSection({body}));
+    expectCompiles(m.bytes());
+  };
+  // Unknown operands of unreachable code, on top of known ones.
+  valid(kToI32, {{}, {0x00, 0x6a, 0x0b}});
+  valid(kToI32, {{}, {0x00, 0x41, 0x01, 0x6a, 0x0b}});
+  // Loads and stores with offsets of one, two and five bytes.
+  valid(kToI32, {{}, {0x41, 0x00, 0x28, 0x02, 0x04, 0x41, 0x00, 0x28, 0x02, 0x80, 0x01, 0x6a,
+                      0x41, 0x00, 0x28, 0x00, 0x80, 0x80, 0x80, 0x80, 0x00, 0x6a, 0x0b}},
+        mem);
+}
