@@ -69,18 +69,17 @@ def main():
     lua = sorted(glob.glob(os.path.join(opt.programs_cache, 'builds', 'lua5.4_*', 'lua.opt.wasm')))
     if lua:
         programs.append([lua[-1], '-v'])
-    # crt1.o's entry point, which callgrind names "(below main)".
-    seen, order = set(), ['_start']
+    # crt1.o's entry point, which callgrind names "(below main)", and what
+    # crtbegin.o runs before the constructors, which it does not name.
+    seen, order = set(), ['_start', 'frame_dummy', 'register_tm_clones']
     for prog in programs:
         for tier in TIERS:
-            for name in functions_run(tern, tier + prog, work):
-                if name not in seen:
-                    seen.add(name)
-                    order.append(name)
-    # asmjit's archive is not compiled with -ffunction-sections: a name of it
-    # places its whole object file (the x86 assembler's is 100 KB), so its
-    # names go last, after the compact rest.
-    order.sort(key=lambda n: 'asmjit' in n)
+            new = [n for n in dict.fromkeys(functions_run(tern, tier + prog, work)) if n not in seen]
+            seen.update(new)
+            # asmjit's archive is not compiled with -ffunction-sections: a
+            # name of it places its whole object file, so each run's asmjit
+            # names follow the rest of its functions.
+            order += sorted(new, key=lambda n: 'asmjit' in n)
     with open(OUT, 'w') as f:
         f.write(''.join(n + '\n' for n in order))
     print('startup_order.py: %d functions in %s' % (len(order), os.path.relpath(OUT, ROOT)))
