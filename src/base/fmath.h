@@ -1,5 +1,5 @@
-// Square root and rounding to an integral value (ceil, floor, trunc, and
-// nearest with ties to even) for float and double, exact and without libm:
+// Square root and rounding to an integral value (nearest with ties to even,
+// ceil, floor, trunc) for float and double, exact and without libm:
 // they were all `tern` imported from it, and loading libm.so costs every
 // start of `tern` its mappings, its relocations and some 300 KB of peak RSS
 // (bench/startup.py). Where the CPU has the instructions in its baseline
@@ -37,55 +37,39 @@ inline T sqrt(T a) {
 #endif
 }
 
+// The four roundings of Wasm: round<kCeil>(a) and so on.
+enum Rounding { kNearest, kCeil, kFloor, kTrunc };
+
 #if defined(__aarch64__) || defined(__SSE4_1__)
 // One instruction each: the builtins never call libm here.
-template <class T>
-inline T nearest(T a) {
-  return std::nearbyint(a);
-}
-template <class T>
-inline T ceil(T a) {
-  return std::ceil(a);
-}
-template <class T>
-inline T floor(T a) {
-  return std::floor(a);
-}
-template <class T>
-inline T trunc(T a) {
-  return std::trunc(a);
+template <Rounding R, class T>
+inline T round(T a) {
+  static_assert(std::is_floating_point_v<T>);
+  if constexpr (R == kNearest) return std::nearbyint(a);
+  else if constexpr (R == kCeil) return std::ceil(a);
+  else if constexpr (R == kFloor) return std::floor(a);
+  else return std::trunc(a);
 }
 #else
-// `a` rounded to an integer in the current rounding mode; a magnitude of
-// 2^52 (2^23) or more is one already (or infinite).
-template <class T>
-inline T nearest(T a) {
+template <Rounding R, class T>
+inline T round(T a) {
   static_assert(std::is_floating_point_v<T>);
+  // The nearest integer in the current rounding mode; a magnitude of 2^52
+  // (2^23) or more is one already (or infinite). Without -ffast-math the
+  // compiler keeps both the addition and the subtraction.
   constexpr T kBig = sizeof(T) == 4 ? T(8388608.0) : T(4503599627370496.0);
   T m = std::fabs(a);
   if (!(m < kBig)) return a;
-  // Without -ffast-math the compiler keeps both operations.
-  T r = (m + kBig) - kBig;
-  return std::copysign(r, a);
-}
-// Each adjusts the nearest integer by one when it lies on the wrong side of
-// `a`; every result has the sign of `a` (ceil(-0.5) is -0).
-template <class T>
-inline T floor(T a) {
-  T r = nearest(a);
-  if (r > a) r -= T(1);
-  return std::copysign(r, a);
-}
-template <class T>
-inline T ceil(T a) {
-  T r = nearest(a);
-  if (r < a) r += T(1);
-  return std::copysign(r, a);
-}
-template <class T>
-inline T trunc(T a) {
-  T r = nearest(a);
-  if (std::fabs(r) > std::fabs(a)) r -= std::copysign(T(1), a);
+  T r = std::copysign((m + kBig) - kBig, a);
+  // Then one step toward the wanted side if it lies on the other side of
+  // `a`; every result has the sign of `a` (ceil(-0.5) is -0).
+  if constexpr (R == kCeil) {
+    if (r < a) r += T(1);
+  } else if constexpr (R == kFloor) {
+    if (r > a) r -= T(1);
+  } else if constexpr (R == kTrunc) {
+    if (std::fabs(r) > m) r -= std::copysign(T(1), a);
+  }
   return std::copysign(r, a);
 }
 #endif

@@ -53,19 +53,19 @@ inline T wasmMax(T a, T b) {
 // NaN through unchanged). Without libm (base/fmath.h).
 template <class T>
 inline T wasmCeil(T a) {
-  return a != a ? a + a : fmath::ceil(a);
+  return a != a ? a + a : fmath::round<fmath::kCeil>(a);
 }
 template <class T>
 inline T wasmFloor(T a) {
-  return a != a ? a + a : fmath::floor(a);
+  return a != a ? a + a : fmath::round<fmath::kFloor>(a);
 }
 template <class T>
 inline T wasmTrunc(T a) {
-  return a != a ? a + a : fmath::trunc(a);
+  return a != a ? a + a : fmath::round<fmath::kTrunc>(a);
 }
 template <class T>
 inline T wasmNearest(T a) {
-  return a != a ? a + a : fmath::nearest(a);
+  return a != a ? a + a : fmath::round<fmath::kNearest>(a);
 }
 template <class T>
 inline T wasmSqrt(T a) {

@@ -28,10 +28,11 @@ template <class T>
 void checkOne(T a) {
   if (a != a) return;  // NaN: semantics.h quiets it before rounding
   INFO("operand " << a << " bits 0x" << std::hex << uint64_t(bitsOf(a)));
-  CHECK(bitsOf(tern::fmath::nearest(a)) == bitsOf(std::nearbyint(a)));
-  CHECK(bitsOf(tern::fmath::ceil(a)) == bitsOf(std::ceil(a)));
-  CHECK(bitsOf(tern::fmath::floor(a)) == bitsOf(std::floor(a)));
-  CHECK(bitsOf(tern::fmath::trunc(a)) == bitsOf(std::trunc(a)));
+  using namespace tern::fmath;
+  CHECK(bitsOf(round<kNearest>(a)) == bitsOf(std::nearbyint(a)));
+  CHECK(bitsOf(round<kCeil>(a)) == bitsOf(std::ceil(a)));
+  CHECK(bitsOf(round<kFloor>(a)) == bitsOf(std::floor(a)));
+  CHECK(bitsOf(round<kTrunc>(a)) == bitsOf(std::trunc(a)));
   if (!(a < 0)) CHECK(bitsOf(tern::fmath::sqrt(a)) == bitsOf(std::sqrt(a)));
   else CHECK(std::isnan(tern::fmath::sqrt(a)));
 }
