@@ -10,14 +10,23 @@
 // the environment itself, as it always did.
 #ifndef TERN_MINIMAL
 #include <mimalloc.h>
-#include <strings.h>
 #include <unistd.h>
+
+#include <cstddef>
 
 namespace {
 
+// Compared by hand, ASCII letters without regard to case as mimalloc does:
+// strncasecmp would be one more page of libc to map.
+char upper(char c) { return c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c; }
+
 bool mentionsMimalloc(char** env) {
-  for (; env && *env; ++env)
-    if (strncasecmp(*env, "MIMALLOC_", 9) == 0) return true;
+  constexpr char kPrefix[] = "MIMALLOC_";
+  for (; env && *env; ++env) {
+    size_t i = 0;
+    while (kPrefix[i] && upper((*env)[i]) == kPrefix[i]) ++i;
+    if (!kPrefix[i]) return true;
+  }
   return false;
 }
 
