@@ -2,7 +2,7 @@
 """Start-up bench: how long Tern and its peers take to run a program that does
 almost nothing, and how much memory they touch doing it.
 
-    python3 bench/startup.py [--build DIR] [--rounds N] [--engines a,b]
+    python3 bench/startup.py [--build DIR] [--base DIR] [--rounds N] [--engines a,b]
                              [--programs-cache DIR] [--json FILE]
 
 Workloads:
@@ -18,7 +18,8 @@ them; default ~/.cache/tern-programs or $TERN_PROGRAMS_CACHE); a workload
 whose module is not cached is left out and said so.
 
 Engines: tern (lazy compilation, the default), tern-eager (-C lazy=n),
-tern-interp (--tier=interp), liftoff (node --liftoff-only, through
+tern-interp (--tier=interp), tern-base (`tern run` of the build directory
+--base names, another build to compare with in the same run), liftoff (node --liftoff-only, through
 bench/node_run.mjs --time), and wasm3 and iwasm when found (on PATH, or named
 by the environment variables WASM3 and IWASM). Each round runs every workload
 on every engine, the engines in an order rotated from round to round. For
@@ -102,7 +103,7 @@ def workloads(work, cache):
     return have, missing
 
 
-def engines(build):
+def engines(build, base):
     tern = os.path.join(build, 'tern')
     if not os.access(tern, os.X_OK):
         sys.exit('startup.py: no %s (build Tern first: ninja -C %s)' % (tern, build))
@@ -111,6 +112,11 @@ def engines(build):
         Engine('tern-eager', 'tern -C lazy=n', lambda m, a: [tern, 'run', '-C', 'lazy=n', '--dir', '.', m] + a),
         Engine('tern-interp', 'tern interp', lambda m, a: [tern, 'run', '--tier=interp', '--dir', '.', m] + a),
     ]
+    if base:
+        old = os.path.join(base, 'tern')
+        if not os.access(old, os.X_OK):
+            sys.exit('startup.py: no %s (--base names a build directory)' % old)
+        out.append(Engine('tern-base', 'tern (--base)', lambda m, a: [old, 'run', '--dir', '.', m] + a))
     node = find_tool('NODE', ['node'])
     if node:
         script = os.path.join(ROOT, 'bench', 'node_run.mjs')
@@ -161,6 +167,7 @@ def inner_ms(err):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', default='build', help='meson build directory (default: build)')
+    ap.add_argument('--base', help="another build directory, whose `tern run` is engine tern-base")
     ap.add_argument('--rounds', type=int, default=10, help='rounds of runs (default 10)')
     ap.add_argument('--engines', help='comma-separated engines (default: all found)')
     ap.add_argument('--programs-cache', default=os.environ.get('TERN_PROGRAMS_CACHE',
@@ -171,7 +178,7 @@ def main():
 
     work = tempfile.mkdtemp(prefix='tern-startup-')
     loads, missing = workloads(work, opt.programs_cache)
-    engs = engines(os.path.abspath(opt.build))
+    engs = engines(os.path.abspath(opt.build), opt.base and os.path.abspath(opt.base))
     if opt.engines:
         want = opt.engines.split(',')
         engs = [e for e in engs if e.key in want]
@@ -226,6 +233,10 @@ def main():
         t = row.get('tern')
         if not t:
             continue
+        if 'tern-base' in row:
+            b = row['tern-base']
+            print('%-10s tern/tern-base: time %.2f, CPU %.2f, peak RSS %.2f' %
+                  (name, t['ms'] / b['ms'], t['cpu_ms'] / b['cpu_ms'], t['rss_mib'] / b['rss_mib']))
         if 'wasm3' in row:
             w = row['wasm3']
             print('%-10s tern/wasm3: time %.2f, CPU %.2f, peak RSS %.2f' %

@@ -7,6 +7,7 @@
 
 #include "jit/entry.h"
 #include "jit/jit.h"
+#include "platform/host_cpu.h"
 
 namespace tern::jit {
 
@@ -44,15 +45,16 @@ Masm::Masm(uint32_t func_index) {
     std::fprintf(stderr, "; function %u\n", func_index);
   }
   code_.attach(&a_);
-  const CpuInfo& cpu = CpuInfo::host();
-  sse41_ = cpu.hasFeature(CpuFeatures::X86::kSSE4_1);
-  lzcnt_ = cpu.hasFeature(CpuFeatures::X86::kLZCNT);
-  bmi_ = cpu.hasFeature(CpuFeatures::X86::kBMI);
-  popcnt_ = cpu.hasFeature(CpuFeatures::X86::kPOPCNT);
-  sse42_ = cpu.hasFeature(CpuFeatures::X86::kSSE4_2);
+  // Not asmjit's CpuInfo::host(): its cpuid calls are costly in a VM.
+  const platform::X86Features& cpu = platform::hostX86Features();
+  sse41_ = cpu.sse41;
+  lzcnt_ = cpu.lzcnt;
+  bmi_ = cpu.bmi;
+  popcnt_ = cpu.popcnt;
+  sse42_ = cpu.sse42;
   // TERN_JIT_NO_AVX=1 keeps to the SSE encodings (to test both on one host).
   static const bool no_avx = std::getenv("TERN_JIT_NO_AVX") != nullptr;
-  avx_ = !no_avx && cpu.hasFeature(CpuFeatures::X86::kAVX);
+  avx_ = !no_avx && cpu.avx;
 }
 
 Mem Masm::slot(uint32_t s) const { return qword_ptr(rbx, int32_t(s * kSlotBytes)); }

@@ -12,6 +12,7 @@
 #include "jit/entry.h"
 #include "jit/jit.h"
 #include "jit/x64/frame_x64.h"
+#include "platform/host_cpu.h"
 
 namespace tern::jit::backend {
 
@@ -173,20 +174,21 @@ namespace {
 // the two lists must agree.
 struct CpuBit {
   const char* name;
-  uint32_t feature;
+  bool platform::X86Features::*feature;
 };
 constexpr CpuBit kCpuBits[] = {
-    {"sse4.1", CpuFeatures::X86::kSSE4_1}, {"sse4.2", CpuFeatures::X86::kSSE4_2}, {"lzcnt", CpuFeatures::X86::kLZCNT},
-    {"bmi", CpuFeatures::X86::kBMI},       {"popcnt", CpuFeatures::X86::kPOPCNT}, {"avx", CpuFeatures::X86::kAVX},
+    {"sse4.1", &platform::X86Features::sse41},  {"sse4.2", &platform::X86Features::sse42},
+    {"lzcnt", &platform::X86Features::lzcnt},   {"bmi", &platform::X86Features::bmi},
+    {"popcnt", &platform::X86Features::popcnt}, {"avx", &platform::X86Features::avx},
 };
 
 }  // namespace
 
 uint64_t cpuFeatures() {
-  const CpuInfo& cpu = CpuInfo::host();
+  const platform::X86Features& cpu = platform::hostX86Features();
   uint64_t bits = 0;
   for (size_t i = 0; i < std::size(kCpuBits); ++i)
-    if (cpu.hasFeature(kCpuBits[i].feature)) bits |= uint64_t(1) << i;
+    if (cpu.*kCpuBits[i].feature) bits |= uint64_t(1) << i;
   // TERN_JIT_NO_AVX=1 keeps Masm to the SSE encodings: the code needs no AVX.
   if (std::getenv("TERN_JIT_NO_AVX")) bits &= ~(uint64_t(1) << 5);
   return bits;

@@ -16,6 +16,7 @@
 #include <mimalloc-new-delete.h>
 #endif
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -298,14 +299,23 @@ void textFormatError(const std::string& path) {
 // (`tern run /dev/stdin`, `<(...)`): what is read from it is gone for the
 // compile, which then takes the module as it streams in.
 std::vector<uint8_t> readPrefix(const std::string& path, size_t n) {
-  // stdio, not a std::ifstream: constructing a stream sets up a locale, a
-  // noticeable part of an empty program's start-up.
+  // The system calls, not a std::ifstream nor stdio: constructing a stream
+  // sets up a locale, and a FILE allocates a buffer and asks fstat again,
+  // noticeable parts of an empty program's start-up.
   std::vector<uint8_t> out(n);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st;
-  bool regular = f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-  out.resize(regular ? std::fread(out.data(), 1, n, f) : 0);
-  if (f) std::fclose(f);
+  size_t got = 0;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    while (got < n) {
+      ssize_t r = ::read(fd, out.data() + got, n - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += size_t(r);
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  out.resize(got);
   return out;
 }
 

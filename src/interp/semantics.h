@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "base/fmath.h"
 #include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
@@ -49,22 +50,26 @@ inline T wasmMax(T a, T b) {
   return a > b ? a : b;
 }
 // Rounding: a NaN operand gives a quiet NaN (libm may pass a signalling
-// NaN through unchanged).
+// NaN through unchanged). Without libm (base/fmath.h).
 template <class T>
 inline T wasmCeil(T a) {
-  return a != a ? a + a : std::ceil(a);
+  return a != a ? a + a : fmath::round<fmath::kCeil>(a);
 }
 template <class T>
 inline T wasmFloor(T a) {
-  return a != a ? a + a : std::floor(a);
+  return a != a ? a + a : fmath::round<fmath::kFloor>(a);
 }
 template <class T>
 inline T wasmTrunc(T a) {
-  return a != a ? a + a : std::trunc(a);
+  return a != a ? a + a : fmath::round<fmath::kTrunc>(a);
 }
 template <class T>
 inline T wasmNearest(T a) {
-  return a != a ? a + a : std::nearbyint(a);
+  return a != a ? a + a : fmath::round<fmath::kNearest>(a);
+}
+template <class T>
+inline T wasmSqrt(T a) {
+  return fmath::sqrt(a);
 }
 
 // Exclusive bounds (lo, hi) of the float values that truncate into I.

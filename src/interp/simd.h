@@ -376,7 +376,7 @@ inline V128b div(V128b a, V128b b) {
 }
 template <class T>
 inline V128b sqrt(V128b a) {
-  return map1<T>(a, [](T x) { return std::sqrt(x); });
+  return map1<T>(a, [](T x) { return sem::wasmSqrt(x); });
 }
 template <class T>
 inline V128b ceil(V128b a) {
