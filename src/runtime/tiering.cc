@@ -220,8 +220,9 @@ struct Tiering::Parallel {
 };
 #endif
 
-// The bytes of a module's Lazy bodies and what compiling them needs; shared
-// by the module (ModuleData::lazy) once it is decoded.
+// What compiling a module's Lazy bodies needs (their bytes are read from the
+// module's own, ModuleData::bytes); shared by the module (ModuleData::lazy)
+// once it is decoded.
 //
 // A body is compiled off the lock and installed under it (placed in the
 // JIT's arena, its FuncBody written, its tier stored last); the first
@@ -249,17 +250,8 @@ class LazyCompiler {
     if (thread_.joinable()) thread_.join();
   }
 
-  // Keeps body `def`'s bytes (r spans them) for its first call.
-  void keep(uint32_t def, const Reader& r) {
-    if (starts_.size() <= def) starts_.resize(def + 1, SIZE_MAX);
-    starts_[def] = bytes_.size();
-    bytes_.insert(bytes_.end(), r.pos(), r.end());
-  }
   // Every body has arrived: there are `n`.
-  void seal(size_t n) {
-    starts_.resize(n, SIZE_MAX);
-    claims_ = std::make_unique<std::atomic<uint8_t>[]>(n);
-  }
+  void seal(size_t n) { claims_ = std::make_unique<std::atomic<uint8_t>[]>(n); }
 
   // On a guest thread: compiles body `def` unless it is compiled already.
   FuncTier compile(const ModuleData& m, uint32_t def) {
@@ -309,9 +301,14 @@ class LazyCompiler {
     out.size = body.size;
     uint32_t func_index = def + m.num_imported_funcs;
     DecodeError err;
+    if (!bodyBytes(m, out)) {
+      out.unsupported = "the module's bytes are not kept";
+      out.tier = FuncTier::None;
+      return nullptr;
+    }
 #ifndef TERN_MINIMAL
     if (jit_ && m.jit) {
-      Reader r(at(def), at(def) + body.size, body.offset);
+      Reader r(bodyBytes(m, out), bodyBytes(m, out) + body.size, body.offset);
       auto b = std::make_unique<jit::ModuleBuilder>(*jit_);
       bool jitted = false;
       if (jitBody(m, *b, func_index, r, out, err, &jitted) && jitted) return b;
@@ -326,7 +323,7 @@ class LazyCompiler {
   // Lowers body `def` into `out` for the interpreter. Validated already:
   // only a limit of the interpreter can fail here.
   void interpret(const ModuleData& m, uint32_t def, FuncBody& out) {
-    Reader r(at(def), at(def) + out.size, out.offset);
+    Reader r(bodyBytes(m, out), bodyBytes(m, out) + out.size, out.offset);
     DecodeError err;
     if (!interpretBody(m, def + m.num_imported_funcs, r, out, err, epoch_, fuel_)) {
       out.code.reset();
@@ -362,7 +359,13 @@ class LazyCompiler {
     return out.tier;
   }
 
-  const uint8_t* at(uint32_t def) const { return bytes_.data() + starts_[def]; }
+  // Where `body`'s bytes are: in the module's binary, which every way of
+  // compiling a module keeps whole in ModuleData::bytes (runtime.cc's
+  // finishModule), a file's pages mapped or the bytes read. Null if not.
+  static const uint8_t* bodyBytes(const ModuleData& m, const FuncBody& body) {
+    if (!m.bytes.data || m.bytes.size < body.offset || m.bytes.size - body.offset < body.size) return nullptr;
+    return m.bytes.data.get() + body.offset;
+  }
 
   // Starts the background thread, once, at the first compile a guest asks
   // for kBackgroundDelay or more after its first.
@@ -382,8 +385,6 @@ class LazyCompiler {
 #ifndef TERN_MINIMAL
   std::unique_ptr<jit::Options> jit_;  // null: the interpreter only
 #endif
-  std::vector<uint8_t> bytes_;                      // the Lazy bodies, one after another
-  std::vector<size_t> starts_;                      // per defined function: its body in bytes_ (SIZE_MAX: not Lazy)
   std::unique_ptr<std::atomic<uint8_t>[]> claims_;  // per defined function: a Claim
 };
 
@@ -500,8 +501,7 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
   bool lazy = bool(lazy_);
 #endif
   if (lazy) {
-    // Validated now, compiled at the first call.
-    Reader start = r;
+    // Validated now, compiled at the first call from the module's bytes.
     NullVisitor v;
     FunctionDecoder<NullVisitor> dec(m, func_index, v);
     if (!dec.decode(r, &body.locals)) {
@@ -509,7 +509,6 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
       return false;
     }
     body.locals.clear();
-    lazy_->keep(func_index - m.num_imported_funcs, start);
     body.tier = FuncTier::Lazy;
     return true;
   }

@@ -66,7 +66,7 @@ struct Options;
 jit::Options jitOptions(const Config& config);
 
 // Compiles defined function `def` of `m` if it is still FuncTier::Lazy
-// (ModuleData::lazy then holds its bytes) and returns its tier: Jit,
+// (compiled from its bytes in ModuleData::bytes) and returns its tier: Jit,
 // Interp, or None (`unsupported` says why). Any thread may call it; a body
 // is compiled once.
 FuncTier compileLazily(const ModuleData& m, uint32_t def);
