@@ -388,6 +388,7 @@ class LazyCompiler {
   std::unique_ptr<std::atomic<uint8_t>[]> claims_;  // per defined function: a Claim
 };
 
+#ifndef TERN_MINIMAL
 namespace {
 
 // Set when the process exits through exit() (not _exit): a background
@@ -416,7 +417,6 @@ int64_t nowNs() {
 }  // namespace
 
 void LazyCompiler::startBackground(const ModuleData& m) {
-#ifndef TERN_MINIMAL
   int64_t now = nowNs(), first = 0;
   if (first_compile_.compare_exchange_strong(first, now) || now - first < kBackgroundDelayNs) return;
   if (started_.exchange(true) || !severalCores()) return;
@@ -427,22 +427,20 @@ void LazyCompiler::startBackground(const ModuleData& m) {
     thread_ = std::thread([this, &m] { compileRest(m); });
   } catch (const std::system_error&) {
   }
-#else
-  (void)m;
-#endif
 }
 
 void LazyCompiler::compileRest(const ModuleData& m) {
-#ifndef TERN_MINIMAL
   platform::lowerThreadPriority();
   for (uint32_t def = 0; def < m.bodies.size(); ++def) {
     if (stop_.load(std::memory_order_relaxed) || g_exiting.load(std::memory_order_relaxed)) return;
     if (tierOf(m.bodies[def]) == FuncTier::Lazy) compileAs(m, def, kBackground);
   }
-#else
-  (void)m;
-#endif
 }
+#else
+// Never called there: a minimal build has no Lazy body (Tiering's constructor).
+void LazyCompiler::startBackground(const ModuleData&) {}
+void LazyCompiler::compileRest(const ModuleData&) {}
+#endif
 
 size_t backgroundCompiled(const ModuleData& m) { return m.lazy ? m.lazy->backgroundCompiled() : 0; }
 
