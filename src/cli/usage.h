@@ -54,10 +54,11 @@ inline constexpr OptionKey kCodegenKeys[] = {
      "every function before the guest starts\n"
      "(default y)"},
     {"background-compilation", "[=y|n]",
-     "with lazy, once the guest has started, a\n"
-     "low-priority thread compiles the functions not\n"
-     "called yet, so that their first calls find them\n"
-     "ready (default y; only with more than one core)"},
+     "with lazy, once the guest has run 20 ms of\n"
+     "CPU time, a low-priority thread compiles the\n"
+     "functions not called yet, so that their first\n"
+     "calls find them ready (default y; only with\n"
+     "more than one core)"},
     {"parallel-compilation", "[=y|n]",
      "compile functions that are compiled up front\n"
      "(lazy=n, `tern compile`) on several threads;\n"

@@ -2,7 +2,7 @@
 #include "runtime/tiering.h"
 
 #include <atomic>
-#include <chrono>
+#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -367,8 +367,8 @@ class LazyCompiler {
     return m.bytes.data.get() + body.offset;
   }
 
-  // Starts the background thread, once, at the first compile a guest asks
-  // for kBackgroundDelay or more after its first.
+  // Starts the background thread, once, at a first-call compile a guest asks
+  // for kBackgroundDelay or more of CPU time after its first.
   void startBackground(const ModuleData& m);
   // The background thread: every body still Lazy, in index order.
   void compileRest(const ModuleData& m);
@@ -376,10 +376,11 @@ class LazyCompiler {
   std::mutex mu_;                      // installs
   std::condition_variable installed_;  // a body was installed
   bool epoch_, fuel_;
-  bool background_;                        // Config::background_compilation
-  std::atomic<bool> started_{false};       // the background thread was started (or could not be)
-  std::atomic<int64_t> first_compile_{0};  // steady_clock nanoseconds of the guest's first compile; 0: none yet
-  std::atomic<bool> stop_{false};          // the background thread should end
+  bool background_;                           // Config::background_compilation
+  std::atomic<bool> started_{false};          // the background thread was started (or could not be)
+  std::atomic<uint32_t> first_calls_{0};      // first-call compiles the guest asked for
+  std::atomic<std::clock_t> first_clock_{0};  // the process's CPU time at the first
+  std::atomic<bool> stop_{false};             // the background thread should end
   std::atomic<size_t> background_compiled_{0};
   std::thread thread_;  // the background thread
 #ifndef TERN_MINIMAL
@@ -402,23 +403,29 @@ bool severalCores() {
   return several;
 }
 
-// A program that is done within this of its first call (a command that
-// prints its version, a short script) ends before a background thread could
-// pay for itself, and on a busy machine that thread's page faults, mprotect
-// calls and install lock would slow it: a thread starts only for a guest
-// that still meets functions it never called after this.
-constexpr int64_t kBackgroundDelayNs = 10'000'000;
-
-int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// A program that is done within this much CPU time after its first call (a
+// command that prints its version, a short script) ends before a background
+// thread could pay for itself, and would only pay for it: the thread's page
+// faults and installs, and at exit the wait until a thread of the lowest
+// priority is scheduled to die, which on a busy machine is milliseconds. A
+// thread starts only for a guest that still meets functions it never called
+// after this. CPU time, not wall-clock time, so that a busy machine does
+// not make a short program look long.
+constexpr std::clock_t kBackgroundDelay = CLOCKS_PER_SEC / 50;  // 20 ms
+// The clock is read at every this many first calls (it is a system call).
+constexpr uint32_t kClockEvery = 16;
 
 }  // namespace
 
 void LazyCompiler::startBackground(const ModuleData& m) {
-  int64_t now = nowNs(), first = 0;
-  if (first_compile_.compare_exchange_strong(first, now) || now - first < kBackgroundDelayNs) return;
+  uint32_t calls = first_calls_.fetch_add(1, std::memory_order_relaxed);
+  if (calls % kClockEvery != 0) return;
+  std::clock_t now = std::clock();
+  if (calls == 0) {
+    first_clock_.store(now, std::memory_order_relaxed);
+    return;
+  }
+  if (now == std::clock_t(-1) || now - first_clock_.load(std::memory_order_relaxed) < kBackgroundDelay) return;
   if (started_.exchange(true) || !severalCores()) return;
   static std::once_flag at_exit;
   std::call_once(at_exit, [] { std::atexit([] { g_exiting.store(true, std::memory_order_relaxed); }); });

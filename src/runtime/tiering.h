@@ -19,7 +19,7 @@
 // (JitModule::compiled reads its function table). With
 // Config::background_compilation, a thread of the lowest priority compiles
 // the Lazy bodies nobody called yet, in index order, once a guest asks for
-// a first compile 10 ms or more after its first; a body is compiled off
+// a first compile 20 ms of CPU time or more after its first; a body is compiled off
 // LazyCompiler's lock and installed under it, once (the claims at
 // LazyCompiler in tiering.cc). The thread ends with the module (it stops
 // after the body it is compiling), or at exit(); _exit just ends it. Tier-up would hang here
