@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,29 @@ bool waitAllCompiled(const Module& m) {
 
 bool severalCores() { return std::thread::hardware_concurrency() > 1; }
 
+// A module compiled lazily and instantiated, whose guest has made the first
+// calls that start the background thread (startBackground).
+struct Started {
+  Engine engine;
+  std::shared_ptr<Module> module;
+  std::unique_ptr<Store> store;
+  Instance* inst = nullptr;
+  size_t lazy_at_first = 0;  // functions waiting for their first compile, before any call
+
+  Started(const std::vector<uint8_t>& wasm, Tier tier, bool background) : engine(lazyConfig(tier, background)) {
+    auto m = Module::compile(engine, wasm);
+    REQUIRE(m.ok());
+    module = *m;
+    lazy_at_first = lazyFunctions(*module);
+    store = std::make_unique<Store>(engine);
+    Linker linker;
+    auto in = linker.instantiate(*store, module);
+    REQUIRE(in.ok());
+    inst = *in;
+    startBackground(*inst);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("background compilation: every function ends up compiled, with the same results, on both tiers") {
@@ -77,61 +101,39 @@ TEST_CASE("background compilation: every function ends up compiled, with the sam
   for (Tier tier : {Tier::Interp, Tier::Jit}) {
     if (tier == Tier::Jit && !jitAvailable()) continue;
     CAPTURE(int(tier));
-    Engine engine(lazyConfig(tier, true));
-    auto m = Module::compile(engine, wasm);
-    REQUIRE(m.ok());
-    CHECK(lazyFunctions(**m) == n);
-    Store store(engine);
-    Linker linker;
-    auto inst = linker.instantiate(store, *m);
-    REQUIRE(inst.ok());
-    startBackground(**inst);
+    Started g(wasm, tier, true);
+    CHECK(g.lazy_at_first == n);
     if (!severalCores()) continue;  // no thread then: the switch's default
-    REQUIRE(waitAllCompiled(**m));
+    REQUIRE(waitAllCompiled(*g.module));
     // The guest compiled the first ones itself, the thread (nearly) all the rest.
-    CHECK(backgroundCompiled(**m) > 0);
-    CHECK(backgroundCompiled(**m) <= n - kStarters);
+    CHECK(backgroundCompiled(*g.module) > 0);
+    CHECK(backgroundCompiled(*g.module) <= n - kStarters);
     if (tier == Tier::Jit)
-      for (uint32_t i : {2u, n / 2, n - 1}) CHECK(functionHasJitCode(**m, i));
-    for (uint32_t i : {2u, 17u, n / 2, n - 1}) CHECK(uint32_t(call(**inst, i, 77)) == chainResult(i + 1, 77));
-    CHECK(uint32_t((*inst)->getFunc("last")->typed<int32_t(int32_t)>().value()(12345).value()) ==
-          chainResult(n, 12345));
+      for (uint32_t i : {2u, n / 2, n - 1}) CHECK(functionHasJitCode(*g.module, i));
+    for (uint32_t i : {2u, 17u, n / 2, n - 1}) CHECK(uint32_t(call(*g.inst, i, 77)) == chainResult(i + 1, 77));
+    CHECK(uint32_t(g.inst->getFunc("last")->typed<int32_t(int32_t)>().value()(12345).value()) == chainResult(n, 12345));
   }
 }
 
 TEST_CASE("background compilation off: only what the guest calls is compiled") {
   const uint32_t n = 200;
-  Engine engine(lazyConfig(Tier::Auto, false));
-  auto m = Module::compile(engine, chainModule(n, {}, true));
-  REQUIRE(m.ok());
-  Store store(engine);
-  Linker linker;
-  auto inst = linker.instantiate(store, *m);
-  REQUIRE(inst.ok());
-  startBackground(**inst);
+  Started g(chainModule(n, {}, true), Tier::Auto, false);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  CHECK(lazyFunctions(**m) == n - kStarters);
-  CHECK(backgroundCompiled(**m) == 0);
+  CHECK(lazyFunctions(*g.module) == n - kStarters);
+  CHECK(backgroundCompiled(*g.module) == 0);
 }
 
 TEST_CASE("background compilation: guest threads racing the background thread for first calls") {
   const uint32_t n = 300;  // a chain this deep fits the native stack of any thread
-  Engine engine(lazyConfig(Tier::Auto, true));
-  auto m = Module::compile(engine, chainModule(n, {}, true));
-  REQUIRE(m.ok());
-  Store store(engine);
-  Linker linker;
-  auto inst = linker.instantiate(store, *m);
-  REQUIRE(inst.ok());
-  startBackground(**inst);
+  Started g(chainModule(n, {}, true), Tier::Auto, true);
   // Two guest threads call every function, from either end, while the
   // background thread compiles from the start: each function is met by two
   // or three threads at once somewhere.
   std::vector<uint32_t> wrong(2, 0);
   auto guest = [&](int which) {
-    Store s(engine);
+    Store s(g.engine);
     Linker l;
-    auto in = l.instantiate(s, *m);
+    auto in = l.instantiate(s, g.module);
     if (!in.ok()) {
       wrong[which] = UINT32_MAX;
       return;
@@ -146,25 +148,17 @@ TEST_CASE("background compilation: guest threads racing the background thread fo
   b.join();
   CHECK(wrong[0] == 0);
   CHECK(wrong[1] == 0);
-  CHECK(lazyFunctions(**m) == 0);
+  CHECK(lazyFunctions(*g.module) == 0);
 }
 
 TEST_CASE("background compilation: a module destroyed while its thread compiles") {
   std::vector<uint8_t> wasm = chainModule(3000, {}, true);
   for (int round = 0; round < 5; ++round) {
-    Engine engine(lazyConfig(Tier::Auto, true));
-    auto m = Module::compile(engine, wasm);
-    REQUIRE(m.ok());
-    {
-      Store store(engine);
-      Linker linker;
-      auto inst = linker.instantiate(store, *m);
-      REQUIRE(inst.ok());
-      startBackground(**inst);
-    }
+    Started g(wasm, Tier::Auto, true);
     // The store, then the module, then the engine go while the thread is
     // (most likely) in the middle of the 3000 functions.
+    g.store.reset();
     std::this_thread::sleep_for(std::chrono::milliseconds(round));
-    (*m).reset();
+    g.module.reset();
   }
 }
