@@ -105,9 +105,10 @@ TEST_CASE("background compilation: every function ends up compiled, with the sam
     CHECK(g.lazy_at_first == n);
     if (!severalCores()) continue;  // no thread then: the switch's default
     REQUIRE(waitAllCompiled(*g.module));
-    // The guest compiled the first ones itself, the thread (nearly) all the rest.
+    // The guest compiled the first ones itself (the thread may have been
+    // quicker to some of the rest of f0 to f32), the thread the others.
     CHECK(backgroundCompiled(*g.module) > 0);
-    CHECK(backgroundCompiled(*g.module) <= n - kStarters);
+    CHECK(backgroundCompiled(*g.module) < n);
     if (tier == Tier::Jit)
       for (uint32_t i : {2u, n / 2, n - 1}) CHECK(functionHasJitCode(*g.module, i));
     for (uint32_t i : {2u, 17u, n / 2, n - 1}) CHECK(uint32_t(call(*g.inst, i, 77)) == chainResult(i + 1, 77));
