@@ -360,7 +360,11 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   jm->code = code;
   jm->used = used;
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
-  if (arena_size) {
+  // The arena is made writable whole, at once: place() then makes each
+  // function's pages executable with one call, instead of two (its pages
+  // still cost nothing until written, and are never writable and executable
+  // at once). Without that, no function is placed there.
+  if (arena_size && platform::commit(jm->code + code_size, arena_size)) {
     jm->arena = jm->code + code_size;
     size_t pages = arena_size / page;
     jm->arena_owner = std::make_unique<std::atomic<uint32_t>[]>(pages);
@@ -399,8 +403,7 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
   std::vector<uintptr_t> starts;
   for (Fn& f : fns_) {
     size_t size = (f.code.size() + page - 1) / page * page;
-    uint8_t* p = jm.arena + jm.arena_used;
-    if (!platform::commit(p, size)) return false;
+    uint8_t* p = jm.arena + jm.arena_used;  // writable (finish)
     std::memcpy(p, f.code.data(), f.code.size());
     for (const CallSite& c : f.calls) {
       // A callee placed already (or this function itself) is called

@@ -59,6 +59,12 @@ struct Config {
   // (for either tier) only at its first call; false compiles every function
   // up front. Code that is never called costs no compile time or memory.
   bool lazy = true;
+  // With `lazy`, once the guest still meets functions it never called 20 ms
+  // of CPU time after its first call, a thread of the lowest priority
+  // compiles the functions not compiled yet, in index order, so that later
+  // first calls find them ready. Only with more than one core; a
+  // minimal build has no such thread.
+  bool background_compilation = true;
   // When functions are compiled up front (lazy false, or a module to
   // serialize), compile them on several threads: each body is validated as
   // it arrives, in order, and compiled by whichever thread is free; the

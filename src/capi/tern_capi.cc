@@ -128,6 +128,9 @@ void tern_config_memory_reservation_set(wasm_config_t* config, uint64_t bytes) {
 void tern_config_memory_guard_size_set(wasm_config_t* config, uint64_t bytes) { config->config.guard_bytes = bytes; }
 void tern_config_perf_map_set(wasm_config_t* config, bool enable) { config->config.perf_map = enable; }
 void tern_config_lazy_set(wasm_config_t* config, bool enable) { config->config.lazy = enable; }
+void tern_config_background_compilation_set(wasm_config_t* config, bool enable) {
+  config->config.background_compilation = enable;
+}
 void tern_config_parallel_compilation_set(wasm_config_t* config, bool enable) {
   config->config.parallel_compilation = enable;
 }

@@ -34,6 +34,7 @@ inline std::optional<std::string> applyCodegen(std::string_view item, Config& co
     return std::nullopt;
   };
   if (key == "lazy") return flag(config.lazy);
+  if (key == "background-compilation") return flag(config.background_compilation);
   if (key == "parallel-compilation") return flag(config.parallel_compilation);
   if (key == "compile-threads") {
     uint32_t n = 0;

@@ -53,6 +53,12 @@ inline constexpr OptionKey kCodegenKeys[] = {
      "whole module is validated first); n compiles\n"
      "every function before the guest starts\n"
      "(default y)"},
+    {"background-compilation", "[=y|n]",
+     "with lazy, once the guest has run 20 ms of\n"
+     "CPU time, a low-priority thread compiles the\n"
+     "functions not called yet, so that their first\n"
+     "calls find them ready (default y; only with\n"
+     "more than one core)"},
     {"parallel-compilation", "[=y|n]",
      "compile functions that are compiled up front\n"
      "(lazy=n, `tern compile`) on several threads;\n"
@@ -166,7 +172,8 @@ inline std::string wastHelp() {
          "  --bounds-checks         JIT code checks every memory access\n"
          "  -C KEY[=VALUE][,...]    code generation, as for `tern run`: lazy=y|n\n"
          "                          (each function at its first call, or every\n"
-         "                          one up front), parallel-compilation=y|n,\n"
+         "                          one up front), background-compilation=y|n,\n"
+         "                          parallel-compilation=y|n,\n"
          "                          compile-threads=N\n"
          "  --precompile            run every module through a .cwasm image (as\n"
          "                          `tern compile` writes it) and load that\n"

@@ -82,6 +82,7 @@ class Runner {
     c.tier = opt.tier;
     c.bounds_checks = opt.bounds_checks;
     c.lazy = opt.codegen.lazy;
+    c.background_compilation = opt.codegen.background_compilation;
     c.parallel_compilation = opt.codegen.parallel_compilation;
     c.compile_threads = opt.codegen.compile_threads;
     c.features = opt.features;

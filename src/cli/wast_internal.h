@@ -25,7 +25,7 @@ struct Options {
   std::string file;
   Tier tier = Tier::Auto;
   bool bounds_checks = false;
-  Config codegen;           // -C: lazy, parallel_compilation, compile_threads
+  Config codegen;           // -C: lazy, background_compilation, parallel_compilation, compile_threads
   bool precompile = false;  // every module through Module::serialize and deserialize
   Features features;        // -W NAME[=y|n]
   std::string skip_list;

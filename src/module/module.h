@@ -131,8 +131,11 @@ struct ModuleData {
   bool uses_simd = false;
   Features features;                    // the features it was decoded with (the validator gates instructions on them)
   std::shared_ptr<jit::JitModule> jit;  // null when the JIT is not used
-  std::shared_ptr<LazyCompiler> lazy;   // null unless some body is Lazy
   WasmBytes bytes;                      // the module's binary
+  // Null unless some body is Lazy. Last, so that it goes first: its
+  // background thread (Config::background_compilation) reads the rest of
+  // the module, and ends when it goes.
+  std::shared_ptr<LazyCompiler> lazy;
 
   const FuncType& funcType(uint32_t func_index) const { return types[func_types[func_index]]; }
   std::string funcName(uint32_t func_index) const;

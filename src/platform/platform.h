@@ -123,6 +123,14 @@ StackBounds currentThreadStack();
 // waits for it; false if the thread cannot be created.
 bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg);
 
+// Gives the calling thread (alone) the lowest priority the OS lets an
+// unprivileged thread take, for work that must not slow the others (the
+// background compiler). Nice 19 rather than an idle-only class: such a
+// thread briefly holds locks that a normal thread may wait for, so it must
+// still get some time on a busy machine. Does nothing where a priority
+// cannot be set per thread.
+void lowerThreadPriority();
+
 // ---- process ----
 
 // Writing to a pipe or socket whose reader has gone then fails with EPIPE

@@ -250,6 +250,14 @@ bool runWithStack(size_t stack_bytes, void (*fn)(void*), void* arg) {
   return true;
 }
 
+void lowerThreadPriority() {
+#if defined(__linux__)
+  // Linux keeps a nice value per thread (setpriority on a thread id; POSIX
+  // would change the whole process's).
+  setpriority(PRIO_PROCESS, id_t(gettid()), 19);
+#endif
+}
+
 // ---- process ----
 
 void ignoreBrokenPipe() { ::signal(SIGPIPE, SIG_IGN); }

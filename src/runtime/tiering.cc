@@ -1,10 +1,14 @@
 // The tier policy (see tiering.h).
 #include "runtime/tiering.h"
 
-#include <cstdio>
 #include <atomic>
+#include <ctime>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <system_error>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +17,7 @@
 #include "decode/scan.h"
 #include "interp/lower.h"
 #include "jit/jit.h"
+#include "platform/platform.h"
 #ifndef TERN_MINIMAL
 #include "runtime/compile_pool.h"
 #endif
@@ -215,76 +220,236 @@ struct Tiering::Parallel {
 };
 #endif
 
-// The bytes of a module's Lazy bodies and what compiling them needs; shared
-// by the module (ModuleData::lazy) once it is decoded.
+// What compiling a module's Lazy bodies needs (their bytes are read from the
+// module's own, ModuleData::bytes); shared by the module (ModuleData::lazy)
+// once it is decoded.
+//
+// A body is compiled off the lock and installed under it (placed in the
+// JIT's arena, its FuncBody written, its tier stored last); the first
+// install wins and a later one for the same body is dropped. Who compiles
+// is settled by a claim per body: a guest thread that finds a body claimed
+// by another guest thread waits for its install (both run at normal
+// priority), but one that finds it claimed by the background thread takes
+// the claim over and compiles it itself, never waiting for a thread that
+// runs at the lowest priority; the background thread's result is then the
+// one dropped (a builder's code is only copied into the arena at install,
+// so nothing is lost but the work).
 class LazyCompiler {
  public:
-  LazyCompiler(const Config& config, bool jit) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
+  LazyCompiler(const Config& config, bool jit)
+      : epoch_(config.epoch_interruption), fuel_(config.consume_fuel), background_(config.background_compilation) {
 #ifndef TERN_MINIMAL
     if (jit) jit_ = std::make_unique<jit::Options>(jitOptions(config));
 #else
     (void)jit;
 #endif
   }
-
-  // Keeps body `def`'s bytes (r spans them) for its first call.
-  void keep(uint32_t def, const Reader& r) {
-    if (starts_.size() <= def) starts_.resize(def + 1, SIZE_MAX);
-    starts_[def] = bytes_.size();
-    bytes_.insert(bytes_.end(), r.pos(), r.end());
+  // Stops the background thread; it ends after the body it is compiling.
+  ~LazyCompiler() {
+    stop_.store(true, std::memory_order_relaxed);
+    if (thread_.joinable()) thread_.join();
   }
 
+  // Every body has arrived: there are `n`.
+  void seal(size_t n) { claims_ = std::make_unique<std::atomic<uint8_t>[]>(n); }
+
+  // On a guest thread: compiles body `def` unless it is compiled already.
   FuncTier compile(const ModuleData& m, uint32_t def) {
-    std::lock_guard<std::mutex> lock(mu_);
-    // The one writer of a Lazy body, under the lock; calls read its tier
-    // without it, so the tier is stored last.
-    FuncBody& body = const_cast<FuncBody&>(m.bodies[def]);
-    if (body.tier != FuncTier::Lazy) return body.tier;
-    FuncBody out = body;
+    FuncTier tier = compileAs(m, def, kGuest);
+    if (background_ && !started_.load(std::memory_order_relaxed)) startBackground(m);
+    return tier;
+  }
+
+  // Bodies the background thread compiled and installed.
+  size_t backgroundCompiled() const { return background_compiled_.load(std::memory_order_relaxed); }
+
+ private:
+  enum Claim : uint8_t { kFree, kGuest, kBackground };
+
+  static FuncTier tierOf(const FuncBody& body) {
+    return std::atomic_ref<const FuncTier>(body.tier).load(std::memory_order_acquire);
+  }
+
+  // Compiles body `def` for `who`; with the claim lost to another guest
+  // thread, waits for its install. Returns the body's tier, or Lazy when
+  // the background thread should leave it.
+  FuncTier compileAs(const ModuleData& m, uint32_t def, Claim who) {
+    const FuncBody& body = m.bodies[def];
+    std::atomic<uint8_t>& claim = claims_[def];
+    uint8_t seen = kFree;
+    while (!claim.compare_exchange_weak(seen, who, std::memory_order_acq_rel)) {
+      if (seen == kGuest || (seen == kBackground && who == kBackground)) {
+        if (who == kBackground) return FuncTier::Lazy;
+        std::unique_lock<std::mutex> lock(mu_);
+        installed_.wait(lock, [&] { return tierOf(body) != FuncTier::Lazy; });
+        return tierOf(body);
+      }
+      // kBackground, and a guest thread: it takes the claim over.
+    }
+    if (tierOf(body) != FuncTier::Lazy) return tierOf(body);
+    FuncBody out;
+    std::unique_ptr<jit::ModuleBuilder> code = build(m, def, out);
+    return install(m, def, out, std::move(code), who == kBackground);
+  }
+
+  // Compiles body `def` into `out`, with no lock held; returns its machine
+  // code when the JIT took it (null: `out` is the interpreter's form).
+  std::unique_ptr<jit::ModuleBuilder> build(const ModuleData& m, uint32_t def, FuncBody& out) {
+    const FuncBody& body = m.bodies[def];
+    out.type_index = body.type_index;
+    out.offset = body.offset;
+    out.size = body.size;
     uint32_t func_index = def + m.num_imported_funcs;
-    const uint8_t* at = bytes_.data() + starts_[def];
     DecodeError err;
-    bool jitted = false;
+    if (!bodyBytes(m, out)) {
+      out.unsupported = "the module's bytes are not kept";
+      out.tier = FuncTier::None;
+      return nullptr;
+    }
 #ifndef TERN_MINIMAL
     if (jit_ && m.jit) {
-      Reader r(at, at + body.size, body.offset);
-      jit::ModuleBuilder b(*jit_);
-      if (jitBody(m, b, func_index, r, out, err, &jitted) && jitted && !b.place(*m.jit, m)) {
-        jitted = false;
-        out.jit_failure = "no room left for lazily compiled code";
-        out.locals.clear();
-      }
+      Reader r(bodyBytes(m, out), bodyBytes(m, out) + body.size, body.offset);
+      auto b = std::make_unique<jit::ModuleBuilder>(*jit_);
+      bool jitted = false;
+      if (jitBody(m, *b, func_index, r, out, err, &jitted) && jitted) return b;
+    }
+#else
+    (void)func_index;
+#endif
+    interpret(m, def, out);
+    return nullptr;
+  }
+
+  // Lowers body `def` into `out` for the interpreter. Validated already:
+  // only a limit of the interpreter can fail here.
+  void interpret(const ModuleData& m, uint32_t def, FuncBody& out) {
+    Reader r(bodyBytes(m, out), bodyBytes(m, out) + out.size, out.offset);
+    DecodeError err;
+    if (!interpretBody(m, def + m.num_imported_funcs, r, out, err, epoch_, fuel_)) {
+      out.code.reset();
+      out.unsupported = err.message;
+      out.tier = FuncTier::None;
+    }
+  }
+
+  // Installs `out` as body `def`, unless another thread did first.
+  FuncTier install(const ModuleData& m, uint32_t def, FuncBody& out, std::unique_ptr<jit::ModuleBuilder> code,
+                   bool background) {
+    bool jitted = code != nullptr;
+    std::lock_guard<std::mutex> lock(mu_);
+    FuncBody& body = const_cast<FuncBody&>(m.bodies[def]);
+    if (body.tier != FuncTier::Lazy) return body.tier;
+#ifndef TERN_MINIMAL
+    if (jitted && !code->place(*m.jit, m)) {
+      jitted = false;
+      out.jit_failure = "no room left for lazily compiled code";
+      out.locals.clear();
+      interpret(m, def, out);
     }
 #endif
-    if (jitted) {
-      out.tier = FuncTier::Jit;
-    } else {
-      Reader r(at, at + body.size, body.offset);
-      // Validated already: only a limit of the interpreter can fail here.
-      if (!interpretBody(m, func_index, r, out, err, epoch_, fuel_)) {
-        out.code.reset();
-        out.unsupported = err.message;
-        out.tier = FuncTier::None;
-      }
-    }
+    if (jitted) out.tier = FuncTier::Jit;
     // Only what compiling wrote: other threads may read the rest meanwhile.
     body.code = std::move(out.code);
     body.locals = std::move(out.locals);
     body.unsupported = std::move(out.unsupported);
     body.jit_failure = std::move(out.jit_failure);
     std::atomic_ref<FuncTier>(body.tier).store(out.tier, std::memory_order_release);
+    if (background) background_compiled_.fetch_add(1, std::memory_order_relaxed);
+    installed_.notify_all();
     return out.tier;
   }
 
- private:
-  std::mutex mu_;
+  // Where `body`'s bytes are: in the module's binary, which every way of
+  // compiling a module keeps whole in ModuleData::bytes (runtime.cc's
+  // finishModule), a file's pages mapped or the bytes read. Null if not.
+  static const uint8_t* bodyBytes(const ModuleData& m, const FuncBody& body) {
+    if (!m.bytes.data || m.bytes.size < body.offset || m.bytes.size - body.offset < body.size) return nullptr;
+    return m.bytes.data.get() + body.offset;
+  }
+
+  // Starts the background thread, once, at a first-call compile a guest asks
+  // for kBackgroundDelay or more of CPU time after its first.
+  void startBackground(const ModuleData& m);
+  // The background thread: every body still Lazy, in index order.
+  void compileRest(const ModuleData& m);
+
+  std::mutex mu_;                      // installs
+  std::condition_variable installed_;  // a body was installed
   bool epoch_, fuel_;
+  bool background_;                           // Config::background_compilation
+  std::atomic<bool> started_{false};          // the background thread was started (or could not be)
+  std::atomic<uint32_t> first_calls_{0};      // first-call compiles the guest asked for
+  std::atomic<std::clock_t> first_clock_{0};  // the process's CPU time at the first
+  std::atomic<bool> stop_{false};             // the background thread should end
+  std::atomic<size_t> background_compiled_{0};
+  std::thread thread_;  // the background thread
 #ifndef TERN_MINIMAL
   std::unique_ptr<jit::Options> jit_;  // null: the interpreter only
 #endif
-  std::vector<uint8_t> bytes_;  // the Lazy bodies, one after another
-  std::vector<size_t> starts_;  // per defined function: its body in bytes_ (SIZE_MAX: not Lazy)
+  std::unique_ptr<std::atomic<uint8_t>[]> claims_;  // per defined function: a Claim
 };
+
+#ifndef TERN_MINIMAL
+namespace {
+
+// Set when the process exits through exit() (not _exit): a background
+// thread then stops after the body it is compiling rather than go on while
+// static objects are destroyed under it.
+std::atomic<bool> g_exiting{false};
+
+// More than one core: a background thread has one of its own to use.
+bool severalCores() {
+  static const bool several = std::thread::hardware_concurrency() > 1;
+  return several;
+}
+
+// A program that is done within this much CPU time after its first call (a
+// command that prints its version, a short script) ends before a background
+// thread could pay for itself, and would only pay for it: the thread's page
+// faults and installs, and at exit the wait until a thread of the lowest
+// priority is scheduled to die, which on a busy machine is milliseconds. A
+// thread starts only for a guest that still meets functions it never called
+// after this. CPU time, not wall-clock time, so that a busy machine does
+// not make a short program look long.
+constexpr std::clock_t kBackgroundDelay = CLOCKS_PER_SEC / 50;  // 20 ms
+// The clock is read at every this many first calls (it is a system call).
+constexpr uint32_t kClockEvery = 16;
+
+}  // namespace
+
+void LazyCompiler::startBackground(const ModuleData& m) {
+  uint32_t calls = first_calls_.fetch_add(1, std::memory_order_relaxed);
+  if (calls % kClockEvery != 0) return;
+  std::clock_t now = std::clock();
+  if (calls == 0) {
+    first_clock_.store(now, std::memory_order_relaxed);
+    return;
+  }
+  if (now == std::clock_t(-1) || now - first_clock_.load(std::memory_order_relaxed) < kBackgroundDelay) return;
+  if (started_.exchange(true) || !severalCores()) return;
+  static std::once_flag at_exit;
+  std::call_once(at_exit, [] { std::atexit([] { g_exiting.store(true, std::memory_order_relaxed); }); });
+  // Without a thread (none can be started), first calls compile as before.
+  try {
+    thread_ = std::thread([this, &m] { compileRest(m); });
+  } catch (const std::system_error&) {
+  }
+}
+
+void LazyCompiler::compileRest(const ModuleData& m) {
+  platform::lowerThreadPriority();
+  for (uint32_t def = 0; def < m.bodies.size(); ++def) {
+    if (stop_.load(std::memory_order_relaxed) || g_exiting.load(std::memory_order_relaxed)) return;
+    if (tierOf(m.bodies[def]) == FuncTier::Lazy) compileAs(m, def, kBackground);
+  }
+}
+#else
+// Never called there: a minimal build has no Lazy body (Tiering's constructor).
+void LazyCompiler::startBackground(const ModuleData&) {}
+void LazyCompiler::compileRest(const ModuleData&) {}
+#endif
+
+size_t backgroundCompiled(const ModuleData& m) { return m.lazy ? m.lazy->backgroundCompiled() : 0; }
 
 FuncTier compileLazily(const ModuleData& m, uint32_t def) {
   FuncTier tier = std::atomic_ref<const FuncTier>(m.bodies[def].tier).load(std::memory_order_acquire);
@@ -341,8 +506,7 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
   bool lazy = bool(lazy_);
 #endif
   if (lazy) {
-    // Validated now, compiled at the first call.
-    Reader start = r;
+    // Validated now, compiled at the first call from the module's bytes.
     NullVisitor v;
     FunctionDecoder<NullVisitor> dec(m, func_index, v);
     if (!dec.decode(r, &body.locals)) {
@@ -350,7 +514,6 @@ bool Tiering::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r
       return false;
     }
     body.locals.clear();
-    lazy_->keep(func_index - m.num_imported_funcs, start);
     body.tier = FuncTier::Lazy;
     return true;
   }
@@ -408,6 +571,7 @@ bool Tiering::finish(ModuleData& m, DecodeError& err) {
     }
   }
 #endif
+  if (lazy_) lazy_->seal(m.bodies.size());
   m.lazy = lazy_;
 #ifndef TERN_MINIMAL
   if (precompiled_) {

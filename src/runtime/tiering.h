@@ -16,7 +16,13 @@
 // compiled through its table entry: jit/jit.h's JitModule). The outcome is
 // the body's FuncTier (src/module/module.h), which is what every call
 // consults; the module's machine code agrees without a second record
-// (JitModule::compiled reads its function table). Tier-up would hang here
+// (JitModule::compiled reads its function table). With
+// Config::background_compilation, a thread of the lowest priority compiles
+// the Lazy bodies nobody called yet, in index order, once a guest asks for
+// a first compile 20 ms of CPU time or more after its first; a body is compiled off
+// LazyCompiler's lock and installed under it, once (the claims at
+// LazyCompiler in tiering.cc). The thread ends with the module (it stops
+// after the body it is compiling), or at exit(); _exit just ends it. Tier-up would hang here
 // too: a new FuncTier state and the code that moves a function out of it.
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
@@ -60,10 +66,14 @@ struct Options;
 jit::Options jitOptions(const Config& config);
 
 // Compiles defined function `def` of `m` if it is still FuncTier::Lazy
-// (ModuleData::lazy then holds its bytes) and returns its tier: Jit,
+// (compiled from its bytes in ModuleData::bytes) and returns its tier: Jit,
 // Interp, or None (`unsupported` says why). Any thread may call it; a body
 // is compiled once.
 FuncTier compileLazily(const ModuleData& m, uint32_t def);
+
+// How many of `m`'s Lazy bodies its background thread compiled
+// (Config::background_compilation): for tests and statistics.
+size_t backgroundCompiled(const ModuleData& m);
 
 class Tiering final : public BodyConsumer {
  public:

@@ -13,84 +13,13 @@
 #include <vector>
 
 #include "tern/tern.hpp"
+#include "chain_module.h"
 #include "tier_probe.h"
 
 using namespace tern;
+using namespace tern::test;
 
 namespace {
-
-void uleb(std::vector<uint8_t>& out, uint64_t v) {
-  do {
-    uint8_t b = v & 0x7f;
-    v >>= 7;
-    out.push_back(v ? b | 0x80 : b);
-  } while (v);
-}
-
-void sleb(std::vector<uint8_t>& out, int64_t v) {
-  for (;;) {
-    uint8_t b = v & 0x7f;
-    v >>= 7;
-    bool done = (v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40));
-    out.push_back(done ? b : b | 0x80);
-    if (done) return;
-  }
-}
-
-void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& payload) {
-  out.push_back(id);
-  uleb(out, payload.size());
-  out.insert(out.end(), payload.begin(), payload.end());
-}
-
-// How many rounds function `i` of chainModule does, and its round r's key.
-uint32_t rounds(uint32_t i) { return i % 23; }
-uint32_t key(uint32_t i, uint32_t r) { return i * 7 + r; }
-
-// `n` functions (i32) -> i32 of different sizes: function i xors and
-// multiplies its argument rounds(i) times, then passes it to function i - 1.
-// "last" exports the last one. A body listed in `invalid` adds with an
-// empty operand stack.
-std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invalid = {}) {
-  std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0};
-  section(m, 1, {1, 0x60, 1, 0x7f, 1, 0x7f});
-  std::vector<uint8_t> funcs;
-  uleb(funcs, n);
-  for (uint32_t i = 0; i < n; ++i) funcs.push_back(0);
-  section(m, 3, funcs);
-  std::vector<uint8_t> exports = {1, 4, 'l', 'a', 's', 't', 0};
-  uleb(exports, n - 1);
-  section(m, 7, exports);
-  std::vector<uint8_t> code;
-  uleb(code, n);
-  for (uint32_t i = 0; i < n; ++i) {
-    std::vector<uint8_t> body = {0};  // no locals
-    for (uint32_t bad : invalid)
-      if (bad == i) body.push_back(0x6a);  // i32.add
-    body.insert(body.end(), {0x20, 0});    // local.get 0
-    for (uint32_t r = 0; r < rounds(i); ++r) {
-      body.push_back(0x41);  // i32.const
-      sleb(body, int32_t(key(i, r)));
-      body.insert(body.end(), {0x73, 0x41, 3, 0x6c});  // i32.xor, i32.const 3, i32.mul
-    }
-    if (i > 0) {
-      body.push_back(0x10);  // call
-      uleb(body, i - 1);
-    }
-    body.push_back(0x0b);
-    uleb(code, body.size());
-    code.insert(code.end(), body.begin(), body.end());
-  }
-  section(m, 10, code);
-  return m;
-}
-
-// What chainModule(n)'s "last" returns for x.
-uint32_t chainResult(uint32_t n, uint32_t x) {
-  for (uint32_t i = n; i-- > 0;)
-    for (uint32_t r = 0; r < rounds(i); ++r) x = (x ^ key(i, r)) * 3;
-  return x;
-}
 
 Config eagerConfig(uint32_t threads) {
   Config c;

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
 
 #include "jit/jit.h"
@@ -30,5 +31,14 @@ bool runsJitCode(const Instance& inst, std::string_view name) {
   FAIL("no function export " << std::string(name));
   return false;
 }
+
+size_t lazyFunctions(const Module& module) {
+  size_t n = 0;
+  for (const FuncBody& b : moduleData(module).bodies)
+    if (std::atomic_ref<const FuncTier>(b.tier).load(std::memory_order_acquire) == FuncTier::Lazy) ++n;
+  return n;
+}
+
+size_t backgroundCompiled(const Module& module) { return tern::backgroundCompiled(moduleData(module)); }
 
 }  // namespace tern::test

@@ -4,6 +4,7 @@
 // that a test of "every tier" cannot silently run the interpreter twice.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -20,5 +21,9 @@ bool functionHasJitCode(const Module& module, uint32_t func_index);
 // Whether the function export `name` of `inst` runs as machine code. False
 // (and a failed check) when there is no such export.
 bool runsJitCode(const Instance& inst, std::string_view name);
+// How many of the module's functions are still waiting for their first
+// compile (lazy compilation), and how many its background thread compiled.
+size_t lazyFunctions(const Module& module);
+size_t backgroundCompiled(const Module& module);
 
 }  // namespace tern::test
