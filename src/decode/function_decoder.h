@@ -577,6 +577,11 @@ inline bool FunctionDecoder<Visitor>::step(Reader& r) {
   op_offset = r.offset();
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
+#ifdef TERN_MINIMAL
+  // The short path is for speed; a minimal build, sized for small devices,
+  // decodes every instruction the general way.
+  return stepSlow(r, b);
+#else
   const FastKind kind = kFastKinds[b];
   if (kind == FastKind::Slow) return stepSlow(r, b);
   const Opcode op = Opcode(opdef::kByCode.t[0][b]);
@@ -606,6 +611,7 @@ inline bool FunctionDecoder<Visitor>::step(Reader& r) {
     case FastKind::Slow: break;
   }
   return stepSlow(r, b);
+#endif
 }
 
 // Any instruction, its first byte read: the opcode, then by its class

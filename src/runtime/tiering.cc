@@ -462,9 +462,8 @@ FuncTier compileLazily(const ModuleData& m, uint32_t def) {
 }
 
 Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interruption), fuel_(config.consume_fuel) {
-  bool jit = false;
 #ifndef TERN_MINIMAL
-  jit = config.tier != Tier::Interp && jit::available();
+  bool jit = config.tier != Tier::Interp && jit::available();
   if (jit) jit_ = std::make_unique<jit::ModuleBuilder>(jitOptions(config));
   // TERN_JIT_STATS reports on every function: they are all compiled first.
   if (std::getenv("TERN_JIT_STATS")) return;
