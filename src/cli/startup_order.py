@@ -63,7 +63,7 @@ def main():
         f.write('int main(void) { return 0; }\n')
     subprocess.run(['clang', '--target=wasm32-wasi', '-O2', '-o', empty, os.path.join(work, 'empty.c')], check=True)
     programs = [[empty]]
-    hello = os.path.join(opt.build, 'hello.wasm')
+    hello = os.path.abspath(os.path.join(opt.build, 'hello.wasm'))
     if os.path.exists(hello):
         programs.append([hello])
     lua = sorted(glob.glob(os.path.join(opt.programs_cache, 'builds', 'lua5.4_*', 'lua.opt.wasm')))
