@@ -4,10 +4,12 @@
 // virtual machine, some 11 us each on the one the benchmarks run on, and
 // asmjit's CpuInfo::host() executes it some 15 times: a seventh of `tern
 // run`'s time on an empty program. Elsewhere the four leaves needed, once.
+// Not with clang: its C++ mode rejects the header's `_Bool` (the fuzz
+// build, .ci/run fuzz, is clang's).
 #pragma once
 
 #if defined(__x86_64__)
-#if __has_include(<sys/platform/x86.h>)
+#if __has_include(<sys/platform/x86.h>) && !defined(__clang__)
 #include <sys/platform/x86.h>
 #define TERN_HOST_CPU_GLIBC 1
 #else
