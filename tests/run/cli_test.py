@@ -276,6 +276,7 @@ def case_usage_errors(t):
         ([t.tern, "run", "-W", "fuel=x", t.hello], "bad -W value"),
         ([t.tern, "run", "-C", "compile-threads=abc", t.hello], "bad -C compile-threads"),
         ([t.tern, "run", "-C", "parallel-compilation=maybe", t.hello], "bad -C parallel-compilation"),
+        ([t.tern, "run", "-C", "background-compilation=maybe", t.hello], "bad -C background-compilation"),
     ]:
         r = Run(argv)
         check(r.status == 2, what + " exits 2")
