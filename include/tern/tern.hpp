@@ -68,8 +68,11 @@ struct Config {
   // When functions are compiled up front (lazy false, or a module to
   // serialize), compile them on several threads: each body is validated as
   // it arrives, in order, and compiled by whichever thread is free; the
-  // code is laid out in function order, the same bytes as one thread's. A
-  // minimal build compiles on the caller's thread only.
+  // code is laid out in function order, the same bytes as one thread's.
+  // With `lazy`, the bodies of a code section of 64 KiB or more are
+  // validated on several threads once it has all arrived; a module is
+  // refused with the same error as on one thread. A minimal build compiles
+  // and validates on the caller's thread only.
   bool parallel_compilation = true;
   // Threads that compile at once, the caller's included; 0: one per core.
   uint32_t compile_threads = 0;

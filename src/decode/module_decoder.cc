@@ -1,6 +1,10 @@
 #include "decode/module_decoder.h"
 
+#include <atomic>
 #include <cstring>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "decode/scan.h"
@@ -298,6 +302,7 @@ bool ModuleDecoder::pump(bool final) {
         code_count_ = count;
         code_done_ = 0;
         m_->bodies.resize(count);
+        if (m_->declared_refs.size() < m_->func_types.size()) m_->declared_refs.resize(m_->func_types.size());
         // Function indices that ref.func may name are known now: every
         // section that can declare them precedes the code section.
         pos_ = cr.offset();
@@ -305,6 +310,21 @@ bool ModuleDecoder::pump(bool final) {
         break;
       }
       case State::CodeBody: {
+#ifndef TERN_MINIMAL
+        // The whole code section at hand (a module decoded from memory, or
+        // the last chunk of a stream): its bodies on several threads, when
+        // the consumer allows it and there is enough to share.
+        if (!parallel_tried_ && code_done_ == 0 && code_end_ <= byteCount() && code_end_ - pos_ >= kParallelCodeBytes &&
+            code_count_ > 1) {
+          parallel_tried_ = true;
+          unsigned threads = consumer_->bodyThreads();
+          if (threads > 1) {
+            Parallel p = parallelBodies(threads);
+            if (p == Parallel::Failed) return false;
+            if (p == Parallel::Valid) break;
+          }
+        }
+#endif
         if (code_done_ == code_count_) {
           if (pos_ != code_end_) return fail(pos_, ErrorCode::SectionSizeMismatch);
           state_ = State::SectionStart;
@@ -717,7 +737,6 @@ bool ModuleDecoder::globalSection(Reader& r) {
   if (!r.u32(&n)) return readFail(r);
   for (uint32_t i = 0; i < n; ++i) {
     GlobalType t;
-    size_t at = r.offset();
     if (!readGlobalType(r, &t)) return false;
     ConstExpr e;
     if (!readConstExpr(r, t.type, &e)) return false;
@@ -940,30 +959,115 @@ bool ModuleDecoder::body(Reader& r, uint32_t index) {
   fb.type_index = m_->func_types[func_index];
   fb.offset = r.offset();
   fb.size = r.remaining();
-  if (m_->declared_refs.size() < m_->func_types.size()) m_->declared_refs.resize(m_->func_types.size());
   Error err;
-  if (!consumer_->onFunctionBody(*m_, func_index, r, fb, err)) {
-    // The reference interpreter decodes the whole module before it validates
-    // any of it: a body that is invalid early but misses its `end` later is
-    // malformed.
-    if (err.kind == ErrorKind::Invalid && bodyRunsOut(fb))
-      err = makeError(ErrorCode::EndOpcodeExpected, fb.offset + fb.size);
-    // A body that runs out without its `end` is "END opcode expected" when
-    // more code follows. The last body's reader would go on past the code
-    // section, into bytes that may not have arrived yet (see resolveOverrun).
-    const size_t body_end = fb.offset + fb.size;
-    if (err.message == errorText(ErrorCode::EndOpcodeExpected) && body_end >= code_end_) {
-      Overrun o;
-      o.offset = body_end;
-      o.body_end = true;
-      return overrun(o);
-    }
-    err_ = err;
-    state_ = State::Failed;
-    return false;
-  }
+  if (!consumer_->onFunctionBody(*m_, func_index, r, fb, err)) return bodyFailed(index, err);
   return true;
 }
+
+// Body `index` is invalid (`err`, from its consumer): the decoder fails with
+// the error the reference interpreter gives.
+bool ModuleDecoder::bodyFailed(uint32_t index, const Error& consumer_err) {
+  const FuncBody& fb = m_->bodies[index];
+  Error err = consumer_err;
+  // The reference interpreter decodes the whole module before it validates
+  // any of it: a body that is invalid early but misses its `end` later is
+  // malformed.
+  if (err.kind == ErrorKind::Invalid && bodyRunsOut(fb))
+    err = makeError(ErrorCode::EndOpcodeExpected, fb.offset + fb.size);
+  // A body that runs out without its `end` is "END opcode expected" when
+  // more code follows. The last body's reader would go on past the code
+  // section, into bytes that may not have arrived yet (see resolveOverrun).
+  const size_t body_end = fb.offset + fb.size;
+  if (err.message == errorText(ErrorCode::EndOpcodeExpected) && body_end >= code_end_) {
+    Overrun o;
+    o.offset = body_end;
+    o.body_end = true;
+    return overrun(o);
+  }
+  err_ = err;
+  state_ = State::Failed;
+  return false;
+}
+
+#ifndef TERN_MINIMAL
+// The code section, all of it at hand from pos_ (its first body's size) to
+// code_end_, validated on `threads` threads, this one included. Its frames
+// (each body's size) are read first, here: when one does not fit, the
+// bodies go one by one instead (OneByOne), so that the error is the one the
+// frame gets after the valid bodies before it. Then chunks of consecutive
+// bodies go to whichever thread is free, in order; a thread stops at a body
+// past one that failed, and the failure with the lowest index is the
+// module's (Failed), as if the bodies had gone one by one. Valid: every body
+// passed, and pos_ is past the last.
+ModuleDecoder::Parallel ModuleDecoder::parallelBodies(unsigned threads) {
+  constexpr size_t kChunkBytes = 16 << 10;
+  const uint8_t* base = bytes();
+  std::vector<uint32_t> chunks{0};  // the first body of each chunk, then code_count_
+  size_t p = pos_, chunk_bytes = 0;
+  for (uint32_t i = 0; i < code_count_; ++i) {
+    Reader cr(base + p, base + code_end_, p);
+    uint32_t size;
+    if (!cr.u32(&size) || cr.offset() + size > code_end_) return Parallel::OneByOne;
+    FuncBody& fb = m_->bodies[i];
+    fb.type_index = m_->func_types[m_->num_imported_funcs + i];
+    fb.offset = cr.offset();
+    fb.size = size;
+    p = fb.offset + size;
+    chunk_bytes += size;
+    if (chunk_bytes >= kChunkBytes && i + 1 < code_count_) {
+      chunks.push_back(i + 1);
+      chunk_bytes = 0;
+    }
+  }
+  chunks.push_back(code_count_);
+
+  const size_t num_chunks = chunks.size() - 1;
+  std::atomic<size_t> next_chunk{0};
+  std::atomic<uint32_t> failed{UINT32_MAX};  // the lowest index known to fail
+  std::mutex mu;                             // failed's writers, and err
+  Error err;
+  auto work = [&] {
+    for (;;) {
+      size_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
+      if (c >= num_chunks) return;
+      for (uint32_t i = chunks[c]; i < chunks[c + 1]; ++i) {
+        // Chunks are taken in order: every later one starts past it too.
+        if (i > failed.load(std::memory_order_relaxed)) return;
+        FuncBody& fb = m_->bodies[i];
+        Reader br(base + fb.offset, base + fb.offset + fb.size, fb.offset);
+        Error e;
+        if (consumer_->onFunctionBody(*m_, m_->num_imported_funcs + i, br, fb, e)) continue;
+        std::lock_guard<std::mutex> lock(mu);
+        if (i < failed.load(std::memory_order_relaxed)) {
+          failed.store(i, std::memory_order_relaxed);
+          err = std::move(e);
+        }
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads && t < num_chunks; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: fewer do the work
+    }
+  }
+  work();
+  for (std::thread& t : helpers) t.join();
+
+  uint32_t f = failed.load(std::memory_order_relaxed);
+  if (f != UINT32_MAX) {
+    code_done_ = f;
+    bodyFailed(f, err);
+    return Parallel::Failed;
+  }
+  code_done_ = code_count_;
+  pos_ = p;
+  return Parallel::Valid;
+}
+#endif
 
 bool ValidatingConsumer::onFunctionBody(const ModuleData& m, uint32_t func_index, Reader& r, FuncBody& body,
                                         DecodeError& err) {

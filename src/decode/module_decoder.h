@@ -42,6 +42,13 @@ class BodyConsumer {
   // only what the sections before the code section set, and the bodies'
   // type_index, offset and size.
   virtual void settle() {}
+  // How many threads may be in onFunctionBody at once, each with a
+  // different body (1: one body at a time, in order). With more, a code
+  // section whose bytes have all arrived, and that is big enough to be
+  // worth a thread (kParallelCodeBytes), is validated on that many threads
+  // (ModuleDecoder::parallelBodies); the module is accepted or refused as
+  // with one, with the first invalid body's error. Not in a minimal build.
+  virtual unsigned bodyThreads() const { return 1; }
 };
 
 // Validation only (Module::validate, `tern link`): every body goes through
@@ -54,6 +61,11 @@ class ValidatingConsumer final : public BodyConsumer {
 
 class ModuleDecoder {
  public:
+  // A code section smaller than this is validated on one thread whatever
+  // BodyConsumer::bodyThreads says: about a millisecond of work, against the
+  // tens of microseconds a thread takes to start.
+  static constexpr size_t kParallelCodeBytes = 64 << 10;
+
   // Validates only, with the given features (tern.hpp) switched on.
   explicit ModuleDecoder(const Features& features = {});
   // Hands every body to `consumer`, which must outlive the decoder.
@@ -111,6 +123,11 @@ class ModuleDecoder {
   bool dataSection(Reader& r);
   bool customSection(Reader& r);
   bool body(Reader& r, uint32_t index);
+  bool bodyFailed(uint32_t index, const Error& err);
+#ifndef TERN_MINIMAL
+  enum class Parallel : uint8_t { Valid, Failed, OneByOne };
+  Parallel parallelBodies(unsigned threads);
+#endif
   bool bodyRunsOut(const FuncBody& fb) const;
 
   bool readName(Reader& r, std::string* out);
@@ -139,6 +156,7 @@ class ModuleDecoder {
   bool saw_function_section_ = false;
   bool saw_code_section_ = false;
   bool saw_data_section_ = false;
+  bool parallel_tried_ = false;  // parallelBodies ran, or was ruled out
   uint32_t code_count_ = 0, code_done_ = 0;
   size_t code_end_ = 0;      // absolute end of the code section
   size_t code_size_at_ = 0;  // where the code section's size starts

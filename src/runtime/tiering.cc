@@ -469,6 +469,11 @@ Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interrup
   if (std::getenv("TERN_JIT_STATS")) return;
   if (config.lazy && lazy) {
     lazy_ = std::make_shared<LazyCompiler>(config, jit);
+#ifndef TERN_NO_SIMD
+    // Lazy bodies are only validated as they arrive, which any thread can
+    // do (a build without SIMD compiles some of them at once: one thread).
+    if (config.parallel_compilation) body_threads_ = CompilePool::threadsFor(config.compile_threads);
+#endif
   } else if (config.parallel_compilation) {
     unsigned threads = CompilePool::threadsFor(config.compile_threads);
     if (threads > 1) parallel_ = std::make_unique<Parallel>(threads);

@@ -53,7 +53,8 @@ inline std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invali
   exports.insert(exports.end(), {4, 'l', 'a', 's', 't', 0});
   uleb(exports, n - 1);
   for (uint32_t i = 0; export_all && i < n; ++i) {
-    std::string name = "f" + std::to_string(i);
+    std::string name = std::to_string(i);
+    name.insert(name.begin(), 'f');  // not "f" + ...: a false -Wrestrict of GCC 12
     uleb(exports, name.size());
     exports.insert(exports.end(), name.begin(), name.end());
     exports.push_back(0);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "decode/module_decoder.h"
 #include "tern/tern.hpp"
 #include "chain_module.h"
 #include "tier_probe.h"
@@ -138,4 +139,69 @@ TEST_CASE("parallel compilation: many modules compiling at once while instances 
   stop = true;
   caller.join();
   CHECK(wrong.load() == 0);
+}
+
+// Lazy compilation validates the bodies of a big enough code section on
+// several threads (BodyConsumer::bodyThreads, ModuleDecoder::parallelBodies):
+// the module is accepted or refused as on one thread, with the same error at
+// the same offset, whichever body is wrong and however.
+TEST_CASE("parallel validation (lazy): the same answer as one thread, for any damaged byte") {
+  const uint32_t n = 1500;
+  std::vector<uint8_t> wasm = chainModule(n, {}, true);
+  // Big enough for the decoder to share it: most of the module is code.
+  REQUIRE(wasm.size() > 2 * ModuleDecoder::kParallelCodeBytes);
+  Config one_cfg, many_cfg;
+  one_cfg.compile_threads = 1;
+  many_cfg.compile_threads = 4;
+  Engine one(one_cfg), many(many_cfg);
+  auto both = [&](const std::vector<uint8_t>& bytes) {
+    auto a = Module::compile(one, bytes), b = Module::compile(many, bytes);
+    REQUIRE(a.ok() == b.ok());
+    if (!a.ok()) {
+      CHECK(b.error().toString() == a.error().toString());
+      CHECK(b.error().offset == a.error().offset);
+    }
+    return b;
+  };
+  auto valid = both(wasm);
+  REQUIRE(valid.ok());
+  {
+    // f<i> calls down to f0: a short chain (each first call of a lazily
+    // compiled function takes native stack until it returns).
+    Store store(many);
+    Linker linker;
+    auto inst = linker.instantiate(store, *valid);
+    REQUIRE(inst.ok());
+    CHECK(uint32_t((*inst)->getFunc("f20")->typed<int32_t(int32_t)>().value()(99).value()) == chainResult(21, 99));
+  }
+  // Invalid bodies: early, late, two at once (the first one's error), the
+  // last body, neighbours in one chunk.
+  for (std::vector<uint32_t> bad :
+       std::vector<std::vector<uint32_t>>{{3}, {1400}, {40, 1400}, {1400, 40}, {700, 701}, {n - 1}, {0, n - 1}}) {
+    CAPTURE(bad[0]);
+    auto m = both(chainModule(n, bad, true));
+    CHECK_FALSE(m.ok());
+  }
+  // Each of a few hundred bytes across the code section, changed to values
+  // that make it malformed, invalid or even valid again: a body's `end`
+  // early (trailing bytes), an unknown opcode, a huge LEB, a body size.
+  size_t code_start = 8;  // the code section's payload: the sections before it skipped
+  while (wasm[code_start] != 10) {
+    size_t size = 0, shift = 0, p = code_start + 1;
+    do size |= size_t(wasm[p] & 0x7f) << shift, shift += 7;
+    while (wasm[p++] & 0x80);
+    code_start = p + size;
+  }
+  uint32_t refused = 0;
+  for (size_t k = 0; k < 300; ++k) {
+    size_t at = code_start + (k * 7919) % (wasm.size() - code_start);
+    for (uint8_t v : {uint8_t(0x0b), uint8_t(0xff), uint8_t(0x80), uint8_t(wasm[at] + 1)}) {
+      std::vector<uint8_t> damaged = wasm;
+      damaged[at] = v;
+      CAPTURE(at);
+      CAPTURE(int(v));
+      if (!both(damaged).ok()) ++refused;
+    }
+  }
+  CHECK(refused > 600);  // most damage is caught (and caught alike)
 }
