@@ -57,13 +57,17 @@ inline constexpr OptionKey kCodegenKeys[] = {
      "with lazy, once the guest has run 20 ms of\n"
      "CPU time, a low-priority thread compiles the\n"
      "functions not called yet, so that their first\n"
-     "calls find them ready (default y; only with\n"
-     "more than one core)"},
+     "calls find them ready; in a module with 64 KiB\n"
+     "of code or more, another thread compiles the\n"
+     "direct callees of each first-called function\n"
+     "ahead (default y; only with more than one\n"
+     "core)"},
     {"parallel-compilation", "[=y|n]",
      "compile functions that are compiled up front\n"
      "(lazy=n, `tern compile`) on several threads;\n"
-     "the code is the same as one thread's\n"
-     "(default y)"},
+     "the code is the same as one thread's; with\n"
+     "lazy, validate a code section of 64 KiB or\n"
+     "more on them (default y)"},
     {"compile-threads", "=N",
      "threads that compile at once with\n"
      "parallel-compilation (default 0: one per core)"},
