@@ -36,12 +36,11 @@ inline void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uin
 inline uint32_t rounds(uint32_t i) { return i % 23; }
 inline uint32_t key(uint32_t i, uint32_t r) { return i * 7 + r; }
 
-// `n` functions (i32) -> i32 of different sizes: function i xors and
-// multiplies its argument rounds(i) times, then passes it to function i - 1.
-// "last" exports the last one. A body listed in `invalid` adds with an
-// empty operand stack.
-// With `export_all`, function i is also exported as "f<i>".
-inline std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invalid = {}, bool export_all = false) {
+// A module of functions (i32) -> i32 with these bodies (each without its
+// size), exported as "last" (the last one) with `last`, and function i as
+// "f<i>" with `export_all`.
+inline std::vector<uint8_t> i32Module(const std::vector<std::vector<uint8_t>>& bodies, bool last, bool export_all) {
+  const uint32_t n = uint32_t(bodies.size());
   std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0};
   section(m, 1, {1, 0x60, 1, 0x7f, 1, 0x7f});
   std::vector<uint8_t> funcs;
@@ -49,9 +48,11 @@ inline std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invali
   for (uint32_t i = 0; i < n; ++i) funcs.push_back(0);
   section(m, 3, funcs);
   std::vector<uint8_t> exports;
-  uleb(exports, export_all ? n + 1 : 1);
-  exports.insert(exports.end(), {4, 'l', 'a', 's', 't', 0});
-  uleb(exports, n - 1);
+  uleb(exports, (last ? 1 : 0) + (export_all ? n : 0));
+  if (last) {
+    exports.insert(exports.end(), {4, 'l', 'a', 's', 't', 0});
+    uleb(exports, n - 1);
+  }
   for (uint32_t i = 0; export_all && i < n; ++i) {
     std::string name = std::to_string(i);
     name.insert(name.begin(), 'f');  // not "f" + ...: a false -Wrestrict of GCC 12
@@ -63,8 +64,24 @@ inline std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invali
   section(m, 7, exports);
   std::vector<uint8_t> code;
   uleb(code, n);
+  for (const std::vector<uint8_t>& body : bodies) {
+    uleb(code, body.size());
+    code.insert(code.end(), body.begin(), body.end());
+  }
+  section(m, 10, code);
+  return m;
+}
+
+// `n` functions (i32) -> i32 of different sizes: function i xors and
+// multiplies its argument rounds(i) times, then passes it to function i - 1.
+// "last" exports the last one. A body listed in `invalid` adds with an
+// empty operand stack.
+// With `export_all`, function i is also exported as "f<i>".
+inline std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invalid = {}, bool export_all = false) {
+  std::vector<std::vector<uint8_t>> bodies(n);
   for (uint32_t i = 0; i < n; ++i) {
-    std::vector<uint8_t> body = {0};  // no locals
+    std::vector<uint8_t>& body = bodies[i];
+    body = {0};  // no locals
     for (uint32_t bad : invalid)
       if (bad == i) body.push_back(0x6a);  // i32.add
     body.insert(body.end(), {0x20, 0});    // local.get 0
@@ -78,11 +95,8 @@ inline std::vector<uint8_t> chainModule(uint32_t n, std::vector<uint32_t> invali
       uleb(body, i - 1);
     }
     body.push_back(0x0b);
-    uleb(code, body.size());
-    code.insert(code.end(), body.begin(), body.end());
   }
-  section(m, 10, code);
-  return m;
+  return i32Module(bodies, true, export_all);
 }
 
 // What chainModule(n)'s "last" (or "f<n-1>") returns for x.

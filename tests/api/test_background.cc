@@ -174,27 +174,10 @@ namespace {
 // which no call here passes. So a guest's first call of f<i> compiles f<i>
 // alone, and what compiles f<i + 1> is the ahead thread.
 std::vector<uint8_t> aheadModule(uint32_t n) {
-  std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0};
-  section(m, 1, {1, 0x60, 1, 0x7f, 1, 0x7f});
-  std::vector<uint8_t> funcs;
-  uleb(funcs, n);
-  for (uint32_t i = 0; i < n; ++i) funcs.push_back(0);
-  section(m, 3, funcs);
-  std::vector<uint8_t> exports;
-  uleb(exports, n);
+  std::vector<std::vector<uint8_t>> bodies(n);
   for (uint32_t i = 0; i < n; ++i) {
-    std::string name = std::to_string(i);
-    name.insert(name.begin(), 'f');
-    uleb(exports, name.size());
-    exports.insert(exports.end(), name.begin(), name.end());
-    exports.push_back(0);
-    uleb(exports, i);
-  }
-  section(m, 7, exports);
-  std::vector<uint8_t> code;
-  uleb(code, n);
-  for (uint32_t i = 0; i < n; ++i) {
-    std::vector<uint8_t> body = {0, 0x20, 0};  // no locals; local.get 0
+    std::vector<uint8_t>& body = bodies[i];
+    body = {0, 0x20, 0};  // no locals; local.get 0
     for (uint32_t r = 0; r < 14; ++r) {
       body.push_back(0x41);  // i32.const
       sleb(body, int32_t(key(i, r)));
@@ -204,11 +187,8 @@ std::vector<uint8_t> aheadModule(uint32_t n) {
     body.insert(body.end(), {0x20, 0, 0x41, 0x7f, 0x46, 0x04, 0x40, 0x20, 0, 0x10});
     uleb(body, (i + 1) % n);
     body.insert(body.end(), {0x1a, 0x0b, 0x0b});
-    uleb(code, body.size());
-    code.insert(code.end(), body.begin(), body.end());
   }
-  section(m, 10, code);
-  return m;
+  return i32Module(bodies, false, true);
 }
 
 uint32_t aheadResult(uint32_t i, uint32_t x) {
