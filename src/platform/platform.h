@@ -133,6 +133,11 @@ void lowerThreadPriority();
 
 // ---- process ----
 
+// The CPU time the process has used so far, all its threads together, in
+// microseconds; 0 where the OS does not tell (the background compiler's
+// delay, runtime/tiering.cc).
+uint64_t processCpuMicros();
+
 // Writing to a pipe or socket whose reader has gone then fails with EPIPE
 // instead of killing the process with SIGPIPE (for the `tern` command; an
 // embedder decides this for its own process).

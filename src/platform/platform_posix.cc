@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -259,6 +260,12 @@ void lowerThreadPriority() {
 }
 
 // ---- process ----
+
+uint64_t processCpuMicros() {
+  timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+  return uint64_t(ts.tv_sec) * 1000000 + uint64_t(ts.tv_nsec) / 1000;
+}
 
 void ignoreBrokenPipe() { ::signal(SIGPIPE, SIG_IGN); }
 

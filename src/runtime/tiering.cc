@@ -2,7 +2,6 @@
 #include "runtime/tiering.h"
 
 #include <atomic>
-#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -399,7 +398,7 @@ class LazyCompiler {
   }
 
   // Starts the background thread, once, at a first-call compile a guest asks
-  // for kBackgroundDelay or more of CPU time after its first.
+  // for kBackgroundDelayMicros or more of CPU time after its first.
   void startBackground(const ModuleData& m);
   // The background thread: every body still Lazy, in index order.
   void compileRest(const ModuleData& m);
@@ -415,11 +414,11 @@ class LazyCompiler {
   std::mutex mu_;                      // installs
   std::condition_variable installed_;  // a body was installed
   bool epoch_, fuel_;
-  bool background_;                           // Config::background_compilation
-  std::atomic<bool> started_{false};          // the background thread was started (or could not be)
-  std::atomic<uint32_t> first_calls_{0};      // first-call compiles the guest asked for
-  std::atomic<std::clock_t> first_clock_{0};  // the process's CPU time at the first
-  std::atomic<bool> stop_{false};             // the background thread should end
+  bool background_;                       // Config::background_compilation
+  std::atomic<bool> started_{false};      // the background thread was started (or could not be)
+  std::atomic<uint32_t> first_calls_{0};  // first-call compiles the guest asked for
+  std::atomic<uint64_t> first_clock_{0};  // the process's CPU time at the first (microseconds)
+  std::atomic<bool> stop_{false};         // the background thread should end
   std::atomic<size_t> background_compiled_{0};
   std::thread thread_;  // the background thread
   // Compiling ahead (see the class comment).
@@ -464,7 +463,7 @@ bool severalCores() {
 // thread starts only for a guest that still meets functions it never called
 // after this. CPU time, not wall-clock time, so that a busy machine does
 // not make a short program look long.
-constexpr std::clock_t kBackgroundDelay = CLOCKS_PER_SEC / 50;  // 20 ms
+constexpr uint64_t kBackgroundDelayMicros = 20000;
 // The clock is read at every this many first calls (it is a system call).
 constexpr uint32_t kClockEvery = 16;
 
@@ -473,12 +472,12 @@ constexpr uint32_t kClockEvery = 16;
 void LazyCompiler::startBackground(const ModuleData& m) {
   uint32_t calls = first_calls_.fetch_add(1, std::memory_order_relaxed);
   if (calls % kClockEvery != 0) return;
-  std::clock_t now = std::clock();
+  uint64_t now = platform::processCpuMicros();
   if (calls == 0) {
     first_clock_.store(now, std::memory_order_relaxed);
     return;
   }
-  if (now == std::clock_t(-1) || now - first_clock_.load(std::memory_order_relaxed) < kBackgroundDelay) return;
+  if (now == 0 || now - first_clock_.load(std::memory_order_relaxed) < kBackgroundDelayMicros) return;
   if (started_.exchange(true) || !severalCores()) return;
   static std::once_flag at_exit;
   std::call_once(at_exit, [] { std::atexit([] { g_exiting.store(true, std::memory_order_relaxed); }); });

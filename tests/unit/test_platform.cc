@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <thread>
+#include <ctime>
 
 #include "jit/jit.h"
 #include "platform/platform.h"
@@ -46,6 +47,28 @@ TEST_CASE("platform core: one thread slot per thread, destroyed at thread exit")
     CHECK(destroyed.load() == i + 1);
   }
   CHECK(platform::threadSlot() == mine);
+}
+
+TEST_CASE("platform: the process's CPU time counts every thread's work") {
+  uint64_t before = platform::processCpuMicros();
+  REQUIRE(before > 0);
+  // Two threads spin until this thread has run 20 ms of its own CPU time:
+  // the process then has some 40 ms (at least 20, on a single core).
+  std::atomic<bool> stop{false};
+  std::thread other([&] {
+    volatile uint64_t x = 0;
+    while (!stop.load()) x = x + 1;
+  });
+  timespec t0, t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  do {
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  } while ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 < 20000);
+  stop = true;
+  other.join();
+  uint64_t after = platform::processCpuMicros();
+  CHECK(after - before >= 20000);
+  CHECK(after - before < 60000000);  // microseconds, not nanoseconds
 }
 
 TEST_CASE("platform: reserve, commit, decommit, protect, release") {
