@@ -235,16 +235,17 @@ struct Tiering::Parallel {
 // so nothing is lost but the work).
 //
 // Compiling ahead (with Config::background_compilation, on a module with
-// kAheadCodeBytes of code or more, and more than one core): a thread at
-// normal priority compiles the functions a guest is likely to call next,
-// while the guest compiles and runs what it calls now. Each first call of
-// a body `f` puts f on the thread's stack; the thread takes the newest
-// entry, reads f's direct calls (scanInstruction) and compiles each callee
-// still Lazy, in the order f calls them, and the callees of those in turn
-// (depth kAheadDepth), newest first call first. A guest that meets a body
-// the ahead thread claimed waits for its install, as for another guest: the
-// thread runs at the guest's priority. Start-up of a big module then
-// compiles on two cores (Lua's `-v`, a one-line script of duktape).
+// kAheadCodeBytes of code or more, and more than one core): a second
+// thread compiles the functions a guest is likely to call next, while the
+// guest compiles and runs what it calls now. Each first call of a body `f`
+// puts f on the thread's stack; the thread takes the newest entry, reads
+// f's direct calls (scanInstruction) and compiles each callee still Lazy,
+// in the order f calls them (kAheadDepth: one level down), newest first
+// call first. It runs at the lowest priority, as the background thread,
+// and a guest takes over a body it claimed in the same way: on an idle
+// core, a big module's start-up compiles on two (Lua's `-v`, a one-line
+// script of duktape); on a busy machine, the guests' work comes first and
+// the guesses, some of which are never called, wait.
 class LazyCompiler {
  public:
   LazyCompiler(const Config& config, bool jit)
@@ -298,22 +299,21 @@ class LazyCompiler {
     return std::atomic_ref<const FuncTier>(body.tier).load(std::memory_order_acquire);
   }
 
-  // Compiles body `def` for `who`; with the claim lost to another thread
-  // of normal priority (a guest or the ahead thread), a guest waits for its
-  // install. Returns the body's tier, or Lazy when the background or ahead
-  // thread should leave it.
+  // Compiles body `def` for `who`; with the claim lost to another guest
+  // thread, waits for its install. Returns the body's tier, or Lazy when
+  // the background or ahead thread should leave it.
   FuncTier compileAs(const ModuleData& m, uint32_t def, Claim who) {
     const FuncBody& body = m.bodies[def];
     std::atomic<uint8_t>& claim = claims_[def];
     uint8_t seen = kFree;
     while (!claim.compare_exchange_weak(seen, who, std::memory_order_acq_rel)) {
       if (who != kGuest) return FuncTier::Lazy;
-      if (seen != kBackground) {
+      if (seen == kGuest) {
         std::unique_lock<std::mutex> lock(mu_);
         installed_.wait(lock, [&] { return tierOf(body) != FuncTier::Lazy; });
         return tierOf(body);
       }
-      // kBackground, and a guest thread: it takes the claim over.
+      // kBackground or kAhead, and a guest thread: it takes the claim over.
     }
     if (tierOf(body) != FuncTier::Lazy) return tierOf(body);
     FuncBody out;
@@ -498,9 +498,10 @@ void LazyCompiler::compileRest(const ModuleData& m) {
 
 namespace {
 // How deep the ahead thread follows calls from a function called for the
-// first time: its callees and theirs. Deeper, it wanders into what a
-// program rarely runs (error paths, formatting), and a guest's next first
-// call tells it more anyway.
+// first time: its callees only. Deeper (their callees too), it wandered
+// into what a program rarely runs (error paths, formatting) and made Lua's
+// and duktape's start-ups slower, and a guest's next first call tells it
+// more anyway.
 constexpr uint8_t kAheadDepth = 1;
 // Entries on the ahead stack at most; the oldest go first.
 constexpr size_t kAheadStackMax = 4096;
@@ -556,6 +557,7 @@ void LazyCompiler::pushCallees(const ModuleData& m, uint32_t def, uint8_t depth)
 }
 
 void LazyCompiler::aheadLoop(const ModuleData& m) {
+  platform::lowerThreadPriority();
   for (;;) {
     AheadItem item;
     {
