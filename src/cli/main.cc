@@ -8,14 +8,11 @@
 //   validate  0 valid, 1 invalid
 //   all       2 on a usage error (unknown flag, missing or unreadable file)
 //
-// A minimal build (-Dminimal=true) keeps the system allocator, runs no
-// guest on a thread of its own (its interpreter needs no big native stack)
-// and has no WASI (wasi/wasi_none.cc): `run --invoke` and `wast` are what
-// it is for.
-#ifndef TERN_MINIMAL
-#include <mimalloc-new-delete.h>
-#endif
-
+// The command allocates with the C library's malloc, not mimalloc (the
+// link of `tern` in meson.build says why). A minimal build
+// (-Dminimal=true) runs no guest on a thread of its own (its interpreter
+// needs no big native stack) and has no WASI (wasi/wasi_none.cc): `run
+// --invoke` and `wast` are what it is for.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
