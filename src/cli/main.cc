@@ -8,14 +8,11 @@
 //   validate  0 valid, 1 invalid
 //   all       2 on a usage error (unknown flag, missing or unreadable file)
 //
-// A minimal build (-Dminimal=true) keeps the system allocator, runs no
-// guest on a thread of its own (its interpreter needs no big native stack)
-// and has no WASI (wasi/wasi_none.cc): `run --invoke` and `wast` are what
-// it is for.
-#ifndef TERN_MINIMAL
-#include <mimalloc-new-delete.h>
-#endif
-
+// The command allocates with the C library's malloc, not mimalloc (the
+// link of `tern` in meson.build says why). A minimal build
+// (-Dminimal=true) runs no guest on a thread of its own (its interpreter
+// needs no big native stack) and has no WASI (wasi/wasi_none.cc): `run
+// --invoke` and `wast` are what it is for.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -698,14 +695,16 @@ size_t nativeStackFor(const tern::Config& config) { return size_t(config.max_cal
 #endif
 
 // A module file for `tern run` (the main one or a preload): -1 when it can
-// be compiled, else the exit status after saying why not.
-int checkModuleFile(const std::string& path) {
+// be compiled, else the exit status after saying why not. `prefix` gets its
+// first bytes (readPrefix), which loadModule looks at next.
+int checkModuleFile(const std::string& path, std::vector<uint8_t>& prefix) {
   std::string err;
   if (!checkReadable(path, err)) {
     std::fprintf(stderr, "error: %s\n", err.c_str());
     return kExitUsage;
   }
-  if (isTextFormat(path, readPrefix(path, 4096))) {
+  prefix = readPrefix(path, 4096);
+  if (isTextFormat(path, prefix)) {
     textFormatError(path);
     return kExitError;
   }
@@ -767,14 +766,17 @@ int invokeExport(tern::Instance& instance, const RunOptions& o, CallGuest&& call
 
 // Compiles the module in `path`, or loads it if it is a .cwasm that
 // --allow-precompiled lets run; `refused` is set to the exit status of a
-// .cwasm that it does not.
+// file checkModuleFile turns down or of a .cwasm that it does not run.
 tern::Expected<std::shared_ptr<tern::Module>> loadModule(tern::Engine& engine, const std::string& path,
                                                          bool allow_precompiled, int& refused) {
-  if (!tern::Module::isPrecompiled(readPrefix(path, 16))) return tern::Module::compileFile(engine, path);
+  tern::Error refusal{tern::ErrorKind::Unsupported, "refused", SIZE_MAX};
+  std::vector<uint8_t> prefix;
+  if ((refused = checkModuleFile(path, prefix)) >= 0) return refusal;
+  if (!tern::Module::isPrecompiled(prefix)) return tern::Module::compileFile(engine, path);
   if (!allow_precompiled) {
     std::fprintf(stderr, "error: %s is a precompiled .cwasm file: pass --allow-precompiled to run it\n", path.c_str());
     refused = kExitError;
-    return tern::Error{tern::ErrorKind::Unsupported, "refused", SIZE_MAX};
+    return refusal;
   }
   return tern::Module::deserializeFile(engine, path);
 }
@@ -792,8 +794,6 @@ tern::Expected<std::shared_ptr<tern::Module>> loadModule(tern::Engine& engine, c
 // process exits once the guest has run: exitAfterGuest).
 int execRun(RunOptions& o) {
   const std::string& file = o.file;
-  if (int status = checkModuleFile(file); status >= 0) return status;
-
   if (o.fuel) o.config.consume_fuel = true;
   if (o.timeout) o.config.epoch_interruption = true;
   if (o.max_wasm_stack) applyStack(*o.max_wasm_stack, o.config);
@@ -852,7 +852,6 @@ int execRun(RunOptions& o) {
 
   // Preloaded modules, in order: each may import WASI and the ones before it.
   for (const auto& [name, path] : o.preloads) {
-    if (int status = checkModuleFile(path); status >= 0) return status;
     int dep_refused = -1;
     auto dep = loadModule(engine, path, o.allow_precompiled, dep_refused);
     if (dep_refused >= 0) return dep_refused;
