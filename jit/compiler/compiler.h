@@ -99,6 +99,43 @@ struct Entry {
   bool isFpReg() const { return kind == Reg && cls != RegClass::Gp; }
 };
 
+// The operand stack: the few operations of a std::vector the compiler
+// uses, and an append that needs no call (tryPush), for the hot path of
+// op() that must save no registers.
+class EntryStack {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Entry& back() { return buf_[size_ - 1]; }
+  const Entry& back() const { return buf_[size_ - 1]; }
+  Entry& operator[](size_t i) { return buf_[i]; }
+  const Entry& operator[](size_t i) const { return buf_[i]; }
+  const Entry* begin() const { return buf_.data(); }
+  const Entry* end() const { return buf_.data() + size_; }
+  void push_back(const Entry& e) {
+    if (size_ == buf_.size()) [[unlikely]]
+      grow();
+    buf_[size_++] = e;
+  }
+  // A new default entry on top while there is room; null (nothing done)
+  // when there is none.
+  Entry* tryPush() {
+    if (size_ == buf_.size()) return nullptr;
+    Entry* e = &buf_[size_++];
+    *e = Entry{};
+    return e;
+  }
+  void pop_back() { --size_; }
+  void reserve(size_t n) {
+    if (n > buf_.size()) buf_.resize(n);
+  }
+
+ private:
+  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  std::vector<Entry> buf_;  // the entries, then room to grow into
+  size_t size_ = 0;
+};
+
 // An entry taken off the stack, with the depth it had and, for a Stack
 // entry, its slot (taken when it was popped: the entries below may go too).
 struct Val {
@@ -188,7 +225,7 @@ struct FunctionCompiler::Impl {
   std::vector<uint32_t> local_index;  // per slot: the local's index (any_vec only)
   uint32_t localIndex(uint32_t slot) const { return local_index.empty() ? slot : local_index[slot]; }
   const FrameLayout* layout = nullptr;  // the ValidatorState's, alive while the body is compiled
-  std::vector<Entry> stack;
+  compiler::EntryStack stack;
   std::vector<JFrame> frames;
   uint32_t busy[2] = {};  // per register file: registers owned by stack entries or the instruction
   Label trap_common;
@@ -374,6 +411,7 @@ struct FunctionCompiler::Impl {
 
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
+  [[gnu::noinline]] void opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top);
   [[gnu::cold, gnu::noinline]] void failOp(const char* why, Opcode op);  // why + the instruction's name
   [[gnu::noinline]] void vectorOp(const ValidatorState& s, Opcode op, const Imm& imm);
   bool intBinary(Opcode op);

@@ -304,25 +304,42 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
   }
 }
 
-void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+// The commonest instructions emit nothing: they are pushed here, before
+// the checks and the dispatch of opRest that they need none of (without
+// vector code, a v128 value must first meet opRest's check). Kept this
+// small, the function saves no registers on that path: the rest, which
+// needs them, is out of line.
+inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
   op_offset = uint32_t(s.op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
-  bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
-  // The commonest instructions emit nothing: they are pushed here, before
-  // the checks and the dispatch below that they need none of (without
-  // vector code, a v128 value must first meet the check below).
-  if (!cmp_on_top && a.vecSupported()) {
+  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  // (pushLocal and pushConst, for code without v128 values, where the new
+  // entry's height is its depth, and while the stack has room.)
+  if (!cmp_on_top && !any_vec && a.vecSupported()) {
     if (op == Opcode::LocalGet) {
-      pushLocal(layout->localSlot(imm.a));
-      return;
-    }
-    if (op == Opcode::I32Const || op == Opcode::I64Const) {
-      pushConst(imm.bits);
-      return;
+      if (Entry* e = stack.tryPush()) {
+        e->kind = Entry::Local;
+        e->slot = layout->localSlot(imm.a);
+        if (depth() > max_height) max_height = depth();
+        return;
+      }
+    } else if (op == Opcode::I32Const || op == Opcode::I64Const) {
+      if (Entry* e = stack.tryPush()) {
+        e->kind = Entry::Const;
+        e->value = imm.bits;
+        if (depth() > max_height) max_height = depth();
+        return;
+      }
     }
   }
+  opRest(s, op, imm, cmp_on_top);
+}
+
+// Everything else (and local.get and the constants where op() declined
+// them: special() and the Const class below push them the same way).
+void FunctionCompiler::Impl::opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top) {
   if (cmp_on_top && op != Opcode::BrIf && op != Opcode::If && op != Opcode::Select && op != Opcode::SelectT)
     materializeTop();
   // The commonest of the rest, straight to their code.
