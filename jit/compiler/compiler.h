@@ -155,9 +155,13 @@ struct CacheState {
 };
 
 struct JFrame {
-  CtrlKind kind;
-  uint32_t result_base;
-  uint32_t nparams, nresults;
+  // User-provided, so that frames.emplace_back() does not zero the whole
+  // frame first (its cache states are large, and only their masked
+  // entries are ever read): the members below with initializers get them.
+  JFrame() {}
+  CtrlKind kind = CtrlKind::Block;
+  uint32_t result_base = 0;
+  uint32_t nparams = 0, nresults = 0;
   uint64_t vec_params = 0, vec_results = 0;  // bit i: param / result i is a v128
   // End of block, or head of loop; a block's is made when something first
   // branches to it (has_label): most blocks are only ever fallen out of.
