@@ -136,6 +136,25 @@ class EntryStack {
   size_t size_ = 0;
 };
 
+// A register order (Masm::kGpOrder, kFpOrder) as its runs of consecutive
+// ascending ids, each a mask, in the order's order: the first free register
+// of the order is the lowest free one of the first run with a free one (a
+// test per run, not per register).
+struct OrderRuns {
+  uint32_t mask[kRegs] = {};
+  int n = 0;
+};
+template <size_t N>
+constexpr OrderRuns orderRuns(const uint8_t (&order)[N]) {
+  OrderRuns o;
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0 && order[i] == order[i - 1] + 1) o.mask[o.n - 1] |= 1u << order[i];
+    else o.mask[o.n++] = 1u << order[i];
+  }
+  return o;
+}
+inline constexpr OrderRuns kGpRuns = orderRuns(Masm::kGpOrder), kFpRuns = orderRuns(Masm::kFpOrder);
+
 // An entry taken off the stack, with the depth it had and, for a Stack
 // entry, its slot (taken when it was popped: the entries below may go too).
 struct Val {
@@ -505,19 +524,20 @@ inline void FunctionCompiler::Impl::adoptCache(uint32_t x, RegClass c, int r) {
   local_cls[x] = c;
 }
 
-// A register neither owned nor caching, taken; -1 if there is none.
+// A register neither owned nor caching, taken; -1 if there is none. The
+// first free one in the Masm's order: the lowest free one of the first of
+// the order's runs (kGpRuns) that has one.
 inline int FunctionCompiler::Impl::takeFree(RegClass c) {
   int f = regFile(c);
-  uint32_t used = busy[f] | cache[f];
-  auto take = [&](const auto& order) {
-    for (uint8_t r : order)
-      if (!(used & (1u << r))) {
-        busy[f] |= 1u << r;
-        return int(r);
-      }
-    return -1;
-  };
-  return f == kGp ? take(Masm::kGpOrder) : take(Masm::kFpOrder);
+  uint32_t free = ~(busy[f] | cache[f]);
+  const compiler::OrderRuns& runs = f == kGp ? compiler::kGpRuns : compiler::kFpRuns;
+  for (int i = 0; i < runs.n; ++i)
+    if (uint32_t m = free & runs.mask[i]) {
+      int r = __builtin_ctz(m);
+      busy[f] |= 1u << r;
+      return r;
+    }
+  return -1;
 }
 
 inline void FunctionCompiler::Impl::clearCache() {
