@@ -205,8 +205,8 @@ bool Masm::directJump(int cond, Label l) {
   auto put32 = [&](int32_t v) {
     for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(v) >> (8 * i));
   };
-  if (code_.isLabelBound(l)) {
-    int64_t target = int64_t(code_.labelOffset(l));
+  if (labelBound(l)) {
+    int64_t target = int64_t(labelOffset(l));
     int64_t rel8 = target - (here + 2);
     if (cond == -2) {
       *p++ = 0xe8;
@@ -236,14 +236,46 @@ bool Masm::directJump(int cond, Label l) {
   return true;
 }
 
+// ---- labels (see newLabel) ----
+void Masm::bind(Label l) {
+  if (!isOwn(l)) {
+    a_.bind(l);
+    return;
+  }
+  const size_t i = l.id() & ~kOwnLabel;
+  own_offsets_[i] = int64_t(a_.offset());
+  if (i < own_twins_.size() && own_twins_[i].isValid()) a_.bind(own_twins_[i]);
+}
+
+bool Masm::labelBound(Label l) const {
+  return isOwn(l) ? own_offsets_[l.id() & ~kOwnLabel] >= 0 : code_.isLabelBound(l);
+}
+
+uint64_t Masm::labelOffset(Label l) const {
+  return isOwn(l) ? uint64_t(own_offsets_[l.id() & ~kOwnLabel]) : code_.labelOffset(l);
+}
+
+Masm::Label Masm::asmLabel(Label l) {
+  if (!isOwn(l)) return l;
+  const size_t i = l.id() & ~kOwnLabel;
+  if (own_twins_.size() <= i) own_twins_.resize(own_offsets_.size());
+  if (!own_twins_[i].isValid()) {
+    own_twins_[i] = a_.newLabel();
+    // Bound already: where l is (asmjit then encodes a jump back to it as
+    // it would have to l).
+    if (own_offsets_[i] >= 0) code_.bindLabel(own_twins_[i], code_.textSection()->id(), uint64_t(own_offsets_[i]));
+  }
+  return own_twins_[i];
+}
+
 // The rel32 of every direct jump to a label that was not bound yet; false
 // if a label never was.
 bool Masm::patchFixups() {
   asmjit::CodeBuffer& buf = code_.textSection()->buffer();
   for (const Fixup& f : fixups_) {
-    if (!code_.isLabelBound(f.label) || (f.base.isValid() && !code_.isLabelBound(f.base))) return false;
-    int64_t from = f.base.isValid() ? int64_t(code_.labelOffset(f.base)) : int64_t(f.at + 4);
-    int32_t rel = int32_t(int64_t(code_.labelOffset(f.label)) - from);
+    if (!labelBound(f.label) || (f.base.isValid() && !labelBound(f.base))) return false;
+    int64_t from = f.base.isValid() ? int64_t(labelOffset(f.base)) : int64_t(f.at + 4);
+    int32_t rel = int32_t(int64_t(labelOffset(f.label)) - from);
     for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
   }
   return true;

@@ -42,10 +42,18 @@ class Masm {
 
   explicit Masm(uint32_t func_index);
 
-  Label newLabel() { return a_.newLabel(); }
-  void bind(Label l) { a_.bind(l); }
+  // The compiler's labels are the Masm's own (an offset each): asmjit's
+  // cost over a hundred instructions to make and as many to bind, and most
+  // are only ever the target of direct jumps (encode_x64.cc). An
+  // instruction emitted through asmjit with one takes asmjit's twin of it
+  // (asmLabel). Labels that asmjit makes stay asmjit's.
+  Label newLabel() {
+    own_offsets_.push_back(-1);
+    return Label(kOwnLabel | uint32_t(own_offsets_.size() - 1));
+  }
+  void bind(Label l);
   void jump(Label l) {
-    if (!directJump(-1, l)) a_.jmp(l);
+    if (!directJump(-1, l)) a_.jmp(asmLabel(l));
   }
   void branch(Cond c, Label l);
 
@@ -181,6 +189,16 @@ class Masm {
   // it to the label and patch it at bind()).
   bool directJump(int cond, Label l);
   bool patchFixups();
+  // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
+  static constexpr uint32_t kOwnLabel = 1u << 30;
+  static bool isOwn(Label l) { return l.isValid() && (l.id() & kOwnLabel); }
+  bool labelBound(Label l) const;
+  uint64_t labelOffset(Label l) const;
+  // asmjit's label for l: l itself, or an own label's twin (made on first
+  // use, and bound where l is).
+  Label asmLabel(Label l);
+  std::vector<int64_t> own_offsets_;  // per own label: its offset, -1 until bound
+  std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
   // (a rel32's is from its end).
   struct Fixup {
