@@ -33,17 +33,19 @@ uint8_t* putDisp(uint8_t* p, int32_t disp) {
   return p;
 }
 
-// Whether a linear memory operand is [r12 + idx + disp32], the form below.
+// Whether a linear memory operand is [r12 + idx + disp32] or, for a
+// constant address, [r12 + disp32]: the forms below.
 bool directMemForm(const MemRef& ref) {
-  return ref.has_idx && ref.base < 0 && ref.offset <= 0x7fffffff && ref.idx.isGp() && ref.idx.id != 4;
+  return ref.base < 0 && ref.offset <= 0x7fffffff && (!ref.has_idx || (ref.idx.isGp() && ref.idx.id != 4));
 }
 
 // The prefixes, opcode, ModRM, SIB and displacement of an instruction on
-// [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B), so
-// the REX is always there (and a byte store's sil/dil need nothing more).
+// [r12 + idx + disp] ([r12 + disp]: the SIB's index 100, none): r12 as a
+// base takes a SIB byte (base 100, REX.B), so the REX is always there (and
+// a byte store's sil/dil need nothing more).
 uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
   int32_t disp = int32_t(ref.offset);
-  int idx = ref.idx.id;
+  int idx = ref.has_idx ? int(ref.idx.id) : 4;
   if (opcode & Masm::kOperand16) *p++ = 0x66;
   *p++ = rex(wide, reg, idx, 12);
   if (opcode & Masm::kEscape0F) *p++ = 0x0f;
@@ -162,6 +164,17 @@ bool Masm::directMemImm(unsigned size, const MemRef& ref, uint64_t imm) {
   p = putMemOp(p, size == 1 ? 0xc6 : size == 2 ? kOperand16 | 0xc7 : 0xc7, size == 8, 0, ref);
   unsigned n = size == 1 ? 1 : size == 2 ? 2 : 4;
   for (unsigned i = 0; i < n; ++i) *p++ = uint8_t(imm >> (8 * i));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directShiftImm(int digit, bool wide, Reg dst, uint8_t count) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp()) return false;
+  if (wide || dst.id >= 8) *p++ = rex(wide, 0, 0, dst.id);
+  *p++ = count == 1 ? 0xd1 : 0xc1;  // by 1: D1 /digit, no immediate (as asmjit)
+  *p++ = uint8_t(0xc0 | digit << 3 | (dst.id & 7));
+  if (count != 1) *p++ = count;
   directEnd(p);
   return true;
 }

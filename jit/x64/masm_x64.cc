@@ -267,7 +267,13 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& r
                   : op == IntOp::Rotl ? Inst::kIdRol
                                       : Inst::kIdRor;
       if (rhs.kind == Opnd::Imm) {
-        a_.emit(id, d, AImm(int(uint32_t(rhs.imm) & (wide ? 63 : 31))));
+        const uint8_t count = uint8_t(uint32_t(rhs.imm) & (wide ? 63 : 31));
+        const int digit = op == IntOp::Shl    ? 4
+                          : op == IntOp::ShrS ? 7
+                          : op == IntOp::ShrU ? 5
+                          : op == IntOp::Rotl ? 0
+                                              : 1;
+        if (!directShiftImm(digit, wide, dst, count)) a_.emit(id, d, AImm(int(count)));
         return;
       }
       // The count goes in cl (intOpClobbers: the compiler keeps rcx free).

@@ -174,6 +174,9 @@ class Masm {
   bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
   // mov r32, imm32.
   bool directMovImm32(Reg dst, uint32_t imm);
+  // A shift or rotate of a Gp register by an immediate count: C1 /digit ib,
+  // D1 /digit by 1 (rol 0, ror 1, shl 4, shr 5, sar 7).
+  bool directShiftImm(int digit, bool wide, Reg dst, uint8_t count);
   // Bytes as they are (a fixed instruction: push rbx, ret, ...).
   bool directBytes(std::initializer_list<uint8_t> bytes);
   // mov dword [r13 + disp8], imm32: a Ctx field (masm_x64.cc).
