@@ -314,6 +314,7 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
     return;
   }
   std::vector<ModuleBuilder::CallSite> calls;
+  calls.reserve(a.callSites().size());
   for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
   finishCatches();
   builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions), std::move(catches));
