@@ -334,6 +334,25 @@ inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const
       }
     }
   }
+  // The commonest of the rest that need no compare materialized, straight
+  // to their code (tail calls: still no registers saved here).
+  if (a.vecSupported()) {
+    switch (op) {
+      case Opcode::LocalSet:
+      case Opcode::LocalTee:
+        if (!cmp_on_top) return localSet(s, op, layout->localSlot(imm.a));
+        break;
+      case Opcode::BrIf:
+      case Opcode::If: return control(s, op, imm);
+      case Opcode::Block:
+      case Opcode::Else:
+      case Opcode::End:
+      case Opcode::Br:
+        if (!cmp_on_top) return control(s, op, imm);
+        break;
+      default: break;
+    }
+  }
   opRest(s, op, imm, cmp_on_top);
 }
 
