@@ -435,7 +435,9 @@ struct FunctionCompiler::Impl {
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
   [[gnu::noinline]] void opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top);
-  [[gnu::cold, gnu::noinline]] void failOp(const char* why, Opcode op);  // why + the instruction's name
+  [[gnu::noinline]] void numOp(Opcode op);                                           // a scalar operator (OpClass::Num)
+  [[gnu::noinline]] void memOp(const ValidatorState& s, Opcode op, const Imm& imm);  // i32.load..i64.store32
+  [[gnu::cold, gnu::noinline]] void failOp(const char* why, Opcode op);              // why + the instruction's name
   [[gnu::noinline]] void vectorOp(const ValidatorState& s, Opcode op, const Imm& imm);
   bool intBinary(Opcode op);
   void pushCompare(Cond cc, bool wide);

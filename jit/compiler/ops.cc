@@ -352,8 +352,26 @@ inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const
         break;
       default: break;
     }
+    // Scalar operators and loads and stores, when no compare waits to be
+    // materialized (opRest's path for them, without its dispatch).
+    const OpInfo& info = opInfo(op);
+    if (!cmp_on_top && info.feature != Feature::simd) {
+      if (info.cls == OpClass::Num) return numOp(op);
+      if (op >= Opcode::I32Load && op <= Opcode::I64Store32) return memOp(s, op, imm);
+    }
   }
   opRest(s, op, imm, cmp_on_top);
+}
+
+void FunctionCompiler::Impl::numOp(Opcode op) {
+  if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
+  // Everything else simple (and what an optional emitter declined): its helper.
+  helperOp(op, opInfo(op).types.nparams);
+}
+
+void FunctionCompiler::Impl::memOp(const ValidatorState& s, Opcode op, const Imm& imm) {
+  markPosition();
+  if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
 }
 
 // Everything else (and local.get and the constants where op() declined
@@ -376,11 +394,7 @@ void FunctionCompiler::Impl::opRest(const ValidatorState& s, Opcode op, const Im
     }
     // The rows from i32.load to i64.store32 are the scalar loads and stores.
     static_assert(unsigned(Opcode::I64Store32) - unsigned(Opcode::I32Load) == 0x3e - 0x28);
-    if (op >= Opcode::I32Load && op <= Opcode::I64Store32) {
-      markPosition();
-      if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
-      return;
-    }
+    if (op >= Opcode::I32Load && op <= Opcode::I64Store32) return memOp(s, op, imm);
   }
   const OpInfo& info = opInfo(op);
   // Without vector code, a v128 value made by an instruction that is not
@@ -410,9 +424,7 @@ void FunctionCompiler::Impl::opRest(const ValidatorState& s, Opcode op, const Im
     if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
     return;
   }
-  if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
-  // Everything else simple (and what an optional emitter declined): its helper.
-  helperOp(op, info.types.nparams);
+  numOp(op);
 }
 
 void FunctionCompiler::Impl::failOp(const char* why, Opcode op) { fail(std::string(why) + opInfo(op).name); }
