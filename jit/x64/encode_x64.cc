@@ -260,14 +260,6 @@ void Masm::bind(Label l) {
   if (i < own_twins_.size() && own_twins_[i].isValid()) a_.bind(own_twins_[i]);
 }
 
-bool Masm::labelBound(Label l) const {
-  return isOwn(l) ? own_offsets_[l.id() & ~kOwnLabel] >= 0 : code_.isLabelBound(l);
-}
-
-uint64_t Masm::labelOffset(Label l) const {
-  return isOwn(l) ? uint64_t(own_offsets_[l.id() & ~kOwnLabel]) : code_.labelOffset(l);
-}
-
 Masm::Label Masm::asmLabel(Label l) {
   if (!isOwn(l)) return l;
   const size_t i = l.id() & ~kOwnLabel;

@@ -194,9 +194,14 @@ class Masm {
   bool patchFixups();
   // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
   static constexpr uint32_t kOwnLabel = 1u << 30;
-  static bool isOwn(Label l) { return l.isValid() && (l.id() & kOwnLabel); }
-  bool labelBound(Label l) const;
-  uint64_t labelOffset(Label l) const;
+  static bool isOwn(const Label& l) { return l.isValid() && (l.id() & kOwnLabel); }
+  // (Inline: directJump and patchFixups ask for every jump.)
+  bool labelBound(const Label& l) const {
+    return isOwn(l) ? own_offsets_[l.id() & ~kOwnLabel] >= 0 : code_.isLabelBound(l);
+  }
+  uint64_t labelOffset(const Label& l) const {
+    return isOwn(l) ? uint64_t(own_offsets_[l.id() & ~kOwnLabel]) : code_.labelOffset(l);
+  }
   // asmjit's label for l: l itself, or an own label's twin (made on first
   // use, and bound where l is).
   Label asmLabel(Label l);
