@@ -8,16 +8,42 @@ using namespace compiler;
 
 // Loads and stores, with an explicit bounds check where the guard region
 // does not cover the access (always for a 64-bit memory: mem64).
-bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64) {
-  // Size, extension and register file from the instruction's row.
+namespace {
+
+// Size, extension and register file of a load or store, from the
+// instruction's row; `store` false with size 0: not a load or store.
+struct MemKind {
+  MemAccess acc{0, 0, false};
+  bool store = false;
+};
+constexpr MemKind memKindOf(Opcode op) {
   const OpInfo& info = opInfo(op);
   const bool store = info.cls == OpClass::Store;
-  if (!store && info.cls != OpClass::Load) return false;
+  if (!store && info.cls != OpClass::Load) return MemKind{};
   const ValType value_type = store ? info.types.params[1] : info.types.results[0];
   const bool fp = !store && (value_type == ValType::F32 || value_type == ValType::F64);
   // ext: 0 zero-extends (or a full-width access), 1 sign-extends to 32 bits, 2 to 64.
   const uint8_t ext = !info.load_signed ? 0 : value_type == ValType::I64 ? 2 : 1;
-  MemAccess acc{info.access_bytes, ext, fp};
+  return MemKind{MemAccess{info.access_bytes, ext, fp}, store};
+}
+// The scalar loads and stores' rows (i32.load to i64.store32), worked out
+// once: memoryAccess runs for every one compiled.
+struct MemKinds {
+  MemKind k[unsigned(Opcode::I64Store32) - unsigned(Opcode::I32Load) + 1];
+  constexpr MemKinds() {
+    for (unsigned i = 0; i < std::size(k); ++i) k[i] = memKindOf(Opcode(unsigned(Opcode::I32Load) + i));
+  }
+};
+constexpr MemKinds kMemKinds;
+
+}  // namespace
+
+bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64) {
+  const unsigned row = unsigned(op) - unsigned(Opcode::I32Load);
+  const MemKind kind = row < std::size(kMemKinds.k) ? kMemKinds.k[row] : memKindOf(op);
+  if (kind.acc.size == 0) return false;
+  const bool store = kind.store;
+  const MemAccess acc = kind.acc;
   Val val;
   if (store) val = pop();
   Val addr = pop();
