@@ -211,7 +211,7 @@ bool Masm::directSlotImm(uint32_t slot, int32_t imm) {
   return true;
 }
 
-bool Masm::directJump(int cond, Label l) {
+bool Masm::directJump(int cond, const Label& l) {
   uint8_t* p = directBegin();
   if (!p) return false;
   int64_t here = int64_t(a_.offset());
@@ -250,7 +250,7 @@ bool Masm::directJump(int cond, Label l) {
 }
 
 // ---- labels (see newLabel) ----
-void Masm::bind(Label l) {
+void Masm::bind(const Label& l) {
   if (!isOwn(l)) {
     a_.bind(l);
     return;
@@ -260,7 +260,7 @@ void Masm::bind(Label l) {
   if (i < own_twins_.size() && own_twins_[i].isValid()) a_.bind(own_twins_[i]);
 }
 
-Masm::Label Masm::asmLabel(Label l) {
+Masm::Label Masm::asmLabel(const Label& l) {
   if (!isOwn(l)) return l;
   const size_t i = l.id() & ~kOwnLabel;
   if (own_twins_.size() <= i) own_twins_.resize(own_offsets_.size());

@@ -92,7 +92,7 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   }
 }
 
-void Masm::branch(Cond c, Label l) {
+void Masm::branch(Cond c, const Label& l) {
   if (!directJump(int(cc(c)), l)) a_.j(cc(c), asmLabel(l));
 }
 

@@ -51,11 +51,11 @@ class Masm {
     own_offsets_.push_back(-1);
     return Label(kOwnLabel | uint32_t(own_offsets_.size() - 1));
   }
-  void bind(Label l);
-  void jump(Label l) {
+  void bind(const Label& l);
+  void jump(const Label& l) {
     if (!directJump(-1, l)) a_.jmp(asmLabel(l));
   }
-  void branch(Cond c, Label l);
+  void branch(Cond c, const Label& l);
 
   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
   void ret();
@@ -84,7 +84,7 @@ class Masm {
   void cmp(bool wide, Reg lhs, Opnd rhs);
   void cmpSlotZero(uint32_t slot);
   void test(Reg r);
-  void branchZero(Reg r, bool nonzero, Label l) {
+  void branchZero(Reg r, bool nonzero, const Label& l) {
     test(r);
     branch(nonzero ? Cond::Ne : Cond::Eq, l);
   }
@@ -190,7 +190,7 @@ class Masm {
   // back to a bound label in reach, else rel32; a rel32 to a label not yet
   // bound is recorded in fixups_ and patched by finish() (asmjit would link
   // it to the label and patch it at bind()).
-  bool directJump(int cond, Label l);
+  bool directJump(int cond, const Label& l);
   bool patchFixups();
   // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
   static constexpr uint32_t kOwnLabel = 1u << 30;
@@ -204,7 +204,7 @@ class Masm {
   }
   // asmjit's label for l: l itself, or an own label's twin (made on first
   // use, and bound where l is).
-  Label asmLabel(Label l);
+  Label asmLabel(const Label& l);
   std::vector<int64_t> own_offsets_;  // per own label: its offset, -1 until bound
   std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
