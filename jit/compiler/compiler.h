@@ -99,6 +99,62 @@ struct Entry {
   bool isFpReg() const { return kind == Reg && cls != RegClass::Gp; }
 };
 
+// The operand stack: the few operations of a std::vector the compiler
+// uses, and an append that needs no call (tryPush), for the hot path of
+// op() that must save no registers.
+class EntryStack {
+ public:
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Entry& back() { return buf_[size_ - 1]; }
+  const Entry& back() const { return buf_[size_ - 1]; }
+  Entry& operator[](size_t i) { return buf_[i]; }
+  const Entry& operator[](size_t i) const { return buf_[i]; }
+  const Entry* begin() const { return buf_.data(); }
+  const Entry* end() const { return buf_.data() + size_; }
+  void push_back(const Entry& e) {
+    if (size_ == buf_.size()) [[unlikely]]
+      grow();
+    buf_[size_++] = e;
+  }
+  // A new default entry on top while there is room; null (nothing done)
+  // when there is none.
+  Entry* tryPush() {
+    if (size_ == buf_.size()) return nullptr;
+    Entry* e = &buf_[size_++];
+    *e = Entry{};
+    return e;
+  }
+  void pop_back() { --size_; }
+  void reserve(size_t n) {
+    if (n > buf_.size()) buf_.resize(n);
+  }
+
+ private:
+  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  std::vector<Entry> buf_;  // the entries, then room to grow into
+  size_t size_ = 0;
+};
+
+// A register order (Masm::kGpOrder, kFpOrder) as its runs of consecutive
+// ascending ids, each a mask, in the order's order: the first free register
+// of the order is the lowest free one of the first run with a free one (a
+// test per run, not per register).
+struct OrderRuns {
+  uint32_t mask[kRegs] = {};
+  int n = 0;
+};
+template <size_t N>
+constexpr OrderRuns orderRuns(const uint8_t (&order)[N]) {
+  OrderRuns o;
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0 && order[i] == order[i - 1] + 1) o.mask[o.n - 1] |= 1u << order[i];
+    else o.mask[o.n++] = 1u << order[i];
+  }
+  return o;
+}
+inline constexpr OrderRuns kGpRuns = orderRuns(Masm::kGpOrder), kFpRuns = orderRuns(Masm::kFpOrder);
+
 // An entry taken off the stack, with the depth it had and, for a Stack
 // entry, its slot (taken when it was popped: the entries below may go too).
 struct Val {
@@ -118,9 +174,13 @@ struct CacheState {
 };
 
 struct JFrame {
-  CtrlKind kind;
-  uint32_t result_base;
-  uint32_t nparams, nresults;
+  // User-provided, so that frames.emplace_back() does not zero the whole
+  // frame first (its cache states are large, and only their masked
+  // entries are ever read): the members below with initializers get them.
+  JFrame() {}
+  CtrlKind kind = CtrlKind::Block;
+  uint32_t result_base = 0;
+  uint32_t nparams = 0, nresults = 0;
   uint64_t vec_params = 0, vec_results = 0;  // bit i: param / result i is a v128
   // End of block, or head of loop; a block's is made when something first
   // branches to it (has_label): most blocks are only ever fallen out of.
@@ -188,7 +248,7 @@ struct FunctionCompiler::Impl {
   std::vector<uint32_t> local_index;  // per slot: the local's index (any_vec only)
   uint32_t localIndex(uint32_t slot) const { return local_index.empty() ? slot : local_index[slot]; }
   const FrameLayout* layout = nullptr;  // the ValidatorState's, alive while the body is compiled
-  std::vector<Entry> stack;
+  compiler::EntryStack stack;
   std::vector<JFrame> frames;
   uint32_t busy[2] = {};  // per register file: registers owned by stack entries or the instruction
   Label trap_common;
@@ -374,7 +434,10 @@ struct FunctionCompiler::Impl {
 
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
-  [[gnu::cold, gnu::noinline]] void failOp(const char* why, Opcode op);  // why + the instruction's name
+  [[gnu::noinline]] void opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top);
+  [[gnu::noinline]] void numOp(Opcode op);                                           // a scalar operator (OpClass::Num)
+  [[gnu::noinline]] void memOp(const ValidatorState& s, Opcode op, const Imm& imm);  // i32.load..i64.store32
+  [[gnu::cold, gnu::noinline]] void failOp(const char* why, Opcode op);              // why + the instruction's name
   [[gnu::noinline]] void vectorOp(const ValidatorState& s, Opcode op, const Imm& imm);
   bool intBinary(Opcode op);
   void pushCompare(Cond cc, bool wide);
@@ -463,19 +526,20 @@ inline void FunctionCompiler::Impl::adoptCache(uint32_t x, RegClass c, int r) {
   local_cls[x] = c;
 }
 
-// A register neither owned nor caching, taken; -1 if there is none.
+// A register neither owned nor caching, taken; -1 if there is none. The
+// first free one in the Masm's order: the lowest free one of the first of
+// the order's runs (kGpRuns) that has one.
 inline int FunctionCompiler::Impl::takeFree(RegClass c) {
   int f = regFile(c);
-  uint32_t used = busy[f] | cache[f];
-  auto take = [&](const auto& order) {
-    for (uint8_t r : order)
-      if (!(used & (1u << r))) {
-        busy[f] |= 1u << r;
-        return int(r);
-      }
-    return -1;
-  };
-  return f == kGp ? take(Masm::kGpOrder) : take(Masm::kFpOrder);
+  uint32_t free = ~(busy[f] | cache[f]);
+  const compiler::OrderRuns& runs = f == kGp ? compiler::kGpRuns : compiler::kFpRuns;
+  for (int i = 0; i < runs.n; ++i)
+    if (uint32_t m = free & runs.mask[i]) {
+      int r = __builtin_ctz(m);
+      busy[f] |= 1u << r;
+      return r;
+    }
+  return -1;
 }
 
 inline void FunctionCompiler::Impl::clearCache() {

@@ -286,8 +286,10 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
   a.reserve(uint32_t(std::min<size_t>(body.size, 1u << 24) * kCodePerBodyByte + 256));
   // No label: a branch to the function's frame is a return.
-  JFrame f{CtrlKind::Func, 0, 0, uint32_t(ft.results.size()), 0, vecMask(ft.results), Label()};
-  frames.push_back(f);
+  JFrame& f = frames.emplace_back();
+  f.kind = CtrlKind::Func;
+  f.nresults = uint32_t(ft.results.size());
+  f.vec_results = vecMask(ft.results);
   a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
   interruptCheck();
 }
@@ -312,6 +314,7 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
     return;
   }
   std::vector<ModuleBuilder::CallSite> calls;
+  calls.reserve(a.callSites().size());
   for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
   finishCatches();
   builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions), std::move(catches));

@@ -8,16 +8,42 @@ using namespace compiler;
 
 // Loads and stores, with an explicit bounds check where the guard region
 // does not cover the access (always for a 64-bit memory: mem64).
-bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64) {
-  // Size, extension and register file from the instruction's row.
+namespace {
+
+// Size, extension and register file of a load or store, from the
+// instruction's row; `store` false with size 0: not a load or store.
+struct MemKind {
+  MemAccess acc{0, 0, false};
+  bool store = false;
+};
+constexpr MemKind memKindOf(Opcode op) {
   const OpInfo& info = opInfo(op);
   const bool store = info.cls == OpClass::Store;
-  if (!store && info.cls != OpClass::Load) return false;
+  if (!store && info.cls != OpClass::Load) return MemKind{};
   const ValType value_type = store ? info.types.params[1] : info.types.results[0];
   const bool fp = !store && (value_type == ValType::F32 || value_type == ValType::F64);
   // ext: 0 zero-extends (or a full-width access), 1 sign-extends to 32 bits, 2 to 64.
   const uint8_t ext = !info.load_signed ? 0 : value_type == ValType::I64 ? 2 : 1;
-  MemAccess acc{info.access_bytes, ext, fp};
+  return MemKind{MemAccess{info.access_bytes, ext, fp}, store};
+}
+// The scalar loads and stores' rows (i32.load to i64.store32), worked out
+// once: memoryAccess runs for every one compiled.
+struct MemKinds {
+  MemKind k[unsigned(Opcode::I64Store32) - unsigned(Opcode::I32Load) + 1];
+  constexpr MemKinds() {
+    for (unsigned i = 0; i < std::size(k); ++i) k[i] = memKindOf(Opcode(unsigned(Opcode::I32Load) + i));
+  }
+};
+constexpr MemKinds kMemKinds;
+
+}  // namespace
+
+bool FunctionCompiler::Impl::memoryAccess(Opcode op, const Imm& imm, bool mem64) {
+  const unsigned row = unsigned(op) - unsigned(Opcode::I32Load);
+  const MemKind kind = row < std::size(kMemKinds.k) ? kMemKinds.k[row] : memKindOf(op);
+  if (kind.acc.size == 0) return false;
+  const bool store = kind.store;
+  const MemAccess acc = kind.acc;
   Val val;
   if (store) val = pop();
   Val addr = pop();
@@ -304,25 +330,79 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
   }
 }
 
-void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+// The commonest instructions emit nothing: they are pushed here, before
+// the checks and the dispatch of opRest that they need none of (without
+// vector code, a v128 value must first meet opRest's check). Kept this
+// small, the function saves no registers on that path: the rest, which
+// needs them, is out of line.
+inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
   op_offset = uint32_t(s.op_offset);
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
-  bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
-  // The commonest instructions emit nothing: they are pushed here, before
-  // the checks and the dispatch below that they need none of (without
-  // vector code, a v128 value must first meet the check below).
-  if (!cmp_on_top && a.vecSupported()) {
+  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  // (pushLocal and pushConst, for code without v128 values, where the new
+  // entry's height is its depth, and while the stack has room.)
+  if (!cmp_on_top && !any_vec && a.vecSupported()) {
     if (op == Opcode::LocalGet) {
-      pushLocal(layout->localSlot(imm.a));
-      return;
-    }
-    if (op == Opcode::I32Const || op == Opcode::I64Const) {
-      pushConst(imm.bits);
-      return;
+      if (Entry* e = stack.tryPush()) {
+        e->kind = Entry::Local;
+        e->slot = layout->localSlot(imm.a);
+        if (depth() > max_height) max_height = depth();
+        return;
+      }
+    } else if (op == Opcode::I32Const || op == Opcode::I64Const) {
+      if (Entry* e = stack.tryPush()) {
+        e->kind = Entry::Const;
+        e->value = imm.bits;
+        if (depth() > max_height) max_height = depth();
+        return;
+      }
     }
   }
+  // The commonest of the rest that need no compare materialized, straight
+  // to their code (tail calls: still no registers saved here).
+  if (a.vecSupported()) {
+    switch (op) {
+      case Opcode::LocalSet:
+      case Opcode::LocalTee:
+        if (!cmp_on_top) return localSet(s, op, layout->localSlot(imm.a));
+        break;
+      case Opcode::BrIf:
+      case Opcode::If: return control(s, op, imm);
+      case Opcode::Block:
+      case Opcode::Else:
+      case Opcode::End:
+      case Opcode::Br:
+        if (!cmp_on_top) return control(s, op, imm);
+        break;
+      default: break;
+    }
+    // Scalar operators and loads and stores, when no compare waits to be
+    // materialized (opRest's path for them, without its dispatch).
+    const OpInfo& info = opInfo(op);
+    if (!cmp_on_top && info.feature != Feature::simd) {
+      if (info.cls == OpClass::Num) return numOp(op);
+      if (op >= Opcode::I32Load && op <= Opcode::I64Store32) return memOp(s, op, imm);
+    }
+  }
+  opRest(s, op, imm, cmp_on_top);
+}
+
+void FunctionCompiler::Impl::numOp(Opcode op) {
+  if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
+  // Everything else simple (and what an optional emitter declined): its helper.
+  helperOp(op, opInfo(op).types.nparams);
+}
+
+void FunctionCompiler::Impl::memOp(const ValidatorState& s, Opcode op, const Imm& imm) {
+  markPosition();
+  if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
+}
+
+// Everything else (and local.get and the constants where op() declined
+// them: special() and the Const class below push them the same way).
+void FunctionCompiler::Impl::opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top) {
   if (cmp_on_top && op != Opcode::BrIf && op != Opcode::If && op != Opcode::Select && op != Opcode::SelectT)
     materializeTop();
   // The commonest of the rest, straight to their code.
@@ -340,11 +420,7 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
     }
     // The rows from i32.load to i64.store32 are the scalar loads and stores.
     static_assert(unsigned(Opcode::I64Store32) - unsigned(Opcode::I32Load) == 0x3e - 0x28);
-    if (op >= Opcode::I32Load && op <= Opcode::I64Store32) {
-      markPosition();
-      if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
-      return;
-    }
+    if (op >= Opcode::I32Load && op <= Opcode::I64Store32) return memOp(s, op, imm);
   }
   const OpInfo& info = opInfo(op);
   // Without vector code, a v128 value made by an instruction that is not
@@ -374,9 +450,7 @@ void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& i
     if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
     return;
   }
-  if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
-  // Everything else simple (and what an optional emitter declined): its helper.
-  helperOp(op, info.types.nparams);
+  numOp(op);
 }
 
 void FunctionCompiler::Impl::failOp(const char* why, Opcode op) { fail(std::string(why) + opInfo(op).name); }

@@ -33,17 +33,19 @@ uint8_t* putDisp(uint8_t* p, int32_t disp) {
   return p;
 }
 
-// Whether a linear memory operand is [r12 + idx + disp32], the form below.
+// Whether a linear memory operand is [r12 + idx + disp32] or, for a
+// constant address, [r12 + disp32]: the forms below.
 bool directMemForm(const MemRef& ref) {
-  return ref.has_idx && ref.base < 0 && ref.offset <= 0x7fffffff && ref.idx.isGp() && ref.idx.id != 4;
+  return ref.base < 0 && ref.offset <= 0x7fffffff && (!ref.has_idx || (ref.idx.isGp() && ref.idx.id != 4));
 }
 
 // The prefixes, opcode, ModRM, SIB and displacement of an instruction on
-// [r12 + idx + disp]: r12 as a base takes a SIB byte (base 100, REX.B), so
-// the REX is always there (and a byte store's sil/dil need nothing more).
+// [r12 + idx + disp] ([r12 + disp]: the SIB's index 100, none): r12 as a
+// base takes a SIB byte (base 100, REX.B), so the REX is always there (and
+// a byte store's sil/dil need nothing more).
 uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
   int32_t disp = int32_t(ref.offset);
-  int idx = ref.idx.id;
+  int idx = ref.has_idx ? int(ref.idx.id) : 4;
   if (opcode & Masm::kOperand16) *p++ = 0x66;
   *p++ = rex(wide, reg, idx, 12);
   if (opcode & Masm::kEscape0F) *p++ = 0x0f;
@@ -166,6 +168,17 @@ bool Masm::directMemImm(unsigned size, const MemRef& ref, uint64_t imm) {
   return true;
 }
 
+bool Masm::directShiftImm(int digit, bool wide, Reg dst, uint8_t count) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp()) return false;
+  if (wide || dst.id >= 8) *p++ = rex(wide, 0, 0, dst.id);
+  *p++ = count == 1 ? 0xd1 : 0xc1;  // by 1: D1 /digit, no immediate (as asmjit)
+  *p++ = uint8_t(0xc0 | digit << 3 | (dst.id & 7));
+  if (count != 1) *p++ = count;
+  directEnd(p);
+  return true;
+}
+
 bool Masm::directMovImm32(Reg dst, uint32_t imm) {
   uint8_t* p = directBegin();
   if (!p || !dst.isGp()) return false;
@@ -198,15 +211,15 @@ bool Masm::directSlotImm(uint32_t slot, int32_t imm) {
   return true;
 }
 
-bool Masm::directJump(int cond, Label l) {
+bool Masm::directJump(int cond, const Label& l) {
   uint8_t* p = directBegin();
   if (!p) return false;
   int64_t here = int64_t(a_.offset());
   auto put32 = [&](int32_t v) {
     for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(v) >> (8 * i));
   };
-  if (code_.isLabelBound(l)) {
-    int64_t target = int64_t(code_.labelOffset(l));
+  if (labelBound(l)) {
+    int64_t target = int64_t(labelOffset(l));
     int64_t rel8 = target - (here + 2);
     if (cond == -2) {
       *p++ = 0xe8;
@@ -236,14 +249,38 @@ bool Masm::directJump(int cond, Label l) {
   return true;
 }
 
+// ---- labels (see newLabel) ----
+void Masm::bind(const Label& l) {
+  if (!isOwn(l)) {
+    a_.bind(l);
+    return;
+  }
+  const size_t i = l.id() & ~kOwnLabel;
+  own_offsets_[i] = int64_t(a_.offset());
+  if (i < own_twins_.size() && own_twins_[i].isValid()) a_.bind(own_twins_[i]);
+}
+
+Masm::Label Masm::asmLabel(const Label& l) {
+  if (!isOwn(l)) return l;
+  const size_t i = l.id() & ~kOwnLabel;
+  if (own_twins_.size() <= i) own_twins_.resize(own_offsets_.size());
+  if (!own_twins_[i].isValid()) {
+    own_twins_[i] = a_.newLabel();
+    // Bound already: where l is (asmjit then encodes a jump back to it as
+    // it would have to l).
+    if (own_offsets_[i] >= 0) code_.bindLabel(own_twins_[i], code_.textSection()->id(), uint64_t(own_offsets_[i]));
+  }
+  return own_twins_[i];
+}
+
 // The rel32 of every direct jump to a label that was not bound yet; false
 // if a label never was.
 bool Masm::patchFixups() {
   asmjit::CodeBuffer& buf = code_.textSection()->buffer();
   for (const Fixup& f : fixups_) {
-    if (!code_.isLabelBound(f.label) || (f.base.isValid() && !code_.isLabelBound(f.base))) return false;
-    int64_t from = f.base.isValid() ? int64_t(code_.labelOffset(f.base)) : int64_t(f.at + 4);
-    int32_t rel = int32_t(int64_t(code_.labelOffset(f.label)) - from);
+    if (!labelBound(f.label) || (f.base.isValid() && !labelBound(f.base))) return false;
+    int64_t from = f.base.isValid() ? int64_t(labelOffset(f.base)) : int64_t(f.at + 4);
+    int32_t rel = int32_t(int64_t(labelOffset(f.label)) - from);
     for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
   }
   return true;

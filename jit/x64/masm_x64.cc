@@ -92,8 +92,8 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   }
 }
 
-void Masm::branch(Cond c, Label l) {
-  if (!directJump(int(cc(c)), l)) a_.j(cc(c), l);
+void Masm::branch(Cond c, const Label& l) {
+  if (!directJump(int(cc(c)), l)) a_.j(cc(c), asmLabel(l));
 }
 
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
@@ -140,18 +140,18 @@ bool Masm::directCtxImm32(int disp8, uint32_t imm) {
 }
 
 void Masm::trapStub(Label l, TrapCode code, Label common) {
-  a_.bind(l);
+  bind(l);
   if (!directCtxImm32(kCtxTrapKind, uint32_t(code))) a_.mov(dword_ptr(r13, kCtxTrapKind), uint32_t(code));
   jump(common);
 }
 
 void Masm::trapSite(Label l, Label stub) {
-  a_.bind(l);
-  if (!directJump(-2, stub)) a_.call(stub);
+  bind(l);
+  if (!directJump(-2, stub)) a_.call(asmLabel(stub));
 }
 
 void Masm::trapCommon(Label l, uint32_t func_index) {
-  a_.bind(l);
+  bind(l);
   if (!directCtxImm32(kCtxTrapFunc, func_index)) a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
   if (!directBaseDisp(0x89, true, int(rsp.id()), int(r13.id()), kCtxTrapSp)) a_.mov(ptr(r13, kCtxTrapSp), rsp);
   if (!directBaseDisp(0xff, false, 4, int(r13.id()), kCtxUnwind)) a_.jmp(ptr(r13, kCtxUnwind));  // FF /4
@@ -267,7 +267,13 @@ void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& r
                   : op == IntOp::Rotl ? Inst::kIdRol
                                       : Inst::kIdRor;
       if (rhs.kind == Opnd::Imm) {
-        a_.emit(id, d, AImm(int(uint32_t(rhs.imm) & (wide ? 63 : 31))));
+        const uint8_t count = uint8_t(uint32_t(rhs.imm) & (wide ? 63 : 31));
+        const int digit = op == IntOp::Shl    ? 4
+                          : op == IntOp::ShrS ? 7
+                          : op == IntOp::ShrU ? 5
+                          : op == IntOp::Rotl ? 0
+                                              : 1;
+        if (!directShiftImm(digit, wide, dst, count)) a_.emit(id, d, AImm(int(count)));
         return;
       }
       // The count goes in cl (intOpClobbers: the compiler keeps rcx free).
@@ -332,7 +338,7 @@ void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_ze
   Gp rc = gp(rhs, wide);
   if (check_zero) {
     a_.test(rc, rc);
-    a_.jz(div0);
+    a_.jz(asmLabel(div0));
   }
   loadOpnd(gpReg(0), lhs);
   Label done = a_.newLabel();
@@ -352,7 +358,7 @@ void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_ze
         } else {
           a_.cmp(eax, 0x80000000u);
         }
-        a_.je(overflow);
+        a_.je(asmLabel(overflow));
       }
       a_.bind(normal);
     }
@@ -504,7 +510,7 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem) {
     a_.add(kS0, gp64(idx));
   }
   a_.cmp(kS0, kS1);
-  a_.ja(trap);
+  a_.ja(asmLabel(trap));
 }
 
 // memory64: a 64-bit address cannot be guarded, and idx + offset + size
@@ -512,15 +518,15 @@ void Masm::boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem) {
 void Masm::boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap, uint32_t mem) {
   uint64_t end = offset + size;
   if (end < offset) {  // past 2^64: no address is in bounds
-    a_.jmp(trap);
+    a_.jmp(asmLabel(trap));
     return;
   }
   loadMemSize(kS1, mem);
   a_.mov(kS0, end);
   a_.add(kS0, gp64(idx));
-  a_.jc(trap);
+  a_.jc(asmLabel(trap));
   a_.cmp(kS0, kS1);
-  a_.ja(trap);
+  a_.ja(asmLabel(trap));
 }
 
 Mem Masm::memOperand(MemRef ref, unsigned size) {
@@ -652,7 +658,7 @@ Reg Masm::callOperator(uint32_t helper, Opnd x, Opnd y) {
 
 void Masm::checkTrap(Label trap) {
   a_.cmp(dword_ptr(r13, kCtxTrapKind), 0);
-  a_.jne(trap);
+  a_.jne(asmLabel(trap));
 }
 
 void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot, Opnd elem, Label trap) {
@@ -693,7 +699,7 @@ void Masm::tailCallIndirect(uint32_t type_index, uint32_t table, Opnd elem, Labe
   a_.mov(edx, table);
   callHelper(helperId(HelperId::TailCallIndirect));
   a_.test(rax, rax);
-  a_.jz(trap);
+  a_.jz(asmLabel(trap));
   a_.mov(rdi, rbx);
   a_.add(r14d, 1);
   a_.pop(rbx);
@@ -706,7 +712,7 @@ void Masm::interruptCheck(uint32_t flags, Label trap) {
   a_.mov(esi, flags);
   callHelper(helperId(HelperId::CheckInterrupt));
   a_.test(eax, eax);
-  a_.jnz(trap);
+  a_.jnz(asmLabel(trap));
 }
 
 Reg Masm::callMisc(uint32_t op, uint32_t x, uint32_t y, uint32_t frame_slot, bool traps, Label trap) {
@@ -788,7 +794,7 @@ void Masm::jumpTable(Opnd idx, const std::vector<Label>& targets) {
   loadOpnd(gpReg(kS0.id()), idx);
   Label table = a_.newLabel();
   a_.cmp(i.r32(), n);
-  a_.jae(targets[n]);
+  a_.jae(asmLabel(targets[n]));
   a_.lea(kS1, ptr(table));
   a_.movsxd(i, dword_ptr(kS1, i, 2));
   a_.add(i, kS1);

@@ -42,12 +42,20 @@ class Masm {
 
   explicit Masm(uint32_t func_index);
 
-  Label newLabel() { return a_.newLabel(); }
-  void bind(Label l) { a_.bind(l); }
-  void jump(Label l) {
-    if (!directJump(-1, l)) a_.jmp(l);
+  // The compiler's labels are the Masm's own (an offset each): asmjit's
+  // cost over a hundred instructions to make and as many to bind, and most
+  // are only ever the target of direct jumps (encode_x64.cc). An
+  // instruction emitted through asmjit with one takes asmjit's twin of it
+  // (asmLabel). Labels that asmjit makes stay asmjit's.
+  Label newLabel() {
+    own_offsets_.push_back(-1);
+    return Label(kOwnLabel | uint32_t(own_offsets_.size() - 1));
   }
-  void branch(Cond c, Label l);
+  void bind(const Label& l);
+  void jump(const Label& l) {
+    if (!directJump(-1, l)) a_.jmp(asmLabel(l));
+  }
+  void branch(Cond c, const Label& l);
 
   void prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow);
   void ret();
@@ -76,7 +84,7 @@ class Masm {
   void cmp(bool wide, Reg lhs, Opnd rhs);
   void cmpSlotZero(uint32_t slot);
   void test(Reg r);
-  void branchZero(Reg r, bool nonzero, Label l) {
+  void branchZero(Reg r, bool nonzero, const Label& l) {
     test(r);
     branch(nonzero ? Cond::Ne : Cond::Eq, l);
   }
@@ -166,6 +174,9 @@ class Masm {
   bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
   // mov r32, imm32.
   bool directMovImm32(Reg dst, uint32_t imm);
+  // A shift or rotate of a Gp register by an immediate count: C1 /digit ib,
+  // D1 /digit by 1 (rol 0, ror 1, shl 4, shr 5, sar 7).
+  bool directShiftImm(int digit, bool wide, Reg dst, uint8_t count);
   // Bytes as they are (a fixed instruction: push rbx, ret, ...).
   bool directBytes(std::initializer_list<uint8_t> bytes);
   // mov dword [r13 + disp8], imm32: a Ctx field (masm_x64.cc).
@@ -179,8 +190,23 @@ class Masm {
   // back to a bound label in reach, else rel32; a rel32 to a label not yet
   // bound is recorded in fixups_ and patched by finish() (asmjit would link
   // it to the label and patch it at bind()).
-  bool directJump(int cond, Label l);
+  bool directJump(int cond, const Label& l);
   bool patchFixups();
+  // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
+  static constexpr uint32_t kOwnLabel = 1u << 30;
+  static bool isOwn(const Label& l) { return l.isValid() && (l.id() & kOwnLabel); }
+  // (Inline: directJump and patchFixups ask for every jump.)
+  bool labelBound(const Label& l) const {
+    return isOwn(l) ? own_offsets_[l.id() & ~kOwnLabel] >= 0 : code_.isLabelBound(l);
+  }
+  uint64_t labelOffset(const Label& l) const {
+    return isOwn(l) ? uint64_t(own_offsets_[l.id() & ~kOwnLabel]) : code_.labelOffset(l);
+  }
+  // asmjit's label for l: l itself, or an own label's twin (made on first
+  // use, and bound where l is).
+  Label asmLabel(const Label& l);
+  std::vector<int64_t> own_offsets_;  // per own label: its offset, -1 until bound
+  std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
   // (a rel32's is from its end).
   struct Fixup {

@@ -27,11 +27,9 @@ class PosTable {
   void add(uint32_t pos, uint32_t offset) {
     // The same offset as the entry before covers this position already.
     if (!data_.empty() && offset == last_off_) return;
-    uint8_t buf[16];
-    size_t n = put(buf, 0, pos - last_pos_);
+    put(pos - last_pos_);
     int64_t d = int64_t(offset) - int64_t(last_off_);
-    n = put(buf, n, uint64_t((d << 1) ^ (d >> 63)));
-    data_.insert(data_.end(), buf, buf + n);
+    put(uint64_t((d << 1) ^ (d >> 63)));
     last_pos_ = pos;
     last_off_ = offset;
   }
@@ -67,13 +65,14 @@ class PosTable {
   void shrink() { data_.shrink_to_fit(); }
 
  private:
-  static size_t put(uint8_t* buf, size_t n, uint64_t v) {
+  // Appends v's LEB128, byte by byte (a range insert of the few bytes cost
+  // several times more: the JIT adds an entry per load, store and call).
+  void put(uint64_t v) {
     do {
       uint8_t b = v & 0x7f;
       v >>= 7;
-      buf[n++] = uint8_t(b | (v ? 0x80 : 0));
+      data_.push_back(uint8_t(b | (v ? 0x80 : 0)));
     } while (v);
-    return n;
   }
   uint64_t get(size_t& i) const {
     uint64_t v = 0;

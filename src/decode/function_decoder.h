@@ -574,9 +574,11 @@ class FunctionDecoder : public ValidatorState {
 // the same order, as the general path would.
 template <class Visitor>
 inline bool FunctionDecoder<Visitor>::step(Reader& r) {
-  op_offset = r.offset();
+  // The byte read before op_offset is stored: the read's bounds check is
+  // then decode()'s, whose loads the store would make the compiler redo.
   uint8_t b;
   if (!r.u8(&b)) return readFail(r);
+  op_offset = r.offset() - 1;
 #ifdef TERN_MINIMAL
   // The short path is for speed; a minimal build, sized for small devices,
   // decodes every instruction the general way.

@@ -87,6 +87,16 @@ TEST_CASE("integer operations and compares") {
     }
   }
   for (int r : gpIds()) same("test " + std::to_string(r), [&](Masm& m) { m.test(gpReg(r)); });
+  // Shifts and rotates by an immediate count (masked to the width, as
+  // Wasm's are).
+  const IntOp shifts[] = {IntOp::Shl, IntOp::ShrS, IntOp::ShrU, IntOp::Rotl, IntOp::Rotr};
+  for (bool wide : {false, true})
+    for (int d : gpIds())
+      for (uint64_t count : {0, 1, 2, 7, 31, 32, 33, 63, 64, 255})
+        for (IntOp op : shifts)
+          same("shift " + std::to_string(int(op)) + (wide ? " wide " : " ") + std::to_string(d) + " by " +
+                   std::to_string(count),
+               [&](Masm& m) { m.intOp(op, wide, gpReg(d), Opnd::r(gpReg(d)), Opnd::i(count)); });
 }
 
 TEST_CASE("loads and stores of linear memory") {
@@ -110,6 +120,25 @@ TEST_CASE("loads and stores of linear memory") {
                 m.store(MemAccess{size, 0, false}, ref, Opnd::i(imm));
               });
         }
+      }
+    }
+    // A constant address: no index register.
+    for (uint64_t off : kOffsets) {
+      MemRef ref{false, {}, off};
+      for (uint8_t size : {1, 2, 4, 8}) {
+        std::string what = std::to_string(v) + " constant address " + std::to_string(off) + " size " +
+                           std::to_string(size);
+        for (uint8_t ext : {0, 1, 2})
+          if (ext == 0 || size < 8)
+            same("load ext " + std::to_string(ext) + " " + what, [&](Masm& m) {
+              m.load(MemAccess{size, ext, false}, gpReg(v), ref);
+            });
+        same("store " + what, [&](Masm& m) { m.store(MemAccess{size, 0, false}, ref, Opnd::r(gpReg(v))); });
+        if (v == 0)
+          for (uint64_t imm : kImms)
+            same("store imm " + std::to_string(imm) + " " + what, [&](Masm& m) {
+              m.store(MemAccess{size, 0, false}, ref, Opnd::i(imm));
+            });
       }
     }
   }
