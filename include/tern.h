@@ -128,11 +128,8 @@ WASM_API_EXTERN void tern_config_perf_map_set(wasm_config_t* config, bool enable
  * compiled. `tern run -C lazy=y|n`. */
 WASM_API_EXTERN void tern_config_lazy_set(wasm_config_t* config, bool enable);
 /* With lazy compilation, once the guest has run 20 ms of CPU time, compile
- * the functions not called yet on a low-priority thread, and in a module
- * with 64 KiB of code or more, compile the direct callees of each function
- * called for the first time ahead of their calls, on another low-priority
- * thread (default true; only with more than one core).
- * `tern run -C background-compilation=y|n`. */
+ * the functions not called yet on a low-priority thread (default true; only
+ * with more than one core). `tern run -C background-compilation=y|n`. */
 WASM_API_EXTERN void tern_config_background_compilation_set(wasm_config_t* config, bool enable);
 /* Compile the functions compiled up front (lazy false, or a module to
  * serialize) on several threads (default true); the code is the same as one

@@ -62,13 +62,8 @@ struct Config {
   // With `lazy`, once the guest still meets functions it never called 20 ms
   // of CPU time after its first call, a thread of the lowest priority
   // compiles the functions not compiled yet, in index order, so that later
-  // first calls find them ready. And in a module with 64 KiB of code or
-  // more, from the guest's first call on, another thread of the lowest
-  // priority compiles ahead the functions that each function called for
-  // the first time calls directly, while the guest compiles and runs that
-  // one: on an idle core, a big module's start-up compiles on two. Only
-  // with more than one core;
-  // a minimal build has neither thread.
+  // first calls find them ready. Only with more than one core; a
+  // minimal build has no such thread.
   bool background_compilation = true;
   // When functions are compiled up front (lazy false, or a module to
   // serialize), compile them on several threads: each body is validated as

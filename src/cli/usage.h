@@ -57,11 +57,8 @@ inline constexpr OptionKey kCodegenKeys[] = {
      "with lazy, once the guest has run 20 ms of\n"
      "CPU time, a low-priority thread compiles the\n"
      "functions not called yet, so that their first\n"
-     "calls find them ready; in a module with 64 KiB\n"
-     "of code or more, another thread compiles the\n"
-     "direct callees of each first-called function\n"
-     "ahead (default y; only with more than one\n"
-     "core)"},
+     "calls find them ready (default y; only with\n"
+     "more than one core)"},
     {"parallel-compilation", "[=y|n]",
      "compile functions that are compiled up front\n"
      "(lazy=n, `tern compile`) on several threads;\n"

@@ -233,19 +233,6 @@ struct Tiering::Parallel {
 // runs at the lowest priority; the background thread's result is then the
 // one dropped (a builder's code is only copied into the arena at install,
 // so nothing is lost but the work).
-//
-// Compiling ahead (with Config::background_compilation, on a module with
-// kAheadCodeBytes of code or more, and more than one core): a second
-// thread compiles the functions a guest is likely to call next, while the
-// guest compiles and runs what it calls now. Each first call of a body `f`
-// puts f on the thread's stack; the thread takes the newest entry, reads
-// f's direct calls (scanInstruction) and compiles each callee still Lazy,
-// in the order f calls them (kAheadDepth: one level down), newest first
-// call first. It runs at the lowest priority, as the background thread,
-// and a guest takes over a body it claimed in the same way: on an idle
-// core, a big module's start-up compiles on two (Lua's `-v`, a one-line
-// script of duktape); on a busy machine, the guests' work comes first and
-// the guesses, some of which are never called, wait.
 class LazyCompiler {
  public:
   LazyCompiler(const Config& config, bool jit)
@@ -256,44 +243,27 @@ class LazyCompiler {
     (void)jit;
 #endif
   }
-  // Stops the background and ahead threads; each ends after the body it is
-  // compiling.
+  // Stops the background thread; it ends after the body it is compiling.
   ~LazyCompiler() {
     stop_.store(true, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(ahead_mu_);
-      ahead_cv_.notify_all();
-    }
-    if (ahead_thread_.joinable()) ahead_thread_.join();
     if (thread_.joinable()) thread_.join();
   }
 
-  // Every body has arrived: there are `n`, with `code_bytes` of code.
-  void seal(size_t n, size_t code_bytes) {
-    claims_ = std::make_unique<std::atomic<uint8_t>[]>(n);
-    ahead_.store(background_ && code_bytes >= kAheadCodeBytes, std::memory_order_relaxed);
-    if (ahead_.load(std::memory_order_relaxed)) expanded_ = std::make_unique<std::atomic<uint8_t>[]>(n);
-  }
+  // Every body has arrived: there are `n`.
+  void seal(size_t n) { claims_ = std::make_unique<std::atomic<uint8_t>[]>(n); }
 
   // On a guest thread: compiles body `def` unless it is compiled already.
   FuncTier compile(const ModuleData& m, uint32_t def) {
-    if (ahead_.load(std::memory_order_relaxed)) compileAhead(m, def);
     FuncTier tier = compileAs(m, def, kGuest);
     if (background_ && !started_.load(std::memory_order_relaxed)) startBackground(m);
     return tier;
   }
 
-  // A code section this big (the bodies' bytes) has enough functions to
-  // call for a thread that compiles ahead to pay for its start.
-  static constexpr size_t kAheadCodeBytes = 64 << 10;
-
   // Bodies the background thread compiled and installed.
   size_t backgroundCompiled() const { return background_compiled_.load(std::memory_order_relaxed); }
-  // Bodies the ahead thread compiled and installed.
-  size_t aheadCompiled() const { return ahead_compiled_.load(std::memory_order_relaxed); }
 
  private:
-  enum Claim : uint8_t { kFree, kGuest, kBackground, kAhead };
+  enum Claim : uint8_t { kFree, kGuest, kBackground };
 
   static FuncTier tierOf(const FuncBody& body) {
     return std::atomic_ref<const FuncTier>(body.tier).load(std::memory_order_acquire);
@@ -301,24 +271,24 @@ class LazyCompiler {
 
   // Compiles body `def` for `who`; with the claim lost to another guest
   // thread, waits for its install. Returns the body's tier, or Lazy when
-  // the background or ahead thread should leave it.
+  // the background thread should leave it.
   FuncTier compileAs(const ModuleData& m, uint32_t def, Claim who) {
     const FuncBody& body = m.bodies[def];
     std::atomic<uint8_t>& claim = claims_[def];
     uint8_t seen = kFree;
     while (!claim.compare_exchange_weak(seen, who, std::memory_order_acq_rel)) {
-      if (who != kGuest) return FuncTier::Lazy;
-      if (seen == kGuest) {
+      if (seen == kGuest || (seen == kBackground && who == kBackground)) {
+        if (who == kBackground) return FuncTier::Lazy;
         std::unique_lock<std::mutex> lock(mu_);
         installed_.wait(lock, [&] { return tierOf(body) != FuncTier::Lazy; });
         return tierOf(body);
       }
-      // kBackground or kAhead, and a guest thread: it takes the claim over.
+      // kBackground, and a guest thread: it takes the claim over.
     }
     if (tierOf(body) != FuncTier::Lazy) return tierOf(body);
     FuncBody out;
     std::unique_ptr<jit::ModuleBuilder> code = build(m, def, out);
-    return install(m, def, out, std::move(code), who);
+    return install(m, def, out, std::move(code), who == kBackground);
   }
 
   // Compiles body `def` into `out`, with no lock held; returns its machine
@@ -363,7 +333,7 @@ class LazyCompiler {
 
   // Installs `out` as body `def`, unless another thread did first.
   FuncTier install(const ModuleData& m, uint32_t def, FuncBody& out, std::unique_ptr<jit::ModuleBuilder> code,
-                   Claim who) {
+                   bool background) {
     bool jitted = code != nullptr;
     std::lock_guard<std::mutex> lock(mu_);
     FuncBody& body = const_cast<FuncBody&>(m.bodies[def]);
@@ -383,8 +353,7 @@ class LazyCompiler {
     body.unsupported = std::move(out.unsupported);
     body.jit_failure = std::move(out.jit_failure);
     std::atomic_ref<FuncTier>(body.tier).store(out.tier, std::memory_order_release);
-    if (who == kBackground) background_compiled_.fetch_add(1, std::memory_order_relaxed);
-    if (who == kAhead) ahead_compiled_.fetch_add(1, std::memory_order_relaxed);
+    if (background) background_compiled_.fetch_add(1, std::memory_order_relaxed);
     installed_.notify_all();
     return out.tier;
   }
@@ -402,14 +371,6 @@ class LazyCompiler {
   void startBackground(const ModuleData& m);
   // The background thread: every body still Lazy, in index order.
   void compileRest(const ModuleData& m);
-  // On a guest thread, at the first call of body `def`: its callees are the
-  // ahead thread's next work (started here, the first time).
-  void compileAhead(const ModuleData& m, uint32_t def);
-  // The ahead thread.
-  void aheadLoop(const ModuleData& m);
-  // Pushes the bodies body `def` calls, still Lazy, on the ahead stack, at
-  // `depth`; the first one called ends on top.
-  void pushCallees(const ModuleData& m, uint32_t def, uint8_t depth);
 
   std::mutex mu_;                      // installs
   std::condition_variable installed_;  // a body was installed
@@ -421,20 +382,6 @@ class LazyCompiler {
   std::atomic<bool> stop_{false};         // the background thread should end
   std::atomic<size_t> background_compiled_{0};
   std::thread thread_;  // the background thread
-  // Compiling ahead (see the class comment).
-  struct AheadItem {
-    uint32_t def;
-    uint8_t depth;  // 0: a first call, whose callees are next; 1..: a callee to compile
-  };
-  std::atomic<bool> ahead_{false};                    // a thread compiles ahead of the calls
-  std::atomic<bool> ahead_started_{false};            // it was started (or could not be)
-  std::mutex ahead_mu_;                               // ahead_stack_, ahead_idle_
-  std::condition_variable ahead_cv_;                  // work for an idle ahead thread, or stop_
-  std::vector<AheadItem> ahead_stack_;                // newest last
-  bool ahead_idle_ = false;                           // the ahead thread waits on ahead_cv_
-  std::unique_ptr<std::atomic<uint8_t>[]> expanded_;  // per body: its callees were pushed
-  std::atomic<size_t> ahead_compiled_{0};
-  std::thread ahead_thread_;
 #ifndef TERN_MINIMAL
   std::unique_ptr<jit::Options> jit_;  // null: the interpreter only
 #endif
@@ -495,103 +442,13 @@ void LazyCompiler::compileRest(const ModuleData& m) {
     if (tierOf(m.bodies[def]) == FuncTier::Lazy) compileAs(m, def, kBackground);
   }
 }
-
-namespace {
-// How deep the ahead thread follows calls from a function called for the
-// first time: its callees only. Deeper (their callees too), it wandered
-// into what a program rarely runs (error paths, formatting) and made Lua's
-// and duktape's start-ups slower, and a guest's next first call tells it
-// more anyway.
-constexpr uint8_t kAheadDepth = 1;
-// Entries on the ahead stack at most; the oldest go first.
-constexpr size_t kAheadStackMax = 4096;
-}  // namespace
-
-void LazyCompiler::compileAhead(const ModuleData& m, uint32_t def) {
-  {
-    std::lock_guard<std::mutex> lock(ahead_mu_);
-    if (ahead_stack_.size() >= kAheadStackMax)
-      ahead_stack_.erase(ahead_stack_.begin(), ahead_stack_.begin() + kAheadStackMax / 2);
-    ahead_stack_.push_back({def, 0});
-    if (ahead_idle_) ahead_cv_.notify_one();
-  }
-  if (ahead_started_.load(std::memory_order_relaxed) || ahead_started_.exchange(true)) return;
-  if (!severalCores()) {
-    ahead_.store(false, std::memory_order_relaxed);
-    return;
-  }
-  static std::once_flag at_exit;
-  std::call_once(at_exit, [] { std::atexit([] { g_exiting.store(true, std::memory_order_relaxed); }); });
-  try {
-    ahead_thread_ = std::thread([this, &m] { aheadLoop(m); });
-  } catch (const std::system_error&) {
-  }
-}
-
-void LazyCompiler::pushCallees(const ModuleData& m, uint32_t def, uint8_t depth) {
-  if (expanded_[def].exchange(1, std::memory_order_relaxed)) return;
-  const FuncBody& body = m.bodies[def];
-  const uint8_t* p = bodyBytes(m, body);
-  if (!p) return;
-  // Validated already; read as untrusted all the same (scan.h).
-  Reader r(p, p + body.size, body.offset);
-  uint32_t groups, n;
-  uint8_t t;
-  if (!r.u32(&groups)) return;
-  for (uint32_t g = 0; g < groups; ++g)
-    if (!r.u32(&n) || !r.u8(&t)) return;
-  std::vector<AheadItem> callees;
-  while (!r.atEnd()) {
-    Opcode op;
-    uint32_t index = 0;
-    if (!scanInstruction(r, &op, &index)) break;
-    if ((op != Opcode::Call && op != Opcode::ReturnCall) || index < m.num_imported_funcs) continue;
-    uint32_t callee = index - m.num_imported_funcs;
-    if (callee < m.bodies.size() && tierOf(m.bodies[callee]) == FuncTier::Lazy &&
-        claims_[callee].load(std::memory_order_relaxed) == kFree)
-      callees.push_back({callee, depth});
-  }
-  std::lock_guard<std::mutex> lock(ahead_mu_);
-  // The first call on top: reversed.
-  ahead_stack_.insert(ahead_stack_.end(), callees.rbegin(), callees.rend());
-}
-
-void LazyCompiler::aheadLoop(const ModuleData& m) {
-  platform::lowerThreadPriority();
-  for (;;) {
-    AheadItem item;
-    {
-      std::unique_lock<std::mutex> lock(ahead_mu_);
-      while (ahead_stack_.empty() && !stop_.load(std::memory_order_relaxed) &&
-             !g_exiting.load(std::memory_order_relaxed)) {
-        ahead_idle_ = true;
-        ahead_cv_.wait(lock);
-        ahead_idle_ = false;
-      }
-      if (stop_.load(std::memory_order_relaxed) || g_exiting.load(std::memory_order_relaxed)) return;
-      item = ahead_stack_.back();
-      ahead_stack_.pop_back();
-    }
-    if (item.depth == 0) {
-      pushCallees(m, item.def, 1);
-      continue;
-    }
-    if (tierOf(m.bodies[item.def]) != FuncTier::Lazy) continue;
-    if (compileAs(m, item.def, kAhead) == FuncTier::Lazy) continue;  // someone else has it
-    if (item.depth < kAheadDepth) pushCallees(m, item.def, uint8_t(item.depth + 1));
-  }
-}
 #else
 // Never called there: a minimal build has no Lazy body (Tiering's constructor).
 void LazyCompiler::startBackground(const ModuleData&) {}
 void LazyCompiler::compileRest(const ModuleData&) {}
-void LazyCompiler::compileAhead(const ModuleData&, uint32_t) {}
-void LazyCompiler::aheadLoop(const ModuleData&) {}
-void LazyCompiler::pushCallees(const ModuleData&, uint32_t, uint8_t) {}
 #endif
 
 size_t backgroundCompiled(const ModuleData& m) { return m.lazy ? m.lazy->backgroundCompiled() : 0; }
-size_t aheadCompiled(const ModuleData& m) { return m.lazy ? m.lazy->aheadCompiled() : 0; }
 
 FuncTier compileLazily(const ModuleData& m, uint32_t def) {
   FuncTier tier = std::atomic_ref<const FuncTier>(m.bodies[def].tier).load(std::memory_order_acquire);
@@ -717,11 +574,7 @@ bool Tiering::finish(ModuleData& m, DecodeError& err) {
     }
   }
 #endif
-  if (lazy_) {
-    size_t code_bytes = 0;
-    for (const FuncBody& b : m.bodies) code_bytes += b.size;
-    lazy_->seal(m.bodies.size(), code_bytes);
-  }
+  if (lazy_) lazy_->seal(m.bodies.size());
   m.lazy = lazy_;
 #ifndef TERN_MINIMAL
   if (precompiled_) {

@@ -18,11 +18,9 @@
 // record (JitModule::compiled reads its function table). With Config::background_compilation, a thread of the lowest
 // priority compiles the Lazy bodies nobody called yet, in index order, once a guest asks for a first compile 20 ms of
 // CPU time or more after its first; a body is compiled off LazyCompiler's lock and installed under it, once (the claims
-// at LazyCompiler in tiering.cc). In a module with 64 KiB of code or more, the same switch starts at the first call a
-// thread of the lowest priority that compiles ahead the direct callees of each function called for the first time (the
-// class comment of LazyCompiler). The threads end with the module (each stops after the body it is compiling), or at
-// exit(); _exit just ends them. Tier-up would hang here too: a new FuncTier state and the code that moves a function
-// out of it.
+// at LazyCompiler in tiering.cc). The thread ends with the module (it stops after the body it is compiling), or at
+// exit(); _exit just ends it. Tier-up would hang here too: a new FuncTier state and the code that moves a function out
+// of it.
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
 // prints which functions were interpreted and why (it turns lazy
@@ -73,9 +71,6 @@ FuncTier compileLazily(const ModuleData& m, uint32_t def);
 // How many of `m`'s Lazy bodies its background thread compiled
 // (Config::background_compilation): for tests and statistics.
 size_t backgroundCompiled(const ModuleData& m);
-// How many its ahead thread compiled (the callees of first calls, with
-// Config::background_compilation on a big module): for tests and statistics.
-size_t aheadCompiled(const ModuleData& m);
 
 class Tiering final : public BodyConsumer {
  public:

@@ -35,9 +35,7 @@ Config lazyConfig(Tier tier, bool background) {
 
 // What export "f<i>" returns for x; a trap is reported and returns -1.
 int32_t call(Instance& inst, uint32_t i, int32_t x) {
-  std::string name = std::to_string(i);
-  name.insert(name.begin(), 'f');  // not "f" + ...: a false -Wrestrict of GCC 12
-  auto r = inst.getFunc(name)->typed<int32_t(int32_t)>().value()(x);
+  auto r = inst.getFunc("f" + std::to_string(i))->typed<int32_t(int32_t)>().value()(x);
   if (!r.ok()) {
     std::fprintf(stderr, "f%u: %s\n", i, r.error().toString().c_str());
     return -1;
@@ -163,93 +161,5 @@ TEST_CASE("background compilation: a module destroyed while its thread compiles"
     g.store.reset();
     std::this_thread::sleep_for(std::chrono::milliseconds(round));
     g.module.reset();
-  }
-}
-
-namespace {
-
-// `n` functions (i32) -> i32 of some 100 bytes each (a big module: the ahead
-// thread's kAheadCodeBytes), exported as "f<i>": function i xors its
-// argument with keys, and calls function i + 1 only when the argument is -1,
-// which no call here passes. So a guest's first call of f<i> compiles f<i>
-// alone, and what compiles f<i + 1> is the ahead thread.
-std::vector<uint8_t> aheadModule(uint32_t n) {
-  std::vector<std::vector<uint8_t>> bodies(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    std::vector<uint8_t>& body = bodies[i];
-    body = {0, 0x20, 0};  // no locals; local.get 0
-    for (uint32_t r = 0; r < 14; ++r) {
-      body.push_back(0x41);  // i32.const
-      sleb(body, int32_t(key(i, r)));
-      body.push_back(0x73);  // i32.xor
-    }
-    // local.get 0, i32.const -1, i32.eq, if, local.get 0, call i + 1, drop, end
-    body.insert(body.end(), {0x20, 0, 0x41, 0x7f, 0x46, 0x04, 0x40, 0x20, 0, 0x10});
-    uleb(body, (i + 1) % n);
-    body.insert(body.end(), {0x1a, 0x0b, 0x0b});
-  }
-  return i32Module(bodies, false, true);
-}
-
-uint32_t aheadResult(uint32_t i, uint32_t x) {
-  for (uint32_t r = 0; r < 14; ++r) x ^= key(i, r);
-  return x;
-}
-
-}  // namespace
-
-TEST_CASE("compiling ahead: the callees of a first call are compiled by the ahead thread, on both tiers") {
-  const uint32_t n = 2000;
-  std::vector<uint8_t> wasm = aheadModule(n);
-  REQUIRE(wasm.size() > 160 * 1000);  // some 150 KB of code
-  for (Tier tier : {Tier::Interp, Tier::Jit}) {
-    if (tier == Tier::Jit && !jitAvailable()) continue;
-    CAPTURE(int(tier));
-    Engine engine(lazyConfig(tier, true));
-    auto m = Module::compile(engine, wasm);
-    REQUIRE(m.ok());
-    Store store(engine);
-    Linker linker;
-    auto inst = linker.instantiate(store, *m);
-    REQUIRE(inst.ok());
-    // First calls of f0, f10, ..., f140: each compiles itself; its callee
-    // (f1, f11, ...) is left to the ahead thread. Fewer than 16, so that the
-    // background thread never looks at the clock (kClockEvery) and stays
-    // out of it.
-    for (uint32_t i = 0; i < 150; i += 10) CHECK(uint32_t(call(**inst, i, int32_t(i))) == aheadResult(i, i));
-    if (!severalCores()) {
-      CHECK(aheadCompiled(**m) == 0);  // no thread with one core
-      continue;
-    }
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (aheadCompiled(**m) < 15 && std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    CHECK(aheadCompiled(**m) == 15);
-    // The guest's 15, the ahead thread's 15, and nothing else (the ahead
-    // thread follows calls one level down from a first call).
-    CHECK(lazyFunctions(**m) == n - 30);
-    CHECK_FALSE(functionIsLazy(**m, 11));
-    CHECK(functionIsLazy(**m, 12));
-    // What it compiled runs right.
-    for (uint32_t i = 1; i < 150; i += 10) CHECK(uint32_t(call(**inst, i, 3)) == aheadResult(i, 3));
-    CHECK(lazyFunctions(**m) == n - 30);
-  }
-}
-
-TEST_CASE("compiling ahead: not for a small module, nor without background compilation") {
-  for (bool background : {true, false}) {
-    CAPTURE(background);
-    const uint32_t n = background ? 100 : 2000;  // 100: some 8 KB of code
-    Engine engine(lazyConfig(Tier::Auto, background));
-    auto m = Module::compile(engine, aheadModule(n));
-    REQUIRE(m.ok());
-    Store store(engine);
-    Linker linker;
-    auto inst = linker.instantiate(store, *m);
-    REQUIRE(inst.ok());
-    for (uint32_t i = 0; i < 50; i += 10) CHECK(uint32_t(call(**inst, i, 1)) == aheadResult(i, 1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    CHECK(aheadCompiled(**m) == 0);
-    CHECK(lazyFunctions(**m) == n - 5);
   }
 }

@@ -39,12 +39,6 @@ size_t lazyFunctions(const Module& module) {
   return n;
 }
 
-bool functionIsLazy(const Module& module, uint32_t def) {
-  const FuncBody& b = moduleData(module).bodies.at(def);
-  return std::atomic_ref<const FuncTier>(b.tier).load(std::memory_order_acquire) == FuncTier::Lazy;
-}
-
 size_t backgroundCompiled(const Module& module) { return tern::backgroundCompiled(moduleData(module)); }
-size_t aheadCompiled(const Module& module) { return tern::aheadCompiled(moduleData(module)); }
 
 }  // namespace tern::test

@@ -24,10 +24,6 @@ bool runsJitCode(const Instance& inst, std::string_view name);
 // How many of the module's functions are still waiting for their first
 // compile (lazy compilation), and how many its background thread compiled.
 size_t lazyFunctions(const Module& module);
-// Whether defined function `def` is still waiting for its first compile.
-bool functionIsLazy(const Module& module, uint32_t def);
 size_t backgroundCompiled(const Module& module);
-// How many functions its ahead thread compiled (runtime/tiering.cc).
-size_t aheadCompiled(const Module& module);
 
 }  // namespace tern::test
