@@ -9,18 +9,23 @@
 //   - Otherwise the JIT compiles it, unless TERN_JIT_FUNCS leaves it to the
 //     interpreter; a body the JIT bails out of is decoded again and lowered
 //     for the interpreter (the tiered fallback; `jit_failure` says why).
-// With Config::lazy (the default) a body is only validated as it arrives
-// (by several threads at once with Config::parallel_compilation: the
-// decoder's parallelBodies, through bodyThreads()) and becomes FuncTier::Lazy; compileLazily() gives it the tier above
-// at its first call (interp::invoke and the interpreter's calls ask for it; JIT code reaches it through the function's
-// call-out stub, and once it is compiled through its table entry: jit/jit.h's JitModule). The outcome is the body's
-// FuncTier (src/module/module.h), which is what every call consults; the module's machine code agrees without a second
-// record (JitModule::compiled reads its function table). With Config::background_compilation, a thread of the lowest
-// priority compiles the Lazy bodies nobody called yet, in index order, once a guest asks for a first compile 20 ms of
-// CPU time or more after its first; a body is compiled off LazyCompiler's lock and installed under it, once (the claims
-// at LazyCompiler in tiering.cc). The thread ends with the module (it stops after the body it is compiling), or at
-// exit(); _exit just ends it. Tier-up would hang here too: a new FuncTier state and the code that moves a function out
-// of it.
+// With Config::lazy (the default) a body is only validated as it arrives (by
+// several threads at once with Config::parallel_compilation: the decoder's
+// parallelBodies, through bodyThreads()) and becomes FuncTier::Lazy;
+// compileLazily() gives it the tier above at its first call (interp::invoke
+// and the interpreter's calls ask for it; JIT code reaches it through the
+// function's call-out stub, and once it is compiled through its table entry:
+// jit/jit.h's JitModule). The outcome is the body's FuncTier
+// (src/module/module.h), which is what every call consults; the module's
+// machine code agrees without a second record (JitModule::compiled reads its
+// function table). With Config::background_compilation, a thread of the
+// lowest priority compiles the Lazy bodies nobody called yet, in index order,
+// once a guest asks for a first compile 20 ms of CPU time or more after its
+// first; a body is compiled off LazyCompiler's lock and installed under it,
+// once (the claims at LazyCompiler in tiering.cc). The thread ends with the
+// module (it stops after the body it is compiling), or at exit(); _exit just
+// ends it. Tier-up would hang here too: a new FuncTier state and the code
+// that moves a function out of it.
 //
 // finish() lays out the module's machine code; TERN_JIT_STATS=1 then
 // prints which functions were interpreted and why (it turns lazy
