@@ -45,6 +45,10 @@
 #include "runtime/trap_code.h"
 #include "tern/tern.hpp"
 
+namespace tern::platform {
+struct CodeAlias;
+}
+
 namespace tern::jit {
 
 // One per entry into JIT code from C++; the backend's Ctx register points at
@@ -160,9 +164,10 @@ struct JitImage {
 // for a Lazy function a jump through its table entry, and after that the
 // arena where Lazy functions are placed when they are first called
 // (ModuleBuilder::place): address space reserved with the rest, so that a
-// direct call reaches any of it, and committed a function at a time, each on
-// pages of its own (written, then made executable, while other threads may
-// run the pages before it).
+// direct call reaches any of it. Where the platform gives the arena a write
+// view (platform::CodeAlias) the functions are packed in it, 16 bytes apart,
+// written there while other threads run the code before them; elsewhere
+// each takes pages of its own, written, then made executable.
 struct JitModule {
   uint8_t* code = nullptr;
   size_t size = 0;  // reserved from `code` (the executable mapping), arena included
@@ -182,11 +187,19 @@ struct JitModule {
   // Per function index: the offset from `code` a direct call to it reaches
   // (its code, its call-out stub, or a Lazy function's table jump).
   std::vector<uint32_t> direct;
-  uint8_t* arena = nullptr;  // null: no Lazy function
-  size_t arena_used = 0;     // bytes placed so far (whole pages)
-  // Per arena page: the function whose code is on it, or UINT32_MAX; read
-  // by functionAt while other threads place functions.
-  std::unique_ptr<std::atomic<uint32_t>[]> arena_owner;
+  uint8_t* arena = nullptr;                    // null: no Lazy function
+  platform::CodeAlias* arena_alias = nullptr;  // the arena's write view, if it has one
+  size_t arena_used = 0;                       // bytes placed so far
+  // The functions placed in the arena, by address (each lies after the one
+  // before): entries [0, arena_count) are complete, read by functionAt
+  // while other threads place functions. Room for every Lazy function.
+  struct ArenaStart {
+    uintptr_t start;
+    uint32_t index;
+  };
+  std::unique_ptr<ArenaStart[]> arena_starts;
+  size_t arena_cap = 0;
+  std::atomic<size_t> arena_count{0};
   ~JitModule();
   // The function whose code contains pc, or UINT32_MAX.
   uint32_t functionAt(uintptr_t pc) const;

@@ -243,6 +243,7 @@ void ensureAltStack() { platform::ensureFaultStack(); }
 // ---- modules ----
 JitModule::~JitModule() {
   if (code) unregisterRange(uintptr_t(code));
+  platform::unmapCodeAlias(arena_alias);
   if (file_mapping) platform::release(file_mapping, file_mapping_size);
   else if (code) platform::release(code, size);
 }
@@ -360,15 +361,20 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   jm->code = code;
   jm->used = used;
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
-  // The arena is made writable whole, at once: place() then makes each
-  // function's pages executable with one call, instead of two (its pages
-  // still cost nothing until written, and are never writable and executable
-  // at once). Without that, no function is placed there.
-  if (arena_size && platform::commit(jm->code + code_size, arena_size)) {
-    jm->arena = jm->code + code_size;
-    size_t pages = arena_size / page;
-    jm->arena_owner = std::make_unique<std::atomic<uint32_t>[]>(pages);
-    for (size_t p = 0; p < pages; ++p) jm->arena_owner[p].store(UINT32_MAX, std::memory_order_relaxed);
+  // The arena gets a write view where the platform can give it one: code
+  // is then written there and runs in the arena, with no change of
+  // protection. Elsewhere it is made writable whole, at once, and place()
+  // makes each function's pages executable with one call (they cost
+  // nothing until written, and are never writable and executable at once).
+  // Without either, no function is placed there.
+  if (arena_size) {
+    uint8_t* arena = jm->code + code_size;
+    jm->arena_alias = platform::mapCodeAlias(arena, arena_size);
+    if (jm->arena_alias || platform::commit(arena, arena_size)) {
+      jm->arena = arena;
+      jm->arena_cap = lazy_funcs;
+      jm->arena_starts = std::make_unique<JitModule::ArenaStart[]>(lazy_funcs);
+    }
   }
   jm->table.resize(nfuncs);
   jm->direct.resize(nfuncs);
@@ -395,32 +401,47 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
 }
 
 bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
-  size_t page = platform::pageSize();
-  size_t arena_size = jm.arena ? jm.size - size_t(jm.arena - jm.code) : 0;
-  size_t need = 0;
-  for (const Fn& f : fns_) need += (f.code.size() + page - 1) / page * page;
-  if (!jm.arena || need > arena_size - jm.arena_used) return false;
+  if (!jm.arena) return false;
+  platform::CodeAlias* alias = jm.arena_alias;
+  if (alias && alias->lost.load(std::memory_order_relaxed)) return false;
+  // Packed as finish() packs functions with a write view; on pages of their
+  // own without.
+  size_t page = platform::pageSize(), align = alias ? 16 : page;
+  auto alignUp = [&](size_t n) { return (n + align - 1) / align * align; };
+  size_t arena_size = jm.size - size_t(jm.arena - jm.code), end = jm.arena_used;
+  for (const Fn& f : fns_) end = alignUp(alignUp(end) + f.code.size());
+  size_t count = jm.arena_count.load(std::memory_order_relaxed);
+  if (end > arena_size || fns_.size() > jm.arena_cap - count) return false;
+  if (alias) platform::growCodeAlias(alias, end);
+  std::vector<uint8_t> pad(12);
+  backend::alignCode(pad);  // one word of the backend's padding, repeated
   std::vector<uintptr_t> starts;
   for (Fn& f : fns_) {
-    size_t size = (f.code.size() + page - 1) / page * page;
-    uint8_t* p = jm.arena + jm.arena_used;  // writable (finish)
-    std::memcpy(p, f.code.data(), f.code.size());
+    size_t at = alignUp(jm.arena_used);
+    uint8_t* p = jm.arena + at;                  // where it runs
+    uint8_t* w = alias ? alias->write + at : p;  // where it is written (writable: finish)
+    size_t base = size_t(p - jm.code);           // offsets count from jm.code
+    for (size_t i = jm.arena_used; i < at; ++i) *(w - (at - i)) = pad[12 + i % 4];
+    std::memcpy(w, f.code.data(), f.code.size());
     for (const CallSite& c : f.calls) {
       // A callee placed already (or this function itself) is called
       // directly, not through its table.
       void* entry = jm.table[c.callee];
-      size_t target = c.callee == f.index     ? size_t(p - jm.code) + f.entry
+      size_t target = c.callee == f.index     ? base + f.entry
                       : jm.compiled(c.callee) ? size_t(static_cast<uint8_t*>(entry) - jm.code)
                                               : jm.direct[c.callee];
-      backend::patchCall(jm.code, size_t(p - jm.code) + c.offset, target);
+      // patchCall writes at w + c.offset a displacement to target, both
+      // counted from the function's start.
+      backend::patchCall(w, c.offset, target - base);
     }
     platform::flushInstructionCache(p, f.code.size());
-    if (!platform::protect(p, size, platform::Access::ReadExecute)) return false;
+    if (!alias && !platform::protect(p, alignUp(f.code.size()), platform::Access::ReadExecute)) return false;
     jm.positions[f.index] = std::move(f.positions);
     jm.catches[f.index] = std::move(f.catches);
-    size_t first = size_t(p - jm.arena) / page;
-    for (size_t k = 0; k < size / page; ++k) jm.arena_owner[first + k].store(f.index, std::memory_order_release);
-    jm.arena_used += size;
+    jm.arena_starts[count] = {uintptr_t(p), f.index};
+    jm.arena_count.store(++count, std::memory_order_release);
+    jm.arena_used = alias ? at + f.code.size() : alignUp(at + f.code.size());
+    if (alias) alias->written.store(jm.arena_used, std::memory_order_release);
     starts.push_back(uintptr_t(p));
     std::atomic_ref<void*>(jm.table[f.index]).store(p + f.entry, std::memory_order_release);
   }
@@ -510,16 +531,16 @@ std::shared_ptr<JitModule> JitModule::adopt(void* mapping, size_t mapping_size, 
 namespace {
 
 // The function whose code contains pc, and where that code starts:
-// (UINT32_MAX, 0) if none. A function in the arena starts at the first of
-// the run of pages it owns.
+// (UINT32_MAX, 0) if none.
 std::pair<uint32_t, uintptr_t> findFunction(const JitModule& jm, uintptr_t pc) {
   if (!jm.contains(pc)) return {UINT32_MAX, 0};
   if (jm.arena && pc >= uintptr_t(jm.arena)) {
-    size_t page = platform::pageSize(), at = (pc - uintptr_t(jm.arena)) / page;
-    uint32_t index = jm.arena_owner[at].load(std::memory_order_acquire);
-    if (index == UINT32_MAX) return {UINT32_MAX, 0};
-    while (at > 0 && jm.arena_owner[at - 1].load(std::memory_order_acquire) == index) --at;
-    return {index, uintptr_t(jm.arena) + at * page};
+    const JitModule::ArenaStart* first = jm.arena_starts.get();
+    const JitModule::ArenaStart* last = first + jm.arena_count.load(std::memory_order_acquire);
+    auto it = std::upper_bound(first, last, pc,
+                               [](uintptr_t a, const JitModule::ArenaStart& s) { return a < s.start; });
+    if (it == first) return {UINT32_MAX, 0};
+    return {std::prev(it)->index, std::prev(it)->start};
   }
   if (jm.starts.empty()) return {UINT32_MAX, 0};
   auto it = std::upper_bound(jm.starts.begin(), jm.starts.end(), std::make_pair(pc, UINT32_MAX));

@@ -24,6 +24,7 @@
 // level it needs.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -79,6 +80,37 @@ void* reserveCommitted(size_t bytes);
 // may then make pages of it ReadExecute (a .cwasm's code), which fails where
 // the file system forbids executing files.
 void* mapFile(const char* path, size_t* bytes);
+
+// The same memory at two addresses, for code that is written while other
+// threads run the code beside it (the JIT's arena of lazily compiled
+// functions): [exec, exec+bytes), page-aligned and inside a reservation
+// from reserve(), becomes read+execute, and `write` is a read+write view of
+// the same pages elsewhere. No address is ever writable and executable, but
+// code lands in executable pages without a protect() per function, and
+// functions share pages. The pages read as zero until written; the writer
+// raises `written` past each function it writes (flushInstructionCache on
+// the exec address first), after growCodeAlias. A forked child gets copies of the first
+// `written` bytes, not pages shared with its parent; should that fail,
+// `lost` is set in the child and nothing may be written there any more.
+struct CodeAlias {
+  uint8_t* exec = nullptr;
+  uint8_t* write = nullptr;
+  size_t bytes = 0;
+  std::atomic<size_t> written{0};
+  std::atomic<bool> lost{false};
+  size_t ready = 0;           // growCodeAlias's mark
+  CodeAlias* next = nullptr;  // the platform's list of live aliases
+};
+// Null where the OS cannot (the caller then writes pages and protect()s
+// them); the exec range is then untouched.
+CodeAlias* mapCodeAlias(void* exec, size_t bytes);
+// Called by the writer before it writes up to `end`: gives the pages up to
+// there (and some beyond) memory in one step, where the OS can, instead of
+// a fault per page in each view.
+void growCodeAlias(CodeAlias* alias, size_t end);
+// Unmaps the write view and forgets the alias. The exec range stays mapped
+// until its reservation is release()d.
+void unmapCodeAlias(CodeAlias* alias);
 
 // Makes instructions written to [p, p+bytes) visible to instruction fetch.
 // Call it after writing machine code and before making it executable. A

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -82,6 +83,122 @@ void* mapFile(const char* path, size_t* bytes) {
   }
   close(fd);  // the mapping keeps the file
   return p == MAP_FAILED ? nullptr : p;
+}
+
+// ---- code aliases ----
+// A memfd (Linux) mapped twice, shared. The live aliases are listed so that
+// a forked child can give each its own copy: shared pages would let parent
+// and child write code over each other's.
+
+namespace {
+
+std::mutex g_alias_mu;
+CodeAlias* g_aliases = nullptr;  // under g_alias_mu
+
+#ifdef __linux__
+// A fresh memfd of `bytes` bytes; -1 on failure.
+int codeFile(size_t bytes) {
+  int fd = memfd_create("tern-code", MFD_CLOEXEC);
+  if (fd >= 0 && ftruncate(fd, off_t(bytes)) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+// Maps `fd` at exec (read+execute) and at write (read+write), both fixed.
+bool mapBoth(int fd, uint8_t* exec, uint8_t* write, size_t bytes) {
+  return mmap(exec, bytes, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED &&
+         mmap(write, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+}
+
+// In a forked child, alone on its thread: each alias onto a file of its own,
+// with the code written so far copied, at the same two addresses.
+void unshareAliases() {
+  for (CodeAlias* a = g_aliases; a; a = a->next) {
+    size_t page = pageSize();
+    size_t used = (a->written.load(std::memory_order_relaxed) + page - 1) / page * page;
+    int fd = codeFile(a->bytes);
+    void* copy = fd < 0 ? MAP_FAILED : mmap(nullptr, a->bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    bool ok = copy != MAP_FAILED;
+    if (ok) {
+      std::memcpy(copy, a->write, std::min(used, a->bytes));
+      ok = mapBoth(fd, a->exec, a->write, a->bytes);
+      munmap(copy, a->bytes);
+    }
+    if (fd >= 0) close(fd);
+    if (!ok) {
+      // The parent's pages may still be mapped here: never write them.
+      a->lost.store(true, std::memory_order_relaxed);
+      mmap(a->write, a->bytes, PROT_NONE, kMapFlags | MAP_FIXED, -1, 0);
+    }
+  }
+}
+#endif
+
+}  // namespace
+
+CodeAlias* mapCodeAlias(void* exec, size_t bytes) {
+#ifdef __linux__
+  static const bool at_fork = pthread_atfork([] { g_alias_mu.lock(); }, [] { g_alias_mu.unlock(); },
+                                             [] {
+                                               unshareAliases();
+                                               g_alias_mu.unlock();
+                                             }) == 0;
+  if (!at_fork || bytes == 0) return nullptr;
+  int fd = codeFile(bytes);
+  if (fd < 0) return nullptr;
+  void* write = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  bool ok = write != MAP_FAILED &&
+            mmap(exec, bytes, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+  close(fd);  // the mappings keep the file
+  if (!ok) {
+    // Where exec could not be mapped (a file system or policy that forbids
+    // executing such memory), its range is as it was: reserved.
+    if (write != MAP_FAILED) munmap(write, bytes);
+    mmap(exec, bytes, PROT_NONE, kMapFlags | MAP_FIXED, -1, 0);
+    return nullptr;
+  }
+  auto* alias = new CodeAlias;
+  alias->exec = static_cast<uint8_t*>(exec);
+  alias->write = static_cast<uint8_t*>(write);
+  alias->bytes = bytes;
+  std::lock_guard<std::mutex> lock(g_alias_mu);
+  alias->next = g_aliases;
+  g_aliases = alias;
+  return alias;
+#else
+  (void)exec;
+  (void)bytes;
+  return nullptr;
+#endif
+}
+
+void growCodeAlias(CodeAlias* alias, size_t end) {
+  if (end <= alias->ready) return;
+  // 64 KiB: the most a read fault maps around itself (the kernel's default
+  // fault-around), so that the exec view then faults once per 64 KiB too.
+  constexpr size_t kStep = size_t(64) << 10;
+  size_t ready = std::min(alias->bytes, (end + kStep - 1) / kStep * kStep);
+#ifdef MADV_POPULATE_WRITE  // Linux 5.14; elsewhere the pages fault in one by one
+  madvise(alias->write + alias->ready, ready - alias->ready, MADV_POPULATE_WRITE);
+#endif
+  alias->ready = ready;
+}
+
+void unmapCodeAlias(CodeAlias* alias) {
+  if (!alias) return;
+  {
+    std::lock_guard<std::mutex> lock(g_alias_mu);
+    for (CodeAlias** at = &g_aliases; *at; at = &(*at)->next) {
+      if (*at == alias) {
+        *at = alias->next;
+        break;
+      }
+    }
+  }
+  munmap(alias->write, alias->bytes);
+  delete alias;
 }
 
 void flushInstructionCache(void* p, size_t bytes) {
