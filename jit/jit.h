@@ -165,9 +165,10 @@ struct JitImage {
 // arena where Lazy functions are placed when they are first called
 // (ModuleBuilder::place): address space reserved with the rest, so that a
 // direct call reaches any of it. Where the platform gives the arena a write
-// view (platform::CodeAlias) the functions are packed in it, 16 bytes apart,
-// written there while other threads run the code before them; elsewhere
-// each takes pages of its own, written, then made executable.
+// view (platform::CodeAlias), functions past the first few are packed in
+// it, 16 bytes apart, written there while other threads run the code before
+// them; the first few, and all where there is no such view, take pages of
+// their own, written, then made executable.
 struct JitModule {
   uint8_t* code = nullptr;
   size_t size = 0;  // reserved from `code` (the executable mapping), arena included
@@ -187,9 +188,13 @@ struct JitModule {
   // Per function index: the offset from `code` a direct call to it reaches
   // (its code, its call-out stub, or a Lazy function's table jump).
   std::vector<uint32_t> direct;
-  uint8_t* arena = nullptr;                    // null: no Lazy function
-  platform::CodeAlias* arena_alias = nullptr;  // the arena's write view, if it has one
-  size_t arena_used = 0;                       // bytes placed so far
+  uint8_t* arena = nullptr;  // null: no Lazy function
+  // The write view of the arena from alias_base on, where functions are
+  // packed (ModuleBuilder::place), if it has one; tried once.
+  platform::CodeAlias* arena_alias = nullptr;
+  size_t alias_base = 0;
+  bool alias_tried = false;
+  size_t arena_used = 0;  // bytes placed so far
   // The functions placed in the arena, by address (each lies after the one
   // before): entries [0, arena_count) are complete, read by functionAt
   // while other threads place functions. Room for every Lazy function.

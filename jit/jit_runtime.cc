@@ -361,20 +361,15 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   jm->code = code;
   jm->used = used;
   registerRange(uintptr_t(jm->code), uintptr_t(jm->code) + jm->size);
-  // The arena gets a write view where the platform can give it one: code
-  // is then written there and runs in the arena, with no change of
-  // protection. Elsewhere it is made writable whole, at once, and place()
-  // makes each function's pages executable with one call (they cost
-  // nothing until written, and are never writable and executable at once).
-  // Without either, no function is placed there.
-  if (arena_size) {
-    uint8_t* arena = jm->code + code_size;
-    jm->arena_alias = platform::mapCodeAlias(arena, arena_size);
-    if (jm->arena_alias || platform::commit(arena, arena_size)) {
-      jm->arena = arena;
-      jm->arena_cap = lazy_funcs;
-      jm->arena_starts = std::make_unique<JitModule::ArenaStart[]>(lazy_funcs);
-    }
+  // The arena is made writable whole, at once: place() then makes each
+  // function's pages executable with one call (they cost nothing until
+  // written, and are never writable and executable at once), until it
+  // gives the rest of the arena a write view. Without that, no function is
+  // placed there.
+  if (arena_size && platform::commit(jm->code + code_size, arena_size)) {
+    jm->arena = jm->code + code_size;
+    jm->arena_cap = lazy_funcs;
+    jm->arena_starts = std::make_unique<JitModule::ArenaStart[]>(lazy_funcs);
   }
   jm->table.resize(nfuncs);
   jm->direct.resize(nfuncs);
@@ -402,25 +397,36 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
 
 bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
   if (!jm.arena) return false;
+  size_t page = platform::pageSize(), arena_size = jm.size - size_t(jm.arena - jm.code);
+  size_t count = jm.arena_count.load(std::memory_order_relaxed);
+  // The first functions take pages of their own, made executable one by
+  // one: a program that compiles little pays an mprotect for each. From
+  // the kAliasAfter'th on, the rest of the arena (from a page boundary: the
+  // pages so far are whole) gets a write view where the platform can give
+  // it one, and functions are packed there (JitModule::arena_alias).
+  constexpr size_t kAliasAfter = 8;
+  if (!jm.alias_tried && count >= kAliasAfter && jm.arena_used < arena_size) {
+    jm.alias_tried = true;
+    jm.arena_alias = platform::mapCodeAlias(jm.arena + jm.arena_used, arena_size - jm.arena_used);
+    if (jm.arena_alias) jm.alias_base = jm.arena_used;
+    else if (!platform::commit(jm.arena + jm.arena_used, arena_size - jm.arena_used)) return false;
+  }
   platform::CodeAlias* alias = jm.arena_alias;
   if (alias && alias->lost.load(std::memory_order_relaxed)) return false;
-  // Packed as finish() packs functions with a write view; on pages of their
-  // own without.
-  size_t page = platform::pageSize(), align = alias ? 16 : page;
+  size_t align = alias ? 16 : page;
   auto alignUp = [&](size_t n) { return (n + align - 1) / align * align; };
-  size_t arena_size = jm.size - size_t(jm.arena - jm.code), end = jm.arena_used;
+  size_t end = jm.arena_used;
   for (const Fn& f : fns_) end = alignUp(alignUp(end) + f.code.size());
-  size_t count = jm.arena_count.load(std::memory_order_relaxed);
   if (end > arena_size || fns_.size() > jm.arena_cap - count) return false;
-  if (alias) platform::growCodeAlias(alias, end);
+  if (alias) platform::growCodeAlias(alias, end - jm.alias_base);
   std::vector<uint8_t> pad(12);
   backend::alignCode(pad);  // one word of the backend's padding, repeated
   std::vector<uintptr_t> starts;
   for (Fn& f : fns_) {
     size_t at = alignUp(jm.arena_used);
-    uint8_t* p = jm.arena + at;                  // where it runs
-    uint8_t* w = alias ? alias->write + at : p;  // where it is written (writable: finish)
-    size_t base = size_t(p - jm.code);           // offsets count from jm.code
+    uint8_t* p = jm.arena + at;                                    // where it runs
+    uint8_t* w = alias ? alias->write + (at - jm.alias_base) : p;  // where it is written (writable: finish)
+    size_t base = size_t(p - jm.code);                             // offsets count from jm.code
     for (size_t i = jm.arena_used; i < at; ++i) *(w - (at - i)) = pad[12 + i % 4];
     std::memcpy(w, f.code.data(), f.code.size());
     for (const CallSite& c : f.calls) {
@@ -441,7 +447,7 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
     jm.arena_starts[count] = {uintptr_t(p), f.index};
     jm.arena_count.store(++count, std::memory_order_release);
     jm.arena_used = alias ? at + f.code.size() : alignUp(at + f.code.size());
-    if (alias) alias->written.store(jm.arena_used, std::memory_order_release);
+    if (alias) alias->written.store(jm.arena_used - jm.alias_base, std::memory_order_release);
     starts.push_back(uintptr_t(p));
     std::atomic_ref<void*>(jm.table[f.index]).store(p + f.entry, std::memory_order_release);
   }

@@ -102,7 +102,8 @@ struct CodeAlias {
   CodeAlias* next = nullptr;  // the platform's list of live aliases
 };
 // Null where the OS cannot (the caller then writes pages and protect()s
-// them); the exec range is then untouched.
+// them); the exec range is then reserved with no access (commit() it to
+// write there).
 CodeAlias* mapCodeAlias(void* exec, size_t bytes);
 // Called by the writer before it writes up to `end`: gives the pages up to
 // there (and some beyond) memory in one step, where the OS can, instead of

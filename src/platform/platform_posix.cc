@@ -176,10 +176,12 @@ CodeAlias* mapCodeAlias(void* exec, size_t bytes) {
 
 void growCodeAlias(CodeAlias* alias, size_t end) {
   if (end <= alias->ready) return;
-  // 64 KiB: the most a read fault maps around itself (the kernel's default
-  // fault-around), so that the exec view then faults once per 64 KiB too.
-  constexpr size_t kStep = size_t(64) << 10;
-  size_t ready = std::min(alias->bytes, (end + kStep - 1) / kStep * kStep);
+  // In steps that double up to 64 KiB, the most a read fault maps around
+  // itself (the kernel's default fault-around), so that the exec view then
+  // faults once per step too; a program that compiles little pays for
+  // little.
+  size_t page = pageSize(), step = std::clamp(alias->ready, page, size_t(64) << 10);
+  size_t ready = std::min(alias->bytes, (end + step - 1) / step * step);
 #ifdef MADV_POPULATE_WRITE  // Linux 5.14; elsewhere the pages fault in one by one
   madvise(alias->write + alias->ready, ready - alias->ready, MADV_POPULATE_WRITE);
 #endif
