@@ -31,7 +31,9 @@ namespace tern::jit::backend {
 //             index and the callee's frame pointer: writes ctx->depth_left
 //             and calls jitCallOut; on a trap (1) sets ctx->trap_func =
 //             UINT32_MAX and ctx->trap_sp as a call made trap (FrameShape)
-//             and goes to ctx->unwind;
+//             and goes to ctx->unwind; given code (a result above 1: a
+//             Lazy callee compiled now), jumps there with the callee's
+//             frame pointer and return address as the stub got them;
 //   ret       a function that returns at once (retStub in jit/entry.h).
 // The code is position-independent: it may be copied anywhere.
 struct StubOffsets {

@@ -46,7 +46,11 @@ void* retStub();  // a function that returns at once
 // tail call, and the call is left pending for the C++ code that entered JIT
 // code (interp::setTailPending), so loops of tail calls between tiers and
 // instances run in constant stack.
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp);
+// The first call of a Lazy function of ctx->inst is a call-out too: it is
+// compiled here, and when the JIT took it the result is its code, which the
+// stub jumps to as the caller's call would have (any value above 1 is an
+// entry), so that a chain of first calls nests no native frames.
+uintptr_t jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp);
 // Records in ctx->frames the return addresses of the JIT frames between the
 // trap's native sp (ctx->trap_sp) and the entry frame, walking them by the
 // backend's frame shape (the unwind stub calls it, for backtraces).

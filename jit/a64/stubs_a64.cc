@@ -110,21 +110,32 @@ void emitUnwind(a64::Assembler& a, Label l_unwind, Label l_leave) {
 }
 
 // Function index in w1, callee frame in x0, the return address into the
-// caller in x30 (a call-out stub was reached by bl, then br).
+// caller in x30 (a call-out stub was reached by bl, then br). jitCallOut's
+// result above 1 is the callee's code, compiled at this first call: branched
+// to with x0 and x30 as they were, as the caller's call would have.
 void emitCallOut(a64::Assembler& a, Label l_out) {
   a.bind(l_out);
+  a.str(x0, ptr_pre(sp, -16));  // kept for a branch to compiled code
   a.stp(kFp, x30, ptr_pre(sp, -16));
   a.str(kDepth, ptr(kCtx, kCtxDepthLeft));
-  a.add(x3, sp, 16);  // the caller's body sp (jitCallOut's caller_sp)
+  a.add(x3, sp, 32);  // the caller's body sp (jitCallOut's caller_sp)
   a.mov(x2, x0);
   a.mov(x0, kCtx);
   loadAddress(a, arm64::kScratch0, uintptr_t(&jitCallOut));
   a.blr(kS0);
-  Label trapped = a.newLabel();
-  a.cbnz(w0, trapped);
+  Label trapped = a.newLabel(), done = a.newLabel();
   a.ldp(kFp, x30, ptr_post(sp, 16));
+  a.cmp(x0, 1);
+  a.b_ls(done);
+  a.mov(kS0, x0);
+  a.ldr(x0, ptr_post(sp, 16));
+  a.br(kS0);
+  a.bind(done);
+  a.add(sp, sp, 16);
+  a.cbnz(w0, trapped);
   a.ret(x30);
   a.bind(trapped);
+  a.stp(kFp, x30, ptr_pre(sp, -16));
   // The (x19, x30) pair stays: a trap made by a call (frame_a64.h).
   static_assert(arm64::kCallReturnOffset == 8 && arm64::kCallSize == 16);
   a.mov(w16, -1);

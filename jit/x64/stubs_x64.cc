@@ -86,19 +86,25 @@ void emitUnwind(x86::Assembler& a, Label l_unwind, Label l_leave) {
 
 // Function index in esi, callee frame in rdi; reached by a jmp from a
 // call-out stub (or from a tail call), so rsp holds the return address into
-// the caller, whose body rsp is 8 bytes up.
+// the caller, whose body rsp is 8 bytes up. jitCallOut's result above 1 is
+// the callee's code, compiled at this first call: jumped to with rdi as it
+// was, as the caller's call would have.
 void emitCallOut(x86::Assembler& a, Label l_out) {
   a.bind(l_out);
-  a.push(rbx);  // keeps rsp 16-byte aligned for the C++ call
+  a.push(rdi);  // kept for a jump to compiled code; keeps rsp 16-byte aligned for the C++ call
   a.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
   a.lea(rcx, ptr(rsp, 16));  // the caller's body rsp (jitCallOut's caller_sp)
   a.mov(rdx, rdi);
   a.mov(rdi, r13);
   a.mov(rax, uint64_t(uintptr_t(&jitCallOut)));
   a.call(rax);
-  a.pop(rbx);
+  a.pop(rdi);
+  Label trapped = a.newLabel(), done = a.newLabel();
+  a.cmp(rax, 1);
+  a.jbe(done);
+  a.jmp(rax);
+  a.bind(done);
   a.test(eax, eax);
-  Label trapped = a.newLabel();
   a.jnz(trapped);
   a.ret();
   a.bind(trapped);

@@ -7,6 +7,7 @@
 #include "jit/jit.h"
 #include "module/module.h"
 #include "runtime/ops.h"
+#include "runtime/tiering.h"
 
 namespace tern::jit {
 
@@ -23,14 +24,21 @@ static int callFuncOut(Ctx* ctx, FuncInst* f, uint64_t* fp) noexcept {
   return 1;
 }
 
-int jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp) {
+uintptr_t jitCallOut(Ctx* ctx, uint32_t func_index, uint64_t* fp, uintptr_t caller_sp) {
   FuncInst* f = func_index == UINT32_MAX ? ctx->tail_target : ctx->inst->funcs_[func_index];
   if (caller_sp == ctx->entry_sp) {
     // Only a tail call reaches a call-out stub from the entry frame.
     interp::setTailPending(f);
     return 0;
   }
-  return callFuncOut(ctx, f, fp);
+  const ModuleData& md = ctx->inst->module_->data();
+  if (f->instance_ == ctx->inst && func_index >= md.num_imported_funcs &&
+      compileLazily(md, func_index - md.num_imported_funcs) == FuncTier::Jit) {
+    // Compiled now (or by another thread since the caller read the table):
+    // entered by the stub, as by a direct call.
+    return uintptr_t(std::atomic_ref<void* const>(ctx->func_table[func_index]).load(std::memory_order_acquire));
+  }
+  return uintptr_t(callFuncOut(ctx, f, fp));
 }
 
 int32_t jitMemoryGrow(Ctx* ctx, uint32_t delta) {

@@ -1,9 +1,16 @@
-// Lazy compilation across fork(): the JIT packs lazily compiled functions
-// (past the first few) in an arena it writes through a second, writable view of the same pages
-// (platform::CodeAlias, shared memory). A forked child gets a copy of the
-// arena, so that the functions each process compiles after the fork land in
-// its own pages: were the pages shared, the parent's next function would be
-// written over the one the child placed at the same spot.
+// Lazy compilation seen from JIT code.
+//
+// A first call from JIT code compiles its callee and enters it as a direct
+// call would (jitCallOut's result, the call-out stub's jump): a chain of
+// thousands of distinct first calls runs as it does compiled up front,
+// where each first call used to nest native frames until the stack ran out.
+//
+// Across fork(): the JIT packs lazily compiled functions (past the first
+// few) in an arena it writes through a second, writable view of the same
+// pages (platform::CodeAlias, shared memory). A forked child gets a copy of
+// the arena, so that the functions each process compiles after the fork
+// land in its own pages: were the pages shared, the parent's next function
+// would be written over the one the child placed at the same spot.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +38,31 @@ bool right(Instance& inst, uint32_t i, uint32_t x) {
 }
 
 }  // namespace
+
+TEST_CASE("lazy compilation: a chain of 3000 first calls from JIT code runs as it does compiled up front") {
+  if (!jitAvailable()) {
+    MESSAGE("no JIT on this host: nothing to check");
+    return;
+  }
+  const uint32_t n = 3000;
+  std::vector<uint8_t> wasm = chainModule(n, {}, true);
+  for (bool lazy : {true, false}) {
+    CAPTURE(lazy);
+    Config config;
+    config.lazy = lazy;
+    config.background_compilation = false;
+    Engine engine(config);
+    auto m = Module::compile(engine, wasm);
+    REQUIRE(m.ok());
+    Store store(engine);
+    Linker linker;
+    auto in = linker.instantiate(store, *m);
+    REQUIRE(in.ok());
+    CHECK(right(**in, n - 1, 3));
+    CHECK(runsJitCode(**in, "f0"));
+    CHECK(right(**in, n - 1, 4));
+  }
+}
 
 TEST_CASE("lazy compilation: a forked child and its parent compile into arenas of their own") {
   if (!jitAvailable()) {
