@@ -6,6 +6,8 @@
 // path taken.
 #include "jit/x64/masm_x64.h"
 
+#include <cstring>
+
 #include "module/frame_layout.h"
 
 namespace tern::jit {
@@ -242,7 +244,7 @@ bool Masm::directJump(int cond, const Label& l) {
       *p++ = 0x0f;
       *p++ = uint8_t(0x80 | cond);
     }
-    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l});
+    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l.id()});
     put32(0);
   }
   directEnd(p);
@@ -276,12 +278,13 @@ Masm::Label Masm::asmLabel(const Label& l) {
 // The rel32 of every direct jump to a label that was not bound yet; false
 // if a label never was.
 bool Masm::patchFixups() {
-  asmjit::CodeBuffer& buf = code_.textSection()->buffer();
+  uint8_t* data = code_.textSection()->buffer().data();
   for (const Fixup& f : fixups_) {
-    if (!labelBound(f.label) || (f.base.isValid() && !labelBound(f.base))) return false;
-    int64_t from = f.base.isValid() ? int64_t(labelOffset(f.base)) : int64_t(f.at + 4);
-    int32_t rel = int32_t(int64_t(labelOffset(f.label)) - from);
-    for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
+    int64_t target = fixupTarget(f.label);
+    int64_t from = f.base == kNoBase ? int64_t(f.at + 4) : fixupTarget(f.base);
+    if (target < 0 || from < 0) return false;
+    uint32_t rel = uint32_t(int32_t(target - from));
+    std::memcpy(data + f.at, &rel, 4);  // (x86-64: little-endian, as the rel32)
   }
   return true;
 }

@@ -805,7 +805,7 @@ void Masm::jumpTable(Opnd idx, const std::vector<Label>& targets) {
   // label deltas they would be relocation entries, a slower finish).
   static constexpr uint8_t kZero[4] = {};
   for (uint32_t k = 0; k < n; ++k) {
-    fixups_.push_back(Fixup{uint32_t(a_.offset()), targets[k], table});
+    fixups_.push_back(Fixup{uint32_t(a_.offset()), targets[k].id(), table.id()});
     a_.embed(kZero, 4);
   }
 }

@@ -209,12 +209,22 @@ class Masm {
   std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
   // (a rel32's is from its end).
+  // (Label ids, not Labels: asmjit's are 16 bytes, and a function has a
+  // fixup for most of its jumps.)
+  static constexpr uint32_t kNoBase = asmjit::Globals::kInvalidId;
   struct Fixup {
-    uint32_t at;  // offset of the rel32
-    Label label;
-    Label base = Label();
+    uint32_t at;     // offset of the rel32
+    uint32_t label;  // the target's id
+    uint32_t base = kNoBase;
   };
   std::vector<Fixup> fixups_;
+  // The offset of the label with this id, or -1 while it is not bound.
+  int64_t fixupTarget(uint32_t id) const {
+    if (id == kNoBase) return -1;
+    if (id & kOwnLabel) return own_offsets_[id & ~kOwnLabel];
+    Label l(id);
+    return code_.isLabelBound(l) ? int64_t(code_.labelOffset(l)) : -1;
+  }
 
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
