@@ -90,14 +90,16 @@ struct Entry {
   // place, not owned. Such a compare is consumed before any allocation, or
   // first takes the left one over and reads the right one from its slot.
   bool lborrow = false, rborrow = false;
-  uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
-  uint64_t value = 0;  // Const; Cmp: right operand immediate
   // A v128 value: two slots; a Stack, Local or Reg (class Vec) entry, never
   // a constant or a compare.
   bool vec = false;
+  uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
+  uint64_t value = 0;  // Const; Cmp: right operand immediate
   bool isGpReg() const { return kind == Reg && cls == RegClass::Gp; }
   bool isFpReg() const { return kind == Reg && cls != RegClass::Gp; }
 };
+// (The bytes first, then the words: entries are copied on every push and pop.)
+static_assert(sizeof(Entry) == 24);
 
 // The operand stack: the few operations of a std::vector the compiler
 // uses, and an append that needs no call (tryPush), for the hot path of
