@@ -3,7 +3,8 @@
 // trip through its generic encoder. The bytes are the ones asmjit chooses
 // for the same instruction (tests/jit/test_encode_x64.cc compares them for
 // every register and displacement size), so the code does not depend on the
-// path taken.
+// path taken. The commonest moves (move, loadSlot, storeSlot) are here
+// too, so that their encodings inline into them.
 #include "jit/x64/masm_x64.h"
 
 #include <cstring>
@@ -249,6 +250,43 @@ bool Masm::directJump(int cond, const Label& l) {
   }
   directEnd(p);
   return true;
+}
+
+// ---- the commonest moves ----
+// Here, with the encodings they take, so that those inline into them
+// (flatten): each is a few of the compiler's instructions per Wasm
+// instruction.
+[[gnu::flatten]] void Masm::move(Reg dst, Reg src) {
+  if (dst == src) return;
+  if (dst.isGp() && src.isGp()) {
+    if (!directRegReg(0x89, true, dst, src)) a_.mov(asmjit::x86::gpq(dst.id), asmjit::x86::gpq(src.id));
+  } else if (!dst.isGp() && !src.isGp()) {
+    a_.movaps(asmjit::x86::xmm(dst.id), asmjit::x86::xmm(src.id));
+  } else if (!dst.isGp()) {
+    a_.movq(asmjit::x86::xmm(dst.id), asmjit::x86::gpq(src.id));
+  } else {
+    a_.movq(asmjit::x86::gpq(dst.id), asmjit::x86::xmm(src.id));
+  }
+}
+
+[[gnu::flatten]] void Masm::loadSlot(Reg r, uint32_t s) {
+  if (r.isGp()) {
+    if (!directSlot(0x8b, true, r, s)) a_.mov(asmjit::x86::gpq(r.id), slot(s));
+  } else if (r.cls == RegClass::Vec) {
+    a_.movdqu(asmjit::x86::xmm(r.id), asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)));
+  } else {
+    a_.movq(asmjit::x86::xmm(r.id), slot(s));
+  }
+}
+
+[[gnu::flatten]] void Masm::storeSlot(uint32_t s, Reg r) {
+  if (r.isGp()) {
+    if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), asmjit::x86::gpq(r.id));
+  } else if (r.cls == RegClass::Vec) {
+    a_.movdqu(asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)), asmjit::x86::xmm(r.id));
+  } else {
+    a_.movq(slot(s), asmjit::x86::xmm(r.id));
+  }
 }
 
 // ---- labels (see newLabel) ----

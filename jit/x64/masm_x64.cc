@@ -176,13 +176,7 @@ bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
 }
 
 // ---- moves ----
-void Masm::move(Reg dst, Reg src) {
-  if (dst == src) return;
-  if (!dst.isGp() && !src.isGp()) a_.movaps(fp(dst), fp(src));
-  else if (!dst.isGp()) a_.movq(fp(dst), gp64(src));
-  else if (!src.isGp()) a_.movq(gp64(dst), fp(src));
-  else if (!directRegReg(0x89, true, dst, src)) a_.mov(gp64(dst), gp64(src));
-}
+// (move, loadSlot and storeSlot: in encode_x64.cc.)
 
 void Masm::loadImm(Reg r, uint64_t v) {
   if (!r.isGp()) {
@@ -199,18 +193,6 @@ void Masm::loadImm(Reg r, uint64_t v) {
   } else {
     a_.mov(gp64(r), v);
   }
-}
-
-void Masm::loadSlot(Reg r, uint32_t s) {
-  if (r.cls == RegClass::Vec) a_.movdqu(fp(r), xmmword_ptr(rbx, int32_t(s * kSlotBytes)));
-  else if (!r.isGp()) a_.movq(fp(r), slot(s));
-  else if (!directSlot(0x8b, true, r, s)) a_.mov(gp64(r), slot(s));
-}
-
-void Masm::storeSlot(uint32_t s, Reg r) {
-  if (r.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(rbx, int32_t(s * kSlotBytes)), fp(r));
-  else if (!r.isGp()) a_.movq(slot(s), fp(r));
-  else if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), gp64(r));
 }
 
 void Masm::storeSlotImm(uint32_t s, uint64_t v) {
