@@ -222,7 +222,11 @@ inline ::tern::jit::Reg fpR(int id) { return fpReg(id); }
 
 }  // namespace compiler
 
-struct FunctionCompiler::Impl {
+// Hidden: libtern is built position-independent (-fPIC), where a member of
+// default visibility could be interposed at run time, so GCC inlines none
+// into another (fillCache into gpOwned, the encodings into the Masm's
+// moves, ...). Nothing outside the library calls these.
+struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   using Entry = compiler::Entry;
   using Val = compiler::Val;
   using CacheState = compiler::CacheState;
