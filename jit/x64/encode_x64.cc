@@ -46,7 +46,7 @@ bool directMemForm(const MemRef& ref) {
 // [r12 + idx + disp] ([r12 + disp]: the SIB's index 100, none): r12 as a
 // base takes a SIB byte (base 100, REX.B), so the REX is always there (and
 // a byte store's sil/dil need nothing more).
-uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
+[[gnu::always_inline]] inline uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
   int32_t disp = int32_t(ref.offset);
   int idx = ref.has_idx ? int(ref.idx.id) : 4;
   if (opcode & Masm::kOperand16) *p++ = 0x66;
