@@ -367,7 +367,13 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   void adoptCache(uint32_t x, RegClass c, int r);
   int takeFree(RegClass c);
   int takeFreeOrEvict(RegClass c);
-  int fillCache(uint32_t x, RegClass c);
+  // Loads local x into a new cache register if one is free; returns it or
+  // -1. (A hit inline: most reads of a local find it cached.)
+  int fillCache(uint32_t x, RegClass c) {
+    int r = cacheOf(x, c);
+    return r >= 0 ? r : fillCacheMiss(x, c);
+  }
+  int fillCacheMiss(uint32_t x, RegClass c);
   void evictLru(int file);
   int alloc(RegClass c);
   int allocGp() { return alloc(RegClass::Gp); }
