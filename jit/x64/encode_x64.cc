@@ -289,6 +289,35 @@ bool Masm::directJump(int cond, const Label& l) {
   }
 }
 
+// Linear memory loads and stores, the forms on [r12 + idx + disp] here
+// (the rest: loadAsm, storeAsm in masm_x64.cc).
+[[gnu::flatten]] void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+  if (!acc.fp) {
+    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
+    uint32_t op = acc.size == 8   ? 0x8b
+                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
+                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
+                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
+    bool wide = acc.size == 8 || acc.ext == 2;
+    if (directMem(op, wide, dst, ref)) return;
+  }
+  loadAsm(acc, dst, ref);
+}
+
+[[gnu::flatten]] void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+  if (v.kind == Opnd::R && v.reg.isGp() &&
+      directMem(acc.size == 1   ? 0x88
+                : acc.size == 2 ? kOperand16 | 0x89
+                                : 0x89,
+                acc.size == 8, v.reg, ref))
+    return;
+  // (A 64-bit constant beyond 32 bits goes through a register: storeAsm.)
+  if (v.kind == Opnd::Imm && (acc.size != 8 || int64_t(v.imm) == int64_t(int32_t(uint32_t(v.imm)))) &&
+      directMemImm(acc.size, ref, v.imm))
+    return;
+  storeAsm(acc, ref, v);  // (which tries the same forms again after moving a slot to a register)
+}
+
 // ---- labels (see newLabel) ----
 void Masm::bind(const Label& l) {
   if (!isOwn(l)) {

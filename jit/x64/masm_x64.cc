@@ -529,16 +529,8 @@ Mem Masm::memOperand(MemRef ref, unsigned size) {
   return m;
 }
 
-void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
-  if (!acc.fp) {
-    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
-    uint32_t op = acc.size == 8   ? 0x8b
-                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
-                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
-                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
-    bool wide = acc.size == 8 || acc.ext == 2;
-    if (directMem(op, wide, dst, ref)) return;
-  }
+// load and store when the direct encodings (encode_x64.cc) do not apply.
+void Masm::loadAsm(MemAccess acc, Reg dst, const MemRef& ref) {
   Mem m = memOperand(ref, acc.size);
   if (acc.fp) {
     if (acc.size == 4) a_.movss(fp(dst), m);
@@ -560,7 +552,7 @@ void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
   }
 }
 
-void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+void Masm::storeAsm(MemAccess acc, const MemRef& ref, Opnd v) {
   if (v.kind == Opnd::Slot) {
     if (!directSlot(0x8b, true, gpReg(kS1.id()), v.slot))
       a_.mov(kS1, slot(v.slot));  // before memOperand, which may use r11

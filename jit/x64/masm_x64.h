@@ -239,6 +239,8 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);
+  void loadAsm(MemAccess acc, Reg dst, const MemRef& ref);
+  void storeAsm(MemAccess acc, const MemRef& ref, Opnd v);
   void callHelper(uint32_t id);
   // The constant pool: 16-byte constants emitted (aligned) after the code.
   asmjit::x86::Mem pool(const uint8_t* bytes16);
