@@ -610,8 +610,11 @@ void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
 
 // Helpers are called through Ctx::helpers: the code holds no host address.
 void Masm::callHelper(uint32_t id) {
-  a_.mov(rax, ptr(r13, int32_t(offsetof(Ctx, helpers))));
-  a_.call(ptr(rax, int32_t(id * sizeof(void*))));
+  constexpr int32_t kHelpers = int32_t(offsetof(Ctx, helpers));
+  if (!directBaseDisp(0x8b, true, int(rax.id()), int(r13.id()), kHelpers)) a_.mov(rax, ptr(r13, kHelpers));
+  // call [rax + disp]: FF /2 (no REX: a near call's operand is 64 bits).
+  if (id > 0x7fffffff / sizeof(void*) || !directBaseDisp(0xff, false, 2, int(rax.id()), int32_t(id * sizeof(void*))))
+    a_.call(ptr(rax, int32_t(id * sizeof(void*))));
 }
 
 Reg Masm::callOperator(uint32_t helper, Opnd x, Opnd y) {
@@ -639,7 +642,8 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   // jitCallIndirect(ctx, type, table, elem, fp): elem first, before the
   // registers it may be in are written.
   loadOpnd(gpReg(1), elem);
-  a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
+  if (!directBaseDisp(0x89, false, int(r14.id()), int(r13.id()), kCtxDepthLeft))
+    a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
   move(gpReg(7), gpReg(13));  // rdi = r13
   loadImm(gpReg(6), type_index);
   loadImm(gpReg(2), table);
@@ -648,7 +652,7 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   if (!directRegReg(0x85, true, gpReg(0), gpReg(0))) a_.test(rax, rax);
   branch(Cond::Eq, trap);
   if (!directSlot(0x8d, true, gpReg(7), frame_slot)) a_.lea(rdi, slot(frame_slot));
-  a_.call(rax);
+  if (!directBytes({0xff, 0xd0})) a_.call(rax);  // FF /2, ModRM rax
 }
 
 // The frame goes as in ret(), but the callee's frame pointer is ours: the

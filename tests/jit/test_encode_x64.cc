@@ -176,6 +176,10 @@ TEST_CASE("calls") {
           m.bind(trap);
         });
   }
+  // A helper's call through Ctx::helpers: [rax + 0], disp8 and disp32.
+  for (uint32_t id : {0u, 1u, 15u, 16u, 1000u})
+    same("callOperator helper " + std::to_string(id),
+         [&](Masm& m) { m.callOperator(id, Opnd::r(gpReg(3)), Opnd::i(5)); });
 }
 
 TEST_CASE("slot copies and immediates") {
