@@ -289,6 +289,21 @@ bool Masm::directJump(int cond, const Label& l) {
   }
 }
 
+// The two-address ALU operations on a dst that already holds lhs, the
+// commonest integer operators (the rest: intOpAsm in masm_x64.cc).
+[[gnu::flatten]] void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs) {
+  if (lhs.isReg(dst) &&
+      (op == IntOp::Add || op == IntOp::Sub || op == IntOp::And || op == IntOp::Or || op == IntOp::Xor)) {
+    uint8_t mr = op == IntOp::Add   ? 0x01
+                 : op == IntOp::Sub ? 0x29
+                 : op == IntOp::And ? 0x21
+                 : op == IntOp::Or  ? 0x09
+                                    : 0x31;
+    if (directAlu(mr, wide, dst, rhs)) return;
+  }
+  intOpAsm(op, wide, dst, lhs, rhs);  // (which tries the same form again)
+}
+
 // Linear memory loads and stores, the forms on [r12 + idx + disp] here
 // (the rest: loadAsm, storeAsm in masm_x64.cc).
 [[gnu::flatten]] void Masm::load(MemAccess acc, Reg dst, MemRef ref) {

@@ -219,7 +219,8 @@ void Masm::copySlot(uint32_t dst, uint32_t src) {
 }
 
 // ---- integers ----
-void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
+// intOp when its direct form (encode_x64.cc) does not apply.
+void Masm::intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
   // Two-address: dst takes lhs first. An rhs already in dst swaps with lhs
   // when the operation allows, else it is kept in r10 meanwhile.
   const Opnd* l = &lhs_in;

@@ -239,6 +239,7 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);
+  void intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs);
   void loadAsm(MemAccess acc, Reg dst, const MemRef& ref);
   void storeAsm(MemAccess acc, const MemRef& ref, Opnd v);
   void callHelper(uint32_t id);
