@@ -192,6 +192,25 @@ bool Masm::directMovImm32(Reg dst, uint32_t imm) {
   return true;
 }
 
+bool Masm::directSetCond(int cond, Reg dst) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp()) return false;
+  // r8b..r15b take REX.B (movzx: also REX.R); spl, bpl, sil and dil an
+  // empty REX (without one, 4..7 are ah..bh).
+  const int r = dst.id;
+  const uint8_t rex = r >= 8 ? 0x41 : r >= 4 ? 0x40 : 0;
+  if (rex) *p++ = rex;
+  *p++ = 0x0f;
+  *p++ = uint8_t(0x90 | cond);  // setcc: 0F 90+cc /0
+  *p++ = uint8_t(0xc0 | (r & 7));
+  if (rex) *p++ = r >= 8 ? 0x45 : 0x40;
+  *p++ = 0x0f;
+  *p++ = 0xb6;  // movzx r32, r/m8: 0F B6 /r
+  *p++ = uint8_t(0xc0 | (r & 7) << 3 | (r & 7));
+  directEnd(p);
+  return true;
+}
+
 bool Masm::directCallRel32() {
   uint8_t* p = directBegin();
   if (!p) return false;

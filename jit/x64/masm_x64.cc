@@ -391,6 +391,7 @@ void Masm::setCond(Cond c, Reg dst) {
     a_.setp(kS0.r8());
     a_.or_(gpb(dst.id), kS0.r8());
   } else {
+    if (directSetCond(int(cc(c)), dst)) return;
     a_.set(cc(c), gpb(dst.id));
   }
   a_.movzx(gpd(dst.id), gpb(dst.id));

@@ -178,6 +178,9 @@ class __attribute__((visibility("hidden"))) Masm {
   bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
   // mov r32, imm32.
   bool directMovImm32(Reg dst, uint32_t imm);
+  // setcc r8 then movzx r32, r8 (cond: the x86 condition code): a Gp
+  // register's 0 or 1.
+  bool directSetCond(int cond, Reg dst);
   // A shift or rotate of a Gp register by an immediate count: C1 /digit ib,
   // D1 /digit by 1 (rol 0, ror 1, shl 4, shr 5, sar 7).
   bool directShiftImm(int digit, bool wide, Reg dst, uint8_t count);

@@ -87,6 +87,9 @@ TEST_CASE("integer operations and compares") {
     }
   }
   for (int r : gpIds()) same("test " + std::to_string(r), [&](Masm& m) { m.test(gpReg(r)); });
+  for (int r : gpIds())
+    for (int c = 0; c <= int(Cond::FNe); ++c)
+      same("setCond " + std::to_string(c) + " " + std::to_string(r), [&](Masm& m) { m.setCond(Cond(c), gpReg(r)); });
   // Shifts and rotates by an immediate count (masked to the width, as
   // Wasm's are).
   const IntOp shifts[] = {IntOp::Shl, IntOp::ShrS, IntOp::ShrU, IntOp::Rotl, IntOp::Rotr};
