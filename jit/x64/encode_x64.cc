@@ -323,6 +323,21 @@ bool Masm::directJump(int cond, const Label& l) {
   intOpAsm(op, wide, dst, lhs, rhs);  // (which tries the same form again)
 }
 
+void Masm::branch(Cond c, const Label& l) {
+  if (!directJump(x86Cond(c), l)) a_.j(asmjit::x86::CondCode(x86Cond(c)), asmLabel(l));
+}
+
+// Compares of a register with a register, a slot or an imm32 (the rest:
+// cmpAsm in masm_x64.cc).
+[[gnu::flatten]] void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
+  if (rhs.kind == Opnd::Imm && rhs.imm == 0) {
+    if (directRegReg(0x85, wide, lhs, lhs)) return;  // test
+  } else if (directAlu(0x39, wide, lhs, rhs)) {
+    return;
+  }
+  cmpAsm(wide, lhs, rhs);  // (which tries the same forms again)
+}
+
 // Linear memory loads and stores, the forms on [r12 + idx + disp] here
 // (the rest: loadAsm, storeAsm in masm_x64.cc).
 [[gnu::flatten]] void Masm::load(MemAccess acc, Reg dst, MemRef ref) {

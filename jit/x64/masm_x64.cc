@@ -24,12 +24,11 @@ Gp gp(Reg r, bool wide) { return wide ? Gp(gpq(r.id)) : Gp(gpd(r.id)); }
 Gp gp64(Reg r) { return gpq(r.id); }
 Xmm fp(Reg r) { return xmm(r.id); }
 
-CondCode cc(Cond c) {
-  static const CondCode map[] = {CondCode::kE,  CondCode::kNE, CondCode::kL, CondCode::kGE, CondCode::kB, CondCode::kAE,
-                                 CondCode::kG,  CondCode::kLE, CondCode::kA, CondCode::kBE, CondCode::kA, CondCode::kBE,
-                                 CondCode::kAE, CondCode::kB,  CondCode::kE, CondCode::kNE};  // FEq, FNe: setCond only
-  return map[unsigned(c)];
-}
+static_assert(uint8_t(CondCode::kE) == 4 && uint8_t(CondCode::kNE) == 5 && uint8_t(CondCode::kL) == 12 &&
+              uint8_t(CondCode::kGE) == 13 && uint8_t(CondCode::kB) == 2 && uint8_t(CondCode::kAE) == 3 &&
+              uint8_t(CondCode::kG) == 15 && uint8_t(CondCode::kLE) == 14 && uint8_t(CondCode::kA) == 7 &&
+              uint8_t(CondCode::kBE) == 6);
+CondCode cc(Cond c) { return CondCode(Masm::x86Cond(c)); }
 
 }  // namespace
 
@@ -92,9 +91,7 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   }
 }
 
-void Masm::branch(Cond c, const Label& l) {
-  if (!directJump(int(cc(c)), l)) a_.j(cc(c), asmLabel(l));
-}
+// (branch: in encode_x64.cc.)
 
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   // Save the caller's frame pointer, take ours (rdi), check both stacks and
@@ -356,7 +353,8 @@ void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_ze
   move(dst, rem ? gpReg(2) : gpReg(0));
 }
 
-void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
+// cmp when its direct forms (encode_x64.cc) do not apply.
+void Masm::cmpAsm(bool wide, Reg lhs, Opnd rhs) {
   Gp l = gp(lhs, wide);
   if (rhs.kind == Opnd::Imm && rhs.imm == 0) {
     if (!directRegReg(0x85, wide, lhs, lhs)) a_.test(l, l);

@@ -46,6 +46,14 @@ class __attribute__((visibility("hidden"))) Masm {
 
   explicit Masm(uint32_t func_index);
 
+  // The x86 condition code (asmjit's CondCode) of a condition after cmp or
+  // fcmp (FEq, FNe: setCond only, which adds the parity test).
+  static constexpr uint8_t x86Cond(Cond c) {
+    constexpr uint8_t kE = 4, kNE = 5, kL = 12, kGE = 13, kB = 2, kAE = 3, kG = 15, kLE = 14, kA = 7, kBE = 6;
+    constexpr uint8_t map[] = {kE, kNE, kL, kGE, kB, kAE, kG, kLE, kA, kBE, kA, kBE, kAE, kB, kE, kNE};
+    return map[unsigned(c)];
+  }
+
   // The compiler's labels are the Masm's own (an offset each): asmjit's
   // cost over a hundred instructions to make and as many to bind, and most
   // are only ever the target of direct jumps (encode_x64.cc). An
@@ -242,6 +250,7 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);
+  void cmpAsm(bool wide, Reg lhs, Opnd rhs);
   void intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs);
   void loadAsm(MemAccess acc, Reg dst, const MemRef& ref);
   void storeAsm(MemAccess acc, const MemRef& ref, Opnd v);
