@@ -3,8 +3,9 @@
 // trip through its generic encoder. The bytes are the ones asmjit chooses
 // for the same instruction (tests/jit/test_encode_x64.cc compares them for
 // every register and displacement size), so the code does not depend on the
-// path taken. The commonest moves (move, loadSlot, storeSlot) are here
-// too, so that their encodings inline into them.
+// path taken. The commonest Masm members (moves, compares, branches, the
+// ALU operations, loads and stores) are here too, so that their encodings
+// inline into them.
 #include "jit/x64/masm_x64.h"
 
 #include <cstring>
@@ -306,6 +307,40 @@ bool Masm::directJump(int cond, const Label& l) {
   } else {
     a_.movq(slot(s), asmjit::x86::xmm(r.id));
   }
+}
+
+[[gnu::flatten]] void Masm::loadImm(Reg r, uint64_t v) {
+  namespace x86 = asmjit::x86;
+  if (!r.isGp()) {
+    if (v == 0) {
+      a_.xorps(x86::xmm(r.id), x86::xmm(r.id));
+    } else {
+      a_.mov(x86::r11, v);
+      a_.movq(x86::xmm(r.id), x86::r11);
+    }
+    return;
+  }
+  if (v <= 0xffffffffull) {
+    if (!directMovImm32(r, uint32_t(v))) a_.mov(x86::gpd(r.id), uint32_t(v));
+  } else {
+    a_.mov(x86::gpq(r.id), v);
+  }
+}
+
+[[gnu::flatten]] void Masm::storeSlotImm(uint32_t s, uint64_t v) {
+  if (int64_t(v) == int64_t(int32_t(uint32_t(v)))) {
+    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
+  } else {
+    a_.mov(asmjit::x86::r11, v);
+    a_.mov(slot(s), asmjit::x86::r11);
+  }
+}
+
+// Through r11 (kS0 in masm_x64.cc).
+[[gnu::flatten]] void Masm::copySlot(uint32_t dst, uint32_t src) {
+  if (dst == src) return;
+  if (!directSlot(0x8b, true, gpReg(11), src)) a_.mov(asmjit::x86::r11, slot(src));
+  if (!directSlot(0x89, true, gpReg(11), dst)) a_.mov(slot(dst), asmjit::x86::r11);
 }
 
 // The two-address ALU operations on a dst that already holds lhs, the

@@ -173,33 +173,8 @@ bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
 }
 
 // ---- moves ----
-// (move, loadSlot and storeSlot: in encode_x64.cc.)
-
-void Masm::loadImm(Reg r, uint64_t v) {
-  if (!r.isGp()) {
-    if (v == 0) {
-      a_.xorps(fp(r), fp(r));
-    } else {
-      a_.mov(kS0, v);
-      a_.movq(fp(r), kS0);
-    }
-    return;
-  }
-  if (v <= 0xffffffffull) {
-    if (!directMovImm32(r, uint32_t(v))) a_.mov(gpd(r.id), uint32_t(v));
-  } else {
-    a_.mov(gp64(r), v);
-  }
-}
-
-void Masm::storeSlotImm(uint32_t s, uint64_t v) {
-  if (fitsI32(v)) {
-    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
-  } else {
-    a_.mov(kS0, v);
-    a_.mov(slot(s), kS0);
-  }
-}
+// (move, loadImm, loadSlot, storeSlot, storeSlotImm and copySlot: in
+// encode_x64.cc.)
 
 void Masm::loadOpnd(Reg dst, const Opnd& o) {
   switch (o.kind) {
@@ -207,12 +182,6 @@ void Masm::loadOpnd(Reg dst, const Opnd& o) {
     case Opnd::Slot: loadSlot(dst, o.slot); return;
     default: loadImm(dst, o.imm); return;
   }
-}
-
-void Masm::copySlot(uint32_t dst, uint32_t src) {
-  if (dst == src) return;
-  if (!directSlot(0x8b, true, gpReg(kS0.id()), src)) a_.mov(kS0, slot(src));
-  if (!directSlot(0x89, true, gpReg(kS0.id()), dst)) a_.mov(slot(dst), kS0);
 }
 
 // ---- integers ----
