@@ -210,7 +210,7 @@ class __attribute__((visibility("hidden"))) Masm {
   // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
   static constexpr uint32_t kOwnLabel = 1u << 30;
   static bool isOwn(const Label& l) { return l.isValid() && (l.id() & kOwnLabel); }
-  // (Inline: directJump and patchFixups ask for every jump.)
+  // (Inline: directJump asks for every jump.)
   bool labelBound(const Label& l) const {
     return isOwn(l) ? own_offsets_[l.id() & ~kOwnLabel] >= 0 : code_.isLabelBound(l);
   }
