@@ -38,7 +38,11 @@
 
 namespace tern::jit {
 
-class Masm {
+// Hidden, as FunctionCompiler::Impl (jit/compiler/compiler.h): libtern is
+// built position-independent, where a member function of default visibility
+// may be interposed and so is never inlined, even into its own file's
+// callers. The Masm is only used inside the library.
+class __attribute__((visibility("hidden"))) Masm {
  public:
   using Label = asmjit::Label;
 

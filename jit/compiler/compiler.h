@@ -90,14 +90,16 @@ struct Entry {
   // place, not owned. Such a compare is consumed before any allocation, or
   // first takes the left one over and reads the right one from its slot.
   bool lborrow = false, rborrow = false;
-  uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
-  uint64_t value = 0;  // Const; Cmp: right operand immediate
   // A v128 value: two slots; a Stack, Local or Reg (class Vec) entry, never
   // a constant or a compare.
   bool vec = false;
+  uint32_t slot = 0;   // Local: the local. Cmp: right operand's slot
+  uint64_t value = 0;  // Const; Cmp: right operand immediate
   bool isGpReg() const { return kind == Reg && cls == RegClass::Gp; }
   bool isFpReg() const { return kind == Reg && cls != RegClass::Gp; }
 };
+// (The bytes first, then the words: entries are copied on every push and pop.)
+static_assert(sizeof(Entry) == 24);
 
 // The operand stack: the few operations of a std::vector the compiler
 // uses, and an append that needs no call (tryPush), for the hot path of
@@ -220,7 +222,11 @@ inline ::tern::jit::Reg fpR(int id) { return fpReg(id); }
 
 }  // namespace compiler
 
-struct FunctionCompiler::Impl {
+// Hidden: libtern is built position-independent (-fPIC), where a member of
+// default visibility could be interposed at run time, so GCC inlines none
+// into another (fillCache into gpOwned, the encodings into the Masm's
+// moves, ...). Nothing outside the library calls these.
+struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   using Entry = compiler::Entry;
   using Val = compiler::Val;
   using CacheState = compiler::CacheState;
@@ -361,7 +367,13 @@ struct FunctionCompiler::Impl {
   void adoptCache(uint32_t x, RegClass c, int r);
   int takeFree(RegClass c);
   int takeFreeOrEvict(RegClass c);
-  int fillCache(uint32_t x, RegClass c);
+  // Loads local x into a new cache register if one is free; returns it or
+  // -1. (A hit inline: most reads of a local find it cached.)
+  int fillCache(uint32_t x, RegClass c) {
+    int r = cacheOf(x, c);
+    return r >= 0 ? r : fillCacheMiss(x, c);
+  }
+  int fillCacheMiss(uint32_t x, RegClass c);
   void evictLru(int file);
   int alloc(RegClass c);
   int allocGp() { return alloc(RegClass::Gp); }

@@ -1,6 +1,8 @@
 // The compiler's control flow: blocks, branches, the locals cache across
 // them (the invariants are in compiler.h), trap sites, function entry and
 // exit.
+#include <cstring>
+
 #include "decode/scan.h"
 #include "jit/compiler/compiler.h"
 
@@ -115,21 +117,21 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
 
 // ---- the cache across control flow ----
 // Copies what is cached now (no temporary: this runs at every branch).
+// (The holders are copied whole: a fixed copy of 128 bytes costs less than
+// a loop over the masks' bits. Only the masked ones mean anything.)
 void FunctionCompiler::Impl::saveCache(CacheState& st) const {
-  for (int f : {kGp, kFp}) {
-    st.mask[f] = cache[f];
-    for (uint32_t m = cache[f]; m; m &= m - 1) st.holder[f][__builtin_ctz(m)] = holder[f][__builtin_ctz(m)];
-  }
+  st.mask[kGp] = cache[kGp];
+  st.mask[kFp] = cache[kFp];
+  std::memcpy(st.holder, holder, sizeof st.holder);
 }
 
 void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]) {
   CacheState& st = f.merge_cache;
   if (!f.merge_seen) {
     f.merge_seen = true;
-    for (int fl : {kGp, kFp}) {
-      st.mask[fl] = mask[fl];
-      for (uint32_t m = mask[fl]; m; m &= m - 1) st.holder[fl][__builtin_ctz(m)] = holders[fl][__builtin_ctz(m)];
-    }
+    st.mask[kGp] = mask[kGp];
+    st.mask[kFp] = mask[kFp];
+    std::memcpy(st.holder, holders, sizeof st.holder);
     return;
   }
   // Only registers both cache, and for the same local.
@@ -387,13 +389,12 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
     mergeCache(f, f.if_cache);  // an if without else: the false path
   }
   bool merge = f.kind != CtrlKind::Loop;
-  CacheState merged = f.merge_cache;
   if (merge && f.has_label) a.bind(f.label);
-  uint32_t base = f.result_base, nr = f.nresults;
+  uint32_t nr = f.nresults;
   uint64_t vr = f.vec_results;
+  resetTo(f.result_base);
+  if (merge) setCache(f.merge_cache);  // what every path into the end agrees on
   frames.pop_back();
-  resetTo(base);
-  if (merge) setCache(merged);  // what every path into the end agrees on
   for (uint32_t i = 0; i < nr; ++i) pushStack(vecBit(vr, i));
 }
 

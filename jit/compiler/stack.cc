@@ -8,14 +8,12 @@ using namespace compiler;
 
 // ---- locals cached in registers (write-through, see compiler.h) ----
 
-// Loads local x into a new cache register if one is free; returns it or -1.
-int FunctionCompiler::Impl::fillCache(uint32_t x, RegClass cls) {
-  int c = cacheOf(x, cls);
-  if (c >= 0) return c;
+// fillCache when local x is not cached in the class.
+int FunctionCompiler::Impl::fillCacheMiss(uint32_t x, RegClass cls) {
   if (local_reg[x] >= 0) return -1;  // cached in another class
   // The local read now is likelier to be read again than the least recently
   // used one.
-  c = takeFreeOrEvict(cls);
+  int c = takeFreeOrEvict(cls);
   if (c < 0) return -1;
   a.loadSlot(regOf(cls, c), x);
   adoptCache(x, cls, c);

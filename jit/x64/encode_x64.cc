@@ -3,8 +3,12 @@
 // trip through its generic encoder. The bytes are the ones asmjit chooses
 // for the same instruction (tests/jit/test_encode_x64.cc compares them for
 // every register and displacement size), so the code does not depend on the
-// path taken.
+// path taken. The commonest Masm members (moves, compares, branches, the
+// ALU operations, loads and stores) are here too, so that their encodings
+// inline into them.
 #include "jit/x64/masm_x64.h"
+
+#include <cstring>
 
 #include "module/frame_layout.h"
 
@@ -43,7 +47,7 @@ bool directMemForm(const MemRef& ref) {
 // [r12 + idx + disp] ([r12 + disp]: the SIB's index 100, none): r12 as a
 // base takes a SIB byte (base 100, REX.B), so the REX is always there (and
 // a byte store's sil/dil need nothing more).
-uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
+[[gnu::always_inline]] inline uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
   int32_t disp = int32_t(ref.offset);
   int idx = ref.has_idx ? int(ref.idx.id) : 4;
   if (opcode & Masm::kOperand16) *p++ = 0x66;
@@ -189,6 +193,25 @@ bool Masm::directMovImm32(Reg dst, uint32_t imm) {
   return true;
 }
 
+bool Masm::directSetCond(int cond, Reg dst) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp()) return false;
+  // r8b..r15b take REX.B (movzx: also REX.R); spl, bpl, sil and dil an
+  // empty REX (without one, 4..7 are ah..bh).
+  const int r = dst.id;
+  const uint8_t rex = r >= 8 ? 0x41 : r >= 4 ? 0x40 : 0;
+  if (rex) *p++ = rex;
+  *p++ = 0x0f;
+  *p++ = uint8_t(0x90 | cond);  // setcc: 0F 90+cc /0
+  *p++ = uint8_t(0xc0 | (r & 7));
+  if (rex) *p++ = r >= 8 ? 0x45 : 0x40;
+  *p++ = 0x0f;
+  *p++ = 0xb6;  // movzx r32, r/m8: 0F B6 /r
+  *p++ = uint8_t(0xc0 | (r & 7) << 3 | (r & 7));
+  directEnd(p);
+  return true;
+}
+
 bool Masm::directCallRel32() {
   uint8_t* p = directBegin();
   if (!p) return false;
@@ -242,11 +265,141 @@ bool Masm::directJump(int cond, const Label& l) {
       *p++ = 0x0f;
       *p++ = uint8_t(0x80 | cond);
     }
-    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l});
+    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l.id()});
     put32(0);
   }
   directEnd(p);
   return true;
+}
+
+// ---- the commonest moves ----
+// Here, with the encodings they take, so that those inline into them
+// (flatten): each is a few of the compiler's instructions per Wasm
+// instruction.
+[[gnu::flatten]] void Masm::move(Reg dst, Reg src) {
+  if (dst == src) return;
+  if (dst.isGp() && src.isGp()) {
+    if (!directRegReg(0x89, true, dst, src)) a_.mov(asmjit::x86::gpq(dst.id), asmjit::x86::gpq(src.id));
+  } else if (!dst.isGp() && !src.isGp()) {
+    a_.movaps(asmjit::x86::xmm(dst.id), asmjit::x86::xmm(src.id));
+  } else if (!dst.isGp()) {
+    a_.movq(asmjit::x86::xmm(dst.id), asmjit::x86::gpq(src.id));
+  } else {
+    a_.movq(asmjit::x86::gpq(dst.id), asmjit::x86::xmm(src.id));
+  }
+}
+
+[[gnu::flatten]] void Masm::loadSlot(Reg r, uint32_t s) {
+  if (r.isGp()) {
+    if (!directSlot(0x8b, true, r, s)) a_.mov(asmjit::x86::gpq(r.id), slot(s));
+  } else if (r.cls == RegClass::Vec) {
+    a_.movdqu(asmjit::x86::xmm(r.id), asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)));
+  } else {
+    a_.movq(asmjit::x86::xmm(r.id), slot(s));
+  }
+}
+
+[[gnu::flatten]] void Masm::storeSlot(uint32_t s, Reg r) {
+  if (r.isGp()) {
+    if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), asmjit::x86::gpq(r.id));
+  } else if (r.cls == RegClass::Vec) {
+    a_.movdqu(asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)), asmjit::x86::xmm(r.id));
+  } else {
+    a_.movq(slot(s), asmjit::x86::xmm(r.id));
+  }
+}
+
+[[gnu::flatten]] void Masm::loadImm(Reg r, uint64_t v) {
+  namespace x86 = asmjit::x86;
+  if (!r.isGp()) {
+    if (v == 0) {
+      a_.xorps(x86::xmm(r.id), x86::xmm(r.id));
+    } else {
+      a_.mov(x86::r11, v);
+      a_.movq(x86::xmm(r.id), x86::r11);
+    }
+    return;
+  }
+  if (v <= 0xffffffffull) {
+    if (!directMovImm32(r, uint32_t(v))) a_.mov(x86::gpd(r.id), uint32_t(v));
+  } else {
+    a_.mov(x86::gpq(r.id), v);
+  }
+}
+
+[[gnu::flatten]] void Masm::storeSlotImm(uint32_t s, uint64_t v) {
+  if (int64_t(v) == int64_t(int32_t(uint32_t(v)))) {
+    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
+  } else {
+    a_.mov(asmjit::x86::r11, v);
+    a_.mov(slot(s), asmjit::x86::r11);
+  }
+}
+
+// Through r11 (kS0 in masm_x64.cc).
+[[gnu::flatten]] void Masm::copySlot(uint32_t dst, uint32_t src) {
+  if (dst == src) return;
+  if (!directSlot(0x8b, true, gpReg(11), src)) a_.mov(asmjit::x86::r11, slot(src));
+  if (!directSlot(0x89, true, gpReg(11), dst)) a_.mov(slot(dst), asmjit::x86::r11);
+}
+
+// The two-address ALU operations on a dst that already holds lhs, the
+// commonest integer operators (the rest: intOpAsm in masm_x64.cc).
+[[gnu::flatten]] void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs) {
+  if (lhs.isReg(dst) &&
+      (op == IntOp::Add || op == IntOp::Sub || op == IntOp::And || op == IntOp::Or || op == IntOp::Xor)) {
+    uint8_t mr = op == IntOp::Add   ? 0x01
+                 : op == IntOp::Sub ? 0x29
+                 : op == IntOp::And ? 0x21
+                 : op == IntOp::Or  ? 0x09
+                                    : 0x31;
+    if (directAlu(mr, wide, dst, rhs)) return;
+  }
+  intOpAsm(op, wide, dst, lhs, rhs);  // (which tries the same form again)
+}
+
+void Masm::branch(Cond c, const Label& l) {
+  if (!directJump(x86Cond(c), l)) a_.j(asmjit::x86::CondCode(x86Cond(c)), asmLabel(l));
+}
+
+// Compares of a register with a register, a slot or an imm32 (the rest:
+// cmpAsm in masm_x64.cc).
+[[gnu::flatten]] void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
+  if (rhs.kind == Opnd::Imm && rhs.imm == 0) {
+    if (directRegReg(0x85, wide, lhs, lhs)) return;  // test
+  } else if (directAlu(0x39, wide, lhs, rhs)) {
+    return;
+  }
+  cmpAsm(wide, lhs, rhs);  // (which tries the same forms again)
+}
+
+// Linear memory loads and stores, the forms on [r12 + idx + disp] here
+// (the rest: loadAsm, storeAsm in masm_x64.cc).
+[[gnu::flatten]] void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+  if (!acc.fp) {
+    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
+    uint32_t op = acc.size == 8   ? 0x8b
+                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
+                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
+                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
+    bool wide = acc.size == 8 || acc.ext == 2;
+    if (directMem(op, wide, dst, ref)) return;
+  }
+  loadAsm(acc, dst, ref);
+}
+
+[[gnu::flatten]] void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+  if (v.kind == Opnd::R && v.reg.isGp() &&
+      directMem(acc.size == 1   ? 0x88
+                : acc.size == 2 ? kOperand16 | 0x89
+                                : 0x89,
+                acc.size == 8, v.reg, ref))
+    return;
+  // (A 64-bit constant beyond 32 bits goes through a register: storeAsm.)
+  if (v.kind == Opnd::Imm && (acc.size != 8 || int64_t(v.imm) == int64_t(int32_t(uint32_t(v.imm)))) &&
+      directMemImm(acc.size, ref, v.imm))
+    return;
+  storeAsm(acc, ref, v);  // (which tries the same forms again after moving a slot to a register)
 }
 
 // ---- labels (see newLabel) ----
@@ -276,12 +429,13 @@ Masm::Label Masm::asmLabel(const Label& l) {
 // The rel32 of every direct jump to a label that was not bound yet; false
 // if a label never was.
 bool Masm::patchFixups() {
-  asmjit::CodeBuffer& buf = code_.textSection()->buffer();
+  uint8_t* data = code_.textSection()->buffer().data();
   for (const Fixup& f : fixups_) {
-    if (!labelBound(f.label) || (f.base.isValid() && !labelBound(f.base))) return false;
-    int64_t from = f.base.isValid() ? int64_t(labelOffset(f.base)) : int64_t(f.at + 4);
-    int32_t rel = int32_t(int64_t(labelOffset(f.label)) - from);
-    for (int i = 0; i < 4; ++i) buf.data()[f.at + i] = uint8_t(uint32_t(rel) >> (8 * i));
+    int64_t target = fixupTarget(f.label);
+    int64_t from = f.base == kNoBase ? int64_t(f.at + 4) : fixupTarget(f.base);
+    if (target < 0 || from < 0) return false;
+    uint32_t rel = uint32_t(int32_t(target - from));
+    std::memcpy(data + f.at, &rel, 4);  // (x86-64: little-endian, as the rel32)
   }
   return true;
 }

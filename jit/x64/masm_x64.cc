@@ -24,12 +24,11 @@ Gp gp(Reg r, bool wide) { return wide ? Gp(gpq(r.id)) : Gp(gpd(r.id)); }
 Gp gp64(Reg r) { return gpq(r.id); }
 Xmm fp(Reg r) { return xmm(r.id); }
 
-CondCode cc(Cond c) {
-  static const CondCode map[] = {CondCode::kE,  CondCode::kNE, CondCode::kL, CondCode::kGE, CondCode::kB, CondCode::kAE,
-                                 CondCode::kG,  CondCode::kLE, CondCode::kA, CondCode::kBE, CondCode::kA, CondCode::kBE,
-                                 CondCode::kAE, CondCode::kB,  CondCode::kE, CondCode::kNE};  // FEq, FNe: setCond only
-  return map[unsigned(c)];
-}
+static_assert(uint8_t(CondCode::kE) == 4 && uint8_t(CondCode::kNE) == 5 && uint8_t(CondCode::kL) == 12 &&
+              uint8_t(CondCode::kGE) == 13 && uint8_t(CondCode::kB) == 2 && uint8_t(CondCode::kAE) == 3 &&
+              uint8_t(CondCode::kG) == 15 && uint8_t(CondCode::kLE) == 14 && uint8_t(CondCode::kA) == 7 &&
+              uint8_t(CondCode::kBE) == 6);
+CondCode cc(Cond c) { return CondCode(Masm::x86Cond(c)); }
 
 }  // namespace
 
@@ -92,9 +91,7 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
   }
 }
 
-void Masm::branch(Cond c, const Label& l) {
-  if (!directJump(int(cc(c)), l)) a_.j(cc(c), asmLabel(l));
-}
+// (branch: in encode_x64.cc.)
 
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
   // Save the caller's frame pointer, take ours (rdi), check both stacks and
@@ -176,51 +173,8 @@ bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
 }
 
 // ---- moves ----
-void Masm::move(Reg dst, Reg src) {
-  if (dst == src) return;
-  if (!dst.isGp() && !src.isGp()) a_.movaps(fp(dst), fp(src));
-  else if (!dst.isGp()) a_.movq(fp(dst), gp64(src));
-  else if (!src.isGp()) a_.movq(gp64(dst), fp(src));
-  else if (!directRegReg(0x89, true, dst, src)) a_.mov(gp64(dst), gp64(src));
-}
-
-void Masm::loadImm(Reg r, uint64_t v) {
-  if (!r.isGp()) {
-    if (v == 0) {
-      a_.xorps(fp(r), fp(r));
-    } else {
-      a_.mov(kS0, v);
-      a_.movq(fp(r), kS0);
-    }
-    return;
-  }
-  if (v <= 0xffffffffull) {
-    if (!directMovImm32(r, uint32_t(v))) a_.mov(gpd(r.id), uint32_t(v));
-  } else {
-    a_.mov(gp64(r), v);
-  }
-}
-
-void Masm::loadSlot(Reg r, uint32_t s) {
-  if (r.cls == RegClass::Vec) a_.movdqu(fp(r), xmmword_ptr(rbx, int32_t(s * kSlotBytes)));
-  else if (!r.isGp()) a_.movq(fp(r), slot(s));
-  else if (!directSlot(0x8b, true, r, s)) a_.mov(gp64(r), slot(s));
-}
-
-void Masm::storeSlot(uint32_t s, Reg r) {
-  if (r.cls == RegClass::Vec) a_.movdqu(xmmword_ptr(rbx, int32_t(s * kSlotBytes)), fp(r));
-  else if (!r.isGp()) a_.movq(slot(s), fp(r));
-  else if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), gp64(r));
-}
-
-void Masm::storeSlotImm(uint32_t s, uint64_t v) {
-  if (fitsI32(v)) {
-    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
-  } else {
-    a_.mov(kS0, v);
-    a_.mov(slot(s), kS0);
-  }
-}
+// (move, loadImm, loadSlot, storeSlot, storeSlotImm and copySlot: in
+// encode_x64.cc.)
 
 void Masm::loadOpnd(Reg dst, const Opnd& o) {
   switch (o.kind) {
@@ -230,14 +184,9 @@ void Masm::loadOpnd(Reg dst, const Opnd& o) {
   }
 }
 
-void Masm::copySlot(uint32_t dst, uint32_t src) {
-  if (dst == src) return;
-  if (!directSlot(0x8b, true, gpReg(kS0.id()), src)) a_.mov(kS0, slot(src));
-  if (!directSlot(0x89, true, gpReg(kS0.id()), dst)) a_.mov(slot(dst), kS0);
-}
-
 // ---- integers ----
-void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
+// intOp when its direct form (encode_x64.cc) does not apply.
+void Masm::intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd& rhs_in) {
   // Two-address: dst takes lhs first. An rhs already in dst swaps with lhs
   // when the operation allows, else it is kept in r10 meanwhile.
   const Opnd* l = &lhs_in;
@@ -373,7 +322,8 @@ void Masm::divRem(DivOp op, bool wide, Reg dst, Opnd lhs, Reg rhs, bool check_ze
   move(dst, rem ? gpReg(2) : gpReg(0));
 }
 
-void Masm::cmp(bool wide, Reg lhs, Opnd rhs) {
+// cmp when its direct forms (encode_x64.cc) do not apply.
+void Masm::cmpAsm(bool wide, Reg lhs, Opnd rhs) {
   Gp l = gp(lhs, wide);
   if (rhs.kind == Opnd::Imm && rhs.imm == 0) {
     if (!directRegReg(0x85, wide, lhs, lhs)) a_.test(l, l);
@@ -408,6 +358,7 @@ void Masm::setCond(Cond c, Reg dst) {
     a_.setp(kS0.r8());
     a_.or_(gpb(dst.id), kS0.r8());
   } else {
+    if (directSetCond(int(cc(c)), dst)) return;
     a_.set(cc(c), gpb(dst.id));
   }
   a_.movzx(gpd(dst.id), gpb(dst.id));
@@ -547,16 +498,8 @@ Mem Masm::memOperand(MemRef ref, unsigned size) {
   return m;
 }
 
-void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
-  if (!acc.fp) {
-    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
-    uint32_t op = acc.size == 8   ? 0x8b
-                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
-                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
-                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
-    bool wide = acc.size == 8 || acc.ext == 2;
-    if (directMem(op, wide, dst, ref)) return;
-  }
+// load and store when the direct encodings (encode_x64.cc) do not apply.
+void Masm::loadAsm(MemAccess acc, Reg dst, const MemRef& ref) {
   Mem m = memOperand(ref, acc.size);
   if (acc.fp) {
     if (acc.size == 4) a_.movss(fp(dst), m);
@@ -578,7 +521,7 @@ void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
   }
 }
 
-void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+void Masm::storeAsm(MemAccess acc, const MemRef& ref, Opnd v) {
   if (v.kind == Opnd::Slot) {
     if (!directSlot(0x8b, true, gpReg(kS1.id()), v.slot))
       a_.mov(kS1, slot(v.slot));  // before memOperand, which may use r11
@@ -636,8 +579,11 @@ void Masm::callFunction(uint32_t func_index, uint32_t frame_slot) {
 
 // Helpers are called through Ctx::helpers: the code holds no host address.
 void Masm::callHelper(uint32_t id) {
-  a_.mov(rax, ptr(r13, int32_t(offsetof(Ctx, helpers))));
-  a_.call(ptr(rax, int32_t(id * sizeof(void*))));
+  constexpr int32_t kHelpers = int32_t(offsetof(Ctx, helpers));
+  if (!directBaseDisp(0x8b, true, int(rax.id()), int(r13.id()), kHelpers)) a_.mov(rax, ptr(r13, kHelpers));
+  // call [rax + disp]: FF /2 (no REX: a near call's operand is 64 bits).
+  if (id > 0x7fffffff / sizeof(void*) || !directBaseDisp(0xff, false, 2, int(rax.id()), int32_t(id * sizeof(void*))))
+    a_.call(ptr(rax, int32_t(id * sizeof(void*))));
 }
 
 Reg Masm::callOperator(uint32_t helper, Opnd x, Opnd y) {
@@ -665,7 +611,8 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   // jitCallIndirect(ctx, type, table, elem, fp): elem first, before the
   // registers it may be in are written.
   loadOpnd(gpReg(1), elem);
-  a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
+  if (!directBaseDisp(0x89, false, int(r14.id()), int(r13.id()), kCtxDepthLeft))
+    a_.mov(dword_ptr(r13, kCtxDepthLeft), r14d);
   move(gpReg(7), gpReg(13));  // rdi = r13
   loadImm(gpReg(6), type_index);
   loadImm(gpReg(2), table);
@@ -674,7 +621,7 @@ void Masm::callIndirect(uint32_t type_index, uint32_t table, uint32_t frame_slot
   if (!directRegReg(0x85, true, gpReg(0), gpReg(0))) a_.test(rax, rax);
   branch(Cond::Eq, trap);
   if (!directSlot(0x8d, true, gpReg(7), frame_slot)) a_.lea(rdi, slot(frame_slot));
-  a_.call(rax);
+  if (!directBytes({0xff, 0xd0})) a_.call(rax);  // FF /2, ModRM rax
 }
 
 // The frame goes as in ret(), but the callee's frame pointer is ours: the
@@ -805,7 +752,7 @@ void Masm::jumpTable(Opnd idx, const std::vector<Label>& targets) {
   // label deltas they would be relocation entries, a slower finish).
   static constexpr uint8_t kZero[4] = {};
   for (uint32_t k = 0; k < n; ++k) {
-    fixups_.push_back(Fixup{uint32_t(a_.offset()), targets[k], table});
+    fixups_.push_back(Fixup{uint32_t(a_.offset()), targets[k].id(), table.id()});
     a_.embed(kZero, 4);
   }
 }

@@ -22,7 +22,11 @@
 
 namespace tern::jit {
 
-class Masm {
+// Hidden, as FunctionCompiler::Impl (jit/compiler/compiler.h): libtern is
+// built position-independent, where a member function of default visibility
+// may be interposed and so is never inlined, even into its own file's
+// callers. The Masm is only used inside the library.
+class __attribute__((visibility("hidden"))) Masm {
  public:
   using Label = asmjit::Label;
 
@@ -41,6 +45,14 @@ class Masm {
   static constexpr Reg divPreferredDst(DivOp op) { return gpReg(op == DivOp::RemS || op == DivOp::RemU ? 2 : 0); }
 
   explicit Masm(uint32_t func_index);
+
+  // The x86 condition code (asmjit's CondCode) of a condition after cmp or
+  // fcmp (FEq, FNe: setCond only, which adds the parity test).
+  static constexpr uint8_t x86Cond(Cond c) {
+    constexpr uint8_t kE = 4, kNE = 5, kL = 12, kGE = 13, kB = 2, kAE = 3, kG = 15, kLE = 14, kA = 7, kBE = 6;
+    constexpr uint8_t map[] = {kE, kNE, kL, kGE, kB, kAE, kG, kLE, kA, kBE, kA, kBE, kAE, kB, kE, kNE};
+    return map[unsigned(c)];
+  }
 
   // The compiler's labels are the Masm's own (an offset each): asmjit's
   // cost over a hundred instructions to make and as many to bind, and most
@@ -174,6 +186,9 @@ class Masm {
   bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
   // mov r32, imm32.
   bool directMovImm32(Reg dst, uint32_t imm);
+  // setcc r8 then movzx r32, r8 (cond: the x86 condition code): a Gp
+  // register's 0 or 1.
+  bool directSetCond(int cond, Reg dst);
   // A shift or rotate of a Gp register by an immediate count: C1 /digit ib,
   // D1 /digit by 1 (rol 0, ror 1, shl 4, shr 5, sar 7).
   bool directShiftImm(int digit, bool wide, Reg dst, uint8_t count);
@@ -195,7 +210,7 @@ class Masm {
   // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
   static constexpr uint32_t kOwnLabel = 1u << 30;
   static bool isOwn(const Label& l) { return l.isValid() && (l.id() & kOwnLabel); }
-  // (Inline: directJump and patchFixups ask for every jump.)
+  // (Inline: directJump asks for every jump.)
   bool labelBound(const Label& l) const {
     return isOwn(l) ? own_offsets_[l.id() & ~kOwnLabel] >= 0 : code_.isLabelBound(l);
   }
@@ -209,12 +224,22 @@ class Masm {
   std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
   // (a rel32's is from its end).
+  // (Label ids, not Labels: asmjit's are 16 bytes, and a function has a
+  // fixup for most of its jumps.)
+  static constexpr uint32_t kNoBase = asmjit::Globals::kInvalidId;
   struct Fixup {
-    uint32_t at;  // offset of the rel32
-    Label label;
-    Label base = Label();
+    uint32_t at;     // offset of the rel32
+    uint32_t label;  // the target's id
+    uint32_t base = kNoBase;
   };
   std::vector<Fixup> fixups_;
+  // The offset of the label with this id, or -1 while it is not bound.
+  int64_t fixupTarget(uint32_t id) const {
+    if (id == kNoBase) return -1;
+    if (id & kOwnLabel) return own_offsets_[id & ~kOwnLabel];
+    Label l(id);
+    return code_.isLabelBound(l) ? int64_t(code_.labelOffset(l)) : -1;
+  }
 
   asmjit::x86::Mem slot(uint32_t s) const;
   asmjit::x86::Mem slot32(uint32_t s) const;
@@ -225,6 +250,10 @@ class Masm {
   asmjit::Operand gpOperand(const Opnd& o, bool wide, bool allow_imm);
   asmjit::Operand fpOperand(const Opnd& o, bool dbl);
   void loadOpnd(Reg dst, const Opnd& o);
+  void cmpAsm(bool wide, Reg lhs, Opnd rhs);
+  void intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs);
+  void loadAsm(MemAccess acc, Reg dst, const MemRef& ref);
+  void storeAsm(MemAccess acc, const MemRef& ref, Opnd v);
   void callHelper(uint32_t id);
   // The constant pool: 16-byte constants emitted (aligned) after the code.
   asmjit::x86::Mem pool(const uint8_t* bytes16);

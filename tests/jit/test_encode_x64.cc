@@ -87,6 +87,9 @@ TEST_CASE("integer operations and compares") {
     }
   }
   for (int r : gpIds()) same("test " + std::to_string(r), [&](Masm& m) { m.test(gpReg(r)); });
+  for (int r : gpIds())
+    for (int c = 0; c <= int(Cond::FNe); ++c)
+      same("setCond " + std::to_string(c) + " " + std::to_string(r), [&](Masm& m) { m.setCond(Cond(c), gpReg(r)); });
   // Shifts and rotates by an immediate count (masked to the width, as
   // Wasm's are).
   const IntOp shifts[] = {IntOp::Shl, IntOp::ShrS, IntOp::ShrU, IntOp::Rotl, IntOp::Rotr};
@@ -176,6 +179,10 @@ TEST_CASE("calls") {
           m.bind(trap);
         });
   }
+  // A helper's call through Ctx::helpers: [rax + 0], disp8 and disp32.
+  for (uint32_t id : {0u, 1u, 15u, 16u, 1000u})
+    same("callOperator helper " + std::to_string(id),
+         [&](Masm& m) { m.callOperator(id, Opnd::r(gpReg(3)), Opnd::i(5)); });
 }
 
 TEST_CASE("slot copies and immediates") {
