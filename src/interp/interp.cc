@@ -143,7 +143,9 @@ ThreadCtx& threadCtx(const Config& cfg) {
     platform::StackBounds native = platform::currentThreadStack();
     size_t margin = native.size >= (size_t(4) << 20) ? (size_t(1) << 20) : native.size / 4;
     t.native_limit = native.low + margin;
-    if (jit::available()) jit::installTrapHandler();
+    // Whatever the tier: another engine may run JIT code on this thread
+    // later. Not `if (jit::available())`: answering builds the JIT's stubs.
+    jit::installTrapHandler();
 #endif
   } else if (t.nframes == 0 && t.native_depth == 0 && t.top == t.stack) {
     // Another engine's limits: the thread's context was made for the first
