@@ -365,6 +365,15 @@ class FunctionDecoder : public ValidatorState {
     f.unreachable = true;
   }
   bool reachable() const { return !frames.back().unreachable; }
+  // Whether the current instruction is visited: code is visited only where
+  // it is reachable and inside frames that were themselves opened in
+  // reachable code. (Read where it is needed, before the instruction
+  // changes the frames: a visitor that ignores instructions, NullVisitor,
+  // then never reads it.)
+  bool live() const {
+    const CtrlFrame& f = frames.back();
+    return !f.unreachable && f.visited;
+  }
 
   // Checks the types a branch to `f` carries are on top of the stack, without
   // consuming them.
@@ -435,6 +444,14 @@ class FunctionDecoder : public ValidatorState {
       return true;
     }
     return readMemArgSlow(r, imm, op);
+  }
+  // A single-byte load or store whose memarg is not readMemArg's common case.
+  [[gnu::noinline]] bool stepMemArgSlow(Reader& r, Opcode op) {
+    Imm imm;
+    if (!readMemArgSlow(r, &imm, op)) return false;
+    if (addr64_) [[unlikely]]
+      return applyAddr64Sig(opInfo(op), op, imm, live());
+    return applySig(opInfo(op), op, imm, live());
   }
   [[gnu::noinline]] bool readMemArgSlow(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
@@ -523,14 +540,26 @@ class FunctionDecoder : public ValidatorState {
   // operands checked in place when they are all above the frame's height
   // and of the signature's types (the common case); else applySig, which
   // finds the same error or the unknown types of unreachable code.
-  TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+  // `fill(Imm&)` sets the instruction's immediates: the Imm is built only
+  // to be visited, so that validation alone (NullVisitor) builds none.
+  template <class Fill>
+  TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, Fill fill) {
     const OpSig& sig = info.types;
     const size_t n = sig.nparams, h = stack.size();
-    if (h < frames.back().height + n) return applySig(info, op, imm, live);
-    for (size_t i = 0; i < n; ++i)
-      if (stack[h - n + i] != sig.params[i]) return applySig(info, op, imm, live);
+    bool in_place = h >= frames.back().height + n;
+    for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
+    if (!in_place) [[unlikely]] {
+      Imm imm;
+      fill(imm);
+      return applySig(info, op, imm, live());
+    }
+    const bool visit = live();
     stack.truncate(h - n);
-    if (live) visitor_.op(*this, op, imm);
+    if (visit) {
+      Imm imm;
+      fill(imm);
+      visitor_.op(*this, op, imm);
+    }
     if (sig.nresults) stack.push_back(sig.results[0]);
     return true;
   }
@@ -587,29 +616,46 @@ inline bool FunctionDecoder<Visitor>::step(Reader& r) {
   const FastKind kind = kFastKinds[b];
   if (kind == FastKind::Slow) return stepSlow(r, b);
   const Opcode op = Opcode(opdef::kByCode.t[0][b]);
-  const bool live = reachable() && frames.back().visited;
   switch (kind) {
-    case FastKind::Sig: return applyScalarSig(opInfo(op), op, Imm{}, live);
+    case FastKind::Sig: return applyScalarSig(opInfo(op), op, [](Imm&) {});
     case FastKind::Const: {
-      Imm imm;
-      if (!(op == Opcode::I32Const ? readI32(r, &imm) : readI64(r, &imm))) return false;
-      return applyScalarSig(opInfo(op), op, imm, live);
+      uint64_t bits;
+      if (op == Opcode::I32Const) {
+        int32_t v;
+        if (!r.s32(&v)) return readFail(r);
+        bits = uint32_t(v);
+      } else {
+        int64_t v;
+        if (!r.s64(&v)) return readFail(r);
+        bits = uint64_t(v);
+      }
+      return applyScalarSig(opInfo(op), op, [bits](Imm& imm) { imm.bits = bits; });
     }
     case FastKind::MemArg: {
-      Imm imm;
-      if (!readMemArg(r, &imm, op)) return false;
-      if (addr64_) [[unlikely]]
-        return applyAddr64Sig(opInfo(op), op, imm, live);
-      return applyScalarSig(opInfo(op), op, imm, live);
+      // The common memarg as readMemArg reads it, into locals (see
+      // applyScalarSig); the rest out of line.
+      const uint8_t* p = r.pos();
+      if (mem0_32_ && r.remaining() >= 3 && p[0] < 0x20 && (p[1] < 0x80 || p[2] < 0x80)) {
+        const bool two = p[1] >= 0x80;
+        const uint32_t align = p[0];
+        const uint32_t offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
+        r.skip(two ? 3 : 2);
+        if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
+        return applyScalarSig(opInfo(op), op, [align, offset](Imm& imm) {
+          imm.align = align;
+          imm.offset = offset;
+        });
+      }
+      return stepMemArgSlow(r, op);
     }
-    case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live);
-    case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live);
-    case FastKind::LocalTee: return stepLocal(r, Opcode::LocalTee, live);
+    case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live());
+    case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live());
+    case FastKind::LocalTee: return stepLocal(r, Opcode::LocalTee, live());
     case FastKind::End: return stepEnd();
-    case FastKind::Br: return stepBranch(r, Opcode::Br, live);
-    case FastKind::BrIf: return stepBranch(r, Opcode::BrIf, live);
-    case FastKind::Call: return stepCall(r, Opcode::Call, live);
-    case FastKind::Block: return stepBlock(r, op, live);
+    case FastKind::Br: return stepBranch(r, Opcode::Br, live());
+    case FastKind::BrIf: return stepBranch(r, Opcode::BrIf, live());
+    case FastKind::Call: return stepCall(r, Opcode::Call, live());
+    case FastKind::Block: return stepBlock(r, op, live());
     case FastKind::Slow: break;
   }
   return stepSlow(r, b);
@@ -631,9 +677,7 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
   if (!maybe) return malformed(op_offset, ErrorCode::IllegalOpcode);
   const Opcode op = *maybe;
   const OpInfo& info = opInfo(op);
-  // Code is visited only where it is reachable and inside frames that were
-  // themselves opened in reachable code.
-  const bool live = reachable() && frames.back().visited;
+  const bool live = this->live();
 
   switch (info.cls) {
     case OpClass::Num:
@@ -885,44 +929,6 @@ bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// drop, select, select t.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  if (op == Opcode::Drop) {
-    ValType t = kUnknown;
-    if (!pop(&t)) return false;
-    imm.type = t;
-    if (live) visitor_.op(*this, op, imm);
-    return true;
-  }
-  ValType t = kUnknown;
-  if (op == Opcode::SelectT) {
-    uint32_t n;
-    if (!r.u32(&n)) return readFail(r);
-    if (n != 1) return invalid(ErrorCode::InvalidResultArity);
-    uint8_t tb = 0;
-    if (!r.u8(&tb)) return readFail(r);
-    if (!isValType(tb, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
-    t = ValType(tb);
-  }
-  if (!popExpect(ValType::I32)) return false;
-  ValType t1 = kUnknown, t2 = kUnknown;
-  if (!pop(&t1) || !pop(&t2)) return false;
-  if (op == Opcode::Select) {
-    if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
-      return invalid(ErrorCode::TypeMismatch);
-    if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
-    t = t1 == kUnknown ? t2 : t1;
-  } else {
-    if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
-  }
-  imm.type = t;
-  if (live) visitor_.op(*this, op, imm);
-  push(t);
-  return true;
-}
-
 // global.get/set (and local.get/set/tee, by stepLocal).
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
@@ -944,43 +950,25 @@ bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
 // local.get/set/tee.
 template <class Visitor>
 inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
-  ValType t = locals[imm.a];
-  imm.type = t;
+  // The Imm is built only to be visited (see applyScalarSig).
+  uint32_t index;
+  if (!r.u32(&index)) return readFail(r);
+  if (index >= locals.size()) return invalid(ErrorCode::UnknownLocal, index);
+  ValType t = locals[index];
   if (op != Opcode::LocalGet && !popExpect(t)) return false;
-  if (live) visitor_.op(*this, op, imm);
-  if (op != Opcode::LocalSet) push(t);
-  return true;
-}
-
-// ref.null, ref.is_null, ref.func.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  ValType result = ValType::I32;
-  if (op == Opcode::RefNull) {
-    if (!readRefType(r, &imm.type)) return false;
-    result = imm.type;
-  } else if (op == Opcode::RefIsNull) {
-    ValType t = kUnknown;
-    if (!pop(&t)) return false;
-    if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
-  } else {
-    if (!r.u32(&imm.a)) return readFail(r);
-    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
-    if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
-      return invalid(ErrorCode::UndeclaredFuncRef);
-    result = ValType::FuncRef;
+  if (live) {
+    Imm imm;
+    imm.a = index;
+    imm.type = t;
+    visitor_.op(*this, op, imm);
   }
-  if (live) visitor_.op(*this, op, imm);
-  push(result);
+  if (op != Opcode::LocalSet) push(t);
   return true;
 }
 
 }  // namespace tern
 
 // The rules of the rarer instructions (exceptions, memory, table and segment
-// instructions), out of this file to keep it readable.
+// instructions, drop/select, references), out of this file to keep it
+// readable.
 #include "decode/function_decoder_rules.h"

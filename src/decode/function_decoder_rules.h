@@ -1,6 +1,7 @@
 // The rules of FunctionDecoder (decode/function_decoder.h) for the rarer
 // instructions: exception handling (try, catch, delegate, throw, rethrow,
-// try_table, throw_ref) and the memory, table and segment instructions.
+// try_table, throw_ref), the memory, table and segment instructions, and
+// the parametric (drop, select) and reference instructions.
 // Included by function_decoder.h only, at its end.
 #pragma once
 
@@ -204,6 +205,68 @@ bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool liv
     if (!popExpect(params[i])) return false;
   if (live) visitor_.op(*this, op, imm);
   if (op == Opcode::MemorySize || op == Opcode::MemoryGrow) push(L);
+  return true;
+}
+
+// drop, select, select t.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (op == Opcode::Drop) {
+    ValType t = kUnknown;
+    if (!pop(&t)) return false;
+    imm.type = t;
+    if (live) visitor_.op(*this, op, imm);
+    return true;
+  }
+  ValType t = kUnknown;
+  if (op == Opcode::SelectT) {
+    uint32_t n;
+    if (!r.u32(&n)) return readFail(r);
+    if (n != 1) return invalid(ErrorCode::InvalidResultArity);
+    uint8_t tb = 0;
+    if (!r.u8(&tb)) return readFail(r);
+    if (!isValType(tb, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
+    t = ValType(tb);
+  }
+  if (!popExpect(ValType::I32)) return false;
+  ValType t1 = kUnknown, t2 = kUnknown;
+  if (!pop(&t1) || !pop(&t2)) return false;
+  if (op == Opcode::Select) {
+    if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
+      return invalid(ErrorCode::TypeMismatch);
+    if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
+    t = t1 == kUnknown ? t2 : t1;
+  } else {
+    if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
+  }
+  imm.type = t;
+  if (live) visitor_.op(*this, op, imm);
+  push(t);
+  return true;
+}
+
+// ref.null, ref.is_null, ref.func.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  ValType result = ValType::I32;
+  if (op == Opcode::RefNull) {
+    if (!readRefType(r, &imm.type)) return false;
+    result = imm.type;
+  } else if (op == Opcode::RefIsNull) {
+    ValType t = kUnknown;
+    if (!pop(&t)) return false;
+    if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
+  } else {
+    if (!r.u32(&imm.a)) return readFail(r);
+    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
+    if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
+      return invalid(ErrorCode::UndeclaredFuncRef);
+    result = ValType::FuncRef;
+  }
+  if (live) visitor_.op(*this, op, imm);
+  push(result);
   return true;
 }
 
