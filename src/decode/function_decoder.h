@@ -278,9 +278,13 @@ class FunctionDecoder : public ValidatorState {
     f.type_index = module->func_types[func_index];
     frames.push_back(f);
     visitor_.begin(*this);
-    while (!frames.empty()) {
+    for (;;) {
       if (r.atEnd()) return malformed(r.offset(), ErrorCode::EndOpcodeExpected);
-      if (!step(r)) return false;
+      const StepResult s = step(r);
+      if (s != StepResult::Next) [[unlikely]] {
+        if (s == StepResult::Error) return false;
+        break;
+      }
     }
     if (!r.atEnd()) return malformed(r.offset(), ErrorCode::SectionSizeMismatch);
     visitor_.finish(*this);
@@ -509,7 +513,16 @@ class FunctionDecoder : public ValidatorState {
     return true;
   }
 
-  TERN_HOT_INLINE bool step(Reader& r);
+  // What step() did: failed, or decoded an instruction, the function's
+  // final end or another (so that decode()'s loop tests the frames only
+  // after an end).
+  enum class StepResult : uint8_t { Error, Next, Done };
+  static StepResult next(bool ok) { return ok ? StepResult::Next : StepResult::Error; }
+  StepResult ended(bool ok) const {
+    if (!ok) return StepResult::Error;
+    return frames.empty() ? StepResult::Done : StepResult::Next;
+  }
+  TERN_HOT_INLINE StepResult step(Reader& r);
   [[gnu::noinline]] bool stepSlow(Reader& r, uint8_t first);
   bool readI32(Reader& r, Imm* imm) {
     int32_t v;
@@ -602,34 +615,34 @@ class FunctionDecoder : public ValidatorState {
 // handled here, inlined into decode()'s loop; they follow the same rules, in
 // the same order, as the general path would.
 template <class Visitor>
-inline bool FunctionDecoder<Visitor>::step(Reader& r) {
+inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::step(Reader& r) {
   // The byte read before op_offset is stored: the read's bounds check is
   // then decode()'s, whose loads the store would make the compiler redo.
   uint8_t b;
-  if (!r.u8(&b)) return readFail(r);
+  if (!r.u8(&b)) return next(readFail(r));
   op_offset = r.offset() - 1;
 #ifdef TERN_MINIMAL
   // The short path is for speed; a minimal build, sized for small devices,
   // decodes every instruction the general way.
-  return stepSlow(r, b);
+  return ended(stepSlow(r, b));
 #else
   const FastKind kind = kFastKinds[b];
-  if (kind == FastKind::Slow) return stepSlow(r, b);
+  if (kind == FastKind::Slow) return ended(stepSlow(r, b));
   const Opcode op = Opcode(opdef::kByCode.t[0][b]);
   switch (kind) {
-    case FastKind::Sig: return applyScalarSig(opInfo(op), op, [](Imm&) {});
+    case FastKind::Sig: return next(applyScalarSig(opInfo(op), op, [](Imm&) {}));
     case FastKind::Const: {
       uint64_t bits;
       if (op == Opcode::I32Const) {
         int32_t v;
-        if (!r.s32(&v)) return readFail(r);
+        if (!r.s32(&v)) return next(readFail(r));
         bits = uint32_t(v);
       } else {
         int64_t v;
-        if (!r.s64(&v)) return readFail(r);
+        if (!r.s64(&v)) return next(readFail(r));
         bits = uint64_t(v);
       }
-      return applyScalarSig(opInfo(op), op, [bits](Imm& imm) { imm.bits = bits; });
+      return next(applyScalarSig(opInfo(op), op, [bits](Imm& imm) { imm.bits = bits; }));
     }
     case FastKind::MemArg: {
       // The common memarg as readMemArg reads it, into locals (see
@@ -640,25 +653,25 @@ inline bool FunctionDecoder<Visitor>::step(Reader& r) {
         const uint32_t align = p[0];
         const uint32_t offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
         r.skip(two ? 3 : 2);
-        if (align > opInfo(op).natural_align) return invalid(ErrorCode::AlignmentTooLarge);
-        return applyScalarSig(opInfo(op), op, [align, offset](Imm& imm) {
+        if (align > opInfo(op).natural_align) return next(invalid(ErrorCode::AlignmentTooLarge));
+        return next(applyScalarSig(opInfo(op), op, [align, offset](Imm& imm) {
           imm.align = align;
           imm.offset = offset;
-        });
+        }));
       }
-      return stepMemArgSlow(r, op);
+      return next(stepMemArgSlow(r, op));
     }
-    case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live());
-    case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live());
-    case FastKind::LocalTee: return stepLocal(r, Opcode::LocalTee, live());
-    case FastKind::End: return stepEnd();
-    case FastKind::Br: return stepBranch(r, Opcode::Br, live());
-    case FastKind::BrIf: return stepBranch(r, Opcode::BrIf, live());
-    case FastKind::Call: return stepCall(r, Opcode::Call, live());
-    case FastKind::Block: return stepBlock(r, op, live());
+    case FastKind::LocalGet: return next(stepLocal(r, Opcode::LocalGet, live()));
+    case FastKind::LocalSet: return next(stepLocal(r, Opcode::LocalSet, live()));
+    case FastKind::LocalTee: return next(stepLocal(r, Opcode::LocalTee, live()));
+    case FastKind::End: return ended(stepEnd());
+    case FastKind::Br: return next(stepBranch(r, Opcode::Br, live()));
+    case FastKind::BrIf: return next(stepBranch(r, Opcode::BrIf, live()));
+    case FastKind::Call: return next(stepCall(r, Opcode::Call, live()));
+    case FastKind::Block: return next(stepBlock(r, op, live()));
     case FastKind::Slow: break;
   }
-  return stepSlow(r, b);
+  return ended(stepSlow(r, b));
 #endif
 }
 
