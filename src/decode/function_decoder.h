@@ -114,7 +114,11 @@ class ValidatorState {
   TypeStack stack;
   uint32_t v128s = 0;  // v128 entries of `stack`
   std::vector<CtrlFrame> frames;
-  size_t op_offset = 0;  // byte offset of the current instruction
+  // The current instruction's first byte; opOffset() is its byte offset in
+  // the module (kept as a pointer: one store per instruction, the offset
+  // computed only when an error or a visitor asks).
+  const uint8_t* op_pos = nullptr;
+  size_t opOffset() const { return body_offset_ + size_t(op_pos - body_start_); }
   // For block, loop and if: the bytes after the block type, up to the end of
   // the body (not validated yet; see decode/scan.h), for a visitor that
   // looks ahead.
@@ -152,6 +156,10 @@ class ValidatorState {
   bool memIs64(uint32_t mem) const {
     return kBuildMemory64 && module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
   }
+
+ protected:
+  const uint8_t* body_start_ = nullptr;  // a byte of the body, and its offset (for opOffset)
+  size_t body_offset_ = 0;
 };
 
 // The decoder's errors are the API's Error (kind Malformed or Invalid, the
@@ -256,6 +264,8 @@ class FunctionDecoder : public ValidatorState {
   // `r` spans exactly the body (after its size). Returns false on error.
   bool decode(Reader& r, std::vector<ValType>* declared_locals) {
     const FuncType& ft = module->funcType(func_index);
+    body_start_ = r.pos();
+    body_offset_ = r.offset();
     locals = ft.params;
     uint32_t groups;
     if (!r.u32(&groups)) return readFail(r);
@@ -308,12 +318,12 @@ class FunctionDecoder : public ValidatorState {
     return false;
   }
   bool invalid(ErrorCode c) {
-    setError(c, op_offset);
+    setError(c, opOffset());
     return false;
   }
   // "unknown global 3": the spec's texts name the index.
   bool invalid(ErrorCode c, uint64_t index) {
-    setError(c, op_offset, index);
+    setError(c, opOffset(), index);
     return false;
   }
 
@@ -616,11 +626,11 @@ class FunctionDecoder : public ValidatorState {
 // the same order, as the general path would.
 template <class Visitor>
 inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::step(Reader& r) {
-  // The byte read before op_offset is stored: the read's bounds check is
+  // The byte read before op_pos is stored: the read's bounds check is
   // then decode()'s, whose loads the store would make the compiler redo.
   uint8_t b;
   if (!r.u8(&b)) return next(readFail(r));
-  op_offset = r.offset() - 1;
+  op_pos = r.pos() - 1;
 #ifdef TERN_MINIMAL
   // The short path is for speed; a minimal build, sized for small devices,
   // decodes every instruction the general way.
@@ -687,7 +697,7 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
     if (!r.u32(&code)) return readFail(r);
   }
   std::optional<Opcode> maybe = lookupOpcode(prefix, code);
-  if (!maybe) return malformed(op_offset, ErrorCode::IllegalOpcode);
+  if (!maybe) return malformed(opOffset(), ErrorCode::IllegalOpcode);
   const Opcode op = *maybe;
   const OpInfo& info = opInfo(op);
   const bool live = this->live();
@@ -721,8 +731,8 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
         case Opcode::Rethrow:
         case Opcode::TryTable:
         case Opcode::ThrowRef:
-          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
-          if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
+          if (!module->features.exceptions) return malformed(opOffset(), ErrorCode::IllegalOpcode);
+          if constexpr (!kBuildExceptions) return malformed(opOffset(), ErrorCode::ExceptionsNotInBuild);
           if (op == Opcode::TryTable) return stepTryTable(r, live);
           if (op == Opcode::ThrowRef) return stepThrowRef(live);
           return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
@@ -913,8 +923,8 @@ bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
-  if (tail && !module->features.tail_call) return malformed(op_offset, ErrorCode::IllegalOpcode);
-  if (tail && !kBuildTailCalls) return malformed(op_offset, ErrorCode::TailCallsNotInBuild);
+  if (tail && !module->features.tail_call) return malformed(opOffset(), ErrorCode::IllegalOpcode);
+  if (tail && !kBuildTailCalls) return malformed(opOffset(), ErrorCode::TailCallsNotInBuild);
   Imm imm;
   const FuncType* ft;
   if (op == Opcode::Call || op == Opcode::ReturnCall) {

@@ -132,7 +132,7 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     case Opcode::DataDrop:
       if (!r.u32(&imm.a)) return readFail(r);
       if (op == Opcode::MemoryInit && !readMemIdx(r, &imm.mem)) return false;
-      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
+      if (!module->data_count) return malformed(opOffset(), ErrorCode::DataCountRequired);
       if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;
     case Opcode::TableInit:
