@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,15 @@ struct CtrlFrame {
 // commonest thing validation does; growing, rare, is out of line).
 class TypeStack {
  public:
+  TypeStack() = default;
+  TypeStack(TypeStack&& o) noexcept : buf_(std::move(o.buf_)), size_(o.size_), cap_(o.cap_) { o.size_ = o.cap_ = 0; }
+  TypeStack& operator=(TypeStack&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = o.size_;
+    cap_ = o.cap_;
+    o.size_ = o.cap_ = 0;
+    return *this;
+  }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   ValType back() const { return buf_[size_ - 1]; }
@@ -90,19 +100,25 @@ class TypeStack {
   const ValType* begin() const { return buf_.data(); }
   const ValType* end() const { return buf_.data() + size_; }
   TERN_HOT_INLINE void push_back(ValType t) {
-    if (size_ == buf_.size()) [[unlikely]]
+    if (size_ == cap_) [[unlikely]]
       grow();
     buf_[size_++] = t;
   }
   void pop_back() { --size_; }
+  // Drops the top n entries (n <= size()).
+  void drop(size_t n) { size_ -= n; }
   void clear() { size_ = 0; }
   // Drops the entries above height n (never grows).
   void truncate(size_t n) { size_ = n < size_ ? n : size_; }
 
  private:
-  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  [[gnu::noinline]] void grow() {
+    buf_.resize(buf_.empty() ? 64 : 2 * buf_.size());
+    cap_ = buf_.size();
+  }
   std::vector<ValType> buf_;  // the entries, then room to grow into
   size_t size_ = 0;
+  size_t cap_ = 0;  // buf_.size(), kept here: push_back's test is then one load
 };
 
 class ValidatorState {
@@ -110,7 +126,8 @@ class ValidatorState {
   const ModuleData* module = nullptr;
   uint32_t func_index = 0;
   std::vector<ValType> locals;  // params then declared locals
-  FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h)
+  FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h);
+                                // empty for NullVisitor, which does not ask
   TypeStack stack;
   uint32_t v128s = 0;  // v128 entries of `stack`
   std::vector<CtrlFrame> frames;
@@ -266,9 +283,12 @@ class FunctionDecoder : public ValidatorState {
     const FuncType& ft = module->funcType(func_index);
     body_start_ = r.pos();
     body_offset_ = r.offset();
-    locals = ft.params;
     uint32_t groups;
     if (!r.u32(&groups)) return readFail(r);
+    // The local groups are read and checked first, then read again to fill
+    // the vectors, each grown once: growing declared_locals group by group
+    // copied it over and over.
+    const Reader groups_start = r;
     uint64_t total = 0;
     for (uint32_t g = 0; g < groups; ++g) {
       uint32_t n;
@@ -278,10 +298,22 @@ class FunctionDecoder : public ValidatorState {
       if (total > 50000) return malformed(r.offset(), ErrorCode::TooManyLocals);
       if (!r.u8(&t)) return readFail(r);
       if (!isValType(t, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
-      locals.insert(locals.end(), n, ValType(t));
+    }
+    const size_t first_declared = declared_locals->size();
+    declared_locals->reserve(first_declared + total);
+    Reader gr = groups_start;
+    for (uint32_t g = 0; g < groups; ++g) {
+      uint32_t n = 0;
+      uint8_t t = 0;
+      gr.u32(&n);
+      gr.u8(&t);
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
-    layout = FrameLayout(locals, ft.params.size());
+    locals.reserve(ft.params.size() + total);
+    locals.assign(ft.params.begin(), ft.params.end());
+    locals.insert(locals.end(), declared_locals->begin() + first_declared, declared_locals->end());
+    // Validation alone has no frame to lay out.
+    if constexpr (!kValidateOnly) layout = FrameLayout(locals, ft.params.size());
     mem0_32_ = !module->memories.empty() && !memIs64(0);
     CtrlFrame f;
     f.kind = CtrlKind::Func;
@@ -304,6 +336,9 @@ class FunctionDecoder : public ValidatorState {
   const DecodeError& error() const { return err_; }
 
  private:
+  // Validation alone: no visitor call does anything.
+  static constexpr bool kValidateOnly = std::is_same_v<Visitor, NullVisitor>;
+
   // Error paths: each sets err_ out of line and returns false inline, so the
   // decoding loop stays small and the compiler sees every failure path.
   [[gnu::cold, gnu::noinline]] void setError(ErrorCode c, size_t off, uint64_t index = UINT64_MAX) {
@@ -577,7 +612,7 @@ class FunctionDecoder : public ValidatorState {
       return applySig(info, op, imm, live());
     }
     const bool visit = live();
-    stack.truncate(h - n);
+    stack.drop(n);
     if (visit) {
       Imm imm;
       fill(imm);
@@ -888,35 +923,6 @@ bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
-  Imm imm;
-  uint32_t n;
-  if (!r.u32(&n)) return readFail(r);
-  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
-  targets_.clear();
-  targets_.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t t;
-    if (!r.u32(&t)) return readFail(r);
-    targets_.push_back(t);
-  }
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (!popExpect(ValType::I32)) return false;
-  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
-  uint32_t arity = labelCount(frameAt(imm.a));
-  for (uint32_t t : targets_) {
-    if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
-    if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
-    if (!checkLabelTypes(frameAt(t), true)) return false;
-  }
-  if (!checkLabelTypes(frameAt(imm.a), true)) return false;
-  imm.targets = &targets_;
-  if (live) visitor_.op(*this, Opcode::BrTable, imm);
-  markUnreachable();
-  return true;
-}
-
 // call, call_indirect, and their tail forms return_call and
 // return_call_indirect (Features::tail_call): the callee's results must be
 // the function's own, and what is left below the arguments is dropped.
@@ -952,24 +958,6 @@ bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// global.get/set (and local.get/set/tee, by stepLocal).
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
-  if (op != Opcode::GlobalGet && op != Opcode::GlobalSet) return stepLocal(r, op, live);
-  Imm imm;
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
-  const GlobalType& g = module->globals[imm.a];
-  imm.type = g.type;
-  if (op == Opcode::GlobalSet) {
-    if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
-    if (!popExpect(g.type)) return false;
-  }
-  if (live) visitor_.op(*this, op, imm);
-  if (op == Opcode::GlobalGet) push(g.type);
-  return true;
-}
-
 // local.get/set/tee.
 template <class Visitor>
 inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
@@ -992,6 +980,6 @@ inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live)
 }  // namespace tern
 
 // The rules of the rarer instructions (exceptions, memory, table and segment
-// instructions, drop/select, references), out of this file to keep it
-// readable.
+// instructions, br_table, globals, drop/select, references), out of this
+// file to keep it readable.
 #include "decode/function_decoder_rules.h"

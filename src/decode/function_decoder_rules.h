@@ -1,7 +1,8 @@
 // The rules of FunctionDecoder (decode/function_decoder.h) for the rarer
 // instructions: exception handling (try, catch, delegate, throw, rethrow,
-// try_table, throw_ref), the memory, table and segment instructions, and
-// the parametric (drop, select) and reference instructions.
+// try_table, throw_ref), the memory, table and segment instructions,
+// br_table, global.get/set, and the parametric (drop, select) and reference
+// instructions.
 // Included by function_decoder.h only, at its end.
 #pragma once
 
@@ -267,6 +268,54 @@ bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
   }
   if (live) visitor_.op(*this, op, imm);
   push(result);
+  return true;
+}
+
+// br_table.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
+  Imm imm;
+  uint32_t n;
+  if (!r.u32(&n)) return readFail(r);
+  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
+  targets_.clear();
+  targets_.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t t;
+    if (!r.u32(&t)) return readFail(r);
+    targets_.push_back(t);
+  }
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (!popExpect(ValType::I32)) return false;
+  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  uint32_t arity = labelCount(frameAt(imm.a));
+  for (uint32_t t : targets_) {
+    if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
+    if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
+    if (!checkLabelTypes(frameAt(t), true)) return false;
+  }
+  if (!checkLabelTypes(frameAt(imm.a), true)) return false;
+  imm.targets = &targets_;
+  if (live) visitor_.op(*this, Opcode::BrTable, imm);
+  markUnreachable();
+  return true;
+}
+
+// global.get/set (and local.get/set/tee, by stepLocal).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
+  if (op != Opcode::GlobalGet && op != Opcode::GlobalSet) return stepLocal(r, op, live);
+  Imm imm;
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
+  const GlobalType& g = module->globals[imm.a];
+  imm.type = g.type;
+  if (op == Opcode::GlobalSet) {
+    if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
+    if (!popExpect(g.type)) return false;
+  }
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::GlobalGet) push(g.type);
   return true;
 }
 
