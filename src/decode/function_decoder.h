@@ -414,6 +414,11 @@ class FunctionDecoder : public ValidatorState {
     f.unreachable = true;
   }
   bool reachable() const { return !frames.back().unreachable; }
+  static Imm immA(uint32_t a) {
+    Imm imm;
+    imm.a = a;
+    return imm;
+  }
   // Whether the current instruction is visited: code is visited only where
   // it is reachable and inside frames that were themselves opened in
   // reachable code. (Read where it is needed, before the instruction
@@ -429,6 +434,11 @@ class FunctionDecoder : public ValidatorState {
   // br_if re-pushes the label's types; br_table re-pushes what it popped
   // (which may be the unknown type in unreachable code).
   bool checkLabelTypes(const CtrlFrame& f, bool keep_popped = false) {
+    // A label without types (the commonest) has nothing to check.
+    if (labelCount(f) == 0) return true;
+    return checkLabelTypesIn(f, keep_popped);
+  }
+  [[gnu::noinline]] bool checkLabelTypesIn(const CtrlFrame& f, bool keep_popped) {
     uint32_t n = labelCount(f);
     // The common case, in place: all n types are above the current frame's
     // height and none is the unknown type (which only unreachable code has).
@@ -628,7 +638,7 @@ class FunctionDecoder : public ValidatorState {
   }
   bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
-  bool openFrame(Reader& r, CtrlFrame f, Opcode op, const Imm& imm, bool live);
+  bool openFrame(Reader& r, CtrlFrame f, Opcode op, bool live);
   bool stepElse();
   bool stepEnd();
   bool stepException(Reader& r, Opcode op, bool live);
@@ -842,12 +852,12 @@ bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
                                 : CtrlKind::Try;
   if (!readBlockType(r, &f)) return false;
   if (op == Opcode::If && !popExpect(ValType::I32)) return false;
-  return openFrame(r, f, op, Imm{}, live);
+  return openFrame(r, f, op, live);
 }
 
 // Pops the block's params, pushes its frame and them again, visits.
 template <class Visitor>
-bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, const Imm& imm, bool live) {
+bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, bool live) {
   uint32_t np = paramCount(f);
   for (uint32_t i = np; i-- > 0;)
     if (!popExpect(param(f, i))) return false;
@@ -858,21 +868,7 @@ bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, cons
   for (uint32_t i = 0; i < np; ++i) push(param(f, i));
   body_pos = r.pos();
   body_end = r.end();
-  if (live) visitor_.op(*this, op, imm);
-  return true;
-}
-
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepElse() {
-  CtrlFrame& f = frames.back();
-  if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
-  if (!popResults(f)) return false;
-  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
-  if (f.visited) visitor_.op(*this, Opcode::Else, Imm{});
-  f.kind = CtrlKind::Else;
-  f.unreachable = false;
-  uint32_t np = paramCount(f);
-  for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+  if (live) visitor_.op(*this, op, Imm{});
   return true;
 }
 
@@ -901,24 +897,24 @@ bool FunctionDecoder<Visitor>::stepEnd() {
 // br, br_if and return.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
-  Imm imm;
   if (op == Opcode::Return) {
     if (!popLabelTypes(frames.front())) return false;
-    if (live) visitor_.op(*this, op, imm);
+    if (live) visitor_.op(*this, op, Imm{});
     markUnreachable();
     return true;
   }
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  uint32_t depth;
+  if (!r.u32(&depth)) return readFail(r);
+  if (depth >= frames.size()) return invalid(ErrorCode::UnknownLabel, depth);
   if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
-  const CtrlFrame& target = frameAt(imm.a);
+  const CtrlFrame& target = frameAt(depth);
   if (op == Opcode::Br) {
     if (!popLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, imm);
+    if (live) visitor_.op(*this, op, immA(depth));
     markUnreachable();
   } else {
     if (!checkLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, imm);
+    if (live) visitor_.op(*this, op, immA(depth));
   }
   return true;
 }
@@ -931,25 +927,30 @@ bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
   if (tail && !module->features.tail_call) return malformed(opOffset(), ErrorCode::IllegalOpcode);
   if (tail && !kBuildTailCalls) return malformed(opOffset(), ErrorCode::TailCallsNotInBuild);
-  Imm imm;
+  uint32_t a, b = 0;  // Imm::a and b, built only to be visited
   const FuncType* ft;
   if (op == Opcode::Call || op == Opcode::ReturnCall) {
-    if (!r.u32(&imm.a)) return readFail(r);
-    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
-    ft = &module->funcType(imm.a);
+    if (!r.u32(&a)) return readFail(r);
+    if (a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, a);
+    ft = &module->funcType(a);
   } else {
-    if (!r.u32(&imm.a)) return readFail(r);  // type
-    if (!r.u32(&imm.b)) return readFail(r);  // table
-    if (!checkTable(imm.b)) return false;
-    if (imm.a >= module->types.size()) return invalid(ErrorCode::UnknownType, imm.a);
-    if (module->tables[imm.b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
+    if (!r.u32(&a)) return readFail(r);  // type
+    if (!r.u32(&b)) return readFail(r);  // table
+    if (!checkTable(b)) return false;
+    if (a >= module->types.size()) return invalid(ErrorCode::UnknownType, a);
+    if (module->tables[b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
     if (!popExpect(ValType::I32)) return false;
-    ft = &module->types[imm.a];
+    ft = &module->types[a];
   }
   if (tail && ft->results != module->funcType(func_index).results) return invalid(ErrorCode::TypeMismatch);
   for (size_t i = ft->params.size(); i-- > 0;)
     if (!popExpect(ft->params[i])) return false;
-  if (live) visitor_.op(*this, op, imm);
+  if (live) {
+    Imm imm;
+    imm.a = a;
+    imm.b = b;
+    visitor_.op(*this, op, imm);
+  }
   if (tail) {
     markUnreachable();
     return true;
@@ -980,6 +981,6 @@ inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live)
 }  // namespace tern
 
 // The rules of the rarer instructions (exceptions, memory, table and segment
-// instructions, br_table, globals, drop/select, references), out of this
+// instructions, else, br_table, globals, drop/select, references), out of this
 // file to keep it readable.
 #include "decode/function_decoder_rules.h"

@@ -1,7 +1,7 @@
 // The rules of FunctionDecoder (decode/function_decoder.h) for the rarer
 // instructions: exception handling (try, catch, delegate, throw, rethrow,
 // try_table, throw_ref), the memory, table and segment instructions,
-// br_table, global.get/set, and the parametric (drop, select) and reference
+// else, br_table, global.get/set, and the parametric (drop, select) and reference
 // instructions.
 // Included by function_decoder.h only, at its end.
 #pragma once
@@ -28,7 +28,7 @@ bool FunctionDecoder<Visitor>::stepTryTable(Reader& r, bool live) {
     if (!readCatchClause(r, &c)) return false;
     catches.push_back(c);
   }
-  return openFrame(r, f, Opcode::TryTable, Imm{}, live);
+  return openFrame(r, f, Opcode::TryTable, live);
 }
 
 template <class Visitor>
@@ -316,6 +316,21 @@ bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
   }
   if (live) visitor_.op(*this, op, imm);
   if (op == Opcode::GlobalGet) push(g.type);
+  return true;
+}
+
+// else.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepElse() {
+  CtrlFrame& f = frames.back();
+  if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
+  if (!popResults(f)) return false;
+  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
+  if (f.visited) visitor_.op(*this, Opcode::Else, Imm{});
+  f.kind = CtrlKind::Else;
+  f.unreachable = false;
+  uint32_t np = paramCount(f);
+  for (uint32_t i = 0; i < np; ++i) push(param(f, i));
   return true;
 }
 
