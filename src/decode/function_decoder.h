@@ -681,12 +681,16 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
   // decodes every instruction the general way.
   return ended(stepSlow(r, b));
 #else
-  const FastKind kind = kFastKinds[b];
-  if (kind == FastKind::Slow) return ended(stepSlow(r, b));
-  const Opcode op = Opcode(opdef::kByCode.t[0][b]);
-  switch (kind) {
-    case FastKind::Sig: return next(applyScalarSig(opInfo(op), op, [](Imm&) {}));
+  // The opcode is looked up only by the cases that need it.
+  const auto opcode = [b] { return Opcode(opdef::kByCode.t[0][b]); };
+  switch (kFastKinds[b]) {
+    case FastKind::Slow: return ended(stepSlow(r, b));
+    case FastKind::Sig: {
+      const Opcode op = opcode();
+      return next(applyScalarSig(opInfo(op), op, [](Imm&) {}));
+    }
     case FastKind::Const: {
+      const Opcode op = opcode();
       uint64_t bits;
       if (op == Opcode::I32Const) {
         int32_t v;
@@ -700,6 +704,7 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
       return next(applyScalarSig(opInfo(op), op, [bits](Imm& imm) { imm.bits = bits; }));
     }
     case FastKind::MemArg: {
+      const Opcode op = opcode();
       // The common memarg as readMemArg reads it, into locals (see
       // applyScalarSig); the rest out of line.
       const uint8_t* p = r.pos();
@@ -723,10 +728,9 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
     case FastKind::Br: return next(stepBranch(r, Opcode::Br, live()));
     case FastKind::BrIf: return next(stepBranch(r, Opcode::BrIf, live()));
     case FastKind::Call: return next(stepCall(r, Opcode::Call, live()));
-    case FastKind::Block: return next(stepBlock(r, op, live()));
-    case FastKind::Slow: break;
+    case FastKind::Block: return next(stepBlock(r, opcode(), live()));
   }
-  return ended(stepSlow(r, b));
+  __builtin_unreachable();  // every FastKind has its case
 #endif
 }
 
