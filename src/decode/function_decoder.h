@@ -724,11 +724,46 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
     case FastKind::LocalGet: return next(stepLocal(r, Opcode::LocalGet, live()));
     case FastKind::LocalSet: return next(stepLocal(r, Opcode::LocalSet, live()));
     case FastKind::LocalTee: return next(stepLocal(r, Opcode::LocalTee, live()));
-    case FastKind::End: return ended(stepEnd());
+    case FastKind::End: {
+      // The end of a block, loop or try with at most one scalar result, the
+      // stack as its type says: inline (stepEnd, in the same order).
+      CtrlFrame& f = frames.back();
+      if (f.kind != CtrlKind::If && f.type_index < 0 && f.single != ValType::V128) {
+        const ValType t = f.single;
+        const size_t n = t == kUnknown ? 0 : 1;
+        if (stack.size() == f.height + n && (n == 0 || stack.back() == t)) {
+          stack.drop(n);
+          if (f.visited) visitor_.op(*this, Opcode::End, Imm{});
+          frames.pop_back();  // not the function's frame, whose type is an index
+          if (n) stack.push_back(t);
+          return StepResult::Next;
+        }
+      }
+      return ended(stepEnd());
+    }
     case FastKind::Br: return next(stepBranch(r, Opcode::Br, live()));
     case FastKind::BrIf: return next(stepBranch(r, Opcode::BrIf, live()));
     case FastKind::Call: return next(stepCall(r, Opcode::Call, live()));
-    case FastKind::Block: return next(stepBlock(r, opcode(), live()));
+    case FastKind::Block: {
+      // block and loop without params (an empty or single-value block type): inline.
+      const uint8_t* p = r.pos();
+      if (b != 0x04 && p < r.end() && (*p == 0x40 || isValType(*p))) {
+        const bool visit = live();
+        CtrlFrame f;
+        f.kind = b == 0x02 ? CtrlKind::Block : CtrlKind::Loop;
+        f.single = *p == 0x40 ? kUnknown : ValType(*p);
+        r.skip(1);
+        f.height = uint32_t(stack.size());
+        f.v128s = v128s;
+        f.visited = visit;
+        frames.push_back(f);
+        body_pos = r.pos();
+        body_end = r.end();
+        if (visit) visitor_.op(*this, opcode(), Imm{});
+        return StepResult::Next;
+      }
+      return next(stepBlock(r, opcode(), live()));
+    }
   }
   __builtin_unreachable();  // every FastKind has its case
 #endif
@@ -806,45 +841,6 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
     case OpClass::Bulk: return stepMemoryTable(r, info, op, live);
   }
   return invalid(ErrorCode::InternalDecoder);
-}
-
-// The immediates of the generically validated classes.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm) {
-  switch (info.imm) {
-    case ImmKind::None: return true;
-    case ImmKind::MemArg: return readMemArg(r, imm, op);
-    case ImmKind::I32: return readI32(r, imm);
-    case ImmKind::I64: return readI64(r, imm);
-    case ImmKind::F32: {
-      uint32_t v;
-      if (!r.fixed32(&v)) return readFail(r);
-      imm->bits = v;
-      return true;
-    }
-    case ImmKind::F64:
-      if (!r.fixed64(&imm->bits)) return readFail(r);
-      return true;
-    case ImmKind::V128:
-      if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
-      return true;
-    case ImmKind::Shuffle:
-      for (int i = 0; i < 16; ++i) {
-        if (!r.u8(&imm->shuffle[i])) return readFail(r);
-      }
-      for (int i = 0; i < 16; ++i)
-        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
-      return true;
-    case ImmKind::Lane2: return lane(r, imm, 2);
-    case ImmKind::Lane4: return lane(r, imm, 4);
-    case ImmKind::Lane8: return lane(r, imm, 8);
-    case ImmKind::Lane16: return lane(r, imm, 16);
-    case ImmKind::MemArgLane2: return readMemArg(r, imm, op) && lane(r, imm, 2);
-    case ImmKind::MemArgLane4: return readMemArg(r, imm, op) && lane(r, imm, 4);
-    case ImmKind::MemArgLane8: return readMemArg(r, imm, op) && lane(r, imm, 8);
-    case ImmKind::MemArgLane16: return readMemArg(r, imm, op) && lane(r, imm, 16);
-    default: return invalid(ErrorCode::InternalDecoder);
-  }
 }
 
 template <class Visitor>
@@ -985,6 +981,6 @@ inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live)
 }  // namespace tern
 
 // The rules of the rarer instructions (exceptions, memory, table and segment
-// instructions, else, br_table, globals, drop/select, references), out of this
-// file to keep it readable.
+// instructions, else, br_table, globals, drop/select, references, the
+// generic path's immediates), out of this file to keep it readable.
 #include "decode/function_decoder_rules.h"

@@ -1,8 +1,8 @@
 // The rules of FunctionDecoder (decode/function_decoder.h) for the rarer
 // instructions: exception handling (try, catch, delegate, throw, rethrow,
 // try_table, throw_ref), the memory, table and segment instructions,
-// else, br_table, global.get/set, and the parametric (drop, select) and reference
-// instructions.
+// else, br_table, global.get/set, the parametric (drop, select) and
+// reference instructions, and the immediates of the generic path.
 // Included by function_decoder.h only, at its end.
 #pragma once
 
@@ -332,6 +332,45 @@ bool FunctionDecoder<Visitor>::stepElse() {
   uint32_t np = paramCount(f);
   for (uint32_t i = 0; i < np; ++i) push(param(f, i));
   return true;
+}
+
+// The immediates of the generically validated classes.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm) {
+  switch (info.imm) {
+    case ImmKind::None: return true;
+    case ImmKind::MemArg: return readMemArg(r, imm, op);
+    case ImmKind::I32: return readI32(r, imm);
+    case ImmKind::I64: return readI64(r, imm);
+    case ImmKind::F32: {
+      uint32_t v;
+      if (!r.fixed32(&v)) return readFail(r);
+      imm->bits = v;
+      return true;
+    }
+    case ImmKind::F64:
+      if (!r.fixed64(&imm->bits)) return readFail(r);
+      return true;
+    case ImmKind::V128:
+      if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
+      return true;
+    case ImmKind::Shuffle:
+      for (int i = 0; i < 16; ++i) {
+        if (!r.u8(&imm->shuffle[i])) return readFail(r);
+      }
+      for (int i = 0; i < 16; ++i)
+        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+      return true;
+    case ImmKind::Lane2: return lane(r, imm, 2);
+    case ImmKind::Lane4: return lane(r, imm, 4);
+    case ImmKind::Lane8: return lane(r, imm, 8);
+    case ImmKind::Lane16: return lane(r, imm, 16);
+    case ImmKind::MemArgLane2: return readMemArg(r, imm, op) && lane(r, imm, 2);
+    case ImmKind::MemArgLane4: return readMemArg(r, imm, op) && lane(r, imm, 4);
+    case ImmKind::MemArgLane8: return readMemArg(r, imm, op) && lane(r, imm, 8);
+    case ImmKind::MemArgLane16: return readMemArg(r, imm, op) && lane(r, imm, 16);
+    default: return invalid(ErrorCode::InternalDecoder);
+  }
 }
 
 }  // namespace tern
