@@ -352,13 +352,17 @@ class FunctionDecoder : public ValidatorState {
     setError(c, off);
     return false;
   }
+  // At the current instruction: its offset is computed out of line too.
+  [[gnu::cold, gnu::noinline]] void setErrorHere(ErrorCode c, uint64_t index = UINT64_MAX) {
+    setError(c, opOffset(), index);
+  }
   bool invalid(ErrorCode c) {
-    setError(c, opOffset());
+    setErrorHere(c);
     return false;
   }
   // "unknown global 3": the spec's texts name the index.
   bool invalid(ErrorCode c, uint64_t index) {
-    setError(c, opOffset(), index);
+    setErrorHere(c, index);
     return false;
   }
 
