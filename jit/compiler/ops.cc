@@ -337,7 +337,7 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 // needs them, is out of line.
 inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
-  op_offset = uint32_t(s.op_offset);
+  op_offset = uint32_t(s.opOffset());
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
   const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,15 @@ struct CtrlFrame {
 // commonest thing validation does; growing, rare, is out of line).
 class TypeStack {
  public:
+  TypeStack() = default;
+  TypeStack(TypeStack&& o) noexcept : buf_(std::move(o.buf_)), size_(o.size_), cap_(o.cap_) { o.size_ = o.cap_ = 0; }
+  TypeStack& operator=(TypeStack&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = o.size_;
+    cap_ = o.cap_;
+    o.size_ = o.cap_ = 0;
+    return *this;
+  }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   ValType back() const { return buf_[size_ - 1]; }
@@ -90,19 +100,25 @@ class TypeStack {
   const ValType* begin() const { return buf_.data(); }
   const ValType* end() const { return buf_.data() + size_; }
   TERN_HOT_INLINE void push_back(ValType t) {
-    if (size_ == buf_.size()) [[unlikely]]
+    if (size_ == cap_) [[unlikely]]
       grow();
     buf_[size_++] = t;
   }
   void pop_back() { --size_; }
+  // Drops the top n entries (n <= size()).
+  void drop(size_t n) { size_ -= n; }
   void clear() { size_ = 0; }
   // Drops the entries above height n (never grows).
   void truncate(size_t n) { size_ = n < size_ ? n : size_; }
 
  private:
-  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  [[gnu::noinline]] void grow() {
+    buf_.resize(buf_.empty() ? 64 : 2 * buf_.size());
+    cap_ = buf_.size();
+  }
   std::vector<ValType> buf_;  // the entries, then room to grow into
   size_t size_ = 0;
+  size_t cap_ = 0;  // buf_.size(), kept here: push_back's test is then one load
 };
 
 class ValidatorState {
@@ -110,11 +126,16 @@ class ValidatorState {
   const ModuleData* module = nullptr;
   uint32_t func_index = 0;
   std::vector<ValType> locals;  // params then declared locals
-  FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h)
+  FrameLayout layout;           // where the locals and the operand stack live (module/frame_layout.h);
+                                // empty for NullVisitor, which does not ask
   TypeStack stack;
   uint32_t v128s = 0;  // v128 entries of `stack`
   std::vector<CtrlFrame> frames;
-  size_t op_offset = 0;  // byte offset of the current instruction
+  // The current instruction's first byte; opOffset() is its byte offset in
+  // the module (kept as a pointer: one store per instruction, the offset
+  // computed only when an error or a visitor asks).
+  const uint8_t* op_pos = nullptr;
+  size_t opOffset() const { return body_offset_ + size_t(op_pos - body_start_); }
   // For block, loop and if: the bytes after the block type, up to the end of
   // the body (not validated yet; see decode/scan.h), for a visitor that
   // looks ahead.
@@ -152,6 +173,10 @@ class ValidatorState {
   bool memIs64(uint32_t mem) const {
     return kBuildMemory64 && module->features.memory64 && mem < module->memories.size() && module->memories[mem].is64;
   }
+
+ protected:
+  const uint8_t* body_start_ = nullptr;  // a byte of the body, and its offset (for opOffset)
+  size_t body_offset_ = 0;
 };
 
 // The decoder's errors are the API's Error (kind Malformed or Invalid, the
@@ -256,9 +281,14 @@ class FunctionDecoder : public ValidatorState {
   // `r` spans exactly the body (after its size). Returns false on error.
   bool decode(Reader& r, std::vector<ValType>* declared_locals) {
     const FuncType& ft = module->funcType(func_index);
-    locals = ft.params;
+    body_start_ = r.pos();
+    body_offset_ = r.offset();
     uint32_t groups;
     if (!r.u32(&groups)) return readFail(r);
+    // The local groups are read and checked first, then read again to fill
+    // the vectors, each grown once: growing declared_locals group by group
+    // copied it over and over.
+    const Reader groups_start = r;
     uint64_t total = 0;
     for (uint32_t g = 0; g < groups; ++g) {
       uint32_t n;
@@ -268,19 +298,35 @@ class FunctionDecoder : public ValidatorState {
       if (total > 50000) return malformed(r.offset(), ErrorCode::TooManyLocals);
       if (!r.u8(&t)) return readFail(r);
       if (!isValType(t, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
-      locals.insert(locals.end(), n, ValType(t));
+    }
+    const size_t first_declared = declared_locals->size();
+    declared_locals->reserve(first_declared + total);
+    Reader gr = groups_start;
+    for (uint32_t g = 0; g < groups; ++g) {
+      uint32_t n = 0;
+      uint8_t t = 0;
+      gr.u32(&n);
+      gr.u8(&t);
       declared_locals->insert(declared_locals->end(), n, ValType(t));
     }
-    layout = FrameLayout(locals, ft.params.size());
+    locals.reserve(ft.params.size() + total);
+    locals.assign(ft.params.begin(), ft.params.end());
+    locals.insert(locals.end(), declared_locals->begin() + first_declared, declared_locals->end());
+    // Validation alone has no frame to lay out.
+    if constexpr (!kValidateOnly) layout = FrameLayout(locals, ft.params.size());
     mem0_32_ = !module->memories.empty() && !memIs64(0);
     CtrlFrame f;
     f.kind = CtrlKind::Func;
     f.type_index = module->func_types[func_index];
     frames.push_back(f);
     visitor_.begin(*this);
-    while (!frames.empty()) {
+    for (;;) {
       if (r.atEnd()) return malformed(r.offset(), ErrorCode::EndOpcodeExpected);
-      if (!step(r)) return false;
+      const StepResult s = step(r);
+      if (s != StepResult::Next) [[unlikely]] {
+        if (s == StepResult::Error) return false;
+        break;
+      }
     }
     if (!r.atEnd()) return malformed(r.offset(), ErrorCode::SectionSizeMismatch);
     visitor_.finish(*this);
@@ -290,6 +336,9 @@ class FunctionDecoder : public ValidatorState {
   const DecodeError& error() const { return err_; }
 
  private:
+  // Validation alone: no visitor call does anything.
+  static constexpr bool kValidateOnly = std::is_same_v<Visitor, NullVisitor>;
+
   // Error paths: each sets err_ out of line and returns false inline, so the
   // decoding loop stays small and the compiler sees every failure path.
   [[gnu::cold, gnu::noinline]] void setError(ErrorCode c, size_t off, uint64_t index = UINT64_MAX) {
@@ -303,13 +352,17 @@ class FunctionDecoder : public ValidatorState {
     setError(c, off);
     return false;
   }
+  // At the current instruction: its offset is computed out of line too.
+  [[gnu::cold, gnu::noinline]] void setErrorHere(ErrorCode c, uint64_t index = UINT64_MAX) {
+    setError(c, opOffset(), index);
+  }
   bool invalid(ErrorCode c) {
-    setError(c, op_offset);
+    setErrorHere(c);
     return false;
   }
   // "unknown global 3": the spec's texts name the index.
   bool invalid(ErrorCode c, uint64_t index) {
-    setError(c, op_offset, index);
+    setErrorHere(c, index);
     return false;
   }
 
@@ -365,12 +418,31 @@ class FunctionDecoder : public ValidatorState {
     f.unreachable = true;
   }
   bool reachable() const { return !frames.back().unreachable; }
+  static Imm immA(uint32_t a) {
+    Imm imm;
+    imm.a = a;
+    return imm;
+  }
+  // Whether the current instruction is visited: code is visited only where
+  // it is reachable and inside frames that were themselves opened in
+  // reachable code. (Read where it is needed, before the instruction
+  // changes the frames: a visitor that ignores instructions, NullVisitor,
+  // then never reads it.)
+  bool live() const {
+    const CtrlFrame& f = frames.back();
+    return !f.unreachable && f.visited;
+  }
 
   // Checks the types a branch to `f` carries are on top of the stack, without
   // consuming them.
   // br_if re-pushes the label's types; br_table re-pushes what it popped
   // (which may be the unknown type in unreachable code).
   bool checkLabelTypes(const CtrlFrame& f, bool keep_popped = false) {
+    // A label without types (the commonest) has nothing to check.
+    if (labelCount(f) == 0) return true;
+    return checkLabelTypesIn(f, keep_popped);
+  }
+  [[gnu::noinline]] bool checkLabelTypesIn(const CtrlFrame& f, bool keep_popped) {
     uint32_t n = labelCount(f);
     // The common case, in place: all n types are above the current frame's
     // height and none is the unknown type (which only unreachable code has).
@@ -436,6 +508,14 @@ class FunctionDecoder : public ValidatorState {
     }
     return readMemArgSlow(r, imm, op);
   }
+  // A single-byte load or store whose memarg is not readMemArg's common case.
+  [[gnu::noinline]] bool stepMemArgSlow(Reader& r, Opcode op) {
+    Imm imm;
+    if (!readMemArgSlow(r, &imm, op)) return false;
+    if (addr64_) [[unlikely]]
+      return applyAddr64Sig(opInfo(op), op, imm, live());
+    return applySig(opInfo(op), op, imm, live());
+  }
   [[gnu::noinline]] bool readMemArgSlow(Reader& r, Imm* imm, Opcode op) {
     uint32_t align;
     if (!r.u32(&align)) return readFail(r);
@@ -492,7 +572,16 @@ class FunctionDecoder : public ValidatorState {
     return true;
   }
 
-  TERN_HOT_INLINE bool step(Reader& r);
+  // What step() did: failed, or decoded an instruction, the function's
+  // final end or another (so that decode()'s loop tests the frames only
+  // after an end).
+  enum class StepResult : uint8_t { Error, Next, Done };
+  static StepResult next(bool ok) { return ok ? StepResult::Next : StepResult::Error; }
+  StepResult ended(bool ok) const {
+    if (!ok) return StepResult::Error;
+    return frames.empty() ? StepResult::Done : StepResult::Next;
+  }
+  TERN_HOT_INLINE StepResult step(Reader& r);
   [[gnu::noinline]] bool stepSlow(Reader& r, uint8_t first);
   bool readI32(Reader& r, Imm* imm) {
     int32_t v;
@@ -523,14 +612,26 @@ class FunctionDecoder : public ValidatorState {
   // operands checked in place when they are all above the frame's height
   // and of the signature's types (the common case); else applySig, which
   // finds the same error or the unknown types of unreachable code.
-  TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, const Imm& imm, bool live) {
+  // `fill(Imm&)` sets the instruction's immediates: the Imm is built only
+  // to be visited, so that validation alone (NullVisitor) builds none.
+  template <class Fill>
+  TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, Fill fill) {
     const OpSig& sig = info.types;
     const size_t n = sig.nparams, h = stack.size();
-    if (h < frames.back().height + n) return applySig(info, op, imm, live);
-    for (size_t i = 0; i < n; ++i)
-      if (stack[h - n + i] != sig.params[i]) return applySig(info, op, imm, live);
-    stack.truncate(h - n);
-    if (live) visitor_.op(*this, op, imm);
+    bool in_place = h >= frames.back().height + n;
+    for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
+    if (!in_place) [[unlikely]] {
+      Imm imm;
+      fill(imm);
+      return applySig(info, op, imm, live());
+    }
+    const bool visit = live();
+    stack.drop(n);
+    if (visit) {
+      Imm imm;
+      fill(imm);
+      visitor_.op(*this, op, imm);
+    }
     if (sig.nresults) stack.push_back(sig.results[0]);
     return true;
   }
@@ -541,7 +642,7 @@ class FunctionDecoder : public ValidatorState {
   }
   bool applyMem64Sig(Opcode op, const Imm& imm, bool live);
   bool stepBlock(Reader& r, Opcode op, bool live);
-  bool openFrame(Reader& r, CtrlFrame f, Opcode op, const Imm& imm, bool live);
+  bool openFrame(Reader& r, CtrlFrame f, Opcode op, bool live);
   bool stepElse();
   bool stepEnd();
   bool stepException(Reader& r, Opcode op, bool live);
@@ -573,46 +674,102 @@ class FunctionDecoder : public ValidatorState {
 // handled here, inlined into decode()'s loop; they follow the same rules, in
 // the same order, as the general path would.
 template <class Visitor>
-inline bool FunctionDecoder<Visitor>::step(Reader& r) {
-  // The byte read before op_offset is stored: the read's bounds check is
+inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::step(Reader& r) {
+  // The byte read before op_pos is stored: the read's bounds check is
   // then decode()'s, whose loads the store would make the compiler redo.
   uint8_t b;
-  if (!r.u8(&b)) return readFail(r);
-  op_offset = r.offset() - 1;
+  if (!r.u8(&b)) return next(readFail(r));
+  op_pos = r.pos() - 1;
 #ifdef TERN_MINIMAL
   // The short path is for speed; a minimal build, sized for small devices,
   // decodes every instruction the general way.
-  return stepSlow(r, b);
+  return ended(stepSlow(r, b));
 #else
-  const FastKind kind = kFastKinds[b];
-  if (kind == FastKind::Slow) return stepSlow(r, b);
-  const Opcode op = Opcode(opdef::kByCode.t[0][b]);
-  const bool live = reachable() && frames.back().visited;
-  switch (kind) {
-    case FastKind::Sig: return applyScalarSig(opInfo(op), op, Imm{}, live);
+  // The opcode is looked up only by the cases that need it.
+  const auto opcode = [b] { return Opcode(opdef::kByCode.t[0][b]); };
+  switch (kFastKinds[b]) {
+    case FastKind::Slow: return ended(stepSlow(r, b));
+    case FastKind::Sig: {
+      const Opcode op = opcode();
+      return next(applyScalarSig(opInfo(op), op, [](Imm&) {}));
+    }
     case FastKind::Const: {
-      Imm imm;
-      if (!(op == Opcode::I32Const ? readI32(r, &imm) : readI64(r, &imm))) return false;
-      return applyScalarSig(opInfo(op), op, imm, live);
+      const Opcode op = opcode();
+      uint64_t bits;
+      if (op == Opcode::I32Const) {
+        int32_t v;
+        if (!r.s32(&v)) return next(readFail(r));
+        bits = uint32_t(v);
+      } else {
+        int64_t v;
+        if (!r.s64(&v)) return next(readFail(r));
+        bits = uint64_t(v);
+      }
+      return next(applyScalarSig(opInfo(op), op, [bits](Imm& imm) { imm.bits = bits; }));
     }
     case FastKind::MemArg: {
-      Imm imm;
-      if (!readMemArg(r, &imm, op)) return false;
-      if (addr64_) [[unlikely]]
-        return applyAddr64Sig(opInfo(op), op, imm, live);
-      return applyScalarSig(opInfo(op), op, imm, live);
+      const Opcode op = opcode();
+      // The common memarg as readMemArg reads it, into locals (see
+      // applyScalarSig); the rest out of line.
+      const uint8_t* p = r.pos();
+      if (mem0_32_ && r.remaining() >= 3 && p[0] < 0x20 && (p[1] < 0x80 || p[2] < 0x80)) {
+        const bool two = p[1] >= 0x80;
+        const uint32_t align = p[0];
+        const uint32_t offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
+        r.skip(two ? 3 : 2);
+        if (align > opInfo(op).natural_align) return next(invalid(ErrorCode::AlignmentTooLarge));
+        return next(applyScalarSig(opInfo(op), op, [align, offset](Imm& imm) {
+          imm.align = align;
+          imm.offset = offset;
+        }));
+      }
+      return next(stepMemArgSlow(r, op));
     }
-    case FastKind::LocalGet: return stepLocal(r, Opcode::LocalGet, live);
-    case FastKind::LocalSet: return stepLocal(r, Opcode::LocalSet, live);
-    case FastKind::LocalTee: return stepLocal(r, Opcode::LocalTee, live);
-    case FastKind::End: return stepEnd();
-    case FastKind::Br: return stepBranch(r, Opcode::Br, live);
-    case FastKind::BrIf: return stepBranch(r, Opcode::BrIf, live);
-    case FastKind::Call: return stepCall(r, Opcode::Call, live);
-    case FastKind::Block: return stepBlock(r, op, live);
-    case FastKind::Slow: break;
+    case FastKind::LocalGet: return next(stepLocal(r, Opcode::LocalGet, live()));
+    case FastKind::LocalSet: return next(stepLocal(r, Opcode::LocalSet, live()));
+    case FastKind::LocalTee: return next(stepLocal(r, Opcode::LocalTee, live()));
+    case FastKind::End: {
+      // The end of a block, loop or try with at most one scalar result, the
+      // stack as its type says: inline (stepEnd, in the same order).
+      CtrlFrame& f = frames.back();
+      if (f.kind != CtrlKind::If && f.type_index < 0 && f.single != ValType::V128) {
+        const ValType t = f.single;
+        const size_t n = t == kUnknown ? 0 : 1;
+        if (stack.size() == f.height + n && (n == 0 || stack.back() == t)) {
+          stack.drop(n);
+          if (f.visited) visitor_.op(*this, Opcode::End, Imm{});
+          frames.pop_back();  // not the function's frame, whose type is an index
+          if (n) stack.push_back(t);
+          return StepResult::Next;
+        }
+      }
+      return ended(stepEnd());
+    }
+    case FastKind::Br: return next(stepBranch(r, Opcode::Br, live()));
+    case FastKind::BrIf: return next(stepBranch(r, Opcode::BrIf, live()));
+    case FastKind::Call: return next(stepCall(r, Opcode::Call, live()));
+    case FastKind::Block: {
+      // block and loop without params (an empty or single-value block type): inline.
+      const uint8_t* p = r.pos();
+      if (b != 0x04 && p < r.end() && (*p == 0x40 || isValType(*p))) {
+        const bool visit = live();
+        CtrlFrame f;
+        f.kind = b == 0x02 ? CtrlKind::Block : CtrlKind::Loop;
+        f.single = *p == 0x40 ? kUnknown : ValType(*p);
+        r.skip(1);
+        f.height = uint32_t(stack.size());
+        f.v128s = v128s;
+        f.visited = visit;
+        frames.push_back(f);
+        body_pos = r.pos();
+        body_end = r.end();
+        if (visit) visitor_.op(*this, opcode(), Imm{});
+        return StepResult::Next;
+      }
+      return next(stepBlock(r, opcode(), live()));
+    }
   }
-  return stepSlow(r, b);
+  __builtin_unreachable();  // every FastKind has its case
 #endif
 }
 
@@ -628,12 +785,10 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
     if (!r.u32(&code)) return readFail(r);
   }
   std::optional<Opcode> maybe = lookupOpcode(prefix, code);
-  if (!maybe) return malformed(op_offset, ErrorCode::IllegalOpcode);
+  if (!maybe) return malformed(opOffset(), ErrorCode::IllegalOpcode);
   const Opcode op = *maybe;
   const OpInfo& info = opInfo(op);
-  // Code is visited only where it is reachable and inside frames that were
-  // themselves opened in reachable code.
-  const bool live = reachable() && frames.back().visited;
+  const bool live = this->live();
 
   switch (info.cls) {
     case OpClass::Num:
@@ -664,8 +819,8 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
         case Opcode::Rethrow:
         case Opcode::TryTable:
         case Opcode::ThrowRef:
-          if (!module->features.exceptions) return malformed(op_offset, ErrorCode::IllegalOpcode);
-          if constexpr (!kBuildExceptions) return malformed(op_offset, ErrorCode::ExceptionsNotInBuild);
+          if (!module->features.exceptions) return malformed(opOffset(), ErrorCode::IllegalOpcode);
+          if constexpr (!kBuildExceptions) return malformed(opOffset(), ErrorCode::ExceptionsNotInBuild);
           if (op == Opcode::TryTable) return stepTryTable(r, live);
           if (op == Opcode::ThrowRef) return stepThrowRef(live);
           return op == Opcode::Try ? stepBlock(r, op, live) : stepException(r, op, live);
@@ -692,45 +847,6 @@ bool FunctionDecoder<Visitor>::stepSlow(Reader& r, uint8_t b) {
   return invalid(ErrorCode::InternalDecoder);
 }
 
-// The immediates of the generically validated classes.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm) {
-  switch (info.imm) {
-    case ImmKind::None: return true;
-    case ImmKind::MemArg: return readMemArg(r, imm, op);
-    case ImmKind::I32: return readI32(r, imm);
-    case ImmKind::I64: return readI64(r, imm);
-    case ImmKind::F32: {
-      uint32_t v;
-      if (!r.fixed32(&v)) return readFail(r);
-      imm->bits = v;
-      return true;
-    }
-    case ImmKind::F64:
-      if (!r.fixed64(&imm->bits)) return readFail(r);
-      return true;
-    case ImmKind::V128:
-      if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
-      return true;
-    case ImmKind::Shuffle:
-      for (int i = 0; i < 16; ++i) {
-        if (!r.u8(&imm->shuffle[i])) return readFail(r);
-      }
-      for (int i = 0; i < 16; ++i)
-        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
-      return true;
-    case ImmKind::Lane2: return lane(r, imm, 2);
-    case ImmKind::Lane4: return lane(r, imm, 4);
-    case ImmKind::Lane8: return lane(r, imm, 8);
-    case ImmKind::Lane16: return lane(r, imm, 16);
-    case ImmKind::MemArgLane2: return readMemArg(r, imm, op) && lane(r, imm, 2);
-    case ImmKind::MemArgLane4: return readMemArg(r, imm, op) && lane(r, imm, 4);
-    case ImmKind::MemArgLane8: return readMemArg(r, imm, op) && lane(r, imm, 8);
-    case ImmKind::MemArgLane16: return readMemArg(r, imm, op) && lane(r, imm, 16);
-    default: return invalid(ErrorCode::InternalDecoder);
-  }
-}
-
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
   CtrlFrame f;
@@ -740,12 +856,12 @@ bool FunctionDecoder<Visitor>::stepBlock(Reader& r, Opcode op, bool live) {
                                 : CtrlKind::Try;
   if (!readBlockType(r, &f)) return false;
   if (op == Opcode::If && !popExpect(ValType::I32)) return false;
-  return openFrame(r, f, op, Imm{}, live);
+  return openFrame(r, f, op, live);
 }
 
 // Pops the block's params, pushes its frame and them again, visits.
 template <class Visitor>
-bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, const Imm& imm, bool live) {
+bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, bool live) {
   uint32_t np = paramCount(f);
   for (uint32_t i = np; i-- > 0;)
     if (!popExpect(param(f, i))) return false;
@@ -756,21 +872,7 @@ bool FunctionDecoder<Visitor>::openFrame(Reader& r, CtrlFrame f, Opcode op, cons
   for (uint32_t i = 0; i < np; ++i) push(param(f, i));
   body_pos = r.pos();
   body_end = r.end();
-  if (live) visitor_.op(*this, op, imm);
-  return true;
-}
-
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepElse() {
-  CtrlFrame& f = frames.back();
-  if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
-  if (!popResults(f)) return false;
-  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
-  if (f.visited) visitor_.op(*this, Opcode::Else, Imm{});
-  f.kind = CtrlKind::Else;
-  f.unreachable = false;
-  uint32_t np = paramCount(f);
-  for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+  if (live) visitor_.op(*this, op, Imm{});
   return true;
 }
 
@@ -799,54 +901,25 @@ bool FunctionDecoder<Visitor>::stepEnd() {
 // br, br_if and return.
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
-  Imm imm;
   if (op == Opcode::Return) {
     if (!popLabelTypes(frames.front())) return false;
-    if (live) visitor_.op(*this, op, imm);
+    if (live) visitor_.op(*this, op, Imm{});
     markUnreachable();
     return true;
   }
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  uint32_t depth;
+  if (!r.u32(&depth)) return readFail(r);
+  if (depth >= frames.size()) return invalid(ErrorCode::UnknownLabel, depth);
   if (op == Opcode::BrIf && !popExpect(ValType::I32)) return false;
-  const CtrlFrame& target = frameAt(imm.a);
+  const CtrlFrame& target = frameAt(depth);
   if (op == Opcode::Br) {
     if (!popLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, imm);
+    if (live) visitor_.op(*this, op, immA(depth));
     markUnreachable();
   } else {
     if (!checkLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, imm);
+    if (live) visitor_.op(*this, op, immA(depth));
   }
-  return true;
-}
-
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
-  Imm imm;
-  uint32_t n;
-  if (!r.u32(&n)) return readFail(r);
-  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
-  targets_.clear();
-  targets_.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t t;
-    if (!r.u32(&t)) return readFail(r);
-    targets_.push_back(t);
-  }
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (!popExpect(ValType::I32)) return false;
-  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
-  uint32_t arity = labelCount(frameAt(imm.a));
-  for (uint32_t t : targets_) {
-    if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
-    if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
-    if (!checkLabelTypes(frameAt(t), true)) return false;
-  }
-  if (!checkLabelTypes(frameAt(imm.a), true)) return false;
-  imm.targets = &targets_;
-  if (live) visitor_.op(*this, Opcode::BrTable, imm);
-  markUnreachable();
   return true;
 }
 
@@ -856,27 +929,32 @@ bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
 template <class Visitor>
 bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
-  if (tail && !module->features.tail_call) return malformed(op_offset, ErrorCode::IllegalOpcode);
-  if (tail && !kBuildTailCalls) return malformed(op_offset, ErrorCode::TailCallsNotInBuild);
-  Imm imm;
+  if (tail && !module->features.tail_call) return malformed(opOffset(), ErrorCode::IllegalOpcode);
+  if (tail && !kBuildTailCalls) return malformed(opOffset(), ErrorCode::TailCallsNotInBuild);
+  uint32_t a, b = 0;  // Imm::a and b, built only to be visited
   const FuncType* ft;
   if (op == Opcode::Call || op == Opcode::ReturnCall) {
-    if (!r.u32(&imm.a)) return readFail(r);
-    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
-    ft = &module->funcType(imm.a);
+    if (!r.u32(&a)) return readFail(r);
+    if (a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, a);
+    ft = &module->funcType(a);
   } else {
-    if (!r.u32(&imm.a)) return readFail(r);  // type
-    if (!r.u32(&imm.b)) return readFail(r);  // table
-    if (!checkTable(imm.b)) return false;
-    if (imm.a >= module->types.size()) return invalid(ErrorCode::UnknownType, imm.a);
-    if (module->tables[imm.b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
+    if (!r.u32(&a)) return readFail(r);  // type
+    if (!r.u32(&b)) return readFail(r);  // table
+    if (!checkTable(b)) return false;
+    if (a >= module->types.size()) return invalid(ErrorCode::UnknownType, a);
+    if (module->tables[b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
     if (!popExpect(ValType::I32)) return false;
-    ft = &module->types[imm.a];
+    ft = &module->types[a];
   }
   if (tail && ft->results != module->funcType(func_index).results) return invalid(ErrorCode::TypeMismatch);
   for (size_t i = ft->params.size(); i-- > 0;)
     if (!popExpect(ft->params[i])) return false;
-  if (live) visitor_.op(*this, op, imm);
+  if (live) {
+    Imm imm;
+    imm.a = a;
+    imm.b = b;
+    visitor_.op(*this, op, imm);
+  }
   if (tail) {
     markUnreachable();
     return true;
@@ -885,102 +963,28 @@ bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// drop, select, select t.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  if (op == Opcode::Drop) {
-    ValType t = kUnknown;
-    if (!pop(&t)) return false;
-    imm.type = t;
-    if (live) visitor_.op(*this, op, imm);
-    return true;
-  }
-  ValType t = kUnknown;
-  if (op == Opcode::SelectT) {
-    uint32_t n;
-    if (!r.u32(&n)) return readFail(r);
-    if (n != 1) return invalid(ErrorCode::InvalidResultArity);
-    uint8_t tb = 0;
-    if (!r.u8(&tb)) return readFail(r);
-    if (!isValType(tb, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
-    t = ValType(tb);
-  }
-  if (!popExpect(ValType::I32)) return false;
-  ValType t1 = kUnknown, t2 = kUnknown;
-  if (!pop(&t1) || !pop(&t2)) return false;
-  if (op == Opcode::Select) {
-    if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
-      return invalid(ErrorCode::TypeMismatch);
-    if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
-    t = t1 == kUnknown ? t2 : t1;
-  } else {
-    if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
-  }
-  imm.type = t;
-  if (live) visitor_.op(*this, op, imm);
-  push(t);
-  return true;
-}
-
-// global.get/set (and local.get/set/tee, by stepLocal).
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
-  if (op != Opcode::GlobalGet && op != Opcode::GlobalSet) return stepLocal(r, op, live);
-  Imm imm;
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
-  const GlobalType& g = module->globals[imm.a];
-  imm.type = g.type;
-  if (op == Opcode::GlobalSet) {
-    if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
-    if (!popExpect(g.type)) return false;
-  }
-  if (live) visitor_.op(*this, op, imm);
-  if (op == Opcode::GlobalGet) push(g.type);
-  return true;
-}
-
 // local.get/set/tee.
 template <class Visitor>
 inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  if (!r.u32(&imm.a)) return readFail(r);
-  if (imm.a >= locals.size()) return invalid(ErrorCode::UnknownLocal, imm.a);
-  ValType t = locals[imm.a];
-  imm.type = t;
+  // The Imm is built only to be visited (see applyScalarSig).
+  uint32_t index;
+  if (!r.u32(&index)) return readFail(r);
+  if (index >= locals.size()) return invalid(ErrorCode::UnknownLocal, index);
+  ValType t = locals[index];
   if (op != Opcode::LocalGet && !popExpect(t)) return false;
-  if (live) visitor_.op(*this, op, imm);
-  if (op != Opcode::LocalSet) push(t);
-  return true;
-}
-
-// ref.null, ref.is_null, ref.func.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
-  Imm imm;
-  ValType result = ValType::I32;
-  if (op == Opcode::RefNull) {
-    if (!readRefType(r, &imm.type)) return false;
-    result = imm.type;
-  } else if (op == Opcode::RefIsNull) {
-    ValType t = kUnknown;
-    if (!pop(&t)) return false;
-    if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
-  } else {
-    if (!r.u32(&imm.a)) return readFail(r);
-    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
-    if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
-      return invalid(ErrorCode::UndeclaredFuncRef);
-    result = ValType::FuncRef;
+  if (live) {
+    Imm imm;
+    imm.a = index;
+    imm.type = t;
+    visitor_.op(*this, op, imm);
   }
-  if (live) visitor_.op(*this, op, imm);
-  push(result);
+  if (op != Opcode::LocalSet) push(t);
   return true;
 }
 
 }  // namespace tern
 
 // The rules of the rarer instructions (exceptions, memory, table and segment
-// instructions), out of this file to keep it readable.
+// instructions, else, br_table, globals, drop/select, references, the
+// generic path's immediates), out of this file to keep it readable.
 #include "decode/function_decoder_rules.h"

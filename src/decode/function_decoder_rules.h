@@ -1,6 +1,8 @@
 // The rules of FunctionDecoder (decode/function_decoder.h) for the rarer
 // instructions: exception handling (try, catch, delegate, throw, rethrow,
-// try_table, throw_ref) and the memory, table and segment instructions.
+// try_table, throw_ref), the memory, table and segment instructions,
+// else, br_table, global.get/set, the parametric (drop, select) and
+// reference instructions, and the immediates of the generic path.
 // Included by function_decoder.h only, at its end.
 #pragma once
 
@@ -26,7 +28,7 @@ bool FunctionDecoder<Visitor>::stepTryTable(Reader& r, bool live) {
     if (!readCatchClause(r, &c)) return false;
     catches.push_back(c);
   }
-  return openFrame(r, f, Opcode::TryTable, Imm{}, live);
+  return openFrame(r, f, Opcode::TryTable, live);
 }
 
 template <class Visitor>
@@ -131,7 +133,7 @@ bool FunctionDecoder<Visitor>::stepMemoryTable(Reader& r, const OpInfo& info, Op
     case Opcode::DataDrop:
       if (!r.u32(&imm.a)) return readFail(r);
       if (op == Opcode::MemoryInit && !readMemIdx(r, &imm.mem)) return false;
-      if (!module->data_count) return malformed(op_offset, ErrorCode::DataCountRequired);
+      if (!module->data_count) return malformed(opOffset(), ErrorCode::DataCountRequired);
       if (imm.a >= *module->data_count) return invalid(ErrorCode::UnknownDataSegment, imm.a);
       break;
     case Opcode::TableInit:
@@ -205,6 +207,170 @@ bool FunctionDecoder<Visitor>::applyMem64Sig(Opcode op, const Imm& imm, bool liv
   if (live) visitor_.op(*this, op, imm);
   if (op == Opcode::MemorySize || op == Opcode::MemoryGrow) push(L);
   return true;
+}
+
+// drop, select, select t.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepParametric(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  if (op == Opcode::Drop) {
+    ValType t = kUnknown;
+    if (!pop(&t)) return false;
+    imm.type = t;
+    if (live) visitor_.op(*this, op, imm);
+    return true;
+  }
+  ValType t = kUnknown;
+  if (op == Opcode::SelectT) {
+    uint32_t n;
+    if (!r.u32(&n)) return readFail(r);
+    if (n != 1) return invalid(ErrorCode::InvalidResultArity);
+    uint8_t tb = 0;
+    if (!r.u8(&tb)) return readFail(r);
+    if (!isValType(tb, module->features)) return malformed(r.offset() - 1, ErrorCode::MalformedValueType);
+    t = ValType(tb);
+  }
+  if (!popExpect(ValType::I32)) return false;
+  ValType t1 = kUnknown, t2 = kUnknown;
+  if (!pop(&t1) || !pop(&t2)) return false;
+  if (op == Opcode::Select) {
+    if ((t1 != kUnknown && !isNumType(t1)) || (t2 != kUnknown && !isNumType(t2)))
+      return invalid(ErrorCode::TypeMismatch);
+    if (t1 != t2 && t1 != kUnknown && t2 != kUnknown) return invalid(ErrorCode::TypeMismatch);
+    t = t1 == kUnknown ? t2 : t1;
+  } else {
+    if ((t1 != t && t1 != kUnknown) || (t2 != t && t2 != kUnknown)) return invalid(ErrorCode::TypeMismatch);
+  }
+  imm.type = t;
+  if (live) visitor_.op(*this, op, imm);
+  push(t);
+  return true;
+}
+
+// ref.null, ref.is_null, ref.func.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepReference(Reader& r, Opcode op, bool live) {
+  Imm imm;
+  ValType result = ValType::I32;
+  if (op == Opcode::RefNull) {
+    if (!readRefType(r, &imm.type)) return false;
+    result = imm.type;
+  } else if (op == Opcode::RefIsNull) {
+    ValType t = kUnknown;
+    if (!pop(&t)) return false;
+    if (t != kUnknown && !isRefType(t)) return invalid(ErrorCode::TypeMismatch);
+  } else {
+    if (!r.u32(&imm.a)) return readFail(r);
+    if (imm.a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, imm.a);
+    if (imm.a >= module->declared_refs.size() || !module->declared_refs[imm.a])
+      return invalid(ErrorCode::UndeclaredFuncRef);
+    result = ValType::FuncRef;
+  }
+  if (live) visitor_.op(*this, op, imm);
+  push(result);
+  return true;
+}
+
+// br_table.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
+  Imm imm;
+  uint32_t n;
+  if (!r.u32(&n)) return readFail(r);
+  if (n > r.remaining()) return malformed(r.offset(), ErrorCode::UnexpectedEnd);
+  targets_.clear();
+  targets_.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t t;
+    if (!r.u32(&t)) return readFail(r);
+    targets_.push_back(t);
+  }
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (!popExpect(ValType::I32)) return false;
+  if (imm.a >= frames.size()) return invalid(ErrorCode::UnknownLabel, imm.a);
+  uint32_t arity = labelCount(frameAt(imm.a));
+  for (uint32_t t : targets_) {
+    if (t >= frames.size()) return invalid(ErrorCode::UnknownLabel, t);
+    if (labelCount(frameAt(t)) != arity) return invalid(ErrorCode::TypeMismatch);
+    if (!checkLabelTypes(frameAt(t), true)) return false;
+  }
+  if (!checkLabelTypes(frameAt(imm.a), true)) return false;
+  imm.targets = &targets_;
+  if (live) visitor_.op(*this, Opcode::BrTable, imm);
+  markUnreachable();
+  return true;
+}
+
+// global.get/set (and local.get/set/tee, by stepLocal).
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepVariable(Reader& r, Opcode op, bool live) {
+  if (op != Opcode::GlobalGet && op != Opcode::GlobalSet) return stepLocal(r, op, live);
+  Imm imm;
+  if (!r.u32(&imm.a)) return readFail(r);
+  if (imm.a >= module->globals.size()) return invalid(ErrorCode::UnknownGlobal, imm.a);
+  const GlobalType& g = module->globals[imm.a];
+  imm.type = g.type;
+  if (op == Opcode::GlobalSet) {
+    if (!g.mut) return invalid(ErrorCode::GlobalIsImmutable);
+    if (!popExpect(g.type)) return false;
+  }
+  if (live) visitor_.op(*this, op, imm);
+  if (op == Opcode::GlobalGet) push(g.type);
+  return true;
+}
+
+// else.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepElse() {
+  CtrlFrame& f = frames.back();
+  if (f.kind != CtrlKind::If) return invalid(ErrorCode::ElseWithoutIf);
+  if (!popResults(f)) return false;
+  if (stack.size() != f.height) return invalid(ErrorCode::TypeMismatch);
+  if (f.visited) visitor_.op(*this, Opcode::Else, Imm{});
+  f.kind = CtrlKind::Else;
+  f.unreachable = false;
+  uint32_t np = paramCount(f);
+  for (uint32_t i = 0; i < np; ++i) push(param(f, i));
+  return true;
+}
+
+// The immediates of the generically validated classes.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opcode op, Imm* imm) {
+  switch (info.imm) {
+    case ImmKind::None: return true;
+    case ImmKind::MemArg: return readMemArg(r, imm, op);
+    case ImmKind::I32: return readI32(r, imm);
+    case ImmKind::I64: return readI64(r, imm);
+    case ImmKind::F32: {
+      uint32_t v;
+      if (!r.fixed32(&v)) return readFail(r);
+      imm->bits = v;
+      return true;
+    }
+    case ImmKind::F64:
+      if (!r.fixed64(&imm->bits)) return readFail(r);
+      return true;
+    case ImmKind::V128:
+      if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
+      return true;
+    case ImmKind::Shuffle:
+      for (int i = 0; i < 16; ++i) {
+        if (!r.u8(&imm->shuffle[i])) return readFail(r);
+      }
+      for (int i = 0; i < 16; ++i)
+        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+      return true;
+    case ImmKind::Lane2: return lane(r, imm, 2);
+    case ImmKind::Lane4: return lane(r, imm, 4);
+    case ImmKind::Lane8: return lane(r, imm, 8);
+    case ImmKind::Lane16: return lane(r, imm, 16);
+    case ImmKind::MemArgLane2: return readMemArg(r, imm, op) && lane(r, imm, 2);
+    case ImmKind::MemArgLane4: return readMemArg(r, imm, op) && lane(r, imm, 4);
+    case ImmKind::MemArgLane8: return readMemArg(r, imm, op) && lane(r, imm, 8);
+    case ImmKind::MemArgLane16: return readMemArg(r, imm, op) && lane(r, imm, 16);
+    default: return invalid(ErrorCode::InternalDecoder);
+  }
 }
 
 }  // namespace tern

@@ -538,7 +538,7 @@ void Lowering::call(uint32_t func_index, const FuncType& ft, IOp iop, uint32_t a
 }
 
 void Lowering::op(const ValidatorState& s, Opcode op, const Imm& imm) {
-  op_offset_ = uint32_t(s.op_offset);
+  op_offset_ = uint32_t(s.opOffset());
   switch (opInfo(op).cls) {
     case OpClass::Num:
     case OpClass::Const:
