@@ -348,12 +348,7 @@ bool Masm::directJump(int cond, const Label& l) {
 [[gnu::flatten]] void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs) {
   if (lhs.isReg(dst) &&
       (op == IntOp::Add || op == IntOp::Sub || op == IntOp::And || op == IntOp::Or || op == IntOp::Xor)) {
-    uint8_t mr = op == IntOp::Add   ? 0x01
-                 : op == IntOp::Sub ? 0x29
-                 : op == IntOp::And ? 0x21
-                 : op == IntOp::Or  ? 0x09
-                                    : 0x31;
-    if (directAlu(mr, wide, dst, rhs)) return;
+    if (directAlu(aluOpcodeMR(op), wide, dst, rhs)) return;
   }
   intOpAsm(op, wide, dst, lhs, rhs);  // (which tries the same form again)
 }

@@ -237,12 +237,7 @@ void Masm::intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd
       return;
     }
     default: {
-      uint8_t mr = op == IntOp::Add   ? 0x01
-                   : op == IntOp::Sub ? 0x29
-                   : op == IntOp::And ? 0x21
-                   : op == IntOp::Or  ? 0x09
-                                      : 0x31;
-      if (directAlu(mr, wide, dst, rhs)) return;
+      if (directAlu(aluOpcodeMR(op), wide, dst, rhs)) return;
       InstId id = op == IntOp::Add   ? Inst::kIdAdd
                   : op == IntOp::Sub ? Inst::kIdSub
                   : op == IntOp::And ? Inst::kIdAnd

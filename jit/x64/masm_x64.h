@@ -54,6 +54,12 @@ class __attribute__((visibility("hidden"))) Masm {
     return map[unsigned(c)];
   }
 
+  // The MR opcode (register or memory destination) of add, sub, and, or
+  // and xor: the two-address ALU operations directAlu encodes.
+  static constexpr uint8_t aluOpcodeMR(IntOp op) {
+    return op == IntOp::Add ? 0x01 : op == IntOp::Sub ? 0x29 : op == IntOp::And ? 0x21 : op == IntOp::Or ? 0x09 : 0x31;
+  }
+
   // The compiler's labels are the Masm's own (an offset each): asmjit's
   // cost over a hundred instructions to make and as many to bind, and most
   // are only ever the target of direct jumps (encode_x64.cc). An
