@@ -384,12 +384,7 @@ void Masm::branch(Cond c, const Label& l) {
 }
 
 [[gnu::flatten]] void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
-  if (v.kind == Opnd::R && v.reg.isGp() &&
-      directMem(acc.size == 1   ? 0x88
-                : acc.size == 2 ? kOperand16 | 0x89
-                                : 0x89,
-                acc.size == 8, v.reg, ref))
-    return;
+  if (v.kind == Opnd::R && v.reg.isGp() && directMem(storeOpcode(acc.size), acc.size == 8, v.reg, ref)) return;
   // (A 64-bit constant beyond 32 bits goes through a register: storeAsm.)
   if (v.kind == Opnd::Imm && (acc.size != 8 || int64_t(v.imm) == int64_t(int32_t(uint32_t(v.imm)))) &&
       directMemImm(acc.size, ref, v.imm))

@@ -525,12 +525,7 @@ void Masm::storeAsm(MemAccess acc, const MemRef& ref, Opnd v) {
     a_.mov(kS1, v.imm);
     v = Opnd::r(gpReg(10));
   }
-  if (v.kind == Opnd::R && v.reg.isGp() &&
-      directMem(acc.size == 1   ? 0x88
-                : acc.size == 2 ? kOperand16 | 0x89
-                                : 0x89,
-                acc.size == 8, v.reg, ref))
-    return;
+  if (v.kind == Opnd::R && v.reg.isGp() && directMem(storeOpcode(acc.size), acc.size == 8, v.reg, ref)) return;
   if (v.kind == Opnd::Imm && directMemImm(acc.size, ref, v.imm)) return;
   Mem m = memOperand(ref, acc.size);
   if (v.kind == Opnd::Imm) {

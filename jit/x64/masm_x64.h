@@ -60,6 +60,12 @@ class __attribute__((visibility("hidden"))) Masm {
     return op == IntOp::Add ? 0x01 : op == IntOp::Sub ? 0x29 : op == IntOp::And ? 0x21 : op == IntOp::Or ? 0x09 : 0x31;
   }
 
+  // The opcode (for directMem) of a store of a Gp register's low `size`
+  // bytes: mov r/m8, mov r/m16 (operand-size prefix), mov r/m32 or r/m64.
+  static constexpr uint32_t storeOpcode(unsigned size) {
+    return size == 1 ? 0x88 : size == 2 ? kOperand16 | 0x89 : 0x89;
+  }
+
   // The compiler's labels are the Masm's own (an offset each): asmjit's
   // cost over a hundred instructions to make and as many to bind, and most
   // are only ever the target of direct jumps (encode_x64.cc). An
