@@ -50,6 +50,9 @@ uint8_t* mapWritable(size_t bytes, size_t reserve_bytes, size_t* size_out) {
     p = platform::reserveCommitted(size);
   }
   if (!p) return nullptr;
+  // The caller writes every page at once: one call backs them all, where
+  // hundreds of page faults would (a tenth of a big module's compile).
+  platform::prefault(p, size);
   *size_out = reserve_bytes;
   return static_cast<uint8_t*>(p);
 }

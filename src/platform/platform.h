@@ -74,6 +74,10 @@ bool protect(void* p, size_t bytes, Access access);
 void release(void* p, size_t bytes);
 // reserve() + commit() in one step, backed lazily by the OS; null on failure.
 void* reserveCommitted(size_t bytes);
+// Backs committed pages [p, p+bytes) with memory now, in one call, so that
+// writing them takes no page fault each (a hint: where the OS cannot, they
+// fault in one by one as before).
+void prefault(void* p, size_t bytes);
 // Maps the whole file at `path` readable, its pages read in at once
 // (private: nothing written to the mapping reaches the file), page-aligned;
 // null on failure (or for an empty file). *bytes is the file's size; release(p, *bytes) unmaps it. protect()

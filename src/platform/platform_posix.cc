@@ -71,6 +71,14 @@ void release(void* p, size_t bytes) {
 
 void* reserveCommitted(size_t bytes) { return mapAnonymous(bytes, PROT_READ | PROT_WRITE); }
 
+void prefault(void* p, size_t bytes) {
+#ifdef MADV_POPULATE_WRITE  // Linux 5.14
+  if (bytes) madvise(p, bytes, MADV_POPULATE_WRITE);
+#else
+  (void)p, (void)bytes;
+#endif
+}
+
 void* mapFile(const char* path, size_t* bytes) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
@@ -182,9 +190,7 @@ void growCodeAlias(CodeAlias* alias, size_t end) {
   // little.
   size_t page = pageSize(), step = std::clamp(alias->ready, page, size_t(64) << 10);
   size_t ready = std::min(alias->bytes, (end + step - 1) / step * step);
-#ifdef MADV_POPULATE_WRITE  // Linux 5.14; elsewhere the pages fault in one by one
-  madvise(alias->write + alias->ready, ready - alias->ready, MADV_POPULATE_WRITE);
-#endif
+  prefault(alias->write + alias->ready, ready - alias->ready);
   alias->ready = ready;
 }
 
