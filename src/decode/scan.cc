@@ -127,17 +127,15 @@ struct SingleImm {
   }
 };
 
-}  // namespace
-
-bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint32_t asked) {
-  if (asked == 0) return true;
+// Scans the instructions from p on until `on` says to stop (its handlers
+// return true) and returns the position after the instruction that
+// stopped it; nullptr when the bytes up to `end` do not decode or end
+// first. The handlers: open(is_loop, p) after a block's type (block, loop,
+// if, try, try_table; p just past it), end() at each `end`, get(x) at each
+// local.get.
+template <class On>
+const uint8_t* walk(const uint8_t* p, const uint8_t* end, On& on) {
   static const SingleImm single;
-  const uint8_t* p = r.pos();
-  const uint8_t* end = r.end();
-  if (size_t(end - p) > *budget) end = p + *budget;  // running out fails below
-  const uint8_t* start = p;
-  uint32_t depth = 1;
-  bool found = false;
   while (p < end) {
     uint8_t b = *p;
     uint8_t kind = single.kind[b];
@@ -146,30 +144,24 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
       Reader sub(p, end);
       Opcode op;
       uint32_t index;
-      if (!scanInstruction(sub, &op, &index)) break;
+      if (!scanInstruction(sub, &op, &index)) return nullptr;
       p = sub.pos();
       continue;
     }
     ++p;
     switch (ImmKind(kind)) {
       case ImmKind::None:
-        if (b == 0x0b && --depth == 0) found = true;  // end
+        if (b == 0x0b && on.end()) return p;  // end
         break;
       case ImmKind::BlockType:
-        ++depth;
         if (p < end && (*p == 0x40 || (*p >= 0x6f && *p <= 0x7f))) ++p;
-        else if (!skipLeb(p, end)) p = end + 1;
+        else if (!skipLeb(p, end)) return nullptr;
+        if (on.open(b == 0x03, p)) return p;
         break;
       case ImmKind::LocalIdx: {
         uint32_t x;
-        if (!readLeb32(p, end, &x)) {
-          p = end + 1;
-          break;
-        }
-        if (b == 0x20 && x < marks.size() && marks[x] == 1) {  // local.get
-          marks[x] = 2;
-          if (--asked == 0) found = true;
-        }
+        if (!readLeb32(p, end, &x)) return nullptr;
+        if (b == 0x20 && on.get(x)) return p;  // local.get
         break;
       }
       case ImmKind::I32:
@@ -178,39 +170,166 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
       case ImmKind::FuncIdx:
       case ImmKind::GlobalIdx:
       case ImmKind::TableIdx:
-        if (!skipLeb(p, end)) p = end + 1;
+        if (!skipLeb(p, end)) return nullptr;
         break;
       case ImmKind::MemArg: {
         // Bit 6 of the alignment flags: a memory index follows (multi-memory).
         const bool mem = p < end && (*p & 0x40);
-        if (!skipLeb(p, end) || (mem && !skipLeb(p, end)) || !skipLeb(p, end)) p = end + 1;
+        if (!skipLeb(p, end) || (mem && !skipLeb(p, end)) || !skipLeb(p, end)) return nullptr;
         break;
       }
       case ImmKind::CallIndirect:
-        if (!skipLeb(p, end) || !skipLeb(p, end)) p = end + 1;
+        if (!skipLeb(p, end) || !skipLeb(p, end)) return nullptr;
         break;
       case ImmKind::F32: p += 4; break;
       case ImmKind::F64: p += 8; break;
-      case ImmKind::TryTable:  // a block too
-        ++depth;
-        [[fallthrough]];
       default: {
         Reader sub(p - 1, end);
         Opcode op;
         uint32_t index;
-        if (!scanInstruction(sub, &op, &index)) p = end + 1;
-        else p = sub.pos();
+        if (!scanInstruction(sub, &op, &index)) return nullptr;
+        p = sub.pos();
+        if (ImmKind(kind) == ImmKind::TryTable && on.open(false, p)) return p;  // a block too
         break;
       }
     }
-    if (found) break;
   }
-  size_t used = size_t(std::min(p, end) - start);
-  if (!found) {
+  return nullptr;
+}
+
+}  // namespace
+
+bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint32_t asked) {
+  if (asked == 0) return true;
+  const uint8_t* p = r.pos();
+  const uint8_t* end = r.end();
+  if (size_t(end - p) > *budget) end = p + *budget;  // running out fails below
+  struct On {
+    std::vector<uint8_t>& marks;
+    uint32_t asked;
+    uint32_t depth = 1;
+    bool open(bool, const uint8_t*) { return ++depth, false; }
+    bool end() { return --depth == 0; }
+    bool get(uint32_t x) {
+      if (x >= marks.size() || marks[x] != 1) return false;
+      marks[x] = 2;
+      return --asked == 0;
+    }
+  } on{marks, asked};
+  const uint8_t* stop = walk(p, end, on);
+  if (!stop || stop > end) {
     *budget = 0;
     return false;
   }
-  *budget -= used;
+  *budget -= size_t(stop - p);
+  return true;
+}
+
+// ---- LoopReads ----
+
+void LoopReads::start(uint32_t nlocals, size_t budget) {
+  locals_.assign(nlocals, Local{});
+  records_.assign(1, Record{0, 0});
+  loops_.clear();
+  stack_.clear();
+  next_ = 0;
+  p_ = nullptr;
+  depth_ = 0;
+  epoch_ = 1;
+  asked_ = 0;
+  budget_ = budget;
+}
+
+// A loop's body begins at `body`: a new epoch, and the loop is open.
+void LoopReads::open(const uint8_t* body) {
+  ++depth_;
+  loops_.push_back(Loop{body, ++epoch_, 0});
+  stack_.push_back(Open{uint32_t(loops_.size() - 1), depth_});
+}
+
+bool LoopReads::run(uint32_t target) {
+  const uint8_t* end = end_;
+  if (size_t(end - p_) > budget_) end = p_ + budget_;  // running out fails below
+  struct On {
+    LoopReads& s;
+    uint32_t target;
+    bool open(bool loop, const uint8_t* body) {
+      if (loop) s.open(body);
+      else ++s.depth_;
+      return false;
+    }
+    bool end() {
+      if (s.stack_.back().depth == s.depth_--) {
+        uint32_t i = s.stack_.back().loop;
+        s.loops_[i].close = ++s.epoch_;
+        s.stack_.pop_back();
+        return i == target;
+      }
+      return false;
+    }
+    bool get(uint32_t x) {
+      if (x >= s.locals_.size()) return false;
+      s.note(x);
+      uint8_t& mark = s.locals_[x].mark;
+      if (mark != 1) return false;
+      mark = 2;
+      return --s.asked_ == 0;
+    }
+  } on{*this, target};
+  const uint8_t* stop = walk(p_, end, on);
+  if (!stop || stop > end) {
+    budget_ = 0;  // the next questions too are unknown, as with scanBlockReads
+    return false;
+  }
+  budget_ -= size_t(stop - p_);
+  p_ = stop;
+  return true;
+}
+
+bool LoopReads::query(const uint8_t* body, const uint8_t* end, const uint32_t* locals, uint32_t n, uint64_t* read) {
+  if (budget_ == 0) return false;  // a scan failed, or the budget is spent
+  while (next_ < loops_.size() && loops_[next_].body < body) ++next_;
+  if (next_ == loops_.size() || loops_[next_].body != body) {
+    // Not scanned yet (or not where the decoder found it): a new scan
+    // starts at its body.
+    loops_.clear();
+    stack_.clear();
+    next_ = 0;
+    depth_ = 0;
+    p_ = body;
+    end_ = end;
+    open(body);
+  }
+  const Loop& loop = loops_[next_];
+  uint64_t found = 0;
+  if (loop.close) {
+    // Scanned to its end: read in an epoch from its opening to its end's.
+    for (uint32_t i = 0; i < n; ++i) {
+      Local& l = locals_[locals[i]];
+      uint32_t h = l.head;
+      while (h != l.tail && records_[h].epoch < loop.open) h = records_[h].next;
+      l.head = h;
+      if (records_[h].epoch >= loop.open && records_[h].epoch < loop.close) found |= uint64_t(1) << i;
+    }
+    *read = found;
+    return true;
+  }
+  // Still open where the scan stopped: read since its opening, or else
+  // looked for on from there.
+  for (uint32_t i = 0; i < n; ++i) {
+    Local& l = locals_[locals[i]];
+    if (records_[l.tail].epoch >= loop.open) found |= uint64_t(1) << i;
+    else if (l.mark != 1) l.mark = 1, ++asked_;
+  }
+  if (asked_ != 0) {
+    bool ok = run(uint32_t(next_));
+    for (uint32_t i = 0; i < n; ++i)
+      if (locals_[locals[i]].mark == 2) found |= uint64_t(1) << i;
+    for (uint32_t i = 0; i < n; ++i) locals_[locals[i]].mark = 0;
+    asked_ = 0;
+    if (!ok) return false;
+  }
+  *read = found;
   return true;
 }
 
