@@ -95,16 +95,70 @@ bool scanInstruction(Reader& r, Opcode* op, uint32_t* index) {
 
 namespace {
 
-// Skips a LEB128 number; false past the end.
-inline bool skipLeb(const uint8_t*& p, const uint8_t* end) {
-  while (p < end && (*p & 0x80)) ++p;
-  if (p >= end) return false;
-  ++p;
-  return true;
+// What the fast path does after each one-byte opcode (Act): the immediate
+// kinds it skips itself, and the opcodes it tells its caller about.
+enum Act : uint8_t {
+  kNone,   // no immediate
+  kEnd,    // end
+  kBlock,  // block, loop, if, try: a block type
+  kGet,    // local.get: a local index
+  kLeb,    // one LEB128 (local.set, i32.const, br, call, global.get, ...)
+  kLeb2,   // two (call_indirect)
+  kMem,    // a memarg
+  kF32,    // 4 bytes
+  kF64,    // 8 bytes
+  kSlow,   // anything else (prefixes, try_table, br_table, unknown): scanInstruction
+};
+
+struct Acts {
+  uint8_t act[256];
+  Acts() {
+    for (unsigned b = 0; b < 256; ++b) {
+      std::optional<Opcode> op = b == 0xfc || b == 0xfd ? std::nullopt : lookupOpcode(0, b);
+      Act a = kSlow;
+      if (op) {
+        switch (opInfo(*op).imm) {
+          case ImmKind::None: a = b == 0x0b ? kEnd : kNone; break;
+          case ImmKind::BlockType: a = kBlock; break;
+          case ImmKind::LocalIdx: a = b == 0x20 ? kGet : kLeb; break;
+          case ImmKind::I32:
+          case ImmKind::I64:
+          case ImmKind::Label:
+          case ImmKind::FuncIdx:
+          case ImmKind::GlobalIdx:
+          case ImmKind::TableIdx:
+          case ImmKind::MemIdx: a = kLeb; break;
+          case ImmKind::CallIndirect: a = kLeb2; break;
+          case ImmKind::MemArg: a = kMem; break;
+          case ImmKind::F32: a = kF32; break;
+          case ImmKind::F64: a = kF64; break;
+          default: break;
+        }
+      }
+      act[b] = uint8_t(a);
+    }
+  }
+};
+
+// LEB128s of at most 10 bytes (a 64-bit one's length; longer ones fail).
+// kChecked: stop at `end`; else the caller made sure 10 bytes are there.
+template <bool kChecked>
+TERN_HOT_INLINE inline bool skipLeb(const uint8_t*& p, const uint8_t* end) {
+  for (int i = 0; i < 10; ++i) {
+    if (kChecked && p >= end) return false;
+    if (!(*p++ & 0x80)) return true;
+  }
+  return false;
 }
-inline bool readLeb32(const uint8_t*& p, const uint8_t* end, uint32_t* out) {
+template <bool kChecked>
+TERN_HOT_INLINE inline bool readLeb32(const uint8_t*& p, const uint8_t* end, uint32_t* out) {
+  if ((!kChecked || p < end) && !(*p & 0x80)) [[likely]] {
+    *out = *p++;
+    return true;
+  }
   uint32_t v = 0;
-  for (unsigned shift = 0; p < end && shift < 35; shift += 7) {
+  for (unsigned shift = 0; shift < 35; shift += 7) {
+    if (kChecked && p >= end) return false;
     uint8_t b = *p++;
     v |= uint32_t(b & 0x7f) << shift;
     if (!(b & 0x80)) {
@@ -115,86 +169,82 @@ inline bool readLeb32(const uint8_t*& p, const uint8_t* end, uint32_t* out) {
   return false;
 }
 
-// The immediate kind of each one-byte opcode; 0xff for prefixes and unused
-// codes (the slow path).
-struct SingleImm {
-  uint8_t kind[256];
-  SingleImm() {
-    for (unsigned b = 0; b < 256; ++b) {
-      std::optional<Opcode> op = b == 0xfc || b == 0xfd ? std::nullopt : lookupOpcode(0, b);
-      kind[b] = op ? uint8_t(opInfo(*op).imm) : 0xff;
+// The most bytes one instruction of the fast path can take after its
+// opcode: a memarg of three 10-byte LEB128s.
+constexpr ptrdiff_t kFastMargin = 32;
+
+// One instruction at p, its first byte b already read (p past it).
+// Returns 0 to go on (p past the instruction), 1 when `on` says to stop,
+// -1 when the bytes do not decode. kChecked: p may be near `end` (else
+// kFastMargin bytes are there).
+template <bool kChecked, class On>
+TERN_HOT_INLINE inline int step(uint8_t b, uint8_t act, const uint8_t*& p, const uint8_t* end, On& on) {
+  switch (Act(act)) {
+    case kNone: return 0;
+    case kEnd: return on.end() ? 1 : 0;
+    case kBlock:
+      // A value type is one byte, an index a LEB128.
+      if ((!kChecked || p < end) && (*p == 0x40 || (*p >= 0x6f && *p <= 0x7f))) ++p;
+      else if (!skipLeb<kChecked>(p, end)) return -1;
+      return on.open(b == 0x03, p) ? 1 : 0;
+    case kGet: {
+      uint32_t x;
+      if (!readLeb32<kChecked>(p, end, &x)) return -1;
+      return on.get(x) ? 1 : 0;
+    }
+    case kLeb: return skipLeb<kChecked>(p, end) ? 0 : -1;
+    case kLeb2: return skipLeb<kChecked>(p, end) && skipLeb<kChecked>(p, end) ? 0 : -1;
+    case kMem: {
+      // Bit 6 of the alignment flags: a memory index follows (multi-memory).
+      const bool mem = (!kChecked || p < end) && (*p & 0x40);
+      return skipLeb<kChecked>(p, end) && (!mem || skipLeb<kChecked>(p, end)) && skipLeb<kChecked>(p, end) ? 0 : -1;
+    }
+    case kF32: p += 4; return !kChecked || p <= end ? 0 : -1;
+    case kF64: p += 8; return !kChecked || p <= end ? 0 : -1;
+    default: {
+      Reader sub(p - 1, end);
+      Opcode op;
+      uint32_t index;
+      if (!scanInstruction(sub, &op, &index)) return -1;
+      p = sub.pos();
+      if (op == Opcode::TryTable) return on.open(false, p) ? 1 : 0;  // a block too
+      return 0;
     }
   }
-};
+}
 
 // Scans the instructions from p on until `on` says to stop (its handlers
 // return true) and returns the position after the instruction that
 // stopped it; nullptr when the bytes up to `end` do not decode or end
 // first. The handlers: open(is_loop, p) after a block's type (block, loop,
 // if, try, try_table; p just past it), end() at each `end`, get(x) at each
-// local.get.
+// local.get. Far from `end` the immediates are skipped without checking
+// for it at each byte.
 template <class On>
 const uint8_t* walk(const uint8_t* p, const uint8_t* end, On& on) {
-  static const SingleImm single;
-  while (p < end) {
-    uint8_t b = *p;
-    uint8_t kind = single.kind[b];
-    if (kind == 0xff) {
-      // A prefixed or unknown opcode: the general path.
-      Reader sub(p, end);
-      Opcode op;
-      uint32_t index;
-      if (!scanInstruction(sub, &op, &index)) return nullptr;
-      p = sub.pos();
-      continue;
+  static const Acts acts;
+  const uint8_t* fast_end = end - p > kFastMargin ? end - kFastMargin : p;
+  for (;;) {
+    while (p < fast_end) {
+      uint8_t b = *p++;
+      uint8_t act = acts.act[b];
+      // The commonest kinds first, with their one-byte immediates inline.
+      if (act == kNone) continue;
+      if (act == kLeb) {
+        if (!(*p++ & 0x80)) continue;
+        --p;
+      } else if (act == kGet && !(*p & 0x80)) {
+        if (on.get(*p++)) return p;
+        continue;
+      }
+      int r = step<false>(b, act, p, end, on);
+      if (r != 0) return r > 0 ? p : nullptr;
     }
-    ++p;
-    switch (ImmKind(kind)) {
-      case ImmKind::None:
-        if (b == 0x0b && on.end()) return p;  // end
-        break;
-      case ImmKind::BlockType:
-        if (p < end && (*p == 0x40 || (*p >= 0x6f && *p <= 0x7f))) ++p;
-        else if (!skipLeb(p, end)) return nullptr;
-        if (on.open(b == 0x03, p)) return p;
-        break;
-      case ImmKind::LocalIdx: {
-        uint32_t x;
-        if (!readLeb32(p, end, &x)) return nullptr;
-        if (b == 0x20 && on.get(x)) return p;  // local.get
-        break;
-      }
-      case ImmKind::I32:
-      case ImmKind::I64:
-      case ImmKind::Label:
-      case ImmKind::FuncIdx:
-      case ImmKind::GlobalIdx:
-      case ImmKind::TableIdx:
-        if (!skipLeb(p, end)) return nullptr;
-        break;
-      case ImmKind::MemArg: {
-        // Bit 6 of the alignment flags: a memory index follows (multi-memory).
-        const bool mem = p < end && (*p & 0x40);
-        if (!skipLeb(p, end) || (mem && !skipLeb(p, end)) || !skipLeb(p, end)) return nullptr;
-        break;
-      }
-      case ImmKind::CallIndirect:
-        if (!skipLeb(p, end) || !skipLeb(p, end)) return nullptr;
-        break;
-      case ImmKind::F32: p += 4; break;
-      case ImmKind::F64: p += 8; break;
-      default: {
-        Reader sub(p - 1, end);
-        Opcode op;
-        uint32_t index;
-        if (!scanInstruction(sub, &op, &index)) return nullptr;
-        p = sub.pos();
-        if (ImmKind(kind) == ImmKind::TryTable && on.open(false, p)) return p;  // a block too
-        break;
-      }
-    }
+    if (p >= end) return nullptr;
+    uint8_t b = *p++;
+    int r = step<true>(b, acts.act[b], p, end, on);
+    if (r != 0) return r > 0 ? p : nullptr;
   }
-  return nullptr;
 }
 
 }  // namespace
@@ -267,15 +317,17 @@ bool LoopReads::run(uint32_t target) {
       }
       return false;
     }
+    Local* locals;
+    size_t nlocals;
     bool get(uint32_t x) {
-      if (x >= s.locals_.size()) return false;
-      s.note(x);
-      uint8_t& mark = s.locals_[x].mark;
-      if (mark != 1) return false;
-      mark = 2;
+      if (x >= nlocals) return false;
+      Local& l = locals[x];
+      s.note(l);
+      if (l.mark != 1) return false;
+      l.mark = 2;
       return --s.asked_ == 0;
     }
-  } on{*this, target};
+  } on{*this, target, locals_.data(), locals_.size()};
   const uint8_t* stop = walk(p_, end, on);
   if (!stop || stop > end) {
     budget_ = 0;  // the next questions too are unknown, as with scanBlockReads
@@ -318,7 +370,7 @@ bool LoopReads::query(const uint8_t* body, const uint8_t* end, const uint32_t* l
   // looked for on from there.
   for (uint32_t i = 0; i < n; ++i) {
     Local& l = locals_[locals[i]];
-    if (records_[l.tail].epoch >= loop.open) found |= uint64_t(1) << i;
+    if (l.last >= loop.open) found |= uint64_t(1) << i;
     else if (l.mark != 1) l.mark = 1, ++asked_;
   }
   if (asked_ != 0) {

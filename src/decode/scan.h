@@ -68,6 +68,7 @@ class LoopReads {
   struct Local {
     uint32_t head = 0;  // first record not yet passed by questions (0: none)
     uint32_t tail = 0;  // its last record (0: none)
+    uint32_t last = 0;  // that record's epoch
     uint8_t mark = 0;   // 1: asked about and not found read yet
   };
   struct Record {
@@ -79,14 +80,15 @@ class LoopReads {
   // then 0: every later question is unknown too, as with scanBlockReads).
   bool run(uint32_t target);
   void open(const uint8_t* body);
-  void note(uint32_t x) {
-    Local& l = locals_[x];
-    if (records_[l.tail].epoch == epoch_) return;
+  // Local x is read in the current epoch.
+  void note(Local& l) {
+    if (l.last == epoch_) return;
     uint32_t n = uint32_t(records_.size());
     records_.push_back(Record{epoch_, 0});
     if (l.tail) records_[l.tail].next = n;
     else l.head = n;
     l.tail = n;
+    l.last = epoch_;
   }
 
   std::vector<Local> locals_;
