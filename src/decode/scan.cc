@@ -279,9 +279,13 @@ bool scanBlockReads(Reader r, size_t* budget, std::vector<uint8_t>& marks, uint3
 
 void LoopReads::start(uint32_t nlocals, size_t budget) {
   locals_.assign(nlocals, Local{});
+  // (Room for a typical function's loops up front: no regrowth.)
+  records_.reserve(64);
   records_.assign(1, Record{0, 0});
   loops_.clear();
+  loops_.reserve(16);
   stack_.clear();
+  stack_.reserve(8);
   next_ = 0;
   p_ = nullptr;
   depth_ = 0;
