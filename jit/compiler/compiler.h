@@ -55,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "decode/scan.h"
 #include "jit/catch_table.h"
 #include "jit/jit.h"
 #include "jit/masm.h"
@@ -244,8 +245,8 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
 
   // Slots of the locals and of the params (module/frame_layout.h). The
   // register cache and the Local entries name a local by its first slot; a
-  // v128 local takes two (local_vec marks its first), so the loop scan's
-  // marks, which are by index, go through local_index.
+  // v128 local takes two (local_vec marks its first), so the loop scan,
+  // which names locals by index, goes through local_index.
   uint32_t nlocals = 0, nparams = 0, max_height = 0;
   // Whether any v128 value is on the stack or among the locals: without
   // one, every entry takes one slot and slot heights are depths.
@@ -288,10 +289,9 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   uint32_t stamp[2][kRegs] = {};
   uint32_t clock = 0;
 
-  // At a loop head, the body's reads looked at ahead (keepLoopReads).
-  std::vector<uint8_t> loop_marks;
-  size_t scan_budget = 0;
-  bool scan_budget_set = false;
+  // At loop heads, the bodies' reads looked at ahead (keepLoopReads).
+  LoopReads loop_reads;
+  bool loop_reads_started = false;
 
   Impl(const ModuleData& md, ModuleBuilder& b, uint32_t fi) : m(md), builder(b), func_index(fi), a(fi) {}
 

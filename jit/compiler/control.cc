@@ -164,30 +164,27 @@ void FunctionCompiler::Impl::setCache(const CacheState& st) {
 
 // At a loop head, before its promise is made: cached locals the loop body
 // never reads are dropped (free: their slots are current), so back edges
-// need not restore them. The body is looked at ahead (decode/scan.h), at
-// most a few times the function's size in all; past that, or on bytes that
-// do not decode, the head keeps what is cached.
+// need not restore them. The body is looked at ahead (decode/scan.h: one
+// scan serves a loop and the loops nested in it), at most a few times the
+// function's size in all; past that, or on bytes that do not decode, the
+// head keeps what is cached.
 void FunctionCompiler::Impl::keepLoopReads(const ValidatorState& s) {
   if (!(cache[kGp] | cache[kFp]) || !s.body_pos) return;
-  if (!scan_budget_set) {
-    scan_budget_set = true;
-    scan_budget = 4 * size_t(s.body_end - s.body_pos) + 4096;
+  if (!loop_reads_started) {
+    loop_reads_started = true;
+    loop_reads.start(uint32_t(s.locals.size()), 4 * size_t(s.body_end - s.body_pos) + 4096);
   }
-  // (The marks are by local index, the cache by slot.)
-  auto index = [&](int32_t slot) { return size_t(localIndex(uint32_t(slot))); };
-  if (loop_marks.size() != s.locals.size()) loop_marks.assign(s.locals.size(), 0);  // all 0 between loops
-  uint32_t asked = 0;
+  // (The scan names locals by index, the cache by slot.)
+  uint32_t asked[2 * kRegs];
+  uint32_t n = 0;
   for (int f : {kGp, kFp})
-    for (uint32_t m = cache[f]; m; m &= m - 1) loop_marks[index(holder[f][__builtin_ctz(m)])] = 1, ++asked;
-  bool known = scanBlockReads(Reader(s.body_pos, s.body_end), &scan_budget, loop_marks, asked);
-  for (int f : {kGp, kFp}) {
-    for (uint32_t m = cache[f]; m; m &= m - 1) {
-      int r = __builtin_ctz(m);
-      uint8_t& mark = loop_marks[index(holder[f][r])];
-      if (known && mark != 2) dropCacheReg(f, r);
-      mark = 0;
-    }
-  }
+    for (uint32_t m = cache[f]; m; m &= m - 1) asked[n++] = localIndex(uint32_t(holder[f][__builtin_ctz(m)]));
+  uint64_t read;
+  if (!loop_reads.query(s.body_pos, s.body_end, asked, n, &read)) return;
+  n = 0;
+  for (int f : {kGp, kFp})
+    for (uint32_t m = cache[f]; m; m &= m - 1, ++n)
+      if (!(read >> n & 1)) dropCacheReg(f, __builtin_ctz(m));
 }
 
 // Whether the locals a loop head expects in registers are there now.

@@ -1,6 +1,7 @@
 // Looking ahead in function bodies (src/decode/scan.h): which locals a block
 // reads, on well-formed code, nested blocks, every immediate shape the fast
-// path skips, prefixed opcodes, truncated bytes and the scan budget.
+// path skips, prefixed opcodes, truncated bytes and the scan budget; and
+// LoopReads, the same for every loop head of a body in one scan.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -134,4 +135,147 @@ TEST_CASE("scan: multi-memory memargs and memory indices are skipped") {
   CHECK(ops[6] == tern::Opcode::MemorySize);
   CHECK(ops[7] == tern::Opcode::Drop);
   CHECK(ops[11] == tern::Opcode::MemoryCopy);
+}
+
+// ---- LoopReads: every loop head of a body in turn ----
+
+namespace {
+
+// The offsets of the loop bodies in `code` (after `loop 0x40`), in order.
+struct Asker {
+  Bytes code;
+  tern::LoopReads reads;
+  explicit Asker(Bytes c, size_t budget = 1 << 20) : code(std::move(c)) { reads.start(8, budget); }
+  // Which of `ask` the loop whose body starts at `body` reads, as a list
+  // of booleans; empty when unknown.
+  std::vector<bool> ask(size_t body, std::vector<uint32_t> locals) {
+    uint64_t read = 0;
+    if (!reads.query(code.data() + body, code.data() + code.size(), locals.data(), uint32_t(locals.size()), &read))
+      return {};
+    std::vector<bool> out;
+    for (size_t i = 0; i < locals.size(); ++i) out.push_back(read >> i & 1);
+    return out;
+  }
+};
+
+using Bools = std::vector<bool>;
+
+}  // namespace
+
+TEST_CASE("loop reads: nested loops, each its own reads") {
+  // 0: loop  2: local.get 1 drop  5: loop  7: local.get 2 drop  end
+  // 11: local.get 3 drop  14: end  15: loop  17: local.get 4 drop  end
+  // 21: end (the function's)
+  Bytes code = {0x03, 0x40, 0x20, 0x01, 0x1a, 0x03, 0x40, 0x20, 0x02, 0x1a, 0x0b,
+                0x20, 0x03, 0x1a, 0x0b, 0x03, 0x40, 0x20, 0x04, 0x1a, 0x0b, 0x0b};
+  Asker a(code);
+  CHECK(a.ask(2, {1, 2, 3, 4}) == Bools{true, true, true, false});  // the outer one ends at 14
+  CHECK(a.ask(7, {1, 2, 3, 4}) == Bools{false, true, false, false});
+  CHECK(a.ask(17, {1, 2, 3, 4}) == Bools{false, false, false, true});  // after the first: a scan of its own
+}
+
+TEST_CASE("loop reads: early stops, then scanning on or answering from records") {
+  // 0: loop  2: local.get 1 drop  5: block  7: loop  9: local.get 5 drop
+  // 12: end  13: end  14: loop  16: local.get 6 drop  19: end
+  // 20: local.get 7 drop  23: end
+  Bytes code = {0x03, 0x40, 0x20, 0x01, 0x1a, 0x02, 0x40, 0x03, 0x40, 0x20, 0x05, 0x1a,
+                0x0b, 0x0b, 0x03, 0x40, 0x20, 0x06, 0x1a, 0x0b, 0x20, 0x07, 0x1a, 0x0b};
+  // The outer scan stops inside the loop at 9, which scans on to its end;
+  // the loop at 16 is past where the scan stopped: a scan of its own.
+  Asker a(code);
+  CHECK(a.ask(2, {1, 5}) == Bools{true, true});
+  CHECK(a.ask(9, {1, 5, 6}) == Bools{false, true, false});
+  CHECK(a.ask(16, {5, 6, 7}) == Bools{false, true, false});
+  // The outer scan runs to 21, past both inner loops: answers from its
+  // records (a local asked twice, as a v128 local's two slots are).
+  Asker b(code);
+  CHECK(b.ask(2, {7, 1}) == Bools{true, true});
+  CHECK(b.ask(9, {5, 6, 1}) == Bools{true, false, false});
+  CHECK(b.ask(16, {6, 6, 0, 7}) == Bools{true, true, false, false});
+}
+
+TEST_CASE("loop reads: bad bytes and a spent budget answer unknown, from then on") {
+  // loop  loop  local.get 1  0xff ...   the inner body fails after the read
+  Bytes code = {0x03, 0x40, 0x03, 0x40, 0x20, 0x01, 0xff, 0x0b, 0x0b, 0x03, 0x40, 0x0b};
+  Asker a(code);
+  CHECK(a.ask(2, {1, 2}).empty());
+  CHECK(a.ask(4, {1}).empty());   // would have been found: the failure is sticky, as before
+  CHECK(a.ask(11, {1}).empty());  // a loop after it too
+  Bytes ok = {0x03, 0x40, 0x01, 0x01, 0x01, 0x01, 0x20, 0x03, 0x0b};
+  Asker b(ok, 4);
+  CHECK(b.ask(2, {3}).empty());  // budget spent before the read
+  Asker c(ok, 6);
+  CHECK(c.ask(2, {3}) == Bools{true});
+}
+
+TEST_CASE("loop reads: deep nesting is scanned once") {
+  // 300 nested loops, a read of local 1 and then of local 2 in the
+  // innermost. scanBlockReads would scan the inner bodies again for each
+  // head; here the whole code within a budget of its own size.
+  const int n = 300;
+  Bytes code;
+  std::vector<size_t> bodies;
+  for (int i = 0; i < n; ++i) {
+    code.insert(code.end(), {0x03, 0x40});
+    bodies.push_back(code.size());
+  }
+  code.insert(code.end(), {0x20, 0x01, 0x1a, 0x20, 0x02, 0x1a});
+  for (int i = 0; i < n; ++i) code.push_back(0x0b);
+  code.insert(code.end(), {0x20, 0x03, 0x1a});
+  Asker a(code, code.size());
+  for (int i = 0; i < n; ++i) CHECK(a.ask(bodies[size_t(i)], {2, 3, 1}) == Bools{true, false, true});
+}
+
+TEST_CASE("loop reads: the same answers as scanBlockReads on random code") {
+  // Random nests of block, loop and if (with else), local.get and
+  // local.set of locals 0..7, constants whose bytes look like opcodes, a
+  // call_indirect and a br_table; every loop asked about (in order) a
+  // random set of locals.
+  uint64_t seed = 0x9e3779b97f4a7c15u;
+  auto next = [&](uint32_t bound) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    return uint32_t(seed % bound);
+  };
+  for (int round = 0; round < 300; ++round) {
+    Bytes code;
+    std::vector<size_t> loops;
+    int depth = 1;  // the function's own block
+    for (int steps = int(next(400)); steps > 0 || depth > 1; --steps) {
+      uint32_t k = steps > 0 ? next(12) : 11;
+      switch (k) {
+        case 0: code.insert(code.end(), {0x03, 0x40}), loops.push_back(code.size()), ++depth; break;
+        case 1: code.insert(code.end(), {0x02, 0x40}), ++depth; break;
+        case 2: code.insert(code.end(), {0x41, 0x00, 0x04, 0x40}), ++depth; break;
+        case 3: code.insert(code.end(), {0x20, uint8_t(next(8)), 0x1a}); break;
+        case 4: code.insert(code.end(), {0x41, 0x20, 0x21, uint8_t(next(8))}); break;  // local.set
+        case 5: code.insert(code.end(), {0x41, 0x8b, 0x20, 0x1a}); break;
+        case 6: code.insert(code.end(), {0x43, 0x20, 0x0b, 0x03, 0x40, 0x1a}); break;
+        case 7: code.insert(code.end(), {0x41, 0x00, 0x11, 0x20, 0x00, 0x1a}); break;
+        case 8: code.insert(code.end(), {0x41, 0x00, 0x0e, 0x01, 0x00, 0x00}); break;
+        case 9:
+          if (depth > 1) code.push_back(0x05);  // else: inside the block, not an end
+          break;
+        default:
+          if (depth > 1) code.push_back(0x0b), --depth;
+          break;
+      }
+    }
+    code.push_back(0x0b);  // the function's end
+    tern::LoopReads reads;
+    reads.start(8, 1 << 20);
+    for (size_t body : loops) {
+      std::vector<uint32_t> ask;
+      for (uint32_t x = 0; x < 8; ++x)
+        if (next(2)) ask.push_back(x);
+      if (ask.empty()) continue;
+      std::vector<uint8_t> marks(8, 0);
+      for (uint32_t x : ask) marks[x] = 1;
+      size_t budget = 1 << 20;
+      tern::Reader r(code.data() + body, code.data() + code.size());
+      REQUIRE(tern::scanBlockReads(r, &budget, marks, uint32_t(ask.size())));
+      uint64_t read = 0;
+      REQUIRE(reads.query(code.data() + body, code.data() + code.size(), ask.data(), uint32_t(ask.size()), &read));
+      for (size_t i = 0; i < ask.size(); ++i) CHECK(bool(read >> i & 1) == (marks[ask[i]] == 2));
+    }
+  }
 }
