@@ -146,31 +146,15 @@ void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const i
 }
 
 // At a label: the cache becomes `st` (its registers hold no values now).
-// Often most of it is cached already (a block's end after its only path):
-// those pairs stay as they are, only the rest is dropped and filled. The
-// result is the same as clearing the cache and filling all of `st`, stamps
-// included (given in the same order).
 void FunctionCompiler::Impl::setCache(const CacheState& st) {
-  uint32_t want[2], keep[2];
+  clearCache();
   for (int f : {kGp, kFp}) {
-    want[f] = st.mask[f] & ~busy[f];
-    keep[f] = 0;
-    for (uint32_t m = want[f] & cache[f]; m; m &= m - 1) {
+    for (uint32_t m = st.mask[f] & ~busy[f]; m; m &= m - 1) {
       int r = __builtin_ctz(m);
-      if (holder[f][r] == st.holder[f][r]) keep[f] |= 1u << r;
-    }
-  }
-  // Every drop before any fill: a local may move between registers.
-  for (int f : {kGp, kFp})
-    for (uint32_t m = cache[f] & ~keep[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
-  for (int f : {kGp, kFp}) {
-    for (uint32_t m = want[f]; m; m &= m - 1) {
-      int r = __builtin_ctz(m);
-      stamp[f][r] = ++clock;
-      if (keep[f] & (1u << r)) continue;
       int32_t x = st.holder[f][r];
       cache[f] |= 1u << r;
       holder[f][r] = x;
+      stamp[f][r] = ++clock;
       local_reg[size_t(x)] = int8_t(r);
       // The class the local had in the state's file (its type's).
       local_cls[size_t(x)] = f == kGp ? RegClass::Gp : local_vec[size_t(x)] ? RegClass::Vec : RegClass::Fp;
