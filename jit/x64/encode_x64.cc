@@ -17,7 +17,7 @@ namespace tern::jit {
 namespace {
 
 // The longest encoding written here: REX, opcode, ModRM, SIB, disp32, imm32.
-constexpr size_t kMaxBytes = 16;
+constexpr size_t kMaxBytes = Masm::kDirectMaxBytes;
 
 uint8_t rex(bool wide, int reg, int index, int base) {
   return uint8_t(0x40 | (wide ? 8 : 0) | ((reg >> 3) << 2) | ((index >> 3) << 1) | (base >> 3));
@@ -62,9 +62,14 @@ bool directMemForm(const MemRef& ref) {
 }  // namespace
 
 // Where the next instruction's bytes go, or null to take asmjit's path.
+// (One compare: direct_room_ is kMaxBytes, or SIZE_MAX with the direct
+// path off. A buffer with room is never null: the callers' test of the
+// result is the only one left.)
 uint8_t* Masm::directBegin() {
-  if (!direct_ || a_.remainingSpace() < kMaxBytes) return nullptr;
-  return a_._bufferPtr;
+  uint8_t* p = a_._bufferPtr;
+  if (size_t(a_._bufferEnd - p) < direct_room_) return nullptr;
+  if (!p) __builtin_unreachable();
+  return p;
 }
 
 // Advances past bytes written from directBegin(), keeping the section's size
@@ -179,6 +184,57 @@ bool Masm::directShiftImm(int digit, bool wide, Reg dst, uint8_t count) {
   *p++ = count == 1 ? 0xd1 : 0xc1;  // by 1: D1 /digit, no immediate (as asmjit)
   *p++ = uint8_t(0xc0 | digit << 3 | (dst.id & 7));
   if (count != 1) *p++ = count;
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directShiftCl(int digit, bool wide, Reg dst) {
+  uint8_t* p = directBegin();
+  if (!p || !dst.isGp()) return false;
+  if (wide || dst.id >= 8) *p++ = rex(wide, 0, 0, dst.id);
+  *p++ = 0xd3;  // D3 /digit: by cl
+  *p++ = uint8_t(0xc0 | digit << 3 | (dst.id & 7));
+  directEnd(p);
+  return true;
+}
+
+bool Masm::directImul(bool wide, Reg dst, const Opnd& rhs) {
+  if (!dst.isGp()) return false;
+  uint8_t* p;
+  switch (rhs.kind) {
+    case Opnd::R:
+      // imul r, r/m: 0F AF /r.
+      if (!rhs.reg.isGp() || !(p = directBegin())) return false;
+      if (wide || dst.id >= 8 || rhs.reg.id >= 8) *p++ = rex(wide, dst.id, 0, rhs.reg.id);
+      *p++ = 0x0f;
+      *p++ = 0xaf;
+      *p++ = uint8_t(0xc0 | (dst.id & 7) << 3 | (rhs.reg.id & 7));
+      break;
+    case Opnd::Slot: {
+      if (rhs.slot > 0x7fffffff / kSlotBytes || !(p = directBegin())) return false;
+      int32_t disp = int32_t(rhs.slot * kSlotBytes);
+      if (wide || dst.id >= 8) *p++ = rex(wide, dst.id, 0, 0);
+      *p++ = 0x0f;
+      *p++ = 0xaf;
+      *p++ = uint8_t(dispMod(disp) | (dst.id & 7) << 3 | 3);  // [rbx + disp]
+      p = putDisp(p, disp);
+      break;
+    }
+    default: {
+      // imul r, r/m, imm8 (6B /r ib) or imm32 (69 /r id), dst both times.
+      if (wide && int64_t(rhs.imm) != int64_t(int32_t(uint32_t(rhs.imm)))) return false;  // needs a register
+      if (!(p = directBegin())) return false;
+      int32_t imm = int32_t(uint32_t(rhs.imm));
+      if (wide || dst.id >= 8) *p++ = rex(wide, dst.id, 0, dst.id);
+      bool imm8 = imm == int8_t(imm);
+      *p++ = imm8 ? 0x6b : 0x69;
+      *p++ = uint8_t(0xc0 | (dst.id & 7) << 3 | (dst.id & 7));
+      if (imm8) *p++ = uint8_t(imm);
+      else
+        for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(imm) >> (8 * i));
+      break;
+    }
+  }
   directEnd(p);
   return true;
 }

@@ -38,7 +38,7 @@ Masm::Masm(uint32_t func_index) {
   static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;
   if (log_asm) {
     logging_ = true;
-    direct_ = false;  // every instruction through asmjit, which logs it
+    setDirectEncoding(false);  // every instruction through asmjit, which logs it
     logger_.setFile(stderr);
     code_.setLogger(&logger_);
     std::fprintf(stderr, "; function %u\n", func_index);
@@ -215,22 +215,23 @@ void Masm::intOpAsm(IntOp op, bool wide, Reg dst, const Opnd& lhs_in, const Opnd
                   : op == IntOp::ShrU ? Inst::kIdShr
                   : op == IntOp::Rotl ? Inst::kIdRol
                                       : Inst::kIdRor;
+      const int digit = op == IntOp::Shl    ? 4
+                        : op == IntOp::ShrS ? 7
+                        : op == IntOp::ShrU ? 5
+                        : op == IntOp::Rotl ? 0
+                                            : 1;
       if (rhs.kind == Opnd::Imm) {
         const uint8_t count = uint8_t(uint32_t(rhs.imm) & (wide ? 63 : 31));
-        const int digit = op == IntOp::Shl    ? 4
-                          : op == IntOp::ShrS ? 7
-                          : op == IntOp::ShrU ? 5
-                          : op == IntOp::Rotl ? 0
-                                              : 1;
         if (!directShiftImm(digit, wide, dst, count)) a_.emit(id, d, AImm(int(count)));
         return;
       }
       // The count goes in cl (intOpClobbers: the compiler keeps rcx free).
       loadOpnd(gpReg(1), rhs);
-      a_.emit(id, d, cl);
+      if (!directShiftCl(digit, wide, dst)) a_.emit(id, d, cl);
       return;
     }
     case IntOp::Mul: {
+      if (directImul(wide, dst, rhs)) return;
       Operand r = gpOperand(rhs, wide, true);
       if (r.isImm()) a_.imul(d, d, r.as<AImm>());
       else a_.emit(Inst::kIdImul, d, r);

@@ -161,11 +161,16 @@ class __attribute__((visibility("hidden"))) Masm {
 
   // Off: every instruction goes through asmjit's encoder (the direct
   // encodings below are checked against it this way, tests/jit/test_encode_x64.cc).
-  void setDirectEncoding(bool on) { direct_ = on && !logging_; }
+  void setDirectEncoding(bool on) {
+    direct_ = on && !logging_;
+    direct_room_ = direct_ ? kDirectMaxBytes : SIZE_MAX;
+  }
   size_t directCount() const { return direct_count_; }  // instructions the direct path wrote
   // Flags of a direct encoding's opcode (encode_x64.cc): kEscape0F puts
   // 0x0f before it (movzx, movsx), kOperand16 the operand-size prefix.
   static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
+  // The longest direct encoding: REX, opcode, ModRM, SIB, disp32, imm32.
+  static constexpr size_t kDirectMaxBytes = 16;
 
  private:
   // ---- direct encodings (jit/x64/encode_x64.cc) ----
@@ -196,6 +201,10 @@ class __attribute__((visibility("hidden"))) Masm {
   // mov of an immediate to `size` bytes of memory base + idx + offset (for
   // 8 bytes, a sign-extended imm32: the caller checks it fits).
   bool directMemImm(unsigned size, const MemRef& ref, uint64_t imm);
+  // A shift or rotate of a Gp register by cl: D3 /digit.
+  bool directShiftCl(int digit, bool wide, Reg dst);
+  // imul of a Gp register by a register, slot or immediate (dst = dst * rhs).
+  bool directImul(bool wide, Reg dst, const Opnd& rhs);
   // mov r32, imm32.
   bool directMovImm32(Reg dst, uint32_t imm);
   // setcc r8 then movzx r32, r8 (cond: the x86 condition code): a Gp
@@ -293,6 +302,9 @@ class __attribute__((visibility("hidden"))) Masm {
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
   bool sse42_ = false, avx_ = false;
   bool logging_ = false, direct_ = true;
+  // The room directBegin asks for: kDirectMaxBytes, or SIZE_MAX while the
+  // direct path is off.
+  size_t direct_room_ = kDirectMaxBytes;
   size_t direct_count_ = 0;
 };
 

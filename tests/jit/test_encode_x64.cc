@@ -67,7 +67,7 @@ TEST_CASE("moves between registers and slots") {
 }
 
 TEST_CASE("integer operations and compares") {
-  const IntOp ops[] = {IntOp::Add, IntOp::Sub, IntOp::And, IntOp::Or, IntOp::Xor};
+  const IntOp ops[] = {IntOp::Add, IntOp::Sub, IntOp::And, IntOp::Or, IntOp::Xor, IntOp::Mul};
   for (bool wide : {false, true}) {
     for (int d : gpIds()) {
       std::string w = wide ? " wide " : " ";
@@ -100,6 +100,14 @@ TEST_CASE("integer operations and compares") {
           same("shift " + std::to_string(int(op)) + (wide ? " wide " : " ") + std::to_string(d) + " by " +
                    std::to_string(count),
                [&](Masm& m) { m.intOp(op, wide, gpReg(d), Opnd::r(gpReg(d)), Opnd::i(count)); });
+  // And by a count in a register or slot (moved to cl first).
+  for (bool wide : {false, true})
+    for (int d : gpIds())
+      for (const Opnd& count : {Opnd::r(gpReg(1)), Opnd::r(gpReg(6)), Opnd::r(gpReg(9)), Opnd::s(3)})
+        for (IntOp op : shifts)
+          same("shift " + std::to_string(int(op)) + (wide ? " wide " : " ") + std::to_string(d) + " by kind " +
+                   std::to_string(int(count.kind)) + " reg " + std::to_string(count.reg.id),
+               [&](Masm& m) { m.intOp(op, wide, gpReg(d), Opnd::r(gpReg(d)), count); });
 }
 
 TEST_CASE("loads and stores of linear memory") {
