@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <cstdio>
@@ -422,15 +423,19 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
   for (const Fn& f : fns_) end = alignUp(alignUp(end) + f.code.size());
   if (end > arena_size || fns_.size() > jm.arena_cap - count) return false;
   if (alias) platform::growCodeAlias(alias, end - jm.alias_base);
-  std::vector<uint8_t> pad(12);
-  backend::alignCode(pad);  // one word of the backend's padding, repeated
-  std::vector<uintptr_t> starts;
+  // One word of the backend's padding, repeated (made once).
+  static const std::array<uint8_t, 4> pad = [] {
+    std::vector<uint8_t> v(12);
+    backend::alignCode(v);
+    return std::array<uint8_t, 4>{v[12], v[13], v[14], v[15]};
+  }();
+  std::vector<uintptr_t> starts;  // for the perf map only
   for (Fn& f : fns_) {
     size_t at = alignUp(jm.arena_used);
     uint8_t* p = jm.arena + at;                                    // where it runs
     uint8_t* w = alias ? alias->write + (at - jm.alias_base) : p;  // where it is written (writable: finish)
     size_t base = size_t(p - jm.code);                             // offsets count from jm.code
-    for (size_t i = jm.arena_used; i < at; ++i) *(w - (at - i)) = pad[12 + i % 4];
+    for (size_t i = jm.arena_used; i < at; ++i) *(w - (at - i)) = pad[i % 4];
     std::memcpy(w, f.code.data(), f.code.size());
     for (const CallSite& c : f.calls) {
       // A callee placed already (or this function itself) is called
@@ -451,7 +456,7 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
     jm.arena_count.store(++count, std::memory_order_release);
     jm.arena_used = alias ? at + f.code.size() : alignUp(at + f.code.size());
     if (alias) alias->written.store(jm.arena_used - jm.alias_base, std::memory_order_release);
-    starts.push_back(uintptr_t(p));
+    if (opts_.perf_map) starts.push_back(uintptr_t(p));
     std::atomic_ref<void*>(jm.table[f.index]).store(p + f.entry, std::memory_order_release);
   }
   if (opts_.perf_map) {
