@@ -335,7 +335,7 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 // vector code, a v128 value must first meet opRest's check). Kept this
 // small, the function saves no registers on that path: the rest, which
 // needs them, is out of line.
-inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
   op_offset = uint32_t(s.opOffset());
   // A pending compare is only fused into br_if, if and select; anything
@@ -579,6 +579,12 @@ FunctionCompiler::~FunctionCompiler() = default;
 void FunctionCompiler::begin(const ValidatorState& s) { impl_->begin(s); }
 void FunctionCompiler::op(const ValidatorState& s, Opcode op, const Imm& imm) { impl_->op(s, op, imm); }
 void FunctionCompiler::finish(const ValidatorState& s) { impl_->finish(s); }
+bool FunctionCompiler::compile(Reader& r, std::vector<ValType>* declared_locals, DecodeError* err) {
+  FunctionDecoder<Impl> dec(impl_->m, impl_->func_index, *impl_);
+  if (dec.decode(r, declared_locals)) return true;
+  *err = dec.error();
+  return false;
+}
 bool FunctionCompiler::failed() const { return impl_->failed; }
 const std::string& FunctionCompiler::failure() const { return impl_->why; }
 
