@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -50,18 +51,32 @@ struct CatchClause {
   bool all() const { return kind == kCatchAll || kind == kCatchAllRef; }
 };
 
+// An instruction's immediates, built for each visited instruction: kept
+// small (56 bytes, zeroed in a few stores), the rarest immediates in the
+// fields of others (i8x16.shuffle's lanes in bits and hi) or outside it
+// (try_table's clauses in ValidatorState::catches).
 struct Imm {
   uint32_t a = 0, b = 0;      // indices (local, global, func, type, table, label, mem, segment)
-  uint64_t bits = 0, hi = 0;  // constants
+  uint64_t bits = 0, hi = 0;  // constants; i8x16.shuffle's 16 lane indices (shuffleLanes)
+  uint64_t offset = 0;        // memarg offset
   uint32_t align = 0;
-  uint64_t offset = 0;  // memarg offset
-  uint32_t mem = 0;     // memory index: memarg, memory.size/grow/fill/init, memory.copy's destination
-  uint32_t mem2 = 0;    // memory.copy's source memory
+  uint32_t mem = 0;   // memory index: memarg, memory.size/grow/fill/init, memory.copy's destination
+  uint32_t mem2 = 0;  // memory.copy's source memory
   uint8_t lane = 0;
-  uint8_t shuffle[16] = {};
   ValType type = ValType::I32;                     // select t, ref.null
   const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
+
+  // i8x16.shuffle's lane indices, in order (stored by setShuffleLanes).
+  void shuffleLanes(uint8_t out[16]) const {
+    std::memcpy(out, &bits, 8);
+    std::memcpy(out + 8, &hi, 8);
+  }
+  void setShuffleLanes(const uint8_t in[16]) {
+    std::memcpy(&bits, in, 8);
+    std::memcpy(&hi, in + 8, 8);
+  }
 };
+static_assert(sizeof(void*) > 8 || sizeof(Imm) <= 56);
 
 // Try is a try block's body; Catch and CatchAll its handler clauses (the
 // frame changes kind at each clause, as an If becomes an Else). TryTable is

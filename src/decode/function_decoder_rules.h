@@ -354,13 +354,16 @@ bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opc
     case ImmKind::V128:
       if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
       return true;
-    case ImmKind::Shuffle:
+    case ImmKind::Shuffle: {
+      uint8_t lanes[16];
       for (int i = 0; i < 16; ++i) {
-        if (!r.u8(&imm->shuffle[i])) return readFail(r);
+        if (!r.u8(&lanes[i])) return readFail(r);
       }
       for (int i = 0; i < 16; ++i)
-        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+        if (lanes[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+      imm->setShuffleLanes(lanes);
       return true;
+    }
     case ImmKind::Lane2: return lane(r, imm, 2);
     case ImmKind::Lane4: return lane(r, imm, 4);
     case ImmKind::Lane8: return lane(r, imm, 8);
