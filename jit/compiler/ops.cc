@@ -376,6 +376,13 @@ TERN_HOT_INLINE inline void FunctionCompiler::Impl::op(const ValidatorState& s, 
       case Opcode::Br:
         if (!cmp_on_top) return control(s, op, imm);
         break;
+      case Opcode::Call:
+      case Opcode::CallIndirect:
+        if (!cmp_on_top) {
+          special(s, op, imm);  // (it compiles both)
+          return;
+        }
+        break;
       default: break;
     }
     // Scalar operators and loads and stores, when no compare waits to be
@@ -386,6 +393,25 @@ TERN_HOT_INLINE inline void FunctionCompiler::Impl::op(const ValidatorState& s, 
       if (op >= Opcode::I32Load && op <= Opcode::I64Store32) return memOp(s, op, imm);
     }
   }
+  opRest(s, op, imm, cmp_on_top);
+}
+
+// op() for the decoder's typed hooks, without the tests that the kind
+// answers: a numeric instruction (not SIMD, no immediates) goes to numOp,
+// a scalar load or store to memOp, unless a compare waits on the stack.
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::numeric(const ValidatorState& s, Opcode op) {
+  if (failed) return;
+  op_offset = uint32_t(s.opOffset());
+  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  if (!cmp_on_top && a.vecSupported()) return numOp(op);
+  opRest(s, op, Imm{}, cmp_on_top);
+}
+
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::memory(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if (failed) return;
+  op_offset = uint32_t(s.opOffset());
+  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  if (!cmp_on_top && a.vecSupported()) return memOp(s, op, imm);
   opRest(s, op, imm, cmp_on_top);
 }
 

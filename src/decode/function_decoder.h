@@ -18,6 +18,15 @@
 //       is visited as a block, its clauses in ValidatorState::catches
 //       (their labels count from outside the try_table, as in the binary).
 //   void finish(const ValidatorState&);
+// Optional typed hooks, called instead of op() for the commonest kinds when
+// the visitor declares them (op() is called otherwise; a hook must do what
+// op() would):
+//   void numeric(const ValidatorState&, Opcode);
+//     - a single-byte numeric instruction without immediates (i32.add,
+//       i64.eqz, f64.mul...), no Imm built;
+//   void memory(const ValidatorState&, Opcode, const Imm&);
+//     - a single-byte scalar load or store (i32.load to i64.store32) whose
+//       memarg is memory 0's with a small offset (the Imm's align and offset).
 #pragma once
 
 #include <array>
@@ -623,13 +632,31 @@ class FunctionDecoder : public ValidatorState {
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  // The visit of an instruction of applyScalarSig's: by the visitor's typed
+  // hook for its kind where it has one (see the top), else by op().
+  enum class Hook : uint8_t { None, Numeric, Memory };
+  template <Hook kHook, class Fill>
+  TERN_HOT_INLINE void visitScalar(Opcode op, Fill fill) {
+    if constexpr (kHook == Hook::Numeric && requires(Visitor & v, const ValidatorState& s) { v.numeric(s, op); }) {
+      visitor_.numeric(*this, op);
+    } else if constexpr (kHook == Hook::Memory &&
+                         requires(Visitor & v, const ValidatorState& s, const Imm& i) { v.memory(s, op, i); }) {
+      Imm imm;
+      fill(imm);
+      visitor_.memory(*this, op, imm);
+    } else {
+      Imm imm;
+      fill(imm);
+      visitor_.op(*this, op, imm);
+    }
+  }
   // applySig for a single-byte opcode (no v128 operand or result): the
   // operands checked in place when they are all above the frame's height
   // and of the signature's types (the common case); else applySig, which
   // finds the same error or the unknown types of unreachable code.
   // `fill(Imm&)` sets the instruction's immediates: the Imm is built only
   // to be visited, so that validation alone (NullVisitor) builds none.
-  template <class Fill>
+  template <Hook kHook = Hook::None, class Fill>
   TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, Fill fill) {
     const OpSig& sig = info.types;
     const size_t n = sig.nparams, h = stack.size();
@@ -642,11 +669,7 @@ class FunctionDecoder : public ValidatorState {
     }
     const bool visit = live();
     stack.drop(n);
-    if (visit) {
-      Imm imm;
-      fill(imm);
-      visitor_.op(*this, op, imm);
-    }
+    if (visit) visitScalar<kHook>(op, fill);
     if (sig.nresults) stack.push_back(sig.results[0]);
     return true;
   }
@@ -706,7 +729,7 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
     case FastKind::Slow: return ended(stepSlow(r, b));
     case FastKind::Sig: {
       const Opcode op = opcode();
-      return next(applyScalarSig(opInfo(op), op, [](Imm&) {}));
+      return next(applyScalarSig<Hook::Numeric>(opInfo(op), op, [](Imm&) {}));
     }
     case FastKind::Const: {
       const Opcode op = opcode();
@@ -733,7 +756,7 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
         const uint32_t offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
         r.skip(two ? 3 : 2);
         if (align > opInfo(op).natural_align) return next(invalid(ErrorCode::AlignmentTooLarge));
-        return next(applyScalarSig(opInfo(op), op, [align, offset](Imm& imm) {
+        return next(applyScalarSig<Hook::Memory>(opInfo(op), op, [align, offset](Imm& imm) {
           imm.align = align;
           imm.offset = offset;
         }));
@@ -918,10 +941,11 @@ template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
   if (op == Opcode::Return) {
     if (!popLabelTypes(frames.front())) return false;
-    if (live) visitor_.op(*this, op, Imm{});
+    if (live) visitor_.op(*this, Opcode::Return, Imm{});
     markUnreachable();
     return true;
   }
+  // (The visits name their opcode: a visitor inlined here sees a constant.)
   uint32_t depth;
   if (!r.u32(&depth)) return readFail(r);
   if (depth >= frames.size()) return invalid(ErrorCode::UnknownLabel, depth);
@@ -929,11 +953,11 @@ bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
   const CtrlFrame& target = frameAt(depth);
   if (op == Opcode::Br) {
     if (!popLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, immA(depth));
+    if (live) visitor_.op(*this, Opcode::Br, immA(depth));
     markUnreachable();
   } else {
     if (!checkLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, immA(depth));
+    if (live) visitor_.op(*this, Opcode::BrIf, immA(depth));
   }
   return true;
 }
