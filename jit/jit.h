@@ -291,6 +291,13 @@ class FunctionCompiler {
   void begin(const ValidatorState& s);
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
   void finish(const ValidatorState& s);
+  // Decodes and validates the body (r at its local declarations, which are
+  // appended to *declared_locals) and compiles it in the same pass. The
+  // decoder visits the compiler's own state (FunctionDecoder<Impl>), so that
+  // the hot paths of its op() inline into the decoding loop, where the
+  // opcode is often a constant: no call per instruction. False on invalid
+  // code (*err says why); then, or when failed(), nothing was compiled.
+  bool compile(Reader& r, std::vector<ValType>* declared_locals, DecodeError* err);
   bool failed() const;
   const std::string& failure() const;
 

@@ -6,13 +6,23 @@
 namespace tern::jit {
 
 struct FunctionCompiler::Impl {
+  const ModuleData& m;
+  uint32_t func_index;
   std::string why = "no JIT backend for this host";
 };
-FunctionCompiler::FunctionCompiler(const ModuleData&, ModuleBuilder&, uint32_t) : impl_(std::make_unique<Impl>()) {}
+FunctionCompiler::FunctionCompiler(const ModuleData& m, ModuleBuilder&, uint32_t func_index)
+    : impl_(std::make_unique<Impl>(Impl{m, func_index})) {}
 FunctionCompiler::~FunctionCompiler() = default;
 void FunctionCompiler::begin(const ValidatorState&) {}
 void FunctionCompiler::op(const ValidatorState&, Opcode, const Imm&) {}
 void FunctionCompiler::finish(const ValidatorState&) {}
+// Validation only (failed() is always true).
+bool FunctionCompiler::compile(Reader& r, std::vector<ValType>* declared_locals, DecodeError* err) {
+  FunctionDecoder<FunctionCompiler> dec(impl_->m, impl_->func_index, *this);
+  if (dec.decode(r, declared_locals)) return true;
+  *err = dec.error();
+  return false;
+}
 bool FunctionCompiler::failed() const { return true; }
 const std::string& FunctionCompiler::failure() const { return impl_->why; }
 

@@ -446,6 +446,10 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
 
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
+  // The decoder's typed hooks (decode/function_decoder.h): op() for a
+  // numeric instruction without immediates, and for a scalar load or store.
+  void numeric(const ValidatorState& s, Opcode op);
+  void memory(const ValidatorState& s, Opcode op, const Imm& imm);
   [[gnu::noinline]] void opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top);
   [[gnu::noinline]] void numOp(Opcode op);                                           // a scalar operator (OpClass::Num)
   [[gnu::noinline]] void memOp(const ValidatorState& s, Opcode op, const Imm& imm);  // i32.load..i64.store32

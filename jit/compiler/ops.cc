@@ -335,7 +335,7 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 // vector code, a v128 value must first meet opRest's check). Kept this
 // small, the function saves no registers on that path: the rest, which
 // needs them, is out of line.
-inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
   op_offset = uint32_t(s.opOffset());
   // A pending compare is only fused into br_if, if and select; anything
@@ -376,6 +376,13 @@ inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const
       case Opcode::Br:
         if (!cmp_on_top) return control(s, op, imm);
         break;
+      case Opcode::Call:
+      case Opcode::CallIndirect:
+        if (!cmp_on_top) {
+          special(s, op, imm);  // (it compiles both)
+          return;
+        }
+        break;
       default: break;
     }
     // Scalar operators and loads and stores, when no compare waits to be
@@ -386,6 +393,25 @@ inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const
       if (op >= Opcode::I32Load && op <= Opcode::I64Store32) return memOp(s, op, imm);
     }
   }
+  opRest(s, op, imm, cmp_on_top);
+}
+
+// op() for the decoder's typed hooks, without the tests that the kind
+// answers: a numeric instruction (not SIMD, no immediates) goes to numOp,
+// a scalar load or store to memOp, unless a compare waits on the stack.
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::numeric(const ValidatorState& s, Opcode op) {
+  if (failed) return;
+  op_offset = uint32_t(s.opOffset());
+  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  if (!cmp_on_top && a.vecSupported()) return numOp(op);
+  opRest(s, op, Imm{}, cmp_on_top);
+}
+
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::memory(const ValidatorState& s, Opcode op, const Imm& imm) {
+  if (failed) return;
+  op_offset = uint32_t(s.opOffset());
+  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  if (!cmp_on_top && a.vecSupported()) return memOp(s, op, imm);
   opRest(s, op, imm, cmp_on_top);
 }
 
@@ -579,6 +605,12 @@ FunctionCompiler::~FunctionCompiler() = default;
 void FunctionCompiler::begin(const ValidatorState& s) { impl_->begin(s); }
 void FunctionCompiler::op(const ValidatorState& s, Opcode op, const Imm& imm) { impl_->op(s, op, imm); }
 void FunctionCompiler::finish(const ValidatorState& s) { impl_->finish(s); }
+bool FunctionCompiler::compile(Reader& r, std::vector<ValType>* declared_locals, DecodeError* err) {
+  FunctionDecoder<Impl> dec(impl_->m, impl_->func_index, *impl_);
+  if (dec.decode(r, declared_locals)) return true;
+  *err = dec.error();
+  return false;
+}
 bool FunctionCompiler::failed() const { return impl_->failed; }
 const std::string& FunctionCompiler::failure() const { return impl_->why; }
 

@@ -50,8 +50,13 @@ bool FunctionCompiler::Impl::simdOp(Opcode op, const Imm& imm) {
     int r = vecOwned(x);
     int rb = vecReg(b);
     bool done = true;
-    if (op == Opcode::I8x16Shuffle) a.vecShuffle(vecR(r), vecR(rb), imm.shuffle, vecR(tmp));
-    else done = a.vecBinop(op, vecR(r), vecR(rb), vecR(tmp));
+    if (op == Opcode::I8x16Shuffle) {
+      uint8_t lanes[16];
+      imm.shuffleLanes(lanes);
+      a.vecShuffle(vecR(r), vecR(rb), lanes, vecR(tmp));
+    } else {
+      done = a.vecBinop(op, vecR(r), vecR(rb), vecR(tmp));
+    }
     freeReg(RegClass::Vec, tmp);
     if (!done) {
       // Back on the stack in registers: the helper takes them from their slots.

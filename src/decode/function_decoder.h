@@ -18,10 +18,20 @@
 //       is visited as a block, its clauses in ValidatorState::catches
 //       (their labels count from outside the try_table, as in the binary).
 //   void finish(const ValidatorState&);
+// Optional typed hooks, called instead of op() for the commonest kinds when
+// the visitor declares them (op() is called otherwise; a hook must do what
+// op() would):
+//   void numeric(const ValidatorState&, Opcode);
+//     - a single-byte numeric instruction without immediates (i32.add,
+//       i64.eqz, f64.mul...), no Imm built;
+//   void memory(const ValidatorState&, Opcode, const Imm&);
+//     - a single-byte scalar load or store (i32.load to i64.store32) whose
+//       memarg is memory 0's with a small offset (the Imm's align and offset).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -50,18 +60,32 @@ struct CatchClause {
   bool all() const { return kind == kCatchAll || kind == kCatchAllRef; }
 };
 
+// An instruction's immediates, built for each visited instruction: kept
+// small (56 bytes, zeroed in a few stores), the rarest immediates in the
+// fields of others (i8x16.shuffle's lanes in bits and hi) or outside it
+// (try_table's clauses in ValidatorState::catches).
 struct Imm {
   uint32_t a = 0, b = 0;      // indices (local, global, func, type, table, label, mem, segment)
-  uint64_t bits = 0, hi = 0;  // constants
+  uint64_t bits = 0, hi = 0;  // constants; i8x16.shuffle's 16 lane indices (shuffleLanes)
+  uint64_t offset = 0;        // memarg offset
   uint32_t align = 0;
-  uint64_t offset = 0;  // memarg offset
-  uint32_t mem = 0;     // memory index: memarg, memory.size/grow/fill/init, memory.copy's destination
-  uint32_t mem2 = 0;    // memory.copy's source memory
+  uint32_t mem = 0;   // memory index: memarg, memory.size/grow/fill/init, memory.copy's destination
+  uint32_t mem2 = 0;  // memory.copy's source memory
   uint8_t lane = 0;
-  uint8_t shuffle[16] = {};
   ValType type = ValType::I32;                     // select t, ref.null
   const std::vector<uint32_t>* targets = nullptr;  // br_table (default in a)
+
+  // i8x16.shuffle's lane indices, in order (stored by setShuffleLanes).
+  void shuffleLanes(uint8_t out[16]) const {
+    std::memcpy(out, &bits, 8);
+    std::memcpy(out + 8, &hi, 8);
+  }
+  void setShuffleLanes(const uint8_t in[16]) {
+    std::memcpy(&bits, in, 8);
+    std::memcpy(&hi, in + 8, 8);
+  }
 };
+static_assert(sizeof(void*) > 8 || sizeof(Imm) <= 56);
 
 // Try is a try block's body; Catch and CatchAll its handler clauses (the
 // frame changes kind at each clause, as an If becomes an Else). TryTable is
@@ -608,13 +632,31 @@ class FunctionDecoder : public ValidatorState {
     for (unsigned i = 0; i < sig.nresults; ++i) push(sig.results[i]);
     return true;
   }
+  // The visit of an instruction of applyScalarSig's: by the visitor's typed
+  // hook for its kind where it has one (see the top), else by op().
+  enum class Hook : uint8_t { None, Numeric, Memory };
+  template <Hook kHook, class Fill>
+  TERN_HOT_INLINE void visitScalar(Opcode op, Fill fill) {
+    if constexpr (kHook == Hook::Numeric && requires(Visitor & v, const ValidatorState& s) { v.numeric(s, op); }) {
+      visitor_.numeric(*this, op);
+    } else if constexpr (kHook == Hook::Memory &&
+                         requires(Visitor & v, const ValidatorState& s, const Imm& i) { v.memory(s, op, i); }) {
+      Imm imm;
+      fill(imm);
+      visitor_.memory(*this, op, imm);
+    } else {
+      Imm imm;
+      fill(imm);
+      visitor_.op(*this, op, imm);
+    }
+  }
   // applySig for a single-byte opcode (no v128 operand or result): the
   // operands checked in place when they are all above the frame's height
   // and of the signature's types (the common case); else applySig, which
   // finds the same error or the unknown types of unreachable code.
   // `fill(Imm&)` sets the instruction's immediates: the Imm is built only
   // to be visited, so that validation alone (NullVisitor) builds none.
-  template <class Fill>
+  template <Hook kHook = Hook::None, class Fill>
   TERN_HOT_INLINE bool applyScalarSig(const OpInfo& info, Opcode op, Fill fill) {
     const OpSig& sig = info.types;
     const size_t n = sig.nparams, h = stack.size();
@@ -627,11 +669,7 @@ class FunctionDecoder : public ValidatorState {
     }
     const bool visit = live();
     stack.drop(n);
-    if (visit) {
-      Imm imm;
-      fill(imm);
-      visitor_.op(*this, op, imm);
-    }
+    if (visit) visitScalar<kHook>(op, fill);
     if (sig.nresults) stack.push_back(sig.results[0]);
     return true;
   }
@@ -691,7 +729,7 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
     case FastKind::Slow: return ended(stepSlow(r, b));
     case FastKind::Sig: {
       const Opcode op = opcode();
-      return next(applyScalarSig(opInfo(op), op, [](Imm&) {}));
+      return next(applyScalarSig<Hook::Numeric>(opInfo(op), op, [](Imm&) {}));
     }
     case FastKind::Const: {
       const Opcode op = opcode();
@@ -718,7 +756,7 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
         const uint32_t offset = two ? (p[1] & 0x7fu) | uint32_t(p[2]) << 7 : p[1];
         r.skip(two ? 3 : 2);
         if (align > opInfo(op).natural_align) return next(invalid(ErrorCode::AlignmentTooLarge));
-        return next(applyScalarSig(opInfo(op), op, [align, offset](Imm& imm) {
+        return next(applyScalarSig<Hook::Memory>(opInfo(op), op, [align, offset](Imm& imm) {
           imm.align = align;
           imm.offset = offset;
         }));
@@ -903,10 +941,11 @@ template <class Visitor>
 bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
   if (op == Opcode::Return) {
     if (!popLabelTypes(frames.front())) return false;
-    if (live) visitor_.op(*this, op, Imm{});
+    if (live) visitor_.op(*this, Opcode::Return, Imm{});
     markUnreachable();
     return true;
   }
+  // (The visits name their opcode: a visitor inlined here sees a constant.)
   uint32_t depth;
   if (!r.u32(&depth)) return readFail(r);
   if (depth >= frames.size()) return invalid(ErrorCode::UnknownLabel, depth);
@@ -914,52 +953,12 @@ bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
   const CtrlFrame& target = frameAt(depth);
   if (op == Opcode::Br) {
     if (!popLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, immA(depth));
+    if (live) visitor_.op(*this, Opcode::Br, immA(depth));
     markUnreachable();
   } else {
     if (!checkLabelTypes(target)) return false;
-    if (live) visitor_.op(*this, op, immA(depth));
+    if (live) visitor_.op(*this, Opcode::BrIf, immA(depth));
   }
-  return true;
-}
-
-// call, call_indirect, and their tail forms return_call and
-// return_call_indirect (Features::tail_call): the callee's results must be
-// the function's own, and what is left below the arguments is dropped.
-template <class Visitor>
-bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
-  const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
-  if (tail && !module->features.tail_call) return malformed(opOffset(), ErrorCode::IllegalOpcode);
-  if (tail && !kBuildTailCalls) return malformed(opOffset(), ErrorCode::TailCallsNotInBuild);
-  uint32_t a, b = 0;  // Imm::a and b, built only to be visited
-  const FuncType* ft;
-  if (op == Opcode::Call || op == Opcode::ReturnCall) {
-    if (!r.u32(&a)) return readFail(r);
-    if (a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, a);
-    ft = &module->funcType(a);
-  } else {
-    if (!r.u32(&a)) return readFail(r);  // type
-    if (!r.u32(&b)) return readFail(r);  // table
-    if (!checkTable(b)) return false;
-    if (a >= module->types.size()) return invalid(ErrorCode::UnknownType, a);
-    if (module->tables[b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
-    if (!popExpect(ValType::I32)) return false;
-    ft = &module->types[a];
-  }
-  if (tail && ft->results != module->funcType(func_index).results) return invalid(ErrorCode::TypeMismatch);
-  for (size_t i = ft->params.size(); i-- > 0;)
-    if (!popExpect(ft->params[i])) return false;
-  if (live) {
-    Imm imm;
-    imm.a = a;
-    imm.b = b;
-    visitor_.op(*this, op, imm);
-  }
-  if (tail) {
-    markUnreachable();
-    return true;
-  }
-  for (ValType t : ft->results) push(t);
   return true;
 }
 
@@ -984,7 +983,7 @@ inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live)
 
 }  // namespace tern
 
-// The rules of the rarer instructions (exceptions, memory, table and segment
+// The rules of calls and of the rarer instructions (exceptions, memory, table and segment
 // instructions, else, br_table, globals, drop/select, references, the
 // generic path's immediates), out of this file to keep it readable.
 #include "decode/function_decoder_rules.h"

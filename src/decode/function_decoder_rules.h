@@ -1,5 +1,5 @@
-// The rules of FunctionDecoder (decode/function_decoder.h) for the rarer
-// instructions: exception handling (try, catch, delegate, throw, rethrow,
+// The rules of FunctionDecoder (decode/function_decoder.h) for calls and
+// the rarer instructions: exception handling (try, catch, delegate, throw, rethrow,
 // try_table, throw_ref), the memory, table and segment instructions,
 // else, br_table, global.get/set, the parametric (drop, select) and
 // reference instructions, and the immediates of the generic path.
@@ -111,6 +111,46 @@ bool FunctionDecoder<Visitor>::stepException(Reader& r, Opcode op, bool live) {
   f.unreachable = false;
   if (op == Opcode::Catch)
     for (ValType t : module->types[module->tags[imm.a]].params) push(t);
+  return true;
+}
+
+// call, call_indirect, and their tail forms return_call and
+// return_call_indirect (Features::tail_call): the callee's results must be
+// the function's own, and what is left below the arguments is dropped.
+template <class Visitor>
+bool FunctionDecoder<Visitor>::stepCall(Reader& r, Opcode op, bool live) {
+  const bool tail = op == Opcode::ReturnCall || op == Opcode::ReturnCallIndirect;
+  if (tail && !module->features.tail_call) return malformed(opOffset(), ErrorCode::IllegalOpcode);
+  if (tail && !kBuildTailCalls) return malformed(opOffset(), ErrorCode::TailCallsNotInBuild);
+  uint32_t a, b = 0;  // Imm::a and b, built only to be visited
+  const FuncType* ft;
+  if (op == Opcode::Call || op == Opcode::ReturnCall) {
+    if (!r.u32(&a)) return readFail(r);
+    if (a >= module->func_types.size()) return invalid(ErrorCode::UnknownFunction, a);
+    ft = &module->funcType(a);
+  } else {
+    if (!r.u32(&a)) return readFail(r);  // type
+    if (!r.u32(&b)) return readFail(r);  // table
+    if (!checkTable(b)) return false;
+    if (a >= module->types.size()) return invalid(ErrorCode::UnknownType, a);
+    if (module->tables[b].elem != ValType::FuncRef) return invalid(ErrorCode::TypeMismatch);
+    if (!popExpect(ValType::I32)) return false;
+    ft = &module->types[a];
+  }
+  if (tail && ft->results != module->funcType(func_index).results) return invalid(ErrorCode::TypeMismatch);
+  for (size_t i = ft->params.size(); i-- > 0;)
+    if (!popExpect(ft->params[i])) return false;
+  if (live) {
+    Imm imm;
+    imm.a = a;
+    imm.b = b;
+    visitor_.op(*this, op, imm);
+  }
+  if (tail) {
+    markUnreachable();
+    return true;
+  }
+  for (ValType t : ft->results) push(t);
   return true;
 }
 
@@ -354,13 +394,16 @@ bool FunctionDecoder<Visitor>::readGenericImm(Reader& r, const OpInfo& info, Opc
     case ImmKind::V128:
       if (!r.fixed64(&imm->bits) || !r.fixed64(&imm->hi)) return readFail(r);
       return true;
-    case ImmKind::Shuffle:
+    case ImmKind::Shuffle: {
+      uint8_t lanes[16];
       for (int i = 0; i < 16; ++i) {
-        if (!r.u8(&imm->shuffle[i])) return readFail(r);
+        if (!r.u8(&lanes[i])) return readFail(r);
       }
       for (int i = 0; i < 16; ++i)
-        if (imm->shuffle[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+        if (lanes[i] >= 32) return invalid(ErrorCode::InvalidLaneIndex);
+      imm->setShuffleLanes(lanes);
       return true;
+    }
     case ImmKind::Lane2: return lane(r, imm, 2);
     case ImmKind::Lane4: return lane(r, imm, 4);
     case ImmKind::Lane8: return lane(r, imm, 8);

@@ -132,8 +132,10 @@ void Lowering::simdOp(Opcode op, const Imm& imm) {
       for (unsigned i = 0; i < nin; ++i) w(in[i]);
       if (lane) w(imm.lane);
       if (info.imm == ImmKind::Shuffle) {
+        uint8_t lanes[16];
+        imm.shuffleLanes(lanes);
         uint32_t words[4];
-        std::memcpy(words, imm.shuffle, sizeof words);
+        std::memcpy(words, lanes, sizeof words);
         for (uint32_t x : words) w(x);
       }
       break;

@@ -127,11 +127,7 @@ bool jitBody(const ModuleData& m, jit::ModuleBuilder& b, uint32_t func_index, Re
     return true;
   }
   jit::FunctionCompiler jc(m, b, func_index);
-  FunctionDecoder<jit::FunctionCompiler> dec(m, func_index, jc);
-  if (!dec.decode(r, &body.locals)) {
-    err = dec.error();
-    return false;
-  }
+  if (!jc.compile(r, &body.locals, &err)) return false;
   if (jc.failed()) {
     body.jit_failure = jc.failure();
     body.locals.clear();
