@@ -313,9 +313,10 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
     }
   }
   storeTo(x, v.e, v.d);
-  dropLocalCache(x);
-  // A value in a register stays there as the local's cached copy.
+  // A value in a register stays there as the local's cached copy (adoptCache
+  // drops the old one); any other value leaves the local uncached.
   if (v.e.kind == Entry::Reg) adoptCache(x, v.e.cls, v.e.reg);
+  else dropLocalCache(x);
   if (op == Opcode::LocalTee) {
     if (v.e.kind == Entry::Const) {
       stack.push_back(v.e);
