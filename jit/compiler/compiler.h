@@ -129,6 +129,7 @@ class EntryStack {
     return e;
   }
   void pop_back() { --size_; }
+  void clear() { size_ = 0; }
   void reserve(size_t n) {
     if (n > buf_.size()) buf_.resize(n);
   }
@@ -293,7 +294,18 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   LoopReads loop_reads;
   bool loop_reads_started = false;
 
-  Impl(const ModuleData& md, ModuleBuilder& b, uint32_t fi) : m(md), builder(b), func_index(fi), a(fi) {}
+  Impl(const ModuleData& md, ModuleBuilder& b, uint32_t fi) : m(md), builder(b), func_index(fi), a(fi) {
+    takeScratch();
+  }
+  ~Impl() { leaveScratch(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // The per-function buffers come from, and go back to, the thread's
+  // Scratch (ops.cc; why: jit/scratch.h).
+  struct Scratch;
+  static Scratch& scratch();
+  void takeScratch();
+  void leaveScratch();
 
   void fail(const std::string& w) {
     if (!failed) why = w;

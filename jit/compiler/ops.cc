@@ -1,6 +1,7 @@
 // The compiler's dispatch of one instruction, and the instructions that
 // touch memory, locals, globals and calls (see compiler.h).
 #include "jit/compiler/compiler.h"
+#include "jit/scratch.h"
 
 namespace tern::jit {
 
@@ -598,6 +599,46 @@ bool FunctionCompiler::Impl::special(const ValidatorState& s, Opcode op, const I
     case Opcode::ThrowRef: fail("try_table and throw_ref run in the interpreter"); return true;
     default: return false;
   }
+}
+
+// What one compile leaves the next on its thread: emptied buffers, with
+// their capacity.
+struct FunctionCompiler::Impl::Scratch {
+  std::vector<int8_t> local_reg;
+  std::vector<RegClass> local_cls;
+  std::vector<uint8_t> local_vec;
+  std::vector<uint32_t> local_index;
+  compiler::EntryStack stack;
+  std::vector<compiler::JFrame> frames;
+  std::vector<TrapSite> sites;
+};
+
+FunctionCompiler::Impl::Scratch& FunctionCompiler::Impl::scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+void FunctionCompiler::Impl::takeScratch() {
+  Scratch& t = scratch();
+  local_reg = std::move(t.local_reg);
+  local_cls = std::move(t.local_cls);
+  local_vec = std::move(t.local_vec);
+  local_index = std::move(t.local_index);
+  stack = std::move(t.stack);
+  frames = std::move(t.frames);
+  sites = std::move(t.sites);
+}
+
+void FunctionCompiler::Impl::leaveScratch() {
+  Scratch& t = scratch();
+  leaveForNext(local_reg, t.local_reg);
+  leaveForNext(local_cls, t.local_cls);
+  leaveForNext(local_vec, t.local_vec);
+  leaveForNext(local_index, t.local_index);
+  leaveForNext(frames, t.frames);
+  leaveForNext(sites, t.sites);
+  stack.clear();
+  t.stack = std::move(stack);
 }
 
 FunctionCompiler::FunctionCompiler(const ModuleData& m, ModuleBuilder& b, uint32_t func_index)

@@ -7,6 +7,7 @@
 
 #include "jit/entry.h"
 #include "jit/jit.h"
+#include "jit/scratch.h"
 #include "platform/host_cpu.h"
 
 namespace tern::jit {
@@ -32,7 +33,35 @@ CondCode cc(Cond c) { return CondCode(Masm::x86Cond(c)); }
 
 }  // namespace
 
+struct Masm::Scratch {
+  std::vector<int64_t> own_offsets;
+  std::vector<Label> own_twins;
+  std::vector<Fixup> fixups;
+  std::vector<PoolEntry> pool;
+  std::vector<std::pair<uint32_t, uint32_t>> calls;
+};
+
+Masm::Scratch& Masm::scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+Masm::~Masm() {
+  Scratch& t = scratch();
+  leaveForNext(own_offsets_, t.own_offsets);
+  leaveForNext(own_twins_, t.own_twins);
+  leaveForNext(fixups_, t.fixups);
+  leaveForNext(pool_, t.pool);
+  leaveForNext(calls_, t.calls);
+}
+
 Masm::Masm(uint32_t func_index) {
+  Scratch& t = scratch();
+  own_offsets_ = std::move(t.own_offsets);
+  own_twins_ = std::move(t.own_twins);
+  fixups_ = std::move(t.fixups);
+  pool_ = std::move(t.pool);
+  calls_ = std::move(t.calls);
   code_.init(Environment::host());
   // TERN_JIT_ASM=1 prints every compiled function's assembly to stderr.
   static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;

@@ -45,6 +45,11 @@ class __attribute__((visibility("hidden"))) Masm {
   static constexpr Reg divPreferredDst(DivOp op) { return gpReg(op == DivOp::RemS || op == DivOp::RemU ? 2 : 0); }
 
   explicit Masm(uint32_t func_index);
+  // Its buffers come from, and go back to, the thread's Scratch
+  // (masm_x64.cc; why: jit/scratch.h).
+  ~Masm();
+  Masm(const Masm&) = delete;
+  Masm& operator=(const Masm&) = delete;
 
   // The x86 condition code (asmjit's CondCode) of a condition after cmp or
   // fcmp (FEq, FNe: setCond only, which adds the parity test).
@@ -299,6 +304,8 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::x86::Assembler a_;
   size_t frame_patch_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
+  struct Scratch;
+  static Scratch& scratch();
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
   bool sse42_ = false, avx_ = false;
   bool logging_ = false, direct_ = true;
