@@ -282,15 +282,13 @@ class ModuleBuilder {
   std::vector<Fn> fns_;
 };
 
-// The visitor. Bails out (failed() == true) on anything it does not compile;
-// the function then runs in the interpreter.
+// Compiles one function body in the decoder's single pass (its Impl is the
+// decoder's visitor). Bails out (failed() == true) on anything it does not
+// compile; the function then runs in the interpreter.
 class FunctionCompiler {
  public:
   FunctionCompiler(const ModuleData& m, ModuleBuilder& b, uint32_t func_index);
   ~FunctionCompiler();
-  void begin(const ValidatorState& s);
-  void op(const ValidatorState& s, Opcode op, const Imm& imm);
-  void finish(const ValidatorState& s);
   // Decodes and validates the body (r at its local declarations, which are
   // appended to *declared_locals) and compiles it in the same pass. The
   // decoder visits the compiler's own state (FunctionDecoder<Impl>), so that

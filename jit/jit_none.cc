@@ -13,12 +13,10 @@ struct FunctionCompiler::Impl {
 FunctionCompiler::FunctionCompiler(const ModuleData& m, ModuleBuilder&, uint32_t func_index)
     : impl_(std::make_unique<Impl>(Impl{m, func_index})) {}
 FunctionCompiler::~FunctionCompiler() = default;
-void FunctionCompiler::begin(const ValidatorState&) {}
-void FunctionCompiler::op(const ValidatorState&, Opcode, const Imm&) {}
-void FunctionCompiler::finish(const ValidatorState&) {}
 // Validation only (failed() is always true).
 bool FunctionCompiler::compile(Reader& r, std::vector<ValType>* declared_locals, DecodeError* err) {
-  FunctionDecoder<FunctionCompiler> dec(impl_->m, impl_->func_index, *this);
+  NullVisitor none;
+  FunctionDecoder<NullVisitor> dec(impl_->m, impl_->func_index, none);
   if (dec.decode(r, declared_locals)) return true;
   *err = dec.error();
   return false;

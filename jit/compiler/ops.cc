@@ -644,9 +644,6 @@ void FunctionCompiler::Impl::leaveScratch() {
 FunctionCompiler::FunctionCompiler(const ModuleData& m, ModuleBuilder& b, uint32_t func_index)
     : impl_(std::make_unique<Impl>(m, b, func_index)) {}
 FunctionCompiler::~FunctionCompiler() = default;
-void FunctionCompiler::begin(const ValidatorState& s) { impl_->begin(s); }
-void FunctionCompiler::op(const ValidatorState& s, Opcode op, const Imm& imm) { impl_->op(s, op, imm); }
-void FunctionCompiler::finish(const ValidatorState& s) { impl_->finish(s); }
 bool FunctionCompiler::compile(Reader& r, std::vector<ValType>* declared_locals, DecodeError* err) {
   FunctionDecoder<Impl> dec(impl_->m, impl_->func_index, *impl_);
   if (dec.decode(r, declared_locals)) return true;
