@@ -436,37 +436,43 @@ void FunctionCompiler::Impl::memOp(const ValidatorState& s, Opcode op, const Imm
   const uint64_t end = imm.offset + acc.size;
   if (imm.mem == 0 && !acc.fp && !o.bounds_checks && end <= o.guard_bytes && !s.memIs64(0)) {
     const size_t n = stack.size();
+    // allocGp() with its first step, the commonest, inline.
+    auto takeFreeGp = [this] {
+      const int r = takeFree(RegClass::Gp);
+      return r >= 0 ? r : allocGp();
+    };
     if (!kind.store) {
-      const Entry e = stack.back();
-      MemRef ref{true, {}, imm.offset};
-      int dst;
+      // The destination: the address's register, else a new one (taken
+      // before a cached address is read, so that it cannot evict it).
+      const Entry& e = stack.back();
+      int dst, idx;
       switch (e.kind) {
         case Entry::Reg:
           if (e.cls != RegClass::Gp) goto general;
-          dst = e.reg;
-          ref.idx = gpR(dst);
+          dst = idx = e.reg;
           break;
         case Entry::Local: {
-          // Its own destination first, so that it cannot evict the cache.
-          dst = allocGp();
-          const int c = fillCache(e.slot, RegClass::Gp);
-          if (c < 0) a.loadSlot(gpR(dst), e.slot);
-          ref.idx = gpR(c >= 0 ? c : dst);
+          dst = takeFreeGp();
+          idx = fillCache(e.slot, RegClass::Gp);
+          if (idx < 0) {
+            a.loadSlot(gpR(dst), e.slot);
+            idx = dst;
+          }
           break;
         }
         case Entry::Stack:
-          dst = allocGp();
+          dst = idx = takeFreeGp();
           a.loadSlot(gpR(dst), slotOfDepth(uint32_t(n - 1)));
-          ref.idx = gpR(dst);
           break;
         case Entry::Const:
           if (uint64_t(uint32_t(e.value)) + end > o.guard_bytes) goto general;
-          dst = allocGp();
-          ref = MemRef{false, {}, uint32_t(e.value) + imm.offset};
-          break;
+          dst = takeFreeGp();
+          a.load(acc, gpR(dst), MemRef{false, {}, uint32_t(e.value) + imm.offset});
+          goto loaded;
         default: goto general;
       }
-      a.load(acc, gpR(dst), ref);
+      a.load(acc, gpR(dst), MemRef{true, gpR(idx), imm.offset});
+    loaded:
       Entry& r = stack[n - 1];  // the address's entry: now the value
       r = Entry{};
       r.kind = Entry::Reg;
@@ -495,13 +501,13 @@ void FunctionCompiler::Impl::memOp(const ValidatorState& s, Opcode op, const Imm
           ref.idx = gpR(c);
           break;
         }
-        owned = allocGp();
+        owned = takeFreeGp();
         a.loadSlot(gpR(owned), e.slot);
         ref.idx = gpR(owned);
         break;
       }
       case Entry::Stack:
-        owned = allocGp();
+        owned = takeFreeGp();
         a.loadSlot(gpR(owned), slotOfDepth(uint32_t(n - 2)));
         ref.idx = gpR(owned);
         break;

@@ -195,6 +195,8 @@ class __attribute__((visibility("hidden"))) Masm {
   // Flags of a direct encoding's opcode (encode_x64.cc): kEscape0F puts
   // 0x0f before it (movzx, movsx), kOperand16 the operand-size prefix.
   static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
+  // An integer load's opcode (x64enc::kLoadOps) that takes REX.W.
+  static constexpr uint32_t kWide64 = 0x400;
   // The longest direct encoding: REX, opcode, ModRM, SIB, disp32, imm32.
   static constexpr size_t kDirectMaxBytes = 16;
 
@@ -249,24 +251,6 @@ class __attribute__((visibility("hidden"))) Masm {
     *p++ = uint8_t(x64enc::dispMod(disp) | (reg & 7) << 3 | 4);
     *p++ = uint8_t((idx & 7) << 3 | 4);
     return x64enc::putDisp(p, disp);
-  }
-  // The opcode (for putMemOp) of an integer load, with kWide64 when it
-  // takes REX.W: movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2) of
-  // a byte or a word; mov or movsxd of a dword; mov of a qword.
-  static constexpr uint32_t kWide64 = 0x400;
-  static constexpr uint32_t loadOpcode(MemAccess acc) {
-    constexpr uint16_t kOps[9][3] = {
-        {},
-        {kEscape0F | 0xb6, kEscape0F | 0xbe, kWide64 | kEscape0F | 0xbe},
-        {kEscape0F | 0xb7, kEscape0F | 0xbf, kWide64 | kEscape0F | 0xbf},
-        {},
-        {0x8b, 0x8b, kWide64 | 0x63},
-        {},
-        {},
-        {},
-        {kWide64 | 0x8b, kWide64 | 0x8b, kWide64 | 0x8b},
-    };
-    return kOps[acc.size][acc.ext];
   }
   bool directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src);
   bool directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot);
@@ -394,13 +378,31 @@ class __attribute__((visibility("hidden"))) Masm {
 
 static_assert(MacroAssembler<Masm>);
 
+namespace x64enc {
+// The opcode (for putMemOp) of an integer load of `size` bytes and
+// extension `ext` (MemAccess), with kWide64 when it takes REX.W: movzx (ext
+// 0) or movsx to 32 (ext 1) or 64 bits (ext 2) of a byte or a word; mov or
+// movsxd of a dword; mov of a qword.
+inline constexpr uint16_t kLoadOps[9][3] = {
+    {},
+    {Masm::kEscape0F | 0xb6, Masm::kEscape0F | 0xbe, Masm::kWide64 | Masm::kEscape0F | 0xbe},
+    {Masm::kEscape0F | 0xb7, Masm::kEscape0F | 0xbf, Masm::kWide64 | Masm::kEscape0F | 0xbf},
+    {},
+    {0x8b, 0x8b, Masm::kWide64 | 0x63},
+    {},
+    {},
+    {},
+    {Masm::kWide64 | 0x8b, Masm::kWide64 | 0x8b, Masm::kWide64 | 0x8b},
+};
+}  // namespace x64enc
+
 // Linear memory loads and stores: the forms on [r12 + idx + disp] here,
 // inline in the compiler's memory instructions (jit/compiler/ops.cc), where
 // most of the operand is known; the rest: loadAsm, storeAsm (masm_x64.cc).
 inline void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
   if (!acc.fp && dst.isGp() && directMemForm(ref)) {
     if (uint8_t* p = directBegin()) {
-      const uint32_t op = loadOpcode(acc);
+      const uint32_t op = x64enc::kLoadOps[acc.size][acc.ext];
       directEnd(putMemOp(p, op, op & kWide64, dst.id, ref));
       return;
     }
