@@ -399,7 +399,7 @@ inline constexpr uint16_t kLoadOps[9][3] = {
 // Linear memory loads and stores: the forms on [r12 + idx + disp] here,
 // inline in the compiler's memory instructions (jit/compiler/ops.cc), where
 // most of the operand is known; the rest: loadAsm, storeAsm (masm_x64.cc).
-inline void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+[[gnu::always_inline]] inline void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
   if (!acc.fp && dst.isGp() && directMemForm(ref)) {
     if (uint8_t* p = directBegin()) {
       const uint32_t op = x64enc::kLoadOps[acc.size][acc.ext];
@@ -410,7 +410,7 @@ inline void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
   loadAsm(acc, dst, ref);
 }
 
-inline void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+[[gnu::always_inline]] inline void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
   if (directMemForm(ref)) {
     // A value in a slot: through r10 (as storeAsm).
     if (v.kind == Opnd::Slot && directSlot(0x8b, true, gpReg(10), v.slot)) v = Opnd::r(gpReg(10));
