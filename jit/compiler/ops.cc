@@ -423,8 +423,113 @@ void FunctionCompiler::Impl::numOp(Opcode op) {
   helperOp(op, opInfo(op).types.nparams);
 }
 
+// The common loads and stores straight (memoryAccess for the rest, to the
+// same code): memory 0 with 32-bit addresses, no bounds check (the guard
+// region covers the offset), and an address in a register, a local, a slot
+// or a constant the guard covers; an integer load, or a store of any value.
+// Each takes its registers in memoryAccess's order, so the code is the same.
 void FunctionCompiler::Impl::memOp(const ValidatorState& s, Opcode op, const Imm& imm) {
   markPosition();
+  const MemKind kind = kMemKinds.k[unsigned(op) - unsigned(Opcode::I32Load)];  // (only these rows come here)
+  const MemAccess acc = kind.acc;
+  const Options& o = builder.options();
+  const uint64_t end = imm.offset + acc.size;
+  if (imm.mem == 0 && !acc.fp && !o.bounds_checks && end <= o.guard_bytes && !s.memIs64(0)) {
+    const size_t n = stack.size();
+    // allocGp() with its first step, the commonest, inline.
+    auto takeFreeGp = [this] {
+      const int r = takeFree(RegClass::Gp);
+      return r >= 0 ? r : allocGp();
+    };
+    if (!kind.store) {
+      // The destination: the address's register, else a new one (taken
+      // before a cached address is read, so that it cannot evict it).
+      const Entry& e = stack.back();
+      int dst, idx;
+      switch (e.kind) {
+        case Entry::Reg:
+          if (e.cls != RegClass::Gp) goto general;
+          dst = idx = e.reg;
+          break;
+        case Entry::Local: {
+          dst = takeFreeGp();
+          idx = fillCache(e.slot, RegClass::Gp);
+          if (idx < 0) {
+            a.loadSlot(gpR(dst), e.slot);
+            idx = dst;
+          }
+          break;
+        }
+        case Entry::Stack:
+          dst = idx = takeFreeGp();
+          a.loadSlot(gpR(dst), slotOfDepth(uint32_t(n - 1)));
+          break;
+        case Entry::Const:
+          if (uint64_t(uint32_t(e.value)) + end > o.guard_bytes) goto general;
+          dst = takeFreeGp();
+          a.load(acc, gpR(dst), MemRef{false, {}, uint32_t(e.value) + imm.offset});
+          goto loaded;
+        default: goto general;
+      }
+      a.load(acc, gpR(dst), MemRef{true, gpR(idx), imm.offset});
+    loaded:
+      Entry& r = stack[n - 1];  // the address's entry: now the value
+      r = Entry{};
+      r.kind = Entry::Reg;
+      r.reg = uint8_t(dst);
+      return;
+    }
+    // A store: the value (never a compare here: see memory()) and the address.
+    const Entry v = stack[n - 1], e = stack[n - 2];
+    if (v.kind == Entry::Cmp || e.kind == Entry::Cmp || (e.kind == Entry::Reg && e.cls != RegClass::Gp) ||
+        (e.kind == Entry::Const && uint64_t(uint32_t(e.value)) + end > o.guard_bytes))
+      goto general;
+    // Both off the stack before an allocation (which could spill the value).
+    stack.pop_back();
+    stack.pop_back();
+    MemRef ref{true, {}, imm.offset};
+    int owned = -1;  // an address register this instruction owns
+    switch (e.kind) {
+      case Entry::Reg:
+        owned = e.reg;
+        ref.idx = gpR(owned);
+        break;
+      case Entry::Local: {
+        // A cached one is read in place.
+        const int c = fillCache(e.slot, RegClass::Gp);
+        if (c >= 0) {
+          ref.idx = gpR(c);
+          break;
+        }
+        owned = takeFreeGp();
+        a.loadSlot(gpR(owned), e.slot);
+        ref.idx = gpR(owned);
+        break;
+      }
+      case Entry::Stack:
+        owned = takeFreeGp();
+        a.loadSlot(gpR(owned), slotOfDepth(uint32_t(n - 2)));
+        ref.idx = gpR(owned);
+        break;
+      default:  // a constant
+        ref = MemRef{false, {}, uint32_t(e.value) + imm.offset};
+        break;
+    }
+    // The value's operand, after the address took its registers (which
+    // may have dropped the value's cached local).
+    Opnd value;
+    switch (v.kind) {
+      case Entry::Const: value = Opnd::i(v.value); break;
+      case Entry::Reg: value = Opnd::r(regOf(v.cls, v.reg)); break;
+      case Entry::Local: value = cacheAny(v.slot) >= 0 ? Opnd::r(cacheReg(v.slot)) : Opnd::s(v.slot); break;
+      default: value = Opnd::s(slotOfDepth(uint32_t(n - 1))); break;  // (the address below is no v128)
+    }
+    a.store(acc, ref, value);
+    if (v.kind == Entry::Reg) freeReg(v.cls, v.reg);
+    if (owned >= 0) freeGp(owned);
+    return;
+  }
+general:
   if (!memoryAccess(op, imm, s.memIs64(imm.mem))) failOp("memory op ", op);
 }
 

@@ -4,8 +4,8 @@
 // for the same instruction (tests/jit/test_encode_x64.cc compares them for
 // every register and displacement size), so the code does not depend on the
 // path taken. The commonest Masm members (moves, compares, branches, the
-// ALU operations, loads and stores) are here too, so that their encodings
-// inline into them.
+// ALU operations) are here too, so that their encodings inline into them;
+// linear memory loads and stores are inline in masm_x64.h.
 #include "jit/x64/masm_x64.h"
 
 #include <cstring>
@@ -19,68 +19,11 @@ namespace {
 // The longest encoding written here: REX, opcode, ModRM, SIB, disp32, imm32.
 constexpr size_t kMaxBytes = Masm::kDirectMaxBytes;
 
-uint8_t rex(bool wide, int reg, int index, int base) {
-  return uint8_t(0x40 | (wide ? 8 : 0) | ((reg >> 3) << 2) | ((index >> 3) << 1) | (base >> 3));
-}
-
-// ModRM's mod for a displacement from a base other than rbp/r13: none, 8 or
-// 32 bits.
-uint8_t dispMod(int32_t disp) { return disp == 0 ? 0x00 : disp == int8_t(disp) ? 0x40 : 0x80; }
-
-uint8_t* putDisp(uint8_t* p, int32_t disp) {
-  if (disp == 0) return p;
-  if (disp == int8_t(disp)) {
-    *p++ = uint8_t(disp);
-    return p;
-  }
-  for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(disp) >> (8 * i));
-  return p;
-}
-
-// Whether a linear memory operand is [r12 + idx + disp32] or, for a
-// constant address, [r12 + disp32]: the forms below.
-bool directMemForm(const MemRef& ref) {
-  return ref.base < 0 && ref.offset <= 0x7fffffff && (!ref.has_idx || (ref.idx.isGp() && ref.idx.id != 4));
-}
-
-// The prefixes, opcode, ModRM, SIB and displacement of an instruction on
-// [r12 + idx + disp] ([r12 + disp]: the SIB's index 100, none): r12 as a
-// base takes a SIB byte (base 100, REX.B), so the REX is always there (and
-// a byte store's sil/dil need nothing more).
-[[gnu::always_inline]] inline uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
-  int32_t disp = int32_t(ref.offset);
-  int idx = ref.has_idx ? int(ref.idx.id) : 4;
-  if (opcode & Masm::kOperand16) *p++ = 0x66;
-  *p++ = rex(wide, reg, idx, 12);
-  if (opcode & Masm::kEscape0F) *p++ = 0x0f;
-  *p++ = uint8_t(opcode);
-  *p++ = uint8_t(dispMod(disp) | (reg & 7) << 3 | 4);
-  *p++ = uint8_t((idx & 7) << 3 | 4);
-  return putDisp(p, disp);
-}
+using x64enc::dispMod;
+using x64enc::putDisp;
+using x64enc::rex;
 
 }  // namespace
-
-// Where the next instruction's bytes go, or null to take asmjit's path.
-// (One compare: direct_room_ is kMaxBytes, or SIZE_MAX with the direct
-// path off. A buffer with room is never null: the callers' test of the
-// result is the only one left.)
-uint8_t* Masm::directBegin() {
-  uint8_t* p = a_._bufferPtr;
-  if (size_t(a_._bufferEnd - p) < direct_room_) return nullptr;
-  if (!p) __builtin_unreachable();
-  return p;
-}
-
-// Advances past bytes written from directBegin(), keeping the section's size
-// as asmjit does after each instruction (flatten and bind read it).
-void Masm::directEnd(uint8_t* end) {
-  a_._bufferPtr = end;
-  ++direct_count_;
-  asmjit::CodeBuffer& buf = a_._section->_buffer;
-  size_t size = size_t(end - a_._bufferData);
-  if (size > buf._size) buf._size = size;
-}
 
 bool Masm::directBytes(std::initializer_list<uint8_t> bytes) {
   uint8_t* p = directBegin();
@@ -422,30 +365,6 @@ void Masm::branch(Cond c, const Label& l) {
     return;
   }
   cmpAsm(wide, lhs, rhs);  // (which tries the same forms again)
-}
-
-// Linear memory loads and stores, the forms on [r12 + idx + disp] here
-// (the rest: loadAsm, storeAsm in masm_x64.cc).
-[[gnu::flatten]] void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
-  if (!acc.fp) {
-    // movzx (ext 0) or movsx to 32 (ext 1) or 64 bits (ext 2); movsxd; mov.
-    uint32_t op = acc.size == 8   ? 0x8b
-                  : acc.size == 4 ? (acc.ext == 2 ? 0x63 : 0x8b)
-                  : acc.ext == 0  ? kEscape0F | (acc.size == 1 ? 0xb6 : 0xb7)
-                                  : kEscape0F | (acc.size == 1 ? 0xbe : 0xbf);
-    bool wide = acc.size == 8 || acc.ext == 2;
-    if (directMem(op, wide, dst, ref)) return;
-  }
-  loadAsm(acc, dst, ref);
-}
-
-[[gnu::flatten]] void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
-  if (v.kind == Opnd::R && v.reg.isGp() && directMem(storeOpcode(acc.size), acc.size == 8, v.reg, ref)) return;
-  // (A 64-bit constant beyond 32 bits goes through a register: storeAsm.)
-  if (v.kind == Opnd::Imm && (acc.size != 8 || int64_t(v.imm) == int64_t(int32_t(uint32_t(v.imm)))) &&
-      directMemImm(acc.size, ref, v.imm))
-    return;
-  storeAsm(acc, ref, v);  // (which tries the same forms again after moving a slot to a register)
 }
 
 // ---- labels (see newLabel) ----

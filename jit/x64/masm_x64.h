@@ -22,6 +22,26 @@
 
 namespace tern::jit {
 
+// The pieces of an x86-64 encoding the direct encoders (encode_x64.cc, and
+// the inline loads and stores below) share.
+namespace x64enc {
+inline uint8_t rex(bool wide, int reg, int index, int base) {
+  return uint8_t(0x40 | (wide ? 8 : 0) | ((reg >> 3) << 2) | ((index >> 3) << 1) | (base >> 3));
+}
+// ModRM's mod for a displacement from a base other than rbp/r13: none, 8 or
+// 32 bits.
+inline uint8_t dispMod(int32_t disp) { return disp == 0 ? 0x00 : disp == int8_t(disp) ? 0x40 : 0x80; }
+inline uint8_t* putDisp(uint8_t* p, int32_t disp) {
+  if (disp == 0) return p;
+  if (disp == int8_t(disp)) {
+    *p++ = uint8_t(disp);
+    return p;
+  }
+  for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(disp) >> (8 * i));
+  return p;
+}
+}  // namespace x64enc
+
 // Hidden, as FunctionCompiler::Impl (jit/compiler/compiler.h): libtern is
 // built position-independent, where a member function of default visibility
 // may be interposed and so is never inlined, even into its own file's
@@ -130,6 +150,7 @@ class __attribute__((visibility("hidden"))) Masm {
   void boundsCheck(Reg idx, uint64_t end, Label trap, uint32_t mem = 0);
   void boundsCheck64(Reg idx, uint64_t offset, uint32_t size, Label trap, uint32_t mem = 0);
   void memBase(Reg dst, uint32_t mem);
+  // (Inline, below: the compiler's loads and stores encode in place.)
   void load(MemAccess acc, Reg dst, MemRef ref);
   void store(MemAccess acc, MemRef ref, Opnd value);
   void memorySize(Reg dst, uint32_t mem = 0);
@@ -174,6 +195,8 @@ class __attribute__((visibility("hidden"))) Masm {
   // Flags of a direct encoding's opcode (encode_x64.cc): kEscape0F puts
   // 0x0f before it (movzx, movsx), kOperand16 the operand-size prefix.
   static constexpr uint32_t kEscape0F = 0x100, kOperand16 = 0x200;
+  // An integer load's opcode (x64enc::kLoadOps) that takes REX.W.
+  static constexpr uint32_t kWide64 = 0x400;
   // The longest direct encoding: REX, opcode, ModRM, SIB, disp32, imm32.
   static constexpr size_t kDirectMaxBytes = 16;
 
@@ -188,9 +211,47 @@ class __attribute__((visibility("hidden"))) Masm {
   // is logged (TERN_JIT_ASM): the caller then goes through asmjit.
   // `opcode` is the MR form's (0x89 mov, 0x01 add, ...): reg-reg and stores
   // use it, loads into reg its RM form (opcode + 2).
-  // (Inline: every direct encoding takes both; defined and used in encode_x64.cc only.)
-  [[gnu::always_inline]] inline uint8_t* directBegin();
-  [[gnu::always_inline]] inline void directEnd(uint8_t* end);
+  // (Inline: every direct encoding takes both, and load and store (below
+  // the class) encode in place in the compiler's code.)
+  // Where the next instruction's bytes go, or null to take asmjit's path.
+  // (One compare: direct_room_ is kDirectMaxBytes, or SIZE_MAX with the
+  // direct path off. A buffer with room is never null: the callers' test of
+  // the result is the only one left.)
+  [[gnu::always_inline]] uint8_t* directBegin() {
+    uint8_t* p = a_._bufferPtr;
+    if (size_t(a_._bufferEnd - p) < direct_room_) return nullptr;
+    if (!p) __builtin_unreachable();
+    return p;
+  }
+  // Advances past bytes written from directBegin(), keeping the section's
+  // size as asmjit does after each instruction (flatten and bind read it).
+  [[gnu::always_inline]] void directEnd(uint8_t* end) {
+    a_._bufferPtr = end;
+    ++direct_count_;
+    asmjit::CodeBuffer& buf = a_._section->_buffer;
+    size_t size = size_t(end - a_._bufferData);
+    if (size > buf._size) buf._size = size;
+  }
+  // Whether a linear memory operand is [r12 + idx + disp32] or, for a
+  // constant address, [r12 + disp32]: the forms putMemOp writes.
+  static bool directMemForm(const MemRef& ref) {
+    return ref.base < 0 && ref.offset <= 0x7fffffff && (!ref.has_idx || (ref.idx.isGp() && ref.idx.id != 4));
+  }
+  // The prefixes, opcode, ModRM, SIB and displacement of an instruction on
+  // [r12 + idx + disp] ([r12 + disp]: the SIB's index 100, none): r12 as a
+  // base takes a SIB byte (base 100, REX.B), so the REX is always there (and
+  // a byte store's sil/dil need nothing more).
+  [[gnu::always_inline]] static uint8_t* putMemOp(uint8_t* p, uint32_t opcode, bool wide, int reg, const MemRef& ref) {
+    int32_t disp = int32_t(ref.offset);
+    int idx = ref.has_idx ? int(ref.idx.id) : 4;
+    if (opcode & kOperand16) *p++ = 0x66;
+    *p++ = x64enc::rex(wide, reg, idx, 12);
+    if (opcode & kEscape0F) *p++ = 0x0f;
+    *p++ = uint8_t(opcode);
+    *p++ = uint8_t(x64enc::dispMod(disp) | (reg & 7) << 3 | 4);
+    *p++ = uint8_t((idx & 7) << 3 | 4);
+    return x64enc::putDisp(p, disp);
+  }
   bool directRegReg(uint8_t opcode, bool wide, Reg dst, Reg src);
   bool directSlot(uint8_t opcode, bool wide, Reg reg, uint32_t slot);
   // `opcode` with ModRM reg field `reg` (a register id or an opcode's /digit)
@@ -316,5 +377,61 @@ class __attribute__((visibility("hidden"))) Masm {
 };
 
 static_assert(MacroAssembler<Masm>);
+
+namespace x64enc {
+// The opcode (for putMemOp) of an integer load of `size` bytes and
+// extension `ext` (MemAccess), with kWide64 when it takes REX.W: movzx (ext
+// 0) or movsx to 32 (ext 1) or 64 bits (ext 2) of a byte or a word; mov or
+// movsxd of a dword; mov of a qword.
+inline constexpr uint16_t kLoadOps[9][3] = {
+    {},
+    {Masm::kEscape0F | 0xb6, Masm::kEscape0F | 0xbe, Masm::kWide64 | Masm::kEscape0F | 0xbe},
+    {Masm::kEscape0F | 0xb7, Masm::kEscape0F | 0xbf, Masm::kWide64 | Masm::kEscape0F | 0xbf},
+    {},
+    {0x8b, 0x8b, Masm::kWide64 | 0x63},
+    {},
+    {},
+    {},
+    {Masm::kWide64 | 0x8b, Masm::kWide64 | 0x8b, Masm::kWide64 | 0x8b},
+};
+}  // namespace x64enc
+
+// Linear memory loads and stores: the forms on [r12 + idx + disp] here,
+// inline in the compiler's memory instructions (jit/compiler/ops.cc), where
+// most of the operand is known; the rest: loadAsm, storeAsm (masm_x64.cc).
+[[gnu::always_inline]] inline void Masm::load(MemAccess acc, Reg dst, MemRef ref) {
+  if (!acc.fp && dst.isGp() && directMemForm(ref)) {
+    if (uint8_t* p = directBegin()) {
+      const uint32_t op = x64enc::kLoadOps[acc.size][acc.ext];
+      directEnd(putMemOp(p, op, op & kWide64, dst.id, ref));
+      return;
+    }
+  }
+  loadAsm(acc, dst, ref);
+}
+
+[[gnu::always_inline]] inline void Masm::store(MemAccess acc, MemRef ref, Opnd v) {
+  if (directMemForm(ref)) {
+    // A value in a slot: through r10 (as storeAsm).
+    if (v.kind == Opnd::Slot && directSlot(0x8b, true, gpReg(10), v.slot)) v = Opnd::r(gpReg(10));
+    if (v.kind == Opnd::R && v.reg.isGp()) {
+      if (uint8_t* p = directBegin()) {
+        directEnd(putMemOp(p, storeOpcode(acc.size), acc.size == 8, v.reg.id, ref));
+        return;
+      }
+    } else if (v.kind == Opnd::Imm && (acc.size != 8 || int64_t(v.imm) == int64_t(int32_t(uint32_t(v.imm))))) {
+      // mov r/m8, imm8 (C6 /0); mov r/m16/32/64, imm16/32 (C7 /0), sign-extended to 64 bits.
+      // (A 64-bit constant beyond 32 bits goes through a register: storeAsm.)
+      if (uint8_t* p = directBegin()) {
+        p = putMemOp(p, acc.size == 1 ? 0xc6 : acc.size == 2 ? kOperand16 | 0xc7 : 0xc7, acc.size == 8, 0, ref);
+        const unsigned n = acc.size == 1 ? 1 : acc.size == 2 ? 2 : 4;
+        for (unsigned i = 0; i < n; ++i) *p++ = uint8_t(v.imm >> (8 * i));
+        directEnd(p);
+        return;
+      }
+    }
+  }
+  storeAsm(acc, ref, v);  // (which tries the same forms again after moving a slot to a register)
+}
 
 }  // namespace tern::jit
