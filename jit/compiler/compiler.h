@@ -406,7 +406,9 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   Opnd cmpRhs(const Entry& e);
   void emitCmp(const Entry& e);
   int ownedFromMemory(const Val& v, RegClass c);
-  int gpOwned(Val& v);
+  // (A value already in a Gp register inline: the commonest case.)
+  int gpOwned(Val& v) { return v.e.isGpReg() ? v.e.reg : gpOwnedMove(v); }
+  int gpOwnedMove(Val& v);
   int fpOwned(Val& v);
   int vecOwned(Val& v);
   int vecReg(Val& v);

@@ -241,8 +241,9 @@ int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
   return c;
 }
 
-// The value of v in a general-purpose register the caller owns.
-int FunctionCompiler::Impl::gpOwned(Val& v) {
+// The value of v in a general-purpose register the caller owns (gpOwned
+// when it is not in one yet).
+int FunctionCompiler::Impl::gpOwnedMove(Val& v) {
   Entry& e = v.e;
   int r;
   switch (e.kind) {
