@@ -15,8 +15,15 @@ int FunctionCompiler::Impl::fillCacheMiss(uint32_t x, RegClass cls) {
   // used one.
   int c = takeFreeOrEvict(cls);
   if (c < 0) return -1;
+  // adoptCache, without the old copy to drop (there is none).
+  int f = regFile(cls);
+  busy[f] &= ~(1u << c);
+  cache[f] |= 1u << c;
+  holder[f][c] = int32_t(x);
+  stamp[f][c] = ++clock;
+  local_reg[x] = int8_t(c);
+  local_cls[x] = cls;
   a.loadSlot(regOf(cls, c), x);
-  adoptCache(x, cls, c);
   return c;
 }
 
@@ -81,6 +88,15 @@ void FunctionCompiler::Impl::storeTo(uint32_t dst, const Entry& e, uint32_t d) {
 void FunctionCompiler::Impl::toSlot(uint32_t i) {
   Entry& e = stack[i];
   if (e.kind == Entry::Stack) return;
+  if (e.kind == Entry::Reg) {
+    // (storeTo's case, without its call.)
+    a.storeSlot(slotOfDepth(i), regOf(e.cls, e.reg));
+    freeReg(e.cls, e.reg);
+    bool vec = e.vec;
+    e = Entry{};
+    e.vec = vec;
+    return;
+  }
   if (e.kind == Entry::Cmp) {
     Val v{e, i};
     int r = gpOwned(v);
