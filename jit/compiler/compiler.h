@@ -53,6 +53,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "decode/scan.h"
@@ -107,6 +108,15 @@ static_assert(sizeof(Entry) == 24);
 // op() that must save no registers.
 class EntryStack {
  public:
+  EntryStack() = default;
+  EntryStack(EntryStack&& o) noexcept { *this = std::move(o); }
+  EntryStack& operator=(EntryStack&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = o.size_;
+    cap_ = buf_.size();
+    o.cap_ = o.buf_.size();
+    return *this;
+  }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   Entry& back() { return buf_[size_ - 1]; }
@@ -116,14 +126,14 @@ class EntryStack {
   const Entry* begin() const { return buf_.data(); }
   const Entry* end() const { return buf_.data() + size_; }
   void push_back(const Entry& e) {
-    if (size_ == buf_.size()) [[unlikely]]
+    if (size_ == cap_) [[unlikely]]
       grow();
     buf_[size_++] = e;
   }
   // A new default entry on top while there is room; null (nothing done)
   // when there is none.
   Entry* tryPush() {
-    if (size_ == buf_.size()) return nullptr;
+    if (size_ == cap_) return nullptr;
     Entry* e = &buf_[size_++];
     *e = Entry{};
     return e;
@@ -132,12 +142,17 @@ class EntryStack {
   void clear() { size_ = 0; }
   void reserve(size_t n) {
     if (n > buf_.size()) buf_.resize(n);
+    cap_ = buf_.size();
   }
 
  private:
-  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  [[gnu::noinline]] void grow() {
+    buf_.resize(buf_.empty() ? 64 : 2 * buf_.size());
+    cap_ = buf_.size();
+  }
   std::vector<Entry> buf_;  // the entries, then room to grow into
   size_t size_ = 0;
+  size_t cap_ = 0;  // buf_.size(), kept (a division by 24 otherwise)
 };
 
 // A register order (Masm::kGpOrder, kFpOrder) as its runs of consecutive
