@@ -26,7 +26,13 @@ void FunctionCompiler::Impl::pushCompare(Cond cc, bool wide) {
   e.cc = cc;
   e.wide = wide;
   if (b.e.isFpReg()) gpOwned(b);  // allocations first
-  setCmpLhs(e, x);
+  // (setCmpLhs's commonest case inline: a local cached in a Gp register.)
+  if (int cr = x.e.kind == Entry::Local ? cacheOf(x.e.slot, RegClass::Gp) : -1; cr >= 0) {
+    e.reg = uint8_t(cr);
+    e.lborrow = true;
+  } else {
+    setCmpLhs(e, x);
+  }
   if (b.e.kind == Entry::Const) {
     e.rhs = Entry::RImm;
     e.value = b.e.value;
@@ -152,7 +158,12 @@ bool FunctionCompiler::Impl::intUnary(Opcode op) {
       c.kind = Entry::Cmp;
       c.cc = Cond::Eq;
       c.wide = op != Opcode::I32Eqz;
-      setCmpLhs(c, x);
+      if (int cr = x.e.kind == Entry::Local ? cacheOf(x.e.slot, RegClass::Gp) : -1; cr >= 0) {
+        c.reg = uint8_t(cr);
+        c.lborrow = true;
+      } else {
+        setCmpLhs(c, x);
+      }
       c.rhs = Entry::RImm;
       c.value = 0;
       stack.push_back(c);

@@ -587,9 +587,15 @@ inline int FunctionCompiler::Impl::takeFree(RegClass c) {
   return -1;
 }
 
+// (dropCacheReg for each, with the mask cleared once: the holder of a
+// register outside the mask is never read.)
 inline void FunctionCompiler::Impl::clearCache() {
-  for (int f : {kGp, kFp})
-    for (uint32_t m = cache[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
+  int8_t* reg_of = local_reg.data();
+  for (int f : {kGp, kFp}) {
+    for (uint32_t m = cache[f]; m; m &= m - 1)
+      if (int32_t h = holder[f][__builtin_ctz(m)]; h >= 0) reg_of[size_t(h)] = -1;
+    cache[f] = 0;
+  }
 }
 
 // A free register, else one whose cached local is dropped (the least

@@ -234,7 +234,9 @@ void FunctionCompiler::Impl::emitCmp(const Entry& e) {
 // A Stack or Local value in an owned register of the class. A local is
 // filled into its cache first (for later reads too) and copied, or the
 // cache register is handed over when no other register can be had.
-int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
+// (Inline in its three callers here, each with its class: gpOwnedMove's is
+// the commonest way a local.get reaches an operator.)
+[[gnu::always_inline]] inline int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
   const Entry& e = v.e;
   int f = regFile(cls);
   int c = e.kind == Entry::Local ? fillCache(e.slot, cls) : -1;

@@ -423,10 +423,22 @@ bool Masm::directJump(int cond, const Label& l) {
 // The two-address ALU operations on a dst that already holds lhs, the
 // commonest integer operators (the rest: intOpAsm in masm_x64.cc).
 [[gnu::flatten]] void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs) {
-  if (lhs.isReg(dst) &&
-      (op == IntOp::Add || op == IntOp::Sub || op == IntOp::And || op == IntOp::Or || op == IntOp::Xor)) {
-    if (directAlu(aluOpcodeMR(op), wide, dst, rhs)) return;
-  }
+  // Per IntOp: aluOpcodeMR's opcode, or 0 for the operators that are not
+  // these five (one look-up for the five tests).
+  static constexpr uint8_t kMR[] = {aluOpcodeMR(IntOp::Add),
+                                    aluOpcodeMR(IntOp::Sub),
+                                    0,
+                                    aluOpcodeMR(IntOp::And),
+                                    aluOpcodeMR(IntOp::Or),
+                                    aluOpcodeMR(IntOp::Xor),
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    0};
+  static_assert(sizeof kMR == size_t(IntOp::Rotr) + 1 && kMR[size_t(IntOp::Mul)] == 0 &&
+                kMR[size_t(IntOp::Xor)] == 0x31);
+  if (uint8_t opcode = kMR[size_t(op)]; opcode && lhs.isReg(dst) && directAlu(opcode, wide, dst, rhs)) return;
   intOpAsm(op, wide, dst, lhs, rhs);  // (which tries the same form again)
 }
 
