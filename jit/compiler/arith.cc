@@ -59,20 +59,27 @@ namespace {
 // look-up instead of a switch, as numOp asks intBinary first for every
 // operator): an IntOp or a compare's Cond, and whether the operands are
 // 64-bit. `some` is false for the opcodes in between that are not these.
+// For an IntOp, also what the lambda in intBinary asks of it (folded here
+// from isCommutative and Masm::intOpClobbers, which test it op by op).
 struct IntBinaryOp {
   bool some = false, cmp = false, wide = false;
   uint8_t k = 0;  // IntOp; Cond when cmp
+  bool commutative = false;
+  uint32_t clobbers_reg = 0, clobbers_imm = 0;  // intOpClobbers, the right operand a register / a constant
 };
 constexpr size_t kIntBinaryFirst = size_t(Opcode::I32Eq);
 constexpr auto kIntBinary = [] {
   std::array<IntBinaryOp, size_t(Opcode::I64Rotr) - kIntBinaryFirst + 1> t{};
   auto op = [&](Opcode o32, Opcode o64, IntOp k) {
-    t[size_t(o32) - kIntBinaryFirst] = {true, false, false, uint8_t(k)};
-    t[size_t(o64) - kIntBinaryFirst] = {true, false, true, uint8_t(k)};
+    IntBinaryOp e{
+        true, false, false, uint8_t(k), isCommutative(k), Masm::intOpClobbers(k, false), Masm::intOpClobbers(k, true)};
+    t[size_t(o32) - kIntBinaryFirst] = e;
+    e.wide = true;
+    t[size_t(o64) - kIntBinaryFirst] = e;
   };
   auto cmp = [&](Opcode o32, Opcode o64, Cond c) {
-    t[size_t(o32) - kIntBinaryFirst] = {true, true, false, uint8_t(c)};
-    t[size_t(o64) - kIntBinaryFirst] = {true, true, true, uint8_t(c)};
+    t[size_t(o32) - kIntBinaryFirst] = {true, true, false, uint8_t(c), false, 0, 0};
+    t[size_t(o64) - kIntBinaryFirst] = {true, true, true, uint8_t(c), false, 0, 0};
   };
   op(Opcode::I32Add, Opcode::I64Add, IntOp::Add);
   op(Opcode::I32Sub, Opcode::I64Sub, IntOp::Sub);
@@ -104,20 +111,22 @@ constexpr auto kIntBinary = [] {
 bool FunctionCompiler::Impl::intBinary(Opcode op) {
   const size_t i = size_t(op) - kIntBinaryFirst;
   if (i >= kIntBinary.size() || !kIntBinary[i].some) return false;
-  const IntBinaryOp t = kIntBinary[i];
+  const IntBinaryOp& t = kIntBinary[i];
   if (t.cmp) {
     pushCompare(Cond(t.k), t.wide);
     return true;
   }
   // The arithmetic, bitwise operators and shifts, out of line: the
   // compares and the operators that are not intBinary's save no registers.
-  [](Impl & c, IntOp k, bool wide) __attribute__((noinline)) {
+  [](Impl & c, const IntBinaryOp& o) __attribute__((noinline)) {
+    const IntOp k = IntOp(o.k);
+    const bool wide = o.wide;
     using Val = compiler::Val;
     Val b = c.pop();
     Val x = c.pop();
     // Registers the emitter writes besides dst are kept free (an operand
     // already in one stays: the Masm wants it there).
-    uint32_t clobbers = Masm::intOpClobbers(k, b.e.kind == Entry::Const), claimed = 0;
+    uint32_t clobbers = b.e.kind == Entry::Const ? o.clobbers_imm : o.clobbers_reg, claimed = 0;
     for (uint32_t mask = clobbers; mask; mask &= mask - 1) {
       int r = __builtin_ctz(mask);
       if (b.e.isGpReg() && b.e.reg == r) continue;
@@ -125,7 +134,7 @@ bool FunctionCompiler::Impl::intBinary(Opcode op) {
       claimed |= 1u << r;
     }
     int r;
-    if (isCommutative(k) && x.e.kind != Entry::Reg && b.e.isGpReg()) {
+    if (o.commutative && x.e.kind != Entry::Reg && b.e.isGpReg()) {
       // Only the right operand is in a register: the result goes there.
       r = b.e.reg;
       c.a.intOp(k, wide, gpR(r), c.gpRhs(x, true), Opnd::r(gpR(r)));
@@ -141,7 +150,7 @@ bool FunctionCompiler::Impl::intBinary(Opcode op) {
     c.busy[kGp] &= ~claimed;
     c.pushReg(r, RegClass::Gp);
   }
-  (*this, IntOp(t.k), t.wide);
+  (*this, t);
   return true;
 }
 
