@@ -373,9 +373,11 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   void pushConst(uint64_t v);
   void pushLocal(uint32_t slot);  // local.get: an alias of the local's slot
   Val pop() {
-    Entry e = stack.back();
+    // (The depth once; slotOfDepth(d) reads only the entries below d.)
+    const uint32_t d = depth() - 1;
+    Val v{stack[d], d, slotOfDepth(d)};
     stack.pop_back();
-    return Val{e, depth(), slotOfDepth(depth())};
+    return v;
   }
   void resetTo(uint32_t d) {
     while (depth() > d) release(pop().e);
