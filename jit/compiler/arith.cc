@@ -4,6 +4,8 @@
 // (dst, lhs, rhs): the compiler picks dst among registers its operands give
 // up and keeps an emitter's clobbered registers free; moves, swaps and
 // fixed registers are the Masm's.
+#include <array>
+
 #include "jit/compiler/compiler.h"
 
 namespace tern::jit {
@@ -24,7 +26,13 @@ void FunctionCompiler::Impl::pushCompare(Cond cc, bool wide) {
   e.cc = cc;
   e.wide = wide;
   if (b.e.isFpReg()) gpOwned(b);  // allocations first
-  setCmpLhs(e, x);
+  // (setCmpLhs's commonest case inline: a local cached in a Gp register.)
+  if (int cr = x.e.kind == Entry::Local ? cacheOf(x.e.slot, RegClass::Gp) : -1; cr >= 0) {
+    e.reg = uint8_t(cr);
+    e.lborrow = true;
+  } else {
+    setCmpLhs(e, x);
+  }
   if (b.e.kind == Entry::Const) {
     e.rhs = Entry::RImm;
     e.value = b.e.value;
@@ -45,85 +53,104 @@ void FunctionCompiler::Impl::pushCompare(Cond cc, bool wide) {
   noteDepth();
 }
 
+namespace {
+
+// intBinary's operators, per opcode from i32.eq to i64.rotr (a table: one
+// look-up instead of a switch, as numOp asks intBinary first for every
+// operator): an IntOp or a compare's Cond, and whether the operands are
+// 64-bit. `some` is false for the opcodes in between that are not these.
+// For an IntOp, also what the lambda in intBinary asks of it (folded here
+// from isCommutative and Masm::intOpClobbers, which test it op by op).
+struct IntBinaryOp {
+  bool some = false, cmp = false, wide = false;
+  uint8_t k = 0;  // IntOp; Cond when cmp
+  bool commutative = false;
+  uint32_t clobbers_reg = 0, clobbers_imm = 0;  // intOpClobbers, the right operand a register / a constant
+};
+constexpr size_t kIntBinaryFirst = size_t(Opcode::I32Eq);
+constexpr auto kIntBinary = [] {
+  std::array<IntBinaryOp, size_t(Opcode::I64Rotr) - kIntBinaryFirst + 1> t{};
+  auto op = [&](Opcode o32, Opcode o64, IntOp k) {
+    IntBinaryOp e{
+        true, false, false, uint8_t(k), isCommutative(k), Masm::intOpClobbers(k, false), Masm::intOpClobbers(k, true)};
+    t[size_t(o32) - kIntBinaryFirst] = e;
+    e.wide = true;
+    t[size_t(o64) - kIntBinaryFirst] = e;
+  };
+  auto cmp = [&](Opcode o32, Opcode o64, Cond c) {
+    t[size_t(o32) - kIntBinaryFirst] = {true, true, false, uint8_t(c), false, 0, 0};
+    t[size_t(o64) - kIntBinaryFirst] = {true, true, true, uint8_t(c), false, 0, 0};
+  };
+  op(Opcode::I32Add, Opcode::I64Add, IntOp::Add);
+  op(Opcode::I32Sub, Opcode::I64Sub, IntOp::Sub);
+  op(Opcode::I32Mul, Opcode::I64Mul, IntOp::Mul);
+  op(Opcode::I32And, Opcode::I64And, IntOp::And);
+  op(Opcode::I32Or, Opcode::I64Or, IntOp::Or);
+  op(Opcode::I32Xor, Opcode::I64Xor, IntOp::Xor);
+  op(Opcode::I32Shl, Opcode::I64Shl, IntOp::Shl);
+  op(Opcode::I32ShrS, Opcode::I64ShrS, IntOp::ShrS);
+  op(Opcode::I32ShrU, Opcode::I64ShrU, IntOp::ShrU);
+  op(Opcode::I32Rotl, Opcode::I64Rotl, IntOp::Rotl);
+  op(Opcode::I32Rotr, Opcode::I64Rotr, IntOp::Rotr);
+  cmp(Opcode::I32Eq, Opcode::I64Eq, Cond::Eq);
+  cmp(Opcode::I32Ne, Opcode::I64Ne, Cond::Ne);
+  cmp(Opcode::I32LtS, Opcode::I64LtS, Cond::LtS);
+  cmp(Opcode::I32LtU, Opcode::I64LtU, Cond::LtU);
+  cmp(Opcode::I32GtS, Opcode::I64GtS, Cond::GtS);
+  cmp(Opcode::I32GtU, Opcode::I64GtU, Cond::GtU);
+  cmp(Opcode::I32LeS, Opcode::I64LeS, Cond::LeS);
+  cmp(Opcode::I32LeU, Opcode::I64LeU, Cond::LeU);
+  cmp(Opcode::I32GeS, Opcode::I64GeS, Cond::GeS);
+  cmp(Opcode::I32GeU, Opcode::I64GeU, Cond::GeU);
+  return t;
+}();
+
+}  // namespace
+
 // Integer arithmetic, bitwise operators, shifts and compares.
 bool FunctionCompiler::Impl::intBinary(Opcode op) {
-  IntOp k = IntOp::Add;
-  bool wide = false;
-  Cond cc = Cond::Eq;
-  bool is_cmp = false;
-  switch (op) {
-#define CASE2(I32, I64, kind) \
-  case Opcode::I32: k = IntOp::kind; break; \
-  case Opcode::I64: \
-    k = IntOp::kind; \
-    wide = true; \
-    break;
-    CASE2(I32Add, I64Add, Add)
-    CASE2(I32Sub, I64Sub, Sub)
-    CASE2(I32Mul, I64Mul, Mul)
-    CASE2(I32And, I64And, And)
-    CASE2(I32Or, I64Or, Or)
-    CASE2(I32Xor, I64Xor, Xor)
-    CASE2(I32Shl, I64Shl, Shl)
-    CASE2(I32ShrS, I64ShrS, ShrS)
-    CASE2(I32ShrU, I64ShrU, ShrU)
-    CASE2(I32Rotl, I64Rotl, Rotl)
-    CASE2(I32Rotr, I64Rotr, Rotr)
-#undef CASE2
-#define CMP2(I32, I64, c) \
-  case Opcode::I32: \
-    cc = Cond::c; \
-    is_cmp = true; \
-    break; \
-  case Opcode::I64: \
-    cc = Cond::c; \
-    is_cmp = true; \
-    wide = true; \
-    break;
-    CMP2(I32Eq, I64Eq, Eq)
-    CMP2(I32Ne, I64Ne, Ne)
-    CMP2(I32LtS, I64LtS, LtS)
-    CMP2(I32LtU, I64LtU, LtU)
-    CMP2(I32GtS, I64GtS, GtS)
-    CMP2(I32GtU, I64GtU, GtU)
-    CMP2(I32LeS, I64LeS, LeS)
-    CMP2(I32LeU, I64LeU, LeU)
-    CMP2(I32GeS, I64GeS, GeS)
-    CMP2(I32GeU, I64GeU, GeU)
-#undef CMP2
-    default: return false;
-  }
-  if (is_cmp) {
-    pushCompare(cc, wide);
+  const size_t i = size_t(op) - kIntBinaryFirst;
+  if (i >= kIntBinary.size() || !kIntBinary[i].some) return false;
+  const IntBinaryOp& t = kIntBinary[i];
+  if (t.cmp) {
+    pushCompare(Cond(t.k), t.wide);
     return true;
   }
-  Val b = pop();
-  Val x = pop();
-  // Registers the emitter writes besides dst are kept free (an operand
-  // already in one stays: the Masm wants it there).
-  uint32_t clobbers = Masm::intOpClobbers(k, b.e.kind == Entry::Const), claimed = 0;
-  for (uint32_t mask = clobbers; mask; mask &= mask - 1) {
-    int r = __builtin_ctz(mask);
-    if (b.e.isGpReg() && b.e.reg == r) continue;
-    claimGp(r, {&x, &b});
-    claimed |= 1u << r;
+  // The arithmetic, bitwise operators and shifts, out of line: the
+  // compares and the operators that are not intBinary's save no registers.
+  [](Impl & c, const IntBinaryOp& o) __attribute__((noinline)) {
+    const IntOp k = IntOp(o.k);
+    const bool wide = o.wide;
+    using Val = compiler::Val;
+    Val b = c.pop();
+    Val x = c.pop();
+    // Registers the emitter writes besides dst are kept free (an operand
+    // already in one stays: the Masm wants it there).
+    uint32_t clobbers = b.e.kind == Entry::Const ? o.clobbers_imm : o.clobbers_reg, claimed = 0;
+    for (uint32_t mask = clobbers; mask; mask &= mask - 1) {
+      int r = __builtin_ctz(mask);
+      if (b.e.isGpReg() && b.e.reg == r) continue;
+      c.claimGp(r, {&x, &b});
+      claimed |= 1u << r;
+    }
+    int r;
+    if (o.commutative && x.e.kind != Entry::Reg && b.e.isGpReg()) {
+      // Only the right operand is in a register: the result goes there.
+      r = b.e.reg;
+      c.a.intOp(k, wide, gpR(r), c.gpRhs(x, true), Opnd::r(gpR(r)));
+      c.release(x.e);
+    } else {
+      r = c.gpOwned(x);
+      // An operand the Masm moves to a register of its own is not worth
+      // caching.
+      Opnd rhs = clobbers ? c.valueOpnd(b) : c.gpRhs(b, true);
+      c.a.intOp(k, wide, gpR(r), Opnd::r(gpR(r)), rhs);
+      c.release(b.e);
+    }
+    c.busy[kGp] &= ~claimed;
+    c.pushReg(r, RegClass::Gp);
   }
-  int r;
-  if (isCommutative(k) && x.e.kind != Entry::Reg && b.e.isGpReg()) {
-    // Only the right operand is in a register: the result goes there.
-    r = b.e.reg;
-    a.intOp(k, wide, gpR(r), gpRhs(x, true), Opnd::r(gpR(r)));
-    release(x.e);
-  } else {
-    r = gpOwned(x);
-    // An operand the Masm moves to a register of its own is not worth
-    // caching.
-    Opnd rhs = clobbers ? valueOpnd(b) : gpRhs(b, true);
-    a.intOp(k, wide, gpR(r), Opnd::r(gpR(r)), rhs);
-    release(b.e);
-  }
-  busy[kGp] &= ~claimed;
-  pushReg(r, RegClass::Gp);
+  (*this, t);
   return true;
 }
 
@@ -140,7 +167,12 @@ bool FunctionCompiler::Impl::intUnary(Opcode op) {
       c.kind = Entry::Cmp;
       c.cc = Cond::Eq;
       c.wide = op != Opcode::I32Eqz;
-      setCmpLhs(c, x);
+      if (int cr = x.e.kind == Entry::Local ? cacheOf(x.e.slot, RegClass::Gp) : -1; cr >= 0) {
+        c.reg = uint8_t(cr);
+        c.lborrow = true;
+      } else {
+        setCmpLhs(c, x);
+      }
       c.rhs = Entry::RImm;
       c.value = 0;
       stack.push_back(c);

@@ -53,6 +53,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "decode/scan.h"
@@ -107,6 +108,15 @@ static_assert(sizeof(Entry) == 24);
 // op() that must save no registers.
 class EntryStack {
  public:
+  EntryStack() = default;
+  EntryStack(EntryStack&& o) noexcept { *this = std::move(o); }
+  EntryStack& operator=(EntryStack&& o) noexcept {
+    buf_ = std::move(o.buf_);
+    size_ = o.size_;
+    cap_ = buf_.size();
+    o.cap_ = o.buf_.size();
+    return *this;
+  }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   Entry& back() { return buf_[size_ - 1]; }
@@ -116,14 +126,14 @@ class EntryStack {
   const Entry* begin() const { return buf_.data(); }
   const Entry* end() const { return buf_.data() + size_; }
   void push_back(const Entry& e) {
-    if (size_ == buf_.size()) [[unlikely]]
+    if (size_ == cap_) [[unlikely]]
       grow();
     buf_[size_++] = e;
   }
   // A new default entry on top while there is room; null (nothing done)
   // when there is none.
   Entry* tryPush() {
-    if (size_ == buf_.size()) return nullptr;
+    if (size_ == cap_) return nullptr;
     Entry* e = &buf_[size_++];
     *e = Entry{};
     return e;
@@ -132,12 +142,17 @@ class EntryStack {
   void clear() { size_ = 0; }
   void reserve(size_t n) {
     if (n > buf_.size()) buf_.resize(n);
+    cap_ = buf_.size();
   }
 
  private:
-  [[gnu::noinline]] void grow() { buf_.resize(buf_.empty() ? 64 : 2 * buf_.size()); }
+  [[gnu::noinline]] void grow() {
+    buf_.resize(buf_.empty() ? 64 : 2 * buf_.size());
+    cap_ = buf_.size();
+  }
   std::vector<Entry> buf_;  // the entries, then room to grow into
   size_t size_ = 0;
+  size_t cap_ = 0;  // buf_.size(), kept (a division by 24 otherwise)
 };
 
 // A register order (Masm::kGpOrder, kFpOrder) as its runs of consecutive
@@ -358,9 +373,11 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   void pushConst(uint64_t v);
   void pushLocal(uint32_t slot);  // local.get: an alias of the local's slot
   Val pop() {
-    Entry e = stack.back();
+    // (The depth once; slotOfDepth(d) reads only the entries below d.)
+    const uint32_t d = depth() - 1;
+    Val v{stack[d], d, slotOfDepth(d)};
     stack.pop_back();
-    return Val{e, depth(), slotOfDepth(depth())};
+    return v;
   }
   void resetTo(uint32_t d) {
     while (depth() > d) release(pop().e);
@@ -406,7 +423,9 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   Opnd cmpRhs(const Entry& e);
   void emitCmp(const Entry& e);
   int ownedFromMemory(const Val& v, RegClass c);
-  int gpOwned(Val& v);
+  // (A value already in a Gp register inline: the commonest case.)
+  int gpOwned(Val& v) { return v.e.isGpReg() ? v.e.reg : gpOwnedMove(v); }
+  int gpOwnedMove(Val& v);
   int fpOwned(Val& v);
   int vecOwned(Val& v);
   int vecReg(Val& v);
@@ -570,9 +589,15 @@ inline int FunctionCompiler::Impl::takeFree(RegClass c) {
   return -1;
 }
 
+// (dropCacheReg for each, with the mask cleared once: the holder of a
+// register outside the mask is never read.)
 inline void FunctionCompiler::Impl::clearCache() {
-  for (int f : {kGp, kFp})
-    for (uint32_t m = cache[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
+  int8_t* reg_of = local_reg.data();
+  for (int f : {kGp, kFp}) {
+    for (uint32_t m = cache[f]; m; m &= m - 1)
+      if (int32_t h = holder[f][__builtin_ctz(m)]; h >= 0) reg_of[size_t(h)] = -1;
+    cache[f] = 0;
+  }
 }
 
 // A free register, else one whose cached local is dropped (the least

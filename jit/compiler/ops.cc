@@ -291,6 +291,24 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
     if (op == Opcode::LocalSet) stack.pop_back();
     return;
   }
+  if (top.kind == Entry::Reg) {
+    // The commonest: a value in a register, stored and kept there as the
+    // local's cached copy (the general path below, without its tests).
+    const Entry e = top;
+    stack.pop_back();
+    materializeLocal(x);
+    a.storeSlot(x, regOf(e.cls, e.reg));
+    adoptCache(x, e.cls, e.reg);
+    if (op == Opcode::LocalTee) {
+      Entry t;
+      t.kind = Entry::Local;
+      t.slot = x;
+      t.vec = e.vec;
+      stack.push_back(t);
+      noteDepth();
+    }
+    return;
+  }
   Val v = pop();
   materializeLocal(x);
   if (v.e.kind == Entry::Cmp) gpOwned(v);

@@ -15,8 +15,15 @@ int FunctionCompiler::Impl::fillCacheMiss(uint32_t x, RegClass cls) {
   // used one.
   int c = takeFreeOrEvict(cls);
   if (c < 0) return -1;
+  // adoptCache, without the old copy to drop (there is none).
+  int f = regFile(cls);
+  busy[f] &= ~(1u << c);
+  cache[f] |= 1u << c;
+  holder[f][c] = int32_t(x);
+  stamp[f][c] = ++clock;
+  local_reg[x] = int8_t(c);
+  local_cls[x] = cls;
   a.loadSlot(regOf(cls, c), x);
-  adoptCache(x, cls, c);
   return c;
 }
 
@@ -81,6 +88,15 @@ void FunctionCompiler::Impl::storeTo(uint32_t dst, const Entry& e, uint32_t d) {
 void FunctionCompiler::Impl::toSlot(uint32_t i) {
   Entry& e = stack[i];
   if (e.kind == Entry::Stack) return;
+  if (e.kind == Entry::Reg) {
+    // (storeTo's case, without its call.)
+    a.storeSlot(slotOfDepth(i), regOf(e.cls, e.reg));
+    freeReg(e.cls, e.reg);
+    bool vec = e.vec;
+    e = Entry{};
+    e.vec = vec;
+    return;
+  }
   if (e.kind == Entry::Cmp) {
     Val v{e, i};
     int r = gpOwned(v);
@@ -218,7 +234,9 @@ void FunctionCompiler::Impl::emitCmp(const Entry& e) {
 // A Stack or Local value in an owned register of the class. A local is
 // filled into its cache first (for later reads too) and copied, or the
 // cache register is handed over when no other register can be had.
-int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
+// (Inline in its three callers here, each with its class: gpOwnedMove's is
+// the commonest way a local.get reaches an operator.)
+[[gnu::always_inline]] inline int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
   const Entry& e = v.e;
   int f = regFile(cls);
   int c = e.kind == Entry::Local ? fillCache(e.slot, cls) : -1;
@@ -241,8 +259,9 @@ int FunctionCompiler::Impl::ownedFromMemory(const Val& v, RegClass cls) {
   return c;
 }
 
-// The value of v in a general-purpose register the caller owns.
-int FunctionCompiler::Impl::gpOwned(Val& v) {
+// The value of v in a general-purpose register the caller owns (gpOwned
+// when it is not in one yet).
+int FunctionCompiler::Impl::gpOwnedMove(Val& v) {
   Entry& e = v.e;
   int r;
   switch (e.kind) {

@@ -274,81 +274,114 @@ bool Masm::directJump(int cond, const Label& l) {
 // ---- the commonest moves ----
 // Here, with the encodings they take, so that those inline into them
 // (flatten): each is a few of the compiler's instructions per Wasm
-// instruction.
+// instruction. Their asmjit paths are out of line (TERN_ASM_PATH, a
+// lambda called last): the direct path then saves no registers and sets up
+// no frame.
+#define TERN_ASM_PATH __attribute__((noinline, cold))
+
 [[gnu::flatten]] void Masm::move(Reg dst, Reg src) {
   if (dst == src) return;
-  if (dst.isGp() && src.isGp()) {
-    if (!directRegReg(0x89, true, dst, src)) a_.mov(asmjit::x86::gpq(dst.id), asmjit::x86::gpq(src.id));
-  } else if (!dst.isGp() && !src.isGp()) {
-    a_.movaps(asmjit::x86::xmm(dst.id), asmjit::x86::xmm(src.id));
-  } else if (!dst.isGp()) {
-    a_.movq(asmjit::x86::xmm(dst.id), asmjit::x86::gpq(src.id));
-  } else {
-    a_.movq(asmjit::x86::gpq(dst.id), asmjit::x86::xmm(src.id));
-  }
+  if (dst.isGp() && src.isGp() && directRegReg(0x89, true, dst, src)) return;
+  [](Masm& m, Reg dst, Reg src) TERN_ASM_PATH {
+    if (dst.isGp() && src.isGp()) {
+      m.a_.mov(asmjit::x86::gpq(dst.id), asmjit::x86::gpq(src.id));
+    } else if (!dst.isGp() && !src.isGp()) {
+      m.a_.movaps(asmjit::x86::xmm(dst.id), asmjit::x86::xmm(src.id));
+    } else if (!dst.isGp()) {
+      m.a_.movq(asmjit::x86::xmm(dst.id), asmjit::x86::gpq(src.id));
+    } else {
+      m.a_.movq(asmjit::x86::gpq(dst.id), asmjit::x86::xmm(src.id));
+    }
+  }(*this, dst, src);
 }
 
 [[gnu::flatten]] void Masm::loadSlot(Reg r, uint32_t s) {
-  if (r.isGp()) {
-    if (!directSlot(0x8b, true, r, s)) a_.mov(asmjit::x86::gpq(r.id), slot(s));
-  } else if (r.cls == RegClass::Vec) {
-    a_.movdqu(asmjit::x86::xmm(r.id), asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)));
-  } else {
-    a_.movq(asmjit::x86::xmm(r.id), slot(s));
-  }
+  if (r.isGp() && directSlot(0x8b, true, r, s)) return;
+  [](Masm& m, Reg r, uint32_t s) TERN_ASM_PATH {
+    if (r.isGp()) {
+      m.a_.mov(asmjit::x86::gpq(r.id), m.slot(s));
+    } else if (r.cls == RegClass::Vec) {
+      m.a_.movdqu(asmjit::x86::xmm(r.id), asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)));
+    } else {
+      m.a_.movq(asmjit::x86::xmm(r.id), m.slot(s));
+    }
+  }(*this, r, s);
 }
 
 [[gnu::flatten]] void Masm::storeSlot(uint32_t s, Reg r) {
-  if (r.isGp()) {
-    if (!directSlot(0x89, true, r, s)) a_.mov(slot(s), asmjit::x86::gpq(r.id));
-  } else if (r.cls == RegClass::Vec) {
-    a_.movdqu(asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)), asmjit::x86::xmm(r.id));
-  } else {
-    a_.movq(slot(s), asmjit::x86::xmm(r.id));
-  }
+  if (r.isGp() && directSlot(0x89, true, r, s)) return;
+  [](Masm& m, uint32_t s, Reg r) TERN_ASM_PATH {
+    if (r.isGp()) {
+      m.a_.mov(m.slot(s), asmjit::x86::gpq(r.id));
+    } else if (r.cls == RegClass::Vec) {
+      m.a_.movdqu(asmjit::x86::xmmword_ptr(asmjit::x86::rbx, int32_t(s * kSlotBytes)), asmjit::x86::xmm(r.id));
+    } else {
+      m.a_.movq(m.slot(s), asmjit::x86::xmm(r.id));
+    }
+  }(*this, s, r);
 }
 
 [[gnu::flatten]] void Masm::loadImm(Reg r, uint64_t v) {
-  namespace x86 = asmjit::x86;
-  if (!r.isGp()) {
-    if (v == 0) {
-      a_.xorps(x86::xmm(r.id), x86::xmm(r.id));
+  if (r.isGp() && v <= 0xffffffffull && directMovImm32(r, uint32_t(v))) return;
+  [](Masm& m, Reg r, uint64_t v) TERN_ASM_PATH {
+    namespace x86 = asmjit::x86;
+    if (!r.isGp()) {
+      if (v == 0) {
+        m.a_.xorps(x86::xmm(r.id), x86::xmm(r.id));
+      } else {
+        m.a_.mov(x86::r11, v);
+        m.a_.movq(x86::xmm(r.id), x86::r11);
+      }
+    } else if (v <= 0xffffffffull) {
+      m.a_.mov(x86::gpd(r.id), uint32_t(v));
     } else {
-      a_.mov(x86::r11, v);
-      a_.movq(x86::xmm(r.id), x86::r11);
+      m.a_.mov(x86::gpq(r.id), v);
     }
-    return;
-  }
-  if (v <= 0xffffffffull) {
-    if (!directMovImm32(r, uint32_t(v))) a_.mov(x86::gpd(r.id), uint32_t(v));
-  } else {
-    a_.mov(x86::gpq(r.id), v);
-  }
+  }(*this, r, v);
 }
 
 [[gnu::flatten]] void Masm::storeSlotImm(uint32_t s, uint64_t v) {
-  if (int64_t(v) == int64_t(int32_t(uint32_t(v)))) {
-    if (!directSlotImm(s, int32_t(uint32_t(v)))) a_.mov(slot(s), int32_t(uint32_t(v)));
-  } else {
-    a_.mov(asmjit::x86::r11, v);
-    a_.mov(slot(s), asmjit::x86::r11);
-  }
+  if (int64_t(v) == int64_t(int32_t(uint32_t(v))) && directSlotImm(s, int32_t(uint32_t(v)))) return;
+  [](Masm& m, uint32_t s, uint64_t v) TERN_ASM_PATH {
+    if (int64_t(v) == int64_t(int32_t(uint32_t(v)))) {
+      m.a_.mov(m.slot(s), int32_t(uint32_t(v)));
+    } else {
+      m.a_.mov(asmjit::x86::r11, v);
+      m.a_.mov(m.slot(s), asmjit::x86::r11);
+    }
+  }(*this, s, v);
 }
 
 // Through r11 (kS0 in masm_x64.cc).
 [[gnu::flatten]] void Masm::copySlot(uint32_t dst, uint32_t src) {
   if (dst == src) return;
-  if (!directSlot(0x8b, true, gpReg(11), src)) a_.mov(asmjit::x86::r11, slot(src));
-  if (!directSlot(0x89, true, gpReg(11), dst)) a_.mov(slot(dst), asmjit::x86::r11);
+  bool loaded = directSlot(0x8b, true, gpReg(11), src);
+  if (loaded && directSlot(0x89, true, gpReg(11), dst)) return;
+  [](Masm& m, uint32_t dst, uint32_t src, bool loaded) TERN_ASM_PATH {
+    if (!loaded) m.a_.mov(asmjit::x86::r11, m.slot(src));
+    if (!m.directSlot(0x89, true, gpReg(11), dst)) m.a_.mov(m.slot(dst), asmjit::x86::r11);
+  }(*this, dst, src, loaded);
 }
 
 // The two-address ALU operations on a dst that already holds lhs, the
 // commonest integer operators (the rest: intOpAsm in masm_x64.cc).
 [[gnu::flatten]] void Masm::intOp(IntOp op, bool wide, Reg dst, const Opnd& lhs, const Opnd& rhs) {
-  if (lhs.isReg(dst) &&
-      (op == IntOp::Add || op == IntOp::Sub || op == IntOp::And || op == IntOp::Or || op == IntOp::Xor)) {
-    if (directAlu(aluOpcodeMR(op), wide, dst, rhs)) return;
-  }
+  // Per IntOp: aluOpcodeMR's opcode, or 0 for the operators that are not
+  // these five (one look-up for the five tests).
+  static constexpr uint8_t kMR[] = {aluOpcodeMR(IntOp::Add),
+                                    aluOpcodeMR(IntOp::Sub),
+                                    0,
+                                    aluOpcodeMR(IntOp::And),
+                                    aluOpcodeMR(IntOp::Or),
+                                    aluOpcodeMR(IntOp::Xor),
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    0};
+  static_assert(sizeof kMR == size_t(IntOp::Rotr) + 1 && kMR[size_t(IntOp::Mul)] == 0 &&
+                kMR[size_t(IntOp::Xor)] == 0x31);
+  if (uint8_t opcode = kMR[size_t(op)]; opcode && lhs.isReg(dst) && directAlu(opcode, wide, dst, rhs)) return;
   intOpAsm(op, wide, dst, lhs, rhs);  // (which tries the same form again)
 }
 
