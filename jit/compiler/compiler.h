@@ -289,7 +289,12 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   };
   std::vector<TrapSite> sites;
   PosTable positions;
-  uint32_t op_offset = 0;  // module offset of the instruction being compiled
+  // The decoder's state while it visits (set by begin()): the module offset
+  // of the instruction being compiled is its opOffset(), worked out only for
+  // what records one (a trap site, a position), not on every visit.
+  const ValidatorState* state = nullptr;
+  uint32_t entry_offset = 0;  // the body's, reported by the checks at entry
+  uint32_t opOffset() const { return state ? uint32_t(state->opOffset()) : entry_offset; }
 
   // The exception handlers (jit/catch_table.h), and while the body is
   // compiled each handler's clauses (flattened into `catches` at the end:
@@ -352,7 +357,9 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   // A fault on a guard page reports the faulting pc, a caller its return
   // address: the code of loads, stores and calls is covered by an entry
   // from its start to the next entry.
-  void markPosition() { positions.add(a.offset(), op_offset); }
+  void markPosition() { positions.add(a.offset(), opOffset()); }
+  // A compare waits on the stack (fused only into br_if, if and select).
+  bool cmpOnTop() const { return !stack.empty() && stack.back().kind == Entry::Cmp; }
 
   // ---- the operand stack ----
   void noteDepth() {

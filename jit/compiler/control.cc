@@ -20,12 +20,12 @@ Label FunctionCompiler::Impl::kindStub(unsigned k) {
 }
 
 Label FunctionCompiler::Impl::trapLabel(TrapKind k) {
-  sites.push_back(TrapSite{a.newLabel(), trapCode(k), op_offset, innermostTry(frames.size())});
+  sites.push_back(TrapSite{a.newLabel(), trapCode(k), opOffset(), innermostTry(frames.size())});
   return sites.back().label;
 }
 
 Label FunctionCompiler::Impl::trapSet() {
-  sites.push_back(TrapSite{a.newLabel(), TrapCode::None, op_offset, innermostTry(frames.size())});
+  sites.push_back(TrapSite{a.newLabel(), TrapCode::None, opOffset(), innermostTry(frames.size())});
   return sites.back().label;
 }
 
@@ -281,7 +281,8 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   trap_common = a.newLabel();
   // The checks at function entry report the body's start.
   const FuncBody& body = m.bodies[s.func_index - m.num_imported_funcs];
-  op_offset = uint32_t(body.offset);
+  entry_offset = uint32_t(body.offset);
+  state = nullptr;
   positions.reserve(body.size / 8 + 16);  // about what loads, stores and calls need
   a.reserve(uint32_t(std::min<size_t>(body.size, 1u << 24) * kCodePerBodyByte + 256));
   // No label: a branch to the function's frame is a return.
@@ -291,6 +292,7 @@ void FunctionCompiler::Impl::begin(const ValidatorState& s) {
   f.vec_results = vecMask(ft.results);
   a.prologue(nparams, nlocals, trapLabel(TrapKind::CallStackExhausted));
   interruptCheck();
+  state = &s;  // from here on, sites and positions are the instructions'
 }
 
 void FunctionCompiler::Impl::finish(const ValidatorState&) {

@@ -357,10 +357,9 @@ void FunctionCompiler::Impl::localSet(const ValidatorState& s, Opcode op, uint32
 // needs them, is out of line.
 TERN_HOT_INLINE inline void FunctionCompiler::Impl::op(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
-  op_offset = uint32_t(s.opOffset());
   // A pending compare is only fused into br_if, if and select; anything
   // else gets its value.
-  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  const bool cmp_on_top = cmpOnTop();
   // (pushLocal and pushConst, for code without v128 values, where the new
   // entry's height is its depth, and while the stack has room.)
   if (!cmp_on_top && !any_vec && a.vecSupported()) {
@@ -421,16 +420,14 @@ TERN_HOT_INLINE inline void FunctionCompiler::Impl::op(const ValidatorState& s, 
 // a scalar load or store to memOp, unless a compare waits on the stack.
 TERN_HOT_INLINE inline void FunctionCompiler::Impl::numeric(const ValidatorState& s, Opcode op) {
   if (failed) return;
-  op_offset = uint32_t(s.opOffset());
-  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  const bool cmp_on_top = cmpOnTop();
   if (!cmp_on_top && a.vecSupported()) return numOp(op);
   opRest(s, op, Imm{}, cmp_on_top);
 }
 
 TERN_HOT_INLINE inline void FunctionCompiler::Impl::memory(const ValidatorState& s, Opcode op, const Imm& imm) {
   if (failed) return;
-  op_offset = uint32_t(s.opOffset());
-  const bool cmp_on_top = !stack.empty() && stack.back().kind == Entry::Cmp;
+  const bool cmp_on_top = cmpOnTop();
   if (!cmp_on_top && a.vecSupported()) return memOp(s, op, imm);
   opRest(s, op, imm, cmp_on_top);
 }
