@@ -46,7 +46,8 @@ class __attribute__((visibility("hidden"))) Masm {
 
   explicit Masm(uint32_t func_index);
   // Its buffers come from, and go back to, the thread's Scratch
-  // (masm_x64.cc; why: jit/scratch.h).
+  // (masm_x64.cc; why: jit/scratch.h); so does asmjit's CodeHolder,
+  // rewound for the next function rather than made again.
   ~Masm();
   Masm(const Masm&) = delete;
   Masm& operator=(const Masm&) = delete;
@@ -300,7 +301,15 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::Label byte_masks_[2];  // the i8x16 shl / shr_u masks, eight each
 
   asmjit::FileLogger logger_;
-  asmjit::CodeHolder code_;
+  // asmjit's CodeHolder: the thread's (made once, and only rewound between
+  // functions: making and destroying one was some 900 host instructions a
+  // function), or this Masm's own while another Masm on the thread holds
+  // the thread's. The Assembler attached to it is this Masm's (a member:
+  // the direct encodings reach its buffer pointers with no indirection).
+  struct Holder;
+  static Holder* takeHolder();
+  Holder* holder_;
+  asmjit::CodeHolder& code_;
   asmjit::x86::Assembler a_;
   size_t frame_patch_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
