@@ -317,22 +317,32 @@ void Masm::trapCommon(Label l, uint32_t func_index) {
   if (!directBaseDisp(0xff, false, 4, int(r13.id()), kCtxUnwind)) a_.jmp(ptr(r13, kCtxUnwind));  // FF /4
 }
 
-bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
+bool Masm::finish(uint32_t frame_bytes, std::span<const uint8_t>* out) {
   emitPool();
   if (!patchFixups()) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
   // The usual case, one section with every label link resolved at its bind
-  // and nothing to relocate: the bytes are final, copied out once.
+  // and nothing to relocate: the bytes are final where they are.
   if (code_.sectionCount() == 1 && !code_.hasUnresolvedLinks() && code_.relocEntries().empty()) {
     std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
-    out.assign(buf.data(), buf.data() + buf.size());
+    *out = std::span<const uint8_t>(buf.data(), buf.size());
     return true;
   }
   if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
-  out.resize(code_.codeSize());
-  return code_.relocateToBase(0) == kErrorOk &&
-         code_.copyFlattenedData(out.data(), out.size(), CopySectionFlags::kPadSectionBuffer) == kErrorOk;
+  flat_.resize(code_.codeSize());
+  if (code_.relocateToBase(0) != kErrorOk ||
+      code_.copyFlattenedData(flat_.data(), flat_.size(), CopySectionFlags::kPadSectionBuffer) != kErrorOk)
+    return false;
+  *out = flat_;
+  return true;
+}
+
+bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
+  std::span<const uint8_t> code;
+  if (!finish(frame_bytes, &code)) return false;
+  out.assign(code.begin(), code.end());
+  return true;
 }
 
 // ---- moves ----

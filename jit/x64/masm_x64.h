@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <vector>
 
 #include "jit/masm.h"
@@ -96,7 +97,9 @@ class __attribute__((visibility("hidden"))) Masm {
   // Bytes emitted so far: the code offset of the next instruction.
   uint32_t offset() const { return uint32_t(a_.offset()); }
   void reserve(uint32_t bytes) { code_.reserveBuffer(&code_.textSection()->buffer(), bytes); }
-  bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
+  // *out: the code, until this Masm goes (no copy, as a rule).
+  bool finish(uint32_t frame_bytes, std::span<const uint8_t>* out);
+  bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);  // a copy
   // Direct calls emitted so far: (offset of the rel32, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
 
@@ -313,6 +316,7 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::x86::Assembler a_;
   size_t frame_patch_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
+  std::vector<uint8_t> flat_;  // finish()'s code when asmjit had to flatten it
   struct Scratch;
   static Scratch& scratch();
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;
