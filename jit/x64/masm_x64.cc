@@ -268,19 +268,37 @@ bool Masm::directCtxImm32(int disp8, uint32_t imm) {
 }
 
 void Masm::trapStub(Label l, TrapCode code, Label common) {
+  // Usually (own labels, l with no asmjit twin, the common exit another
+  // label, not bound yet): l bound here, the trap kind stored and jmp
+  // rel32 to the common exit, its rel32 a fixup, as bind(),
+  // directCtxImm32() and directJump() would do.
+  uint8_t* p = a_._bufferPtr;
+  const uint32_t i = l.id() & ~kOwnLabel;
+  if (direct_ && isOwn(l) && isOwn(common) && common.id() != l.id() && !labelBound(common) &&
+      (i >= own_twins_.size() || !own_twins_[i].isValid()) && size_t(a_._bufferEnd - p) >= 13 + kDirectMaxBytes) {
+    const uint32_t at = uint32_t(p - a_._bufferData), kind = uint32_t(code);
+    own_offsets_[i] = at;
+    const uint8_t bytes[13] = {0x41, 0xc7, 0x45, uint8_t(kCtxTrapKind), 0, 0, 0, 0, 0xe9, 0, 0, 0, 0};
+    std::memcpy(p, bytes, sizeof bytes);
+    std::memcpy(p + 4, &kind, 4);
+    fixups_.push_back(Fixup{at + 9, common.id()});
+    advanceTo(a_, p + sizeof bytes);
+    direct_count_ += 2;
+    return;
+  }
   bind(l);
   if (!directCtxImm32(kCtxTrapKind, uint32_t(code))) a_.mov(dword_ptr(r13, kCtxTrapKind), uint32_t(code));
   jump(common);
 }
 
 void Masm::trapSite(Label l, Label stub) {
-  // Usually (own labels, l with no asmjit twin, the stub not bound yet):
-  // l bound here and call rel32 to the stub, its rel32 a fixup, as bind()
-  // and directJump() would do.
+  // Usually (own labels, l with no asmjit twin, the stub another label,
+  // not bound yet): l bound here and call rel32 to the stub, its rel32 a
+  // fixup, as bind() and directJump() would do.
   uint8_t* p = a_._bufferPtr;
   const uint32_t i = l.id() & ~kOwnLabel;
-  if (direct_ && isOwn(l) && isOwn(stub) && !labelBound(stub) && (i >= own_twins_.size() || !own_twins_[i].isValid()) &&
-      size_t(a_._bufferEnd - p) >= 5 + kDirectMaxBytes) {
+  if (direct_ && isOwn(l) && isOwn(stub) && stub.id() != l.id() && !labelBound(stub) &&
+      (i >= own_twins_.size() || !own_twins_[i].isValid()) && size_t(a_._bufferEnd - p) >= 5 + kDirectMaxBytes) {
     const uint32_t at = uint32_t(p - a_._bufferData);
     own_offsets_[i] = at;
     p[0] = 0xe8;
