@@ -246,7 +246,16 @@ class ModuleBuilder {
  public:
   explicit ModuleBuilder(const Options& opts);
   ~ModuleBuilder();
+  ModuleBuilder(const ModuleBuilder&) = delete;
+  ModuleBuilder& operator=(const ModuleBuilder&) = delete;
   const Options& options() const { return opts_; }
+  // From now on, the code of functions added in index order goes straight
+  // into the memory finish() then makes executable (reserved at the first,
+  // laid out as finish() lays it out): one copy of all the machine code
+  // fewer. For the builder that compiles a whole module on one thread; a
+  // function added out of order, or past the reservation, is kept apart
+  // and finish() copies the lot as without this.
+  void stageCode() { stage_wanted_ = true; }
   // A direct call in a function's code: the rel32 at `offset` is patched to
   // reach function `callee` (its code, or its call-out stub) when the module
   // is laid out.
@@ -254,9 +263,11 @@ class ModuleBuilder {
     uint32_t offset;
     uint32_t callee;
   };
-  // Called by FunctionCompiler when a body is done.
-  void addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry_offset,
-                   std::vector<CallSite> calls = {}, PosTable positions = {}, CatchTable catches = {});
+  // Called by FunctionCompiler when a body is done (`code` and `calls` are
+  // copied): `calls` are its direct calls, as (offset, callee) CallSites.
+  void addFunction(uint32_t func_index, std::span<const uint8_t> code, size_t entry_offset,
+                   std::span<const std::pair<uint32_t, uint32_t>> calls = {}, PosTable positions = {},
+                   CatchTable catches = {});
   // Moves the functions `other` collected into this one (a body compiled on
   // another thread, with its own builder: runtime/tiering.cc).
   void append(ModuleBuilder&& other);
@@ -271,15 +282,29 @@ class ModuleBuilder {
 
  private:
   Options opts_;
+  static constexpr size_t kNotStaged = SIZE_MAX;
   struct Fn {
     uint32_t index;
-    std::vector<uint8_t> code;
+    std::vector<uint8_t> code;  // empty when staged
+    size_t at;                  // the code's offset in stage_, or kNotStaged
+    size_t size;                // of the code
     size_t entry;
-    std::vector<CallSite> calls;
+    size_t first_call, ncalls;  // its direct calls: calls_[first_call, + ncalls)
     PosTable positions;
     CatchTable catches;
   };
+  const uint8_t* bytesOf(const Fn& f) const { return f.at == kNotStaged ? f.code.data() : stage_ + f.at; }
+  std::span<const CallSite> callsOf(const Fn& f) const { return {calls_.data() + f.first_call, f.ncalls}; }
+  // Copies code to stage_ at f.at; false (f not staged) when it cannot.
+  bool stage(Fn& f, std::span<const uint8_t> code);
+  void releaseStage();
   std::vector<Fn> fns_;
+  std::vector<CallSite> calls_;  // every Fn's, one after another
+  // stageCode(): a reservation of stage_reserved_ bytes, the first
+  // stage_committed_ of them writable; the staged code ends at stage_end_.
+  bool stage_wanted_ = false;
+  uint8_t* stage_ = nullptr;
+  size_t stage_reserved_ = 0, stage_committed_ = 0, stage_end_ = 0;
 };
 
 // Compiles one function body in the decoder's single pass (its Impl is the

@@ -252,18 +252,102 @@ JitModule::~JitModule() {
   else if (code) platform::release(code, size);
 }
 
-ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
-ModuleBuilder::~ModuleBuilder() = default;
+namespace {
 
-void ModuleBuilder::addFunction(uint32_t func_index, std::vector<uint8_t> code, size_t entry,
-                                std::vector<CallSite> calls, PosTable positions, CatchTable catches) {
+// Functions start kCodeAlign-aligned in a module's code (as
+// backend::alignCode would start them); the gaps get the backend's padding,
+// one word of it repeated (every gap starts and ends on a whole
+// instruction): byte i of the code, if padding, is padWord()[i % 4].
+constexpr size_t kCodeAlign = 16;
+size_t alignCodeUp(size_t n) { return (n + kCodeAlign - 1) / kCodeAlign * kCodeAlign; }
+const std::array<uint8_t, 4>& padWord() {
+  static const std::array<uint8_t, 4> pad = [] {
+    std::vector<uint8_t> v(kCodeAlign - 4);
+    backend::alignCode(v);
+    return std::array<uint8_t, 4>{v[kCodeAlign - 4], v[kCodeAlign - 3], v[kCodeAlign - 2], v[kCodeAlign - 1]};
+  }();
+  return pad;
+}
+void padGap(uint8_t* code, size_t from, size_t to) {
+  const std::array<uint8_t, 4>& pad = padWord();
+  for (size_t i = from; i < to; ++i) code[i] = pad[i % 4];
+}
+
+// ModuleBuilder::stageCode's reservation: room for the code and the arena
+// (arenaBytes keeps both within 120 MiB), and what is made writable at a
+// time (then prefaulted, as mapWritable does).
+constexpr size_t kStageReserve = size_t(128) << 20;
+constexpr size_t kStageStep = size_t(1) << 20;
+
+}  // namespace
+
+ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
+ModuleBuilder::~ModuleBuilder() { releaseStage(); }
+
+void ModuleBuilder::releaseStage() {
+  if (stage_) platform::release(stage_, stage_reserved_);
+  stage_ = nullptr;
+  stage_reserved_ = stage_committed_ = stage_end_ = 0;
+}
+
+bool ModuleBuilder::stage(Fn& f, std::span<const uint8_t> code) {
+  // In index order, each after the last staged one: as finish() lays out
+  // (f is fns_.back()).
+  if (fns_.size() > 1) {
+    const Fn& last = fns_[fns_.size() - 2];
+    if (last.at == kNotStaged || last.index >= f.index) return false;
+  }
+  if (!stage_) {
+    stage_ = static_cast<uint8_t*>(platform::reserve(kStageReserve));
+    if (!stage_) {
+      stage_wanted_ = false;
+      return false;
+    }
+    stage_reserved_ = kStageReserve;
+  }
+  size_t at = alignCodeUp(stage_end_), end = at + code.size();
+  // Room left for the call-out stubs: else finish() copies.
+  if (end > stage_reserved_ - kStageStep) return false;
+  if (end > stage_committed_) {
+    size_t page = platform::pageSize();
+    size_t want = std::max(end, stage_committed_ + std::max(kStageStep, stage_committed_));
+    want = std::min((want + page - 1) / page * page, stage_reserved_);
+    if (!platform::commit(stage_ + stage_committed_, want - stage_committed_)) return false;
+    platform::prefault(stage_ + stage_committed_, want - stage_committed_);
+    stage_committed_ = want;
+  }
+  padGap(stage_, stage_end_, at);
+  if (!code.empty()) std::memcpy(stage_ + at, code.data(), code.size());
+  f.at = at;
+  stage_end_ = end;
+  return true;
+}
+
+void ModuleBuilder::addFunction(uint32_t func_index, std::span<const uint8_t> code, size_t entry,
+                                std::span<const std::pair<uint32_t, uint32_t>> calls, PosTable positions,
+                                CatchTable catches) {
   positions.shrink();
-  fns_.push_back(Fn{func_index, std::move(code), entry, std::move(calls), std::move(positions), std::move(catches)});
+  size_t first_call = calls_.size();
+  for (auto [offset, callee] : calls) calls_.push_back(CallSite{offset, callee});
+  Fn& f = fns_.emplace_back(func_index, std::vector<uint8_t>{}, kNotStaged, code.size(), entry, first_call,
+                            calls.size(), std::move(positions), std::move(catches));
+  if (!stage_wanted_ || !stage(f, code)) f.code.assign(code.begin(), code.end());
 }
 
 void ModuleBuilder::append(ModuleBuilder&& other) {
-  fns_.insert(fns_.end(), std::make_move_iterator(other.fns_.begin()), std::make_move_iterator(other.fns_.end()));
+  for (Fn& f : other.fns_) {
+    if (f.at != kNotStaged) {
+      const uint8_t* p = other.bytesOf(f);
+      f.code.assign(p, p + f.size);
+      f.at = kNotStaged;
+    }
+    f.first_call += calls_.size();
+    fns_.push_back(std::move(f));
+  }
+  calls_.insert(calls_.end(), other.calls_.begin(), other.calls_.end());
   other.fns_.clear();
+  other.calls_.clear();
+  other.releaseStage();
 }
 
 namespace {
@@ -277,8 +361,7 @@ void writePerfMap(const ModuleData& m, const Fns& fns, Start start) {
   std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
   if (FILE* out = std::fopen(path.c_str(), "a")) {
     for (const auto& f : fns)
-      std::fprintf(out, "%lx %zx wasm:%s\n", static_cast<unsigned long>(start(f)), f.code.size(),
-                   m.funcName(f.index).c_str());
+      std::fprintf(out, "%lx %zx wasm:%s\n", static_cast<unsigned long>(start(f)), f.size, m.funcName(f.index).c_str());
     std::fclose(out);
   }
 }
@@ -309,16 +392,18 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   std::vector<int64_t> offset(nfuncs, -1);
   // The functions' code is laid out first and written straight into the
   // executable mapping below (megabytes for a big module: no buffer in
-  // between); each starts where backend::alignCode would start it.
-  constexpr size_t kAlign = 16;
-  auto alignUp = [](size_t n) { return (n + kAlign - 1) / kAlign * kAlign; };
+  // between), or is there already (stageCode: staged where it is laid out
+  // here); each starts where backend::alignCode would start it.
+  auto alignUp = alignCodeUp;
   std::vector<size_t> start(fns_.size());
   size_t pos = 0;
+  bool in_place = stage_ != nullptr;
   for (size_t k = 0; k < fns_.size(); ++k) {
     const Fn& f = fns_[k];
     start[k] = pos = alignUp(pos);
     offset[f.index] = int64_t(pos + f.entry);
-    pos += f.code.size();
+    pos += f.size;
+    in_place = in_place && f.at == start[k];
   }
   // A call-out stub for every function without JIT code, after all the
   // code (JitModule::compiled tells them apart by that); a Lazy one's
@@ -347,19 +432,36 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
   size_t page = platform::pageSize();
   size_t code_size = (used + page - 1) / page * page;
   size_t arena_size = lazy_funcs ? arenaBytes(code_size, lazy_bytes, lazy_funcs, page) : 0;
-  uint8_t* code = mapWritable(used, code_size + arena_size, &jm->size);
-  if (!code) return nullptr;
-  // The gaps between functions get the backend's padding (one word of it,
-  // repeated: every gap starts and ends on a whole instruction).
-  std::vector<uint8_t> pad(kAlign - 4);
-  backend::alignCode(pad);
-  for (size_t k = 0; k < fns_.size(); ++k) {
-    const Fn& f = fns_[k];
-    std::memcpy(code + start[k], f.code.data(), f.code.size());
-    size_t end = start[k] + f.code.size(), next = k + 1 < fns_.size() ? start[k + 1] : stubs_start;
-    for (size_t i = end; i < next; ++i) code[i] = pad[kAlign - 4 + i % 4];
-    for (const CallSite& c : f.calls) backend::patchCall(code, start[k] + c.offset, size_t(direct[c.callee]));
+  uint8_t* code = nullptr;
+  in_place = in_place && code_size + arena_size <= stage_reserved_;
+  if (in_place && code_size > stage_committed_) {  // the stubs need more
+    uint8_t* more = stage_ + stage_committed_;
+    in_place = platform::commit(more, code_size - stage_committed_);
+    if (in_place) platform::prefault(more, code_size - stage_committed_);
   }
+  if (in_place) {
+    // The staged code is the module's: the reservation past its code and
+    // arena goes back (pages written but not kept go with it).
+    code = stage_;
+    jm->size = code_size + arena_size;
+    if (stage_reserved_ > jm->size) platform::release(stage_ + jm->size, stage_reserved_ - jm->size);
+    stage_ = nullptr;
+    releaseStage();
+    padGap(code, pos, stubs_start);
+  } else {
+    code = mapWritable(used, code_size + arena_size, &jm->size);
+    if (!code) return nullptr;
+    // The gaps between functions get the backend's padding.
+    for (size_t k = 0; k < fns_.size(); ++k) {
+      const Fn& f = fns_[k];
+      std::memcpy(code + start[k], bytesOf(f), f.size);
+      size_t end = start[k] + f.size, next = k + 1 < fns_.size() ? start[k + 1] : stubs_start;
+      padGap(code, end, next);
+    }
+    releaseStage();
+  }
+  for (size_t k = 0; k < fns_.size(); ++k)
+    for (const CallSite& c : callsOf(fns_[k])) backend::patchCall(code, start[k] + c.offset, size_t(direct[c.callee]));
   if (!bytes.empty()) std::memcpy(code + stubs_start, bytes.data(), bytes.size());
   if (!makeExecutable(code, used, jm->size)) return nullptr;
   jm->code = code;
@@ -382,9 +484,11 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
     jm->direct[i] = uint32_t(direct[i]);
   }
   jm->stubs = jm->code + stubs_start;
+  // (In order already: the functions are laid out in index order.)
+  jm->starts.reserve(fns_.size());
   for (const Fn& f : fns_)
     jm->starts.emplace_back(uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)), f.index);
-  std::sort(jm->starts.begin(), jm->starts.end());
+  if (!std::is_sorted(jm->starts.begin(), jm->starts.end())) std::sort(jm->starts.begin(), jm->starts.end());
   jm->positions.resize(nfuncs);
   jm->catches.resize(nfuncs);
   for (Fn& f : fns_) {
@@ -396,6 +500,7 @@ std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData& m) {
                  [&](const Fn& f) { return uintptr_t(jm->code) + size_t(offset[f.index] - int64_t(f.entry)); });
   }
   fns_.clear();
+  calls_.clear();
   return jm;
 }
 
@@ -420,15 +525,10 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
   size_t align = alias ? 16 : page;
   auto alignUp = [&](size_t n) { return (n + align - 1) / align * align; };
   size_t end = jm.arena_used;
-  for (const Fn& f : fns_) end = alignUp(alignUp(end) + f.code.size());
+  for (const Fn& f : fns_) end = alignUp(alignUp(end) + f.size);
   if (end > arena_size || fns_.size() > jm.arena_cap - count) return false;
   if (alias) platform::growCodeAlias(alias, end - jm.alias_base);
-  // One word of the backend's padding, repeated (made once).
-  static const std::array<uint8_t, 4> pad = [] {
-    std::vector<uint8_t> v(12);
-    backend::alignCode(v);
-    return std::array<uint8_t, 4>{v[12], v[13], v[14], v[15]};
-  }();
+  const std::array<uint8_t, 4>& pad = padWord();
   std::vector<uintptr_t> starts;  // for the perf map only
   for (Fn& f : fns_) {
     size_t at = alignUp(jm.arena_used);
@@ -436,8 +536,8 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
     uint8_t* w = alias ? alias->write + (at - jm.alias_base) : p;  // where it is written (writable: finish)
     size_t base = size_t(p - jm.code);                             // offsets count from jm.code
     for (size_t i = jm.arena_used; i < at; ++i) *(w - (at - i)) = pad[i % 4];
-    std::memcpy(w, f.code.data(), f.code.size());
-    for (const CallSite& c : f.calls) {
+    std::memcpy(w, bytesOf(f), f.size);
+    for (const CallSite& c : callsOf(f)) {
       // A callee placed already (or this function itself) is called
       // directly, not through its table.
       void* entry = jm.table[c.callee];
@@ -448,13 +548,13 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
       // counted from the function's start.
       backend::patchCall(w, c.offset, target - base);
     }
-    platform::flushInstructionCache(p, f.code.size());
-    if (!alias && !platform::protect(p, alignUp(f.code.size()), platform::Access::ReadExecute)) return false;
+    platform::flushInstructionCache(p, f.size);
+    if (!alias && !platform::protect(p, alignUp(f.size), platform::Access::ReadExecute)) return false;
     jm.positions[f.index] = std::move(f.positions);
     jm.catches[f.index] = std::move(f.catches);
     jm.arena_starts[count] = {uintptr_t(p), f.index};
     jm.arena_count.store(++count, std::memory_order_release);
-    jm.arena_used = alias ? at + f.code.size() : alignUp(at + f.code.size());
+    jm.arena_used = alias ? at + f.size : alignUp(at + f.size);
     if (alias) alias->written.store(jm.arena_used - jm.alias_base, std::memory_order_release);
     if (opts_.perf_map) starts.push_back(uintptr_t(p));
     std::atomic_ref<void*>(jm.table[f.index]).store(p + f.entry, std::memory_order_release);
@@ -464,6 +564,7 @@ bool ModuleBuilder::place(JitModule& jm, const ModuleData& m) {
     writePerfMap(m, fns_, [&](const Fn&) { return starts[k++]; });
   }
   fns_.clear();
+  calls_.clear();
   return true;
 }
 

@@ -25,6 +25,7 @@
 #include <concepts>
 #include <cstdint>
 #include <iterator>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -119,8 +120,9 @@ struct MemRef {
 template <class M>
 concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const std::vector<typename M::Label>& targets,
                                   Reg r, Opnd o, Cond c, uint32_t u, uint64_t v, bool b, std::vector<uint8_t>& out,
-                                  MemAccess acc, MemRef ref, TrapCode code, IntOp iop, IntUnop iun, DivOp dop,
-                                  FloatOp fop, FloatUnop fun, SignOp sop, Opcode op, const uint8_t* ptr) {
+                                  std::span<const uint8_t>* code_out, MemAccess acc, MemRef ref, TrapCode code,
+                                  IntOp iop, IntUnop iun, DivOp dop, FloatOp fop, FloatUnop fun, SignOp sop, Opcode op,
+                                  const uint8_t* ptr) {
   // ---- the register file ----
   // Register ids are below kGpRegs / kFpRegs (at most 32: the compiler
   // keeps masks). kGpOrder and kFpOrder list the allocatable ones in the
@@ -165,7 +167,9 @@ concept MacroAssembler = requires(M m, const M cm, typename M::Label l, const st
   { cm.offset() } -> std::convertible_to<uint32_t>;  // code offset of the next instruction
   m.reserve(u);  // room for about u bytes of code ahead: a hint that saves growing the buffer
   // Resolves labels and writes the code; frame_bytes: the frame's size.
+  // Into `out`, or (code_out) left where it is, until the Masm goes.
   { m.finish(u, out) } -> std::same_as<bool>;
+  { m.finish(u, code_out) } -> std::same_as<bool>;
   // Direct calls emitted: (code offset to patch, callee function index).
   { cm.callSites() } -> std::convertible_to<const std::vector<std::pair<uint32_t, uint32_t>>&>;
 

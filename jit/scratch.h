@@ -6,7 +6,8 @@
 // A thread's compiles after its first then allocate a buffer only to grow
 // it: a lazily compiled function is a few hundred Wasm instructions, and
 // those allocations were about a tenth of its compile. A thread keeps, at
-// most, the buffers of the largest function it compiled.
+// most, the buffers of the largest function it compiled. (The x86-64 Masm
+// keeps its asmjit CodeHolder per thread the same way: masm_x64.cc.)
 #pragma once
 
 #include <utility>

@@ -31,6 +31,7 @@
 #endif
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "jit/masm.h"
@@ -75,6 +76,12 @@ class __attribute__((visibility("hidden"))) Masm {
   uint32_t offset() const { return uint32_t(a_.offset()); }
   void reserve(uint32_t bytes) { code_.reserveBuffer(&code_.textSection()->buffer(), bytes); }
   bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
+  // The same, in a buffer of this Masm's (*out: until it goes).
+  bool finish(uint32_t frame_bytes, std::span<const uint8_t>* out) {
+    if (!finish(frame_bytes, finished_)) return false;
+    *out = finished_;
+    return true;
+  }
   // Direct calls emitted so far: (offset of the bl, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
 
@@ -157,6 +164,7 @@ class __attribute__((visibility("hidden"))) Masm {
   void callSimd(uint32_t, uint32_t, uint32_t) { errors_.failed = true; }
 
  private:
+  std::vector<uint8_t> finished_;  // finish(frame_bytes, &span)'s code
   // Records that asmjit refused an instruction (finish() then fails).
   struct Errors : asmjit::ErrorHandler {
     bool failed = false;

@@ -307,18 +307,15 @@ void FunctionCompiler::Impl::finish(const ValidatorState&) {
   for (unsigned i = 0; i < 16; ++i)
     if (trap_used[i]) a.trapStub(trap_labels[i], trapCode(TrapKind(i)), trap_common);
   a.trapCommon(trap_common, func_index);
-  std::vector<uint8_t> bytes;
+  std::span<const uint8_t> bytes;  // the Masm's: the builder copies them
   // The locals, the highest operand stack and one spare slot past it, as
   // both tiers have always reserved (module/frame_layout.h).
-  if (!a.finish(uint32_t(slotBytes(nlocals + max_height + 1)), bytes)) {
+  if (!a.finish(uint32_t(slotBytes(nlocals + max_height + 1)), &bytes)) {
     fail("assembler error");
     return;
   }
-  std::vector<ModuleBuilder::CallSite> calls;
-  calls.reserve(a.callSites().size());
-  for (auto [off, callee] : a.callSites()) calls.push_back({off, callee});
   finishCatches();
-  builder.addFunction(func_index, std::move(bytes), 0, std::move(calls), std::move(positions), std::move(catches));
+  builder.addFunction(func_index, bytes, 0, a.callSites(), std::move(positions), std::move(catches));
 }
 
 // ---- block instructions ----

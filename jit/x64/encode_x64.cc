@@ -428,10 +428,12 @@ Masm::Label Masm::asmLabel(const Label& l) {
 // if a label never was.
 bool Masm::patchFixups() {
   uint8_t* data = code_.textSection()->buffer().data();
+  const int64_t* own = own_offsets_.data();
   for (const Fixup& f : fixups_) {
-    int64_t target = fixupTarget(f.label);
-    int64_t from = f.base == kNoBase ? int64_t(f.at + 4) : fixupTarget(f.base);
-    if (target < 0 || from < 0) return false;
+    // Nearly all: a rel32 to an own label (a jump's, from its end).
+    int64_t target = f.label & kOwnLabel ? own[f.label & ~kOwnLabel] : fixupTarget(f.label);
+    int64_t from = f.base == kNoBase ? int64_t(f.at) + 4 : fixupTarget(f.base);
+    if ((target | from) < 0) return false;
     uint32_t rel = uint32_t(int32_t(target - from));
     std::memcpy(data + f.at, &rel, 4);  // (x86-64: little-endian, as the rel32)
   }

@@ -1,9 +1,11 @@
 // x86-64 encodings of the Masm operations (see masm_x64.h, jit/masm.h).
 #include "jit/x64/masm_x64.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "jit/entry.h"
 #include "jit/jit.h"
@@ -31,6 +33,14 @@ static_assert(uint8_t(CondCode::kE) == 4 && uint8_t(CondCode::kNE) == 5 && uint8
               uint8_t(CondCode::kBE) == 6);
 CondCode cc(Cond c) { return CondCode(Masm::x86Cond(c)); }
 
+// Moves the Assembler past bytes written straight into its buffer up to
+// `end` (as directEnd in encode_x64.cc does).
+void advanceTo(x86::Assembler& a, uint8_t* end) {
+  a._bufferPtr = end;
+  CodeBuffer& buf = a._section->_buffer;
+  buf._size = std::max(buf._size, size_t(end - a._bufferData));
+}
+
 }  // namespace
 
 struct Masm::Scratch {
@@ -46,6 +56,43 @@ Masm::Scratch& Masm::scratch() {
   return s;
 }
 
+// The thread's CodeHolder is rewound between functions (its buffer
+// emptied), which keeps its buffer and zone: asmjit's own labels of earlier
+// functions stay in it, unused (no code refers to them), until there are
+// kMaxLabels; then, or when a function left anything else behind
+// (relocations, sections, unresolved links, a logger), it is reset and
+// initialized again.
+struct Masm::Holder {
+  static constexpr uint32_t kMaxLabels = 4096;
+  CodeHolder code;
+  bool in_use = false;
+  bool owned = false;  // a Masm's own: destroyed with it
+  Holder() { code.init(Environment::host()); }
+  // Ready for the next function: empty, with no logger (the Assembler of
+  // the Masm that used it detaches itself as it goes).
+  void rewind() {
+    if (code.sectionCount() == 1 && !code.hasUnresolvedLinks() && code.relocEntries().empty() &&
+        code.labelCount() < kMaxLabels && !code.logger()) {
+      code.textSection()->buffer()._size = 0;
+      return;
+    }
+    code.reset();
+    code.init(Environment::host());
+  }
+};
+
+Masm::Holder* Masm::takeHolder() {
+  thread_local std::unique_ptr<Holder> t;
+  if (!t) t = std::make_unique<Holder>();
+  Holder* h = t.get();
+  if (h->in_use) {  // another Masm on this thread has it (tests do that)
+    h = new Holder;
+    h->owned = true;
+  }
+  h->in_use = true;
+  return h;
+}
+
 Masm::~Masm() {
   Scratch& t = scratch();
   leaveForNext(own_offsets_, t.own_offsets);
@@ -53,16 +100,22 @@ Masm::~Masm() {
   leaveForNext(fixups_, t.fixups);
   leaveForNext(pool_, t.pool);
   leaveForNext(calls_, t.calls);
+  if (holder_->owned) {
+    delete holder_;  // (detaches a_)
+    return;
+  }
+  if (logging_) code_.setLogger(nullptr);
+  holder_->rewind();
+  holder_->in_use = false;
 }
 
-Masm::Masm(uint32_t func_index) {
+Masm::Masm(uint32_t func_index) : holder_(takeHolder()), code_(holder_->code) {
   Scratch& t = scratch();
   own_offsets_ = std::move(t.own_offsets);
   own_twins_ = std::move(t.own_twins);
   fixups_ = std::move(t.fixups);
   pool_ = std::move(t.pool);
   calls_ = std::move(t.calls);
-  code_.init(Environment::host());
   // TERN_JIT_ASM=1 prints every compiled function's assembly to stderr.
   static const bool log_asm = std::getenv("TERN_JIT_ASM") != nullptr;
   if (log_asm) {
@@ -122,31 +175,80 @@ Operand Masm::fpOperand(const Opnd& o, bool dbl) {
 
 // (branch: in encode_x64.cc.)
 
+// The prologue's fixed part, as prologue() below encodes it (its three
+// branches' rel32s zero, and the frame's size 0x7fffff00 until finish()).
+static_assert(kCtxStackEnd < 128 && kCtxNativeLimit < 128);
+constexpr uint8_t kPrologue[] = {
+    0x53,              // push rbx
+    0x48, 0x89, 0xfb,  // mov rbx, rdi
+    0x4c, 0x8d, 0x9b, 0x00,
+    0xff, 0xff, 0x7f,                         // lea r11, [rbx + frame]
+    0x4d, 0x3b, 0x5d, uint8_t(kCtxStackEnd),  // cmp r11, [r13 + stack_end]
+    0x0f, 0x87, 0,    0,
+    0,    0,                                     // ja stack_overflow
+    0x49, 0x3b, 0x65, uint8_t(kCtxNativeLimit),  // cmp rsp, [r13 + native_limit]
+    0x0f, 0x82, 0,    0,
+    0,    0,                 // jb stack_overflow
+    0x41, 0x83, 0xee, 0x01,  // sub r14d, 1
+    0x0f, 0x82, 0,    0,
+    0,    0,  // jb stack_overflow
+};
+constexpr uint32_t kPrologueFrame = 7, kPrologueJumps[] = {17, 27, 37};
+constexpr uint32_t kPrologueInstructions = 9;
+
 void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
-  // Save the caller's frame pointer, take ours (rdi), check both stacks and
-  // the call depth; zero the declared locals.
-  // (Every function has these: written directly, see encode_x64.cc.)
-  if (!directBytes({0x53})) a_.push(rbx);
-  if (!directRegReg(0x89, true, gpReg(rbx.id()), gpReg(rdi.id()))) a_.mov(rbx, rdi);
-  // disp32 always (it is patched by finish()).
-  if (!directBaseDisp(0x8d, true, int(kS0.id()), int(rbx.id()), 0x7fffff00)) a_.lea(kS0, ptr(rbx, 0x7fffff00));
-  frame_patch_ = a_.offset() - 4;
-  if (!directBaseDisp(0x3b, true, int(kS0.id()), int(r13.id()), kCtxStackEnd)) a_.cmp(kS0, ptr(r13, kCtxStackEnd));
-  branch(Cond::GtU, stack_overflow);
-  if (!directBaseDisp(0x3b, true, int(rsp.id()), int(r13.id()), kCtxNativeLimit))
-    a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
-  branch(Cond::LtU, stack_overflow);
-  if (!directAlu(0x29, false, gpReg(r14.id()), Opnd::i(1))) a_.sub(r14d, 1);
-  branch(Cond::LtU, stack_overflow);
-  if (nlocals > nparams) {
-    if (nlocals - nparams <= 16) {
-      for (uint32_t i = nparams; i < nlocals; ++i) storeSlotImm(i, 0);
-    } else {
-      a_.xor_(eax, eax);
-      a_.lea(rdi, slot(nparams));
-      a_.mov(ecx, nlocals - nparams);
-      a_.rep().stosq();
+  // Every function has this: its bytes are copied, and the locals (when
+  // few) zeroed by mov qword [rbx + disp], 0 written here, where the
+  // direct path is on and the buffer has room; otherwise, the same
+  // instructions one by one.
+  uint32_t zeroed = nlocals > nparams && nlocals - nparams <= 16 ? nlocals - nparams : 0;
+  uint8_t* p = a_._bufferPtr;
+  if (direct_ && isOwn(stack_overflow) && !labelBound(stack_overflow) && nlocals <= 0x7fffffff / kSlotBytes &&
+      size_t(a_._bufferEnd - p) >= sizeof kPrologue + 11 * zeroed + kDirectMaxBytes) {
+    uint32_t at = uint32_t(p - a_._bufferData);
+    std::memcpy(p, kPrologue, sizeof kPrologue);
+    frame_patch_ = at + kPrologueFrame;
+    for (uint32_t j : kPrologueJumps) fixups_.push_back(Fixup{at + j, stack_overflow.id()});
+    p += sizeof kPrologue;
+    for (uint32_t i = nparams; i < nparams + zeroed; ++i) {
+      int32_t disp = int32_t(i * kSlotBytes);
+      *p++ = 0x48;  // REX.W; mov r/m64, imm32: C7 /0
+      *p++ = 0xc7;
+      if (disp == 0) {
+        *p++ = 0x03;
+      } else if (disp == int8_t(disp)) {
+        *p++ = 0x43;
+        *p++ = uint8_t(disp);
+      } else {
+        *p++ = 0x83;
+        std::memcpy(p, &disp, 4);
+        p += 4;
+      }
+      std::memset(p, 0, 4);
+      p += 4;
     }
+    advanceTo(a_, p);
+    direct_count_ += kPrologueInstructions + zeroed;
+  } else {
+    if (!directBytes({0x53})) a_.push(rbx);
+    if (!directRegReg(0x89, true, gpReg(rbx.id()), gpReg(rdi.id()))) a_.mov(rbx, rdi);
+    // disp32 always (it is patched by finish()).
+    if (!directBaseDisp(0x8d, true, int(kS0.id()), int(rbx.id()), 0x7fffff00)) a_.lea(kS0, ptr(rbx, 0x7fffff00));
+    frame_patch_ = a_.offset() - 4;
+    if (!directBaseDisp(0x3b, true, int(kS0.id()), int(r13.id()), kCtxStackEnd)) a_.cmp(kS0, ptr(r13, kCtxStackEnd));
+    branch(Cond::GtU, stack_overflow);
+    if (!directBaseDisp(0x3b, true, int(rsp.id()), int(r13.id()), kCtxNativeLimit))
+      a_.cmp(rsp, ptr(r13, kCtxNativeLimit));
+    branch(Cond::LtU, stack_overflow);
+    if (!directAlu(0x29, false, gpReg(r14.id()), Opnd::i(1))) a_.sub(r14d, 1);
+    branch(Cond::LtU, stack_overflow);
+    for (uint32_t i = nparams; i < nparams + zeroed; ++i) storeSlotImm(i, 0);
+  }
+  if (nlocals > nparams && !zeroed) {
+    a_.xor_(eax, eax);
+    a_.lea(rdi, slot(nparams));
+    a_.mov(ecx, nlocals - nparams);
+    a_.rep().stosq();
   }
 }
 
@@ -166,39 +268,99 @@ bool Masm::directCtxImm32(int disp8, uint32_t imm) {
 }
 
 void Masm::trapStub(Label l, TrapCode code, Label common) {
+  // Usually (own labels, l with no asmjit twin, the common exit another
+  // label, not bound yet): l bound here, the trap kind stored and jmp
+  // rel32 to the common exit, its rel32 a fixup, as bind(),
+  // directCtxImm32() and directJump() would do.
+  uint8_t* p = a_._bufferPtr;
+  const uint32_t i = l.id() & ~kOwnLabel;
+  if (direct_ && isOwn(l) && isOwn(common) && common.id() != l.id() && !labelBound(common) &&
+      (i >= own_twins_.size() || !own_twins_[i].isValid()) && size_t(a_._bufferEnd - p) >= 13 + kDirectMaxBytes) {
+    const uint32_t at = uint32_t(p - a_._bufferData), kind = uint32_t(code);
+    own_offsets_[i] = at;
+    const uint8_t bytes[13] = {0x41, 0xc7, 0x45, uint8_t(kCtxTrapKind), 0, 0, 0, 0, 0xe9, 0, 0, 0, 0};
+    std::memcpy(p, bytes, sizeof bytes);
+    std::memcpy(p + 4, &kind, 4);
+    fixups_.push_back(Fixup{at + 9, common.id()});
+    advanceTo(a_, p + sizeof bytes);
+    direct_count_ += 2;
+    return;
+  }
   bind(l);
   if (!directCtxImm32(kCtxTrapKind, uint32_t(code))) a_.mov(dword_ptr(r13, kCtxTrapKind), uint32_t(code));
   jump(common);
 }
 
 void Masm::trapSite(Label l, Label stub) {
+  // Usually (own labels, l with no asmjit twin, the stub another label,
+  // not bound yet): l bound here and call rel32 to the stub, its rel32 a
+  // fixup, as bind() and directJump() would do.
+  uint8_t* p = a_._bufferPtr;
+  const uint32_t i = l.id() & ~kOwnLabel;
+  if (direct_ && isOwn(l) && isOwn(stub) && stub.id() != l.id() && !labelBound(stub) &&
+      (i >= own_twins_.size() || !own_twins_[i].isValid()) && size_t(a_._bufferEnd - p) >= 5 + kDirectMaxBytes) {
+    const uint32_t at = uint32_t(p - a_._bufferData);
+    own_offsets_[i] = at;
+    p[0] = 0xe8;
+    std::memset(p + 1, 0, 4);
+    fixups_.push_back(Fixup{at + 1, stub.id()});
+    advanceTo(a_, p + 5);
+    ++direct_count_;
+    return;
+  }
   bind(l);
   if (!directJump(-2, stub)) a_.call(asmLabel(stub));
 }
 
 void Masm::trapCommon(Label l, uint32_t func_index) {
   bind(l);
+  // Every function has this, all three instructions at once when they can
+  // be written directly (the same bytes as one by one below).
+  static_assert(kCtxTrapSp > 0 && kCtxUnwind > 0);
+  uint8_t* p = a_._bufferPtr;
+  if (direct_ && size_t(a_._bufferEnd - p) >= 16 + kDirectMaxBytes) {
+    const uint8_t bytes[16] = {
+        0x41, 0xc7, 0x45, uint8_t(kCtxTrapFunc), 0, 0, 0, 0,  // mov dword [r13 + trap_func], func_index
+        0x49, 0x89, 0x65, uint8_t(kCtxTrapSp),                // mov [r13 + trap_sp], rsp
+        0x41, 0xff, 0x65, uint8_t(kCtxUnwind),                // jmp [r13 + unwind]
+    };
+    std::memcpy(p, bytes, sizeof bytes);
+    std::memcpy(p + 4, &func_index, 4);
+    advanceTo(a_, p + sizeof bytes);
+    direct_count_ += 3;
+    return;
+  }
   if (!directCtxImm32(kCtxTrapFunc, func_index)) a_.mov(dword_ptr(r13, kCtxTrapFunc), func_index);
   if (!directBaseDisp(0x89, true, int(rsp.id()), int(r13.id()), kCtxTrapSp)) a_.mov(ptr(r13, kCtxTrapSp), rsp);
   if (!directBaseDisp(0xff, false, 4, int(r13.id()), kCtxUnwind)) a_.jmp(ptr(r13, kCtxUnwind));  // FF /4
 }
 
-bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
+bool Masm::finish(uint32_t frame_bytes, std::span<const uint8_t>* out) {
   emitPool();
   if (!patchFixups()) return false;
   CodeBuffer& buf = code_.textSection()->buffer();
   // The usual case, one section with every label link resolved at its bind
-  // and nothing to relocate: the bytes are final, copied out once.
+  // and nothing to relocate: the bytes are final where they are.
   if (code_.sectionCount() == 1 && !code_.hasUnresolvedLinks() && code_.relocEntries().empty()) {
     std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
-    out.assign(buf.data(), buf.data() + buf.size());
+    *out = std::span<const uint8_t>(buf.data(), buf.size());
     return true;
   }
   if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
   std::memcpy(buf.data() + frame_patch_, &frame_bytes, 4);
-  out.resize(code_.codeSize());
-  return code_.relocateToBase(0) == kErrorOk &&
-         code_.copyFlattenedData(out.data(), out.size(), CopySectionFlags::kPadSectionBuffer) == kErrorOk;
+  flat_.resize(code_.codeSize());
+  if (code_.relocateToBase(0) != kErrorOk ||
+      code_.copyFlattenedData(flat_.data(), flat_.size(), CopySectionFlags::kPadSectionBuffer) != kErrorOk)
+    return false;
+  *out = flat_;
+  return true;
+}
+
+bool Masm::finish(uint32_t frame_bytes, std::vector<uint8_t>& out) {
+  std::span<const uint8_t> code;
+  if (!finish(frame_bytes, &code)) return false;
+  out.assign(code.begin(), code.end());
+  return true;
 }
 
 // ---- moves ----

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <vector>
 
 #include "jit/masm.h"
@@ -66,7 +67,8 @@ class __attribute__((visibility("hidden"))) Masm {
 
   explicit Masm(uint32_t func_index);
   // Its buffers come from, and go back to, the thread's Scratch
-  // (masm_x64.cc; why: jit/scratch.h).
+  // (masm_x64.cc; why: jit/scratch.h); so does asmjit's CodeHolder,
+  // rewound for the next function rather than made again.
   ~Masm();
   Masm(const Masm&) = delete;
   Masm& operator=(const Masm&) = delete;
@@ -115,7 +117,9 @@ class __attribute__((visibility("hidden"))) Masm {
   // Bytes emitted so far: the code offset of the next instruction.
   uint32_t offset() const { return uint32_t(a_.offset()); }
   void reserve(uint32_t bytes) { code_.reserveBuffer(&code_.textSection()->buffer(), bytes); }
-  bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);
+  // *out: the code, until this Masm goes (no copy, as a rule).
+  bool finish(uint32_t frame_bytes, std::span<const uint8_t>* out);
+  bool finish(uint32_t frame_bytes, std::vector<uint8_t>& out);  // a copy
   // Direct calls emitted so far: (offset of the rel32, callee index).
   const std::vector<std::pair<uint32_t, uint32_t>>& callSites() const { return calls_; }
 
@@ -361,10 +365,19 @@ class __attribute__((visibility("hidden"))) Masm {
   asmjit::Label byte_masks_[2];  // the i8x16 shl / shr_u masks, eight each
 
   asmjit::FileLogger logger_;
-  asmjit::CodeHolder code_;
+  // asmjit's CodeHolder: the thread's (made once, and only rewound between
+  // functions: making and destroying one was some 900 host instructions a
+  // function), or this Masm's own while another Masm on the thread holds
+  // the thread's. The Assembler attached to it is this Masm's (a member:
+  // the direct encodings reach its buffer pointers with no indirection).
+  struct Holder;
+  static Holder* takeHolder();
+  Holder* holder_;
+  asmjit::CodeHolder& code_;
   asmjit::x86::Assembler a_;
   size_t frame_patch_ = 0;
   std::vector<std::pair<uint32_t, uint32_t>> calls_;
+  std::vector<uint8_t> flat_;  // finish()'s code when asmjit had to flatten it
   struct Scratch;
   static Scratch& scratch();
   bool sse41_ = false, lzcnt_ = false, bmi_ = false, popcnt_ = false;

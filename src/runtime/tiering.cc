@@ -473,6 +473,8 @@ Tiering::Tiering(const Config& config, bool lazy) : epoch_(config.epoch_interrup
     unsigned threads = CompilePool::threadsFor(config.compile_threads);
     if (threads > 1) parallel_ = std::make_unique<Parallel>(threads);
   }
+  // Compiled here, in order: the code goes where it will run.
+  if (jit_ && !lazy_ && !parallel_) jit_->stageCode();
 #else
   // A minimal build lowers every body as it arrives: validating ahead of a
   // lazy lowering takes a second decoder (FunctionDecoder<NullVisitor>,
