@@ -437,6 +437,7 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   void mergeCache(JFrame& f, const CacheState& path) { mergeCache(f, path.mask, path.holder); }
   void mergeCurrent(JFrame& f) { mergeCache(f, cache, holder); }
   void setCache(const CacheState& st);
+  void renewCache();  // setCache of the cache itself
   void keepLoopReads(const ValidatorState& s);
   bool headCacheMatches(const JFrame& f) const;
   void restoreHeadCache(JFrame& f);
@@ -445,6 +446,11 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   void begin(const ValidatorState& s);
   void finish(const ValidatorState&);
   void control(const ValidatorState& s, Opcode op, const Imm& imm);
+  // control()'s cases, out of line so that it needs no frame.
+  [[gnu::noinline]] void elseOp(const ValidatorState& s);
+  [[gnu::noinline]] void endOp(const ValidatorState& s);
+  [[gnu::noinline]] void brIf(const Imm& imm);
+  [[gnu::noinline]] void tryOp(const ValidatorState& s);
   void blockStart(const ValidatorState& s, Opcode op);
   void blockEnd(const ValidatorState& s);
   void brTable(const Imm& imm);
