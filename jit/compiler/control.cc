@@ -30,7 +30,7 @@ Label FunctionCompiler::Impl::trapSet() {
 }
 
 // ---- branches ----
-void FunctionCompiler::Impl::moveTopTo(uint32_t base, uint32_t n) {
+void FunctionCompiler::Impl::moveValuesTo(uint32_t base, uint32_t n) {
   uint32_t from = depth() - n;
   uint32_t dst = slotOfDepth(base);  // the entries below base stay: their slots are the label's
   for (uint32_t k = 0; k < n; ++k) {
@@ -577,28 +577,6 @@ void FunctionCompiler::Impl::brIf(const Imm& imm) {
 void FunctionCompiler::Impl::tryOp(const ValidatorState& s) {
   blockStart(s, Opcode::Try);
   openTry();
-}
-
-// Only a dispatch (no frame of its own): each instruction's code is out of
-// line.
-void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const Imm& imm) {
-  switch (op) {
-    case Opcode::Block:
-    case Opcode::Loop:
-    case Opcode::If: return blockStart(s, op);
-    case Opcode::Try: return tryOp(s);
-    case Opcode::Catch:
-    case Opcode::CatchAll: return catchClause(s, op, imm);
-    case Opcode::Delegate: return delegate(s, imm.a);
-    case Opcode::Rethrow: return rethrow(imm.a);
-    case Opcode::Else: return elseOp(s);
-    case Opcode::End: return endOp(s);
-    case Opcode::Br: return emitBranch(imm.a);
-    case Opcode::BrIf: return brIf(imm);
-    case Opcode::BrTable: return brTable(imm);
-    case Opcode::Return: return emitReturn();
-    default: return;
-  }
 }
 
 }  // namespace tern::jit
