@@ -30,6 +30,31 @@ Label FunctionCompiler::Impl::trapSet() {
 }
 
 // ---- branches ----
+// (Inline in its callers, all in this file: it runs at every branch.)
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask,
+                                                               const int32_t (*holders)[kRegs]) {
+  CacheState& st = f.merge_cache;
+  if (!f.merge_seen) {
+    f.merge_seen = true;
+    st.mask[kGp] = mask[kGp];
+    st.mask[kFp] = mask[kFp];
+    std::memcpy(st.holder, holders, sizeof st.holder);
+    return;
+  }
+  // Only registers both cache, and for the same local. (Each file by
+  // itself, written out: a loop over the two costs more than either.)
+  auto both = [&](int fl) {
+    uint32_t keep = st.mask[fl] & mask[fl];
+    for (uint32_t m = keep; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      if (st.holder[fl][r] != holders[fl][r]) keep &= ~(1u << r);
+    }
+    st.mask[fl] = keep;
+  };
+  both(kGp);
+  both(kFp);
+}
+
 void FunctionCompiler::Impl::moveValuesTo(uint32_t base, uint32_t n) {
   uint32_t from = depth() - n;
   uint32_t dst = slotOfDepth(base);  // the entries below base stay: their slots are the label's
@@ -123,29 +148,6 @@ void FunctionCompiler::Impl::saveCache(CacheState& st) const {
   st.mask[kGp] = cache[kGp];
   st.mask[kFp] = cache[kFp];
   std::memcpy(st.holder, holder, sizeof st.holder);
-}
-
-void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]) {
-  CacheState& st = f.merge_cache;
-  if (!f.merge_seen) {
-    f.merge_seen = true;
-    st.mask[kGp] = mask[kGp];
-    st.mask[kFp] = mask[kFp];
-    std::memcpy(st.holder, holders, sizeof st.holder);
-    return;
-  }
-  // Only registers both cache, and for the same local. (Each file by
-  // itself, written out: a loop over the two costs more than either.)
-  auto both = [&](int fl) {
-    uint32_t keep = st.mask[fl] & mask[fl];
-    for (uint32_t m = keep; m; m &= m - 1) {
-      int r = __builtin_ctz(m);
-      if (st.holder[fl][r] != holders[fl][r]) keep &= ~(1u << r);
-    }
-    st.mask[fl] = keep;
-  };
-  both(kGp);
-  both(kFp);
 }
 
 // At a label: the cache becomes `st` (its registers hold no values now),
