@@ -154,7 +154,8 @@ void FunctionCompiler::Impl::saveCache(CacheState& st) const {
 // each of its registers used last in the order of the files and ids. A
 // register that already caches the same local keeps it: only the others
 // are dropped and filled (all drops first: a local may move between files).
-void FunctionCompiler::Impl::setCache(const CacheState& st) {
+// (Inline in its callers, all in this file: most block ends run it.)
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::setCache(const CacheState& st) {
   const uint32_t want_gp = st.mask[kGp] & ~busy[kGp], want_fp = st.mask[kFp] & ~busy[kFp];
   if (!(want_gp | want_fp | cache[kGp] | cache[kFp])) return;
   auto kept = [&](int f, uint32_t want) {
