@@ -447,6 +447,7 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   bool headCacheMatches(const JFrame& f) const;
   void restoreHeadCache(JFrame& f);
   void condJump(Val& c, bool nonzero, Label target);
+  void jumpIf(Val& c, bool nonzero, Label target);  // condJump, inline (control.cc only)
   void interruptCheck();
   void begin(const ValidatorState& s);
   void finish(const ValidatorState&);

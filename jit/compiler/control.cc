@@ -109,8 +109,9 @@ void FunctionCompiler::Impl::emitBranch(uint32_t d) {
   a.jump(labelOf(f));
 }
 
-// Jumps to target when the condition c is (non)zero; frees c.
-void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
+// Jumps to target when the condition c is (non)zero; frees c. (Inline in
+// if and br_if, condJump out of line for the rest.)
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::jumpIf(Val& c, bool nonzero, Label target) {
   Entry& e = c.e;
   switch (e.kind) {
     case Entry::Cmp:
@@ -139,6 +140,8 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
   }
   release(e);
 }
+
+void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) { jumpIf(c, nonzero, target); }
 
 // ---- the cache across control flow ----
 // Copies what is cached now (no temporary: this runs at every branch).
@@ -403,7 +406,7 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   if (op == Opcode::If) {
     f.else_label = a.newLabel();
     f.has_else_label = true;
-    condJump(cond, false, f.else_label);
+    jumpIf(cond, false, f.else_label);
     saveCache(f.if_cache);
     // The then-branch works on copies of the params: the else-branch
     // needs the originals.
@@ -568,10 +571,10 @@ void FunctionCompiler::Impl::brIf(const Imm& imm) {
   if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
       (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
     if (f.kind != CtrlKind::Loop) mergeCurrent(f);
-    condJump(cond, true, labelOf(f));
+    jumpIf(cond, true, labelOf(f));
   } else {
     Label skip = a.newLabel();
-    condJump(cond, false, skip);
+    jumpIf(cond, false, skip);
     emitBranch(imm.a);
     a.bind(skip);
   }
