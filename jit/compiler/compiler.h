@@ -453,7 +453,12 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
     }
     return f.label;
   }
-  void moveTopTo(uint32_t base, uint32_t n);
+  // The top n entries to the slots from depth base on (nothing to do, and
+  // no call, for a label without values: most of them).
+  void moveTopTo(uint32_t base, uint32_t n) {
+    if (n) moveValuesTo(base, n);
+  }
+  void moveValuesTo(uint32_t base, uint32_t n);
   bool topInPlace(uint32_t base, uint32_t n) const;
   void emitReturn();
   void emitBranch(uint32_t d);
@@ -463,14 +468,23 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   void mergeCache(JFrame& f, const CacheState& path) { mergeCache(f, path.mask, path.holder); }
   void mergeCurrent(JFrame& f) { mergeCache(f, cache, holder); }
   void setCache(const CacheState& st);
+  void renewCache();  // setCache of the cache itself
   void keepLoopReads(const ValidatorState& s);
   bool headCacheMatches(const JFrame& f) const;
   void restoreHeadCache(JFrame& f);
   void condJump(Val& c, bool nonzero, Label target);
+  void jumpIf(Val& c, bool nonzero, Label target);  // condJump, inline (control.cc only)
   void interruptCheck();
   void begin(const ValidatorState& s);
   void finish(const ValidatorState&);
-  void control(const ValidatorState& s, Opcode op, const Imm& imm);
+  // A control instruction: only a dispatch, inline where op() and
+  // special() (ops.cc) have already told the instruction apart.
+  TERN_HOT_INLINE void control(const ValidatorState& s, Opcode op, const Imm& imm);
+  // control()'s cases.
+  [[gnu::noinline]] void elseOp(const ValidatorState& s);
+  [[gnu::noinline]] void endOp(const ValidatorState& s);
+  [[gnu::noinline]] void brIf(const Imm& imm);
+  [[gnu::noinline]] void tryOp(const ValidatorState& s);
   void blockStart(const ValidatorState& s, Opcode op);
   void blockEnd(const ValidatorState& s);
   void brTable(const Imm& imm);
@@ -558,6 +572,26 @@ inline void FunctionCompiler::Impl::dropCacheReg(int file, int r) {
   if (h >= 0) local_reg[size_t(h)] = -1;
   h = -1;
   cache[file] &= ~(1u << r);
+}
+
+inline void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const Imm& imm) {
+  switch (op) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If: return blockStart(s, op);
+    case Opcode::Try: return tryOp(s);
+    case Opcode::Catch:
+    case Opcode::CatchAll: return catchClause(s, op, imm);
+    case Opcode::Delegate: return delegate(s, imm.a);
+    case Opcode::Rethrow: return rethrow(imm.a);
+    case Opcode::Else: return elseOp(s);
+    case Opcode::End: return endOp(s);
+    case Opcode::Br: return emitBranch(imm.a);
+    case Opcode::BrIf: return brIf(imm);
+    case Opcode::BrTable: return brTable(imm);
+    case Opcode::Return: return emitReturn();
+    default: return;
+  }
 }
 
 // The register caching local x in the class, or -1.

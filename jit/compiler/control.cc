@@ -30,7 +30,32 @@ Label FunctionCompiler::Impl::trapSet() {
 }
 
 // ---- branches ----
-void FunctionCompiler::Impl::moveTopTo(uint32_t base, uint32_t n) {
+// (Inline in its callers, all in this file: it runs at every branch.)
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask,
+                                                               const int32_t (*holders)[kRegs]) {
+  CacheState& st = f.merge_cache;
+  if (!f.merge_seen) {
+    f.merge_seen = true;
+    st.mask[kGp] = mask[kGp];
+    st.mask[kFp] = mask[kFp];
+    std::memcpy(st.holder, holders, sizeof st.holder);
+    return;
+  }
+  // Only registers both cache, and for the same local. (Each file by
+  // itself, written out: a loop over the two costs more than either.)
+  auto both = [&](int fl) {
+    uint32_t keep = st.mask[fl] & mask[fl];
+    for (uint32_t m = keep; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      if (st.holder[fl][r] != holders[fl][r]) keep &= ~(1u << r);
+    }
+    st.mask[fl] = keep;
+  };
+  both(kGp);
+  both(kFp);
+}
+
+void FunctionCompiler::Impl::moveValuesTo(uint32_t base, uint32_t n) {
   uint32_t from = depth() - n;
   uint32_t dst = slotOfDepth(base);  // the entries below base stay: their slots are the label's
   for (uint32_t k = 0; k < n; ++k) {
@@ -84,8 +109,9 @@ void FunctionCompiler::Impl::emitBranch(uint32_t d) {
   a.jump(labelOf(f));
 }
 
-// Jumps to target when the condition c is (non)zero; frees c.
-void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
+// Jumps to target when the condition c is (non)zero; frees c. (Inline in
+// if and br_if, condJump out of line for the rest.)
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::jumpIf(Val& c, bool nonzero, Label target) {
   Entry& e = c.e;
   switch (e.kind) {
     case Entry::Cmp:
@@ -115,6 +141,8 @@ void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) {
   release(e);
 }
 
+void FunctionCompiler::Impl::condJump(Val& c, bool nonzero, Label target) { jumpIf(c, nonzero, target); }
+
 // ---- the cache across control flow ----
 // Copies what is cached now (no temporary: this runs at every branch).
 // (The holders are copied whole: a fixed copy of 128 bytes costs less than
@@ -125,38 +153,54 @@ void FunctionCompiler::Impl::saveCache(CacheState& st) const {
   std::memcpy(st.holder, holder, sizeof st.holder);
 }
 
-void FunctionCompiler::Impl::mergeCache(JFrame& f, const uint32_t* mask, const int32_t (*holders)[kRegs]) {
-  CacheState& st = f.merge_cache;
-  if (!f.merge_seen) {
-    f.merge_seen = true;
-    st.mask[kGp] = mask[kGp];
-    st.mask[kFp] = mask[kFp];
-    std::memcpy(st.holder, holders, sizeof st.holder);
-    return;
-  }
-  // Only registers both cache, and for the same local.
-  for (int fl : {kGp, kFp}) {
-    uint32_t both = st.mask[fl] & mask[fl];
-    for (uint32_t m = both; m; m &= m - 1) {
+// At a label: the cache becomes `st` (its registers hold no values now),
+// each of its registers used last in the order of the files and ids. A
+// register that already caches the same local keeps it: only the others
+// are dropped and filled (all drops first: a local may move between files).
+// (Inline in its callers, all in this file: most block ends run it.)
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::setCache(const CacheState& st) {
+  const uint32_t want_gp = st.mask[kGp] & ~busy[kGp], want_fp = st.mask[kFp] & ~busy[kFp];
+  if (!(want_gp | want_fp | cache[kGp] | cache[kFp])) return;
+  auto kept = [&](int f, uint32_t want) {
+    uint32_t keep = cache[f] & want;
+    for (uint32_t m = keep; m; m &= m - 1) {
       int r = __builtin_ctz(m);
-      if (st.holder[fl][r] != holders[fl][r]) both &= ~(1u << r);
+      if (holder[f][r] != st.holder[f][r]) keep &= ~(1u << r);
     }
-    st.mask[fl] = both;
-  }
-}
-
-// At a label: the cache becomes `st` (its registers hold no values now).
-void FunctionCompiler::Impl::setCache(const CacheState& st) {
-  clearCache();
-  for (int f : {kGp, kFp}) {
-    for (uint32_t m = st.mask[f] & ~busy[f]; m; m &= m - 1) {
+    for (uint32_t m = cache[f] & ~keep; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      local_reg[size_t(holder[f][r])] = -1;
+      holder[f][r] = -1;
+    }
+    return keep;
+  };
+  const uint32_t keep_gp = kept(kGp, want_gp), keep_fp = kept(kFp, want_fp);
+  auto fill = [&](int f, uint32_t want, uint32_t keep) {
+    cache[f] = want;
+    for (uint32_t m = want; m; m &= m - 1) {
       int r = __builtin_ctz(m);
       int32_t x = st.holder[f][r];
-      cache[f] |= 1u << r;
-      holder[f][r] = x;
       stamp[f][r] = ++clock;
-      local_reg[size_t(x)] = int8_t(r);
       // The class the local had in the state's file (its type's).
+      local_cls[size_t(x)] = f == kGp ? RegClass::Gp : local_vec[size_t(x)] ? RegClass::Vec : RegClass::Fp;
+      if (keep >> r & 1) continue;
+      holder[f][r] = x;
+      local_reg[size_t(x)] = int8_t(r);
+    }
+  };
+  fill(kGp, want_gp, keep_gp);
+  fill(kFp, want_fp, keep_fp);
+}
+
+// The same when the state is the cache now (a block end only its own body
+// falls into): the registers are only used again, in that order.
+void FunctionCompiler::Impl::renewCache() {
+  for (int f : {kGp, kFp}) {
+    for (uint32_t m = cache[f] & busy[f]; m; m &= m - 1) dropCacheReg(f, __builtin_ctz(m));
+    for (uint32_t m = cache[f]; m; m &= m - 1) {
+      int r = __builtin_ctz(m);
+      int32_t x = holder[f][r];
+      stamp[f][r] = ++clock;
       local_cls[size_t(x)] = f == kGp ? RegClass::Gp : local_vec[size_t(x)] ? RegClass::Vec : RegClass::Fp;
     }
   }
@@ -206,11 +250,13 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
   struct Move {
     uint32_t local;
     RegClass cls;
-    int to, from;
-    bool done;
+    int fl, to, from;
   };
   Move moves[2 * kRegs];
   int n = 0;
+  // Per file: the registers a pending register move still reads (each
+  // local is in one register, so a register is the source of one move).
+  uint32_t sources[2] = {0, 0};
   for (int fl : {kGp, kFp}) {
     for (uint32_t m = f.head_cache.mask[fl]; m; m &= m - 1) {
       int r = __builtin_ctz(m);
@@ -218,26 +264,29 @@ void FunctionCompiler::Impl::restoreHeadCache(JFrame& f) {
       RegClass cls = fl == kGp ? RegClass::Gp : local_vec[local] ? RegClass::Vec : RegClass::Fp;
       bool same_file = local_reg[local] >= 0 && regFile(local_cls[local]) == fl;
       if (same_file && local_reg[local] == int8_t(r)) continue;
-      moves[n++] = Move{local, cls, r, same_file ? local_reg[local] : -1, false};
+      int from = same_file ? local_reg[local] : -1;
+      if (from >= 0) sources[fl] |= 1u << from;
+      moves[n++] = Move{local, cls, fl, r, from};
     }
   }
-  for (bool progress = true; progress;) {
+  if (n == 0) return;
+  // A move is done once its target is no pending move's source; passes in
+  // order until none is left that can be. (from = -1: done, or a load.)
+  for (bool progress = sources[kGp] | sources[kFp]; progress;) {
     progress = false;
     for (int i = 0; i < n; ++i) {
       Move& mv = moves[i];
-      if (mv.done || mv.from < 0) continue;
-      bool blocked = false;
-      for (int j = 0; j < n; ++j)
-        if (!moves[j].done && j != i && regFile(moves[j].cls) == regFile(mv.cls) && moves[j].from == mv.to)
-          blocked = true;
-      if (blocked) continue;
+      if (mv.from < 0 || (sources[mv.fl] >> mv.to & 1)) continue;
       a.move(regOf(mv.cls, mv.to), regOf(mv.cls, mv.from));
-      mv.done = true;
+      sources[mv.fl] &= ~(1u << mv.from);
+      mv.from = -2;
       progress = true;
     }
   }
+  // The rest (the locals in no register of the file, and cycles) from
+  // their slots.
   for (int i = 0; i < n; ++i)
-    if (!moves[i].done) a.loadSlot(regOf(moves[i].cls, moves[i].to), moves[i].local);
+    if (moves[i].from != -2) a.loadSlot(regOf(moves[i].cls, moves[i].to), moves[i].local);
 }
 
 void FunctionCompiler::Impl::interruptCheck() {
@@ -356,7 +405,7 @@ void FunctionCompiler::Impl::blockStart(const ValidatorState& s, Opcode op) {
   if (op == Opcode::If) {
     f.else_label = a.newLabel();
     f.has_else_label = true;
-    condJump(cond, false, f.else_label);
+    jumpIf(cond, false, f.else_label);
     saveCache(f.if_cache);
     // The then-branch works on copies of the params: the else-branch
     // needs the originals.
@@ -376,20 +425,22 @@ void FunctionCompiler::Impl::blockEnd(const ValidatorState& s) {
     frames.pop_back();
     return;
   }
-  if (s.endReachable()) {
-    moveTopTo(f.result_base, f.nresults);
-    if (f.kind != CtrlKind::Loop) mergeCurrent(f);
-  }
+  bool reachable = s.endReachable();
+  if (reachable) moveTopTo(f.result_base, f.nresults);
+  bool merge = f.kind != CtrlKind::Loop;
+  // Only the body falls into the end: the cache stays what it is.
+  bool same = merge && reachable && !f.merge_seen && !f.has_else_label;
+  if (merge && reachable && !same) mergeCurrent(f);
   if (f.has_else_label) {
     a.bind(f.else_label);
     mergeCache(f, f.if_cache);  // an if without else: the false path
   }
-  bool merge = f.kind != CtrlKind::Loop;
   if (merge && f.has_label) a.bind(f.label);
   uint32_t nr = f.nresults;
   uint64_t vr = f.vec_results;
   resetTo(f.result_base);
-  if (merge) setCache(f.merge_cache);  // what every path into the end agrees on
+  if (same) renewCache();
+  else if (merge) setCache(f.merge_cache);  // what every path into the end agrees on
   frames.pop_back();
   for (uint32_t i = 0; i < nr; ++i) pushStack(vecBit(vr, i));
 }
@@ -492,60 +543,45 @@ void FunctionCompiler::Impl::finishCatches() {
   }
 }
 
-void FunctionCompiler::Impl::control(const ValidatorState& s, Opcode op, const Imm& imm) {
-  switch (op) {
-    case Opcode::Block:
-    case Opcode::Loop:
-    case Opcode::If: blockStart(s, op); return;
-    case Opcode::Try:
-      blockStart(s, op);
-      openTry();
-      return;
-    case Opcode::Catch:
-    case Opcode::CatchAll: catchClause(s, op, imm); return;
-    case Opcode::Delegate: delegate(s, imm.a); return;
-    case Opcode::Rethrow: rethrow(imm.a); return;
-    case Opcode::Else: {
-      JFrame& f = frames.back();
-      if (s.endReachable()) {
-        moveTopTo(f.result_base, f.nresults);
-        mergeCurrent(f);
-        a.jump(labelOf(f));
-      }
-      a.bind(f.else_label);
-      f.has_else_label = false;
-      f.kind = CtrlKind::Else;
-      resetTo(f.result_base);
-      setCache(f.if_cache);  // the else path starts where the test was
-      for (uint32_t i = 0; i < f.nparams; ++i) pushStack(vecBit(f.vec_params, i));
-      return;
-    }
-    case Opcode::End: {
-      JFrame& f = frames.back();
-      if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());  // a try without clauses
-      blockEnd(s);
-      return;
-    }
-    case Opcode::Br: emitBranch(imm.a); return;
-    case Opcode::BrIf: {
-      Val cond = pop();
-      JFrame& f = frameAt(imm.a);
-      if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
-          (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
-        if (f.kind != CtrlKind::Loop) mergeCurrent(f);
-        condJump(cond, true, labelOf(f));
-      } else {
-        Label skip = a.newLabel();
-        condJump(cond, false, skip);
-        emitBranch(imm.a);
-        a.bind(skip);
-      }
-      return;
-    }
-    case Opcode::BrTable: brTable(imm); return;
-    case Opcode::Return: emitReturn(); return;
-    default: return;
+void FunctionCompiler::Impl::elseOp(const ValidatorState& s) {
+  JFrame& f = frames.back();
+  if (s.endReachable()) {
+    moveTopTo(f.result_base, f.nresults);
+    mergeCurrent(f);
+    a.jump(labelOf(f));
   }
+  a.bind(f.else_label);
+  f.has_else_label = false;
+  f.kind = CtrlKind::Else;
+  resetTo(f.result_base);
+  setCache(f.if_cache);  // the else path starts where the test was
+  for (uint32_t i = 0; i < f.nparams; ++i) pushStack(vecBit(f.vec_params, i));
+}
+
+void FunctionCompiler::Impl::endOp(const ValidatorState& s) {
+  JFrame& f = frames.back();
+  if (f.kind == CtrlKind::Try) catches.ranges[f.range].end = uint32_t(a.offset());  // a try without clauses
+  blockEnd(s);
+}
+
+void FunctionCompiler::Impl::brIf(const Imm& imm) {
+  Val cond = pop();
+  JFrame& f = frameAt(imm.a);
+  if (f.kind != CtrlKind::Func && topInPlace(f.result_base, labelArity(f)) &&
+      (f.kind != CtrlKind::Loop || headCacheMatches(f))) {
+    if (f.kind != CtrlKind::Loop) mergeCurrent(f);
+    jumpIf(cond, true, labelOf(f));
+  } else {
+    Label skip = a.newLabel();
+    jumpIf(cond, false, skip);
+    emitBranch(imm.a);
+    a.bind(skip);
+  }
+}
+
+void FunctionCompiler::Impl::tryOp(const ValidatorState& s) {
+  blockStart(s, Opcode::Try);
+  openTry();
 }
 
 }  // namespace tern::jit

@@ -169,6 +169,19 @@ TERN_HOT_INLINE inline bool readLeb32(const uint8_t*& p, const uint8_t* end, uin
   return false;
 }
 
+// The general path (prefixes, try_table, br_table, unknown bytes) for the
+// instruction at p: the position after it, or null when it does not
+// decode; *opens when it opens a block (try_table). Out of line: the
+// Reader it makes would cost the fast loop around it at every byte.
+[[gnu::noinline]] const uint8_t* slowInstruction(const uint8_t* p, const uint8_t* end, bool* opens) {
+  Reader sub(p, end);
+  Opcode op;
+  uint32_t index;
+  if (!scanInstruction(sub, &op, &index)) return nullptr;
+  *opens = op == Opcode::TryTable;
+  return sub.pos();
+}
+
 // The most bytes one instruction of the fast path can take after its
 // opcode: a memarg of three 10-byte LEB128s.
 constexpr ptrdiff_t kFastMargin = 32;
@@ -202,12 +215,10 @@ TERN_HOT_INLINE inline int step(uint8_t b, uint8_t act, const uint8_t*& p, const
     case kF32: p += 4; return !kChecked || p <= end ? 0 : -1;
     case kF64: p += 8; return !kChecked || p <= end ? 0 : -1;
     default: {
-      Reader sub(p - 1, end);
-      Opcode op;
-      uint32_t index;
-      if (!scanInstruction(sub, &op, &index)) return -1;
-      p = sub.pos();
-      if (op == Opcode::TryTable) return on.open(false, p) ? 1 : 0;  // a block too
+      bool opens;
+      p = slowInstruction(p - 1, end, &opens);
+      if (!p) return -1;
+      if (opens) return on.open(false, p) ? 1 : 0;  // try_table: a block too
       return 0;
     }
   }
@@ -226,17 +237,31 @@ const uint8_t* walk(const uint8_t* p, const uint8_t* end, On& on) {
   const uint8_t* fast_end = end - p > kFastMargin ? end - kFastMargin : p;
   for (;;) {
     while (p < fast_end) {
-      uint8_t b = *p++;
-      uint8_t act = acts.act[b];
-      // The commonest kinds first, with their one-byte immediates inline.
-      if (act == kNone) continue;
-      if (act == kLeb) {
-        if (!(*p++ & 0x80)) continue;
-        --p;
-      } else if (act == kGet && !(*p & 0x80)) {
-        if (on.get(*p++)) return p;
+      const uint8_t b = p[0];
+      const uint8_t act = acts.act[b];
+      // The commonest kinds first, with their one-byte immediates inline
+      // (a memarg: flags without a memory index, a one-byte offset).
+      if (act == kNone) {
+        p += 1;
         continue;
       }
+      const uint8_t next = p[1];
+      if (!(next & 0x80)) [[likely]] {
+        if (act == kLeb) {
+          p += 2;
+          continue;
+        }
+        if (act == kGet) {
+          p += 2;
+          if (on.get(next)) return p;
+          continue;
+        }
+        if (act == kMem && !(next & 0x40) && !(p[2] & 0x80)) {
+          p += 3;
+          continue;
+        }
+      }
+      ++p;
       int r = step<false>(b, act, p, end, on);
       if (r != 0) return r > 0 ? p : nullptr;
     }

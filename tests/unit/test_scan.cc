@@ -71,6 +71,36 @@ TEST_CASE("scan: immediates are skipped, not mistaken for opcodes") {
   CHECK(m[7] == 1);
 }
 
+TEST_CASE("scan: far from the body's end, the fast path skips the same immediates") {
+  // Memargs of every shape the fast path tells apart (one-byte flags and
+  // offset; a two-byte offset; a memory index; a two-byte flags), one-byte
+  // and longer local indices and constants, with bytes that look like
+  // local.get and end; then 64 bytes of nop after the block, so all of it
+  // is scanned without checks for the end.
+  Bytes code = {
+      0x41, 0x00, 0x28, 0x02, 0x20,        // i32.const 0  i32.load align=2 offset=0x20
+      0x1a, 0x41, 0x00, 0x28, 0x02, 0xa0,  // drop  i32.const 0  i32.load offset 0x20 | 0x80 ...
+      0x0b,                                // ... 0x0b (two bytes)
+      0x1a, 0x41, 0x00, 0x2d, 0x40, 0x20,  // drop  i32.const 0  i32.load8_u memory 0x20 ...
+      0x0b,                                // ... offset 0x0b
+      0x1a, 0x41, 0x00, 0x28, 0x82, 0x00,  // drop  i32.const 0  i32.load flags 0x02 in two bytes ...
+      0x20,                                // ... offset 0x20
+      0x1a, 0x20, 0x85, 0x00, 0x1a,        // drop  local.get 5 (two bytes)  drop
+      0x41, 0xa0, 0x0b, 0x1a,              // i32.const (LEB a0 0b)  drop
+      0x21, 0x04, 0x20, 0x02, 0x1a,        // local.set 4  local.get 2  drop
+      0x0b,                                // end
+      0x20, 0x03, 0x1a,                    // local.get 3 (after the block)
+  };
+  code.insert(code.end(), 64, 0x01);
+  auto m = scan(code, {2, 3, 4, 5, 6});
+  REQUIRE(m.size() == 8);
+  CHECK(m[2] == 2);
+  CHECK(m[3] == 1);
+  CHECK(m[4] == 1);
+  CHECK(m[5] == 2);
+  CHECK(m[6] == 1);
+}
+
 TEST_CASE("scan: prefixed opcodes take the general path") {
   // memory.fill (0xfc 11 0x00), i32.trunc_sat_f32_s (0xfc 0), memory.copy
   // (0xfc 10 0 0), v128.const (0xfd 12 + 16 bytes full of 0x20 0x00)
