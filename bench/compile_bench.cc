@@ -21,7 +21,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <time.h>
 #include <vector>
@@ -91,7 +90,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: cannot read %s\n", file);
     return 2;
   }
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // Read in one go: byte by byte, reading a 1 MB module took about as many
+  // instructions as a tenth of its compile, which blurred profiles.
+  in.seekg(0, std::ios::end);
+  std::vector<uint8_t> bytes(size_t(std::max<std::streamoff>(in.tellg(), 0)));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
+  if (!in) {
+    std::fprintf(stderr, "error: cannot read %s\n", file);
+    return 2;
+  }
   size_t code_bytes = codeSectionSize(bytes);
   if (code_bytes == 0) {
     std::fprintf(stderr, "error: %s has no code section\n", file);
