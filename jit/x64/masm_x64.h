@@ -293,9 +293,9 @@ class __attribute__((visibility("hidden"))) Masm {
   bool directSlotImm(uint32_t slot, int32_t imm);
   // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86
   // condition code) to a label: rel8
-  // back to a bound label in reach, else rel32; a rel32 to a label not yet
-  // bound is recorded in fixups_ and patched by finish() (asmjit would link
-  // it to the label and patch it at bind()).
+  // back to a bound label in reach, else rel32; a rel32 to an own label not
+  // yet bound is linked to it (linkOwn) and patched when it is bound, one to
+  // asmjit's is recorded in fixups_ and patched by finish().
   bool directJump(int cond, const Label& l);
   bool patchFixups();
   // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
@@ -311,8 +311,35 @@ class __attribute__((visibility("hidden"))) Masm {
   // asmjit's label for l: l itself, or an own label's twin (made on first
   // use, and bound where l is).
   Label asmLabel(const Label& l);
-  std::vector<int64_t> own_offsets_;  // per own label: its offset, -1 until bound
-  std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
+  // Per own label: its offset once bound; before, -1, or -(at + 2) when
+  // rel32s were written to it, `at` the newest one's offset. Each such
+  // rel32 holds, until the label is bound, what that was before it (the
+  // previous one's link, or -1): the label's forward jumps are a chain
+  // through their own rel32 fields, patched by bindOwn (as asmjit links
+  // its labels), never a list to go through at finish().
+  std::vector<int64_t> own_offsets_;
+  uint32_t pending_ = 0;  // own labels with a chain, not bound yet
+  // The value to write in the rel32 at `at` to own label i (not bound):
+  // it joins the label's chain.
+  int32_t linkOwn(uint32_t i, uint32_t at) {
+    int64_t& o = own_offsets_[i];
+    if (at > 0x7fff0000u) [[unlikely]] {  // (the links are int32s)
+      addFixup(Fixup{at, kOwnLabel | i});
+      return 0;
+    }
+    const int32_t prev = int32_t(o);
+    pending_ += o == -1;
+    o = -(int64_t(at) + 2);
+    return prev;
+  }
+  // Own label i is bound at `at`: its chain's rel32s get their values.
+  void bindOwn(uint32_t i, int64_t at) {
+    int64_t link = own_offsets_[i];
+    own_offsets_[i] = at;
+    if (link != -1) patchChain(link, at);
+  }
+  void patchChain(int64_t link, int64_t at);
+  std::vector<Label> own_twins_;  // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
   // (a rel32's is from its end).
   // (Label ids, not Labels: asmjit's are 16 bytes, and a function has a
@@ -324,6 +351,8 @@ class __attribute__((visibility("hidden"))) Masm {
     uint32_t base = kNoBase;
   };
   std::vector<Fixup> fixups_;
+  // (Out of line: the jumps that take it are few.)
+  __attribute__((noinline, cold)) void addFixup(const Fixup& f) { fixups_.push_back(f); }
   // The offset of the label with this id, or -1 while it is not bound.
   int64_t fixupTarget(uint32_t id) const {
     if (id == kNoBase) return -1;
