@@ -236,12 +236,15 @@ bool Masm::directSlotImm(uint32_t slot, int32_t imm) {
 bool Masm::directJump(int cond, const Label& l) {
   uint8_t* p = directBegin();
   if (!p) return false;
-  int64_t here = int64_t(a_.offset());
+  // (Read before any byte is written: a write through p may alias them.)
+  const uint32_t id = l.id();
+  const bool own = isOwn(l);
+  const int64_t here = int64_t(p - a_._bufferData);
+  const int64_t target = own ? own_offsets_[id & ~kOwnLabel] : labelBound(l) ? int64_t(labelOffset(l)) : -1;
   auto put32 = [&](int32_t v) {
     for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(v) >> (8 * i));
   };
-  if (labelBound(l)) {
-    int64_t target = int64_t(labelOffset(l));
+  if (target >= 0) {
     int64_t rel8 = target - (here + 2);
     if (cond == -2) {
       *p++ = 0xe8;
@@ -258,14 +261,15 @@ bool Masm::directJump(int cond, const Label& l) {
       put32(int32_t(target - (here + 6)));
     }
   } else {
+    const uint32_t at = uint32_t(here) + (cond < 0 ? 1 : 2);
+    const int32_t link = own ? linkOwn(id & ~kOwnLabel, at) : (addFixup(Fixup{at, id}), 0);
     if (cond < 0) {
       *p++ = cond == -2 ? 0xe8 : 0xe9;
     } else {
       *p++ = 0x0f;
       *p++ = uint8_t(0x80 | cond);
     }
-    const uint32_t at = uint32_t(p - a_._bufferData);
-    put32(isOwn(l) ? linkOwn(l.id() & ~kOwnLabel, at) : (addFixup(Fixup{at, l.id()}), 0));
+    put32(link);
   }
   directEnd(p);
   return true;

@@ -75,11 +75,10 @@ class __attribute__((visibility("hidden"))) Masm {
 
   // The x86 condition code (asmjit's CondCode) of a condition after cmp or
   // fcmp (FEq, FNe: setCond only, which adds the parity test).
-  static constexpr uint8_t x86Cond(Cond c) {
-    constexpr uint8_t kE = 4, kNE = 5, kL = 12, kGE = 13, kB = 2, kAE = 3, kG = 15, kLE = 14, kA = 7, kBE = 6;
-    constexpr uint8_t map[] = {kE, kNE, kL, kGE, kB, kAE, kG, kLE, kA, kBE, kA, kBE, kAE, kB, kE, kNE};
-    return map[unsigned(c)];
-  }
+  // (A static table: a local one is copied to the stack at each call.)
+  // e 4, ne 5, l 12, ge 13, b 2, ae 3, g 15, le 14, a 7, be 6.
+  static constexpr uint8_t kX86Cond[] = {4, 5, 12, 13, 2, 3, 15, 14, 7, 6, 7, 6, 3, 2, 4, 5};
+  static constexpr uint8_t x86Cond(Cond c) { return kX86Cond[unsigned(c)]; }
 
   // The MR opcode (register or memory destination) of add, sub, and, or
   // and xor: the two-address ALU operations directAlu encodes.
