@@ -320,6 +320,10 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   ~Impl() { leaveScratch(); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
+  // One per function, and large: the thread keeps the last one's memory
+  // for the next (ops.cc).
+  static void* operator new(size_t bytes);
+  static void operator delete(void* p);
   // The per-function buffers come from, and go back to, the thread's
   // Scratch (ops.cc; why: jit/scratch.h).
   struct Scratch;

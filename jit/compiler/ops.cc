@@ -731,6 +731,7 @@ struct FunctionCompiler::Impl::Scratch {
   compiler::EntryStack stack;
   std::vector<compiler::JFrame> frames;
   std::vector<TrapSite> sites;
+  LoopReads loop_reads;
 };
 
 FunctionCompiler::Impl::Scratch& FunctionCompiler::Impl::scratch() {
@@ -747,6 +748,7 @@ void FunctionCompiler::Impl::takeScratch() {
   stack = std::move(t.stack);
   frames = std::move(t.frames);
   sites = std::move(t.sites);
+  loop_reads = std::move(t.loop_reads);
 }
 
 void FunctionCompiler::Impl::leaveScratch() {
@@ -757,8 +759,31 @@ void FunctionCompiler::Impl::leaveScratch() {
   leaveForNext(local_index, t.local_index);
   leaveForNext(frames, t.frames);
   leaveForNext(sites, t.sites);
+  t.loop_reads = std::move(loop_reads);  // (its buffers: start() empties them)
   stack.clear();
   t.stack = std::move(stack);
+}
+
+namespace {
+// The memory of the thread's last Impl, for its next one.
+struct ImplBlock {
+  void* p = nullptr;
+  ~ImplBlock() { ::operator delete(p); }
+};
+thread_local ImplBlock impl_block;
+}  // namespace
+
+void* FunctionCompiler::Impl::operator new(size_t bytes) {
+  static_assert(alignof(Impl) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  if (void* p = impl_block.p) {  // (always sizeof(Impl) bytes: nothing derives from Impl)
+    impl_block.p = nullptr;
+    return p;
+  }
+  return ::operator new(bytes);
+}
+void FunctionCompiler::Impl::operator delete(void* p) {
+  if (!impl_block.p) impl_block.p = p;
+  else ::operator delete(p);
 }
 
 FunctionCompiler::FunctionCompiler(const ModuleData& m, ModuleBuilder& b, uint32_t func_index)

@@ -236,12 +236,15 @@ bool Masm::directSlotImm(uint32_t slot, int32_t imm) {
 bool Masm::directJump(int cond, const Label& l) {
   uint8_t* p = directBegin();
   if (!p) return false;
-  int64_t here = int64_t(a_.offset());
+  // (Read before any byte is written: a write through p may alias them.)
+  const uint32_t id = l.id();
+  const bool own = isOwn(l);
+  const int64_t here = int64_t(p - a_._bufferData);
+  const int64_t target = own ? own_offsets_[id & ~kOwnLabel] : labelBound(l) ? int64_t(labelOffset(l)) : -1;
   auto put32 = [&](int32_t v) {
     for (int i = 0; i < 4; ++i) *p++ = uint8_t(uint32_t(v) >> (8 * i));
   };
-  if (labelBound(l)) {
-    int64_t target = int64_t(labelOffset(l));
+  if (target >= 0) {
     int64_t rel8 = target - (here + 2);
     if (cond == -2) {
       *p++ = 0xe8;
@@ -258,14 +261,15 @@ bool Masm::directJump(int cond, const Label& l) {
       put32(int32_t(target - (here + 6)));
     }
   } else {
+    const uint32_t at = uint32_t(here) + (cond < 0 ? 1 : 2);
+    const int32_t link = own ? linkOwn(id & ~kOwnLabel, at) : (addFixup(Fixup{at, id}), 0);
     if (cond < 0) {
       *p++ = cond == -2 ? 0xe8 : 0xe9;
     } else {
       *p++ = 0x0f;
       *p++ = uint8_t(0x80 | cond);
     }
-    fixups_.push_back(Fixup{uint32_t(p - a_._bufferData), l.id()});
-    put32(0);
+    put32(link);
   }
   directEnd(p);
   return true;
@@ -406,9 +410,22 @@ void Masm::bind(const Label& l) {
     a_.bind(l);
     return;
   }
-  const size_t i = l.id() & ~kOwnLabel;
-  own_offsets_[i] = int64_t(a_.offset());
+  const uint32_t i = l.id() & ~kOwnLabel;
+  bindOwn(i, int64_t(a_.offset()));
   if (i < own_twins_.size() && own_twins_[i].isValid()) a_.bind(own_twins_[i]);
+}
+
+void Masm::patchChain(int64_t link, int64_t at) {
+  uint8_t* data = a_._bufferData;
+  --pending_;
+  do {
+    const uint32_t f = uint32_t(-(link + 2));
+    int32_t prev;
+    std::memcpy(&prev, data + f, 4);
+    const uint32_t rel = uint32_t(int32_t(at - (int64_t(f) + 4)));
+    std::memcpy(data + f, &rel, 4);  // (x86-64: little-endian, as the rel32)
+    link = prev;
+  } while (link != -1);
 }
 
 Masm::Label Masm::asmLabel(const Label& l) {
@@ -424,9 +441,11 @@ Masm::Label Masm::asmLabel(const Label& l) {
   return own_twins_[i];
 }
 
-// The rel32 of every direct jump to a label that was not bound yet; false
-// if a label never was.
+// The rel32 of every direct jump to an asmjit label that was not bound yet
+// and every jump table entry; false if a label never was bound (an own
+// label's chain was left too).
 bool Masm::patchFixups() {
+  if (pending_ != 0) return false;
   uint8_t* data = code_.textSection()->buffer().data();
   const int64_t* own = own_offsets_.data();
   for (const Fixup& f : fixups_) {

@@ -208,7 +208,10 @@ void Masm::prologue(uint32_t nparams, uint32_t nlocals, Label stack_overflow) {
     uint32_t at = uint32_t(p - a_._bufferData);
     std::memcpy(p, kPrologue, sizeof kPrologue);
     frame_patch_ = at + kPrologueFrame;
-    for (uint32_t j : kPrologueJumps) fixups_.push_back(Fixup{at + j, stack_overflow.id()});
+    for (uint32_t j : kPrologueJumps) {
+      const int32_t link = linkOwn(stack_overflow.id() & ~kOwnLabel, at + j);
+      std::memcpy(p + j, &link, 4);
+    }
     p += sizeof kPrologue;
     for (uint32_t i = nparams; i < nparams + zeroed; ++i) {
       int32_t disp = int32_t(i * kSlotBytes);
@@ -270,18 +273,19 @@ bool Masm::directCtxImm32(int disp8, uint32_t imm) {
 void Masm::trapStub(Label l, TrapCode code, Label common) {
   // Usually (own labels, l with no asmjit twin, the common exit another
   // label, not bound yet): l bound here, the trap kind stored and jmp
-  // rel32 to the common exit, its rel32 a fixup, as bind(),
+  // rel32 to the common exit, its rel32 linked to it, as bind(),
   // directCtxImm32() and directJump() would do.
   uint8_t* p = a_._bufferPtr;
   const uint32_t i = l.id() & ~kOwnLabel;
   if (direct_ && isOwn(l) && isOwn(common) && common.id() != l.id() && !labelBound(common) &&
       (i >= own_twins_.size() || !own_twins_[i].isValid()) && size_t(a_._bufferEnd - p) >= 13 + kDirectMaxBytes) {
     const uint32_t at = uint32_t(p - a_._bufferData), kind = uint32_t(code);
-    own_offsets_[i] = at;
+    bindOwn(i, at);
     const uint8_t bytes[13] = {0x41, 0xc7, 0x45, uint8_t(kCtxTrapKind), 0, 0, 0, 0, 0xe9, 0, 0, 0, 0};
     std::memcpy(p, bytes, sizeof bytes);
     std::memcpy(p + 4, &kind, 4);
-    fixups_.push_back(Fixup{at + 9, common.id()});
+    const int32_t link = linkOwn(common.id() & ~kOwnLabel, at + 9);
+    std::memcpy(p + 9, &link, 4);
     advanceTo(a_, p + sizeof bytes);
     direct_count_ += 2;
     return;
@@ -293,17 +297,17 @@ void Masm::trapStub(Label l, TrapCode code, Label common) {
 
 void Masm::trapSite(Label l, Label stub) {
   // Usually (own labels, l with no asmjit twin, the stub another label,
-  // not bound yet): l bound here and call rel32 to the stub, its rel32 a
-  // fixup, as bind() and directJump() would do.
+  // not bound yet): l bound here and call rel32 to the stub, its rel32
+  // linked to it, as bind() and directJump() would do.
   uint8_t* p = a_._bufferPtr;
   const uint32_t i = l.id() & ~kOwnLabel;
   if (direct_ && isOwn(l) && isOwn(stub) && stub.id() != l.id() && !labelBound(stub) &&
       (i >= own_twins_.size() || !own_twins_[i].isValid()) && size_t(a_._bufferEnd - p) >= 5 + kDirectMaxBytes) {
     const uint32_t at = uint32_t(p - a_._bufferData);
-    own_offsets_[i] = at;
+    bindOwn(i, at);
     p[0] = 0xe8;
-    std::memset(p + 1, 0, 4);
-    fixups_.push_back(Fixup{at + 1, stub.id()});
+    const int32_t link = linkOwn(stub.id() & ~kOwnLabel, at + 1);
+    std::memcpy(p + 1, &link, 4);
     advanceTo(a_, p + 5);
     ++direct_count_;
     return;

@@ -75,11 +75,10 @@ class __attribute__((visibility("hidden"))) Masm {
 
   // The x86 condition code (asmjit's CondCode) of a condition after cmp or
   // fcmp (FEq, FNe: setCond only, which adds the parity test).
-  static constexpr uint8_t x86Cond(Cond c) {
-    constexpr uint8_t kE = 4, kNE = 5, kL = 12, kGE = 13, kB = 2, kAE = 3, kG = 15, kLE = 14, kA = 7, kBE = 6;
-    constexpr uint8_t map[] = {kE, kNE, kL, kGE, kB, kAE, kG, kLE, kA, kBE, kA, kBE, kAE, kB, kE, kNE};
-    return map[unsigned(c)];
-  }
+  // (A static table: a local one is copied to the stack at each call.)
+  // e 4, ne 5, l 12, ge 13, b 2, ae 3, g 15, le 14, a 7, be 6.
+  static constexpr uint8_t kX86Cond[] = {4, 5, 12, 13, 2, 3, 15, 14, 7, 6, 7, 6, 3, 2, 4, 5};
+  static constexpr uint8_t x86Cond(Cond c) { return kX86Cond[unsigned(c)]; }
 
   // The MR opcode (register or memory destination) of add, sub, and, or
   // and xor: the two-address ALU operations directAlu encodes.
@@ -293,9 +292,9 @@ class __attribute__((visibility("hidden"))) Masm {
   bool directSlotImm(uint32_t slot, int32_t imm);
   // jmp (cond -1), call (cond -2, always rel32) or jcc (cond: the x86
   // condition code) to a label: rel8
-  // back to a bound label in reach, else rel32; a rel32 to a label not yet
-  // bound is recorded in fixups_ and patched by finish() (asmjit would link
-  // it to the label and patch it at bind()).
+  // back to a bound label in reach, else rel32; a rel32 to an own label not
+  // yet bound is linked to it (linkOwn) and patched when it is bound, one to
+  // asmjit's is recorded in fixups_ and patched by finish().
   bool directJump(int cond, const Label& l);
   bool patchFixups();
   // Own labels (newLabel) have this bit in their id; asmjit's ids are small.
@@ -311,8 +310,35 @@ class __attribute__((visibility("hidden"))) Masm {
   // asmjit's label for l: l itself, or an own label's twin (made on first
   // use, and bound where l is).
   Label asmLabel(const Label& l);
-  std::vector<int64_t> own_offsets_;  // per own label: its offset, -1 until bound
-  std::vector<Label> own_twins_;      // per own label: its asmjit twin, if any
+  // Per own label: its offset once bound; before, -1, or -(at + 2) when
+  // rel32s were written to it, `at` the newest one's offset. Each such
+  // rel32 holds, until the label is bound, what that was before it (the
+  // previous one's link, or -1): the label's forward jumps are a chain
+  // through their own rel32 fields, patched by bindOwn (as asmjit links
+  // its labels), never a list to go through at finish().
+  std::vector<int64_t> own_offsets_;
+  uint32_t pending_ = 0;  // own labels with a chain, not bound yet
+  // The value to write in the rel32 at `at` to own label i (not bound):
+  // it joins the label's chain.
+  int32_t linkOwn(uint32_t i, uint32_t at) {
+    int64_t& o = own_offsets_[i];
+    if (at > 0x7fff0000u) [[unlikely]] {  // (the links are int32s)
+      addFixup(Fixup{at, kOwnLabel | i});
+      return 0;
+    }
+    const int32_t prev = int32_t(o);
+    pending_ += o == -1;
+    o = -(int64_t(at) + 2);
+    return prev;
+  }
+  // Own label i is bound at `at`: its chain's rel32s get their values.
+  void bindOwn(uint32_t i, int64_t at) {
+    int64_t link = own_offsets_[i];
+    own_offsets_[i] = at;
+    if (link != -1) patchChain(link, at);
+  }
+  void patchChain(int64_t link, int64_t at);
+  std::vector<Label> own_twins_;  // per own label: its asmjit twin, if any
   // A jump table's entry is a fixup too: the label's offset from `base`
   // (a rel32's is from its end).
   // (Label ids, not Labels: asmjit's are 16 bytes, and a function has a
@@ -324,6 +350,8 @@ class __attribute__((visibility("hidden"))) Masm {
     uint32_t base = kNoBase;
   };
   std::vector<Fixup> fixups_;
+  // (Out of line: the jumps that take it are few.)
+  __attribute__((noinline, cold)) void addFixup(const Fixup& f) { fixups_.push_back(f); }
   // The offset of the label with this id, or -1 while it is not bound.
   int64_t fixupTarget(uint32_t id) const {
     if (id == kNoBase) return -1;
