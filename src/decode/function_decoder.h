@@ -666,7 +666,14 @@ class FunctionDecoder : public ValidatorState {
     const OpSig& sig = info.types;
     const size_t n = sig.nparams, h = stack.size();
     bool in_place = h >= frames.back().height + n;
-    for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
+    if (in_place && n == 2) {  // (a binary operator's or a store's two types compared at once)
+      uint16_t have, want;
+      std::memcpy(&have, stack.end() - 2, 2);
+      std::memcpy(&want, sig.params, 2);
+      in_place = have == want;
+    } else {
+      for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
+    }
     if (!in_place) [[unlikely]] {
       Imm imm;
       fill(imm);
