@@ -30,8 +30,7 @@
 //   void local(const ValidatorState&, Opcode, uint32_t index, ValType type);
 //     - local.get/set/tee (the Imm's a and type), no Imm built;
 //   void constant(const ValidatorState&, Opcode, uint64_t bits);
-//     - i32.const and i64.const on the short path (the Imm's bits), no Imm
-//       built.
+//     - i32.const and i64.const (the Imm's bits), no Imm built.
 #pragma once
 
 #include <array>
@@ -655,10 +654,9 @@ class FunctionDecoder : public ValidatorState {
       visitor_.op(*this, op, imm);
     }
   }
-  // applySig for a single-byte opcode (no v128 operand or result): the
-  // operands checked in place when they are all above the frame's height
-  // and of the signature's types (the common case); else applySig, which
-  // finds the same error or the unknown types of unreachable code.
+  // applySig for a single-byte opcode (no v128 operand or result): the operands checked in place
+  // when they are all above the frame's height and of the signature's types (the common case);
+  // else applySig, which finds the same error or the unknown types of unreachable code.
   // `fill(Imm&)` sets the instruction's immediates: the Imm is built only
   // to be visited, so that validation alone (NullVisitor) builds none.
   template <Hook kHook = Hook::None, class Fill>
@@ -671,6 +669,8 @@ class FunctionDecoder : public ValidatorState {
       std::memcpy(&have, stack.end() - 2, 2);
       std::memcpy(&want, sig.params, 2);
       in_place = have == want;
+    } else if (in_place && n == 1) {  // (a unary operator's, a load's)
+      in_place = stack.back() == sig.params[0];
     } else {
       for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
     }
