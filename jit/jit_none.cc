@@ -26,7 +26,8 @@ const std::string& FunctionCompiler::failure() const { return impl_->why; }
 
 ModuleBuilder::ModuleBuilder(const Options& opts) : opts_(opts) {}
 ModuleBuilder::~ModuleBuilder() = default;
-void ModuleBuilder::addFunction(uint32_t, std::vector<uint8_t>, size_t, std::vector<CallSite>, PosTable, CatchTable) {}
+void ModuleBuilder::addFunction(uint32_t, std::span<const uint8_t>, size_t,
+                                std::span<const std::pair<uint32_t, uint32_t>>, PosTable, CatchTable) {}
 void ModuleBuilder::append(ModuleBuilder&&) {}
 std::shared_ptr<JitModule> ModuleBuilder::finish(const ModuleData&) { return nullptr; }
 bool ModuleBuilder::place(JitModule&, const ModuleData&) { return false; }

@@ -503,9 +503,12 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   // ---- instructions (arith.cc, ops.cc) ----
   void op(const ValidatorState& s, Opcode op, const Imm& imm);
   // The decoder's typed hooks (decode/function_decoder.h): op() for a
-  // numeric instruction without immediates, and for a scalar load or store.
+  // numeric instruction without immediates, for a scalar load or store, for
+  // local.get/set/tee and for i32.const and i64.const.
   void numeric(const ValidatorState& s, Opcode op);
   void memory(const ValidatorState& s, Opcode op, const Imm& imm);
+  void local(const ValidatorState& s, Opcode op, uint32_t index, ValType type);
+  void constant(const ValidatorState& s, Opcode op, uint64_t bits);
   [[gnu::noinline]] void opRest(const ValidatorState& s, Opcode op, const Imm& imm, bool cmp_on_top);
   [[gnu::noinline]] void numOp(Opcode op);                                           // a scalar operator (OpClass::Num)
   [[gnu::noinline]] void memOp(const ValidatorState& s, Opcode op, const Imm& imm);  // i32.load..i64.store32

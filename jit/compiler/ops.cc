@@ -432,6 +432,46 @@ TERN_HOT_INLINE inline void FunctionCompiler::Impl::memory(const ValidatorState&
   opRest(s, op, imm, cmp_on_top);
 }
 
+// op() for local.get/set/tee and the integer constants, the Imm built only
+// where the instruction leaves the short paths (they are op()'s, to the
+// same code: opRest is op()'s fallback for these opcodes too).
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::local(const ValidatorState& s, Opcode op, uint32_t index,
+                                                          ValType type) {
+  if (failed) return;
+  const bool cmp_on_top = cmpOnTop();
+  if (!cmp_on_top && a.vecSupported()) {
+    if (op != Opcode::LocalGet) return localSet(s, op, layout->localSlot(index));
+    if (!any_vec) {
+      if (Entry* e = stack.tryPush()) {
+        e->kind = Entry::Local;
+        e->slot = layout->localSlot(index);
+        if (depth() > max_height) max_height = depth();
+        return;
+      }
+    }
+  }
+  Imm imm;
+  imm.a = index;
+  imm.type = type;
+  opRest(s, op, imm, cmp_on_top);
+}
+
+TERN_HOT_INLINE inline void FunctionCompiler::Impl::constant(const ValidatorState& s, Opcode op, uint64_t bits) {
+  if (failed) return;
+  const bool cmp_on_top = cmpOnTop();
+  if (!cmp_on_top && !any_vec && a.vecSupported()) {
+    if (Entry* e = stack.tryPush()) {
+      e->kind = Entry::Const;
+      e->value = bits;
+      if (depth() > max_height) max_height = depth();
+      return;
+    }
+  }
+  Imm imm;
+  imm.bits = bits;
+  opRest(s, op, imm, cmp_on_top);
+}
+
 void FunctionCompiler::Impl::numOp(Opcode op) {
   if (intBinary(op) || intUnary(op) || divRem(op) || floatOp(op)) return;
   // Everything else simple (and what an optional emitter declined): its helper.

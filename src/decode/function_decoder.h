@@ -26,7 +26,11 @@
 //       i64.eqz, f64.mul...), no Imm built;
 //   void memory(const ValidatorState&, Opcode, const Imm&);
 //     - a single-byte scalar load or store (i32.load to i64.store32) whose
-//       memarg is memory 0's with a small offset (the Imm's align and offset).
+//       memarg is memory 0's with a small offset (the Imm's align and offset);
+//   void local(const ValidatorState&, Opcode, uint32_t index, ValType type);
+//     - local.get/set/tee (the Imm's a and type), no Imm built;
+//   void constant(const ValidatorState&, Opcode, uint64_t bits);
+//     - i32.const and i64.const (the Imm's bits), no Imm built.
 #pragma once
 
 #include <array>
@@ -650,10 +654,9 @@ class FunctionDecoder : public ValidatorState {
       visitor_.op(*this, op, imm);
     }
   }
-  // applySig for a single-byte opcode (no v128 operand or result): the
-  // operands checked in place when they are all above the frame's height
-  // and of the signature's types (the common case); else applySig, which
-  // finds the same error or the unknown types of unreachable code.
+  // applySig for a single-byte opcode (no v128 operand or result): the operands checked in place
+  // when they are all above the frame's height and of the signature's types (the common case);
+  // else applySig, which finds the same error or the unknown types of unreachable code.
   // `fill(Imm&)` sets the instruction's immediates: the Imm is built only
   // to be visited, so that validation alone (NullVisitor) builds none.
   template <Hook kHook = Hook::None, class Fill>
@@ -661,7 +664,16 @@ class FunctionDecoder : public ValidatorState {
     const OpSig& sig = info.types;
     const size_t n = sig.nparams, h = stack.size();
     bool in_place = h >= frames.back().height + n;
-    for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
+    if (in_place && n == 2) {  // (a binary operator's or a store's two types compared at once)
+      uint16_t have, want;
+      std::memcpy(&have, stack.end() - 2, 2);
+      std::memcpy(&want, sig.params, 2);
+      in_place = have == want;
+    } else if (in_place && n == 1) {  // (a unary operator's, a load's)
+      in_place = stack.back() == sig.params[0];
+    } else {
+      for (size_t i = 0; in_place && i < n; ++i) in_place = stack[h - n + i] == sig.params[i];
+    }
     if (!in_place) [[unlikely]] {
       Imm imm;
       fill(imm);
@@ -743,7 +755,17 @@ inline typename FunctionDecoder<Visitor>::StepResult FunctionDecoder<Visitor>::s
         if (!r.s64(&v)) return next(readFail(r));
         bits = uint64_t(v);
       }
-      return next(applyScalarSig(opInfo(op), op, [bits](Imm& imm) { imm.bits = bits; }));
+      if (live()) {  // (no operands: nothing for applyScalarSig to check)
+        if constexpr (requires(Visitor & vis, const ValidatorState& s) { vis.constant(s, op, bits); }) {
+          visitor_.constant(*this, op, bits);
+        } else {
+          Imm imm;
+          imm.bits = bits;
+          visitor_.op(*this, op, imm);
+        }
+      }
+      stack.push_back(op == Opcode::I32Const ? ValType::I32 : ValType::I64);
+      return StepResult::Next;
     }
     case FastKind::MemArg: {
       const Opcode op = opcode();
@@ -962,28 +984,9 @@ bool FunctionDecoder<Visitor>::stepBranch(Reader& r, Opcode op, bool live) {
   return true;
 }
 
-// local.get/set/tee.
-template <class Visitor>
-inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
-  // The Imm is built only to be visited (see applyScalarSig).
-  uint32_t index;
-  if (!r.u32(&index)) return readFail(r);
-  if (index >= locals.size()) return invalid(ErrorCode::UnknownLocal, index);
-  ValType t = locals[index];
-  if (op != Opcode::LocalGet && !popExpect(t)) return false;
-  if (live) {
-    Imm imm;
-    imm.a = index;
-    imm.type = t;
-    visitor_.op(*this, op, imm);
-  }
-  if (op != Opcode::LocalSet) push(t);
-  return true;
-}
-
 }  // namespace tern
 
 // The rules of calls and of the rarer instructions (exceptions, memory, table and segment
-// instructions, else, br_table, globals, drop/select, references, the
+// instructions, else, br_table, locals and globals, drop/select, references, the
 // generic path's immediates), out of this file to keep it readable.
 #include "decode/function_decoder_rules.h"

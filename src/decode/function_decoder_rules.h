@@ -1,7 +1,7 @@
 // The rules of FunctionDecoder (decode/function_decoder.h) for calls and
 // the rarer instructions: exception handling (try, catch, delegate, throw, rethrow,
 // try_table, throw_ref), the memory, table and segment instructions,
-// else, br_table, global.get/set, the parametric (drop, select) and
+// else, br_table, local.get/set/tee and global.get/set, the parametric (drop, select) and
 // reference instructions, and the immediates of the generic path.
 // Included by function_decoder.h only, at its end.
 #pragma once
@@ -338,6 +338,29 @@ bool FunctionDecoder<Visitor>::stepBrTable(Reader& r, bool live) {
   imm.targets = &targets_;
   if (live) visitor_.op(*this, Opcode::BrTable, imm);
   markUnreachable();
+  return true;
+}
+
+// local.get/set/tee.
+template <class Visitor>
+inline bool FunctionDecoder<Visitor>::stepLocal(Reader& r, Opcode op, bool live) {
+  // The Imm is built only to be visited (see applyScalarSig).
+  uint32_t index;
+  if (!r.u32(&index)) return readFail(r);
+  if (index >= locals.size()) return invalid(ErrorCode::UnknownLocal, index);
+  ValType t = locals[index];
+  if (op != Opcode::LocalGet && !popExpect(t)) return false;
+  if (live) {
+    if constexpr (requires(Visitor & v, const ValidatorState& s) { v.local(s, op, index, t); }) {
+      visitor_.local(*this, op, index, t);
+    } else {
+      Imm imm;
+      imm.a = index;
+      imm.type = t;
+      visitor_.op(*this, op, imm);
+    }
+  }
+  if (op != Opcode::LocalSet) push(t);
   return true;
 }
 
