@@ -405,6 +405,7 @@ struct __attribute__((visibility("hidden"))) FunctionCompiler::Impl {
   int cacheAny(uint32_t x) const { return local_reg[x]; }
   ::tern::jit::Reg cacheReg(uint32_t x) const { return regOf(local_cls[x], local_reg[x]); }
   void adoptCache(uint32_t x, RegClass c, int r);
+  void cacheIn(uint32_t x, RegClass c, int r);
   int takeFree(RegClass c);
   int takeFreeOrEvict(RegClass c);
   // Loads local x into a new cache register if one is free; returns it or
@@ -612,6 +613,11 @@ inline int FunctionCompiler::Impl::cacheOf(uint32_t x, RegClass c) {
 // Makes the owned register r local x's cache (r is no longer owned).
 inline void FunctionCompiler::Impl::adoptCache(uint32_t x, RegClass c, int r) {
   dropLocalCache(x);
+  cacheIn(x, c, r);
+}
+
+// adoptCache for a local that no register caches.
+inline void FunctionCompiler::Impl::cacheIn(uint32_t x, RegClass c, int r) {
   int f = regFile(c);
   busy[f] &= ~(1u << r);
   cache[f] |= 1u << r;

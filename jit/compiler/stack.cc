@@ -15,14 +15,7 @@ int FunctionCompiler::Impl::fillCacheMiss(uint32_t x, RegClass cls) {
   // used one.
   int c = takeFreeOrEvict(cls);
   if (c < 0) return -1;
-  // adoptCache, without the old copy to drop (there is none).
-  int f = regFile(cls);
-  busy[f] &= ~(1u << c);
-  cache[f] |= 1u << c;
-  holder[f][c] = int32_t(x);
-  stamp[f][c] = ++clock;
-  local_reg[x] = int8_t(c);
-  local_cls[x] = cls;
+  cacheIn(x, cls, c);  // (no old copy to drop: there is none)
   a.loadSlot(regOf(cls, c), x);
   return c;
 }
