@@ -118,6 +118,7 @@ class EntryStack {
     return *this;
   }
   size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
   bool empty() const { return size_ == 0; }
   Entry& back() { return buf_[size_ - 1]; }
   const Entry& back() const { return buf_[size_ - 1]; }

@@ -797,11 +797,10 @@ void FunctionCompiler::Impl::leaveScratch() {
   leaveForNext(local_cls, t.local_cls);
   leaveForNext(local_vec, t.local_vec);
   leaveForNext(local_index, t.local_index);
+  leaveForNext(stack, t.stack);
   leaveForNext(frames, t.frames);
   leaveForNext(sites, t.sites);
   t.loop_reads = std::move(loop_reads);  // (its buffers: start() empties them)
-  stack.clear();
-  t.stack = std::move(stack);
 }
 
 namespace {
