@@ -329,8 +329,9 @@ void ModuleBuilder::addFunction(uint32_t func_index, std::span<const uint8_t> co
   positions.shrink();
   size_t first_call = calls_.size();
   for (auto [offset, callee] : calls) calls_.push_back(CallSite{offset, callee});
-  Fn& f = fns_.emplace_back(func_index, std::vector<uint8_t>{}, kNotStaged, code.size(), entry, first_call,
-                            calls.size(), std::move(positions), std::move(catches));
+  // (Braces: clang before 16 has no parenthesized aggregate init in emplace_back.)
+  Fn& f = fns_.emplace_back(Fn{func_index, std::vector<uint8_t>{}, kNotStaged, code.size(), entry, first_call,
+                               calls.size(), std::move(positions), std::move(catches)});
   if (!stage_wanted_ || !stage(f, code)) f.code.assign(code.begin(), code.end());
 }
 
